@@ -1,0 +1,79 @@
+//! Every capacity in tccc, in one place, unit last.
+//!
+//! Buffers, queues and pools are sized from these constants at start-up and never grow.
+//! The `const` assertions at the bottom keep the relations between them honest: a change
+//! that breaks one fails the build, not the field.
+
+/// Sample rate of everything after the resampler: VAD, segments, ASR.
+pub const PIPELINE_RATE_HZ: u32 = 16_000;
+/// Lowest input sample rate accepted from a WAV file, stdin or ALSA.
+pub const INPUT_RATE_MIN_HZ: u32 = 8_000;
+/// Highest input sample rate accepted.
+pub const INPUT_RATE_MAX_HZ: u32 = 192_000;
+/// Most interleaved channels accepted on input (downmixed to mono).
+pub const INPUT_CHANNELS_MAX: usize = 8;
+
+/// Frames (one sample per channel) the capture thread reads per call.
+pub const CAPTURE_CHUNK_FRAMES_MAX: usize = 4_096;
+/// Interleaved samples of one capture chunk.
+pub const CAPTURE_CHUNK_SAMPLES_MAX: usize = CAPTURE_CHUNK_FRAMES_MAX * INPUT_CHANNELS_MAX;
+/// Mono samples (at the input rate) held between the capture and frontend threads:
+/// about 2.7 s at 48 kHz, so a frontend stalled by a burst of other work loses nothing.
+pub const CAPTURE_RING_SAMPLES_MAX: usize = 131_072;
+
+/// Samples of one Silero VAD frame at 16 kHz.
+pub const VAD_FRAME_SAMPLES: usize = 512;
+/// Samples of the previous frame that Silero VAD sees in front of each frame.
+pub const VAD_CONTEXT_SAMPLES: usize = 64;
+/// Hidden size of the Silero VAD LSTM cell.
+pub const VAD_LSTM_UNITS: usize = 128;
+
+/// Taps of the resampler's windowed-sinc filter per polyphase branch (each side of centre
+/// holds half of them).
+pub const RESAMPLER_TAPS_PER_PHASE_MAX: usize = 64;
+/// Polyphase branches of the resampler (fractional positions resolved).
+pub const RESAMPLER_PHASES_MAX: usize = 512;
+/// 16 kHz samples the resampler can emit for one input chunk.
+pub const RESAMPLER_OUTPUT_SAMPLES_MAX: usize = CAPTURE_CHUNK_FRAMES_MAX * 2 + 64;
+
+/// Longest speech segment in samples at 16 kHz (30 s: Whisper's whole window).
+pub const SEGMENT_SAMPLES_MAX: usize = 30 * PIPELINE_RATE_HZ as usize;
+/// VAD frames in the longest segment.
+pub const SEGMENT_FRAMES_MAX: usize = SEGMENT_SAMPLES_MAX / VAD_FRAME_SAMPLES + 1;
+/// Segment slots in the pool shared by the frontend and the speech consumer.
+pub const SEGMENT_POOL_SLOTS_MAX: usize = 8;
+/// Segment handles in flight between the frontend and its consumer.
+pub const SEGMENT_RING_HANDLES_MAX: usize = SEGMENT_POOL_SLOTS_MAX;
+/// Pre-roll audio kept in front of the detected speech start, in samples at 16 kHz (1 s).
+pub const PRE_ROLL_SAMPLES_MAX: usize = PIPELINE_RATE_HZ as usize;
+
+/// Entries kept by the ring logger.
+pub const LOG_RING_ENTRIES_MAX: usize = 256;
+/// Bytes of one log entry; longer messages are cut.
+pub const LOG_LINE_BYTES_MAX: usize = 240;
+
+/// Bytes of a configuration file read at start-up.
+pub const CONFIG_FILE_BYTES_MAX: usize = 64 * 1024;
+/// Bytes of a WAV chunk header region walked before the `data` chunk.
+pub const WAV_HEADER_BYTES_MAX: usize = 1024 * 1024;
+/// Chunks walked in a WAV file before the `data` chunk.
+pub const WAV_CHUNKS_MAX: usize = 64;
+/// Bytes of a safetensors JSON header.
+pub const SAFETENSORS_HEADER_BYTES_MAX: usize = 1024 * 1024;
+
+/// Distinct thread roles the allocation guard counts separately.
+pub const THREAD_ROLES_MAX: usize = 8;
+
+const _: () = assert!(VAD_CONTEXT_SAMPLES < VAD_FRAME_SAMPLES);
+const _: () = assert!(SEGMENT_SAMPLES_MAX % VAD_FRAME_SAMPLES < VAD_FRAME_SAMPLES);
+const _: () = assert!(PRE_ROLL_SAMPLES_MAX >= 2 * VAD_FRAME_SAMPLES);
+const _: () = assert!(PRE_ROLL_SAMPLES_MAX < SEGMENT_SAMPLES_MAX);
+const _: () = assert!(CAPTURE_RING_SAMPLES_MAX >= 4 * CAPTURE_CHUNK_FRAMES_MAX);
+const _: () = assert!(INPUT_RATE_MIN_HZ * 2 >= PIPELINE_RATE_HZ);
+// The resampler's output for one chunk must fit its buffer at the most upsampling ratio.
+const _: () = assert!(
+    RESAMPLER_OUTPUT_SAMPLES_MAX
+        >= CAPTURE_CHUNK_FRAMES_MAX * (PIPELINE_RATE_HZ / INPUT_RATE_MIN_HZ) as usize + 2
+);
+const _: () = assert!(SEGMENT_RING_HANDLES_MAX >= SEGMENT_POOL_SLOTS_MAX);
+const _: () = assert!(LOG_LINE_BYTES_MAX >= 80);
