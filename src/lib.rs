@@ -5,3 +5,10 @@
 
 pub mod cli;
 pub mod limits;
+pub mod audio;
+pub mod sys;
+
+/// tccc's allocator: the system allocator with per-thread-role counters, so tests and
+/// `status` can prove that real-time threads never allocate (see `sys::alloc_guard`).
+#[global_allocator]
+static ALLOCATOR: sys::alloc_guard::GuardedAllocator = sys::alloc_guard::GuardedAllocator;

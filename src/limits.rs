@@ -30,9 +30,9 @@ pub const VAD_LSTM_UNITS: usize = 128;
 
 /// Taps of the resampler's windowed-sinc filter per polyphase branch (each side of centre
 /// holds half of them).
-pub const RESAMPLER_TAPS_PER_PHASE_MAX: usize = 64;
+pub const RESAMPLER_TAPS_PER_PHASE_MAX: usize = 512;
 /// Polyphase branches of the resampler (fractional positions resolved).
-pub const RESAMPLER_PHASES_MAX: usize = 512;
+pub const RESAMPLER_PHASES_MAX: usize = 1024;
 /// 16 kHz samples the resampler can emit for one input chunk.
 pub const RESAMPLER_OUTPUT_SAMPLES_MAX: usize = CAPTURE_CHUNK_FRAMES_MAX * 2 + 64;
 

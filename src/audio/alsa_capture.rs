@@ -1,0 +1,170 @@
+//! ALSA capture through alsa-lib: opens the configured device for interleaved signed 16-bit
+//! capture, negotiates rate, channels and period, and recovers from overruns (counted).
+//!
+//! Nothing here allocates after `open`: samples are read as bytes into a buffer reserved at
+//! open (the typed `io_i16` accessor re-reads the hardware parameters on every call, which
+//! allocates inside alsa-lib).
+
+use alsa::pcm::{Access, Format, HwParams, PCM};
+use alsa::{Direction, ValueOr};
+
+use crate::limits::{CAPTURE_CHUNK_FRAMES_MAX, INPUT_CHANNELS_MAX};
+
+use super::source::{AudioSource, SourceRead};
+use super::{AudioError, SampleEncoding, StreamFormat};
+
+/// `errno` values alsa-lib returns for an overrun and for a suspended device.
+const EPIPE: i32 = 32;
+const ESTRPIPE: i32 = 86;
+/// Consecutive failed recoveries after which capture gives up and reports the device lost.
+const RECOVERY_ATTEMPTS_MAX: u32 = 16;
+
+/// What to ask the device for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlsaSettings {
+    /// ALSA device name (`default`, `hw:1,0`, `plughw:CARD=Headset`, or a PCM from asoundrc).
+    pub device: String,
+    /// Requested sample rate; the device may grant a near one, which is then used.
+    pub rate_hz: u32,
+    /// Requested channel count.
+    pub channels: usize,
+    /// Requested period in frames (how often the driver wakes the capture thread).
+    pub period_frames: usize,
+}
+
+/// An open ALSA capture stream.
+pub struct AlsaSource {
+    pcm: PCM,
+    device: String,
+    format: StreamFormat,
+    raw: Box<[u8]>,
+    overruns: u64,
+    failed_recoveries: u32,
+}
+
+// SAFETY: the PCM handle is used only by the thread that owns the AlsaSource; alsa-lib
+// allows a PCM to be used from another thread than the one that opened it as long as calls
+// are not concurrent, and ownership moves (never shares) the handle.
+unsafe impl Send for AlsaSource {}
+
+fn alsa_error(device: &str, what: &str, error: &alsa::Error) -> AudioError {
+    AudioError::Alsa {
+        device: device.to_owned(),
+        what: format!(
+            "{what} failed ({error}); check `arecord -L` for the device name and that no other \
+             program holds it"
+        ),
+    }
+}
+
+impl AlsaSource {
+    /// Opens and configures the capture device.
+    pub fn open(settings: &AlsaSettings) -> Result<Self, AudioError> {
+        let device = settings.device.as_str();
+        let pcm = PCM::new(device, Direction::Capture, false)
+            .map_err(|e| alsa_error(device, "opening the capture device", &e))?;
+        let (rate, channels) = {
+            let params = HwParams::any(&pcm)
+                .map_err(|e| alsa_error(device, "reading hardware parameters", &e))?;
+            params
+                .set_access(Access::RWInterleaved)
+                .map_err(|e| alsa_error(device, "setting interleaved access", &e))?;
+            params
+                .set_format(Format::s16())
+                .map_err(|e| alsa_error(device, "setting 16-bit signed format", &e))?;
+            let channels = params
+                .set_channels_near(u32::try_from(settings.channels).unwrap_or(1))
+                .map_err(|e| alsa_error(device, "setting the channel count", &e))?;
+            let rate = params
+                .set_rate_near(settings.rate_hz, ValueOr::Nearest)
+                .map_err(|e| alsa_error(device, "setting the sample rate", &e))?;
+            let period = alsa::pcm::Frames::try_from(settings.period_frames).unwrap_or(1024);
+            params
+                .set_period_size_near(period, ValueOr::Nearest)
+                .map_err(|e| alsa_error(device, "setting the period size", &e))?;
+            params
+                .set_buffer_size_near(period * 4)
+                .map_err(|e| alsa_error(device, "setting the buffer size", &e))?;
+            pcm.hw_params(&params)
+                .map_err(|e| alsa_error(device, "applying hardware parameters", &e))?;
+            (rate, channels)
+        };
+        let format = StreamFormat {
+            sample_rate_hz: rate,
+            channels: usize::try_from(channels).unwrap_or(0),
+            encoding: SampleEncoding::I16,
+        };
+        format.validate().map_err(|error| AudioError::Alsa {
+            device: device.to_owned(),
+            what: format!("the device granted an unusable format: {error}"),
+        })?;
+        pcm.prepare()
+            .map_err(|e| alsa_error(device, "preparing the stream", &e))?;
+        Ok(AlsaSource {
+            pcm,
+            device: device.to_owned(),
+            format,
+            raw: vec![0u8; CAPTURE_CHUNK_FRAMES_MAX * INPUT_CHANNELS_MAX * 2].into_boxed_slice(),
+            overruns: 0,
+            failed_recoveries: 0,
+        })
+    }
+
+    /// The format the device granted.
+    pub fn format(&self) -> StreamFormat {
+        self.format
+    }
+}
+
+impl AudioSource for AlsaSource {
+    fn sample_rate_hz(&self) -> u32 {
+        self.format.sample_rate_hz
+    }
+
+    fn is_live(&self) -> bool {
+        true
+    }
+
+    fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
+        let frame_bytes = self.format.frame_bytes();
+        let frames_wanted = out.len().min(self.raw.len() / frame_bytes);
+        let bytes = &mut self.raw[..frames_wanted * frame_bytes];
+        let result = self.pcm.io_bytes().readi(bytes);
+        match result {
+            Ok(frames) => {
+                self.failed_recoveries = 0;
+                let used = frames * frame_bytes;
+                super::downmix_to_mono(&self.raw[..used], self.format, &mut out[..frames]);
+                Ok(SourceRead::Frames(frames))
+            }
+            Err(error) => {
+                let errno = error.errno();
+                if errno == EPIPE || errno == ESTRPIPE {
+                    self.overruns += 1;
+                }
+                let message = error.to_string();
+                if self.pcm.try_recover(error, true).is_ok() {
+                    self.failed_recoveries = 0;
+                    return Ok(SourceRead::Frames(0));
+                }
+                self.failed_recoveries += 1;
+                if self.failed_recoveries >= RECOVERY_ATTEMPTS_MAX {
+                    return Err(AudioError::Alsa {
+                        device: self.device.clone(),
+                        what: format!(
+                            "capture failed and could not be recovered ({message}); check that \
+                             the microphone is connected"
+                        ),
+                    });
+                }
+                // The device may come back (a USB headset re-plugged): try preparing again.
+                let _ = self.pcm.prepare();
+                Ok(SourceRead::Frames(0))
+            }
+        }
+    }
+
+    fn overruns(&self) -> u64 {
+        self.overruns
+    }
+}
