@@ -7,6 +7,7 @@ pub mod cli;
 pub mod limits;
 pub mod audio;
 pub mod sys;
+pub mod vad;
 
 /// tccc's allocator: the system allocator with per-thread-role counters, so tests and
 /// `status` can prove that real-time threads never allocate (see `sys::alloc_guard`).
