@@ -4,7 +4,10 @@
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
 pub mod cli;
+pub mod config;
+pub mod frontend;
 pub mod limits;
+pub mod segment;
 pub mod audio;
 pub mod sys;
 pub mod vad;

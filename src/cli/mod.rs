@@ -1,6 +1,9 @@
 //! Command-line entry points. Each subcommand lives in its own file and returns a
 //! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
 
+pub mod args;
+pub mod segments;
+
 use thiserror::Error;
 
 /// What a subcommand can fail with, sorted by whose fault it is.
@@ -27,27 +30,30 @@ impl CliError {
     }
 }
 
-const USAGE: &str = "\
-tccc — offline TCCC casualty card from a medic's narration
-
-USAGE:
-  tccc help                      this text
-";
+fn usage() -> String {
+    let mut text = String::from(
+        "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
+    );
+    text.push_str(segments::USAGE);
+    text
+}
 
 /// Runs the subcommand named by `args[0]`.
 pub fn run(args: &[String]) -> Result<(), CliError> {
     let Some((command, rest)) = args.split_first() else {
-        print!("{USAGE}");
+        print!("{}", usage());
         return Ok(());
     };
     match command.as_str() {
         "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
-        other => {
-            let _ = rest;
-            Err(CliError::Usage(format!("unknown command `{other}`")))
+        "config" => {
+            print!("{}", crate::config::DEFAULT_CONFIG_TOML);
+            Ok(())
         }
+        "segments" => segments::run(rest),
+        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }
 }

@@ -1,0 +1,381 @@
+//! The configuration file (TOML). Every key has a default, documented in `default.toml`
+//! beside this file (also what `tccc config` prints); values are checked at load and an
+//! error names the key, the value and the accepted range.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::limits::{
+    CAPTURE_CHUNK_FRAMES_MAX, CONFIG_FILE_BYTES_MAX, INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ,
+    INPUT_RATE_MIN_HZ, PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX,
+    VAD_FRAME_SAMPLES,
+};
+
+/// The documented default configuration.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
+
+/// What can be wrong with a configuration file.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration {path}: {error}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        error: std::io::Error,
+    },
+    /// The file is larger than any sane configuration.
+    #[error("configuration {path} is {bytes} bytes; the limit is {CONFIG_FILE_BYTES_MAX} (is it the right file?)")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+    },
+    /// The file is not valid TOML or has an unknown key or a wrongly typed value.
+    #[error("configuration {path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's message, which names the key and line.
+        message: String,
+    },
+    /// A value is outside its range.
+    #[error("configuration {path}: `{key}` = {value} is out of range; {expected}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The dotted key, e.g. `vad.threshold`.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// No models folder could be found.
+    #[error("no models folder found (looked in {looked}); run `models/fetch` in the tccc source \
+             tree, or set `models.dir` in the configuration or $TCCC_MODELS_DIR")]
+    NoModels {
+        /// The places tried.
+        looked: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the models are.
+    pub models: ModelsConfig,
+    /// Audio capture.
+    pub audio: AudioConfig,
+    /// Voice activity detection and segmentation.
+    pub vad: VadConfig,
+    /// Real-time thread placement.
+    pub threads: ThreadsConfig,
+}
+
+/// `[models]`
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelsConfig {
+    /// The models folder, when not found automatically.
+    pub dir: Option<PathBuf>,
+}
+
+/// `[audio]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioConfig {
+    /// ALSA device name.
+    pub device: String,
+    /// Requested capture rate.
+    pub rate_hz: u32,
+    /// Requested channel count.
+    pub channels: usize,
+    /// ALSA period size.
+    pub period_frames: usize,
+}
+
+/// `[vad]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct VadConfig {
+    /// Weights file relative to the models folder.
+    pub weights: PathBuf,
+    /// Speech start threshold.
+    pub threshold: f32,
+    /// Hysteresis below the threshold.
+    pub negative_threshold_offset: f32,
+    /// Minimum speech length.
+    pub min_speech_ms: u32,
+    /// Silence needed to end an utterance.
+    pub min_silence_ms: u32,
+    /// Padding before and after speech.
+    pub speech_pad_ms: u32,
+    /// Longest segment.
+    pub max_segment_s: f32,
+}
+
+/// `[threads]`
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThreadsConfig {
+    /// Capture core, -1 for none.
+    pub capture_core: i32,
+    /// Capture SCHED_FIFO priority, 0 for none.
+    pub capture_priority: i32,
+    /// Frontend core, -1 for none.
+    pub frontend_core: i32,
+    /// Frontend SCHED_FIFO priority, 0 for none.
+    pub frontend_priority: i32,
+    /// Whether to `mlockall`.
+    pub lock_memory: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            models: ModelsConfig::default(),
+            audio: AudioConfig::default(),
+            vad: VadConfig::default(),
+            threads: ThreadsConfig::default(),
+        }
+    }
+}
+
+impl Default for AudioConfig {
+    fn default() -> Self {
+        AudioConfig {
+            device: "default".to_owned(),
+            rate_hz: 48_000,
+            channels: 1,
+            period_frames: 1024,
+        }
+    }
+}
+
+impl Default for VadConfig {
+    fn default() -> Self {
+        VadConfig {
+            weights: PathBuf::from("silero-vad/silero_vad_16k_op15.onnx"),
+            threshold: 0.5,
+            negative_threshold_offset: 0.15,
+            min_speech_ms: 250,
+            min_silence_ms: 600,
+            speech_pad_ms: 200,
+            max_segment_s: 20.0,
+        }
+    }
+}
+
+impl Default for ThreadsConfig {
+    fn default() -> Self {
+        ThreadsConfig {
+            capture_core: -1,
+            capture_priority: 80,
+            frontend_core: -1,
+            frontend_priority: 70,
+            lock_memory: true,
+        }
+    }
+}
+
+impl ThreadsConfig {
+    fn core(value: i32) -> Option<usize> {
+        usize::try_from(value).ok()
+    }
+
+    fn priority(value: i32) -> Option<i32> {
+        (value > 0).then_some(value)
+    }
+
+    /// Capture thread core, if pinned.
+    pub fn capture_core(&self) -> Option<usize> {
+        Self::core(self.capture_core)
+    }
+
+    /// Frontend thread core, if pinned.
+    pub fn frontend_core(&self) -> Option<usize> {
+        Self::core(self.frontend_core)
+    }
+
+    /// Capture SCHED_FIFO priority, if requested.
+    pub fn capture_priority(&self) -> Option<i32> {
+        Self::priority(self.capture_priority)
+    }
+
+    /// Frontend SCHED_FIFO priority, if requested.
+    pub fn frontend_priority(&self) -> Option<i32> {
+        Self::priority(self.frontend_priority)
+    }
+}
+
+fn check<T: PartialOrd + std::fmt::Display>(
+    path: &str,
+    key: &'static str,
+    value: T,
+    low: T,
+    high: T,
+    unit: &str,
+) -> Result<(), ConfigError> {
+    if value >= low && value <= high {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        path: path.to_owned(),
+        key,
+        value: value.to_string(),
+        expected: format!("use {low} to {high}{unit}"),
+    })
+}
+
+impl Config {
+    /// Parses and validates configuration text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: error.to_string().trim_end().replace('\n', " "),
+        })?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let metadata = std::fs::metadata(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        if metadata.len() > CONFIG_FILE_BYTES_MAX as u64 {
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                bytes: metadata.len(),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Checks every value against its range.
+    pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        let audio = &self.audio;
+        check(origin, "audio.rate_hz", audio.rate_hz, INPUT_RATE_MIN_HZ, INPUT_RATE_MAX_HZ, " Hz")?;
+        check(origin, "audio.channels", audio.channels, 1, INPUT_CHANNELS_MAX, "")?;
+        check(origin, "audio.period_frames", audio.period_frames, 64, CAPTURE_CHUNK_FRAMES_MAX, " frames")?;
+        if audio.device.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "audio.device",
+                value: "\"\"".to_owned(),
+                expected: "name an ALSA device, e.g. \"default\" (see `arecord -L`)".to_owned(),
+            });
+        }
+        let vad = &self.vad;
+        check(origin, "vad.threshold", vad.threshold, 0.05, 0.95, "")?;
+        check(origin, "vad.negative_threshold_offset", vad.negative_threshold_offset, 0.0, 0.5, "")?;
+        if vad.threshold - vad.negative_threshold_offset < 0.01 {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "vad.negative_threshold_offset",
+                value: vad.negative_threshold_offset.to_string(),
+                expected: "keep threshold minus offset above 0.01, or speech never ends".to_owned(),
+            });
+        }
+        check(origin, "vad.min_speech_ms", vad.min_speech_ms, 0, 5_000, " ms")?;
+        let frame_ms = (VAD_FRAME_SAMPLES * 1000 / PIPELINE_RATE_HZ as usize) as u32;
+        check(origin, "vad.min_silence_ms", vad.min_silence_ms, frame_ms, 5_000, " ms")?;
+        let pad_max_ms = ((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) * 1000 / PIPELINE_RATE_HZ as usize) as u32;
+        check(origin, "vad.speech_pad_ms", vad.speech_pad_ms, 0, pad_max_ms.min(900), " ms")?;
+        if vad.speech_pad_ms >= vad.min_silence_ms {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "vad.speech_pad_ms",
+                value: vad.speech_pad_ms.to_string(),
+                expected: format!(
+                    "keep it below vad.min_silence_ms ({}), or the padding after one utterance \
+                     would run into the next",
+                    vad.min_silence_ms
+                ),
+            });
+        }
+        let max_segment_s = SEGMENT_SAMPLES_MAX as f32 / PIPELINE_RATE_HZ as f32;
+        check(origin, "vad.max_segment_s", vad.max_segment_s, 1.0, max_segment_s, " s")?;
+        for (key, value) in [("threads.capture_priority", self.threads.capture_priority), ("threads.frontend_priority", self.threads.frontend_priority)] {
+            check(origin, key, value, 0, 99, "")?;
+        }
+        for (key, value) in [("threads.capture_core", self.threads.capture_core), ("threads.frontend_core", self.threads.frontend_core)] {
+            check(origin, key, value, -1, 1023, "")?;
+        }
+        Ok(())
+    }
+
+    /// The models folder: `models.dir`, else $TCCC_MODELS_DIR, else ./models, else the
+    /// source tree's models/ (where `models/fetch` puts them during development and CI).
+    pub fn models_dir(&self) -> Result<PathBuf, ConfigError> {
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Some(dir) = &self.models.dir {
+            candidates.push(dir.clone());
+        } else {
+            if let Some(dir) = std::env::var_os("TCCC_MODELS_DIR") {
+                candidates.push(PathBuf::from(dir));
+            }
+            candidates.push(PathBuf::from("models"));
+            candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+        }
+        candidates
+            .iter()
+            .find(|dir| dir.join(&self.vad.weights).is_file())
+            .cloned()
+            .ok_or_else(|| ConfigError::NoModels {
+                looked: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            })
+    }
+
+    /// The VAD weights file.
+    pub fn vad_weights_path(&self) -> Result<PathBuf, ConfigError> {
+        Ok(self.models_dir()?.join(&self.vad.weights))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults_are_the_built_in_defaults() {
+        let parsed = Config::from_toml(DEFAULT_CONFIG_TOML, "default.toml").unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn an_empty_file_is_the_default() {
+        assert_eq!(Config::from_toml("", "empty").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            ("[vad]\nthreshold = 1.5\n", "vad.threshold"),
+            ("[vad]\nthresold = 0.5\n", "thresold"),
+            ("[audio]\nrate_hz = \"fast\"\n", "rate_hz"),
+            ("[audio]\nchannels = 0\n", "audio.channels"),
+            ("[audio]\ndevice = \" \"\n", "audio.device"),
+            ("[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n", "vad.speech_pad_ms"),
+            ("[vad]\nmax_segment_s = 31\n", "vad.max_segment_s"),
+            ("[threads]\ncapture_priority = 120\n", "threads.capture_priority"),
+            ("[nonsense]\n", "nonsense"),
+            ("this is not toml", "configuration"),
+        ];
+        for (text, key) in cases {
+            let error = Config::from_toml(text, "test.toml").unwrap_err().to_string();
+            assert!(error.contains(key), "error for {text:?} does not name `{key}`: {error}");
+        }
+    }
+}

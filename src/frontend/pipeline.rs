@@ -1,0 +1,343 @@
+//! The capture and frontend threads and the ring between them.
+//!
+//! ```text
+//!  source ─► [capture thread] ─ rtrb ring of f32 (input rate) ─► [frontend thread] ─► segments
+//! ```
+//! Both threads declare themselves real-time to the allocation guard before their loops.
+//! Live input (or a file paced in real time) runs them pinned and SCHED_FIFO where
+//! permitted, and a full ring is an overrun, counted; an unpaced file runs at normal
+//! priority (a FIFO thread that never waits would starve the machine) and the capture
+//! thread waits for room instead of dropping.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::audio::source::{AudioSource, SourceRead};
+use crate::audio::AudioError;
+use crate::config::{Config, ConfigError};
+use crate::limits::{CAPTURE_CHUNK_FRAMES_MAX, CAPTURE_RING_SAMPLES_MAX};
+use crate::segment::{segment_channel, Overflow, SegmentReceiver, SegmentSlot, SegmenterSettings};
+use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
+use crate::sys::realtime::{make_current_thread_realtime, RealtimeOutcome};
+use crate::vad::weights::ModelFileError;
+use crate::vad::SileroVad;
+
+use super::stats::FrontendStats;
+use super::Frontend;
+
+/// How long a waiting thread sleeps before looking again when nobody wakes it.
+const IDLE_WAIT: Duration = Duration::from_millis(5);
+
+/// What can stop the front end from starting or running.
+#[derive(Debug, Error)]
+pub enum FrontendError {
+    /// The audio source failed.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// The VAD model could not be loaded.
+    #[error(transparent)]
+    Model(#[from] ModelFileError),
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A thread could not be started or died.
+    #[error("front-end thread `{0}` failed: {1}")]
+    Thread(&'static str, String),
+}
+
+/// Whether a file source is read at the pace of real time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    /// As fast as the machine allows (offline processing).
+    AsFastAsPossible,
+    /// One second of audio per second (demo, soak tests).
+    RealTime,
+}
+
+/// What the threads achieved when they asked for real-time scheduling.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealtimeReport {
+    /// The capture thread's outcome.
+    pub capture: RealtimeOutcome,
+    /// The frontend thread's outcome.
+    pub frontend: RealtimeOutcome,
+}
+
+/// A running front end.
+pub struct FrontendPipeline {
+    receiver: SegmentReceiver,
+    stats: Arc<FrontendStats>,
+    stop: Arc<AtomicBool>,
+    frontend_done: Arc<AtomicBool>,
+    capture_thread: Option<JoinHandle<Result<Option<String>, AudioError>>>,
+    frontend_thread: Option<JoinHandle<()>>,
+    realtime: Arc<Mutex<RealtimeReport>>,
+    input_rate_hz: u32,
+}
+
+impl FrontendPipeline {
+    /// Loads the VAD, reserves every buffer and starts the two threads on `source`.
+    pub fn start(
+        source: Box<dyn AudioSource>,
+        config: &Config,
+        pacing: Pacing,
+    ) -> Result<Self, FrontendError> {
+        let vad = SileroVad::load(&config.vad_weights_path()?)?;
+        Self::start_with_vad(source, config, pacing, vad)
+    }
+
+    /// Like [`Self::start`] with an already loaded VAD (tests and benches load it once).
+    pub fn start_with_vad(
+        mut source: Box<dyn AudioSource>,
+        config: &Config,
+        pacing: Pacing,
+        vad: SileroVad,
+    ) -> Result<Self, FrontendError> {
+        let live = source.is_live() || pacing == Pacing::RealTime;
+        let overflow = if live { Overflow::Drop } else { Overflow::Wait };
+        let stats = Arc::new(FrontendStats::default());
+        let input_rate_hz = source.sample_rate_hz();
+        let (segmenter, receiver) = segment_channel(
+            SegmenterSettings::from_config(&config.vad),
+            overflow,
+            Arc::clone(&stats),
+        );
+        let mut frontend = Frontend::new(input_rate_hz, vad, segmenter, Arc::clone(&stats))?;
+        let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(CAPTURE_RING_SAMPLES_MAX);
+        let stop = Arc::new(AtomicBool::new(false));
+        let capture_done = Arc::new(AtomicBool::new(false));
+        let frontend_done = Arc::new(AtomicBool::new(false));
+        let realtime = Arc::new(Mutex::new(RealtimeReport::default()));
+        let threads = config.threads;
+
+        let frontend_thread = {
+            let capture_done = Arc::clone(&capture_done);
+            let frontend_done = Arc::clone(&frontend_done);
+            let realtime = Arc::clone(&realtime);
+            std::thread::Builder::new()
+                .name("tccc-frontend".to_owned())
+                .spawn(move || {
+                    let outcome = if live {
+                        make_current_thread_realtime(threads.frontend_core(), threads.frontend_priority())
+                    } else {
+                        RealtimeOutcome::default()
+                    };
+                    if let Ok(mut report) = realtime.lock() {
+                        report.frontend = outcome;
+                    }
+                    set_thread_role(ThreadRole::Frontend);
+                    loop {
+                        let available = consumer.slots();
+                        if available > 0 {
+                            if let Ok(chunk) = consumer.read_chunk(available.min(CAPTURE_CHUNK_FRAMES_MAX)) {
+                                let (first, second) = chunk.as_slices();
+                                frontend.process(first);
+                                frontend.process(second);
+                                chunk.commit_all();
+                            }
+                            continue;
+                        }
+                        if capture_done.load(Ordering::Acquire) {
+                            if consumer.slots() == 0 {
+                                break;
+                            }
+                            continue;
+                        }
+                        std::thread::park_timeout(IDLE_WAIT);
+                    }
+                    frontend.finish();
+                    clear_thread_role();
+                    frontend_done.store(true, Ordering::Release);
+                })
+                .map_err(|e| FrontendError::Thread("frontend", e.to_string()))?
+        };
+
+        let capture_thread = {
+            let stats = Arc::clone(&stats);
+            let stop = Arc::clone(&stop);
+            let capture_done = Arc::clone(&capture_done);
+            let realtime = Arc::clone(&realtime);
+            let frontend_handle = frontend_thread.thread().clone();
+            std::thread::Builder::new()
+                .name("tccc-capture".to_owned())
+                .spawn(move || {
+                    let outcome = if live {
+                        make_current_thread_realtime(threads.capture_core(), threads.capture_priority())
+                    } else {
+                        RealtimeOutcome::default()
+                    };
+                    if let Ok(mut report) = realtime.lock() {
+                        report.capture = outcome;
+                    }
+                    let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX].into_boxed_slice();
+                    set_thread_role(ThreadRole::Capture);
+                    let result = capture_loop(
+                        source.as_mut(),
+                        &mut producer,
+                        &mut chunk,
+                        &stats,
+                        &stop,
+                        pacing,
+                        overflow,
+                        &frontend_handle,
+                    );
+                    clear_thread_role();
+                    capture_done.store(true, Ordering::Release);
+                    frontend_handle.unpark();
+                    result.map(|()| source.final_warning())
+                })
+                .map_err(|e| FrontendError::Thread("capture", e.to_string()))?
+        };
+
+        Ok(FrontendPipeline {
+            receiver,
+            stats,
+            stop,
+            frontend_done,
+            capture_thread: Some(capture_thread),
+            frontend_thread: Some(frontend_thread),
+            realtime,
+            input_rate_hz,
+        })
+    }
+
+    /// The next segment, waiting for it; `None` once the input has ended and every segment
+    /// has been delivered.
+    pub fn next_segment(&mut self) -> Option<Box<SegmentSlot>> {
+        loop {
+            if let Some(slot) = self.receiver.try_next() {
+                return Some(slot);
+            }
+            if self.frontend_done.load(Ordering::Acquire) {
+                return self.receiver.try_next();
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// The next segment if one is ready now.
+    pub fn try_next_segment(&mut self) -> Option<Box<SegmentSlot>> {
+        self.receiver.try_next()
+    }
+
+    /// True once the input has ended and the front end has flushed.
+    pub fn is_finished(&self) -> bool {
+        self.frontend_done.load(Ordering::Acquire)
+    }
+
+    /// Returns a segment's slot to the pool.
+    pub fn release(&mut self, slot: Box<SegmentSlot>) {
+        self.receiver.release(slot);
+    }
+
+    /// The live counters.
+    pub fn stats(&self) -> &Arc<FrontendStats> {
+        &self.stats
+    }
+
+    /// The source's sample rate.
+    pub fn input_rate_hz(&self) -> u32 {
+        self.input_rate_hz
+    }
+
+    /// What the threads got when they asked for real-time scheduling.
+    pub fn realtime_report(&self) -> RealtimeReport {
+        self.realtime.lock().map(|r| *r).unwrap_or_default()
+    }
+
+    /// Asks the capture thread to stop (live sources never end by themselves).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Waits for both threads; returns the source's final warning (a truncated file), or
+    /// the error that ended capture.
+    pub fn join(mut self) -> Result<Option<String>, FrontendError> {
+        self.request_stop();
+        let capture = self.capture_thread.take().map(JoinHandle::join);
+        let frontend = self.frontend_thread.take().map(JoinHandle::join);
+        if let Some(Err(_)) = frontend {
+            return Err(FrontendError::Thread("frontend", "panicked".to_owned()));
+        }
+        match capture {
+            Some(Ok(result)) => Ok(result?),
+            Some(Err(_)) => Err(FrontendError::Thread("capture", "panicked".to_owned())),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for FrontendPipeline {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn capture_loop(
+    source: &mut dyn AudioSource,
+    producer: &mut rtrb::Producer<f32>,
+    chunk: &mut [f32],
+    stats: &FrontendStats,
+    stop: &AtomicBool,
+    pacing: Pacing,
+    overflow: Overflow,
+    frontend: &std::thread::Thread,
+) -> Result<(), AudioError> {
+    let started = Instant::now();
+    let rate = f64::from(source.sample_rate_hz());
+    let mut frames_read: u64 = 0;
+    let mut overruns_seen = 0;
+    while !stop.load(Ordering::Acquire) {
+        let count = match source.read_mono(chunk)? {
+            SourceRead::End => return Ok(()),
+            SourceRead::Frames(count) => count,
+        };
+        let overruns = source.overruns();
+        if overruns != overruns_seen {
+            stats.source_overruns.fetch_add(overruns - overruns_seen, Ordering::Relaxed);
+            overruns_seen = overruns;
+        }
+        frames_read += count as u64;
+        stats.captured_frames.fetch_add(count as u64, Ordering::Relaxed);
+        let mut pending = &chunk[..count];
+        while !pending.is_empty() {
+            let room = producer.slots().min(pending.len());
+            if room > 0 {
+                if let Ok(write) = producer.write_chunk_uninit(room) {
+                    write.fill_from_iter(pending[..room].iter().copied());
+                }
+                pending = &pending[room..];
+                frontend.unpark();
+            }
+            if pending.is_empty() {
+                break;
+            }
+            match overflow {
+                Overflow::Drop => {
+                    stats.capture_overflows.fetch_add(1, Ordering::Relaxed);
+                    stats.capture_overflow_samples.fetch_add(pending.len() as u64, Ordering::Relaxed);
+                    break;
+                }
+                Overflow::Wait => {
+                    if stop.load(Ordering::Acquire) {
+                        return Ok(());
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+        if pacing == Pacing::RealTime && !source.is_live() {
+            let due = Duration::from_secs_f64(frames_read as f64 / rate);
+            let elapsed = started.elapsed();
+            if due > elapsed {
+                std::thread::sleep(due - elapsed);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! Counters the capture and frontend threads update (relaxed atomics, never a lock) and
+//! `status`, `segments` and the benches read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Buckets of the per-frame cost histogram: bucket `i` counts frames that took
+/// `[2^i, 2^(i+1))` ns.
+pub const FRAME_COST_BUCKETS: usize = 32;
+
+/// Everything the front end counts.
+#[derive(Debug, Default)]
+pub struct FrontendStats {
+    /// Mono frames read from the source.
+    pub captured_frames: AtomicU64,
+    /// Samples the capture ring had no room for (live input only).
+    pub capture_overflow_samples: AtomicU64,
+    /// Times the capture ring was full (live input only).
+    pub capture_overflows: AtomicU64,
+    /// Overruns the source itself reported (ALSA xruns), recovered.
+    pub source_overruns: AtomicU64,
+    /// VAD frames processed.
+    pub vad_frames: AtomicU64,
+    /// Segments handed to the consumer.
+    pub segments_emitted: AtomicU64,
+    /// Segments dropped because no slot was free.
+    pub segments_dropped_pool_empty: AtomicU64,
+    /// Segments dropped because the consumer's ring was full.
+    pub segments_dropped_ring_full: AtomicU64,
+    /// Speech shorter than the minimum, discarded.
+    pub segments_too_short: AtomicU64,
+    /// Segments cut because they reached the maximum length.
+    pub segment_splits: AtomicU64,
+    /// Runs of consecutive drops (each burst is logged once).
+    pub overflow_bursts: AtomicU64,
+    /// Nanoseconds the frontend thread spent processing.
+    pub frontend_busy_ns: AtomicU64,
+    /// Histogram of the cost of one VAD frame (resampling share, VAD, segmenter).
+    pub frame_cost_ns: [AtomicU64; FRAME_COST_BUCKETS],
+}
+
+impl FrontendStats {
+    /// Adds one frame's processing time to the histogram.
+    pub fn record_frame_cost(&self, nanoseconds: u64) {
+        let bucket = (63 - nanoseconds.max(1).leading_zeros()) as usize;
+        self.frame_cost_ns[bucket.min(FRAME_COST_BUCKETS - 1)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The frame cost below which `quantile` (0..1) of frames fall, as the upper edge of its
+    /// histogram bucket (so at most 2× the true value).
+    pub fn frame_cost_quantile_ns(&self, quantile: f64) -> u64 {
+        let counts: Vec<u64> = self.frame_cost_ns.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        let target = ((total as f64) * quantile).ceil() as u64;
+        let mut seen = 0;
+        for (bucket, count) in counts.iter().enumerate() {
+            seen += count;
+            if seen >= target {
+                return 1u64 << (bucket + 1);
+            }
+        }
+        1u64 << FRAME_COST_BUCKETS
+    }
+
+    /// Segments lost to any overflow.
+    pub fn segments_dropped(&self) -> u64 {
+        self.segments_dropped_pool_empty.load(Ordering::Relaxed)
+            + self.segments_dropped_ring_full.load(Ordering::Relaxed)
+    }
+}
