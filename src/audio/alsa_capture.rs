@@ -38,6 +38,9 @@ pub struct AlsaSource {
     device: String,
     format: StreamFormat,
     raw: Box<[u8]>,
+    /// Frames per period as granted; each read asks for one period, so the driver's buffer
+    /// (four periods) never fills while the thread waits in `readi`.
+    period_frames: usize,
     overruns: u64,
     failed_recoveries: u32,
 }
@@ -63,7 +66,7 @@ impl AlsaSource {
         let device = settings.device.as_str();
         let pcm = PCM::new(device, Direction::Capture, false)
             .map_err(|e| alsa_error(device, "opening the capture device", &e))?;
-        let (rate, channels) = {
+        let (rate, channels, period_frames) = {
             let params = HwParams::any(&pcm)
                 .map_err(|e| alsa_error(device, "reading hardware parameters", &e))?;
             params
@@ -79,7 +82,7 @@ impl AlsaSource {
                 .set_rate_near(settings.rate_hz, ValueOr::Nearest)
                 .map_err(|e| alsa_error(device, "setting the sample rate", &e))?;
             let period = alsa::pcm::Frames::try_from(settings.period_frames).unwrap_or(1024);
-            params
+            let period = params
                 .set_period_size_near(period, ValueOr::Nearest)
                 .map_err(|e| alsa_error(device, "setting the period size", &e))?;
             params
@@ -87,7 +90,8 @@ impl AlsaSource {
                 .map_err(|e| alsa_error(device, "setting the buffer size", &e))?;
             pcm.hw_params(&params)
                 .map_err(|e| alsa_error(device, "applying hardware parameters", &e))?;
-            (rate, channels)
+            let period_frames = usize::try_from(period).unwrap_or(1024).clamp(1, CAPTURE_CHUNK_FRAMES_MAX);
+            (rate, channels, period_frames)
         };
         let format = StreamFormat {
             sample_rate_hz: rate,
@@ -105,6 +109,7 @@ impl AlsaSource {
             device: device.to_owned(),
             format,
             raw: vec![0u8; CAPTURE_CHUNK_FRAMES_MAX * INPUT_CHANNELS_MAX * 2].into_boxed_slice(),
+            period_frames,
             overruns: 0,
             failed_recoveries: 0,
         })
@@ -127,7 +132,7 @@ impl AudioSource for AlsaSource {
 
     fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
         let frame_bytes = self.format.frame_bytes();
-        let frames_wanted = out.len().min(self.raw.len() / frame_bytes);
+        let frames_wanted = out.len().min(self.period_frames).min(self.raw.len() / frame_bytes);
         let bytes = &mut self.raw[..frames_wanted * frame_bytes];
         let result = self.pcm.io_bytes().readi(bytes);
         match result {
