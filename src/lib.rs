@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod frontend;
 pub mod limits;
 pub mod segment;

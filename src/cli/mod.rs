@@ -2,6 +2,7 @@
 //! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
 
 pub mod args;
+pub mod bench;
 pub mod segments;
 
 use thiserror::Error;
@@ -35,6 +36,7 @@ fn usage() -> String {
         "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
     );
     text.push_str(segments::USAGE);
+    text.push_str(bench::USAGE);
     text
 }
 
@@ -54,6 +56,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             Ok(())
         }
         "segments" => segments::run(rest),
+        "bench" => bench::run(rest),
         other => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }
 }

@@ -61,24 +61,30 @@ impl Conv1d {
     }
 
     /// Kernel 3, padding 1, then ReLU. `input` is channel-major (`in_channels × steps`).
-    fn forward_relu(&self, input: &[f32], input_steps: usize, output: &mut [f32]) -> usize {
+    /// Each output step's receptive field is gathered into `columns` (in-channel-major, the
+    /// weights' own layout) so every output value is one contiguous dot product.
+    fn forward_relu(&self, input: &[f32], input_steps: usize, columns: &mut [f32], output: &mut [f32]) -> usize {
         let output_steps = self.output_steps(input_steps);
-        for out_channel in 0..self.out_channels {
-            let weights = &self.weight[out_channel * self.in_channels * KERNEL..][..self.in_channels * KERNEL];
-            for step in 0..output_steps {
-                let mut sum = self.bias[out_channel];
-                let centre = step * self.stride;
-                for (in_channel, taps) in weights.chunks_exact(KERNEL).enumerate() {
-                    let row = &input[in_channel * input_steps..][..input_steps];
-                    for (k, tap) in taps.iter().enumerate() {
-                        // Input index centre + k - 1, with zero padding of one on each side.
-                        if let Some(index) = (centre + k).checked_sub(1) {
-                            if index < input_steps {
-                                sum += tap * row[index];
-                            }
-                        }
-                    }
+        let width = self.in_channels * KERNEL;
+        for step in 0..output_steps {
+            let column = &mut columns[step * width..(step + 1) * width];
+            let centre = step * self.stride;
+            for in_channel in 0..self.in_channels {
+                let row = &input[in_channel * input_steps..][..input_steps];
+                for k in 0..KERNEL {
+                    // Input index centre + k - 1, zero outside (padding of one each side).
+                    column[in_channel * KERNEL + k] = (centre + k)
+                        .checked_sub(1)
+                        .and_then(|index| row.get(index))
+                        .copied()
+                        .unwrap_or(0.0);
                 }
+            }
+        }
+        for out_channel in 0..self.out_channels {
+            let weights = &self.weight[out_channel * width..][..width];
+            for step in 0..output_steps {
+                let sum = self.bias[out_channel] + dot(weights, &columns[step * width..(step + 1) * width]);
                 output[out_channel * output_steps + step] = sum.max(0.0);
             }
         }
@@ -105,6 +111,7 @@ pub struct SileroVad {
     magnitude: Box<[f32]>,
     scratch_a: Box<[f32]>,
     scratch_b: Box<[f32]>,
+    columns: Box<[f32]>,
     gates: [f32; GATES],
 }
 
@@ -148,6 +155,7 @@ impl SileroVad {
             magnitude: vec![0.0; BINS * STEPS].into_boxed_slice(),
             scratch_a: vec![0.0; 128 * STEPS].into_boxed_slice(),
             scratch_b: vec![0.0; 128 * STEPS].into_boxed_slice(),
+            columns: vec![0.0; BINS * KERNEL * STEPS].into_boxed_slice(),
             gates: [0.0; GATES],
         })
     }
@@ -178,10 +186,11 @@ impl SileroVad {
             }
         }
 
-        let steps = self.conv1.forward_relu(&self.magnitude, STEPS, &mut self.scratch_a);
-        let steps = self.conv2.forward_relu(&self.scratch_a, steps, &mut self.scratch_b);
-        let steps = self.conv3.forward_relu(&self.scratch_b, steps, &mut self.scratch_a);
-        let steps = self.conv4.forward_relu(&self.scratch_a, steps, &mut self.scratch_b);
+        let columns = &mut self.columns;
+        let steps = self.conv1.forward_relu(&self.magnitude, STEPS, columns, &mut self.scratch_a);
+        let steps = self.conv2.forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
+        let steps = self.conv3.forward_relu(&self.scratch_b, steps, columns, &mut self.scratch_a);
+        let steps = self.conv4.forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
         debug_assert_eq!(steps, 1);
         let features = &self.scratch_b[..VAD_LSTM_UNITS];
 
