@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    tccc::logging::init(log::LevelFilter::Warn, true);
     match tccc::cli::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -26,8 +26,7 @@ use super::args::Options;
 use super::segments::{frontend_error, load_config};
 use super::CliError;
 
-pub(crate) const USAGE: &str = "\
-  tccc bench frontend [--input FILE.wav] [--seconds N] [--config FILE]
+pub(crate) const USAGE: &str = "  tccc bench frontend [--input FILE.wav] [--seconds N] [--config FILE]
                                  front-end cost per frame (p50/p99) and real-time factor
 ";
 

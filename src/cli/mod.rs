@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod bench;
+pub mod demo;
 pub mod segments;
 
 use thiserror::Error;
@@ -35,6 +36,7 @@ fn usage() -> String {
     let mut text = String::from(
         "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
     );
+    text.push_str(demo::USAGE);
     text.push_str(segments::USAGE);
     text.push_str(bench::USAGE);
     text
@@ -55,6 +57,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())
         }
+        "demo" => demo::run(rest),
         "segments" => segments::run(rest),
         "bench" => bench::run(rest),
         other => Err(CliError::Usage(format!("unknown command `{other}`"))),

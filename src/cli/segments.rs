@@ -13,8 +13,7 @@ use crate::frontend::stats::FrontendStats;
 use super::args::Options;
 use super::CliError;
 
-pub(crate) const USAGE: &str = "\
-  tccc segments --input FILE.wav [--json] [--realtime] [--config FILE]
+pub(crate) const USAGE: &str = "  tccc segments --input FILE.wav [--json] [--realtime] [--config FILE]
   tccc segments --input - --rate HZ [--channels N] [--json]   raw s16le on stdin
   tccc segments --alsa DEVICE [--seconds N] [--json]           live capture
                                  speech segments found by the VAD, one per line

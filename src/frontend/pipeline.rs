@@ -22,7 +22,7 @@ use crate::config::{Config, ConfigError};
 use crate::limits::{CAPTURE_CHUNK_FRAMES_MAX, CAPTURE_RING_SAMPLES_MAX};
 use crate::segment::{segment_channel, Overflow, SegmentReceiver, SegmentSlot, SegmenterSettings};
 use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
-use crate::sys::realtime::{make_current_thread_realtime, RealtimeOutcome};
+use crate::sys::realtime::{lock_all_memory, make_current_thread_realtime, RealtimeOutcome};
 use crate::vad::weights::ModelFileError;
 use crate::vad::SileroVad;
 
@@ -98,6 +98,14 @@ impl FrontendPipeline {
         vad: SileroVad,
     ) -> Result<Self, FrontendError> {
         let live = source.is_live() || pacing == Pacing::RealTime;
+        if live && config.threads.lock_memory {
+            if let Err(errno) = lock_all_memory() {
+                log::warn!(
+                    "mlockall refused (errno {errno}); pages may be swapped and stall real-time \
+                     threads — grant LimitMEMLOCK=infinity in the service unit"
+                );
+            }
+        }
         let overflow = if live { Overflow::Drop } else { Overflow::Wait };
         let stats = Arc::new(FrontendStats::default());
         let input_rate_hz = source.sample_rate_hz();
@@ -126,6 +134,9 @@ impl FrontendPipeline {
                     } else {
                         RealtimeOutcome::default()
                     };
+                    if live {
+                        log_outcome("frontend", &outcome);
+                    }
                     if let Ok(mut report) = realtime.lock() {
                         report.frontend = outcome;
                     }
@@ -170,6 +181,9 @@ impl FrontendPipeline {
                     } else {
                         RealtimeOutcome::default()
                     };
+                    if live {
+                        log_outcome("capture", &outcome);
+                    }
                     if let Ok(mut report) = realtime.lock() {
                         report.capture = outcome;
                     }
@@ -274,6 +288,15 @@ impl FrontendPipeline {
 impl Drop for FrontendPipeline {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// Logs, once per thread and before it turns real-time, what scheduling it got.
+fn log_outcome(thread: &str, outcome: &RealtimeOutcome) {
+    if outcome.fifo_refused_errno.is_some() {
+        log::warn!("{thread} thread: {outcome}");
+    } else {
+        log::info!("{thread} thread: {outcome}");
     }
 }
 

@@ -83,6 +83,12 @@ pub fn clear_thread_role() {
     CURRENT_ROLE.with(|cell| cell.set(NO_ROLE));
 }
 
+/// Whether the calling thread declared a real-time role.
+pub fn is_realtime_thread() -> bool {
+    let role = CURRENT_ROLE.try_with(Cell::get).unwrap_or(NO_ROLE);
+    role == ThreadRole::Capture as u8 || role == ThreadRole::Frontend as u8
+}
+
 /// Allocations (including reallocations) counted for `role` since start-up.
 pub fn allocations(role: ThreadRole) -> u64 {
     ALLOCATIONS_BY_ROLE[role as usize].load(Ordering::Relaxed)
