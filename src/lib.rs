@@ -3,6 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
+pub mod audio;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -11,7 +12,6 @@ pub mod fuzzing;
 pub mod limits;
 pub mod logging;
 pub mod segment;
-pub mod audio;
 pub mod sys;
 pub mod vad;
 

@@ -124,14 +124,27 @@ mod tests {
         let logger = RingLogger::new(false);
         log::set_max_level(LevelFilter::Info);
         for index in 0..(LOG_RING_ENTRIES_MAX + 10) {
-            logger.log(&Record::builder().level(Level::Warn).args(format_args!("line {index}")).build());
+            logger.log(
+                &Record::builder()
+                    .level(Level::Warn)
+                    .args(format_args!("line {index}"))
+                    .build(),
+            );
         }
         let recent = logger.recent();
         assert_eq!(recent.len(), LOG_RING_ENTRIES_MAX);
         assert_eq!(recent[0], "warning: line 10");
         let long = "x".repeat(LOG_LINE_BYTES_MAX * 2);
-        logger.log(&Record::builder().level(Level::Warn).args(format_args!("{long}")).build());
-        assert_eq!(logger.recent().last().map(String::len), Some(LOG_LINE_BYTES_MAX));
+        logger.log(
+            &Record::builder()
+                .level(Level::Warn)
+                .args(format_args!("{long}"))
+                .build(),
+        );
+        assert_eq!(
+            logger.recent().last().map(String::len),
+            Some(LOG_LINE_BYTES_MAX)
+        );
     }
 
     #[test]
@@ -141,7 +154,12 @@ mod tests {
         let inner = std::sync::Arc::clone(&logger);
         std::thread::spawn(move || {
             crate::sys::alloc_guard::set_thread_role(crate::sys::alloc_guard::ThreadRole::Frontend);
-            inner.log(&Record::builder().level(Level::Error).args(format_args!("from real time")).build());
+            inner.log(
+                &Record::builder()
+                    .level(Level::Error)
+                    .args(format_args!("from real time"))
+                    .build(),
+            );
             crate::sys::alloc_guard::clear_thread_role();
         })
         .join()

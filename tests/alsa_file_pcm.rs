@@ -7,6 +7,7 @@
 //! test paces the device the way a sound card would (one second of audio per second), with
 //! the live drop-on-overflow policy.
 #![cfg(feature = "alsa-capture")]
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -57,7 +58,9 @@ fn write_alsa_configuration() {
     let raw = dir.join("capture.raw");
     let status = std::process::Command::new("sox")
         .arg(&clip)
-        .args(["-r", "48000", "-c", "2", "-b", "16", "-e", "signed", "-t", "raw"])
+        .args([
+            "-r", "48000", "-c", "2", "-b", "16", "-e", "signed", "-t", "raw",
+        ])
         .arg(&raw)
         .status()
         .unwrap();
@@ -77,15 +80,25 @@ fn alsa_file_pcm_capture_finds_the_same_speech_as_the_wav_path() {
     set_abort_on_realtime_allocation(false);
     let clip = clip();
 
-    let settings = AlsaSettings { device: "tccc_test".to_owned(), rate_hz: 48_000, channels: 2, period_frames: 1024 };
+    let settings = AlsaSettings {
+        device: "tccc_test".to_owned(),
+        rate_hz: 48_000,
+        channels: 2,
+        period_frames: 1024,
+    };
     let source = AlsaSource::open(&settings).unwrap();
     assert_eq!(source.sample_rate_hz(), 48_000);
     assert_eq!(source.format().channels, 2);
     let mut config = Config::default();
     config.threads.capture_priority = 0;
     config.threads.frontend_priority = 0;
-    let before = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    let mut pipeline = FrontendPipeline::start(Box::new(ClocklessDevice(source)), &config, Pacing::RealTime).unwrap();
+    let before = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    let mut pipeline =
+        FrontendPipeline::start(Box::new(ClocklessDevice(source)), &config, Pacing::RealTime)
+            .unwrap();
     // The clip lasts 6.8 s; after it the device reads silence.
     let started = Instant::now();
     let mut captured = Vec::new();
@@ -103,27 +116,60 @@ fn alsa_file_pcm_capture_finds_the_same_speech_as_the_wav_path() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    assert_eq!(after, before, "a real-time thread allocated during ALSA capture");
+    let after = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    assert_eq!(
+        after, before,
+        "a real-time thread allocated during ALSA capture"
+    );
 
     println!(
         "captured {} frames, {} overruns",
-        stats.captured_frames.load(std::sync::atomic::Ordering::Relaxed),
-        stats.source_overruns.load(std::sync::atomic::Ordering::Relaxed)
+        stats
+            .captured_frames
+            .load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .source_overruns
+            .load(std::sync::atomic::Ordering::Relaxed)
     );
     let from_wav = segments_of(&clip, &config);
     println!("ALSA: {captured:?}\nWAV:  {from_wav:?}");
-    assert_eq!(captured.len(), from_wav.len(), "ALSA and WAV paths found different segment counts");
+    assert_eq!(
+        captured.len(),
+        from_wav.len(),
+        "ALSA and WAV paths found different segment counts"
+    );
     for (alsa, wav) in captured.iter().zip(&from_wav) {
-        assert!((alsa.0 - wav.0).abs() < 0.1 && (alsa.1 - wav.1).abs() < 0.1, "ALSA {alsa:?} vs WAV {wav:?}");
+        assert!(
+            (alsa.0 - wav.0).abs() < 0.1 && (alsa.1 - wav.1).abs() < 0.1,
+            "ALSA {alsa:?} vs WAV {wav:?}"
+        );
     }
-    assert!(stats.captured_frames.load(std::sync::atomic::Ordering::Relaxed) >= 48_000 * 6);
+    assert!(
+        stats
+            .captured_frames
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 48_000 * 6
+    );
 }
 
 #[test]
 fn a_missing_device_is_a_clear_error() {
     configure_alsa();
-    let settings = AlsaSettings { device: "no_such_device_tccc".to_owned(), rate_hz: 48_000, channels: 1, period_frames: 1024 };
-    let error = AlsaSource::open(&settings).err().expect("opening a missing device succeeded").to_string();
-    assert!(error.contains("no_such_device_tccc") && error.contains("arecord -L"), "{error}");
+    let settings = AlsaSettings {
+        device: "no_such_device_tccc".to_owned(),
+        rate_hz: 48_000,
+        channels: 1,
+        period_frames: 1024,
+    };
+    let error = AlsaSource::open(&settings)
+        .err()
+        .expect("opening a missing device succeeded")
+        .to_string();
+    assert!(
+        error.contains("no_such_device_tccc") && error.contains("arecord -L"),
+        "{error}"
+    );
 }

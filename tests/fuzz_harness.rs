@@ -2,6 +2,7 @@
 //! then thousands of deterministic mutations of them (bit flips, truncations, splices,
 //! overwritten length fields). Any panic fails the test; cargo-fuzz explores further on
 //! nightly with the same entry points (fuzz/).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -22,7 +23,8 @@ fn mutate(seed: &[u8], random: &mut Random) -> Vec<u8> {
             2 => data[at] = random.next_u64() as u8,
             3 => {
                 // Overwrite four bytes with an extreme length.
-                let value = [0u32, 1, 0x7fff_ffff, u32::MAX, 44, 16][(random.next_u64() % 6) as usize];
+                let value =
+                    [0u32, 1, 0x7fff_ffff, u32::MAX, 44, 16][(random.next_u64() % 6) as usize];
                 for (offset, byte) in value.to_le_bytes().iter().enumerate() {
                     if let Some(slot) = data.get_mut(at + offset) {
                         *slot = *byte;
@@ -61,7 +63,10 @@ fn repo_file(path: &str) -> Vec<u8> {
 
 #[test]
 fn wav_parser_survives_mutated_files() {
-    let mut seeds = vec![repo_file("tests/fixtures/vad/noisy.wav")[..4096].to_vec(), repo_file("src/demo/narration.wav")[..2048].to_vec()];
+    let mut seeds = vec![
+        repo_file("tests/fixtures/vad/noisy.wav")[..4096].to_vec(),
+        repo_file("src/demo/narration.wav")[..2048].to_vec(),
+    ];
     // A float, a 24-bit stereo and an extensible header.
     for (tag, channels, bits) in [(3u16, 1u16, 32u16), (1, 2, 24), (0xFFFE, 4, 32)] {
         let block = channels * bits / 8;
@@ -103,11 +108,17 @@ fn safetensors_reader_survives_mutated_files() {
 
 #[test]
 fn config_parser_survives_mutated_files() {
-    let seeds = vec![tccc::config::DEFAULT_CONFIG_TOML.as_bytes().to_vec(), b"[vad]\nthreshold = 0.5\n".to_vec()];
+    let seeds = vec![
+        tccc::config::DEFAULT_CONFIG_TOML.as_bytes().to_vec(),
+        b"[vad]\nthreshold = 0.5\n".to_vec(),
+    ];
     run(&seeds, 5_000, tccc::fuzzing::config, 4);
 }
 
 fn repo_model(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/silero-vad").join(name);
-    std::fs::read(&path).unwrap_or_else(|_| panic!("{} is missing: run `models/fetch` first", path.display()))
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/silero-vad")
+        .join(name);
+    std::fs::read(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run `models/fetch` first", path.display()))
 }

@@ -3,6 +3,7 @@
 //! the allocation guard counting (not aborting) on those threads; the count must stay 0.
 //! A second run feeds a live-like source whose consumer never releases a slot, so every
 //! overflow path (full pool, full ring, dropped samples) runs too.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -47,8 +48,16 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     let seconds = (bytes.len() - 44) as f64 / (2.0 * f64::from(RATE_HZ));
     assert!(seconds >= 600.0, "only {seconds} s of audio");
     let source = WavSource::from_reader(Cursor::new(bytes), "ten minutes").unwrap();
-    let before = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    let mut pipeline = FrontendPipeline::start(Box::new(source), &Config::default(), Pacing::AsFastAsPossible).unwrap();
+    let before = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    let mut pipeline = FrontendPipeline::start(
+        Box::new(source),
+        &Config::default(),
+        Pacing::AsFastAsPossible,
+    )
+    .unwrap();
     let mut segments = 0;
     while let Some(segment) = pipeline.next_segment() {
         segments += 1;
@@ -56,12 +65,22 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    println!("{seconds:.0} s of audio, {segments} segments, allocations capture {} frontend {}", after.0 - before.0, after.1 - before.1);
+    let after = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    println!(
+        "{seconds:.0} s of audio, {segments} segments, allocations capture {} frontend {}",
+        after.0 - before.0,
+        after.1 - before.1
+    );
     assert_eq!(after.0, before.0, "the capture thread allocated");
     assert_eq!(after.1, before.1, "the frontend thread allocated");
     assert!(segments >= 100, "expected speech segments, got {segments}");
-    assert_eq!(stats.captured_frames.load(Ordering::Relaxed), (seconds * f64::from(RATE_HZ)).round() as u64);
+    assert_eq!(
+        stats.captured_frames.load(Ordering::Relaxed),
+        (seconds * f64::from(RATE_HZ)).round() as u64
+    );
     assert_eq!(stats.segments_dropped(), 0, "offline input must never drop");
 }
 
@@ -86,8 +105,8 @@ impl AudioSource for FloodSource {
         if self.produced >= self.limit {
             return Ok(SourceRead::End);
         }
-        if self.speed > 0 {
-            std::thread::sleep(std::time::Duration::from_micros(out.len() as u64 * 1_000_000 / 16_000 / self.speed));
+        if let Some(micros) = (out.len() as u64 * 1_000_000 / 16_000).checked_div(self.speed) {
+            std::thread::sleep(std::time::Duration::from_micros(micros));
         }
         for value in out.iter_mut() {
             let index = (self.produced % self.noise.len() as u64) as usize;
@@ -111,9 +130,18 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     // A source that never blocks must not run at real-time priority on a shared machine.
     config.threads.capture_priority = 0;
     config.threads.frontend_priority = 0;
-    let source = FloodSource { produced: 0, limit: 16_000 * 120, noise: speech, speed: 20 };
-    let before = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    let mut pipeline = FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
+    let source = FloodSource {
+        produced: 0,
+        limit: 16_000 * 120,
+        noise: speech,
+        speed: 20,
+    };
+    let before = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    let mut pipeline =
+        FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
     // Hold every segment (never release) so the pool runs dry.
     let mut held = Vec::new();
     while !pipeline.is_finished() {
@@ -124,7 +152,10 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
+    let after = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
     println!(
         "held {} segments; dropped: pool {} ring {}; capture overflows {} ({} samples); bursts {}",
         held.len(),
@@ -136,7 +167,10 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     );
     assert_eq!(after.0, before.0, "the capture thread allocated");
     assert_eq!(after.1, before.1, "the frontend thread allocated");
-    assert!(stats.segments_dropped() > 0, "a pool that never comes back must drop segments");
+    assert!(
+        stats.segments_dropped() > 0,
+        "a pool that never comes back must drop segments"
+    );
     assert!(stats.overflow_bursts.load(Ordering::Relaxed) >= 1);
 }
 
@@ -148,15 +182,27 @@ fn a_full_capture_ring_drops_samples_without_allocating() {
     config.threads.frontend_priority = 0;
     let tone: Vec<f32> = (0..16_000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
     // Unthrottled: the source outruns the frontend, so the ring overflows.
-    let source = FloodSource { produced: 0, limit: 16_000 * 60, noise: tone, speed: 0 };
-    let before = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
-    let mut pipeline = FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
+    let source = FloodSource {
+        produced: 0,
+        limit: 16_000 * 60,
+        noise: tone,
+        speed: 0,
+    };
+    let before = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
+    let mut pipeline =
+        FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
     while let Some(segment) = pipeline.next_segment() {
         pipeline.release(segment);
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (allocations(ThreadRole::Capture), allocations(ThreadRole::Frontend));
+    let after = (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    );
     assert_eq!(after, before, "a real-time thread allocated");
     let overflows = stats.capture_overflows.load(Ordering::Relaxed);
     let lost = stats.capture_overflow_samples.load(Ordering::Relaxed);
@@ -164,5 +210,8 @@ fn a_full_capture_ring_drops_samples_without_allocating() {
     assert!(overflows > 0, "the ring never overflowed");
     // Every captured sample was either delivered or counted as lost (± one padded frame).
     let captured = stats.captured_frames.load(Ordering::Relaxed);
-    assert!(delivered + lost >= captured && delivered + lost < captured + 512, "captured {captured}, delivered {delivered}, lost {lost}");
+    assert!(
+        delivered + lost >= captured && delivered + lost < captured + 512,
+        "captured {captured}, delivered {delivered}, lost {lost}"
+    );
 }

@@ -5,6 +5,7 @@
 //! - the same with brown and pink noise at 10 dB SNR;
 //! - at 16, 22.05 and 48 kHz input;
 //! - no segment at all in 60 s of white, pink or brown noise alone at −25 dBFS.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -28,20 +29,33 @@ struct Tally {
 fn score(utterances: &[(f64, f64)], segments: &[(f64, f64, f32)], tally: &mut Tally, label: &str) {
     for (index, &(start, end)) in utterances.iter().enumerate() {
         tally.utterances += 1;
-        let overlapping: Vec<_> = segments.iter().filter(|s| s.0 < end && s.1 > start).collect();
+        let overlapping: Vec<_> = segments
+            .iter()
+            .filter(|s| s.0 < end && s.1 > start)
+            .collect();
         if overlapping.len() > 1 {
             tally.split += 1;
-            tally.failures.push(format!("{label} #{index}: split into {} segments", overlapping.len()));
+            tally.failures.push(format!(
+                "{label} #{index}: split into {} segments",
+                overlapping.len()
+            ));
             continue;
         }
         let Some(segment) = overlapping.first() else {
-            tally.failures.push(format!("{label} #{index}: missed ({start:.2}–{end:.2})"));
+            tally
+                .failures
+                .push(format!("{label} #{index}: missed ({start:.2}–{end:.2})"));
             continue;
         };
-        let merged = utterances.iter().enumerate().any(|(other, &(s, e))| other != index && segment.0 < e && segment.1 > s);
+        let merged = utterances
+            .iter()
+            .enumerate()
+            .any(|(other, &(s, e))| other != index && segment.0 < e && segment.1 > s);
         if merged {
             tally.merged += 1;
-            tally.failures.push(format!("{label} #{index}: merged with a neighbour"));
+            tally
+                .failures
+                .push(format!("{label} #{index}: merged with a neighbour"));
             continue;
         }
         let starts_well = segment.0 >= start - 0.3 && segment.0 <= start + EDGE_TOLERANCE_S;
@@ -77,7 +91,12 @@ fn run_condition(noise: Option<Noise>, rates: &[u32]) -> Tally {
         for &rate in rates {
             let path = write_at_rate(&samples, rate, &dir, &format!("narration{index}"));
             let segments = segments_of(&path, &config);
-            score(&narration.utterances, &segments, &mut tally, &format!("{label} {voice} {rate} Hz"));
+            score(
+                &narration.utterances,
+                &segments,
+                &mut tally,
+                &format!("{label} {voice} {rate} Hz"),
+            );
         }
     }
     let share = tally.good as f64 / tally.utterances as f64;
@@ -92,9 +111,16 @@ fn run_condition(noise: Option<Noise>, rates: &[u32]) -> Tally {
     for failure in &tally.failures {
         println!("  {failure}");
     }
-    assert!(share >= 0.95, "{label}: only {:.1} % of utterances well segmented", share * 100.0);
+    assert!(
+        share >= 0.95,
+        "{label}: only {:.1} % of utterances well segmented",
+        share * 100.0
+    );
     assert_eq!(tally.split, 0, "{label}: utterances split in two");
-    assert_eq!(tally.merged, 0, "{label}: utterances merged across ≥ 1 s gaps");
+    assert_eq!(
+        tally.merged, 0,
+        "{label}: utterances merged across ≥ 1 s gaps"
+    );
     tally
 }
 
@@ -123,11 +149,17 @@ fn noise_alone_at_minus_25_dbfs_yields_no_segment() {
     // −25 dBFS RMS relative to a full-scale sine (RMS 1/√2).
     let level = 10f32.powf(-25.0 / 20.0) / 2f32.sqrt();
     for (kind, seed) in [(Noise::White, 1), (Noise::Pink, 2), (Noise::Brown, 3)] {
-        let samples: Vec<f32> = noise(kind, ESPEAK_RATE_HZ as usize * 60, seed).into_iter().map(|x| x * level).collect();
+        let samples: Vec<f32> = noise(kind, ESPEAK_RATE_HZ as usize * 60, seed)
+            .into_iter()
+            .map(|x| x * level)
+            .collect();
         for rate in [16_000, 48_000] {
             let path = write_at_rate(&samples, rate, &dir, &format!("{kind:?}"));
             let segments = segments_of(&path, &config);
-            assert!(segments.is_empty(), "{kind:?} noise at {rate} Hz produced segments: {segments:?}");
+            assert!(
+                segments.is_empty(),
+                "{kind:?} noise at {rate} Hz produced segments: {segments:?}"
+            );
         }
     }
 }

@@ -4,6 +4,7 @@
 //!   onnxruntime;
 //! - with the safetensors weights, against a numpy implementation of the graph that the
 //!   fixture script first checks against onnxruntime.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
@@ -19,15 +20,27 @@ const SAFETENSORS: &str = "silero_vad_16k.safetensors";
 
 fn vad_model(file: &str) -> PathBuf {
     let path = repo().join("models/silero-vad").join(file);
-    assert!(path.exists(), "{} is missing: run `models/fetch` first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `models/fetch` first",
+        path.display()
+    );
     path
 }
 
 fn reference(name: &str, weights: &str) -> Vec<f32> {
     let suffix = if weights == ONNX { "" } else { ".safetensors" };
-    let text = std::fs::read_to_string(repo().join(format!("tests/fixtures/vad/{name}{suffix}.probs.json"))).unwrap();
+    let text = std::fs::read_to_string(
+        repo().join(format!("tests/fixtures/vad/{name}{suffix}.probs.json")),
+    )
+    .unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap() as f32).collect()
+    value["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn check_clip(name: &str, audio: &Path) {
@@ -48,14 +61,23 @@ fn check_clip_with(name: &str, audio: &Path, weights: &str) {
         let got = vad.process_frame(frame);
         let error = (got - want).abs();
         worst = worst.max(error);
-        assert!(error <= 1e-3, "{name} ({weights}) frame {index}: native {got}, reference {want}");
+        assert!(
+            error <= 1e-3,
+            "{name} ({weights}) frame {index}: native {got}, reference {want}"
+        );
     }
-    println!("{name} ({weights}): {} frames, largest difference {worst:.2e}", expected.len());
+    println!(
+        "{name} ({weights}): {} frames, largest difference {worst:.2e}",
+        expected.len()
+    );
 }
 
 #[test]
 fn matches_reference_on_the_narration_clip() {
-    check_clip("narration", &repo().join("tests/fixtures/vad/narration.wav"));
+    check_clip(
+        "narration",
+        &repo().join("tests/fixtures/vad/narration.wav"),
+    );
 }
 
 #[test]
@@ -72,9 +94,20 @@ fn matches_reference_on_jfk() {
 fn reset_restores_the_initial_state() {
     let (samples, _) = read_wav_mono(&repo().join("tests/fixtures/vad/narration.wav")).unwrap();
     let mut vad = SileroVad::load(&vad_model(ONNX)).unwrap();
-    let frames: Vec<&[f32; 512]> = samples.chunks_exact(512).map(|f| f.try_into().unwrap()).collect();
-    let first: Vec<f32> = frames.iter().take(40).map(|f| vad.process_frame(f)).collect();
+    let frames: Vec<&[f32; 512]> = samples
+        .chunks_exact(512)
+        .map(|f| f.try_into().unwrap())
+        .collect();
+    let first: Vec<f32> = frames
+        .iter()
+        .take(40)
+        .map(|f| vad.process_frame(f))
+        .collect();
     vad.reset();
-    let again: Vec<f32> = frames.iter().take(40).map(|f| vad.process_frame(f)).collect();
+    let again: Vec<f32> = frames
+        .iter()
+        .take(40)
+        .map(|f| vad.process_frame(f))
+        .collect();
     assert_eq!(first, again);
 }

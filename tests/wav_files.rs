@@ -1,5 +1,6 @@
 //! WAV reading against sox-written files of every supported encoding, and malformed files
 //! that must give a clear error, never a panic.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -12,7 +13,9 @@ use tccc::audio::wav::{read_header, read_wav_mono, write_wav_mono_i16, WavReader
 use tccc::audio::SampleEncoding;
 
 fn tone(count: usize) -> Vec<f32> {
-    (0..count).map(|i| ((i as f32) * 0.031).sin() * 0.5).collect()
+    (0..count)
+        .map(|i| ((i as f32) * 0.031).sin() * 0.5)
+        .collect()
 }
 
 #[test]
@@ -27,20 +30,33 @@ fn every_encoding_sox_writes_decodes_to_the_same_signal() {
         (&["-b", "16"], SampleEncoding::I16, 1),
         (&["-b", "24"], SampleEncoding::I24, 1),
         (&["-b", "32", "-e", "signed"], SampleEncoding::I32, 1),
-        (&["-b", "32", "-e", "floating-point"], SampleEncoding::F32, 1),
+        (
+            &["-b", "32", "-e", "floating-point"],
+            SampleEncoding::F32,
+            1,
+        ),
         (&["-b", "16", "-c", "2"], SampleEncoding::I16, 2),
         (&["-b", "24", "-c", "6"], SampleEncoding::I24, 6),
     ];
     for (index, (arguments, encoding, channels)) in cases.iter().enumerate() {
         let path = dir.join(format!("case{index}.wav"));
-        let status = Command::new("sox").arg(&reference).args(*arguments).arg(&path).status().unwrap();
+        let status = Command::new("sox")
+            .arg(&reference)
+            .args(*arguments)
+            .arg(&path)
+            .status()
+            .unwrap();
         assert!(status.success());
         let (decoded, format) = read_wav_mono(&path).unwrap();
         assert_eq!(format.encoding, *encoding, "case {arguments:?}");
         assert_eq!(format.channels, *channels, "case {arguments:?}");
         assert_eq!(format.sample_rate_hz, 22_050);
         assert_eq!(decoded.len(), samples.len(), "case {arguments:?}");
-        let tolerance = if *encoding == SampleEncoding::U8 { 1.0 / 64.0 } else { 1.0 / 16_000.0 };
+        let tolerance = if *encoding == SampleEncoding::U8 {
+            1.0 / 64.0
+        } else {
+            1.0 / 16_000.0
+        };
         for (a, b) in decoded.iter().zip(&samples) {
             assert!((a - b).abs() <= tolerance, "case {arguments:?}: {a} vs {b}");
         }
@@ -90,7 +106,10 @@ fn malformed_files_give_errors_that_say_what_is_wrong() {
     ];
     for (bytes, expected) in cases {
         let error = error_of(bytes);
-        assert!(error.contains(expected), "expected `{expected}` in: {error}");
+        assert!(
+            error.contains(expected),
+            "expected `{expected}` in: {error}"
+        );
     }
     // A data chunk before the format chunk.
     let mut data_first = b"RIFF\x24\0\0\0WAVEdata\x04\0\0\0\0\0\0\0".to_vec();
@@ -117,7 +136,10 @@ fn a_truncated_data_chunk_delivers_what_is_there_and_says_so() {
     }
     assert_eq!(total, 100);
     let warning = source.final_warning().unwrap();
-    assert!(warning.contains("cut.wav") && warning.contains("truncated"), "{warning}");
+    assert!(
+        warning.contains("cut.wav") && warning.contains("truncated"),
+        "{warning}"
+    );
 }
 
 #[test]
@@ -142,9 +164,19 @@ fn extensible_format_is_read() {
     write_wav_mono_i16(&reference, &tone(1_000), 16_000).unwrap();
     // sox writes WAVE_FORMAT_EXTENSIBLE for more than two channels or more than 16 bits.
     let path = dir.join("extensible.wav");
-    assert!(Command::new("sox").arg(&reference).args(["-b", "24", "-c", "4"]).arg(&path).status().unwrap().success());
+    assert!(Command::new("sox")
+        .arg(&reference)
+        .args(["-b", "24", "-c", "4"])
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(u16::from_le_bytes([bytes[20], bytes[21]]), 0xFFFE, "sox did not write an extensible header");
+    assert_eq!(
+        u16::from_le_bytes([bytes[20], bytes[21]]),
+        0xFFFE,
+        "sox did not write an extensible header"
+    );
     let (decoded, format) = read_wav_mono(&path).unwrap();
     assert_eq!(format.channels, 4);
     assert_eq!(decoded.len(), 1_000);

@@ -90,7 +90,9 @@ impl AlsaSource {
                 .map_err(|e| alsa_error(device, "setting the buffer size", &e))?;
             pcm.hw_params(&params)
                 .map_err(|e| alsa_error(device, "applying hardware parameters", &e))?;
-            let period_frames = usize::try_from(period).unwrap_or(1024).clamp(1, CAPTURE_CHUNK_FRAMES_MAX);
+            let period_frames = usize::try_from(period)
+                .unwrap_or(1024)
+                .clamp(1, CAPTURE_CHUNK_FRAMES_MAX);
             (rate, channels, period_frames)
         };
         let format = StreamFormat {
@@ -132,7 +134,10 @@ impl AudioSource for AlsaSource {
 
     fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
         let frame_bytes = self.format.frame_bytes();
-        let frames_wanted = out.len().min(self.period_frames).min(self.raw.len() / frame_bytes);
+        let frames_wanted = out
+            .len()
+            .min(self.period_frames)
+            .min(self.raw.len() / frame_bytes);
         let bytes = &mut self.raw[..frames_wanted * frame_bytes];
         let result = self.pcm.io_bytes().readi(bytes);
         match result {

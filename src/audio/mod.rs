@@ -165,18 +165,43 @@ mod tests {
     fn decodes_each_encoding_at_full_scale() {
         assert_eq!(decode_sample(&[255], SampleEncoding::U8), 127.0 / 128.0);
         assert_eq!(decode_sample(&[0], SampleEncoding::U8), -1.0);
-        assert_eq!(decode_sample(&i16::MIN.to_le_bytes(), SampleEncoding::I16), -1.0);
-        assert_eq!(decode_sample(&[0x00, 0x00, 0x80], SampleEncoding::I24), -1.0);
-        assert_eq!(decode_sample(&[0xff, 0xff, 0x7f], SampleEncoding::I24), 8_388_607.0 / 8_388_608.0);
-        assert_eq!(decode_sample(&i32::MIN.to_le_bytes(), SampleEncoding::I32), -1.0);
-        assert_eq!(decode_sample(&0.25f32.to_le_bytes(), SampleEncoding::F32), 0.25);
-        assert_eq!(decode_sample(&f32::NAN.to_le_bytes(), SampleEncoding::F32), 0.0);
-        assert_eq!(decode_sample(&7.0f32.to_le_bytes(), SampleEncoding::F32), 1.0);
+        assert_eq!(
+            decode_sample(&i16::MIN.to_le_bytes(), SampleEncoding::I16),
+            -1.0
+        );
+        assert_eq!(
+            decode_sample(&[0x00, 0x00, 0x80], SampleEncoding::I24),
+            -1.0
+        );
+        assert_eq!(
+            decode_sample(&[0xff, 0xff, 0x7f], SampleEncoding::I24),
+            8_388_607.0 / 8_388_608.0
+        );
+        assert_eq!(
+            decode_sample(&i32::MIN.to_le_bytes(), SampleEncoding::I32),
+            -1.0
+        );
+        assert_eq!(
+            decode_sample(&0.25f32.to_le_bytes(), SampleEncoding::F32),
+            0.25
+        );
+        assert_eq!(
+            decode_sample(&f32::NAN.to_le_bytes(), SampleEncoding::F32),
+            0.0
+        );
+        assert_eq!(
+            decode_sample(&7.0f32.to_le_bytes(), SampleEncoding::F32),
+            1.0
+        );
     }
 
     #[test]
     fn downmix_averages_channels() {
-        let format = StreamFormat { sample_rate_hz: 16_000, channels: 2, encoding: SampleEncoding::I16 };
+        let format = StreamFormat {
+            sample_rate_hz: 16_000,
+            channels: 2,
+            encoding: SampleEncoding::I16,
+        };
         let mut bytes = Vec::new();
         for value in [16_384i16, -16_384, 8_192, 8_192] {
             bytes.extend_from_slice(&value.to_le_bytes());

@@ -183,7 +183,9 @@ impl Resampler {
             }
         }
         // Keep only what future outputs can still reach.
-        let keep_from = (self.position + 1).saturating_sub(half).min(self.history_len);
+        let keep_from = (self.position + 1)
+            .saturating_sub(half)
+            .min(self.history_len);
         self.history.copy_within(keep_from..self.history_len, 0);
         self.history_len -= keep_from;
         self.position -= keep_from;
@@ -238,7 +240,10 @@ mod tests {
     fn tone(rate: u32, frequency: f64, seconds: f64) -> Vec<f32> {
         let count = (f64::from(rate) * seconds) as usize;
         (0..count)
-            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * frequency * i as f64 / f64::from(rate)).sin()) as f32)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * frequency * i as f64 / f64::from(rate)).sin())
+                    as f32
+            })
             .collect()
     }
 
@@ -259,18 +264,27 @@ mod tests {
     fn rms(signal: &[f32]) -> f64 {
         let start = signal.len() / 4;
         let end = signal.len() * 3 / 4;
-        (signal[start..end].iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>()
+        (signal[start..end]
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
             / (end - start) as f64)
             .sqrt()
     }
 
     #[test]
     fn output_length_follows_the_rate_ratio() {
-        for rate in [8_000u32, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000, 192_000, 44_101] {
+        for rate in [
+            8_000u32, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000, 192_000, 44_101,
+        ] {
             let input = vec![0.1f32; rate as usize * 2];
             let out = resample_all(rate, &input);
             let expected = 32_000i64;
-            assert!((out.len() as i64 - expected).abs() <= 2, "{rate} Hz: {} samples", out.len());
+            assert!(
+                (out.len() as i64 - expected).abs() <= 2,
+                "{rate} Hz: {} samples",
+                out.len()
+            );
         }
     }
 
@@ -282,7 +296,10 @@ mod tests {
                 let out = resample_all(rate, &tone(rate, frequency, 1.0));
                 let level = level_at(&out, frequency);
                 let error_db = 20.0 * (level / 0.5).log10();
-                assert!(error_db.abs() < 0.1, "{rate} Hz, {frequency} Hz tone: {error_db:.3} dB");
+                assert!(
+                    error_db.abs() < 0.1,
+                    "{rate} Hz, {frequency} Hz tone: {error_db:.3} dB"
+                );
             }
         }
     }
@@ -296,7 +313,10 @@ mod tests {
                 }
                 let out = resample_all(rate, &tone(rate, frequency, 1.0));
                 let residue_db = 20.0 * (rms(&out) * 2f64.sqrt() / 0.5).log10();
-                assert!(residue_db < -60.0, "{rate} Hz, {frequency} Hz tone: {residue_db:.1} dB left");
+                assert!(
+                    residue_db < -60.0,
+                    "{rate} Hz, {frequency} Hz tone: {residue_db:.1} dB left"
+                );
             }
         }
     }
@@ -311,7 +331,8 @@ mod tests {
         let input: Vec<f32> = (0..count)
             .map(|i| {
                 let t = i as f64 / f64::from(rate);
-                let phase = 2.0 * std::f64::consts::PI * (f0 * t + (f1 - f0) * t * t / (2.0 * seconds));
+                let phase =
+                    2.0 * std::f64::consts::PI * (f0 * t + (f1 - f0) * t * t / (2.0 * seconds));
                 (0.5 * phase.sin()) as f32
             })
             .collect();

@@ -130,7 +130,10 @@ impl<R: Read + Send> AudioSource for RawS16Source<R> {
         let frames_wanted = out.len().min(self.raw.len() / frame_bytes);
         // One read per call: a pipe delivers what it has, and we pass on the whole frames.
         loop {
-            match self.reader.read(&mut self.raw[self.pending..frames_wanted * frame_bytes]) {
+            match self
+                .reader
+                .read(&mut self.raw[self.pending..frames_wanted * frame_bytes])
+            {
                 Ok(0) => return Ok(SourceRead::End),
                 Ok(count) => {
                     let filled = self.pending + count;

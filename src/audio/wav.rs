@@ -65,7 +65,11 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// Reads the RIFF header up to the start of the sample data and says what the data holds.
 pub fn read_header<R: Read>(reader: &mut R) -> Result<WavHeader, AudioError> {
     let mut riff = [0u8; 12];
-    read_exact_or(reader, &mut riff, "RIFF header (a WAV file starts with 12 bytes)")?;
+    read_exact_or(
+        reader,
+        &mut riff,
+        "RIFF header (a WAV file starts with 12 bytes)",
+    )?;
     if &riff[0..4] == b"RIFX" || &riff[0..4] == b"RF64" {
         return Err(AudioError::UnsupportedWav(format!(
             "{} container; convert to little-endian RIFF WAV (e.g. `sox in.wav -b 16 out.wav`)",
@@ -73,7 +77,9 @@ pub fn read_header<R: Read>(reader: &mut R) -> Result<WavHeader, AudioError> {
         )));
     }
     if &riff[0..4] != b"RIFF" || &riff[8..12] != b"WAVE" {
-        return Err(malformed("not a RIFF/WAVE file (the first bytes are not `RIFF....WAVE`)"));
+        return Err(malformed(
+            "not a RIFF/WAVE file (the first bytes are not `RIFF....WAVE`)",
+        ));
     }
 
     let mut format: Option<StreamFormat> = None;
@@ -142,26 +148,27 @@ fn parse_format_chunk(body: &[u8]) -> Result<StreamFormat, AudioError> {
         // The sub-format GUID's first two bytes carry the real format tag.
         tag = u16_at(body, 24);
     }
-    let encoding = match (tag, bits) {
-        (WAVE_FORMAT_PCM, 8) => SampleEncoding::U8,
-        (WAVE_FORMAT_PCM, 16) => SampleEncoding::I16,
-        (WAVE_FORMAT_PCM, 24) => SampleEncoding::I24,
-        (WAVE_FORMAT_PCM, 32) => SampleEncoding::I32,
-        (WAVE_FORMAT_IEEE_FLOAT, 32) => SampleEncoding::F32,
-        (WAVE_FORMAT_PCM | WAVE_FORMAT_IEEE_FLOAT, other) => {
-            return Err(AudioError::UnsupportedWav(format!(
+    let encoding =
+        match (tag, bits) {
+            (WAVE_FORMAT_PCM, 8) => SampleEncoding::U8,
+            (WAVE_FORMAT_PCM, 16) => SampleEncoding::I16,
+            (WAVE_FORMAT_PCM, 24) => SampleEncoding::I24,
+            (WAVE_FORMAT_PCM, 32) => SampleEncoding::I32,
+            (WAVE_FORMAT_IEEE_FLOAT, 32) => SampleEncoding::F32,
+            (WAVE_FORMAT_PCM | WAVE_FORMAT_IEEE_FLOAT, other) => {
+                return Err(AudioError::UnsupportedWav(format!(
                 "{other}-bit {} samples; tccc reads 8/16/24/32-bit integer PCM and 32-bit float \
                  (convert with `sox in.wav -b 16 out.wav`)",
                 if tag == WAVE_FORMAT_PCM { "integer" } else { "float" }
             )))
-        }
-        (other, _) => {
-            return Err(AudioError::UnsupportedWav(format!(
+            }
+            (other, _) => {
+                return Err(AudioError::UnsupportedWav(format!(
                 "format tag {other:#06x} (compressed audio); tccc reads uncompressed PCM or float \
                  WAV (convert with `sox in.wav -b 16 out.wav`)"
             )))
-        }
-    };
+            }
+        };
     let format = StreamFormat {
         sample_rate_hz: sample_rate,
         channels: usize::from(channels),
@@ -263,7 +270,11 @@ impl<R: Read> WavReader<R> {
         }
         let whole_frames = filled / frame_bytes;
         let used = whole_frames * frame_bytes;
-        super::downmix_to_mono(&self.raw[..used], self.header.format, &mut out[..whole_frames]);
+        super::downmix_to_mono(
+            &self.raw[..used],
+            self.header.format,
+            &mut out[..whole_frames],
+        );
         let leftover = filled - used;
         if leftover > 0 && !data_ended {
             self.raw.copy_within(used..filled, 0);
@@ -295,7 +306,11 @@ pub fn read_wav_mono(path: &Path) -> Result<(Vec<f32>, StreamFormat), AudioError
 }
 
 /// Writes mono 16-bit PCM WAV (for tools and tests that make audio).
-pub fn write_wav_mono_i16(path: &Path, samples: &[f32], sample_rate_hz: u32) -> Result<(), AudioError> {
+pub fn write_wav_mono_i16(
+    path: &Path,
+    samples: &[f32],
+    sample_rate_hz: u32,
+) -> Result<(), AudioError> {
     let data_bytes = u32::try_from(samples.len() * 2).map_err(|_| {
         AudioError::UnsupportedWav("more than 4 GiB of samples for one WAV file".to_owned())
     })?;

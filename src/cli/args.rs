@@ -60,8 +60,9 @@ impl Options {
     pub fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, CliError> {
         self.value(name)
             .map(|text| {
-                text.parse::<T>()
-                    .map_err(|_| CliError::Usage(format!("option {name}: `{text}` is not a valid number")))
+                text.parse::<T>().map_err(|_| {
+                    CliError::Usage(format!("option {name}: `{text}` is not a valid number"))
+                })
             })
             .transpose()
     }
@@ -77,7 +78,12 @@ mod tests {
 
     #[test]
     fn reads_values_flags_and_inline_values() {
-        let options = Options::parse(&strings(&["--input", "a.wav", "--json", "--rate=8000"]), &["--input", "--rate"], &["--json"]).unwrap();
+        let options = Options::parse(
+            &strings(&["--input", "a.wav", "--json", "--rate=8000"]),
+            &["--input", "--rate"],
+            &["--json"],
+        )
+        .unwrap();
         assert_eq!(options.value("--input"), Some("a.wav"));
         assert!(options.flag("--json"));
         assert_eq!(options.number::<u32>("--rate").unwrap(), Some(8000));

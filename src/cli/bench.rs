@@ -26,7 +26,8 @@ use super::args::Options;
 use super::segments::{frontend_error, load_config};
 use super::CliError;
 
-pub(crate) const USAGE: &str = "  tccc bench frontend [--input FILE.wav] [--seconds N] [--config FILE]
+pub(crate) const USAGE: &str =
+    "  tccc bench frontend [--input FILE.wav] [--seconds N] [--config FILE]
                                  front-end cost per frame (p50/p99) and real-time factor
 ";
 
@@ -34,18 +35,25 @@ pub(crate) const USAGE: &str = "  tccc bench frontend [--input FILE.wav] [--seco
 pub fn run(args: &[String]) -> Result<(), CliError> {
     match args.split_first() {
         Some((what, rest)) if what == "frontend" => frontend(rest),
-        Some((what, _)) => Err(CliError::Usage(format!("unknown benchmark `{what}`; try `tccc bench frontend`"))),
-        None => Err(CliError::Usage("name a benchmark: `tccc bench frontend`".to_owned())),
+        Some((what, _)) => Err(CliError::Usage(format!(
+            "unknown benchmark `{what}`; try `tccc bench frontend`"
+        ))),
+        None => Err(CliError::Usage(
+            "name a benchmark: `tccc bench frontend`".to_owned(),
+        )),
     }
 }
 
 fn read_all(bytes: Vec<u8>, name: &str) -> Result<(Vec<f32>, u32), CliError> {
-    let mut reader = WavReader::new(Cursor::new(bytes)).map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
+    let mut reader = WavReader::new(Cursor::new(bytes))
+        .map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
     let rate = reader.header().format.sample_rate_hz;
     let mut samples = Vec::new();
     let mut chunk = vec![0f32; 4096];
     loop {
-        let count = reader.read_mono(&mut chunk).map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
+        let count = reader
+            .read_mono(&mut chunk)
+            .map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
         if count == 0 {
             break;
         }
@@ -60,7 +68,13 @@ fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
     bytes.extend_from_slice(b"RIFF");
     bytes.extend_from_slice(&(36 + data).to_le_bytes());
     bytes.extend_from_slice(b"WAVEfmt ");
-    for value in [16u32.to_le_bytes(), ((1u32 << 16) | 1).to_le_bytes(), rate.to_le_bytes(), (rate * 2).to_le_bytes(), ((16u32 << 16) | 2).to_le_bytes()] {
+    for value in [
+        16u32.to_le_bytes(),
+        ((1u32 << 16) | 1).to_le_bytes(),
+        rate.to_le_bytes(),
+        (rate * 2).to_le_bytes(),
+        ((16u32 << 16) | 2).to_le_bytes(),
+    ] {
         bytes.extend_from_slice(&value);
     }
     bytes.extend_from_slice(b"data");
@@ -82,10 +96,14 @@ fn percentile(sorted: &[u64], quantile: f64) -> u64 {
 fn frontend(args: &[String]) -> Result<(), CliError> {
     let options = Options::parse(args, &["--input", "--seconds", "--config"], &[])?;
     let config = load_config(&options)?;
-    let seconds = options.number::<f64>("--seconds")?.unwrap_or(120.0).clamp(1.0, 3_600.0);
+    let seconds = options
+        .number::<f64>("--seconds")?
+        .unwrap_or(120.0)
+        .clamp(1.0, 3_600.0);
     let (clip, rate) = match options.value("--input") {
         Some(path) => {
-            let bytes = std::fs::read(Path::new(path)).map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
+            let bytes = std::fs::read(Path::new(path))
+                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
             read_all(bytes, path)?
         }
         None => read_all(NARRATION_WAV.to_vec(), "bundled narration")?,
@@ -96,14 +114,22 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     let wanted = (seconds * f64::from(rate)) as usize;
     let audio: Vec<f32> = clip.iter().copied().cycle().take(wanted).collect();
     let audio_s = audio.len() as f64 / f64::from(rate);
-    let weights = config.vad_weights_path().map_err(|e| CliError::BadInput(e.to_string()))?;
+    let weights = config
+        .vad_weights_path()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     let load_vad = || SileroVad::load(&weights).map_err(|e| CliError::BadInput(e.to_string()));
 
     // Per-frame cost, single thread.
     let stats = Arc::new(FrontendStats::default());
-    let (segmenter, mut receiver) = segment_channel(SegmenterSettings::from_config(&config.vad), Overflow::Drop, Arc::clone(&stats));
-    let mut frontend = Frontend::new(rate, load_vad()?, segmenter, Arc::clone(&stats)).map_err(|e| CliError::BadInput(e.to_string()))?;
-    let step = (VAD_FRAME_SAMPLES as u64 * u64::from(rate) / u64::from(PIPELINE_RATE_HZ)).max(1) as usize;
+    let (segmenter, mut receiver) = segment_channel(
+        SegmenterSettings::from_config(&config.vad),
+        Overflow::Drop,
+        Arc::clone(&stats),
+    );
+    let mut frontend = Frontend::new(rate, load_vad()?, segmenter, Arc::clone(&stats))
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let step =
+        (VAD_FRAME_SAMPLES as u64 * u64::from(rate) / u64::from(PIPELINE_RATE_HZ)).max(1) as usize;
     let mut costs: Vec<u64> = Vec::with_capacity(audio.len() / step + 1);
     for chunk in audio.chunks(step) {
         let started = Instant::now();
@@ -120,9 +146,16 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     let single_thread_rtf = costs.iter().sum::<u64>() as f64 / (audio_s * 1e9);
 
     // End to end through the threads.
-    let source = WavSource::from_reader(Cursor::new(wav_bytes(&audio, rate)), "bench audio").map_err(|e| CliError::Internal(e.to_string()))?;
+    let source = WavSource::from_reader(Cursor::new(wav_bytes(&audio, rate)), "bench audio")
+        .map_err(|e| CliError::Internal(e.to_string()))?;
     let started = Instant::now();
-    let mut pipeline = FrontendPipeline::start_with_vad(Box::new(source), &config, Pacing::AsFastAsPossible, load_vad()?).map_err(frontend_error)?;
+    let mut pipeline = FrontendPipeline::start_with_vad(
+        Box::new(source),
+        &config,
+        Pacing::AsFastAsPossible,
+        load_vad()?,
+    )
+    .map_err(frontend_error)?;
     let mut segments = 0u64;
     while let Some(segment) = pipeline.next_segment() {
         segments += 1;
@@ -133,9 +166,15 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     let wall_rtf = started.elapsed().as_secs_f64() / audio_s;
     let busy_rtf = pipeline_stats.frontend_busy_ns.load(Ordering::Relaxed) as f64 / (audio_s * 1e9);
 
-    println!("front end on {audio_s:.0} s of audio at {rate} Hz ({} VAD frames)", costs.len());
+    println!(
+        "front end on {audio_s:.0} s of audio at {rate} Hz ({} VAD frames)",
+        costs.len()
+    );
     println!("  per frame (32 ms of audio): p50 {p50} ns, p99 {p99} ns ({:.2} % / {:.2} % of the frame's duration)", p50 as f64 / frame_budget_ns * 100.0, p99 as f64 / frame_budget_ns * 100.0);
-    println!("  single thread: RTF {single_thread_rtf:.4} ({:.2} % of one core)", single_thread_rtf * 100.0);
+    println!(
+        "  single thread: RTF {single_thread_rtf:.4} ({:.2} % of one core)",
+        single_thread_rtf * 100.0
+    );
     println!("  threaded pipeline: wall RTF {wall_rtf:.4}, frontend thread busy {:.2} % of one core, {segments} segments", busy_rtf * 100.0);
     println!(
         "{{\"audio_s\": {audio_s:.1}, \"rate_hz\": {rate}, \"frame_ns_p50\": {p50}, \"frame_ns_p99\": {p99}, \"rtf\": {single_thread_rtf:.5}, \"pipeline_wall_rtf\": {wall_rtf:.5}, \"frontend_busy_rtf\": {busy_rtf:.5}, \"segments\": {segments}}}"

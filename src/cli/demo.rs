@@ -22,14 +22,22 @@ pub(crate) const USAGE: &str = "  tccc demo [--fast] [--config FILE]
 pub fn run(args: &[String]) -> Result<(), CliError> {
     let options = Options::parse(args, &["--config"], &["--fast"])?;
     let config = load_config(&options)?;
-    let pacing = if options.flag("--fast") { Pacing::AsFastAsPossible } else { Pacing::RealTime };
+    let pacing = if options.flag("--fast") {
+        Pacing::AsFastAsPossible
+    } else {
+        Pacing::RealTime
+    };
     let source = WavSource::from_reader(Cursor::new(NARRATION_WAV), "bundled narration")
         .map_err(|e| CliError::Internal(format!("the bundled narration is unreadable: {e}")))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let _ = writeln!(out, "tccc demo: playing the bundled medic narration (21 s) through capture → VAD → segments");
+    let _ = writeln!(
+        out,
+        "tccc demo: playing the bundled medic narration (21 s) through capture → VAD → segments"
+    );
     let started = Instant::now();
-    let mut pipeline = FrontendPipeline::start(Box::new(source), &config, pacing).map_err(frontend_error)?;
+    let mut pipeline =
+        FrontendPipeline::start(Box::new(source), &config, pacing).map_err(frontend_error)?;
     while let Some(segment) = pipeline.next_segment() {
         let mut line = format!(
             "[{:>6.2} – {:>6.2}]  utterance {} ({:.1} s of speech)",
@@ -41,7 +49,10 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         if pacing == Pacing::RealTime {
             // Audio time and wall time run together, so this is the end-of-speech latency.
             let latency = started.elapsed().as_secs_f64() - segment.speech_end_s();
-            line.push_str(&format!(", closed {:.2} s after the speech ended", latency.max(0.0)));
+            line.push_str(&format!(
+                ", closed {:.2} s after the speech ended",
+                latency.max(0.0)
+            ));
         }
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
@@ -50,6 +61,9 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     let stats = Arc::clone(pipeline.stats());
     pipeline.join().map_err(frontend_error)?;
     report_losses(&stats);
-    let _ = writeln!(out, "tccc demo: done. Speech-to-text and the casualty card build on these segments.");
+    let _ = writeln!(
+        out,
+        "tccc demo: done. Speech-to-text and the casualty card build on these segments."
+    );
     Ok(())
 }

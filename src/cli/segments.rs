@@ -13,7 +13,8 @@ use crate::frontend::stats::FrontendStats;
 use super::args::Options;
 use super::CliError;
 
-pub(crate) const USAGE: &str = "  tccc segments --input FILE.wav [--json] [--realtime] [--config FILE]
+pub(crate) const USAGE: &str =
+    "  tccc segments --input FILE.wav [--json] [--realtime] [--config FILE]
   tccc segments --input - --rate HZ [--channels N] [--json]   raw s16le on stdin
   tccc segments --alsa DEVICE [--seconds N] [--json]           live capture
                                  speech segments found by the VAD, one per line
@@ -30,23 +31,29 @@ pub(crate) fn load_config(options: &Options) -> Result<Config, CliError> {
 
 /// Opens the source the options name: `--input FILE.wav`, `--input -` (raw s16le on stdin)
 /// or `--alsa DEVICE`.
-pub(crate) fn open_source(options: &Options, config: &Config) -> Result<Box<dyn AudioSource>, CliError> {
+pub(crate) fn open_source(
+    options: &Options,
+    config: &Config,
+) -> Result<Box<dyn AudioSource>, CliError> {
     if let Some(device) = options.value("--alsa") {
         return open_alsa(device, config);
     }
     let Some(input) = options.value("--input") else {
-        return Err(CliError::Usage("give --input FILE.wav, --input - or --alsa DEVICE".to_owned()));
+        return Err(CliError::Usage(
+            "give --input FILE.wav, --input - or --alsa DEVICE".to_owned(),
+        ));
     };
     if input == "-" {
-        let rate = options
-            .number::<u32>("--rate")?
-            .ok_or_else(|| CliError::Usage("--input - (raw s16le on stdin) needs --rate HZ".to_owned()))?;
+        let rate = options.number::<u32>("--rate")?.ok_or_else(|| {
+            CliError::Usage("--input - (raw s16le on stdin) needs --rate HZ".to_owned())
+        })?;
         let channels = options.number::<usize>("--channels")?.unwrap_or(1);
         let source = RawS16Source::new(std::io::stdin(), rate, channels)
             .map_err(|e| CliError::BadInput(format!("stdin: {e}")))?;
         return Ok(Box::new(source));
     }
-    let source = WavSource::open(Path::new(input)).map_err(|e| CliError::BadInput(format!("{input}: {e}")))?;
+    let source = WavSource::open(Path::new(input))
+        .map_err(|e| CliError::BadInput(format!("{input}: {e}")))?;
     Ok(Box::new(source))
 }
 
@@ -81,13 +88,24 @@ pub(crate) fn frontend_error(error: FrontendError) -> CliError {
 pub fn run(args: &[String]) -> Result<(), CliError> {
     let options = Options::parse(
         args,
-        &["--input", "--config", "--rate", "--channels", "--alsa", "--seconds"],
+        &[
+            "--input",
+            "--config",
+            "--rate",
+            "--channels",
+            "--alsa",
+            "--seconds",
+        ],
         &["--json", "--realtime"],
     )?;
     let config = load_config(&options)?;
     let source = open_source(&options, &config)?;
     let live = source.is_live();
-    let pacing = if options.flag("--realtime") { Pacing::RealTime } else { Pacing::AsFastAsPossible };
+    let pacing = if options.flag("--realtime") {
+        Pacing::RealTime
+    } else {
+        Pacing::AsFastAsPossible
+    };
     let seconds_limit = options.number::<f64>("--seconds")?;
     let json = options.flag("--json");
     let mut pipeline = FrontendPipeline::start(source, &config, pacing).map_err(frontend_error)?;

@@ -56,8 +56,10 @@ pub enum ConfigError {
         expected: String,
     },
     /// No models folder could be found.
-    #[error("no models folder found (looked in {looked}); run `models/fetch` in the tccc source \
-             tree, or set `models.dir` in the configuration or $TCCC_MODELS_DIR")]
+    #[error(
+        "no models folder found (looked in {looked}); run `models/fetch` in the tccc source \
+             tree, or set `models.dir` in the configuration or $TCCC_MODELS_DIR"
+    )]
     NoModels {
         /// The places tried.
         looked: String,
@@ -65,7 +67,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the models are.
@@ -134,17 +136,6 @@ pub struct ThreadsConfig {
     pub frontend_priority: i32,
     /// Whether to `mlockall`.
     pub lock_memory: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            models: ModelsConfig::default(),
-            audio: AudioConfig::default(),
-            vad: VadConfig::default(),
-            threads: ThreadsConfig::default(),
-        }
-    }
 }
 
 impl Default for AudioConfig {
@@ -266,9 +257,30 @@ impl Config {
     /// Checks every value against its range.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
         let audio = &self.audio;
-        check(origin, "audio.rate_hz", audio.rate_hz, INPUT_RATE_MIN_HZ, INPUT_RATE_MAX_HZ, " Hz")?;
-        check(origin, "audio.channels", audio.channels, 1, INPUT_CHANNELS_MAX, "")?;
-        check(origin, "audio.period_frames", audio.period_frames, 64, CAPTURE_CHUNK_FRAMES_MAX, " frames")?;
+        check(
+            origin,
+            "audio.rate_hz",
+            audio.rate_hz,
+            INPUT_RATE_MIN_HZ,
+            INPUT_RATE_MAX_HZ,
+            " Hz",
+        )?;
+        check(
+            origin,
+            "audio.channels",
+            audio.channels,
+            1,
+            INPUT_CHANNELS_MAX,
+            "",
+        )?;
+        check(
+            origin,
+            "audio.period_frames",
+            audio.period_frames,
+            64,
+            CAPTURE_CHUNK_FRAMES_MAX,
+            " frames",
+        )?;
         if audio.device.trim().is_empty() {
             return Err(ConfigError::Invalid {
                 path: origin.to_owned(),
@@ -279,7 +291,14 @@ impl Config {
         }
         let vad = &self.vad;
         check(origin, "vad.threshold", vad.threshold, 0.05, 0.95, "")?;
-        check(origin, "vad.negative_threshold_offset", vad.negative_threshold_offset, 0.0, 0.5, "")?;
+        check(
+            origin,
+            "vad.negative_threshold_offset",
+            vad.negative_threshold_offset,
+            0.0,
+            0.5,
+            "",
+        )?;
         if vad.threshold - vad.negative_threshold_offset < 0.01 {
             return Err(ConfigError::Invalid {
                 path: origin.to_owned(),
@@ -288,11 +307,33 @@ impl Config {
                 expected: "keep threshold minus offset above 0.01, or speech never ends".to_owned(),
             });
         }
-        check(origin, "vad.min_speech_ms", vad.min_speech_ms, 0, 5_000, " ms")?;
+        check(
+            origin,
+            "vad.min_speech_ms",
+            vad.min_speech_ms,
+            0,
+            5_000,
+            " ms",
+        )?;
         let frame_ms = (VAD_FRAME_SAMPLES * 1000 / PIPELINE_RATE_HZ as usize) as u32;
-        check(origin, "vad.min_silence_ms", vad.min_silence_ms, frame_ms, 5_000, " ms")?;
-        let pad_max_ms = ((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) * 1000 / PIPELINE_RATE_HZ as usize) as u32;
-        check(origin, "vad.speech_pad_ms", vad.speech_pad_ms, 0, pad_max_ms.min(900), " ms")?;
+        check(
+            origin,
+            "vad.min_silence_ms",
+            vad.min_silence_ms,
+            frame_ms,
+            5_000,
+            " ms",
+        )?;
+        let pad_max_ms = ((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) * 1000
+            / PIPELINE_RATE_HZ as usize) as u32;
+        check(
+            origin,
+            "vad.speech_pad_ms",
+            vad.speech_pad_ms,
+            0,
+            pad_max_ms.min(900),
+            " ms",
+        )?;
         if vad.speech_pad_ms >= vad.min_silence_ms {
             return Err(ConfigError::Invalid {
                 path: origin.to_owned(),
@@ -306,11 +347,24 @@ impl Config {
             });
         }
         let max_segment_s = SEGMENT_SAMPLES_MAX as f32 / PIPELINE_RATE_HZ as f32;
-        check(origin, "vad.max_segment_s", vad.max_segment_s, 1.0, max_segment_s, " s")?;
-        for (key, value) in [("threads.capture_priority", self.threads.capture_priority), ("threads.frontend_priority", self.threads.frontend_priority)] {
+        check(
+            origin,
+            "vad.max_segment_s",
+            vad.max_segment_s,
+            1.0,
+            max_segment_s,
+            " s",
+        )?;
+        for (key, value) in [
+            ("threads.capture_priority", self.threads.capture_priority),
+            ("threads.frontend_priority", self.threads.frontend_priority),
+        ] {
             check(origin, key, value, 0, 99, "")?;
         }
-        for (key, value) in [("threads.capture_core", self.threads.capture_core), ("threads.frontend_core", self.threads.frontend_core)] {
+        for (key, value) in [
+            ("threads.capture_core", self.threads.capture_core),
+            ("threads.frontend_core", self.threads.frontend_core),
+        ] {
             check(origin, key, value, -1, 1023, "")?;
         }
         Ok(())
@@ -334,7 +388,11 @@ impl Config {
             .find(|dir| dir.join(&self.vad.weights).is_file())
             .cloned()
             .ok_or_else(|| ConfigError::NoModels {
-                looked: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                looked: candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     }
 
@@ -367,15 +425,26 @@ mod tests {
             ("[audio]\nrate_hz = \"fast\"\n", "rate_hz"),
             ("[audio]\nchannels = 0\n", "audio.channels"),
             ("[audio]\ndevice = \" \"\n", "audio.device"),
-            ("[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n", "vad.speech_pad_ms"),
+            (
+                "[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n",
+                "vad.speech_pad_ms",
+            ),
             ("[vad]\nmax_segment_s = 31\n", "vad.max_segment_s"),
-            ("[threads]\ncapture_priority = 120\n", "threads.capture_priority"),
+            (
+                "[threads]\ncapture_priority = 120\n",
+                "threads.capture_priority",
+            ),
             ("[nonsense]\n", "nonsense"),
             ("this is not toml", "configuration"),
         ];
         for (text, key) in cases {
-            let error = Config::from_toml(text, "test.toml").unwrap_err().to_string();
-            assert!(error.contains(key), "error for {text:?} does not name `{key}`: {error}");
+            let error = Config::from_toml(text, "test.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(key),
+                "error for {text:?} does not name `{key}`: {error}"
+            );
         }
     }
 }

@@ -52,7 +52,9 @@ impl Frontend {
             let started = Instant::now();
             let produced = self.resampler.process(chunk, &mut self.resampled);
             self.consume_resampled(produced);
-            self.stats.frontend_busy_ns.fetch_add(elapsed_ns(started), std::sync::atomic::Ordering::Relaxed);
+            self.stats
+                .frontend_busy_ns
+                .fetch_add(elapsed_ns(started), std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -88,7 +90,9 @@ impl Frontend {
         let probability = self.vad.process_frame(&self.frame);
         self.segmenter.push_frame(&self.frame, probability);
         self.frame_fill = 0;
-        self.stats.vad_frames.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.stats
+            .vad_frames
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.stats.record_frame_cost(elapsed_ns(started));
     }
 }

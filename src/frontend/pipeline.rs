@@ -130,7 +130,10 @@ impl FrontendPipeline {
                 .name("tccc-frontend".to_owned())
                 .spawn(move || {
                     let outcome = if live {
-                        make_current_thread_realtime(threads.frontend_core(), threads.frontend_priority())
+                        make_current_thread_realtime(
+                            threads.frontend_core(),
+                            threads.frontend_priority(),
+                        )
                     } else {
                         RealtimeOutcome::default()
                     };
@@ -144,7 +147,9 @@ impl FrontendPipeline {
                     loop {
                         let available = consumer.slots();
                         if available > 0 {
-                            if let Ok(chunk) = consumer.read_chunk(available.min(CAPTURE_CHUNK_FRAMES_MAX)) {
+                            if let Ok(chunk) =
+                                consumer.read_chunk(available.min(CAPTURE_CHUNK_FRAMES_MAX))
+                            {
                                 let (first, second) = chunk.as_slices();
                                 frontend.process(first);
                                 frontend.process(second);
@@ -177,7 +182,10 @@ impl FrontendPipeline {
                 .name("tccc-capture".to_owned())
                 .spawn(move || {
                     let outcome = if live {
-                        make_current_thread_realtime(threads.capture_core(), threads.capture_priority())
+                        make_current_thread_realtime(
+                            threads.capture_core(),
+                            threads.capture_priority(),
+                        )
                     } else {
                         RealtimeOutcome::default()
                     };
@@ -322,11 +330,15 @@ fn capture_loop(
         };
         let overruns = source.overruns();
         if overruns != overruns_seen {
-            stats.source_overruns.fetch_add(overruns - overruns_seen, Ordering::Relaxed);
+            stats
+                .source_overruns
+                .fetch_add(overruns - overruns_seen, Ordering::Relaxed);
             overruns_seen = overruns;
         }
         frames_read += count as u64;
-        stats.captured_frames.fetch_add(count as u64, Ordering::Relaxed);
+        stats
+            .captured_frames
+            .fetch_add(count as u64, Ordering::Relaxed);
         let mut pending = &chunk[..count];
         while !pending.is_empty() {
             let room = producer.slots().min(pending.len());
@@ -343,7 +355,9 @@ fn capture_loop(
             match overflow {
                 Overflow::Drop => {
                     stats.capture_overflows.fetch_add(1, Ordering::Relaxed);
-                    stats.capture_overflow_samples.fetch_add(pending.len() as u64, Ordering::Relaxed);
+                    stats
+                        .capture_overflow_samples
+                        .fetch_add(pending.len() as u64, Ordering::Relaxed);
                     break;
                 }
                 Overflow::Wait => {

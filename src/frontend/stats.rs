@@ -48,7 +48,11 @@ impl FrontendStats {
     /// The frame cost below which `quantile` (0..1) of frames fall, as the upper edge of its
     /// histogram bucket (so at most 2× the true value).
     pub fn frame_cost_quantile_ns(&self, quantile: f64) -> u64 {
-        let counts: Vec<u64> = self.frame_cost_ns.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let counts: Vec<u64> = self
+            .frame_cost_ns
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
         let total: u64 = counts.iter().sum();
         if total == 0 {
             return 0;

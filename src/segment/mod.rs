@@ -140,7 +140,8 @@ impl SegmenterSettings {
             negative_threshold: vad.threshold - vad.negative_threshold_offset,
             min_speech_samples: u64::from(vad.min_speech_ms) * per_ms,
             min_silence_samples: u64::from(vad.min_silence_ms) * per_ms,
-            pad_samples: (u64::from(vad.speech_pad_ms) * per_ms).min((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) as u64),
+            pad_samples: (u64::from(vad.speech_pad_ms) * per_ms)
+                .min((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) as u64),
             max_segment_samples,
         }
     }
@@ -153,7 +154,9 @@ enum State {
         silence_start: Option<u64>,
     },
     /// Speech is going on but no slot was free: wait for it to end.
-    Dropping { silence_start: Option<u64> },
+    Dropping {
+        silence_start: Option<u64>,
+    },
 }
 
 /// The frontend's end: decides where utterances start and end and fills slots.
@@ -260,7 +263,8 @@ impl Segmenter {
         debug_assert_eq!(frame.len(), VAD_FRAME_SAMPLES);
         let frame_start = self.position;
         for (offset, &value) in frame.iter().enumerate() {
-            self.history[((frame_start + offset as u64) % PRE_ROLL_SAMPLES_MAX as u64) as usize] = value;
+            self.history[((frame_start + offset as u64) % PRE_ROLL_SAMPLES_MAX as u64) as usize] =
+                value;
         }
         self.position += frame.len() as u64;
         let frame_end = self.position;
@@ -284,12 +288,17 @@ impl Segmenter {
                 }
                 self.state = State::Dropping { silence_start };
             }
-            State::Speech { mut slot, mut silence_start } => {
+            State::Speech {
+                mut slot,
+                mut silence_start,
+            } => {
                 if slot.len + frame.len() > self.settings.max_segment_samples {
                     match self.split(slot) {
                         Some(rest) => slot = rest,
                         None => {
-                            self.state = State::Dropping { silence_start: None };
+                            self.state = State::Dropping {
+                                silence_start: None,
+                            };
                             return;
                         }
                     }
@@ -307,7 +316,10 @@ impl Segmenter {
                         return;
                     }
                 }
-                self.state = State::Speech { slot, silence_start };
+                self.state = State::Speech {
+                    slot,
+                    silence_start,
+                };
             }
         }
     }
@@ -321,9 +333,13 @@ impl Segmenter {
 
     fn start_segment(&mut self, frame_start: u64, probability: f32) {
         let Some(mut slot) = self.take_spare() else {
-            self.stats.segments_dropped_pool_empty.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .segments_dropped_pool_empty
+                .fetch_add(1, Ordering::Relaxed);
             self.note_overflow();
-            self.state = State::Dropping { silence_start: None };
+            self.state = State::Dropping {
+                silence_start: None,
+            };
             return;
         };
         let oldest = self.position.saturating_sub(PRE_ROLL_SAMPLES_MAX as u64);
@@ -377,7 +393,9 @@ impl Segmenter {
             }
             None => {
                 // No slot for the rest: send everything so far and drop what follows.
-                self.stats.segments_dropped_pool_empty.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .segments_dropped_pool_empty
+                    .fetch_add(1, Ordering::Relaxed);
                 self.note_overflow();
                 first_len = slot.len;
                 None
@@ -397,7 +415,9 @@ impl Segmenter {
         slot.len = (end - slot.start_sample) as usize;
         slot.speech_end_sample = speech_end;
         if speech_end - slot.speech_start_sample < self.settings.min_speech_samples {
-            self.stats.segments_too_short.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .segments_too_short
+                .fetch_add(1, Ordering::Relaxed);
             let _ = self.spares.push(slot);
             return;
         }
@@ -417,7 +437,9 @@ impl Segmenter {
                 }
                 Err(rtrb::PushError::Full(returned)) => {
                     if self.overflow == Overflow::Drop {
-                        self.stats.segments_dropped_ring_full.fetch_add(1, Ordering::Relaxed);
+                        self.stats
+                            .segments_dropped_ring_full
+                            .fetch_add(1, Ordering::Relaxed);
                         self.note_overflow();
                         let _ = self.spares.push(returned);
                         return;
@@ -431,7 +453,11 @@ impl Segmenter {
 
     /// Ends the stream: an utterance still open is closed at the last sample.
     pub fn finish(&mut self) {
-        if let State::Speech { slot, silence_start } = std::mem::replace(&mut self.state, State::Idle) {
+        if let State::Speech {
+            slot,
+            silence_start,
+        } = std::mem::replace(&mut self.state, State::Idle)
+        {
             let end = silence_start.unwrap_or(self.position);
             self.close_segment(slot, end);
         }
@@ -453,18 +479,35 @@ mod tests {
         }
     }
 
+    /// (start, length, speech start, speech end) of one emitted segment, in samples.
+    type Emitted = (u64, usize, u64, u64);
+
     /// Runs frames with the given probabilities through a segmenter; each frame's samples
     /// hold its frame index so cuts can be checked.
-    fn run(probabilities: &[f32], settings: SegmenterSettings, release: bool) -> (Vec<(u64, usize, u64, u64)>, Arc<FrontendStats>) {
+    fn run(
+        probabilities: &[f32],
+        settings: SegmenterSettings,
+        release: bool,
+    ) -> (Vec<Emitted>, Arc<FrontendStats>) {
         let stats = Arc::new(FrontendStats::default());
-        let (mut segmenter, mut receiver) = segment_channel(settings, Overflow::Drop, Arc::clone(&stats));
+        let (mut segmenter, mut receiver) =
+            segment_channel(settings, Overflow::Drop, Arc::clone(&stats));
         let mut out = Vec::new();
         for (index, &p) in probabilities.iter().enumerate() {
             let frame = [index as f32; VAD_FRAME_SAMPLES];
             segmenter.push_frame(&frame, p);
             while let Some(slot) = receiver.try_next() {
-                assert_eq!(slot.samples()[0], (slot.start_sample / 512) as f32, "audio does not match position");
-                out.push((slot.start_sample, slot.len, slot.speech_start_sample, slot.speech_end_sample));
+                assert_eq!(
+                    slot.samples()[0],
+                    (slot.start_sample / 512) as f32,
+                    "audio does not match position"
+                );
+                out.push((
+                    slot.start_sample,
+                    slot.len,
+                    slot.speech_start_sample,
+                    slot.speech_end_sample,
+                ));
                 if release {
                     receiver.release(slot);
                 } else {
@@ -474,13 +517,21 @@ mod tests {
         }
         segmenter.finish();
         while let Some(slot) = receiver.try_next() {
-            out.push((slot.start_sample, slot.len, slot.speech_start_sample, slot.speech_end_sample));
+            out.push((
+                slot.start_sample,
+                slot.len,
+                slot.speech_start_sample,
+                slot.speech_end_sample,
+            ));
         }
         (out, stats)
     }
 
     fn pattern(parts: &[(f32, usize)]) -> Vec<f32> {
-        parts.iter().flat_map(|&(p, n)| std::iter::repeat_n(p, n)).collect()
+        parts
+            .iter()
+            .flat_map(|&(p, n)| std::iter::repeat_n(p, n))
+            .collect()
     }
 
     #[test]
@@ -498,7 +549,15 @@ mod tests {
     #[test]
     fn a_short_pause_does_not_split_and_a_long_one_does() {
         // 10 frames (320 ms) of silence is below the 600 ms hangover; 40 frames is above.
-        let probabilities = pattern(&[(0.01, 20), (0.9, 30), (0.01, 10), (0.9, 30), (0.01, 40), (0.9, 30), (0.01, 40)]);
+        let probabilities = pattern(&[
+            (0.01, 20),
+            (0.9, 30),
+            (0.01, 10),
+            (0.9, 30),
+            (0.01, 40),
+            (0.9, 30),
+            (0.01, 40),
+        ]);
         let (segments, _) = run(&probabilities, settings(), true);
         assert_eq!(segments.len(), 2, "{segments:?}");
         assert_eq!(segments[0].2, 20 * 512);
@@ -533,7 +592,11 @@ mod tests {
         assert_eq!(segments.len(), 2, "{segments:?}");
         let (start0, len0, _, _) = segments[0];
         assert_eq!(start0 + len0 as u64, 80 * 512, "cut not at the dip");
-        assert_eq!(segments[1].0, 80 * 512, "the rest does not start at the cut");
+        assert_eq!(
+            segments[1].0,
+            80 * 512,
+            "the rest does not start at the cut"
+        );
         assert!(len0 <= 100 * 512);
     }
 
@@ -548,7 +611,11 @@ mod tests {
         let (segments, stats) = run(&pattern(&parts), settings(), false);
         assert_eq!(segments.len(), SEGMENT_POOL_SLOTS_MAX);
         assert_eq!(stats.segments_dropped_pool_empty.load(Ordering::Relaxed), 3);
-        assert_eq!(stats.overflow_bursts.load(Ordering::Relaxed), 1, "one burst, counted once");
+        assert_eq!(
+            stats.overflow_bursts.load(Ordering::Relaxed),
+            1,
+            "one burst, counted once"
+        );
     }
 
     #[test]

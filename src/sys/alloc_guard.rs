@@ -177,7 +177,10 @@ mod tests {
             (before, after, untouched, allocations(ThreadRole::Llm))
         });
         let (before, after, untouched, last) = handle.join().unwrap_or_default();
-        assert!(after > before, "allocation on an Llm thread was not counted");
+        assert!(
+            after > before,
+            "allocation on an Llm thread was not counted"
+        );
         assert_eq!(untouched, last, "allocation without a role was counted");
     }
 }

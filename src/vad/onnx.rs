@@ -92,7 +92,8 @@ impl<'a> Reader<'a> {
             WIRE_VARINT => Ok((number, Field::Varint(self.varint()?))),
             WIRE_FIXED64 => self.take(8).map(|_| (number, Field::Fixed)),
             WIRE_LENGTH_DELIMITED => {
-                let length = usize::try_from(self.varint()?).map_err(|_| "length too large".to_owned())?;
+                let length =
+                    usize::try_from(self.varint()?).map_err(|_| "length too large".to_owned())?;
                 Ok((number, Field::Bytes(self.take(length)?)))
             }
             WIRE_FIXED32 => self.take(4).map(|_| (number, Field::Fixed)),
@@ -119,19 +120,27 @@ fn parse_tensor(bytes: &[u8]) -> Result<Option<(String, Initializer)>, String> {
             }
             (TENSOR_DATA_TYPE_FIELD, Field::Varint(value)) => data_type = value,
             (TENSOR_FLOAT_DATA_FIELD, Field::Bytes(packed)) => {
-                floats.extend(packed.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+                floats.extend(
+                    packed
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                );
             }
             (TENSOR_NAME_FIELD, Field::Bytes(text)) => {
                 name = String::from_utf8_lossy(text).into_owned();
             }
             (TENSOR_RAW_DATA_FIELD, Field::Bytes(data)) => raw = Some(data),
             (TENSOR_EXTERNAL_DATA_FIELD, _) => {
-                return Err(format!("tensor `{name}` keeps its data in an external file, which tccc does not read"));
+                return Err(format!(
+                    "tensor `{name}` keeps its data in an external file, which tccc does not read"
+                ));
             }
             _ => {}
         }
         if dims.len() > TENSOR_RANK_MAX {
-            return Err(format!("tensor `{name}` has more than {TENSOR_RANK_MAX} dimensions"));
+            return Err(format!(
+                "tensor `{name}` has more than {TENSOR_RANK_MAX} dimensions"
+            ));
         }
     }
     if data_type != ONNX_FLOAT {
@@ -139,7 +148,9 @@ fn parse_tensor(bytes: &[u8]) -> Result<Option<(String, Initializer)>, String> {
     }
     let dims: Vec<usize> = dims
         .into_iter()
-        .map(|d| usize::try_from(d).map_err(|_| format!("tensor `{name}` has a dimension too large")))
+        .map(|d| {
+            usize::try_from(d).map_err(|_| format!("tensor `{name}` has a dimension too large"))
+        })
         .collect::<Result<_, _>>()?;
     let count = dims
         .iter()
@@ -154,11 +165,16 @@ fn parse_tensor(bytes: &[u8]) -> Result<Option<(String, Initializer)>, String> {
                     count * 4
                 ));
             }
-            data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+            data.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
         }
         None => {
             if floats.len() != count {
-                return Err(format!("tensor `{name}` holds {} values, its shape {dims:?} needs {count}", floats.len()));
+                return Err(format!(
+                    "tensor `{name}` holds {} values, its shape {dims:?} needs {count}",
+                    floats.len()
+                ));
             }
             floats.into_boxed_slice()
         }
@@ -203,7 +219,9 @@ impl OnnxInitializers {
             }
         }
         if !saw_graph {
-            return Err(malformed("no graph found (is this an ONNX model?)".to_owned()));
+            return Err(malformed(
+                "no graph found (is this an ONNX model?)".to_owned(),
+            ));
         }
         Ok(OnnxInitializers {
             path: path.to_owned(),
@@ -214,11 +232,14 @@ impl OnnxInitializers {
 
 impl TensorSource for OnnxInitializers {
     fn f32_tensor(&self, name: &str, shape: &[usize]) -> Result<Box<[f32]>, ModelFileError> {
-        let tensor = self.tensors.get(name).ok_or_else(|| ModelFileError::Tensor {
-            path: self.path.clone(),
-            tensor: name.to_owned(),
-            what: "is missing (or is not a float initializer)".to_owned(),
-        })?;
+        let tensor = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| ModelFileError::Tensor {
+                path: self.path.clone(),
+                tensor: name.to_owned(),
+                what: "is missing (or is not a float initializer)".to_owned(),
+            })?;
         if tensor.dims != shape {
             return Err(ModelFileError::Tensor {
                 path: self.path.clone(),

@@ -49,7 +49,9 @@ impl SafetensorsFile {
         let mut length = [0u8; 8];
         length.copy_from_slice(&bytes[..8]);
         let header_bytes = u64::from_le_bytes(length);
-        if header_bytes > SAFETENSORS_HEADER_BYTES_MAX as u64 || header_bytes + 8 > bytes.len() as u64 {
+        if header_bytes > SAFETENSORS_HEADER_BYTES_MAX as u64
+            || header_bytes + 8 > bytes.len() as u64
+        {
             return Err(malformed(format!(
                 "header length {header_bytes} does not fit the {}-byte file",
                 bytes.len()
@@ -65,7 +67,11 @@ impl SafetensorsFile {
             let entry: TensorEntry = serde_json::from_value(value)
                 .map_err(|error| malformed(format!("entry `{name}` is malformed ({error})")))?;
             let [begin, end] = entry.data_offsets;
-            if begin > end || data_start.checked_add(end).is_none_or(|last| last > bytes.len()) {
+            if begin > end
+                || data_start
+                    .checked_add(end)
+                    .is_none_or(|last| last > bytes.len())
+            {
                 return Err(malformed(format!(
                     "tensor `{name}` claims bytes {begin}..{end} past the end of the data"
                 )));
@@ -79,7 +85,6 @@ impl SafetensorsFile {
             tensors,
         })
     }
-
 }
 
 impl TensorSource for SafetensorsFile {
@@ -94,10 +99,16 @@ impl TensorSource for SafetensorsFile {
             .get(name)
             .ok_or_else(|| tensor_error("is missing".to_owned()))?;
         if entry.dtype != "F32" {
-            return Err(tensor_error(format!("has dtype {}, expected F32", entry.dtype)));
+            return Err(tensor_error(format!(
+                "has dtype {}, expected F32",
+                entry.dtype
+            )));
         }
         if entry.shape != shape {
-            return Err(tensor_error(format!("has shape {:?}, expected {shape:?}", entry.shape)));
+            return Err(tensor_error(format!(
+                "has shape {:?}, expected {shape:?}",
+                entry.shape
+            )));
         }
         let count: usize = shape.iter().product();
         let [begin, end] = entry.data_offsets;
@@ -131,7 +142,10 @@ mod tests {
     #[test]
     fn reads_a_tensor_and_checks_its_shape() {
         let data: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let bytes = file_with(r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, &data);
+        let bytes = file_with(
+            r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+            &data,
+        );
         let file = SafetensorsFile::from_bytes(Path::new("t"), bytes).unwrap();
         assert_eq!(&*file.f32_tensor("w", &[2]).unwrap(), &[1.0, 2.0]);
         assert!(file.f32_tensor("w", &[1, 2]).is_err());
@@ -143,7 +157,10 @@ mod tests {
         let path = Path::new("t");
         assert!(SafetensorsFile::from_bytes(path, vec![1, 2, 3]).is_err());
         assert!(SafetensorsFile::from_bytes(path, file_with("not json", &[])).is_err());
-        let past_end = file_with(r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, &[0; 4]);
+        let past_end = file_with(
+            r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+            &[0; 4],
+        );
         assert!(SafetensorsFile::from_bytes(path, past_end).is_err());
         let mut huge = u64::MAX.to_le_bytes().to_vec();
         huge.extend_from_slice(b"{}");

@@ -48,7 +48,10 @@ impl Conv1d {
             WeightNaming::Onnx => format!("model.encoder.{layer}.reparam_conv"),
         };
         Ok(Conv1d {
-            weight: file.f32_tensor(&format!("{prefix}.weight"), &[out_channels, in_channels, KERNEL])?,
+            weight: file.f32_tensor(
+                &format!("{prefix}.weight"),
+                &[out_channels, in_channels, KERNEL],
+            )?,
             bias: file.f32_tensor(&format!("{prefix}.bias"), &[out_channels])?,
             in_channels,
             out_channels,
@@ -63,7 +66,13 @@ impl Conv1d {
     /// Kernel 3, padding 1, then ReLU. `input` is channel-major (`in_channels × steps`).
     /// Each output step's receptive field is gathered into `columns` (in-channel-major, the
     /// weights' own layout) so every output value is one contiguous dot product.
-    fn forward_relu(&self, input: &[f32], input_steps: usize, columns: &mut [f32], output: &mut [f32]) -> usize {
+    fn forward_relu(
+        &self,
+        input: &[f32],
+        input_steps: usize,
+        columns: &mut [f32],
+        output: &mut [f32],
+    ) -> usize {
         let output_steps = self.output_steps(input_steps);
         let width = self.in_channels * KERNEL;
         for step in 0..output_steps {
@@ -84,7 +93,8 @@ impl Conv1d {
         for out_channel in 0..self.out_channels {
             let weights = &self.weight[out_channel * width..][..width];
             for step in 0..output_steps {
-                let sum = self.bias[out_channel] + dot(weights, &columns[step * width..(step + 1) * width]);
+                let sum = self.bias[out_channel]
+                    + dot(weights, &columns[step * width..(step + 1) * width]);
                 output[out_channel * output_steps + step] = sum.max(0.0);
             }
         }
@@ -124,7 +134,10 @@ impl SileroVad {
     }
 
     /// Builds the network from named tensors.
-    pub fn from_source(file: &dyn TensorSource, naming: WeightNaming) -> Result<Self, ModelFileError> {
+    pub fn from_source(
+        file: &dyn TensorSource,
+        naming: WeightNaming,
+    ) -> Result<Self, ModelFileError> {
         let (stft, lstm, head) = match naming {
             WeightNaming::Safetensors => ("stft_conv.weight", "lstm_cell", "final_conv"),
             WeightNaming::Onnx => (
@@ -135,7 +148,11 @@ impl SileroVad {
         };
         let bias_input = file.f32_tensor(&format!("{lstm}.bias_ih"), &[GATES])?;
         let bias_hidden = file.f32_tensor(&format!("{lstm}.bias_hh"), &[GATES])?;
-        let lstm_bias: Box<[f32]> = bias_input.iter().zip(bias_hidden.iter()).map(|(a, b)| a + b).collect();
+        let lstm_bias: Box<[f32]> = bias_input
+            .iter()
+            .zip(bias_hidden.iter())
+            .map(|(a, b)| a + b)
+            .collect();
         let final_bias = file.f32_tensor(&format!("{head}.bias"), &[1])?;
         Ok(SileroVad {
             stft: file.f32_tensor(stft, &[2 * BINS, 1, FFT_SAMPLES])?,
@@ -143,8 +160,10 @@ impl SileroVad {
             conv2: Conv1d::load(file, naming, 1, 128, 64, 2)?,
             conv3: Conv1d::load(file, naming, 2, 64, 64, 2)?,
             conv4: Conv1d::load(file, naming, 3, 64, VAD_LSTM_UNITS, 1)?,
-            lstm_input_weight: file.f32_tensor(&format!("{lstm}.weight_ih"), &[GATES, VAD_LSTM_UNITS])?,
-            lstm_hidden_weight: file.f32_tensor(&format!("{lstm}.weight_hh"), &[GATES, VAD_LSTM_UNITS])?,
+            lstm_input_weight: file
+                .f32_tensor(&format!("{lstm}.weight_ih"), &[GATES, VAD_LSTM_UNITS])?,
+            lstm_hidden_weight: file
+                .f32_tensor(&format!("{lstm}.weight_hh"), &[GATES, VAD_LSTM_UNITS])?,
             lstm_bias,
             final_weight: file.f32_tensor(&format!("{head}.weight"), &[1, VAD_LSTM_UNITS, 1])?,
             final_bias: final_bias[0],
@@ -171,7 +190,8 @@ impl SileroVad {
     pub fn process_frame(&mut self, frame: &[f32; VAD_FRAME_SAMPLES]) -> f32 {
         self.padded[..VAD_CONTEXT_SAMPLES].copy_from_slice(&self.context);
         self.padded[VAD_CONTEXT_SAMPLES..WINDOW_SAMPLES].copy_from_slice(frame);
-        self.context.copy_from_slice(&frame[VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES..]);
+        self.context
+            .copy_from_slice(&frame[VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES..]);
         // Reflection without repeating the edge sample: pad[i] = x[n - 2 - i].
         for i in 0..REFLECT_PAD_SAMPLES {
             self.padded[WINDOW_SAMPLES + i] = self.padded[WINDOW_SAMPLES - 2 - i];
@@ -181,23 +201,40 @@ impl SileroVad {
             let window = &self.padded[step * HOP_SAMPLES..][..FFT_SAMPLES];
             for bin in 0..BINS {
                 let real = dot(&self.stft[bin * FFT_SAMPLES..][..FFT_SAMPLES], window);
-                let imaginary = dot(&self.stft[(bin + BINS) * FFT_SAMPLES..][..FFT_SAMPLES], window);
+                let imaginary = dot(
+                    &self.stft[(bin + BINS) * FFT_SAMPLES..][..FFT_SAMPLES],
+                    window,
+                );
                 self.magnitude[bin * STEPS + step] = (real * real + imaginary * imaginary).sqrt();
             }
         }
 
         let columns = &mut self.columns;
-        let steps = self.conv1.forward_relu(&self.magnitude, STEPS, columns, &mut self.scratch_a);
-        let steps = self.conv2.forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
-        let steps = self.conv3.forward_relu(&self.scratch_b, steps, columns, &mut self.scratch_a);
-        let steps = self.conv4.forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
+        let steps = self
+            .conv1
+            .forward_relu(&self.magnitude, STEPS, columns, &mut self.scratch_a);
+        let steps = self
+            .conv2
+            .forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
+        let steps = self
+            .conv3
+            .forward_relu(&self.scratch_b, steps, columns, &mut self.scratch_a);
+        let steps = self
+            .conv4
+            .forward_relu(&self.scratch_a, steps, columns, &mut self.scratch_b);
         debug_assert_eq!(steps, 1);
         let features = &self.scratch_b[..VAD_LSTM_UNITS];
 
         for (gate, value) in self.gates.iter_mut().enumerate() {
             *value = self.lstm_bias[gate]
-                + dot(&self.lstm_input_weight[gate * VAD_LSTM_UNITS..][..VAD_LSTM_UNITS], features)
-                + dot(&self.lstm_hidden_weight[gate * VAD_LSTM_UNITS..][..VAD_LSTM_UNITS], &self.hidden);
+                + dot(
+                    &self.lstm_input_weight[gate * VAD_LSTM_UNITS..][..VAD_LSTM_UNITS],
+                    features,
+                )
+                + dot(
+                    &self.lstm_hidden_weight[gate * VAD_LSTM_UNITS..][..VAD_LSTM_UNITS],
+                    &self.hidden,
+                );
         }
         // PyTorch's gate order: input, forget, cell candidate, output.
         let mut logit = self.final_bias;
@@ -231,6 +268,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
             lanes[lane] += x[lane] * y[lane];
         }
     }
-    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     lanes.iter().sum::<f32>() + tail
 }

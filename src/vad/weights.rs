@@ -13,7 +13,9 @@ use super::safetensors::SafetensorsFile;
 #[derive(Debug, Error)]
 pub enum ModelFileError {
     /// The file could not be read.
-    #[error("cannot read model file {path}: {error}; run `models/fetch` to (re)install the models")]
+    #[error(
+        "cannot read model file {path}: {error}; run `models/fetch` to (re)install the models"
+    )]
     Read {
         /// The file.
         path: PathBuf,
@@ -21,8 +23,10 @@ pub enum ModelFileError {
         error: std::io::Error,
     },
     /// The file is not valid in its format.
-    #[error("model file {path} is not a valid {format} file: {what}; it may be truncated or \
-             replaced — run `models/fetch` to restore it")]
+    #[error(
+        "model file {path} is not a valid {format} file: {what}; it may be truncated or \
+             replaced — run `models/fetch` to restore it"
+    )]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -32,8 +36,10 @@ pub enum ModelFileError {
         what: String,
     },
     /// A tensor the model needs is missing or has the wrong type or shape.
-    #[error("model file {path}: tensor `{tensor}` {what}; this is not the model tccc expects \
-             (check the path in the configuration)")]
+    #[error(
+        "model file {path}: tensor `{tensor}` {what}; this is not the model tccc expects \
+             (check the path in the configuration)"
+    )]
     Tensor {
         /// The file.
         path: PathBuf,

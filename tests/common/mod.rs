@@ -1,6 +1,6 @@
 //! Test helpers: narration made with espeak-ng, background noise, rate conversion with sox,
 //! and running the real front end over a file.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::excessive_precision)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,7 +21,11 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 pub fn require_tool(tool: &str) {
-    let ok = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     assert!(ok, "`{tool}` is needed by this test; install it (`apt-get install -y espeak-ng sox`) or run scripts/test, which does");
 }
 
@@ -43,7 +47,10 @@ pub fn speak(text: &str, voice: &str, words_per_minute: u32, dir: &Path) -> Vec<
 /// First and last sample of audible speech: 10 ms windows within 45 dB of the loudest.
 pub fn speech_extent(samples: &[f32]) -> (usize, usize) {
     let window = ESPEAK_RATE_HZ as usize / 100;
-    let energies: Vec<f32> = samples.chunks(window).map(|w| w.iter().map(|x| x * x).sum::<f32>() / w.len() as f32).collect();
+    let energies: Vec<f32> = samples
+        .chunks(window)
+        .map(|w| w.iter().map(|x| x * x).sum::<f32>() / w.len() as f32)
+        .collect();
     let peak = energies.iter().cloned().fold(0.0, f32::max);
     let floor = peak * 10f32.powf(-4.5);
     let first = energies.iter().position(|&e| e > floor).unwrap_or(0);
@@ -82,7 +89,14 @@ impl Random {
 }
 
 /// Speaks each line and joins them with pauses drawn from `gap_s`.
-pub fn narrate(lines: &[&str], voice: &str, words_per_minute: u32, gap_s: (f64, f64), seed: u64, dir: &Path) -> Narration {
+pub fn narrate(
+    lines: &[&str],
+    voice: &str,
+    words_per_minute: u32,
+    gap_s: (f64, f64),
+    seed: u64,
+    dir: &Path,
+) -> Narration {
     let rate = f64::from(ESPEAK_RATE_HZ);
     let mut random = Random::new(seed);
     let mut samples = vec![0.0f32; (rate * 1.0) as usize];
@@ -97,7 +111,10 @@ pub fn narrate(lines: &[&str], voice: &str, words_per_minute: u32, gap_s: (f64, 
         let gap = gap_s.0 + (gap_s.1 - gap_s.0) * random.unit();
         samples.extend(std::iter::repeat_n(0.0, (gap * rate) as usize));
     }
-    Narration { samples, utterances }
+    Narration {
+        samples,
+        utterances,
+    }
 }
 
 /// Kinds of background noise.
@@ -112,7 +129,8 @@ pub enum Noise {
 pub fn noise(kind: Noise, count: usize, seed: u64) -> Vec<f32> {
     let mut random = Random::new(seed);
     let mut out = Vec::with_capacity(count);
-    let (mut b0, mut b1, mut b2, mut b3, mut b4, mut b5, mut b6) = (0f32, 0f32, 0f32, 0f32, 0f32, 0f32, 0f32);
+    let (mut b0, mut b1, mut b2, mut b3, mut b4, mut b5, mut b6) =
+        (0f32, 0f32, 0f32, 0f32, 0f32, 0f32, 0f32);
     let mut brown = 0f32;
     for _ in 0..count {
         let white = random.normal();
@@ -137,7 +155,12 @@ pub fn noise(kind: Noise, count: usize, seed: u64) -> Vec<f32> {
         };
         out.push(value);
     }
-    let rms = (out.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>() / count.max(1) as f64).sqrt() as f32;
+    let rms = (out
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        / count.max(1) as f64)
+        .sqrt() as f32;
     for value in &mut out {
         *value /= rms.max(1e-12);
     }
@@ -161,7 +184,12 @@ pub fn speech_rms(narration: &Narration) -> f32 {
 pub fn with_noise(narration: &Narration, kind: Noise, snr_db: f32, seed: u64) -> Vec<f32> {
     let level = speech_rms(narration) / 10f32.powf(snr_db / 20.0);
     let noise = noise(kind, narration.samples.len(), seed);
-    narration.samples.iter().zip(noise).map(|(s, n)| (s + n * level).clamp(-1.0, 1.0)).collect()
+    narration
+        .samples
+        .iter()
+        .zip(noise)
+        .map(|(s, n)| (s + n * level).clamp(-1.0, 1.0))
+        .collect()
 }
 
 /// Writes `samples` (22.05 kHz) to `dir/name.wav` at `rate_hz`, converting with sox.
@@ -172,7 +200,12 @@ pub fn write_at_rate(samples: &[f32], rate_hz: u32, dir: &Path, name: &str) -> P
         return source;
     }
     let target = dir.join(format!("{name}-{rate_hz}.wav"));
-    let status = Command::new("sox").arg(&source).args(["-r", &rate_hz.to_string()]).arg(&target).status().unwrap();
+    let status = Command::new("sox")
+        .arg(&source)
+        .args(["-r", &rate_hz.to_string()])
+        .arg(&target)
+        .status()
+        .unwrap();
     assert!(status.success(), "sox failed");
     target
 }
@@ -180,10 +213,15 @@ pub fn write_at_rate(samples: &[f32], rate_hz: u32, dir: &Path, name: &str) -> P
 /// (start_s, end_s, max_prob) of every segment the front end finds in a WAV file.
 pub fn segments_of(path: &Path, config: &Config) -> Vec<(f64, f64, f32)> {
     let source = WavSource::open(path).unwrap();
-    let mut pipeline = FrontendPipeline::start(Box::new(source), config, Pacing::AsFastAsPossible).unwrap();
+    let mut pipeline =
+        FrontendPipeline::start(Box::new(source), config, Pacing::AsFastAsPossible).unwrap();
     let mut out = Vec::new();
     while let Some(segment) = pipeline.next_segment() {
-        out.push((segment.start_s(), segment.end_s(), segment.max_probability()));
+        out.push((
+            segment.start_s(),
+            segment.end_s(),
+            segment.max_probability(),
+        ));
         pipeline.release(segment);
     }
     pipeline.join().unwrap();
@@ -243,4 +281,9 @@ pub const NARRATIONS: [[&str; 10]; 4] = [
 ];
 
 /// Voice and speed for each narration.
-pub const VOICES: [(&str, u32); 4] = [("en-us", 165), ("en-gb", 150), ("en-us+f3", 180), ("en+m3", 140)];
+pub const VOICES: [(&str, u32); 4] = [
+    ("en-us", 165),
+    ("en-gb", 150),
+    ("en-us+f3", 180),
+    ("en+m3", 140),
+];
