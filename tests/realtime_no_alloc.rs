@@ -142,6 +142,7 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     );
     let mut pipeline =
         FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
+    let logger = tccc::logging::init(log::LevelFilter::Warn, false);
     // Hold every segment (never release) so the pool runs dry.
     let mut held = Vec::new();
     while !pipeline.is_finished() {
@@ -149,6 +150,9 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
             held.push(segment);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    while let Some(segment) = pipeline.try_next_segment() {
+        held.push(segment);
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
@@ -171,7 +175,17 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
         stats.segments_dropped() > 0,
         "a pool that never comes back must drop segments"
     );
-    assert!(stats.overflow_bursts.load(Ordering::Relaxed) >= 1);
+    let bursts = stats.overflow_bursts.load(Ordering::Relaxed);
+    assert!(bursts >= 1);
+    let logged = logger
+        .recent()
+        .iter()
+        .filter(|line| line.contains("speech segments dropped"))
+        .count() as u64;
+    assert_eq!(
+        logged, bursts,
+        "each overflow burst must be logged exactly once"
+    );
 }
 
 #[test]

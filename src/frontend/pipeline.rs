@@ -77,6 +77,15 @@ pub struct FrontendPipeline {
     frontend_thread: Option<JoinHandle<()>>,
     realtime: Arc<Mutex<RealtimeReport>>,
     input_rate_hz: u32,
+    reported: LossCounts,
+}
+
+/// The loss counters as last logged, so each burst is logged once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct LossCounts {
+    overflow_bursts: u64,
+    source_overruns: u64,
+    capture_overflows: u64,
 }
 
 impl FrontendPipeline {
@@ -224,13 +233,48 @@ impl FrontendPipeline {
             frontend_thread: Some(frontend_thread),
             realtime,
             input_rate_hz,
+            reported: LossCounts::default(),
         })
+    }
+
+    /// Logs (once per burst, from the consumer's thread — real-time threads never log)
+    /// any new overrun, capture overflow or dropped segment.
+    fn log_new_losses(&mut self) {
+        let now = LossCounts {
+            overflow_bursts: self.stats.overflow_bursts.load(Ordering::Relaxed),
+            source_overruns: self.stats.source_overruns.load(Ordering::Relaxed),
+            capture_overflows: self.stats.capture_overflows.load(Ordering::Relaxed),
+        };
+        if now == self.reported {
+            return;
+        }
+        if now.overflow_bursts > self.reported.overflow_bursts {
+            log::warn!(
+                "speech segments dropped: the segment pool or ring is full (the recogniser is \
+                 behind); {} dropped so far",
+                self.stats.segments_dropped()
+            );
+        }
+        if now.source_overruns > self.reported.source_overruns {
+            log::warn!(
+                "audio device overrun (xrun), recovered; {} so far",
+                now.source_overruns
+            );
+        }
+        if now.capture_overflows > self.reported.capture_overflows {
+            log::warn!(
+                "capture ring full: {} samples dropped so far (the frontend thread is starved)",
+                self.stats.capture_overflow_samples.load(Ordering::Relaxed)
+            );
+        }
+        self.reported = now;
     }
 
     /// The next segment, waiting for it; `None` once the input has ended and every segment
     /// has been delivered.
     pub fn next_segment(&mut self) -> Option<Box<SegmentSlot>> {
         loop {
+            self.log_new_losses();
             if let Some(slot) = self.receiver.try_next() {
                 return Some(slot);
             }
@@ -243,6 +287,7 @@ impl FrontendPipeline {
 
     /// The next segment if one is ready now.
     pub fn try_next_segment(&mut self) -> Option<Box<SegmentSlot>> {
+        self.log_new_losses();
         self.receiver.try_next()
     }
 
