@@ -4,4 +4,7 @@
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
 pub mod cli;
+pub mod extract;
 pub mod limits;
+pub mod record;
+pub mod render;
