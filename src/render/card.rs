@@ -66,8 +66,8 @@ fn header(out: &mut String, c: &CasualtyRecord) {
     let evac = |e| check(c.evac_category == Some(e));
     let _ = writeln!(
         out,
-        " BATTLE ROSTER #: {:<21} EVAC: {} Urgent {} Priority {} Routine",
-        truncate(roster, 21),
+        " BATTLE ROSTER #: {:<20} EVAC: {} Urgent {} Priority {} Routine",
+        truncate(roster, 20),
         evac(Evac::Urgent),
         evac(Evac::Priority),
         evac(Evac::Routine)
