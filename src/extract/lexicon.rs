@@ -99,6 +99,9 @@ pub enum Concept {
     SwitchCue,
     /// "out of" in "seven out of ten".
     OutOf,
+    /// A phrase that must not be read word by word ("not responding to voice" is neither
+    /// V nor U) and says nothing by itself.
+    Filler,
 }
 
 use Concept as C;
@@ -134,6 +137,10 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("another", C::Another, EXACT),
     ("additional", C::Another, EXACT),
     ("new", C::Another, EXACT),
+    ("repeat", C::Another, EXACT),
+    ("repeated", C::Another, EXACT),
+    ("redose", C::Another, EXACT),
+    ("re dose", C::Another, EXACT),
     ("back to", C::SwitchCue, EXACT),
     ("moving to", C::SwitchCue, EXACT),
     ("moving on to", C::SwitchCue, EXACT),
@@ -287,7 +294,6 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("blunt force", C::Mechanism(Mechanism::Blunt), EXACT),
     ("blunt force trauma", C::Mechanism(Mechanism::Blunt), EXACT),
     ("blunt", C::Mechanism(Mechanism::Blunt), EXACT),
-    ("gunshot", C::Mechanism(Mechanism::Gsw), EXACT),
     ("shot", C::Mechanism(Mechanism::Gsw), EXACT),
     ("small arms fire", C::Mechanism(Mechanism::Gsw), EXACT),
     ("small arms", C::Mechanism(Mechanism::Gsw), EXACT),
@@ -299,6 +305,11 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     // Injuries.
     (
         "gunshot wound",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "gunshot",
         C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
         EXACT,
     ),
@@ -475,6 +486,15 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
         C::Injury(InjuryKind::Penetrating, None),
         EXACT,
     ),
+    ("frag", C::Injury(InjuryKind::Penetrating, None), EXACT),
+    ("frags", C::Injury(InjuryKind::Penetrating, None), EXACT),
+    ("fragment", C::Injury(InjuryKind::Penetrating, None), EXACT),
+    ("fragments", C::Injury(InjuryKind::Penetrating, None), EXACT),
+    (
+        "fragmentation",
+        C::Injury(InjuryKind::Penetrating, None),
+        EXACT,
+    ),
     (
         "frag wounds",
         C::Injury(InjuryKind::Penetrating, None),
@@ -611,11 +631,6 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
         EXACT,
     ),
     (
-        "junctional",
-        C::Tourniquet(TourniquetKind::Junctional),
-        EXACT,
-    ),
-    (
         "sam junctional",
         C::Tourniquet(TourniquetKind::Junctional),
         EXACT,
@@ -637,7 +652,6 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
         C::Tourniquet(TourniquetKind::Truncal),
         EXACT,
     ),
-    ("truncal", C::Tourniquet(TourniquetKind::Truncal), EXACT),
     ("aaj", C::Tourniquet(TourniquetKind::Truncal), EXACT),
     (
         "abdominal aortic junctional tourniquet",
@@ -741,8 +755,13 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("nonresponsive", C::Avpu(Avpu::Unresponsive), EXACT),
     ("unconscious", C::Avpu(Avpu::Unresponsive), EXACT),
     ("no response", C::Avpu(Avpu::Unresponsive), EXACT),
-    ("not responding", C::Avpu(Avpu::Unresponsive), EXACT),
     ("un responsive", C::Avpu(Avpu::Unresponsive), MISHEARD),
+    ("not responding to voice", C::Filler, EXACT),
+    ("not responsive to voice", C::Filler, EXACT),
+    ("no response to voice", C::Filler, EXACT),
+    ("not responding to verbal", C::Filler, EXACT),
+    ("not responding to pain", C::Avpu(Avpu::Unresponsive), EXACT),
+    ("no response to pain", C::Avpu(Avpu::Unresponsive), EXACT),
     // Treatments (MARCH order).
     (
         "pressure dressing",
@@ -1223,7 +1242,6 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("cat a mean", C::Medication("ketamine"), MISHEARD),
     ("fentanyl", C::Medication("fentanyl"), EXACT),
     ("fentanil", C::Medication("fentanyl"), MISHEARD),
-    ("fentanyl lollipop", C::Medication("fentanyl"), EXACT),
     ("fent", C::Medication("fentanyl"), EXACT),
     ("sent a nil", C::Medication("fentanyl"), MISHEARD),
     ("fenta nil", C::Medication("fentanyl"), MISHEARD),

@@ -18,7 +18,7 @@ pub mod rules;
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, Record,
-    RecordError, Region, Slot, VitalValue,
+    RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
 use items::Place;
 use lexicon::{Lexicon, Part, Side, VitalCue};
@@ -76,6 +76,8 @@ pub struct Extractor {
     sides: Vec<(CasualtyId, Part, Side)>,
     last_utterance: Option<u32>,
     facts_dropped: u64,
+    /// The vascular access (IV or IO) each casualty last had established.
+    access: Vec<(CasualtyId, Route)>,
 }
 
 impl Extractor {
@@ -89,6 +91,7 @@ impl Extractor {
             highest: 0,
             live: Vec::with_capacity(256),
             sides: Vec::new(),
+            access: Vec::new(),
             last_utterance: None,
             facts_dropped: 0,
         }
@@ -140,6 +143,8 @@ impl Extractor {
             changes: Vec::new(),
             facts: 0,
             limbs_said: Vec::new(),
+            regions_said: Vec::new(),
+            retracted: Vec::new(),
         };
         for action in actions {
             self.apply(action, &mut context)?;
@@ -204,6 +209,11 @@ impl Extractor {
                 }
             }
             Action::Assert(frame) => self.assert_frame(frame, context)?,
+            Action::Access { route } => {
+                self.access
+                    .retain(|(casualty, _)| *casualty != self.current);
+                self.access.push((self.current, route));
+            }
             Action::RetractPrevious { start, end } => {
                 let previous = self
                     .live
@@ -224,6 +234,9 @@ impl Extractor {
                         .collect();
                     let provenance = self.provenance(context, start, end, 1.0);
                     for id in targets {
+                        if let Some(fact) = self.live.iter().find(|f| f.id == id) {
+                            context.retracted.push(fact.fact.clone());
+                        }
                         self.supersede(id, None, provenance, context)?;
                     }
                 }
@@ -363,6 +376,7 @@ impl Extractor {
             if let Some(limb) = Limb::of_region(*region) {
                 context.limbs_said.push(limb);
             }
+            context.regions_said.push(*region);
         }
         if frame.negated {
             return Ok(());
@@ -378,7 +392,26 @@ impl Extractor {
         } else {
             None
         };
-        let facts = self.facts_of(&frame, &regions, context, template.as_ref().map(|t| &t.1));
+        // After "scratch that", the withdrawn fact of the same kind lends its details to
+        // the correction ("that was lactated ringers, not Hextend").
+        let lender = match (&template, frame.correcting) {
+            (Some((_, fact)), _) => Some(fact.clone()),
+            (None, true) => context
+                .retracted
+                .iter()
+                .rev()
+                .find(|fact| same_kind(fact, &frame.kind))
+                .cloned(),
+            (None, false) => None,
+        };
+        let facts: Vec<Fact> = self
+            .facts_of(&frame, &regions, context, lender.as_ref())
+            .into_iter()
+            .map(|fact| match &lender {
+                Some(lender) => fill_from(fact, lender),
+                None => fact,
+            })
+            .collect();
         let provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
         let mut corrected = false;
         for fact in facts {
@@ -549,10 +582,14 @@ impl Extractor {
                 time,
             }),
             FrameKind::Treatment(kind) => {
-                let site = regions.first().copied().or(match template {
-                    Some(Fact::Treatment { site, .. }) => *site,
-                    _ => None,
-                });
+                let site = regions
+                    .first()
+                    .copied()
+                    .or(match template {
+                        Some(Fact::Treatment { site, .. }) => *site,
+                        _ => None,
+                    })
+                    .or_else(|| self.implied_site(*kind, context));
                 facts.push(Fact::Treatment {
                     kind: *kind,
                     site,
@@ -573,9 +610,15 @@ impl Extractor {
                     }
                     _ => frame.number,
                 };
+                let access = self
+                    .access
+                    .iter()
+                    .find(|(casualty, _)| *casualty == self.current)
+                    .map(|(_, route)| *route);
                 let route = frame
                     .route
-                    .filter(|r| matches!(r, crate::record::Route::Iv | crate::record::Route::Io));
+                    .filter(|r| matches!(r, Route::Iv | Route::Io))
+                    .or(access);
                 facts.push(Fact::Fluid {
                     name: *name,
                     volume_ml,
@@ -611,6 +654,139 @@ impl Extractor {
     }
 }
 
+impl Extractor {
+    /// Where a treatment said without a place went, when only one place is possible: a
+    /// dressing on the wound named in the same utterance or on the casualty's only wound;
+    /// a chest seal, needle or chest tube on the only chest side spoken for the casualty;
+    /// an eye shield on the face.
+    fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
+        match kind {
+            TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing => {
+                if let Some(region) = context.regions_said.last() {
+                    return Some(*region);
+                }
+                let mut wounds: Vec<Region> = self
+                    .live
+                    .iter()
+                    .filter(|f| f.casualty == self.current)
+                    .filter_map(|f| match f.fact {
+                        Fact::Injury { region, .. } => Some(region),
+                        _ => None,
+                    })
+                    .collect();
+                wounds.sort();
+                wounds.dedup();
+                match wounds.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                }
+            }
+            TreatmentKind::ChestSeal
+            | TreatmentKind::NeedleDecompression
+            | TreatmentKind::ChestTube => {
+                let regions = self.resolve(&Place {
+                    part: Part::Chest,
+                    side: None,
+                });
+                match regions.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                }
+            }
+            TreatmentKind::EyeShield => Some(Region::Face),
+            _ => None,
+        }
+    }
+}
+
+/// True when a withdrawn fact is of the kind a frame states (a fluid for a fluid).
+fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
+    matches!(
+        (fact, kind),
+        (Fact::Fluid { .. }, FrameKind::Fluid(_))
+            | (Fact::Medication { .. }, FrameKind::Medication(_))
+            | (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_))
+            | (Fact::Treatment { .. }, FrameKind::Treatment(_))
+    )
+}
+
+/// Fills what `fact` leaves open from `lender`, a fact of the same kind that it corrects.
+/// A dose moves only between mentions of the same drug.
+fn fill_from(fact: Fact, lender: &Fact) -> Fact {
+    match (fact, lender) {
+        (Fact::Tourniquet { limb, kind, time }, Fact::Tourniquet { time: t, .. }) => {
+            Fact::Tourniquet {
+                limb,
+                kind,
+                time: time.or(*t),
+            }
+        }
+        (
+            Fact::Treatment { kind, site, time },
+            Fact::Treatment {
+                site: s, time: t, ..
+            },
+        ) => Fact::Treatment {
+            kind,
+            site: site.or(*s),
+            time: time.or(*t),
+        },
+        (
+            Fact::Fluid {
+                name,
+                volume_ml,
+                route,
+                time,
+            },
+            Fact::Fluid {
+                volume_ml: v,
+                route: r,
+                time: t,
+                ..
+            },
+        ) => Fact::Fluid {
+            name,
+            volume_ml: volume_ml.or(*v),
+            route: route.or(*r),
+            time: time.or(*t),
+        },
+        (
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                route,
+                time,
+            },
+            Fact::Medication {
+                name: n,
+                dose: d,
+                unit: u,
+                route: r,
+                time: t,
+            },
+        ) => {
+            let (dose, unit) = if dose.is_none() && name == *n {
+                (*d, *u)
+            } else {
+                (dose, unit)
+            };
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                route: route.or(*r),
+                time: time.or(*t),
+            }
+        }
+        (Fact::Vital { value, time }, Fact::Vital { time: t, .. }) => Fact::Vital {
+            value,
+            time: time.or(*t),
+        },
+        (fact, _) => fact,
+    }
+}
+
 /// Per-utterance bookkeeping.
 struct UtteranceContext {
     index: u32,
@@ -619,6 +795,10 @@ struct UtteranceContext {
     changes: Vec<Change>,
     facts: usize,
     limbs_said: Vec<Limb>,
+    regions_said: Vec<Region>,
+    /// Facts withdrawn by "scratch that" in this utterance: what a following "that was
+    /// lactated ringers" takes its dose, route and time from.
+    retracted: Vec<Fact>,
 }
 
 enum Relation {

@@ -556,6 +556,18 @@ fn join_numbers(raw: &[Token]) -> Vec<Token> {
                 continue;
             }
         }
+        // "last four" names a field (the last four digits), it is not the number four.
+        let after_last = i > 0 && raw[i - 1].word() == Some("last");
+        let is_four = token.word() == Some("four")
+            || matches!(&token.kind, TokenKind::Number(n) if n.digits == "4");
+        if after_last && is_four {
+            out.push(Token {
+                kind: TokenKind::Word("four".to_owned()),
+                ..token.clone()
+            });
+            i += 1;
+            continue;
+        }
         match reader.number(i) {
             Some((number, next)) if next > i => {
                 let end = raw.get(next - 1).map_or(token.end, |t| t.end);

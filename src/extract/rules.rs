@@ -95,6 +95,8 @@ pub enum Action {
         start: u32,
         end: u32,
     },
+    /// "IO access", "IV established": the route later fluids run through.
+    Access { route: Route },
     /// "not an RPG": withdraw this mechanism if it was recorded.
     RejectMechanism {
         mechanism: Mechanism,
@@ -303,6 +305,11 @@ struct Parser<'a> {
     retraction: Option<(usize, u32, u32)>,
     orphans: Vec<(Attribute, u32, u32)>,
     has_evac_cue: bool,
+    switched: bool,
+    /// Places of this sentence that no frame took ("GSW. Left leg." on the radio).
+    sentence_places: Vec<(Place, u32)>,
+    /// The last frame said before the latest casualty switch cannot take later places.
+    frames_before_switch: usize,
     sentence: u32,
     clause: u32,
 }
@@ -328,6 +335,9 @@ impl<'a> Parser<'a> {
             retraction: None,
             orphans: Vec::new(),
             has_evac_cue: false,
+            switched: false,
+            sentence_places: Vec::new(),
+            frames_before_switch: 0,
             sentence: 0,
             clause: 0,
         }
@@ -389,8 +399,13 @@ impl<'a> Parser<'a> {
 
     /// An attribute no frame took.
     fn leftover(&mut self, attribute: Attribute, end: u32) {
-        if let Attribute::Time(clock) = attribute {
-            self.floating_times.push((clock, self.sentence));
+        match attribute {
+            Attribute::Time(clock) => self.floating_times.push((clock, self.sentence)),
+            Attribute::Route(route @ (Route::Iv | Route::Io)) if !self.correcting => {
+                self.order.push(Step::Action(Action::Access { route }));
+            }
+            Attribute::Place(place) if !self.correcting => self.sentence_places.push((place, end)),
+            _ => {}
         }
         if self.correcting {
             let start = end;
@@ -447,6 +462,18 @@ impl<'a> Parser<'a> {
 
     /// A bare number: a vital value, a clock time or a volume, by context.
     fn number(&mut self, number: &Number, i: usize) {
+        // "casualty one urgent, two priority": a casualty number before its category.
+        let before_evac = matches!(
+            self.kind_at(i + 1),
+            Some(ItemKind::Concept(Concept::Evac(_)))
+        );
+        if let (true, true, Some(id)) = (before_evac, self.switched, number.as_integer()) {
+            if (1..=CASUALTIES_MAX as u32).contains(&id) {
+                let item = &self.items[i];
+                self.switch(id as CasualtyId, item.start, item.end);
+                return;
+            }
+        }
         let after_at = matches!(
             self.previous_significant(i),
             Some(ItemKind::Concept(Concept::At))
@@ -463,7 +490,11 @@ impl<'a> Parser<'a> {
             |o| matches!(self.frames[o].kind, FrameKind::Vital(cue) if cue != VitalCue::Set),
         );
         let clock = number.as_clock();
-        let attribute = if after_at {
+        // "zero one thirty" is a time even where a volume could go.
+        let leading_zero_time = number.digits.len() == 4 && number.digits.starts_with('0');
+        let attribute = if let (true, Some(clock)) = (leading_zero_time, clock) {
+            Attribute::Time(clock)
+        } else if after_at {
             match (clock, value) {
                 (_, Some(v)) if open_wants_value && open_is_vital_value => Attribute::Number(v),
                 (Some(clock), _) => Attribute::Time(clock),
@@ -501,7 +532,33 @@ impl<'a> Parser<'a> {
             i = self.step(i);
         }
         self.end_clause();
+        self.end_sentence();
         self.finish()
+    }
+
+    /// A sentence of places only, in terse radio style ("GSW. Left leg."), belongs to the
+    /// frame of the sentence before, when that frame takes places.
+    fn end_sentence(&mut self) {
+        let places = std::mem::take(&mut self.sentence_places);
+        if places.is_empty() || self.frames.iter().any(|f| f.sentence == self.sentence) {
+            return;
+        }
+        let Some(last) = self.frames.len().checked_sub(1) else {
+            return;
+        };
+        if last < self.frames_before_switch || last < self.sealed_before {
+            return;
+        }
+        let frame = &mut self.frames[last];
+        if frame.sentence + 1 != self.sentence {
+            return;
+        }
+        for (place, end) in places {
+            let attribute = Attribute::Place(place);
+            if frame.accepts(&attribute) {
+                frame.take(attribute, end);
+            }
+        }
     }
 
     /// Handles the item at `i`; returns the index of the next item to read.
@@ -513,10 +570,27 @@ impl<'a> Parser<'a> {
             }
             ItemKind::Stop => {
                 self.end_clause();
+                self.end_sentence();
                 self.sentence += 1;
                 self.open = None;
             }
-            ItemKind::Word(_) => {}
+            ItemKind::Word(w) => {
+                // "AVPU P": the letter after the AVPU cue.
+                let avpu = match w.as_str() {
+                    "a" => Some(Avpu::Alert),
+                    "v" => Some(Avpu::Voice),
+                    "p" => Some(Avpu::Pain),
+                    "u" => Some(Avpu::Unresponsive),
+                    _ => None,
+                };
+                let after_cue = matches!(
+                    self.previous_significant(i),
+                    Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                );
+                if let (Some(avpu), true) = (avpu, after_cue) {
+                    self.attribute(Attribute::Avpu(avpu), i);
+                }
+            }
             ItemKind::Place(place) => self.attribute(Attribute::Place(*place), i),
             ItemKind::Clock(clock) => self.attribute(Attribute::Time(*clock), i),
             ItemKind::Quantity { value, unit } => {
@@ -651,10 +725,13 @@ impl<'a> Parser<'a> {
     fn close_for_switch(&mut self) {
         self.open = None;
         self.pending.clear();
+        self.sentence_places.clear();
+        self.frames_before_switch = self.frames.len();
     }
 
     fn switch(&mut self, casualty: CasualtyId, start: u32, end: u32) {
         self.close_for_switch();
+        self.switched = true;
         self.order.push(Step::Action(Action::Switch {
             casualty,
             start,
