@@ -107,6 +107,11 @@ impl Extractor {
         self.log.events()
     }
 
+    /// The event log the record is projected from.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
     /// Facts that hold now (kept incrementally; equals the log's projection).
     pub fn live_facts(&self) -> &[LiveFact] {
         &self.live

@@ -1033,6 +1033,11 @@ impl<'a> Parser<'a> {
                     changed = true;
                     break;
                 }
+                // Said after the cue but new to the frame ("IM, I mean IV, at 1155").
+                if changed && frame.accepts(attribute) {
+                    frame.take(attribute.clone(), *end);
+                    break;
+                }
             }
         }
         changed
