@@ -554,26 +554,36 @@ impl Extractor {
                 }
             }
             FrameKind::Tourniquet(kind) => {
-                let mut limbs: Vec<Limb> =
-                    regions.iter().filter_map(|r| Limb::of_region(*r)).collect();
-                limbs.dedup();
+                // Each place keeps the time said with it; a place said without one takes the
+                // frame's time.
+                let mut limbs: Vec<(Limb, Option<crate::record::Clock>)> = Vec::new();
+                for (index, place) in frame.places.iter().enumerate() {
+                    let place_time = frame.place_times.get(index).copied().flatten();
+                    for region in self.resolve(place) {
+                        if let Some(limb) = Limb::of_region(region) {
+                            if !limbs.iter().any(|(l, _)| *l == limb) {
+                                limbs.push((limb, place_time));
+                            }
+                        }
+                    }
+                }
                 let template_fields = match template {
                     Some(Fact::Tourniquet { limb, time, .. }) => Some((*limb, *time)),
                     _ => None,
                 };
                 if limbs.is_empty() {
                     if let Some((limb, _)) = template_fields {
-                        limbs.push(limb);
+                        limbs.push((limb, None));
                     } else if let Some(limb) = self.implied_limb(context) {
-                        limbs.push(limb);
+                        limbs.push((limb, None));
                     }
                 }
                 let time = time.or(template_fields.and_then(|(_, t)| t));
-                for limb in limbs {
+                for (limb, place_time) in limbs {
                     facts.push(Fact::Tourniquet {
                         limb,
                         kind: *kind,
-                        time,
+                        time: place_time.or(time),
                     });
                 }
             }

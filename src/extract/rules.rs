@@ -46,6 +46,9 @@ pub struct Frame {
     pub end: u32,
     pub confidence: f32,
     pub places: Vec<Place>,
+    /// The time said with each place, for tourniquets said together ("right leg at 1140
+    /// and left leg at 1142").
+    pub place_times: Vec<Option<Clock>>,
     pub time: Option<Clock>,
     pub quantity: Option<(f64, QuantityUnit)>,
     pub number: Option<u32>,
@@ -113,6 +116,7 @@ impl Frame {
             end: item.end,
             confidence: item.confidence,
             places: Vec::new(),
+            place_times: Vec::new(),
             time: None,
             quantity: None,
             number: None,
@@ -135,13 +139,13 @@ impl Frame {
             (K::Injury(..), A::Place(_)) => self.places.len() < 4,
             (K::Tourniquet(_), A::Place(place)) => place.is_lateral() && self.places.len() < 4,
             (K::Treatment(_), A::Place(_)) => self.places.is_empty(),
+            (K::Tourniquet(_), A::Time(_)) => {
+                self.time.is_none()
+                    || (self.places.len() > 1
+                        && self.place_times.last().is_some_and(Option::is_none))
+            }
             (
-                K::Tourniquet(_)
-                | K::Treatment(_)
-                | K::Fluid(_)
-                | K::Medication(_)
-                | K::Vital(_)
-                | K::Avpu(_),
+                K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
                 A::Time(_),
             ) => self.time.is_none(),
             (K::Vital(VitalCue::Pulse | VitalCue::RespRate), A::Number(_)) => self.number.is_none(),
@@ -175,9 +179,17 @@ impl Frame {
             Attribute::Place(place) => {
                 if !self.places.contains(&place) {
                     self.places.push(place);
+                    self.place_times.push(None);
                 }
             }
-            Attribute::Time(time) => self.time = Some(time),
+            Attribute::Time(time) => {
+                if let Some(last @ None) = self.place_times.last_mut() {
+                    *last = Some(time);
+                }
+                if self.time.is_none() {
+                    self.time = Some(time);
+                }
+            }
             Attribute::Quantity(value, unit) => {
                 if unit == QuantityUnit::Percent {
                     self.number = Some(value.round().clamp(0.0, 1000.0) as u32);
@@ -202,7 +214,10 @@ impl Frame {
     /// Replaces an attribute (a correction inside the utterance: "left leg, I mean right").
     fn replace(&mut self, attribute: Attribute, end: u32) -> bool {
         match &attribute {
-            Attribute::Place(_) if !self.places.is_empty() => self.places.clear(),
+            Attribute::Place(_) if !self.places.is_empty() => {
+                self.places.clear();
+                self.place_times.clear();
+            }
             Attribute::Time(_) if self.time.is_some() => self.time = None,
             Attribute::Quantity(..) if self.quantity.is_some() || self.number.is_some() => {
                 self.quantity = None;
@@ -456,6 +471,21 @@ impl<'a> Parser<'a> {
         if self.correcting {
             self.orphans.push((attribute, start, end));
             return;
+        }
+        // "shrapnel from the mortar, wound to the left thigh": a place no open frame takes
+        // belongs to the latest frame of the sentence that takes places.
+        if let Attribute::Place(_) = attribute {
+            let floor = self.sealed_before.max(self.frames_before_switch);
+            let sentence = self.sentence;
+            if let Some(frame) = self.frames[floor..]
+                .iter_mut()
+                .rev()
+                .filter(|f| f.sentence == sentence)
+                .find(|f| f.accepts(&attribute))
+            {
+                frame.take(attribute, end);
+                return;
+            }
         }
         self.leftover(attribute, end);
     }
