@@ -646,7 +646,7 @@ impl Extractor {
                     Some((value, unit)) if value > 0.0 && value < 100_000.0 => {
                         (Some(value), dose_unit(unit))
                     }
-                    _ => (None, None),
+                    _ => (frame.number.map(f64::from), None),
                 };
                 facts.push(Fact::Medication {
                     name,

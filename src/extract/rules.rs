@@ -138,7 +138,7 @@ impl Frame {
         match (&self.kind, attribute) {
             (K::Injury(..), A::Place(_)) => self.places.len() < 4,
             (K::Tourniquet(_), A::Place(place)) => place.is_lateral() && self.places.len() < 4,
-            (K::Treatment(_), A::Place(_)) => self.places.is_empty(),
+            (K::Treatment(_), A::Place(_)) => self.places.len() < 2,
             (K::Tourniquet(_), A::Time(_)) => {
                 self.time.is_none()
                     || (self.places.len() > 1
@@ -169,6 +169,10 @@ impl Frame {
                 *unit != QuantityUnit::Percent && self.quantity.is_none()
             }
             (K::Medication(_), A::Route(_)) => self.route.is_none(),
+            // "20 of ketamine": a dose whose unit was not said (never a clock time).
+            (K::Medication(_), A::Number(n)) => {
+                *n > 0 && *n < 1000 && self.quantity.is_none() && self.number.is_none()
+            }
             _ => false,
         }
     }
@@ -698,9 +702,15 @@ impl<'a> Parser<'a> {
     }
 
     fn clause_has_vital(&self) -> bool {
-        self.frames
-            .iter()
-            .any(|f| f.is_vital() && f.clause == self.clause && f.sentence == self.sentence)
+        self.frames.iter().any(|f| {
+            matches!(
+                f.kind,
+                FrameKind::Vital(
+                    VitalCue::Pulse | VitalCue::BloodPressure | VitalCue::RespRate | VitalCue::Spo2
+                )
+            ) && f.clause == self.clause
+                && f.sentence == self.sentence
+        })
     }
 
     /// "casualty two", "second casualty", "next casualty", and the recogniser's "casualty
@@ -1004,6 +1014,7 @@ impl<'a> Parser<'a> {
             }
         }
         let mut dropped = vec![false; self.frames.len()];
+        self.replace_within_utterance(&mut dropped);
         let mut extra: Vec<Action> = Vec::new();
         let orphans = std::mem::take(&mut self.orphans);
         let retraction = self.retraction;
@@ -1048,6 +1059,33 @@ impl<'a> Parser<'a> {
         }
         actions.extend(amendments);
         actions
+    }
+
+    /// "cefazolin 2 grams IV, correction, ertapenem 1 gram IV": a frame said after a
+    /// correction cue replaces the last frame of the same kind said before it in the same
+    /// utterance; the correction is then settled and reaches no earlier utterance.
+    fn replace_within_utterance(&mut self, dropped: &mut [bool]) {
+        if self.sealed_before == 0 || self.retraction.is_some() {
+            return;
+        }
+        fn same_category(a: &FrameKind, b: &FrameKind) -> bool {
+            match (a, b) {
+                (FrameKind::Vital(x), FrameKind::Vital(y)) => x == y,
+                _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+            }
+        }
+        for later in self.sealed_before..self.frames.len() {
+            if self.frames[later].negated {
+                continue;
+            }
+            let earlier = (0..self.sealed_before).rev().find(|&i| {
+                !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
+            });
+            if let Some(earlier) = earlier {
+                dropped[earlier] = true;
+                self.frames[later].correcting = false;
+            }
+        }
     }
 
     /// "Tourniquet left leg, I mean right leg": replaces the attribute in the last frame
