@@ -95,6 +95,9 @@ pub enum Concept {
     RosterCue,
     /// "but", "and then": ends a negation's reach.
     But,
+    /// "both of them", "all casualties": what follows in the utterance is about every
+    /// casualty heard so far.
+    AllCasualties,
     /// "back to", "moving to": casualty switching wording (carries no fact).
     SwitchCue,
     /// "out of" in "seven out of ten".
@@ -142,6 +145,13 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("redose", C::Another, EXACT),
     ("re dose", C::Another, EXACT),
     ("back to", C::SwitchCue, EXACT),
+    ("both of them", C::AllCasualties, EXACT),
+    ("both casualties", C::AllCasualties, EXACT),
+    ("all casualties", C::AllCasualties, EXACT),
+    ("all of them", C::AllCasualties, EXACT),
+    ("all three", C::AllCasualties, EXACT),
+    ("both are", C::AllCasualties, EXACT),
+    ("both from", C::AllCasualties, EXACT),
     ("moving to", C::SwitchCue, EXACT),
     ("moving on to", C::SwitchCue, EXACT),
     ("switching to", C::SwitchCue, EXACT),

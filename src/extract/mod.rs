@@ -150,6 +150,7 @@ impl Extractor {
             limbs_said: Vec::new(),
             regions_said: Vec::new(),
             retracted: Vec::new(),
+            all_casualties: Vec::new(),
         };
         for action in actions {
             self.apply(action, &mut context)?;
@@ -182,6 +183,7 @@ impl Extractor {
     ) -> Result<(), ExtractError> {
         self.current = casualty;
         self.highest = self.highest.max(casualty);
+        context.all_casualties.clear();
         self.log.switch_casualty(casualty, provenance)?;
         context.changes.push(Change::Switched(casualty));
         context.limbs_said.clear();
@@ -213,7 +215,21 @@ impl Extractor {
                     self.switch_to(next, provenance, context)?;
                 }
             }
-            Action::Assert(frame) => self.assert_frame(frame, context)?,
+            Action::Assert(frame) => {
+                if context.all_casualties.is_empty() {
+                    self.assert_frame(frame, context)?;
+                } else {
+                    let saved = self.current;
+                    for casualty in context.all_casualties.clone() {
+                        self.current = casualty;
+                        self.assert_frame(frame.clone(), context)?;
+                    }
+                    self.current = saved;
+                }
+            }
+            Action::SwitchToAll { .. } => {
+                context.all_casualties = self.log.casualties_in_order();
+            }
             Action::Access { route } => {
                 self.access
                     .retain(|(casualty, _)| *casualty != self.current);
@@ -814,6 +830,8 @@ struct UtteranceContext {
     /// Facts withdrawn by "scratch that" in this utterance: what a following "that was
     /// lactated ringers" takes its dose, route and time from.
     retracted: Vec<Fact>,
+    /// After "both of them": the casualties every later frame of the utterance is about.
+    all_casualties: Vec<CasualtyId>,
 }
 
 enum Relation {

@@ -86,6 +86,8 @@ pub enum Action {
         start: u32,
         end: u32,
     },
+    /// "both of them": later frames of this utterance concern every casualty heard so far.
+    SwitchToAll { start: u32, end: u32 },
     /// "next casualty": one more than the highest so far.
     SwitchToNext { start: u32, end: u32 },
     /// A frame to turn into facts.
@@ -660,6 +662,14 @@ impl<'a> Parser<'a> {
                 self.open = None;
             }
             Concept::EvacCue => self.has_evac_cue = true,
+            Concept::AllCasualties => {
+                let item = &self.items[i];
+                let (start, end) = (item.start, item.end);
+                self.close_for_switch();
+                self.switched = true;
+                self.order
+                    .push(Step::Action(Action::SwitchToAll { start, end }));
+            }
             Concept::Route(route) => self.attribute(Attribute::Route(route), i),
             Concept::Avpu(avpu) => {
                 let open_takes = self
@@ -1158,7 +1168,9 @@ impl<'a> Parser<'a> {
                         | ItemKind::Stop
                         | ItemKind::Word(_)
                         | ItemKind::Number(_)
-                        | ItemKind::Concept(Concept::Evac(_) | Concept::Casualty)
+                        | ItemKind::Concept(
+                            Concept::Evac(_) | Concept::Casualty | Concept::AllCasualties
+                        )
                 )
             })
     }
