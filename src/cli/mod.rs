@@ -34,7 +34,7 @@ tccc — offline TCCC casualty card from a medic's narration
 
 USAGE:
   tccc help                      this text
-  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events]
+  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]
                                  card from a transcript, one utterance per line
 ";
 

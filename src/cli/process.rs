@@ -1,4 +1,5 @@
-//! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]`:
+//! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]
+//! [--changes]`:
 //! reads a transcript, one utterance per line, feeds the extractor, prints the DD 1380
 //! card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
@@ -7,7 +8,7 @@
 //! from N to N+1 seconds; the `utterances` of the JSON say so in `start_s`/`end_s`.
 
 use super::CliError;
-use crate::extract::{Extractor, ExtractorConfig};
+use crate::extract::{Change, Extractor, ExtractorConfig};
 use crate::limits::{TRANSCRIPT_BYTES_MAX, TRANSCRIPT_UTTERANCES_MAX};
 use crate::record::{Event, RecordDocument, UtteranceDocument};
 use crate::render;
@@ -19,6 +20,7 @@ struct Options {
     mist: bool,
     nine_line: bool,
     events: bool,
+    changes: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, CliError> {
@@ -30,6 +32,7 @@ fn parse(args: &[String]) -> Result<Options, CliError> {
         mist: false,
         nine_line: false,
         events: false,
+        changes: false,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -39,6 +42,7 @@ fn parse(args: &[String]) -> Result<Options, CliError> {
             "--mist" => options.mist = true,
             "--nine-line" => options.nine_line = true,
             "--events" => options.events = true,
+            "--changes" => options.changes = true,
             other => {
                 return Err(CliError::Usage(format!(
                     "process: unknown option `{other}` (this build reads transcripts: --transcript FILE)"
@@ -74,6 +78,15 @@ pub fn read_transcript(path: &str) -> Result<String, CliError> {
 
 /// Runs the extractor over the lines of `text`; returns it and the utterances read.
 pub fn extract_transcript(text: &str) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    extract_transcript_with(text, |_, _, _| {})
+}
+
+/// As [`extract_transcript`], calling `on_changes(line number, text, changes)` after each
+/// utterance (what `--changes` prints, and what a live view highlights).
+pub fn extract_transcript_with(
+    text: &str,
+    mut on_changes: impl FnMut(usize, &str, &[Change]),
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
     let mut extractor = Extractor::new(ExtractorConfig::default());
     let mut utterances = Vec::new();
     for (line_index, line) in text.lines().enumerate() {
@@ -90,9 +103,10 @@ pub fn extract_transcript(text: &str) -> Result<(Extractor, Vec<UtteranceDocumen
         let end_s = start_s + 1.0;
         let index = u32::try_from(line_index)
             .map_err(|_| CliError::BadInput("transcript has too many lines".to_owned()))?;
-        extractor
+        let changes = extractor
             .push_utterance(index, line, start_s, end_s)
             .map_err(|e| CliError::Internal(format!("line {}: {e}", line_index + 1)))?;
+        on_changes(line_index + 1, line, &changes);
         utterances.push(UtteranceDocument {
             start_s,
             end_s,
@@ -100,6 +114,24 @@ pub fn extract_transcript(text: &str) -> Result<(Extractor, Vec<UtteranceDocumen
         });
     }
     Ok((extractor, utterances))
+}
+
+/// One change as a line for people: `+` asserted, `~` corrected, `-` withdrawn.
+fn describe_change(change: &Change) -> String {
+    match change {
+        Change::Switched(casualty) => format!("> casualty {casualty}"),
+        Change::Asserted(casualty, fact) => format!("+ casualty {casualty}: {fact}"),
+        Change::Corrected {
+            casualty,
+            old,
+            new: Some(new),
+        } => format!("~ casualty {casualty}: {old} -> {new}"),
+        Change::Corrected {
+            casualty,
+            old,
+            new: None,
+        } => format!("- casualty {casualty}: {old} withdrawn"),
+    }
 }
 
 fn print_events(events: &[Event]) {
@@ -118,7 +150,7 @@ fn print_events(events: &[Event]) {
                 fact,
                 provenance,
             } => println!(
-                "  u{} chars {}..{} fact #{id} casualty {casualty}: {fact:?} (confidence {:.2})",
+                "  u{} chars {}..{} fact #{id} casualty {casualty}: {fact} (confidence {:.2})",
                 provenance.utterance,
                 provenance.char_start,
                 provenance.char_end,
@@ -141,7 +173,15 @@ fn print_events(events: &[Event]) {
 pub fn run(args: &[String]) -> Result<(), CliError> {
     let options = parse(args)?;
     let text = read_transcript(&options.transcript)?;
-    let (extractor, utterances) = extract_transcript(&text)?;
+    let show_changes = options.changes;
+    let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
+        if show_changes {
+            println!("line {line}: {spoken}");
+            for change in changes {
+                println!("  {}", describe_change(change));
+            }
+        }
+    })?;
     let record = extractor.record();
     print!("{}", render::card::render(&record));
     if options.mist {

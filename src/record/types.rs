@@ -323,3 +323,84 @@ impl Fact {
         Some(fact)
     }
 }
+
+fn time_suffix(time: &Option<Clock>) -> String {
+    time.map(|t| format!(" at {t}")).unwrap_or_default()
+}
+
+fn optional<T: fmt::Display>(label: &str, value: &Option<T>) -> String {
+    value
+        .as_ref()
+        .map(|v| format!(" {label}{v}"))
+        .unwrap_or_default()
+}
+
+impl fmt::Display for Fact {
+    /// One line for people and logs: "tourniquet extremity left_leg at 09:15".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fact::Sex(sex) => write!(f, "sex {sex}"),
+            Fact::Evac(evac) => write!(f, "evac {evac}"),
+            Fact::Allergy(allergen) => write!(f, "allergy {allergen}"),
+            Fact::Name(name) => write!(f, "name {name}"),
+            Fact::Last4(last4) => write!(f, "last four {last4}"),
+            Fact::BattleRoster(roster) => write!(f, "battle roster {roster}"),
+            Fact::Mechanism(m) => write!(f, "mechanism {m}"),
+            Fact::Injury { region, kind } => write!(f, "injury {kind} {region}"),
+            Fact::Tourniquet { limb, kind, time } => {
+                write!(f, "tourniquet {kind} {limb}{}", time_suffix(time))
+            }
+            Fact::Vital { value, time } => {
+                let text = match value {
+                    VitalValue::Pulse(v) => format!("pulse {v}"),
+                    VitalValue::BloodPressure {
+                        systolic,
+                        diastolic,
+                    } => match diastolic {
+                        Some(d) => format!("blood pressure {systolic}/{d}"),
+                        None => format!("blood pressure {systolic}/palp"),
+                    },
+                    VitalValue::RespRate(v) => format!("respiratory rate {v}"),
+                    VitalValue::Spo2(v) => format!("SpO2 {v}%"),
+                    VitalValue::Avpu(v) => format!("AVPU {v}"),
+                    VitalValue::Pain(v) => format!("pain {v}/10"),
+                };
+                write!(f, "{text}{}", time_suffix(time))
+            }
+            Fact::Treatment { kind, site, time } => {
+                write!(
+                    f,
+                    "treatment {kind}{}{}",
+                    optional("", site),
+                    time_suffix(time)
+                )
+            }
+            Fact::Fluid {
+                name,
+                volume_ml,
+                route,
+                time,
+            } => write!(
+                f,
+                "fluid {name}{}{}{}",
+                volume_ml.map(|v| format!(" {v} ml")).unwrap_or_default(),
+                optional("", route),
+                time_suffix(time)
+            ),
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                route,
+                time,
+            } => write!(
+                f,
+                "medication {name}{}{}{}{}",
+                optional("", dose),
+                optional("", unit),
+                optional("", route),
+                time_suffix(time)
+            ),
+        }
+    }
+}
