@@ -77,3 +77,38 @@ const _: () = assert!(
 );
 const _: () = assert!(SEGMENT_RING_HANDLES_MAX >= SEGMENT_POOL_SLOTS_MAX);
 const _: () = assert!(LOG_LINE_BYTES_MAX >= 80);
+
+// ---------------------------------------------------------------------------------------
+// Extraction and record (src/extract, src/record, src/render, `tccc process --transcript`).
+// ---------------------------------------------------------------------------------------
+
+/// Bytes of one utterance the extractor reads; the rest is cut at a character boundary
+/// (a Whisper window holds ~250 words, far less than this).
+pub const UTTERANCE_BYTES_MAX: usize = 4_096;
+/// Tokens of one utterance after normalisation; later tokens are ignored.
+pub const UTTERANCE_TOKENS_MAX: usize = 512;
+/// Facts one utterance may assert; later ones are dropped and counted.
+pub const UTTERANCE_FACTS_MAX: usize = 48;
+/// Words in the longest lexicon phrase ("low titer o whole blood").
+pub const LEXICON_PHRASE_WORDS_MAX: usize = 6;
+/// Spoken number groups joined into one number ("zero nine one five" is four).
+pub const NUMBER_PARTS_MAX: usize = 4;
+/// Highest casualty number accepted when spoken ("casualty forty" is ignored above it).
+pub const CASUALTIES_MAX: usize = 32;
+/// Events (facts asserted or corrected, casualty switches) one record holds.
+pub const RECORD_EVENTS_MAX: usize = 65_536;
+/// Bytes of a free-text field taken from dictation (name, roster number, allergen).
+pub const DICTATED_TEXT_BYTES_MAX: usize = 64;
+/// Bytes of a transcript file read by `tccc process --transcript`.
+pub const TRANSCRIPT_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Utterances (non-blank lines) of one transcript file.
+pub const TRANSCRIPT_UTTERANCES_MAX: usize = 20_000;
+/// Columns of the rendered DD 1380 card, MIST/ATMIST and 9-line text.
+pub const CARD_COLUMNS_MAX: usize = 80;
+/// Timed columns of signs and symptoms per card block; more go on a continuation block.
+pub const CARD_VITAL_COLUMNS_MAX: usize = 4;
+
+const _: () = assert!(UTTERANCE_TOKENS_MAX <= UTTERANCE_BYTES_MAX);
+const _: () = assert!(CASUALTIES_MAX <= u8::MAX as usize);
+const _: () = assert!(NUMBER_PARTS_MAX >= 4);
+const _: () = assert!(CARD_COLUMNS_MAX >= 80);

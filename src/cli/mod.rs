@@ -4,6 +4,7 @@
 pub mod args;
 pub mod bench;
 pub mod demo;
+pub mod process;
 pub mod segments;
 
 use thiserror::Error;
@@ -37,6 +38,9 @@ fn usage() -> String {
         "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
     );
     text.push_str(demo::USAGE);
+    text.push_str(
+        "  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]\n                                 card from a transcript, one utterance per line\n",
+    );
     text.push_str(segments::USAGE);
     text.push_str(bench::USAGE);
     text
@@ -58,6 +62,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             Ok(())
         }
         "demo" => demo::run(rest),
+        "process" => process::run(rest),
         "segments" => segments::run(rest),
         "bench" => bench::run(rest),
         other => Err(CliError::Usage(format!("unknown command `{other}`"))),

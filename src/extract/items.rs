@@ -1,0 +1,252 @@
+//! From tokens to items: lexicon phrases become concepts, a side and a body part become a
+//! region ("right upper arm" is right_arm), numbers stay numbers. The rules read items.
+
+use super::lexicon::{Concept, Lexicon, Part, Side, EXACT};
+use super::normalise::{Number, QuantityUnit, Token, TokenKind};
+use crate::limits::LEXICON_PHRASE_WORDS_MAX;
+use crate::record::{Clock, Region};
+
+/// A body part with its side, when known.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Place {
+    pub part: Part,
+    pub side: Option<Side>,
+}
+
+impl Place {
+    /// The schema regions this place covers (two for "both legs"), or none when a limb or
+    /// a chest side is unknown.
+    pub fn regions(&self) -> Vec<Region> {
+        use Part::*;
+        use Region as R;
+        let sided = |left: R, right: R| match self.side {
+            Some(Side::Left) => vec![left],
+            Some(Side::Right) => vec![right],
+            Some(Side::Both) => vec![left, right],
+            None => vec![],
+        };
+        match self.part {
+            Head => vec![R::Head],
+            Face => vec![R::Face],
+            Neck => vec![R::Neck],
+            Abdomen => vec![R::Abdomen],
+            Pelvis => vec![R::Pelvis],
+            Back => vec![R::Back],
+            Chest => sided(R::LeftChest, R::RightChest),
+            Axilla => sided(R::LeftAxilla, R::RightAxilla),
+            Groin => sided(R::LeftGroin, R::RightGroin),
+            Arm => sided(R::LeftArm, R::RightArm),
+            Leg => sided(R::LeftLeg, R::RightLeg),
+        }
+    }
+
+    /// True when the part needs a side to name a region.
+    pub fn is_lateral(&self) -> bool {
+        matches!(
+            self.part,
+            Part::Chest | Part::Axilla | Part::Groin | Part::Arm | Part::Leg
+        )
+    }
+}
+
+/// What an item is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ItemKind {
+    Concept(Concept),
+    Place(Place),
+    Number(Number),
+    Quantity {
+        value: f64,
+        unit: QuantityUnit,
+    },
+    Clock(Clock),
+    Ratio(u32, u32),
+    /// A word the lexicon does not know (names, allergens, filler).
+    Word(String),
+    Comma,
+    Stop,
+}
+
+/// One item with its characters in the utterance and the confidence of its reading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub start: u32,
+    pub end: u32,
+    pub confidence: f32,
+}
+
+/// Words allowed between a side and its body part ("right side of the chest").
+const SIDE_TO_PART_FILLERS: &[&str] = &[
+    "upper",
+    "lower",
+    "side",
+    "of",
+    "the",
+    "his",
+    "her",
+    "proximal",
+    "distal",
+    "mid",
+    "anterior",
+    "posterior",
+    "lateral",
+    "medial",
+    "inner",
+    "outer",
+    "front",
+    "rear",
+    "a",
+];
+
+/// Turns tokens into items.
+pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        let simple = |kind| Item {
+            kind,
+            start: token.start,
+            end: token.end,
+            confidence: EXACT,
+        };
+        match &token.kind {
+            TokenKind::Word(_) => {
+                let window: Vec<Option<&str>> = tokens
+                    .iter()
+                    .skip(i)
+                    .take(LEXICON_PHRASE_WORDS_MAX)
+                    .map(Token::word)
+                    .collect();
+                match lexicon.longest_match(&window) {
+                    Some(found) => {
+                        let last = &tokens[(i + found.words - 1).min(tokens.len() - 1)];
+                        out.push(Item {
+                            kind: ItemKind::Concept(found.concept),
+                            start: token.start,
+                            end: last.end,
+                            confidence: found.confidence,
+                        });
+                        i += found.words;
+                    }
+                    None => {
+                        let word = token.word().unwrap_or_default().to_owned();
+                        out.push(simple(ItemKind::Word(word)));
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            TokenKind::Number(n) => {
+                // Digits a recogniser split apart ("0 9 15") are read with less certainty.
+                let confidence = if n.parts > 1 && n.from_digits {
+                    0.9
+                } else {
+                    EXACT
+                };
+                out.push(Item {
+                    confidence,
+                    ..simple(ItemKind::Number(n.clone()))
+                });
+            }
+            TokenKind::Quantity { value, unit } => out.push(simple(ItemKind::Quantity {
+                value: *value,
+                unit: *unit,
+            })),
+            TokenKind::Clock(c) => out.push(simple(ItemKind::Clock(*c))),
+            TokenKind::Ratio(a, b) => out.push(simple(ItemKind::Ratio(*a, *b))),
+            TokenKind::Comma => out.push(simple(ItemKind::Comma)),
+            TokenKind::Stop => out.push(simple(ItemKind::Stop)),
+        }
+        i += 1;
+    }
+    join_places(out)
+}
+
+fn side_of(item: &Item) -> Option<Side> {
+    match item.kind {
+        ItemKind::Concept(Concept::Side(side)) => Some(side),
+        _ => None,
+    }
+}
+
+fn part_of(item: &Item) -> Option<Part> {
+    match item.kind {
+        ItemKind::Concept(Concept::Part(part)) => Some(part),
+        _ => None,
+    }
+}
+
+fn is_filler(item: &Item) -> bool {
+    matches!(&item.kind, ItemKind::Word(w) if SIDE_TO_PART_FILLERS.contains(&w.as_str()))
+}
+
+/// Joins a side with the body part it names: "left (upper) leg", "right side of the chest",
+/// or the terse "leg left"; "right and left legs" gives both. A side with no part nearby is
+/// dropped; a part with no side stays a place without a side.
+fn join_places(items: Vec<Item>) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    let mut i = 0;
+    while i < items.len() {
+        let item = &items[i];
+        if let Some(mut side) = side_of(item) {
+            // "right and left legs", "left and right chest": both sides.
+            let mut j = i + 1;
+            if matches!(&items.get(j).map(|x| &x.kind), Some(ItemKind::Word(w)) if w == "and")
+                && items
+                    .get(j + 1)
+                    .and_then(side_of)
+                    .is_some_and(|other| other != side)
+            {
+                side = Side::Both;
+                j += 2;
+            }
+            let mut skipped = 0;
+            while skipped < 4 && items.get(j).is_some_and(is_filler) {
+                j += 1;
+                skipped += 1;
+            }
+            if let Some(part) = items.get(j).and_then(part_of) {
+                out.push(Item {
+                    kind: ItemKind::Place(Place {
+                        part,
+                        side: Some(side),
+                    }),
+                    start: item.start,
+                    end: items[j].end,
+                    confidence: item.confidence.min(items[j].confidence),
+                });
+                i = j + 1;
+                continue;
+            }
+            // Terse radio order: "leg left". The part was already pushed without a side.
+            if let Some(Item {
+                kind: ItemKind::Place(place),
+                end,
+                ..
+            }) = out.last_mut()
+            {
+                if place.side.is_none() && place.is_lateral() {
+                    place.side = Some(side);
+                    *end = item.end;
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(part) = part_of(item) {
+            out.push(Item {
+                kind: ItemKind::Place(Place { part, side: None }),
+                ..item.clone()
+            });
+            i += 1;
+            continue;
+        }
+        out.push(item.clone());
+        i += 1;
+    }
+    out
+}

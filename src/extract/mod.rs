@@ -1,0 +1,1081 @@
+//! From an utterance's text to facts in the casualty record.
+//!
+//! The stages, each in its own file: `normalise` (spoken numbers, times, doses), `lexicon`
+//! (phrases to concepts, as data), `items` (concepts and places), `rules` (frames and
+//! discourse cues), and here the `Extractor`, which turns frames into facts with the
+//! record's context (which casualty, which side was spoken before, what a correction
+//! replaces) and appends them to the event log.
+//!
+//! The extractor never guesses: a value that is out of range or too garbled to read is left
+//! out, and a fact whose required parts were not said (a tourniquet without a limb, an
+//! injury without a place) is not recorded.
+
+pub mod items;
+pub mod lexicon;
+pub mod normalise;
+pub mod rules;
+
+use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
+use crate::record::{
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, Record,
+    RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
+};
+use items::Place;
+use lexicon::{Lexicon, Part, Side, VitalCue};
+use normalise::QuantityUnit;
+use rules::{Action, Attribute, Frame, FrameKind};
+use thiserror::Error;
+
+/// What can go wrong while extracting.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ExtractError {
+    /// The record refused an event.
+    #[error("cannot record what was said: {0}")]
+    Record(#[from] RecordError),
+    /// Utterances must arrive in order.
+    #[error("utterance {got} arrived after utterance {last}; feed utterances in the order heard")]
+    OutOfOrder { last: u32, got: u32 },
+}
+
+/// Settings of the extractor.
+#[derive(Clone, Debug)]
+pub struct ExtractorConfig {
+    /// The casualty that facts belong to before any casualty is named.
+    pub first_casualty: CasualtyId,
+}
+
+impl Default for ExtractorConfig {
+    fn default() -> Self {
+        ExtractorConfig { first_casualty: 1 }
+    }
+}
+
+/// What one utterance changed in the record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Switched(CasualtyId),
+    Asserted(CasualtyId, Fact),
+    Corrected {
+        casualty: CasualtyId,
+        old: Fact,
+        new: Option<Fact>,
+    },
+}
+
+/// Turns utterances into events, one at a time, in the order heard.
+#[derive(Debug)]
+pub struct Extractor {
+    lexicon: Lexicon,
+    log: EventLog,
+    current: CasualtyId,
+    highest: CasualtyId,
+    /// Facts that hold now, kept beside the log so corrections find their target without
+    /// replaying it.
+    live: Vec<LiveFact>,
+    /// Sides spoken per casualty and body part, to place "the leg" when only one was named.
+    sides: Vec<(CasualtyId, Part, Side)>,
+    last_utterance: Option<u32>,
+    facts_dropped: u64,
+    /// The vascular access (IV or IO) each casualty last had established.
+    access: Vec<(CasualtyId, Route)>,
+}
+
+impl Extractor {
+    /// A new extractor with an empty record. Builds the lexicon index (allocates).
+    pub fn new(config: ExtractorConfig) -> Extractor {
+        let first = config.first_casualty.clamp(1, CASUALTIES_MAX as CasualtyId);
+        Extractor {
+            lexicon: Lexicon::new(),
+            log: EventLog::new(),
+            current: first,
+            highest: 0,
+            live: Vec::with_capacity(256),
+            sides: Vec::new(),
+            access: Vec::new(),
+            last_utterance: None,
+            facts_dropped: 0,
+        }
+    }
+
+    /// The record as it stands.
+    pub fn record(&self) -> Record {
+        self.log.project()
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> &[Event] {
+        self.log.events()
+    }
+
+    /// The event log the record is projected from.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Facts that hold now (kept incrementally; equals the log's projection).
+    pub fn live_facts(&self) -> &[LiveFact] {
+        &self.live
+    }
+
+    /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
+    pub fn facts_dropped(&self) -> u64 {
+        self.facts_dropped
+    }
+
+    /// Reads one utterance heard from `start_s` to `end_s` and records what it says.
+    pub fn push_utterance(
+        &mut self,
+        index: u32,
+        text: &str,
+        start_s: f64,
+        end_s: f64,
+    ) -> Result<Vec<Change>, ExtractError> {
+        if let Some(last) = self.last_utterance {
+            if index <= last {
+                return Err(ExtractError::OutOfOrder { last, got: index });
+            }
+        }
+        self.last_utterance = Some(index);
+        let bounded = normalise::bounded(text);
+        let chars: Vec<char> = bounded.chars().collect();
+        let tokens = normalise::normalise(bounded);
+        let items = items::items(&tokens, &self.lexicon);
+        let actions = rules::parse(&items, &chars);
+        let mut context = UtteranceContext {
+            index,
+            start_s,
+            end_s,
+            changes: Vec::new(),
+            facts: 0,
+            limbs_said: Vec::new(),
+            regions_said: Vec::new(),
+            retracted: Vec::new(),
+            all_casualties: Vec::new(),
+        };
+        for action in actions {
+            self.apply(action, &mut context)?;
+        }
+        Ok(context.changes)
+    }
+
+    fn provenance(
+        &self,
+        context: &UtteranceContext,
+        start: u32,
+        end: u32,
+        confidence: f32,
+    ) -> Provenance {
+        Provenance {
+            utterance: context.index,
+            char_start: start,
+            char_end: end,
+            heard_start_s: context.start_s,
+            heard_end_s: context.end_s,
+            confidence,
+        }
+    }
+
+    fn switch_to(
+        &mut self,
+        casualty: CasualtyId,
+        provenance: Provenance,
+        context: &mut UtteranceContext,
+    ) -> Result<(), ExtractError> {
+        self.current = casualty;
+        self.highest = self.highest.max(casualty);
+        context.all_casualties.clear();
+        self.log.switch_casualty(casualty, provenance)?;
+        context.changes.push(Change::Switched(casualty));
+        context.limbs_said.clear();
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        action: Action,
+        context: &mut UtteranceContext,
+    ) -> Result<(), ExtractError> {
+        match action {
+            Action::Switch {
+                casualty,
+                start,
+                end,
+            } => {
+                let provenance = self.provenance(context, start, end, 1.0);
+                self.switch_to(casualty, provenance, context)?;
+            }
+            Action::SwitchToNext { start, end } => {
+                let next = if self.highest == 0 && self.live.is_empty() {
+                    self.current
+                } else {
+                    self.highest.max(self.current).saturating_add(1)
+                };
+                if usize::from(next) <= CASUALTIES_MAX {
+                    let provenance = self.provenance(context, start, end, 1.0);
+                    self.switch_to(next, provenance, context)?;
+                }
+            }
+            Action::Assert(frame) => {
+                if context.all_casualties.is_empty() {
+                    self.assert_frame(frame, context)?;
+                } else {
+                    let saved = self.current;
+                    for casualty in context.all_casualties.clone() {
+                        self.current = casualty;
+                        self.assert_frame(frame.clone(), context)?;
+                    }
+                    self.current = saved;
+                }
+            }
+            Action::SwitchToAll { .. } => {
+                context.all_casualties = self.log.casualties_in_order();
+            }
+            Action::Access { route } => {
+                self.access
+                    .retain(|(casualty, _)| *casualty != self.current);
+                self.access.push((self.current, route));
+            }
+            Action::RetractPrevious { start, end } => {
+                let previous = self
+                    .live
+                    .iter()
+                    .filter(|f| {
+                        f.casualty == self.current && f.provenance.utterance < context.index
+                    })
+                    .map(|f| f.provenance.utterance)
+                    .max();
+                if let Some(utterance) = previous {
+                    let targets: Vec<FactId> = self
+                        .live
+                        .iter()
+                        .filter(|f| {
+                            f.casualty == self.current && f.provenance.utterance == utterance
+                        })
+                        .map(|f| f.id)
+                        .collect();
+                    let provenance = self.provenance(context, start, end, 1.0);
+                    for id in targets {
+                        if let Some(fact) = self.live.iter().find(|f| f.id == id) {
+                            context.retracted.push(fact.fact.clone());
+                        }
+                        self.supersede(id, None, provenance, context)?;
+                    }
+                }
+            }
+            Action::Amend {
+                attribute,
+                start,
+                end,
+            } => {
+                let target = self
+                    .live
+                    .iter()
+                    .rev()
+                    .filter(|f| f.casualty == self.current)
+                    .find_map(|f| amended(&f.fact, &attribute).map(|fact| (f.id, fact)));
+                if let Some((old, fact)) = target {
+                    let provenance = self.provenance(context, start, end, 0.9);
+                    let new = self
+                        .log
+                        .assert_fact(self.current, fact.clone(), provenance)?;
+                    self.live.push(LiveFact {
+                        id: new,
+                        casualty: self.current,
+                        fact: fact.clone(),
+                        provenance,
+                    });
+                    self.supersede(old, Some(new), provenance, context)?;
+                }
+            }
+            Action::RejectMechanism {
+                mechanism,
+                start,
+                end,
+            } => {
+                let target = self
+                    .live
+                    .iter()
+                    .find(|f| f.casualty == self.current && f.fact == Fact::Mechanism(mechanism))
+                    .map(|f| f.id);
+                if let Some(id) = target {
+                    let provenance = self.provenance(context, start, end, 1.0);
+                    self.supersede(id, None, provenance, context)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a fact superseded in the log and drops it from the live list.
+    fn supersede(
+        &mut self,
+        old: FactId,
+        by: Option<FactId>,
+        provenance: Provenance,
+        context: &mut UtteranceContext,
+    ) -> Result<(), ExtractError> {
+        self.log.correct_fact(old, by, provenance)?;
+        if let Some(position) = self.live.iter().position(|f| f.id == old) {
+            let removed = self.live.remove(position);
+            let new = by
+                .and_then(|id| self.live.iter().find(|f| f.id == id))
+                .map(|f| f.fact.clone());
+            context.changes.push(Change::Corrected {
+                casualty: removed.casualty,
+                old: removed.fact,
+                new,
+            });
+        }
+        Ok(())
+    }
+
+    fn learn_sides(&mut self, places: &[Place]) {
+        for place in places {
+            if let (true, Some(side)) = (place.is_lateral(), place.side) {
+                if side != Side::Both && !self.sides.contains(&(self.current, place.part, side)) {
+                    self.sides.push((self.current, place.part, side));
+                }
+            }
+        }
+    }
+
+    /// A place without a side takes the only side spoken for that part of this casualty.
+    fn resolve(&self, place: &Place) -> Vec<Region> {
+        if place.side.is_some() || !place.is_lateral() {
+            return place.regions();
+        }
+        let mut sides = self
+            .sides
+            .iter()
+            .filter(|(casualty, part, _)| *casualty == self.current && *part == place.part)
+            .map(|(_, _, side)| *side);
+        match (sides.next(), sides.next()) {
+            (Some(side), None) => Place {
+                part: place.part,
+                side: Some(side),
+            }
+            .regions(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The limb a tourniquet without a spoken limb is on: the only limb said in this
+    /// utterance, else the only limb injured on this casualty.
+    fn implied_limb(&self, context: &UtteranceContext) -> Option<Limb> {
+        let only = |mut limbs: Vec<Limb>| {
+            limbs.dedup();
+            if limbs.len() == 1 {
+                limbs.first().copied()
+            } else {
+                None
+            }
+        };
+        if let Some(limb) = only(context.limbs_said.clone()) {
+            return Some(limb);
+        }
+        let mut injured: Vec<Limb> = self
+            .live
+            .iter()
+            .filter(|f| f.casualty == self.current)
+            .filter_map(|f| match f.fact {
+                Fact::Injury { region, .. } => Limb::of_region(region),
+                _ => None,
+            })
+            .collect();
+        injured.sort_by_key(|l| l.as_str());
+        only(injured)
+    }
+
+    fn assert_frame(
+        &mut self,
+        frame: Frame,
+        context: &mut UtteranceContext,
+    ) -> Result<(), ExtractError> {
+        self.learn_sides(&frame.places);
+        let regions: Vec<Region> = frame.places.iter().flat_map(|p| self.resolve(p)).collect();
+        for region in &regions {
+            if let Some(limb) = Limb::of_region(*region) {
+                context.limbs_said.push(limb);
+            }
+            context.regions_said.push(*region);
+        }
+        if frame.negated {
+            return Ok(());
+        }
+        let template = if frame.correcting {
+            frame_slot(&frame).and_then(|slot| {
+                self.live
+                    .iter()
+                    .rev()
+                    .find(|f| f.casualty == self.current && slots_match(f.fact.slot(), slot))
+                    .map(|f| (f.id, f.fact.clone()))
+            })
+        } else {
+            None
+        };
+        // After "scratch that", the withdrawn fact of the same kind lends its details to
+        // the correction ("that was lactated ringers, not Hextend").
+        let lender = match (&template, frame.correcting) {
+            (Some((_, fact)), _) => Some(fact.clone()),
+            (None, true) => context
+                .retracted
+                .iter()
+                .rev()
+                .find(|fact| same_kind(fact, &frame.kind))
+                .cloned(),
+            (None, false) => None,
+        };
+        let facts: Vec<Fact> = self
+            .facts_of(&frame, &regions, context, lender.as_ref())
+            .into_iter()
+            .map(|fact| match &lender {
+                Some(lender) => fill_from(fact, lender),
+                None => fact,
+            })
+            .collect();
+        let provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
+        let mut corrected = false;
+        for fact in facts {
+            if context.facts >= UTTERANCE_FACTS_MAX {
+                self.facts_dropped += 1;
+                continue;
+            }
+            if let (Some((old, _)), false) = (&template, corrected) {
+                // The first fact of a correcting frame replaces the latest of its slot.
+                let new = self.record_fact(fact, provenance, context)?;
+                self.supersede(*old, Some(new), provenance, context)?;
+                corrected = true;
+                continue;
+            }
+            match self.relation_to_live(&fact, frame.another) {
+                Relation::AlreadyKnown => {}
+                Relation::Refines(old) => {
+                    let new = self.record_fact(fact, provenance, context)?;
+                    self.supersede(old, Some(new), provenance, context)?;
+                }
+                Relation::New => {
+                    self.record_fact(fact, provenance, context)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record_fact(
+        &mut self,
+        fact: Fact,
+        provenance: Provenance,
+        context: &mut UtteranceContext,
+    ) -> Result<FactId, ExtractError> {
+        let id = self
+            .log
+            .assert_fact(self.current, fact.clone(), provenance)?;
+        self.highest = self.highest.max(self.current);
+        self.live.push(LiveFact {
+            id,
+            casualty: self.current,
+            fact: fact.clone(),
+            provenance,
+        });
+        context.changes.push(Change::Asserted(self.current, fact));
+        context.facts += 1;
+        Ok(id)
+    }
+
+    /// Is this fact new, a repeat of a live one, or a fuller version of one?
+    fn relation_to_live(&self, fact: &Fact, another: bool) -> Relation {
+        for live in self
+            .live
+            .iter()
+            .rev()
+            .filter(|f| f.casualty == self.current)
+        {
+            if !slots_match(live.fact.slot(), fact.slot()) {
+                continue;
+            }
+            match (&live.fact, fact) {
+                (Fact::Vital { .. }, _) => return Relation::New,
+                (
+                    Fact::Sex(_)
+                    | Fact::Evac(_)
+                    | Fact::Name(_)
+                    | Fact::Last4(_)
+                    | Fact::BattleRoster(_),
+                    _,
+                ) => {
+                    return if live.fact == *fact {
+                        Relation::AlreadyKnown
+                    } else {
+                        Relation::Refines(live.id)
+                    };
+                }
+                (old, new) if old == new => {
+                    if another
+                        && matches!(
+                            new,
+                            Fact::Tourniquet { .. }
+                                | Fact::Medication { .. }
+                                | Fact::Fluid { .. }
+                                | Fact::Treatment { .. }
+                        )
+                    {
+                        return Relation::New;
+                    }
+                    return Relation::AlreadyKnown;
+                }
+                (old, new) => {
+                    if another {
+                        continue;
+                    }
+                    if subsumes(old, new) {
+                        return Relation::AlreadyKnown;
+                    }
+                    if subsumes(new, old) {
+                        return Relation::Refines(live.id);
+                    }
+                }
+            }
+        }
+        Relation::New
+    }
+
+    /// The facts a frame states, or none when a required part was not said.
+    fn facts_of(
+        &self,
+        frame: &Frame,
+        regions: &[Region],
+        context: &UtteranceContext,
+        template: Option<&Fact>,
+    ) -> Vec<Fact> {
+        let time = frame.time;
+        let mut facts = Vec::new();
+        match &frame.kind {
+            FrameKind::Injury(kind, mechanism) => {
+                if let Some(mechanism) = mechanism {
+                    facts.push(Fact::Mechanism(*mechanism));
+                }
+                if regions.is_empty() {
+                    if let Some(Fact::Injury { region, .. }) = template {
+                        facts.push(Fact::Injury {
+                            region: *region,
+                            kind: *kind,
+                        });
+                    }
+                }
+                for region in regions {
+                    facts.push(Fact::Injury {
+                        region: *region,
+                        kind: *kind,
+                    });
+                }
+            }
+            FrameKind::Tourniquet(kind) => {
+                // Each place keeps the time said with it; a place said without one takes the
+                // frame's time.
+                let mut limbs: Vec<(Limb, Option<crate::record::Clock>)> = Vec::new();
+                for (index, place) in frame.places.iter().enumerate() {
+                    let place_time = frame.place_times.get(index).copied().flatten();
+                    for region in self.resolve(place) {
+                        if let Some(limb) = Limb::of_region(region) {
+                            if !limbs.iter().any(|(l, _)| *l == limb) {
+                                limbs.push((limb, place_time));
+                            }
+                        }
+                    }
+                }
+                let template_fields = match template {
+                    Some(Fact::Tourniquet { limb, time, .. }) => Some((*limb, *time)),
+                    _ => None,
+                };
+                if limbs.is_empty() {
+                    if let Some((limb, _)) = template_fields {
+                        limbs.push((limb, None));
+                    } else if let Some(limb) = self.implied_limb(context) {
+                        limbs.push((limb, None));
+                    }
+                }
+                let time = time.or(template_fields.and_then(|(_, t)| t));
+                for (limb, place_time) in limbs {
+                    facts.push(Fact::Tourniquet {
+                        limb,
+                        kind: *kind,
+                        time: place_time.or(time),
+                    });
+                }
+            }
+            FrameKind::Vital(cue) => {
+                if let Some(value) = vital_value(*cue, frame) {
+                    facts.push(Fact::Vital { value, time });
+                }
+            }
+            FrameKind::Avpu(avpu) => facts.push(Fact::Vital {
+                value: VitalValue::Avpu(*avpu),
+                time,
+            }),
+            FrameKind::Treatment(kind) => {
+                let site = regions
+                    .first()
+                    .copied()
+                    .or(match template {
+                        Some(Fact::Treatment { site, .. }) => *site,
+                        _ => None,
+                    })
+                    .or_else(|| self.implied_site(*kind, context));
+                facts.push(Fact::Treatment {
+                    kind: *kind,
+                    site,
+                    time,
+                });
+                if let Some(second) = regions.get(1) {
+                    facts.push(Fact::Treatment {
+                        kind: *kind,
+                        site: Some(*second),
+                        time,
+                    });
+                }
+            }
+            FrameKind::Fluid(name) => {
+                let volume_ml = match frame.quantity {
+                    Some((value, QuantityUnit::Ml)) if (1.0..=10_000.0).contains(&value) => {
+                        Some(value.round() as u32)
+                    }
+                    _ => frame.number,
+                };
+                let access = self
+                    .access
+                    .iter()
+                    .find(|(casualty, _)| *casualty == self.current)
+                    .map(|(_, route)| *route);
+                let route = frame
+                    .route
+                    .filter(|r| matches!(r, Route::Iv | Route::Io))
+                    .or(access);
+                facts.push(Fact::Fluid {
+                    name: *name,
+                    volume_ml,
+                    route,
+                    time,
+                });
+            }
+            FrameKind::Medication(name) => {
+                let (dose, unit) = match frame.quantity {
+                    Some((value, unit)) if value > 0.0 && value < 100_000.0 => {
+                        (Some(value), dose_unit(unit))
+                    }
+                    _ => (frame.number.map(f64::from), None),
+                };
+                facts.push(Fact::Medication {
+                    name,
+                    dose,
+                    unit,
+                    route: frame.route,
+                    time,
+                });
+            }
+            FrameKind::Mechanism(m) => facts.push(Fact::Mechanism(*m)),
+            FrameKind::Sex(sex) => facts.push(Fact::Sex(*sex)),
+            FrameKind::Evac(evac) => facts.push(Fact::Evac(*evac)),
+            FrameKind::NoKnownAllergies => facts.push(Fact::Allergy("nkda".to_owned())),
+            FrameKind::Allergen(name) => facts.push(Fact::Allergy(name.to_lowercase())),
+            FrameKind::Name(name) => facts.push(Fact::Name(name.clone())),
+            FrameKind::Last4(digits) => facts.push(Fact::Last4(digits.clone())),
+            FrameKind::BattleRoster(roster) => facts.push(Fact::BattleRoster(roster.clone())),
+        }
+        facts
+    }
+}
+
+impl Extractor {
+    /// Where a treatment said without a place went, when only one place is possible: a
+    /// dressing on the wound named in the same utterance or on the casualty's only wound;
+    /// a chest seal, needle or chest tube on the only chest side spoken for the casualty;
+    /// an eye shield on the face.
+    fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
+        match kind {
+            TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing => {
+                if let Some(region) = context.regions_said.last() {
+                    return Some(*region);
+                }
+                let mut wounds: Vec<Region> = self
+                    .live
+                    .iter()
+                    .filter(|f| f.casualty == self.current)
+                    .filter_map(|f| match f.fact {
+                        Fact::Injury { region, .. } => Some(region),
+                        _ => None,
+                    })
+                    .collect();
+                wounds.sort();
+                wounds.dedup();
+                match wounds.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                }
+            }
+            TreatmentKind::ChestSeal
+            | TreatmentKind::NeedleDecompression
+            | TreatmentKind::ChestTube => {
+                let regions = self.resolve(&Place {
+                    part: Part::Chest,
+                    side: None,
+                });
+                match regions.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                }
+            }
+            TreatmentKind::EyeShield => Some(Region::Face),
+            _ => None,
+        }
+    }
+}
+
+/// True when a withdrawn fact is of the kind a frame states (a fluid for a fluid).
+fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
+    matches!(
+        (fact, kind),
+        (Fact::Fluid { .. }, FrameKind::Fluid(_))
+            | (Fact::Medication { .. }, FrameKind::Medication(_))
+            | (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_))
+            | (Fact::Treatment { .. }, FrameKind::Treatment(_))
+    )
+}
+
+/// Fills what `fact` leaves open from `lender`, a fact of the same kind that it corrects.
+/// A dose moves only between mentions of the same drug.
+fn fill_from(fact: Fact, lender: &Fact) -> Fact {
+    match (fact, lender) {
+        (Fact::Tourniquet { limb, kind, time }, Fact::Tourniquet { time: t, .. }) => {
+            Fact::Tourniquet {
+                limb,
+                kind,
+                time: time.or(*t),
+            }
+        }
+        (
+            Fact::Treatment { kind, site, time },
+            Fact::Treatment {
+                site: s, time: t, ..
+            },
+        ) => Fact::Treatment {
+            kind,
+            site: site.or(*s),
+            time: time.or(*t),
+        },
+        (
+            Fact::Fluid {
+                name,
+                volume_ml,
+                route,
+                time,
+            },
+            Fact::Fluid {
+                volume_ml: v,
+                route: r,
+                time: t,
+                ..
+            },
+        ) => Fact::Fluid {
+            name,
+            volume_ml: volume_ml.or(*v),
+            route: route.or(*r),
+            time: time.or(*t),
+        },
+        (
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                route,
+                time,
+            },
+            Fact::Medication {
+                name: n,
+                dose: d,
+                unit: u,
+                route: r,
+                time: t,
+            },
+        ) => {
+            let (dose, unit) = if dose.is_none() && name == *n {
+                (*d, *u)
+            } else {
+                (dose, unit)
+            };
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                route: route.or(*r),
+                time: time.or(*t),
+            }
+        }
+        (Fact::Vital { value, time }, Fact::Vital { time: t, .. }) => Fact::Vital {
+            value,
+            time: time.or(*t),
+        },
+        (fact, _) => fact,
+    }
+}
+
+/// Per-utterance bookkeeping.
+struct UtteranceContext {
+    index: u32,
+    start_s: f64,
+    end_s: f64,
+    changes: Vec<Change>,
+    facts: usize,
+    limbs_said: Vec<Limb>,
+    regions_said: Vec<Region>,
+    /// Facts withdrawn by "scratch that" in this utterance: what a following "that was
+    /// lactated ringers" takes its dose, route and time from.
+    retracted: Vec<Fact>,
+    /// After "both of them": the casualties every later frame of the utterance is about.
+    all_casualties: Vec<CasualtyId>,
+}
+
+enum Relation {
+    AlreadyKnown,
+    Refines(FactId),
+    New,
+}
+
+/// Slots for corrections: a tourniquet correction replaces the latest tourniquet, a pulse
+/// correction the latest pulse.
+fn frame_slot(frame: &Frame) -> Option<Slot> {
+    use crate::record::VitalField as F;
+    Some(match &frame.kind {
+        FrameKind::Injury(..) => Slot::Injury,
+        FrameKind::Tourniquet(_) => Slot::Tourniquet,
+        FrameKind::Vital(cue) => Slot::Vital(match cue {
+            VitalCue::Pulse => F::Pulse,
+            VitalCue::BloodPressure => F::BloodPressure,
+            VitalCue::RespRate => F::RespRate,
+            VitalCue::Spo2 => F::Spo2,
+            VitalCue::Pain => F::Pain,
+            VitalCue::Avpu => F::Avpu,
+            VitalCue::Set => return None,
+        }),
+        FrameKind::Avpu(_) => Slot::Vital(F::Avpu),
+        FrameKind::Treatment(kind) => Slot::Treatment(*kind),
+        FrameKind::Fluid(name) => Slot::Fluid(*name),
+        FrameKind::Medication(name) => Slot::Medication(name),
+        FrameKind::Mechanism(_) => Slot::Mechanism,
+        FrameKind::Sex(_) => Slot::Sex,
+        FrameKind::Evac(_) => Slot::Evac,
+        FrameKind::NoKnownAllergies | FrameKind::Allergen(_) => Slot::Allergy,
+        FrameKind::Name(_) => Slot::Name,
+        FrameKind::Last4(_) => Slot::Last4,
+        FrameKind::BattleRoster(_) => Slot::BattleRoster,
+    })
+}
+
+fn slots_match(a: Slot, b: Slot) -> bool {
+    a == b
+}
+
+/// True when everything `small` says, `big` says too (a repeat with less detail).
+fn subsumes(big: &Fact, small: &Fact) -> bool {
+    fn field<T: PartialEq>(big: &Option<T>, small: &Option<T>) -> bool {
+        small.is_none() || big == small
+    }
+    match (big, small) {
+        (
+            Fact::Tourniquet {
+                limb: l1,
+                kind: k1,
+                time: t1,
+            },
+            Fact::Tourniquet {
+                limb: l2,
+                kind: k2,
+                time: t2,
+            },
+        ) => l1 == l2 && k1 == k2 && field(t1, t2),
+        (
+            Fact::Treatment {
+                kind: k1,
+                site: s1,
+                time: t1,
+            },
+            Fact::Treatment {
+                kind: k2,
+                site: s2,
+                time: t2,
+            },
+        ) => k1 == k2 && field(s1, s2) && field(t1, t2),
+        (
+            Fact::Fluid {
+                name: n1,
+                volume_ml: v1,
+                route: r1,
+                time: t1,
+            },
+            Fact::Fluid {
+                name: n2,
+                volume_ml: v2,
+                route: r2,
+                time: t2,
+            },
+        ) => n1 == n2 && field(v1, v2) && field(r1, r2) && field(t1, t2),
+        (
+            Fact::Medication {
+                name: n1,
+                dose: d1,
+                unit: u1,
+                route: r1,
+                time: t1,
+            },
+            Fact::Medication {
+                name: n2,
+                dose: d2,
+                unit: u2,
+                route: r2,
+                time: t2,
+            },
+        ) => n1 == n2 && field(d1, d2) && field(u1, u2) && field(r1, r2) && field(t1, t2),
+        (a, b) => a == b,
+    }
+}
+
+/// The fact with an attribute changed, when the fact has that attribute.
+fn amended(fact: &Fact, attribute: &Attribute) -> Option<Fact> {
+    match attribute {
+        Attribute::Time(time) => fact.with_time(*time),
+        Attribute::Place(place) => {
+            let regions = place.regions();
+            match regions.as_slice() {
+                [region] => fact.with_region(*region),
+                _ => None,
+            }
+        }
+        Attribute::Number(n) => match fact {
+            Fact::Vital { value, time } => {
+                let value = match value {
+                    VitalValue::Pulse(_) if (20..=250).contains(n) => VitalValue::Pulse(*n as u16),
+                    VitalValue::RespRate(_) if (2..=80).contains(n) => {
+                        VitalValue::RespRate(*n as u16)
+                    }
+                    VitalValue::Spo2(_) if (40..=100).contains(n) => VitalValue::Spo2(*n as u8),
+                    VitalValue::Pain(_) if *n <= 10 => VitalValue::Pain(*n as u8),
+                    _ => return None,
+                };
+                Some(Fact::Vital { value, time: *time })
+            }
+            _ => None,
+        },
+        Attribute::Ratio(a, b) => match fact {
+            Fact::Vital {
+                value: VitalValue::BloodPressure { .. },
+                time,
+            } => blood_pressure(*a, Some(*b)).map(|value| Fact::Vital { value, time: *time }),
+            _ => None,
+        },
+        Attribute::Quantity(value, unit) => match fact {
+            Fact::Medication {
+                name, route, time, ..
+            } if *unit != QuantityUnit::Percent => Some(Fact::Medication {
+                name,
+                dose: Some(*value),
+                unit: dose_unit(*unit),
+                route: *route,
+                time: *time,
+            }),
+            Fact::Fluid {
+                name, route, time, ..
+            } if *unit == QuantityUnit::Ml => Some(Fact::Fluid {
+                name: *name,
+                volume_ml: Some(value.round().clamp(0.0, 100_000.0) as u32),
+                route: *route,
+                time: *time,
+            }),
+            Fact::Vital {
+                value: VitalValue::Spo2(_),
+                time,
+            } if *unit == QuantityUnit::Percent && (40.0..=100.0).contains(value) => {
+                Some(Fact::Vital {
+                    value: VitalValue::Spo2(value.round() as u8),
+                    time: *time,
+                })
+            }
+            _ => None,
+        },
+        Attribute::Route(route) => match fact {
+            Fact::Medication {
+                name,
+                dose,
+                unit,
+                time,
+                ..
+            } => Some(Fact::Medication {
+                name,
+                dose: *dose,
+                unit: *unit,
+                route: Some(*route),
+                time: *time,
+            }),
+            _ => None,
+        },
+        Attribute::Avpu(avpu) => match fact {
+            Fact::Vital {
+                value: VitalValue::Avpu(_),
+                time,
+            } => Some(Fact::Vital {
+                value: VitalValue::Avpu(*avpu),
+                time: *time,
+            }),
+            _ => None,
+        },
+    }
+}
+
+fn dose_unit(unit: QuantityUnit) -> Option<DoseUnit> {
+    match unit {
+        QuantityUnit::Mcg => Some(DoseUnit::Mcg),
+        QuantityUnit::Mg => Some(DoseUnit::Mg),
+        QuantityUnit::G => Some(DoseUnit::G),
+        QuantityUnit::Ml => Some(DoseUnit::Ml),
+        QuantityUnit::Units => Some(DoseUnit::Units),
+        QuantityUnit::Percent => None,
+    }
+}
+
+/// A blood pressure within what a living casualty can have.
+fn blood_pressure(systolic: u32, diastolic: Option<u32>) -> Option<VitalValue> {
+    if !(40..=300).contains(&systolic) {
+        return None;
+    }
+    let diastolic = match diastolic {
+        Some(d) if (15..=200).contains(&d) && d < systolic => Some(d as u16),
+        Some(_) => return None,
+        None => None,
+    };
+    Some(VitalValue::BloodPressure {
+        systolic: systolic as u16,
+        diastolic,
+    })
+}
+
+/// The vital sign a frame measured, if its value is plausible.
+fn vital_value(cue: VitalCue, frame: &Frame) -> Option<VitalValue> {
+    let n = frame.number;
+    match cue {
+        VitalCue::Pulse => n
+            .filter(|v| (20..=250).contains(v))
+            .map(|v| VitalValue::Pulse(v as u16)),
+        VitalCue::RespRate => n
+            .filter(|v| (2..=80).contains(v))
+            .map(|v| VitalValue::RespRate(v as u16)),
+        VitalCue::Spo2 => n
+            .filter(|v| (40..=100).contains(v))
+            .map(|v| VitalValue::Spo2(v as u8)),
+        VitalCue::Pain => n.filter(|v| *v <= 10).map(|v| VitalValue::Pain(v as u8)),
+        VitalCue::BloodPressure => match (frame.ratio, n) {
+            (Some((a, b)), _) => blood_pressure(a, Some(b)),
+            (None, Some(a)) => blood_pressure(a, None),
+            _ => None,
+        },
+        VitalCue::Avpu => frame.avpu.map(VitalValue::Avpu),
+        VitalCue::Set => None,
+    }
+}

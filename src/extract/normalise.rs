@@ -1,0 +1,1061 @@
+//! Normaliser of spoken clinical English as a speech recogniser writes it: words or digits,
+//! with or without hyphens, with fillers and spelled acronyms. It turns an utterance into
+//! tokens whose numbers are already values ("one twenty two" is 122, "zero nine fifteen"
+//! is the digits 0915, "one twenty over eighty" is a ratio 120/80, "eight hundred
+//! micrograms" is a quantity) so that the rules never look at number words.
+//!
+//! Character positions are kept for every token so that each fact can point back at the
+//! words it was read from.
+
+use crate::limits::{NUMBER_PARTS_MAX, UTTERANCE_BYTES_MAX, UTTERANCE_TOKENS_MAX};
+use crate::record::Clock;
+
+/// Units a spoken quantity can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuantityUnit {
+    Mcg,
+    Mg,
+    G,
+    Ml,
+    Units,
+    Percent,
+}
+
+/// A number as heard.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Number {
+    /// The value; for joined groups ("fourteen thirty two") the joined digits (1432).
+    pub value: f64,
+    /// The digits as spoken, leading zeros kept ("0915"); empty for decimals.
+    pub digits: String,
+    /// How many spoken groups were joined (1 for "a hundred and twelve", 2 for "one twenty").
+    pub parts: u8,
+    /// True when written in digits by the recogniser rather than as words.
+    pub from_digits: bool,
+}
+
+impl Number {
+    /// The value as a whole number, if it is one and fits.
+    pub fn as_integer(&self) -> Option<u32> {
+        if self.digits.is_empty() || self.digits.len() > 9 {
+            return None;
+        }
+        self.digits.parse().ok()
+    }
+
+    /// The number read as a 24-hour clock time: three or four digits ("915", "0915",
+    /// "1432"), hour below 24, minute below 60. Anything else is not a time.
+    pub fn as_clock(&self) -> Option<Clock> {
+        let digits = &self.digits;
+        if !(3..=4).contains(&digits.len()) {
+            return None;
+        }
+        let split = digits.len() - 2;
+        let hour: u32 = digits.get(..split)?.parse().ok()?;
+        let minute: u32 = digits.get(split..)?.parse().ok()?;
+        Clock::new(hour, minute)
+    }
+}
+
+/// What a token is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenKind {
+    /// A lower-case word with apostrophes removed.
+    Word(String),
+    Number(Number),
+    /// A number with a unit ("fifty mils", "2 g", "98 percent"); litres are millilitres.
+    Quantity {
+        value: f64,
+        unit: QuantityUnit,
+    },
+    /// An explicit clock time ("14:32", "fourteen thirty two hours").
+    Clock(Clock),
+    /// Two numbers joined by "over", "on", "/" ("one twenty over eighty").
+    Ratio(u32, u32),
+    /// A pause inside a sentence: comma, semicolon, colon.
+    Comma,
+    /// The end of a sentence: full stop, question or exclamation mark.
+    Stop,
+}
+
+/// One token with the characters (not bytes) of the utterance it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Token {
+    /// The word, if this token is one.
+    pub fn word(&self) -> Option<&str> {
+        match &self.kind {
+            TokenKind::Word(w) => Some(w.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Hesitations the recogniser writes; they carry nothing.
+const FILLERS: &[&str] = &[
+    "uh", "um", "uhm", "umm", "uhh", "er", "erm", "ah", "ahh", "hmm", "mm",
+];
+
+/// Cuts `text` to at most `UTTERANCE_BYTES_MAX` bytes at a character boundary.
+pub fn bounded(text: &str) -> &str {
+    if text.len() <= UTTERANCE_BYTES_MAX {
+        return text;
+    }
+    let mut end = UTTERANCE_BYTES_MAX;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or("")
+}
+
+/// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
+pub fn normalise(text: &str) -> Vec<Token> {
+    let raw = lex(bounded(text));
+    let numbers = join_numbers(&raw);
+    let quantities = attach_units(numbers);
+    let mut tokens = join_ratios_and_clocks(quantities);
+    tokens.truncate(UTTERANCE_TOKENS_MAX);
+    tokens
+}
+
+/// Splits text into words, digit runs and punctuation, with character offsets.
+fn lex(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() && tokens.len() < UTTERANCE_TOKENS_MAX * 2 {
+        let c = chars[i];
+        if c.is_alphanumeric() || c == 'µ' {
+            let start = i;
+            let mut run = String::new();
+            while i < chars.len() {
+                let c = chars[i];
+                let next_is_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+                let run_is_digits = !run.is_empty() && run.chars().all(|r| r.is_ascii_digit());
+                if c.is_alphanumeric() || c == 'µ' {
+                    run.extend(c.to_lowercase());
+                } else if c == '\'' || c == '’' {
+                    // "casualty's", "ringer's": the possessive carries nothing.
+                    let possessive = chars.get(i + 1) == Some(&'s')
+                        && !chars.get(i + 2).is_some_and(|n| n.is_alphanumeric());
+                    if possessive {
+                        i += 1;
+                    }
+                } else if (c == ':' || c == '/' || c == '.') && next_is_digit && run_is_digits {
+                    run.push(c);
+                } else if c == ',' && run_is_digits && thousands_group_follows(&chars, i) {
+                    // "1,000": a digit-group comma, not a pause.
+                } else {
+                    break;
+                }
+                i += 1;
+            }
+            push_run(&mut tokens, run, start as u32, i as u32);
+            continue;
+        }
+        let kind = match c {
+            ',' | ';' | ':' => Some(TokenKind::Comma),
+            '.' | '?' | '!' => {
+                // "B.P.", "I.O.": a dot right after a single letter spells an acronym.
+                let after_letter = i > 0
+                    && chars[i - 1].is_alphabetic()
+                    && (i < 2 || !chars[i - 2].is_alphanumeric());
+                if c == '.' && after_letter {
+                    None
+                } else {
+                    Some(TokenKind::Stop)
+                }
+            }
+            '%' => Some(TokenKind::Quantity {
+                value: f64::NAN,
+                unit: QuantityUnit::Percent,
+            }),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            tokens.push(Token {
+                kind,
+                start: i as u32,
+                end: i as u32 + 1,
+            });
+        }
+        i += 1;
+    }
+    tokens
+}
+
+fn thousands_group_follows(chars: &[char], comma: usize) -> bool {
+    let group = chars.get(comma + 1..comma + 4);
+    let after = chars.get(comma + 4);
+    group.is_some_and(|g| g.iter().all(|c| c.is_ascii_digit()))
+        && !after.is_some_and(|c| c.is_ascii_digit())
+}
+
+/// Classifies one alphanumeric run: a word, a number, a written clock time or ratio, or a
+/// number glued to its unit ("500ml").
+fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
+    let token = |kind| Token { kind, start, end };
+    if run.contains(':') {
+        let mut pieces = run.split(':');
+        let clock = match (pieces.next(), pieces.next(), pieces.next()) {
+            (Some(h), Some(m), None) if m.len() == 2 => h
+                .parse()
+                .ok()
+                .zip(m.parse().ok())
+                .and_then(|(h, m)| Clock::new(h, m)),
+            _ => None,
+        };
+        // A colon that is no valid time is too garbled to read: keep it as an unknown word.
+        tokens.push(token(match clock {
+            Some(clock) => TokenKind::Clock(clock),
+            None => TokenKind::Word(run),
+        }));
+        return;
+    }
+    if run.contains('/') {
+        let mut pieces = run.split('/');
+        let ratio = match (pieces.next(), pieces.next(), pieces.next()) {
+            (Some(a), Some(b), None) => a.parse().ok().zip(b.parse().ok()),
+            _ => None,
+        };
+        tokens.push(token(match ratio {
+            Some((a, b)) => TokenKind::Ratio(a, b),
+            None => TokenKind::Word(run),
+        }));
+        return;
+    }
+    let digit_end = run
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(run.len());
+    if digit_end == 0 {
+        tokens.push(token(TokenKind::Word(run)));
+        return;
+    }
+    let (number_text, rest) = run.split_at(digit_end);
+    let number = if number_text.contains('.') {
+        number_text.parse::<f64>().ok().map(|value| Number {
+            value,
+            digits: String::new(),
+            parts: 1,
+            from_digits: true,
+        })
+    } else {
+        number_text.parse::<f64>().ok().map(|value| Number {
+            value,
+            digits: number_text.to_owned(),
+            parts: 1,
+            from_digits: true,
+        })
+    };
+    let ordinal = match (number_text, rest) {
+        ("1", "st") => Some("first"),
+        ("2", "nd") => Some("second"),
+        ("3", "rd") => Some("third"),
+        ("4", "th") => Some("fourth"),
+        ("5", "th") => Some("fifth"),
+        _ => None,
+    };
+    if let Some(word) = ordinal {
+        tokens.push(token(TokenKind::Word(word.to_owned())));
+        return;
+    }
+    match number {
+        Some(number) => tokens.push(token(TokenKind::Number(number))),
+        None => tokens.push(token(TokenKind::Word(number_text.to_owned()))),
+    }
+    if !rest.is_empty() {
+        tokens.push(token(TokenKind::Word(rest.to_owned())));
+    }
+}
+
+/// A number word and what it can do in a spoken number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum NumberWord {
+    Digit(u32),
+    Teen(u32),
+    Tens(u32),
+    Hundred,
+    Thousand,
+}
+
+fn number_word(word: &str) -> Option<NumberWord> {
+    use NumberWord::*;
+    Some(match word {
+        "zero" | "nought" => Digit(0),
+        "one" => Digit(1),
+        "two" => Digit(2),
+        "three" => Digit(3),
+        "four" => Digit(4),
+        "five" => Digit(5),
+        "six" => Digit(6),
+        "seven" => Digit(7),
+        "eight" => Digit(8),
+        "nine" | "niner" => Digit(9),
+        "ten" => Teen(10),
+        "eleven" => Teen(11),
+        "twelve" => Teen(12),
+        "thirteen" => Teen(13),
+        "fourteen" => Teen(14),
+        "fifteen" => Teen(15),
+        "sixteen" => Teen(16),
+        "seventeen" => Teen(17),
+        "eighteen" => Teen(18),
+        "nineteen" => Teen(19),
+        "twenty" => Tens(20),
+        "thirty" => Tens(30),
+        "forty" | "fourty" => Tens(40),
+        "fifty" => Tens(50),
+        "sixty" => Tens(60),
+        "seventy" => Tens(70),
+        "eighty" => Tens(80),
+        "ninety" | "ninty" => Tens(90),
+        "hundred" => Hundred,
+        "thousand" => Thousand,
+        _ => return None,
+    })
+}
+
+/// Reads number words and digit runs at `tokens[i]` as a value, resolving "oh" as zero
+/// only where it sits among numbers ("ten oh six", "oh three forty"), never after "I"
+/// ("I-O" is a route).
+struct NumberReader<'a> {
+    tokens: &'a [Token],
+}
+
+impl NumberReader<'_> {
+    fn word_at(&self, i: usize) -> Option<&str> {
+        self.tokens.get(i).and_then(Token::word)
+    }
+
+    fn is_number_at(&self, i: usize) -> bool {
+        match self.tokens.get(i).map(|t| &t.kind) {
+            Some(TokenKind::Number(n)) => !n.digits.is_empty(),
+            Some(TokenKind::Word(w)) => number_word(w).is_some(),
+            _ => false,
+        }
+    }
+
+    /// "oh"/"o" as the digit zero.
+    fn is_spoken_zero(&self, i: usize, inside_number: bool) -> bool {
+        if !matches!(self.word_at(i), Some("oh" | "o")) {
+            return false;
+        }
+        if i > 0 && self.word_at(i - 1) == Some("i") {
+            return false;
+        }
+        if inside_number {
+            self.is_number_at(i + 1)
+        } else {
+            self.is_number_at(i + 1)
+                && (self.is_number_at(i + 2) || self.word_at(i + 2) == Some("oh"))
+        }
+    }
+
+    fn digit_at(&self, i: usize, inside_number: bool) -> Option<NumberWord> {
+        if self.is_spoken_zero(i, inside_number) {
+            return Some(NumberWord::Digit(0));
+        }
+        number_word(self.word_at(i)?)
+    }
+
+    /// Below one hundred: a digit, a teen, or tens with an optional digit.
+    fn below_hundred(&self, i: usize, inside_number: bool) -> Option<(u64, usize)> {
+        match self.digit_at(i, inside_number)? {
+            NumberWord::Digit(d) => Some((u64::from(d), i + 1)),
+            NumberWord::Teen(t) => Some((u64::from(t), i + 1)),
+            NumberWord::Tens(t) => match self.digit_at(i + 1, true) {
+                Some(NumberWord::Digit(d)) if d > 0 && !self.is_spoken_zero(i + 1, true) => {
+                    Some((u64::from(t + d), i + 2))
+                }
+                _ => Some((u64::from(t), i + 1)),
+            },
+            NumberWord::Hundred | NumberWord::Thousand => None,
+        }
+    }
+
+    /// Skips an "and" that continues a number ("a hundred and twelve").
+    fn skip_and(&self, i: usize) -> usize {
+        if self.word_at(i) == Some("and")
+            && matches!(
+                self.digit_at(i + 1, true),
+                Some(NumberWord::Digit(_) | NumberWord::Teen(_) | NumberWord::Tens(_))
+            )
+        {
+            i + 1
+        } else {
+            i
+        }
+    }
+
+    /// Below one thousand, with "hundred" ("fourteen hundred", "a hundred and twelve").
+    fn below_thousand(&self, i: usize, inside_number: bool) -> Option<(u64, usize)> {
+        let (mut value, mut next) = if matches!(self.word_at(i), Some("a" | "an"))
+            && self.word_at(i + 1) == Some("hundred")
+        {
+            (1, i + 1)
+        } else {
+            self.below_hundred(i, inside_number)?
+        };
+        if self.word_at(next) == Some("hundred") && value > 0 {
+            value *= 100;
+            next += 1;
+            let after_and = self.skip_and(next);
+            if let Some((rest, after)) = self.below_hundred(after_and, true) {
+                if rest > 0 {
+                    value += rest;
+                    next = after;
+                }
+            }
+        }
+        Some((value, next))
+    }
+
+    /// One spoken group: a cardinal number, or a run of digits as written.
+    fn group(&self, i: usize, inside_number: bool) -> Option<(u64, String, usize)> {
+        if let Some(TokenKind::Number(n)) = self.tokens.get(i).map(|t| &t.kind) {
+            if n.digits.is_empty() {
+                return None;
+            }
+            return Some((n.value as u64, n.digits.clone(), i + 1));
+        }
+        let (mut value, mut next) = if matches!(self.word_at(i), Some("a" | "an"))
+            && self.word_at(i + 1) == Some("thousand")
+        {
+            (1, i + 1)
+        } else {
+            self.below_thousand(i, inside_number)?
+        };
+        if self.word_at(next) == Some("thousand") && value > 0 && value < 1000 {
+            value *= 1000;
+            next += 1;
+            let after_and = self.skip_and(next);
+            if let Some((rest, after)) = self.below_thousand(after_and, true) {
+                if rest > 0 {
+                    value += rest;
+                    next = after;
+                }
+            }
+        }
+        Some((value, value.to_string(), next))
+    }
+
+    /// Decimal digits after "point": "point five" is .5.
+    fn decimals(&self, mut i: usize) -> (String, usize) {
+        let mut digits = String::new();
+        while let Some(NumberWord::Digit(d)) = self.digit_at(i, true) {
+            if digits.len() >= 4 {
+                break;
+            }
+            digits.push(char::from_digit(d, 10).unwrap_or('0'));
+            i += 1;
+        }
+        (digits, i)
+    }
+
+    /// A whole number at `i`: groups spoken one after the other are joined digit by digit
+    /// when each is below one hundred and the result has at most four digits ("one twenty
+    /// two" is 122, "zero nine fifteen" is 0915, "fourteen thirty two" is 1432).
+    fn number(&self, i: usize) -> Option<(Number, usize)> {
+        let starts_decimal = self.word_at(i) == Some("point");
+        if starts_decimal {
+            let (decimals, next) = self.decimals(i + 1);
+            if decimals.is_empty() {
+                return None;
+            }
+            let value: f64 = format!("0.{decimals}").parse().ok()?;
+            return Some((number_value(value, String::new(), 1, false), next));
+        }
+        let first_is_digits = matches!(
+            self.tokens.get(i).map(|t| &t.kind),
+            Some(TokenKind::Number(_))
+        );
+        let (value, digits, mut next) = self.group(i, false)?;
+        let mut joined = digits;
+        let mut last_value = value;
+        let mut parts = 1u8;
+        let mut all_digits = first_is_digits;
+        while usize::from(parts) < NUMBER_PARTS_MAX && last_value < 100 {
+            let Some((value, digits, after)) = self.group(next, true) else {
+                break;
+            };
+            // A later group of a hundred or more only follows spoken zeros ("zero nine
+            // hundred" is 0900); otherwise it is another number.
+            let only_zeros = joined.chars().all(|c| c == '0');
+            if (value >= 100 && !only_zeros) || joined.len() + digits.len() > 4 {
+                break;
+            }
+            all_digits &= matches!(
+                self.tokens.get(next).map(|t| &t.kind),
+                Some(TokenKind::Number(_))
+            );
+            joined.push_str(&digits);
+            last_value = value;
+            parts += 1;
+            next = after;
+        }
+        if parts == 1 && self.word_at(next) == Some("point") {
+            let (decimals, after) = self.decimals(next + 1);
+            if !decimals.is_empty() {
+                let value: f64 = format!("{joined}.{decimals}").parse().ok()?;
+                return Some((number_value(value, String::new(), 1, false), after));
+            }
+        }
+        let value: f64 = joined.parse().ok()?;
+        Some((number_value(value, joined, parts, all_digits), next))
+    }
+}
+
+fn number_value(value: f64, digits: String, parts: u8, from_digits: bool) -> Number {
+    Number {
+        value,
+        digits,
+        parts,
+        from_digits,
+    }
+}
+
+/// Replaces number words and digit runs by joined numbers; drops fillers.
+fn join_numbers(raw: &[Token]) -> Vec<Token> {
+    let reader = NumberReader { tokens: raw };
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let token = &raw[i];
+        if let TokenKind::Number(n) = &token.kind {
+            if n.digits.is_empty() {
+                // A decimal written in digits ("0.5") stands alone.
+                out.push(token.clone());
+                i += 1;
+                continue;
+            }
+        }
+        if let Some(word) = token.word() {
+            if FILLERS.contains(&word) {
+                i += 1;
+                continue;
+            }
+            // "a gram", "an amp": the article is the number one.
+            if matches!(word, "a" | "an")
+                && raw
+                    .get(i + 1)
+                    .and_then(Token::word)
+                    .and_then(unit_word)
+                    .is_some()
+            {
+                out.push(Token {
+                    kind: TokenKind::Number(number_value(1.0, "1".to_owned(), 1, false)),
+                    start: token.start,
+                    end: token.end,
+                });
+                i += 1;
+                continue;
+            }
+        }
+        // "last four" names a field (the last four digits), it is not the number four.
+        let after_last = i > 0 && raw[i - 1].word() == Some("last");
+        let is_four = token.word() == Some("four")
+            || matches!(&token.kind, TokenKind::Number(n) if n.digits == "4");
+        if after_last && is_four {
+            out.push(Token {
+                kind: TokenKind::Word("four".to_owned()),
+                ..token.clone()
+            });
+            i += 1;
+            continue;
+        }
+        match reader.number(i) {
+            Some((number, next)) if next > i => {
+                let end = raw.get(next - 1).map_or(token.end, |t| t.end);
+                out.push(Token {
+                    kind: TokenKind::Number(number),
+                    start: token.start,
+                    end,
+                });
+                i = next;
+            }
+            _ => {
+                out.push(token.clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Unit words as the recogniser writes them, with the factor to the unit kept.
+fn unit_word(word: &str) -> Option<(QuantityUnit, f64)> {
+    use QuantityUnit::*;
+    Some(match word {
+        "mcg" | "mcgs" | "microgram" | "micrograms" | "mic" | "mics" | "mike" | "mikes" | "ug"
+        | "µg" | "micrograms'" | "mcgs'" => (Mcg, 1.0),
+        "mg" | "mgs" | "milligram" | "milligrams" | "milligramme" | "milligrammes" | "mig"
+        | "migs" => (Mg, 1.0),
+        "g" | "gm" | "gms" | "gram" | "grams" | "gramme" | "grammes" => (G, 1.0),
+        "ml" | "mls" | "mil" | "mils" | "milliliter" | "milliliters" | "millilitre"
+        | "millilitres" | "cc" | "ccs" => (Ml, 1.0),
+        "liter" | "liters" | "litre" | "litres" => (Ml, 1000.0),
+        "unit" | "units" => (Units, 1.0),
+        "percent" | "per cent" => (Percent, 1.0),
+        _ => return None,
+    })
+}
+
+/// Two-word unit spellings the recogniser splits ("micro grams").
+fn split_unit_words(first: &str, second: &str) -> Option<(QuantityUnit, f64)> {
+    use QuantityUnit::*;
+    Some(match (first, second) {
+        ("micro", "grams" | "gram") => (Mcg, 1.0),
+        ("milli", "grams" | "gram") => (Mg, 1.0),
+        ("milli", "liters" | "liter" | "litres" | "litre") => (Ml, 1.0),
+        ("per", "cent") => (Percent, 1.0),
+        _ => return None,
+    })
+}
+
+/// Joins a number and the unit that follows it into a quantity.
+fn attach_units(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        if let TokenKind::Number(number) = &token.kind {
+            let first = tokens.get(i + 1);
+            let second = tokens.get(i + 2).and_then(Token::word);
+            let percent_sign = first.is_some_and(|t| {
+                matches!(
+                    t.kind,
+                    TokenKind::Quantity {
+                        unit: QuantityUnit::Percent,
+                        ..
+                    }
+                )
+            });
+            let unit = if percent_sign {
+                Some(((QuantityUnit::Percent, 1.0), 1))
+            } else {
+                let first_word = first.and_then(Token::word);
+                match (first_word, second) {
+                    (Some(a), Some(b)) if split_unit_words(a, b).is_some() => {
+                        split_unit_words(a, b).map(|u| (u, 2))
+                    }
+                    (Some("l"), _) if number.value <= 5.0 => Some(((QuantityUnit::Ml, 1000.0), 1)),
+                    (Some(a), _) => unit_word(a).map(|u| (u, 1)),
+                    _ => None,
+                }
+            };
+            if let Some(((unit, factor), width)) = unit {
+                let end = tokens.get(i + width).map_or(token.end, |t| t.end);
+                out.push(Token {
+                    kind: TokenKind::Quantity {
+                        value: number.value * factor,
+                        unit,
+                    },
+                    start: token.start,
+                    end,
+                });
+                i += 1 + width;
+                continue;
+            }
+        }
+        if let TokenKind::Quantity { value, .. } = token.kind {
+            if value.is_nan() {
+                // A stray "%" with no number before it says nothing.
+                i += 1;
+                continue;
+            }
+        }
+        out.push(token.clone());
+        i += 1;
+    }
+    out
+}
+
+/// Words that end a spoken clock time ("fourteen thirty hours", "0915 zulu").
+fn is_clock_suffix(word: &str) -> bool {
+    matches!(
+        word,
+        "hours" | "hrs" | "hour" | "zulu" | "z" | "local" | "hundred hours"
+    )
+}
+
+/// Words that join the two numbers of a blood pressure.
+fn is_ratio_word(word: &str, first: u32, second: u32) -> bool {
+    match word {
+        "over" | "slash" => true,
+        // "98 on 60" is a pressure only where both numbers could be one.
+        "on" => first >= 40 && second >= 20 && first > second && first <= 300,
+        _ => false,
+    }
+}
+
+/// Joins "A over B" into a ratio and "N hours" into a clock time.
+fn join_ratios_and_clocks(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        if let TokenKind::Number(first) = &token.kind {
+            let joiner = tokens.get(i + 1).and_then(Token::word);
+            let second = tokens.get(i + 2).and_then(|t| match &t.kind {
+                TokenKind::Number(n) => n.as_integer(),
+                _ => None,
+            });
+            if let (Some(a), Some(word), Some(b)) = (first.as_integer(), joiner, second) {
+                if is_ratio_word(word, a, b) {
+                    let end = tokens.get(i + 2).map_or(token.end, |t| t.end);
+                    out.push(Token {
+                        kind: TokenKind::Ratio(a, b),
+                        start: token.start,
+                        end,
+                    });
+                    i += 3;
+                    continue;
+                }
+            }
+            if let (Some(clock), Some(word)) = (first.as_clock(), joiner) {
+                if is_clock_suffix(word) {
+                    let end = tokens.get(i + 1).map_or(token.end, |t| t.end);
+                    out.push(Token {
+                        kind: TokenKind::Clock(clock),
+                        start: token.start,
+                        end,
+                    });
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        out.push(token.clone());
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// The numbers of `text`, in order (quantities give their value, ratios both).
+    fn numbers(text: &str) -> Vec<f64> {
+        normalise(text)
+            .into_iter()
+            .flat_map(|t| match t.kind {
+                TokenKind::Number(n) => vec![n.value],
+                TokenKind::Quantity { value, .. } => vec![value],
+                TokenKind::Ratio(a, b) => vec![f64::from(a), f64::from(b)],
+                _ => vec![],
+            })
+            .collect()
+    }
+
+    fn first_clock(text: &str) -> Option<String> {
+        normalise(text).into_iter().find_map(|t| match t.kind {
+            TokenKind::Number(n) => n.as_clock().map(|c| c.to_string()),
+            TokenKind::Clock(c) => Some(c.to_string()),
+            _ => None,
+        })
+    }
+
+    fn quantity(text: &str) -> Option<(f64, QuantityUnit)> {
+        normalise(text).into_iter().find_map(|t| match t.kind {
+            TokenKind::Quantity { value, unit } => Some((value, unit)),
+            _ => None,
+        })
+    }
+
+    fn ratio(text: &str) -> Option<(u32, u32)> {
+        normalise(text).into_iter().find_map(|t| match t.kind {
+            TokenKind::Ratio(a, b) => Some((a, b)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn spoken_numbers() {
+        let cases: &[(&str, f64)] = &[
+            ("one twenty two", 122.0),
+            ("a hundred and twelve", 112.0),
+            ("ninety-seven", 97.0),
+            ("ninety seven", 97.0),
+            ("1 20", 120.0),
+            ("one twenty", 120.0),
+            ("one hundred eight", 108.0),
+            ("one hundred and eight", 108.0),
+            ("one oh eight", 108.0),
+            ("one-oh-eight", 108.0),
+            ("eight hundred", 800.0),
+            ("two thousand", 2000.0),
+            ("a thousand", 1000.0),
+            ("fifteen hundred", 1500.0),
+            ("one thousand five hundred", 1500.0),
+            ("twenty", 20.0),
+            ("twelve", 12.0),
+            ("zero", 0.0),
+            ("seven", 7.0),
+            ("nine eight", 98.0),
+            ("one one zero", 110.0),
+            ("one-ten", 110.0),
+            ("110", 110.0),
+            ("1,000", 1000.0),
+            ("point five", 0.5),
+            ("zero point four", 0.4),
+            ("one point five", 1.5),
+            ("0.5", 0.5),
+            ("two fifty", 250.0),
+            ("a hundred", 100.0),
+            ("one forty four", 144.0),
+            ("sixty-five", 65.0),
+            ("fourty two", 42.0),
+            ("niner eight", 98.0),
+            ("1 0 8", 108.0),
+            ("9 8", 98.0),
+        ];
+        for (text, want) in cases {
+            assert_eq!(numbers(text), vec![*want], "{text}");
+        }
+    }
+
+    #[test]
+    fn spoken_clock_times() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("fourteen thirty two", Some("14:32")),
+            ("zero nine fifteen", Some("09:15")),
+            ("oh three forty", Some("03:40")),
+            ("1432", Some("14:32")),
+            ("14:32", Some("14:32")),
+            ("ten oh six", Some("10:06")),
+            ("0 9 15", Some("09:15")),
+            ("0915", Some("09:15")),
+            ("nine fifteen", Some("09:15")),
+            ("thirteen ten", Some("13:10")),
+            ("twenty two fifteen", Some("22:15")),
+            ("fourteen hundred", Some("14:00")),
+            ("fourteen hundred hours", Some("14:00")),
+            ("zero nine hundred", Some("09:00")),
+            ("twenty three fifty nine", Some("23:59")),
+            ("zero zero zero five", Some("00:05")),
+            ("oh nine oh five", Some("09:05")),
+            ("0905 zulu", Some("09:05")),
+            ("1440-2", Some("14:40")),
+            ("092", None),
+            ("twenty five thirty", None),
+            ("fourteen seventy", None),
+            ("25:10", None),
+            ("ninety seven", None),
+            ("12345", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(first_clock(text).as_deref(), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn blood_pressure_ratios() {
+        let cases: &[(&str, Option<(u32, u32)>)] = &[
+            ("one twenty over eighty", Some((120, 80))),
+            ("98 on 60", Some((98, 60))),
+            ("ninety eight on sixty", Some((98, 60))),
+            ("120/80", Some((120, 80))),
+            ("a hundred over sixty", Some((100, 60))),
+            ("one ten over seventy", Some((110, 70))),
+            ("80 over palp", None),
+            ("on 15 liters", None),
+            ("seven over ten", Some((7, 10))),
+            ("two on one", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ratio(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn doses_and_units() {
+        use QuantityUnit::*;
+        let cases: &[(&str, (f64, QuantityUnit))] = &[
+            ("eight hundred micrograms", (800.0, Mcg)),
+            ("two grams", (2.0, G)),
+            ("fifty mils", (50.0, Ml)),
+            ("1 g", (1.0, G)),
+            ("1g", (1.0, G)),
+            ("500ml", (500.0, Ml)),
+            ("five hundred milliliters", (500.0, Ml)),
+            ("a gram", (1.0, G)),
+            ("one liter", (1000.0, Ml)),
+            ("1 L", (1000.0, Ml)),
+            ("fifty micro grams", (50.0, Mcg)),
+            ("twenty milli grams", (20.0, Mg)),
+            ("four mg", (4.0, Mg)),
+            ("4 mgs", (4.0, Mg)),
+            ("100 mcg", (100.0, Mcg)),
+            ("two units", (2.0, Units)),
+            ("98 percent", (98.0, Percent)),
+            ("98%", (98.0, Percent)),
+            ("ninety four per cent", (94.0, Percent)),
+            ("point four milligrams", (0.4, Mg)),
+            ("thirty ccs", (30.0, Ml)),
+            ("ten cc", (10.0, Ml)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(quantity(text), Some(*want), "{text}");
+        }
+    }
+
+    #[test]
+    fn oh_is_a_letter_after_i_and_before_words() {
+        let words: Vec<String> = normalise("I-O access, O negative blood")
+            .into_iter()
+            .filter_map(|t| t.word().map(str::to_owned))
+            .collect();
+        assert_eq!(words, ["i", "o", "access", "o", "negative", "blood"]);
+    }
+
+    #[test]
+    fn acronym_dots_are_not_sentence_ends() {
+        let stops = normalise("B.P. one twenty over eighty. Pulse 90.")
+            .into_iter()
+            .filter(|t| t.kind == TokenKind::Stop)
+            .count();
+        assert_eq!(stops, 2);
+    }
+
+    #[test]
+    fn fillers_are_dropped_and_spans_point_at_the_text() {
+        let text = "uh pulse is, um, one twenty";
+        let tokens = normalise(text);
+        assert_eq!(tokens[0].word(), Some("pulse"));
+        let last = tokens.last().unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let spoken: String = chars[last.start as usize..last.end as usize]
+            .iter()
+            .collect();
+        assert_eq!(spoken, "one twenty");
+    }
+
+    /// English words for 0..=999 the way a recogniser might write them.
+    fn spell(n: u32) -> String {
+        const ONES: [&str; 20] = [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ];
+        const TENS: [&str; 10] = [
+            "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        ];
+        let below_hundred = |n: u32| -> String {
+            if n < 20 {
+                ONES[n as usize].to_owned()
+            } else if n % 10 == 0 {
+                TENS[(n / 10) as usize].to_owned()
+            } else {
+                format!("{}-{}", TENS[(n / 10) as usize], ONES[(n % 10) as usize])
+            }
+        };
+        if n < 100 {
+            below_hundred(n)
+        } else if n % 100 == 0 {
+            format!("{} hundred", ONES[(n / 100) as usize])
+        } else {
+            format!(
+                "{} hundred and {}",
+                ONES[(n / 100) as usize],
+                below_hundred(n % 100)
+            )
+        }
+    }
+
+    #[test]
+    fn every_cardinal_below_a_thousand_in_words_and_digits() {
+        for n in 0..1000u32 {
+            assert_eq!(numbers(&spell(n)), vec![f64::from(n)], "{}", spell(n));
+            assert_eq!(numbers(&n.to_string()), vec![f64::from(n)], "{n}");
+        }
+    }
+
+    #[test]
+    fn every_hundred_and_teens_style_vital_value() {
+        // "one twenty two": the way medics say vitals between 100 and 199.
+        for n in 100..200u32 {
+            let rest = n - 100;
+            let text = if rest == 0 {
+                "one hundred".to_owned()
+            } else if rest < 10 {
+                format!("one oh {}", spell(rest))
+            } else {
+                format!("one {}", spell(rest))
+            };
+            assert_eq!(numbers(&text), vec![f64::from(n)], "{text}");
+        }
+    }
+
+    #[test]
+    fn every_military_clock_time_on_the_quarter_hour_and_more() {
+        for hour in 0..24u32 {
+            for minute in [0u32, 1, 5, 9, 10, 15, 20, 30, 32, 45, 59] {
+                let want = format!("{hour:02}:{minute:02}");
+                let hour_words = if hour < 10 {
+                    format!("zero {}", spell(hour))
+                } else {
+                    spell(hour)
+                };
+                if hour == 0 && minute == 0 {
+                    continue;
+                }
+                let minute_words = if minute == 0 {
+                    "hundred".to_owned()
+                } else if minute < 10 {
+                    format!("oh {}", spell(minute))
+                } else {
+                    spell(minute)
+                };
+                let spoken = format!("{hour_words} {minute_words}");
+                assert_eq!(
+                    first_clock(&spoken).as_deref(),
+                    Some(want.as_str()),
+                    "{spoken}"
+                );
+                let digits = format!("{hour:02}{minute:02}");
+                assert_eq!(
+                    first_clock(&digits).as_deref(),
+                    Some(want.as_str()),
+                    "{digits}"
+                );
+                let colon = format!("{hour}:{minute:02}");
+                assert_eq!(
+                    first_clock(&colon).as_deref(),
+                    Some(want.as_str()),
+                    "{colon}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_input_is_cut_at_a_character_boundary() {
+        let text = "é".repeat(UTTERANCE_BYTES_MAX);
+        assert!(bounded(&text).len() <= UTTERANCE_BYTES_MAX);
+        assert!(normalise(&text).len() <= UTTERANCE_TOKENS_MAX);
+    }
+}

@@ -1,0 +1,418 @@
+//! Discourse and record behaviour, table-driven: casualty switching, corrections that keep
+//! history, negation, repeats versus second entries, provenance, and the renderers'
+//! promise never to invent what was not said.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod extraction_support;
+
+use serde_json::{json, Value};
+use tccc::extract::{Change, Extractor, ExtractorConfig};
+use tccc::record::{Event, Fact};
+
+fn record_of(lines: &[&str]) -> Value {
+    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
+    extraction_support::run(&lines).0["casualties"].clone()
+}
+
+/// Asserts the extracted record scores perfectly against `gold`.
+fn expect(lines: &[&str], gold: Value) {
+    let predicted = record_of(lines);
+    let score = extraction_support::score(&gold, &predicted);
+    assert!(
+        score.missed.is_empty() && score.extra.is_empty(),
+        "{lines:?}\nmissed {:?}\nextra {:?}\npredicted {predicted:#}",
+        score.missed,
+        score.extra
+    );
+}
+
+#[test]
+fn casualty_switching_phrases() {
+    let cases: &[(&[&str], &[u64])] = &[
+        (&["Casualty two, male."], &[2]),
+        (&["Cas 3, female."], &[3]),
+        (&["Casualty number four is male."], &[4]),
+        (
+            &[
+                "Casualty one male.",
+                "Casualty two female.",
+                "Back to casualty one, urgent evac.",
+            ],
+            &[1, 2],
+        ),
+        (
+            &["Casualty one male.", "Moving to casualty two, female."],
+            &[1, 2],
+        ),
+        (&["Male casualty.", "Next casualty, female."], &[1, 2]),
+        (
+            &["First casualty is male.", "Second casualty is female."],
+            &[1, 2],
+        ),
+        (&["Casualty to, male."], &[2]),
+        (&["Patient two male."], &[2]),
+    ];
+    for (lines, ids) in cases {
+        let record = record_of(lines);
+        let got: Vec<u64> = record
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(&got, ids, "{lines:?}");
+    }
+    expect(
+        &[
+            "Casualty one male.",
+            "Casualty two female.",
+            "Back to casualty one, urgent evac.",
+        ],
+        json!([{"id": 1, "sex": "male", "evac_category": "urgent"}, {"id": 2, "sex": "female"}]),
+    );
+}
+
+#[test]
+fn corrections_supersede_and_keep_history() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &[
+                "Heart rate eighty eight.",
+                "Correction, heart rate is ninety eight.",
+            ],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
+        ),
+        (
+            &["Heart rate is ninety eight, not eighty eight."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
+        ),
+        (
+            &["Pulse eighty eight, scratch that, ninety eight."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
+        ),
+        (
+            &["Ketamine fifty milligrams IV.", "Scratch that."],
+            json!([{"id": 1}]),
+        ),
+        (
+            &[
+                "Tourniquet left leg at zero nine fifteen.",
+                "Correction, zero nine fifty one.",
+            ],
+            json!([{"id": 1, "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:51"}]}]),
+        ),
+        (
+            &["Tourniquet left leg, I mean right leg, at 1010."],
+            json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": "10:10"}]}]),
+        ),
+        (
+            &["Mechanism RPG.", "Correction, IED not RPG."],
+            json!([{"id": 1, "mechanisms": ["ied"]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Heart rate eighty eight.", 0.0, 1.0)
+        .unwrap();
+    let changes = extractor
+        .push_utterance(1, "Correction, heart rate is ninety eight.", 1.0, 2.0)
+        .unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, Change::Corrected { .. })),
+        "{changes:?}"
+    );
+    let events = extractor.events();
+    let asserted: Vec<&Fact> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Asserted { fact, .. } => Some(fact),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asserted.len(), 2, "the corrected fact stays in the log");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Corrected {
+            superseded: 0,
+            by: Some(1),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn negation_blocks_facts_and_denied_allergies_are_nkda() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["No tourniquet possible, pressure dressing right groin."],
+            json!([{"id": 1, "treatments": [{"kind": "pressure_dressing", "site": "right_groin", "time": null}]}]),
+        ),
+        (
+            &["Gunshot wound left arm, no exit wound."],
+            json!([{"id": 1, "mechanisms": ["gsw"], "injuries": [{"region": "left_arm", "kind": "gsw"}]}]),
+        ),
+        (
+            &["Denies allergies."],
+            json!([{"id": 1, "allergies": ["nkda"]}]),
+        ),
+        (
+            &["Allergies: none."],
+            json!([{"id": 1, "allergies": ["nkda"]}]),
+        ),
+        (
+            &["Allergic to penicillin and sulfa."],
+            json!([{"id": 1, "allergies": ["penicillin", "sulfa"]}]),
+        ),
+        (&["TXA not given."], json!([])),
+        (&["Did not give ketamine."], json!([])),
+        (
+            &["Not alert, responds to pain."],
+            json!([{"id": 1, "vitals": [{"time": null, "avpu": "P"}]}]),
+        ),
+        (
+            &["Unable to get a blood pressure, pulse 120."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 120}]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+    let record = record_of(&["Pulse 80."]);
+    assert_eq!(
+        record[0]["allergies"],
+        json!([]),
+        "allergies never mentioned stay empty"
+    );
+}
+
+#[test]
+fn second_tourniquet_is_a_second_entry_and_repeats_are_not() {
+    expect(
+        &[
+            "Tourniquet right leg at 0850.",
+            "Second tourniquet right leg at 0855.",
+        ],
+        json!([{"id": 1, "tourniquets": [
+            {"limb": "right_leg", "kind": "extremity", "time": "08:50"},
+            {"limb": "right_leg", "kind": "extremity", "time": "08:55"}]}]),
+    );
+    expect(
+        &[
+            "Tourniquet right leg at 0850.",
+            "Right leg tourniquet still holding.",
+        ],
+        json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": "08:50"}]}]),
+    );
+    expect(
+        &["Tourniquets on both legs at 0630."],
+        json!([{"id": 1, "tourniquets": [
+            {"limb": "left_leg", "kind": "extremity", "time": "06:30"},
+            {"limb": "right_leg", "kind": "extremity", "time": "06:30"}]}]),
+    );
+}
+
+#[test]
+fn whisper_style_values() {
+    let cases: &[(&str, Value)] = &[
+        (
+            "Tour nicket left leg at 0 9 15.",
+            json!({"tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:15"}]}),
+        ),
+        (
+            "B.P. one twenty over eighty.",
+            json!({"vitals": [{"time": null, "bp_systolic": 120, "bp_diastolic": 80}]}),
+        ),
+        (
+            "BP 98 on 60.",
+            json!({"vitals": [{"time": null, "bp_systolic": 98, "bp_diastolic": 60}]}),
+        ),
+        (
+            "Whole blood I-O.",
+            json!({"fluids": [{"name": "whole_blood", "volume_ml": null, "route": "io", "time": null}]}),
+        ),
+        (
+            "Fentanyl eight hundred micrograms lollipop.",
+            json!({"medications": [{"name": "fentanyl", "dose": 800, "unit": "mcg", "route": "otfc", "time": null}]}),
+        ),
+        (
+            "TXA two grams IV at fourteen thirty two.",
+            json!({"medications": [{"name": "txa", "dose": 2, "unit": "g", "route": "iv", "time": "14:32"}]}),
+        ),
+        (
+            "Tourniquet left leg at 092.",
+            json!({"tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": null}]}),
+        ),
+        (
+            "Sats ninety-seven percent.",
+            json!({"vitals": [{"time": null, "spo2": 97}]}),
+        ),
+        (
+            "Pulse a hundred and twelve.",
+            json!({"vitals": [{"time": null, "pulse": 112}]}),
+        ),
+        (
+            "Hextend fifty mils IV at ten oh six.",
+            json!({"fluids": [{"name": "hextend", "volume_ml": 50, "route": "iv", "time": "10:06"}]}),
+        ),
+    ];
+    for (line, fields) in cases {
+        let mut casualty = json!({"id": 1});
+        for (k, v) in fields.as_object().unwrap() {
+            casualty[k] = v.clone();
+        }
+        expect(&[line], json!([casualty]));
+    }
+    // A garbled clock time is left blank, never guessed.
+    let record = record_of(&["Tourniquet left leg at 092."]);
+    assert_eq!(record[0]["tourniquets"][0]["time"], Value::Null);
+}
+
+#[test]
+fn provenance_points_at_the_words() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    let text = "Casualty one, tourniquet left leg at 0915.";
+    extractor.push_utterance(7, text, 12.5, 14.0).unwrap();
+    let fact = extractor
+        .live_facts()
+        .iter()
+        .find(|f| matches!(f.fact, Fact::Tourniquet { .. }))
+        .unwrap();
+    let p = fact.provenance;
+    assert_eq!(p.utterance, 7);
+    assert_eq!((p.heard_start_s, p.heard_end_s), (12.5, 14.0));
+    let chars: Vec<char> = text.chars().collect();
+    let spoken: String = chars[p.char_start as usize..p.char_end as usize]
+        .iter()
+        .collect();
+    assert_eq!(spoken, "tourniquet left leg at 0915");
+    assert!(p.confidence > 0.0 && p.confidence <= 1.0);
+}
+
+#[test]
+fn utterances_must_arrive_in_order() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor.push_utterance(3, "Pulse 80.", 3.0, 4.0).unwrap();
+    assert!(extractor.push_utterance(2, "Pulse 90.", 2.0, 3.0).is_err());
+}
+
+#[test]
+fn json_lists_utterances_with_line_times() {
+    let (document, _) =
+        extraction_support::run(&["Pulse 80.".to_owned(), "".to_owned(), "Sats 97.".to_owned()]);
+    assert_eq!(document["schema"], "tccc.casualty-record/1");
+    let utterances = document["utterances"].as_array().unwrap();
+    assert_eq!(utterances.len(), 2);
+    assert_eq!(utterances[1]["start_s"], 2.0);
+    assert_eq!(utterances[1]["end_s"], 3.0);
+}
+
+#[test]
+fn nine_line_never_invents_lines_one_two_or_six_to_nine() {
+    let lines: Vec<String> =
+        ["Casualty one, IED, right leg amputation, tourniquet right leg, urgent evac."]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+    let (extractor, _) = tccc::cli::process::extract_transcript(&lines.join("\n")).unwrap();
+    let record = extractor.record();
+    let text = tccc::render::nine_line::render(&record, &Default::default());
+    for n in [1, 2, 4, 6, 7, 8, 9] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("LINE {n} ")))
+            .unwrap();
+        assert!(line.ends_with("not stated"), "{line}");
+    }
+    assert!(text.contains("LINE 3") && text.contains("A1"), "{text}");
+    assert!(text.contains("L1"), "{text}");
+    let settings = tccc::render::nine_line::NineLineSettings {
+        location: Some("38S MB 12345 67890".to_owned()),
+        ..Default::default()
+    };
+    assert!(tccc::render::nine_line::render(&record, &settings).contains("38S MB 12345 67890"));
+}
+
+#[test]
+fn card_sections_in_order_and_vitals_continue_after_four_sets() {
+    let lines: Vec<String> = (0..6).map(|i| format!("Pulse {}.", 100 + i)).collect();
+    let (_, card) = extraction_support::run(&lines);
+    let order = [
+        "BATTLE ROSTER",
+        "MECHANISM OF INJURY",
+        "INJURIES",
+        "TOURNIQUETS",
+        "SIGNS & SYMPTOMS",
+        "TREATMENTS",
+        "MEDS",
+        "OTHER",
+        "NOTES",
+    ];
+    let mut at = 0;
+    for section in order {
+        let found = card[at..]
+            .find(section)
+            .unwrap_or_else(|| panic!("{section} missing or out of order"));
+        at += found;
+    }
+    assert!(card.contains("(continued, sets 5 to 6)"), "{card}");
+    assert!(card.lines().all(|l| l.chars().count() <= 80));
+}
+
+#[test]
+fn mist_and_atmist_say_not_stated_for_what_was_not_said() {
+    let (extractor, _) = tccc::cli::process::extract_transcript("Pulse 80.").unwrap();
+    let record = extractor.record();
+    let mist = tccc::render::handover::mist(&record);
+    assert!(
+        mist.contains("M  not stated") && mist.contains("I  not stated"),
+        "{mist}"
+    );
+    let atmist = tccc::render::handover::atmist(&record);
+    assert!(atmist.contains("age not stated"), "{atmist}");
+}
+
+#[test]
+fn process_refuses_unreadable_transcripts_with_exit_code_two() {
+    let dir = std::env::temp_dir().join(format!("tccc-extract-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, [0x50, 0xff, 0xfe, 0x0a]).unwrap();
+    let args = vec![
+        "process".to_owned(),
+        "--transcript".to_owned(),
+        bad.display().to_string(),
+    ];
+    let error = tccc::cli::run(&args).unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    assert!(error.to_string().contains("UTF-8"), "{error}");
+    let missing = vec![
+        "process".to_owned(),
+        "--transcript".to_owned(),
+        dir.join("none.txt").display().to_string(),
+    ];
+    assert_eq!(tccc::cli::run(&missing).unwrap_err().exit_code(), 2);
+    let good = dir.join("good.txt");
+    let out = dir.join("out.json");
+    std::fs::write(&good, "Casualty one, pulse 80.\n").unwrap();
+    let args: Vec<String> = [
+        "process",
+        "--transcript",
+        &good.display().to_string(),
+        "--json",
+        &out.display().to_string(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    tccc::cli::run(&args).unwrap();
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let schema = extraction_support::schema();
+    extraction_support::validate(&schema, &schema, &written, "$").unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
