@@ -5,3 +5,5 @@
 
 pub mod cli;
 pub mod limits;
+pub mod asr;
+pub mod nn;

@@ -1,6 +1,8 @@
 //! Command-line entry points. Each subcommand lives in its own file and returns a
 //! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
 
+pub mod transcribe;
+
 use thiserror::Error;
 
 /// What a subcommand can fail with, sorted by whose fault it is.
@@ -32,6 +34,8 @@ tccc — offline TCCC casualty card from a medic's narration
 
 USAGE:
   tccc help                      this text
+  tccc transcribe --input F.wav  Whisper on one 16 kHz mono WAV (≤ 30 s); prints the text
+                 [--model DIR] [--window full|segment] [--verbose]
 ";
 
 /// Runs the subcommand named by `args[0]`.
@@ -45,6 +49,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             print!("{USAGE}");
             Ok(())
         }
+        "transcribe" => transcribe::run(rest),
         other => {
             let _ = rest;
             Err(CliError::Usage(format!("unknown command `{other}`")))

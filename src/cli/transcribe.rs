@@ -1,0 +1,112 @@
+//! `tccc transcribe --input FILE.wav [--model DIR] [--window full|segment]`: runs the Whisper
+//! engine on one 16 kHz mono PCM-16 WAV (up to 30 s) and prints the text. A check tool for
+//! the engine; the live pipeline uses `tccc process`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::CliError;
+use crate::asr::{AsrConfig, EncoderWindow, Transcriber};
+
+/// Default model folder, relative to the working directory.
+const DEFAULT_MODEL_DIR: &str = "models/whisper-tiny.en";
+
+/// Runs the subcommand.
+pub fn run(args: &[String]) -> Result<(), CliError> {
+    let mut input: Option<PathBuf> = None;
+    let mut model_dir = PathBuf::from(DEFAULT_MODEL_DIR);
+    let mut config = AsrConfig::default();
+    let mut verbose = false;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || {
+            rest.next().cloned().ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--input" => input = Some(PathBuf::from(value()?)),
+            "--model" => model_dir = PathBuf::from(value()?),
+            "--window" => {
+                config.encoder_window = match value()?.as_str() {
+                    "full" => EncoderWindow::Full,
+                    "segment" => EncoderWindow::Segment,
+                    other => return Err(CliError::Usage(format!("--window {other}: use full or segment"))),
+                }
+            }
+            "--verbose" => verbose = true,
+            other => return Err(CliError::Usage(format!("transcribe: unknown option `{other}`"))),
+        }
+    }
+    let input = input.ok_or_else(|| CliError::Usage("transcribe needs --input FILE.wav".into()))?;
+    let samples = read_wav_16k_mono(&input)?;
+    let started = Instant::now();
+    let mut transcriber =
+        Transcriber::load(&model_dir, &config).map_err(|error| CliError::BadInput(error.to_string()))?;
+    let loaded = started.elapsed();
+    let started = Instant::now();
+    let result = transcriber.transcribe(&samples).map_err(|error| CliError::BadInput(error.to_string()))?;
+    let elapsed = started.elapsed();
+    if let Some(transcript) = result {
+        println!("{}", transcript.text());
+    }
+    if verbose {
+        let t = transcriber.last_transcript();
+        eprintln!(
+            "verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression {:.2}, \
+             encoder frames {}, load {:.0} ms, transcribe {:.0} ms, audio {:.2} s",
+            t.verdict,
+            t.tokens(),
+            t.avg_logprob,
+            t.no_speech_prob,
+            t.compression_ratio,
+            t.encoder_frames,
+            loaded.as_secs_f64() * 1e3,
+            elapsed.as_secs_f64() * 1e3,
+            samples.len() as f64 / 16_000.0
+        );
+    }
+    Ok(())
+}
+
+/// Reads a canonical 16 kHz mono PCM-16 WAV (what espeak-ng and the fixtures produce).
+pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
+    let bad = |what: &str| CliError::BadInput(format!("{}: {what}", path.display()));
+    let bytes = std::fs::read(path).map_err(|error| bad(&format!("cannot read: {error}")))?;
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Err(bad("not a RIFF/WAVE file"));
+    }
+    let mut position = 12;
+    let mut format: Option<(u16, u16, u32, u16)> = None;
+    while position + 8 <= bytes.len() {
+        let id = &bytes[position..position + 4];
+        let size = u32::from_le_bytes([bytes[position + 4], bytes[position + 5], bytes[position + 6], bytes[position + 7]]) as usize;
+        let body_start = position + 8;
+        let body_end = body_start.checked_add(size).filter(|&end| end <= bytes.len());
+        match id {
+            b"fmt " => {
+                let body = bytes.get(body_start..body_start + 16).ok_or_else(|| bad("fmt chunk is truncated"))?;
+                let tag = u16::from_le_bytes([body[0], body[1]]);
+                let channels = u16::from_le_bytes([body[2], body[3]]);
+                let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
+                let bits = u16::from_le_bytes([body[14], body[15]]);
+                format = Some((tag, channels, rate, bits));
+            }
+            b"data" => {
+                let (tag, channels, rate, bits) = format.ok_or_else(|| bad("data chunk before fmt chunk"))?;
+                if tag != 1 || channels != 1 || rate != 16_000 || bits != 16 {
+                    return Err(bad(&format!(
+                        "is {channels}-channel {rate} Hz {bits}-bit (format {tag}); `tccc transcribe` \
+                         takes 16 kHz mono PCM-16 (convert with `sox IN -r 16000 -c 1 -b 16 OUT.wav`)"
+                    )));
+                }
+                let end = body_end.unwrap_or(bytes.len());
+                return Ok(bytes[body_start..end]
+                    .chunks_exact(2)
+                    .map(|pair| f32::from(i16::from_le_bytes([pair[0], pair[1]])) / 32_768.0)
+                    .collect());
+            }
+            _ => {}
+        }
+        position = body_start + size + (size & 1);
+    }
+    Err(bad("has no data chunk"))
+}
