@@ -3,7 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
+pub mod asr;
 pub mod cli;
 pub mod limits;
-pub mod asr;
 pub mod nn;

@@ -71,7 +71,10 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, count: usize, what: &str) -> Result<&'a [u8], AsrError> {
-        let end = self.position.checked_add(count).filter(|&end| end <= self.bytes.len());
+        let end = self
+            .position
+            .checked_add(count)
+            .filter(|&end| end <= self.bytes.len());
         let Some(end) = end else {
             return Err(format_error(
                 self.path,
@@ -105,7 +108,10 @@ impl<'a> Cursor<'a> {
     fn name(&mut self, what: &str) -> Result<String, AsrError> {
         let length = usize::from(self.u16(what)?);
         if length > ASR_MODEL_NAME_BYTES_MAX {
-            return Err(format_error(self.path, format!("{what} is {length} bytes long")));
+            return Err(format_error(
+                self.path,
+                format!("{what} is {length} bytes long"),
+            ));
         }
         let raw = self.take(length, what)?;
         // Names are stored with their terminating NUL.
@@ -117,23 +123,36 @@ impl<'a> Cursor<'a> {
 }
 
 fn format_error(path: &Path, detail: String) -> AsrError {
-    AsrError::ModelFormat { path: path.to_owned(), detail }
+    AsrError::ModelFormat {
+        path: path.to_owned(),
+        detail,
+    }
 }
 
 impl Ct2Model {
     /// Maps and indexes `path`. Fails with [`AsrError::ModelFormat`] naming the file if it is
     /// not a CTranslate2 model, is truncated, or declares sizes that disagree with its shapes.
     pub fn open(path: &Path) -> Result<Self, AsrError> {
-        let file = MappedFile::open(path)
-            .map_err(|source| AsrError::ModelIo { path: path.to_owned(), source })?;
+        let file = MappedFile::open(path).map_err(|source| AsrError::ModelIo {
+            path: path.to_owned(),
+            source,
+        })?;
         let bytes = file.bytes();
         if bytes.len() > ASR_MODEL_FILE_BYTES_MAX {
             return Err(format_error(
                 path,
-                format!("{} bytes is larger than the {} allowed", bytes.len(), ASR_MODEL_FILE_BYTES_MAX),
+                format!(
+                    "{} bytes is larger than the {} allowed",
+                    bytes.len(),
+                    ASR_MODEL_FILE_BYTES_MAX
+                ),
             ));
         }
-        let mut cursor = Cursor { bytes, position: 0, path };
+        let mut cursor = Cursor {
+            bytes,
+            position: 0,
+            path,
+        };
         let version = cursor.u32("the format version")?;
         if !(3..=6).contains(&version) {
             return Err(format_error(
@@ -155,7 +174,10 @@ impl Ct2Model {
             let name = cursor.name("a variable name")?;
             let rank = usize::from(cursor.u8("a variable rank")?);
             if rank > 4 {
-                return Err(format_error(path, format!("variable {name} has rank {rank}")));
+                return Err(format_error(
+                    path,
+                    format!("variable {name} has rank {rank}"),
+                ));
             }
             let mut dims = Vec::with_capacity(rank);
             for _ in 0..rank {
@@ -163,25 +185,39 @@ impl Ct2Model {
             }
             let code = cursor.u8("a variable type")?;
             let dtype = DataType::from_code(code).ok_or_else(|| {
-                format_error(path, format!("variable {name} has unknown type code {code}"))
+                format_error(
+                    path,
+                    format!("variable {name} has unknown type code {code}"),
+                )
             })?;
             let byte_len = cursor.u32("a variable size")? as usize;
             let elements = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
             if elements.and_then(|e| e.checked_mul(dtype.bytes())) != Some(byte_len) {
                 return Err(format_error(
                     path,
-                    format!("variable {name} of shape {dims:?} ({dtype:?}) declares {byte_len} bytes"),
+                    format!(
+                        "variable {name} of shape {dims:?} ({dtype:?}) declares {byte_len} bytes"
+                    ),
                 ));
             }
             let offset = cursor.position;
             cursor.take(byte_len, &format!("the data of {name}"))?;
-            variables.push(Variable { name, dims, dtype, offset, byte_len });
+            variables.push(Variable {
+                name,
+                dims,
+                dtype,
+                offset,
+                byte_len,
+            });
         }
         let mut aliases = Vec::new();
         if version >= 5 {
             let alias_count = cursor.u32("the alias count")? as usize;
             if alias_count > ASR_MODEL_VARIABLES_MAX {
-                return Err(format_error(path, format!("declares {alias_count} aliases")));
+                return Err(format_error(
+                    path,
+                    format!("declares {alias_count} aliases"),
+                ));
             }
             for _ in 0..alias_count {
                 let alias = cursor.name("an alias name")?;
@@ -189,7 +225,13 @@ impl Ct2Model {
                 aliases.push((alias, target));
             }
         }
-        Ok(Ct2Model { path: path.to_owned(), file, spec_name, variables, aliases })
+        Ok(Ct2Model {
+            path: path.to_owned(),
+            file,
+            spec_name,
+            variables,
+            aliases,
+        })
     }
 
     /// The file this model came from.
@@ -204,7 +246,9 @@ impl Ct2Model {
             .iter()
             .find(|(alias, _)| alias == name)
             .map_or(name, |(_, target)| target.as_str());
-        self.variables.iter().find(|variable| variable.name == resolved)
+        self.variables
+            .iter()
+            .find(|variable| variable.name == resolved)
     }
 
     /// Whether a variable (or alias) of that name exists.
@@ -236,7 +280,10 @@ impl Ct2Model {
         if variable.dims != expected {
             return Err(format_error(
                 &self.path,
-                format!("variable {name} has shape {:?}, expected {expected:?}", variable.dims),
+                format!(
+                    "variable {name} has shape {:?}, expected {expected:?}",
+                    variable.dims
+                ),
             ));
         }
         let data = &self.file.bytes()[variable.offset..variable.offset + variable.byte_len];
@@ -245,9 +292,10 @@ impl Ct2Model {
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect()),
-            DataType::Float16 => {
-                Ok(data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect())
-            }
+            DataType::Float16 => Ok(data
+                .chunks_exact(2)
+                .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect()),
             DataType::BFloat16 => Ok(data
                 .chunks_exact(2)
                 .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))

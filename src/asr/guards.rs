@@ -18,7 +18,8 @@ pub fn compression_ratio_estimate(text: &[u8]) -> f32 {
         let mut best = 0;
         for start in 0..position {
             let mut length = 0;
-            while position + length < text.len() && text[start + length] == text[position + length] {
+            while position + length < text.len() && text[start + length] == text[position + length]
+            {
                 length += 1;
             }
             best = best.max(length);
@@ -62,6 +63,7 @@ pub fn max_repetitions(tokens: &[u32], gram_max: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -19,7 +19,8 @@ const REFLECT_SAMPLES: usize = ASR_FFT_SIZE / 2;
 /// Shortest segment the front end accepts (reflect padding needs more than 200 samples).
 pub const SEGMENT_SAMPLES_MIN: usize = REFLECT_SAMPLES + 1;
 
-const _: () = assert!(FFT_FACTORS[0] * FFT_FACTORS[1] * FFT_FACTORS[2] * FFT_FACTORS[3] == ASR_FFT_SIZE);
+const _: () =
+    assert!(FFT_FACTORS[0] * FFT_FACTORS[1] * FFT_FACTORS[2] * FFT_FACTORS[3] == ASR_FFT_SIZE);
 
 #[derive(Clone, Copy, Default)]
 struct Complex {
@@ -36,7 +37,10 @@ impl Complex {
     }
 
     fn add(self, other: Complex) -> Complex {
-        Complex { re: self.re + other.re, im: self.im + other.im }
+        Complex {
+            re: self.re + other.re,
+            im: self.im + other.im,
+        }
     }
 }
 
@@ -63,7 +67,11 @@ pub struct MelFrontEnd {
 
 impl std::fmt::Debug for MelFrontEnd {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "MelFrontEnd({} bins, {} frames)", self.mel_bins, self.frames)
+        write!(
+            formatter,
+            "MelFrontEnd({} bins, {} frames)",
+            self.mel_bins, self.frames
+        )
     }
 }
 
@@ -79,7 +87,10 @@ impl MelFrontEnd {
         let twiddles = (0..ASR_FFT_SIZE)
             .map(|k| {
                 let angle = -2.0 * std::f64::consts::PI * k as f64 / ASR_FFT_SIZE as f64;
-                Complex { re: angle.cos(), im: angle.sin() }
+                Complex {
+                    re: angle.cos(),
+                    im: angle.sin(),
+                }
             })
             .collect();
         MelFrontEnd {
@@ -134,9 +145,20 @@ impl MelFrontEnd {
                 .zip(&self.window)
             {
                 // The reference multiplies in float32 before its FFT; so do we.
-                *slot = Complex { re: f64::from(sample * weight), im: 0.0 };
+                *slot = Complex {
+                    re: f64::from(sample * weight),
+                    im: 0.0,
+                };
             }
-            fft(&self.frame_input, 0, 1, ASR_FFT_SIZE, &mut self.spectrum, &FFT_FACTORS, &self.twiddles);
+            fft(
+                &self.frame_input,
+                0,
+                1,
+                ASR_FFT_SIZE,
+                &mut self.spectrum,
+                &FFT_FACTORS,
+                &self.twiddles,
+            );
             for (power, bin) in self.power.iter_mut().zip(&self.spectrum) {
                 *power = bin.re * bin.re + bin.im * bin.im;
             }
@@ -189,7 +211,15 @@ fn fft(
     let radix = factors[0];
     let m = n / radix;
     for j in 0..radix {
-        fft(input, offset + j * stride, stride * radix, m, &mut out[j * m..(j + 1) * m], &factors[1..], twiddles);
+        fft(
+            input,
+            offset + j * stride,
+            stride * radix,
+            m,
+            &mut out[j * m..(j + 1) * m],
+            &factors[1..],
+            twiddles,
+        );
     }
     let full = twiddles.len();
     let step = full / n;
@@ -212,8 +242,9 @@ fn fft(
 /// float64 and stored as float32 like the reference; zero weights at the edges are trimmed.
 fn slaney_filters(mel_bins: usize) -> Vec<MelFilter> {
     let sample_rate = 16_000.0f64;
-    let fft_frequencies: Vec<f64> =
-        (0..SPECTRUM_BINS).map(|i| i as f64 * sample_rate / ASR_FFT_SIZE as f64).collect();
+    let fft_frequencies: Vec<f64> = (0..SPECTRUM_BINS)
+        .map(|i| i as f64 * sample_rate / ASR_FFT_SIZE as f64)
+        .collect();
     let max_mel = 45.245_640_471_924_965f64;
     let linear_step = 200.0 / 3.0;
     let min_log_hz = 1000.0;
@@ -243,23 +274,42 @@ fn slaney_filters(mel_bins: usize) -> Vec<MelFilter> {
                 })
                 .collect();
             let first = dense.iter().position(|&w| w != 0.0).unwrap_or(0);
-            let last = dense.iter().rposition(|&w| w != 0.0).map_or(first, |p| p + 1);
-            MelFilter { first_bin: first, weights: dense[first..last.max(first)].to_vec() }
+            let last = dense
+                .iter()
+                .rposition(|&w| w != 0.0)
+                .map_or(first, |p| p + 1);
+            MelFilter {
+                first_bin: first,
+                weights: dense[first..last.max(first)].to_vec(),
+            }
         })
         .collect()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn fft_matches_a_direct_transform() {
         let front = MelFrontEnd::new(80);
-        let input: Vec<Complex> =
-            (0..ASR_FFT_SIZE).map(|i| Complex { re: ((i * 7919) % 97) as f64 - 48.0, im: 0.0 }).collect();
+        let input: Vec<Complex> = (0..ASR_FFT_SIZE)
+            .map(|i| Complex {
+                re: ((i * 7919) % 97) as f64 - 48.0,
+                im: 0.0,
+            })
+            .collect();
         let mut out = vec![Complex::default(); ASR_FFT_SIZE];
-        fft(&input, 0, 1, ASR_FFT_SIZE, &mut out, &FFT_FACTORS, &front.twiddles);
+        fft(
+            &input,
+            0,
+            1,
+            ASR_FFT_SIZE,
+            &mut out,
+            &FFT_FACTORS,
+            &front.twiddles,
+        );
         for k in [0, 1, 7, 199, 200, 399] {
             let mut direct = Complex::default();
             for (n, x) in input.iter().enumerate() {

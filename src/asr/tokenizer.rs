@@ -34,24 +34,39 @@ pub struct Tokenizer {
 /// GPT-2's byte ↔ printable-character table, inverted: `char → byte`.
 fn unicode_to_byte(character: char) -> Option<u8> {
     let code = character as u32;
-    let printable = |b: u32| (0x21..=0x7e).contains(&b) || (0xa1..=0xac).contains(&b) || (0xae..=0xff).contains(&b);
+    let printable = |b: u32| {
+        (0x21..=0x7e).contains(&b) || (0xa1..=0xac).contains(&b) || (0xae..=0xff).contains(&b)
+    };
     if code < 256 && printable(code) {
         return Some(code as u8);
     }
     // The 68 non-printable bytes are mapped, in byte order, to 256, 257, …
     let index = code.checked_sub(256)?;
-    (0u32..256).filter(|&b| !printable(b)).nth(index as usize).map(|b| b as u8)
+    (0u32..256)
+        .filter(|&b| !printable(b))
+        .nth(index as usize)
+        .map(|b| b as u8)
 }
 
 fn read_text(path: &Path) -> Result<String, AsrError> {
-    let metadata = std::fs::metadata(path).map_err(|source| AsrError::ModelIo { path: path.to_owned(), source })?;
+    let metadata = std::fs::metadata(path).map_err(|source| AsrError::ModelIo {
+        path: path.to_owned(),
+        source,
+    })?;
     if metadata.len() > ASR_MODEL_TEXT_FILE_BYTES_MAX as u64 {
         return Err(AsrError::ModelFormat {
             path: path.to_owned(),
-            detail: format!("{} bytes is more than the {} allowed", metadata.len(), ASR_MODEL_TEXT_FILE_BYTES_MAX),
+            detail: format!(
+                "{} bytes is more than the {} allowed",
+                metadata.len(),
+                ASR_MODEL_TEXT_FILE_BYTES_MAX
+            ),
         });
     }
-    std::fs::read_to_string(path).map_err(|source| AsrError::ModelIo { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|source| AsrError::ModelIo {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 impl Tokenizer {
@@ -59,13 +74,17 @@ impl Tokenizer {
     pub fn load(model_dir: &Path) -> Result<Self, AsrError> {
         let vocabulary_path = model_dir.join("vocabulary.txt");
         let tokens: Vec<String> = if vocabulary_path.is_file() {
-            read_text(&vocabulary_path)?.lines().map(str::to_owned).collect()
+            read_text(&vocabulary_path)?
+                .lines()
+                .map(str::to_owned)
+                .collect()
         } else {
             let json_path = model_dir.join("tokenizer.json");
             if !json_path.is_file() {
                 return Err(AsrError::ModelMissing {
                     path: vocabulary_path,
-                    detail: "neither vocabulary.txt nor tokenizer.json is in the model folder".into(),
+                    detail: "neither vocabulary.txt nor tokenizer.json is in the model folder"
+                        .into(),
                 });
             }
             tokens_from_json(&json_path)?
@@ -78,7 +97,10 @@ impl Tokenizer {
         if tokens.is_empty() || tokens.len() > ASR_VOCABULARY_TOKENS_MAX {
             return Err(AsrError::ModelFormat {
                 path: path.to_owned(),
-                detail: format!("has {} tokens; a Whisper vocabulary has about 51 865", tokens.len()),
+                detail: format!(
+                    "has {} tokens; a Whisper vocabulary has about 51 865",
+                    tokens.len()
+                ),
             });
         }
         let mut bytes = Vec::new();
@@ -93,14 +115,18 @@ impl Tokenizer {
                     // keep its UTF-8 so nothing is silently lost.
                     match unicode_to_byte(character) {
                         Some(byte) => bytes.push(byte),
-                        None => bytes.extend_from_slice(character.encode_utf8(&mut [0; 4]).as_bytes()),
+                        None => {
+                            bytes.extend_from_slice(character.encode_utf8(&mut [0; 4]).as_bytes())
+                        }
                     }
                 }
             }
-            offsets.push(u32::try_from(bytes.len()).map_err(|_| AsrError::ModelFormat {
-                path: path.to_owned(),
-                detail: "vocabulary is larger than 4 GiB".into(),
-            })?);
+            offsets.push(
+                u32::try_from(bytes.len()).map_err(|_| AsrError::ModelFormat {
+                    path: path.to_owned(),
+                    detail: "vocabulary is larger than 4 GiB".into(),
+                })?,
+            );
         }
         let find = |text: &str| tokens.iter().position(|t| t == text).map(|p| p as u32);
         let require = |text: &str| {
@@ -120,10 +146,22 @@ impl Tokenizer {
             no_timestamps: require("<|notimestamps|>")?,
             no_speech: find("<|nospeech|>").map_or_else(|| require("<|nocaptions|>"), Ok)?,
             timestamp_begin: require("<|0.00|>")?,
-            english: if multilingual { Some(require("<|en|>")?) } else { None },
-            transcribe: if multilingual { Some(require("<|transcribe|>")?) } else { None },
+            english: if multilingual {
+                Some(require("<|en|>")?)
+            } else {
+                None
+            },
+            transcribe: if multilingual {
+                Some(require("<|transcribe|>")?)
+            } else {
+                None
+            },
         };
-        Ok(Tokenizer { bytes, offsets, special })
+        Ok(Tokenizer {
+            bytes,
+            offsets,
+            special,
+        })
     }
 
     /// Tokens in the vocabulary.
@@ -169,7 +207,10 @@ impl Tokenizer {
                 Err(error) => {
                     let valid_len = error.valid_up_to();
                     let text = std::str::from_utf8(&rest[..valid_len]).unwrap_or_default();
-                    (text, valid_len + error.error_len().unwrap_or(rest.len() - valid_len).max(1))
+                    (
+                        text,
+                        valid_len + error.error_len().unwrap_or(rest.len() - valid_len).max(1),
+                    )
                 }
             };
             cut |= !push_within_capacity(out, valid);
@@ -199,18 +240,27 @@ fn push_within_capacity(out: &mut String, text: &str) -> bool {
 
 fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
     let text = read_text(path)?;
-    let bad = |detail: &str| AsrError::ModelFormat { path: path.to_owned(), detail: detail.to_owned() };
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&format!("is not JSON: {e}")))?;
+    let bad = |detail: &str| AsrError::ModelFormat {
+        path: path.to_owned(),
+        detail: detail.to_owned(),
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(&format!("is not JSON: {e}")))?;
     let vocab = json
         .pointer("/model/vocab")
         .and_then(serde_json::Value::as_object)
         .ok_or_else(|| bad("has no model.vocab object"))?;
     let mut pairs: Vec<(usize, String)> = Vec::with_capacity(vocab.len() + 2_000);
     for (token, id) in vocab {
-        let id = id.as_u64().ok_or_else(|| bad("has a non-integer id in model.vocab"))?;
+        let id = id
+            .as_u64()
+            .ok_or_else(|| bad("has a non-integer id in model.vocab"))?;
         pairs.push((id as usize, token.clone()));
     }
-    if let Some(added) = json.get("added_tokens").and_then(serde_json::Value::as_array) {
+    if let Some(added) = json
+        .get("added_tokens")
+        .and_then(serde_json::Value::as_array)
+    {
         for entry in added {
             let id = entry.get("id").and_then(serde_json::Value::as_u64);
             let content = entry.get("content").and_then(serde_json::Value::as_str);
@@ -231,6 +281,7 @@ fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -244,8 +295,17 @@ mod tests {
 
     #[test]
     fn decoding_respects_capacity_and_repairs_utf8() {
-        let mut tokens: Vec<String> = ["Ġhello", "Ġw", "orld", "Ã"].iter().map(|s| s.to_string()).collect();
-        for special in ["<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>", "<|nocaptions|>", "<|0.00|>"] {
+        let mut tokens: Vec<String> = ["Ġhello", "Ġw", "orld", "Ã"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for special in [
+            "<|endoftext|>",
+            "<|startoftranscript|>",
+            "<|notimestamps|>",
+            "<|nocaptions|>",
+            "<|0.00|>",
+        ] {
             tokens.push(special.to_string());
         }
         let tokenizer = Tokenizer::from_tokens(&tokens, Path::new("test")).unwrap();

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::ct2::Ct2Model;
 use super::AsrError;
-use crate::limits::{ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX};
+use crate::limits::{
+    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
+};
 use crate::nn::{Backend, PackedMatrix};
 
 /// Width of one attention head in every Whisper size.
@@ -93,20 +95,33 @@ impl Loader<'_> {
         })
     }
 
-    fn linear(&self, prefix: &str, rows: usize, depth: usize, bias: bool) -> Result<Linear, AsrError> {
-        let weights = self.model.tensor(&format!("{prefix}/weight"), &[rows, depth])?;
+    fn linear(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+    ) -> Result<Linear, AsrError> {
+        let weights = self
+            .model
+            .tensor(&format!("{prefix}/weight"), &[rows, depth])?;
         let bias_name = format!("{prefix}/bias");
         let bias = if bias || self.model.has(&bias_name) {
             Some(self.model.tensor(&bias_name, &[rows])?)
         } else {
             None
         };
-        Ok(Linear { weights: PackedMatrix::from_row_major(&weights, rows, depth), bias })
+        Ok(Linear {
+            weights: PackedMatrix::from_row_major(&weights, rows, depth),
+            bias,
+        })
     }
 
     fn conv(&self, prefix: &str, out: usize, input: usize) -> Result<Linear, AsrError> {
         // [out, in, taps] row-major is already [out, in * taps] with the tap fastest.
-        let weights = self.model.tensor(&format!("{prefix}/weight"), &[out, input, CONV_TAPS])?;
+        let weights = self
+            .model
+            .tensor(&format!("{prefix}/weight"), &[out, input, CONV_TAPS])?;
         let bias = self.model.tensor(&format!("{prefix}/bias"), &[out])?;
         Ok(Linear {
             weights: PackedMatrix::from_row_major(&weights, out, input * CONV_TAPS),
@@ -116,14 +131,19 @@ impl Loader<'_> {
 }
 
 fn count_layers(model: &Ct2Model, stack: &str) -> usize {
-    (0..).take_while(|i| model.has(&format!("{stack}/layer_{i}/ffn/linear_0/weight"))).count()
+    (0..)
+        .take_while(|i| model.has(&format!("{stack}/layer_{i}/ffn/linear_0/weight")))
+        .count()
 }
 
 impl WhisperWeights {
     /// Reads a CTranslate2 `WhisperSpec` model.
     pub fn from_ct2(model: &Ct2Model) -> Result<Self, AsrError> {
         let path = model.path();
-        let bad = |detail: String| AsrError::ModelFormat { path: path.to_owned(), detail };
+        let bad = |detail: String| AsrError::ModelFormat {
+            path: path.to_owned(),
+            detail,
+        };
         if !model.spec_name.contains("Whisper") {
             return Err(bad(format!(
                 "holds a {} model; tccc needs a Whisper model (WhisperSpec)",
@@ -132,7 +152,9 @@ impl WhisperWeights {
         }
         let conv1_dims = model.dims("encoder/conv1/weight")?.to_vec();
         let [width, mel_bins, _] = conv1_dims[..] else {
-            return Err(bad(format!("encoder/conv1/weight has shape {conv1_dims:?}")));
+            return Err(bad(format!(
+                "encoder/conv1/weight has shape {conv1_dims:?}"
+            )));
         };
         let heads = usize::try_from(model.scalar("encoder/num_heads")?).unwrap_or(0);
         if mel_bins > ASR_MEL_BINS_MAX || heads == 0 || heads * HEAD_WIDTH != width {
@@ -173,8 +195,18 @@ impl WhisperWeights {
                 let p = format!("encoder/layer_{i}");
                 Ok(EncoderLayer {
                     attention_norm: load.norm(&format!("{p}/self_attention/layer_norm"), width)?,
-                    qkv: load.linear(&format!("{p}/self_attention/linear_0"), 3 * width, width, false)?,
-                    attention_out: load.linear(&format!("{p}/self_attention/linear_1"), width, width, true)?,
+                    qkv: load.linear(
+                        &format!("{p}/self_attention/linear_0"),
+                        3 * width,
+                        width,
+                        false,
+                    )?,
+                    attention_out: load.linear(
+                        &format!("{p}/self_attention/linear_1"),
+                        width,
+                        width,
+                        true,
+                    )?,
                     ffn_norm: load.norm(&format!("{p}/ffn/layer_norm"), width)?,
                     ffn_in: load.linear(&format!("{p}/ffn/linear_0"), ffn_width, width, true)?,
                     ffn_out: load.linear(&format!("{p}/ffn/linear_1"), width, ffn_width, true)?,
@@ -186,12 +218,37 @@ impl WhisperWeights {
                 let p = format!("decoder/layer_{i}");
                 Ok(DecoderLayer {
                     self_norm: load.norm(&format!("{p}/self_attention/layer_norm"), width)?,
-                    self_qkv: load.linear(&format!("{p}/self_attention/linear_0"), 3 * width, width, false)?,
-                    self_out: load.linear(&format!("{p}/self_attention/linear_1"), width, width, true)?,
+                    self_qkv: load.linear(
+                        &format!("{p}/self_attention/linear_0"),
+                        3 * width,
+                        width,
+                        false,
+                    )?,
+                    self_out: load.linear(
+                        &format!("{p}/self_attention/linear_1"),
+                        width,
+                        width,
+                        true,
+                    )?,
                     cross_norm: load.norm(&format!("{p}/attention/layer_norm"), width)?,
-                    cross_query: load.linear(&format!("{p}/attention/linear_0"), width, width, false)?,
-                    cross_key_value: load.linear(&format!("{p}/attention/linear_1"), 2 * width, width, false)?,
-                    cross_out: load.linear(&format!("{p}/attention/linear_2"), width, width, true)?,
+                    cross_query: load.linear(
+                        &format!("{p}/attention/linear_0"),
+                        width,
+                        width,
+                        false,
+                    )?,
+                    cross_key_value: load.linear(
+                        &format!("{p}/attention/linear_1"),
+                        2 * width,
+                        width,
+                        false,
+                    )?,
+                    cross_out: load.linear(
+                        &format!("{p}/attention/linear_2"),
+                        width,
+                        width,
+                        true,
+                    )?,
                     ffn_norm: load.norm(&format!("{p}/ffn/layer_norm"), width)?,
                     ffn_in: load.linear(&format!("{p}/ffn/linear_0"), ffn_width, width, true)?,
                     ffn_out: load.linear(&format!("{p}/ffn/linear_1"), width, ffn_width, true)?,
@@ -203,11 +260,17 @@ impl WhisperWeights {
             dims,
             conv1: load.conv("encoder/conv1", width, mel_bins)?,
             conv2: load.conv("encoder/conv2", width, width)?,
-            encoder_positions: model.tensor("encoder/position_encodings/encodings", &[audio_positions, width])?,
+            encoder_positions: model.tensor(
+                "encoder/position_encodings/encodings",
+                &[audio_positions, width],
+            )?,
             encoder_layers,
             encoder_norm: load.norm("encoder/layer_norm", width)?,
             embedding: PackedMatrix::from_row_major(&embedding, vocabulary, width),
-            decoder_positions: model.tensor("decoder/position_encodings/encodings", &[text_positions, width])?,
+            decoder_positions: model.tensor(
+                "decoder/position_encodings/encodings",
+                &[text_positions, width],
+            )?,
             decoder_layers,
             decoder_norm: load.norm("decoder/layer_norm", width)?,
         })
@@ -317,9 +380,15 @@ impl<B: Backend> WhisperModel<B> {
         };
         let layers = d.decoder_layers;
         let decoder = DecoderBuffers {
-            cross_key_value: (0..layers).map(|_| vec![0.0; positions * 2 * d.width]).collect(),
-            self_keys: (0..layers).map(|_| vec![0.0; d.text_positions * d.width]).collect(),
-            self_values: (0..layers).map(|_| vec![0.0; d.text_positions * d.width]).collect(),
+            cross_key_value: (0..layers)
+                .map(|_| vec![0.0; positions * 2 * d.width])
+                .collect(),
+            self_keys: (0..layers)
+                .map(|_| vec![0.0; d.text_positions * d.width])
+                .collect(),
+            self_values: (0..layers)
+                .map(|_| vec![0.0; d.text_positions * d.width])
+                .collect(),
             residual: vec![0.0; d.width],
             normed: vec![0.0; d.width],
             qkv: vec![0.0; 3 * d.width],
@@ -329,7 +398,14 @@ impl<B: Backend> WhisperModel<B> {
             scores: vec![0.0; positions.max(d.text_positions)],
             logits: vec![0.0; d.vocabulary],
         };
-        WhisperModel { weights, backend, encoder, decoder, audio_positions: 0, product_flops: 0 }
+        WhisperModel {
+            weights,
+            backend,
+            encoder,
+            decoder,
+            audio_positions: 0,
+            product_flops: 0,
+        }
     }
 
     /// The model's shape.
@@ -337,6 +413,7 @@ impl<B: Backend> WhisperModel<B> {
         self.weights.dims
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn linear(
         backend: &B,
         flops: &mut u64,
@@ -348,7 +425,15 @@ impl<B: Backend> WhisperModel<B> {
         out_stride: usize,
     ) {
         *flops += crate::nn::matmul::product_flops(tokens, &layer.weights);
-        backend.linear(x, tokens, x_stride, &layer.weights, layer.bias.as_deref(), out, out_stride);
+        backend.linear(
+            x,
+            tokens,
+            x_stride,
+            &layer.weights,
+            layer.bias.as_deref(),
+            out,
+            out_stride,
+        );
     }
 
     /// Runs the encoder on the first `frames` (even, at most 3000) frame-major log-mel
@@ -375,7 +460,16 @@ impl<B: Backend> WhisperModel<B> {
                 }
             }
         }
-        Self::linear(b, flops, &e.columns, frames, taps1, &w.conv1, &mut e.conv1_out, width);
+        Self::linear(
+            b,
+            flops,
+            &e.columns,
+            frames,
+            taps1,
+            &w.conv1,
+            &mut e.conv1_out,
+            width,
+        );
         b.gelu(&mut e.conv1_out[..frames * width]);
 
         // conv2: stride 2.
@@ -391,47 +485,166 @@ impl<B: Backend> WhisperModel<B> {
                 }
             }
         }
-        Self::linear(b, flops, &e.columns, positions, taps2, &w.conv2, &mut e.residual, width);
+        Self::linear(
+            b,
+            flops,
+            &e.columns,
+            positions,
+            taps2,
+            &w.conv2,
+            &mut e.residual,
+            width,
+        );
         b.gelu(&mut e.residual[..positions * width]);
-        for (value, &position) in e.residual[..positions * width].iter_mut().zip(&w.encoder_positions) {
+        for (value, &position) in e.residual[..positions * width]
+            .iter_mut()
+            .zip(&w.encoder_positions)
+        {
             *value += position;
         }
 
         let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
         for layer in &w.encoder_layers {
             let n = &layer.attention_norm;
-            b.layer_norm(&e.residual, width, positions, &n.gamma, &n.beta, &mut e.normed, width);
-            Self::linear(b, flops, &e.normed, positions, width, &layer.qkv, &mut e.qkv, 3 * width);
+            b.layer_norm(
+                &e.residual,
+                width,
+                positions,
+                &n.gamma,
+                &n.beta,
+                &mut e.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.qkv,
+                &mut e.qkv,
+                3 * width,
+            );
             for head in 0..d.heads {
                 let offset = head * HEAD_WIDTH;
-                e.keys.repack(&e.qkv[width + offset..], positions, HEAD_WIDTH, 3 * width, 1);
+                e.keys.repack(
+                    &e.qkv[width + offset..],
+                    positions,
+                    HEAD_WIDTH,
+                    3 * width,
+                    1,
+                );
                 *flops += crate::nn::matmul::product_flops(positions, &e.keys);
-                b.linear(&e.qkv[offset..], positions, 3 * width, &e.keys, None, &mut e.scores, positions);
+                b.linear(
+                    &e.qkv[offset..],
+                    positions,
+                    3 * width,
+                    &e.keys,
+                    None,
+                    &mut e.scores,
+                    positions,
+                );
                 for row in e.scores[..positions * positions].chunks_exact_mut(positions) {
                     for value in row.iter_mut() {
                         *value *= scale;
                     }
                     b.softmax(row);
                 }
-                e.values.repack(&e.qkv[2 * width + offset..], HEAD_WIDTH, positions, 1, 3 * width);
+                e.values.repack(
+                    &e.qkv[2 * width + offset..],
+                    HEAD_WIDTH,
+                    positions,
+                    1,
+                    3 * width,
+                );
                 *flops += crate::nn::matmul::product_flops(positions, &e.values);
-                b.linear(&e.scores, positions, positions, &e.values, None, &mut e.attention[offset..], width);
+                b.linear(
+                    &e.scores,
+                    positions,
+                    positions,
+                    &e.values,
+                    None,
+                    &mut e.attention[offset..],
+                    width,
+                );
             }
-            Self::linear(b, flops, &e.attention, positions, width, &layer.attention_out, &mut e.normed, width);
-            crate::nn::ops::add_in_place(&mut e.residual[..positions * width], &e.normed[..positions * width]);
+            Self::linear(
+                b,
+                flops,
+                &e.attention,
+                positions,
+                width,
+                &layer.attention_out,
+                &mut e.normed,
+                width,
+            );
+            crate::nn::ops::add_in_place(
+                &mut e.residual[..positions * width],
+                &e.normed[..positions * width],
+            );
 
             let n = &layer.ffn_norm;
-            b.layer_norm(&e.residual, width, positions, &n.gamma, &n.beta, &mut e.normed, width);
-            Self::linear(b, flops, &e.normed, positions, width, &layer.ffn_in, &mut e.hidden, d.ffn_width);
+            b.layer_norm(
+                &e.residual,
+                width,
+                positions,
+                &n.gamma,
+                &n.beta,
+                &mut e.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.ffn_in,
+                &mut e.hidden,
+                d.ffn_width,
+            );
             b.gelu(&mut e.hidden[..positions * d.ffn_width]);
-            Self::linear(b, flops, &e.hidden, positions, d.ffn_width, &layer.ffn_out, &mut e.normed, width);
-            crate::nn::ops::add_in_place(&mut e.residual[..positions * width], &e.normed[..positions * width]);
+            Self::linear(
+                b,
+                flops,
+                &e.hidden,
+                positions,
+                d.ffn_width,
+                &layer.ffn_out,
+                &mut e.normed,
+                width,
+            );
+            crate::nn::ops::add_in_place(
+                &mut e.residual[..positions * width],
+                &e.normed[..positions * width],
+            );
         }
         let n = &w.encoder_norm;
-        b.layer_norm(&e.residual, width, positions, &n.gamma, &n.beta, &mut e.normed, width);
+        b.layer_norm(
+            &e.residual,
+            width,
+            positions,
+            &n.gamma,
+            &n.beta,
+            &mut e.normed,
+            width,
+        );
 
-        for (layer, cache) in w.decoder_layers.iter().zip(&mut self.decoder.cross_key_value) {
-            Self::linear(b, flops, &e.normed, positions, width, &layer.cross_key_value, cache, 2 * width);
+        for (layer, cache) in w
+            .decoder_layers
+            .iter()
+            .zip(&mut self.decoder.cross_key_value)
+        {
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.cross_key_value,
+                cache,
+                2 * width,
+            );
         }
         self.audio_positions = positions;
     }
@@ -443,7 +656,12 @@ impl<B: Backend> WhisperModel<B> {
 
     /// Feeds `token` at `position` (0-based) through the decoder, extending the
     /// self-attention cache; with `want_logits`, returns the next-token logits.
-    pub fn decode_step(&mut self, token: u32, position: usize, want_logits: bool) -> Option<&mut [f32]> {
+    pub fn decode_step(
+        &mut self,
+        token: u32,
+        position: usize,
+        want_logits: bool,
+    ) -> Option<&mut [f32]> {
         let d = self.weights.dims;
         assert!(position < d.text_positions && (token as usize) < d.vocabulary);
         let w = &self.weights;
@@ -455,17 +673,39 @@ impl<B: Backend> WhisperModel<B> {
         let audio = self.audio_positions;
 
         w.embedding.copy_row(token as usize, &mut s.residual);
-        crate::nn::ops::add_in_place(&mut s.residual, &w.decoder_positions[position * width..(position + 1) * width]);
+        crate::nn::ops::add_in_place(
+            &mut s.residual,
+            &w.decoder_positions[position * width..(position + 1) * width],
+        );
 
         for (index, layer) in w.decoder_layers.iter().enumerate() {
             // Self-attention over positions 0..=position.
             let n = &layer.self_norm;
-            b.layer_norm(&s.residual, width, 1, &n.gamma, &n.beta, &mut s.normed, width);
-            Self::linear(b, flops, &s.normed, 1, width, &layer.self_qkv, &mut s.qkv, 3 * width);
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.self_qkv,
+                &mut s.qkv,
+                3 * width,
+            );
             let keys = &mut s.self_keys[index];
             let values = &mut s.self_values[index];
-            keys[position * width..(position + 1) * width].copy_from_slice(&s.qkv[width..2 * width]);
-            values[position * width..(position + 1) * width].copy_from_slice(&s.qkv[2 * width..3 * width]);
+            keys[position * width..(position + 1) * width]
+                .copy_from_slice(&s.qkv[width..2 * width]);
+            values[position * width..(position + 1) * width]
+                .copy_from_slice(&s.qkv[2 * width..3 * width]);
             s.attention.fill(0.0);
             for head in 0..d.heads {
                 let o = head * HEAD_WIDTH;
@@ -480,13 +720,39 @@ impl<B: Backend> WhisperModel<B> {
                     axpy(out, p, &values[j * width + o..j * width + o + HEAD_WIDTH]);
                 }
             }
-            Self::linear(b, flops, &s.attention, 1, width, &layer.self_out, &mut s.projected, width);
+            Self::linear(
+                b,
+                flops,
+                &s.attention,
+                1,
+                width,
+                &layer.self_out,
+                &mut s.projected,
+                width,
+            );
             crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
 
             // Cross-attention over the encoder output.
             let n = &layer.cross_norm;
-            b.layer_norm(&s.residual, width, 1, &n.gamma, &n.beta, &mut s.normed, width);
-            Self::linear(b, flops, &s.normed, 1, width, &layer.cross_query, &mut s.qkv, width);
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.cross_query,
+                &mut s.qkv,
+                width,
+            );
             let cross = &s.cross_key_value[index];
             s.attention.fill(0.0);
             for head in 0..d.heads {
@@ -504,23 +770,74 @@ impl<B: Backend> WhisperModel<B> {
                     axpy(out, p, &cross[base..base + HEAD_WIDTH]);
                 }
             }
-            Self::linear(b, flops, &s.attention, 1, width, &layer.cross_out, &mut s.projected, width);
+            Self::linear(
+                b,
+                flops,
+                &s.attention,
+                1,
+                width,
+                &layer.cross_out,
+                &mut s.projected,
+                width,
+            );
             crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
 
             let n = &layer.ffn_norm;
-            b.layer_norm(&s.residual, width, 1, &n.gamma, &n.beta, &mut s.normed, width);
-            Self::linear(b, flops, &s.normed, 1, width, &layer.ffn_in, &mut s.hidden, d.ffn_width);
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.ffn_in,
+                &mut s.hidden,
+                d.ffn_width,
+            );
             b.gelu(&mut s.hidden);
-            Self::linear(b, flops, &s.hidden, 1, d.ffn_width, &layer.ffn_out, &mut s.projected, width);
+            Self::linear(
+                b,
+                flops,
+                &s.hidden,
+                1,
+                d.ffn_width,
+                &layer.ffn_out,
+                &mut s.projected,
+                width,
+            );
             crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
         }
         if !want_logits {
             return None;
         }
         let n = &w.decoder_norm;
-        b.layer_norm(&s.residual, width, 1, &n.gamma, &n.beta, &mut s.normed, width);
+        b.layer_norm(
+            &s.residual,
+            width,
+            1,
+            &n.gamma,
+            &n.beta,
+            &mut s.normed,
+            width,
+        );
         *flops += crate::nn::matmul::product_flops(1, &w.embedding);
-        b.linear(&s.normed, 1, width, &w.embedding, None, &mut s.logits, d.vocabulary);
+        b.linear(
+            &s.normed,
+            1,
+            width,
+            &w.embedding,
+            None,
+            &mut s.logits,
+            d.vocabulary,
+        );
         Some(&mut s.logits)
     }
 }

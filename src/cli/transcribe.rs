@@ -20,7 +20,9 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let mut value = || {
-            rest.next().cloned().ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
+            rest.next()
+                .cloned()
+                .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
         };
         match flag.as_str() {
             "--input" => input = Some(PathBuf::from(value()?)),
@@ -29,21 +31,31 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 config.encoder_window = match value()?.as_str() {
                     "full" => EncoderWindow::Full,
                     "segment" => EncoderWindow::Segment,
-                    other => return Err(CliError::Usage(format!("--window {other}: use full or segment"))),
+                    other => {
+                        return Err(CliError::Usage(format!(
+                            "--window {other}: use full or segment"
+                        )))
+                    }
                 }
             }
             "--verbose" => verbose = true,
-            other => return Err(CliError::Usage(format!("transcribe: unknown option `{other}`"))),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "transcribe: unknown option `{other}`"
+                )))
+            }
         }
     }
     let input = input.ok_or_else(|| CliError::Usage("transcribe needs --input FILE.wav".into()))?;
     let samples = read_wav_16k_mono(&input)?;
     let started = Instant::now();
-    let mut transcriber =
-        Transcriber::load(&model_dir, &config).map_err(|error| CliError::BadInput(error.to_string()))?;
+    let mut transcriber = Transcriber::load(&model_dir, &config)
+        .map_err(|error| CliError::BadInput(error.to_string()))?;
     let loaded = started.elapsed();
     let started = Instant::now();
-    let result = transcriber.transcribe(&samples).map_err(|error| CliError::BadInput(error.to_string()))?;
+    let result = transcriber
+        .transcribe(&samples)
+        .map_err(|error| CliError::BadInput(error.to_string()))?;
     let elapsed = started.elapsed();
     if let Some(transcript) = result {
         println!("{}", transcript.text());
@@ -67,7 +79,21 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Reads a canonical 16 kHz mono PCM-16 WAV (what espeak-ng and the fixtures produce).
+/// G.711 mu-law expansion of one code to 16-bit PCM (the ASR fixtures are stored this way).
+pub fn mu_law_to_pcm16(code: u8) -> i16 {
+    let inverted = !code;
+    let exponent = (inverted >> 4) & 0x07;
+    let mantissa = i32::from(inverted & 0x0f);
+    let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    let value = if inverted & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    };
+    value as i16
+}
+
+/// Reads a 16 kHz mono WAV, PCM-16 or G.711 mu-law (what the fixtures use).
 pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
     let bad = |what: &str| CliError::BadInput(format!("{}: {what}", path.display()));
     let bytes = std::fs::read(path).map_err(|error| bad(&format!("cannot read: {error}")))?;
@@ -78,12 +104,21 @@ pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
     let mut format: Option<(u16, u16, u32, u16)> = None;
     while position + 8 <= bytes.len() {
         let id = &bytes[position..position + 4];
-        let size = u32::from_le_bytes([bytes[position + 4], bytes[position + 5], bytes[position + 6], bytes[position + 7]]) as usize;
+        let size = u32::from_le_bytes([
+            bytes[position + 4],
+            bytes[position + 5],
+            bytes[position + 6],
+            bytes[position + 7],
+        ]) as usize;
         let body_start = position + 8;
-        let body_end = body_start.checked_add(size).filter(|&end| end <= bytes.len());
+        let body_end = body_start
+            .checked_add(size)
+            .filter(|&end| end <= bytes.len());
         match id {
             b"fmt " => {
-                let body = bytes.get(body_start..body_start + 16).ok_or_else(|| bad("fmt chunk is truncated"))?;
+                let body = bytes
+                    .get(body_start..body_start + 16)
+                    .ok_or_else(|| bad("fmt chunk is truncated"))?;
                 let tag = u16::from_le_bytes([body[0], body[1]]);
                 let channels = u16::from_le_bytes([body[2], body[3]]);
                 let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
@@ -91,14 +126,22 @@ pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
                 format = Some((tag, channels, rate, bits));
             }
             b"data" => {
-                let (tag, channels, rate, bits) = format.ok_or_else(|| bad("data chunk before fmt chunk"))?;
-                if tag != 1 || channels != 1 || rate != 16_000 || bits != 16 {
+                let (tag, channels, rate, bits) =
+                    format.ok_or_else(|| bad("data chunk before fmt chunk"))?;
+                let mu_law = tag == 7 && bits == 8;
+                if !(tag == 1 && bits == 16 || mu_law) || channels != 1 || rate != 16_000 {
                     return Err(bad(&format!(
                         "is {channels}-channel {rate} Hz {bits}-bit (format {tag}); `tccc transcribe` \
-                         takes 16 kHz mono PCM-16 (convert with `sox IN -r 16000 -c 1 -b 16 OUT.wav`)"
+                         takes 16 kHz mono PCM-16 or mu-law (convert with `sox IN -r 16000 -c 1 -b 16 OUT.wav`)"
                     )));
                 }
                 let end = body_end.unwrap_or(bytes.len());
+                if mu_law {
+                    return Ok(bytes[body_start..end]
+                        .iter()
+                        .map(|&code| f32::from(mu_law_to_pcm16(code)) / 32_768.0)
+                        .collect());
+                }
                 return Ok(bytes[body_start..end]
                     .chunks_exact(2)
                     .map(|pair| f32::from(i16::from_le_bytes([pair[0], pair[1]])) / 32_768.0)

@@ -56,9 +56,15 @@ pub fn tile(
     accumulate: bool,
 ) {
     assert!((1..=PANEL_ROWS).contains(&rows), "tile rows out of range");
-    assert!((1..=TILE_COLUMNS_MAX).contains(&columns), "tile columns out of range");
+    assert!(
+        (1..=TILE_COLUMNS_MAX).contains(&columns),
+        "tile columns out of range"
+    );
     assert!(depth > 0, "tile depth is zero");
-    assert!(panel.len() >= depth * PANEL_ROWS, "panel shorter than its depth");
+    assert!(
+        panel.len() >= depth * PANEL_ROWS,
+        "panel shorter than its depth"
+    );
     let x_last = x_offset + (columns - 1) * x_stride + depth;
     assert!(x_last <= x.len(), "tile input out of bounds");
     let out_last = out_offset + (columns - 1) * out_stride + rows;

@@ -193,10 +193,21 @@ pub fn matmul(
     out_stride: usize,
 ) {
     let panels = panel_count(weights);
-    matmul_panels(kind, x, tokens, x_stride, weights, bias, out, out_stride, 0..panels);
+    matmul_panels(
+        kind,
+        x,
+        tokens,
+        x_stride,
+        weights,
+        bias,
+        out,
+        out_stride,
+        0..panels,
+    );
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -227,9 +238,14 @@ mod tests {
     #[test]
     fn products_match_a_float64_reference_for_awkward_shapes() {
         for kind in [KernelKind::detect(), KernelKind::Portable] {
-            for &(tokens, rows, depth) in
-                &[(1, 1, 1), (1, 17, 5), (7, 33, 300), (13, 16, 512), (6, 40, 257), (2, 8, 3)]
-            {
+            for &(tokens, rows, depth) in &[
+                (1, 1, 1),
+                (1, 17, 5),
+                (7, 33, 300),
+                (13, 16, 512),
+                (6, 40, 257),
+                (2, 8, 3),
+            ] {
                 let x = pseudo_random(tokens * depth, 1);
                 let w = pseudo_random(rows * depth, 2);
                 let packed = PackedMatrix::from_row_major(&w, rows, depth);
@@ -237,7 +253,10 @@ mod tests {
                 matmul(kind, &x, tokens, depth, &packed, None, &mut out, rows);
                 let expected = reference(&x, tokens, depth, &w, rows);
                 for (got, want) in out.iter().zip(&expected) {
-                    assert!((got - want).abs() < 1e-4, "{kind:?} {tokens}x{rows}x{depth}");
+                    assert!(
+                        (got - want).abs() < 1e-4,
+                        "{kind:?} {tokens}x{rows}x{depth}"
+                    );
                 }
             }
         }
@@ -255,8 +274,10 @@ mod tests {
         matmul(kind, &x, tokens, 12, &packed, Some(&bias), &mut out, 25);
         for t in 0..tokens {
             for o in 0..rows {
-                let want: f32 =
-                    (0..depth).map(|k| x[t * 12 + k] * w[o * depth + k]).sum::<f32>() + bias[o];
+                let want: f32 = (0..depth)
+                    .map(|k| x[t * 12 + k] * w[o * depth + k])
+                    .sum::<f32>()
+                    + bias[o];
                 assert!((out[t * 25 + o] - want).abs() < 1e-4);
             }
         }

@@ -63,7 +63,9 @@ pub struct CpuBackend {
 impl CpuBackend {
     /// Picks the microkernel for this CPU.
     pub fn new() -> Self {
-        CpuBackend { kernel: KernelKind::detect() }
+        CpuBackend {
+            kernel: KernelKind::detect(),
+        }
     }
 
     /// Which microkernel runs the products.
@@ -89,6 +91,15 @@ impl Backend for CpuBackend {
         out: &mut [f32],
         out_stride: usize,
     ) {
-        matmul::matmul(self.kernel, x, tokens, x_stride, weights, bias, out, out_stride);
+        matmul::matmul(
+            self.kernel,
+            x,
+            tokens,
+            x_stride,
+            weights,
+            bias,
+            out,
+            out_stride,
+        );
     }
 }

@@ -123,6 +123,7 @@ pub fn f32_to_f16(value: f32) -> u16 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

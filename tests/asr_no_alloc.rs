@@ -1,0 +1,112 @@
+//! After warm-up, transcribing a segment allocates nothing: 100 segments (speech clips,
+//! silence and noise, both encoder windows) under a counting global allocator that counts
+//! only this thread's allocations while a flag is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tccc::asr::{AsrConfig, EncoderWindow};
+
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static WATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    // `try_with` because the allocator can run while thread-locals are being torn down.
+    if WATCHING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to the system allocator unchanged; counting touches only an
+// atomic and a const-initialised thread-local `Cell`, neither of which allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded with the caller's layout, as `GlobalAlloc::alloc` requires.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: `pointer` came from this allocator (hence from `System`) with `layout`.
+        unsafe { System.realloc(pointer, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        // SAFETY: `pointer` came from this allocator (hence from `System`) with `layout`.
+        unsafe { System.dealloc(pointer, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+#[test]
+fn transcribing_after_warm_up_allocates_nothing() {
+    // The counter itself works: one allocation while watching is seen.
+    WATCHING.with(|flag| flag.set(true));
+    let probe = std::hint::black_box(Box::new(1u64));
+    WATCHING.with(|flag| flag.set(false));
+    drop(probe);
+    assert_eq!(
+        ALLOCATIONS.swap(0, Ordering::Relaxed),
+        1,
+        "the counting allocator does not count"
+    );
+
+    let mut transcriber = common::transcriber(&AsrConfig::default());
+    transcriber.warm_up().unwrap();
+    let clips: Vec<Vec<f32>> = ["c02", "c09", "c15", "c21"]
+        .iter()
+        .map(|name| common::read_clip(&common::fixture(&format!("clips/{name}.wav"))))
+        .collect();
+    let silence = vec![0.0f32; 16_000 * 3];
+    let short = vec![0.0f32; 100];
+    let mut segments: Vec<&[f32]> = clips.iter().map(Vec::as_slice).collect();
+    segments.push(&silence);
+    segments.push(&short);
+
+    let mut accepted = 0;
+    WATCHING.with(|flag| flag.set(true));
+    for index in 0..100 {
+        let window = if index % 10 == 0 {
+            EncoderWindow::Full
+        } else {
+            EncoderWindow::Segment
+        };
+        transcriber.set_encoder_window(window);
+        if transcriber
+            .transcribe(segments[index % segments.len()])
+            .unwrap()
+            .is_some()
+        {
+            accepted += 1;
+        }
+    }
+    WATCHING.with(|flag| flag.set(false));
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    assert!(
+        accepted > 0,
+        "no segment was accepted, so the decode path was not exercised"
+    );
+    assert_eq!(
+        allocations, 0,
+        "transcribe allocated {allocations} times after warm-up"
+    );
+}
