@@ -110,6 +110,8 @@ pub const ASR_MODEL_NAME_BYTES_MAX: usize = 1_024;
 pub const ASR_MODEL_TEXT_FILE_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// Entries of a Whisper vocabulary.
 pub const ASR_VOCABULARY_TOKENS_MAX: usize = 65_536;
+/// Threads (the ASR thread plus pool helpers) that may share one matrix product.
+pub const ASR_THREADS_MAX: usize = 8;
 /// Beam width accepted from the configuration.
 pub const ASR_BEAM_WIDTH_MAX: usize = 8;
 

@@ -1,6 +1,8 @@
 //! After warm-up, transcribing a segment allocates nothing: 100 segments (speech clips,
-//! silence and noise, both encoder windows) under a counting global allocator that counts
-//! only this thread's allocations while a flag is set.
+//! silence and a too-short segment, both encoder windows) under a counting global allocator
+//! that, while a window flag is set, counts the allocations of the ASR thread and of the
+//! product pool's helpers (registered through `AsrConfig::helper_thread_start`), and of no
+//! other thread (the test harness prints progress notes on its own thread).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +10,7 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tccc::asr::{AsrConfig, EncoderWindow};
 
@@ -16,19 +18,29 @@ struct CountingAllocator;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+static WATCHING: AtomicBool = AtomicBool::new(false);
+
 thread_local! {
-    static WATCHING: Cell<bool> = const { Cell::new(false) };
+    static ASR_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+fn mark_asr_thread() {
+    ASR_THREAD.with(|flag| flag.set(true));
 }
 
 fn note_allocation() {
-    // `try_with` because the allocator can run while thread-locals are being torn down.
-    if WATCHING.try_with(Cell::get).unwrap_or(false) {
+    // `try_with`: the allocator also runs while a thread's locals are being torn down.
+    if WATCHING.load(Ordering::Relaxed) && ASR_THREAD.try_with(Cell::get).unwrap_or(false) {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-// SAFETY: every method forwards to the system allocator unchanged; counting touches only an
-// atomic and a const-initialised thread-local `Cell`, neither of which allocates.
+fn watch(on: bool) {
+    WATCHING.store(on, Ordering::SeqCst);
+}
+
+// SAFETY: every method forwards to the system allocator unchanged; counting touches only two
+// atomics and a const-initialised thread-local `Cell`, none of which allocates.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note_allocation();
@@ -59,10 +71,11 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn transcribing_after_warm_up_allocates_nothing() {
+    mark_asr_thread();
     // The counter itself works: one allocation while watching is seen.
-    WATCHING.with(|flag| flag.set(true));
+    watch(true);
     let probe = std::hint::black_box(Box::new(1u64));
-    WATCHING.with(|flag| flag.set(false));
+    watch(false);
     drop(probe);
     assert_eq!(
         ALLOCATIONS.swap(0, Ordering::Relaxed),
@@ -70,7 +83,15 @@ fn transcribing_after_warm_up_allocates_nothing() {
         "the counting allocator does not count"
     );
 
-    let mut transcriber = common::transcriber(&AsrConfig::default());
+    let config = AsrConfig {
+        helper_thread_start: Some(mark_asr_thread),
+        ..AsrConfig::default()
+    };
+    let mut transcriber = common::transcriber(&config);
+    assert!(
+        config.threads > 1,
+        "the pool's helpers must be exercised too"
+    );
     transcriber.warm_up().unwrap();
     let clips: Vec<Vec<f32>> = ["c02", "c09", "c15", "c21"]
         .iter()
@@ -83,9 +104,9 @@ fn transcribing_after_warm_up_allocates_nothing() {
     segments.push(&short);
 
     let mut accepted = 0;
-    WATCHING.with(|flag| flag.set(true));
+    watch(true);
     for index in 0..100 {
-        let window = if index % 10 == 0 {
+        let window = if index % 50 == 0 {
             EncoderWindow::Full
         } else {
             EncoderWindow::Segment
@@ -99,7 +120,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
             accepted += 1;
         }
     }
-    WATCHING.with(|flag| flag.set(false));
+    watch(false);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(
         accepted > 0,

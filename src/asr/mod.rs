@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::limits::{
     ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
-    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, SEGMENT_SAMPLES_MAX,
+    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use mel::MelFrontEnd;
@@ -70,6 +70,11 @@ pub enum EncoderWindow {
 pub struct AsrConfig {
     /// Beam width; 1 is greedy (the only mode implemented so far).
     pub beam_width: usize,
+    /// Threads that share the large matrix products (the ASR thread plus helpers).
+    pub threads: usize,
+    /// Run first on each product helper thread, e.g. to register it with the allocation
+    /// guard under the ASR thread's role.
+    pub helper_thread_start: Option<fn()>,
     pub encoder_window: EncoderWindow,
     /// A segment whose no-speech probability is above this *and* whose average log
     /// probability is below `log_prob_threshold` is silence.
@@ -96,6 +101,8 @@ impl Default for AsrConfig {
     fn default() -> Self {
         AsrConfig {
             beam_width: 1,
+            threads: 2,
+            helper_thread_start: None,
             encoder_window: EncoderWindow::Full,
             no_speech_threshold: 0.6,
             log_prob_threshold: -1.0,
@@ -155,6 +162,9 @@ pub struct Transcript {
     pub compression_ratio: f32,
     /// Log-mel frames the encoder ran on.
     pub encoder_frames: usize,
+    /// Wall time of the front end and encoder, and of the decoder, for this segment.
+    pub encode_seconds: f32,
+    pub decode_seconds: f32,
     pub verdict: Verdict,
 }
 
@@ -167,6 +177,8 @@ impl Transcript {
             no_speech_prob: 0.0,
             compression_ratio: 0.0,
             encoder_frames: 0,
+            encode_seconds: 0.0,
+            decode_seconds: 0.0,
             verdict: Verdict::Empty,
         }
     }
@@ -292,8 +304,21 @@ impl Transcriber {
             prompt_len += 1;
         }
         let front_end = MelFrontEnd::new(weights.dims.mel_bins);
+        if !(1..=ASR_THREADS_MAX).contains(&config.threads) {
+            return Err(AsrError::Config(format!(
+                "threads = {}; use 1 to {ASR_THREADS_MAX}",
+                config.threads
+            )));
+        }
+        let backend = CpuBackend::with_threads(config.threads, config.helper_thread_start)
+            .map_err(|error| {
+                AsrError::Config(format!(
+                    "cannot start {} product threads: {error}",
+                    config.threads
+                ))
+            })?;
         Ok(Transcriber {
-            model: WhisperModel::new(weights, CpuBackend::new()),
+            model: WhisperModel::new(weights, backend),
             tokenizer,
             front_end,
             config: config.clone(),
@@ -374,10 +399,14 @@ impl Transcriber {
             }
         }
         .min(ASR_ENCODER_FRAMES_MAX);
+        let started = std::time::Instant::now();
         self.front_end.compute(samples, encoder_frames);
         self.model.encode(self.front_end.features(), encoder_frames);
+        let encoded = std::time::Instant::now();
         self.transcript.encoder_frames = encoder_frames;
         self.decode_greedy();
+        self.transcript.encode_seconds = (encoded - started).as_secs_f32();
+        self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
         let verdict = self.judge();
         self.transcript.verdict = verdict;
         let counter = match verdict {

@@ -305,7 +305,12 @@ struct EncoderBuffers {
 
 /// Per-segment decoder state: cross-attention keys/values and the self-attention cache.
 struct DecoderBuffers {
-    cross_key_value: Vec<Vec<f32>>,
+    /// One layer's cross-attention keys and values, `[positions][2 * width]`, before packing.
+    cross_key_value: Vec<f32>,
+    /// Per layer and head: the segment's keys (`positions x 64`) and transposed values
+    /// (`64 x positions`), packed once per segment so each step's attention is two products.
+    cross_keys: Vec<PackedMatrix>,
+    cross_values: Vec<PackedMatrix>,
     self_keys: Vec<Vec<f32>>,
     self_values: Vec<Vec<f32>>,
     residual: Vec<f32>,
@@ -380,8 +385,12 @@ impl<B: Backend> WhisperModel<B> {
         };
         let layers = d.decoder_layers;
         let decoder = DecoderBuffers {
-            cross_key_value: (0..layers)
-                .map(|_| vec![0.0; positions * 2 * d.width])
+            cross_key_value: vec![0.0; positions * 2 * d.width],
+            cross_keys: (0..layers * d.heads)
+                .map(|_| PackedMatrix::with_capacity(positions, HEAD_WIDTH))
+                .collect(),
+            cross_values: (0..layers * d.heads)
+                .map(|_| PackedMatrix::with_capacity(HEAD_WIDTH, positions))
                 .collect(),
             self_keys: (0..layers)
                 .map(|_| vec![0.0; d.text_positions * d.width])
@@ -415,7 +424,7 @@ impl<B: Backend> WhisperModel<B> {
 
     #[allow(clippy::too_many_arguments)]
     fn linear(
-        backend: &B,
+        backend: &mut B,
         flops: &mut u64,
         x: &[f32],
         tokens: usize,
@@ -443,7 +452,7 @@ impl<B: Backend> WhisperModel<B> {
         let d = self.weights.dims;
         assert!(frames % 2 == 0 && frames > 0 && frames <= ASR_ENCODER_FRAMES_MAX);
         let w = &self.weights;
-        let b = &self.backend;
+        let b = &mut self.backend;
         let e = &mut self.encoder;
         let flops = &mut self.product_flops;
         let width = d.width;
@@ -544,12 +553,7 @@ impl<B: Backend> WhisperModel<B> {
                     &mut e.scores,
                     positions,
                 );
-                for row in e.scores[..positions * positions].chunks_exact_mut(positions) {
-                    for value in row.iter_mut() {
-                        *value *= scale;
-                    }
-                    b.softmax(row);
-                }
+                b.scaled_softmax_rows(&mut e.scores[..positions * positions], positions, scale);
                 e.values.repack(
                     &e.qkv[2 * width + offset..],
                     HEAD_WIDTH,
@@ -630,11 +634,9 @@ impl<B: Backend> WhisperModel<B> {
             width,
         );
 
-        for (layer, cache) in w
-            .decoder_layers
-            .iter()
-            .zip(&mut self.decoder.cross_key_value)
-        {
+        let s = &mut self.decoder;
+        for (index, layer) in w.decoder_layers.iter().enumerate() {
+            let cache = &mut s.cross_key_value;
             Self::linear(
                 b,
                 flops,
@@ -645,6 +647,18 @@ impl<B: Backend> WhisperModel<B> {
                 cache,
                 2 * width,
             );
+            for head in 0..d.heads {
+                let offset = head * HEAD_WIDTH;
+                let slot = index * d.heads + head;
+                s.cross_keys[slot].repack(&cache[offset..], positions, HEAD_WIDTH, 2 * width, 1);
+                s.cross_values[slot].repack(
+                    &cache[width + offset..],
+                    HEAD_WIDTH,
+                    positions,
+                    1,
+                    2 * width,
+                );
+            }
         }
         self.audio_positions = positions;
     }
@@ -665,7 +679,7 @@ impl<B: Backend> WhisperModel<B> {
         let d = self.weights.dims;
         assert!(position < d.text_positions && (token as usize) < d.vocabulary);
         let w = &self.weights;
-        let b = &self.backend;
+        let b = &mut self.backend;
         let s = &mut self.decoder;
         let flops = &mut self.product_flops;
         let width = d.width;
@@ -753,22 +767,29 @@ impl<B: Backend> WhisperModel<B> {
                 &mut s.qkv,
                 width,
             );
-            let cross = &s.cross_key_value[index];
-            s.attention.fill(0.0);
             for head in 0..d.heads {
                 let o = head * HEAD_WIDTH;
-                let query = &s.qkv[o..o + HEAD_WIDTH];
+                let slot = index * d.heads + head;
                 let scores = &mut s.scores[..audio];
-                for (t, score) in scores.iter_mut().enumerate() {
-                    let base = t * 2 * width + o;
-                    *score = dot(query, &cross[base..base + HEAD_WIDTH]) * scale;
-                }
-                b.softmax(scores);
-                let out = &mut s.attention[o..o + HEAD_WIDTH];
-                for (t, &p) in scores.iter().enumerate() {
-                    let base = t * 2 * width + width + o;
-                    axpy(out, p, &cross[base..base + HEAD_WIDTH]);
-                }
+                b.linear(
+                    &s.qkv[o..o + HEAD_WIDTH],
+                    1,
+                    HEAD_WIDTH,
+                    &s.cross_keys[slot],
+                    None,
+                    scores,
+                    audio,
+                );
+                b.scaled_softmax_rows(scores, audio, scale);
+                b.linear(
+                    scores,
+                    1,
+                    audio,
+                    &s.cross_values[slot],
+                    None,
+                    &mut s.attention[o..o + HEAD_WIDTH],
+                    HEAD_WIDTH,
+                );
             }
             Self::linear(
                 b,

@@ -64,13 +64,15 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         let t = transcriber.last_transcript();
         eprintln!(
             "verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression {:.2}, \
-             encoder frames {}, load {:.0} ms, transcribe {:.0} ms, audio {:.2} s",
+             encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, transcribe {:.0} ms, audio {:.2} s",
             t.verdict,
             t.tokens(),
             t.avg_logprob,
             t.no_speech_prob,
             t.compression_ratio,
             t.encoder_frames,
+            t.encode_seconds * 1e3,
+            t.decode_seconds * 1e3,
             loaded.as_secs_f64() * 1e3,
             elapsed.as_secs_f64() * 1e3,
             samples.len() as f64 / 16_000.0

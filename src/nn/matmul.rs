@@ -4,7 +4,7 @@
 //! Weights are packed at model load; attention's keys and values are repacked per segment
 //! into matrices whose capacity was reserved at load, so a product never allocates.
 
-use super::kernel::{tile, KernelKind, PANEL_ROWS, TILE_COLUMNS_MAX};
+use super::kernel::{tile, KernelKind, TileInput, PANEL_ROWS, TILE_COLUMNS_MAX};
 
 /// Depth (inner dimension) handled per pass, so one panel slice (16 x 256 floats = 16 KiB)
 /// stays in the level-1 cache while every input row streams past it.
@@ -113,12 +113,50 @@ pub fn product_flops(tokens: usize, matrix: &PackedMatrix) -> u64 {
     2 * tokens as u64 * matrix.rows() as u64 * matrix.depth() as u64
 }
 
-/// `out[t][o] = sum_k x[t][k] * W[o][k]` (+ `bias[o]`) for `t < tokens`, `o < W.rows`,
-/// restricted to the panels in `panel_range` (so a worker pool can split the rows).
+/// Input rows packed per pass: 96 rows x 256 depth = 96 KiB, which stays in the level-2
+/// cache while every weight panel streams past it.
+const TOKEN_GROUP: usize = 16 * TILE_COLUMNS_MAX;
+
+/// Scratch for packing input rows; one per thread that runs products.
+pub struct MatmulScratch {
+    packed: Vec<f32>,
+}
+
+impl std::fmt::Debug for MatmulScratch {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "MatmulScratch({} floats)", self.packed.len())
+    }
+}
+
+impl MatmulScratch {
+    /// Reserves the packing buffer (96 KiB).
+    pub fn new() -> Self {
+        MatmulScratch {
+            packed: vec![0.0; TOKEN_GROUP * DEPTH_BLOCK],
+        }
+    }
+}
+
+impl Default for MatmulScratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Number of panels in `weights` (the unit a worker pool splits for one-token products).
+pub fn panel_count(weights: &PackedMatrix) -> usize {
+    panels_for(weights.rows)
+}
+
+/// `out[t][o] = sum_k x[t][k] * W[o][k]` (+ `bias[o]`) for `t < tokens` and the rows `o` of
+/// the panels in `panel_range` (so a worker pool can split either dimension).
 ///
-/// `x[t][k]` is `x[t * x_stride + k]`, `out[t][o]` is `out[t * out_stride + o]`.
+/// `x[t][k]` is `x[t * x_stride + k]`, `out[t][o]` is `out[t * out_stride + o - out_row_base]`
+/// (a helper thread gets the part of the output starting at its first row). With more
+/// than one token, input rows are packed depth-major per tile so the microkernel's
+/// broadcasts read consecutive addresses.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_panels(
+pub fn matmul_part(
     kind: KernelKind,
     x: &[f32],
     tokens: usize,
@@ -127,39 +165,77 @@ pub fn matmul_panels(
     bias: Option<&[f32]>,
     out: &mut [f32],
     out_stride: usize,
+    out_row_base: usize,
     panel_range: std::ops::Range<usize>,
+    scratch: &mut MatmulScratch,
 ) {
     let depth = weights.depth;
-    if tokens == 0 || depth == 0 {
+    if tokens == 0 || depth == 0 || panel_range.is_empty() {
         return;
     }
     let mut depth_start = 0;
     while depth_start < depth {
         let depth_len = DEPTH_BLOCK.min(depth - depth_start);
         let accumulate = depth_start > 0;
-        for panel_index in panel_range.clone() {
-            let panel = &weights.panel(panel_index)[depth_start * PANEL_ROWS..];
-            let first_row = panel_index * PANEL_ROWS;
-            let rows = (weights.rows - first_row).min(PANEL_ROWS);
-            let mut token = 0;
-            while token < tokens {
-                let columns = TILE_COLUMNS_MAX.min(tokens - token);
-                tile(
-                    kind,
-                    panel,
-                    depth_len,
-                    rows,
-                    x,
-                    token * x_stride + depth_start,
-                    x_stride,
-                    columns,
-                    out,
-                    token * out_stride + first_row,
-                    out_stride,
-                    accumulate,
-                );
-                token += columns;
+        let mut group_start = 0;
+        while group_start < tokens {
+            let group_len = TOKEN_GROUP.min(tokens - group_start);
+            let pack = group_len > 1;
+            if pack {
+                let mut tile_start = 0;
+                while tile_start < group_len {
+                    let columns = TILE_COLUMNS_MAX.min(group_len - tile_start);
+                    let base = tile_start * depth_len;
+                    for k in 0..depth_len {
+                        for column in 0..columns {
+                            let token = group_start + tile_start + column;
+                            scratch.packed[base + k * columns + column] =
+                                x[token * x_stride + depth_start + k];
+                        }
+                    }
+                    tile_start += columns;
+                }
             }
+            for panel_index in panel_range.clone() {
+                let panel = &weights.panel(panel_index)[depth_start * PANEL_ROWS..];
+                let first_row = panel_index * PANEL_ROWS;
+                let rows = (weights.rows - first_row).min(PANEL_ROWS);
+                let mut tile_start = 0;
+                while tile_start < group_len {
+                    let columns = TILE_COLUMNS_MAX.min(group_len - tile_start);
+                    let token = group_start + tile_start;
+                    let (source, input): (&[f32], TileInput) = if pack {
+                        let input = TileInput {
+                            offset: tile_start * depth_len,
+                            column_stride: 1,
+                            depth_stride: columns,
+                        };
+                        (&scratch.packed, input)
+                    } else {
+                        let input = TileInput {
+                            offset: token * x_stride + depth_start,
+                            column_stride: x_stride,
+                            depth_stride: 1,
+                        };
+                        (x, input)
+                    };
+                    tile(
+                        kind,
+                        panel,
+                        depth_len,
+                        rows,
+                        source,
+                        input,
+                        columns,
+                        out,
+                        token * out_stride + first_row - out_row_base,
+                        out_stride,
+                        accumulate,
+                    );
+                    tile_start += columns;
+                }
+            }
+            group_start += group_len;
         }
         depth_start += depth_len;
     }
@@ -167,17 +243,13 @@ pub fn matmul_panels(
         let first_row = panel_range.start * PANEL_ROWS;
         let end_row = (panel_range.end * PANEL_ROWS).min(weights.rows);
         for token in 0..tokens {
-            let row = &mut out[token * out_stride + first_row..token * out_stride + end_row];
+            let start = token * out_stride + first_row - out_row_base;
+            let row = &mut out[start..start + (end_row - first_row)];
             for (value, &b) in row.iter_mut().zip(&bias[first_row..end_row]) {
                 *value += b;
             }
         }
     }
-}
-
-/// Number of panels in `weights` (the unit a worker pool splits).
-pub fn panel_count(weights: &PackedMatrix) -> usize {
-    panels_for(weights.rows)
 }
 
 /// Single-threaded `out = x · Wᵀ + bias` over all rows.
@@ -191,9 +263,10 @@ pub fn matmul(
     bias: Option<&[f32]>,
     out: &mut [f32],
     out_stride: usize,
+    scratch: &mut MatmulScratch,
 ) {
     let panels = panel_count(weights);
-    matmul_panels(
+    matmul_part(
         kind,
         x,
         tokens,
@@ -202,7 +275,9 @@ pub fn matmul(
         bias,
         out,
         out_stride,
+        0,
         0..panels,
+        scratch,
     );
 }
 
@@ -250,7 +325,17 @@ mod tests {
                 let w = pseudo_random(rows * depth, 2);
                 let packed = PackedMatrix::from_row_major(&w, rows, depth);
                 let mut out = vec![f32::NAN; tokens * rows];
-                matmul(kind, &x, tokens, depth, &packed, None, &mut out, rows);
+                matmul(
+                    kind,
+                    &x,
+                    tokens,
+                    depth,
+                    &packed,
+                    None,
+                    &mut out,
+                    rows,
+                    &mut MatmulScratch::new(),
+                );
                 let expected = reference(&x, tokens, depth, &w, rows);
                 for (got, want) in out.iter().zip(&expected) {
                     assert!(
@@ -271,7 +356,17 @@ mod tests {
         let bias = pseudo_random(rows, 5);
         let packed = PackedMatrix::from_row_major(&w, rows, depth);
         let mut out = vec![0.0; tokens * 25];
-        matmul(kind, &x, tokens, 12, &packed, Some(&bias), &mut out, 25);
+        matmul(
+            kind,
+            &x,
+            tokens,
+            12,
+            &packed,
+            Some(&bias),
+            &mut out,
+            25,
+            &mut MatmulScratch::new(),
+        );
         for t in 0..tokens {
             for o in 0..rows {
                 let want: f32 = (0..depth)

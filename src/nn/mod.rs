@@ -1,4 +1,5 @@
-//! tccc's own small inference runtime: matrix products on the gemm crate's microkernels,
+//! tccc's own small inference runtime: matrix products on the gemm crate's microkernels
+//! (split across a persistent worker pool),
 //! layer norm, GELU, softmax, written here so that nothing allocates after start-up.
 //!
 //! Model code (`asr`) talks to a [`Backend`]; the CPU backend is the only one today, and a
@@ -8,6 +9,7 @@ pub mod kernel;
 pub mod mapped_file;
 pub mod matmul;
 pub mod ops;
+pub mod pool;
 
 pub use kernel::KernelKind;
 pub use matmul::PackedMatrix;
@@ -18,7 +20,7 @@ pub trait Backend {
     /// `out[t][o] = sum_k x[t][k] * W[o][k] + bias[o]` for `t < tokens`.
     #[allow(clippy::too_many_arguments)]
     fn linear(
-        &self,
+        &mut self,
         x: &[f32],
         tokens: usize,
         x_stride: usize,
@@ -52,20 +54,46 @@ pub trait Backend {
     fn softmax(&self, row: &mut [f32]) {
         ops::softmax(row);
     }
+
+    /// Each `width`-wide row multiplied by `factor`, then its softmax, in place.
+    fn scaled_softmax_rows(&self, values: &mut [f32], width: usize, factor: f32) {
+        for row in values.chunks_exact_mut(width) {
+            for value in row.iter_mut() {
+                *value *= factor;
+            }
+            ops::softmax(row);
+        }
+    }
 }
 
-/// The CPU backend: single-threaded products on the best microkernel the CPU supports.
-#[derive(Debug, Clone, Copy)]
+/// The CPU backend: products on the best microkernel the CPU supports, large ones split
+/// across a persistent worker pool.
+#[derive(Debug)]
 pub struct CpuBackend {
     kernel: KernelKind,
+    scratch: matmul::MatmulScratch,
+    pool: pool::ProductPool,
 }
 
 impl CpuBackend {
-    /// Picks the microkernel for this CPU.
+    /// Single-threaded backend.
     pub fn new() -> Self {
         CpuBackend {
             kernel: KernelKind::detect(),
+            scratch: matmul::MatmulScratch::new(),
+            pool: pool::ProductPool::empty(),
         }
+    }
+
+    /// A backend whose large products use `threads` threads (the caller and
+    /// `threads - 1` helpers started now).
+    /// `on_helper_start` runs first on each helper thread.
+    pub fn with_threads(threads: usize, on_helper_start: Option<fn()>) -> std::io::Result<Self> {
+        Ok(CpuBackend {
+            kernel: KernelKind::detect(),
+            scratch: matmul::MatmulScratch::new(),
+            pool: pool::ProductPool::with_start_hook(threads, on_helper_start)?,
+        })
     }
 
     /// Which microkernel runs the products.
@@ -82,7 +110,7 @@ impl Default for CpuBackend {
 
 impl Backend for CpuBackend {
     fn linear(
-        &self,
+        &mut self,
         x: &[f32],
         tokens: usize,
         x_stride: usize,
@@ -91,7 +119,7 @@ impl Backend for CpuBackend {
         out: &mut [f32],
         out_stride: usize,
     ) {
-        matmul::matmul(
+        self.pool.linear(
             self.kernel,
             x,
             tokens,
@@ -100,6 +128,19 @@ impl Backend for CpuBackend {
             bias,
             out,
             out_stride,
+            &mut self.scratch,
         );
+    }
+
+    fn gelu(&self, values: &mut [f32]) {
+        kernel::gelu(self.kernel, values);
+    }
+
+    fn softmax(&self, row: &mut [f32]) {
+        kernel::softmax(self.kernel, row);
+    }
+
+    fn scaled_softmax_rows(&self, values: &mut [f32], width: usize, factor: f32) {
+        kernel::scaled_softmax_rows(self.kernel, values, width, factor);
     }
 }
