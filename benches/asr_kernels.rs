@@ -20,20 +20,26 @@ use tccc::nn::{KernelKind, PackedMatrix};
 fn main() {
     let kind = KernelKind::detect();
     println!("kernel: {kind:?}");
-    let shapes: [(&str, usize, usize, usize); 6] = [
+    let shapes: [(&str, usize, usize, usize); 8] = [
         ("encoder ffn_in, 5 s", 250, 1536, 384),
         ("encoder ffn_out, 5 s", 250, 384, 1536),
         ("encoder qkv, 30 s", 1500, 1152, 384),
         ("encoder ffn_in, 30 s", 1500, 1536, 384),
         ("decoder ffn_in, 1 token", 1, 1536, 384),
         ("vocabulary projection, 1 token", 1, 51_864, 384),
+        ("decoder ffn_in, 1 token, half", 1, 1536, 384),
+        ("vocabulary projection, 1 token, half", 1, 51_864, 384),
     ];
     for (name, tokens, rows, depth) in shapes {
         let x: Vec<f32> = (0..tokens * depth)
             .map(|i| (i % 17) as f32 * 0.01)
             .collect();
         let w: Vec<f32> = (0..rows * depth).map(|i| (i % 13) as f32 * 0.01).collect();
-        let packed = PackedMatrix::from_row_major(&w, rows, depth);
+        let packed = if name.contains("half") {
+            PackedMatrix::from_row_major_half(&w, rows, depth)
+        } else {
+            PackedMatrix::from_row_major(&w, rows, depth)
+        };
         let mut out = vec![0.0f32; tokens * rows];
         let mut scratch = MatmulScratch::new();
         matmul(

@@ -269,6 +269,11 @@ impl Ct2Model {
         })
     }
 
+    /// The element type of a variable.
+    pub fn dtype(&self, name: &str) -> Result<DataType, AsrError> {
+        Ok(self.require(name)?.dtype)
+    }
+
     /// The shape of a variable.
     pub fn dims(&self, name: &str) -> Result<&[usize], AsrError> {
         Ok(&self.require(name)?.dims)

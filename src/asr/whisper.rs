@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::ct2::Ct2Model;
+use super::ct2::{Ct2Model, DataType};
 use super::AsrError;
 use crate::limits::{
     ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
@@ -102,19 +102,44 @@ impl Loader<'_> {
         depth: usize,
         bias: bool,
     ) -> Result<Linear, AsrError> {
-        let weights = self
-            .model
-            .tensor(&format!("{prefix}/weight"), &[rows, depth])?;
+        self.linear_stored(prefix, rows, depth, bias, false)
+    }
+
+    /// A decoder product: kept as half floats when the model stores float16, since the
+    /// decoder's one-token products are bound by reading the weights.
+    fn decoder_linear(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+    ) -> Result<Linear, AsrError> {
+        self.linear_stored(prefix, rows, depth, bias, true)
+    }
+
+    fn linear_stored(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+        half_if_float16: bool,
+    ) -> Result<Linear, AsrError> {
+        let weight_name = format!("{prefix}/weight");
+        let weights = self.model.tensor(&weight_name, &[rows, depth])?;
         let bias_name = format!("{prefix}/bias");
         let bias = if bias || self.model.has(&bias_name) {
             Some(self.model.tensor(&bias_name, &[rows])?)
         } else {
             None
         };
-        Ok(Linear {
-            weights: PackedMatrix::from_row_major(&weights, rows, depth),
-            bias,
-        })
+        let half = half_if_float16 && self.model.dtype(&weight_name)? == DataType::Float16;
+        let weights = if half {
+            PackedMatrix::from_row_major_half(&weights, rows, depth)
+        } else {
+            PackedMatrix::from_row_major(&weights, rows, depth)
+        };
+        Ok(Linear { weights, bias })
     }
 
     fn conv(&self, prefix: &str, out: usize, input: usize) -> Result<Linear, AsrError> {
@@ -218,40 +243,50 @@ impl WhisperWeights {
                 let p = format!("decoder/layer_{i}");
                 Ok(DecoderLayer {
                     self_norm: load.norm(&format!("{p}/self_attention/layer_norm"), width)?,
-                    self_qkv: load.linear(
+                    self_qkv: load.decoder_linear(
                         &format!("{p}/self_attention/linear_0"),
                         3 * width,
                         width,
                         false,
                     )?,
-                    self_out: load.linear(
+                    self_out: load.decoder_linear(
                         &format!("{p}/self_attention/linear_1"),
                         width,
                         width,
                         true,
                     )?,
                     cross_norm: load.norm(&format!("{p}/attention/layer_norm"), width)?,
-                    cross_query: load.linear(
+                    cross_query: load.decoder_linear(
                         &format!("{p}/attention/linear_0"),
                         width,
                         width,
                         false,
                     )?,
-                    cross_key_value: load.linear(
+                    cross_key_value: load.decoder_linear(
                         &format!("{p}/attention/linear_1"),
                         2 * width,
                         width,
                         false,
                     )?,
-                    cross_out: load.linear(
+                    cross_out: load.decoder_linear(
                         &format!("{p}/attention/linear_2"),
                         width,
                         width,
                         true,
                     )?,
                     ffn_norm: load.norm(&format!("{p}/ffn/layer_norm"), width)?,
-                    ffn_in: load.linear(&format!("{p}/ffn/linear_0"), ffn_width, width, true)?,
-                    ffn_out: load.linear(&format!("{p}/ffn/linear_1"), width, ffn_width, true)?,
+                    ffn_in: load.decoder_linear(
+                        &format!("{p}/ffn/linear_0"),
+                        ffn_width,
+                        width,
+                        true,
+                    )?,
+                    ffn_out: load.decoder_linear(
+                        &format!("{p}/ffn/linear_1"),
+                        width,
+                        ffn_width,
+                        true,
+                    )?,
                 })
             })
             .collect::<Result<Vec<_>, AsrError>>()?;
@@ -266,7 +301,11 @@ impl WhisperWeights {
             )?,
             encoder_layers,
             encoder_norm: load.norm("encoder/layer_norm", width)?,
-            embedding: PackedMatrix::from_row_major(&embedding, vocabulary, width),
+            embedding: if model.dtype("decoder/embeddings/weight")? == DataType::Float16 {
+                PackedMatrix::from_row_major_half(&embedding, vocabulary, width)
+            } else {
+                PackedMatrix::from_row_major(&embedding, vocabulary, width)
+            },
             decoder_positions: model.tensor(
                 "decoder/position_encodings/encodings",
                 &[text_positions, width],

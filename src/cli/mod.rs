@@ -34,8 +34,9 @@ tccc — offline TCCC casualty card from a medic's narration
 
 USAGE:
   tccc help                      this text
-  tccc transcribe --input F.wav  Whisper on one 16 kHz mono WAV (≤ 30 s); prints the text
-                 [--model DIR] [--window full|segment] [--verbose]
+  tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text
+                 [--input F2.wav …] [--model DIR] [--window full|segment]
+                 [--threads N] [--tsv] [--verbose]
 ";
 
 /// Runs the subcommand named by `args[0]`.

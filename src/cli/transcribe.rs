@@ -1,6 +1,9 @@
-//! `tccc transcribe --input FILE.wav [--model DIR] [--window full|segment]`: runs the Whisper
-//! engine on one 16 kHz mono PCM-16 WAV (up to 30 s) and prints the text. A check tool for
-//! the engine; the live pipeline uses `tccc process`.
+//! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
+//! [--window full|segment] [--threads N] [--tsv] [--verbose]`: runs the Whisper engine on
+//! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
+//! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
+//! `tccc process`. With `--tsv`, each file gives `file<TAB>milliseconds<TAB>verdict<TAB>text`
+//! after a warm-up, so the times are steady-state latencies.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,7 +16,8 @@ const DEFAULT_MODEL_DIR: &str = "models/whisper-tiny.en";
 
 /// Runs the subcommand.
 pub fn run(args: &[String]) -> Result<(), CliError> {
-    let mut input: Option<PathBuf> = None;
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    let mut tsv = false;
     let mut model_dir = PathBuf::from(DEFAULT_MODEL_DIR);
     let mut config = AsrConfig::default();
     let mut verbose = false;
@@ -25,7 +29,14 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
         };
         match flag.as_str() {
-            "--input" => input = Some(PathBuf::from(value()?)),
+            "--input" => inputs.push(PathBuf::from(value()?)),
+            "--tsv" => tsv = true,
+            "--threads" => {
+                let text = value()?;
+                config.threads = text
+                    .parse()
+                    .map_err(|_| CliError::Usage(format!("--threads {text}: expected a number")))?;
+            }
             "--model" => model_dir = PathBuf::from(value()?),
             "--window" => {
                 config.encoder_window = match value()?.as_str() {
@@ -46,37 +57,57 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             }
         }
     }
-    let input = input.ok_or_else(|| CliError::Usage("transcribe needs --input FILE.wav".into()))?;
-    let samples = read_wav_16k_mono(&input)?;
+    if inputs.is_empty() {
+        return Err(CliError::Usage("transcribe needs --input FILE.wav".into()));
+    }
     let started = Instant::now();
     let mut transcriber = Transcriber::load(&model_dir, &config)
         .map_err(|error| CliError::BadInput(error.to_string()))?;
-    let loaded = started.elapsed();
-    let started = Instant::now();
-    let result = transcriber
-        .transcribe(&samples)
-        .map_err(|error| CliError::BadInput(error.to_string()))?;
-    let elapsed = started.elapsed();
-    if let Some(transcript) = result {
-        println!("{}", transcript.text());
+    if tsv {
+        transcriber
+            .warm_up()
+            .map_err(|error| CliError::Internal(error.to_string()))?;
     }
-    if verbose {
+    let loaded = started.elapsed();
+    for input in &inputs {
+        let samples = read_wav_16k_mono(input)?;
+        let started = Instant::now();
+        let result = transcriber
+            .transcribe(&samples)
+            .map_err(|error| CliError::BadInput(format!("{}: {error}", input.display())))?;
+        let elapsed = started.elapsed();
+        let text = result.map(|transcript| transcript.text().to_owned());
         let t = transcriber.last_transcript();
-        eprintln!(
-            "verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression {:.2}, \
-             encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, transcribe {:.0} ms, audio {:.2} s",
-            t.verdict,
-            t.tokens(),
-            t.avg_logprob,
-            t.no_speech_prob,
-            t.compression_ratio,
-            t.encoder_frames,
-            t.encode_seconds * 1e3,
-            t.decode_seconds * 1e3,
-            loaded.as_secs_f64() * 1e3,
-            elapsed.as_secs_f64() * 1e3,
-            samples.len() as f64 / 16_000.0
-        );
+        if tsv {
+            println!(
+                "{}\t{:.1}\t{:?}\t{}",
+                input.display(),
+                elapsed.as_secs_f64() * 1e3,
+                t.verdict,
+                text.as_deref().unwrap_or("")
+            );
+        } else if let Some(text) = &text {
+            println!("{text}");
+        }
+        if verbose {
+            eprintln!(
+                "{}: verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression \
+                 {:.2}, encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, \
+                 transcribe {:.0} ms, audio {:.2} s",
+                input.display(),
+                t.verdict,
+                t.tokens(),
+                t.avg_logprob,
+                t.no_speech_prob,
+                t.compression_ratio,
+                t.encoder_frames,
+                t.encode_seconds * 1e3,
+                t.decode_seconds * 1e3,
+                loaded.as_secs_f64() * 1e3,
+                elapsed.as_secs_f64() * 1e3,
+                samples.len() as f64 / 16_000.0
+            );
+        }
     }
     Ok(())
 }

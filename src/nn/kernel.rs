@@ -13,7 +13,7 @@ pub const TILE_COLUMNS_MAX: usize = 6;
 /// Which implementation runs the tiles; chosen once at start-up from the CPU's features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelKind {
-    /// gemm-f32's AVX2+FMA microkernels (16 x 6 register tile).
+    /// gemm-f32's AVX2+FMA microkernels (16 x 6 register tile), and F16C conversions.
     X86Fma,
     /// Plain Rust loops: correct everywhere, slow; used when the CPU lacks AVX2/FMA.
     Portable,
@@ -26,6 +26,7 @@ impl KernelKind {
         {
             if std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
+                && std::arch::is_x86_feature_detected!("f16c")
             {
                 return KernelKind::X86Fma;
             }
@@ -144,6 +145,89 @@ fn portable_tile(
         for (slot, sum) in out_row.iter_mut().zip(sums) {
             *slot = if accumulate { *slot + sum } else { sum };
         }
+    }
+}
+
+/// `out[r] (+)= sum_k panel[k][r] * x[k]` for one panel of half floats (`r < out.len()`,
+/// at most [`PANEL_ROWS`]); the decoder's one-token products.
+pub fn half_panel_times_vector(
+    kind: KernelKind,
+    panel: &[u16],
+    depth: usize,
+    x: &[f32],
+    out: &mut [f32],
+    accumulate: bool,
+) {
+    assert!(panel.len() >= depth * PANEL_ROWS && x.len() >= depth && out.len() <= PANEL_ROWS);
+    let mut sums = [0.0f32; PANEL_ROWS];
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected; F16C comes with
+        // every AVX2 CPU (checked in `detect` as well). The assert above bounds every read.
+        KernelKind::X86Fma => unsafe { half_panel_fma(panel, depth, x, &mut sums) },
+        _ => {
+            for k in 0..depth {
+                for (r, sum) in sums.iter_mut().enumerate() {
+                    *sum += super::ops::f16_to_f32(panel[k * PANEL_ROWS + r]) * x[k];
+                }
+            }
+        }
+    }
+    for (slot, sum) in out.iter_mut().zip(sums) {
+        *slot = if accumulate { *slot + sum } else { sum };
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn half_panel_fma(panel: &[u16], depth: usize, x: &[f32], sums: &mut [f32; PANEL_ROWS]) {
+    use std::arch::x86_64::*;
+    // Two accumulator pairs (even and odd depth) hide the FMA latency.
+    let mut even_low = _mm256_setzero_ps();
+    let mut even_high = _mm256_setzero_ps();
+    let mut odd_low = _mm256_setzero_ps();
+    let mut odd_high = _mm256_setzero_ps();
+    let base = panel.as_ptr();
+    let mut k = 0;
+    while k + 1 < depth {
+        // SAFETY: k + 1 < depth and the caller checked panel.len() >= depth * 16, x.len() >= depth.
+        unsafe {
+            let w0 = _mm256_loadu_si256(base.add(k * PANEL_ROWS) as *const __m256i);
+            let w1 = _mm256_loadu_si256(base.add((k + 1) * PANEL_ROWS) as *const __m256i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            let x1 = _mm256_set1_ps(*x.get_unchecked(k + 1));
+            even_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w0)), x0, even_low);
+            even_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w0)),
+                x0,
+                even_high,
+            );
+            odd_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w1)), x1, odd_low);
+            odd_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w1)),
+                x1,
+                odd_high,
+            );
+        }
+        k += 2;
+    }
+    if k < depth {
+        // SAFETY: k < depth, bounds as above.
+        unsafe {
+            let w0 = _mm256_loadu_si256(base.add(k * PANEL_ROWS) as *const __m256i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            even_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w0)), x0, even_low);
+            even_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w0)),
+                x0,
+                even_high,
+            );
+        }
+    }
+    // SAFETY: `sums` holds 16 floats: two unaligned 8-float stores fit.
+    unsafe {
+        _mm256_storeu_ps(sums.as_mut_ptr(), _mm256_add_ps(even_low, odd_low));
+        _mm256_storeu_ps(sums.as_mut_ptr().add(8), _mm256_add_ps(even_high, odd_high));
     }
 }
 

@@ -4,7 +4,10 @@
 //! Weights are packed at model load; attention's keys and values are repacked per segment
 //! into matrices whose capacity was reserved at load, so a product never allocates.
 
-use super::kernel::{tile, KernelKind, TileInput, PANEL_ROWS, TILE_COLUMNS_MAX};
+use super::kernel::{
+    half_panel_times_vector, tile, KernelKind, TileInput, PANEL_ROWS, TILE_COLUMNS_MAX,
+};
+use super::ops::{f16_to_f32, f32_to_f16};
 
 /// Depth (inner dimension) handled per pass, so one panel slice (16 x 256 floats = 16 KiB)
 /// stays in the level-1 cache while every input row streams past it.
@@ -12,11 +15,17 @@ const DEPTH_BLOCK: usize = 256;
 
 /// A row-major `rows x depth` matrix stored as panels: element `(r, k)` lives at
 /// `data[(r / 16) * depth * 16 + k * 16 + r % 16]`; rows past `rows` in the last panel are 0.
+///
+/// A matrix built with [`PackedMatrix::from_row_major_half`] keeps its values as IEEE half
+/// floats instead (`half` holds the bits, `data` is empty): half the memory traffic for the
+/// decoder's one-token products, which are bound by memory bandwidth, with every value
+/// converted exactly to float32 before it is multiplied.
 #[derive(Clone)]
 pub struct PackedMatrix {
     rows: usize,
     depth: usize,
     data: Vec<f32>,
+    half: Vec<u16>,
 }
 
 impl std::fmt::Debug for PackedMatrix {
@@ -36,7 +45,31 @@ impl PackedMatrix {
             rows: 0,
             depth: 0,
             data: vec![0.0; panels_for(rows_max) * PANEL_ROWS * depth_max],
+            half: Vec::new(),
         }
+    }
+
+    /// Packs a row-major `rows x depth` matrix of values that are exactly representable as
+    /// IEEE half floats (weights read from a float16 model), storing them as halves.
+    pub fn from_row_major_half(source: &[f32], rows: usize, depth: usize) -> Self {
+        let mut half = vec![0u16; panels_for(rows) * PANEL_ROWS * depth];
+        for row in 0..rows {
+            let base = (row / PANEL_ROWS) * PANEL_ROWS * depth + row % PANEL_ROWS;
+            for k in 0..depth {
+                half[base + k * PANEL_ROWS] = f32_to_f16(source[row * depth + k]);
+            }
+        }
+        PackedMatrix {
+            rows,
+            depth,
+            data: Vec::new(),
+            half,
+        }
+    }
+
+    /// Whether the values are stored as half floats.
+    pub fn is_half(&self) -> bool {
+        !self.half.is_empty()
     }
 
     /// Packs a row-major `rows x depth` matrix.
@@ -68,6 +101,10 @@ impl PackedMatrix {
         depth_stride: usize,
     ) {
         let needed = panels_for(rows) * PANEL_ROWS * depth;
+        assert!(
+            !self.is_half(),
+            "half-float matrices are built once, not repacked"
+        );
         assert!(needed <= self.data.len(), "packed matrix capacity exceeded");
         self.rows = rows;
         self.depth = depth;
@@ -91,7 +128,12 @@ impl PackedMatrix {
     /// Element `(row, k)`; used to read embedding rows out of the tied output projection.
     pub fn get(&self, row: usize, k: usize) -> f32 {
         let panel = row / PANEL_ROWS;
-        self.data[panel * PANEL_ROWS * self.depth + k * PANEL_ROWS + row % PANEL_ROWS]
+        let index = panel * PANEL_ROWS * self.depth + k * PANEL_ROWS + row % PANEL_ROWS;
+        if self.is_half() {
+            f16_to_f32(self.half[index])
+        } else {
+            self.data[index]
+        }
     }
 
     /// Copies row `row` into `out` (length `depth`).
@@ -99,8 +141,16 @@ impl PackedMatrix {
         let panel = row / PANEL_ROWS;
         let base = panel * PANEL_ROWS * self.depth + row % PANEL_ROWS;
         for (k, slot) in out.iter_mut().enumerate().take(self.depth) {
-            *slot = self.data[base + k * PANEL_ROWS];
+            *slot = if self.is_half() {
+                f16_to_f32(self.half[base + k * PANEL_ROWS])
+            } else {
+                self.data[base + k * PANEL_ROWS]
+            };
         }
+    }
+
+    fn half_panel(&self, panel: usize) -> &[u16] {
+        &self.half[panel * PANEL_ROWS * self.depth..][..PANEL_ROWS * self.depth]
     }
 
     fn panel(&self, panel: usize) -> &[f32] {
@@ -173,6 +223,36 @@ pub fn matmul_part(
     if tokens == 0 || depth == 0 || panel_range.is_empty() {
         return;
     }
+    if weights.is_half() {
+        // One token at a time: these products are bound by reading the weights.
+        for token in 0..tokens {
+            let input = &x[token * x_stride..][..depth];
+            for panel_index in panel_range.clone() {
+                let first_row = panel_index * PANEL_ROWS;
+                let rows = (weights.rows - first_row).min(PANEL_ROWS);
+                let start = token * out_stride + first_row - out_row_base;
+                let accumulate = false;
+                half_panel_times_vector(
+                    kind,
+                    weights.half_panel(panel_index),
+                    depth,
+                    input,
+                    &mut out[start..start + rows],
+                    accumulate,
+                );
+            }
+        }
+        add_bias(
+            weights,
+            bias,
+            tokens,
+            out,
+            out_stride,
+            out_row_base,
+            &panel_range,
+        );
+        return;
+    }
     let mut depth_start = 0;
     while depth_start < depth {
         let depth_len = DEPTH_BLOCK.min(depth - depth_start);
@@ -239,15 +319,34 @@ pub fn matmul_part(
         }
         depth_start += depth_len;
     }
-    if let Some(bias) = bias {
-        let first_row = panel_range.start * PANEL_ROWS;
-        let end_row = (panel_range.end * PANEL_ROWS).min(weights.rows);
-        for token in 0..tokens {
-            let start = token * out_stride + first_row - out_row_base;
-            let row = &mut out[start..start + (end_row - first_row)];
-            for (value, &b) in row.iter_mut().zip(&bias[first_row..end_row]) {
-                *value += b;
-            }
+    add_bias(
+        weights,
+        bias,
+        tokens,
+        out,
+        out_stride,
+        out_row_base,
+        &panel_range,
+    );
+}
+
+fn add_bias(
+    weights: &PackedMatrix,
+    bias: Option<&[f32]>,
+    tokens: usize,
+    out: &mut [f32],
+    out_stride: usize,
+    out_row_base: usize,
+    panel_range: &std::ops::Range<usize>,
+) {
+    let Some(bias) = bias else { return };
+    let first_row = panel_range.start * PANEL_ROWS;
+    let end_row = (panel_range.end * PANEL_ROWS).min(weights.rows);
+    for token in 0..tokens {
+        let start = token * out_stride + first_row - out_row_base;
+        let row = &mut out[start..start + (end_row - first_row)];
+        for (value, &b) in row.iter_mut().zip(&bias[first_row..end_row]) {
+            *value += b;
         }
     }
 }
@@ -374,6 +473,50 @@ mod tests {
                     .sum::<f32>()
                     + bias[o];
                 assert!((out[t * 25 + o] - want).abs() < 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    fn half_matrices_give_the_same_products_as_float_ones() {
+        for kind in [KernelKind::detect(), KernelKind::Portable] {
+            let (rows, depth) = (37, 70);
+            let w: Vec<f32> = pseudo_random(rows * depth, 9)
+                .iter()
+                .map(|&v| f16_to_f32(f32_to_f16(v)))
+                .collect();
+            let x = pseudo_random(2 * depth, 10);
+            let bias = pseudo_random(rows, 11);
+            let full = PackedMatrix::from_row_major(&w, rows, depth);
+            let half = PackedMatrix::from_row_major_half(&w, rows, depth);
+            assert_eq!(half.get(36, 69), full.get(36, 69));
+            let mut a = vec![0.0; 2 * rows];
+            let mut b = vec![0.0; 2 * rows];
+            let mut scratch = MatmulScratch::new();
+            matmul(
+                kind,
+                &x,
+                2,
+                depth,
+                &full,
+                Some(&bias),
+                &mut a,
+                rows,
+                &mut scratch,
+            );
+            matmul(
+                kind,
+                &x,
+                2,
+                depth,
+                &half,
+                Some(&bias),
+                &mut b,
+                rows,
+                &mut scratch,
+            );
+            for (p, q) in a.iter().zip(&b) {
+                assert!((p - q).abs() < 1e-5, "{kind:?}");
             }
         }
     }
