@@ -3,6 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
+pub mod asr;
 pub mod audio;
 pub mod cli;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod frontend;
 pub mod fuzzing;
 pub mod limits;
 pub mod logging;
+pub mod nn;
 pub mod record;
 pub mod render;
 pub mod segment;

@@ -112,3 +112,46 @@ const _: () = assert!(UTTERANCE_TOKENS_MAX <= UTTERANCE_BYTES_MAX);
 const _: () = assert!(CASUALTIES_MAX <= u8::MAX as usize);
 const _: () = assert!(NUMBER_PARTS_MAX >= 4);
 const _: () = assert!(CARD_COLUMNS_MAX >= 80);
+
+// ---- ASR (Whisper engine: src/asr, src/nn) ----
+
+/// FFT length of the log-mel front end (25 ms at 16 kHz).
+pub const ASR_FFT_SIZE: usize = 400;
+/// Hop between log-mel frames (10 ms at 16 kHz).
+pub const ASR_HOP_SAMPLES: usize = 160;
+/// Log-mel frames the front end can produce for the longest segment (one more than the
+/// encoder takes: faster-whisper's extractor yields 3001 for 30 s and trims to 3000).
+pub const ASR_MEL_FRAMES_MAX: usize = SEGMENT_SAMPLES_MAX / ASR_HOP_SAMPLES + 1;
+/// Log-mel frames of Whisper's full 30 s window (the encoder's largest input).
+pub const ASR_ENCODER_FRAMES_MAX: usize = 3_000;
+/// Mel bins the engine supports (Whisper tiny … small, all 80).
+pub const ASR_MEL_BINS_MAX: usize = 80;
+/// In segment mode the encoder input is rounded up to a multiple of this many frames (1 s).
+pub const ASR_ENCODER_FRAMES_MULTIPLE: usize = 100;
+/// Tokens the decoder may generate for one segment (Whisper's own sample length, half its
+/// 448-token context); a segment that reaches it is treated as a runaway loop.
+pub const ASR_DECODE_TOKENS_MAX: usize = 224;
+/// Prompt tokens in front of the generated ones (start, language, task, no-timestamps).
+pub const ASR_PROMPT_TOKENS_MAX: usize = 8;
+/// Bytes of one segment's transcript text; longer text is cut at a character boundary.
+pub const ASR_TEXT_BYTES_MAX: usize = 4_096;
+/// Bytes of a model.bin the loader maps (Whisper small in float32 is about 1 GB).
+pub const ASR_MODEL_FILE_BYTES_MAX: usize = 4 * 1024 * 1024 * 1024;
+/// Variables a model.bin may declare.
+pub const ASR_MODEL_VARIABLES_MAX: usize = 4_096;
+/// Bytes of a variable name in model.bin.
+pub const ASR_MODEL_NAME_BYTES_MAX: usize = 1_024;
+/// Bytes of a model folder's config.json, vocabulary.txt or tokenizer.json read at load.
+pub const ASR_MODEL_TEXT_FILE_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Entries of a Whisper vocabulary.
+pub const ASR_VOCABULARY_TOKENS_MAX: usize = 65_536;
+/// Threads (the ASR thread plus pool helpers) that may share one matrix product.
+pub const ASR_THREADS_MAX: usize = 8;
+/// Beam width accepted from the configuration.
+pub const ASR_BEAM_WIDTH_MAX: usize = 8;
+
+const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
+const _: () = assert!(ASR_ENCODER_FRAMES_MAX % ASR_ENCODER_FRAMES_MULTIPLE == 0);
+const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE % 2 == 0);
+const _: () = assert!(ASR_HOP_SAMPLES * ASR_ENCODER_FRAMES_MAX == SEGMENT_SAMPLES_MAX);
+const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= 448);

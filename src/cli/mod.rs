@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod process;
 pub mod segments;
+pub mod transcribe;
 
 use thiserror::Error;
 
@@ -42,6 +43,9 @@ fn usage() -> String {
         "  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]\n                                 card from a transcript, one utterance per line\n",
     );
     text.push_str(segments::USAGE);
+    text.push_str(
+        "  tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text\n                 [--input F2.wav …] [--model DIR] [--window full|segment]\n                 [--threads N] [--tsv] [--verbose]\n",
+    );
     text.push_str(bench::USAGE);
     text
 }
@@ -64,6 +68,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         "demo" => demo::run(rest),
         "process" => process::run(rest),
         "segments" => segments::run(rest),
+        "transcribe" => transcribe::run(rest),
         "bench" => bench::run(rest),
         other => Err(CliError::Usage(format!("unknown command `{other}`"))),
     }

@@ -1,0 +1,560 @@
+//! Whisper speech-to-text on tccc's own kernels (`crate::nn`).
+//!
+//! [`Transcriber::load`] reads a CTranslate2 Whisper folder (model.bin, config.json,
+//! vocabulary.txt or tokenizer.json), converts the weights to float32 and reserves every
+//! buffer; [`Transcriber::warm_up`] runs one 30 s segment; after that
+//! [`Transcriber::transcribe`] allocates nothing (tests/asr_no_alloc.rs).
+
+pub mod ct2;
+pub mod guards;
+pub mod mel;
+pub mod tokenizer;
+pub mod whisper;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::limits::{
+    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
+    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, SEGMENT_SAMPLES_MAX,
+};
+use crate::nn::CpuBackend;
+use mel::MelFrontEnd;
+use tokenizer::Tokenizer;
+use whisper::{WhisperModel, WhisperWeights};
+
+/// Longest n-gram the repetition guard looks for.
+const REPETITION_GRAM_MAX: usize = 8;
+
+/// What loading or running the speech recogniser can fail with.
+#[derive(Debug, Error)]
+pub enum AsrError {
+    /// A file the model folder must hold is absent.
+    #[error("{}: {detail}. Run `models/fetch` to download and unpack the models, or point the configuration at a Whisper model folder", path.display())]
+    ModelMissing { path: PathBuf, detail: String },
+    /// A model file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ModelIo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A model file is truncated, corrupt or not what the folder should hold.
+    #[error("{} is not a usable Whisper model file: {detail}. Re-run `models/fetch` (it verifies checksums) or convert the model again", path.display())]
+    ModelFormat { path: PathBuf, detail: String },
+    /// The model is valid but uses something tccc does not implement.
+    #[error("{} uses a feature tccc does not support: {detail}", path.display())]
+    Unsupported { path: PathBuf, detail: String },
+    /// A configuration value is out of range.
+    #[error("ASR configuration: {0}")]
+    Config(String),
+    /// A segment longer than the 30 s window was passed in.
+    #[error("segment of {samples} samples is longer than the {max} (30 s) the recogniser takes; the segmenter must cut it")]
+    SegmentTooLong { samples: usize, max: usize },
+}
+
+/// How much audio the encoder sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncoderWindow {
+    /// The segment's own length rounded up to whole seconds: much less work for short
+    /// utterances, at some accuracy cost (NOTES-asr.md).
+    Segment,
+    /// Whisper's 30 s window, the segment zero-padded as faster-whisper does; this is the
+    /// mode whose token ids equal CTranslate2's.
+    Full,
+}
+
+/// Decoding and guard settings.
+#[derive(Clone, Debug)]
+pub struct AsrConfig {
+    /// Beam width; 1 is greedy (the only mode implemented so far).
+    pub beam_width: usize,
+    /// Threads that share the large matrix products (the ASR thread plus helpers).
+    pub threads: usize,
+    /// Run first on each product helper thread, e.g. to register it with the allocation
+    /// guard under the ASR thread's role.
+    pub helper_thread_start: Option<fn()>,
+    pub encoder_window: EncoderWindow,
+    /// A segment whose no-speech probability is above this *and* whose average log
+    /// probability is below `log_prob_threshold` is silence.
+    pub no_speech_threshold: f32,
+    /// See `no_speech_threshold` (Whisper's rule; default −1.0).
+    pub log_prob_threshold: f32,
+    /// A segment whose no-speech probability is above this is silence whatever its log
+    /// probability: Whisper turns pure silence into a confident "you" (no-speech 0.95,
+    /// log probability −0.4), while speech in the fixtures stays below 0.55.
+    pub no_speech_alone_threshold: f32,
+    /// A segment whose average log probability is below this is rejected on its own. Lower
+    /// than Whisper's −1.0 because espeak-ng narration that tiny.en transcribes correctly
+    /// scores down to −1.33 (NOTES-asr.md), and Whisper retries such segments at higher
+    /// temperature rather than dropping them.
+    pub log_prob_alone_threshold: f32,
+    /// A segment whose text compresses better than this is a loop and is rejected.
+    pub compression_ratio_threshold: f32,
+    /// A segment in which any n-gram (n ≤ 8) repeats back to back more than this many times
+    /// is rejected.
+    pub repetitions_max: usize,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        AsrConfig {
+            beam_width: 1,
+            threads: 2,
+            helper_thread_start: None,
+            encoder_window: EncoderWindow::Full,
+            no_speech_threshold: 0.6,
+            log_prob_threshold: -1.0,
+            no_speech_alone_threshold: 0.9,
+            log_prob_alone_threshold: -1.5,
+            compression_ratio_threshold: 2.4,
+            repetitions_max: 4,
+        }
+    }
+}
+
+/// Why a segment produced no transcript (or that it did).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    /// Shorter than the front end can frame (about 13 ms).
+    TooShort,
+    /// The model emitted end-of-text straight away.
+    Empty,
+    /// High no-speech probability and low confidence.
+    NoSpeech,
+    /// Average log probability below `log_prob_alone_threshold`.
+    LowConfidence,
+    /// Text compresses like a loop.
+    Compressible,
+    /// An n-gram repeats too often, or the token budget ran out.
+    Repetitive,
+}
+
+/// Segments seen and why the rejected ones were rejected (shown in `status`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AsrCounters {
+    pub segments: u64,
+    pub accepted: u64,
+    pub too_short: u64,
+    pub empty: u64,
+    pub no_speech: u64,
+    pub low_confidence: u64,
+    pub compressible: u64,
+    pub repetitive: u64,
+    /// Transcripts cut at `ASR_TEXT_BYTES_MAX`.
+    pub text_truncated: u64,
+}
+
+/// The recognised text of one segment and the scores the guards used. Owned by the
+/// [`Transcriber`] and overwritten by the next segment.
+#[derive(Debug)]
+pub struct Transcript {
+    text: String,
+    tokens: Vec<u32>,
+    /// Sum of the chosen tokens' log probabilities (end-of-text included) / (tokens + 1),
+    /// as faster-whisper computes it.
+    pub avg_logprob: f32,
+    /// Probability of the no-speech token at the start-of-transcript position.
+    pub no_speech_prob: f32,
+    /// Estimated zlib compression ratio of the text.
+    pub compression_ratio: f32,
+    /// Log-mel frames the encoder ran on.
+    pub encoder_frames: usize,
+    /// Wall time of the front end and encoder, and of the decoder, for this segment.
+    pub encode_seconds: f32,
+    pub decode_seconds: f32,
+    pub verdict: Verdict,
+}
+
+impl Transcript {
+    fn with_capacity() -> Self {
+        Transcript {
+            text: String::with_capacity(ASR_TEXT_BYTES_MAX),
+            tokens: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            avg_logprob: 0.0,
+            no_speech_prob: 0.0,
+            compression_ratio: 0.0,
+            encoder_frames: 0,
+            encode_seconds: 0.0,
+            decode_seconds: 0.0,
+            verdict: Verdict::Empty,
+        }
+    }
+
+    /// The text, without Whisper's leading space.
+    pub fn text(&self) -> &str {
+        self.text.trim()
+    }
+
+    /// The generated token ids (prompt and end-of-text excluded).
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+}
+
+/// Suppression lists read from the model folder's config.json.
+#[derive(Debug, Default, Clone)]
+struct Suppression {
+    always: Vec<u32>,
+    at_begin: Vec<u32>,
+}
+
+fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppression, AsrError> {
+    let path = model_dir.join("config.json");
+    let mut suppression = Suppression::default();
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).map_err(|source| AsrError::ModelIo {
+            path: path.clone(),
+            source,
+        })?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
+                path: path.clone(),
+                detail: format!("is not JSON: {error}"),
+            })?;
+        let list = |key: &str| -> Vec<u32> {
+            json.get(key)
+                .and_then(serde_json::Value::as_array)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_u64())
+                        .map(|v| v as u32)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        suppression.always = list("suppress_ids");
+        suppression.at_begin = list("suppress_ids_begin");
+    }
+    if suppression.at_begin.is_empty() {
+        // Whisper's default: no leading blank, no immediate end-of-text.
+        suppression.at_begin = vec![220, tokenizer.special.end_of_text];
+    }
+    Ok(suppression)
+}
+
+/// The speech recogniser: model, tokenizer, front end and every buffer.
+pub struct Transcriber {
+    model: WhisperModel<CpuBackend>,
+    tokenizer: Tokenizer,
+    front_end: MelFrontEnd,
+    config: AsrConfig,
+    suppression: Suppression,
+    prompt: [u32; ASR_PROMPT_TOKENS_MAX],
+    prompt_len: usize,
+    transcript: Transcript,
+    text_bytes: Vec<u8>,
+    counters: AsrCounters,
+}
+
+impl std::fmt::Debug for Transcriber {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "Transcriber({:?}, {:?})",
+            self.model, self.config
+        )
+    }
+}
+
+impl Transcriber {
+    /// Loads a Whisper model folder and reserves every buffer.
+    pub fn load(model_dir: &Path, config: &AsrConfig) -> Result<Self, AsrError> {
+        if config.beam_width != 1 {
+            return Err(AsrError::Config(format!(
+                "beam width {} is not implemented yet; use 1 (greedy)",
+                config.beam_width
+            )));
+        }
+        if !model_dir.is_dir() {
+            return Err(AsrError::ModelMissing {
+                path: model_dir.to_owned(),
+                detail: "the model folder does not exist".into(),
+            });
+        }
+        let weights = WhisperWeights::load_ct2_folder(model_dir)?;
+        let tokenizer = Tokenizer::load(model_dir)?;
+        if tokenizer.len() != weights.dims.vocabulary {
+            return Err(AsrError::ModelFormat {
+                path: model_dir.join("vocabulary.txt"),
+                detail: format!(
+                    "has {} tokens but the model's embedding has {}",
+                    tokenizer.len(),
+                    weights.dims.vocabulary
+                ),
+            });
+        }
+        let suppression = read_suppression(model_dir, &tokenizer)?;
+        let special = tokenizer.special.clone();
+        let mut prompt = [0u32; ASR_PROMPT_TOKENS_MAX];
+        let mut prompt_len = 0;
+        for token in [
+            Some(special.start_of_transcript),
+            special.english,
+            special.transcribe,
+            Some(special.no_timestamps),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prompt[prompt_len] = token;
+            prompt_len += 1;
+        }
+        let front_end = MelFrontEnd::new(weights.dims.mel_bins);
+        if !(1..=ASR_THREADS_MAX).contains(&config.threads) {
+            return Err(AsrError::Config(format!(
+                "threads = {}; use 1 to {ASR_THREADS_MAX}",
+                config.threads
+            )));
+        }
+        let backend = CpuBackend::with_threads(config.threads, config.helper_thread_start)
+            .map_err(|error| {
+                AsrError::Config(format!(
+                    "cannot start {} product threads: {error}",
+                    config.threads
+                ))
+            })?;
+        Ok(Transcriber {
+            model: WhisperModel::new(weights, backend),
+            tokenizer,
+            front_end,
+            config: config.clone(),
+            suppression,
+            prompt,
+            prompt_len,
+            transcript: Transcript::with_capacity(),
+            text_bytes: Vec::with_capacity(ASR_TEXT_BYTES_MAX),
+            counters: AsrCounters::default(),
+        })
+    }
+
+    /// Runs one maximal (30 s) segment through every stage so that every buffer and every
+    /// lazily initialised table reaches its peak before real-time use.
+    pub fn warm_up(&mut self) -> Result<(), AsrError> {
+        let saved = self.config.encoder_window;
+        self.config.encoder_window = EncoderWindow::Full;
+        // A quiet tone exercises the same paths as speech; its transcript does not matter.
+        let mut samples = vec![0.0f32; SEGMENT_SAMPLES_MAX];
+        for (i, sample) in samples.iter_mut().enumerate() {
+            *sample = 0.01 * (i as f32 * 0.05).sin();
+        }
+        let counters = self.counters;
+        let result = self.transcribe(&samples).map(|_| ());
+        self.counters = counters;
+        self.config.encoder_window = saved;
+        result
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &AsrConfig {
+        &self.config
+    }
+
+    /// Changes the encoder window (both modes use the buffers reserved at load).
+    pub fn set_encoder_window(&mut self, window: EncoderWindow) {
+        self.config.encoder_window = window;
+    }
+
+    /// Counters since load.
+    pub fn counters(&self) -> AsrCounters {
+        self.counters
+    }
+
+    /// The last segment's transcript, accepted or not (for diagnostics and tests).
+    pub fn last_transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// Product FLOPs since load (for GFLOP/s reports).
+    pub fn product_flops(&self) -> u64 {
+        self.model.product_flops
+    }
+
+    /// Transcribes one segment of 16 kHz mono samples. Returns `None` when the segment is
+    /// too short, empty, or fails a hallucination guard (counted in [`Self::counters`]).
+    /// Allocates nothing.
+    pub fn transcribe(&mut self, samples: &[f32]) -> Result<Option<&Transcript>, AsrError> {
+        if samples.len() > SEGMENT_SAMPLES_MAX {
+            return Err(AsrError::SegmentTooLong {
+                samples: samples.len(),
+                max: SEGMENT_SAMPLES_MAX,
+            });
+        }
+        self.counters.segments += 1;
+        self.transcript.text.clear();
+        self.transcript.tokens.clear();
+        if samples.len() < mel::SEGMENT_SAMPLES_MIN {
+            self.transcript.verdict = Verdict::TooShort;
+            self.counters.too_short += 1;
+            return Ok(None);
+        }
+        let frames = MelFrontEnd::frames_for(samples.len());
+        let encoder_frames = match self.config.encoder_window {
+            EncoderWindow::Full => ASR_ENCODER_FRAMES_MAX,
+            EncoderWindow::Segment => {
+                frames.div_ceil(ASR_ENCODER_FRAMES_MULTIPLE).max(1) * ASR_ENCODER_FRAMES_MULTIPLE
+            }
+        }
+        .min(ASR_ENCODER_FRAMES_MAX);
+        let started = std::time::Instant::now();
+        self.front_end.compute(samples, encoder_frames);
+        self.model.encode(self.front_end.features(), encoder_frames);
+        let encoded = std::time::Instant::now();
+        self.transcript.encoder_frames = encoder_frames;
+        self.decode_greedy();
+        self.transcript.encode_seconds = (encoded - started).as_secs_f32();
+        self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
+        let verdict = self.judge();
+        self.transcript.verdict = verdict;
+        let counter = match verdict {
+            Verdict::Accepted => &mut self.counters.accepted,
+            Verdict::TooShort => &mut self.counters.too_short,
+            Verdict::Empty => &mut self.counters.empty,
+            Verdict::NoSpeech => &mut self.counters.no_speech,
+            Verdict::LowConfidence => &mut self.counters.low_confidence,
+            Verdict::Compressible => &mut self.counters.compressible,
+            Verdict::Repetitive => &mut self.counters.repetitive,
+        };
+        *counter += 1;
+        Ok((verdict == Verdict::Accepted).then_some(&self.transcript))
+    }
+
+    /// Greedy decoding as CTranslate2 does it: the prompt, then at each step the suppressed
+    /// tokens masked (and, at the first step, blank and end-of-text), the arg-max taken,
+    /// until end-of-text or the token budget.
+    fn decode_greedy(&mut self) {
+        let special = self.tokenizer.special.clone();
+        let prompt = &self.prompt[..self.prompt_len];
+        let mut no_speech_prob = 0.0;
+        let last = prompt.len() - 1;
+        for (position, &token) in prompt.iter().enumerate() {
+            let want = position == 0 || position == last;
+            if let Some(logits) = self.model.decode_step(token, position, want) {
+                if position == 0 {
+                    no_speech_prob = probability_of(logits, special.no_speech as usize);
+                }
+            }
+        }
+        self.transcript.no_speech_prob = no_speech_prob;
+        if no_speech_prob > self.config.no_speech_alone_threshold {
+            // Certain silence: the verdict cannot change, so skip the decoding.
+            self.transcript.avg_logprob = 0.0;
+            self.transcript.compression_ratio = 0.0;
+            return;
+        }
+        let mut sum_logprob = 0.0f64;
+        let mut position = prompt.len();
+        let mut hit_budget = false;
+        loop {
+            let logits = self.model.logits_mut();
+            for &id in &self.suppression.always {
+                if let Some(value) = logits.get_mut(id as usize) {
+                    *value = f32::NEG_INFINITY;
+                }
+            }
+            if self.transcript.tokens.is_empty() {
+                for &id in &self.suppression.at_begin {
+                    if let Some(value) = logits.get_mut(id as usize) {
+                        *value = f32::NEG_INFINITY;
+                    }
+                }
+            }
+            // CTranslate2 normalises the scores over everything but the suppressed lists, so
+            // the log probability is taken before the timestamp tokens are masked; the
+            // arg-max is taken after (without timestamps they are never outputs).
+            let log_normaliser = log_sum_exp(logits);
+            for value in &mut logits[special.no_timestamps as usize..] {
+                *value = f32::NEG_INFINITY;
+            }
+            let best = argmax(logits);
+            let logprob = logits[best] - log_normaliser;
+            sum_logprob += f64::from(logprob);
+            if best as u32 == special.end_of_text {
+                break;
+            }
+            if self.transcript.tokens.len() == ASR_DECODE_TOKENS_MAX {
+                hit_budget = true;
+                break;
+            }
+            self.transcript.tokens.push(best as u32);
+            if guards::tail_repetitions(&self.transcript.tokens, REPETITION_GRAM_MAX)
+                > self.config.repetitions_max
+            {
+                // A loop: the repetition guard will reject it whatever follows.
+                break;
+            }
+            self.model.decode_step(best as u32, position, true);
+            position += 1;
+        }
+        let count = self.transcript.tokens.len();
+        self.transcript.avg_logprob = (sum_logprob / (count + 1) as f64) as f32;
+        self.transcript.no_speech_prob = no_speech_prob;
+        let cut = self.tokenizer.decode_into(
+            &self.transcript.tokens,
+            &mut self.text_bytes,
+            &mut self.transcript.text,
+        );
+        if cut {
+            self.counters.text_truncated += 1;
+        }
+        self.transcript.compression_ratio =
+            guards::compression_ratio_estimate(self.transcript.text().as_bytes());
+        if hit_budget {
+            // A budget overrun is a decoding loop: make the repetition guard fire.
+            self.transcript.compression_ratio = f32::INFINITY;
+        }
+    }
+
+    fn judge(&self) -> Verdict {
+        let t = &self.transcript;
+        let c = &self.config;
+        if t.no_speech_prob > c.no_speech_alone_threshold {
+            return Verdict::NoSpeech;
+        }
+        if t.tokens.is_empty() || t.text().is_empty() {
+            return Verdict::Empty;
+        }
+        if (t.no_speech_prob > c.no_speech_threshold && t.avg_logprob < c.log_prob_threshold)
+            || t.no_speech_prob > c.no_speech_alone_threshold
+        {
+            return Verdict::NoSpeech;
+        }
+        if t.avg_logprob < c.log_prob_alone_threshold {
+            return Verdict::LowConfidence;
+        }
+        if t.compression_ratio > c.compression_ratio_threshold {
+            return Verdict::Compressible;
+        }
+        if guards::max_repetitions(&t.tokens, REPETITION_GRAM_MAX) > c.repetitions_max {
+            return Verdict::Repetitive;
+        }
+        Verdict::Accepted
+    }
+}
+
+fn probability_of(logits: &[f32], id: usize) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = logits.iter().map(|&v| f64::from((v - max).exp())).sum();
+    ((f64::from((logits[id] - max).exp())) / sum) as f32
+}
+
+/// The arg-max, first on ties as CTranslate2.
+fn argmax(logits: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in logits.iter().enumerate() {
+        if v > logits[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// `ln(sum(exp(logits)))`, computed stably.
+fn log_sum_exp(logits: &[f32]) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = logits.iter().map(|&v| f64::from((v - max).exp())).sum();
+    max + sum.ln() as f32
+}

@@ -1,0 +1,903 @@
+//! Whisper's encoder and decoder on the `nn` kernels, with every activation buffer reserved at
+//! load for the 30 s window and the full token budget.
+
+use std::path::Path;
+
+use super::ct2::{Ct2Model, DataType};
+use super::AsrError;
+use crate::limits::{
+    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
+};
+use crate::nn::{Backend, PackedMatrix};
+
+/// Width of one attention head in every Whisper size.
+const HEAD_WIDTH: usize = 64;
+/// Conv kernel width of the encoder's two convolutions.
+const CONV_TAPS: usize = 3;
+
+/// The shape of a Whisper model, read from its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhisperDims {
+    pub mel_bins: usize,
+    pub width: usize,
+    pub heads: usize,
+    pub ffn_width: usize,
+    pub encoder_layers: usize,
+    pub decoder_layers: usize,
+    /// Encoder positions (1500 for 30 s).
+    pub audio_positions: usize,
+    /// Decoder positions (448).
+    pub text_positions: usize,
+    pub vocabulary: usize,
+}
+
+struct Linear {
+    weights: PackedMatrix,
+    bias: Option<Vec<f32>>,
+}
+
+struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+}
+
+struct EncoderLayer {
+    attention_norm: Norm,
+    qkv: Linear,
+    attention_out: Linear,
+    ffn_norm: Norm,
+    ffn_in: Linear,
+    ffn_out: Linear,
+}
+
+struct DecoderLayer {
+    self_norm: Norm,
+    self_qkv: Linear,
+    self_out: Linear,
+    cross_norm: Norm,
+    cross_query: Linear,
+    cross_key_value: Linear,
+    cross_out: Linear,
+    ffn_norm: Norm,
+    ffn_in: Linear,
+    ffn_out: Linear,
+}
+
+/// Whisper's weights, converted to float32 and packed for the microkernels.
+pub struct WhisperWeights {
+    pub dims: WhisperDims,
+    conv1: Linear,
+    conv2: Linear,
+    encoder_positions: Vec<f32>,
+    encoder_layers: Vec<EncoderLayer>,
+    encoder_norm: Norm,
+    embedding: PackedMatrix,
+    decoder_positions: Vec<f32>,
+    decoder_layers: Vec<DecoderLayer>,
+    decoder_norm: Norm,
+}
+
+impl std::fmt::Debug for WhisperWeights {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "WhisperWeights({:?})", self.dims)
+    }
+}
+
+struct Loader<'a> {
+    model: &'a Ct2Model,
+}
+
+impl Loader<'_> {
+    fn norm(&self, prefix: &str, width: usize) -> Result<Norm, AsrError> {
+        Ok(Norm {
+            gamma: self.model.tensor(&format!("{prefix}/gamma"), &[width])?,
+            beta: self.model.tensor(&format!("{prefix}/beta"), &[width])?,
+        })
+    }
+
+    fn linear(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+    ) -> Result<Linear, AsrError> {
+        self.linear_stored(prefix, rows, depth, bias, false)
+    }
+
+    /// A decoder product: kept as half floats when the model stores float16, since the
+    /// decoder's one-token products are bound by reading the weights.
+    fn decoder_linear(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+    ) -> Result<Linear, AsrError> {
+        self.linear_stored(prefix, rows, depth, bias, true)
+    }
+
+    fn linear_stored(
+        &self,
+        prefix: &str,
+        rows: usize,
+        depth: usize,
+        bias: bool,
+        half_if_float16: bool,
+    ) -> Result<Linear, AsrError> {
+        let weight_name = format!("{prefix}/weight");
+        let weights = self.model.tensor(&weight_name, &[rows, depth])?;
+        let bias_name = format!("{prefix}/bias");
+        let bias = if bias || self.model.has(&bias_name) {
+            Some(self.model.tensor(&bias_name, &[rows])?)
+        } else {
+            None
+        };
+        let half = half_if_float16 && self.model.dtype(&weight_name)? == DataType::Float16;
+        let weights = if half {
+            PackedMatrix::from_row_major_half(&weights, rows, depth)
+        } else {
+            PackedMatrix::from_row_major(&weights, rows, depth)
+        };
+        Ok(Linear { weights, bias })
+    }
+
+    fn conv(&self, prefix: &str, out: usize, input: usize) -> Result<Linear, AsrError> {
+        // [out, in, taps] row-major is already [out, in * taps] with the tap fastest.
+        let weights = self
+            .model
+            .tensor(&format!("{prefix}/weight"), &[out, input, CONV_TAPS])?;
+        let bias = self.model.tensor(&format!("{prefix}/bias"), &[out])?;
+        Ok(Linear {
+            weights: PackedMatrix::from_row_major(&weights, out, input * CONV_TAPS),
+            bias: Some(bias),
+        })
+    }
+}
+
+fn count_layers(model: &Ct2Model, stack: &str) -> usize {
+    (0..)
+        .take_while(|i| model.has(&format!("{stack}/layer_{i}/ffn/linear_0/weight")))
+        .count()
+}
+
+impl WhisperWeights {
+    /// Reads a CTranslate2 `WhisperSpec` model.
+    pub fn from_ct2(model: &Ct2Model) -> Result<Self, AsrError> {
+        let path = model.path();
+        let bad = |detail: String| AsrError::ModelFormat {
+            path: path.to_owned(),
+            detail,
+        };
+        if !model.spec_name.contains("Whisper") {
+            return Err(bad(format!(
+                "holds a {} model; tccc needs a Whisper model (WhisperSpec)",
+                model.spec_name
+            )));
+        }
+        let conv1_dims = model.dims("encoder/conv1/weight")?.to_vec();
+        let [width, mel_bins, _] = conv1_dims[..] else {
+            return Err(bad(format!(
+                "encoder/conv1/weight has shape {conv1_dims:?}"
+            )));
+        };
+        let heads = usize::try_from(model.scalar("encoder/num_heads")?).unwrap_or(0);
+        if mel_bins > ASR_MEL_BINS_MAX || heads == 0 || heads * HEAD_WIDTH != width {
+            return Err(AsrError::Unsupported {
+                path: path.to_owned(),
+                detail: format!(
+                    "{mel_bins} mel bins, width {width}, {heads} heads: tccc supports Whisper \
+                     tiny, base and small (80 bins, 64-wide heads)"
+                ),
+            });
+        }
+        let audio_positions = model.dims("encoder/position_encodings/encodings")?[0];
+        let text_positions = model.dims("decoder/position_encodings/encodings")?[0];
+        let vocabulary = model.dims("decoder/embeddings/weight")?[0];
+        let ffn_width = model.dims("encoder/layer_0/ffn/linear_0/weight")?[0];
+        if audio_positions * 2 != ASR_ENCODER_FRAMES_MAX
+            || text_positions < ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX
+        {
+            return Err(bad(format!(
+                "has {audio_positions} audio and {text_positions} text positions; Whisper has \
+                 1500 and 448"
+            )));
+        }
+        let dims = WhisperDims {
+            mel_bins,
+            width,
+            heads,
+            ffn_width,
+            encoder_layers: count_layers(model, "encoder"),
+            decoder_layers: count_layers(model, "decoder"),
+            audio_positions,
+            text_positions,
+            vocabulary,
+        };
+        let load = Loader { model };
+        let encoder_layers = (0..dims.encoder_layers)
+            .map(|i| {
+                let p = format!("encoder/layer_{i}");
+                Ok(EncoderLayer {
+                    attention_norm: load.norm(&format!("{p}/self_attention/layer_norm"), width)?,
+                    qkv: load.linear(
+                        &format!("{p}/self_attention/linear_0"),
+                        3 * width,
+                        width,
+                        false,
+                    )?,
+                    attention_out: load.linear(
+                        &format!("{p}/self_attention/linear_1"),
+                        width,
+                        width,
+                        true,
+                    )?,
+                    ffn_norm: load.norm(&format!("{p}/ffn/layer_norm"), width)?,
+                    ffn_in: load.linear(&format!("{p}/ffn/linear_0"), ffn_width, width, true)?,
+                    ffn_out: load.linear(&format!("{p}/ffn/linear_1"), width, ffn_width, true)?,
+                })
+            })
+            .collect::<Result<Vec<_>, AsrError>>()?;
+        let decoder_layers = (0..dims.decoder_layers)
+            .map(|i| {
+                let p = format!("decoder/layer_{i}");
+                Ok(DecoderLayer {
+                    self_norm: load.norm(&format!("{p}/self_attention/layer_norm"), width)?,
+                    self_qkv: load.decoder_linear(
+                        &format!("{p}/self_attention/linear_0"),
+                        3 * width,
+                        width,
+                        false,
+                    )?,
+                    self_out: load.decoder_linear(
+                        &format!("{p}/self_attention/linear_1"),
+                        width,
+                        width,
+                        true,
+                    )?,
+                    cross_norm: load.norm(&format!("{p}/attention/layer_norm"), width)?,
+                    cross_query: load.decoder_linear(
+                        &format!("{p}/attention/linear_0"),
+                        width,
+                        width,
+                        false,
+                    )?,
+                    cross_key_value: load.decoder_linear(
+                        &format!("{p}/attention/linear_1"),
+                        2 * width,
+                        width,
+                        false,
+                    )?,
+                    cross_out: load.decoder_linear(
+                        &format!("{p}/attention/linear_2"),
+                        width,
+                        width,
+                        true,
+                    )?,
+                    ffn_norm: load.norm(&format!("{p}/ffn/layer_norm"), width)?,
+                    ffn_in: load.decoder_linear(
+                        &format!("{p}/ffn/linear_0"),
+                        ffn_width,
+                        width,
+                        true,
+                    )?,
+                    ffn_out: load.decoder_linear(
+                        &format!("{p}/ffn/linear_1"),
+                        width,
+                        ffn_width,
+                        true,
+                    )?,
+                })
+            })
+            .collect::<Result<Vec<_>, AsrError>>()?;
+        let embedding = model.tensor("decoder/embeddings/weight", &[vocabulary, width])?;
+        Ok(WhisperWeights {
+            dims,
+            conv1: load.conv("encoder/conv1", width, mel_bins)?,
+            conv2: load.conv("encoder/conv2", width, width)?,
+            encoder_positions: model.tensor(
+                "encoder/position_encodings/encodings",
+                &[audio_positions, width],
+            )?,
+            encoder_layers,
+            encoder_norm: load.norm("encoder/layer_norm", width)?,
+            embedding: if model.dtype("decoder/embeddings/weight")? == DataType::Float16 {
+                PackedMatrix::from_row_major_half(&embedding, vocabulary, width)
+            } else {
+                PackedMatrix::from_row_major(&embedding, vocabulary, width)
+            },
+            decoder_positions: model.tensor(
+                "decoder/position_encodings/encodings",
+                &[text_positions, width],
+            )?,
+            decoder_layers,
+            decoder_norm: load.norm("decoder/layer_norm", width)?,
+        })
+    }
+
+    /// Loads `model_dir/model.bin`.
+    pub fn load_ct2_folder(model_dir: &Path) -> Result<Self, AsrError> {
+        let path = model_dir.join("model.bin");
+        if !path.is_file() {
+            return Err(AsrError::ModelMissing {
+                path,
+                detail: "no model.bin in the model folder".into(),
+            });
+        }
+        Self::from_ct2(&Ct2Model::open(&path)?)
+    }
+}
+
+/// Activation buffers of the encoder, sized for 3000 frames.
+struct EncoderBuffers {
+    columns: Vec<f32>,
+    conv1_out: Vec<f32>,
+    residual: Vec<f32>,
+    normed: Vec<f32>,
+    qkv: Vec<f32>,
+    scores: Vec<f32>,
+    attention: Vec<f32>,
+    hidden: Vec<f32>,
+    keys: PackedMatrix,
+    values: PackedMatrix,
+}
+
+/// Per-segment decoder state: cross-attention keys/values and the self-attention cache.
+struct DecoderBuffers {
+    /// One layer's cross-attention keys and values, `[positions][2 * width]`, before packing.
+    cross_key_value: Vec<f32>,
+    /// Per layer and head: the segment's keys (`positions x 64`) and transposed values
+    /// (`64 x positions`), packed once per segment so each step's attention is two products.
+    cross_keys: Vec<PackedMatrix>,
+    cross_values: Vec<PackedMatrix>,
+    self_keys: Vec<Vec<f32>>,
+    self_values: Vec<Vec<f32>>,
+    residual: Vec<f32>,
+    normed: Vec<f32>,
+    qkv: Vec<f32>,
+    attention: Vec<f32>,
+    projected: Vec<f32>,
+    hidden: Vec<f32>,
+    scores: Vec<f32>,
+    logits: Vec<f32>,
+}
+
+/// Whisper with its buffers: encode a segment, then step the decoder token by token.
+pub struct WhisperModel<B: Backend> {
+    weights: WhisperWeights,
+    backend: B,
+    encoder: EncoderBuffers,
+    decoder: DecoderBuffers,
+    /// Encoder positions of the current segment.
+    audio_positions: usize,
+    /// Floating-point operations done by products since the last reset (for GFLOP/s).
+    pub product_flops: u64,
+}
+
+impl<B: Backend> std::fmt::Debug for WhisperModel<B> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "WhisperModel({:?})", self.weights.dims)
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight independent partial sums let the compiler use vector registers.
+    let mut partial = [0.0f32; 8];
+    let chunks = a.len() / 8;
+    for chunk in 0..chunks {
+        let x = &a[chunk * 8..chunk * 8 + 8];
+        let y = &b[chunk * 8..chunk * 8 + 8];
+        for lane in 0..8 {
+            partial[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut sum: f32 = partial.iter().sum();
+    for i in chunks * 8..a.len() {
+        sum += a[i] * b[i];
+    }
+    sum
+}
+
+fn axpy(out: &mut [f32], weight: f32, x: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o += weight * v;
+    }
+}
+
+impl<B: Backend> WhisperModel<B> {
+    /// Wraps the weights and reserves every buffer for the largest segment.
+    pub fn new(weights: WhisperWeights, backend: B) -> Self {
+        let d = weights.dims;
+        let frames = ASR_ENCODER_FRAMES_MAX;
+        let positions = d.audio_positions;
+        let encoder = EncoderBuffers {
+            columns: vec![0.0; frames * d.mel_bins.max(d.width) * CONV_TAPS],
+            conv1_out: vec![0.0; frames * d.width],
+            residual: vec![0.0; positions * d.width],
+            normed: vec![0.0; positions * d.width],
+            qkv: vec![0.0; positions * 3 * d.width],
+            scores: vec![0.0; positions * positions],
+            attention: vec![0.0; positions * d.width],
+            hidden: vec![0.0; positions * d.ffn_width],
+            keys: PackedMatrix::with_capacity(positions, HEAD_WIDTH),
+            values: PackedMatrix::with_capacity(HEAD_WIDTH, positions),
+        };
+        let layers = d.decoder_layers;
+        let decoder = DecoderBuffers {
+            cross_key_value: vec![0.0; positions * 2 * d.width],
+            cross_keys: (0..layers * d.heads)
+                .map(|_| PackedMatrix::with_capacity(positions, HEAD_WIDTH))
+                .collect(),
+            cross_values: (0..layers * d.heads)
+                .map(|_| PackedMatrix::with_capacity(HEAD_WIDTH, positions))
+                .collect(),
+            self_keys: (0..layers)
+                .map(|_| vec![0.0; d.text_positions * d.width])
+                .collect(),
+            self_values: (0..layers)
+                .map(|_| vec![0.0; d.text_positions * d.width])
+                .collect(),
+            residual: vec![0.0; d.width],
+            normed: vec![0.0; d.width],
+            qkv: vec![0.0; 3 * d.width],
+            attention: vec![0.0; d.width],
+            projected: vec![0.0; d.width],
+            hidden: vec![0.0; d.ffn_width],
+            scores: vec![0.0; positions.max(d.text_positions)],
+            logits: vec![0.0; d.vocabulary],
+        };
+        WhisperModel {
+            weights,
+            backend,
+            encoder,
+            decoder,
+            audio_positions: 0,
+            product_flops: 0,
+        }
+    }
+
+    /// The model's shape.
+    pub fn dims(&self) -> WhisperDims {
+        self.weights.dims
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn linear(
+        backend: &mut B,
+        flops: &mut u64,
+        x: &[f32],
+        tokens: usize,
+        x_stride: usize,
+        layer: &Linear,
+        out: &mut [f32],
+        out_stride: usize,
+    ) {
+        *flops += crate::nn::matmul::product_flops(tokens, &layer.weights);
+        backend.linear(
+            x,
+            tokens,
+            x_stride,
+            &layer.weights,
+            layer.bias.as_deref(),
+            out,
+            out_stride,
+        );
+    }
+
+    /// Runs the encoder on the first `frames` (even, at most 3000) frame-major log-mel
+    /// frames of `features`, then computes every decoder layer's cross-attention keys and
+    /// values for this segment.
+    pub fn encode(&mut self, features: &[f32], frames: usize) {
+        let d = self.weights.dims;
+        assert!(frames % 2 == 0 && frames > 0 && frames <= ASR_ENCODER_FRAMES_MAX);
+        let w = &self.weights;
+        let b = &mut self.backend;
+        let e = &mut self.encoder;
+        let flops = &mut self.product_flops;
+        let width = d.width;
+
+        // conv1: im2col with zero padding of one frame each side, then a product.
+        let taps1 = d.mel_bins * CONV_TAPS;
+        for t in 0..frames {
+            let row = &mut e.columns[t * taps1..(t + 1) * taps1];
+            for tap in 0..CONV_TAPS {
+                let source = (t + tap).checked_sub(1).filter(|&s| s < frames);
+                for channel in 0..d.mel_bins {
+                    row[channel * CONV_TAPS + tap] =
+                        source.map_or(0.0, |s| features[s * d.mel_bins + channel]);
+                }
+            }
+        }
+        Self::linear(
+            b,
+            flops,
+            &e.columns,
+            frames,
+            taps1,
+            &w.conv1,
+            &mut e.conv1_out,
+            width,
+        );
+        b.gelu(&mut e.conv1_out[..frames * width]);
+
+        // conv2: stride 2.
+        let positions = frames / 2;
+        let taps2 = width * CONV_TAPS;
+        for t in 0..positions {
+            let row = &mut e.columns[t * taps2..(t + 1) * taps2];
+            for tap in 0..CONV_TAPS {
+                let source = (2 * t + tap).checked_sub(1).filter(|&s| s < frames);
+                for channel in 0..width {
+                    row[channel * CONV_TAPS + tap] =
+                        source.map_or(0.0, |s| e.conv1_out[s * width + channel]);
+                }
+            }
+        }
+        Self::linear(
+            b,
+            flops,
+            &e.columns,
+            positions,
+            taps2,
+            &w.conv2,
+            &mut e.residual,
+            width,
+        );
+        b.gelu(&mut e.residual[..positions * width]);
+        for (value, &position) in e.residual[..positions * width]
+            .iter_mut()
+            .zip(&w.encoder_positions)
+        {
+            *value += position;
+        }
+
+        let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
+        for layer in &w.encoder_layers {
+            let n = &layer.attention_norm;
+            b.layer_norm(
+                &e.residual,
+                width,
+                positions,
+                &n.gamma,
+                &n.beta,
+                &mut e.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.qkv,
+                &mut e.qkv,
+                3 * width,
+            );
+            for head in 0..d.heads {
+                let offset = head * HEAD_WIDTH;
+                e.keys.repack(
+                    &e.qkv[width + offset..],
+                    positions,
+                    HEAD_WIDTH,
+                    3 * width,
+                    1,
+                );
+                *flops += crate::nn::matmul::product_flops(positions, &e.keys);
+                b.linear(
+                    &e.qkv[offset..],
+                    positions,
+                    3 * width,
+                    &e.keys,
+                    None,
+                    &mut e.scores,
+                    positions,
+                );
+                b.scaled_softmax_rows(&mut e.scores[..positions * positions], positions, scale);
+                e.values.repack(
+                    &e.qkv[2 * width + offset..],
+                    HEAD_WIDTH,
+                    positions,
+                    1,
+                    3 * width,
+                );
+                *flops += crate::nn::matmul::product_flops(positions, &e.values);
+                b.linear(
+                    &e.scores,
+                    positions,
+                    positions,
+                    &e.values,
+                    None,
+                    &mut e.attention[offset..],
+                    width,
+                );
+            }
+            Self::linear(
+                b,
+                flops,
+                &e.attention,
+                positions,
+                width,
+                &layer.attention_out,
+                &mut e.normed,
+                width,
+            );
+            crate::nn::ops::add_in_place(
+                &mut e.residual[..positions * width],
+                &e.normed[..positions * width],
+            );
+
+            let n = &layer.ffn_norm;
+            b.layer_norm(
+                &e.residual,
+                width,
+                positions,
+                &n.gamma,
+                &n.beta,
+                &mut e.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.ffn_in,
+                &mut e.hidden,
+                d.ffn_width,
+            );
+            b.gelu(&mut e.hidden[..positions * d.ffn_width]);
+            Self::linear(
+                b,
+                flops,
+                &e.hidden,
+                positions,
+                d.ffn_width,
+                &layer.ffn_out,
+                &mut e.normed,
+                width,
+            );
+            crate::nn::ops::add_in_place(
+                &mut e.residual[..positions * width],
+                &e.normed[..positions * width],
+            );
+        }
+        let n = &w.encoder_norm;
+        b.layer_norm(
+            &e.residual,
+            width,
+            positions,
+            &n.gamma,
+            &n.beta,
+            &mut e.normed,
+            width,
+        );
+
+        let s = &mut self.decoder;
+        for (index, layer) in w.decoder_layers.iter().enumerate() {
+            let cache = &mut s.cross_key_value;
+            Self::linear(
+                b,
+                flops,
+                &e.normed,
+                positions,
+                width,
+                &layer.cross_key_value,
+                cache,
+                2 * width,
+            );
+            for head in 0..d.heads {
+                let offset = head * HEAD_WIDTH;
+                let slot = index * d.heads + head;
+                s.cross_keys[slot].repack(&cache[offset..], positions, HEAD_WIDTH, 2 * width, 1);
+                s.cross_values[slot].repack(
+                    &cache[width + offset..],
+                    HEAD_WIDTH,
+                    positions,
+                    1,
+                    2 * width,
+                );
+            }
+        }
+        self.audio_positions = positions;
+    }
+
+    /// The logits of the last step that asked for them (scratch the decode loop may edit).
+    pub fn logits_mut(&mut self) -> &mut [f32] {
+        &mut self.decoder.logits
+    }
+
+    /// Feeds `token` at `position` (0-based) through the decoder, extending the
+    /// self-attention cache; with `want_logits`, returns the next-token logits.
+    pub fn decode_step(
+        &mut self,
+        token: u32,
+        position: usize,
+        want_logits: bool,
+    ) -> Option<&mut [f32]> {
+        let d = self.weights.dims;
+        assert!(position < d.text_positions && (token as usize) < d.vocabulary);
+        let w = &self.weights;
+        let b = &mut self.backend;
+        let s = &mut self.decoder;
+        let flops = &mut self.product_flops;
+        let width = d.width;
+        let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
+        let audio = self.audio_positions;
+
+        w.embedding.copy_row(token as usize, &mut s.residual);
+        crate::nn::ops::add_in_place(
+            &mut s.residual,
+            &w.decoder_positions[position * width..(position + 1) * width],
+        );
+
+        for (index, layer) in w.decoder_layers.iter().enumerate() {
+            // Self-attention over positions 0..=position.
+            let n = &layer.self_norm;
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.self_qkv,
+                &mut s.qkv,
+                3 * width,
+            );
+            let keys = &mut s.self_keys[index];
+            let values = &mut s.self_values[index];
+            keys[position * width..(position + 1) * width]
+                .copy_from_slice(&s.qkv[width..2 * width]);
+            values[position * width..(position + 1) * width]
+                .copy_from_slice(&s.qkv[2 * width..3 * width]);
+            s.attention.fill(0.0);
+            for head in 0..d.heads {
+                let o = head * HEAD_WIDTH;
+                let query = &s.qkv[o..o + HEAD_WIDTH];
+                let scores = &mut s.scores[..=position];
+                for (j, score) in scores.iter_mut().enumerate() {
+                    *score = dot(query, &keys[j * width + o..j * width + o + HEAD_WIDTH]) * scale;
+                }
+                b.softmax(scores);
+                let out = &mut s.attention[o..o + HEAD_WIDTH];
+                for (j, &p) in scores.iter().enumerate() {
+                    axpy(out, p, &values[j * width + o..j * width + o + HEAD_WIDTH]);
+                }
+            }
+            Self::linear(
+                b,
+                flops,
+                &s.attention,
+                1,
+                width,
+                &layer.self_out,
+                &mut s.projected,
+                width,
+            );
+            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+
+            // Cross-attention over the encoder output.
+            let n = &layer.cross_norm;
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.cross_query,
+                &mut s.qkv,
+                width,
+            );
+            for head in 0..d.heads {
+                let o = head * HEAD_WIDTH;
+                let slot = index * d.heads + head;
+                let scores = &mut s.scores[..audio];
+                b.linear(
+                    &s.qkv[o..o + HEAD_WIDTH],
+                    1,
+                    HEAD_WIDTH,
+                    &s.cross_keys[slot],
+                    None,
+                    scores,
+                    audio,
+                );
+                b.scaled_softmax_rows(scores, audio, scale);
+                b.linear(
+                    scores,
+                    1,
+                    audio,
+                    &s.cross_values[slot],
+                    None,
+                    &mut s.attention[o..o + HEAD_WIDTH],
+                    HEAD_WIDTH,
+                );
+            }
+            Self::linear(
+                b,
+                flops,
+                &s.attention,
+                1,
+                width,
+                &layer.cross_out,
+                &mut s.projected,
+                width,
+            );
+            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+
+            let n = &layer.ffn_norm;
+            b.layer_norm(
+                &s.residual,
+                width,
+                1,
+                &n.gamma,
+                &n.beta,
+                &mut s.normed,
+                width,
+            );
+            Self::linear(
+                b,
+                flops,
+                &s.normed,
+                1,
+                width,
+                &layer.ffn_in,
+                &mut s.hidden,
+                d.ffn_width,
+            );
+            b.gelu(&mut s.hidden);
+            Self::linear(
+                b,
+                flops,
+                &s.hidden,
+                1,
+                d.ffn_width,
+                &layer.ffn_out,
+                &mut s.projected,
+                width,
+            );
+            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+        }
+        if !want_logits {
+            return None;
+        }
+        let n = &w.decoder_norm;
+        b.layer_norm(
+            &s.residual,
+            width,
+            1,
+            &n.gamma,
+            &n.beta,
+            &mut s.normed,
+            width,
+        );
+        *flops += crate::nn::matmul::product_flops(1, &w.embedding);
+        b.linear(
+            &s.normed,
+            1,
+            width,
+            &w.embedding,
+            None,
+            &mut s.logits,
+            d.vocabulary,
+        );
+        Some(&mut s.logits)
+    }
+}

@@ -1,0 +1,188 @@
+//! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
+//! [--window full|segment] [--threads N] [--tsv] [--verbose]`: runs the Whisper engine on
+//! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
+//! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
+//! `tccc process`. With `--tsv`, each file gives `file<TAB>milliseconds<TAB>verdict<TAB>text`
+//! after a warm-up, so the times are steady-state latencies.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::CliError;
+use crate::asr::{AsrConfig, EncoderWindow, Transcriber};
+
+/// Default model folder, relative to the working directory.
+const DEFAULT_MODEL_DIR: &str = "models/whisper-tiny.en";
+
+/// Runs the subcommand.
+pub fn run(args: &[String]) -> Result<(), CliError> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    let mut tsv = false;
+    let mut model_dir = PathBuf::from(DEFAULT_MODEL_DIR);
+    let mut config = AsrConfig::default();
+    let mut verbose = false;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--input" => inputs.push(PathBuf::from(value()?)),
+            "--tsv" => tsv = true,
+            "--threads" => {
+                let text = value()?;
+                config.threads = text
+                    .parse()
+                    .map_err(|_| CliError::Usage(format!("--threads {text}: expected a number")))?;
+            }
+            "--model" => model_dir = PathBuf::from(value()?),
+            "--window" => {
+                config.encoder_window = match value()?.as_str() {
+                    "full" => EncoderWindow::Full,
+                    "segment" => EncoderWindow::Segment,
+                    other => {
+                        return Err(CliError::Usage(format!(
+                            "--window {other}: use full or segment"
+                        )))
+                    }
+                }
+            }
+            "--verbose" => verbose = true,
+            other => {
+                return Err(CliError::Usage(format!(
+                    "transcribe: unknown option `{other}`"
+                )))
+            }
+        }
+    }
+    if inputs.is_empty() {
+        return Err(CliError::Usage("transcribe needs --input FILE.wav".into()));
+    }
+    let started = Instant::now();
+    let mut transcriber = Transcriber::load(&model_dir, &config)
+        .map_err(|error| CliError::BadInput(error.to_string()))?;
+    if tsv {
+        transcriber
+            .warm_up()
+            .map_err(|error| CliError::Internal(error.to_string()))?;
+    }
+    let loaded = started.elapsed();
+    for input in &inputs {
+        let samples = read_wav_16k_mono(input)?;
+        let started = Instant::now();
+        let result = transcriber
+            .transcribe(&samples)
+            .map_err(|error| CliError::BadInput(format!("{}: {error}", input.display())))?;
+        let elapsed = started.elapsed();
+        let text = result.map(|transcript| transcript.text().to_owned());
+        let t = transcriber.last_transcript();
+        if tsv {
+            println!(
+                "{}\t{:.1}\t{:?}\t{}",
+                input.display(),
+                elapsed.as_secs_f64() * 1e3,
+                t.verdict,
+                text.as_deref().unwrap_or("")
+            );
+        } else if let Some(text) = &text {
+            println!("{text}");
+        }
+        if verbose {
+            eprintln!(
+                "{}: verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression \
+                 {:.2}, encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, \
+                 transcribe {:.0} ms, audio {:.2} s",
+                input.display(),
+                t.verdict,
+                t.tokens(),
+                t.avg_logprob,
+                t.no_speech_prob,
+                t.compression_ratio,
+                t.encoder_frames,
+                t.encode_seconds * 1e3,
+                t.decode_seconds * 1e3,
+                loaded.as_secs_f64() * 1e3,
+                elapsed.as_secs_f64() * 1e3,
+                samples.len() as f64 / 16_000.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// G.711 mu-law expansion of one code to 16-bit PCM (the ASR fixtures are stored this way).
+pub fn mu_law_to_pcm16(code: u8) -> i16 {
+    let inverted = !code;
+    let exponent = (inverted >> 4) & 0x07;
+    let mantissa = i32::from(inverted & 0x0f);
+    let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    let value = if inverted & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    };
+    value as i16
+}
+
+/// Reads a 16 kHz mono WAV, PCM-16 or G.711 mu-law (what the fixtures use).
+pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
+    let bad = |what: &str| CliError::BadInput(format!("{}: {what}", path.display()));
+    let bytes = std::fs::read(path).map_err(|error| bad(&format!("cannot read: {error}")))?;
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Err(bad("not a RIFF/WAVE file"));
+    }
+    let mut position = 12;
+    let mut format: Option<(u16, u16, u32, u16)> = None;
+    while position + 8 <= bytes.len() {
+        let id = &bytes[position..position + 4];
+        let size = u32::from_le_bytes([
+            bytes[position + 4],
+            bytes[position + 5],
+            bytes[position + 6],
+            bytes[position + 7],
+        ]) as usize;
+        let body_start = position + 8;
+        let body_end = body_start
+            .checked_add(size)
+            .filter(|&end| end <= bytes.len());
+        match id {
+            b"fmt " => {
+                let body = bytes
+                    .get(body_start..body_start + 16)
+                    .ok_or_else(|| bad("fmt chunk is truncated"))?;
+                let tag = u16::from_le_bytes([body[0], body[1]]);
+                let channels = u16::from_le_bytes([body[2], body[3]]);
+                let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
+                let bits = u16::from_le_bytes([body[14], body[15]]);
+                format = Some((tag, channels, rate, bits));
+            }
+            b"data" => {
+                let (tag, channels, rate, bits) =
+                    format.ok_or_else(|| bad("data chunk before fmt chunk"))?;
+                let mu_law = tag == 7 && bits == 8;
+                if !(tag == 1 && bits == 16 || mu_law) || channels != 1 || rate != 16_000 {
+                    return Err(bad(&format!(
+                        "is {channels}-channel {rate} Hz {bits}-bit (format {tag}); `tccc transcribe` \
+                         takes 16 kHz mono PCM-16 or mu-law (convert with `sox IN -r 16000 -c 1 -b 16 OUT.wav`)"
+                    )));
+                }
+                let end = body_end.unwrap_or(bytes.len());
+                if mu_law {
+                    return Ok(bytes[body_start..end]
+                        .iter()
+                        .map(|&code| f32::from(mu_law_to_pcm16(code)) / 32_768.0)
+                        .collect());
+                }
+                return Ok(bytes[body_start..end]
+                    .chunks_exact(2)
+                    .map(|pair| f32::from(i16::from_le_bytes([pair[0], pair[1]])) / 32_768.0)
+                    .collect());
+            }
+            _ => {}
+        }
+        position = body_start + size + (size & 1);
+    }
+    Err(bad("has no data chunk"))
+}

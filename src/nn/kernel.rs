@@ -1,0 +1,403 @@
+//! The one place in `nn` that calls `unsafe` code: the gemm crate's register-blocked
+//! microkernels (gemm-f32), fed from tccc's own packed weights and preallocated buffers.
+//!
+//! We call the microkernels directly instead of `gemm::gemm` because the latter allocates its
+//! packing buffers on every call, and ASR must not allocate after warm-up. Every call is
+//! bounds-checked here, in safe code, before the pointers are handed over.
+
+/// Rows of the weight matrix one panel holds (the microkernel's register tile height).
+pub const PANEL_ROWS: usize = 16;
+/// Input rows (tokens, frames) one microkernel call covers.
+pub const TILE_COLUMNS_MAX: usize = 6;
+
+/// Which implementation runs the tiles; chosen once at start-up from the CPU's features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    /// gemm-f32's AVX2+FMA microkernels (16 x 6 register tile), and F16C conversions.
+    X86Fma,
+    /// Plain Rust loops: correct everywhere, slow; used when the CPU lacks AVX2/FMA.
+    Portable,
+}
+
+impl KernelKind {
+    /// The fastest implementation this CPU supports.
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+                && std::arch::is_x86_feature_detected!("f16c")
+            {
+                return KernelKind::X86Fma;
+            }
+        }
+        KernelKind::Portable
+    }
+}
+
+/// Where a tile's input values sit: `x[c][k]` is `x[offset + c * column_stride + k * depth_stride]`.
+#[derive(Clone, Copy, Debug)]
+pub struct TileInput {
+    pub offset: usize,
+    pub column_stride: usize,
+    pub depth_stride: usize,
+}
+
+/// One tile of a product: `out[c][r] (+)= sum_k panel[k][r] * x[c][k]` for `r < rows`
+/// (at most [`PANEL_ROWS`]) and `c < columns` (at most [`TILE_COLUMNS_MAX`]), where
+/// `panel[k][r]` is `panel[k * PANEL_ROWS + r]`, `x[c][k]` is described by `input`
+/// and `out[c][r]` is `out[out_offset + c * out_stride + r]`.
+///
+/// Panics if any index would fall outside its slice (a bug in the caller, never input).
+#[allow(clippy::too_many_arguments)]
+pub fn tile(
+    kind: KernelKind,
+    panel: &[f32],
+    depth: usize,
+    rows: usize,
+    x: &[f32],
+    input: TileInput,
+    columns: usize,
+    out: &mut [f32],
+    out_offset: usize,
+    out_stride: usize,
+    accumulate: bool,
+) {
+    assert!((1..=PANEL_ROWS).contains(&rows), "tile rows out of range");
+    assert!(
+        (1..=TILE_COLUMNS_MAX).contains(&columns),
+        "tile columns out of range"
+    );
+    assert!(depth > 0, "tile depth is zero");
+    assert!(
+        panel.len() >= depth * PANEL_ROWS,
+        "panel shorter than its depth"
+    );
+    let x_last =
+        input.offset + (columns - 1) * input.column_stride + (depth - 1) * input.depth_stride;
+    assert!(x_last < x.len(), "tile input out of bounds");
+    let out_last = out_offset + (columns - 1) * out_stride + rows;
+    assert!(out_last <= out.len(), "tile output out of bounds");
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        KernelKind::X86Fma => {
+            let microkernel = gemm_f32::microkernel::fma::f32::UKR[1][columns - 1];
+            let alpha_status: u8 = if accumulate { 1 } else { 0 };
+            // SAFETY: `KernelKind::X86Fma` is only produced by `detect` after checking AVX2
+            // and FMA at run time. The asserts above prove every address the microkernel
+            // touches is inside its slice: it reads `depth * PANEL_ROWS` panel values (stride
+            // PANEL_ROWS per depth step), `columns` x `depth` inputs at the strides checked
+            // above, and
+            // writes `rows` x `columns` outputs (the partial-tile path writes exactly `rows`
+            // entries per column). `out` is borrowed mutably, so nothing aliases it.
+            unsafe {
+                microkernel(
+                    rows,
+                    columns,
+                    depth,
+                    out.as_mut_ptr().add(out_offset),
+                    panel.as_ptr(),
+                    x.as_ptr().add(input.offset),
+                    out_stride as isize,
+                    1,
+                    PANEL_ROWS as isize,
+                    input.depth_stride as isize,
+                    input.column_stride as isize,
+                    1.0,
+                    1.0,
+                    alpha_status,
+                    false,
+                    false,
+                    false,
+                    panel.as_ptr(),
+                );
+            }
+        }
+        _ => portable_tile(
+            panel, depth, rows, x, input, columns, out, out_offset, out_stride, accumulate,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn portable_tile(
+    panel: &[f32],
+    depth: usize,
+    rows: usize,
+    x: &[f32],
+    input: TileInput,
+    columns: usize,
+    out: &mut [f32],
+    out_offset: usize,
+    out_stride: usize,
+    accumulate: bool,
+) {
+    for column in 0..columns {
+        let mut sums = [0.0f32; PANEL_ROWS];
+        for k in 0..depth {
+            let value = x[input.offset + column * input.column_stride + k * input.depth_stride];
+            let weights = &panel[k * PANEL_ROWS..(k + 1) * PANEL_ROWS];
+            for (sum, &weight) in sums.iter_mut().zip(weights) {
+                *sum += weight * value;
+            }
+        }
+        let out_row = &mut out[out_offset + column * out_stride..][..rows];
+        for (slot, sum) in out_row.iter_mut().zip(sums) {
+            *slot = if accumulate { *slot + sum } else { sum };
+        }
+    }
+}
+
+/// `out[r] (+)= sum_k panel[k][r] * x[k]` for one panel of half floats (`r < out.len()`,
+/// at most [`PANEL_ROWS`]); the decoder's one-token products.
+pub fn half_panel_times_vector(
+    kind: KernelKind,
+    panel: &[u16],
+    depth: usize,
+    x: &[f32],
+    out: &mut [f32],
+    accumulate: bool,
+) {
+    assert!(panel.len() >= depth * PANEL_ROWS && x.len() >= depth && out.len() <= PANEL_ROWS);
+    let mut sums = [0.0f32; PANEL_ROWS];
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected; F16C comes with
+        // every AVX2 CPU (checked in `detect` as well). The assert above bounds every read.
+        KernelKind::X86Fma => unsafe { half_panel_fma(panel, depth, x, &mut sums) },
+        _ => {
+            for k in 0..depth {
+                for (r, sum) in sums.iter_mut().enumerate() {
+                    *sum += super::ops::f16_to_f32(panel[k * PANEL_ROWS + r]) * x[k];
+                }
+            }
+        }
+    }
+    for (slot, sum) in out.iter_mut().zip(sums) {
+        *slot = if accumulate { *slot + sum } else { sum };
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn half_panel_fma(panel: &[u16], depth: usize, x: &[f32], sums: &mut [f32; PANEL_ROWS]) {
+    use std::arch::x86_64::*;
+    // Two accumulator pairs (even and odd depth) hide the FMA latency.
+    let mut even_low = _mm256_setzero_ps();
+    let mut even_high = _mm256_setzero_ps();
+    let mut odd_low = _mm256_setzero_ps();
+    let mut odd_high = _mm256_setzero_ps();
+    let base = panel.as_ptr();
+    let mut k = 0;
+    while k + 1 < depth {
+        // SAFETY: k + 1 < depth and the caller checked panel.len() >= depth * 16, x.len() >= depth.
+        unsafe {
+            let w0 = _mm256_loadu_si256(base.add(k * PANEL_ROWS) as *const __m256i);
+            let w1 = _mm256_loadu_si256(base.add((k + 1) * PANEL_ROWS) as *const __m256i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            let x1 = _mm256_set1_ps(*x.get_unchecked(k + 1));
+            even_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w0)), x0, even_low);
+            even_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w0)),
+                x0,
+                even_high,
+            );
+            odd_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w1)), x1, odd_low);
+            odd_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w1)),
+                x1,
+                odd_high,
+            );
+        }
+        k += 2;
+    }
+    if k < depth {
+        // SAFETY: k < depth, bounds as above.
+        unsafe {
+            let w0 = _mm256_loadu_si256(base.add(k * PANEL_ROWS) as *const __m256i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            even_low = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(w0)), x0, even_low);
+            even_high = _mm256_fmadd_ps(
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(w0)),
+                x0,
+                even_high,
+            );
+        }
+    }
+    // SAFETY: `sums` holds 16 floats: two unaligned 8-float stores fit.
+    unsafe {
+        _mm256_storeu_ps(sums.as_mut_ptr(), _mm256_add_ps(even_low, odd_low));
+        _mm256_storeu_ps(sums.as_mut_ptr().add(8), _mm256_add_ps(even_high, odd_high));
+    }
+}
+
+/// `e^x` for a batch of values, as Cephes' `expf`: a degree-6 polynomial on
+/// `[-ln 2 / 2, ln 2 / 2]` scaled by `2^n` (relative error about 1e-7); inputs below −87.3
+/// give 0. Branch-free, so the compiler vectorises it.
+#[inline(always)]
+fn exp_approx(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HIGH: f32 = 0.693_359_4;
+    const LN2_LOW: f32 = -2.121_944_4e-4;
+    let clamped = x.clamp(-87.3, 88.7);
+    let n = (clamped * LOG2_E + 0.5).floor();
+    let r = clamped - n * LN2_HIGH - n * LN2_LOW;
+    let mut p = 1.987_569_1e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let value = p * r * r + r + 1.0;
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    if x < -87.3 {
+        0.0
+    } else {
+        value * scale
+    }
+}
+
+/// `erf(x)` by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), branch-free.
+#[inline(always)]
+fn erf_approx(x: f32) -> f32 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let poly = ((((1.061_405_4 * t - 1.453_152_1) * t + 1.421_413_8) * t - 0.284_496_74) * t
+        + 0.254_829_6)
+        * t;
+    sign * (1.0 - poly * exp_approx(-a * a))
+}
+
+#[inline(always)]
+fn softmax_body(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut partial = [0.0f32; 8];
+    for chunk in row.chunks_mut(8) {
+        for (lane, value) in chunk.iter_mut().enumerate() {
+            *value = exp_approx(*value - max);
+            partial[lane] += *value;
+        }
+    }
+    let inverse = 1.0 / partial.iter().sum::<f32>();
+    for value in row.iter_mut() {
+        *value *= inverse;
+    }
+}
+
+#[inline(always)]
+fn gelu_body(values: &mut [f32]) {
+    for value in values {
+        let x = *value;
+        *value = 0.5 * x * (1.0 + erf_approx(x * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+#[inline(always)]
+fn scale_body(values: &mut [f32], factor: f32) {
+    for value in values {
+        *value *= factor;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn softmax_fma(row: &mut [f32]) {
+    softmax_body(row);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn gelu_fma(values: &mut [f32]) {
+    gelu_body(values);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn scaled_softmax_rows_fma(values: &mut [f32], width: usize, factor: f32) {
+    for row in values.chunks_exact_mut(width) {
+        scale_body(row, factor);
+        softmax_body(row);
+    }
+}
+
+/// Softmax of one row in place, vectorised where the CPU allows.
+pub fn softmax(kind: KernelKind, row: &mut [f32]) {
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected at run time.
+        KernelKind::X86Fma => unsafe { softmax_fma(row) },
+        _ => softmax_body(row),
+    }
+}
+
+/// Multiplies each `width`-wide row by `factor`, then takes its softmax, in place.
+pub fn scaled_softmax_rows(kind: KernelKind, values: &mut [f32], width: usize, factor: f32) {
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected at run time.
+        KernelKind::X86Fma => unsafe { scaled_softmax_rows_fma(values, width, factor) },
+        _ => {
+            for row in values.chunks_exact_mut(width) {
+                scale_body(row, factor);
+                softmax_body(row);
+            }
+        }
+    }
+}
+
+/// GELU (erf form) in place, vectorised where the CPU allows.
+pub fn gelu(kind: KernelKind, values: &mut [f32]) {
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected at run time.
+        KernelKind::X86Fma => unsafe { gelu_fma(values) },
+        _ => gelu_body(values),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_exp_and_erf_match_the_library_functions() {
+        for i in -2000..=800 {
+            let x = i as f32 * 0.1;
+            let exact = x.exp();
+            let fast = exp_approx(x);
+            if exact > 1e-37 {
+                assert!(
+                    ((fast - exact) / exact).abs() < 3e-7,
+                    "exp({x}): {fast} vs {exact}"
+                );
+            }
+        }
+        assert_eq!(exp_approx(-1000.0), 0.0);
+        assert_eq!(exp_approx(f32::NEG_INFINITY), 0.0);
+        for i in -600..=600 {
+            let x = i as f32 * 0.01;
+            assert!((erf_approx(x) - libm::erff(x)).abs() < 3e-7, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn vectorised_softmax_and_gelu_agree_with_the_portable_ones() {
+        let kind = KernelKind::detect();
+        let mut a: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin() * 5.0).collect();
+        let mut b = a.clone();
+        softmax(kind, &mut a);
+        super::super::ops::softmax(&mut b);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6);
+        }
+        let mut g: Vec<f32> = (0..37).map(|i| i as f32 * 0.2 - 3.0).collect();
+        let mut h = g.clone();
+        gelu(kind, &mut g);
+        super::super::ops::gelu(&mut h);
+        for (x, y) in g.iter().zip(&h) {
+            assert!((x - y).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! After warm-up, transcribing a segment allocates nothing: 100 segments (speech clips,
+//! silence and a too-short segment, both encoder windows) with the project's allocation
+//! guard counting the ASR thread (role `Asr`) and the product pool's helpers (role
+//! `InferenceWorker`, registered through `AsrConfig::helper_thread_start`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod asr_support;
+
+use tccc::asr::{AsrConfig, EncoderWindow};
+use tccc::sys::alloc_guard::{allocations, set_thread_role, ThreadRole};
+
+/// The project's allocation guard counts per thread role; the ASR thread and the product
+/// pool's helpers (registered through `AsrConfig::helper_thread_start`) declare theirs.
+fn mark_asr_thread() {
+    set_thread_role(ThreadRole::Asr);
+}
+
+fn mark_worker_thread() {
+    set_thread_role(ThreadRole::InferenceWorker);
+}
+
+fn inference_allocations() -> u64 {
+    allocations(ThreadRole::Asr) + allocations(ThreadRole::InferenceWorker)
+}
+
+#[test]
+fn transcribing_after_warm_up_allocates_nothing() {
+    mark_asr_thread();
+    // The counter itself works: one allocation on this thread is seen.
+    let before_probe = inference_allocations();
+    let probe = std::hint::black_box(Box::new(1u64));
+    drop(probe);
+    assert_eq!(
+        inference_allocations() - before_probe,
+        1,
+        "the allocation guard does not count"
+    );
+
+    let config = AsrConfig {
+        helper_thread_start: Some(mark_worker_thread),
+        ..AsrConfig::default()
+    };
+    let mut transcriber = asr_support::transcriber(&config);
+    assert!(
+        config.threads > 1,
+        "the pool's helpers must be exercised too"
+    );
+    transcriber.warm_up().unwrap();
+    let clips: Vec<Vec<f32>> = ["c02", "c09", "c15", "c21"]
+        .iter()
+        .map(|name| asr_support::read_clip(&asr_support::fixture(&format!("clips/{name}.wav"))))
+        .collect();
+    let silence = vec![0.0f32; 16_000 * 3];
+    let short = vec![0.0f32; 100];
+    let mut segments: Vec<&[f32]> = clips.iter().map(Vec::as_slice).collect();
+    segments.push(&silence);
+    segments.push(&short);
+
+    let mut accepted = 0;
+    let before = inference_allocations();
+    for index in 0..100 {
+        let window = if index % 50 == 0 {
+            EncoderWindow::Full
+        } else {
+            EncoderWindow::Segment
+        };
+        transcriber.set_encoder_window(window);
+        if transcriber
+            .transcribe(segments[index % segments.len()])
+            .unwrap()
+            .is_some()
+        {
+            accepted += 1;
+        }
+    }
+    let allocations = inference_allocations() - before;
+    assert!(
+        accepted > 0,
+        "no segment was accepted, so the decode path was not exercised"
+    );
+    assert_eq!(
+        allocations, 0,
+        "transcribe allocated {allocations} times after warm-up"
+    );
+}

@@ -1,0 +1,71 @@
+//! Helpers shared by the ASR integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use tccc::asr::{AsrConfig, Transcriber};
+
+/// The default model folder; the tests need it and say how to get it.
+pub fn model_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/whisper-tiny.en");
+    assert!(
+        dir.join("model.bin").is_file(),
+        "{} is missing: run `models/fetch` (CI fetches the models before the tests)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/asr")
+        .join(name)
+}
+
+/// jfk.wav lives in the shared folder beside the repository (../shared/audio).
+pub fn jfk_path() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        root.join("../shared/audio/jfk.wav"),
+        PathBuf::from("/work/shared/audio/jfk.wav"),
+    ];
+    for candidate in &candidates {
+        if candidate.is_file() {
+            return candidate.clone();
+        }
+    }
+    panic!("jfk.wav not found in ../shared/audio (the shared folder beside the repository)");
+}
+
+pub fn read_clip(path: &Path) -> Vec<f32> {
+    tccc::cli::transcribe::read_wav_16k_mono(path).unwrap_or_else(|error| panic!("{error}"))
+}
+
+pub fn transcriber(config: &AsrConfig) -> Transcriber {
+    Transcriber::load(&model_dir(), config).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Whisper-style normalisation for comparing texts: lower case, punctuation dropped,
+/// whitespace collapsed.
+pub fn normalise(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads little-endian float32 values.
+pub fn read_f32(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
