@@ -12,6 +12,7 @@ pub mod extract;
 pub mod frontend;
 pub mod fuzzing;
 pub mod limits;
+pub mod live;
 pub mod logging;
 pub mod nn;
 pub mod record;

@@ -155,3 +155,10 @@ const _: () = assert!(ASR_ENCODER_FRAMES_MAX % ASR_ENCODER_FRAMES_MULTIPLE == 0)
 const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE % 2 == 0);
 const _: () = assert!(ASR_HOP_SAMPLES * ASR_ENCODER_FRAMES_MAX == SEGMENT_SAMPLES_MAX);
 const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= 448);
+
+// ---- Live pipeline (src/live) ----
+
+/// Recognised utterances in flight between the ASR thread and the analysis side.
+pub const TRANSCRIPT_RING_UTTERANCES_MAX: usize = 16;
+
+const _: () = assert!(TRANSCRIPT_RING_UTTERANCES_MAX >= SEGMENT_POOL_SLOTS_MAX);

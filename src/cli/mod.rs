@@ -4,6 +4,7 @@
 pub mod args;
 pub mod bench;
 pub mod demo;
+pub mod listen;
 pub mod process;
 pub mod segments;
 pub mod transcribe;
@@ -39,6 +40,7 @@ fn usage() -> String {
         "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
     );
     text.push_str(demo::USAGE);
+    text.push_str(listen::PROCESS_USAGE);
     text.push_str(
         "  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]\n                                 card from a transcript, one utterance per line\n",
     );

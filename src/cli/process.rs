@@ -117,7 +117,7 @@ pub fn extract_transcript_with(
 }
 
 /// One change as a line for people: `+` asserted, `~` corrected, `-` withdrawn.
-fn describe_change(change: &Change) -> String {
+pub(crate) fn describe_change(change: &Change) -> String {
     match change {
         Change::Switched(casualty) => format!("> casualty {casualty}"),
         Change::Asserted(casualty, fact) => format!("+ casualty {casualty}: {fact}"),
@@ -171,6 +171,12 @@ fn print_events(events: &[Event]) {
 
 /// The `process` subcommand.
 pub fn run(args: &[String]) -> Result<(), CliError> {
+    if args
+        .iter()
+        .any(|a| a == "--input" || a.starts_with("--input="))
+    {
+        return super::listen::process(args);
+    }
     let options = parse(args)?;
     let text = read_transcript(&options.transcript)?;
     let show_changes = options.changes;

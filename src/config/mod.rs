@@ -78,6 +78,30 @@ pub struct Config {
     pub vad: VadConfig,
     /// Real-time thread placement.
     pub threads: ThreadsConfig,
+    /// Speech recognition.
+    pub asr: AsrSection,
+}
+
+/// `[asr]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AsrSection {
+    /// Whisper model folder relative to the models folder.
+    pub model: PathBuf,
+    /// Threads sharing the large matrix products.
+    pub threads: usize,
+    /// `full` (Whisper's 30 s window) or `segment` (the segment's own length).
+    pub encoder_window: String,
+}
+
+impl Default for AsrSection {
+    fn default() -> Self {
+        AsrSection {
+            model: PathBuf::from("whisper-tiny.en"),
+            threads: 2,
+            encoder_window: "full".to_owned(),
+        }
+    }
 }
 
 /// `[models]`
@@ -394,6 +418,24 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+
+    /// The Whisper model folder.
+    pub fn asr_model_dir(&self) -> Result<PathBuf, ConfigError> {
+        Ok(self.models_dir()?.join(&self.asr.model))
+    }
+
+    /// The recogniser's settings from `[asr]`.
+    pub fn asr_config(&self) -> crate::asr::AsrConfig {
+        crate::asr::AsrConfig {
+            threads: self.asr.threads,
+            encoder_window: if self.asr.encoder_window == "segment" {
+                crate::asr::EncoderWindow::Segment
+            } else {
+                crate::asr::EncoderWindow::Full
+            },
+            ..crate::asr::AsrConfig::default()
+        }
     }
 
     /// The VAD weights file.

@@ -1,0 +1,257 @@
+//! The live pipeline after the front end: the ASR worker thread that turns each speech
+//! segment into text, and the ring that carries the text to the analysis side.
+//!
+//! ```text
+//!  FrontendPipeline ─ segments ─► [asr thread] Whisper ─ rtrb ring of HeardUtterance ─► consumer
+//! ```
+//! The model is loaded and warmed up (one maximal segment) on the starting thread, so every
+//! buffer has reached its peak before the first real segment; the ASR thread then declares
+//! the `Asr` role to the allocation guard and its allocations are counted (expected: 0).
+//! Messages are fixed-size (`heapless::String`), so sending one never allocates. Live input
+//! drops and counts a transcript when the consumer's ring is full; offline input waits.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::asr::{AsrConfig, AsrCounters, AsrError, Transcriber};
+use crate::audio::source::AudioSource;
+use crate::config::Config;
+use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
+use crate::frontend::stats::FrontendStats;
+use crate::limits::{ASR_TEXT_BYTES_MAX, TRANSCRIPT_RING_UTTERANCES_MAX};
+use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
+
+/// How often a waiting side looks again.
+const POLL: Duration = Duration::from_millis(2);
+
+/// What can stop the live pipeline.
+#[derive(Debug, Error)]
+pub enum LiveError {
+    /// The front end failed.
+    #[error(transparent)]
+    Frontend(#[from] FrontendError),
+    /// The recogniser failed to load or run.
+    #[error(transparent)]
+    Asr(#[from] AsrError),
+    /// The ASR thread could not start or died.
+    #[error("the speech-recognition thread failed: {0}")]
+    Thread(String),
+}
+
+/// One recognised utterance.
+#[derive(Debug, Clone)]
+pub struct HeardUtterance {
+    /// The segment's number in the stream.
+    pub sequence: u64,
+    /// Seconds of input where the segment (padding included) starts and ends.
+    pub start_s: f64,
+    /// See `start_s`.
+    pub end_s: f64,
+    /// Where the VAD heard the speech end (before padding).
+    pub speech_end_s: f64,
+    /// The text, without Whisper's leading space.
+    pub text: heapless::String<ASR_TEXT_BYTES_MAX>,
+    /// Average log probability of the chosen tokens (a confidence).
+    pub avg_logprob: f32,
+    /// Probability that the segment held no speech.
+    pub no_speech_prob: f32,
+    /// Seconds the recogniser spent on this segment.
+    pub asr_seconds: f32,
+    /// When the transcript was ready.
+    pub ready_at: Instant,
+}
+
+impl HeardUtterance {
+    /// A confidence in [0, 1]: the geometric-mean token probability.
+    pub fn confidence(&self) -> f32 {
+        self.avg_logprob.exp().clamp(0.0, 1.0)
+    }
+}
+
+/// What the pipeline did, when it ends.
+#[derive(Debug, Clone)]
+pub struct LiveSummary {
+    /// The recogniser's counters (segments, accepted, rejected by each guard).
+    pub asr: AsrCounters,
+    /// Allocations made on the ASR thread after warm-up (expected 0).
+    pub asr_allocations: u64,
+    /// Transcripts dropped because the consumer's ring was full (live input only).
+    pub transcripts_dropped: u64,
+    /// Seconds the recogniser was busy.
+    pub asr_busy_s: f64,
+    /// The front end's counters.
+    pub frontend: Arc<FrontendStats>,
+    /// The source's final warning (a truncated file).
+    pub warning: Option<String>,
+}
+
+/// A running capture → front end → ASR pipeline.
+pub struct LivePipeline {
+    utterances: rtrb::Consumer<HeardUtterance>,
+    asr_done: Arc<AtomicBool>,
+    asr_thread: Option<JoinHandle<Result<LiveSummary, LiveError>>>,
+    stop: Arc<AtomicBool>,
+    frontend_stats: Arc<FrontendStats>,
+    started: Instant,
+}
+
+/// Loads the Whisper model named by the configuration and warms it up.
+pub fn load_transcriber(model_dir: &Path, asr_config: &AsrConfig) -> Result<Transcriber, AsrError> {
+    let mut transcriber = Transcriber::load(model_dir, asr_config)?;
+    transcriber.warm_up()?;
+    Ok(transcriber)
+}
+
+impl LivePipeline {
+    /// Starts the front end on `source` and the ASR thread with a loaded, warmed-up
+    /// `transcriber`.
+    pub fn start(
+        source: Box<dyn AudioSource>,
+        config: &Config,
+        pacing: Pacing,
+        mut transcriber: Transcriber,
+    ) -> Result<Self, LiveError> {
+        let live = source.is_live() || pacing == Pacing::RealTime;
+        let mut frontend = FrontendPipeline::start(source, config, pacing)?;
+        let frontend_stats = Arc::clone(frontend.stats());
+        let (mut producer, consumer) =
+            rtrb::RingBuffer::<HeardUtterance>::new(TRANSCRIPT_RING_UTTERANCES_MAX);
+        let asr_done = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let asr_thread = {
+            let asr_done = Arc::clone(&asr_done);
+            let stop = Arc::clone(&stop);
+            let frontend_stats = Arc::clone(&frontend_stats);
+            std::thread::Builder::new()
+                .name("tccc-asr".to_owned())
+                .spawn(move || {
+                    let before = crate::sys::alloc_guard::allocations(ThreadRole::Asr);
+                    set_thread_role(ThreadRole::Asr);
+                    let mut busy = Duration::ZERO;
+                    let mut failure = None;
+                    loop {
+                        if stop.load(Ordering::Acquire) {
+                            frontend.request_stop();
+                        }
+                        let Some(segment) = frontend.next_segment() else {
+                            break;
+                        };
+                        let began = Instant::now();
+                        let result = transcriber.transcribe(segment.samples());
+                        busy += began.elapsed();
+                        match result {
+                            Ok(Some(transcript)) => {
+                                let mut text = heapless::String::new();
+                                for character in transcript.text().chars() {
+                                    if text.push(character).is_err() {
+                                        break;
+                                    }
+                                }
+                                let mut heard = HeardUtterance {
+                                    sequence: segment.sequence(),
+                                    start_s: segment.start_s(),
+                                    end_s: segment.end_s(),
+                                    speech_end_s: segment.speech_end_s(),
+                                    text,
+                                    avg_logprob: transcript.avg_logprob,
+                                    no_speech_prob: transcript.no_speech_prob,
+                                    asr_seconds: began.elapsed().as_secs_f32(),
+                                    ready_at: Instant::now(),
+                                };
+                                loop {
+                                    match producer.push(heard) {
+                                        Ok(()) => break,
+                                        Err(rtrb::PushError::Full(back)) => {
+                                            if live || stop.load(Ordering::Acquire) {
+                                                dropped.fetch_add(1, Ordering::Relaxed);
+                                                break;
+                                            }
+                                            heard = back;
+                                            std::thread::sleep(POLL);
+                                        }
+                                    }
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(error) => failure = Some(error),
+                        }
+                        frontend.release(segment);
+                        if failure.is_some() {
+                            frontend.request_stop();
+                        }
+                    }
+                    clear_thread_role();
+                    let asr_allocations =
+                        crate::sys::alloc_guard::allocations(ThreadRole::Asr) - before;
+                    let warning = frontend.join();
+                    asr_done.store(true, Ordering::Release);
+                    if let Some(error) = failure {
+                        return Err(LiveError::Asr(error));
+                    }
+                    Ok(LiveSummary {
+                        asr: transcriber.counters(),
+                        asr_allocations,
+                        transcripts_dropped: dropped.load(Ordering::Relaxed),
+                        asr_busy_s: busy.as_secs_f64(),
+                        frontend: frontend_stats,
+                        warning: warning?,
+                    })
+                })
+                .map_err(|error| LiveError::Thread(error.to_string()))?
+        };
+        Ok(LivePipeline {
+            utterances: consumer,
+            asr_done,
+            asr_thread: Some(asr_thread),
+            stop,
+            frontend_stats,
+            started,
+        })
+    }
+
+    /// The next recognised utterance, waiting for it; `None` once the input has ended and
+    /// every utterance has been delivered.
+    pub fn next_utterance(&mut self) -> Option<HeardUtterance> {
+        loop {
+            if let Ok(heard) = self.utterances.pop() {
+                return Some(heard);
+            }
+            if self.asr_done.load(Ordering::Acquire) {
+                return self.utterances.pop().ok();
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// When the pipeline started (audio time 0 for paced input).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The front end's live counters.
+    pub fn frontend_stats(&self) -> &Arc<FrontendStats> {
+        &self.frontend_stats
+    }
+
+    /// Asks capture to stop (live sources never end by themselves).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Waits for the pipeline to finish and returns what it did.
+    pub fn join(mut self) -> Result<LiveSummary, LiveError> {
+        while self.next_utterance().is_some() {}
+        match self.asr_thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(LiveError::Thread("panicked".to_owned())),
+            None => Err(LiveError::Thread("already joined".to_owned())),
+        }
+    }
+}

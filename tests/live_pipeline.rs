@@ -1,0 +1,91 @@
+//! The whole live path on real audio: capture → front end → Whisper on its own thread →
+//! transcripts ring. jfk.wav comes out as its known text, the ASR thread allocates nothing
+//! after the warm-up, and a minute of noise yields no text at all.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use tccc::audio::source::WavSource;
+use tccc::config::Config;
+use tccc::frontend::pipeline::Pacing;
+use tccc::live::{load_transcriber, LivePipeline};
+
+fn normalise(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn transcribe_file(path: &Path) -> (Vec<String>, tccc::live::LiveSummary) {
+    let config = Config::default();
+    let model = config.asr_model_dir().expect("run models/fetch first");
+    let transcriber = load_transcriber(&model, &config.asr_config()).unwrap();
+    let source = WavSource::open(path).unwrap();
+    let mut pipeline = LivePipeline::start(
+        Box::new(source),
+        &config,
+        Pacing::AsFastAsPossible,
+        transcriber,
+    )
+    .unwrap();
+    let mut texts = Vec::new();
+    while let Some(heard) = pipeline.next_utterance() {
+        assert!(heard.start_s < heard.end_s && heard.speech_end_s <= heard.end_s);
+        texts.push(heard.text.as_str().to_owned());
+    }
+    (texts, pipeline.join().unwrap())
+}
+
+#[test]
+fn jfk_is_transcribed_exactly_through_the_live_pipeline() {
+    let jfk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/audio/jfk.wav");
+    let expected = std::fs::read_to_string(jfk.with_extension("txt")).unwrap();
+    let (texts, summary) = transcribe_file(&jfk);
+    let heard = normalise(&texts.join(" "));
+    println!("heard: {heard}");
+    assert_eq!(heard, normalise(&expected));
+    assert_eq!(
+        summary.asr_allocations, 0,
+        "the ASR thread allocated after warm-up"
+    );
+    assert_eq!(summary.transcripts_dropped, 0);
+    assert_eq!(
+        summary.asr.segments,
+        summary
+            .frontend
+            .segments_emitted
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn a_minute_of_noise_yields_no_text() {
+    require_tool("sox");
+    let dir = scratch("live-noise");
+    let mut texts = Vec::new();
+    for (kind, seed) in [(Noise::Pink, 11), (Noise::Brown, 12)] {
+        // Background noise well above the VAD's floor: −20 dBFS.
+        let level = 10f32.powf(-20.0 / 20.0);
+        let samples: Vec<f32> = noise(kind, ESPEAK_RATE_HZ as usize * 60, seed)
+            .into_iter()
+            .map(|x| x * level)
+            .collect();
+        let path = write_at_rate(&samples, 16_000, &dir, &format!("{kind:?}"));
+        let (heard, _) = transcribe_file(&path);
+        texts.extend(heard);
+    }
+    assert!(texts.is_empty(), "noise became text: {texts:?}");
+}
