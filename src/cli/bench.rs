@@ -35,8 +35,9 @@ pub(crate) const USAGE: &str =
 pub fn run(args: &[String]) -> Result<(), CliError> {
     match args.split_first() {
         Some((what, rest)) if what == "frontend" => frontend(rest),
+        Some((what, rest)) if what == "asr" => asr(rest),
         Some((what, _)) => Err(CliError::Usage(format!(
-            "unknown benchmark `{what}`; try `tccc bench frontend`"
+            "unknown benchmark `{what}`; try `tccc bench frontend` or `tccc bench asr`"
         ))),
         None => Err(CliError::Usage(
             "name a benchmark: `tccc bench frontend`".to_owned(),
@@ -178,6 +179,77 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     println!("  threaded pipeline: wall RTF {wall_rtf:.4}, frontend thread busy {:.2} % of one core, {segments} segments", busy_rtf * 100.0);
     println!(
         "{{\"audio_s\": {audio_s:.1}, \"rate_hz\": {rate}, \"frame_ns_p50\": {p50}, \"frame_ns_p99\": {p99}, \"rtf\": {single_thread_rtf:.5}, \"pipeline_wall_rtf\": {wall_rtf:.5}, \"frontend_busy_rtf\": {busy_rtf:.5}, \"segments\": {segments}}}"
+    );
+    Ok(())
+}
+
+fn asr(args: &[String]) -> Result<(), CliError> {
+    let options = Options::parse(args, &["--input", "--config"], &[])?;
+    let config = load_config(&options)?;
+    let (source, audio_s): (Box<dyn crate::audio::source::AudioSource>, f64) = match options
+        .value("--input")
+    {
+        Some(path) => {
+            let bytes = std::fs::read(Path::new(path))
+                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
+            let (samples, rate) = read_all(bytes.clone(), path)?;
+            let source = WavSource::from_reader(Cursor::new(bytes), path)
+                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
+            (Box::new(source), samples.len() as f64 / f64::from(rate))
+        }
+        None => {
+            let (samples, rate) = read_all(NARRATION_WAV.to_vec(), "bundled narration")?;
+            let source = WavSource::from_reader(Cursor::new(NARRATION_WAV), "bundled narration")
+                .map_err(|e| CliError::Internal(e.to_string()))?;
+            (Box::new(source), samples.len() as f64 / f64::from(rate))
+        }
+    };
+    let model_dir = config
+        .asr_model_dir()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut pipeline =
+        crate::live::LivePipeline::start(source, &config, Pacing::RealTime, transcriber)
+            .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut latencies_ms = Vec::new();
+    while let Some(heard) = pipeline.next_utterance() {
+        // Paced input: wall time since the start is audio time.
+        let heard_at = heard
+            .ready_at
+            .duration_since(pipeline.started())
+            .as_secs_f64();
+        let latency_ms = ((heard_at - heard.speech_end_s) * 1000.0).max(0.0);
+        println!(
+            "[{:>6.2}–{:>6.2}] {:>6.0} ms after the speech ended (ASR {:>5.0} ms): {}",
+            heard.start_s,
+            heard.end_s,
+            latency_ms,
+            heard.asr_seconds * 1000.0,
+            heard.text
+        );
+        latencies_ms.push(latency_ms);
+    }
+    let summary = pipeline
+        .join()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut sorted: Vec<u64> = latencies_ms.iter().map(|ms| *ms as u64).collect();
+    sorted.sort_unstable();
+    let rtf = summary.asr_busy_s / audio_s;
+    println!(
+        "{} utterance(s) in {audio_s:.1} s of audio; latency p50 {} ms, p99 {} ms (includes the \
+         {} ms silence that closes an utterance); ASR RTF {rtf:.3}; {} ASR-thread allocation(s)",
+        sorted.len(),
+        percentile(&sorted, 0.5),
+        percentile(&sorted, 0.99),
+        config.vad.min_silence_ms,
+        summary.asr_allocations
+    );
+    println!(
+        "{{\"utterances\": {}, \"latency_ms_p50\": {}, \"latency_ms_p99\": {}, \"rtf\": {rtf:.4}}}",
+        sorted.len(),
+        percentile(&sorted, 0.5),
+        percentile(&sorted, 0.99)
     );
     Ok(())
 }
