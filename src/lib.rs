@@ -8,6 +8,7 @@ pub mod audio;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod dsp;
 pub mod extract;
 pub mod frontend;
 pub mod fuzzing;

@@ -8,6 +8,7 @@
 //! alias. When the rational step needs more branches than `RESAMPLER_PHASES_MAX` (odd
 //! rates), the nearest branch is used, a timing error below 1/2048 of an input sample.
 
+use crate::dsp::dot;
 use crate::limits::{
     CAPTURE_CHUNK_FRAMES_MAX, INPUT_RATE_MAX_HZ, INPUT_RATE_MIN_HZ, PIPELINE_RATE_HZ,
     RESAMPLER_OUTPUT_SAMPLES_MAX, RESAMPLER_PHASES_MAX, RESAMPLER_TAPS_PER_PHASE_MAX,
@@ -201,23 +202,6 @@ impl Resampler {
         let silence = [0f32; RESAMPLER_TAPS_PER_PHASE_MAX / 2 + 1];
         self.process(&silence[..self.taps / 2 + 1], output)
     }
-}
-
-/// Dot product written so the compiler vectorises it (eight independent accumulators).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let chunks = a.len() / 8;
-    for i in 0..chunks {
-        for lane in 0..8 {
-            lanes[lane] += a[i * 8 + lane] * b[i * 8 + lane];
-        }
-    }
-    let mut sum: f32 = lanes.iter().sum();
-    for i in chunks * 8..a.len() {
-        sum += a[i] * b[i];
-    }
-    sum
 }
 
 #[cfg(test)]

@@ -305,15 +305,14 @@ pub fn read_wav_mono(path: &Path) -> Result<(Vec<f32>, StreamFormat), AudioError
     Ok((samples, format))
 }
 
-/// Writes mono 16-bit PCM WAV (for tools and tests that make audio).
-pub fn write_wav_mono_i16(
-    path: &Path,
-    samples: &[f32],
-    sample_rate_hz: u32,
-) -> Result<(), AudioError> {
-    let data_bytes = u32::try_from(samples.len() * 2).map_err(|_| {
-        AudioError::UnsupportedWav("more than 4 GiB of samples for one WAV file".to_owned())
-    })?;
+/// Encodes mono samples as a 16-bit PCM WAV file in memory (tools, tests, benches).
+pub fn encode_mono_i16(samples: &[f32], sample_rate_hz: u32) -> Result<Vec<u8>, AudioError> {
+    let data_bytes = u32::try_from(samples.len() * 2)
+        .ok()
+        .filter(|bytes| *bytes <= u32::MAX - 36)
+        .ok_or_else(|| {
+            AudioError::UnsupportedWav("more than 4 GiB of samples for one WAV file".to_owned())
+        })?;
     let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
     bytes.extend_from_slice(b"RIFF");
     bytes.extend_from_slice(&(36 + data_bytes).to_le_bytes());
@@ -331,6 +330,16 @@ pub fn write_wav_mono_i16(
         let value = (sample.clamp(-1.0, 1.0) * 32767.0).round() as i16;
         bytes.extend_from_slice(&value.to_le_bytes());
     }
+    Ok(bytes)
+}
+
+/// Writes mono 16-bit PCM WAV (for tools and tests that make audio).
+pub fn write_wav_mono_i16(
+    path: &Path,
+    samples: &[f32],
+    sample_rate_hz: u32,
+) -> Result<(), AudioError> {
+    let bytes = encode_mono_i16(samples, sample_rate_hz)?;
     std::fs::write(path, bytes).map_err(|error| AudioError::Open {
         path: path.display().to_string(),
         error,

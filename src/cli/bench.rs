@@ -63,29 +63,6 @@ fn read_all(bytes: Vec<u8>, name: &str) -> Result<(Vec<f32>, u32), CliError> {
     Ok((samples, rate))
 }
 
-fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
-    let data = (samples.len() * 2) as u32;
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    for value in [
-        16u32.to_le_bytes(),
-        ((1u32 << 16) | 1).to_le_bytes(),
-        rate.to_le_bytes(),
-        (rate * 2).to_le_bytes(),
-        ((16u32 << 16) | 2).to_le_bytes(),
-    ] {
-        bytes.extend_from_slice(&value);
-    }
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data.to_le_bytes());
-    for sample in samples {
-        bytes.extend_from_slice(&((sample.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
-    }
-    bytes
-}
-
 fn percentile(sorted: &[u64], quantile: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
@@ -147,8 +124,14 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     let single_thread_rtf = costs.iter().sum::<u64>() as f64 / (audio_s * 1e9);
 
     // End to end through the threads.
-    let source = WavSource::from_reader(Cursor::new(wav_bytes(&audio, rate)), "bench audio")
-        .map_err(|e| CliError::Internal(e.to_string()))?;
+    let source = WavSource::from_reader(
+        Cursor::new(
+            crate::audio::wav::encode_mono_i16(&audio, rate)
+                .map_err(|e| CliError::Internal(e.to_string()))?,
+        ),
+        "bench audio",
+    )
+    .map_err(|e| CliError::Internal(e.to_string()))?;
     let started = Instant::now();
     let mut pipeline = FrontendPipeline::start_with_vad(
         Box::new(source),

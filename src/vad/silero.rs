@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use crate::dsp::dot;
 use crate::limits::{VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, VAD_LSTM_UNITS};
 
 use super::weights::{ModelFileError, TensorSource, WeightNaming, WeightsFile};
@@ -254,25 +255,4 @@ impl SileroVad {
 #[inline]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
-}
-
-/// Dot product with eight independent accumulators so the compiler vectorises it.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    let mut lanes = [0f32; 8];
-    let mut a_chunks = a.chunks_exact(8);
-    let mut b_chunks = b.chunks_exact(8);
-    for (x, y) in (&mut a_chunks).zip(&mut b_chunks) {
-        for lane in 0..8 {
-            lanes[lane] += x[lane] * y[lane];
-        }
-    }
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    lanes.iter().sum::<f32>() + tail
 }
