@@ -152,18 +152,23 @@ impl AudioSource for AlsaSource {
                 if errno == EPIPE || errno == ESTRPIPE {
                     self.overruns += 1;
                 }
-                let message = error.to_string();
+                // Recovery runs on the real-time thread: nothing here may allocate, so the
+                // error is only formatted once capture gives up.
                 if self.pcm.try_recover(error, true).is_ok() {
                     self.failed_recoveries = 0;
                     return Ok(SourceRead::Frames(0));
                 }
                 self.failed_recoveries += 1;
                 if self.failed_recoveries >= RECOVERY_ATTEMPTS_MAX {
+                    // Capture ends here; the thread leaves real time before building the
+                    // message (which allocates).
+                    crate::sys::alloc_guard::clear_thread_role();
+                    let reason = std::io::Error::from_raw_os_error(errno);
                     return Err(AudioError::Alsa {
                         device: self.device.clone(),
                         what: format!(
-                            "capture failed and could not be recovered ({message}); check that \
-                             the microphone is connected"
+                            "capture failed {RECOVERY_ATTEMPTS_MAX} times in a row and could not be \
+                             recovered ({reason}); check that the microphone is connected"
                         ),
                     });
                 }

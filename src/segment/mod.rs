@@ -374,6 +374,9 @@ impl Segmenter {
             .unwrap_or(frames);
         let cut_sample = self.probabilities_start + (cut_frame * VAD_FRAME_SAMPLES) as u64;
         let cut_offset = (cut_sample - slot.start_sample) as usize;
+        let peak = |probabilities: &[f32]| probabilities.iter().fold(0.0f32, |m, &p| m.max(p));
+        let peak_before_cut = peak(&self.probabilities[..cut_frame]);
+        let peak_of_all = peak(&self.probabilities[..frames]);
         let rest = self.take_spare();
         let mut first_len = cut_offset;
         let result = match rest {
@@ -383,9 +386,7 @@ impl Segmenter {
                 rest.len = tail;
                 rest.start_sample = cut_sample;
                 rest.speech_start_sample = cut_sample;
-                rest.max_probability = self.probabilities[cut_frame..frames]
-                    .iter()
-                    .fold(0.0f32, |m, &p| m.max(p));
+                rest.max_probability = peak(&self.probabilities[cut_frame..frames]);
                 self.probabilities.copy_within(cut_frame..frames, 0);
                 self.probabilities_len = frames - cut_frame;
                 self.probabilities_start = cut_sample;
@@ -403,9 +404,11 @@ impl Segmenter {
         };
         slot.len = first_len;
         slot.speech_end_sample = slot.start_sample + first_len as u64;
-        slot.max_probability = self.probabilities[..cut_frame.min(frames)]
-            .iter()
-            .fold(0.0f32, |m, &p| m.max(p));
+        slot.max_probability = if result.is_some() {
+            peak_before_cut
+        } else {
+            peak_of_all
+        };
         self.emit(slot);
         result
     }
