@@ -118,6 +118,40 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    // Added wordings: rounds, lost limbs, spoken self-corrections.
+    (
+        "took a round",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "hit by a round",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "round to the",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "round through the",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "bullet",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    ("lost his", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("lost her", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("blown off", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("no wait", C::Correction, EXACT),
+    ("wait", C::Correction, EXACT),
+    ("actually no", C::Correction, EXACT),
+    ("i meant", C::Correction, EXACT),
+    ("my mistake", C::Correction, EXACT),
     // Casualties and switching.
     ("casualty", C::Casualty, EXACT),
     ("casualties", C::Casualty, EXACT),
@@ -1552,7 +1586,6 @@ const FUZZY_TARGETS: &[(&str, Concept)] = &[
         C::Treatment(TreatmentKind::HypothermiaPrevention),
     ),
     ("intraosseous", C::Route(Route::Io)),
-    ("unresponsive", C::Avpu(Avpu::Unresponsive)),
     ("naloxone", C::Medication("naloxone")),
     ("morphine", C::Medication("morphine")),
     ("ceftriaxone", C::Medication("ceftriaxone")),
@@ -1633,10 +1666,13 @@ impl Lexicon {
     /// niquet"), within a small edit distance that grows with the term's length.
     fn fuzzy_match(&self, words: &[Option<&str>]) -> Option<Match> {
         let first = words.first().copied().flatten()?;
+        // Two words run together only when both could be halves of a term ("tour niquet"),
+        // never a short word glued to a real one ("is responsive").
         let joined_two = words
             .get(1)
             .copied()
             .flatten()
+            .filter(|second| first.len() >= 3 && second.len() >= 3)
             .map(|second| format!("{first}{second}"));
         let candidates = [Some((first.to_owned(), 1)), joined_two.map(|j| (j, 2))];
         for (text, width) in candidates.into_iter().flatten() {
@@ -1644,7 +1680,11 @@ impl Lexicon {
                 continue;
             }
             for (target, concept) in FUZZY_TARGETS {
-                let allowed = if target.len() >= 10 { 2 } else { 1 };
+                let allowed = if target.len() >= 10 && width == 1 {
+                    2
+                } else {
+                    1
+                };
                 if edit_distance_within(&text, target, allowed) {
                     return Some(Match {
                         concept: *concept,
@@ -1734,7 +1774,15 @@ mod tests {
     #[test]
     fn short_common_words_are_not_fuzzed_into_terms() {
         for word in [
-            "casually", "tonight", "morning", "kitchen", "catalog", "quietly",
+            "casually",
+            "tonight",
+            "morning",
+            "kitchen",
+            "catalog",
+            "quietly",
+            "responsive",
+            "is responsive",
+            "was responsive",
         ] {
             let found = concept_of(word);
             assert!(

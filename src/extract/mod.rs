@@ -692,7 +692,9 @@ impl Extractor {
     /// an eye shield on the face.
     fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
         match kind {
-            TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing => {
+            TreatmentKind::PressureDressing
+            | TreatmentKind::HemostaticDressing
+            | TreatmentKind::Splint => {
                 if let Some(region) = context.regions_said.last() {
                     return Some(*region);
                 }

@@ -1016,10 +1016,13 @@ impl<'a> Parser<'a> {
     /// retractions and corrections, then lists the actions in order.
     fn finish(mut self) -> Vec<Action> {
         self.share_times();
-        if !self.has_evac_cue && !self.only_evac_said() {
-            for frame in &mut self.frames {
-                if matches!(frame.kind, FrameKind::Evac(_)) {
-                    frame.negated = true;
+        if !self.has_evac_cue {
+            for index in 0..self.frames.len() {
+                let sentence = self.frames[index].sentence;
+                if matches!(self.frames[index].kind, FrameKind::Evac(_))
+                    && !self.only_evac_said(sentence)
+                {
+                    self.frames[index].negated = true;
                 }
             }
         }
@@ -1156,12 +1159,24 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// "Urgent surgical." said alone is a category even without the word "evac".
-    fn only_evac_said(&self) -> bool {
+    /// "Urgent surgical." said alone (a sentence with nothing else of substance) is a
+    /// category even without the word "evac".
+    fn only_evac_said(&self, sentence: u32) -> bool {
+        let mut current = 0;
+        let mut in_sentence = Vec::new();
+        for item in self.items {
+            if current == sentence {
+                in_sentence.push(item);
+            }
+            if item.kind == ItemKind::Stop {
+                current += 1;
+            }
+        }
         self.frames
             .iter()
+            .filter(|f| f.sentence == sentence)
             .all(|f| matches!(f.kind, FrameKind::Evac(_)))
-            && self.items.iter().all(|item| {
+            && in_sentence.iter().all(|item| {
                 matches!(
                     item.kind,
                     ItemKind::Comma
@@ -1169,7 +1184,11 @@ impl<'a> Parser<'a> {
                         | ItemKind::Word(_)
                         | ItemKind::Number(_)
                         | ItemKind::Concept(
-                            Concept::Evac(_) | Concept::Casualty | Concept::AllCasualties
+                            Concept::Evac(_)
+                                | Concept::Casualty
+                                | Concept::AllCasualties
+                                | Concept::Negation
+                                | Concept::Correction
                         )
                 )
             })
