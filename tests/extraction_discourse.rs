@@ -175,6 +175,15 @@ fn negation_blocks_facts_and_denied_allergies_are_nkda() {
             &["Not alert, responds to pain."],
             json!([{"id": 1, "vitals": [{"time": null, "avpu": "P"}]}]),
         ),
+        // "is responsive" must never be read as its opposite by a fuzzy match.
+        (
+            &["He is responsive to verbal."],
+            json!([{"id": 1, "vitals": [{"time": null, "avpu": "V"}]}]),
+        ),
+        (
+            &["Pulse 80.", "Actually no wait, pulse is 90."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 90}]}]),
+        ),
         (
             &["Unable to get a blood pressure, pulse 120."],
             json!([{"id": 1, "vitals": [{"time": null, "pulse": 120}]}]),
