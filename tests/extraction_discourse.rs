@@ -425,3 +425,34 @@ fn process_refuses_unreadable_transcripts_with_exit_code_two() {
     common::validate(&schema, &schema, &written, "$").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn numbers_that_are_measures_or_unrecorded_signs_stay_out_of_the_card() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["A 25 year old male with a pulse of 110."],
+            json!([{"id": 1, "sex": "male", "vitals": [{"time": null, "pulse": 110}]}]),
+        ),
+        (
+            &["He fell about thirty feet, GSW to the abdomen."],
+            json!([{"id": 1, "mechanisms": ["fall", "gsw"],
+                    "injuries": [{"region": "abdomen", "kind": "gsw"}]}]),
+        ),
+        (
+            &["GCS 14, pulse 100, temperature 35."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 100}]}]),
+        ),
+        (
+            &["Tourniquet applied 10 minutes ago on the right leg."],
+            json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": null}]}]),
+        ),
+        (
+            &["Needle decompression with a 14 gauge needle, left chest."],
+            json!([{"id": 1, "treatments": [{"kind": "needle_decompression", "site": "left_chest", "time": null}]}]),
+        ),
+        (&["Thank you for watching."], json!([])),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}

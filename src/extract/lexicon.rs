@@ -46,6 +46,9 @@ pub enum VitalCue {
     Avpu,
     /// "vitals", "vital signs": a set follows.
     Set,
+    /// A measurement the card has no row for (GCS, temperature, EtCO2): its number is
+    /// read and dropped so that it never lands in another sign.
+    Unrecorded,
 }
 
 /// What a phrase means.
@@ -118,6 +121,19 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("gcs", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("g c s", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glasgow coma scale", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glasgow", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("temperature", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("temp", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("etco2", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("end tidal", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("end tidal co2", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glucose", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("blood sugar", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("cap refill", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("capillary refill", C::Vital(VitalCue::Unrecorded), EXACT),
     // Added wordings: rounds, lost limbs, spoken self-corrections.
     (
         "took a round",

@@ -856,7 +856,7 @@ fn frame_slot(frame: &Frame) -> Option<Slot> {
             VitalCue::Spo2 => F::Spo2,
             VitalCue::Pain => F::Pain,
             VitalCue::Avpu => F::Avpu,
-            VitalCue::Set => return None,
+            VitalCue::Set | VitalCue::Unrecorded => return None,
         }),
         FrameKind::Avpu(_) => Slot::Vital(F::Avpu),
         FrameKind::Treatment(kind) => Slot::Treatment(*kind),
@@ -1078,6 +1078,6 @@ fn vital_value(cue: VitalCue, frame: &Frame) -> Option<VitalValue> {
             _ => None,
         },
         VitalCue::Avpu => frame.avpu.map(VitalValue::Avpu),
-        VitalCue::Set => None,
+        VitalCue::Set | VitalCue::Unrecorded => None,
     }
 }

@@ -150,7 +150,10 @@ impl Frame {
                 K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
                 A::Time(_),
             ) => self.time.is_none(),
-            (K::Vital(VitalCue::Pulse | VitalCue::RespRate), A::Number(_)) => self.number.is_none(),
+            (
+                K::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Unrecorded),
+                A::Number(_),
+            ) => self.number.is_none(),
             (K::Vital(VitalCue::Spo2), A::Number(_) | A::Quantity(_, QuantityUnit::Percent)) => {
                 self.number.is_none()
             }
@@ -442,6 +445,13 @@ impl<'a> Parser<'a> {
                 ItemKind::Comma | ItemKind::Stop => return false,
                 ItemKind::Concept(concept) => {
                     if let Some(kind) = anchor_kind(concept) {
+                        // A bare number waits only for a drug or fluid ("20 of ketamine");
+                        // before a vital sign it is something else ("a 25 year old").
+                        let number_for_dose =
+                            matches!(kind, FrameKind::Medication(_) | FrameKind::Fluid(_));
+                        if matches!(attribute, Attribute::Number(_)) && !number_for_dose {
+                            return false;
+                        }
                         let probe = Frame::new(kind, &self.items[j], self.sentence, self.clause);
                         return probe.accepts(attribute);
                     }
@@ -553,6 +563,30 @@ impl<'a> Parser<'a> {
         self.attribute(attribute, i);
     }
 
+    /// Words after a number that make it a measure the card does not hold.
+    fn measure_follows(&self, i: usize) -> bool {
+        const MEASURES: &[&str] = &[
+            "year", "years", "yo", "yr", "yrs", "minute", "minutes", "min", "mins", "second",
+            "seconds", "secs", "feet", "foot", "ft", "meter", "meters", "metre", "metres", "m",
+            "inch", "inches", "gauge", "ga", "kilo", "kilos", "kg", "pounds", "lbs", "days", "day",
+            "weeks", "months", "mph", "km",
+        ];
+        let Some(next) = self.items.get(i + 1) else {
+            return false;
+        };
+        let spoken: String = self
+            .text
+            .get(next.start as usize..next.end as usize)
+            .unwrap_or_default()
+            .iter()
+            .collect::<String>()
+            .to_lowercase();
+        spoken
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .is_some_and(|first| MEASURES.contains(&first))
+    }
+
     fn end_clause(&mut self) {
         self.negation = false;
         self.clause += 1;
@@ -633,7 +667,14 @@ impl<'a> Parser<'a> {
                 self.attribute(Attribute::Quantity(*value, *unit), i)
             }
             ItemKind::Ratio(a, b) => self.attribute(Attribute::Ratio(*a, *b), i),
-            ItemKind::Number(number) => self.number(number, i),
+            ItemKind::Number(number) => {
+                // "25 year old", "thirty feet", "18 gauge": a number with a measure that
+                // is no sign, dose or time.
+                if self.measure_follows(i) {
+                    return i + 2;
+                }
+                self.number(number, i)
+            }
             ItemKind::Concept(concept) => return self.concept(*concept, i),
         }
         i + 1
