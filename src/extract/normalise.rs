@@ -398,6 +398,9 @@ impl NumberReader<'_> {
             && self.word_at(i + 1) == Some("hundred")
         {
             (1, i + 1)
+        } else if self.word_at(i) == Some("hundred") && !inside_number {
+            // "hundred and twenty": the recogniser dropped the "a".
+            (1, i)
         } else {
             self.below_hundred(i, inside_number)?
         };
@@ -420,6 +423,27 @@ impl NumberReader<'_> {
         if let Some(TokenKind::Number(n)) = self.tokens.get(i).map(|t| &t.kind) {
             if n.digits.is_empty() {
                 return None;
+            }
+            // "1 hundred", "2 thousand": digits with a spoken multiplier.
+            let small = n.value < 100.0 && n.value >= 1.0 && n.digits.len() <= 2;
+            match self.word_at(i + 1) {
+                Some("hundred") if small => {
+                    let mut value = n.value as u64 * 100;
+                    let mut next = i + 2;
+                    let after_and = self.skip_and(next);
+                    if let Some((rest, after)) = self.below_hundred(after_and, true) {
+                        if rest > 0 {
+                            value += rest;
+                            next = after;
+                        }
+                    }
+                    return Some((value, value.to_string(), next));
+                }
+                Some("thousand") if small => {
+                    let value = n.value as u64 * 1000;
+                    return Some((value, value.to_string(), i + 2));
+                }
+                _ => {}
             }
             return Some((n.value as u64, n.digits.clone(), i + 1));
         }
@@ -815,6 +839,30 @@ mod tests {
             ("niner eight", 98.0),
             ("1 0 8", 108.0),
             ("9 8", 98.0),
+            ("hundred and twenty", 120.0),
+            ("hundred twelve", 112.0),
+            ("1 hundred", 100.0),
+            ("5 hundred", 500.0),
+            ("2 thousand", 2000.0),
+            ("twelve hundred", 1200.0),
+            ("a hundred and four", 104.0),
+            ("one hundred and ten", 110.0),
+            ("ninety", 90.0),
+            ("eighty-eight", 88.0),
+            ("fifty-five", 55.0),
+            ("forty", 40.0),
+            ("thirty-six", 36.0),
+            ("2", 2.0),
+            ("0", 0.0),
+            ("one-forty", 140.0),
+            ("one sixty-five", 165.0),
+            ("two twenty", 220.0),
+            ("zero point five", 0.5),
+            ("two point five", 2.5),
+            ("0.25", 0.25),
+            ("three hundred", 300.0),
+            ("four hundred", 400.0),
+            ("one thousand", 1000.0),
         ];
         for (text, want) in cases {
             assert_eq!(numbers(text), vec![*want], "{text}");
