@@ -82,6 +82,9 @@ pub enum Concept {
     NoKnownAllergies,
     /// "no", "denies", "without": what follows in the clause did not happen.
     Negation,
+    /// "if", "may need", "prepare", "watch for": what follows in the sentence is a plan or
+    /// a possibility, not something done.
+    Hypothetical,
     /// "not", "never": negates what precedes in the clause, or a number that follows.
     Not,
     /// "correction", "I mean", "make that": what follows replaces what was said.
@@ -121,6 +124,40 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("if", C::Hypothetical, EXACT),
+    ("in case", C::Hypothetical, EXACT),
+    ("may need", C::Hypothetical, EXACT),
+    ("might need", C::Hypothetical, EXACT),
+    ("will need", C::Hypothetical, EXACT),
+    ("may require", C::Hypothetical, EXACT),
+    ("need to", C::Hypothetical, EXACT),
+    ("i need", C::Hypothetical, EXACT),
+    ("we need", C::Hypothetical, EXACT),
+    ("consider", C::Hypothetical, EXACT),
+    ("considering", C::Hypothetical, EXACT),
+    ("prepare", C::Hypothetical, EXACT),
+    ("preparing", C::Hypothetical, EXACT),
+    ("get ready", C::Hypothetical, EXACT),
+    ("getting ready", C::Hypothetical, EXACT),
+    ("watch for", C::Hypothetical, EXACT),
+    ("monitor for", C::Hypothetical, EXACT),
+    ("hold the", C::Hypothetical, EXACT),
+    ("hold off", C::Hypothetical, EXACT),
+    ("holding off", C::Hypothetical, EXACT),
+    ("plan to", C::Hypothetical, EXACT),
+    ("planning to", C::Hypothetical, EXACT),
+    ("does anyone have", C::Hypothetical, EXACT),
+    ("do you have", C::Hypothetical, EXACT),
+    ("anyone have", C::Hypothetical, EXACT),
+    ("ready to", C::Hypothetical, EXACT),
+    ("should", C::Hypothetical, EXACT),
+    ("could", C::Hypothetical, EXACT),
+    ("crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("car crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("truck crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("helicopter crash", C::Mechanism(Mechanism::Other), EXACT),
+    ("aircraft crash", C::Mechanism(Mechanism::Other), EXACT),
+    ("shield", C::Treatment(TreatmentKind::EyeShield), EXACT),
     ("gcs", C::Vital(VitalCue::Unrecorded), EXACT),
     ("g c s", C::Vital(VitalCue::Unrecorded), EXACT),
     ("glasgow coma scale", C::Vital(VitalCue::Unrecorded), EXACT),

@@ -323,6 +323,8 @@ struct Parser<'a> {
     pending: Vec<(Attribute, u32)>,
     floating_times: Vec<(Clock, u32)>,
     negation: bool,
+    /// A plan or possibility ("if", "prepare") reaches to the end of the sentence.
+    hypothetical: bool,
     correcting: bool,
     /// Frames before this index were said before a correction cue and take no attributes.
     sealed_before: usize,
@@ -354,6 +356,7 @@ impl<'a> Parser<'a> {
             pending: Vec::new(),
             floating_times: Vec::new(),
             negation: false,
+            hypothetical: false,
             correcting: false,
             sealed_before: 0,
             retraction: None,
@@ -397,7 +400,7 @@ impl<'a> Parser<'a> {
     fn open_frame(&mut self, kind: FrameKind, i: usize) -> usize {
         let item = &self.items[i];
         let mut frame = Frame::new(kind, item, self.sentence, self.clause);
-        frame.negated = self.negation;
+        frame.negated = self.negation || self.hypothetical;
         frame.correcting = self.correcting;
         if matches!(
             self.previous_significant(i),
@@ -641,6 +644,7 @@ impl<'a> Parser<'a> {
             ItemKind::Stop => {
                 self.end_clause();
                 self.end_sentence();
+                self.hypothetical = false;
                 self.sentence += 1;
                 self.open = None;
             }
@@ -685,6 +689,7 @@ impl<'a> Parser<'a> {
         match concept {
             Concept::Casualty => return self.casualty(i),
             Concept::Negation => self.negation = true,
+            Concept::Hypothetical => self.hypothetical = true,
             Concept::But => {
                 self.negation = false;
             }
