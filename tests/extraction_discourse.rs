@@ -456,3 +456,30 @@ fn numbers_that_are_measures_or_unrecorded_signs_stay_out_of_the_card() {
         expect(lines, gold.clone());
     }
 }
+
+#[test]
+fn plans_and_reassessments_add_nothing_new() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["If the pain gets worse, I'll give ketamine.", "Pulse 100."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 100}]}]),
+        ),
+        (
+            &[
+                "Prepare TXA.",
+                "Watch for tension, may need needle decompression.",
+            ],
+            json!([]),
+        ),
+        (
+            &[
+                "Tourniquet right leg at 0915.",
+                "Reassessed the right leg tourniquet at 1000, still holding.",
+            ],
+            json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": "09:15"}]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}

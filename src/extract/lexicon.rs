@@ -85,6 +85,9 @@ pub enum Concept {
     /// "if", "may need", "prepare", "watch for": what follows in the sentence is a plan or
     /// a possibility, not something done.
     Hypothetical,
+    /// "reassessed", "rechecked": what follows in the sentence is a look at something
+    /// already done; a tourniquet or treatment named there is not a new one.
+    Reassess,
     /// "not", "never": negates what precedes in the clause, or a number that follows.
     Not,
     /// "correction", "I mean", "make that": what follows replaces what was said.
@@ -124,6 +127,16 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("reassess", C::Reassess, EXACT),
+    ("reassessed", C::Reassess, EXACT),
+    ("reassessing", C::Reassess, EXACT),
+    ("reassessment", C::Reassess, EXACT),
+    ("recheck", C::Reassess, EXACT),
+    ("rechecked", C::Reassess, EXACT),
+    ("checked", C::Reassess, EXACT),
+    ("check", C::Reassess, EXACT),
+    ("checking", C::Reassess, EXACT),
+    ("re assessed", C::Reassess, EXACT),
     ("if", C::Hypothetical, EXACT),
     ("in case", C::Hypothetical, EXACT),
     ("may need", C::Hypothetical, EXACT),

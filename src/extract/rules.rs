@@ -325,6 +325,8 @@ struct Parser<'a> {
     negation: bool,
     /// A plan or possibility ("if", "prepare") reaches to the end of the sentence.
     hypothetical: bool,
+    /// After "reassessed": tourniquets and treatments named are not new.
+    reassessing: bool,
     correcting: bool,
     /// Frames before this index were said before a correction cue and take no attributes.
     sealed_before: usize,
@@ -357,6 +359,7 @@ impl<'a> Parser<'a> {
             floating_times: Vec::new(),
             negation: false,
             hypothetical: false,
+            reassessing: false,
             correcting: false,
             sealed_before: 0,
             retraction: None,
@@ -400,7 +403,15 @@ impl<'a> Parser<'a> {
     fn open_frame(&mut self, kind: FrameKind, i: usize) -> usize {
         let item = &self.items[i];
         let mut frame = Frame::new(kind, item, self.sentence, self.clause);
-        frame.negated = self.negation || self.hypothetical;
+        let looked_at_again = self.reassessing
+            && matches!(
+                frame.kind,
+                FrameKind::Tourniquet(_)
+                    | FrameKind::Treatment(_)
+                    | FrameKind::Fluid(_)
+                    | FrameKind::Medication(_)
+            );
+        frame.negated = self.negation || self.hypothetical || looked_at_again;
         frame.correcting = self.correcting;
         if matches!(
             self.previous_significant(i),
@@ -645,6 +656,7 @@ impl<'a> Parser<'a> {
                 self.end_clause();
                 self.end_sentence();
                 self.hypothetical = false;
+                self.reassessing = false;
                 self.sentence += 1;
                 self.open = None;
             }
@@ -690,6 +702,7 @@ impl<'a> Parser<'a> {
             Concept::Casualty => return self.casualty(i),
             Concept::Negation => self.negation = true,
             Concept::Hypothetical => self.hypothetical = true,
+            Concept::Reassess => self.reassessing = true,
             Concept::But => {
                 self.negation = false;
             }
