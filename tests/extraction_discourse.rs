@@ -483,3 +483,28 @@ fn plans_and_reassessments_add_nothing_new() {
         expect(lines, gold.clone());
     }
 }
+
+#[test]
+fn group_statements_and_late_sides() {
+    expect(
+        &[
+            "We have two casualties from a mortar strike.",
+            "Casualty one, male.",
+            "Casualty two, female.",
+            "Casualty three, male, fell off the truck.",
+        ],
+        json!([
+            {"id": 1, "sex": "male", "mechanisms": ["artillery"]},
+            {"id": 2, "sex": "female", "mechanisms": ["artillery"]},
+            {"id": 3, "sex": "male", "mechanisms": ["fall"]}
+        ]),
+    );
+    expect(
+        &["Possible rib fractures on the right."],
+        json!([{"id": 1, "injuries": [{"region": "right_chest", "kind": "fracture"}]}]),
+    );
+    expect(
+        &["Gunshot wound to the arm, left side."],
+        json!([{"id": 1, "mechanisms": ["gsw"]}]),
+    );
+}

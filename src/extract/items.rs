@@ -220,18 +220,21 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
                 i = j + 1;
                 continue;
             }
-            // Terse radio order: "leg left". The part was already pushed without a side.
-            if let Some(Item {
-                kind: ItemKind::Place(place),
-                end,
-                ..
-            }) = out.last_mut()
-            {
-                if place.side.is_none() && place.is_lateral() {
+            // Side after its part: "leg left" (terse radio), "rib fractures on the left",
+            // "chest, right side". The part was already pushed without a side; look back a
+            // few items within the clause.
+            let back = out
+                .iter()
+                .rev()
+                .take(4)
+                .take_while(|earlier| !matches!(earlier.kind, ItemKind::Comma | ItemKind::Stop))
+                .position(|earlier| {
+                    matches!(earlier.kind, ItemKind::Place(place) if place.side.is_none() && place.is_lateral())
+                });
+            if let Some(back) = back {
+                let index = out.len() - 1 - back;
+                if let ItemKind::Place(place) = &mut out[index].kind {
                     place.side = Some(side);
-                    *end = item.end;
-                    i += 1;
-                    continue;
                 }
             }
             i += 1;

@@ -107,6 +107,9 @@ pub enum Concept {
     /// "both of them", "all casualties": what follows in the utterance is about every
     /// casualty heard so far.
     AllCasualties,
+    /// "casualties" (plural): a mechanism said with it ("two casualties from the IED")
+    /// belongs to each casualty named from then on (as many as the number before it).
+    Group,
     /// "back to", "moving to": casualty switching wording (carries no fact).
     SwitchCue,
     /// "out of" in "seven out of ten".
@@ -127,6 +130,9 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("rib", C::Part(Part::Chest), EXACT),
+    ("ribs", C::Part(Part::Chest), EXACT),
+    ("rib cage", C::Part(Part::Chest), EXACT),
     ("reassess", C::Reassess, EXACT),
     ("reassessed", C::Reassess, EXACT),
     ("reassessing", C::Reassess, EXACT),
@@ -220,7 +226,9 @@ pub const ROWS: &[(&str, Concept, f32)] = &[
     ("my mistake", C::Correction, EXACT),
     // Casualties and switching.
     ("casualty", C::Casualty, EXACT),
-    ("casualties", C::Casualty, EXACT),
+    ("casualties", C::Group, EXACT),
+    ("patients", C::Group, EXACT),
+    ("wounded", C::Group, EXACT),
     ("cas", C::Casualty, EXACT),
     ("patient", C::Casualty, EXACT),
     ("pt", C::Casualty, EXACT),

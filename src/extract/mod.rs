@@ -17,8 +17,8 @@ pub mod rules;
 
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, Record,
-    RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
+    Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
 use items::Place;
 use lexicon::{Lexicon, Part, Side, VitalCue};
@@ -76,6 +76,13 @@ pub struct Extractor {
     sides: Vec<(CasualtyId, Part, Side)>,
     last_utterance: Option<u32>,
     facts_dropped: u64,
+    /// Casualties mentioned so far, in order.
+    seen: Vec<CasualtyId>,
+    /// Mechanisms said of a group ("two casualties from the IED"), given to each casualty
+    /// first mentioned afterwards while `group_remaining` allows.
+    group: Vec<Mechanism>,
+    group_remaining: Option<u8>,
+    group_provenance: Option<Provenance>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
 }
@@ -92,6 +99,10 @@ impl Extractor {
             live: Vec::with_capacity(256),
             sides: Vec::new(),
             access: Vec::new(),
+            seen: Vec::new(),
+            group: Vec::new(),
+            group_remaining: None,
+            group_provenance: None,
             last_utterance: None,
             facts_dropped: 0,
         }
@@ -187,6 +198,29 @@ impl Extractor {
         self.log.switch_casualty(casualty, provenance)?;
         context.changes.push(Change::Switched(casualty));
         context.limbs_said.clear();
+        self.first_mention(context)?;
+        Ok(())
+    }
+
+    /// A casualty heard for the first time takes the mechanisms said of its group.
+    fn first_mention(&mut self, context: &mut UtteranceContext) -> Result<(), ExtractError> {
+        if self.seen.contains(&self.current) {
+            return Ok(());
+        }
+        self.seen.push(self.current);
+        let Some(provenance) = self.group_provenance else {
+            return Ok(());
+        };
+        if self.group_remaining == Some(0) {
+            return Ok(());
+        }
+        self.group_remaining = self.group_remaining.map(|n| n.saturating_sub(1));
+        for mechanism in self.group.clone() {
+            let fact = Fact::Mechanism(mechanism);
+            if matches!(self.relation_to_live(&fact, false), Relation::New) {
+                self.record_fact(fact, provenance, context)?;
+            }
+        }
         Ok(())
     }
 
@@ -225,6 +259,25 @@ impl Extractor {
                         self.assert_frame(frame.clone(), context)?;
                     }
                     self.current = saved;
+                }
+            }
+            Action::GroupMechanism {
+                mechanism,
+                count,
+                start,
+                end,
+            } => {
+                let provenance = self.provenance(context, start, end, 1.0);
+                let same_statement = self
+                    .group_provenance
+                    .is_some_and(|p| p.utterance == context.index);
+                if !same_statement {
+                    self.group.clear();
+                    self.group_remaining = count;
+                    self.group_provenance = Some(provenance);
+                }
+                if !self.group.contains(&mechanism) {
+                    self.group.push(mechanism);
                 }
             }
             Action::SwitchToAll { .. } => {
@@ -467,6 +520,7 @@ impl Extractor {
         provenance: Provenance,
         context: &mut UtteranceContext,
     ) -> Result<FactId, ExtractError> {
+        self.first_mention(context)?;
         let id = self
             .log
             .assert_fact(self.current, fact.clone(), provenance)?;

@@ -88,6 +88,14 @@ pub enum Action {
     },
     /// "both of them": later frames of this utterance concern every casualty heard so far.
     SwitchToAll { start: u32, end: u32 },
+    /// "two casualties from the IED": a mechanism for the next `count` casualties named
+    /// (all of them when no number was said).
+    GroupMechanism {
+        mechanism: Mechanism,
+        count: Option<u8>,
+        start: u32,
+        end: u32,
+    },
     /// "next casualty": one more than the highest so far.
     SwitchToNext { start: u32, end: u32 },
     /// A frame to turn into facts.
@@ -325,6 +333,8 @@ struct Parser<'a> {
     negation: bool,
     /// A plan or possibility ("if", "prepare") reaches to the end of the sentence.
     hypothetical: bool,
+    /// After "two casualties": mechanisms of this sentence belong to the group.
+    group: Option<Option<u8>>,
     /// After "reassessed": tourniquets and treatments named are not new.
     reassessing: bool,
     correcting: bool,
@@ -359,6 +369,7 @@ impl<'a> Parser<'a> {
             floating_times: Vec::new(),
             negation: false,
             hypothetical: false,
+            group: None,
             reassessing: false,
             correcting: false,
             sealed_before: 0,
@@ -657,6 +668,7 @@ impl<'a> Parser<'a> {
                 self.end_sentence();
                 self.hypothetical = false;
                 self.reassessing = false;
+                self.group = None;
                 self.sentence += 1;
                 self.open = None;
             }
@@ -702,6 +714,26 @@ impl<'a> Parser<'a> {
             Concept::Casualty => return self.casualty(i),
             Concept::Negation => self.negation = true,
             Concept::Hypothetical => self.hypothetical = true,
+            Concept::Group => {
+                let count = match i.checked_sub(1).and_then(|j| self.kind_at(j)) {
+                    Some(ItemKind::Number(n)) => n
+                        .as_integer()
+                        .filter(|c| (1..=CASUALTIES_MAX as u32).contains(c))
+                        .map(|c| c as u8),
+                    _ => None,
+                };
+                self.group = Some(count);
+            }
+            Concept::Mechanism(mechanism) if self.group.is_some() && !self.negation => {
+                let item = &self.items[i];
+                let (start, end) = (item.start, item.end);
+                self.order.push(Step::Action(Action::GroupMechanism {
+                    mechanism,
+                    count: self.group.flatten(),
+                    start,
+                    end,
+                }));
+            }
             Concept::Reassess => self.reassessing = true,
             Concept::But => {
                 self.negation = false;
