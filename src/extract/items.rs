@@ -97,6 +97,8 @@ const SIDE_TO_PART_FILLERS: &[&str] = &[
     "front",
     "rear",
     "a",
+    "above",
+    "below",
 ];
 
 /// Turns tokens into items.

@@ -130,6 +130,11 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("hit by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("struck by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("hit by a car", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("hit by a truck", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("run over", C::Mechanism(Mechanism::Mvc), EXACT),
     ("rib", C::Part(Part::Chest), EXACT),
     ("ribs", C::Part(Part::Chest), EXACT),
     ("rib cage", C::Part(Part::Chest), EXACT),

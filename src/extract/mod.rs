@@ -288,7 +288,7 @@ impl Extractor {
                     .retain(|(casualty, _)| *casualty != self.current);
                 self.access.push((self.current, route));
             }
-            Action::RetractPrevious { start, end } => {
+            Action::RetractPrevious { start, end, kinds } => {
                 let previous = self
                     .live
                     .iter()
@@ -302,7 +302,10 @@ impl Extractor {
                         .live
                         .iter()
                         .filter(|f| {
-                            f.casualty == self.current && f.provenance.utterance == utterance
+                            f.casualty == self.current
+                                && f.provenance.utterance == utterance
+                                && (kinds.is_empty()
+                                    || kinds.iter().any(|k| fact_is_kind(&f.fact, k)))
                         })
                         .map(|f| f.id)
                         .collect();
@@ -783,6 +786,37 @@ impl Extractor {
             TreatmentKind::EyeShield => Some(Region::Face),
             _ => None,
         }
+    }
+}
+
+/// True when a fact is of the kind a frame states: "scratch that, tourniquet time was
+/// 1620" withdraws the tourniquet said before, not the injury said with it.
+fn fact_is_kind(fact: &Fact, kind: &FrameKind) -> bool {
+    match (fact, kind) {
+        (Fact::Mechanism(_), FrameKind::Injury(_, Some(_)) | FrameKind::Mechanism(_)) => true,
+        (Fact::Injury { .. }, FrameKind::Injury(..)) => true,
+        (Fact::Vital { .. }, FrameKind::Vital(_) | FrameKind::Avpu(_)) => {
+            frame_slot_of(kind).map_or(true, |slot| slot == fact.slot())
+        }
+        (Fact::Sex(_), FrameKind::Sex(_)) | (Fact::Evac(_), FrameKind::Evac(_)) => true,
+        (Fact::Allergy(_), FrameKind::NoKnownAllergies | FrameKind::Allergen(_)) => true,
+        (Fact::Name(_), FrameKind::Name(_))
+        | (Fact::Last4(_), FrameKind::Last4(_))
+        | (Fact::BattleRoster(_), FrameKind::BattleRoster(_)) => true,
+        _ => same_kind(fact, kind),
+    }
+}
+
+fn frame_slot_of(kind: &FrameKind) -> Option<Slot> {
+    use crate::record::VitalField as F;
+    match kind {
+        FrameKind::Vital(VitalCue::Pulse) => Some(Slot::Vital(F::Pulse)),
+        FrameKind::Vital(VitalCue::BloodPressure) => Some(Slot::Vital(F::BloodPressure)),
+        FrameKind::Vital(VitalCue::RespRate) => Some(Slot::Vital(F::RespRate)),
+        FrameKind::Vital(VitalCue::Spo2) => Some(Slot::Vital(F::Spo2)),
+        FrameKind::Vital(VitalCue::Pain) => Some(Slot::Vital(F::Pain)),
+        FrameKind::Vital(VitalCue::Avpu) | FrameKind::Avpu(_) => Some(Slot::Vital(F::Avpu)),
+        _ => None,
     }
 }
 

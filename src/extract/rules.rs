@@ -101,7 +101,13 @@ pub enum Action {
     /// A frame to turn into facts.
     Assert(Frame),
     /// "scratch that" with nothing before it: withdraw the previous utterance's facts.
-    RetractPrevious { start: u32, end: u32 },
+    RetractPrevious {
+        start: u32,
+        end: u32,
+        /// "scratch that, tourniquet time was 1620": only facts of these kinds are
+        /// withdrawn (all facts of the utterance when empty).
+        kinds: Vec<FrameKind>,
+    },
     /// "correction, zero nine fifty one": change the latest fact that has this attribute.
     Amend {
         attribute: Attribute,
@@ -1124,7 +1130,13 @@ impl<'a> Parser<'a> {
         let retraction = self.retraction;
         match retraction {
             Some((0, start, end)) if orphans.is_empty() => {
-                extra.push(Action::RetractPrevious { start, end });
+                let kinds = self
+                    .frames
+                    .iter()
+                    .filter(|f| !f.negated)
+                    .map(|f| f.kind.clone())
+                    .collect();
+                extra.push(Action::RetractPrevious { start, end, kinds });
             }
             Some((before, _, _))
                 if before > 0
@@ -1218,6 +1230,38 @@ impl<'a> Parser<'a> {
     /// Vital signs said in one sentence share its time; a time after "vitals" or a time
     /// no frame took applies to the frames of its sentence that have none.
     fn share_times(&mut self) {
+        // Drugs said in one clause ("meloxicam 15 mg and Tylenol 1 g by mouth") share
+        // the route and time said once for them.
+        let clauses: Vec<(u32, u32)> = self.frames.iter().map(|f| (f.sentence, f.clause)).collect();
+        for (sentence, clause) in clauses {
+            let in_clause = |f: &Frame| {
+                f.sentence == sentence
+                    && f.clause == clause
+                    && matches!(f.kind, FrameKind::Medication(_))
+            };
+            let mut routes = self
+                .frames
+                .iter()
+                .filter(|f| in_clause(f))
+                .filter_map(|f| f.route);
+            let route = match (routes.next(), routes.next()) {
+                (Some(route), None) => Some(route),
+                _ => None,
+            };
+            let mut times = self
+                .frames
+                .iter()
+                .filter(|f| in_clause(f))
+                .filter_map(|f| f.time);
+            let time = match (times.next(), times.next()) {
+                (Some(time), None) => Some(time),
+                _ => None,
+            };
+            for frame in self.frames.iter_mut().filter(|f| in_clause(f)) {
+                frame.route = frame.route.or(route);
+                frame.time = frame.time.or(time);
+            }
+        }
         let sentences = self.sentence + 1;
         for sentence in 0..sentences {
             let vital_time = self
