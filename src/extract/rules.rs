@@ -501,6 +501,27 @@ impl<'a> Parser<'a> {
             .open
             .filter(|&o| o >= self.sealed_before)
             .filter(|&o| self.frames[o].sentence == self.sentence);
+        // "two tourniquets on the right thigh, first at 1210, second at 1215": a further
+        // time after "second" is a further tourniquet on the same limb.
+        if let (Attribute::Time(_), Some(o)) = (&attribute, open) {
+            let frame = &self.frames[o];
+            if matches!(frame.kind, FrameKind::Tourniquet(_))
+                && !frame.accepts(&attribute)
+                && self.further_one_before(i)
+            {
+                let mut further = Frame::new(frame.kind.clone(), item, self.sentence, self.clause);
+                further.places = frame.places.clone();
+                further.place_times = vec![None; frame.places.len()];
+                further.another = true;
+                further.negated = self.negation || self.hypothetical;
+                further.take(attribute, end);
+                let index = self.frames.len();
+                self.frames.push(further);
+                self.order.push(Step::Frame(index));
+                self.open = Some(index);
+                return;
+            }
+        }
         if let Some(o) = open {
             let frame = &self.frames[o];
             let same_clause = frame.clause == self.clause;
@@ -616,6 +637,24 @@ impl<'a> Parser<'a> {
             .split(|c: char| !c.is_alphanumeric())
             .next()
             .is_some_and(|first| MEASURES.contains(&first))
+    }
+
+    /// "second", "another" just before (skipping "at" and glue words).
+    fn further_one_before(&self, i: usize) -> bool {
+        let mut j = i;
+        for _ in 0..3 {
+            let Some(previous) = j.checked_sub(1) else {
+                return false;
+            };
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another)) => return true,
+                Some(ItemKind::Concept(Concept::At)) => {}
+                Some(ItemKind::Word(w)) if is_glue(w) => {}
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn end_clause(&mut self) {
