@@ -508,3 +508,40 @@ fn group_statements_and_late_sides() {
         json!([{"id": 1, "mechanisms": ["gsw"]}]),
     );
 }
+
+#[test]
+fn sound_alikes_need_their_context() {
+    for (a, b) in [
+        ("turn a kit", "tourniquet"),
+        ("tour nicket", "tourniquet"),
+        ("key to mean", "ketamine"),
+        ("casual tee", "casualty"),
+        ("fentanil", "fentanyl"),
+    ] {
+        assert_eq!(
+            tccc::extract::lexicon::sound_key(a),
+            tccc::extract::lexicon::sound_key(b),
+            "{a}"
+        );
+    }
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["Turn a kit on the left leg at 0915."],
+            json!([{"id": 1, "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:15"}]}]),
+        ),
+        (
+            &["Kit a mean 50 milligrams IV."],
+            json!([{"id": 1, "medications": [{"name": "ketamine", "dose": 50, "unit": "mg", "route": "iv", "time": null}]}]),
+        ),
+        (
+            &["Casual tee two, male."],
+            json!([{"id": 2, "sex": "male"}]),
+        ),
+        // Without a limb, a time, a dose or a number the same sounds stay words.
+        (&["We turn a kit over to the next team."], json!([])),
+        (&["Cut a man some slack."], json!([])),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}

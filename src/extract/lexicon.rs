@@ -1673,6 +1673,71 @@ const FUZZY_TARGETS: &[(&str, Concept)] = &[
     ("meloxicam", C::Medication("meloxicam")),
 ];
 
+/// Confidence of a sound-alike match that its context confirmed.
+pub const SOUNDS_LIKE: f32 = 0.6;
+
+/// Terms the recogniser breaks into sound-alike words ("turn a kit", "key to mean"), with
+/// the context that must confirm them: a drug needs a dose or route in its clause, a
+/// tourniquet a limb or a time, a casualty its number right after.
+pub const SOUND_ALIKE_TARGETS: &[(&str, Concept)] = &[
+    ("tourniquet", C::Tourniquet(TourniquetKind::Extremity)),
+    ("casualty", C::Casualty),
+    ("ketamine", C::Medication("ketamine")),
+    ("fentanyl", C::Medication("fentanyl")),
+    ("morphine", C::Medication("morphine")),
+    ("ondansetron", C::Medication("ondansetron")),
+    ("naloxone", C::Medication("naloxone")),
+    ("moxifloxacin", C::Medication("moxifloxacin")),
+    ("ertapenem", C::Medication("ertapenem")),
+    ("tranexamic", C::Medication("txa")),
+    ("cefazolin", C::Medication("cefazolin")),
+    ("ceftriaxone", C::Medication("ceftriaxone")),
+    ("midazolam", C::Medication("midazolam")),
+    ("meloxicam", C::Medication("meloxicam")),
+    ("acetaminophen", C::Medication("acetaminophen")),
+];
+
+/// A rough sound key: consonants as heard, voicing ignored, vowels and repeats dropped
+/// ("turn a kit", "tour nicket" and "tourniquet" all give "trnkt").
+pub fn sound_key(text: &str) -> String {
+    let letters: Vec<char> = text
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut key = String::with_capacity(letters.len());
+    let mut i = 0;
+    while i < letters.len() {
+        let c = letters[i];
+        let next = letters.get(i + 1).copied();
+        let (sound, width) = match (c, next) {
+            ('p', Some('h')) => (Some('f'), 2),
+            ('c', Some('k')) | ('q', Some('u')) => (Some('k'), 2),
+            ('g', Some('h')) => (None, 2),
+            ('a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w', _) => (None, 1),
+            ('c' | 'q' | 'g', _) => (Some('k'), 1),
+            ('x', _) => {
+                if !key.ends_with('k') {
+                    key.push('k');
+                }
+                (Some('s'), 1)
+            }
+            ('z', _) => (Some('s'), 1),
+            ('d', _) => (Some('t'), 1),
+            ('b', _) => (Some('p'), 1),
+            ('v', _) => (Some('f'), 1),
+            (other, _) => (Some(other), 1),
+        };
+        if let Some(sound) = sound {
+            if !key.ends_with(sound) {
+                key.push(sound);
+            }
+        }
+        i += width;
+    }
+    key
+}
+
 /// A matched phrase: what it means, how many tokens it spans, how sure the match is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Match {
