@@ -639,6 +639,42 @@ impl<'a> Parser<'a> {
             .is_some_and(|first| MEASURES.contains(&first))
     }
 
+    /// "whole blood unit one at 1220, unit two at 1235", "second unit at 1235": another
+    /// unit of the fluid last named in this utterance, through the same route.
+    fn further_unit(&mut self, i: usize) -> usize {
+        let number_after = match self.kind_at(i + 1) {
+            Some(ItemKind::Number(n)) => n.as_integer(),
+            _ => None,
+        };
+        let ordinal_before = matches!(
+            i.checked_sub(1).and_then(|j| self.kind_at(j)),
+            Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another))
+        );
+        let further = number_after.is_some_and(|n| (2..=10).contains(&n)) || ordinal_before;
+        let previous = self.frames.iter().rposition(|f| {
+            matches!(f.kind, FrameKind::Fluid(_)) && f.sentence + 1 >= self.sentence
+        });
+        let next = if number_after.is_some() { i + 2 } else { i + 1 };
+        let (true, Some(previous)) = (further, previous) else {
+            return next;
+        };
+        let item = &self.items[i];
+        let mut frame = Frame::new(
+            self.frames[previous].kind.clone(),
+            item,
+            self.sentence,
+            self.clause,
+        );
+        frame.route = self.frames[previous].route;
+        frame.another = true;
+        frame.negated = self.negation || self.hypothetical;
+        let index = self.frames.len();
+        self.frames.push(frame);
+        self.order.push(Step::Frame(index));
+        self.open = Some(index);
+        next
+    }
+
     /// "second", "another" just before (skipping "at" and glue words).
     fn further_one_before(&self, i: usize) -> bool {
         let mut j = i;
@@ -732,6 +768,9 @@ impl<'a> Parser<'a> {
                 );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
+                }
+                if matches!(w.as_str(), "unit" | "bag") {
+                    return self.further_unit(i);
                 }
             }
             ItemKind::Place(place) => self.attribute(Attribute::Place(*place), i),
