@@ -280,6 +280,20 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
     let mut i = 0;
     while i < items.len() {
         let item = &items[i];
+        // "Both priority": "both" before a category means both casualties.
+        if side_of(item) == Some(Side::Both)
+            && matches!(
+                items.get(i + 1).map(|x| &x.kind),
+                Some(ItemKind::Concept(Concept::Evac(_)))
+            )
+        {
+            out.push(Item {
+                kind: ItemKind::Concept(Concept::AllCasualties),
+                ..item.clone()
+            });
+            i += 1;
+            continue;
+        }
         if let Some(mut side) = side_of(item) {
             // "right and left legs", "left and right chest": both sides.
             let mut j = i + 1;

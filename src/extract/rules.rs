@@ -818,7 +818,24 @@ impl<'a> Parser<'a> {
                     end,
                 }));
             }
-            Concept::Reassess => self.reassessing = true,
+            Concept::Reassess => {
+                self.reassessing = true;
+                // "Tourniquet reassessed at 0740": the tourniquet named just before is
+                // the one already on, not a new one.
+                if let Some(o) = self.open.filter(|&o| {
+                    self.frames[o].sentence == self.sentence && self.frames[o].clause == self.clause
+                }) {
+                    if matches!(
+                        self.frames[o].kind,
+                        FrameKind::Tourniquet(_)
+                            | FrameKind::Treatment(_)
+                            | FrameKind::Fluid(_)
+                            | FrameKind::Medication(_)
+                    ) {
+                        self.frames[o].negated = true;
+                    }
+                }
+            }
             Concept::But => {
                 self.negation = false;
             }
