@@ -545,3 +545,10 @@ fn sound_alikes_need_their_context() {
         expect(lines, gold.clone());
     }
 }
+
+#[test]
+fn demo_runs_through_its_narration() {
+    tccc::cli::run(&["demo".to_owned(), "--fast".to_owned()]).unwrap();
+    let bad = tccc::cli::run(&["demo".to_owned(), "--slow".to_owned()]).unwrap_err();
+    assert_eq!(bad.exit_code(), 2);
+}

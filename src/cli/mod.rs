@@ -1,6 +1,7 @@
 //! Command-line entry points. Each subcommand lives in its own file and returns a
 //! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
 
+pub mod demo;
 pub mod process;
 
 use thiserror::Error;
@@ -36,6 +37,7 @@ USAGE:
   tccc help                      this text
   tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]
                                  card from a transcript, one utterance per line
+  tccc demo [--fast]             a bundled narration, the card changing as it is heard
 ";
 
 /// Runs the subcommand named by `args[0]`.
@@ -50,6 +52,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             Ok(())
         }
         "process" => process::run(rest),
+        "demo" => demo::run(rest),
         other => {
             let _ = rest;
             Err(CliError::Usage(format!("unknown command `{other}`")))

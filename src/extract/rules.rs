@@ -265,6 +265,18 @@ impl Frame {
         }
     }
 
+    /// Nothing has been said about the frame yet.
+    fn is_bare(&self) -> bool {
+        self.places.is_empty()
+            && self.time.is_none()
+            && self.quantity.is_none()
+            && self.number.is_none()
+            && self.ratio.is_none()
+            && self.route.is_none()
+            && self.avpu.is_none()
+            && !self.negated
+    }
+
     fn is_vital(&self) -> bool {
         matches!(self.kind, FrameKind::Vital(_) | FrameKind::Avpu(_))
     }
@@ -418,6 +430,20 @@ impl<'a> Parser<'a> {
     }
 
     fn open_frame(&mut self, kind: FrameKind, i: usize) -> usize {
+        // "Tourniquet, CAT, on the left thigh", "GSW, gunshot wound to the leg": the same
+        // thing named twice before anything was said about it is one frame.
+        if let Some(o) = self.open.filter(|&o| o >= self.sealed_before) {
+            let open = &self.frames[o];
+            if open.kind == kind
+                && open.sentence == self.sentence
+                && open.is_bare()
+                && !self.negation
+            {
+                let end = self.items[i].end;
+                self.frames[o].end = end;
+                return o;
+            }
+        }
         let item = &self.items[i];
         let mut frame = Frame::new(kind, item, self.sentence, self.clause);
         let looked_at_again = self.reassessing
