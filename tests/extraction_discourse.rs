@@ -552,3 +552,18 @@ fn demo_runs_through_its_narration() {
     let bad = tccc::cli::run(&["demo".to_owned(), "--slow".to_owned()]).unwrap_err();
     assert_eq!(bad.exit_code(), 2);
 }
+
+#[test]
+fn a_rejected_value_corrects_only_the_fact_that_held_it() {
+    expect(
+        &["Pulse one twenty.", "Pulse ninety eight, not eighty eight."],
+        json!([{"id": 1, "vitals": [{"time": null, "pulse": 120}, {"time": null, "pulse": 98}]}]),
+    );
+    expect(
+        &[
+            "Pulse eighty eight.",
+            "Pulse ninety eight, not eighty eight.",
+        ],
+        json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
+    );
+}

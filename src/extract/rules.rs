@@ -61,6 +61,9 @@ pub struct Frame {
     pub correcting: bool,
     /// "second tourniquet", "another dose": a new entry even if one like it exists.
     pub another: bool,
+    /// "not eighty eight": the value said to be wrong; the correction replaces only a
+    /// fact that holds it.
+    pub rejected: Option<Attribute>,
     sentence: u32,
     clause: u32,
 }
@@ -142,6 +145,7 @@ impl Frame {
             negated: false,
             correcting: false,
             another: false,
+            rejected: None,
             sentence,
             clause,
         }
@@ -1019,12 +1023,24 @@ impl<'a> Parser<'a> {
                 | ItemKind::Clock(_)
                 | ItemKind::Place(_),
             ) => {
-                // The value after "not" is what was wrong; the frame now corrects.
+                // The value after "not" is what was wrong; the frame now corrects a fact
+                // that holds that value, if one was recorded.
+                let rejected = match self.kind_at(next) {
+                    Some(ItemKind::Number(n)) => n.as_integer().map(Attribute::Number),
+                    Some(ItemKind::Quantity { value, unit }) => {
+                        Some(Attribute::Quantity(*value, *unit))
+                    }
+                    Some(ItemKind::Ratio(a, b)) => Some(Attribute::Ratio(*a, *b)),
+                    Some(ItemKind::Clock(c)) => Some(Attribute::Time(*c)),
+                    Some(ItemKind::Place(p)) => Some(Attribute::Place(*p)),
+                    _ => None,
+                };
                 if let Some(o) = self
                     .open
                     .filter(|&o| self.frames[o].sentence == self.sentence)
                 {
                     self.frames[o].correcting = true;
+                    self.frames[o].rejected = rejected;
                 }
                 return next + 1;
             }
