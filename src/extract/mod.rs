@@ -824,50 +824,46 @@ fn frame_slot_of(kind: &FrameKind) -> Option<Slot> {
 /// Whether a correction may replace `fact`: any fact of its slot, or, when a value was
 /// rejected ("not eighty eight"), only a fact that holds that value.
 fn may_be_corrected(rejected: Option<&Attribute>, fact: &Fact) -> bool {
-    {
-        let Some(rejected) = rejected else {
-            return true;
-        };
-        match (rejected, fact) {
-            (Attribute::Number(n), Fact::Vital { value, .. }) => match value {
-                VitalValue::Pulse(v) | VitalValue::RespRate(v) => u32::from(*v) == *n,
-                VitalValue::Spo2(v) | VitalValue::Pain(v) => u32::from(*v) == *n,
-                VitalValue::BloodPressure { systolic, .. } => u32::from(*systolic) == *n,
-                VitalValue::Avpu(_) => false,
+    let Some(rejected) = rejected else {
+        return true;
+    };
+    match (rejected, fact) {
+        (Attribute::Number(n), Fact::Vital { value, .. }) => match value {
+            VitalValue::Pulse(v) | VitalValue::RespRate(v) => u32::from(*v) == *n,
+            VitalValue::Spo2(v) | VitalValue::Pain(v) => u32::from(*v) == *n,
+            VitalValue::BloodPressure { systolic, .. } => u32::from(*systolic) == *n,
+            VitalValue::Avpu(_) => false,
+        },
+        (
+            Attribute::Ratio(a, b),
+            Fact::Vital {
+                value:
+                    VitalValue::BloodPressure {
+                        systolic,
+                        diastolic,
+                    },
+                ..
             },
-            (
-                Attribute::Ratio(a, b),
-                Fact::Vital {
-                    value:
-                        VitalValue::BloodPressure {
-                            systolic,
-                            diastolic,
-                        },
-                    ..
-                },
-            ) => u32::from(*systolic) == *a && diastolic.map(u32::from) == Some(*b),
-            (Attribute::Quantity(value, _), Fact::Medication { dose, .. }) => {
-                dose.is_some_and(|d| (d - value).abs() < 1e-9)
-            }
-            (Attribute::Quantity(value, _), Fact::Fluid { volume_ml, .. }) => {
-                volume_ml.is_some_and(|v| (f64::from(v) - value).abs() < 0.5)
-            }
-            (Attribute::Time(time), fact) => fact.time() == Some(*time),
-            (Attribute::Place(place), Fact::Injury { region, .. }) => {
-                place.regions().contains(region)
-            }
-            (Attribute::Place(place), Fact::Tourniquet { limb, .. }) => place
-                .regions()
-                .iter()
-                .any(|r| Limb::of_region(*r) == Some(*limb)),
-            (
-                Attribute::Place(place),
-                Fact::Treatment {
-                    site: Some(site), ..
-                },
-            ) => place.regions().contains(site),
-            _ => false,
+        ) => u32::from(*systolic) == *a && diastolic.map(u32::from) == Some(*b),
+        (Attribute::Quantity(value, _), Fact::Medication { dose, .. }) => {
+            dose.is_some_and(|d| (d - value).abs() < 1e-9)
         }
+        (Attribute::Quantity(value, _), Fact::Fluid { volume_ml, .. }) => {
+            volume_ml.is_some_and(|v| (f64::from(v) - value).abs() < 0.5)
+        }
+        (Attribute::Time(time), fact) => fact.time() == Some(*time),
+        (Attribute::Place(place), Fact::Injury { region, .. }) => place.regions().contains(region),
+        (Attribute::Place(place), Fact::Tourniquet { limb, .. }) => place
+            .regions()
+            .iter()
+            .any(|r| Limb::of_region(*r) == Some(*limb)),
+        (
+            Attribute::Place(place),
+            Fact::Treatment {
+                site: Some(site), ..
+            },
+        ) => place.regions().contains(site),
+        _ => false,
     }
 }
 
