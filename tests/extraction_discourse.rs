@@ -567,3 +567,26 @@ fn a_rejected_value_corrects_only_the_fact_that_held_it() {
         json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
     );
 }
+
+#[test]
+fn places_go_to_the_thing_they_name() {
+    expect(
+        &["Penetrating injury to the right eye and facial lacerations."],
+        json!([{"id": 1, "injuries": [
+            {"region": "face", "kind": "penetrating"}, {"region": "face", "kind": "laceration"}]}]),
+    );
+    expect(
+        &["Gunshot wound right arm, left leg amputation."],
+        json!([{"id": 1, "mechanisms": ["gsw"], "injuries": [
+            {"region": "right_arm", "kind": "gsw"}, {"region": "left_leg", "kind": "amputation"}]}]),
+    );
+    expect(
+        &["Left arm amputation above the elbow and shrapnel to the left chest."],
+        json!([{"id": 1, "injuries": [
+            {"region": "left_arm", "kind": "amputation"}, {"region": "left_chest", "kind": "penetrating"}]}]),
+    );
+    expect(
+        &["Bleeding from the left groin, packed with XStat at 0240."],
+        json!([{"id": 1, "treatments": [{"kind": "hemostatic_dressing", "site": "left_groin", "time": "02:40"}]}]),
+    );
+}

@@ -475,6 +475,19 @@ impl<'a> Parser<'a> {
                 self.leftover(attribute, end);
             }
         }
+        // "Bleeding from the left groin, packed with XStat": a dressing with no place of
+        // its own goes where the sentence's unclaimed place was.
+        let is_dressing = matches!(
+            frame.kind,
+            FrameKind::Treatment(
+                TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing
+            )
+        );
+        if is_dressing && frame.places.is_empty() {
+            if let Some((place, end)) = self.sentence_places.pop() {
+                frame.take(Attribute::Place(place), end);
+            }
+        }
         let index = self.frames.len();
         self.frames.push(frame);
         self.order.push(Step::Frame(index));
@@ -555,7 +568,14 @@ impl<'a> Parser<'a> {
         if let Some(o) = open {
             let frame = &self.frames[o];
             let same_clause = frame.clause == self.clause;
+            // "injury to the right eye and facial lacerations": a place right before an
+            // anchor that takes it belongs to that anchor once the open frame has a place.
+            // An unsided limb part ("above the elbow") only refines the place before it.
+            let next_anchor_takes_place = matches!(attribute, Attribute::Place(place) if place.side.is_some() || !place.is_lateral())
+                && !frame.places.is_empty()
+                && self.next_anchor_takes(i, &attribute);
             if frame.accepts(&attribute)
+                && !next_anchor_takes_place
                 && (same_clause || !self.later_anchor_accepts(i, &attribute))
             {
                 self.frames[o].take(attribute, end);
@@ -703,6 +723,17 @@ impl<'a> Parser<'a> {
         self.order.push(Step::Frame(index));
         self.open = Some(index);
         next
+    }
+
+    /// The item right after `i` (skipping glue words) is an anchor that takes the attribute.
+    fn next_anchor_takes(&self, i: usize, attribute: &Attribute) -> bool {
+        let next = self.next_significant(i + 1);
+        match self.kind_at(next) {
+            Some(ItemKind::Concept(concept)) => anchor_kind(concept).is_some_and(|kind| {
+                Frame::new(kind, &self.items[next], self.sentence, self.clause).accepts(attribute)
+            }),
+            _ => false,
+        }
     }
 
     /// "second", "another" just before (skipping "at" and glue words).
