@@ -590,3 +590,14 @@ fn places_go_to_the_thing_they_name() {
         json!([{"id": 1, "treatments": [{"kind": "hemostatic_dressing", "site": "left_groin", "time": "02:40"}]}]),
     );
 }
+
+#[test]
+fn casualty_numbers_as_the_recogniser_writes_them() {
+    for (line, id) in [
+        ("Casualty No. 3, male.", 3),
+        ("Casualties 2, male.", 2),
+        ("Cass 4, male.", 4),
+    ] {
+        expect(&[line], json!([{"id": id, "sex": "male"}]));
+    }
+}

@@ -130,6 +130,7 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("cass", C::Casualty, MISHEARD),
     ("deformed", C::Injury(InjuryKind::Fracture, None), EXACT),
     ("hit by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
     ("struck by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),

@@ -165,7 +165,17 @@ fn lex(text: &str) -> Vec<Token> {
                 let after_letter = i > 0
                     && chars[i - 1].is_alphabetic()
                     && (i < 2 || !chars[i - 2].is_alphanumeric());
-                if c == '.' && after_letter {
+                // "No. 2": the abbreviation of "number" before digits.
+                let next_visible = chars[i + 1..].iter().find(|n| !n.is_whitespace());
+                let number_abbreviation = c == '.'
+                    && next_visible.is_some_and(char::is_ascii_digit)
+                    && tokens.last().and_then(Token::word) == Some("no");
+                if number_abbreviation {
+                    if let Some(last) = tokens.last_mut() {
+                        last.kind = TokenKind::Word("number".to_owned());
+                    }
+                    None
+                } else if c == '.' && after_letter {
                     None
                 } else {
                     Some(TokenKind::Stop)

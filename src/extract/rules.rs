@@ -859,6 +859,10 @@ impl<'a> Parser<'a> {
             Concept::Casualty => return self.casualty(i),
             Concept::Negation => self.negation = true,
             Concept::Hypothetical => self.hypothetical = true,
+            // "Casualties 2" is the recogniser's "casualty two".
+            Concept::Group if matches!(self.kind_at(i + 1), Some(ItemKind::Number(_))) => {
+                return self.casualty(i);
+            }
             Concept::Group => {
                 let count = match i.checked_sub(1).and_then(|j| self.kind_at(j)) {
                     Some(ItemKind::Number(n)) => n
