@@ -242,6 +242,14 @@ fn whisper_style_values() {
             json!({"vitals": [{"time": null, "bp_systolic": 98, "bp_diastolic": 60}]}),
         ),
         (
+            "Blood pressure one twenty eighty.",
+            json!({"vitals": [{"time": null, "bp_systolic": 120, "bp_diastolic": 80}]}),
+        ),
+        (
+            "BP 90 palp.",
+            json!({"vitals": [{"time": null, "bp_systolic": 90}]}),
+        ),
+        (
             "Whole blood I-O.",
             json!({"fluids": [{"name": "whole_blood", "volume_ml": null, "route": "io", "time": null}]}),
         ),

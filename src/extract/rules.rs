@@ -177,9 +177,14 @@ impl Frame {
             }
             (K::Vital(VitalCue::Pain), A::Number(n)) => self.number.is_none() && *n <= 10,
             (K::Vital(VitalCue::Pain), A::Ratio(_, 10)) => self.number.is_none(),
-            (K::Vital(VitalCue::BloodPressure), A::Ratio(..) | A::Number(_)) => {
+            (K::Vital(VitalCue::BloodPressure), A::Ratio(..)) => {
                 self.number.is_none() && self.ratio.is_none()
             }
+            // "BP 120 80": the second number, lower than the first, is the diastolic.
+            (K::Vital(VitalCue::BloodPressure), A::Number(n)) => match self.number {
+                None => self.ratio.is_none(),
+                Some(systolic) => self.ratio.is_none() && *n >= 20 && *n < systolic,
+            },
             (K::Vital(VitalCue::Avpu), A::Avpu(_)) => self.avpu.is_none(),
             (K::Fluid(_), A::Quantity(_, QuantityUnit::Ml | QuantityUnit::Units)) => {
                 self.quantity.is_none() && self.number.is_none()
@@ -224,7 +229,13 @@ impl Frame {
                     self.quantity = Some((value, unit));
                 }
             }
-            Attribute::Number(n) => self.number = Some(n),
+            Attribute::Number(n) => match (&self.kind, self.number) {
+                (FrameKind::Vital(VitalCue::BloodPressure), Some(systolic)) => {
+                    self.ratio = Some((systolic, n));
+                    self.number = None;
+                }
+                _ => self.number = Some(n),
+            },
             Attribute::Ratio(a, b) => {
                 if matches!(self.kind, FrameKind::Vital(VitalCue::Pain)) {
                     self.number = Some(a);
