@@ -1,9 +1,7 @@
 //! From tokens to items: lexicon phrases become concepts, a side and a body part become a
 //! region ("right upper arm" is right_arm), numbers stay numbers. The rules read items.
 
-use super::lexicon::{
-    sound_key, Concept, Lexicon, Part, Side, EXACT, SOUNDS_LIKE, SOUND_ALIKE_TARGETS,
-};
+use super::lexicon::{sound_key, Concept, Lexicon, Part, Side, EXACT, SOUNDS_LIKE};
 use super::normalise::{Number, QuantityUnit, Token, TokenKind};
 use crate::limits::LEXICON_PHRASE_WORDS_MAX;
 use crate::record::{Clock, Region};
@@ -166,13 +164,13 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
         i += 1;
     }
     let joined = join_places(out);
-    sound_alikes(joined)
+    sound_alikes(joined, lexicon)
 }
 
 /// Words the lexicon did not know that sound like a key term, confirmed by context: "turn
 /// a kit left leg" is a tourniquet, "key to mean 50 milligrams" is ketamine, "casual tee
 /// two" is casualty two. Without the context they stay unknown words.
-fn sound_alikes(mut items: Vec<Item>) -> Vec<Item> {
+fn sound_alikes(mut items: Vec<Item>, lexicon: &Lexicon) -> Vec<Item> {
     let mut i = 0;
     while i < items.len() {
         for width in (1..=3).rev() {
@@ -195,11 +193,7 @@ fn sound_alikes(mut items: Vec<Item>) -> Vec<Item> {
             if key.len() < 4 {
                 continue;
             }
-            let target = SOUND_ALIKE_TARGETS
-                .iter()
-                .find(|(term, _)| sound_key(term) == key)
-                .map(|(_, concept)| *concept);
-            let Some(concept) = target else {
+            let Some(concept) = lexicon.sounds_like(&key) else {
                 continue;
             };
             if !context_confirms(&items, i, i + width, &concept) {

@@ -1755,6 +1755,8 @@ type RowsByFirstWord = HashMap<&'static str, Vec<(Vec<&'static str>, Concept, f3
 #[derive(Debug)]
 pub struct Lexicon {
     by_first_word: RowsByFirstWord,
+    /// The sound key of each sound-alike target, computed once.
+    sound_keys: Vec<(String, Concept)>,
 }
 
 impl Default for Lexicon {
@@ -1780,7 +1782,22 @@ impl Lexicon {
         for entries in by_first_word.values_mut() {
             entries.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
-        Lexicon { by_first_word }
+        let sound_keys = SOUND_ALIKE_TARGETS
+            .iter()
+            .map(|(term, concept)| (sound_key(term), *concept))
+            .collect();
+        Lexicon {
+            by_first_word,
+            sound_keys,
+        }
+    }
+
+    /// The key term that `key` sounds like, if any.
+    pub fn sounds_like(&self, key: &str) -> Option<Concept> {
+        self.sound_keys
+            .iter()
+            .find(|(target, _)| target == key)
+            .map(|(_, concept)| *concept)
     }
 
     /// The longest phrase starting at `words[0]`; `words` holds the following words (a
