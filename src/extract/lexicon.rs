@@ -130,6 +130,13 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("tqd", C::Tourniquet(TourniquetKind::Extremity), EXACT),
+    ("tqed", C::Tourniquet(TourniquetKind::Extremity), EXACT),
+    (
+        "tourniqueted",
+        C::Tourniquet(TourniquetKind::Extremity),
+        EXACT,
+    ),
     ("cass", C::Casualty, MISHEARD),
     ("deformed", C::Injury(InjuryKind::Fracture, None), EXACT),
     ("hit by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
@@ -1688,6 +1695,7 @@ pub const SOUND_ALIKE_TARGETS: &[(&str, Concept)] = &[
     ("fentanyl", C::Medication("fentanyl")),
     ("morphine", C::Medication("morphine")),
     ("ondansetron", C::Medication("ondansetron")),
+    ("zofran", C::Medication("ondansetron")),
     ("naloxone", C::Medication("naloxone")),
     ("moxifloxacin", C::Medication("moxifloxacin")),
     ("ertapenem", C::Medication("ertapenem")),

@@ -641,6 +641,20 @@ impl<'a> Parser<'a> {
             .open
             .filter(|&o| o >= self.sealed_before && self.frames[o].sentence == self.sentence);
         let value = number.as_integer();
+        // "pain went from 8 to 4": the value after "from … to" replaces the first.
+        let from_to = i >= 2
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Word(w)) if w == "to")
+            && matches!(self.kind_at(i - 2), Some(ItemKind::Number(_)));
+        if let (true, Some(o), Some(v)) = (from_to, open, value) {
+            let frame = &mut self.frames[o];
+            if matches!(frame.kind, FrameKind::Vital(_)) && frame.number.is_some() {
+                frame.number = None;
+                if frame.accepts(&Attribute::Number(v)) {
+                    frame.take(Attribute::Number(v), self.items[i].end);
+                    return;
+                }
+            }
+        }
         let open_wants_value = match (open, value) {
             (Some(o), Some(v)) => self.frames[o].accepts(&Attribute::Number(v)),
             _ => false,
