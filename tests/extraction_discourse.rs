@@ -609,3 +609,21 @@ fn casualty_numbers_as_the_recogniser_writes_them() {
         expect(&[line], json!([{"id": id, "sex": "male"}]));
     }
 }
+
+#[test]
+fn provenance_counts_characters_not_bytes() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    let text = "Blessé — “casualty” one, pulse ninety.";
+    extractor.push_utterance(0, text, 0.0, 1.0).unwrap();
+    let fact = extractor
+        .live_facts()
+        .iter()
+        .find(|f| matches!(f.fact, Fact::Vital { .. }))
+        .unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let spoken: String = chars
+        [fact.provenance.char_start as usize..fact.provenance.char_end as usize]
+        .iter()
+        .collect();
+    assert_eq!(spoken, "pulse ninety");
+}
