@@ -130,6 +130,36 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("piles", C::Vital(VitalCue::Pulse), MISHEARD),
+    ("rest rate", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("restoration", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("restorations", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("saas", C::Vital(VitalCue::Spo2), MISHEARD),
+    (
+        "turn the kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turn the kits",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turner kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turn kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "surgical creek",
+        C::Treatment(TreatmentKind::Cric),
+        MISHEARD,
+    ),
     ("tqd", C::Tourniquet(TourniquetKind::Extremity), EXACT),
     ("tqed", C::Tourniquet(TourniquetKind::Extremity), EXACT),
     (
@@ -1915,6 +1945,14 @@ mod tests {
                 phrase.split(' ').count() <= LEXICON_PHRASE_WORDS_MAX,
                 "{phrase}"
             );
+        }
+    }
+
+    #[test]
+    fn every_phrase_has_one_meaning() {
+        let mut seen = std::collections::HashSet::new();
+        for (phrase, _, _) in ROWS {
+            assert!(seen.insert(*phrase), "{phrase} appears twice");
         }
     }
 

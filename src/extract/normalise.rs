@@ -115,12 +115,57 @@ pub fn bounded(text: &str) -> &str {
 
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
-    let raw = lex(bounded(text));
+    let text = bounded(text);
+    let raw = lex(text);
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
+    read_dotted_times(&mut tokens, text);
     tokens.truncate(UTTERANCE_TOKENS_MAX);
     tokens
+}
+
+/// The recogniser writes some spoken clock times with a dot: "at 11.50", "at 0.825" (zero
+/// eight twenty five), "at 0.1815". After "at" or "time", a dotted number with no unit that
+/// reads as a valid clock time is that time; anything else stays a decimal.
+fn read_dotted_times(tokens: &mut [Token], text: &str) {
+    let chars: Vec<char> = text.chars().collect();
+    for i in 1..tokens.len() {
+        if !matches!(tokens[i - 1].word(), Some("at" | "time")) {
+            continue;
+        }
+        let TokenKind::Number(number) = &tokens[i].kind else {
+            continue;
+        };
+        if !number.digits.is_empty() {
+            continue;
+        }
+        let written: String = chars
+            .get(tokens[i].start as usize..tokens[i].end as usize)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        let Some((whole, fraction)) = written.split_once('.') else {
+            continue;
+        };
+        let digits = match (whole, fraction.len()) {
+            // "11.50": hours and minutes.
+            (hours, 2) if (1..=2).contains(&hours.len()) => format!("{hours:0>2}{fraction}"),
+            // "0.825" and "0.1815": a spoken "zero" before the time.
+            ("0", 3) => format!("0{fraction}"),
+            ("0", 4) => fraction.to_owned(),
+            _ => continue,
+        };
+        let candidate = Number {
+            value: digits.parse().unwrap_or(f64::NAN),
+            digits,
+            parts: 2,
+            from_digits: true,
+        };
+        if candidate.as_clock().is_some() {
+            tokens[i].kind = TokenKind::Number(candidate);
+        }
+    }
 }
 
 /// Splits text into words, digit runs and punctuation, with character offsets.
@@ -900,6 +945,12 @@ mod tests {
             ("zero zero zero five", Some("00:05")),
             ("oh nine oh five", Some("09:05")),
             ("0905 zulu", Some("09:05")),
+            ("at 11.50", Some("11:50")),
+            ("at 0.825", Some("08:25")),
+            ("at 0.1815", Some("18:15")),
+            ("at 9.15", Some("09:15")),
+            ("at 0.5", None),
+            ("at 25.70", None),
             ("1440-2", Some("14:40")),
             ("092", None),
             ("twenty five thirty", None),
