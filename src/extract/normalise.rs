@@ -126,8 +126,9 @@ pub fn normalise(text: &str) -> Vec<Token> {
 }
 
 /// The recogniser writes some spoken clock times with a dot: "at 11.50", "at 0.825" (zero
-/// eight twenty five), "at 0.1815". After "at" or "time", a dotted number with no unit that
-/// reads as a valid clock time is that time; anything else stays a decimal.
+/// eight twenty five). After "at" or "time", a dotted number with no unit that reads as a
+/// valid clock time is that time; anything else stays a decimal. "0.1815" is left alone:
+/// it was heard for "0815", so which digits are spurious cannot be told.
 fn read_dotted_times(tokens: &mut [Token], text: &str) {
     let chars: Vec<char> = text.chars().collect();
     for i in 1..tokens.len() {
@@ -151,9 +152,8 @@ fn read_dotted_times(tokens: &mut [Token], text: &str) {
         let digits = match (whole, fraction.len()) {
             // "11.50": hours and minutes.
             (hours, 2) if (1..=2).contains(&hours.len()) => format!("{hours:0>2}{fraction}"),
-            // "0.825" and "0.1815": a spoken "zero" before the time.
+            // "0.825": a spoken "zero" before the time.
             ("0", 3) => format!("0{fraction}"),
-            ("0", 4) => fraction.to_owned(),
             _ => continue,
         };
         let candidate = Number {
@@ -947,7 +947,7 @@ mod tests {
             ("0905 zulu", Some("09:05")),
             ("at 11.50", Some("11:50")),
             ("at 0.825", Some("08:25")),
-            ("at 0.1815", Some("18:15")),
+            ("at 0.1815", None),
             ("at 9.15", Some("09:15")),
             ("at 0.5", None),
             ("at 25.70", None),
