@@ -1,10 +1,12 @@
 //! From an utterance's text to facts in the casualty record.
 //!
 //! The stages, each in its own file: `normalise` (spoken numbers, times, doses), `lexicon`
-//! (phrases to concepts, as data), `items` (concepts and places), `rules` (frames and
-//! discourse cues), and here the `Extractor`, which turns frames into facts with the
-//! record's context (which casualty, which side was spoken before, what a correction
-//! replaces) and appends them to the event log.
+//! (phrases to concepts, as data, with edit-distance and sound-alike matching of key
+//! terms), `items` (concepts and places; sound-alikes only where their clause confirms
+//! them), `rules` (frames and discourse cues: casualty switches, negation, plans,
+//! reassessments, corrections, retractions), and here the `Extractor`, which turns frames
+//! into facts with the record's context (which casualty, which side was spoken before, what
+//! a correction replaces, what a group statement covers) and appends them to the event log.
 //!
 //! The extractor never guesses: a value that is out of range or too garbled to read is left
 //! out, and a fact whose required parts were not said (a tourniquet without a limb, an

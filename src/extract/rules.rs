@@ -3,8 +3,9 @@
 //! place, a clock time, a dose, a route, a value) join the open frame when it takes them,
 //! or wait for the next anchor of the same clause ("right leg tourniquet"). Discourse cues
 //! act on frames: a casualty number switches the casualty, a negation stops what follows
-//! in its clause, "not" stops what precedes or rejects the value after it, and a
-//! correction or retraction makes what follows replace what was said.
+//! in its clause, a plan ("if", "prepare") or a reassessment stops what follows in its
+//! sentence, "not" stops what precedes or rejects the value after it, and a correction or
+//! retraction makes what follows replace what was said.
 //!
 //! The rules only read items; turning frames into facts needs the record's context and
 //! lives in `extract::Extractor`.
