@@ -130,6 +130,11 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("rest", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("pals", C::Vital(VitalCue::Pulse), MISHEARD),
+    ("pressure pressing", C::Treatment(TreatmentKind::PressureDressing), MISHEARD),
+    ("slinted", C::Treatment(TreatmentKind::Splint), MISHEARD),
+    ("kda", C::NoKnownAllergies, MISHEARD),
     ("piles", C::Vital(VitalCue::Pulse), MISHEARD),
     ("rest rate", C::Vital(VitalCue::RespRate), MISHEARD),
     ("restoration", C::Vital(VitalCue::RespRate), MISHEARD),
