@@ -555,13 +555,6 @@ fn sound_alikes_need_their_context() {
 }
 
 #[test]
-fn demo_runs_through_its_narration() {
-    tccc::cli::run(&["demo".to_owned(), "--fast".to_owned()]).unwrap();
-    let bad = tccc::cli::run(&["demo".to_owned(), "--slow".to_owned()]).unwrap_err();
-    assert_eq!(bad.exit_code(), 2);
-}
-
-#[test]
 fn a_rejected_value_corrects_only_the_fact_that_held_it() {
     expect(
         &["Pulse one twenty.", "Pulse ninety eight, not eighty eight."],

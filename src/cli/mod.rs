@@ -1,7 +1,6 @@
 //! Command-line entry points. Each subcommand lives in its own file and returns a
 //! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
 
-pub mod demo;
 pub mod process;
 
 use thiserror::Error;
@@ -37,7 +36,6 @@ USAGE:
   tccc help                      this text
   tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]
                                  card from a transcript, one utterance per line
-  tccc demo [--fast]             a bundled narration, the card changing as it is heard
 ";
 
 /// Runs the subcommand named by `args[0]`.
@@ -52,7 +50,6 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             Ok(())
         }
         "process" => process::run(rest),
-        "demo" => demo::run(rest),
         other => {
             let _ = rest;
             Err(CliError::Usage(format!("unknown command `{other}`")))

@@ -132,7 +132,11 @@ pub const FUZZY: f32 = 0.7;
 pub const ROWS: &[(&str, Concept, f32)] = &[
     ("rest", C::Vital(VitalCue::RespRate), MISHEARD),
     ("pals", C::Vital(VitalCue::Pulse), MISHEARD),
-    ("pressure pressing", C::Treatment(TreatmentKind::PressureDressing), MISHEARD),
+    (
+        "pressure pressing",
+        C::Treatment(TreatmentKind::PressureDressing),
+        MISHEARD,
+    ),
     ("slinted", C::Treatment(TreatmentKind::Splint), MISHEARD),
     ("kda", C::NoKnownAllergies, MISHEARD),
     ("piles", C::Vital(VitalCue::Pulse), MISHEARD),
