@@ -175,6 +175,15 @@ fn negation_blocks_facts_and_denied_allergies_are_nkda() {
             &["Not alert, responds to pain."],
             json!([{"id": 1, "vitals": [{"time": null, "avpu": "P"}]}]),
         ),
+        // "is responsive" must never be read as its opposite by a fuzzy match.
+        (
+            &["He is responsive to verbal."],
+            json!([{"id": 1, "vitals": [{"time": null, "avpu": "V"}]}]),
+        ),
+        (
+            &["Pulse 80.", "Actually no wait, pulse is 90."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 90}]}]),
+        ),
         (
             &["Unable to get a blood pressure, pulse 120."],
             json!([{"id": 1, "vitals": [{"time": null, "pulse": 120}]}]),
@@ -231,6 +240,14 @@ fn whisper_style_values() {
         (
             "BP 98 on 60.",
             json!({"vitals": [{"time": null, "bp_systolic": 98, "bp_diastolic": 60}]}),
+        ),
+        (
+            "Blood pressure one twenty eighty.",
+            json!({"vitals": [{"time": null, "bp_systolic": 120, "bp_diastolic": 80}]}),
+        ),
+        (
+            "BP 90 palp.",
+            json!({"vitals": [{"time": null, "bp_systolic": 90}]}),
         ),
         (
             "Whole blood I-O.",
@@ -415,4 +432,191 @@ fn process_refuses_unreadable_transcripts_with_exit_code_two() {
     let schema = extraction_support::schema();
     extraction_support::validate(&schema, &schema, &written, "$").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn numbers_that_are_measures_or_unrecorded_signs_stay_out_of_the_card() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["A 25 year old male with a pulse of 110."],
+            json!([{"id": 1, "sex": "male", "vitals": [{"time": null, "pulse": 110}]}]),
+        ),
+        (
+            &["He fell about thirty feet, GSW to the abdomen."],
+            json!([{"id": 1, "mechanisms": ["fall", "gsw"],
+                    "injuries": [{"region": "abdomen", "kind": "gsw"}]}]),
+        ),
+        (
+            &["GCS 14, pulse 100, temperature 35."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 100}]}]),
+        ),
+        (
+            &["Tourniquet applied 10 minutes ago on the right leg."],
+            json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": null}]}]),
+        ),
+        (
+            &["Needle decompression with a 14 gauge needle, left chest."],
+            json!([{"id": 1, "treatments": [{"kind": "needle_decompression", "site": "left_chest", "time": null}]}]),
+        ),
+        (&["Thank you for watching."], json!([])),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}
+
+#[test]
+fn plans_and_reassessments_add_nothing_new() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["If the pain gets worse, I'll give ketamine.", "Pulse 100."],
+            json!([{"id": 1, "vitals": [{"time": null, "pulse": 100}]}]),
+        ),
+        (
+            &[
+                "Prepare TXA.",
+                "Watch for tension, may need needle decompression.",
+            ],
+            json!([]),
+        ),
+        (
+            &[
+                "Tourniquet right leg at 0915.",
+                "Reassessed the right leg tourniquet at 1000, still holding.",
+            ],
+            json!([{"id": 1, "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": "09:15"}]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}
+
+#[test]
+fn group_statements_and_late_sides() {
+    expect(
+        &[
+            "We have two casualties from a mortar strike.",
+            "Casualty one, male.",
+            "Casualty two, female.",
+            "Casualty three, male, fell off the truck.",
+        ],
+        json!([
+            {"id": 1, "sex": "male", "mechanisms": ["artillery"]},
+            {"id": 2, "sex": "female", "mechanisms": ["artillery"]},
+            {"id": 3, "sex": "male", "mechanisms": ["fall"]}
+        ]),
+    );
+    expect(
+        &["Possible rib fractures on the right."],
+        json!([{"id": 1, "injuries": [{"region": "right_chest", "kind": "fracture"}]}]),
+    );
+    expect(
+        &["Gunshot wound to the arm, left side."],
+        json!([{"id": 1, "mechanisms": ["gsw"]}]),
+    );
+}
+
+#[test]
+fn sound_alikes_need_their_context() {
+    for (a, b) in [
+        ("turn a kit", "tourniquet"),
+        ("tour nicket", "tourniquet"),
+        ("key to mean", "ketamine"),
+        ("casual tee", "casualty"),
+        ("fentanil", "fentanyl"),
+    ] {
+        assert_eq!(
+            tccc::extract::lexicon::sound_key(a),
+            tccc::extract::lexicon::sound_key(b),
+            "{a}"
+        );
+    }
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["Turn a kit on the left leg at 0915."],
+            json!([{"id": 1, "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:15"}]}]),
+        ),
+        (
+            &["Kit a mean 50 milligrams IV."],
+            json!([{"id": 1, "medications": [{"name": "ketamine", "dose": 50, "unit": "mg", "route": "iv", "time": null}]}]),
+        ),
+        (
+            &["Casual tee two, male."],
+            json!([{"id": 2, "sex": "male"}]),
+        ),
+        // Without a limb, a time, a dose or a number the same sounds stay words.
+        (&["We turn a kit over to the next team."], json!([])),
+        (&["Cut a man some slack."], json!([])),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}
+
+#[test]
+fn a_rejected_value_corrects_only_the_fact_that_held_it() {
+    expect(
+        &["Pulse one twenty.", "Pulse ninety eight, not eighty eight."],
+        json!([{"id": 1, "vitals": [{"time": null, "pulse": 120}, {"time": null, "pulse": 98}]}]),
+    );
+    expect(
+        &[
+            "Pulse eighty eight.",
+            "Pulse ninety eight, not eighty eight.",
+        ],
+        json!([{"id": 1, "vitals": [{"time": null, "pulse": 98}]}]),
+    );
+}
+
+#[test]
+fn places_go_to_the_thing_they_name() {
+    expect(
+        &["Penetrating injury to the right eye and facial lacerations."],
+        json!([{"id": 1, "injuries": [
+            {"region": "face", "kind": "penetrating"}, {"region": "face", "kind": "laceration"}]}]),
+    );
+    expect(
+        &["Gunshot wound right arm, left leg amputation."],
+        json!([{"id": 1, "mechanisms": ["gsw"], "injuries": [
+            {"region": "right_arm", "kind": "gsw"}, {"region": "left_leg", "kind": "amputation"}]}]),
+    );
+    expect(
+        &["Left arm amputation above the elbow and shrapnel to the left chest."],
+        json!([{"id": 1, "injuries": [
+            {"region": "left_arm", "kind": "amputation"}, {"region": "left_chest", "kind": "penetrating"}]}]),
+    );
+    expect(
+        &["Bleeding from the left groin, packed with XStat at 0240."],
+        json!([{"id": 1, "treatments": [{"kind": "hemostatic_dressing", "site": "left_groin", "time": "02:40"}]}]),
+    );
+}
+
+#[test]
+fn casualty_numbers_as_the_recogniser_writes_them() {
+    for (line, id) in [
+        ("Casualty No. 3, male.", 3),
+        ("Casualties 2, male.", 2),
+        ("Cass 4, male.", 4),
+    ] {
+        expect(&[line], json!([{"id": id, "sex": "male"}]));
+    }
+}
+
+#[test]
+fn provenance_counts_characters_not_bytes() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    let text = "Blessé — “casualty” one, pulse ninety.";
+    extractor.push_utterance(0, text, 0.0, 1.0).unwrap();
+    let fact = extractor
+        .live_facts()
+        .iter()
+        .find(|f| matches!(f.fact, Fact::Vital { .. }))
+        .unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let spoken: String = chars
+        [fact.provenance.char_start as usize..fact.provenance.char_end as usize]
+        .iter()
+        .collect();
+    assert_eq!(spoken, "pulse ninety");
 }

@@ -105,7 +105,15 @@ pub fn extract_transcript_with(
             .map_err(|_| CliError::BadInput("transcript has too many lines".to_owned()))?;
         let changes = extractor
             .push_utterance(index, line, start_s, end_s)
-            .map_err(|e| CliError::Internal(format!("line {}: {e}", line_index + 1)))?;
+            .map_err(|e| match e {
+                crate::extract::ExtractError::Record(crate::record::RecordError::Full(_)) => {
+                    CliError::BadInput(format!(
+                        "line {}: {e}; split the transcript into shorter files",
+                        line_index + 1
+                    ))
+                }
+                other => CliError::Internal(format!("line {}: {other}", line_index + 1)),
+            })?;
         on_changes(line_index + 1, line, &changes);
         utterances.push(UtteranceDocument {
             start_s,

@@ -1,7 +1,7 @@
 //! From tokens to items: lexicon phrases become concepts, a side and a body part become a
 //! region ("right upper arm" is right_arm), numbers stay numbers. The rules read items.
 
-use super::lexicon::{Concept, Lexicon, Part, Side, EXACT};
+use super::lexicon::{sound_key, Concept, Lexicon, Part, Side, EXACT, SOUNDS_LIKE};
 use super::normalise::{Number, QuantityUnit, Token, TokenKind};
 use crate::limits::LEXICON_PHRASE_WORDS_MAX;
 use crate::record::{Clock, Region};
@@ -97,6 +97,8 @@ const SIDE_TO_PART_FILLERS: &[&str] = &[
     "front",
     "rear",
     "a",
+    "above",
+    "below",
 ];
 
 /// Turns tokens into items.
@@ -161,7 +163,89 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
         }
         i += 1;
     }
-    join_places(out)
+    let joined = join_places(out);
+    sound_alikes(joined, lexicon)
+}
+
+/// Words the lexicon did not know that sound like a key term, confirmed by context: "turn
+/// a kit left leg" is a tourniquet, "key to mean 50 milligrams" is ketamine, "casual tee
+/// two" is casualty two. Without the context they stay unknown words.
+fn sound_alikes(mut items: Vec<Item>, lexicon: &Lexicon) -> Vec<Item> {
+    let mut i = 0;
+    while i < items.len() {
+        for width in (1..=3).rev() {
+            let Some(run) = items.get(i..i + width) else {
+                continue;
+            };
+            let words: Option<Vec<&str>> = run
+                .iter()
+                .map(|item| match &item.kind {
+                    ItemKind::Word(w) if w.chars().all(|c| c.is_ascii_alphabetic()) => {
+                        Some(w.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let Some(words) = words else {
+                continue;
+            };
+            let key = sound_key(&words.concat());
+            if key.len() < 4 {
+                continue;
+            }
+            let Some(concept) = lexicon.sounds_like(&key) else {
+                continue;
+            };
+            if !context_confirms(&items, i, i + width, &concept) {
+                continue;
+            }
+            let start = items[i].start;
+            let end = items[i + width - 1].end;
+            items.splice(
+                i..i + width,
+                [Item {
+                    kind: ItemKind::Concept(concept),
+                    start,
+                    end,
+                    confidence: SOUNDS_LIKE,
+                }],
+            );
+            break;
+        }
+        i += 1;
+    }
+    items
+}
+
+/// The clause around `start..end` holds what the concept needs to be believed.
+fn context_confirms(items: &[Item], start: usize, end: usize, concept: &Concept) -> bool {
+    let clause_start = items[..start]
+        .iter()
+        .rposition(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .map_or(0, |p| p + 1);
+    let clause_end = items[end..]
+        .iter()
+        .position(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .map_or(items.len(), |p| p + end);
+    let clause = items.get(clause_start..clause_end).unwrap_or_default();
+    match concept {
+        Concept::Medication(_) => clause.iter().any(|item| {
+            matches!(
+                item.kind,
+                ItemKind::Quantity { .. } | ItemKind::Concept(Concept::Route(_))
+            )
+        }),
+        Concept::Tourniquet(_) => clause.iter().any(|item| match &item.kind {
+            ItemKind::Place(place) => place.is_lateral() && place.side.is_some(),
+            ItemKind::Clock(_) => true,
+            _ => false,
+        }),
+        Concept::Casualty => matches!(
+            items.get(end).map(|item| &item.kind),
+            Some(ItemKind::Number(_))
+        ),
+        _ => false,
+    }
 }
 
 fn side_of(item: &Item) -> Option<Side> {
@@ -190,6 +274,20 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
     let mut i = 0;
     while i < items.len() {
         let item = &items[i];
+        // "Both priority": "both" before a category means both casualties.
+        if side_of(item) == Some(Side::Both)
+            && matches!(
+                items.get(i + 1).map(|x| &x.kind),
+                Some(ItemKind::Concept(Concept::Evac(_)))
+            )
+        {
+            out.push(Item {
+                kind: ItemKind::Concept(Concept::AllCasualties),
+                ..item.clone()
+            });
+            i += 1;
+            continue;
+        }
         if let Some(mut side) = side_of(item) {
             // "right and left legs", "left and right chest": both sides.
             let mut j = i + 1;
@@ -220,18 +318,21 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
                 i = j + 1;
                 continue;
             }
-            // Terse radio order: "leg left". The part was already pushed without a side.
-            if let Some(Item {
-                kind: ItemKind::Place(place),
-                end,
-                ..
-            }) = out.last_mut()
-            {
-                if place.side.is_none() && place.is_lateral() {
+            // Side after its part: "leg left" (terse radio), "rib fractures on the left",
+            // "chest, right side". The part was already pushed without a side; look back a
+            // few items within the clause.
+            let back = out
+                .iter()
+                .rev()
+                .take(4)
+                .take_while(|earlier| !matches!(earlier.kind, ItemKind::Comma | ItemKind::Stop))
+                .position(|earlier| {
+                    matches!(earlier.kind, ItemKind::Place(place) if place.side.is_none() && place.is_lateral())
+                });
+            if let Some(back) = back {
+                let index = out.len() - 1 - back;
+                if let ItemKind::Place(place) = &mut out[index].kind {
                     place.side = Some(side);
-                    *end = item.end;
-                    i += 1;
-                    continue;
                 }
             }
             i += 1;

@@ -46,6 +46,9 @@ pub enum VitalCue {
     Avpu,
     /// "vitals", "vital signs": a set follows.
     Set,
+    /// A measurement the card has no row for (GCS, temperature, EtCO2): its number is
+    /// read and dropped so that it never lands in another sign.
+    Unrecorded,
 }
 
 /// What a phrase means.
@@ -79,6 +82,12 @@ pub enum Concept {
     NoKnownAllergies,
     /// "no", "denies", "without": what follows in the clause did not happen.
     Negation,
+    /// "if", "may need", "prepare", "watch for": what follows in the sentence is a plan or
+    /// a possibility, not something done.
+    Hypothetical,
+    /// "reassessed", "rechecked": what follows in the sentence is a look at something
+    /// already done; a tourniquet or treatment named there is not a new one.
+    Reassess,
     /// "not", "never": negates what precedes in the clause, or a number that follows.
     Not,
     /// "correction", "I mean", "make that": what follows replaces what was said.
@@ -98,6 +107,9 @@ pub enum Concept {
     /// "both of them", "all casualties": what follows in the utterance is about every
     /// casualty heard so far.
     AllCasualties,
+    /// "casualties" (plural): a mechanism said with it ("two casualties from the IED")
+    /// belongs to each casualty named from then on (as many as the number before it).
+    Group,
     /// "back to", "moving to": casualty switching wording (carries no fact).
     SwitchCue,
     /// "out of" in "seven out of ten".
@@ -118,9 +130,158 @@ pub const FUZZY: f32 = 0.7;
 
 /// The lexicon rows: phrase, concept, confidence.
 pub const ROWS: &[(&str, Concept, f32)] = &[
+    ("rest", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("pals", C::Vital(VitalCue::Pulse), MISHEARD),
+    (
+        "pressure pressing",
+        C::Treatment(TreatmentKind::PressureDressing),
+        MISHEARD,
+    ),
+    ("slinted", C::Treatment(TreatmentKind::Splint), MISHEARD),
+    ("kda", C::NoKnownAllergies, MISHEARD),
+    ("piles", C::Vital(VitalCue::Pulse), MISHEARD),
+    ("rest rate", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("restoration", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("restorations", C::Vital(VitalCue::RespRate), MISHEARD),
+    ("saas", C::Vital(VitalCue::Spo2), MISHEARD),
+    (
+        "turn the kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turn the kits",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turner kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "turn kit",
+        C::Tourniquet(TourniquetKind::Extremity),
+        MISHEARD,
+    ),
+    (
+        "surgical creek",
+        C::Treatment(TreatmentKind::Cric),
+        MISHEARD,
+    ),
+    ("tqd", C::Tourniquet(TourniquetKind::Extremity), EXACT),
+    ("tqed", C::Tourniquet(TourniquetKind::Extremity), EXACT),
+    (
+        "tourniqueted",
+        C::Tourniquet(TourniquetKind::Extremity),
+        EXACT,
+    ),
+    ("cass", C::Casualty, MISHEARD),
+    ("deformed", C::Injury(InjuryKind::Fracture, None), EXACT),
+    ("hit by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("struck by a vehicle", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("hit by a car", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("hit by a truck", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("run over", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("rib", C::Part(Part::Chest), EXACT),
+    ("ribs", C::Part(Part::Chest), EXACT),
+    ("rib cage", C::Part(Part::Chest), EXACT),
+    ("reassess", C::Reassess, EXACT),
+    ("reassessed", C::Reassess, EXACT),
+    ("reassessing", C::Reassess, EXACT),
+    ("reassessment", C::Reassess, EXACT),
+    ("recheck", C::Reassess, EXACT),
+    ("rechecked", C::Reassess, EXACT),
+    ("checked", C::Reassess, EXACT),
+    ("check", C::Reassess, EXACT),
+    ("checking", C::Reassess, EXACT),
+    ("re assessed", C::Reassess, EXACT),
+    ("if", C::Hypothetical, EXACT),
+    ("in case", C::Hypothetical, EXACT),
+    ("may need", C::Hypothetical, EXACT),
+    ("might need", C::Hypothetical, EXACT),
+    ("will need", C::Hypothetical, EXACT),
+    ("may require", C::Hypothetical, EXACT),
+    ("need to", C::Hypothetical, EXACT),
+    ("i need", C::Hypothetical, EXACT),
+    ("we need", C::Hypothetical, EXACT),
+    ("consider", C::Hypothetical, EXACT),
+    ("considering", C::Hypothetical, EXACT),
+    ("prepare", C::Hypothetical, EXACT),
+    ("preparing", C::Hypothetical, EXACT),
+    ("get ready", C::Hypothetical, EXACT),
+    ("getting ready", C::Hypothetical, EXACT),
+    ("watch for", C::Hypothetical, EXACT),
+    ("monitor for", C::Hypothetical, EXACT),
+    ("hold the", C::Hypothetical, EXACT),
+    ("hold off", C::Hypothetical, EXACT),
+    ("holding off", C::Hypothetical, EXACT),
+    ("plan to", C::Hypothetical, EXACT),
+    ("planning to", C::Hypothetical, EXACT),
+    ("does anyone have", C::Hypothetical, EXACT),
+    ("do you have", C::Hypothetical, EXACT),
+    ("anyone have", C::Hypothetical, EXACT),
+    ("ready to", C::Hypothetical, EXACT),
+    ("should", C::Hypothetical, EXACT),
+    ("could", C::Hypothetical, EXACT),
+    ("crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("car crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("truck crash", C::Mechanism(Mechanism::Mvc), EXACT),
+    ("helicopter crash", C::Mechanism(Mechanism::Other), EXACT),
+    ("aircraft crash", C::Mechanism(Mechanism::Other), EXACT),
+    ("shield", C::Treatment(TreatmentKind::EyeShield), EXACT),
+    ("gcs", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("g c s", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glasgow coma scale", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glasgow", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("temperature", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("temp", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("etco2", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("end tidal", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("end tidal co2", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("glucose", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("blood sugar", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("cap refill", C::Vital(VitalCue::Unrecorded), EXACT),
+    ("capillary refill", C::Vital(VitalCue::Unrecorded), EXACT),
+    // Added wordings: rounds, lost limbs, spoken self-corrections.
+    (
+        "took a round",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "hit by a round",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "round to the",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "round through the",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    (
+        "bullet",
+        C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)),
+        EXACT,
+    ),
+    ("lost his", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("lost her", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("blown off", C::Injury(InjuryKind::Amputation, None), EXACT),
+    ("no wait", C::Correction, EXACT),
+    ("wait", C::Correction, EXACT),
+    ("actually no", C::Correction, EXACT),
+    ("i meant", C::Correction, EXACT),
+    ("my mistake", C::Correction, EXACT),
     // Casualties and switching.
     ("casualty", C::Casualty, EXACT),
-    ("casualties", C::Casualty, EXACT),
+    ("casualties", C::Group, EXACT),
+    ("patients", C::Group, EXACT),
+    ("wounded", C::Group, EXACT),
     ("cas", C::Casualty, EXACT),
     ("patient", C::Casualty, EXACT),
     ("pt", C::Casualty, EXACT),
@@ -1552,7 +1713,6 @@ const FUZZY_TARGETS: &[(&str, Concept)] = &[
         C::Treatment(TreatmentKind::HypothermiaPrevention),
     ),
     ("intraosseous", C::Route(Route::Io)),
-    ("unresponsive", C::Avpu(Avpu::Unresponsive)),
     ("naloxone", C::Medication("naloxone")),
     ("morphine", C::Medication("morphine")),
     ("ceftriaxone", C::Medication("ceftriaxone")),
@@ -1560,6 +1720,72 @@ const FUZZY_TARGETS: &[(&str, Concept)] = &[
     ("acetaminophen", C::Medication("acetaminophen")),
     ("meloxicam", C::Medication("meloxicam")),
 ];
+
+/// Confidence of a sound-alike match that its context confirmed.
+pub const SOUNDS_LIKE: f32 = 0.6;
+
+/// Terms the recogniser breaks into sound-alike words ("turn a kit", "key to mean"), with
+/// the context that must confirm them: a drug needs a dose or route in its clause, a
+/// tourniquet a limb or a time, a casualty its number right after.
+pub const SOUND_ALIKE_TARGETS: &[(&str, Concept)] = &[
+    ("tourniquet", C::Tourniquet(TourniquetKind::Extremity)),
+    ("casualty", C::Casualty),
+    ("ketamine", C::Medication("ketamine")),
+    ("fentanyl", C::Medication("fentanyl")),
+    ("morphine", C::Medication("morphine")),
+    ("ondansetron", C::Medication("ondansetron")),
+    ("zofran", C::Medication("ondansetron")),
+    ("naloxone", C::Medication("naloxone")),
+    ("moxifloxacin", C::Medication("moxifloxacin")),
+    ("ertapenem", C::Medication("ertapenem")),
+    ("tranexamic", C::Medication("txa")),
+    ("cefazolin", C::Medication("cefazolin")),
+    ("ceftriaxone", C::Medication("ceftriaxone")),
+    ("midazolam", C::Medication("midazolam")),
+    ("meloxicam", C::Medication("meloxicam")),
+    ("acetaminophen", C::Medication("acetaminophen")),
+];
+
+/// A rough sound key: consonants as heard, voicing ignored, vowels and repeats dropped
+/// ("turn a kit", "tour nicket" and "tourniquet" all give "trnkt").
+pub fn sound_key(text: &str) -> String {
+    let letters: Vec<char> = text
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut key = String::with_capacity(letters.len());
+    let mut i = 0;
+    while i < letters.len() {
+        let c = letters[i];
+        let next = letters.get(i + 1).copied();
+        let (sound, width) = match (c, next) {
+            ('p', Some('h')) => (Some('f'), 2),
+            ('c', Some('k')) | ('q', Some('u')) => (Some('k'), 2),
+            ('g', Some('h')) => (None, 2),
+            ('a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w', _) => (None, 1),
+            ('c' | 'q' | 'g', _) => (Some('k'), 1),
+            ('x', _) => {
+                if !key.ends_with('k') {
+                    key.push('k');
+                }
+                (Some('s'), 1)
+            }
+            ('z', _) => (Some('s'), 1),
+            ('d', _) => (Some('t'), 1),
+            ('b', _) => (Some('p'), 1),
+            ('v', _) => (Some('f'), 1),
+            (other, _) => (Some(other), 1),
+        };
+        if let Some(sound) = sound {
+            if !key.ends_with(sound) {
+                key.push(sound);
+            }
+        }
+        i += width;
+    }
+    key
+}
 
 /// A matched phrase: what it means, how many tokens it spans, how sure the match is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1576,6 +1802,8 @@ type RowsByFirstWord = HashMap<&'static str, Vec<(Vec<&'static str>, Concept, f3
 #[derive(Debug)]
 pub struct Lexicon {
     by_first_word: RowsByFirstWord,
+    /// The sound key of each sound-alike target, computed once.
+    sound_keys: Vec<(String, Concept)>,
 }
 
 impl Default for Lexicon {
@@ -1601,7 +1829,22 @@ impl Lexicon {
         for entries in by_first_word.values_mut() {
             entries.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
-        Lexicon { by_first_word }
+        let sound_keys = SOUND_ALIKE_TARGETS
+            .iter()
+            .map(|(term, concept)| (sound_key(term), *concept))
+            .collect();
+        Lexicon {
+            by_first_word,
+            sound_keys,
+        }
+    }
+
+    /// The key term that `key` sounds like, if any.
+    pub fn sounds_like(&self, key: &str) -> Option<Concept> {
+        self.sound_keys
+            .iter()
+            .find(|(target, _)| target == key)
+            .map(|(_, concept)| *concept)
     }
 
     /// The longest phrase starting at `words[0]`; `words` holds the following words (a
@@ -1633,10 +1876,13 @@ impl Lexicon {
     /// niquet"), within a small edit distance that grows with the term's length.
     fn fuzzy_match(&self, words: &[Option<&str>]) -> Option<Match> {
         let first = words.first().copied().flatten()?;
+        // Two words run together only when both could be halves of a term ("tour niquet"),
+        // never a short word glued to a real one ("is responsive").
         let joined_two = words
             .get(1)
             .copied()
             .flatten()
+            .filter(|second| first.len() >= 3 && second.len() >= 3)
             .map(|second| format!("{first}{second}"));
         let candidates = [Some((first.to_owned(), 1)), joined_two.map(|j| (j, 2))];
         for (text, width) in candidates.into_iter().flatten() {
@@ -1644,7 +1890,11 @@ impl Lexicon {
                 continue;
             }
             for (target, concept) in FUZZY_TARGETS {
-                let allowed = if target.len() >= 10 { 2 } else { 1 };
+                let allowed = if target.len() >= 10 && width == 1 {
+                    2
+                } else {
+                    1
+                };
                 if edit_distance_within(&text, target, allowed) {
                     return Some(Match {
                         concept: *concept,
@@ -1708,6 +1958,14 @@ mod tests {
     }
 
     #[test]
+    fn every_phrase_has_one_meaning() {
+        let mut seen = std::collections::HashSet::new();
+        for (phrase, _, _) in ROWS {
+            assert!(seen.insert(*phrase), "{phrase} appears twice");
+        }
+    }
+
+    #[test]
     fn brands_and_misrecognitions_map_to_kinds() {
         let cases: &[(&str, Concept)] = &[
             ("tour nicket", C::Tourniquet(TourniquetKind::Extremity)),
@@ -1734,7 +1992,15 @@ mod tests {
     #[test]
     fn short_common_words_are_not_fuzzed_into_terms() {
         for word in [
-            "casually", "tonight", "morning", "kitchen", "catalog", "quietly",
+            "casually",
+            "tonight",
+            "morning",
+            "kitchen",
+            "catalog",
+            "quietly",
+            "responsive",
+            "is responsive",
+            "was responsive",
         ] {
             let found = concept_of(word);
             assert!(

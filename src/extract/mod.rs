@@ -1,10 +1,12 @@
 //! From an utterance's text to facts in the casualty record.
 //!
 //! The stages, each in its own file: `normalise` (spoken numbers, times, doses), `lexicon`
-//! (phrases to concepts, as data), `items` (concepts and places), `rules` (frames and
-//! discourse cues), and here the `Extractor`, which turns frames into facts with the
-//! record's context (which casualty, which side was spoken before, what a correction
-//! replaces) and appends them to the event log.
+//! (phrases to concepts, as data, with edit-distance and sound-alike matching of key
+//! terms), `items` (concepts and places; sound-alikes only where their clause confirms
+//! them), `rules` (frames and discourse cues: casualty switches, negation, plans,
+//! reassessments, corrections, retractions), and here the `Extractor`, which turns frames
+//! into facts with the record's context (which casualty, which side was spoken before, what
+//! a correction replaces, what a group statement covers) and appends them to the event log.
 //!
 //! The extractor never guesses: a value that is out of range or too garbled to read is left
 //! out, and a fact whose required parts were not said (a tourniquet without a limb, an
@@ -17,8 +19,8 @@ pub mod rules;
 
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, Record,
-    RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
+    Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
 use items::Place;
 use lexicon::{Lexicon, Part, Side, VitalCue};
@@ -76,6 +78,13 @@ pub struct Extractor {
     sides: Vec<(CasualtyId, Part, Side)>,
     last_utterance: Option<u32>,
     facts_dropped: u64,
+    /// Casualties mentioned so far, in order.
+    seen: Vec<CasualtyId>,
+    /// Mechanisms said of a group ("two casualties from the IED"), given to each casualty
+    /// first mentioned afterwards while `group_remaining` allows.
+    group: Vec<Mechanism>,
+    group_remaining: Option<u8>,
+    group_provenance: Option<Provenance>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
 }
@@ -92,6 +101,10 @@ impl Extractor {
             live: Vec::with_capacity(256),
             sides: Vec::new(),
             access: Vec::new(),
+            seen: Vec::new(),
+            group: Vec::new(),
+            group_remaining: None,
+            group_provenance: None,
             last_utterance: None,
             facts_dropped: 0,
         }
@@ -187,6 +200,29 @@ impl Extractor {
         self.log.switch_casualty(casualty, provenance)?;
         context.changes.push(Change::Switched(casualty));
         context.limbs_said.clear();
+        self.first_mention(context)?;
+        Ok(())
+    }
+
+    /// A casualty heard for the first time takes the mechanisms said of its group.
+    fn first_mention(&mut self, context: &mut UtteranceContext) -> Result<(), ExtractError> {
+        if self.seen.contains(&self.current) {
+            return Ok(());
+        }
+        self.seen.push(self.current);
+        let Some(provenance) = self.group_provenance else {
+            return Ok(());
+        };
+        if self.group_remaining == Some(0) {
+            return Ok(());
+        }
+        self.group_remaining = self.group_remaining.map(|n| n.saturating_sub(1));
+        for mechanism in self.group.clone() {
+            let fact = Fact::Mechanism(mechanism);
+            if matches!(self.relation_to_live(&fact, false), Relation::New) {
+                self.record_fact(fact, provenance, context)?;
+            }
+        }
         Ok(())
     }
 
@@ -227,6 +263,25 @@ impl Extractor {
                     self.current = saved;
                 }
             }
+            Action::GroupMechanism {
+                mechanism,
+                count,
+                start,
+                end,
+            } => {
+                let provenance = self.provenance(context, start, end, 1.0);
+                let same_statement = self
+                    .group_provenance
+                    .is_some_and(|p| p.utterance == context.index);
+                if !same_statement {
+                    self.group.clear();
+                    self.group_remaining = count;
+                    self.group_provenance = Some(provenance);
+                }
+                if !self.group.contains(&mechanism) {
+                    self.group.push(mechanism);
+                }
+            }
             Action::SwitchToAll { .. } => {
                 context.all_casualties = self.log.casualties_in_order();
             }
@@ -235,7 +290,7 @@ impl Extractor {
                     .retain(|(casualty, _)| *casualty != self.current);
                 self.access.push((self.current, route));
             }
-            Action::RetractPrevious { start, end } => {
+            Action::RetractPrevious { start, end, kinds } => {
                 let previous = self
                     .live
                     .iter()
@@ -249,7 +304,10 @@ impl Extractor {
                         .live
                         .iter()
                         .filter(|f| {
-                            f.casualty == self.current && f.provenance.utterance == utterance
+                            f.casualty == self.current
+                                && f.provenance.utterance == utterance
+                                && (kinds.is_empty()
+                                    || kinds.iter().any(|k| fact_is_kind(&f.fact, k)))
                         })
                         .map(|f| f.id)
                         .collect();
@@ -407,7 +465,8 @@ impl Extractor {
                 self.live
                     .iter()
                     .rev()
-                    .find(|f| f.casualty == self.current && slots_match(f.fact.slot(), slot))
+                    .filter(|f| f.casualty == self.current && slots_match(f.fact.slot(), slot))
+                    .find(|f| may_be_corrected(frame.rejected.as_ref(), &f.fact))
                     .map(|f| (f.id, f.fact.clone()))
             })
         } else {
@@ -467,6 +526,7 @@ impl Extractor {
         provenance: Provenance,
         context: &mut UtteranceContext,
     ) -> Result<FactId, ExtractError> {
+        self.first_mention(context)?;
         let id = self
             .log
             .assert_fact(self.current, fact.clone(), provenance)?;
@@ -692,7 +752,9 @@ impl Extractor {
     /// an eye shield on the face.
     fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
         match kind {
-            TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing => {
+            TreatmentKind::PressureDressing
+            | TreatmentKind::HemostaticDressing
+            | TreatmentKind::Splint => {
                 if let Some(region) = context.regions_said.last() {
                     return Some(*region);
                 }
@@ -727,6 +789,83 @@ impl Extractor {
             TreatmentKind::EyeShield => Some(Region::Face),
             _ => None,
         }
+    }
+}
+
+/// True when a fact is of the kind a frame states: "scratch that, tourniquet time was
+/// 1620" withdraws the tourniquet said before, not the injury said with it.
+fn fact_is_kind(fact: &Fact, kind: &FrameKind) -> bool {
+    match (fact, kind) {
+        (Fact::Mechanism(_), FrameKind::Injury(_, Some(_)) | FrameKind::Mechanism(_)) => true,
+        (Fact::Injury { .. }, FrameKind::Injury(..)) => true,
+        (Fact::Vital { .. }, FrameKind::Vital(_) | FrameKind::Avpu(_)) => {
+            frame_slot_of(kind).map_or(true, |slot| slot == fact.slot())
+        }
+        (Fact::Sex(_), FrameKind::Sex(_)) | (Fact::Evac(_), FrameKind::Evac(_)) => true,
+        (Fact::Allergy(_), FrameKind::NoKnownAllergies | FrameKind::Allergen(_)) => true,
+        (Fact::Name(_), FrameKind::Name(_))
+        | (Fact::Last4(_), FrameKind::Last4(_))
+        | (Fact::BattleRoster(_), FrameKind::BattleRoster(_)) => true,
+        _ => same_kind(fact, kind),
+    }
+}
+
+fn frame_slot_of(kind: &FrameKind) -> Option<Slot> {
+    use crate::record::VitalField as F;
+    match kind {
+        FrameKind::Vital(VitalCue::Pulse) => Some(Slot::Vital(F::Pulse)),
+        FrameKind::Vital(VitalCue::BloodPressure) => Some(Slot::Vital(F::BloodPressure)),
+        FrameKind::Vital(VitalCue::RespRate) => Some(Slot::Vital(F::RespRate)),
+        FrameKind::Vital(VitalCue::Spo2) => Some(Slot::Vital(F::Spo2)),
+        FrameKind::Vital(VitalCue::Pain) => Some(Slot::Vital(F::Pain)),
+        FrameKind::Vital(VitalCue::Avpu) | FrameKind::Avpu(_) => Some(Slot::Vital(F::Avpu)),
+        _ => None,
+    }
+}
+
+/// Whether a correction may replace `fact`: any fact of its slot, or, when a value was
+/// rejected ("not eighty eight"), only a fact that holds that value.
+fn may_be_corrected(rejected: Option<&Attribute>, fact: &Fact) -> bool {
+    let Some(rejected) = rejected else {
+        return true;
+    };
+    match (rejected, fact) {
+        (Attribute::Number(n), Fact::Vital { value, .. }) => match value {
+            VitalValue::Pulse(v) | VitalValue::RespRate(v) => u32::from(*v) == *n,
+            VitalValue::Spo2(v) | VitalValue::Pain(v) => u32::from(*v) == *n,
+            VitalValue::BloodPressure { systolic, .. } => u32::from(*systolic) == *n,
+            VitalValue::Avpu(_) => false,
+        },
+        (
+            Attribute::Ratio(a, b),
+            Fact::Vital {
+                value:
+                    VitalValue::BloodPressure {
+                        systolic,
+                        diastolic,
+                    },
+                ..
+            },
+        ) => u32::from(*systolic) == *a && diastolic.map(u32::from) == Some(*b),
+        (Attribute::Quantity(value, _), Fact::Medication { dose, .. }) => {
+            dose.is_some_and(|d| (d - value).abs() < 1e-9)
+        }
+        (Attribute::Quantity(value, _), Fact::Fluid { volume_ml, .. }) => {
+            volume_ml.is_some_and(|v| (f64::from(v) - value).abs() < 0.5)
+        }
+        (Attribute::Time(time), fact) => fact.time() == Some(*time),
+        (Attribute::Place(place), Fact::Injury { region, .. }) => place.regions().contains(region),
+        (Attribute::Place(place), Fact::Tourniquet { limb, .. }) => place
+            .regions()
+            .iter()
+            .any(|r| Limb::of_region(*r) == Some(*limb)),
+        (
+            Attribute::Place(place),
+            Fact::Treatment {
+                site: Some(site), ..
+            },
+        ) => place.regions().contains(site),
+        _ => false,
     }
 }
 
@@ -854,7 +993,7 @@ fn frame_slot(frame: &Frame) -> Option<Slot> {
             VitalCue::Spo2 => F::Spo2,
             VitalCue::Pain => F::Pain,
             VitalCue::Avpu => F::Avpu,
-            VitalCue::Set => return None,
+            VitalCue::Set | VitalCue::Unrecorded => return None,
         }),
         FrameKind::Avpu(_) => Slot::Vital(F::Avpu),
         FrameKind::Treatment(kind) => Slot::Treatment(*kind),
@@ -1076,6 +1215,6 @@ fn vital_value(cue: VitalCue, frame: &Frame) -> Option<VitalValue> {
             _ => None,
         },
         VitalCue::Avpu => frame.avpu.map(VitalValue::Avpu),
-        VitalCue::Set => None,
+        VitalCue::Set | VitalCue::Unrecorded => None,
     }
 }

@@ -115,12 +115,57 @@ pub fn bounded(text: &str) -> &str {
 
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
-    let raw = lex(bounded(text));
+    let text = bounded(text);
+    let raw = lex(text);
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
+    read_dotted_times(&mut tokens, text);
     tokens.truncate(UTTERANCE_TOKENS_MAX);
     tokens
+}
+
+/// The recogniser writes some spoken clock times with a dot: "at 11.50", "at 0.825" (zero
+/// eight twenty five). After "at" or "time", a dotted number with no unit that reads as a
+/// valid clock time is that time; anything else stays a decimal. "0.1815" is left alone:
+/// it was heard for "0815", so which digits are spurious cannot be told.
+fn read_dotted_times(tokens: &mut [Token], text: &str) {
+    let chars: Vec<char> = text.chars().collect();
+    for i in 1..tokens.len() {
+        if !matches!(tokens[i - 1].word(), Some("at" | "time")) {
+            continue;
+        }
+        let TokenKind::Number(number) = &tokens[i].kind else {
+            continue;
+        };
+        if !number.digits.is_empty() {
+            continue;
+        }
+        let written: String = chars
+            .get(tokens[i].start as usize..tokens[i].end as usize)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        let Some((whole, fraction)) = written.split_once('.') else {
+            continue;
+        };
+        let digits = match (whole, fraction.len()) {
+            // "11.50": hours and minutes.
+            (hours, 2) if (1..=2).contains(&hours.len()) => format!("{hours:0>2}{fraction}"),
+            // "0.825": a spoken "zero" before the time.
+            ("0", 3) => format!("0{fraction}"),
+            _ => continue,
+        };
+        let candidate = Number {
+            value: digits.parse().unwrap_or(f64::NAN),
+            digits,
+            parts: 2,
+            from_digits: true,
+        };
+        if candidate.as_clock().is_some() {
+            tokens[i].kind = TokenKind::Number(candidate);
+        }
+    }
 }
 
 /// Splits text into words, digit runs and punctuation, with character offsets.
@@ -165,7 +210,17 @@ fn lex(text: &str) -> Vec<Token> {
                 let after_letter = i > 0
                     && chars[i - 1].is_alphabetic()
                     && (i < 2 || !chars[i - 2].is_alphanumeric());
-                if c == '.' && after_letter {
+                // "No. 2": the abbreviation of "number" before digits.
+                let next_visible = chars[i + 1..].iter().find(|n| !n.is_whitespace());
+                let number_abbreviation = c == '.'
+                    && next_visible.is_some_and(char::is_ascii_digit)
+                    && tokens.last().and_then(Token::word) == Some("no");
+                if number_abbreviation {
+                    if let Some(last) = tokens.last_mut() {
+                        last.kind = TokenKind::Word("number".to_owned());
+                    }
+                    None
+                } else if c == '.' && after_letter {
                     None
                 } else {
                     Some(TokenKind::Stop)
@@ -398,6 +453,9 @@ impl NumberReader<'_> {
             && self.word_at(i + 1) == Some("hundred")
         {
             (1, i + 1)
+        } else if self.word_at(i) == Some("hundred") && !inside_number {
+            // "hundred and twenty": the recogniser dropped the "a".
+            (1, i)
         } else {
             self.below_hundred(i, inside_number)?
         };
@@ -420,6 +478,27 @@ impl NumberReader<'_> {
         if let Some(TokenKind::Number(n)) = self.tokens.get(i).map(|t| &t.kind) {
             if n.digits.is_empty() {
                 return None;
+            }
+            // "1 hundred", "2 thousand": digits with a spoken multiplier.
+            let small = n.value < 100.0 && n.value >= 1.0 && n.digits.len() <= 2;
+            match self.word_at(i + 1) {
+                Some("hundred") if small => {
+                    let mut value = n.value as u64 * 100;
+                    let mut next = i + 2;
+                    let after_and = self.skip_and(next);
+                    if let Some((rest, after)) = self.below_hundred(after_and, true) {
+                        if rest > 0 {
+                            value += rest;
+                            next = after;
+                        }
+                    }
+                    return Some((value, value.to_string(), next));
+                }
+                Some("thousand") if small => {
+                    let value = n.value as u64 * 1000;
+                    return Some((value, value.to_string(), i + 2));
+                }
+                _ => {}
             }
             return Some((n.value as u64, n.digits.clone(), i + 1));
         }
@@ -815,6 +894,30 @@ mod tests {
             ("niner eight", 98.0),
             ("1 0 8", 108.0),
             ("9 8", 98.0),
+            ("hundred and twenty", 120.0),
+            ("hundred twelve", 112.0),
+            ("1 hundred", 100.0),
+            ("5 hundred", 500.0),
+            ("2 thousand", 2000.0),
+            ("twelve hundred", 1200.0),
+            ("a hundred and four", 104.0),
+            ("one hundred and ten", 110.0),
+            ("ninety", 90.0),
+            ("eighty-eight", 88.0),
+            ("fifty-five", 55.0),
+            ("forty", 40.0),
+            ("thirty-six", 36.0),
+            ("2", 2.0),
+            ("0", 0.0),
+            ("one-forty", 140.0),
+            ("one sixty-five", 165.0),
+            ("two twenty", 220.0),
+            ("zero point five", 0.5),
+            ("two point five", 2.5),
+            ("0.25", 0.25),
+            ("three hundred", 300.0),
+            ("four hundred", 400.0),
+            ("one thousand", 1000.0),
         ];
         for (text, want) in cases {
             assert_eq!(numbers(text), vec![*want], "{text}");
@@ -842,6 +945,12 @@ mod tests {
             ("zero zero zero five", Some("00:05")),
             ("oh nine oh five", Some("09:05")),
             ("0905 zulu", Some("09:05")),
+            ("at 11.50", Some("11:50")),
+            ("at 0.825", Some("08:25")),
+            ("at 0.1815", None),
+            ("at 9.15", Some("09:15")),
+            ("at 0.5", None),
+            ("at 25.70", None),
             ("1440-2", Some("14:40")),
             ("092", None),
             ("twenty five thirty", None),

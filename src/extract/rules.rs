@@ -3,8 +3,9 @@
 //! place, a clock time, a dose, a route, a value) join the open frame when it takes them,
 //! or wait for the next anchor of the same clause ("right leg tourniquet"). Discourse cues
 //! act on frames: a casualty number switches the casualty, a negation stops what follows
-//! in its clause, "not" stops what precedes or rejects the value after it, and a
-//! correction or retraction makes what follows replace what was said.
+//! in its clause, a plan ("if", "prepare") or a reassessment stops what follows in its
+//! sentence, "not" stops what precedes or rejects the value after it, and a correction or
+//! retraction makes what follows replace what was said.
 //!
 //! The rules only read items; turning frames into facts needs the record's context and
 //! lives in `extract::Extractor`.
@@ -61,6 +62,9 @@ pub struct Frame {
     pub correcting: bool,
     /// "second tourniquet", "another dose": a new entry even if one like it exists.
     pub another: bool,
+    /// "not eighty eight": the value said to be wrong; the correction replaces only a
+    /// fact that holds it.
+    pub rejected: Option<Attribute>,
     sentence: u32,
     clause: u32,
 }
@@ -88,12 +92,26 @@ pub enum Action {
     },
     /// "both of them": later frames of this utterance concern every casualty heard so far.
     SwitchToAll { start: u32, end: u32 },
+    /// "two casualties from the IED": a mechanism for the next `count` casualties named
+    /// (all of them when no number was said).
+    GroupMechanism {
+        mechanism: Mechanism,
+        count: Option<u8>,
+        start: u32,
+        end: u32,
+    },
     /// "next casualty": one more than the highest so far.
     SwitchToNext { start: u32, end: u32 },
     /// A frame to turn into facts.
     Assert(Frame),
     /// "scratch that" with nothing before it: withdraw the previous utterance's facts.
-    RetractPrevious { start: u32, end: u32 },
+    RetractPrevious {
+        start: u32,
+        end: u32,
+        /// "scratch that, tourniquet time was 1620": only facts of these kinds are
+        /// withdrawn (all facts of the utterance when empty).
+        kinds: Vec<FrameKind>,
+    },
     /// "correction, zero nine fifty one": change the latest fact that has this attribute.
     Amend {
         attribute: Attribute,
@@ -128,6 +146,7 @@ impl Frame {
             negated: false,
             correcting: false,
             another: false,
+            rejected: None,
             sentence,
             clause,
         }
@@ -150,15 +169,23 @@ impl Frame {
                 K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
                 A::Time(_),
             ) => self.time.is_none(),
-            (K::Vital(VitalCue::Pulse | VitalCue::RespRate), A::Number(_)) => self.number.is_none(),
+            (
+                K::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Unrecorded),
+                A::Number(_),
+            ) => self.number.is_none(),
             (K::Vital(VitalCue::Spo2), A::Number(_) | A::Quantity(_, QuantityUnit::Percent)) => {
                 self.number.is_none()
             }
             (K::Vital(VitalCue::Pain), A::Number(n)) => self.number.is_none() && *n <= 10,
             (K::Vital(VitalCue::Pain), A::Ratio(_, 10)) => self.number.is_none(),
-            (K::Vital(VitalCue::BloodPressure), A::Ratio(..) | A::Number(_)) => {
+            (K::Vital(VitalCue::BloodPressure), A::Ratio(..)) => {
                 self.number.is_none() && self.ratio.is_none()
             }
+            // "BP 120 80": the second number, lower than the first, is the diastolic.
+            (K::Vital(VitalCue::BloodPressure), A::Number(n)) => match self.number {
+                None => self.ratio.is_none(),
+                Some(systolic) => self.ratio.is_none() && *n >= 20 && *n < systolic,
+            },
             (K::Vital(VitalCue::Avpu), A::Avpu(_)) => self.avpu.is_none(),
             (K::Fluid(_), A::Quantity(_, QuantityUnit::Ml | QuantityUnit::Units)) => {
                 self.quantity.is_none() && self.number.is_none()
@@ -203,7 +230,13 @@ impl Frame {
                     self.quantity = Some((value, unit));
                 }
             }
-            Attribute::Number(n) => self.number = Some(n),
+            Attribute::Number(n) => match (&self.kind, self.number) {
+                (FrameKind::Vital(VitalCue::BloodPressure), Some(systolic)) => {
+                    self.ratio = Some((systolic, n));
+                    self.number = None;
+                }
+                _ => self.number = Some(n),
+            },
             Attribute::Ratio(a, b) => {
                 if matches!(self.kind, FrameKind::Vital(VitalCue::Pain)) {
                     self.number = Some(a);
@@ -246,6 +279,18 @@ impl Frame {
         } else {
             false
         }
+    }
+
+    /// Nothing has been said about the frame yet.
+    fn is_bare(&self) -> bool {
+        self.places.is_empty()
+            && self.time.is_none()
+            && self.quantity.is_none()
+            && self.number.is_none()
+            && self.ratio.is_none()
+            && self.route.is_none()
+            && self.avpu.is_none()
+            && !self.negated
     }
 
     fn is_vital(&self) -> bool {
@@ -320,6 +365,12 @@ struct Parser<'a> {
     pending: Vec<(Attribute, u32)>,
     floating_times: Vec<(Clock, u32)>,
     negation: bool,
+    /// A plan or possibility ("if", "prepare") reaches to the end of the sentence.
+    hypothetical: bool,
+    /// After "two casualties": mechanisms of this sentence belong to the group.
+    group: Option<Option<u8>>,
+    /// After "reassessed": tourniquets and treatments named are not new.
+    reassessing: bool,
     correcting: bool,
     /// Frames before this index were said before a correction cue and take no attributes.
     sealed_before: usize,
@@ -351,6 +402,9 @@ impl<'a> Parser<'a> {
             pending: Vec::new(),
             floating_times: Vec::new(),
             negation: false,
+            hypothetical: false,
+            group: None,
+            reassessing: false,
             correcting: false,
             sealed_before: 0,
             retraction: None,
@@ -392,9 +446,31 @@ impl<'a> Parser<'a> {
     }
 
     fn open_frame(&mut self, kind: FrameKind, i: usize) -> usize {
+        // "Tourniquet, CAT, on the left thigh", "GSW, gunshot wound to the leg": the same
+        // thing named twice before anything was said about it is one frame.
+        if let Some(o) = self.open.filter(|&o| o >= self.sealed_before) {
+            let open = &self.frames[o];
+            if open.kind == kind
+                && open.sentence == self.sentence
+                && open.is_bare()
+                && !self.negation
+            {
+                let end = self.items[i].end;
+                self.frames[o].end = end;
+                return o;
+            }
+        }
         let item = &self.items[i];
         let mut frame = Frame::new(kind, item, self.sentence, self.clause);
-        frame.negated = self.negation;
+        let looked_at_again = self.reassessing
+            && matches!(
+                frame.kind,
+                FrameKind::Tourniquet(_)
+                    | FrameKind::Treatment(_)
+                    | FrameKind::Fluid(_)
+                    | FrameKind::Medication(_)
+            );
+        frame.negated = self.negation || self.hypothetical || looked_at_again;
         frame.correcting = self.correcting;
         if matches!(
             self.previous_significant(i),
@@ -409,6 +485,19 @@ impl<'a> Parser<'a> {
                 frame.take(attribute, end);
             } else {
                 self.leftover(attribute, end);
+            }
+        }
+        // "Bleeding from the left groin, packed with XStat": a dressing with no place of
+        // its own goes where the sentence's unclaimed place was.
+        let is_dressing = matches!(
+            frame.kind,
+            FrameKind::Treatment(
+                TreatmentKind::PressureDressing | TreatmentKind::HemostaticDressing
+            )
+        );
+        if is_dressing && frame.places.is_empty() {
+            if let Some((place, end)) = self.sentence_places.pop() {
+                frame.take(Attribute::Place(place), end);
             }
         }
         let index = self.frames.len();
@@ -442,6 +531,13 @@ impl<'a> Parser<'a> {
                 ItemKind::Comma | ItemKind::Stop => return false,
                 ItemKind::Concept(concept) => {
                     if let Some(kind) = anchor_kind(concept) {
+                        // A bare number waits only for a drug or fluid ("20 of ketamine");
+                        // before a vital sign it is something else ("a 25 year old").
+                        let number_for_dose =
+                            matches!(kind, FrameKind::Medication(_) | FrameKind::Fluid(_));
+                        if matches!(attribute, Attribute::Number(_)) && !number_for_dose {
+                            return false;
+                        }
                         let probe = Frame::new(kind, &self.items[j], self.sentence, self.clause);
                         return probe.accepts(attribute);
                     }
@@ -460,10 +556,38 @@ impl<'a> Parser<'a> {
             .open
             .filter(|&o| o >= self.sealed_before)
             .filter(|&o| self.frames[o].sentence == self.sentence);
+        // "two tourniquets on the right thigh, first at 1210, second at 1215": a further
+        // time after "second" is a further tourniquet on the same limb.
+        if let (Attribute::Time(_), Some(o)) = (&attribute, open) {
+            let frame = &self.frames[o];
+            if matches!(frame.kind, FrameKind::Tourniquet(_))
+                && !frame.accepts(&attribute)
+                && self.further_one_before(i)
+            {
+                let mut further = Frame::new(frame.kind.clone(), item, self.sentence, self.clause);
+                further.places = frame.places.clone();
+                further.place_times = vec![None; frame.places.len()];
+                further.another = true;
+                further.negated = self.negation || self.hypothetical;
+                further.take(attribute, end);
+                let index = self.frames.len();
+                self.frames.push(further);
+                self.order.push(Step::Frame(index));
+                self.open = Some(index);
+                return;
+            }
+        }
         if let Some(o) = open {
             let frame = &self.frames[o];
             let same_clause = frame.clause == self.clause;
+            // "injury to the right eye and facial lacerations": a place right before an
+            // anchor that takes it belongs to that anchor once the open frame has a place.
+            // An unsided limb part ("above the elbow") only refines the place before it.
+            let next_anchor_takes_place = matches!(attribute, Attribute::Place(place) if place.side.is_some() || !place.is_lateral())
+                && !frame.places.is_empty()
+                && self.next_anchor_takes(i, &attribute);
             if frame.accepts(&attribute)
+                && !next_anchor_takes_place
                 && (same_clause || !self.later_anchor_accepts(i, &attribute))
             {
                 self.frames[o].take(attribute, end);
@@ -518,6 +642,20 @@ impl<'a> Parser<'a> {
             .open
             .filter(|&o| o >= self.sealed_before && self.frames[o].sentence == self.sentence);
         let value = number.as_integer();
+        // "pain went from 8 to 4": the value after "from … to" replaces the first.
+        let from_to = i >= 2
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Word(w)) if w == "to")
+            && matches!(self.kind_at(i - 2), Some(ItemKind::Number(_)));
+        if let (true, Some(o), Some(v)) = (from_to, open, value) {
+            let frame = &mut self.frames[o];
+            if matches!(frame.kind, FrameKind::Vital(_)) && frame.number.is_some() {
+                frame.number = None;
+                if frame.accepts(&Attribute::Number(v)) {
+                    frame.take(Attribute::Number(v), self.items[i].end);
+                    return;
+                }
+            }
+        }
         let open_wants_value = match (open, value) {
             (Some(o), Some(v)) => self.frames[o].accepts(&Attribute::Number(v)),
             _ => false,
@@ -551,6 +689,95 @@ impl<'a> Parser<'a> {
             }
         };
         self.attribute(attribute, i);
+    }
+
+    /// Words after a number that make it a measure the card does not hold.
+    fn measure_follows(&self, i: usize) -> bool {
+        const MEASURES: &[&str] = &[
+            "year", "years", "yo", "yr", "yrs", "minute", "minutes", "min", "mins", "second",
+            "seconds", "secs", "feet", "foot", "ft", "meter", "meters", "metre", "metres", "m",
+            "inch", "inches", "gauge", "ga", "kilo", "kilos", "kg", "pounds", "lbs", "days", "day",
+            "weeks", "months", "mph", "km",
+        ];
+        let Some(next) = self.items.get(i + 1) else {
+            return false;
+        };
+        let spoken: String = self
+            .text
+            .get(next.start as usize..next.end as usize)
+            .unwrap_or_default()
+            .iter()
+            .collect::<String>()
+            .to_lowercase();
+        spoken
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .is_some_and(|first| MEASURES.contains(&first))
+    }
+
+    /// "whole blood unit one at 1220, unit two at 1235", "second unit at 1235": another
+    /// unit of the fluid last named in this utterance, through the same route.
+    fn further_unit(&mut self, i: usize) -> usize {
+        let number_after = match self.kind_at(i + 1) {
+            Some(ItemKind::Number(n)) => n.as_integer(),
+            _ => None,
+        };
+        let ordinal_before = matches!(
+            i.checked_sub(1).and_then(|j| self.kind_at(j)),
+            Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another))
+        );
+        let further = number_after.is_some_and(|n| (2..=10).contains(&n)) || ordinal_before;
+        let previous = self.frames.iter().rposition(|f| {
+            matches!(f.kind, FrameKind::Fluid(_)) && f.sentence + 1 >= self.sentence
+        });
+        let next = if number_after.is_some() { i + 2 } else { i + 1 };
+        let (true, Some(previous)) = (further, previous) else {
+            return next;
+        };
+        let item = &self.items[i];
+        let mut frame = Frame::new(
+            self.frames[previous].kind.clone(),
+            item,
+            self.sentence,
+            self.clause,
+        );
+        frame.route = self.frames[previous].route;
+        frame.another = true;
+        frame.negated = self.negation || self.hypothetical;
+        let index = self.frames.len();
+        self.frames.push(frame);
+        self.order.push(Step::Frame(index));
+        self.open = Some(index);
+        next
+    }
+
+    /// The item right after `i` (skipping glue words) is an anchor that takes the attribute.
+    fn next_anchor_takes(&self, i: usize, attribute: &Attribute) -> bool {
+        let next = self.next_significant(i + 1);
+        match self.kind_at(next) {
+            Some(ItemKind::Concept(concept)) => anchor_kind(concept).is_some_and(|kind| {
+                Frame::new(kind, &self.items[next], self.sentence, self.clause).accepts(attribute)
+            }),
+            _ => false,
+        }
+    }
+
+    /// "second", "another" just before (skipping "at" and glue words).
+    fn further_one_before(&self, i: usize) -> bool {
+        let mut j = i;
+        for _ in 0..3 {
+            let Some(previous) = j.checked_sub(1) else {
+                return false;
+            };
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another)) => return true,
+                Some(ItemKind::Concept(Concept::At)) => {}
+                Some(ItemKind::Word(w)) if is_glue(w) => {}
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn end_clause(&mut self) {
@@ -607,6 +834,9 @@ impl<'a> Parser<'a> {
             ItemKind::Stop => {
                 self.end_clause();
                 self.end_sentence();
+                self.hypothetical = false;
+                self.reassessing = false;
+                self.group = None;
                 self.sentence += 1;
                 self.open = None;
             }
@@ -626,6 +856,9 @@ impl<'a> Parser<'a> {
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
                 }
+                if matches!(w.as_str(), "unit" | "bag") {
+                    return self.further_unit(i);
+                }
             }
             ItemKind::Place(place) => self.attribute(Attribute::Place(*place), i),
             ItemKind::Clock(clock) => self.attribute(Attribute::Time(*clock), i),
@@ -633,7 +866,14 @@ impl<'a> Parser<'a> {
                 self.attribute(Attribute::Quantity(*value, *unit), i)
             }
             ItemKind::Ratio(a, b) => self.attribute(Attribute::Ratio(*a, *b), i),
-            ItemKind::Number(number) => self.number(number, i),
+            ItemKind::Number(number) => {
+                // "25 year old", "thirty feet", "18 gauge": a number with a measure that
+                // is no sign, dose or time.
+                if self.measure_follows(i) {
+                    return i + 2;
+                }
+                self.number(number, i)
+            }
             ItemKind::Concept(concept) => return self.concept(*concept, i),
         }
         i + 1
@@ -644,6 +884,49 @@ impl<'a> Parser<'a> {
         match concept {
             Concept::Casualty => return self.casualty(i),
             Concept::Negation => self.negation = true,
+            Concept::Hypothetical => self.hypothetical = true,
+            // "Casualties 2" is the recogniser's "casualty two".
+            Concept::Group if matches!(self.kind_at(i + 1), Some(ItemKind::Number(_))) => {
+                return self.casualty(i);
+            }
+            Concept::Group => {
+                let count = match i.checked_sub(1).and_then(|j| self.kind_at(j)) {
+                    Some(ItemKind::Number(n)) => n
+                        .as_integer()
+                        .filter(|c| (1..=CASUALTIES_MAX as u32).contains(c))
+                        .map(|c| c as u8),
+                    _ => None,
+                };
+                self.group = Some(count);
+            }
+            Concept::Mechanism(mechanism) if self.group.is_some() && !self.negation => {
+                let item = &self.items[i];
+                let (start, end) = (item.start, item.end);
+                self.order.push(Step::Action(Action::GroupMechanism {
+                    mechanism,
+                    count: self.group.flatten(),
+                    start,
+                    end,
+                }));
+            }
+            Concept::Reassess => {
+                self.reassessing = true;
+                // "Tourniquet reassessed at 0740": the tourniquet named just before is
+                // the one already on, not a new one.
+                if let Some(o) = self.open.filter(|&o| {
+                    self.frames[o].sentence == self.sentence && self.frames[o].clause == self.clause
+                }) {
+                    if matches!(
+                        self.frames[o].kind,
+                        FrameKind::Tourniquet(_)
+                            | FrameKind::Treatment(_)
+                            | FrameKind::Fluid(_)
+                            | FrameKind::Medication(_)
+                    ) {
+                        self.frames[o].negated = true;
+                    }
+                }
+            }
             Concept::But => {
                 self.negation = false;
             }
@@ -801,12 +1084,24 @@ impl<'a> Parser<'a> {
                 | ItemKind::Clock(_)
                 | ItemKind::Place(_),
             ) => {
-                // The value after "not" is what was wrong; the frame now corrects.
+                // The value after "not" is what was wrong; the frame now corrects a fact
+                // that holds that value, if one was recorded.
+                let rejected = match self.kind_at(next) {
+                    Some(ItemKind::Number(n)) => n.as_integer().map(Attribute::Number),
+                    Some(ItemKind::Quantity { value, unit }) => {
+                        Some(Attribute::Quantity(*value, *unit))
+                    }
+                    Some(ItemKind::Ratio(a, b)) => Some(Attribute::Ratio(*a, *b)),
+                    Some(ItemKind::Clock(c)) => Some(Attribute::Time(*c)),
+                    Some(ItemKind::Place(p)) => Some(Attribute::Place(*p)),
+                    _ => None,
+                };
                 if let Some(o) = self
                     .open
                     .filter(|&o| self.frames[o].sentence == self.sentence)
                 {
                     self.frames[o].correcting = true;
+                    self.frames[o].rejected = rejected;
                 }
                 return next + 1;
             }
@@ -1016,10 +1311,13 @@ impl<'a> Parser<'a> {
     /// retractions and corrections, then lists the actions in order.
     fn finish(mut self) -> Vec<Action> {
         self.share_times();
-        if !self.has_evac_cue && !self.only_evac_said() {
-            for frame in &mut self.frames {
-                if matches!(frame.kind, FrameKind::Evac(_)) {
-                    frame.negated = true;
+        if !self.has_evac_cue {
+            for index in 0..self.frames.len() {
+                let sentence = self.frames[index].sentence;
+                if matches!(self.frames[index].kind, FrameKind::Evac(_))
+                    && !self.only_evac_said(sentence)
+                {
+                    self.frames[index].negated = true;
                 }
             }
         }
@@ -1030,7 +1328,13 @@ impl<'a> Parser<'a> {
         let retraction = self.retraction;
         match retraction {
             Some((0, start, end)) if orphans.is_empty() => {
-                extra.push(Action::RetractPrevious { start, end });
+                let kinds = self
+                    .frames
+                    .iter()
+                    .filter(|f| !f.negated)
+                    .map(|f| f.kind.clone())
+                    .collect();
+                extra.push(Action::RetractPrevious { start, end, kinds });
             }
             Some((before, _, _))
                 if before > 0
@@ -1124,6 +1428,38 @@ impl<'a> Parser<'a> {
     /// Vital signs said in one sentence share its time; a time after "vitals" or a time
     /// no frame took applies to the frames of its sentence that have none.
     fn share_times(&mut self) {
+        // Drugs said in one clause ("meloxicam 15 mg and Tylenol 1 g by mouth") share
+        // the route and time said once for them.
+        let clauses: Vec<(u32, u32)> = self.frames.iter().map(|f| (f.sentence, f.clause)).collect();
+        for (sentence, clause) in clauses {
+            let in_clause = |f: &Frame| {
+                f.sentence == sentence
+                    && f.clause == clause
+                    && matches!(f.kind, FrameKind::Medication(_))
+            };
+            let mut routes = self
+                .frames
+                .iter()
+                .filter(|f| in_clause(f))
+                .filter_map(|f| f.route);
+            let route = match (routes.next(), routes.next()) {
+                (Some(route), None) => Some(route),
+                _ => None,
+            };
+            let mut times = self
+                .frames
+                .iter()
+                .filter(|f| in_clause(f))
+                .filter_map(|f| f.time);
+            let time = match (times.next(), times.next()) {
+                (Some(time), None) => Some(time),
+                _ => None,
+            };
+            for frame in self.frames.iter_mut().filter(|f| in_clause(f)) {
+                frame.route = frame.route.or(route);
+                frame.time = frame.time.or(time);
+            }
+        }
         let sentences = self.sentence + 1;
         for sentence in 0..sentences {
             let vital_time = self
@@ -1156,12 +1492,24 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// "Urgent surgical." said alone is a category even without the word "evac".
-    fn only_evac_said(&self) -> bool {
+    /// "Urgent surgical." said alone (a sentence with nothing else of substance) is a
+    /// category even without the word "evac".
+    fn only_evac_said(&self, sentence: u32) -> bool {
+        let mut current = 0;
+        let mut in_sentence = Vec::new();
+        for item in self.items {
+            if current == sentence {
+                in_sentence.push(item);
+            }
+            if item.kind == ItemKind::Stop {
+                current += 1;
+            }
+        }
         self.frames
             .iter()
+            .filter(|f| f.sentence == sentence)
             .all(|f| matches!(f.kind, FrameKind::Evac(_)))
-            && self.items.iter().all(|item| {
+            && in_sentence.iter().all(|item| {
                 matches!(
                     item.kind,
                     ItemKind::Comma
@@ -1169,7 +1517,11 @@ impl<'a> Parser<'a> {
                         | ItemKind::Word(_)
                         | ItemKind::Number(_)
                         | ItemKind::Concept(
-                            Concept::Evac(_) | Concept::Casualty | Concept::AllCasualties
+                            Concept::Evac(_)
+                                | Concept::Casualty
+                                | Concept::AllCasualties
+                                | Concept::Negation
+                                | Concept::Correction
                         )
                 )
             })
