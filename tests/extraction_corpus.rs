@@ -86,8 +86,10 @@ fn schema_enum(schema: &serde_json::Value, pointer: &str) -> Vec<serde_json::Val
 
 #[test]
 fn corpus_gold_covers_every_field_and_value_of_the_schema() {
-    let corpus = common::load_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
-    let schema = common::schema();
+    let corpus = extraction_support::load_corpus(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
+    );
+    let schema = extraction_support::schema();
     let casualties: Vec<serde_json::Value> = corpus
         .iter()
         .flat_map(|s| s.gold.as_array().unwrap().clone())
