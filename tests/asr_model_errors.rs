@@ -29,7 +29,10 @@ fn truncated_model_names_the_file_and_the_truncation() {
     let whole = std::fs::read(common::model_dir().join("model.bin")).unwrap();
     std::fs::write(dir.join("model.bin"), &whole[..whole.len() / 3]).unwrap();
     let message = load_error(&dir).to_string();
-    assert!(message.contains("model.bin") && message.contains("truncated"), "{message}");
+    assert!(
+        message.contains("model.bin") && message.contains("truncated"),
+        "{message}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -43,7 +46,10 @@ fn foreign_file_is_rejected_as_not_a_ctranslate2_model() {
     let error = load_error(&dir);
     let message = error.to_string();
     assert!(matches!(error, AsrError::ModelFormat { .. }), "{message}");
-    assert!(message.contains("model.bin") && message.contains("CTranslate2"), "{message}");
+    assert!(
+        message.contains("model.bin") && message.contains("CTranslate2"),
+        "{message}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -36,7 +36,8 @@ USAGE:
   tccc help                      this text
   tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text
                  [--input F2.wav …] [--model DIR] [--window full|segment]
-                 [--threads N] [--tsv] [--verbose]
+                 [--window-min FRAMES]
+                 [--threads N] [--beam N] [--tsv] [--verbose]
 ";
 
 /// Runs the subcommand named by `args[0]`.

@@ -1,5 +1,6 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window full|segment] [--threads N] [--tsv] [--verbose]`: runs the Whisper engine on
+//! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--tsv]
+//! [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives `file<TAB>milliseconds<TAB>verdict<TAB>text`
@@ -31,6 +32,18 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         match flag.as_str() {
             "--input" => inputs.push(PathBuf::from(value()?)),
             "--tsv" => tsv = true,
+            "--window-min" => {
+                let text = value()?;
+                config.segment_window_frames_min = text.parse().map_err(|_| {
+                    CliError::Usage(format!("--window-min {text}: expected frames (10 ms each)"))
+                })?;
+            }
+            "--beam" => {
+                let text = value()?;
+                config.beam_width = text
+                    .parse()
+                    .map_err(|_| CliError::Usage(format!("--beam {text}: expected a number")))?;
+            }
             "--threads" => {
                 let text = value()?;
                 config.threads = text

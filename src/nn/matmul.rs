@@ -224,21 +224,21 @@ pub fn matmul_part(
         return;
     }
     if weights.is_half() {
-        // One token at a time: these products are bound by reading the weights.
-        for token in 0..tokens {
-            let input = &x[token * x_stride..][..depth];
-            for panel_index in panel_range.clone() {
-                let first_row = panel_index * PANEL_ROWS;
-                let rows = (weights.rows - first_row).min(PANEL_ROWS);
+        // These products are bound by reading the weights: each panel is read once and
+        // applied to every token while it is in cache.
+        for panel_index in panel_range.clone() {
+            let first_row = panel_index * PANEL_ROWS;
+            let rows = (weights.rows - first_row).min(PANEL_ROWS);
+            for token in 0..tokens {
+                let input = &x[token * x_stride..][..depth];
                 let start = token * out_stride + first_row - out_row_base;
-                let accumulate = false;
                 half_panel_times_vector(
                     kind,
                     weights.half_panel(panel_index),
                     depth,
                     input,
                     &mut out[start..start + rows],
-                    accumulate,
+                    false,
                 );
             }
         }
