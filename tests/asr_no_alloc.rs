@@ -121,6 +121,22 @@ fn transcribing_after_warm_up_allocates_nothing() {
         }
     }
     watch(false);
+
+    // Beam search reuses its reserved hypotheses and batched decoder slots.
+    let beam_config = AsrConfig {
+        beam_width: 3,
+        helper_thread_start: Some(mark_asr_thread),
+        ..AsrConfig::default()
+    };
+    let mut beam_transcriber = common::transcriber(&beam_config);
+    beam_transcriber.warm_up().unwrap();
+    watch(true);
+    for index in 0..8 {
+        beam_transcriber
+            .transcribe(segments[index % segments.len()])
+            .unwrap();
+    }
+    watch(false);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(
         accepted > 0,

@@ -3,8 +3,9 @@
 //! [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
-//! `tccc process`. With `--tsv`, each file gives `file<TAB>milliseconds<TAB>verdict<TAB>text`
-//! after a warm-up, so the times are steady-state latencies.
+//! `tccc process`. With `--tsv`, each file gives
+//! `file<TAB>wall ms<TAB>CPU ms (all threads)<TAB>verdict<TAB>text` after a warm-up, so the
+//! times are steady-state latencies.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -85,17 +86,20 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     for input in &inputs {
         let samples = read_wav_16k_mono(input)?;
         let started = Instant::now();
+        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
         let result = transcriber
             .transcribe(&samples)
             .map_err(|error| CliError::BadInput(format!("{}: {error}", input.display())))?;
         let elapsed = started.elapsed();
+        let cpu = crate::nn::cpu_time::process_cpu_seconds() - cpu_started;
         let text = result.map(|transcript| transcript.text().to_owned());
         let t = transcriber.last_transcript();
         if tsv {
             println!(
-                "{}\t{:.1}\t{:?}\t{}",
+                "{}\t{:.1}\t{:.1}\t{:?}\t{}",
                 input.display(),
                 elapsed.as_secs_f64() * 1e3,
+                cpu * 1e3,
                 t.verdict,
                 text.as_deref().unwrap_or("")
             );
