@@ -171,6 +171,10 @@ pub struct Transcript {
     /// Wall time of the front end and encoder, and of the decoder, for this segment.
     pub encode_seconds: f32,
     pub decode_seconds: f32,
+    /// CPU time (all threads) of the front end and encoder, and the encoder's product
+    /// FLOPs: their ratio is the encoder's achieved GFLOP/s per CPU-second.
+    pub encode_cpu_seconds: f32,
+    pub encode_flops: u64,
     pub verdict: Verdict,
 }
 
@@ -185,6 +189,8 @@ impl Transcript {
             encoder_frames: 0,
             encode_seconds: 0.0,
             decode_seconds: 0.0,
+            encode_cpu_seconds: 0.0,
+            encode_flops: 0,
             verdict: Verdict::Empty,
         }
     }
@@ -461,9 +467,14 @@ impl Transcriber {
         }
         .min(ASR_ENCODER_FRAMES_MAX);
         let started = std::time::Instant::now();
+        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
+        let flops_started = self.model.product_flops;
         self.front_end.compute(samples, encoder_frames);
         self.model.encode(self.front_end.features(), encoder_frames);
         let encoded = std::time::Instant::now();
+        self.transcript.encode_cpu_seconds =
+            (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;
+        self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
         self.decode();
         self.transcript.encode_seconds = (encoded - started).as_secs_f32();

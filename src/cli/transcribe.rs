@@ -109,7 +109,8 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         if verbose {
             eprintln!(
                 "{}: verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression \
-                 {:.2}, encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, \
+                 {:.2}, encoder frames {} (encode {:.0} ms, {:.1} GFLOP at {:.1} GFLOP/s per \
+                 CPU-second; decode {:.0} ms), load {:.0} ms, \
                  transcribe {:.0} ms, audio {:.2} s",
                 input.display(),
                 t.verdict,
@@ -119,6 +120,8 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 t.compression_ratio,
                 t.encoder_frames,
                 t.encode_seconds * 1e3,
+                t.encode_flops as f64 * 1e-9,
+                t.encode_flops as f64 * 1e-9 / f64::from(t.encode_cpu_seconds.max(1e-6)),
                 t.decode_seconds * 1e3,
                 loaded.as_secs_f64() * 1e3,
                 elapsed.as_secs_f64() * 1e3,
