@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::ct2::{Ct2Model, DataType};
+use super::ct2::Ct2Model;
 use super::AsrError;
 use crate::limits::{
     ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
@@ -126,18 +126,23 @@ impl Loader<'_> {
         half_if_float16: bool,
     ) -> Result<Linear, AsrError> {
         let weight_name = format!("{prefix}/weight");
-        let weights = self.model.tensor(&weight_name, &[rows, depth])?;
         let bias_name = format!("{prefix}/bias");
         let bias = if bias || self.model.has(&bias_name) {
             Some(self.model.tensor(&bias_name, &[rows])?)
         } else {
             None
         };
-        let half = half_if_float16 && self.model.dtype(&weight_name)? == DataType::Float16;
-        let weights = if half {
-            PackedMatrix::from_row_major_half(&weights, rows, depth)
+        let half = if half_if_float16 {
+            self.model.half_matrix(&weight_name, rows, depth)?
         } else {
-            PackedMatrix::from_row_major(&weights, rows, depth)
+            None
+        };
+        let weights = match half {
+            Some(matrix) => matrix,
+            None => {
+                let values = self.model.tensor(&weight_name, &[rows, depth])?;
+                PackedMatrix::from_row_major(&values, rows, depth)
+            }
         };
         Ok(Linear { weights, bias })
     }
@@ -290,7 +295,13 @@ impl WhisperWeights {
                 })
             })
             .collect::<Result<Vec<_>, AsrError>>()?;
-        let embedding = model.tensor("decoder/embeddings/weight", &[vocabulary, width])?;
+        let embedding = match model.half_matrix("decoder/embeddings/weight", vocabulary, width)? {
+            Some(matrix) => matrix,
+            None => {
+                let values = model.tensor("decoder/embeddings/weight", &[vocabulary, width])?;
+                PackedMatrix::from_row_major(&values, vocabulary, width)
+            }
+        };
         Ok(WhisperWeights {
             dims,
             conv1: load.conv("encoder/conv1", width, mel_bins)?,
@@ -301,11 +312,7 @@ impl WhisperWeights {
             )?,
             encoder_layers,
             encoder_norm: load.norm("encoder/layer_norm", width)?,
-            embedding: if model.dtype("decoder/embeddings/weight")? == DataType::Float16 {
-                PackedMatrix::from_row_major_half(&embedding, vocabulary, width)
-            } else {
-                PackedMatrix::from_row_major(&embedding, vocabulary, width)
-            },
+            embedding,
             decoder_positions: model.tensor(
                 "decoder/position_encodings/encodings",
                 &[text_positions, width],
