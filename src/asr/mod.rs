@@ -8,6 +8,7 @@
 pub mod ct2;
 pub mod guards;
 pub mod mel;
+pub mod safetensors;
 pub mod tokenizer;
 pub mod whisper;
 
@@ -240,6 +241,38 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
         };
         suppression.always = list("suppress_ids");
         suppression.at_begin = list("suppress_ids_begin");
+        if suppression.always.is_empty() {
+            // Hugging Face names (config.json of older checkpoints).
+            suppression.always = list("suppress_tokens");
+            suppression.at_begin = list("begin_suppress_tokens");
+        }
+    }
+    let generation = model_dir.join("generation_config.json");
+    if suppression.always.is_empty() && generation.is_file() {
+        // Newer Hugging Face checkpoints keep the lists here.
+        let text = std::fs::read_to_string(&generation).map_err(|source| AsrError::ModelIo {
+            path: generation.clone(),
+            source,
+        })?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
+                path: generation.clone(),
+                detail: format!("is not JSON: {error}"),
+            })?;
+        let list = |key: &str| -> Vec<u32> {
+            json.get(key)
+                .and_then(serde_json::Value::as_array)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_u64())
+                        .map(|v| v as u32)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        suppression.always = list("suppress_tokens");
+        suppression.at_begin = list("begin_suppress_tokens");
     }
     if suppression.at_begin.is_empty() {
         // Whisper's default: no leading blank, no immediate end-of-text.
@@ -338,8 +371,11 @@ impl Transcriber {
                 detail: "the model folder does not exist".into(),
             });
         }
-        let weights = WhisperWeights::load_ct2_folder(model_dir)?;
-        let tokenizer = Tokenizer::load(model_dir)?;
+        let weights = WhisperWeights::load_folder(model_dir)?;
+        let mut tokenizer = Tokenizer::load(model_dir)?;
+        if tokenizer.len() < weights.dims.vocabulary {
+            tokenizer.extend_to(weights.dims.vocabulary);
+        }
         if tokenizer.len() != weights.dims.vocabulary {
             return Err(AsrError::ModelFormat {
                 path: model_dir.join("vocabulary.txt"),

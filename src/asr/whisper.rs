@@ -83,8 +83,67 @@ impl std::fmt::Debug for WhisperWeights {
     }
 }
 
+/// Where the loader reads tensors from, under CTranslate2's variable names: a CTranslate2
+/// `model.bin`, or a Hugging Face folder seen through `safetensors::HfWhisper`.
+pub trait WeightSource {
+    /// The file, for error messages.
+    fn path(&self) -> &Path;
+    /// The model spec the file declares.
+    fn spec_name(&self) -> &str;
+    /// Whether a variable exists.
+    fn has(&self, name: &str) -> bool;
+    /// A variable's shape.
+    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError>;
+    /// An integer scalar.
+    fn scalar(&self, name: &str) -> Result<i64, AsrError>;
+    /// A tensor as float32, after checking its shape.
+    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError>;
+    /// A `rows x depth` matrix as half-float panels when stored as float16, else `None`.
+    fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError>;
+}
+
+impl WeightSource for Ct2Model {
+    fn path(&self) -> &Path {
+        Ct2Model::path(self)
+    }
+
+    fn spec_name(&self) -> &str {
+        &self.spec_name
+    }
+
+    fn has(&self, name: &str) -> bool {
+        Ct2Model::has(self, name)
+    }
+
+    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError> {
+        Ct2Model::dims(self, name).map(<[usize]>::to_vec)
+    }
+
+    fn scalar(&self, name: &str) -> Result<i64, AsrError> {
+        Ct2Model::scalar(self, name)
+    }
+
+    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
+        Ct2Model::tensor(self, name, expected)
+    }
+
+    fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError> {
+        Ct2Model::half_matrix(self, name, rows, depth)
+    }
+}
+
 struct Loader<'a> {
-    model: &'a Ct2Model,
+    model: &'a dyn WeightSource,
 }
 
 impl Loader<'_> {
@@ -160,7 +219,7 @@ impl Loader<'_> {
     }
 }
 
-fn count_layers(model: &Ct2Model, stack: &str) -> usize {
+fn count_layers(model: &dyn WeightSource, stack: &str) -> usize {
     (0..)
         .take_while(|i| model.has(&format!("{stack}/layer_{i}/ffn/linear_0/weight")))
         .count()
@@ -168,16 +227,16 @@ fn count_layers(model: &Ct2Model, stack: &str) -> usize {
 
 impl WhisperWeights {
     /// Reads a CTranslate2 `WhisperSpec` model.
-    pub fn from_ct2(model: &Ct2Model) -> Result<Self, AsrError> {
+    pub fn from_source(model: &dyn WeightSource) -> Result<Self, AsrError> {
         let path = model.path();
         let bad = |detail: String| AsrError::ModelFormat {
             path: path.to_owned(),
             detail,
         };
-        if !model.spec_name.contains("Whisper") {
+        if !model.spec_name().contains("Whisper") {
             return Err(bad(format!(
                 "holds a {} model; tccc needs a Whisper model (WhisperSpec)",
-                model.spec_name
+                model.spec_name()
             )));
         }
         let conv1_dims = model.dims("encoder/conv1/weight")?.to_vec();
@@ -331,7 +390,27 @@ impl WhisperWeights {
                 detail: "no model.bin in the model folder".into(),
             });
         }
-        Self::from_ct2(&Ct2Model::open(&path)?)
+        Self::from_source(&Ct2Model::open(&path)?)
+    }
+
+    /// Loads `model_dir/model.safetensors` (a Hugging Face Whisper checkpoint).
+    pub fn load_hf_folder(model_dir: &Path) -> Result<Self, AsrError> {
+        Self::from_source(&super::safetensors::HfWhisper::open(model_dir)?)
+    }
+
+    /// Loads whichever format the folder holds: `model.bin` (CTranslate2) or
+    /// `model.safetensors` (Hugging Face).
+    pub fn load_folder(model_dir: &Path) -> Result<Self, AsrError> {
+        if model_dir.join("model.bin").is_file() {
+            Self::load_ct2_folder(model_dir)
+        } else if model_dir.join("model.safetensors").is_file() {
+            Self::load_hf_folder(model_dir)
+        } else {
+            Err(AsrError::ModelMissing {
+                path: model_dir.join("model.bin"),
+                detail: "the model folder has neither model.bin (CTranslate2) nor model.safetensors (Hugging Face)".into(),
+            })
+        }
     }
 }
 
