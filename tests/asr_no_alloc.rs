@@ -83,8 +83,10 @@ fn transcribing_after_warm_up_allocates_nothing() {
         "the counting allocator does not count"
     );
 
+    // A 2 s encoder floor keeps the 100 segments quick; the buffers are the same.
     let config = AsrConfig {
         helper_thread_start: Some(mark_asr_thread),
+        segment_window_frames_min: 200,
         ..AsrConfig::default()
     };
     let mut transcriber = common::transcriber(&config);
@@ -125,6 +127,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
     // Beam search reuses its reserved hypotheses and batched decoder slots.
     let beam_config = AsrConfig {
         beam_width: 3,
+        segment_window_frames_min: 200,
         helper_thread_start: Some(mark_asr_thread),
         ..AsrConfig::default()
     };

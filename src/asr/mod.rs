@@ -434,8 +434,10 @@ impl Transcriber {
     /// Runs one maximal (30 s) segment through every stage so that every buffer and every
     /// lazily initialised table reaches its peak before real-time use.
     pub fn warm_up(&mut self) -> Result<(), AsrError> {
-        let saved = self.config.encoder_window;
+        let saved = self.config.clone();
         self.config.encoder_window = EncoderWindow::Full;
+        // Decode the tone even though it is clearly not speech, so the decoder runs too.
+        self.config.no_speech_alone_threshold = f32::INFINITY;
         // A quiet tone exercises the same paths as speech; its transcript does not matter.
         let mut samples = vec![0.0f32; SEGMENT_SAMPLES_MAX];
         for (i, sample) in samples.iter_mut().enumerate() {
@@ -444,7 +446,7 @@ impl Transcriber {
         let counters = self.counters;
         let result = self.transcribe(&samples).map(|_| ());
         self.counters = counters;
-        self.config.encoder_window = saved;
+        self.config = saved;
         result
     }
 
