@@ -37,8 +37,10 @@ fn transcribing_after_warm_up_allocates_nothing() {
         "the allocation guard does not count"
     );
 
+    // A 2 s encoder floor keeps the 100 segments quick; the buffers are the same.
     let config = AsrConfig {
         helper_thread_start: Some(mark_worker_thread),
+        segment_window_frames_min: 200,
         ..AsrConfig::default()
     };
     let mut transcriber = asr_support::transcriber(&config);
@@ -74,7 +76,24 @@ fn transcribing_after_warm_up_allocates_nothing() {
             accepted += 1;
         }
     }
-    let allocations = inference_allocations() - before;
+    let greedy_allocations = inference_allocations() - before;
+
+    // Beam search reuses its reserved hypotheses and batched decoder slots.
+    let beam_config = AsrConfig {
+        beam_width: 3,
+        segment_window_frames_min: 200,
+        helper_thread_start: Some(mark_worker_thread),
+        ..AsrConfig::default()
+    };
+    let mut beam_transcriber = asr_support::transcriber(&beam_config);
+    beam_transcriber.warm_up().unwrap();
+    let before_beam = inference_allocations();
+    for index in 0..8 {
+        beam_transcriber
+            .transcribe(segments[index % segments.len()])
+            .unwrap();
+    }
+    let allocations = greedy_allocations + (inference_allocations() - before_beam);
     assert!(
         accepted > 0,
         "no segment was accepted, so the decode path was not exercised"

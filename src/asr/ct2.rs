@@ -9,6 +9,7 @@ use super::AsrError;
 use crate::limits::{ASR_MODEL_FILE_BYTES_MAX, ASR_MODEL_NAME_BYTES_MAX, ASR_MODEL_VARIABLES_MAX};
 use crate::nn::mapped_file::MappedFile;
 use crate::nn::ops::f16_to_f32;
+use crate::nn::PackedMatrix;
 
 /// Element type codes of CTranslate2's `DataType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,6 +314,34 @@ impl Ct2Model {
                 ),
             }),
         }
+    }
+
+    /// A float16 tensor as a matrix of half-float panels, read straight from the map with
+    /// no float32 copy; `None` if the variable is not stored as float16.
+    pub fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError> {
+        let variable = self.require(name)?;
+        if variable.dims != [rows, depth] {
+            return Err(format_error(
+                &self.path,
+                format!(
+                    "variable {name} has shape {:?}, expected {:?}",
+                    variable.dims,
+                    [rows, depth]
+                ),
+            ));
+        }
+        if variable.dtype != DataType::Float16 {
+            return Ok(None);
+        }
+        let data = &self.file.bytes()[variable.offset..variable.offset + variable.byte_len];
+        Ok(Some(PackedMatrix::from_half_bits(rows, depth, |index| {
+            u16::from_le_bytes([data[2 * index], data[2 * index + 1]])
+        })))
     }
 
     /// An integer scalar (such as `encoder/num_heads`).

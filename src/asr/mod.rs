@@ -8,6 +8,7 @@
 pub mod ct2;
 pub mod guards;
 pub mod mel;
+pub mod safetensors;
 pub mod tokenizer;
 pub mod whisper;
 
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::limits::{
-    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
+    ASR_BEAM_WIDTH_MAX, ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
     ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
@@ -57,8 +58,10 @@ pub enum AsrError {
 /// How much audio the encoder sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EncoderWindow {
-    /// The segment's own length rounded up to whole seconds: much less work for short
-    /// utterances, at some accuracy cost (NOTES-asr.md).
+    /// The segment's own length, at least `segment_window_frames_min` (10 s by default),
+    /// rounded up to whole seconds: a third of the encoder work for short utterances; on the
+    /// fixture clips the WER is no worse than the full window (NOTES-asr.md), while a bare
+    /// 1 s rounding costs 10 points.
     Segment,
     /// Whisper's 30 s window, the segment zero-padded as faster-whisper does; this is the
     /// mode whose token ids equal CTranslate2's.
@@ -68,7 +71,7 @@ pub enum EncoderWindow {
 /// Decoding and guard settings.
 #[derive(Clone, Debug)]
 pub struct AsrConfig {
-    /// Beam width; 1 is greedy (the only mode implemented so far).
+    /// Beam width; 1 is greedy (the mode whose ids equal CTranslate2's).
     pub beam_width: usize,
     /// Threads that share the large matrix products (the ASR thread plus helpers).
     pub threads: usize,
@@ -76,6 +79,9 @@ pub struct AsrConfig {
     /// guard under the ASR thread's role.
     pub helper_thread_start: Option<fn()>,
     pub encoder_window: EncoderWindow,
+    /// In segment mode, the encoder sees at least this many frames (10 ms each): Whisper
+    /// was trained on 30 s windows and loses accuracy on very short contexts.
+    pub segment_window_frames_min: usize,
     /// A segment whose no-speech probability is above this *and* whose average log
     /// probability is below `log_prob_threshold` is silence.
     pub no_speech_threshold: f32,
@@ -103,7 +109,8 @@ impl Default for AsrConfig {
             beam_width: 1,
             threads: 2,
             helper_thread_start: None,
-            encoder_window: EncoderWindow::Full,
+            encoder_window: EncoderWindow::Segment,
+            segment_window_frames_min: 1_000,
             no_speech_threshold: 0.6,
             log_prob_threshold: -1.0,
             no_speech_alone_threshold: 0.9,
@@ -165,6 +172,10 @@ pub struct Transcript {
     /// Wall time of the front end and encoder, and of the decoder, for this segment.
     pub encode_seconds: f32,
     pub decode_seconds: f32,
+    /// CPU time (all threads) of the front end and encoder, and the encoder's product
+    /// FLOPs: their ratio is the encoder's achieved GFLOP/s per CPU-second.
+    pub encode_cpu_seconds: f32,
+    pub encode_flops: u64,
     pub verdict: Verdict,
 }
 
@@ -179,6 +190,8 @@ impl Transcript {
             encoder_frames: 0,
             encode_seconds: 0.0,
             decode_seconds: 0.0,
+            encode_cpu_seconds: 0.0,
+            encode_flops: 0,
             verdict: Verdict::Empty,
         }
     }
@@ -228,12 +241,94 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
         };
         suppression.always = list("suppress_ids");
         suppression.at_begin = list("suppress_ids_begin");
+        if suppression.always.is_empty() {
+            // Hugging Face names (config.json of older checkpoints).
+            suppression.always = list("suppress_tokens");
+            suppression.at_begin = list("begin_suppress_tokens");
+        }
+    }
+    let generation = model_dir.join("generation_config.json");
+    if suppression.always.is_empty() && generation.is_file() {
+        // Newer Hugging Face checkpoints keep the lists here.
+        let text = std::fs::read_to_string(&generation).map_err(|source| AsrError::ModelIo {
+            path: generation.clone(),
+            source,
+        })?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
+                path: generation.clone(),
+                detail: format!("is not JSON: {error}"),
+            })?;
+        let list = |key: &str| -> Vec<u32> {
+            json.get(key)
+                .and_then(serde_json::Value::as_array)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_u64())
+                        .map(|v| v as u32)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        suppression.always = list("suppress_tokens");
+        suppression.at_begin = list("begin_suppress_tokens");
     }
     if suppression.at_begin.is_empty() {
         // Whisper's default: no leading blank, no immediate end-of-text.
         suppression.at_begin = vec![220, tokenizer.special.end_of_text];
     }
     Ok(suppression)
+}
+
+/// One proposed continuation during beam search.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    score: f64,
+    parent: usize,
+    token: u32,
+}
+
+/// Beam-search state, reserved at load for the configured width.
+#[derive(Debug)]
+struct BeamState {
+    live: usize,
+    tokens: Vec<u32>,
+    lengths: Vec<usize>,
+    scores: Vec<f64>,
+    next_tokens: Vec<u32>,
+    next_lengths: Vec<usize>,
+    next_scores: Vec<f64>,
+    parents: Vec<usize>,
+    step_tokens: Vec<u32>,
+    finished: usize,
+    finished_tokens: Vec<u32>,
+    finished_lengths: Vec<usize>,
+    finished_scores: Vec<f64>,
+    top: Vec<(u32, f32)>,
+    candidates: Vec<Candidate>,
+}
+
+impl BeamState {
+    fn new(width: usize) -> Self {
+        BeamState {
+            live: 0,
+            tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            lengths: vec![0; width],
+            scores: vec![0.0; width],
+            next_tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            next_lengths: vec![0; width],
+            next_scores: vec![0.0; width],
+            parents: vec![0; width],
+            step_tokens: vec![0; width],
+            finished: 0,
+            finished_tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            finished_lengths: vec![0; width],
+            finished_scores: vec![0.0; width],
+            top: Vec::with_capacity(width + 1),
+            candidates: Vec::with_capacity(width * (width + 1)),
+        }
+    }
 }
 
 /// The speech recogniser: model, tokenizer, front end and every buffer.
@@ -248,6 +343,7 @@ pub struct Transcriber {
     transcript: Transcript,
     text_bytes: Vec<u8>,
     counters: AsrCounters,
+    beam: BeamState,
 }
 
 impl std::fmt::Debug for Transcriber {
@@ -263,9 +359,9 @@ impl std::fmt::Debug for Transcriber {
 impl Transcriber {
     /// Loads a Whisper model folder and reserves every buffer.
     pub fn load(model_dir: &Path, config: &AsrConfig) -> Result<Self, AsrError> {
-        if config.beam_width != 1 {
+        if !(1..=ASR_BEAM_WIDTH_MAX).contains(&config.beam_width) {
             return Err(AsrError::Config(format!(
-                "beam width {} is not implemented yet; use 1 (greedy)",
+                "beam width {} is out of range; use 1 (greedy) to {ASR_BEAM_WIDTH_MAX}",
                 config.beam_width
             )));
         }
@@ -275,8 +371,11 @@ impl Transcriber {
                 detail: "the model folder does not exist".into(),
             });
         }
-        let weights = WhisperWeights::load_ct2_folder(model_dir)?;
-        let tokenizer = Tokenizer::load(model_dir)?;
+        let weights = WhisperWeights::load_folder(model_dir)?;
+        let mut tokenizer = Tokenizer::load(model_dir)?;
+        if tokenizer.len() < weights.dims.vocabulary {
+            tokenizer.extend_to(weights.dims.vocabulary);
+        }
         if tokenizer.len() != weights.dims.vocabulary {
             return Err(AsrError::ModelFormat {
                 path: model_dir.join("vocabulary.txt"),
@@ -318,7 +417,7 @@ impl Transcriber {
                 ))
             })?;
         Ok(Transcriber {
-            model: WhisperModel::new(weights, backend),
+            model: WhisperModel::new(weights, backend, config.beam_width),
             tokenizer,
             front_end,
             config: config.clone(),
@@ -328,14 +427,17 @@ impl Transcriber {
             transcript: Transcript::with_capacity(),
             text_bytes: Vec::with_capacity(ASR_TEXT_BYTES_MAX),
             counters: AsrCounters::default(),
+            beam: BeamState::new(config.beam_width),
         })
     }
 
     /// Runs one maximal (30 s) segment through every stage so that every buffer and every
     /// lazily initialised table reaches its peak before real-time use.
     pub fn warm_up(&mut self) -> Result<(), AsrError> {
-        let saved = self.config.encoder_window;
+        let saved = self.config.clone();
         self.config.encoder_window = EncoderWindow::Full;
+        // Decode the tone even though it is clearly not speech, so the decoder runs too.
+        self.config.no_speech_alone_threshold = f32::INFINITY;
         // A quiet tone exercises the same paths as speech; its transcript does not matter.
         let mut samples = vec![0.0f32; SEGMENT_SAMPLES_MAX];
         for (i, sample) in samples.iter_mut().enumerate() {
@@ -344,7 +446,7 @@ impl Transcriber {
         let counters = self.counters;
         let result = self.transcribe(&samples).map(|_| ());
         self.counters = counters;
-        self.config.encoder_window = saved;
+        self.config = saved;
         result
     }
 
@@ -395,16 +497,24 @@ impl Transcriber {
         let encoder_frames = match self.config.encoder_window {
             EncoderWindow::Full => ASR_ENCODER_FRAMES_MAX,
             EncoderWindow::Segment => {
-                frames.div_ceil(ASR_ENCODER_FRAMES_MULTIPLE).max(1) * ASR_ENCODER_FRAMES_MULTIPLE
+                frames
+                    .max(self.config.segment_window_frames_min)
+                    .div_ceil(ASR_ENCODER_FRAMES_MULTIPLE)
+                    * ASR_ENCODER_FRAMES_MULTIPLE
             }
         }
         .min(ASR_ENCODER_FRAMES_MAX);
         let started = std::time::Instant::now();
+        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
+        let flops_started = self.model.product_flops;
         self.front_end.compute(samples, encoder_frames);
         self.model.encode(self.front_end.features(), encoder_frames);
         let encoded = std::time::Instant::now();
+        self.transcript.encode_cpu_seconds =
+            (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;
+        self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
-        self.decode_greedy();
+        self.decode();
         self.transcript.encode_seconds = (encoded - started).as_secs_f32();
         self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
         let verdict = self.judge();
@@ -422,12 +532,12 @@ impl Transcriber {
         Ok((verdict == Verdict::Accepted).then_some(&self.transcript))
     }
 
-    /// Greedy decoding as CTranslate2 does it: the prompt, then at each step the suppressed
-    /// tokens masked (and, at the first step, blank and end-of-text), the arg-max taken,
-    /// until end-of-text or the token budget.
-    fn decode_greedy(&mut self) {
+    /// Runs the prompt, checks for certain silence, decodes (greedy or beam search), then
+    /// fills in the text and the scores the guards read.
+    fn decode(&mut self) {
         let special = self.tokenizer.special.clone();
         let prompt = &self.prompt[..self.prompt_len];
+        let prompt_len = prompt.len();
         let mut no_speech_prob = 0.0;
         let last = prompt.len() - 1;
         for (position, &token) in prompt.iter().enumerate() {
@@ -445,50 +555,11 @@ impl Transcriber {
             self.transcript.compression_ratio = 0.0;
             return;
         }
-        let mut sum_logprob = 0.0f64;
-        let mut position = prompt.len();
-        let mut hit_budget = false;
-        loop {
-            let logits = self.model.logits_mut();
-            for &id in &self.suppression.always {
-                if let Some(value) = logits.get_mut(id as usize) {
-                    *value = f32::NEG_INFINITY;
-                }
-            }
-            if self.transcript.tokens.is_empty() {
-                for &id in &self.suppression.at_begin {
-                    if let Some(value) = logits.get_mut(id as usize) {
-                        *value = f32::NEG_INFINITY;
-                    }
-                }
-            }
-            // CTranslate2 normalises the scores over everything but the suppressed lists, so
-            // the log probability is taken before the timestamp tokens are masked; the
-            // arg-max is taken after (without timestamps they are never outputs).
-            let log_normaliser = log_sum_exp(logits);
-            for value in &mut logits[special.no_timestamps as usize..] {
-                *value = f32::NEG_INFINITY;
-            }
-            let best = argmax(logits);
-            let logprob = logits[best] - log_normaliser;
-            sum_logprob += f64::from(logprob);
-            if best as u32 == special.end_of_text {
-                break;
-            }
-            if self.transcript.tokens.len() == ASR_DECODE_TOKENS_MAX {
-                hit_budget = true;
-                break;
-            }
-            self.transcript.tokens.push(best as u32);
-            if guards::tail_repetitions(&self.transcript.tokens, REPETITION_GRAM_MAX)
-                > self.config.repetitions_max
-            {
-                // A loop: the repetition guard will reject it whatever follows.
-                break;
-            }
-            self.model.decode_step(best as u32, position, true);
-            position += 1;
-        }
+        let (sum_logprob, hit_budget) = if self.config.beam_width > 1 {
+            self.beam_search(prompt_len)
+        } else {
+            self.greedy(prompt_len)
+        };
         let count = self.transcript.tokens.len();
         self.transcript.avg_logprob = (sum_logprob / (count + 1) as f64) as f32;
         self.transcript.no_speech_prob = no_speech_prob;
@@ -506,6 +577,146 @@ impl Transcriber {
             // A budget overrun is a decoding loop: make the repetition guard fire.
             self.transcript.compression_ratio = f32::INFINITY;
         }
+    }
+
+    /// Greedy decoding as CTranslate2 does it: at each step the suppressed tokens masked
+    /// (and, at the first step, blank and end-of-text), the arg-max taken, until end-of-text
+    /// or the token budget. Returns the summed log probability and whether the budget ran out.
+    fn greedy(&mut self, prompt_len: usize) -> (f64, bool) {
+        let no_timestamps = self.tokenizer.special.no_timestamps;
+        let end_of_text = self.tokenizer.special.end_of_text;
+        let mut sum_logprob = 0.0f64;
+        let mut position = prompt_len;
+        loop {
+            let first = self.transcript.tokens.is_empty();
+            let logits = self.model.logits_mut();
+            let log_normaliser = prepare_logits(logits, &self.suppression, first, no_timestamps);
+            let best = argmax(logits);
+            sum_logprob += f64::from(logits[best] - log_normaliser);
+            if best as u32 == end_of_text {
+                return (sum_logprob, false);
+            }
+            if self.transcript.tokens.len() == ASR_DECODE_TOKENS_MAX {
+                return (sum_logprob, true);
+            }
+            self.transcript.tokens.push(best as u32);
+            if guards::tail_repetitions(&self.transcript.tokens, REPETITION_GRAM_MAX)
+                > self.config.repetitions_max
+            {
+                // A loop: the repetition guard will reject it whatever follows.
+                return (sum_logprob, false);
+            }
+            self.model.decode_step(best as u32, position, true);
+            position += 1;
+        }
+    }
+
+    /// Beam search of `beam_width` hypotheses decoded side by side: each step every live
+    /// hypothesis proposes its `width + 1` best next tokens, the best `width` unfinished
+    /// continuations live on, and those ending in end-of-text are set aside until `width`
+    /// have finished (patience 1); the winner has the best log probability per token.
+    fn beam_search(&mut self, prompt_len: usize) -> (f64, bool) {
+        let width = self.config.beam_width;
+        let no_timestamps = self.tokenizer.special.no_timestamps;
+        let end_of_text = self.tokenizer.special.end_of_text;
+        let vocabulary = self.model.dims().vocabulary;
+        let beam = &mut self.beam;
+        beam.live = 1;
+        beam.lengths[0] = 0;
+        beam.scores[0] = 0.0;
+        beam.finished = 0;
+        let mut position = prompt_len;
+        let mut hit_budget = false;
+        // The prompt ran in slot 0: its logits are row 0.
+        loop {
+            beam.candidates.clear();
+            let logits = self.model.logits_mut();
+            for parent in 0..beam.live {
+                let row = &mut logits[parent * vocabulary..(parent + 1) * vocabulary];
+                let first = beam.lengths[parent] == 0;
+                let log_normaliser = prepare_logits(row, &self.suppression, first, no_timestamps);
+                top_tokens(row, &mut beam.top, width + 1);
+                for &(token, logit) in &beam.top {
+                    let score = beam.scores[parent] + f64::from(logit - log_normaliser);
+                    beam.candidates.push(Candidate {
+                        score,
+                        parent,
+                        token,
+                    });
+                }
+            }
+            beam.candidates
+                .sort_unstable_by(|a, b| b.score.total_cmp(&a.score));
+            let mut next = 0;
+            for candidate in &beam.candidates {
+                let parent_length = beam.lengths[candidate.parent];
+                let parent_tokens =
+                    &beam.tokens[candidate.parent * ASR_DECODE_TOKENS_MAX..][..parent_length];
+                if candidate.token == end_of_text {
+                    if beam.finished < width {
+                        let slot = beam.finished;
+                        beam.finished_tokens[slot * ASR_DECODE_TOKENS_MAX..][..parent_length]
+                            .copy_from_slice(parent_tokens);
+                        beam.finished_lengths[slot] = parent_length;
+                        beam.finished_scores[slot] = candidate.score;
+                        beam.finished += 1;
+                    }
+                } else if next < width && parent_length < ASR_DECODE_TOKENS_MAX {
+                    let target = &mut beam.next_tokens[next * ASR_DECODE_TOKENS_MAX..];
+                    target[..parent_length].copy_from_slice(parent_tokens);
+                    target[parent_length] = candidate.token;
+                    beam.next_lengths[next] = parent_length + 1;
+                    beam.next_scores[next] = candidate.score;
+                    beam.parents[next] = candidate.parent;
+                    beam.step_tokens[next] = candidate.token;
+                    next += 1;
+                } else if parent_length >= ASR_DECODE_TOKENS_MAX {
+                    hit_budget = true;
+                }
+                // Only end-of-text candidates that rank above the last live continuation
+                // finish (as Whisper's beam search does), so weak early endings do not
+                // crowd out the hypotheses still going.
+                if beam.finished >= width || next >= width {
+                    break;
+                }
+            }
+            if beam.finished >= width || next == 0 {
+                break;
+            }
+            std::mem::swap(&mut beam.tokens, &mut beam.next_tokens);
+            beam.lengths[..next].copy_from_slice(&beam.next_lengths[..next]);
+            beam.scores[..next].copy_from_slice(&beam.next_scores[..next]);
+            beam.live = next;
+            self.model
+                .reorder_beams(&beam.parents[..next], position - 1);
+            self.model
+                .decode_batch(&beam.step_tokens[..next], position, true);
+            position += 1;
+        }
+        if beam.finished == 0 {
+            // Budget exhausted with nothing finished: take the live hypotheses as they are.
+            for index in 0..beam.live {
+                let length = beam.lengths[index];
+                beam.finished_tokens[index * ASR_DECODE_TOKENS_MAX..][..length]
+                    .copy_from_slice(&beam.tokens[index * ASR_DECODE_TOKENS_MAX..][..length]);
+                beam.finished_lengths[index] = length;
+                beam.finished_scores[index] = beam.scores[index];
+            }
+            beam.finished = beam.live;
+        }
+        let mut best = 0;
+        let normalised =
+            |index: usize| beam.finished_scores[index] / (beam.finished_lengths[index] + 1) as f64;
+        for index in 1..beam.finished {
+            if normalised(index) > normalised(best) {
+                best = index;
+            }
+        }
+        let length = beam.finished_lengths[best];
+        self.transcript
+            .tokens
+            .extend_from_slice(&beam.finished_tokens[best * ASR_DECODE_TOKENS_MAX..][..length]);
+        (beam.finished_scores[best], hit_budget)
     }
 
     fn judge(&self) -> Verdict {
@@ -539,6 +750,53 @@ fn probability_of(logits: &[f32], id: usize) -> f32 {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let sum: f64 = logits.iter().map(|&v| f64::from((v - max).exp())).sum();
     ((f64::from((logits[id] - max).exp())) / sum) as f32
+}
+
+/// Masks the suppressed tokens (and, on the first step, the begin-suppressed ones) and the
+/// timestamp tokens; returns the log-softmax normaliser, taken before the timestamps are
+/// masked because CTranslate2 normalises its scores over them.
+fn prepare_logits(
+    logits: &mut [f32],
+    suppression: &Suppression,
+    first: bool,
+    no_timestamps: u32,
+) -> f32 {
+    for &id in &suppression.always {
+        if let Some(value) = logits.get_mut(id as usize) {
+            *value = f32::NEG_INFINITY;
+        }
+    }
+    if first {
+        for &id in &suppression.at_begin {
+            if let Some(value) = logits.get_mut(id as usize) {
+                *value = f32::NEG_INFINITY;
+            }
+        }
+    }
+    let log_normaliser = log_sum_exp(logits);
+    for value in &mut logits[no_timestamps as usize..] {
+        *value = f32::NEG_INFINITY;
+    }
+    log_normaliser
+}
+
+/// Fills `top` (reserved for at least `wanted`) with the highest logits, best first.
+fn top_tokens(logits: &[f32], top: &mut Vec<(u32, f32)>, wanted: usize) {
+    debug_assert!(top.capacity() >= wanted);
+    top.clear();
+    for (id, &value) in logits.iter().enumerate() {
+        if top.len() == wanted && value <= top[wanted - 1].1 {
+            continue;
+        }
+        if top.len() == wanted {
+            top.pop();
+        }
+        let at = top
+            .iter()
+            .position(|&(_, v)| value > v)
+            .unwrap_or(top.len());
+        top.insert(at, (id as u32, value));
+    }
 }
 
 /// The arg-max, first on ties as CTranslate2.

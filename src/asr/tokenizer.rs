@@ -145,7 +145,10 @@ impl Tokenizer {
             start_of_transcript,
             no_timestamps: require("<|notimestamps|>")?,
             no_speech: find("<|nospeech|>").map_or_else(|| require("<|nocaptions|>"), Ok)?,
-            timestamp_begin: require("<|0.00|>")?,
+            // Some tokenizer.json files omit the 1501 timestamp tokens; in every Whisper
+            // vocabulary they follow <|notimestamps|> directly.
+            timestamp_begin: find("<|0.00|>")
+                .map_or_else(|| require("<|notimestamps|>").map(|id| id + 1), Ok)?,
             english: if multilingual {
                 Some(require("<|en|>")?)
             } else {
@@ -162,6 +165,17 @@ impl Tokenizer {
             offsets,
             special,
         })
+    }
+
+    /// Extends the vocabulary with text-less entries up to `size` tokens (the timestamp
+    /// tokens a tokenizer.json may omit); refuses to cover anything but timestamps.
+    pub fn extend_to(&mut self, size: usize) -> bool {
+        if size < self.len() || (self.len() as u64) < u64::from(self.special.timestamp_begin) {
+            return false;
+        }
+        let end = *self.offsets.last().unwrap_or(&0);
+        self.offsets.resize(size + 1, end);
+        true
     }
 
     /// Tokens in the vocabulary.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::ct2::{Ct2Model, DataType};
+use super::ct2::Ct2Model;
 use super::AsrError;
 use crate::limits::{
     ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
@@ -83,8 +83,67 @@ impl std::fmt::Debug for WhisperWeights {
     }
 }
 
+/// Where the loader reads tensors from, under CTranslate2's variable names: a CTranslate2
+/// `model.bin`, or a Hugging Face folder seen through `safetensors::HfWhisper`.
+pub trait WeightSource {
+    /// The file, for error messages.
+    fn path(&self) -> &Path;
+    /// The model spec the file declares.
+    fn spec_name(&self) -> &str;
+    /// Whether a variable exists.
+    fn has(&self, name: &str) -> bool;
+    /// A variable's shape.
+    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError>;
+    /// An integer scalar.
+    fn scalar(&self, name: &str) -> Result<i64, AsrError>;
+    /// A tensor as float32, after checking its shape.
+    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError>;
+    /// A `rows x depth` matrix as half-float panels when stored as float16, else `None`.
+    fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError>;
+}
+
+impl WeightSource for Ct2Model {
+    fn path(&self) -> &Path {
+        Ct2Model::path(self)
+    }
+
+    fn spec_name(&self) -> &str {
+        &self.spec_name
+    }
+
+    fn has(&self, name: &str) -> bool {
+        Ct2Model::has(self, name)
+    }
+
+    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError> {
+        Ct2Model::dims(self, name).map(<[usize]>::to_vec)
+    }
+
+    fn scalar(&self, name: &str) -> Result<i64, AsrError> {
+        Ct2Model::scalar(self, name)
+    }
+
+    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
+        Ct2Model::tensor(self, name, expected)
+    }
+
+    fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError> {
+        Ct2Model::half_matrix(self, name, rows, depth)
+    }
+}
+
 struct Loader<'a> {
-    model: &'a Ct2Model,
+    model: &'a dyn WeightSource,
 }
 
 impl Loader<'_> {
@@ -126,18 +185,23 @@ impl Loader<'_> {
         half_if_float16: bool,
     ) -> Result<Linear, AsrError> {
         let weight_name = format!("{prefix}/weight");
-        let weights = self.model.tensor(&weight_name, &[rows, depth])?;
         let bias_name = format!("{prefix}/bias");
         let bias = if bias || self.model.has(&bias_name) {
             Some(self.model.tensor(&bias_name, &[rows])?)
         } else {
             None
         };
-        let half = half_if_float16 && self.model.dtype(&weight_name)? == DataType::Float16;
-        let weights = if half {
-            PackedMatrix::from_row_major_half(&weights, rows, depth)
+        let half = if half_if_float16 {
+            self.model.half_matrix(&weight_name, rows, depth)?
         } else {
-            PackedMatrix::from_row_major(&weights, rows, depth)
+            None
+        };
+        let weights = match half {
+            Some(matrix) => matrix,
+            None => {
+                let values = self.model.tensor(&weight_name, &[rows, depth])?;
+                PackedMatrix::from_row_major(&values, rows, depth)
+            }
         };
         Ok(Linear { weights, bias })
     }
@@ -155,7 +219,7 @@ impl Loader<'_> {
     }
 }
 
-fn count_layers(model: &Ct2Model, stack: &str) -> usize {
+fn count_layers(model: &dyn WeightSource, stack: &str) -> usize {
     (0..)
         .take_while(|i| model.has(&format!("{stack}/layer_{i}/ffn/linear_0/weight")))
         .count()
@@ -163,16 +227,16 @@ fn count_layers(model: &Ct2Model, stack: &str) -> usize {
 
 impl WhisperWeights {
     /// Reads a CTranslate2 `WhisperSpec` model.
-    pub fn from_ct2(model: &Ct2Model) -> Result<Self, AsrError> {
+    pub fn from_source(model: &dyn WeightSource) -> Result<Self, AsrError> {
         let path = model.path();
         let bad = |detail: String| AsrError::ModelFormat {
             path: path.to_owned(),
             detail,
         };
-        if !model.spec_name.contains("Whisper") {
+        if !model.spec_name().contains("Whisper") {
             return Err(bad(format!(
                 "holds a {} model; tccc needs a Whisper model (WhisperSpec)",
-                model.spec_name
+                model.spec_name()
             )));
         }
         let conv1_dims = model.dims("encoder/conv1/weight")?.to_vec();
@@ -290,7 +354,13 @@ impl WhisperWeights {
                 })
             })
             .collect::<Result<Vec<_>, AsrError>>()?;
-        let embedding = model.tensor("decoder/embeddings/weight", &[vocabulary, width])?;
+        let embedding = match model.half_matrix("decoder/embeddings/weight", vocabulary, width)? {
+            Some(matrix) => matrix,
+            None => {
+                let values = model.tensor("decoder/embeddings/weight", &[vocabulary, width])?;
+                PackedMatrix::from_row_major(&values, vocabulary, width)
+            }
+        };
         Ok(WhisperWeights {
             dims,
             conv1: load.conv("encoder/conv1", width, mel_bins)?,
@@ -301,11 +371,7 @@ impl WhisperWeights {
             )?,
             encoder_layers,
             encoder_norm: load.norm("encoder/layer_norm", width)?,
-            embedding: if model.dtype("decoder/embeddings/weight")? == DataType::Float16 {
-                PackedMatrix::from_row_major_half(&embedding, vocabulary, width)
-            } else {
-                PackedMatrix::from_row_major(&embedding, vocabulary, width)
-            },
+            embedding,
             decoder_positions: model.tensor(
                 "decoder/position_encodings/encodings",
                 &[text_positions, width],
@@ -324,7 +390,27 @@ impl WhisperWeights {
                 detail: "no model.bin in the model folder".into(),
             });
         }
-        Self::from_ct2(&Ct2Model::open(&path)?)
+        Self::from_source(&Ct2Model::open(&path)?)
+    }
+
+    /// Loads `model_dir/model.safetensors` (a Hugging Face Whisper checkpoint).
+    pub fn load_hf_folder(model_dir: &Path) -> Result<Self, AsrError> {
+        Self::from_source(&super::safetensors::HfWhisper::open(model_dir)?)
+    }
+
+    /// Loads whichever format the folder holds: `model.bin` (CTranslate2) or
+    /// `model.safetensors` (Hugging Face).
+    pub fn load_folder(model_dir: &Path) -> Result<Self, AsrError> {
+        if model_dir.join("model.bin").is_file() {
+            Self::load_ct2_folder(model_dir)
+        } else if model_dir.join("model.safetensors").is_file() {
+            Self::load_hf_folder(model_dir)
+        } else {
+            Err(AsrError::ModelMissing {
+                path: model_dir.join("model.bin"),
+                detail: "the model folder has neither model.bin (CTranslate2) nor model.safetensors (Hugging Face)".into(),
+            })
+        }
     }
 }
 
@@ -350,8 +436,12 @@ struct DecoderBuffers {
     /// (`64 x positions`), packed once per segment so each step's attention is two products.
     cross_keys: Vec<PackedMatrix>,
     cross_values: Vec<PackedMatrix>,
+    /// Per layer: `[slot][position][width]` self-attention keys and values.
     self_keys: Vec<Vec<f32>>,
     self_values: Vec<Vec<f32>>,
+    /// One layer's worth of cache, swapped in when beams are reordered.
+    spare_keys: Vec<f32>,
+    spare_values: Vec<f32>,
     residual: Vec<f32>,
     normed: Vec<f32>,
     qkv: Vec<f32>,
@@ -372,6 +462,7 @@ pub struct WhisperModel<B: Backend> {
     audio_positions: usize,
     /// Floating-point operations done by products since the last reset (for GFLOP/s).
     pub product_flops: u64,
+    beam_slots: usize,
 }
 
 impl<B: Backend> std::fmt::Debug for WhisperModel<B> {
@@ -405,9 +496,12 @@ fn axpy(out: &mut [f32], weight: f32, x: &[f32]) {
 }
 
 impl<B: Backend> WhisperModel<B> {
-    /// Wraps the weights and reserves every buffer for the largest segment.
-    pub fn new(weights: WhisperWeights, backend: B) -> Self {
+    /// Wraps the weights and reserves every buffer for the largest segment and `beam_slots`
+    /// hypotheses decoded side by side (1 for greedy).
+    pub fn new(weights: WhisperWeights, backend: B, beam_slots: usize) -> Self {
+        let slots = beam_slots.max(1);
         let d = weights.dims;
+        let cache = d.text_positions * d.width;
         let frames = ASR_ENCODER_FRAMES_MAX;
         let positions = d.audio_positions;
         let encoder = EncoderBuffers {
@@ -431,20 +525,26 @@ impl<B: Backend> WhisperModel<B> {
             cross_values: (0..layers * d.heads)
                 .map(|_| PackedMatrix::with_capacity(HEAD_WIDTH, positions))
                 .collect(),
-            self_keys: (0..layers)
-                .map(|_| vec![0.0; d.text_positions * d.width])
-                .collect(),
-            self_values: (0..layers)
-                .map(|_| vec![0.0; d.text_positions * d.width])
-                .collect(),
-            residual: vec![0.0; d.width],
-            normed: vec![0.0; d.width],
-            qkv: vec![0.0; 3 * d.width],
-            attention: vec![0.0; d.width],
-            projected: vec![0.0; d.width],
-            hidden: vec![0.0; d.ffn_width],
+            self_keys: (0..layers).map(|_| vec![0.0; slots * cache]).collect(),
+            self_values: (0..layers).map(|_| vec![0.0; slots * cache]).collect(),
+            spare_keys: if slots > 1 {
+                vec![0.0; slots * cache]
+            } else {
+                Vec::new()
+            },
+            spare_values: if slots > 1 {
+                vec![0.0; slots * cache]
+            } else {
+                Vec::new()
+            },
+            residual: vec![0.0; slots * d.width],
+            normed: vec![0.0; slots * d.width],
+            qkv: vec![0.0; slots * 3 * d.width],
+            attention: vec![0.0; slots * d.width],
+            projected: vec![0.0; slots * d.width],
+            hidden: vec![0.0; slots * d.ffn_width],
             scores: vec![0.0; positions.max(d.text_positions)],
-            logits: vec![0.0; d.vocabulary],
+            logits: vec![0.0; slots * d.vocabulary],
         };
         WhisperModel {
             weights,
@@ -453,6 +553,7 @@ impl<B: Backend> WhisperModel<B> {
             decoder,
             audio_positions: 0,
             product_flops: 0,
+            beam_slots: slots,
         }
     }
 
@@ -707,37 +808,62 @@ impl<B: Backend> WhisperModel<B> {
         &mut self.decoder.logits
     }
 
-    /// Feeds `token` at `position` (0-based) through the decoder, extending the
-    /// self-attention cache; with `want_logits`, returns the next-token logits.
+    /// Feeds `token` at `position` (0-based) through the decoder for beam slot 0, extending
+    /// its self-attention cache; with `want_logits`, returns the next-token logits.
     pub fn decode_step(
         &mut self,
         token: u32,
         position: usize,
         want_logits: bool,
     ) -> Option<&mut [f32]> {
+        self.decode_batch(&[token], position, want_logits)
+    }
+
+    /// Beam slots the decoder buffers hold.
+    pub fn beam_slots(&self) -> usize {
+        self.beam_slots
+    }
+
+    /// Feeds `tokens[i]` at `position` for beam slot `i` (all slots share the position),
+    /// extending each slot's cache; with `want_logits`, returns the logits, one
+    /// vocabulary-wide row per slot.
+    pub fn decode_batch(
+        &mut self,
+        tokens: &[u32],
+        position: usize,
+        want_logits: bool,
+    ) -> Option<&mut [f32]> {
         let d = self.weights.dims;
-        assert!(position < d.text_positions && (token as usize) < d.vocabulary);
+        let count = tokens.len();
+        assert!(count >= 1 && count <= self.beam_slots && position < d.text_positions);
         let w = &self.weights;
         let b = &mut self.backend;
         let s = &mut self.decoder;
         let flops = &mut self.product_flops;
         let width = d.width;
+        let ffn = d.ffn_width;
         let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
         let audio = self.audio_positions;
+        let positions = d.text_positions;
 
-        w.embedding.copy_row(token as usize, &mut s.residual);
-        crate::nn::ops::add_in_place(
-            &mut s.residual,
-            &w.decoder_positions[position * width..(position + 1) * width],
-        );
+        for (slot, &token) in tokens.iter().enumerate() {
+            assert!((token as usize) < d.vocabulary);
+            let row = &mut s.residual[slot * width..(slot + 1) * width];
+            w.embedding.copy_row(token as usize, row);
+            crate::nn::ops::add_in_place(
+                row,
+                &w.decoder_positions[position * width..(position + 1) * width],
+            );
+        }
+        let rows = count * width;
 
         for (index, layer) in w.decoder_layers.iter().enumerate() {
-            // Self-attention over positions 0..=position.
+            // Self-attention over positions 0..=position of each slot's own cache.
             let n = &layer.self_norm;
             b.layer_norm(
                 &s.residual,
                 width,
-                1,
+                count,
                 &n.gamma,
                 &n.beta,
                 &mut s.normed,
@@ -747,7 +873,7 @@ impl<B: Backend> WhisperModel<B> {
                 b,
                 flops,
                 &s.normed,
-                1,
+                count,
                 width,
                 &layer.self_qkv,
                 &mut s.qkv,
@@ -755,42 +881,48 @@ impl<B: Backend> WhisperModel<B> {
             );
             let keys = &mut s.self_keys[index];
             let values = &mut s.self_values[index];
-            keys[position * width..(position + 1) * width]
-                .copy_from_slice(&s.qkv[width..2 * width]);
-            values[position * width..(position + 1) * width]
-                .copy_from_slice(&s.qkv[2 * width..3 * width]);
-            s.attention.fill(0.0);
-            for head in 0..d.heads {
-                let o = head * HEAD_WIDTH;
-                let query = &s.qkv[o..o + HEAD_WIDTH];
-                let scores = &mut s.scores[..=position];
-                for (j, score) in scores.iter_mut().enumerate() {
-                    *score = dot(query, &keys[j * width + o..j * width + o + HEAD_WIDTH]) * scale;
-                }
-                b.softmax(scores);
-                let out = &mut s.attention[o..o + HEAD_WIDTH];
-                for (j, &p) in scores.iter().enumerate() {
-                    axpy(out, p, &values[j * width + o..j * width + o + HEAD_WIDTH]);
+            s.attention[..rows].fill(0.0);
+            for slot in 0..count {
+                let cache = slot * positions * width;
+                let qkv = &s.qkv[slot * 3 * width..(slot + 1) * 3 * width];
+                keys[cache + position * width..cache + (position + 1) * width]
+                    .copy_from_slice(&qkv[width..2 * width]);
+                values[cache + position * width..cache + (position + 1) * width]
+                    .copy_from_slice(&qkv[2 * width..]);
+                for head in 0..d.heads {
+                    let o = head * HEAD_WIDTH;
+                    let query = &qkv[o..o + HEAD_WIDTH];
+                    let scores = &mut s.scores[..=position];
+                    for (j, score) in scores.iter_mut().enumerate() {
+                        let at = cache + j * width + o;
+                        *score = dot(query, &keys[at..at + HEAD_WIDTH]) * scale;
+                    }
+                    b.softmax(scores);
+                    let out = &mut s.attention[slot * width + o..slot * width + o + HEAD_WIDTH];
+                    for (j, &p) in scores.iter().enumerate() {
+                        let at = cache + j * width + o;
+                        axpy(out, p, &values[at..at + HEAD_WIDTH]);
+                    }
                 }
             }
             Self::linear(
                 b,
                 flops,
                 &s.attention,
-                1,
+                count,
                 width,
                 &layer.self_out,
                 &mut s.projected,
                 width,
             );
-            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
 
-            // Cross-attention over the encoder output.
+            // Cross-attention over the encoder output (shared by every slot).
             let n = &layer.cross_norm;
             b.layer_norm(
                 &s.residual,
                 width,
-                1,
+                count,
                 &n.gamma,
                 &n.beta,
                 &mut s.normed,
@@ -800,53 +932,55 @@ impl<B: Backend> WhisperModel<B> {
                 b,
                 flops,
                 &s.normed,
-                1,
+                count,
                 width,
                 &layer.cross_query,
                 &mut s.qkv,
                 width,
             );
-            for head in 0..d.heads {
-                let o = head * HEAD_WIDTH;
-                let slot = index * d.heads + head;
-                let scores = &mut s.scores[..audio];
-                b.linear(
-                    &s.qkv[o..o + HEAD_WIDTH],
-                    1,
-                    HEAD_WIDTH,
-                    &s.cross_keys[slot],
-                    None,
-                    scores,
-                    audio,
-                );
-                b.scaled_softmax_rows(scores, audio, scale);
-                b.linear(
-                    scores,
-                    1,
-                    audio,
-                    &s.cross_values[slot],
-                    None,
-                    &mut s.attention[o..o + HEAD_WIDTH],
-                    HEAD_WIDTH,
-                );
+            for slot in 0..count {
+                for head in 0..d.heads {
+                    let o = slot * width + head * HEAD_WIDTH;
+                    let packed = index * d.heads + head;
+                    let scores = &mut s.scores[..audio];
+                    b.linear(
+                        &s.qkv[o..o + HEAD_WIDTH],
+                        1,
+                        HEAD_WIDTH,
+                        &s.cross_keys[packed],
+                        None,
+                        scores,
+                        audio,
+                    );
+                    b.scaled_softmax_rows(scores, audio, scale);
+                    b.linear(
+                        scores,
+                        1,
+                        audio,
+                        &s.cross_values[packed],
+                        None,
+                        &mut s.attention[o..o + HEAD_WIDTH],
+                        HEAD_WIDTH,
+                    );
+                }
             }
             Self::linear(
                 b,
                 flops,
                 &s.attention,
-                1,
+                count,
                 width,
                 &layer.cross_out,
                 &mut s.projected,
                 width,
             );
-            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
 
             let n = &layer.ffn_norm;
             b.layer_norm(
                 &s.residual,
                 width,
-                1,
+                count,
                 &n.gamma,
                 &n.beta,
                 &mut s.normed,
@@ -856,24 +990,24 @@ impl<B: Backend> WhisperModel<B> {
                 b,
                 flops,
                 &s.normed,
-                1,
+                count,
                 width,
                 &layer.ffn_in,
                 &mut s.hidden,
-                d.ffn_width,
+                ffn,
             );
-            b.gelu(&mut s.hidden);
+            b.gelu(&mut s.hidden[..count * ffn]);
             Self::linear(
                 b,
                 flops,
                 &s.hidden,
-                1,
-                d.ffn_width,
+                count,
+                ffn,
                 &layer.ffn_out,
                 &mut s.projected,
                 width,
             );
-            crate::nn::ops::add_in_place(&mut s.residual, &s.projected);
+            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
         }
         if !want_logits {
             return None;
@@ -882,22 +1016,44 @@ impl<B: Backend> WhisperModel<B> {
         b.layer_norm(
             &s.residual,
             width,
-            1,
+            count,
             &n.gamma,
             &n.beta,
             &mut s.normed,
             width,
         );
-        *flops += crate::nn::matmul::product_flops(1, &w.embedding);
+        *flops += crate::nn::matmul::product_flops(count, &w.embedding);
         b.linear(
             &s.normed,
-            1,
+            count,
             width,
             &w.embedding,
             None,
             &mut s.logits,
             d.vocabulary,
         );
-        Some(&mut s.logits)
+        Some(&mut s.logits[..count * d.vocabulary])
+    }
+
+    /// Rebuilds the beam slots' caches for positions `0..=position`: slot `i` becomes a copy
+    /// of slot `parents[i]` (a beam search keeps the best continuations of any parents).
+    pub fn reorder_beams(&mut self, parents: &[usize], position: usize) {
+        let d = self.weights.dims;
+        let width = d.width;
+        let positions = d.text_positions;
+        let length = (position + 1) * width;
+        let s = &mut self.decoder;
+        for layer in 0..d.decoder_layers {
+            for (target, &parent) in parents.iter().enumerate() {
+                let from = parent * positions * width;
+                let to = target * positions * width;
+                s.spare_keys[to..to + length]
+                    .copy_from_slice(&s.self_keys[layer][from..from + length]);
+                s.spare_values[to..to + length]
+                    .copy_from_slice(&s.self_values[layer][from..from + length]);
+            }
+            std::mem::swap(&mut s.self_keys[layer], &mut s.spare_keys);
+            std::mem::swap(&mut s.self_values[layer], &mut s.spare_values);
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window full|segment] [--threads N] [--tsv] [--verbose]`: runs the Whisper engine on
+//! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--tsv]
+//! [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
-//! `tccc process`. With `--tsv`, each file gives `file<TAB>milliseconds<TAB>verdict<TAB>text`
-//! after a warm-up, so the times are steady-state latencies.
+//! `tccc process`. With `--tsv`, each file gives
+//! `file<TAB>wall ms<TAB>CPU ms (all threads)<TAB>verdict<TAB>text` after a warm-up, so the
+//! times are steady-state latencies.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -31,6 +33,18 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         match flag.as_str() {
             "--input" => inputs.push(PathBuf::from(value()?)),
             "--tsv" => tsv = true,
+            "--window-min" => {
+                let text = value()?;
+                config.segment_window_frames_min = text.parse().map_err(|_| {
+                    CliError::Usage(format!("--window-min {text}: expected frames (10 ms each)"))
+                })?;
+            }
+            "--beam" => {
+                let text = value()?;
+                config.beam_width = text
+                    .parse()
+                    .map_err(|_| CliError::Usage(format!("--beam {text}: expected a number")))?;
+            }
             "--threads" => {
                 let text = value()?;
                 config.threads = text
@@ -72,17 +86,20 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     for input in &inputs {
         let samples = read_wav_16k_mono(input)?;
         let started = Instant::now();
+        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
         let result = transcriber
             .transcribe(&samples)
             .map_err(|error| CliError::BadInput(format!("{}: {error}", input.display())))?;
         let elapsed = started.elapsed();
+        let cpu = crate::nn::cpu_time::process_cpu_seconds() - cpu_started;
         let text = result.map(|transcript| transcript.text().to_owned());
         let t = transcriber.last_transcript();
         if tsv {
             println!(
-                "{}\t{:.1}\t{:?}\t{}",
+                "{}\t{:.1}\t{:.1}\t{:?}\t{}",
                 input.display(),
                 elapsed.as_secs_f64() * 1e3,
+                cpu * 1e3,
                 t.verdict,
                 text.as_deref().unwrap_or("")
             );
@@ -92,7 +109,8 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         if verbose {
             eprintln!(
                 "{}: verdict {:?}, tokens {:?}, avg_logprob {:.3}, no_speech {:.3}, compression \
-                 {:.2}, encoder frames {} (encode {:.0} ms, decode {:.0} ms), load {:.0} ms, \
+                 {:.2}, encoder frames {} (encode {:.0} ms, {:.1} GFLOP at {:.1} GFLOP/s per \
+                 CPU-second; decode {:.0} ms), load {:.0} ms, \
                  transcribe {:.0} ms, audio {:.2} s",
                 input.display(),
                 t.verdict,
@@ -102,6 +120,8 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 t.compression_ratio,
                 t.encoder_frames,
                 t.encode_seconds * 1e3,
+                t.encode_flops as f64 * 1e-9,
+                t.encode_flops as f64 * 1e-9 / f64::from(t.encode_cpu_seconds.max(1e-6)),
                 t.decode_seconds * 1e3,
                 loaded.as_secs_f64() * 1e3,
                 elapsed.as_secs_f64() * 1e3,

@@ -799,7 +799,7 @@ fn fact_is_kind(fact: &Fact, kind: &FrameKind) -> bool {
         (Fact::Mechanism(_), FrameKind::Injury(_, Some(_)) | FrameKind::Mechanism(_)) => true,
         (Fact::Injury { .. }, FrameKind::Injury(..)) => true,
         (Fact::Vital { .. }, FrameKind::Vital(_) | FrameKind::Avpu(_)) => {
-            frame_slot_of(kind).map_or(true, |slot| slot == fact.slot())
+            frame_slot_of(kind).is_none_or(|slot| slot == fact.slot())
         }
         (Fact::Sex(_), FrameKind::Sex(_)) | (Fact::Evac(_), FrameKind::Evac(_)) => true,
         (Fact::Allergy(_), FrameKind::NoKnownAllergies | FrameKind::Allergen(_)) => true,

@@ -302,22 +302,99 @@ fn scale_body(values: &mut [f32], factor: f32) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn softmax_fma(row: &mut [f32]) {
-    softmax_body(row);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
 fn gelu_fma(values: &mut [f32]) {
     gelu_body(values);
+}
+
+/// Eight lanes of [`exp_approx`] in AVX2 registers (same constants, same clamping).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn exp_avx2(x: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    let too_small = _mm256_cmp_ps::<_CMP_LT_OQ>(x, _mm256_set1_ps(-87.3));
+    let clamped = _mm256_min_ps(
+        _mm256_max_ps(x, _mm256_set1_ps(-87.3)),
+        _mm256_set1_ps(88.7),
+    );
+    let n = _mm256_floor_ps(_mm256_fmadd_ps(
+        clamped,
+        _mm256_set1_ps(std::f32::consts::LOG2_E),
+        _mm256_set1_ps(0.5),
+    ));
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_359_4), clamped);
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.121_944_4e-4), r);
+    let mut p = _mm256_set1_ps(1.987_569_1e-4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
+    let value = _mm256_add_ps(
+        _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r),
+        _mm256_set1_ps(1.0),
+    );
+    let exponent = _mm256_slli_epi32::<23>(_mm256_add_epi32(
+        _mm256_cvtps_epi32(n),
+        _mm256_set1_epi32(127),
+    ));
+    let scaled = _mm256_mul_ps(value, _mm256_castsi256_ps(exponent));
+    _mm256_andnot_ps(too_small, scaled)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn scaled_softmax_rows_fma(values: &mut [f32], width: usize, factor: f32) {
+    use std::arch::x86_64::*;
+    let lanes = width / 8 * 8;
     for row in values.chunks_exact_mut(width) {
-        scale_body(row, factor);
-        softmax_body(row);
+        let pointer = row.as_mut_ptr();
+        let mut maximum = _mm256_set1_ps(f32::NEG_INFINITY);
+        let scale = _mm256_set1_ps(factor);
+        for start in (0..lanes).step_by(8) {
+            // SAFETY: start + 8 <= lanes <= row.len().
+            unsafe {
+                let v = _mm256_mul_ps(_mm256_loadu_ps(pointer.add(start)), scale);
+                _mm256_storeu_ps(pointer.add(start), v);
+                maximum = _mm256_max_ps(maximum, v);
+            }
+        }
+        let mut lanes_max = [0.0f32; 8];
+        // SAFETY: `lanes_max` holds eight floats.
+        unsafe { _mm256_storeu_ps(lanes_max.as_mut_ptr(), maximum) };
+        let mut max = lanes_max.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for value in &mut row[lanes..] {
+            *value *= factor;
+            max = max.max(*value);
+        }
+        let shift = _mm256_set1_ps(max);
+        let mut sum = _mm256_setzero_ps();
+        for start in (0..lanes).step_by(8) {
+            // SAFETY: as above.
+            unsafe {
+                let e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(pointer.add(start)), shift));
+                _mm256_storeu_ps(pointer.add(start), e);
+                sum = _mm256_add_ps(sum, e);
+            }
+        }
+        let mut lanes_sum = [0.0f32; 8];
+        // SAFETY: `lanes_sum` holds eight floats.
+        unsafe { _mm256_storeu_ps(lanes_sum.as_mut_ptr(), sum) };
+        let mut total: f32 = lanes_sum.iter().sum();
+        for value in &mut row[lanes..] {
+            *value = exp_approx(*value - max);
+            total += *value;
+        }
+        let inverse = _mm256_set1_ps(1.0 / total);
+        for start in (0..lanes).step_by(8) {
+            // SAFETY: as above.
+            unsafe {
+                let v = _mm256_mul_ps(_mm256_loadu_ps(pointer.add(start)), inverse);
+                _mm256_storeu_ps(pointer.add(start), v);
+            }
+        }
+        for value in &mut row[lanes..] {
+            *value /= total;
+        }
     }
 }
 
@@ -326,7 +403,7 @@ pub fn softmax(kind: KernelKind, row: &mut [f32]) {
     match kind {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected at run time.
-        KernelKind::X86Fma => unsafe { softmax_fma(row) },
+        KernelKind::X86Fma => unsafe { scaled_softmax_rows_fma(row, row.len(), 1.0) },
         _ => softmax_body(row),
     }
 }
@@ -385,12 +462,18 @@ mod tests {
     #[test]
     fn vectorised_softmax_and_gelu_agree_with_the_portable_ones() {
         let kind = KernelKind::detect();
-        let mut a: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin() * 5.0).collect();
-        let mut b = a.clone();
-        softmax(kind, &mut a);
-        super::super::ops::softmax(&mut b);
-        for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() < 1e-6);
+        for length in [1, 8, 37, 1500] {
+            let mut a: Vec<f32> = (0..length)
+                .map(|i| (i as f32 * 0.37).sin() * 50.0)
+                .collect();
+            let mut b = a.clone();
+            let mut c = a.clone();
+            softmax(kind, &mut a);
+            super::super::ops::softmax(&mut b);
+            scaled_softmax_rows(kind, &mut c, length, 1.0);
+            for ((x, y), z) in a.iter().zip(&b).zip(&c) {
+                assert!((x - y).abs() < 1e-6 && (x - z).abs() < 1e-6);
+            }
         }
         let mut g: Vec<f32> = (0..37).map(|i| i as f32 * 0.2 - 3.0).collect();
         let mut h = g.clone();

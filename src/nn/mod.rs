@@ -5,6 +5,7 @@
 //! Model code (`asr`) talks to a [`Backend`]; the CPU backend is the only one today, and a
 //! CUDA or TensorRT backend can slot in beneath the same decode loops later.
 
+pub mod cpu_time;
 pub mod kernel;
 pub mod mapped_file;
 pub mod matmul;
