@@ -92,6 +92,8 @@ pub struct AsrSection {
     pub threads: usize,
     /// `full` (Whisper's 30 s window) or `segment` (the segment's own length).
     pub encoder_window: String,
+    /// Beam width; 1 is greedy.
+    pub beam_width: usize,
 }
 
 impl Default for AsrSection {
@@ -99,7 +101,8 @@ impl Default for AsrSection {
         AsrSection {
             model: PathBuf::from("whisper-tiny.en"),
             threads: 2,
-            encoder_window: "full".to_owned(),
+            encoder_window: "segment".to_owned(),
+            beam_width: 1,
         }
     }
 }
@@ -429,6 +432,7 @@ impl Config {
     pub fn asr_config(&self) -> crate::asr::AsrConfig {
         crate::asr::AsrConfig {
             threads: self.asr.threads,
+            beam_width: self.asr.beam_width,
             encoder_window: if self.asr.encoder_window == "segment" {
                 crate::asr::EncoderWindow::Segment
             } else {
