@@ -151,8 +151,8 @@ pub const ASR_THREADS_MAX: usize = 8;
 pub const ASR_BEAM_WIDTH_MAX: usize = 8;
 
 const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
-const _: () = assert!(ASR_ENCODER_FRAMES_MAX % ASR_ENCODER_FRAMES_MULTIPLE == 0);
-const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE % 2 == 0);
+const _: () = assert!(ASR_ENCODER_FRAMES_MAX.is_multiple_of(ASR_ENCODER_FRAMES_MULTIPLE));
+const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE.is_multiple_of(2));
 const _: () = assert!(ASR_HOP_SAMPLES * ASR_ENCODER_FRAMES_MAX == SEGMENT_SAMPLES_MAX);
 const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= 448);
 

@@ -590,7 +590,7 @@ impl<B: Backend> WhisperModel<B> {
     /// values for this segment.
     pub fn encode(&mut self, features: &[f32], frames: usize) {
         let d = self.weights.dims;
-        assert!(frames % 2 == 0 && frames > 0 && frames <= ASR_ENCODER_FRAMES_MAX);
+        assert!(frames.is_multiple_of(2) && frames > 0 && frames <= ASR_ENCODER_FRAMES_MAX);
         let w = &self.weights;
         let b = &mut self.backend;
         let e = &mut self.encoder;

@@ -1076,7 +1076,7 @@ mod tests {
         let below_hundred = |n: u32| -> String {
             if n < 20 {
                 ONES[n as usize].to_owned()
-            } else if n % 10 == 0 {
+            } else if n.is_multiple_of(10) {
                 TENS[(n / 10) as usize].to_owned()
             } else {
                 format!("{}-{}", TENS[(n / 10) as usize], ONES[(n % 10) as usize])
@@ -1084,7 +1084,7 @@ mod tests {
         };
         if n < 100 {
             below_hundred(n)
-        } else if n % 100 == 0 {
+        } else if n.is_multiple_of(100) {
             format!("{} hundred", ONES[(n / 100) as usize])
         } else {
             format!(
