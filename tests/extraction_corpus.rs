@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod extraction_support;
 
 use std::path::Path;
 
@@ -14,18 +14,20 @@ const RECALL_MIN: f64 = 0.95;
 
 #[test]
 fn corpus_meets_the_precision_and_recall_bars() {
-    let corpus = common::load_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
+    let corpus = extraction_support::load_corpus(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
+    );
     assert!(
         corpus.len() >= 60,
         "the corpus has {} narrations, want at least 60",
         corpus.len()
     );
-    let schema = common::schema();
+    let schema = extraction_support::schema();
     let (mut tp, mut gold, mut predicted) = (0, 0, 0);
     let mut report = String::new();
     for scenario in &corpus {
-        let (document, card) = common::run(&scenario.utterances);
-        common::validate(&schema, &schema, &document, "$")
+        let (document, card) = extraction_support::run(&scenario.utterances);
+        extraction_support::validate(&schema, &schema, &document, "$")
             .unwrap_or_else(|e| panic!("{}: {e}", scenario.id));
         for line in card.lines() {
             assert!(
@@ -34,7 +36,7 @@ fn corpus_meets_the_precision_and_recall_bars() {
                 scenario.id
             );
         }
-        let score = common::score(&scenario.gold, &document["casualties"]);
+        let score = extraction_support::score(&scenario.gold, &document["casualties"]);
         tp += score.true_positives;
         gold += score.gold;
         predicted += score.predicted;
@@ -84,8 +86,10 @@ fn schema_enum(schema: &serde_json::Value, pointer: &str) -> Vec<serde_json::Val
 
 #[test]
 fn corpus_gold_covers_every_field_and_value_of_the_schema() {
-    let corpus = common::load_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
-    let schema = common::schema();
+    let corpus = extraction_support::load_corpus(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
+    );
+    let schema = extraction_support::schema();
     let casualties: Vec<serde_json::Value> = corpus
         .iter()
         .flat_map(|s| s.gold.as_array().unwrap().clone())

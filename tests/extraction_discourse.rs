@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod extraction_support;
 
 use serde_json::{json, Value};
 use tccc::extract::{Change, Extractor, ExtractorConfig};
@@ -12,13 +12,13 @@ use tccc::record::{Event, Fact};
 
 fn record_of(lines: &[&str]) -> Value {
     let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    common::run(&lines).0["casualties"].clone()
+    extraction_support::run(&lines).0["casualties"].clone()
 }
 
 /// Asserts the extracted record scores perfectly against `gold`.
 fn expect(lines: &[&str], gold: Value) {
     let predicted = record_of(lines);
-    let score = common::score(&gold, &predicted);
+    let score = extraction_support::score(&gold, &predicted);
     assert!(
         score.missed.is_empty() && score.extra.is_empty(),
         "{lines:?}\nmissed {:?}\nextra {:?}\npredicted {predicted:#}",
@@ -321,7 +321,7 @@ fn utterances_must_arrive_in_order() {
 #[test]
 fn json_lists_utterances_with_line_times() {
     let (document, _) =
-        common::run(&["Pulse 80.".to_owned(), "".to_owned(), "Sats 97.".to_owned()]);
+        extraction_support::run(&["Pulse 80.".to_owned(), "".to_owned(), "Sats 97.".to_owned()]);
     assert_eq!(document["schema"], "tccc.casualty-record/1");
     let utterances = document["utterances"].as_array().unwrap();
     assert_eq!(utterances.len(), 2);
@@ -358,7 +358,7 @@ fn nine_line_never_invents_lines_one_two_or_six_to_nine() {
 #[test]
 fn card_sections_in_order_and_vitals_continue_after_four_sets() {
     let lines: Vec<String> = (0..6).map(|i| format!("Pulse {}.", 100 + i)).collect();
-    let (_, card) = common::run(&lines);
+    let (_, card) = extraction_support::run(&lines);
     let order = [
         "BATTLE ROSTER",
         "MECHANISM OF INJURY",
@@ -429,8 +429,8 @@ fn process_refuses_unreadable_transcripts_with_exit_code_two() {
     .collect();
     tccc::cli::run(&args).unwrap();
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let schema = common::schema();
-    common::validate(&schema, &schema, &written, "$").unwrap();
+    let schema = extraction_support::schema();
+    extraction_support::validate(&schema, &schema, &written, "$").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod extraction_support;
 
 use std::path::Path;
 
@@ -157,7 +157,7 @@ fn check(utterances: &[String], schema: &serde_json::Value) {
     let record = extractor.record();
     let document = tccc::record::RecordDocument::new(&record, docs);
     let json: serde_json::Value = serde_json::from_str(&document.to_json().unwrap()).unwrap();
-    if let Err(e) = common::validate(schema, schema, &json, "$") {
+    if let Err(e) = extraction_support::validate(schema, schema, &json, "$") {
         panic!("{e} for {utterances:?}");
     }
     for line in tccc::render::card::render(&record).lines() {
@@ -170,8 +170,10 @@ fn check(utterances: &[String], schema: &serde_json::Value) {
 
 #[test]
 fn mutated_and_random_narrations_never_panic_and_stay_schema_valid() {
-    let corpus = common::load_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
-    let schema = common::schema();
+    let corpus = extraction_support::load_corpus(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
+    );
+    let schema = extraction_support::schema();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for round in 0..1500 {
         let scenario = &corpus[round % corpus.len()];
@@ -192,7 +194,7 @@ fn mutated_and_random_narrations_never_panic_and_stay_schema_valid() {
 
 #[test]
 fn shard_soup_never_panics() {
-    let schema = common::schema();
+    let schema = extraction_support::schema();
     let mut rng = Rng(42);
     for _ in 0..800 {
         let utterances: Vec<String> = (0..1 + rng.below(8))
@@ -209,7 +211,7 @@ fn shard_soup_never_panics() {
 
 #[test]
 fn oversized_utterances_are_cut_not_refused() {
-    let schema = common::schema();
+    let schema = extraction_support::schema();
     let long = "tourniquet left leg at zero nine fifteen, pulse one twenty, ".repeat(400);
     check(
         &[
