@@ -30,7 +30,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     };
     let source = WavSource::from_reader(Cursor::new(NARRATION_WAV), "bundled narration")
         .map_err(|e| CliError::Internal(format!("the bundled narration is unreadable: {e}")))?;
-    println!("tccc demo: loading the models, then playing the bundled medic narration (21 s)");
+    println!("tccc demo: loading the models, then playing the bundled medic narration (19 s, piper voice)");
     println!("           through capture → VAD → Whisper → extractor. `+` marks what each");
     println!("           utterance added to the record, `~` what it corrected.\n");
     let listen_options = ListenOptions {
