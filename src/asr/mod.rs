@@ -214,65 +214,51 @@ struct Suppression {
     at_begin: Vec<u32>,
 }
 
+/// Reads a JSON file of the model folder.
+fn read_model_json(path: &Path) -> Result<serde_json::Value, AsrError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AsrError::ModelIo {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
+        path: path.to_owned(),
+        detail: format!("is not JSON: {error}"),
+    })
+}
+
+/// The token ids listed under `key`, or none.
+fn token_list(json: &serde_json::Value, key: &str) -> Vec<u32> {
+    json.get(key)
+        .and_then(serde_json::Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| v.as_u64())
+                .map(|v| v as u32)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppression, AsrError> {
     let path = model_dir.join("config.json");
     let mut suppression = Suppression::default();
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(|source| AsrError::ModelIo {
-            path: path.clone(),
-            source,
-        })?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
-                path: path.clone(),
-                detail: format!("is not JSON: {error}"),
-            })?;
-        let list = |key: &str| -> Vec<u32> {
-            json.get(key)
-                .and_then(serde_json::Value::as_array)
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(|v| v.as_u64())
-                        .map(|v| v as u32)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        suppression.always = list("suppress_ids");
-        suppression.at_begin = list("suppress_ids_begin");
+        let json = read_model_json(&path)?;
+        suppression.always = token_list(&json, "suppress_ids");
+        suppression.at_begin = token_list(&json, "suppress_ids_begin");
         if suppression.always.is_empty() {
             // Hugging Face names (config.json of older checkpoints).
-            suppression.always = list("suppress_tokens");
-            suppression.at_begin = list("begin_suppress_tokens");
+            suppression.always = token_list(&json, "suppress_tokens");
+            suppression.at_begin = token_list(&json, "begin_suppress_tokens");
         }
     }
     let generation = model_dir.join("generation_config.json");
     if suppression.always.is_empty() && generation.is_file() {
         // Newer Hugging Face checkpoints keep the lists here.
-        let text = std::fs::read_to_string(&generation).map_err(|source| AsrError::ModelIo {
-            path: generation.clone(),
-            source,
-        })?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
-                path: generation.clone(),
-                detail: format!("is not JSON: {error}"),
-            })?;
-        let list = |key: &str| -> Vec<u32> {
-            json.get(key)
-                .and_then(serde_json::Value::as_array)
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(|v| v.as_u64())
-                        .map(|v| v as u32)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        suppression.always = list("suppress_tokens");
-        suppression.at_begin = list("begin_suppress_tokens");
+        let json = read_model_json(&generation)?;
+        suppression.always = token_list(&json, "suppress_tokens");
+        suppression.at_begin = token_list(&json, "begin_suppress_tokens");
     }
     if suppression.at_begin.is_empty() {
         // Whisper's default: no leading blank, no immediate end-of-text.
