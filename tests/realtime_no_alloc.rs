@@ -48,10 +48,7 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     let seconds = (bytes.len() - 44) as f64 / (2.0 * f64::from(RATE_HZ));
     assert!(seconds >= 600.0, "only {seconds} s of audio");
     let source = WavSource::from_reader(Cursor::new(bytes), "ten minutes").unwrap();
-    let before = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let before = realtime_allocations();
     let mut pipeline = FrontendPipeline::start(
         Box::new(source),
         &Config::default(),
@@ -65,10 +62,7 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let after = realtime_allocations();
     println!(
         "{seconds:.0} s of audio, {segments} segments, allocations capture {} frontend {}",
         after.0 - before.0,
@@ -82,6 +76,23 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
         (seconds * f64::from(RATE_HZ)).round() as u64
     );
     assert_eq!(stats.segments_dropped(), 0, "offline input must never drop");
+}
+
+/// Allocations counted so far on the (capture, frontend) threads.
+fn realtime_allocations() -> (u64, u64) {
+    (
+        allocations(ThreadRole::Capture),
+        allocations(ThreadRole::Frontend),
+    )
+}
+
+/// The default configuration at normal priority: a source that never blocks must not run
+/// at real-time priority on a shared machine.
+fn normal_priority_config() -> Config {
+    let mut config = Config::default();
+    config.threads.capture_priority = 0;
+    config.threads.frontend_priority = 0;
+    config
 }
 
 /// A source that claims to be a live device and produces narration at about twenty times
@@ -126,20 +137,14 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     // Resample the 22.05 kHz narration to 16 kHz by sox for the flood source.
     let path = write_at_rate(&narration.samples, 16_000, &dir, "flood");
     let (speech, _) = tccc::audio::wav::read_wav_mono(&path).unwrap();
-    let mut config = Config::default();
-    // A source that never blocks must not run at real-time priority on a shared machine.
-    config.threads.capture_priority = 0;
-    config.threads.frontend_priority = 0;
+    let config = normal_priority_config();
     let source = FloodSource {
         produced: 0,
         limit: 16_000 * 120,
         noise: speech,
         speed: 20,
     };
-    let before = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let before = realtime_allocations();
     let mut pipeline =
         FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
     let logger = tccc::logging::init(log::LevelFilter::Warn, false);
@@ -156,10 +161,7 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let after = realtime_allocations();
     println!(
         "held {} segments; dropped: pool {} ring {}; capture overflows {} ({} samples); bursts {}",
         held.len(),
@@ -191,9 +193,7 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
 #[test]
 fn a_full_capture_ring_drops_samples_without_allocating() {
     set_abort_on_realtime_allocation(false);
-    let mut config = Config::default();
-    config.threads.capture_priority = 0;
-    config.threads.frontend_priority = 0;
+    let config = normal_priority_config();
     let tone: Vec<f32> = (0..16_000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
     // Unthrottled: the source outruns the frontend, so the ring overflows.
     let source = FloodSource {
@@ -202,10 +202,7 @@ fn a_full_capture_ring_drops_samples_without_allocating() {
         noise: tone,
         speed: 0,
     };
-    let before = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let before = realtime_allocations();
     let mut pipeline =
         FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
     while let Some(segment) = pipeline.next_segment() {
@@ -213,10 +210,7 @@ fn a_full_capture_ring_drops_samples_without_allocating() {
     }
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
-    let after = (
-        allocations(ThreadRole::Capture),
-        allocations(ThreadRole::Frontend),
-    );
+    let after = realtime_allocations();
     assert_eq!(after, before, "a real-time thread allocated");
     let overflows = stats.capture_overflows.load(Ordering::Relaxed);
     let lost = stats.capture_overflow_samples.load(Ordering::Relaxed);

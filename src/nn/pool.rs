@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use super::kernel::{KernelKind, PANEL_ROWS, TILE_COLUMNS_MAX};
-use super::matmul::{matmul_part, panel_count, product_flops, MatmulScratch, PackedMatrix};
+use super::matmul::{matmul, matmul_part, panel_count, product_flops, MatmulScratch, PackedMatrix};
 
 /// Products smaller than this run on the caller alone: waking a helper costs tens of
 /// microseconds, more than it saves on the decoder's one-token products.
@@ -185,36 +185,14 @@ impl ProductPool {
     ) {
         let panels = panel_count(weights);
         let threads = self.threads();
-        if threads == 1 || product_flops(tokens, weights) < PARALLEL_FLOPS_MIN {
-            matmul_part(
-                kind,
-                x,
-                tokens,
-                x_stride,
-                weights,
-                bias,
-                out,
-                out_stride,
-                0,
-                0..panels,
-                scratch,
-            );
-            return;
-        }
         let by_tokens = tokens >= 2 * TILE_COLUMNS_MAX * threads;
-        if !by_tokens && tokens != 1 {
-            matmul_part(
-                kind,
-                x,
-                tokens,
-                x_stride,
-                weights,
-                bias,
-                out,
-                out_stride,
-                0,
-                0..panels,
-                scratch,
+        // Small products, and several tokens too few to split by tile, stay on this thread.
+        let single_threaded = threads == 1
+            || product_flops(tokens, weights) < PARALLEL_FLOPS_MIN
+            || (!by_tokens && tokens != 1);
+        if single_threaded {
+            matmul(
+                kind, x, tokens, x_stride, weights, bias, out, out_stride, scratch,
             );
             return;
         }
@@ -333,7 +311,6 @@ impl Drop for ProductPool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::nn::matmul::matmul;
 
     #[test]
     fn pooled_products_equal_single_threaded_ones() {
