@@ -291,7 +291,13 @@ impl<R: Read> WavReader<R> {
 /// Reads a whole WAV file into mono `f32` samples (for tests, tools and fixture checks; the
 /// live pipeline streams with [`WavReader`]).
 pub fn read_wav_mono(path: &Path) -> Result<(Vec<f32>, StreamFormat), AudioError> {
-    let mut reader = WavReader::open(path)?;
+    read_all_mono(WavReader::open(path)?)
+}
+
+/// Reads every remaining sample of an opened WAV stream into memory.
+pub fn read_all_mono<R: Read>(
+    mut reader: WavReader<R>,
+) -> Result<(Vec<f32>, StreamFormat), AudioError> {
     let format = reader.header().format;
     let mut samples = Vec::new();
     let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX];

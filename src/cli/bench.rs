@@ -46,21 +46,10 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
 }
 
 fn read_all(bytes: Vec<u8>, name: &str) -> Result<(Vec<f32>, u32), CliError> {
-    let mut reader = WavReader::new(Cursor::new(bytes))
-        .map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
-    let rate = reader.header().format.sample_rate_hz;
-    let mut samples = Vec::new();
-    let mut chunk = vec![0f32; 4096];
-    loop {
-        let count = reader
-            .read_mono(&mut chunk)
-            .map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
-        if count == 0 {
-            break;
-        }
-        samples.extend_from_slice(&chunk[..count]);
-    }
-    Ok((samples, rate))
+    WavReader::new(Cursor::new(bytes))
+        .and_then(crate::audio::wav::read_all_mono)
+        .map(|(samples, format)| (samples, format.sample_rate_hz))
+        .map_err(|e| CliError::BadInput(format!("{name}: {e}")))
 }
 
 fn percentile(sorted: &[u64], quantile: f64) -> u64 {
