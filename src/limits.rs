@@ -149,6 +149,13 @@ pub const ASR_VOCABULARY_TOKENS_MAX: usize = 65_536;
 pub const ASR_THREADS_MAX: usize = 8;
 /// Beam width accepted from the configuration.
 pub const ASR_BEAM_WIDTH_MAX: usize = 8;
+/// Timed pieces one segment can report in timestamp mode: each piece needs at least two
+/// timestamp tokens and one text token.
+pub const ASR_TIMED_PIECES_MAX: usize = ASR_DECODE_TOKENS_MAX / 3 + 1;
+/// Whisper's timestamp step.
+pub const ASR_TIMESTAMP_STEP_SECONDS: f32 = 0.02;
+/// The first timestamp may be at most this many steps in (faster-whisper's 1.0 s).
+pub const ASR_INITIAL_TIMESTAMP_STEPS_MAX: u32 = 50;
 
 const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
 const _: () = assert!(ASR_ENCODER_FRAMES_MAX.is_multiple_of(ASR_ENCODER_FRAMES_MULTIPLE));

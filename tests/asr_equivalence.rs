@@ -1,29 +1,76 @@
-//! Greedy decoding emits exactly the token ids CTranslate2 emits in float32 greedy mode
-//! (30 s window, <|notimestamps|>, same suppression), on 22 espeak-ng clips and jfk.wav.
-//! The ids were captured once by scripts/make-asr-fixtures.
+//! Every decoding mode emits exactly the token ids CTranslate2 emits in float32 on the same
+//! audio (30 s window, same suppression): greedy, greedy with timestamps, beam 5 and beam 5
+//! with timestamps, on 22 espeak-ng clips and jfk.wav. The ids were captured once by
+//! scripts/make-asr-fixtures (tokens.json, greedy) and scripts/make-asr-decoding-fixtures
+//! (decoding.json). Each clip is encoded once and decoded four times (`decode_again`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod asr_support;
 
-use tccc::asr::{AsrConfig, EncoderWindow};
+use tccc::asr::{AsrConfig, EncoderWindow, Transcript};
+
+fn ids(value: &serde_json::Value) -> Vec<u32> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect()
+}
+
+/// Compares one decoding with CTranslate2's record; a differing id list is returned as a
+/// mismatch line, differing scores on equal ids fail at once.
+fn compare(
+    name: &str,
+    mode: &str,
+    transcript: &Transcript,
+    expected: &serde_json::Value,
+) -> Option<String> {
+    let expected_ids = ids(&expected["tokens"]);
+    if transcript.tokens() != expected_ids.as_slice() {
+        return Some(format!(
+            "{name} {mode}: got {:?}, CTranslate2 {expected_ids:?}",
+            transcript.tokens()
+        ));
+    }
+    let no_speech = expected["no_speech_prob"].as_f64().unwrap() as f32;
+    let avg_logprob = expected["avg_logprob"].as_f64().unwrap() as f32;
+    assert!(
+        (transcript.no_speech_prob - no_speech).abs() < 2e-3,
+        "{name} {mode}: no-speech {} vs {no_speech}",
+        transcript.no_speech_prob
+    );
+    assert!(
+        (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
+        "{name} {mode}: avg logprob {} vs {avg_logprob}",
+        transcript.avg_logprob
+    );
+    None
+}
 
 #[test]
-fn greedy_token_ids_equal_ctranslate2_float32() {
-    let fixtures: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(asr_support::fixture("tokens.json")).unwrap(),
-    )
-    .unwrap();
+fn token_ids_equal_ctranslate2_float32_in_every_decoding_mode() {
+    let read = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(asr_support::fixture(file)).unwrap()).unwrap()
+    };
+    let greedy = read("tokens.json");
+    let decoding = read("decoding.json");
     let config = AsrConfig {
         encoder_window: EncoderWindow::Full,
+        beam_width: 5,
         ..AsrConfig::default()
     };
     let mut transcriber = asr_support::transcriber(&config);
     let mut mismatches = Vec::new();
-    let clips = fixtures["clips"].as_array().unwrap();
+    let clips = greedy["clips"].as_array().unwrap();
+    let others = decoding["clips"].as_array().unwrap();
     assert!(clips.len() >= 21);
-    for clip in clips {
+    assert_eq!(clips.len(), others.len());
+    let mut timed_pieces = 0;
+    for (clip, other) in clips.iter().zip(others) {
         let name = clip["clip"].as_str().unwrap();
+        assert_eq!(other["clip"].as_str().unwrap(), name);
         let path = if name == "jfk.wav" {
             asr_support::jfk_path()
         } else {
@@ -35,42 +82,60 @@ fn greedy_token_ids_equal_ctranslate2_float32() {
             clip["samples"].as_u64().unwrap(),
             "{name}: sample count"
         );
+        transcriber.set_decoding(1, false).unwrap();
         transcriber.transcribe(&samples).unwrap();
-        let transcript = transcriber.last_transcript();
-        let expected: Vec<u32> = clip["tokens"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
-        if transcript.tokens() != expected.as_slice() {
-            mismatches.push(format!(
-                "{name}: got {:?}, CTranslate2 {:?}",
-                transcript.tokens(),
-                expected
-            ));
-            continue;
+        mismatches.extend(compare(name, "greedy", transcriber.last_transcript(), clip));
+        for (mode, beam, timestamps) in [
+            ("greedy_timestamps", 1, true),
+            ("beam5", 5, false),
+            ("beam5_timestamps", 5, true),
+        ] {
+            transcriber.set_decoding(beam, timestamps).unwrap();
+            transcriber.decode_again();
+            let transcript = transcriber.last_transcript();
+            mismatches.extend(compare(name, mode, transcript, &other[mode]));
+            if timestamps {
+                timed_pieces += check_pieces(name, transcript);
+            } else {
+                assert!(transcript.pieces().is_empty());
+            }
         }
-        let no_speech = clip["no_speech_prob"].as_f64().unwrap() as f32;
-        let avg_logprob = clip["avg_logprob"].as_f64().unwrap() as f32;
-        assert!(
-            (transcript.no_speech_prob - no_speech).abs() < 2e-3,
-            "{name}: no-speech {} vs {no_speech}",
-            transcript.no_speech_prob
-        );
-        assert!(
-            (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
-            "{name}: avg logprob {} vs {avg_logprob}",
-            transcript.avg_logprob
-        );
     }
     assert!(
+        timed_pieces >= clips.len(),
+        "only {timed_pieces} timed pieces"
+    );
+    assert!(
         mismatches.is_empty(),
-        "{} of {} clips differ:\n{}",
+        "{} of {} decodings differ:\n{}",
         mismatches.len(),
-        clips.len(),
+        4 * clips.len(),
         mismatches.join("\n")
     );
+}
+
+/// The timed pieces of a timestamp decoding: in order, inside the segment, and together
+/// the whole text. Returns how many there are.
+fn check_pieces(name: &str, transcript: &Transcript) -> usize {
+    let pieces = transcript.pieces();
+    let mut previous_end = 0.0f32;
+    let mut joined = String::new();
+    for piece in pieces {
+        assert!(
+            piece.start_seconds >= previous_end - 1e-6 && piece.end_seconds >= piece.start_seconds,
+            "{name}: pieces out of order: {pieces:?}"
+        );
+        assert!(piece.end_seconds <= transcript.segment_seconds.max(30.0));
+        previous_end = piece.end_seconds;
+        joined.push_str(transcript.piece_text(piece));
+        joined.push(' ');
+    }
+    assert_eq!(
+        asr_support::normalise(&joined),
+        asr_support::normalise(transcript.text()),
+        "{name}: the pieces do not add up to the text"
+    );
+    pieces.len()
 }
 
 #[test]

@@ -68,6 +68,8 @@ fn transcribing_after_warm_up_allocates_nothing() {
             EncoderWindow::Segment
         };
         transcriber.set_encoder_window(window);
+        // Every third segment decodes timestamps (timed pieces are reserved too).
+        transcriber.set_decoding(1, index % 3 == 0).unwrap();
         if transcriber
             .transcribe(segments[index % segments.len()])
             .unwrap()
@@ -89,9 +91,13 @@ fn transcribing_after_warm_up_allocates_nothing() {
     beam_transcriber.warm_up().unwrap();
     let before_beam = inference_allocations();
     for index in 0..8 {
+        beam_transcriber.set_decoding(3, index % 2 == 0).unwrap();
         beam_transcriber
             .transcribe(segments[index % segments.len()])
             .unwrap();
+        // Decoding the same encoder output again, the other way, reuses it all.
+        beam_transcriber.set_decoding(3, index % 2 == 1).unwrap();
+        beam_transcriber.decode_again();
     }
     let allocations = greedy_allocations + (inference_allocations() - before_beam);
     assert!(

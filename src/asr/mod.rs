@@ -18,7 +18,8 @@ use thiserror::Error;
 
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
-    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, SEGMENT_SAMPLES_MAX,
+    ASR_INITIAL_TIMESTAMP_STEPS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
+    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use mel::MelFrontEnd;
@@ -71,8 +72,12 @@ pub enum EncoderWindow {
 /// Decoding and guard settings.
 #[derive(Clone, Debug)]
 pub struct AsrConfig {
-    /// Beam width; 1 is greedy (the mode whose ids equal CTranslate2's).
+    /// Beam width; 1 is greedy. Both equal CTranslate2's ids (tests/asr_equivalence.rs).
     pub beam_width: usize,
+    /// Decode Whisper's timestamp tokens under its timestamp rules and report the timed
+    /// pieces of each segment. Off by default: the VAD already gives each utterance's times,
+    /// and the timestamp tokens cost decoder steps.
+    pub timestamps: bool,
     /// Threads that share the large matrix products (the ASR thread plus helpers).
     pub threads: usize,
     /// Run first on each product helper thread, e.g. to register it with the allocation
@@ -107,6 +112,7 @@ impl Default for AsrConfig {
     fn default() -> Self {
         AsrConfig {
             beam_width: 1,
+            timestamps: false,
             threads: 2,
             helper_thread_start: None,
             encoder_window: EncoderWindow::Segment,
@@ -154,12 +160,24 @@ pub struct AsrCounters {
     pub text_truncated: u64,
 }
 
+/// One stretch of a segment between two of Whisper's timestamps (timestamp mode only).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimedPiece {
+    /// Seconds from the start of the segment.
+    pub start_seconds: f32,
+    pub end_seconds: f32,
+    /// Byte range of the piece in [`Transcript::raw_text`].
+    text_start: usize,
+    text_end: usize,
+}
+
 /// The recognised text of one segment and the scores the guards used. Owned by the
 /// [`Transcriber`] and overwritten by the next segment.
 #[derive(Debug)]
 pub struct Transcript {
     text: String,
     tokens: Vec<u32>,
+    pieces: Vec<TimedPiece>,
     /// Sum of the chosen tokens' log probabilities (end-of-text included) / (tokens + 1),
     /// as faster-whisper computes it.
     pub avg_logprob: f32,
@@ -169,6 +187,8 @@ pub struct Transcript {
     pub compression_ratio: f32,
     /// Log-mel frames the encoder ran on.
     pub encoder_frames: usize,
+    /// Length of the segment.
+    pub segment_seconds: f32,
     /// Wall time of the front end and encoder, and of the decoder, for this segment.
     pub encode_seconds: f32,
     pub decode_seconds: f32,
@@ -184,10 +204,12 @@ impl Transcript {
         Transcript {
             text: String::with_capacity(ASR_TEXT_BYTES_MAX),
             tokens: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            pieces: Vec::with_capacity(ASR_TIMED_PIECES_MAX),
             avg_logprob: 0.0,
             no_speech_prob: 0.0,
             compression_ratio: 0.0,
             encoder_frames: 0,
+            segment_seconds: 0.0,
             encode_seconds: 0.0,
             decode_seconds: 0.0,
             encode_cpu_seconds: 0.0,
@@ -201,9 +223,28 @@ impl Transcript {
         self.text.trim()
     }
 
-    /// The generated token ids (prompt and end-of-text excluded).
+    /// The generated token ids (prompt and end-of-text excluded; timestamp tokens included
+    /// in timestamp mode).
     pub fn tokens(&self) -> &[u32] {
         &self.tokens
+    }
+
+    /// The text with Whisper's leading spaces, as the pieces index it.
+    pub fn raw_text(&self) -> &str {
+        &self.text
+    }
+
+    /// The timed pieces (timestamp mode; empty otherwise).
+    pub fn pieces(&self) -> &[TimedPiece] {
+        &self.pieces
+    }
+
+    /// The text of one piece, without its leading space.
+    pub fn piece_text(&self, piece: &TimedPiece) -> &str {
+        self.text
+            .get(piece.text_start..piece.text_end)
+            .unwrap_or_default()
+            .trim()
     }
 }
 
@@ -308,11 +349,12 @@ impl BeamState {
             parents: vec![0; width],
             step_tokens: vec![0; width],
             finished: 0,
-            finished_tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
-            finished_lengths: vec![0; width],
-            finished_scores: vec![0.0; width],
-            top: Vec::with_capacity(width + 1),
-            candidates: Vec::with_capacity(width * (width + 1)),
+            // Up to width − 1 finished before the last step plus width on it.
+            finished_tokens: vec![0; 2 * width * ASR_DECODE_TOKENS_MAX],
+            finished_lengths: vec![0; 2 * width],
+            finished_scores: vec![0.0; 2 * width],
+            top: Vec::with_capacity(2 * width),
+            candidates: Vec::with_capacity(width * 2 * width),
         }
     }
 }
@@ -330,6 +372,8 @@ pub struct Transcriber {
     text_bytes: Vec<u8>,
     counters: AsrCounters,
     beam: BeamState,
+    /// Whether the encoder output belongs to the last segment (for `decode_again`).
+    encoded: bool,
 }
 
 impl std::fmt::Debug for Transcriber {
@@ -414,6 +458,7 @@ impl Transcriber {
             text_bytes: Vec::with_capacity(ASR_TEXT_BYTES_MAX),
             counters: AsrCounters::default(),
             beam: BeamState::new(config.beam_width),
+            encoded: false,
         })
     }
 
@@ -474,6 +519,9 @@ impl Transcriber {
         self.counters.segments += 1;
         self.transcript.text.clear();
         self.transcript.tokens.clear();
+        self.transcript.pieces.clear();
+        self.encoded = false;
+        self.transcript.segment_seconds = samples.len() as f32 / PIPELINE_RATE_HZ as f32;
         if samples.len() < mel::SEGMENT_SAMPLES_MIN {
             self.transcript.verdict = Verdict::TooShort;
             self.counters.too_short += 1;
@@ -500,9 +548,46 @@ impl Transcriber {
             (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;
         self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
+        self.encoded = true;
         self.decode();
         self.transcript.encode_seconds = (encoded - started).as_secs_f32();
         self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
+        Ok(self.conclude())
+    }
+
+    /// Changes how the next segments are decoded: beam width from 1 (greedy) up to the
+    /// width configured at load, timestamps on or off. Allocates nothing.
+    pub fn set_decoding(&mut self, beam_width: usize, timestamps: bool) -> Result<(), AsrError> {
+        if !(1..=self.model.beam_slots()).contains(&beam_width) {
+            return Err(AsrError::Config(format!(
+                "beam width {beam_width} is out of range: this recogniser was loaded for 1 to {}",
+                self.model.beam_slots()
+            )));
+        }
+        self.config.beam_width = beam_width;
+        self.config.timestamps = timestamps;
+        Ok(())
+    }
+
+    /// Decodes the last segment again, under the decoding now set, without encoding it
+    /// again (the encoder output and cross-attention keys are kept). `None` if no segment
+    /// was encoded or the guards reject the result (counted like any segment).
+    pub fn decode_again(&mut self) -> Option<&Transcript> {
+        if !self.encoded {
+            return None;
+        }
+        self.counters.segments += 1;
+        self.transcript.text.clear();
+        self.transcript.tokens.clear();
+        self.transcript.pieces.clear();
+        let started = std::time::Instant::now();
+        self.decode();
+        self.transcript.decode_seconds = started.elapsed().as_secs_f32();
+        self.conclude()
+    }
+
+    /// Judges the decoded segment and counts the verdict.
+    fn conclude(&mut self) -> Option<&Transcript> {
         let verdict = self.judge();
         self.transcript.verdict = verdict;
         let counter = match verdict {
@@ -515,15 +600,21 @@ impl Transcriber {
             Verdict::Repetitive => &mut self.counters.repetitive,
         };
         *counter += 1;
-        Ok((verdict == Verdict::Accepted).then_some(&self.transcript))
+        (verdict == Verdict::Accepted).then_some(&self.transcript)
     }
 
     /// Runs the prompt, checks for certain silence, decodes (greedy or beam search), then
     /// fills in the text and the scores the guards read.
     fn decode(&mut self) {
         let special = self.tokenizer.special.clone();
-        let prompt = &self.prompt[..self.prompt_len];
-        let prompt_len = prompt.len();
+        // The prompt ends with <|notimestamps|>, which timestamp mode leaves out.
+        debug_assert_eq!(
+            self.prompt[self.prompt_len - 1],
+            special.no_timestamps,
+            "the prompt must end with <|notimestamps|>"
+        );
+        let prompt_len = self.prompt_len - usize::from(self.config.timestamps);
+        let prompt = &self.prompt[..prompt_len];
         let mut no_speech_prob = 0.0;
         let last = prompt.len() - 1;
         for (position, &token) in prompt.iter().enumerate() {
@@ -549,11 +640,15 @@ impl Transcriber {
         let count = self.transcript.tokens.len();
         self.transcript.avg_logprob = (sum_logprob / (count + 1) as f64) as f32;
         self.transcript.no_speech_prob = no_speech_prob;
-        let cut = self.tokenizer.decode_into(
-            &self.transcript.tokens,
-            &mut self.text_bytes,
-            &mut self.transcript.text,
-        );
+        let cut = if self.config.timestamps {
+            self.split_timed_pieces()
+        } else {
+            self.tokenizer.decode_into(
+                &self.transcript.tokens,
+                &mut self.text_bytes,
+                &mut self.transcript.text,
+            )
+        };
         if cut {
             self.counters.text_truncated += 1;
         }
@@ -565,28 +660,106 @@ impl Transcriber {
         }
     }
 
+    /// Decodes the text piece by piece between timestamp tokens, recording where each piece
+    /// starts and ends. A piece still open at end-of-text ends with the segment, as
+    /// faster-whisper ends it. Returns whether the text was cut at its capacity.
+    fn split_timed_pieces(&mut self) -> bool {
+        let first_timestamp = self.tokenizer.special.timestamp_begin;
+        let segment_seconds = self.transcript.segment_seconds;
+        let transcript = &mut self.transcript;
+        let mut cut = false;
+        let mut open: Option<(f32, usize)> = None;
+        let mut text_from = 0;
+        let tokens = &transcript.tokens;
+        for (index, &token) in tokens.iter().enumerate() {
+            if token < first_timestamp {
+                continue;
+            }
+            let seconds = (token - first_timestamp) as f32 * ASR_TIMESTAMP_STEP_SECONDS;
+            cut |= self.tokenizer.decode_into(
+                &tokens[text_from..index],
+                &mut self.text_bytes,
+                &mut transcript.text,
+            );
+            text_from = index + 1;
+            match open {
+                Some((start_seconds, piece_start)) if transcript.text.len() > piece_start => {
+                    if transcript.pieces.len() < transcript.pieces.capacity() {
+                        transcript.pieces.push(TimedPiece {
+                            start_seconds,
+                            end_seconds: seconds,
+                            text_start: piece_start,
+                            text_end: transcript.text.len(),
+                        });
+                    }
+                    open = None;
+                }
+                // An opening timestamp (or a repeated one before any text).
+                _ => open = Some((seconds, transcript.text.len())),
+            }
+        }
+        cut |= self.tokenizer.decode_into(
+            &tokens[text_from..],
+            &mut self.text_bytes,
+            &mut transcript.text,
+        );
+        if let Some((start_seconds, open_start)) = open {
+            if transcript.text.len() > open_start
+                && transcript.pieces.len() < transcript.pieces.capacity()
+            {
+                transcript.pieces.push(TimedPiece {
+                    start_seconds,
+                    end_seconds: segment_seconds.max(start_seconds),
+                    text_start: open_start,
+                    text_end: transcript.text.len(),
+                });
+            }
+        }
+        cut
+    }
+
+    /// How the logits are masked beyond the suppression lists.
+    fn timestamp_mode(&self) -> TimestampMode {
+        let special = &self.tokenizer.special;
+        if self.config.timestamps {
+            TimestampMode::On(TimestampRules {
+                end_of_text: special.end_of_text,
+                no_timestamps: special.no_timestamps,
+                first: special.timestamp_begin,
+                initial_last: special.timestamp_begin + ASR_INITIAL_TIMESTAMP_STEPS_MAX,
+            })
+        } else {
+            TimestampMode::Off {
+                no_timestamps: special.no_timestamps,
+            }
+        }
+    }
+
     /// Greedy decoding as CTranslate2 does it: at each step the suppressed tokens masked
-    /// (and, at the first step, blank and end-of-text), the arg-max taken, until end-of-text
-    /// or the token budget. Returns the summed log probability and whether the budget ran out.
+    /// (and, at the first step, blank and end-of-text; in timestamp mode Whisper's timestamp
+    /// rules), the arg-max taken, until end-of-text or the token budget. Returns the summed
+    /// log probability and whether the budget ran out.
     fn greedy(&mut self, prompt_len: usize) -> (f64, bool) {
-        let no_timestamps = self.tokenizer.special.no_timestamps;
         let end_of_text = self.tokenizer.special.end_of_text;
         let mut sum_logprob = 0.0f64;
         let mut position = prompt_len;
+        let mode = self.timestamp_mode();
+        let vocabulary = self.model.dims().vocabulary;
+        let generated = &mut self.transcript.tokens;
         loop {
-            let first = self.transcript.tokens.is_empty();
-            let logits = self.model.logits_mut();
-            let log_normaliser = prepare_logits(logits, &self.suppression, first, no_timestamps);
+            // Slot 0's row: a recogniser loaded for beam search has more.
+            let logits = &mut self.model.logits_mut()[..vocabulary];
+            let log_normaliser = prepare_logits(logits, &self.suppression, mode, generated);
             let best = argmax(logits);
             sum_logprob += f64::from(logits[best] - log_normaliser);
             if best as u32 == end_of_text {
                 return (sum_logprob, false);
             }
-            if self.transcript.tokens.len() == ASR_DECODE_TOKENS_MAX {
+            if generated.len() == ASR_DECODE_TOKENS_MAX {
                 return (sum_logprob, true);
             }
-            self.transcript.tokens.push(best as u32);
-            if guards::tail_repetitions(&self.transcript.tokens, REPETITION_GRAM_MAX)
+            generated.push(best as u32);
+            if guards::tail_repetitions(generated, REPETITION_GRAM_MAX)
                 > self.config.repetitions_max
             {
                 // A loop: the repetition guard will reject it whatever follows.
@@ -597,20 +770,22 @@ impl Transcriber {
         }
     }
 
-    /// Beam search of `beam_width` hypotheses decoded side by side: each step every live
-    /// hypothesis proposes its `width + 1` best next tokens, the best `width` unfinished
-    /// continuations live on, and those ending in end-of-text are set aside until `width`
-    /// have finished (patience 1); the winner has the best log probability per token.
+    /// Beam search as CTranslate2 runs it (patience 1, length penalty 1): each step the
+    /// `2 × width` best continuations of all live hypotheses are ranked; an end-of-text among
+    /// the first `width` finishes its hypothesis and its place goes to the next continuation
+    /// ranked below them; the search stops once `width` hypotheses have finished (more may
+    /// finish on the same step), and the winner has the best log probability per token.
     fn beam_search(&mut self, prompt_len: usize) -> (f64, bool) {
         let width = self.config.beam_width;
-        let no_timestamps = self.tokenizer.special.no_timestamps;
         let end_of_text = self.tokenizer.special.end_of_text;
         let vocabulary = self.model.dims().vocabulary;
+        let mode = self.timestamp_mode();
         let beam = &mut self.beam;
         beam.live = 1;
         beam.lengths[0] = 0;
         beam.scores[0] = 0.0;
         beam.finished = 0;
+        let ranked = 2 * width;
         let mut position = prompt_len;
         let mut hit_budget = false;
         // The prompt ran in slot 0: its logits are row 0.
@@ -619,10 +794,14 @@ impl Transcriber {
             let logits = self.model.logits_mut();
             for parent in 0..beam.live {
                 let row = &mut logits[parent * vocabulary..(parent + 1) * vocabulary];
-                let first = beam.lengths[parent] == 0;
-                let log_normaliser = prepare_logits(row, &self.suppression, first, no_timestamps);
-                top_tokens(row, &mut beam.top, width + 1);
+                let generated =
+                    &beam.tokens[parent * ASR_DECODE_TOKENS_MAX..][..beam.lengths[parent]];
+                let log_normaliser = prepare_logits(row, &self.suppression, mode, generated);
+                top_tokens(row, &mut beam.top, ranked);
                 for &(token, logit) in &beam.top {
+                    if logit == f32::NEG_INFINITY {
+                        break;
+                    }
                     let score = beam.scores[parent] + f64::from(logit - log_normaliser);
                     beam.candidates.push(Candidate {
                         score,
@@ -631,40 +810,59 @@ impl Transcriber {
                     });
                 }
             }
-            beam.candidates
-                .sort_unstable_by(|a, b| b.score.total_cmp(&a.score));
+            // Unstable sort allocates nothing; ties are broken by slot and token so the
+            // order is still deterministic.
+            beam.candidates.sort_unstable_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(a.parent.cmp(&b.parent))
+                    .then(a.token.cmp(&b.token))
+            });
+            beam.candidates.truncate(ranked);
             let mut next = 0;
-            for candidate in &beam.candidates {
-                let parent_length = beam.lengths[candidate.parent];
-                let parent_tokens =
-                    &beam.tokens[candidate.parent * ASR_DECODE_TOKENS_MAX..][..parent_length];
-                if candidate.token == end_of_text {
-                    if beam.finished < width {
-                        let slot = beam.finished;
-                        beam.finished_tokens[slot * ASR_DECODE_TOKENS_MAX..][..parent_length]
-                            .copy_from_slice(parent_tokens);
-                        beam.finished_lengths[slot] = parent_length;
-                        beam.finished_scores[slot] = candidate.score;
-                        beam.finished += 1;
+            let mut secondary = width;
+            for rank in 0..width.min(beam.candidates.len()) {
+                let mut chosen = Some(beam.candidates[rank]);
+                if beam.candidates[rank].token == end_of_text {
+                    let candidate = beam.candidates[rank];
+                    let parent_length = beam.lengths[candidate.parent];
+                    let slot = beam.finished;
+                    beam.finished_tokens[slot * ASR_DECODE_TOKENS_MAX..][..parent_length]
+                        .copy_from_slice(
+                            &beam.tokens[candidate.parent * ASR_DECODE_TOKENS_MAX..]
+                                [..parent_length],
+                        );
+                    beam.finished_lengths[slot] = parent_length;
+                    beam.finished_scores[slot] = candidate.score;
+                    beam.finished += 1;
+                    chosen = None;
+                    while secondary < beam.candidates.len() {
+                        let replacement = beam.candidates[secondary];
+                        secondary += 1;
+                        if replacement.token != end_of_text {
+                            chosen = Some(replacement);
+                            break;
+                        }
                     }
-                } else if next < width && parent_length < ASR_DECODE_TOKENS_MAX {
-                    let target = &mut beam.next_tokens[next * ASR_DECODE_TOKENS_MAX..];
-                    target[..parent_length].copy_from_slice(parent_tokens);
-                    target[parent_length] = candidate.token;
-                    beam.next_lengths[next] = parent_length + 1;
-                    beam.next_scores[next] = candidate.score;
-                    beam.parents[next] = candidate.parent;
-                    beam.step_tokens[next] = candidate.token;
-                    next += 1;
-                } else if parent_length >= ASR_DECODE_TOKENS_MAX {
+                }
+                let Some(candidate) = chosen else { continue };
+                let parent_length = beam.lengths[candidate.parent];
+                if parent_length >= ASR_DECODE_TOKENS_MAX {
                     hit_budget = true;
+                    continue;
                 }
-                // Only end-of-text candidates that rank above the last live continuation
-                // finish (as Whisper's beam search does), so weak early endings do not
-                // crowd out the hypotheses still going.
-                if beam.finished >= width || next >= width {
-                    break;
-                }
+                let (from, to) = (
+                    candidate.parent * ASR_DECODE_TOKENS_MAX,
+                    next * ASR_DECODE_TOKENS_MAX,
+                );
+                beam.next_tokens[to..to + parent_length]
+                    .copy_from_slice(&beam.tokens[from..from + parent_length]);
+                beam.next_tokens[to + parent_length] = candidate.token;
+                beam.next_lengths[next] = parent_length + 1;
+                beam.next_scores[next] = candidate.score;
+                beam.parents[next] = candidate.parent;
+                beam.step_tokens[next] = candidate.token;
+                next += 1;
             }
             if beam.finished >= width || next == 0 {
                 break;
@@ -690,9 +888,12 @@ impl Transcriber {
             }
             beam.finished = beam.live;
         }
+        // CTranslate2 divides by the token count without end-of-text (length penalty 1).
+        let normalised = |index: usize| match beam.finished_lengths[index] {
+            0 => f64::NEG_INFINITY,
+            length => beam.finished_scores[index] / length as f64,
+        };
         let mut best = 0;
-        let normalised =
-            |index: usize| beam.finished_scores[index] / (beam.finished_lengths[index] + 1) as f64;
         for index in 1..beam.finished {
             if normalised(index) > normalised(best) {
                 best = index;
@@ -738,32 +939,103 @@ fn probability_of(logits: &[f32], id: usize) -> f32 {
     ((f64::from((logits[id] - max).exp())) / sum) as f32
 }
 
-/// Masks the suppressed tokens (and, on the first step, the begin-suppressed ones) and the
-/// timestamp tokens; returns the log-softmax normaliser, taken before the timestamps are
-/// masked because CTranslate2 normalises its scores over them.
+/// Whisper's timestamp token ids, as its timestamp rules need them.
+#[derive(Clone, Copy, Debug)]
+struct TimestampRules {
+    end_of_text: u32,
+    no_timestamps: u32,
+    /// `<|0.00|>`; every id from here to the end of the vocabulary is a timestamp.
+    first: u32,
+    /// The latest timestamp allowed first.
+    initial_last: u32,
+}
+
+/// Whether timestamps are decoded, and the ids the masking needs.
+#[derive(Clone, Copy, Debug)]
+enum TimestampMode {
+    /// Timestamps are never chosen (but, as in CTranslate2, count in the normaliser).
+    Off { no_timestamps: u32 },
+    /// Whisper's timestamp rules apply.
+    On(TimestampRules),
+}
+
+fn mask(logits: &mut [f32]) {
+    logits.fill(f32::NEG_INFINITY);
+}
+
+impl TimestampRules {
+    /// Masks what Whisper's timestamp rules forbid after `generated`: the first token is a
+    /// timestamp no later than `initial_last`; timestamps come in pairs (a lone one only
+    /// before end-of-text) and never go back; and when the timestamps together are likelier
+    /// than the best text token, a timestamp is taken.
+    fn apply(&self, logits: &mut [f32], generated: &[u32]) {
+        let first = self.first as usize;
+        logits[self.no_timestamps as usize] = f32::NEG_INFINITY;
+        let Some(&last) = generated.last() else {
+            mask(&mut logits[..first]);
+            let after_initial = (self.initial_last as usize + 1).min(logits.len());
+            mask(&mut logits[after_initial..]);
+            return;
+        };
+        if last >= self.first {
+            let penultimate = match generated.len() {
+                1 => last,
+                length => generated[length - 2],
+            };
+            if penultimate >= self.first {
+                // A closed pair: text (or end-of-text) must follow.
+                mask(&mut logits[first..]);
+                return;
+            }
+            // An opened timestamp: another timestamp (not earlier) or end-of-text.
+            mask(&mut logits[..self.end_of_text as usize]);
+            mask(&mut logits[first..last as usize]);
+        } else if let Some(&latest) = generated.iter().rev().find(|&&token| token >= self.first) {
+            mask(&mut logits[first..=latest as usize]);
+        }
+        let best_text = logits[..first]
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        if log_sum_exp(&logits[first..]) > best_text {
+            mask(&mut logits[..first]);
+        }
+    }
+}
+
+/// Masks the suppressed tokens (and, on the first step, the begin-suppressed ones), then
+/// the timestamps as `mode` says for a hypothesis that has generated `generated`; returns
+/// the log-softmax normaliser the scores use. Without timestamps it is taken before the
+/// timestamps are masked because CTranslate2 normalises over them.
 fn prepare_logits(
     logits: &mut [f32],
     suppression: &Suppression,
-    first: bool,
-    no_timestamps: u32,
+    mode: TimestampMode,
+    generated: &[u32],
 ) -> f32 {
     for &id in &suppression.always {
         if let Some(value) = logits.get_mut(id as usize) {
             *value = f32::NEG_INFINITY;
         }
     }
-    if first {
+    if generated.is_empty() {
         for &id in &suppression.at_begin {
             if let Some(value) = logits.get_mut(id as usize) {
                 *value = f32::NEG_INFINITY;
             }
         }
     }
-    let log_normaliser = log_sum_exp(logits);
-    for value in &mut logits[no_timestamps as usize..] {
-        *value = f32::NEG_INFINITY;
+    match mode {
+        TimestampMode::Off { no_timestamps } => {
+            let log_normaliser = log_sum_exp(logits);
+            mask(&mut logits[no_timestamps as usize..]);
+            log_normaliser
+        }
+        TimestampMode::On(rules) => {
+            rules.apply(logits, generated);
+            log_sum_exp(logits)
+        }
     }
-    log_normaliser
 }
 
 /// Fills `top` (reserved for at least `wanted`) with the highest logits, best first.
@@ -796,9 +1068,77 @@ fn argmax(logits: &[f32]) -> usize {
     best
 }
 
-/// `ln(sum(exp(logits)))`, computed stably.
+/// `ln(sum(exp(logits)))`, computed stably; minus infinity when every logit is masked.
 fn log_sum_exp(logits: &[f32]) -> f32 {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if max == f32::NEG_INFINITY {
+        return max;
+    }
     let sum: f64 = logits.iter().map(|&v| f64::from((v - max).exp())).sum();
     max + sum.ln() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy vocabulary: 0–9 text, 10 end-of-text, 11 <|notimestamps|>, 12–19 timestamps.
+    const RULES: TimestampRules = TimestampRules {
+        end_of_text: 10,
+        no_timestamps: 11,
+        first: 12,
+        initial_last: 14,
+    };
+
+    fn allowed(generated: &[u32], logits: &[f32]) -> Vec<usize> {
+        let mut logits = logits.to_vec();
+        RULES.apply(&mut logits, generated);
+        (0..logits.len())
+            .filter(|&id| logits[id] > f32::NEG_INFINITY)
+            .collect()
+    }
+
+    #[test]
+    fn the_first_token_is_an_early_timestamp() {
+        assert_eq!(allowed(&[], &[0.0; 20]), vec![12, 13, 14]);
+    }
+
+    #[test]
+    fn timestamps_come_in_pairs_and_never_go_back() {
+        // Text is most likely everywhere, so the probability rule does not interfere.
+        let mut logits = [-9.0f32; 20];
+        logits[..=10].fill(5.0);
+        // After an opening timestamp: text or another timestamp (the opening one is still
+        // allowed only after text).
+        assert_eq!(
+            allowed(&[13], &logits),
+            (0..10).chain([10]).collect::<Vec<_>>()
+        );
+        let after_text = allowed(&[13, 4], &logits);
+        assert!(!after_text.contains(&13) && !after_text.contains(&12));
+        assert!(after_text.contains(&14) && after_text.contains(&4));
+        // After a closing timestamp: another timestamp, not earlier, or end-of-text.
+        assert_eq!(allowed(&[13, 4, 15], &logits), vec![10, 15, 16, 17, 18, 19]);
+        // After a closed pair: no timestamp.
+        assert!(allowed(&[13, 4, 15, 15], &logits).iter().all(|&id| id < 12));
+    }
+
+    #[test]
+    fn likely_timestamps_win_over_the_best_text_token() {
+        // Each timestamp alone is less likely than text token 0, together more likely.
+        let mut logits = [-20.0f32; 20];
+        logits[0] = 0.0;
+        logits[12..20].fill(-1.0);
+        assert!(allowed(&[12, 3], &logits).iter().all(|&id| id >= 12));
+        logits[12..20].fill(-3.0);
+        assert!(allowed(&[12, 3], &logits).contains(&0));
+        // <|notimestamps|> is never chosen in timestamp mode.
+        assert!(!allowed(&[12, 3], &[0.0; 20]).contains(&11));
+    }
+
+    #[test]
+    fn log_sum_exp_of_masked_logits_is_minus_infinity() {
+        assert_eq!(log_sum_exp(&[f32::NEG_INFINITY; 4]), f32::NEG_INFINITY);
+        assert!((log_sum_exp(&[0.0, 0.0]) - 2f32.ln()).abs() < 1e-6);
+    }
 }

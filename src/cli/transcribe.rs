@@ -1,11 +1,12 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--tsv]
-//! [--verbose]`: runs the Whisper engine on
+//! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
+//! [--tsv] [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives
 //! `file<TAB>wall ms<TAB>CPU ms (all threads)<TAB>verdict<TAB>text` after a warm-up, so the
-//! times are steady-state latencies.
+//! times are steady-state latencies. `--timestamps` decodes Whisper's timestamp tokens and
+//! prints each timed piece as `[start–end] text` (seconds from the start of the file).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -64,6 +65,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 }
             }
             "--verbose" => verbose = true,
+            "--timestamps" => config.timestamps = true,
             other => {
                 return Err(CliError::Usage(format!(
                     "transcribe: unknown option `{other}`"
@@ -103,6 +105,15 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 t.verdict,
                 text.as_deref().unwrap_or("")
             );
+        } else if config.timestamps && !t.pieces().is_empty() {
+            for piece in t.pieces() {
+                println!(
+                    "[{:.2}–{:.2}] {}",
+                    piece.start_seconds,
+                    piece.end_seconds,
+                    t.piece_text(piece)
+                );
+            }
         } else if let Some(text) = &text {
             println!("{text}");
         }

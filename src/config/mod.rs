@@ -94,6 +94,8 @@ pub struct AsrSection {
     pub encoder_window: String,
     /// Beam width; 1 is greedy.
     pub beam_width: usize,
+    /// Decode Whisper's timestamp tokens.
+    pub timestamps: bool,
 }
 
 impl Default for AsrSection {
@@ -103,6 +105,7 @@ impl Default for AsrSection {
             threads: 2,
             encoder_window: "segment".to_owned(),
             beam_width: 1,
+            timestamps: false,
         }
     }
 }
@@ -433,6 +436,7 @@ impl Config {
         crate::asr::AsrConfig {
             threads: self.asr.threads,
             beam_width: self.asr.beam_width,
+            timestamps: self.asr.timestamps,
             encoder_window: if self.asr.encoder_window == "segment" {
                 crate::asr::EncoderWindow::Segment
             } else {
