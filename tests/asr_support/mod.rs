@@ -7,10 +7,16 @@ use tccc::asr::{AsrConfig, Transcriber};
 
 /// The default model folder; the tests need it and say how to get it.
 pub fn model_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/whisper-tiny.en");
+    named_model_dir("whisper-tiny.en")
+}
+
+/// A model folder under models/; the tests need it and say how to get it (scripts/test
+/// fetches every model a test uses).
+pub fn named_model_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name);
     assert!(
         dir.join("model.bin").is_file(),
-        "{} is missing: run `models/fetch` (CI fetches the models before the tests)",
+        "{} is missing: run `models/fetch {name}` (scripts/test fetches it before the tests)",
         dir.display()
     );
     dir
