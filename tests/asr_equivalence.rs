@@ -8,7 +8,7 @@
 
 mod asr_support;
 
-use tccc::asr::{AsrConfig, EncoderWindow, Transcript};
+use tccc::asr::{AsrConfig, DecoderWeights, EncoderWindow, Transcript};
 
 fn ids(value: &serde_json::Value) -> Vec<u32> {
     value
@@ -142,9 +142,14 @@ fn check_pieces(name: &str, transcript: &Transcript) -> usize {
 fn jfk_is_transcribed_exactly_after_normalisation() {
     let expected = std::fs::read_to_string(asr_support::jfk_path().with_extension("txt")).unwrap();
     let samples = asr_support::read_clip(&asr_support::jfk_path());
-    for window in [EncoderWindow::Full, EncoderWindow::Segment] {
+    for (window, decoder_weights) in [
+        (EncoderWindow::Full, DecoderWeights::AsLoaded),
+        (EncoderWindow::Segment, DecoderWeights::AsLoaded),
+        (EncoderWindow::Segment, DecoderWeights::Int8),
+    ] {
         let config = AsrConfig {
             encoder_window: window,
+            decoder_weights,
             ..AsrConfig::default()
         };
         let mut transcriber = asr_support::transcriber(&config);
@@ -155,7 +160,7 @@ fn jfk_is_transcribed_exactly_after_normalisation() {
         assert_eq!(
             asr_support::normalise(transcript.text()),
             asr_support::normalise(&expected),
-            "{window:?}"
+            "{window:?} {decoder_weights:?}"
         );
     }
 }

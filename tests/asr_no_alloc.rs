@@ -7,7 +7,7 @@
 
 mod asr_support;
 
-use tccc::asr::{AsrConfig, EncoderWindow};
+use tccc::asr::{AsrConfig, DecoderWeights, EncoderWindow};
 use tccc::sys::alloc_guard::{allocations, set_thread_role, ThreadRole};
 
 /// The project's allocation guard counts per thread role; the ASR thread and the product
@@ -80,9 +80,11 @@ fn transcribing_after_warm_up_allocates_nothing() {
     }
     let greedy_allocations = inference_allocations() - before;
 
-    // Beam search reuses its reserved hypotheses and batched decoder slots.
+    // Beam search reuses its reserved hypotheses and batched decoder slots (here with the
+    // int8 decoder weights, so that path is watched too).
     let beam_config = AsrConfig {
         beam_width: 3,
+        decoder_weights: DecoderWeights::Int8,
         segment_window_frames_min: 200,
         helper_thread_start: Some(mark_worker_thread),
         ..AsrConfig::default()

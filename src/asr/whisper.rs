@@ -381,6 +381,27 @@ impl WhisperWeights {
         })
     }
 
+    /// Stores the decoder's one-token products (self-attention, cross-attention query and
+    /// output, feed-forward, and the tied embedding / vocabulary projection) as int8 with
+    /// one scale per row: half the bytes of the float16 weights per decoded token. The
+    /// cross-attention keys/values product runs over all audio positions once per segment
+    /// and stays as loaded.
+    pub fn quantize_decoder_int8(&mut self) {
+        for layer in &mut self.decoder_layers {
+            for linear in [
+                &mut layer.self_qkv,
+                &mut layer.self_out,
+                &mut layer.cross_query,
+                &mut layer.cross_out,
+                &mut layer.ffn_in,
+                &mut layer.ffn_out,
+            ] {
+                linear.weights = linear.weights.to_int8();
+            }
+        }
+        self.embedding = self.embedding.to_int8();
+    }
+
     /// Loads `model_dir/model.bin`.
     pub fn load_ct2_folder(model_dir: &Path) -> Result<Self, AsrError> {
         let path = model_dir.join("model.bin");

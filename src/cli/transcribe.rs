@@ -1,12 +1,13 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
 //! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
-//! [--tsv] [--verbose]`: runs the Whisper engine on
+//! [--int8] [--tsv] [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives
 //! `file<TAB>wall ms<TAB>CPU ms (all threads)<TAB>verdict<TAB>text` after a warm-up, so the
 //! times are steady-state latencies. `--timestamps` decodes Whisper's timestamp tokens and
-//! prints each timed piece as `[start–end] text` (seconds from the start of the file).
+//! prints each timed piece as `[start–end] text` (seconds from the start of the file);
+//! `--int8` stores the decoder's weights as int8.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -66,6 +67,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             }
             "--verbose" => verbose = true,
             "--timestamps" => config.timestamps = true,
+            "--int8" => config.decoder_weights = crate::asr::DecoderWeights::Int8,
             other => {
                 return Err(CliError::Usage(format!(
                     "transcribe: unknown option `{other}`"

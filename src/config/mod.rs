@@ -8,9 +8,9 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::limits::{
-    CAPTURE_CHUNK_FRAMES_MAX, CONFIG_FILE_BYTES_MAX, INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ,
-    INPUT_RATE_MIN_HZ, PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX,
-    VAD_FRAME_SAMPLES,
+    ASR_BEAM_WIDTH_MAX, ASR_THREADS_MAX, CAPTURE_CHUNK_FRAMES_MAX, CONFIG_FILE_BYTES_MAX,
+    INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ, INPUT_RATE_MIN_HZ, PIPELINE_RATE_HZ,
+    PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
 };
 
 /// The documented default configuration.
@@ -96,6 +96,8 @@ pub struct AsrSection {
     pub beam_width: usize,
     /// Decode Whisper's timestamp tokens.
     pub timestamps: bool,
+    /// `half` (as the model stores them) or `int8` decoder weights.
+    pub decoder_weights: String,
 }
 
 impl Default for AsrSection {
@@ -106,6 +108,7 @@ impl Default for AsrSection {
             encoder_window: "segment".to_owned(),
             beam_width: 1,
             timestamps: false,
+            decoder_weights: "half".to_owned(),
         }
     }
 }
@@ -397,6 +400,37 @@ impl Config {
         ] {
             check(origin, key, value, -1, 1023, "")?;
         }
+        let asr = &self.asr;
+        check(origin, "asr.threads", asr.threads, 1, ASR_THREADS_MAX, "")?;
+        check(
+            origin,
+            "asr.beam_width",
+            asr.beam_width,
+            1,
+            ASR_BEAM_WIDTH_MAX,
+            " (1 is greedy)",
+        )?;
+        for (key, value, allowed) in [
+            (
+                "asr.encoder_window",
+                &asr.encoder_window,
+                ["segment", "full"],
+            ),
+            (
+                "asr.decoder_weights",
+                &asr.decoder_weights,
+                ["half", "int8"],
+            ),
+        ] {
+            if !allowed.contains(&value.as_str()) {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_owned(),
+                    key,
+                    value: format!("{value:?}"),
+                    expected: format!("use \"{}\" or \"{}\"", allowed[0], allowed[1]),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -437,6 +471,11 @@ impl Config {
             threads: self.asr.threads,
             beam_width: self.asr.beam_width,
             timestamps: self.asr.timestamps,
+            decoder_weights: if self.asr.decoder_weights == "int8" {
+                crate::asr::DecoderWeights::Int8
+            } else {
+                crate::asr::DecoderWeights::AsLoaded
+            },
             encoder_window: if self.asr.encoder_window == "segment" {
                 crate::asr::EncoderWindow::Segment
             } else {
@@ -484,6 +523,10 @@ mod tests {
                 "[threads]\ncapture_priority = 120\n",
                 "threads.capture_priority",
             ),
+            ("[asr]\nbeam_width = 0\n", "asr.beam_width"),
+            ("[asr]\nthreads = 64\n", "asr.threads"),
+            ("[asr]\nencoder_window = \"30s\"\n", "asr.encoder_window"),
+            ("[asr]\ndecoder_weights = \"int4\"\n", "asr.decoder_weights"),
             ("[nonsense]\n", "nonsense"),
             ("this is not toml", "configuration"),
         ];

@@ -231,6 +231,89 @@ unsafe fn half_panel_fma(panel: &[u16], depth: usize, x: &[f32], sums: &mut [f32
     }
 }
 
+/// `out[r] = scale[r] × sum_k panel[k][r] × x[k]` for one panel of signed bytes (`r <
+/// out.len()`, at most [`PANEL_ROWS`]); the decoder's one-token products in int8 mode.
+pub fn int8_panel_times_vector(
+    kind: KernelKind,
+    panel: &[i8],
+    scales: &[f32; PANEL_ROWS],
+    depth: usize,
+    x: &[f32],
+    out: &mut [f32],
+) {
+    assert!(panel.len() >= depth * PANEL_ROWS && x.len() >= depth && out.len() <= PANEL_ROWS);
+    let mut sums = [0.0f32; PANEL_ROWS];
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected. The assert
+        // above bounds every read.
+        KernelKind::X86Fma => unsafe { int8_panel_fma(panel, depth, x, &mut sums) },
+        _ => {
+            for k in 0..depth {
+                for (r, sum) in sums.iter_mut().enumerate() {
+                    *sum += f32::from(panel[k * PANEL_ROWS + r]) * x[k];
+                }
+            }
+        }
+    }
+    for ((slot, sum), scale) in out.iter_mut().zip(sums).zip(scales) {
+        *slot = sum * scale;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn int8_panel_fma(panel: &[i8], depth: usize, x: &[f32], sums: &mut [f32; PANEL_ROWS]) {
+    use std::arch::x86_64::*;
+    let mut low = _mm256_setzero_ps();
+    let mut high = _mm256_setzero_ps();
+    let mut low_odd = _mm256_setzero_ps();
+    let mut high_odd = _mm256_setzero_ps();
+    let base = panel.as_ptr();
+    let mut k = 0;
+    while k + 1 < depth {
+        // SAFETY: k + 1 < depth and the caller checked panel.len() >= depth * 16 and
+        // x.len() >= depth: each 16-byte load stays inside the panel.
+        unsafe {
+            let w0 = _mm_loadu_si128(base.add(k * PANEL_ROWS) as *const __m128i);
+            let w1 = _mm_loadu_si128(base.add((k + 1) * PANEL_ROWS) as *const __m128i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            let x1 = _mm256_set1_ps(*x.get_unchecked(k + 1));
+            low = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w0)), x0, low);
+            high = _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w0, w0))),
+                x0,
+                high,
+            );
+            low_odd = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w1)), x1, low_odd);
+            high_odd = _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w1, w1))),
+                x1,
+                high_odd,
+            );
+        }
+        k += 2;
+    }
+    if k < depth {
+        // SAFETY: k < depth, bounds as above.
+        unsafe {
+            let w0 = _mm_loadu_si128(base.add(k * PANEL_ROWS) as *const __m128i);
+            let x0 = _mm256_set1_ps(*x.get_unchecked(k));
+            low = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w0)), x0, low);
+            high = _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w0, w0))),
+                x0,
+                high,
+            );
+        }
+    }
+    // SAFETY: `sums` holds 16 floats: two unaligned 8-float stores fit.
+    unsafe {
+        _mm256_storeu_ps(sums.as_mut_ptr(), _mm256_add_ps(low, low_odd));
+        _mm256_storeu_ps(sums.as_mut_ptr().add(8), _mm256_add_ps(high, high_odd));
+    }
+}
+
 /// `e^x` for a batch of values, as Cephes' `expf`: a degree-6 polynomial on
 /// `[-ln 2 / 2, ln 2 / 2]` scaled by `2^n` (relative error about 1e-7); inputs below −87.3
 /// give 0. Branch-free, so the compiler vectorises it.

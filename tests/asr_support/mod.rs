@@ -13,7 +13,9 @@ pub fn model_dir() -> PathBuf {
 /// A model folder under models/; the tests need it and say how to get it (scripts/test
 /// fetches every model a test uses).
 pub fn named_model_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(name);
     assert!(
         dir.join("model.bin").is_file(),
         "{} is missing: run `models/fetch {name}` (scripts/test fetches it before the tests)",
