@@ -606,6 +606,94 @@ mod tests {
     }
 
     #[test]
+    fn byte_table_round_trips_every_byte() {
+        let table = byte_to_unicode_table();
+        assert_eq!(table[usize::from(b' ')], 'Ġ');
+        assert_eq!(table[usize::from(b'\n')], 'Ċ');
+        for (byte, &character) in (0u8..=255).zip(table.iter()) {
+            assert_eq!(unicode_to_byte(character), Some(byte));
+        }
+    }
+
+    #[test]
+    fn pre_tokenisation_splits_as_gpt2() {
+        let cases: [(&str, &[&str]); 16] = [
+            ("Hello world", &["Hello", " world"]),
+            ("  two", &[" ", " two"]),
+            ("a  ", &["a", "  "]),
+            ("don't they're", &["don", "'t", " they", "'re"]),
+            // The contractions are lower case only.
+            ("DON'T", &["DON", "'", "T"]),
+            ("x\ny", &["x", "\n", "y"]),
+            (" \nx", &[" ", "\n", "x"]),
+            ("x \n\n y", &["x", " \n\n", " y"]),
+            ("90/60.", &["90", "/", "60", "."]),
+            (" 'til", &[" '", "til"]),
+            ("SpO2 94%", &["SpO", "2", " 94", "%"]),
+            ("a?!'s", &["a", "?!'", "s"]),
+            // Circled letters are symbols; Roman numerals are numbers.
+            ("Ⓐb Ⅻ", &["Ⓐ", "b", " Ⅻ"]),
+            ("café\u{a0}µg", &["café", "\u{a0}", "µg"]),
+            ("", &[]),
+            (" ", &[" "]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(pre_tokenize(text), expected, "{text:?}");
+        }
+    }
+
+    /// A tokenizer.json with every byte token, the pieces "ab", "bc", and `merges`.
+    fn tiny_tokenizer_json(merges: serde_json::Value) -> serde_json::Value {
+        let mut vocabulary = serde_json::Map::new();
+        for (id, character) in (0u64..).zip(byte_to_unicode_table()) {
+            vocabulary.insert(character.to_string(), id.into());
+        }
+        vocabulary.insert("ab".into(), 256.into());
+        vocabulary.insert("bc".into(), 257.into());
+        serde_json::json!({
+            "model": {"type": "BPE", "vocab": vocabulary, "merges": merges},
+            "added_tokens": [{"id": 258, "content": "<|x|>"}],
+        })
+    }
+
+    #[test]
+    fn merges_apply_by_rank_in_either_file_format() {
+        let path = Path::new("tokenizer.json");
+        let a = u32::from(b'a');
+        let c = u32::from(b'c');
+        for (merges, expected) in [
+            (serde_json::json!(["b c", "a b"]), vec![a, 257]),
+            (serde_json::json!([["a", "b"], ["b", "c"]]), vec![256, c]),
+        ] {
+            let encoder = PromptEncoder::from_json(&tiny_tokenizer_json(merges), path).unwrap();
+            assert_eq!(encoder.encode("abc"), expected);
+            // Added tokens are found anywhere, and the text around them encoded alone.
+            let mut around = expected.clone();
+            around.push(258);
+            around.extend_from_slice(&expected);
+            assert_eq!(encoder.encode("abc<|x|>abc"), around);
+        }
+    }
+
+    #[test]
+    fn a_tokenizer_without_merges_is_refused_by_name() {
+        let mut json = tiny_tokenizer_json(serde_json::json!([]));
+        json["model"]
+            .as_object_mut()
+            .unwrap()
+            .remove("merges")
+            .unwrap();
+        let error = PromptEncoder::from_json(&json, Path::new("dir/tokenizer.json")).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("dir/tokenizer.json") && message.contains("merges"),
+            "{message}"
+        );
+        let bad = tiny_tokenizer_json(serde_json::json!(["a zz"]));
+        assert!(PromptEncoder::from_json(&bad, Path::new("t")).is_err());
+    }
+
+    #[test]
     fn decoding_respects_capacity_and_repairs_utf8() {
         let mut tokens: Vec<String> = ["Ġhello", "Ġw", "orld", "Ã"]
             .iter()
