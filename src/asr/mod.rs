@@ -775,7 +775,8 @@ fn encode_initial_prompt(
 ) -> Result<usize, AsrError> {
     if text.len() > ASR_PROMPT_TEXT_BYTES_MAX {
         return Err(AsrError::Config(format!(
-            "the initial prompt is {} bytes; at most {ASR_PROMPT_TEXT_BYTES_MAX} are accepted              (only its last {ASR_PROMPT_TEXT_TOKENS_MAX} tokens are used)",
+            "the initial prompt is {} bytes; at most {ASR_PROMPT_TEXT_BYTES_MAX} are accepted \
+             (only its last {ASR_PROMPT_TEXT_TOKENS_MAX} tokens are used)",
             text.len()
         )));
     }
