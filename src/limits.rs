@@ -128,11 +128,22 @@ pub const ASR_ENCODER_FRAMES_MAX: usize = 3_000;
 pub const ASR_MEL_BINS_MAX: usize = 80;
 /// In segment mode the encoder input is rounded up to a multiple of this many frames (1 s).
 pub const ASR_ENCODER_FRAMES_MULTIPLE: usize = 100;
-/// Tokens the decoder may generate for one segment (Whisper's own sample length, half its
-/// 448-token context); a segment that reaches it is treated as a runaway loop.
-pub const ASR_DECODE_TOKENS_MAX: usize = 224;
-/// Prompt tokens in front of the generated ones (start, language, task, no-timestamps).
-pub const ASR_PROMPT_TOKENS_MAX: usize = 8;
+/// Positions of Whisper's decoder context: prompt and generated tokens share them, and the
+/// decoder's self-attention cache holds this many.
+pub const ASR_CONTEXT_TOKENS: usize = 448;
+/// Tokens of the configured initial prompt kept (its last ones): half the context less the
+/// `<|startofprev|>` marker, as Whisper and faster-whisper truncate it.
+pub const ASR_PROMPT_TEXT_TOKENS_MAX: usize = ASR_CONTEXT_TOKENS / 2 - 1;
+/// Prompt tokens in front of the generated ones: `<|startofprev|>` and the initial prompt's
+/// text, then start, language, task, no-timestamps.
+pub const ASR_PROMPT_TOKENS_MAX: usize = 1 + ASR_PROMPT_TEXT_TOKENS_MAX + 4;
+/// Tokens the decoder may generate for one segment; a segment that reaches it is treated as
+/// a runaway loop. Whisper samples up to half its context (224); this is the 220 that is
+/// left beside the longest prompt, so every position has a slot in the cache.
+pub const ASR_DECODE_TOKENS_MAX: usize = ASR_CONTEXT_TOKENS - ASR_PROMPT_TOKENS_MAX;
+/// Bytes of the configured initial prompt text (a few sentences of vocabulary; more than
+/// the kept tokens can hold).
+pub const ASR_PROMPT_TEXT_BYTES_MAX: usize = 4_096;
 /// Bytes of one segment's transcript text; longer text is cut at a character boundary.
 pub const ASR_TEXT_BYTES_MAX: usize = 4_096;
 /// Bytes of a model.bin the loader maps (Whisper small in float32 is about 1 GB).
@@ -161,7 +172,12 @@ const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
 const _: () = assert!(ASR_ENCODER_FRAMES_MAX.is_multiple_of(ASR_ENCODER_FRAMES_MULTIPLE));
 const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE.is_multiple_of(2));
 const _: () = assert!(ASR_HOP_SAMPLES * ASR_ENCODER_FRAMES_MAX == SEGMENT_SAMPLES_MAX);
-const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= 448);
+const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= ASR_CONTEXT_TOKENS);
+// Runaway detection needs room for a long utterance: 30 s of fast speech is ~150 tokens.
+const _: () = assert!(ASR_DECODE_TOKENS_MAX >= 200);
+// A prompt of the longest text may need more tokens than are kept (one per byte at worst),
+// so truncation, not the byte limit, is what bounds the prompt's positions.
+const _: () = assert!(ASR_PROMPT_TEXT_BYTES_MAX > ASR_PROMPT_TEXT_TOKENS_MAX);
 
 // ---- Live pipeline (src/live) ----
 

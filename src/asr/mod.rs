@@ -18,8 +18,9 @@ use thiserror::Error;
 
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
-    ASR_INITIAL_TIMESTAMP_STEPS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
-    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
+    ASR_INITIAL_TIMESTAMP_STEPS_MAX, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
+    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
+    ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use mel::MelFrontEnd;
@@ -48,6 +49,9 @@ pub enum AsrError {
     /// The model is valid but uses something tccc does not implement.
     #[error("{} uses a feature tccc does not support: {detail}", path.display())]
     Unsupported { path: PathBuf, detail: String },
+    /// An initial prompt is configured but the model folder cannot encode it.
+    #[error("{} {detail}: an initial prompt is encoded with the BPE merges of the model's Hugging Face tokenizer.json; put that file in the model folder (`models/fetch` does), or turn the prompt off (`asr.initial_prompt = \"\"`)", path.display())]
+    PromptTokenizer { path: PathBuf, detail: String },
     /// A configuration value is out of range.
     #[error("ASR configuration: {0}")]
     Config(String),
@@ -118,6 +122,12 @@ pub struct AsrConfig {
     /// A segment in which any n-gram (n ≤ 8) repeats back to back more than this many times
     /// is rejected.
     pub repetitions_max: usize,
+    /// Text that conditions every segment's decoding, as faster-whisper's `initial_prompt`
+    /// (e.g. vocabulary the speakers use); `None` or blank for none. Only its last
+    /// `ASR_PROMPT_TEXT_TOKENS_MAX` tokens are kept. Off by default: on tiny.en a medic
+    /// vocabulary prompt lowered the WER but turned noise into its words ("Tourniquet.")
+    /// past the silence guards (NOTES-asr.md).
+    pub initial_prompt: Option<String>,
 }
 
 impl Default for AsrConfig {
@@ -136,6 +146,7 @@ impl Default for AsrConfig {
             log_prob_alone_threshold: -1.5,
             compression_ratio_threshold: 2.4,
             repetitions_max: 4,
+            initial_prompt: None,
         }
     }
 }
@@ -381,6 +392,9 @@ pub struct Transcriber {
     suppression: Suppression,
     prompt: [u32; ASR_PROMPT_TOKENS_MAX],
     prompt_len: usize,
+    /// Where `<|startoftranscript|>` is in the prompt: the no-speech probability is read
+    /// from the logits there, as CTranslate2 does.
+    start_of_transcript_position: usize,
     transcript: Transcript,
     text_bytes: Vec<u8>,
     counters: AsrCounters,
@@ -436,6 +450,15 @@ impl Transcriber {
         let special = tokenizer.special.clone();
         let mut prompt = [0u32; ASR_PROMPT_TOKENS_MAX];
         let mut prompt_len = 0;
+        let initial_prompt = config
+            .initial_prompt
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty());
+        if let Some(text) = initial_prompt {
+            prompt_len = encode_initial_prompt(model_dir, text, &special, &mut prompt)?;
+        }
+        let start_of_transcript_position = prompt_len;
         for token in [
             Some(special.start_of_transcript),
             special.english,
@@ -470,6 +493,7 @@ impl Transcriber {
             suppression,
             prompt,
             prompt_len,
+            start_of_transcript_position,
             transcript: Transcript::with_capacity(),
             text_bytes: Vec::with_capacity(ASR_TEXT_BYTES_MAX),
             counters: AsrCounters::default(),
@@ -505,6 +529,13 @@ impl Transcriber {
     /// Changes the encoder window (both modes use the buffers reserved at load).
     pub fn set_encoder_window(&mut self, window: EncoderWindow) {
         self.config.encoder_window = window;
+    }
+
+    /// The tokens fed to the decoder before each segment's first generated token:
+    /// `<|startofprev|>` and the initial prompt (if one is configured), then the start
+    /// sequence.
+    pub fn prompt_tokens(&self) -> &[u32] {
+        &self.prompt[..self.prompt_len]
     }
 
     /// Counters since load.
@@ -633,10 +664,11 @@ impl Transcriber {
         let prompt = &self.prompt[..prompt_len];
         let mut no_speech_prob = 0.0;
         let last = prompt.len() - 1;
+        let start = self.start_of_transcript_position;
         for (position, &token) in prompt.iter().enumerate() {
-            let want = position == 0 || position == last;
+            let want = position == start || position == last;
             if let Some(logits) = self.model.decode_step(token, position, want) {
-                if position == 0 {
+                if position == start {
                     no_speech_prob = probability_of(logits, special.no_speech as usize);
                 }
             }
@@ -947,6 +979,36 @@ impl Transcriber {
         }
         Verdict::Accepted
     }
+}
+
+/// Writes `<|startofprev|>` and the last `ASR_PROMPT_TEXT_TOKENS_MAX` tokens of
+/// " " + `text` into `prompt`, as faster-whisper builds an initial prompt; returns how many
+/// tokens it wrote. `text` is already trimmed and not empty.
+fn encode_initial_prompt(
+    model_dir: &Path,
+    text: &str,
+    special: &tokenizer::SpecialTokens,
+    prompt: &mut [u32; ASR_PROMPT_TOKENS_MAX],
+) -> Result<usize, AsrError> {
+    if text.len() > ASR_PROMPT_TEXT_BYTES_MAX {
+        return Err(AsrError::Config(format!(
+            "the initial prompt is {} bytes; at most {ASR_PROMPT_TEXT_BYTES_MAX} are accepted \
+             (only its last {ASR_PROMPT_TEXT_TOKENS_MAX} tokens are used)",
+            text.len()
+        )));
+    }
+    let start_of_previous = special
+        .start_of_previous
+        .ok_or_else(|| AsrError::PromptTokenizer {
+            path: model_dir.join("vocabulary.txt"),
+            detail: "has no <|startofprev|> token".into(),
+        })?;
+    let encoder = tokenizer::PromptEncoder::load(model_dir)?;
+    let tokens = encoder.encode(&format!(" {text}"));
+    let kept = &tokens[tokens.len().saturating_sub(ASR_PROMPT_TEXT_TOKENS_MAX)..];
+    prompt[0] = start_of_previous;
+    prompt[1..=kept.len()].copy_from_slice(kept);
+    Ok(1 + kept.len())
 }
 
 fn probability_of(logits: &[f32], id: usize) -> f32 {

@@ -1,6 +1,6 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
 //! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
-//! [--int8] [--tsv] [--verbose]`: runs the Whisper engine on
+//! [--int8] [--prompt TEXT] [--tsv] [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives
@@ -54,6 +54,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                     .map_err(|_| CliError::Usage(format!("--threads {text}: expected a number")))?;
             }
             "--model" => model_dir = PathBuf::from(value()?),
+            "--prompt" => config.initial_prompt = Some(value()?),
             "--window" => {
                 config.encoder_window = match value()?.as_str() {
                     "full" => EncoderWindow::Full,

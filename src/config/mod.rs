@@ -8,9 +8,9 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::limits::{
-    ASR_BEAM_WIDTH_MAX, ASR_THREADS_MAX, CAPTURE_CHUNK_FRAMES_MAX, CONFIG_FILE_BYTES_MAX,
-    INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ, INPUT_RATE_MIN_HZ, PIPELINE_RATE_HZ,
-    PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
+    ASR_BEAM_WIDTH_MAX, ASR_PROMPT_TEXT_BYTES_MAX, ASR_THREADS_MAX, CAPTURE_CHUNK_FRAMES_MAX,
+    CONFIG_FILE_BYTES_MAX, INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ, INPUT_RATE_MIN_HZ,
+    PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
 };
 
 /// The documented default configuration.
@@ -98,6 +98,8 @@ pub struct AsrSection {
     pub timestamps: bool,
     /// `half` (as the model stores them) or `int8` decoder weights.
     pub decoder_weights: String,
+    /// Text that conditions decoding (faster-whisper's `initial_prompt`); empty is off.
+    pub initial_prompt: String,
 }
 
 impl Default for AsrSection {
@@ -109,6 +111,7 @@ impl Default for AsrSection {
             beam_width: 1,
             timestamps: false,
             decoder_weights: "half".to_owned(),
+            initial_prompt: String::new(),
         }
     }
 }
@@ -388,6 +391,22 @@ impl Config {
             max_segment_s,
             " s",
         )?;
+        let prompt = &self.asr.initial_prompt;
+        if prompt.len() > ASR_PROMPT_TEXT_BYTES_MAX
+            || prompt
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "asr.initial_prompt",
+                value: format!("({} bytes)", prompt.len()),
+                expected: format!(
+                    "write at most {ASR_PROMPT_TEXT_BYTES_MAX} bytes of plain text (no control \
+                     characters), e.g. the vocabulary the medics use; \"\" turns it off"
+                ),
+            });
+        }
         for (key, value) in [
             ("threads.capture_priority", self.threads.capture_priority),
             ("threads.frontend_priority", self.threads.frontend_priority),
@@ -481,6 +500,9 @@ impl Config {
             } else {
                 crate::asr::EncoderWindow::Full
             },
+            initial_prompt: Some(self.asr.initial_prompt.trim())
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned),
             ..crate::asr::AsrConfig::default()
         }
     }
@@ -519,6 +541,10 @@ mod tests {
                 "vad.speech_pad_ms",
             ),
             ("[vad]\nmax_segment_s = 31\n", "vad.max_segment_s"),
+            (
+                "[asr]\ninitial_prompt = \"a\\u0000b\"\n",
+                "asr.initial_prompt",
+            ),
             (
                 "[threads]\ncapture_priority = 120\n",
                 "threads.capture_priority",
