@@ -63,10 +63,11 @@ pub enum AsrError {
 /// How much audio the encoder sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EncoderWindow {
-    /// The segment's own length, at least `segment_window_frames_min` (10 s by default),
-    /// rounded up to whole seconds: a third of the encoder work for short utterances; on the
-    /// fixture clips the WER is no worse than the full window (NOTES-asr.md), while a bare
-    /// 1 s rounding costs 10 points.
+    /// The segment's own length, at least `segment_window_frames_min` (15 s by default),
+    /// rounded up to whole seconds: half the encoder work of the full window for short
+    /// utterances. On piper narration cut by the VAD the 15 s floor is within a point of the
+    /// full window's WER (clean and in pink noise), while a 10 s floor lost 1.7–2.6 points
+    /// and a bare 1 s rounding 10 (NOTES-asr.md).
     Segment,
     /// Whisper's 30 s window, the segment zero-padded as faster-whisper does; this is the
     /// mode whose token ids equal CTranslate2's.
@@ -139,7 +140,7 @@ impl Default for AsrConfig {
             threads: 2,
             helper_thread_start: None,
             encoder_window: EncoderWindow::Segment,
-            segment_window_frames_min: 1_000,
+            segment_window_frames_min: 1_500,
             no_speech_threshold: 0.6,
             log_prob_threshold: -1.0,
             no_speech_alone_threshold: 0.9,
