@@ -10,45 +10,6 @@ mod asr_support;
 
 use tccc::asr::{AsrConfig, DecoderWeights, EncoderWindow, Transcript};
 
-fn ids(value: &serde_json::Value) -> Vec<u32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as u32)
-        .collect()
-}
-
-/// Compares one decoding with CTranslate2's record; a differing id list is returned as a
-/// mismatch line, differing scores on equal ids fail at once.
-fn compare(
-    name: &str,
-    mode: &str,
-    transcript: &Transcript,
-    expected: &serde_json::Value,
-) -> Option<String> {
-    let expected_ids = ids(&expected["tokens"]);
-    if transcript.tokens() != expected_ids.as_slice() {
-        return Some(format!(
-            "{name} {mode}: got {:?}, CTranslate2 {expected_ids:?}",
-            transcript.tokens()
-        ));
-    }
-    let no_speech = expected["no_speech_prob"].as_f64().unwrap() as f32;
-    let avg_logprob = expected["avg_logprob"].as_f64().unwrap() as f32;
-    assert!(
-        (transcript.no_speech_prob - no_speech).abs() < 2e-3,
-        "{name} {mode}: no-speech {} vs {no_speech}",
-        transcript.no_speech_prob
-    );
-    assert!(
-        (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
-        "{name} {mode}: avg logprob {} vs {avg_logprob}",
-        transcript.avg_logprob
-    );
-    None
-}
-
 #[test]
 fn token_ids_equal_ctranslate2_float32_in_every_decoding_mode() {
     let read = |file: &str| -> serde_json::Value {
@@ -71,12 +32,7 @@ fn token_ids_equal_ctranslate2_float32_in_every_decoding_mode() {
     for (clip, other) in clips.iter().zip(others) {
         let name = clip["clip"].as_str().unwrap();
         assert_eq!(other["clip"].as_str().unwrap(), name);
-        let path = if name == "jfk.wav" {
-            asr_support::jfk_path()
-        } else {
-            asr_support::fixture(&format!("clips/{name}"))
-        };
-        let samples = asr_support::read_clip(&path);
+        let samples = asr_support::read_clip(&asr_support::clip_path(name));
         assert_eq!(
             samples.len() as u64,
             clip["samples"].as_u64().unwrap(),
@@ -84,7 +40,11 @@ fn token_ids_equal_ctranslate2_float32_in_every_decoding_mode() {
         );
         transcriber.set_decoding(1, false).unwrap();
         transcriber.transcribe(&samples).unwrap();
-        mismatches.extend(compare(name, "greedy", transcriber.last_transcript(), clip));
+        mismatches.extend(asr_support::compare_with_ctranslate2(
+            &format!("{name} greedy"),
+            transcriber.last_transcript(),
+            clip,
+        ));
         for (mode, beam, timestamps) in [
             ("greedy_timestamps", 1, true),
             ("beam5", 5, false),
@@ -93,7 +53,11 @@ fn token_ids_equal_ctranslate2_float32_in_every_decoding_mode() {
             transcriber.set_decoding(beam, timestamps).unwrap();
             transcriber.decode_again();
             let transcript = transcriber.last_transcript();
-            mismatches.extend(compare(name, mode, transcript, &other[mode]));
+            mismatches.extend(asr_support::compare_with_ctranslate2(
+                &format!("{name} {mode}"),
+                transcript,
+                &other[mode],
+            ));
             if timestamps {
                 timed_pieces += check_pieces(name, transcript);
             } else {

@@ -12,10 +12,7 @@ use tccc::asr::{AsrConfig, EncoderWindow, Transcriber};
 
 #[test]
 fn whisper_base_multilingual_equals_ctranslate2() {
-    let fixtures: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(asr_support::fixture("decoding-base.json")).unwrap(),
-    )
-    .unwrap();
+    let fixtures = asr_support::fixture_json("decoding-base.json");
     let config = AsrConfig {
         encoder_window: EncoderWindow::Full,
         beam_width: 5,
@@ -28,12 +25,7 @@ fn whisper_base_multilingual_equals_ctranslate2() {
     let mut mismatches = Vec::new();
     for clip in clips {
         let name = clip["clip"].as_str().unwrap();
-        let path = if name == "jfk.wav" {
-            asr_support::jfk_path()
-        } else {
-            asr_support::fixture(&format!("clips/{name}"))
-        };
-        let samples = asr_support::read_clip(&path);
+        let samples = asr_support::read_clip(&asr_support::clip_path(name));
         for (index, (mode, beam, timestamps)) in [
             ("greedy", 1, false),
             ("greedy_timestamps", 1, true),
@@ -48,26 +40,11 @@ fn whisper_base_multilingual_equals_ctranslate2() {
             } else {
                 transcriber.decode_again();
             }
-            let transcript = transcriber.last_transcript();
-            let expected: Vec<u32> = clip[mode]["tokens"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as u32)
-                .collect();
-            if transcript.tokens() != expected.as_slice() {
-                mismatches.push(format!(
-                    "{name} {mode}: got {:?}, CTranslate2 {expected:?}",
-                    transcript.tokens()
-                ));
-                continue;
-            }
-            let avg_logprob = clip[mode]["avg_logprob"].as_f64().unwrap() as f32;
-            assert!(
-                (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
-                "{name} {mode}: avg logprob {} vs {avg_logprob}",
-                transcript.avg_logprob
-            );
+            mismatches.extend(asr_support::compare_with_ctranslate2(
+                &format!("{name} {mode}"),
+                transcriber.last_transcript(),
+                &clip[mode],
+            ));
         }
     }
     assert!(

@@ -13,17 +13,7 @@ use tccc::asr::{AsrConfig, AsrError, EncoderWindow, Transcriber};
 use tccc::sys::alloc_guard::{allocations, set_thread_role, ThreadRole};
 
 fn fixtures() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(asr_support::fixture("prompt.json")).unwrap())
-        .unwrap()
-}
-
-fn ids(value: &serde_json::Value) -> Vec<u32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as u32)
-        .collect()
+    asr_support::fixture_json("prompt.json")
 }
 
 fn prompt_config(text: &str) -> AsrConfig {
@@ -42,7 +32,7 @@ fn encoding_equals_the_tokenizers_library() {
     let mut mismatches = Vec::new();
     for entry in table {
         let text = entry["text"].as_str().unwrap();
-        let expected = ids(&entry["ids"]);
+        let expected = asr_support::ids(&entry["ids"]);
         let got = encoder.encode(text);
         if got != expected {
             mismatches.push(format!("{text:?}: got {got:?}, tokenizers {expected:?}"));
@@ -65,7 +55,7 @@ fn prompt_is_built_and_truncated_as_faster_whisper_builds_it() {
         let transcriber = asr_support::transcriber(&prompt_config(case["text"].as_str().unwrap()));
         assert_eq!(
             transcriber.prompt_tokens(),
-            ids(&case["tokens"]).as_slice(),
+            asr_support::ids(&case["tokens"]).as_slice(),
             "{name}"
         );
     }
@@ -92,35 +82,14 @@ fn greedy_ids_after_a_prompt_equal_ctranslate2_float32() {
     let mut mismatches = Vec::new();
     for clip in clips {
         let name = clip["clip"].as_str().unwrap();
-        let path = if name == "jfk.wav" {
-            asr_support::jfk_path()
-        } else {
-            asr_support::fixture(&format!("clips/{name}"))
-        };
         transcriber
-            .transcribe(&asr_support::read_clip(&path))
+            .transcribe(&asr_support::read_clip(&asr_support::clip_path(name)))
             .unwrap();
-        let transcript = transcriber.last_transcript();
-        let expected = ids(&clip["tokens"]);
-        if transcript.tokens() != expected.as_slice() {
-            mismatches.push(format!(
-                "{name}: got {:?}, CTranslate2 {expected:?}",
-                transcript.tokens()
-            ));
-            continue;
-        }
-        let no_speech = clip["no_speech_prob"].as_f64().unwrap() as f32;
-        let avg_logprob = clip["avg_logprob"].as_f64().unwrap() as f32;
-        assert!(
-            (transcript.no_speech_prob - no_speech).abs() < 2e-3,
-            "{name}: no-speech {} vs {no_speech}",
-            transcript.no_speech_prob
-        );
-        assert!(
-            (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
-            "{name}: avg logprob {} vs {avg_logprob}",
-            transcript.avg_logprob
-        );
+        mismatches.extend(asr_support::compare_with_ctranslate2(
+            name,
+            transcriber.last_transcript(),
+            clip,
+        ));
     }
     assert!(
         mismatches.is_empty(),

@@ -100,22 +100,19 @@ impl PackedMatrix {
     pub fn to_int8(&self) -> PackedMatrix {
         let panels = panels_for(self.rows);
         let mut row_scales = vec![0.0f32; panels * PANEL_ROWS];
+        let mut quantized = vec![0i8; panels * PANEL_ROWS * self.depth];
         let mut row = vec![0.0f32; self.depth];
         for (index, scale) in row_scales.iter_mut().enumerate().take(self.rows) {
             self.copy_row(index, &mut row);
             let largest = row.iter().fold(0.0f32, |acc, value| acc.max(value.abs()));
-            *scale = largest / 127.0;
-        }
-        let mut quantized = vec![0i8; panels * PANEL_ROWS * self.depth];
-        for (index, &scale) in row_scales.iter().enumerate().take(self.rows) {
-            if scale == 0.0 {
+            if largest == 0.0 {
                 continue;
             }
-            self.copy_row(index, &mut row);
+            *scale = largest / 127.0;
             let base = (index / PANEL_ROWS) * PANEL_ROWS * self.depth + index % PANEL_ROWS;
             for (k, value) in row.iter().enumerate() {
                 // |value / scale| <= 127 by construction, so the cast cannot saturate.
-                quantized[base + k * PANEL_ROWS] = (value / scale).round() as i8;
+                quantized[base + k * PANEL_ROWS] = (value / *scale).round() as i8;
             }
         }
         PackedMatrix {

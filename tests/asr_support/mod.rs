@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tccc::asr::{AsrConfig, Transcriber};
+use tccc::asr::{AsrConfig, Transcriber, Transcript};
 
 /// The default model folder; the tests need it and say how to get it.
 pub fn model_dir() -> PathBuf {
@@ -76,4 +76,60 @@ pub fn read_f32(path: &Path) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
+}
+
+/// A JSON fixture under tests/fixtures/asr.
+pub fn fixture_json(name: &str) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(fixture(name)).unwrap_or_else(|error| panic!("{name}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{name}: {error}"))
+}
+
+/// A JSON list of token ids.
+pub fn ids(value: &serde_json::Value) -> Vec<u32> {
+    value
+        .as_array()
+        .expect("a list of token ids")
+        .iter()
+        .map(|v| v.as_u64().expect("a token id") as u32)
+        .collect()
+}
+
+/// The audio of a fixture clip named in a fixture file (jfk.wav lives in ../shared).
+pub fn clip_path(name: &str) -> PathBuf {
+    if name == "jfk.wav" {
+        jfk_path()
+    } else {
+        fixture(&format!("clips/{name}"))
+    }
+}
+
+/// Compares a decoding with CTranslate2's record (`tokens`, `no_speech_prob`,
+/// `avg_logprob`): differing ids are returned as a mismatch line, so a test can list every
+/// clip that differs; differing scores on equal ids fail at once.
+pub fn compare_with_ctranslate2(
+    label: &str,
+    transcript: &Transcript,
+    expected: &serde_json::Value,
+) -> Option<String> {
+    let expected_ids = ids(&expected["tokens"]);
+    if transcript.tokens() != expected_ids.as_slice() {
+        return Some(format!(
+            "{label}: got {:?}, CTranslate2 {expected_ids:?}",
+            transcript.tokens()
+        ));
+    }
+    let no_speech = expected["no_speech_prob"].as_f64().expect("no_speech_prob") as f32;
+    let avg_logprob = expected["avg_logprob"].as_f64().expect("avg_logprob") as f32;
+    assert!(
+        (transcript.no_speech_prob - no_speech).abs() < 2e-3,
+        "{label}: no-speech {} vs {no_speech}",
+        transcript.no_speech_prob
+    );
+    assert!(
+        (transcript.avg_logprob - avg_logprob).abs() < 2e-3,
+        "{label}: avg logprob {} vs {avg_logprob}",
+        transcript.avg_logprob
+    );
+    None
 }
