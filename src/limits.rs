@@ -128,6 +128,13 @@ pub const ASR_ENCODER_FRAMES_MAX: usize = 3_000;
 pub const ASR_MEL_BINS_MAX: usize = 80;
 /// In segment mode the encoder input is rounded up to a multiple of this many frames (1 s).
 pub const ASR_ENCODER_FRAMES_MULTIPLE: usize = 100;
+/// In cached-padding mode, zero frames encoded at least after a segment's own frames: an
+/// encoder position reads mel frames 2p − 2 … 2p + 2 through its two convolutions, so the
+/// first cached position must start two frames past the speech.
+pub const ASR_PADDING_MARGIN_FRAMES_MIN: usize = 2;
+/// In cached-padding mode the encoded frames are rounded up to a multiple of this (an even
+/// number, for the stride-2 convolution; 32 frames = 16 positions, one product panel).
+pub const ASR_CACHED_PADDING_FRAMES_MULTIPLE: usize = 32;
 /// Positions of Whisper's decoder context: prompt and generated tokens share them, and the
 /// decoder's self-attention cache holds this many.
 pub const ASR_CONTEXT_TOKENS: usize = 448;
@@ -171,6 +178,7 @@ pub const ASR_INITIAL_TIMESTAMP_STEPS_MAX: u32 = 50;
 const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
 const _: () = assert!(ASR_ENCODER_FRAMES_MAX.is_multiple_of(ASR_ENCODER_FRAMES_MULTIPLE));
 const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE.is_multiple_of(2));
+const _: () = assert!(ASR_CACHED_PADDING_FRAMES_MULTIPLE.is_multiple_of(2));
 const _: () = assert!(ASR_HOP_SAMPLES * ASR_ENCODER_FRAMES_MAX == SEGMENT_SAMPLES_MAX);
 const _: () = assert!(ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX <= ASR_CONTEXT_TOKENS);
 // Runaway detection needs room for a long utterance: 30 s of fast speech is ~150 tokens.

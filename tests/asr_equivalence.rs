@@ -109,7 +109,8 @@ fn jfk_is_transcribed_exactly_after_normalisation() {
     for (window, decoder_weights) in [
         (EncoderWindow::Full, DecoderWeights::AsLoaded),
         (EncoderWindow::Segment, DecoderWeights::AsLoaded),
-        (EncoderWindow::Segment, DecoderWeights::Int8),
+        (EncoderWindow::CachedPadding, DecoderWeights::AsLoaded),
+        (EncoderWindow::CachedPadding, DecoderWeights::Int8),
     ] {
         let config = AsrConfig {
             encoder_window: window,

@@ -65,30 +65,32 @@ fn sixty_seconds_of_silence_or_noise_yield_no_text() {
 }
 
 #[test]
-fn short_noise_segments_yield_no_text_in_segment_mode() {
+fn short_noise_segments_yield_no_text_with_a_short_or_cached_window() {
     // What a VAD false alarm hands over: a few seconds of noise, encoded over the short
-    // window.
-    let config = AsrConfig {
-        encoder_window: EncoderWindow::Segment,
-        ..AsrConfig::default()
-    };
-    let mut transcriber = asr_support::transcriber(&config);
+    // window or (the default) over its own length with the cached padding.
     let sources: [(&str, Vec<f32>); 4] = [
         ("silence", vec![0.0; 3 * RATE]),
         ("white noise", noise(2, 0.05, 0.0, 17)),
         ("rumble", noise(4, 0.2, 0.95, 19)),
         ("faint hiss", noise(3, 0.003, 0.0, 23)),
     ];
-    for (name, samples) in &sources {
-        let result = transcriber
-            .transcribe(samples)
-            .unwrap()
-            .map(|t| t.text().to_owned());
-        let last = transcriber.last_transcript();
-        println!(
-            "{name}: {result:?} ({:?}, no-speech {:.2}, logprob {:.2})",
-            last.verdict, last.no_speech_prob, last.avg_logprob
-        );
-        assert_eq!(result, None, "{name}: noise became text");
+    for window in [EncoderWindow::Segment, EncoderWindow::CachedPadding] {
+        let config = AsrConfig {
+            encoder_window: window,
+            ..AsrConfig::default()
+        };
+        let mut transcriber = asr_support::transcriber(&config);
+        for (name, samples) in &sources {
+            let result = transcriber
+                .transcribe(samples)
+                .unwrap()
+                .map(|t| t.text().to_owned());
+            let last = transcriber.last_transcript();
+            println!(
+                "{window:?} {name}: {result:?} ({:?}, no-speech {:.2}, logprob {:.2})",
+                last.verdict, last.no_speech_prob, last.avg_logprob
+            );
+            assert_eq!(result, None, "{window:?} {name}: noise became text");
+        }
     }
 }

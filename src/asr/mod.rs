@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::limits::{
-    ASR_BEAM_WIDTH_MAX, ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
-    ASR_INITIAL_TIMESTAMP_STEPS_MAX, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
+    ASR_BEAM_WIDTH_MAX, ASR_CACHED_PADDING_FRAMES_MULTIPLE, ASR_DECODE_TOKENS_MAX,
+    ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE, ASR_INITIAL_TIMESTAMP_STEPS_MAX,
+    ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
     ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
     ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
@@ -65,13 +66,19 @@ pub enum AsrError {
 pub enum EncoderWindow {
     /// The segment's own length, at least `segment_window_frames_min` (15 s by default),
     /// rounded up to whole seconds: half the encoder work of the full window for short
-    /// utterances. On piper narration cut by the VAD the 15 s floor is within a point of the
-    /// full window's WER (clean and in pink noise), while a 10 s floor lost 1.7–2.6 points
-    /// and a bare 1 s rounding 10 (NOTES-asr.md).
+    /// utterances. On piper narration cut by the VAD the 15 s floor was within a point of the
+    /// full window's WER, a 10 s floor lost 1.7–2.6 points and a bare 1 s rounding 10
+    /// (NOTES-asr.md): Whisper's decoder expects 1500 encoder positions.
     Segment,
     /// Whisper's 30 s window, the segment zero-padded as faster-whisper does; this is the
     /// mode whose token ids equal CTranslate2's.
     Full,
+    /// The default. Whisper's 30 s window, but only the segment and `padding_margin_frames`
+    /// of its padding are encoded: the rest of the window's keys and values come from an
+    /// encoding of an all-zero window made once at load. The decoder sees all 1500
+    /// positions as it was trained to, at the encoder cost of the segment's own length;
+    /// on the piper VAD cuts WER equals the full window's (NOTES-asr.md).
+    CachedPadding,
 }
 
 /// How the decoder's weights are stored.
@@ -104,6 +111,10 @@ pub struct AsrConfig {
     /// In segment mode, the encoder sees at least this many frames (10 ms each): Whisper
     /// was trained on 30 s windows and loses accuracy on very short contexts.
     pub segment_window_frames_min: usize,
+    /// In cached-padding mode, the zero frames encoded after the segment's own frames
+    /// (rounded up to `ASR_ENCODER_FRAMES_MULTIPLE`), so that the positions taken from the
+    /// cache see only padding through the convolutions.
+    pub padding_margin_frames: usize,
     /// A segment whose no-speech probability is above this *and* whose average log
     /// probability is below `log_prob_threshold` is silence.
     pub no_speech_threshold: f32,
@@ -139,8 +150,9 @@ impl Default for AsrConfig {
             decoder_weights: DecoderWeights::AsLoaded,
             threads: 2,
             helper_thread_start: None,
-            encoder_window: EncoderWindow::Segment,
+            encoder_window: EncoderWindow::CachedPadding,
             segment_window_frames_min: 1_500,
+            padding_margin_frames: 50,
             no_speech_threshold: 0.6,
             log_prob_threshold: -1.0,
             no_speech_alone_threshold: 0.9,
@@ -486,8 +498,12 @@ impl Transcriber {
                     config.threads
                 ))
             })?;
+        let mut model = WhisperModel::new(weights, backend, config.beam_width);
+        if config.encoder_window == EncoderWindow::CachedPadding {
+            model.prepare_padding_cache();
+        }
         Ok(Transcriber {
-            model: WhisperModel::new(weights, backend, config.beam_width),
+            model,
             tokenizer,
             front_end,
             config: config.clone(),
@@ -527,8 +543,12 @@ impl Transcriber {
         &self.config
     }
 
-    /// Changes the encoder window (both modes use the buffers reserved at load).
+    /// Changes the encoder window. Every mode uses the buffers reserved at load; switching
+    /// to `CachedPadding` for the first time encodes the silent window (allocates, ≈ 1 s).
     pub fn set_encoder_window(&mut self, window: EncoderWindow) {
+        if window == EncoderWindow::CachedPadding {
+            self.model.prepare_padding_cache();
+        }
         self.config.encoder_window = window;
     }
 
@@ -578,6 +598,14 @@ impl Transcriber {
         let frames = MelFrontEnd::frames_for(samples.len());
         let encoder_frames = match self.config.encoder_window {
             EncoderWindow::Full => ASR_ENCODER_FRAMES_MAX,
+            EncoderWindow::CachedPadding => {
+                let margin = self
+                    .config
+                    .padding_margin_frames
+                    .max(ASR_PADDING_MARGIN_FRAMES_MIN);
+                (frames + margin).div_ceil(ASR_CACHED_PADDING_FRAMES_MULTIPLE)
+                    * ASR_CACHED_PADDING_FRAMES_MULTIPLE
+            }
             EncoderWindow::Segment => {
                 frames
                     .max(self.config.segment_window_frames_min)
@@ -590,7 +618,12 @@ impl Transcriber {
         let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
         let flops_started = self.model.product_flops;
         self.front_end.compute(samples, encoder_frames);
-        self.model.encode(self.front_end.features(), encoder_frames);
+        if self.config.encoder_window == EncoderWindow::CachedPadding {
+            self.model
+                .encode_with_cached_padding(self.front_end.features(), encoder_frames);
+        } else {
+            self.model.encode(self.front_end.features(), encoder_frames);
+        }
         let encoded = std::time::Instant::now();
         self.transcript.encode_cpu_seconds =
             (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;

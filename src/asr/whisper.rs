@@ -473,6 +473,26 @@ struct DecoderBuffers {
     logits: Vec<f32>,
 }
 
+/// What a 30 s window of all-zero features (faster-whisper's padding) produces, kept so
+/// that a short segment's padding need not be encoded again: per encoder layer the
+/// self-attention keys and values, per decoder layer the cross-attention keys and values,
+/// each position-major `[position][keys (width) | values (width)]`.
+struct PaddingCache {
+    encoder_key_values: Vec<Vec<f32>>,
+    cross_key_values: Vec<Vec<f32>>,
+}
+
+/// What an encoder pass does with the positions past the segment's own frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PaddingMode {
+    /// There are none: the window is the frames passed in.
+    Absent,
+    /// The pass is the all-zero window itself; record its keys and values.
+    Record,
+    /// Take them from the recorded silent window.
+    Cached,
+}
+
 /// Whisper with its buffers: encode a segment, then step the decoder token by token.
 pub struct WhisperModel<B: Backend> {
     weights: WhisperWeights,
@@ -481,6 +501,9 @@ pub struct WhisperModel<B: Backend> {
     decoder: DecoderBuffers,
     /// Encoder positions of the current segment.
     audio_positions: usize,
+    /// The encoding of a silent window, for [`Self::encode_with_cached_padding`]; built by
+    /// [`Self::prepare_padding_cache`].
+    padding: Option<PaddingCache>,
     /// Floating-point operations done by products since the last reset (for GFLOP/s).
     pub product_flops: u64,
     beam_slots: usize,
@@ -573,6 +596,7 @@ impl<B: Backend> WhisperModel<B> {
             encoder,
             decoder,
             audio_positions: 0,
+            padding: None,
             product_flops: 0,
             beam_slots: slots,
         }
@@ -610,6 +634,48 @@ impl<B: Backend> WhisperModel<B> {
     /// frames of `features`, then computes every decoder layer's cross-attention keys and
     /// values for this segment.
     pub fn encode(&mut self, features: &[f32], frames: usize) {
+        self.encode_pass(features, frames, PaddingMode::Absent);
+    }
+
+    /// Encodes a 30 s window whose frames past `frames` are faster-whisper's zero padding,
+    /// computing only the first `frames / 2` positions: the padding positions' keys and
+    /// values come from [`Self::prepare_padding_cache`]'s silent window. The segment's own
+    /// positions are exact in the first layer and attend to all 1500 positions in every
+    /// layer; the padding positions miss only what, in the full pass, they would have
+    /// taken in from the speech, so the decoder sees nearly the full window's encoding at
+    /// the cost of the segment's length. `frames` must end in padding (a margin of silent
+    /// frames past the speech) so that the convolutions of the cached positions read only
+    /// zeros. Without a cache this is [`Self::encode`] of the whole window.
+    pub fn encode_with_cached_padding(&mut self, features: &[f32], frames: usize) {
+        if self.padding.is_some() && frames < ASR_ENCODER_FRAMES_MAX {
+            self.encode_pass(features, frames, PaddingMode::Cached);
+        } else {
+            self.encode_pass(features, ASR_ENCODER_FRAMES_MAX, PaddingMode::Absent);
+        }
+    }
+
+    /// Encodes a silent window once and keeps its keys and values (allocates ≈ 4 ×
+    /// layers × 1500 × width floats; call at start-up).
+    pub fn prepare_padding_cache(&mut self) {
+        if self.padding.is_some() {
+            return;
+        }
+        let d = self.weights.dims;
+        let rows = d.audio_positions * 2 * d.width;
+        self.padding = Some(PaddingCache {
+            encoder_key_values: vec![vec![0.0; rows]; d.encoder_layers],
+            cross_key_values: vec![vec![0.0; rows]; d.decoder_layers],
+        });
+        let silence = vec![0.0; ASR_ENCODER_FRAMES_MAX * d.mel_bins];
+        self.encode_pass(&silence, ASR_ENCODER_FRAMES_MAX, PaddingMode::Record);
+    }
+
+    /// Whether [`Self::prepare_padding_cache`] has run.
+    pub fn has_padding_cache(&self) -> bool {
+        self.padding.is_some()
+    }
+
+    fn encode_pass(&mut self, features: &[f32], frames: usize, padding_mode: PaddingMode) {
         let d = self.weights.dims;
         assert!(frames.is_multiple_of(2) && frames > 0 && frames <= ASR_ENCODER_FRAMES_MAX);
         let w = &self.weights;
@@ -617,6 +683,10 @@ impl<B: Backend> WhisperModel<B> {
         let e = &mut self.encoder;
         let flops = &mut self.product_flops;
         let width = d.width;
+        let mut padding = match padding_mode {
+            PaddingMode::Absent => None,
+            PaddingMode::Record | PaddingMode::Cached => self.padding.as_mut(),
+        };
 
         // conv1: im2col with zero padding of one frame each side, then a product.
         let taps1 = d.mel_bins * CONV_TAPS;
@@ -644,6 +714,12 @@ impl<B: Backend> WhisperModel<B> {
 
         // conv2: stride 2.
         let positions = frames / 2;
+        // Keys and values span `total` positions; only the first `positions` are computed.
+        let total = if padding_mode == PaddingMode::Cached {
+            d.audio_positions
+        } else {
+            positions
+        };
         let taps2 = width * CONV_TAPS;
         for t in 0..positions {
             let row = &mut e.columns[t * taps2..(t + 1) * taps2];
@@ -674,7 +750,7 @@ impl<B: Backend> WhisperModel<B> {
         }
 
         let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
-        for layer in &w.encoder_layers {
+        for (layer_index, layer) in w.encoder_layers.iter().enumerate() {
             let n = &layer.attention_norm;
             b.layer_norm(
                 &e.residual,
@@ -695,15 +771,23 @@ impl<B: Backend> WhisperModel<B> {
                 &mut e.qkv,
                 3 * width,
             );
+            if let Some(cache) = padding.as_deref_mut() {
+                let cached = &mut cache.encoder_key_values[layer_index];
+                let rows = e.qkv[..total * 3 * width]
+                    .chunks_exact_mut(3 * width)
+                    .zip(cached.chunks_exact_mut(2 * width));
+                for (position, (row, cached_row)) in rows.enumerate() {
+                    if padding_mode == PaddingMode::Record {
+                        cached_row.copy_from_slice(&row[width..]);
+                    } else if position >= positions {
+                        row[width..].copy_from_slice(cached_row);
+                    }
+                }
+            }
             for head in 0..d.heads {
                 let offset = head * HEAD_WIDTH;
-                e.keys.repack(
-                    &e.qkv[width + offset..],
-                    positions,
-                    HEAD_WIDTH,
-                    3 * width,
-                    1,
-                );
+                e.keys
+                    .repack(&e.qkv[width + offset..], total, HEAD_WIDTH, 3 * width, 1);
                 *flops += crate::nn::matmul::product_flops(positions, &e.keys);
                 b.linear(
                     &e.qkv[offset..],
@@ -712,13 +796,13 @@ impl<B: Backend> WhisperModel<B> {
                     &e.keys,
                     None,
                     &mut e.scores,
-                    positions,
+                    total,
                 );
-                b.scaled_softmax_rows(&mut e.scores[..positions * positions], positions, scale);
+                b.scaled_softmax_rows(&mut e.scores[..positions * total], total, scale);
                 e.values.repack(
                     &e.qkv[2 * width + offset..],
                     HEAD_WIDTH,
-                    positions,
+                    total,
                     1,
                     3 * width,
                 );
@@ -726,7 +810,7 @@ impl<B: Backend> WhisperModel<B> {
                 b.linear(
                     &e.scores,
                     positions,
-                    positions,
+                    total,
                     &e.values,
                     None,
                     &mut e.attention[offset..],
@@ -808,20 +892,29 @@ impl<B: Backend> WhisperModel<B> {
                 cache,
                 2 * width,
             );
+            if let Some(padding) = padding.as_deref_mut() {
+                let cached = &mut padding.cross_key_values[index];
+                let span = positions * 2 * width..total * 2 * width;
+                if padding_mode == PaddingMode::Record {
+                    cached.copy_from_slice(&cache[..total * 2 * width]);
+                } else {
+                    cache[span.clone()].copy_from_slice(&cached[span]);
+                }
+            }
             for head in 0..d.heads {
                 let offset = head * HEAD_WIDTH;
                 let slot = index * d.heads + head;
-                s.cross_keys[slot].repack(&cache[offset..], positions, HEAD_WIDTH, 2 * width, 1);
+                s.cross_keys[slot].repack(&cache[offset..], total, HEAD_WIDTH, 2 * width, 1);
                 s.cross_values[slot].repack(
                     &cache[width + offset..],
                     HEAD_WIDTH,
-                    positions,
+                    total,
                     1,
                     2 * width,
                 );
             }
         }
-        self.audio_positions = positions;
+        self.audio_positions = total;
     }
 
     /// The logits of the last step that asked for them (scratch the decode loop may edit).

@@ -46,7 +46,7 @@ fn usage() -> String {
     );
     text.push_str(segments::USAGE);
     text.push_str(
-        "  tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text\n                 [--input F2.wav …] [--model DIR] [--window full|segment]\n                 [--window-min FRAMES] [--threads N] [--beam N] [--prompt TEXT]\n                 [--tsv] [--verbose]\n",
+        "  tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text\n                 [--input F2.wav …] [--model DIR] [--window cached|segment|full]\n                 [--padding-margin FRAMES] [--window-min FRAMES] [--threads N] [--beam N] [--prompt TEXT]\n                 [--tsv] [--verbose]\n",
     );
     text.push_str(bench::USAGE);
     text

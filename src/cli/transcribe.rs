@@ -1,5 +1,5 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window full|segment] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
+//! [--window cached|segment|full] [--padding-margin FRAMES] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
 //! [--int8] [--prompt TEXT] [--tsv] [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
@@ -35,6 +35,14 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
         match flag.as_str() {
             "--input" => inputs.push(PathBuf::from(value()?)),
             "--tsv" => tsv = true,
+            "--padding-margin" => {
+                let text = value()?;
+                config.padding_margin_frames = text.parse().map_err(|_| {
+                    CliError::Usage(format!(
+                        "--padding-margin {text}: expected frames (10 ms each)"
+                    ))
+                })?;
+            }
             "--window-min" => {
                 let text = value()?;
                 config.segment_window_frames_min = text.parse().map_err(|_| {
@@ -59,9 +67,10 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
                 config.encoder_window = match value()?.as_str() {
                     "full" => EncoderWindow::Full,
                     "segment" => EncoderWindow::Segment,
+                    "cached" => EncoderWindow::CachedPadding,
                     other => {
                         return Err(CliError::Usage(format!(
-                            "--window {other}: use full or segment"
+                            "--window {other}: use full, segment or cached"
                         )))
                     }
                 }

@@ -107,7 +107,7 @@ impl Default for AsrSection {
         AsrSection {
             model: PathBuf::from("whisper-tiny.en"),
             threads: 2,
-            encoder_window: "segment".to_owned(),
+            encoder_window: "cached".to_owned(),
             beam_width: 1,
             timestamps: false,
             decoder_weights: "half".to_owned(),
@@ -433,20 +433,22 @@ impl Config {
             (
                 "asr.encoder_window",
                 &asr.encoder_window,
-                ["segment", "full"],
+                &["cached", "segment", "full"][..],
             ),
             (
                 "asr.decoder_weights",
                 &asr.decoder_weights,
-                ["half", "int8"],
+                &["half", "int8"][..],
             ),
         ] {
             if !allowed.contains(&value.as_str()) {
+                let quoted: Vec<String> =
+                    allowed.iter().map(|name| format!("\"{name}\"")).collect();
                 return Err(ConfigError::Invalid {
                     path: origin.to_owned(),
                     key,
                     value: format!("{value:?}"),
-                    expected: format!("use \"{}\" or \"{}\"", allowed[0], allowed[1]),
+                    expected: format!("use one of {}", quoted.join(", ")),
                 });
             }
         }
@@ -495,10 +497,10 @@ impl Config {
             } else {
                 crate::asr::DecoderWeights::AsLoaded
             },
-            encoder_window: if self.asr.encoder_window == "segment" {
-                crate::asr::EncoderWindow::Segment
-            } else {
-                crate::asr::EncoderWindow::Full
+            encoder_window: match self.asr.encoder_window.as_str() {
+                "segment" => crate::asr::EncoderWindow::Segment,
+                "full" => crate::asr::EncoderWindow::Full,
+                _ => crate::asr::EncoderWindow::CachedPadding,
             },
             initial_prompt: Some(self.asr.initial_prompt.trim())
                 .filter(|text| !text.is_empty())
