@@ -112,8 +112,10 @@ pub struct AsrConfig {
     /// was trained on 30 s windows and loses accuracy on very short contexts.
     pub segment_window_frames_min: usize,
     /// In cached-padding mode, the zero frames encoded after the segment's own frames
-    /// (rounded up to `ASR_ENCODER_FRAMES_MULTIPLE`), so that the positions taken from the
-    /// cache see only padding through the convolutions.
+    /// (at least `ASR_PADDING_MARGIN_FRAMES_MIN`, the total rounded up to
+    /// `ASR_CACHED_PADDING_FRAMES_MULTIPLE`), so that the positions taken from the cache see
+    /// only padding through the convolutions and the positions right after the speech, which
+    /// attend to it most, are computed.
     pub padding_margin_frames: usize,
     /// A segment whose no-speech probability is above this *and* whose average log
     /// probability is below `log_prob_threshold` is silence.

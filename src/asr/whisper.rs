@@ -654,8 +654,8 @@ impl<B: Backend> WhisperModel<B> {
         }
     }
 
-    /// Encodes a silent window once and keeps its keys and values (allocates ≈ 4 ×
-    /// layers × 1500 × width floats; call at start-up).
+    /// Encodes a silent window once and keeps its keys and values (allocates 2 × 1500 ×
+    /// width floats per encoder and per decoder layer, 37 MB for tiny; call at start-up).
     pub fn prepare_padding_cache(&mut self) {
         if self.padding.is_some() {
             return;

@@ -1,6 +1,6 @@
 //! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window cached|segment|full] [--padding-margin FRAMES] [--window-min FRAMES] [--threads N] [--beam N] [--timestamps]
-//! [--int8] [--prompt TEXT] [--tsv] [--verbose]`: runs the Whisper engine on
+//! [--window cached|segment|full] [--padding-margin FRAMES] [--window-min FRAMES]
+//! [--threads N] [--beam N] [--timestamps] [--int8] [--prompt TEXT] [--tsv] [--verbose]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives
