@@ -630,6 +630,51 @@ impl<B: Backend> WhisperModel<B> {
         );
     }
 
+    /// A pre-norm sublayer's input: `normed = layer_norm(residual)` over `rows` rows of the
+    /// norm's width, then `out = normed · layer` with rows `out_stride` apart.
+    #[allow(clippy::too_many_arguments)]
+    fn norm_then_linear(
+        backend: &mut B,
+        flops: &mut u64,
+        residual: &[f32],
+        rows: usize,
+        norm: &Norm,
+        normed: &mut [f32],
+        layer: &Linear,
+        out: &mut [f32],
+        out_stride: usize,
+    ) {
+        let width = norm.gamma.len();
+        backend.layer_norm(
+            residual,
+            width,
+            rows,
+            &norm.gamma,
+            &norm.beta,
+            normed,
+            width,
+        );
+        Self::linear(backend, flops, normed, rows, width, layer, out, out_stride);
+    }
+
+    /// A sublayer's output added to the residual stream: `residual += x · layer`, the
+    /// product first written to `scratch`.
+    #[allow(clippy::too_many_arguments)]
+    fn linear_into_residual(
+        backend: &mut B,
+        flops: &mut u64,
+        x: &[f32],
+        rows: usize,
+        x_stride: usize,
+        layer: &Linear,
+        scratch: &mut [f32],
+        residual: &mut [f32],
+    ) {
+        let width = layer.weights.rows();
+        Self::linear(backend, flops, x, rows, x_stride, layer, scratch, width);
+        crate::nn::ops::add_in_place(&mut residual[..rows * width], &scratch[..rows * width]);
+    }
+
     /// Runs the encoder on the first `frames` (even, at most 3000) frame-major log-mel
     /// frames of `features`, then computes every decoder layer's cross-attention keys and
     /// values for this segment.
@@ -751,22 +796,13 @@ impl<B: Backend> WhisperModel<B> {
 
         let scale = 1.0 / (HEAD_WIDTH as f32).sqrt();
         for (layer_index, layer) in w.encoder_layers.iter().enumerate() {
-            let n = &layer.attention_norm;
-            b.layer_norm(
-                &e.residual,
-                width,
-                positions,
-                &n.gamma,
-                &n.beta,
-                &mut e.normed,
-                width,
-            );
-            Self::linear(
+            Self::norm_then_linear(
                 b,
                 flops,
-                &e.normed,
+                &e.residual,
                 positions,
-                width,
+                &layer.attention_norm,
+                &mut e.normed,
                 &layer.qkv,
                 &mut e.qkv,
                 3 * width,
@@ -817,7 +853,7 @@ impl<B: Backend> WhisperModel<B> {
                     width,
                 );
             }
-            Self::linear(
+            Self::linear_into_residual(
                 b,
                 flops,
                 &e.attention,
@@ -825,35 +861,22 @@ impl<B: Backend> WhisperModel<B> {
                 width,
                 &layer.attention_out,
                 &mut e.normed,
-                width,
-            );
-            crate::nn::ops::add_in_place(
-                &mut e.residual[..positions * width],
-                &e.normed[..positions * width],
+                &mut e.residual,
             );
 
-            let n = &layer.ffn_norm;
-            b.layer_norm(
-                &e.residual,
-                width,
-                positions,
-                &n.gamma,
-                &n.beta,
-                &mut e.normed,
-                width,
-            );
-            Self::linear(
+            Self::norm_then_linear(
                 b,
                 flops,
-                &e.normed,
+                &e.residual,
                 positions,
-                width,
+                &layer.ffn_norm,
+                &mut e.normed,
                 &layer.ffn_in,
                 &mut e.hidden,
                 d.ffn_width,
             );
             b.gelu(&mut e.hidden[..positions * d.ffn_width]);
-            Self::linear(
+            Self::linear_into_residual(
                 b,
                 flops,
                 &e.hidden,
@@ -861,11 +884,7 @@ impl<B: Backend> WhisperModel<B> {
                 d.ffn_width,
                 &layer.ffn_out,
                 &mut e.normed,
-                width,
-            );
-            crate::nn::ops::add_in_place(
-                &mut e.residual[..positions * width],
-                &e.normed[..positions * width],
+                &mut e.residual,
             );
         }
         let n = &w.encoder_norm;
@@ -973,22 +992,13 @@ impl<B: Backend> WhisperModel<B> {
 
         for (index, layer) in w.decoder_layers.iter().enumerate() {
             // Self-attention over positions 0..=position of each slot's own cache.
-            let n = &layer.self_norm;
-            b.layer_norm(
-                &s.residual,
-                width,
-                count,
-                &n.gamma,
-                &n.beta,
-                &mut s.normed,
-                width,
-            );
-            Self::linear(
+            Self::norm_then_linear(
                 b,
                 flops,
-                &s.normed,
+                &s.residual,
                 count,
-                width,
+                &layer.self_norm,
+                &mut s.normed,
                 &layer.self_qkv,
                 &mut s.qkv,
                 3 * width,
@@ -1019,7 +1029,7 @@ impl<B: Backend> WhisperModel<B> {
                     }
                 }
             }
-            Self::linear(
+            Self::linear_into_residual(
                 b,
                 flops,
                 &s.attention,
@@ -1027,27 +1037,17 @@ impl<B: Backend> WhisperModel<B> {
                 width,
                 &layer.self_out,
                 &mut s.projected,
-                width,
+                &mut s.residual,
             );
-            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
 
             // Cross-attention over the encoder output (shared by every slot).
-            let n = &layer.cross_norm;
-            b.layer_norm(
-                &s.residual,
-                width,
-                count,
-                &n.gamma,
-                &n.beta,
-                &mut s.normed,
-                width,
-            );
-            Self::linear(
+            Self::norm_then_linear(
                 b,
                 flops,
-                &s.normed,
+                &s.residual,
                 count,
-                width,
+                &layer.cross_norm,
+                &mut s.normed,
                 &layer.cross_query,
                 &mut s.qkv,
                 width,
@@ -1078,7 +1078,7 @@ impl<B: Backend> WhisperModel<B> {
                     );
                 }
             }
-            Self::linear(
+            Self::linear_into_residual(
                 b,
                 flops,
                 &s.attention,
@@ -1086,32 +1086,22 @@ impl<B: Backend> WhisperModel<B> {
                 width,
                 &layer.cross_out,
                 &mut s.projected,
-                width,
+                &mut s.residual,
             );
-            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
 
-            let n = &layer.ffn_norm;
-            b.layer_norm(
-                &s.residual,
-                width,
-                count,
-                &n.gamma,
-                &n.beta,
-                &mut s.normed,
-                width,
-            );
-            Self::linear(
+            Self::norm_then_linear(
                 b,
                 flops,
-                &s.normed,
+                &s.residual,
                 count,
-                width,
+                &layer.ffn_norm,
+                &mut s.normed,
                 &layer.ffn_in,
                 &mut s.hidden,
                 ffn,
             );
             b.gelu(&mut s.hidden[..count * ffn]);
-            Self::linear(
+            Self::linear_into_residual(
                 b,
                 flops,
                 &s.hidden,
@@ -1119,9 +1109,8 @@ impl<B: Backend> WhisperModel<B> {
                 ffn,
                 &layer.ffn_out,
                 &mut s.projected,
-                width,
+                &mut s.residual,
             );
-            crate::nn::ops::add_in_place(&mut s.residual[..rows], &s.projected[..rows]);
         }
         if !want_logits {
             return None;
