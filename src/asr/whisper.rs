@@ -473,13 +473,41 @@ struct DecoderBuffers {
     logits: Vec<f32>,
 }
 
-/// What a 30 s window of all-zero features (faster-whisper's padding) produces, kept so
-/// that a short segment's padding need not be encoded again: per encoder layer the
-/// self-attention keys and values, per decoder layer the cross-attention keys and values,
-/// each position-major `[position][keys (width) | values (width)]`.
+/// What a 30 s window of all-zero features (faster-whisper's padding) produces, kept
+/// packed so that a short segment's padding is neither encoded nor packed again: per layer
+/// and head (index `layer * heads + head`) the keys (`1500 x 64`) and transposed values
+/// (`64 x 1500`) of the encoder's self-attention and of the decoder's cross-attention.
 struct PaddingCache {
-    encoder_key_values: Vec<Vec<f32>>,
-    cross_key_values: Vec<Vec<f32>>,
+    encoder_keys: Vec<PackedMatrix>,
+    encoder_values: Vec<PackedMatrix>,
+    cross_keys: Vec<PackedMatrix>,
+    cross_values: Vec<PackedMatrix>,
+}
+
+/// Packs one attention head's keys (`positions x 64`) and transposed values
+/// (`64 x positions`) from position-major rows `stride` apart that start with the head's
+/// keys, its values `value_offset` further on. With `cached` (the silent window's matrices
+/// for this head) the matrices start as copies of those and only the segment's `positions`
+/// are packed over them.
+fn pack_head(
+    keys: &mut PackedMatrix,
+    values: &mut PackedMatrix,
+    rows: &[f32],
+    value_offset: usize,
+    stride: usize,
+    positions: usize,
+    cached: Option<(&PackedMatrix, &PackedMatrix)>,
+) {
+    let value_rows = &rows[value_offset..];
+    if let Some((cached_keys, cached_values)) = cached {
+        keys.copy_from(cached_keys);
+        keys.overwrite_leading(rows, positions, HEAD_WIDTH, stride, 1);
+        values.copy_from(cached_values);
+        values.overwrite_leading(value_rows, HEAD_WIDTH, positions, 1, stride);
+    } else {
+        keys.repack(rows, positions, HEAD_WIDTH, stride, 1);
+        values.repack(value_rows, HEAD_WIDTH, positions, 1, stride);
+    }
 }
 
 /// What an encoder pass does with the positions past the segment's own frames.
@@ -706,10 +734,17 @@ impl<B: Backend> WhisperModel<B> {
             return;
         }
         let d = self.weights.dims;
-        let rows = d.audio_positions * 2 * d.width;
+        let matrices = |layers: usize, rows: usize, depth: usize| -> Vec<PackedMatrix> {
+            (0..layers * d.heads)
+                .map(|_| PackedMatrix::with_capacity(rows, depth))
+                .collect()
+        };
+        let positions = d.audio_positions;
         self.padding = Some(PaddingCache {
-            encoder_key_values: vec![vec![0.0; rows]; d.encoder_layers],
-            cross_key_values: vec![vec![0.0; rows]; d.decoder_layers],
+            encoder_keys: matrices(d.encoder_layers, positions, HEAD_WIDTH),
+            encoder_values: matrices(d.encoder_layers, HEAD_WIDTH, positions),
+            cross_keys: matrices(d.decoder_layers, positions, HEAD_WIDTH),
+            cross_values: matrices(d.decoder_layers, HEAD_WIDTH, positions),
         });
         let silence = vec![0.0; ASR_ENCODER_FRAMES_MAX * d.mel_bins];
         self.encode_pass(&silence, ASR_ENCODER_FRAMES_MAX, PaddingMode::Record);
@@ -728,9 +763,10 @@ impl<B: Backend> WhisperModel<B> {
         let e = &mut self.encoder;
         let flops = &mut self.product_flops;
         let width = d.width;
-        let mut padding = match padding_mode {
-            PaddingMode::Absent => None,
-            PaddingMode::Record | PaddingMode::Cached => self.padding.as_mut(),
+        let (mut record, cached) = match padding_mode {
+            PaddingMode::Absent => (None, None),
+            PaddingMode::Record => (self.padding.as_mut(), None),
+            PaddingMode::Cached => (None, self.padding.as_ref()),
         };
 
         // conv1: im2col with zero padding of one frame each side, then a product.
@@ -760,7 +796,7 @@ impl<B: Backend> WhisperModel<B> {
         // conv2: stride 2.
         let positions = frames / 2;
         // Keys and values span `total` positions; only the first `positions` are computed.
-        let total = if padding_mode == PaddingMode::Cached {
+        let total = if cached.is_some() {
             d.audio_positions
         } else {
             positions
@@ -807,23 +843,22 @@ impl<B: Backend> WhisperModel<B> {
                 &mut e.qkv,
                 3 * width,
             );
-            if let Some(cache) = padding.as_deref_mut() {
-                let cached = &mut cache.encoder_key_values[layer_index];
-                let rows = e.qkv[..total * 3 * width]
-                    .chunks_exact_mut(3 * width)
-                    .zip(cached.chunks_exact_mut(2 * width));
-                for (position, (row, cached_row)) in rows.enumerate() {
-                    if padding_mode == PaddingMode::Record {
-                        cached_row.copy_from_slice(&row[width..]);
-                    } else if position >= positions {
-                        row[width..].copy_from_slice(cached_row);
-                    }
-                }
-            }
             for head in 0..d.heads {
                 let offset = head * HEAD_WIDTH;
-                e.keys
-                    .repack(&e.qkv[width + offset..], total, HEAD_WIDTH, 3 * width, 1);
+                let slot = layer_index * d.heads + head;
+                pack_head(
+                    &mut e.keys,
+                    &mut e.values,
+                    &e.qkv[width + offset..],
+                    width,
+                    3 * width,
+                    positions,
+                    cached.map(|c| (&c.encoder_keys[slot], &c.encoder_values[slot])),
+                );
+                if let Some(cache) = record.as_deref_mut() {
+                    cache.encoder_keys[slot].copy_from(&e.keys);
+                    cache.encoder_values[slot].copy_from(&e.values);
+                }
                 *flops += crate::nn::matmul::product_flops(positions, &e.keys);
                 b.linear(
                     &e.qkv[offset..],
@@ -835,13 +870,6 @@ impl<B: Backend> WhisperModel<B> {
                     total,
                 );
                 b.scaled_softmax_rows(&mut e.scores[..positions * total], total, scale);
-                e.values.repack(
-                    &e.qkv[2 * width + offset..],
-                    HEAD_WIDTH,
-                    total,
-                    1,
-                    3 * width,
-                );
                 *flops += crate::nn::matmul::product_flops(positions, &e.values);
                 b.linear(
                     &e.scores,
@@ -911,26 +939,21 @@ impl<B: Backend> WhisperModel<B> {
                 cache,
                 2 * width,
             );
-            if let Some(padding) = padding.as_deref_mut() {
-                let cached = &mut padding.cross_key_values[index];
-                let span = positions * 2 * width..total * 2 * width;
-                if padding_mode == PaddingMode::Record {
-                    cached.copy_from_slice(&cache[..total * 2 * width]);
-                } else {
-                    cache[span.clone()].copy_from_slice(&cached[span]);
-                }
-            }
             for head in 0..d.heads {
-                let offset = head * HEAD_WIDTH;
                 let slot = index * d.heads + head;
-                s.cross_keys[slot].repack(&cache[offset..], total, HEAD_WIDTH, 2 * width, 1);
-                s.cross_values[slot].repack(
-                    &cache[width + offset..],
-                    HEAD_WIDTH,
-                    total,
-                    1,
+                pack_head(
+                    &mut s.cross_keys[slot],
+                    &mut s.cross_values[slot],
+                    &cache[head * HEAD_WIDTH..],
+                    width,
                     2 * width,
+                    positions,
+                    cached.map(|c| (&c.cross_keys[slot], &c.cross_values[slot])),
                 );
+                if let Some(padding) = record.as_deref_mut() {
+                    padding.cross_keys[slot].copy_from(&s.cross_keys[slot]);
+                    padding.cross_values[slot].copy_from(&s.cross_values[slot]);
+                }
             }
         }
         self.audio_positions = total;

@@ -178,6 +178,45 @@ impl PackedMatrix {
         }
     }
 
+    /// Becomes a copy of `other` (a float32 matrix) within the capacity reserved at
+    /// construction: a plain copy of packed panels, no gathering.
+    pub fn copy_from(&mut self, other: &PackedMatrix) {
+        assert!(
+            !self.is_half() && !self.is_int8() && !other.is_half() && !other.is_int8(),
+            "only float32 matrices are copied"
+        );
+        let used = panels_for(other.rows) * PANEL_ROWS * other.depth;
+        assert!(used <= self.data.len(), "packed matrix capacity exceeded");
+        self.data[..used].copy_from_slice(&other.data[..used]);
+        self.rows = other.rows;
+        self.depth = other.depth;
+    }
+
+    /// Overwrites the leading block, rows `0..rows` and depths `0..depth`, with
+    /// `source[r * row_stride + k * depth_stride]`, leaving the rest of the matrix (and its
+    /// shape) as it is: for a matrix whose trailing part is a cached constant.
+    pub fn overwrite_leading(
+        &mut self,
+        source: &[f32],
+        rows: usize,
+        depth: usize,
+        row_stride: usize,
+        depth_stride: usize,
+    ) {
+        assert!(
+            !self.is_half() && !self.is_int8() && rows <= self.rows && depth <= self.depth,
+            "overwrite_leading: {rows} x {depth} outside the float32 {} x {} matrix",
+            self.rows,
+            self.depth
+        );
+        for r in 0..rows {
+            let base = (r / PANEL_ROWS) * PANEL_ROWS * self.depth + r % PANEL_ROWS;
+            for k in 0..depth {
+                self.data[base + k * PANEL_ROWS] = source[r * row_stride + k * depth_stride];
+            }
+        }
+    }
+
     /// Element `(row, k)`; used to read embedding rows out of the tied output projection.
     pub fn get(&self, row: usize, k: usize) -> f32 {
         let panel = row / PANEL_ROWS;
@@ -472,6 +511,37 @@ mod tests {
                 (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
             })
             .collect()
+    }
+
+    #[test]
+    fn a_cached_matrix_with_its_leading_block_overwritten_equals_a_full_repack() {
+        // 37 x 5 (rows not a whole number of panels): the first 21 rows come from a new
+        // source, the rest from a cached matrix; and the transposed case, depth split.
+        let (rows, depth, leading) = (37, 5, 21);
+        let cached_source = pseudo_random(rows * depth, 3);
+        let mut fresh_source = pseudo_random(rows * depth, 4);
+        fresh_source[leading * depth..].copy_from_slice(&cached_source[leading * depth..]);
+        for transposed in [false, true] {
+            let (shape, strides) = if transposed {
+                ((depth, rows), (1, depth))
+            } else {
+                ((rows, depth), (depth, 1))
+            };
+            let mut cached = PackedMatrix::with_capacity(shape.0, shape.1);
+            cached.repack(&cached_source, shape.0, shape.1, strides.0, strides.1);
+            let mut expected = PackedMatrix::with_capacity(shape.0, shape.1);
+            expected.repack(&fresh_source, shape.0, shape.1, strides.0, strides.1);
+            let mut combined = PackedMatrix::with_capacity(shape.0, shape.1);
+            combined.copy_from(&cached);
+            let block = if transposed {
+                (depth, leading)
+            } else {
+                (leading, depth)
+            };
+            combined.overwrite_leading(&fresh_source, block.0, block.1, strides.0, strides.1);
+            assert_eq!((combined.rows(), combined.depth()), shape);
+            assert_eq!(combined.data, expected.data, "transposed: {transposed}");
+        }
     }
 
     #[test]
