@@ -77,7 +77,7 @@ impl<'a> Cursor<'a> {
             .checked_add(count)
             .filter(|&end| end <= self.bytes.len());
         let Some(end) = end else {
-            return Err(format_error(
+            return Err(AsrError::format(
                 self.path,
                 format!(
                     "file ends at byte {} while reading {what} ({count} bytes at {}); the file \
@@ -109,7 +109,7 @@ impl<'a> Cursor<'a> {
     fn name(&mut self, what: &str) -> Result<String, AsrError> {
         let length = usize::from(self.u16(what)?);
         if length > ASR_MODEL_NAME_BYTES_MAX {
-            return Err(format_error(
+            return Err(AsrError::format(
                 self.path,
                 format!("{what} is {length} bytes long"),
             ));
@@ -119,14 +119,7 @@ impl<'a> Cursor<'a> {
         let raw = raw.strip_suffix(&[0]).unwrap_or(raw);
         std::str::from_utf8(raw)
             .map(str::to_owned)
-            .map_err(|_| format_error(self.path, format!("{what} is not UTF-8")))
-    }
-}
-
-fn format_error(path: &Path, detail: String) -> AsrError {
-    AsrError::ModelFormat {
-        path: path.to_owned(),
-        detail,
+            .map_err(|_| AsrError::format(self.path, format!("{what} is not UTF-8")))
     }
 }
 
@@ -134,13 +127,10 @@ impl Ct2Model {
     /// Maps and indexes `path`. Fails with [`AsrError::ModelFormat`] naming the file if it is
     /// not a CTranslate2 model, is truncated, or declares sizes that disagree with its shapes.
     pub fn open(path: &Path) -> Result<Self, AsrError> {
-        let file = MappedFile::open(path).map_err(|source| AsrError::ModelIo {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file = MappedFile::open(path).map_err(AsrError::io(path))?;
         let bytes = file.bytes();
         if bytes.len() > ASR_MODEL_FILE_BYTES_MAX {
-            return Err(format_error(
+            return Err(AsrError::format(
                 path,
                 format!(
                     "{} bytes is larger than the {} allowed",
@@ -156,7 +146,7 @@ impl Ct2Model {
         };
         let version = cursor.u32("the format version")?;
         if !(3..=6).contains(&version) {
-            return Err(format_error(
+            return Err(AsrError::format(
                 path,
                 format!(
                     "format version {version} is not a CTranslate2 model.bin version tccc \
@@ -168,14 +158,17 @@ impl Ct2Model {
         let _revision = cursor.u32("the spec revision")?;
         let count = cursor.u32("the variable count")? as usize;
         if count > ASR_MODEL_VARIABLES_MAX {
-            return Err(format_error(path, format!("declares {count} variables")));
+            return Err(AsrError::format(
+                path,
+                format!("declares {count} variables"),
+            ));
         }
         let mut variables = Vec::with_capacity(count);
         for _ in 0..count {
             let name = cursor.name("a variable name")?;
             let rank = usize::from(cursor.u8("a variable rank")?);
             if rank > 4 {
-                return Err(format_error(
+                return Err(AsrError::format(
                     path,
                     format!("variable {name} has rank {rank}"),
                 ));
@@ -186,7 +179,7 @@ impl Ct2Model {
             }
             let code = cursor.u8("a variable type")?;
             let dtype = DataType::from_code(code).ok_or_else(|| {
-                format_error(
+                AsrError::format(
                     path,
                     format!("variable {name} has unknown type code {code}"),
                 )
@@ -194,7 +187,7 @@ impl Ct2Model {
             let byte_len = cursor.u32("a variable size")? as usize;
             let elements = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
             if elements.and_then(|e| e.checked_mul(dtype.bytes())) != Some(byte_len) {
-                return Err(format_error(
+                return Err(AsrError::format(
                     path,
                     format!(
                         "variable {name} of shape {dims:?} ({dtype:?}) declares {byte_len} bytes"
@@ -215,7 +208,7 @@ impl Ct2Model {
         if version >= 5 {
             let alias_count = cursor.u32("the alias count")? as usize;
             if alias_count > ASR_MODEL_VARIABLES_MAX {
-                return Err(format_error(
+                return Err(AsrError::format(
                     path,
                     format!("declares {alias_count} aliases"),
                 ));
@@ -259,7 +252,7 @@ impl Ct2Model {
 
     fn require(&self, name: &str) -> Result<&Variable, AsrError> {
         self.variable(name).ok_or_else(|| {
-            format_error(
+            AsrError::format(
                 &self.path,
                 format!(
                     "variable {name} is missing (spec {}); the file is not a Whisper model \
@@ -284,7 +277,7 @@ impl Ct2Model {
     pub fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
         let variable = self.require(name)?;
         if variable.dims != expected {
-            return Err(format_error(
+            return Err(AsrError::format(
                 &self.path,
                 format!(
                     "variable {name} has shape {:?}, expected {expected:?}",
@@ -326,7 +319,7 @@ impl Ct2Model {
     ) -> Result<Option<PackedMatrix>, AsrError> {
         let variable = self.require(name)?;
         if variable.dims != [rows, depth] {
-            return Err(format_error(
+            return Err(AsrError::format(
                 &self.path,
                 format!(
                     "variable {name} has shape {:?}, expected {:?}",
@@ -353,7 +346,7 @@ impl Ct2Model {
             (DataType::Int16, [a, b]) => i64::from(i16::from_le_bytes([*a, *b])),
             (DataType::Int32, [a, b, c, d]) => i64::from(i32::from_le_bytes([*a, *b, *c, *d])),
             _ => {
-                return Err(format_error(
+                return Err(AsrError::format(
                     &self.path,
                     format!("variable {name} is not an integer scalar"),
                 ))

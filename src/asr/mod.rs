@@ -19,9 +19,9 @@ use thiserror::Error;
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_CACHED_PADDING_FRAMES_MULTIPLE, ASR_DECODE_TOKENS_MAX,
     ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE, ASR_INITIAL_TIMESTAMP_STEPS_MAX,
-    ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
-    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
-    ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
+    ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX,
+    ASR_PROMPT_TEXT_TOKENS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
+    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use mel::MelFrontEnd;
@@ -59,6 +59,24 @@ pub enum AsrError {
     /// A segment longer than the 30 s window was passed in.
     #[error("segment of {samples} samples is longer than the {max} (30 s) the recogniser takes; the segmenter must cut it")]
     SegmentTooLong { samples: usize, max: usize },
+}
+
+impl AsrError {
+    /// A model file that is not what it should be; `detail` says what was found.
+    pub(crate) fn format(path: &Path, detail: String) -> Self {
+        AsrError::ModelFormat {
+            path: path.to_owned(),
+            detail,
+        }
+    }
+
+    /// For `map_err`: a model file that could not be read.
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| AsrError::ModelIo {
+            path: path.to_owned(),
+            source,
+        }
+    }
 }
 
 /// How much audio the encoder sees.
@@ -294,16 +312,28 @@ struct Suppression {
     at_begin: Vec<u32>,
 }
 
+/// Reads a text file of the model folder (vocabulary, tokenizer, configuration), refusing
+/// one larger than `ASR_MODEL_TEXT_FILE_BYTES_MAX`.
+pub(crate) fn read_model_text(path: &Path) -> Result<String, AsrError> {
+    let metadata = std::fs::metadata(path).map_err(AsrError::io(path))?;
+    if metadata.len() > ASR_MODEL_TEXT_FILE_BYTES_MAX as u64 {
+        return Err(AsrError::format(
+            path,
+            format!(
+                "{} bytes is more than the {} allowed",
+                metadata.len(),
+                ASR_MODEL_TEXT_FILE_BYTES_MAX
+            ),
+        ));
+    }
+    std::fs::read_to_string(path).map_err(AsrError::io(path))
+}
+
 /// Reads a JSON file of the model folder.
-fn read_model_json(path: &Path) -> Result<serde_json::Value, AsrError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AsrError::ModelIo {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
-        path: path.to_owned(),
-        detail: format!("is not JSON: {error}"),
-    })
+pub(crate) fn read_model_json(path: &Path) -> Result<serde_json::Value, AsrError> {
+    let text = read_model_text(path)?;
+    serde_json::from_str(&text)
+        .map_err(|error| AsrError::format(path, format!("is not JSON: {error}")))
 }
 
 /// The token ids listed under `key`, or none.

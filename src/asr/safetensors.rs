@@ -37,23 +37,13 @@ pub struct SafetensorsFile {
     entries: Vec<Entry>,
 }
 
-fn format_error(path: &Path, detail: String) -> AsrError {
-    AsrError::ModelFormat {
-        path: path.to_owned(),
-        detail,
-    }
-}
-
 impl SafetensorsFile {
     /// Maps and indexes `path`.
     pub fn open(path: &Path) -> Result<Self, AsrError> {
-        let file = MappedFile::open(path).map_err(|source| AsrError::ModelIo {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file = MappedFile::open(path).map_err(AsrError::io(path))?;
         let bytes = file.bytes();
         if bytes.len() > ASR_MODEL_FILE_BYTES_MAX || bytes.len() < 8 {
-            return Err(format_error(
+            return Err(AsrError::format(
                 path,
                 format!("is {} bytes long; not a safetensors file", bytes.len()),
             ));
@@ -64,19 +54,21 @@ impl SafetensorsFile {
         if header_length > SAFETENSORS_HEADER_BYTES_MAX as u64
             || 8 + header_length as usize > bytes.len()
         {
-            return Err(format_error(
+            return Err(AsrError::format(
                 path,
                 format!("declares a {header_length}-byte header; the file is truncated or not safetensors"),
             ));
         }
         let data_start = 8 + header_length as usize;
-        let header: serde_json::Value = serde_json::from_slice(&bytes[8..data_start])
-            .map_err(|error| format_error(path, format!("has an unreadable header: {error}")))?;
+        let header: serde_json::Value =
+            serde_json::from_slice(&bytes[8..data_start]).map_err(|error| {
+                AsrError::format(path, format!("has an unreadable header: {error}"))
+            })?;
         let object = header
             .as_object()
-            .ok_or_else(|| format_error(path, "header is not a JSON object".into()))?;
+            .ok_or_else(|| AsrError::format(path, "header is not a JSON object".into()))?;
         if object.len() > ASR_MODEL_VARIABLES_MAX {
-            return Err(format_error(
+            return Err(AsrError::format(
                 path,
                 format!("declares {} tensors", object.len()),
             ));
@@ -86,7 +78,7 @@ impl SafetensorsFile {
             if name == "__metadata__" {
                 continue;
             }
-            let bad = |what: &str| format_error(path, format!("tensor {name}: {what}"));
+            let bad = |what: &str| AsrError::format(path, format!("tensor {name}: {what}"));
             let element = match value.get("dtype").and_then(serde_json::Value::as_str) {
                 Some("F32") => Element::F32,
                 Some("F16") => Element::F16,
@@ -178,16 +170,13 @@ impl HfWhisper {
     pub fn open(model_dir: &Path) -> Result<Self, AsrError> {
         let file = SafetensorsFile::open(&model_dir.join("model.safetensors"))?;
         let config_path = model_dir.join("config.json");
-        let text = std::fs::read_to_string(&config_path).map_err(|source| AsrError::ModelIo {
-            path: config_path.clone(),
-            source,
-        })?;
-        let config: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|error| format_error(&config_path, format!("is not JSON: {error}")))?;
+        let config = super::read_model_json(&config_path)?;
         let heads = config
             .get("encoder_attention_heads")
             .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| format_error(&config_path, "has no encoder_attention_heads".into()))?;
+            .ok_or_else(|| {
+                AsrError::format(&config_path, "has no encoder_attention_heads".into())
+            })?;
         Ok(HfWhisper { file, heads })
     }
 
@@ -271,7 +260,7 @@ impl HfWhisper {
     }
 
     fn missing(&self, name: &str) -> AsrError {
-        format_error(
+        AsrError::format(
             &self.file.path,
             format!("has no tensor for {name}; it is not a Hugging Face Whisper checkpoint tccc understands"),
         )
@@ -340,7 +329,7 @@ impl WeightSource for HfWhisper {
     fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
         let dims = self.dims(name)?;
         if dims != expected {
-            return Err(format_error(
+            return Err(AsrError::format(
                 &self.file.path,
                 format!("{name} has shape {dims:?}, expected {expected:?}"),
             ));

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::AsrError;
-use crate::limits::{ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_VOCABULARY_TOKENS_MAX};
+use super::{read_model_json, read_model_text, AsrError};
+use crate::limits::ASR_VOCABULARY_TOKENS_MAX;
 
 /// Ids of the special tokens, found by their text so that `.en` and multilingual vocabularies
 /// (which number them differently) both work.
@@ -72,33 +72,12 @@ fn unicode_to_byte(character: char) -> Option<u8> {
         .map(|b| b as u8)
 }
 
-fn read_text(path: &Path) -> Result<String, AsrError> {
-    let metadata = std::fs::metadata(path).map_err(|source| AsrError::ModelIo {
-        path: path.to_owned(),
-        source,
-    })?;
-    if metadata.len() > ASR_MODEL_TEXT_FILE_BYTES_MAX as u64 {
-        return Err(AsrError::ModelFormat {
-            path: path.to_owned(),
-            detail: format!(
-                "{} bytes is more than the {} allowed",
-                metadata.len(),
-                ASR_MODEL_TEXT_FILE_BYTES_MAX
-            ),
-        });
-    }
-    std::fs::read_to_string(path).map_err(|source| AsrError::ModelIo {
-        path: path.to_owned(),
-        source,
-    })
-}
-
 impl Tokenizer {
     /// Loads `vocabulary.txt` if the folder has one, else `tokenizer.json`.
     pub fn load(model_dir: &Path) -> Result<Self, AsrError> {
         let vocabulary_path = model_dir.join("vocabulary.txt");
         let tokens: Vec<String> = if vocabulary_path.is_file() {
-            read_text(&vocabulary_path)?
+            read_model_text(&vocabulary_path)?
                 .lines()
                 .map(str::to_owned)
                 .collect()
@@ -278,13 +257,8 @@ fn push_within_capacity(out: &mut String, text: &str) -> bool {
 }
 
 fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
-    let text = read_text(path)?;
-    let bad = |detail: &str| AsrError::ModelFormat {
-        path: path.to_owned(),
-        detail: detail.to_owned(),
-    };
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(&format!("is not JSON: {e}")))?;
+    let json = read_model_json(path)?;
+    let bad = |detail: &str| AsrError::format(path, detail.to_owned());
     let vocab = json
         .pointer("/model/vocab")
         .and_then(serde_json::Value::as_object)
@@ -443,13 +417,7 @@ impl PromptEncoder {
                 detail: "is missing".into(),
             });
         }
-        let text = read_text(&path)?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|error| AsrError::ModelFormat {
-                path: path.clone(),
-                detail: format!("is not JSON: {error}"),
-            })?;
-        Self::from_json(&json, &path)
+        Self::from_json(&read_model_json(&path)?, &path)
     }
 
     /// Builds the encoder from a parsed tokenizer.json (`path` names it in errors).
