@@ -4,13 +4,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     tccc::logging::init(log::LevelFilter::Warn, true);
-    match tccc::cli::run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("tccc: {error}");
-            ExitCode::from(error.exit_code())
-        }
-    }
+    // Arguments as the operating system gave them: a path that is not UTF-8 is still a path.
+    let code = tccc::cli::main(std::env::args_os().skip(1));
+    ExitCode::from(code)
 }

@@ -51,7 +51,7 @@ fn transcribe_file(path: &Path) -> (Vec<String>, tccc::live::LiveSummary) {
 
 #[test]
 fn jfk_is_transcribed_exactly_through_the_live_pipeline() {
-    let jfk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/audio/jfk.wav");
+    let jfk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/jfk.wav");
     let expected = std::fs::read_to_string(jfk.with_extension("txt")).unwrap();
     let (texts, summary) = transcribe_file(&jfk);
     let heard = normalise(&texts.join(" "));

@@ -87,7 +87,7 @@ fn matches_reference_on_the_noisy_clip() {
 
 #[test]
 fn matches_reference_on_jfk() {
-    check_clip("jfk", &repo().join("../shared/audio/jfk.wav"));
+    check_clip("jfk", &repo().join("tests/fixtures/audio/jfk.wav"));
 }
 
 #[test]

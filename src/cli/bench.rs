@@ -7,7 +7,7 @@
 //! (its share of one core). The last line is JSON.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,27 +22,53 @@ use crate::limits::{PIPELINE_RATE_HZ, VAD_FRAME_SAMPLES};
 use crate::segment::{segment_channel, Overflow, SegmenterSettings};
 use crate::vad::SileroVad;
 
-use super::args::Options;
-use super::segments::{frontend_error, load_config};
-use super::CliError;
+use clap::{Args, Subcommand};
 
-pub(crate) const USAGE: &str =
-    "  tccc bench frontend [--input FILE.wav] [--seconds N] [--config FILE]
-                                 front-end cost per frame (p50/p99) and real-time factor
-";
+use super::common::{CliError, ConfigArg};
+use super::segments::{frontend_error, positive_seconds};
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Front-end cost per 32 ms frame (p50/p99) and its real-time factor
+    Frontend(FrontendBenchArgs),
+    /// Live latency, end of speech to text (p50/p99), and the ASR real-time factor
+    Asr(AsrBenchArgs),
+}
+
+/// `tccc bench frontend`.
+#[derive(Debug, Args)]
+pub struct FrontendBenchArgs {
+    /// Audio to loop (WAV; default: the bundled narration)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// Seconds of audio to run (the input is repeated; 1 to 3600)
+    #[arg(long, value_name = "N", default_value_t = 120.0, value_parser = positive_seconds)]
+    pub seconds: f64,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+/// `tccc bench asr`.
+#[derive(Debug, Args)]
+pub struct AsrBenchArgs {
+    /// Narration to play (WAV; default: the bundled narration)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
 
 /// Runs `tccc bench …`.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    match args.split_first() {
-        Some((what, rest)) if what == "frontend" => frontend(rest),
-        Some((what, rest)) if what == "asr" => asr(rest),
-        Some((what, _)) => Err(CliError::Usage(format!(
-            "unknown benchmark `{what}`; try `tccc bench frontend` or `tccc bench asr`"
-        ))),
-        None => Err(CliError::Usage(
-            "name a benchmark: `tccc bench frontend`".to_owned(),
-        )),
+pub fn run(which: &BenchCommand) -> Result<(), CliError> {
+    match which {
+        BenchCommand::Frontend(args) => frontend(args),
+        BenchCommand::Asr(args) => asr(args),
     }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
 }
 
 fn read_all(bytes: Vec<u8>, name: &str) -> Result<(Vec<f32>, u32), CliError> {
@@ -60,19 +86,11 @@ fn percentile(sorted: &[u64], quantile: f64) -> u64 {
     sorted[index]
 }
 
-fn frontend(args: &[String]) -> Result<(), CliError> {
-    let options = Options::parse(args, &["--input", "--seconds", "--config"], &[])?;
-    let config = load_config(&options)?;
-    let seconds = options
-        .number::<f64>("--seconds")?
-        .unwrap_or(120.0)
-        .clamp(1.0, 3_600.0);
-    let (clip, rate) = match options.value("--input") {
-        Some(path) => {
-            let bytes = std::fs::read(Path::new(path))
-                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
-            read_all(bytes, path)?
-        }
+fn frontend(args: &FrontendBenchArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let seconds = args.seconds.clamp(1.0, 3_600.0);
+    let (clip, rate) = match &args.input {
+        Some(path) => read_all(read_file(path)?, &path.display().to_string())?,
         None => read_all(NARRATION_WAV.to_vec(), "bundled narration")?,
     };
     if clip.is_empty() {
@@ -155,18 +173,15 @@ fn frontend(args: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
-fn asr(args: &[String]) -> Result<(), CliError> {
-    let options = Options::parse(args, &["--input", "--config"], &[])?;
-    let config = load_config(&options)?;
-    let (source, audio_s): (Box<dyn crate::audio::source::AudioSource>, f64) = match options
-        .value("--input")
-    {
+fn asr(args: &AsrBenchArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let (source, audio_s): (Box<dyn crate::audio::source::AudioSource>, f64) = match &args.input {
         Some(path) => {
-            let bytes = std::fs::read(Path::new(path))
-                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
-            let (samples, rate) = read_all(bytes.clone(), path)?;
-            let source = WavSource::from_reader(Cursor::new(bytes), path)
-                .map_err(|e| CliError::BadInput(format!("{path}: {e}")))?;
+            let name = path.display().to_string();
+            let bytes = read_file(path)?;
+            let (samples, rate) = read_all(bytes.clone(), &name)?;
+            let source = WavSource::from_reader(Cursor::new(bytes), &name)
+                .map_err(|e| CliError::BadInput(format!("{name}: {e}")))?;
             (Box::new(source), samples.len() as f64 / f64::from(rate))
         }
         None => {

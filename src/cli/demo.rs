@@ -9,21 +9,25 @@ use crate::demo::NARRATION_WAV;
 use crate::frontend::pipeline::Pacing;
 use crate::render;
 
-use super::args::Options;
-use super::listen::{listen, ListenOptions};
-use super::segments::load_config;
-use super::CliError;
+use clap::Args;
 
-pub(crate) const USAGE: &str = "  tccc demo [--fast] [--config FILE]
-                                 the bundled narration through the live pipeline, in real
-                                 time (--fast: as fast as possible); the card as it changes
-";
+use super::common::{CliError, ConfigArg};
+use super::listen::{listen, ListenOptions};
+
+/// `tccc demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run as fast as possible instead of in real time
+    #[arg(long)]
+    pub fast: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
 
 /// Runs `tccc demo`.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let options = Options::parse(args, &["--config"], &["--fast"])?;
-    let config = load_config(&options)?;
-    let pacing = if options.flag("--fast") {
+pub fn run(args: &DemoArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let pacing = if args.fast {
         Pacing::AsFastAsPossible
     } else {
         Pacing::RealTime

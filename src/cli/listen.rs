@@ -2,25 +2,17 @@
 //! end → Whisper) feeding the extractor, utterance by utterance.
 
 use std::io::Write;
-use std::path::Path;
 
 use crate::audio::source::AudioSource;
 use crate::config::Config;
 use crate::extract::{Extractor, ExtractorConfig};
 use crate::frontend::pipeline::Pacing;
 use crate::live::{load_transcriber, LiveError, LivePipeline, LiveSummary};
-use crate::record::{RecordDocument, UtteranceDocument};
+use crate::record::UtteranceDocument;
 use crate::render;
 
-use super::args::Options;
-use super::segments::{load_config, open_source, report_losses};
-use super::CliError;
-
-pub(crate) const PROCESS_USAGE: &str =
-    "  tccc process --input FILE.wav [--json OUT] [--config FILE]
-                                 the whole pipeline on a recording, as fast as possible:
-                                 `[start–end] text` per utterance, then the card
-";
+use super::common::CliError;
+use super::segments::report_losses;
 
 fn live_error(error: LiveError) -> CliError {
     match error {
@@ -77,7 +69,7 @@ pub(crate) fn listen(
             Ok(changes) => {
                 if options.show_changes {
                     for change in &changes {
-                        let _ = writeln!(out, "      {}", super::process::describe_change(change));
+                        let _ = writeln!(out, "      {}", render::describe_change(change));
                     }
                 }
             }
@@ -102,38 +94,4 @@ pub(crate) fn listen(
         );
     }
     Ok((extractor, utterances, summary))
-}
-
-/// `tccc process --input FILE.wav [--json OUT]`.
-pub fn process(args: &[String]) -> Result<(), CliError> {
-    let options = Options::parse(
-        args,
-        &["--input", "--json", "--config", "--rate", "--channels"],
-        &[],
-    )?;
-    let config = load_config(&options)?;
-    let source = open_source(&options, &config)?;
-    let listen_options = ListenOptions {
-        pacing: Pacing::AsFastAsPossible,
-        show_changes: false,
-        show_latency: false,
-    };
-    let (extractor, utterances, summary) = listen(source, &config, &listen_options)?;
-    let record = extractor.record();
-    print!("{}", render::card::render(&record));
-    eprintln!(
-        "tccc: {} segment(s), {} transcribed, {} rejected by the hallucination guards",
-        summary.asr.segments,
-        summary.asr.accepted,
-        summary.asr.segments - summary.asr.accepted
-    );
-    if let Some(out) = options.value("--json") {
-        let document = RecordDocument::new(&record, utterances);
-        let json = document
-            .to_json()
-            .map_err(|e| CliError::Internal(format!("cannot serialise the record: {e}")))?;
-        std::fs::write(Path::new(out), json + "\n")
-            .map_err(|e| CliError::BadInput(format!("cannot write JSON to {out}: {e}")))?;
-    }
-    Ok(())
 }

@@ -1,77 +1,166 @@
-//! Command-line entry points. Each subcommand lives in its own file and returns a
-//! [`CliError`]; `main` turns that into the exit code of DESIGN.md §5.
+//! Command-line entry points. The whole command line is one `clap` definition ([`Cli`]);
+//! each subcommand lives in its own file, takes its parsed arguments and returns a
+//! [`CliError`]; [`main`] turns that into the exit code of DESIGN.md §5 (0 ok, 2 bad input
+//! or usage, 1 internal). The same definition generates `--help`, the shell completions
+//! (`tccc completions SHELL`) and the man page (`tccc man`), and `tests/cli.rs` checks the
+//! README's command table against it.
 
-pub mod args;
 pub mod bench;
+pub mod common;
 pub mod demo;
 pub mod listen;
 pub mod process;
 pub mod segments;
 pub mod transcribe;
 
-use thiserror::Error;
+use std::ffi::OsString;
 
-/// What a subcommand can fail with, sorted by whose fault it is.
-#[derive(Debug, Error)]
-pub enum CliError {
-    /// The command line, an input file or a configuration value is wrong: exit code 2.
-    #[error("{0}\nRun `tccc help` for usage.")]
-    Usage(String),
-    /// The input is unusable (names the file and the problem): exit code 2.
-    #[error("{0}")]
-    BadInput(String),
-    /// Something inside tccc failed: exit code 1.
-    #[error("{0}")]
-    Internal(String),
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+pub use common::{CliError, ConfigArg};
+
+/// The version `--version` prints: the package version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("TCCC_GIT_REVISION"),
+    ")"
+);
+
+/// tccc — an offline TCCC casualty card (DD Form 1380), MIST handover and 9-line from a
+/// combat medic's spoken narration.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tccc",
+    version = VERSION,
+    about = "Offline TCCC casualty card (DD 1380), MIST handover and 9-line from a medic's narration",
+    after_help = "Exit codes: 0 ok, 2 bad input or usage (the message names the file and the \
+                  problem), 1 internal error.\nEvery command that loads models takes \
+                  --config FILE (TOML; `tccc config` prints every key with its default)."
+)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-impl CliError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Usage(_) | CliError::BadInput(_) => 2,
-            CliError::Internal(_) => 1,
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play the bundled narration through the live pipeline, in real time
+    ///
+    /// Prints each utterance as it is recognised and what it changed in the record, then
+    /// the card and the MIST handover.
+    Demo(demo::DemoArgs),
+    /// The casualty card from a recording (--input) or a transcript (--transcript)
+    ///
+    /// A recording goes through the whole pipeline (VAD, Whisper, extractor) as fast as
+    /// possible; a transcript, one utterance per line, through the extractor. Prints the
+    /// DD 1380 card and, on request, the handovers, the 9-line and the event log; writes the
+    /// record as JSON with --json.
+    Process(process::ProcessArgs),
+    /// Whisper alone on 16 kHz mono WAVs (≤ 30 s each), one segment each
+    Transcribe(transcribe::TranscribeArgs),
+    /// The speech segments the VAD finds in a file, stdin or a live device
+    Segments(segments::SegmentsArgs),
+    /// Benchmarks: front-end cost, live ASR latency
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Print the documented default configuration (TOML)
+    Config,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) generated from this command line
+    Man,
+}
+
+/// `tccc completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The `clap` command, for `--help`, completions, the man page and the README check.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `args` (without the program name) and runs the subcommand. `--help` and
+/// `--version` print to standard output and succeed.
+pub fn run<I, T>(args: I) -> Result<(), CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let argv = std::iter::once(OsString::from("tccc")).chain(args.into_iter().map(Into::into));
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(error) if error.exit_code() == 0 => {
+            // --help, --version: clap's rendering on standard output.
+            print!("{error}");
+            return Ok(());
+        }
+        Err(error) => return Err(CliError::Parse(error)),
+    };
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Process(args) => process::run(&args),
+        Command::Transcribe(args) => transcribe::run(&args),
+        Command::Segments(args) => segments::run(&args),
+        Command::Bench(which) => bench::run(&which),
+        Command::Config => {
+            print!("{}", crate::config::DEFAULT_CONFIG_TOML);
+            Ok(())
+        }
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut command(), "tccc", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(command())
+            .render(&mut std::io::stdout())
+            .map_err(|error| CliError::Internal(format!("cannot write the man page: {error}"))),
+    }
+}
+
+/// Runs the command line `args` (without the program name), prints any error on standard
+/// error and returns the process exit code.
+pub fn main<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    match run(args) {
+        Ok(()) => 0,
+        Err(CliError::Parse(error)) => {
+            // clap's message already starts with "error:" and ends with the usage line.
+            eprint!("{error}");
+            u8::try_from(error.exit_code()).unwrap_or(2)
+        }
+        Err(error) => {
+            eprintln!("tccc: {error}");
+            error.exit_code()
         }
     }
 }
 
-fn usage() -> String {
-    let mut text = String::from(
-        "tccc — offline TCCC casualty card from a medic's narration\n\nUSAGE:\n  tccc help                      this text\n  tccc config                    print the documented default configuration\n",
-    );
-    text.push_str(demo::USAGE);
-    text.push_str(listen::PROCESS_USAGE);
-    text.push_str(
-        "  tccc process --transcript FILE [--json OUT] [--mist] [--nine-line] [--events] [--changes]\n                                 card from a transcript, one utterance per line\n",
-    );
-    text.push_str(segments::USAGE);
-    text.push_str(
-        "  tccc transcribe --input F.wav  Whisper on 16 kHz mono WAVs (≤ 30 s each); prints the text\n                 [--input F2.wav …] [--model DIR] [--window cached|segment|full]\n                 [--padding-margin FRAMES] [--window-min FRAMES] [--threads N] [--beam N] [--prompt TEXT]\n                 [--tsv] [--verbose]\n",
-    );
-    text.push_str(bench::USAGE);
-    text
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Runs the subcommand named by `args[0]`.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let Some((command, rest)) = args.split_first() else {
-        print!("{}", usage());
-        return Ok(());
-    };
-    match command.as_str() {
-        "help" | "--help" | "-h" => {
-            print!("{}", usage());
-            Ok(())
-        }
-        "config" => {
-            print!("{}", crate::config::DEFAULT_CONFIG_TOML);
-            Ok(())
-        }
-        "demo" => demo::run(rest),
-        "process" => process::run(rest),
-        "segments" => segments::run(rest),
-        "transcribe" => transcribe::run(rest),
-        "bench" => bench::run(rest),
-        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn help_and_version_succeed_and_usage_errors_exit_2() {
+        assert!(run(["--version"]).is_ok());
+        assert!(run(["process", "--help"]).is_ok());
+        let error = run(["process", "--json"]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("--json"), "{error}");
+        assert_eq!(run(["frobnicate"]).unwrap_err().exit_code(), 2);
     }
 }

@@ -1,76 +1,89 @@
 //! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]
-//! [--changes]`:
-//! reads a transcript, one utterance per line, feeds the extractor, prints the DD 1380
+//! [--changes]`: reads a transcript, one utterance per line, feeds the extractor, prints the DD 1380
 //! card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
 //!
 //! A transcript has no timing, so line N (0-based, blank lines counted) is taken as heard
 //! from N to N+1 seconds; the `utterances` of the JSON say so in `start_s`/`end_s`.
 
-use super::CliError;
-use crate::extract::{Change, Extractor, ExtractorConfig};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Args};
+
+use super::common::{CliError, ConfigArg};
+use super::listen::{listen, ListenOptions};
+use super::segments::{open_source, SourceChoice};
+use crate::extract::{Extractor, ExtractorConfig};
+use crate::frontend::pipeline::Pacing;
 use crate::limits::{TRANSCRIPT_BYTES_MAX, TRANSCRIPT_UTTERANCES_MAX};
 use crate::record::{Event, RecordDocument, UtteranceDocument};
 use crate::render;
-use std::path::Path;
 
-struct Options {
-    transcript: String,
-    json: Option<String>,
-    mist: bool,
-    nine_line: bool,
-    events: bool,
-    changes: bool,
-}
-
-fn parse(args: &[String]) -> Result<Options, CliError> {
-    let mut transcript = None;
-    let mut json = None;
-    let mut options = Options {
-        transcript: String::new(),
-        json: None,
-        mist: false,
-        nine_line: false,
-        events: false,
-        changes: false,
-    };
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--transcript" => transcript = rest.next().cloned(),
-            "--json" => json = rest.next().cloned(),
-            "--mist" => options.mist = true,
-            "--nine-line" => options.nine_line = true,
-            "--events" => options.events = true,
-            "--changes" => options.changes = true,
-            other => {
-                return Err(CliError::Usage(format!(
-                    "process: unknown option `{other}` (this build reads transcripts: --transcript FILE)"
-                )))
-            }
-        }
-    }
-    options.transcript = transcript
-        .ok_or_else(|| CliError::Usage("process: --transcript FILE is required".to_owned()))?;
-    options.json = json;
-    Ok(options)
+/// `tccc process`: a recording through the whole pipeline, or a transcript through the
+/// extractor.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["input", "transcript"])))]
+pub struct ProcessArgs {
+    /// A recording (WAV; `-` reads raw s16le from standard input, with --rate): capture,
+    /// VAD, Whisper and the extractor, as fast as possible
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// A UTF-8 transcript, one utterance per line (line N heard from N to N+1 s)
+    #[arg(long, value_name = "FILE.txt")]
+    pub transcript: Option<PathBuf>,
+    /// Write the record as `tccc.casualty-record/1` JSON to OUT
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Also print the MIST and ATMIST handovers
+    #[arg(long)]
+    pub mist: bool,
+    /// Also print the MEDEVAC 9-line
+    #[arg(long)]
+    pub nine_line: bool,
+    /// Also print the record's event log
+    #[arg(long)]
+    pub events: bool,
+    /// Print what each utterance changed in the record
+    #[arg(long)]
+    pub changes: bool,
+    /// Sample rate of raw s16le on standard input (`--input -`)
+    #[arg(long, value_name = "HZ", requires = "input")]
+    pub rate: Option<u32>,
+    /// Channels of raw s16le on standard input (`--input -`)
+    #[arg(long, value_name = "N", requires = "input")]
+    pub channels: Option<usize>,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 /// Reads a transcript file, refusing files that are too large or not UTF-8 text.
-pub fn read_transcript(path: &str) -> Result<String, CliError> {
+pub fn read_transcript(path: &Path) -> Result<String, CliError> {
+    let name = path.display();
     let metadata = std::fs::metadata(path)
-        .map_err(|e| CliError::BadInput(format!("cannot read transcript {path}: {e}")))?;
+        .map_err(|e| CliError::BadInput(format!("cannot read transcript {name}: {e}")))?;
     if metadata.len() > TRANSCRIPT_BYTES_MAX as u64 {
         return Err(CliError::BadInput(format!(
-            "transcript {path} is {} bytes, more than the {TRANSCRIPT_BYTES_MAX} accepted; split it into shorter files",
+            "transcript {name} is {} bytes, more than the {TRANSCRIPT_BYTES_MAX} accepted; split it into shorter files",
             metadata.len()
         )));
     }
     let bytes = std::fs::read(path)
-        .map_err(|e| CliError::BadInput(format!("cannot read transcript {path}: {e}")))?;
+        .map_err(|e| CliError::BadInput(format!("cannot read transcript {name}: {e}")))?;
+    transcript_text(bytes, &name.to_string())
+}
+
+/// A transcript's bytes as text: at most `TRANSCRIPT_BYTES_MAX` bytes of UTF-8; `name`
+/// (the file) goes into the error.
+pub fn transcript_text(bytes: Vec<u8>, name: &str) -> Result<String, CliError> {
+    if bytes.len() > TRANSCRIPT_BYTES_MAX {
+        return Err(CliError::BadInput(format!(
+            "transcript {name} is {} bytes, more than the {TRANSCRIPT_BYTES_MAX} accepted; split it into shorter files",
+            bytes.len()
+        )));
+    }
     String::from_utf8(bytes).map_err(|e| {
         CliError::BadInput(format!(
-            "transcript {path} is not UTF-8 text (bad byte at offset {}); save it as UTF-8",
+            "transcript {name} is not UTF-8 text (bad byte at offset {}); save it as UTF-8",
             e.utf8_error().valid_up_to()
         ))
     })
@@ -85,7 +98,7 @@ pub fn extract_transcript(text: &str) -> Result<(Extractor, Vec<UtteranceDocumen
 /// utterance (what `--changes` prints, and what a live view highlights).
 pub fn extract_transcript_with(
     text: &str,
-    mut on_changes: impl FnMut(usize, &str, &[Change]),
+    mut on_changes: impl FnMut(usize, &str, &[crate::extract::Change]),
 ) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
     let mut extractor = Extractor::new(ExtractorConfig::default());
     let mut utterances = Vec::new();
@@ -124,24 +137,6 @@ pub fn extract_transcript_with(
     Ok((extractor, utterances))
 }
 
-/// One change as a line for people: `+` asserted, `~` corrected, `-` withdrawn.
-pub(crate) fn describe_change(change: &Change) -> String {
-    match change {
-        Change::Switched(casualty) => format!("> casualty {casualty}"),
-        Change::Asserted(casualty, fact) => format!("+ casualty {casualty}: {fact}"),
-        Change::Corrected {
-            casualty,
-            old,
-            new: Some(new),
-        } => format!("~ casualty {casualty}: {old} -> {new}"),
-        Change::Corrected {
-            casualty,
-            old,
-            new: None,
-        } => format!("- casualty {casualty}: {old} withdrawn"),
-    }
-}
-
 fn print_events(events: &[Event]) {
     println!("EVENTS");
     for event in events {
@@ -177,47 +172,80 @@ fn print_events(events: &[Event]) {
     }
 }
 
-/// The `process` subcommand.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    if args
-        .iter()
-        .any(|a| a == "--input" || a.starts_with("--input="))
-    {
-        return super::listen::process(args);
-    }
-    let options = parse(args)?;
-    let text = read_transcript(&options.transcript)?;
-    let show_changes = options.changes;
-    let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
-        if show_changes {
-            println!("line {line}: {spoken}");
-            for change in changes {
-                println!("  {}", describe_change(change));
-            }
-        }
-    })?;
+/// Prints what `--mist`, `--nine-line` and `--events` ask for, and writes `--json`: the
+/// outputs both modes of `tccc process` share.
+pub(crate) fn print_and_save(
+    args: &ProcessArgs,
+    extractor: &Extractor,
+    utterances: Vec<UtteranceDocument>,
+) -> Result<(), CliError> {
     let record = extractor.record();
     print!("{}", render::card::render(&record));
-    if options.mist {
+    if args.mist {
         print!("{}", render::handover::mist(&record));
         print!("{}", render::handover::atmist(&record));
     }
-    if options.nine_line {
+    if args.nine_line {
         print!(
             "{}",
             render::nine_line::render(&record, &render::nine_line::NineLineSettings::default())
         );
     }
-    if options.events {
+    if args.events {
         print_events(extractor.events());
     }
-    if let Some(out) = options.json {
+    if let Some(out) = &args.json {
         let document = RecordDocument::new(&record, utterances);
         let json = document
             .to_json()
             .map_err(|e| CliError::Internal(format!("cannot serialise the record: {e}")))?;
-        std::fs::write(Path::new(&out), json + "\n")
-            .map_err(|e| CliError::BadInput(format!("cannot write JSON to {out}: {e}")))?;
+        std::fs::write(out, json + "\n").map_err(|e| {
+            CliError::BadInput(format!("cannot write JSON to {}: {e}", out.display()))
+        })?;
     }
     Ok(())
+}
+
+/// `tccc process --input FILE.wav [--json OUT] …`: the pipeline as fast as possible, each
+/// utterance printed as it is recognised, then what the transcript mode prints too.
+fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let choice = SourceChoice {
+        input: args.input.as_deref(),
+        alsa: None,
+        rate: args.rate,
+        channels: args.channels,
+    };
+    let source = open_source(&choice, &config)?;
+    let listen_options = ListenOptions {
+        pacing: Pacing::AsFastAsPossible,
+        show_changes: args.changes,
+        show_latency: false,
+    };
+    let (extractor, utterances, summary) = listen(source, &config, &listen_options)?;
+    eprintln!(
+        "tccc: {} segment(s), {} transcribed, {} rejected by the hallucination guards",
+        summary.asr.segments,
+        summary.asr.accepted,
+        summary.asr.segments - summary.asr.accepted
+    );
+    print_and_save(args, &extractor, utterances)
+}
+
+/// The `process` subcommand.
+pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
+    let Some(transcript) = &args.transcript else {
+        return process_recording(args);
+    };
+    let text = read_transcript(transcript)?;
+    let show_changes = args.changes;
+    let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
+        if show_changes {
+            println!("line {line}: {spoken}");
+            for change in changes {
+                println!("  {}", render::describe_change(change));
+            }
+        }
+    })?;
+    print_and_save(args, &extractor, utterances)
 }

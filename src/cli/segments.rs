@@ -2,64 +2,112 @@
 //! one line per speech segment.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+
+use clap::{ArgGroup, Args};
 
 use crate::audio::source::{AudioSource, RawS16Source, WavSource};
 use crate::config::Config;
 use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
 
-use super::args::Options;
-use super::CliError;
+use super::common::{CliError, ConfigArg};
 
-pub(crate) const USAGE: &str =
-    "  tccc segments --input FILE.wav [--json] [--realtime] [--config FILE]
-  tccc segments --input - --rate HZ [--channels N] [--json]   raw s16le on stdin
-  tccc segments --alsa DEVICE [--seconds N] [--json]           live capture
-                                 speech segments found by the VAD, one per line
-                                 (--json: {\"start_s\", \"end_s\", \"max_prob\"} lines)
-";
+/// `tccc segments`: where the audio comes from and how to print the segments.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["input", "alsa"])))]
+pub struct SegmentsArgs {
+    /// A WAV file, or `-` for raw s16le on standard input (with --rate)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// Live capture from this ALSA device (e.g. `default`, `hw:1,0`)
+    #[arg(long, value_name = "DEVICE")]
+    pub alsa: Option<String>,
+    /// Sample rate of raw s16le on standard input (`--input -`)
+    #[arg(long, value_name = "HZ", requires = "input")]
+    pub rate: Option<u32>,
+    /// Channels of raw s16le on standard input (`--input -`; default 1)
+    #[arg(long, value_name = "N", requires = "input")]
+    pub channels: Option<usize>,
+    /// Stop after this many seconds (live capture)
+    #[arg(long, value_name = "N", value_parser = positive_seconds)]
+    pub seconds: Option<f64>,
+    /// One JSON object per line: {"start_s", "end_s", "max_prob"}
+    #[arg(long)]
+    pub json: bool,
+    /// Pace a file in real time instead of as fast as possible
+    #[arg(long)]
+    pub realtime: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
 
-/// Loads the configuration named by `--config`, or the defaults.
-pub(crate) fn load_config(options: &Options) -> Result<Config, CliError> {
-    match options.value("--config") {
-        Some(path) => Config::load(Path::new(path)).map_err(|e| CliError::BadInput(e.to_string())),
-        None => Ok(Config::default()),
+/// A number of seconds: finite and greater than zero.
+pub(crate) fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds greater than zero"
+        )),
     }
+}
+
+/// Where the audio of a command comes from.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SourceChoice<'a> {
+    /// `--input FILE.wav`, or `-` for raw s16le on standard input.
+    pub input: Option<&'a Path>,
+    /// `--alsa DEVICE`.
+    pub alsa: Option<&'a str>,
+    /// `--rate HZ` of raw input.
+    pub rate: Option<u32>,
+    /// `--channels N` of raw input.
+    pub channels: Option<usize>,
 }
 
 /// Opens the source the options name: `--input FILE.wav`, `--input -` (raw s16le on stdin)
 /// or `--alsa DEVICE`.
 pub(crate) fn open_source(
-    options: &Options,
+    choice: &SourceChoice<'_>,
     config: &Config,
 ) -> Result<Box<dyn AudioSource>, CliError> {
-    if let Some(device) = options.value("--alsa") {
+    if let Some(device) = choice.alsa {
         return open_alsa(device, config);
     }
-    let Some(input) = options.value("--input") else {
+    let Some(input) = choice.input else {
         return Err(CliError::Usage(
             "give --input FILE.wav, --input - or --alsa DEVICE".to_owned(),
         ));
     };
-    if input == "-" {
-        let rate = options.number::<u32>("--rate")?.ok_or_else(|| {
+    if input == Path::new("-") {
+        let rate = choice.rate.ok_or_else(|| {
             CliError::Usage("--input - (raw s16le on stdin) needs --rate HZ".to_owned())
         })?;
-        let channels = options.number::<usize>("--channels")?.unwrap_or(1);
+        let channels = choice.channels.unwrap_or(1);
         let source = RawS16Source::new(std::io::stdin(), rate, channels)
             .map_err(|e| CliError::BadInput(format!("stdin: {e}")))?;
         return Ok(Box::new(source));
     }
-    let source = WavSource::open(Path::new(input))
-        .map_err(|e| CliError::BadInput(format!("{input}: {e}")))?;
+    if choice.rate.is_some() || choice.channels.is_some() {
+        return Err(CliError::Usage(
+            "--rate and --channels describe raw audio on standard input (`--input -`); a WAV file carries its own"
+                .to_owned(),
+        ));
+    }
+    let source = WavSource::open(input)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", input.display())))?;
     Ok(Box::new(source))
 }
 
 #[cfg(feature = "alsa-capture")]
 fn open_alsa(device: &str, config: &Config) -> Result<Box<dyn AudioSource>, CliError> {
     use crate::audio::alsa_capture::{AlsaSettings, AlsaSource};
+    if device.is_empty() || device.chars().any(char::is_control) {
+        return Err(CliError::Usage(format!(
+            "--alsa {device:?}: an ALSA device name is printable text such as `default` or `hw:1,0` (see `arecord -L`)"
+        )));
+    }
     let settings = AlsaSettings {
         device: device.to_owned(),
         rate_hz: config.audio.rate_hz,
@@ -85,29 +133,23 @@ pub(crate) fn frontend_error(error: FrontendError) -> CliError {
 }
 
 /// Runs `tccc segments`.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let options = Options::parse(
-        args,
-        &[
-            "--input",
-            "--config",
-            "--rate",
-            "--channels",
-            "--alsa",
-            "--seconds",
-        ],
-        &["--json", "--realtime"],
-    )?;
-    let config = load_config(&options)?;
-    let source = open_source(&options, &config)?;
+pub fn run(args: &SegmentsArgs) -> Result<(), CliError> {
+    let choice = SourceChoice {
+        input: args.input.as_deref(),
+        alsa: args.alsa.as_deref(),
+        rate: args.rate,
+        channels: args.channels,
+    };
+    let config = args.config.load()?;
+    let source = open_source(&choice, &config)?;
     let live = source.is_live();
-    let pacing = if options.flag("--realtime") {
+    let pacing = if args.realtime {
         Pacing::RealTime
     } else {
         Pacing::AsFastAsPossible
     };
-    let seconds_limit = options.number::<f64>("--seconds")?;
-    let json = options.flag("--json");
+    let seconds_limit = args.seconds;
+    let json = args.json;
     let mut pipeline = FrontendPipeline::start(source, &config, pacing).map_err(frontend_error)?;
     let started = std::time::Instant::now();
     let stdout = std::io::stdout();

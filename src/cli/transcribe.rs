@@ -1,6 +1,4 @@
-//! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR]
-//! [--window cached|segment|full] [--padding-margin FRAMES] [--window-min FRAMES]
-//! [--threads N] [--beam N] [--timestamps] [--int8] [--prompt TEXT] [--tsv] [--verbose]`: runs the Whisper engine on
+//! `tccc transcribe --input FILE.wav [--input FILE.wav …] [--model DIR] [options]`: runs the Whisper engine on
 //! 16 kHz mono WAVs (up to 30 s each, one segment each) and prints the text. A check and
 //! comparison tool for the engine (scripts/compare-asr); the live pipeline uses
 //! `tccc process`. With `--tsv`, each file gives
@@ -12,82 +10,109 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::CliError;
-use crate::asr::{AsrConfig, EncoderWindow, Transcriber};
+use clap::{Args, ValueEnum};
 
-/// Default model folder, relative to the working directory.
-const DEFAULT_MODEL_DIR: &str = "models/whisper-tiny.en";
+use super::common::CliError;
+use crate::asr::{AsrConfig, DecoderWeights, EncoderWindow, Transcriber};
+use crate::limits::{ASR_BEAM_WIDTH_MAX, ASR_THREADS_MAX};
+
+/// `tccc transcribe`.
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// A 16 kHz mono WAV (PCM-16 or mu-law), ≤ 30 s; repeat for several files
+    #[arg(long, value_name = "FILE.wav", required = true)]
+    pub input: Vec<PathBuf>,
+    /// The Whisper model folder (CTranslate2 or Hugging Face; default: the configured
+    /// model in the models folder, models/whisper-tiny.en)
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// What the encoder runs on: the segment with cached padding, the segment alone
+    /// (with a floor), or the full 30 s window
+    #[arg(long, value_enum, default_value_t = Window::Cached)]
+    pub window: Window,
+    /// Frames (10 ms) of padding encoded after the speech (cached window)
+    #[arg(long, value_name = "FRAMES")]
+    pub padding_margin: Option<usize>,
+    /// Shortest encoder window in frames (segment window)
+    #[arg(long, value_name = "FRAMES")]
+    pub window_min: Option<usize>,
+    /// Threads for the matrix products
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=ASR_THREADS_MAX as i64))]
+    pub threads: Option<u8>,
+    /// Beam width (1: greedy)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=ASR_BEAM_WIDTH_MAX as i64))]
+    pub beam: Option<u8>,
+    /// Decode Whisper's timestamp tokens and print `[start–end] text` pieces
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Store the decoder's weights as int8
+    #[arg(long)]
+    pub int8: bool,
+    /// An initial prompt (faster-whisper's layout)
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// One line per file after a warm-up:
+    /// file, wall ms, CPU ms, verdict, text (tab-separated)
+    #[arg(long)]
+    pub tsv: bool,
+    /// Decoding details on standard error
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// `--window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Window {
+    /// The segment (+ a margin), the rest of the 30 s window from the cached silence
+    Cached,
+    /// The segment alone, with a floor (`--window-min`)
+    Segment,
+    /// The full 30 s window
+    Full,
+}
+
+impl TranscribeArgs {
+    /// The recogniser's settings these options ask for (defaults elsewhere).
+    pub fn asr_config(&self) -> AsrConfig {
+        let mut config = AsrConfig {
+            encoder_window: match self.window {
+                Window::Cached => EncoderWindow::CachedPadding,
+                Window::Segment => EncoderWindow::Segment,
+                Window::Full => EncoderWindow::Full,
+            },
+            timestamps: self.timestamps,
+            initial_prompt: self.prompt.clone(),
+            ..AsrConfig::default()
+        };
+        if let Some(frames) = self.padding_margin {
+            config.padding_margin_frames = frames;
+        }
+        if let Some(frames) = self.window_min {
+            config.segment_window_frames_min = frames;
+        }
+        if let Some(threads) = self.threads {
+            config.threads = usize::from(threads);
+        }
+        if let Some(beam) = self.beam {
+            config.beam_width = usize::from(beam);
+        }
+        if self.int8 {
+            config.decoder_weights = DecoderWeights::Int8;
+        }
+        config
+    }
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let mut inputs: Vec<PathBuf> = Vec::new();
-    let mut tsv = false;
-    let mut model_dir = PathBuf::from(DEFAULT_MODEL_DIR);
-    let mut config = AsrConfig::default();
-    let mut verbose = false;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let mut value = || {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))
-        };
-        match flag.as_str() {
-            "--input" => inputs.push(PathBuf::from(value()?)),
-            "--tsv" => tsv = true,
-            "--padding-margin" => {
-                let text = value()?;
-                config.padding_margin_frames = text.parse().map_err(|_| {
-                    CliError::Usage(format!(
-                        "--padding-margin {text}: expected frames (10 ms each)"
-                    ))
-                })?;
-            }
-            "--window-min" => {
-                let text = value()?;
-                config.segment_window_frames_min = text.parse().map_err(|_| {
-                    CliError::Usage(format!("--window-min {text}: expected frames (10 ms each)"))
-                })?;
-            }
-            "--beam" => {
-                let text = value()?;
-                config.beam_width = text
-                    .parse()
-                    .map_err(|_| CliError::Usage(format!("--beam {text}: expected a number")))?;
-            }
-            "--threads" => {
-                let text = value()?;
-                config.threads = text
-                    .parse()
-                    .map_err(|_| CliError::Usage(format!("--threads {text}: expected a number")))?;
-            }
-            "--model" => model_dir = PathBuf::from(value()?),
-            "--prompt" => config.initial_prompt = Some(value()?),
-            "--window" => {
-                config.encoder_window = match value()?.as_str() {
-                    "full" => EncoderWindow::Full,
-                    "segment" => EncoderWindow::Segment,
-                    "cached" => EncoderWindow::CachedPadding,
-                    other => {
-                        return Err(CliError::Usage(format!(
-                            "--window {other}: use full, segment or cached"
-                        )))
-                    }
-                }
-            }
-            "--verbose" => verbose = true,
-            "--timestamps" => config.timestamps = true,
-            "--int8" => config.decoder_weights = crate::asr::DecoderWeights::Int8,
-            other => {
-                return Err(CliError::Usage(format!(
-                    "transcribe: unknown option `{other}`"
-                )))
-            }
-        }
-    }
-    if inputs.is_empty() {
-        return Err(CliError::Usage("transcribe needs --input FILE.wav".into()));
-    }
+pub fn run(args: &TranscribeArgs) -> Result<(), CliError> {
+    let config = args.asr_config();
+    let model_dir = match &args.model {
+        Some(dir) => dir.clone(),
+        None => crate::config::Config::default()
+            .asr_model_dir()
+            .map_err(|error| CliError::BadInput(error.to_string()))?,
+    };
+    let (inputs, tsv, verbose) = (&args.input, args.tsv, args.verbose);
     let started = Instant::now();
     let mut transcriber = Transcriber::load(&model_dir, &config)
         .map_err(|error| CliError::BadInput(error.to_string()))?;
@@ -97,7 +122,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
             .map_err(|error| CliError::Internal(error.to_string()))?;
     }
     let loaded = started.elapsed();
-    for input in &inputs {
+    for input in inputs {
         let samples = read_wav_16k_mono(input)?;
         let started = Instant::now();
         let cpu_started = crate::nn::cpu_time::process_cpu_seconds();

@@ -1,4 +1,4 @@
-//! The record as `tccc.casualty-record/1` JSON (../shared/schema/casualty-record.schema.json): field
+//! The record as `tccc.casualty-record/1` JSON (schema/casualty-record.schema.json): field
 //! names, order and null-versus-absent exactly as the schema states them.
 
 use super::{

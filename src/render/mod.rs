@@ -41,3 +41,23 @@ pub(crate) fn wrap_into(out: &mut String, first_prefix: &str, next_prefix: &str,
 pub(crate) fn human(text: &str) -> String {
     text.replace('_', " ")
 }
+
+/// One change to the record as a line for people: `>` casualty switch, `+` asserted,
+/// `~` corrected, `-` withdrawn (what `--changes` and the demo print).
+pub fn describe_change(change: &crate::extract::Change) -> String {
+    use crate::extract::Change;
+    match change {
+        Change::Switched(casualty) => format!("> casualty {casualty}"),
+        Change::Asserted(casualty, fact) => format!("+ casualty {casualty}: {fact}"),
+        Change::Corrected {
+            casualty,
+            old,
+            new: Some(new),
+        } => format!("~ casualty {casualty}: {old} -> {new}"),
+        Change::Corrected {
+            casualty,
+            old,
+            new: None,
+        } => format!("- casualty {casualty}: {old} withdrawn"),
+    }
+}

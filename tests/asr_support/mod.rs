@@ -30,19 +30,9 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// jfk.wav lives in the shared folder beside the repository (../shared/audio).
+/// jfk.wav (public domain) is a fixture of the repository, beside its reference text.
 pub fn jfk_path() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        root.join("../shared/audio/jfk.wav"),
-        PathBuf::from("/work/shared/audio/jfk.wav"),
-    ];
-    for candidate in &candidates {
-        if candidate.is_file() {
-            return candidate.clone();
-        }
-    }
-    panic!("jfk.wav not found in ../shared/audio (the shared folder beside the repository)");
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/jfk.wav")
 }
 
 pub fn read_clip(path: &Path) -> Vec<f32> {
@@ -95,7 +85,7 @@ pub fn ids(value: &serde_json::Value) -> Vec<u32> {
         .collect()
 }
 
-/// The audio of a fixture clip named in a fixture file (jfk.wav lives in ../shared).
+/// The audio of a fixture clip named in a fixture file (jfk.wav lives in tests/fixtures/audio).
 pub fn clip_path(name: &str) -> PathBuf {
     if name == "jfk.wav" {
         jfk_path()

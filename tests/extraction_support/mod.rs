@@ -334,8 +334,7 @@ pub fn validate(
 
 /// The record schema shipped with the repository.
 pub fn schema() -> Value {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schema/casualty-record.schema.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/casualty-record.schema.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
