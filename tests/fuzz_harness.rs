@@ -845,3 +845,47 @@ fn repo_model(name: &str) -> Vec<u8> {
     std::fs::read(&path)
         .unwrap_or_else(|_| panic!("{} is missing: run `models/fetch` first", path.display()))
 }
+
+#[test]
+fn wrong_shapes_are_errors_naming_the_file_and_the_tensor() {
+    use tccc::asr::whisper::WhisperWeights;
+    let path = std::path::Path::new("dir/model.bin");
+    // Rank 0 where the loader reads a first dimension (this panicked before).
+    let mut tensors = ct2_whisper(true);
+    let positions = tensors
+        .iter_mut()
+        .find(|t| t.name == "encoder/position_encodings/encodings")
+        .unwrap();
+    positions.dims.clear();
+    positions.data.truncate(2);
+    let model = tccc::asr::ct2::Ct2Model::from_bytes(path, ct2_bytes(&tensors, None)).unwrap();
+    let message = WhisperWeights::from_source(&model).unwrap_err().to_string();
+    assert!(
+        message.contains("dir/model.bin") && message.contains("rank 0"),
+        "{message}"
+    );
+    // A Hugging Face key projection whose row count disagrees with its siblings.
+    let mut tensors = hf_whisper(true);
+    let key = tensors
+        .iter_mut()
+        .find(|t| t.name == "model.encoder.layers.0.self_attn.k_proj.weight")
+        .unwrap();
+    key.dims = vec![32, 128];
+    let file = tccc::asr::safetensors::SafetensorsFile::from_bytes(
+        std::path::Path::new("dir/model.safetensors"),
+        safetensors_bytes(&tensors, None, 0),
+    )
+    .unwrap();
+    let config = serde_json::json!({ "encoder_attention_heads": 1 });
+    let model = tccc::asr::safetensors::HfWhisper::from_parts(
+        file,
+        &config,
+        std::path::Path::new("dir/config.json"),
+    )
+    .unwrap();
+    let message = WhisperWeights::from_source(&model).unwrap_err().to_string();
+    assert!(
+        message.contains("dir/model.safetensors") && message.contains("k_proj"),
+        "{message}"
+    );
+}
