@@ -163,7 +163,7 @@ pub const ASR_MODEL_VARIABLES_MAX: usize = 4_096;
 /// Bounds every size computed from the width before the weights are checked.
 pub const ASR_MODEL_WIDTH_MAX: usize = 1_280;
 const _: () = assert!(
-    ASR_MODEL_WIDTH_MAX % 64 == 0,
+    ASR_MODEL_WIDTH_MAX.is_multiple_of(64),
     "whole 64-wide attention heads"
 );
 /// Bytes of a variable name in model.bin.

@@ -85,7 +85,7 @@ fn run_made(
     let mut random = Random::new(seed);
     for _ in 0..count {
         let made = make(&mut random);
-        if random.next_u64() % 3 == 0 {
+        if random.next_u64().is_multiple_of(3) {
             target(&mutate(&made, &mut random));
         } else {
             target(&made);
@@ -365,21 +365,17 @@ fn break_tensors(tensors: &mut Vec<Tensor>, random: &mut Random) {
         0 => {
             // Rank 0, with or without data that fits one element.
             t.dims.clear();
-            if random.next_u64() % 2 == 0 {
+            if random.next_u64().is_multiple_of(2) {
                 t.data.truncate(t.kind.bytes());
             }
         }
-        1 => {
-            if t.dims.len() >= 2 {
-                let (a, b) = (below(random, t.dims.len()), below(random, t.dims.len()));
-                t.dims.swap(a, b);
-            }
+        1 if t.dims.len() >= 2 => {
+            let (a, b) = (below(random, t.dims.len()), below(random, t.dims.len()));
+            t.dims.swap(a, b);
         }
-        2 => {
-            if !t.dims.is_empty() {
-                let d = below(random, t.dims.len());
-                t.dims[d] = huge[below(random, huge.len())];
-            }
+        2 if !t.dims.is_empty() => {
+            let d = below(random, t.dims.len());
+            t.dims[d] = huge[below(random, huge.len())];
         }
         3 => {
             let keep = below(random, t.data.len() + 1);
@@ -423,7 +419,7 @@ fn broken(base: &[Tensor], random: &mut Random) -> Vec<Tensor> {
 }
 
 fn lie(random: &mut Random, count: usize) -> Option<(usize, i64)> {
-    if random.next_u64() % 4 == 0 {
+    if random.next_u64().is_multiple_of(4) {
         let by = [-4i64, -2, -1, 1, 2, 1 << 20, i64::from(u32::MAX)][below(random, 7)];
         Some((below(random, count), by))
     } else {
@@ -486,7 +482,7 @@ fn whisper_safetensors_reader_survives_malformed_checkpoints() {
     let n = iterations();
     let make = |base: &[Tensor], r: &mut Random| {
         let t = broken(base, r);
-        let header_lie = if r.next_u64() % 8 == 0 {
+        let header_lie = if r.next_u64().is_multiple_of(8) {
             [-3i64, -1, 1, 8, 1 << 30][below(r, 5)]
         } else {
             0
@@ -627,24 +623,28 @@ fn tokenizer_json_survives_malformed_files() {
         "\" \"",
     ];
     timed("tokenizer.json", || {
-        run(&[valid.clone()], n / 3, tccc::fuzzing::tokenizer_json, 41)
-            + run_made(n - n / 3, tccc::fuzzing::tokenizer_json, 42, |r| {
-                let wrong = below(r, 263);
-                let value = odd[below(r, odd.len())];
-                let swap = below(r, 263);
-                tokenizer_json(
-                    |i| {
-                        if i == wrong {
-                            value.to_owned()
-                        } else if i == swap {
-                            wrong.to_string()
-                        } else {
-                            i.to_string()
-                        }
-                    },
-                    merges[below(r, merges.len())],
-                )
-            })
+        run(
+            std::slice::from_ref(&valid),
+            n / 3,
+            tccc::fuzzing::tokenizer_json,
+            41,
+        ) + run_made(n - n / 3, tccc::fuzzing::tokenizer_json, 42, |r| {
+            let wrong = below(r, 263);
+            let value = odd[below(r, odd.len())];
+            let swap = below(r, 263);
+            tokenizer_json(
+                |i| {
+                    if i == wrong {
+                        value.to_owned()
+                    } else if i == swap {
+                        wrong.to_string()
+                    } else {
+                        i.to_string()
+                    }
+                },
+                merges[below(r, merges.len())],
+            )
+        })
     });
 }
 
@@ -656,19 +656,23 @@ fn vocabulary_txt_survives_malformed_files() {
     lines.extend(SPECIAL.iter().map(|s| s.to_string()));
     let valid = lines.join("\n").into_bytes();
     timed("vocabulary.txt", || {
-        run(&[valid.clone()], n / 2, tccc::fuzzing::vocabulary_txt, 51)
-            + run_made(n - n / 2, tccc::fuzzing::vocabulary_txt, 52, |r| {
-                let mut made = lines.clone();
-                match r.next_u64() % 4 {
-                    0 => {
-                        made.remove(256 + below(r, SPECIAL.len()));
-                    }
-                    1 => made.insert(below(r, made.len()), "<|endoftext|>".to_owned()),
-                    2 => made.truncate(below(r, made.len())),
-                    _ => made.push("\u{fffd}\u{0}\r".to_owned()),
+        run(
+            std::slice::from_ref(&valid),
+            n / 2,
+            tccc::fuzzing::vocabulary_txt,
+            51,
+        ) + run_made(n - n / 2, tccc::fuzzing::vocabulary_txt, 52, |r| {
+            let mut made = lines.clone();
+            match r.next_u64() % 4 {
+                0 => {
+                    made.remove(256 + below(r, SPECIAL.len()));
                 }
-                made.join("\n").into_bytes()
-            })
+                1 => made.insert(below(r, made.len()), "<|endoftext|>".to_owned()),
+                2 => made.truncate(below(r, made.len())),
+                _ => made.push("\u{fffd}\u{0}\r".to_owned()),
+            }
+            made.join("\n").into_bytes()
+        })
     });
     // More lines than a vocabulary may have: an error, not a huge table.
     let many = "a\n".repeat(tccc::limits::ASR_VOCABULARY_TOKENS_MAX + 1);
@@ -763,7 +767,7 @@ fn onnx_reader_survives_mutated_models() {
             model[..200].to_vec(),
             onnx_model(&[2, 3], 6, false),
         ];
-        run(&[model.clone()], 200, tccc::fuzzing::onnx, 2)
+        run(std::slice::from_ref(&model), 200, tccc::fuzzing::onnx, 2)
             + run(&seeds, n / 2, tccc::fuzzing::onnx, 3)
             + run_made(n - n / 2, tccc::fuzzing::onnx, 4, |r| {
                 let rank = below(r, 4);
@@ -783,8 +787,12 @@ fn vad_safetensors_reader_survives_mutated_files() {
     ];
     timed("VAD safetensors", || {
         let seeds = vec![file[..4096].to_vec(), safetensors_bytes(&base, None, 0)];
-        run(&[file.clone()], 100, tccc::fuzzing::safetensors, 5)
-            + run(&seeds, n / 2, tccc::fuzzing::safetensors, 6)
+        run(
+            std::slice::from_ref(&file),
+            100,
+            tccc::fuzzing::safetensors,
+            5,
+        ) + run(&seeds, n / 2, tccc::fuzzing::safetensors, 6)
             + run_made(n - n / 2, tccc::fuzzing::safetensors, 7, |r| {
                 let t = broken(&base, r);
                 let header_lie = if r.next_u64() % 8 == 0 {
@@ -825,8 +833,12 @@ fn config_parser_survives_mutated_files() {
             b"[vad]\nthreshold = 0.5\n".to_vec(),
             b"[audio]\ndevice = \"default\"\n".to_vec(),
         ];
-        run(&[default.clone()], 2_000, tccc::fuzzing::config, 8)
-            + run(&seeds, n / 2, tccc::fuzzing::config, 9)
+        run(
+            std::slice::from_ref(&default),
+            2_000,
+            tccc::fuzzing::config,
+            8,
+        ) + run(&seeds, n / 2, tccc::fuzzing::config, 9)
             + run_made(n - n / 2, tccc::fuzzing::config, 10, |r| {
                 format!(
                     "{} = {}\n",
