@@ -1,6 +1,6 @@
-//! Hugging Face Whisper folders: a `model.safetensors` reader over memmap2 and an adapter
-//! that presents its tensors under CTranslate2's names (fusing q/k/v as CTranslate2 does), so
-//! the one Whisper loader serves both formats.
+//! Hugging Face Whisper folders: a `model.safetensors` reader (the `safetensors` crate over a
+//! `ModelFile`) and an adapter that presents its tensors under CTranslate2's names (fusing
+//! q/k/v as CTranslate2 does), so the one Whisper loader serves both formats.
 
 use std::path::{Path, PathBuf};
 
