@@ -1,16 +1,24 @@
-//! Entry points for fuzzing every parser of outside input. The cargo-fuzz targets in
-//! `fuzz/fuzz_targets/` call these, and so does the stable harness `tests/fuzz_harness.rs`,
-//! which runs them on thousands of mutated inputs in every test run. Each must return (an
-//! error is fine) for any input: no panic, no hang, no unbounded allocation.
+//! Entry points for fuzzing every reader of outside input: WAV, the TOML configuration, the
+//! VAD's ONNX and safetensors weights, and the Whisper folder's files (CTranslate2
+//! `model.bin`, Hugging Face `model.safetensors` and `config.json`, `tokenizer.json`,
+//! `vocabulary.txt`). The cargo-fuzz targets in `fuzz/fuzz_targets/` call these, and so does
+//! the stable harness `tests/fuzz_harness.rs`, which runs each on at least 10^5 mutated and
+//! structure-aware inputs in every test run. Each must return (an error is fine) for any
+//! input: no panic, no hang, no unbounded allocation.
 
 use std::io::Cursor;
 use std::path::Path;
 
+use crate::asr::ct2::Ct2Model;
+use crate::asr::safetensors::{HfWhisper, SafetensorsFile as WhisperSafetensors};
+use crate::asr::tokenizer::{PromptEncoder, Tokenizer};
+use crate::asr::weights::WeightSource;
+use crate::asr::whisper::WhisperWeights;
 use crate::audio::source::{AudioSource, SourceRead, WavSource};
 use crate::config::Config;
+use crate::vad::model_file::TensorSource;
 use crate::vad::onnx::OnnxInitializers;
 use crate::vad::safetensors::SafetensorsFile;
-use crate::vad::weights::TensorSource;
 
 /// Reads `data` as a WAV file to the end.
 pub fn wav(data: &[u8]) {
@@ -27,13 +35,15 @@ pub fn wav(data: &[u8]) {
 pub fn onnx(data: &[u8]) {
     if let Ok(file) = OnnxInitializers::from_bytes(Path::new("fuzz.onnx"), data) {
         let _ = file.f32_tensor("model.stft.forward_basis_buffer", &[258, 1, 256]);
+        let _ = file.f32_tensor("w", &[2, 3]);
     }
 }
 
-/// Parses `data` as a safetensors file and asks for a tensor.
+/// Parses `data` as the VAD's safetensors file and asks for a tensor.
 pub fn safetensors(data: &[u8]) {
     if let Ok(file) = SafetensorsFile::from_bytes(Path::new("fuzz.safetensors"), data.to_vec()) {
         let _ = file.f32_tensor("stft_conv.weight", &[258, 1, 256]);
+        let _ = file.f32_tensor("w", &[2, 3]);
     }
 }
 
@@ -41,5 +51,105 @@ pub fn safetensors(data: &[u8]) {
 pub fn config(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = Config::from_toml(text, "fuzz.toml");
+    }
+}
+
+/// Asks a Whisper weight source for everything the loader may ask, then loads it.
+fn probe_whisper(source: &dyn WeightSource, names: &[String]) {
+    for name in names {
+        if let Ok(dims) = source.dims(name) {
+            let _ = source.tensor(name, &dims);
+            if let [rows, depth] = dims[..] {
+                let _ = source.half_matrix(name, rows, depth);
+            }
+        }
+        let _ = source.scalar(name);
+        let _ = source.leading_dim(name);
+    }
+    let _ = WhisperWeights::from_source(source);
+}
+
+/// Parses `data` as a CTranslate2 `model.bin`, reads every variable and loads it as Whisper.
+pub fn ct2_model(data: &[u8]) {
+    if let Ok(model) = Ct2Model::from_bytes(Path::new("fuzz/model.bin"), data.to_vec()) {
+        let names: Vec<String> = model.names().map(str::to_owned).collect();
+        probe_whisper(&model, &names);
+    }
+}
+
+/// CTranslate2 names the Hugging Face adapter maps, for probing.
+const WHISPER_PROBE_NAMES: [&str; 8] = [
+    "encoder/conv1/weight",
+    "encoder/conv1/bias",
+    "encoder/num_heads",
+    "encoder/position_encodings/encodings",
+    "decoder/embeddings/weight",
+    "encoder/layer_0/self_attention/linear_0/weight",
+    "decoder/layer_0/attention/linear_1/weight",
+    "decoder/layer_0/attention/linear_1/bias",
+];
+
+/// Parses `data` as a Hugging Face Whisper `model.safetensors` (with a config.json of one
+/// attention head) and loads it as Whisper.
+pub fn whisper_safetensors(data: &[u8]) {
+    let path = Path::new("fuzz/model.safetensors");
+    let Ok(file) = WhisperSafetensors::from_bytes(path, data.to_vec()) else {
+        return;
+    };
+    let config = serde_json::json!({ "encoder_attention_heads": 1 });
+    if let Ok(model) = HfWhisper::from_parts(file, &config, Path::new("fuzz/config.json")) {
+        let names: Vec<String> = WHISPER_PROBE_NAMES.iter().map(|&n| n.to_owned()).collect();
+        probe_whisper(&model, &names);
+    }
+}
+
+/// Parses `data` as a model folder's `config.json`: the attention heads of a Hugging Face
+/// folder and the suppression lists.
+pub fn whisper_config_json(data: &[u8]) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let _ = crate::asr::suppression_lists(&json);
+    // An empty (valid) safetensors file: only the config is under test.
+    let mut empty = 2u64.to_le_bytes().to_vec();
+    empty.extend_from_slice(b"{}");
+    if let Ok(file) = WhisperSafetensors::from_bytes(Path::new("fuzz/model.safetensors"), empty) {
+        let _ = HfWhisper::from_parts(file, &json, Path::new("fuzz/config.json"));
+    }
+}
+
+/// Decodes a few token ids, the ones past the end included.
+fn probe_tokenizer(tokenizer: &mut Tokenizer) {
+    let mut scratch = Vec::with_capacity(64);
+    let mut text = String::with_capacity(64);
+    let ids = [0, 1, 255, 256, tokenizer.special.end_of_text, u32::MAX];
+    tokenizer.decode_into(&ids, &mut scratch, &mut text);
+    let len = tokenizer.len();
+    tokenizer.extend_to(len + 1);
+}
+
+/// Parses `data` as a Hugging Face `tokenizer.json`: the vocabulary and the prompt encoder.
+pub fn tokenizer_json(data: &[u8]) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let path = Path::new("fuzz/tokenizer.json");
+    if let Ok(mut tokenizer) = Tokenizer::from_tokenizer_json(&json, path) {
+        probe_tokenizer(&mut tokenizer);
+    }
+    if let Ok(encoder) = PromptEncoder::from_json(&json, path) {
+        let _ = encoder.encode(" Tourniquet, left leg <|endoftext|> at 0915.");
+    }
+}
+
+/// Parses `data` as a CTranslate2 `vocabulary.txt`.
+pub fn vocabulary_txt(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(mut tokenizer) =
+        Tokenizer::from_vocabulary_text(text, Path::new("fuzz/vocabulary.txt"))
+    {
+        probe_tokenizer(&mut tokenizer);
     }
 }

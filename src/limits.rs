@@ -60,6 +60,8 @@ pub const WAV_HEADER_BYTES_MAX: usize = 1024 * 1024;
 pub const WAV_CHUNKS_MAX: usize = 64;
 /// Bytes of a safetensors JSON header.
 pub const SAFETENSORS_HEADER_BYTES_MAX: usize = 1024 * 1024;
+/// Bytes of a VAD weights file (safetensors or ONNX) read at load; Silero's are about 2 MB.
+pub const VAD_MODEL_FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 /// Distinct thread roles the allocation guard counts separately.
 pub const THREAD_ROLES_MAX: usize = 8;
@@ -157,6 +159,13 @@ pub const ASR_TEXT_BYTES_MAX: usize = 4_096;
 pub const ASR_MODEL_FILE_BYTES_MAX: usize = 4 * 1024 * 1024 * 1024;
 /// Variables a model.bin may declare.
 pub const ASR_MODEL_VARIABLES_MAX: usize = 4_096;
+/// Model width (channels) the Whisper loader accepts; Whisper small is 768, large 1 280.
+/// Bounds every size computed from the width before the weights are checked.
+pub const ASR_MODEL_WIDTH_MAX: usize = 1_280;
+const _: () = assert!(
+    ASR_MODEL_WIDTH_MAX.is_multiple_of(64),
+    "whole 64-wide attention heads"
+);
 /// Bytes of a variable name in model.bin.
 pub const ASR_MODEL_NAME_BYTES_MAX: usize = 1_024;
 /// Bytes of a model folder's config.json, vocabulary.txt or tokenizer.json read at load.

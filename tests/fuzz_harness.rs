@@ -1,12 +1,28 @@
-//! Runs the fuzz entry points (`tccc::fuzzing`) on stable Rust: seeds from real files,
-//! then thousands of deterministic mutations of them (bit flips, truncations, splices,
-//! overwritten length fields). Any panic fails the test; cargo-fuzz explores further on
-//! nightly with the same entry points (fuzz/).
+//! Runs the fuzz entry points (`tccc::fuzzing`) on stable Rust, one test per reader of
+//! outside input. Each gets at least 10^5 inputs per run: byte-level mutations of seeds
+//! (bit flips, truncations, splices, overwritten length fields) and structure-aware ones,
+//! built from small synthetic files that are valid, then made wrong in one field (rank 0,
+//! swapped or huge dimensions, a short tensor, an offset past the end, a lying size or
+//! header length, an out-of-range token id). Any panic fails the test. `TCCC_FUZZ_ITERATIONS`
+//! sets the count per reader (README, "Fuzzing"); cargo-fuzz explores further on nightly
+//! with the same entry points (fuzz/).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::Random;
+
+/// Inputs per reader: `TCCC_FUZZ_ITERATIONS`, else 10^5.
+fn iterations() -> usize {
+    std::env::var("TCCC_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn below(random: &mut Random, bound: usize) -> usize {
+    (random.next_u64() % bound.max(1) as u64) as usize
+}
 
 fn mutate(seed: &[u8], random: &mut Random) -> Vec<u8> {
     let mut data = seed.to_vec();
@@ -16,15 +32,14 @@ fn mutate(seed: &[u8], random: &mut Random) -> Vec<u8> {
             data.push(random.next_u64() as u8);
             continue;
         }
-        let at = (random.next_u64() % data.len() as u64) as usize;
+        let at = below(random, data.len());
         match random.next_u64() % 6 {
             0 => data[at] ^= 1 << (random.next_u64() % 8),
             1 => data.truncate(at),
             2 => data[at] = random.next_u64() as u8,
             3 => {
                 // Overwrite four bytes with an extreme length.
-                let value =
-                    [0u32, 1, 0x7fff_ffff, u32::MAX, 44, 16][(random.next_u64() % 6) as usize];
+                let value = [0u32, 1, 0x7fff_ffff, u32::MAX, 44, 16][below(random, 6)];
                 for (offset, byte) in value.to_le_bytes().iter().enumerate() {
                     if let Some(slot) = data.get_mut(at + offset) {
                         *slot = *byte;
@@ -32,12 +47,12 @@ fn mutate(seed: &[u8], random: &mut Random) -> Vec<u8> {
                 }
             }
             4 => {
-                let count = (random.next_u64() % 64) as usize;
+                let count = below(random, 64);
                 let bytes: Vec<u8> = (0..count).map(|_| random.next_u64() as u8).collect();
                 data.splice(at..at, bytes);
             }
             _ => {
-                let end = (at + (random.next_u64() % 256) as usize).min(data.len());
+                let end = (at + below(random, 256)).min(data.len());
                 let copy = data[at..end].to_vec();
                 data.extend_from_slice(&copy);
             }
@@ -46,15 +61,622 @@ fn mutate(seed: &[u8], random: &mut Random) -> Vec<u8> {
     data
 }
 
-fn run(seeds: &[Vec<u8>], iterations: usize, target: fn(&[u8]), seed: u64) {
+/// Runs `target` on every seed, then on `count` byte-level mutations of them.
+fn run(seeds: &[Vec<u8>], count: usize, target: fn(&[u8]), seed: u64) -> usize {
     let mut random = Random::new(seed);
     for seed in seeds {
         target(seed);
     }
-    for _ in 0..iterations {
-        let seed = &seeds[(random.next_u64() % seeds.len() as u64) as usize];
+    for _ in 0..count {
+        let seed = &seeds[below(&mut random, seeds.len())];
         target(&mutate(seed, &mut random));
     }
+    count
+}
+
+/// Runs `target` on `count` inputs from `make` (structure-aware), a third of them also
+/// mutated byte-wise; returns how many inputs ran.
+fn run_made(
+    count: usize,
+    target: fn(&[u8]),
+    seed: u64,
+    mut make: impl FnMut(&mut Random) -> Vec<u8>,
+) -> usize {
+    let mut random = Random::new(seed);
+    for _ in 0..count {
+        let made = make(&mut random);
+        if random.next_u64().is_multiple_of(3) {
+            target(&mutate(&made, &mut random));
+        } else {
+            target(&made);
+        }
+    }
+    count
+}
+
+fn timed(name: &str, body: impl FnOnce() -> usize) {
+    let start = std::time::Instant::now();
+    let count = body();
+    eprintln!("{name}: {count} inputs in {:.2?}", start.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// Tensors of a synthetic model, written as CTranslate2 model.bin or as safetensors.
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    F32,
+    F16,
+    I32,
+    I8,
+}
+
+impl Kind {
+    fn bytes(self) -> usize {
+        match self {
+            Kind::F32 | Kind::I32 => 4,
+            Kind::F16 => 2,
+            Kind::I8 => 1,
+        }
+    }
+    fn ct2_code(self) -> u8 {
+        match self {
+            Kind::F32 => 0,
+            Kind::I8 => 1,
+            Kind::I32 => 3,
+            Kind::F16 => 4,
+        }
+    }
+    fn safetensors_name(self) -> &'static str {
+        match self {
+            Kind::F32 => "F32",
+            Kind::F16 => "F16",
+            Kind::I32 => "I32",
+            Kind::I8 => "I8",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Tensor {
+    name: String,
+    dims: Vec<u64>,
+    kind: Kind,
+    data: Vec<u8>,
+}
+
+fn tensor(name: &str, dims: &[usize], kind: Kind) -> Tensor {
+    let count: usize = dims.iter().product();
+    // Small finite values (1/64 in float16, tiny in float32): no NaN reaches the kernels.
+    let pattern: &[u8] = match kind {
+        Kind::F16 => &[0x00, 0x24],
+        _ => &[1],
+    };
+    let data = (0..count * kind.bytes())
+        .map(|i| pattern[i % pattern.len()])
+        .collect();
+    Tensor {
+        name: name.to_owned(),
+        dims: dims.iter().map(|&d| d as u64).collect(),
+        kind,
+        data,
+    }
+}
+
+const WIDTH: usize = 64;
+const MEL_BINS: usize = 2;
+const FFN: usize = 4;
+const VOCABULARY: usize = 8;
+
+/// Whisper in CTranslate2's names: one layer each, width 64 (one head). `full` gives the
+/// 1500 audio and 448 text positions the loader requires; otherwise 4 of each, so the
+/// loader stops at that check after reading every header.
+fn ct2_whisper(full: bool) -> Vec<Tensor> {
+    let (audio, text) = if full {
+        (
+            tccc::limits::ASR_ENCODER_FRAMES_MAX / 2,
+            tccc::limits::ASR_CONTEXT_TOKENS,
+        )
+    } else {
+        (4, 4)
+    };
+    let w = WIDTH;
+    let h = Kind::F16;
+    let mut list = vec![
+        tensor("encoder/conv1/weight", &[w, MEL_BINS, 3], h),
+        tensor("encoder/conv1/bias", &[w], h),
+        tensor("encoder/conv2/weight", &[w, w, 3], h),
+        tensor("encoder/conv2/bias", &[w], h),
+        Tensor {
+            data: 1i32.to_le_bytes().to_vec(),
+            ..tensor("encoder/num_heads", &[], Kind::I32)
+        },
+        tensor("encoder/position_encodings/encodings", &[audio, w], h),
+        tensor("decoder/position_encodings/encodings", &[text, w], h),
+        tensor("decoder/embeddings/weight", &[VOCABULARY, w], h),
+    ];
+    for stack in ["encoder", "decoder"] {
+        let p = format!("{stack}/layer_0");
+        let mut linear = |name: &str, rows: usize, depth: usize| {
+            list.push(tensor(&format!("{p}/{name}/weight"), &[rows, depth], h));
+            list.push(tensor(&format!("{p}/{name}/bias"), &[rows], h));
+        };
+        linear("self_attention/linear_0", 3 * w, w);
+        linear("self_attention/linear_1", w, w);
+        linear("ffn/linear_0", FFN, w);
+        linear("ffn/linear_1", w, FFN);
+        if stack == "decoder" {
+            linear("attention/linear_0", w, w);
+            linear("attention/linear_1", 2 * w, w);
+            linear("attention/linear_2", w, w);
+        }
+        let mut norms = vec!["self_attention", "ffn"];
+        if stack == "decoder" {
+            norms.push("attention");
+        }
+        for norm in norms {
+            list.push(tensor(&format!("{p}/{norm}/layer_norm/gamma"), &[w], h));
+            list.push(tensor(&format!("{p}/{norm}/layer_norm/beta"), &[w], h));
+        }
+        list.push(tensor(&format!("{stack}/layer_norm/gamma"), &[w], h));
+        list.push(tensor(&format!("{stack}/layer_norm/beta"), &[w], h));
+    }
+    list
+}
+
+/// The same model in a Hugging Face checkpoint's names (q/k/v separate, no key bias).
+fn hf_whisper(full: bool) -> Vec<Tensor> {
+    let (audio, text) = if full {
+        (
+            tccc::limits::ASR_ENCODER_FRAMES_MAX / 2,
+            tccc::limits::ASR_CONTEXT_TOKENS,
+        )
+    } else {
+        (4, 4)
+    };
+    let w = WIDTH;
+    let h = Kind::F16;
+    let mut list = vec![
+        tensor("model.encoder.conv1.weight", &[w, MEL_BINS, 3], h),
+        tensor("model.encoder.conv1.bias", &[w], h),
+        tensor("model.encoder.conv2.weight", &[w, w, 3], h),
+        tensor("model.encoder.conv2.bias", &[w], h),
+        tensor("model.encoder.embed_positions.weight", &[audio, w], h),
+        tensor("model.decoder.embed_positions.weight", &[text, w], h),
+        tensor("model.decoder.embed_tokens.weight", &[VOCABULARY, w], h),
+    ];
+    for stack in ["encoder", "decoder"] {
+        let p = format!("model.{stack}.layers.0");
+        let mut add =
+            |name: &str, dims: &[usize]| list.push(tensor(&format!("{p}.{name}"), dims, h));
+        let attention = |block: &str, add: &mut dyn FnMut(&str, &[usize])| {
+            for projection in ["q_proj", "k_proj", "v_proj", "out_proj"] {
+                add(&format!("{block}.{projection}.weight"), &[w, w]);
+                if projection != "k_proj" {
+                    add(&format!("{block}.{projection}.bias"), &[w]);
+                }
+            }
+            add(&format!("{block}_layer_norm.weight"), &[w]);
+            add(&format!("{block}_layer_norm.bias"), &[w]);
+        };
+        attention("self_attn", &mut add);
+        if stack == "decoder" {
+            attention("encoder_attn", &mut add);
+        }
+        add("fc1.weight", &[FFN, w]);
+        add("fc1.bias", &[FFN]);
+        add("fc2.weight", &[w, FFN]);
+        add("fc2.bias", &[w]);
+        add("final_layer_norm.weight", &[w]);
+        add("final_layer_norm.bias", &[w]);
+        list.push(tensor(&format!("model.{stack}.layer_norm.weight"), &[w], h));
+        list.push(tensor(&format!("model.{stack}.layer_norm.bias"), &[w], h));
+    }
+    list
+}
+
+fn push_name(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(&(name.len() as u16 + 1).to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+}
+
+/// A CTranslate2 model.bin (version 6); `size_lie` adds to one variable's declared size.
+fn ct2_bytes(tensors: &[Tensor], size_lie: Option<(usize, i64)>) -> Vec<u8> {
+    let mut out = 6u32.to_le_bytes().to_vec();
+    push_name(&mut out, "WhisperSpec");
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(tensors.len() as u32).to_le_bytes());
+    for (index, tensor) in tensors.iter().enumerate() {
+        push_name(&mut out, &tensor.name);
+        out.push(tensor.dims.len() as u8);
+        for &dim in &tensor.dims {
+            out.extend_from_slice(&(dim as u32).to_le_bytes());
+        }
+        out.push(tensor.kind.ct2_code());
+        let mut size = tensor.data.len() as i64;
+        if let Some((lied, by)) = size_lie {
+            if lied == index {
+                size += by;
+            }
+        }
+        out.extend_from_slice(&(size as u32).to_le_bytes());
+        out.extend_from_slice(&tensor.data);
+    }
+    out.extend_from_slice(&1u32.to_le_bytes());
+    push_name(&mut out, "decoder/projection/weight");
+    push_name(&mut out, "decoder/embeddings/weight");
+    out
+}
+
+/// A safetensors file; `offset_lie` moves one tensor's end offset, `header_lie` the
+/// declared header length.
+fn safetensors_bytes(
+    tensors: &[Tensor],
+    offset_lie: Option<(usize, i64)>,
+    header_lie: i64,
+) -> Vec<u8> {
+    let mut header = String::from("{\"__metadata__\":{\"format\":\"pt\"}");
+    let mut offset = 0i64;
+    for (index, tensor) in tensors.iter().enumerate() {
+        let mut end = offset + tensor.data.len() as i64;
+        if let Some((lied, by)) = offset_lie {
+            if lied == index {
+                end += by;
+            }
+        }
+        header.push_str(&format!(
+            ",\"{}\":{{\"dtype\":\"{}\",\"shape\":{:?},\"data_offsets\":[{offset},{end}]}}",
+            tensor.name,
+            tensor.kind.safetensors_name(),
+            tensor.dims
+        ));
+        offset += tensor.data.len() as i64;
+    }
+    header.push('}');
+    let mut out = ((header.len() as i64 + header_lie) as u64)
+        .to_le_bytes()
+        .to_vec();
+    out.extend_from_slice(header.as_bytes());
+    for tensor in tensors {
+        out.extend_from_slice(&tensor.data);
+    }
+    out
+}
+
+/// Makes one field of one tensor wrong (or, rarely, leaves the model as it is).
+fn break_tensors(tensors: &mut Vec<Tensor>, random: &mut Random) {
+    if tensors.is_empty() {
+        return;
+    }
+    let at = below(random, tensors.len());
+    let huge = [
+        0u64,
+        1,
+        3,
+        1500,
+        u32::MAX as u64,
+        1 << 33,
+        u64::MAX / 2,
+        u64::MAX,
+    ];
+    let t = &mut tensors[at];
+    match random.next_u64() % 11 {
+        0 => {
+            // Rank 0, with or without data that fits one element.
+            t.dims.clear();
+            if random.next_u64().is_multiple_of(2) {
+                t.data.truncate(t.kind.bytes());
+            }
+        }
+        1 if t.dims.len() >= 2 => {
+            let (a, b) = (below(random, t.dims.len()), below(random, t.dims.len()));
+            t.dims.swap(a, b);
+        }
+        2 if !t.dims.is_empty() => {
+            let d = below(random, t.dims.len());
+            t.dims[d] = huge[below(random, huge.len())];
+        }
+        3 => {
+            let keep = below(random, t.data.len() + 1);
+            t.data.truncate(keep);
+        }
+        4 => t.data.extend(std::iter::repeat_n(7, 1 + below(random, 64))),
+        5 => t.kind = [Kind::F32, Kind::F16, Kind::I32, Kind::I8][below(random, 4)],
+        6 => {
+            tensors.remove(at);
+        }
+        7 => {
+            let other = below(random, tensors.len());
+            tensors[at].name = tensors[other].name.clone();
+        }
+        8 => {
+            // A consistent but wrong shape: the data resized to fit.
+            let dims: Vec<u64> = (0..below(random, 4))
+                .map(|_| below(random, 5) as u64)
+                .collect();
+            let count: u64 = dims.iter().product();
+            t.data.resize(count as usize * t.kind.bytes(), 1);
+            t.dims = dims;
+        }
+        9 => {
+            // A lying scalar (the head count), or another tensor's data overwritten.
+            for byte in t.data.iter_mut().take(4) {
+                *byte = random.next_u64() as u8;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A structure-aware variant of `base`: one or two fields wrong, sometimes a lying size.
+fn broken(base: &[Tensor], random: &mut Random) -> Vec<Tensor> {
+    let mut tensors = base.to_vec();
+    for _ in 0..1 + random.next_u64() % 2 {
+        break_tensors(&mut tensors, random);
+    }
+    tensors
+}
+
+fn lie(random: &mut Random, count: usize) -> Option<(usize, i64)> {
+    if random.next_u64().is_multiple_of(4) {
+        let by = [-4i64, -2, -1, 1, 2, 1 << 20, i64::from(u32::MAX)][below(random, 7)];
+        Some((below(random, count), by))
+    } else {
+        None
+    }
+}
+
+/// Full-model inputs are slow (each converts about 200 000 weights); this share of the
+/// inputs loads the whole model, the rest stop at the position check.
+const FULL_MODEL_SHARE: usize = 50;
+
+#[test]
+fn ct2_model_reader_survives_malformed_models() {
+    let (small, full) = (ct2_whisper(false), ct2_whisper(true));
+    // The valid full model loads: the structure-aware cases start from a real load.
+    let model = tccc::asr::ct2::Ct2Model::from_bytes(
+        std::path::Path::new("model.bin"),
+        ct2_bytes(&full, None),
+    )
+    .unwrap();
+    tccc::asr::whisper::WhisperWeights::from_source(&model).unwrap();
+    let n = iterations();
+    timed("ct2 model.bin", || {
+        run(
+            &[ct2_bytes(&small, None)],
+            n / 3,
+            tccc::fuzzing::ct2_model,
+            11,
+        ) + run_made(
+            n - n / 3 - n / FULL_MODEL_SHARE,
+            tccc::fuzzing::ct2_model,
+            12,
+            |r| {
+                let t = broken(&small, r);
+                ct2_bytes(&t, lie(r, t.len()))
+            },
+        ) + run_made(n / FULL_MODEL_SHARE, tccc::fuzzing::ct2_model, 13, |r| {
+            let t = broken(&full, r);
+            ct2_bytes(&t, lie(r, t.len()))
+        })
+    });
+}
+
+#[test]
+fn whisper_safetensors_reader_survives_malformed_checkpoints() {
+    let (small, full) = (hf_whisper(false), hf_whisper(true));
+    let file = tccc::asr::safetensors::SafetensorsFile::from_bytes(
+        std::path::Path::new("model.safetensors"),
+        safetensors_bytes(&full, None, 0),
+    )
+    .unwrap();
+    let config = serde_json::json!({ "encoder_attention_heads": 1 });
+    let model = tccc::asr::safetensors::HfWhisper::from_parts(
+        file,
+        &config,
+        std::path::Path::new("config.json"),
+    )
+    .unwrap();
+    tccc::asr::whisper::WhisperWeights::from_source(&model).unwrap();
+    let n = iterations();
+    let make = |base: &[Tensor], r: &mut Random| {
+        let t = broken(base, r);
+        let header_lie = if r.next_u64().is_multiple_of(8) {
+            [-3i64, -1, 1, 8, 1 << 30][below(r, 5)]
+        } else {
+            0
+        };
+        safetensors_bytes(&t, lie(r, t.len()), header_lie)
+    };
+    timed("whisper model.safetensors", || {
+        let seeds = [safetensors_bytes(&small, None, 0)];
+        run(&seeds, n / 3, tccc::fuzzing::whisper_safetensors, 21)
+            + run_made(
+                n - n / 3 - n / FULL_MODEL_SHARE,
+                tccc::fuzzing::whisper_safetensors,
+                22,
+                |r| make(&small, r),
+            )
+            + run_made(
+                n / FULL_MODEL_SHARE,
+                tccc::fuzzing::whisper_safetensors,
+                23,
+                |r| make(&full, r),
+            )
+    });
+}
+
+#[test]
+fn whisper_config_json_survives_malformed_files() {
+    let n = iterations();
+    let seeds = vec![
+        br#"{"encoder_attention_heads": 6, "suppress_ids": [1, 2, 50257], "suppress_ids_begin": [220]}"#.to_vec(),
+        br#"{"suppress_tokens": [1, 2], "begin_suppress_tokens": [220, 50256], "encoder_attention_heads": 8}"#.to_vec(),
+    ];
+    let odd = [
+        "-1",
+        "0",
+        "1e400",
+        "18446744073709551616",
+        "9223372036854775807",
+        "\"six\"",
+        "null",
+        "[6]",
+        "{}",
+    ];
+    timed("config.json", || {
+        run(&seeds, n / 2, tccc::fuzzing::whisper_config_json, 31)
+            + run_made(n - n / 2, tccc::fuzzing::whisper_config_json, 32, |r| {
+                let value = odd[below(r, odd.len())];
+                let list = format!("[{value}, {value}, 3]");
+                let (heads, suppress) = if r.next_u64() % 2 == 0 {
+                    (value, "[1]".to_owned())
+                } else {
+                    ("1", list)
+                };
+                format!(
+                    r#"{{"encoder_attention_heads": {heads}, "suppress_ids": {suppress}, "suppress_tokens": {suppress}}}"#
+                )
+                .into_bytes()
+            })
+    });
+}
+
+/// GPT-2's printable character for each byte (the table tokenizer.json's vocabulary uses).
+fn byte_characters() -> Vec<char> {
+    let printable = |b: u32| {
+        (0x21..=0x7e).contains(&b) || (0xa1..=0xac).contains(&b) || (0xae..=0xff).contains(&b)
+    };
+    let mut moved = 0;
+    (0u32..256)
+        .map(|b| {
+            if printable(b) {
+                char::from_u32(b).unwrap()
+            } else {
+                moved += 1;
+                char::from_u32(255 + moved).unwrap()
+            }
+        })
+        .collect()
+}
+
+const SPECIAL: [&str; 5] = [
+    "<|endoftext|>",
+    "<|startoftranscript|>",
+    "<|notimestamps|>",
+    "<|nocaptions|>",
+    "<|startofprev|>",
+];
+
+/// A small tokenizer.json: the 256 byte tokens, two merges and the special tokens; `id`
+/// writes the id of token `index` (to make one wrong).
+fn tokenizer_json(id: impl Fn(usize) -> String, merge: &str) -> Vec<u8> {
+    let characters = byte_characters();
+    let mut vocab: Vec<String> = characters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{:?}: {}", c.to_string(), id(i)))
+        .collect();
+    vocab.push(format!("\"Tt\": {}", id(256)));
+    vocab.push(format!("\"Ttt\": {}", id(257)));
+    let added: Vec<String> = SPECIAL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{{\"id\": {}, \"content\": \"{s}\"}}", id(258 + i)))
+        .collect();
+    format!(
+        "{{\"added_tokens\": [{}], \"model\": {{\"vocab\": {{{}}}, \"merges\": [\"T t\", {merge}]}}}}",
+        added.join(", "),
+        vocab.join(", ")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn tokenizer_json_survives_malformed_files() {
+    let n = iterations();
+    let valid = tokenizer_json(|i| i.to_string(), "[\"Tt\", \"t\"]");
+    assert!(tccc::asr::tokenizer::Tokenizer::from_tokenizer_json(
+        &serde_json::from_slice(&valid).unwrap(),
+        std::path::Path::new("tokenizer.json")
+    )
+    .is_ok());
+    let odd = [
+        "-1",
+        "65535",
+        "65536",
+        "4294967295",
+        "4294967296",
+        "18446744073709551615",
+        "1.5",
+        "\"7\"",
+        "null",
+    ];
+    let merges = [
+        "[\"Tt\", \"t\"]",
+        "[\"Tt\"]",
+        "\"Tt\"",
+        "[]",
+        "[1, 2]",
+        "\"x y\"",
+        "\" \"",
+    ];
+    timed("tokenizer.json", || {
+        run(
+            std::slice::from_ref(&valid),
+            n / 3,
+            tccc::fuzzing::tokenizer_json,
+            41,
+        ) + run_made(n - n / 3, tccc::fuzzing::tokenizer_json, 42, |r| {
+            let wrong = below(r, 263);
+            let value = odd[below(r, odd.len())];
+            let swap = below(r, 263);
+            tokenizer_json(
+                |i| {
+                    if i == wrong {
+                        value.to_owned()
+                    } else if i == swap {
+                        wrong.to_string()
+                    } else {
+                        i.to_string()
+                    }
+                },
+                merges[below(r, merges.len())],
+            )
+        })
+    });
+}
+
+#[test]
+fn vocabulary_txt_survives_malformed_files() {
+    let n = iterations();
+    let characters = byte_characters();
+    let mut lines: Vec<String> = characters.iter().map(char::to_string).collect();
+    lines.extend(SPECIAL.iter().map(|s| s.to_string()));
+    let valid = lines.join("\n").into_bytes();
+    timed("vocabulary.txt", || {
+        run(
+            std::slice::from_ref(&valid),
+            n / 2,
+            tccc::fuzzing::vocabulary_txt,
+            51,
+        ) + run_made(n - n / 2, tccc::fuzzing::vocabulary_txt, 52, |r| {
+            let mut made = lines.clone();
+            match r.next_u64() % 4 {
+                0 => {
+                    made.remove(256 + below(r, SPECIAL.len()));
+                }
+                1 => made.insert(below(r, made.len()), "<|endoftext|>".to_owned()),
+                2 => made.truncate(below(r, made.len())),
+                _ => made.push("\u{fffd}\u{0}\r".to_owned()),
+            }
+            made.join("\n").into_bytes()
+        })
+    });
+    // More lines than a vocabulary may have: an error, not a huge table.
+    let many = "a\n".repeat(tccc::limits::ASR_VOCABULARY_TOKENS_MAX + 1);
+    tccc::fuzzing::vocabulary_txt(many.as_bytes());
 }
 
 fn repo_file(path: &str) -> Vec<u8> {
@@ -88,31 +710,144 @@ fn wav_parser_survives_mutated_files() {
         bytes.extend_from_slice(&[0x55; 64]);
         seeds.push(bytes);
     }
-    run(&seeds, 100_000, tccc::fuzzing::wav, 1);
+    let n = iterations();
+    timed("WAV", || run(&seeds, n, tccc::fuzzing::wav, 1));
+}
+
+/// Protobuf helpers for small synthetic ONNX models.
+fn varint(mut value: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn delimited(field: u64, body: &[u8], out: &mut Vec<u8>) {
+    varint(field << 3 | 2, out);
+    varint(body.len() as u64, out);
+    out.extend_from_slice(body);
+}
+
+/// An ONNX model with one float initializer `w` of `dims`, `values` floats stored raw.
+fn onnx_model(dims: &[u64], values: usize, packed: bool) -> Vec<u8> {
+    let mut tensor = Vec::new();
+    for &d in dims {
+        varint(1 << 3, &mut tensor);
+        varint(d, &mut tensor);
+    }
+    varint(2 << 3, &mut tensor);
+    varint(1, &mut tensor);
+    delimited(8, b"w", &mut tensor);
+    let raw: Vec<u8> = (0..values).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    delimited(if packed { 4 } else { 9 }, &raw, &mut tensor);
+    let mut graph = Vec::new();
+    delimited(5, &tensor, &mut graph);
+    let mut model = Vec::new();
+    varint(1 << 3, &mut model);
+    varint(8, &mut model);
+    delimited(7, &graph, &mut model);
+    model
 }
 
 #[test]
 fn onnx_reader_survives_mutated_models() {
     let model = repo_model("silero_vad_16k_op15.onnx");
-    // Whole-model mutations are slow to parse 1 MB each time; use its head and a cut copy.
-    let seeds = vec![model[..8192].to_vec(), model[..200].to_vec(), model.clone()];
-    run(&seeds, 1_000, tccc::fuzzing::onnx, 2);
+    let n = iterations();
+    timed("ONNX", || {
+        // The real model is 1 MB: a few hundred whole-file mutations, the rest on its head
+        // and on small synthetic models.
+        let dims = [0u64, 1, 2, 3, 1 << 32, u64::MAX / 4, u64::MAX];
+        let seeds = vec![
+            model[..8192].to_vec(),
+            model[..200].to_vec(),
+            onnx_model(&[2, 3], 6, false),
+        ];
+        run(std::slice::from_ref(&model), 200, tccc::fuzzing::onnx, 2)
+            + run(&seeds, n / 2, tccc::fuzzing::onnx, 3)
+            + run_made(n - n / 2, tccc::fuzzing::onnx, 4, |r| {
+                let rank = below(r, 4);
+                let shape: Vec<u64> = (0..rank).map(|_| dims[below(r, dims.len())]).collect();
+                onnx_model(&shape, below(r, 8), r.next_u64() % 2 == 0)
+            })
+    });
 }
 
 #[test]
-fn safetensors_reader_survives_mutated_files() {
+fn vad_safetensors_reader_survives_mutated_files() {
     let file = repo_model("silero_vad_16k.safetensors");
-    let seeds = vec![file[..4096].to_vec(), file.clone()];
-    run(&seeds, 300, tccc::fuzzing::safetensors, 3);
+    let n = iterations();
+    let base = vec![
+        tensor("w", &[2, 3], Kind::F32),
+        tensor("stft_conv.weight", &[2, 1, 2], Kind::F32),
+    ];
+    timed("VAD safetensors", || {
+        let seeds = vec![file[..4096].to_vec(), safetensors_bytes(&base, None, 0)];
+        run(
+            std::slice::from_ref(&file),
+            100,
+            tccc::fuzzing::safetensors,
+            5,
+        ) + run(&seeds, n / 2, tccc::fuzzing::safetensors, 6)
+            + run_made(n - n / 2, tccc::fuzzing::safetensors, 7, |r| {
+                let t = broken(&base, r);
+                let header_lie = if r.next_u64() % 8 == 0 {
+                    [-1i64, 1, 1 << 40][below(r, 3)]
+                } else {
+                    0
+                };
+                safetensors_bytes(&t, lie(r, t.len()), header_lie)
+            })
+    });
 }
 
 #[test]
 fn config_parser_survives_mutated_files() {
-    let seeds = vec![
-        tccc::config::DEFAULT_CONFIG_TOML.as_bytes().to_vec(),
-        b"[vad]\nthreshold = 0.5\n".to_vec(),
+    let default = tccc::config::DEFAULT_CONFIG_TOML.as_bytes().to_vec();
+    let n = iterations();
+    let keys = [
+        "[audio]\ndevice",
+        "[audio]\nrate_hz",
+        "[vad]\nthreshold",
+        "[asr]\nbeam_width",
+        "[asr]\ninitial_prompt",
+        "[models]\ndir",
     ];
-    run(&seeds, 5_000, tccc::fuzzing::config, 4);
+    let values = [
+        "\"hw:0\\u0000\"",
+        "\"\\n\"",
+        "-1",
+        "1e309",
+        "nan",
+        "9223372036854775807",
+        "\"\"",
+        "[]",
+        "{}",
+    ];
+    timed("configuration", || {
+        let seeds = vec![
+            b"[vad]\nthreshold = 0.5\n".to_vec(),
+            b"[audio]\ndevice = \"default\"\n".to_vec(),
+        ];
+        run(
+            std::slice::from_ref(&default),
+            2_000,
+            tccc::fuzzing::config,
+            8,
+        ) + run(&seeds, n / 2, tccc::fuzzing::config, 9)
+            + run_made(n - n / 2, tccc::fuzzing::config, 10, |r| {
+                format!(
+                    "{} = {}\n",
+                    keys[below(r, keys.len())],
+                    values[below(r, values.len())]
+                )
+                .into_bytes()
+            })
+    });
 }
 
 fn repo_model(name: &str) -> Vec<u8> {
@@ -121,4 +856,48 @@ fn repo_model(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path)
         .unwrap_or_else(|_| panic!("{} is missing: run `models/fetch` first", path.display()))
+}
+
+#[test]
+fn wrong_shapes_are_errors_naming_the_file_and_the_tensor() {
+    use tccc::asr::whisper::WhisperWeights;
+    let path = std::path::Path::new("dir/model.bin");
+    // Rank 0 where the loader reads a first dimension (this panicked before).
+    let mut tensors = ct2_whisper(true);
+    let positions = tensors
+        .iter_mut()
+        .find(|t| t.name == "encoder/position_encodings/encodings")
+        .unwrap();
+    positions.dims.clear();
+    positions.data.truncate(2);
+    let model = tccc::asr::ct2::Ct2Model::from_bytes(path, ct2_bytes(&tensors, None)).unwrap();
+    let message = WhisperWeights::from_source(&model).unwrap_err().to_string();
+    assert!(
+        message.contains("dir/model.bin") && message.contains("rank 0"),
+        "{message}"
+    );
+    // A Hugging Face key projection whose row count disagrees with its siblings.
+    let mut tensors = hf_whisper(true);
+    let key = tensors
+        .iter_mut()
+        .find(|t| t.name == "model.encoder.layers.0.self_attn.k_proj.weight")
+        .unwrap();
+    key.dims = vec![32, 128];
+    let file = tccc::asr::safetensors::SafetensorsFile::from_bytes(
+        std::path::Path::new("dir/model.safetensors"),
+        safetensors_bytes(&tensors, None, 0),
+    )
+    .unwrap();
+    let config = serde_json::json!({ "encoder_attention_heads": 1 });
+    let model = tccc::asr::safetensors::HfWhisper::from_parts(
+        file,
+        &config,
+        std::path::Path::new("dir/config.json"),
+    )
+    .unwrap();
+    let message = WhisperWeights::from_source(&model).unwrap_err().to_string();
+    assert!(
+        message.contains("dir/model.safetensors") && message.contains("k_proj"),
+        "{message}"
+    );
 }

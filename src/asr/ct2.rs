@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::weights::WeightSource;
 use super::AsrError;
 use crate::limits::{ASR_MODEL_FILE_BYTES_MAX, ASR_MODEL_NAME_BYTES_MAX, ASR_MODEL_VARIABLES_MAX};
-use crate::nn::mapped_file::MappedFile;
+use crate::nn::mapped_file::ModelFile;
 use crate::nn::ops::f16_to_f32;
 use crate::nn::PackedMatrix;
 
@@ -54,11 +55,12 @@ pub struct Variable {
     byte_len: usize,
 }
 
-/// A parsed `model.bin`, still memory-mapped; tensors are converted to `f32` on request.
+/// A parsed `model.bin` (mapped or read, see `nn::mapped_file`); tensors are converted to
+/// `f32` on request.
 #[derive(Debug)]
 pub struct Ct2Model {
     path: PathBuf,
-    file: MappedFile,
+    file: ModelFile,
     pub spec_name: String,
     variables: Vec<Variable>,
     aliases: Vec<(String, String)>,
@@ -124,10 +126,19 @@ impl<'a> Cursor<'a> {
 }
 
 impl Ct2Model {
-    /// Maps and indexes `path`. Fails with [`AsrError::ModelFormat`] naming the file if it is
+    /// Opens and indexes `path`. Fails with [`AsrError::ModelFormat`] naming the file if it is
     /// not a CTranslate2 model, is truncated, or declares sizes that disagree with its shapes.
     pub fn open(path: &Path) -> Result<Self, AsrError> {
-        let file = MappedFile::open(path).map_err(AsrError::io(path))?;
+        let file = ModelFile::open(path, ASR_MODEL_FILE_BYTES_MAX).map_err(AsrError::io(path))?;
+        Self::from_file(path, file)
+    }
+
+    /// Parses a `model.bin` already in memory; `path` only names it in errors.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, AsrError> {
+        Self::from_file(path, ModelFile::from_bytes(bytes))
+    }
+
+    fn from_file(path: &Path, file: ModelFile) -> Result<Self, AsrError> {
         let bytes = file.bytes();
         if bytes.len() > ASR_MODEL_FILE_BYTES_MAX {
             return Err(AsrError::format(
@@ -231,6 +242,11 @@ impl Ct2Model {
     /// The file this model came from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The names of the variables, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.variables.iter().map(|variable| variable.name.as_str())
     }
 
     /// Looks a variable up by name, following aliases.
@@ -353,5 +369,40 @@ impl Ct2Model {
             }
         };
         Ok(value)
+    }
+}
+
+impl WeightSource for Ct2Model {
+    fn path(&self) -> &Path {
+        Ct2Model::path(self)
+    }
+
+    fn spec_name(&self) -> &str {
+        &self.spec_name
+    }
+
+    fn has(&self, name: &str) -> bool {
+        Ct2Model::has(self, name)
+    }
+
+    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError> {
+        Ct2Model::dims(self, name).map(<[usize]>::to_vec)
+    }
+
+    fn scalar(&self, name: &str) -> Result<i64, AsrError> {
+        Ct2Model::scalar(self, name)
+    }
+
+    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
+        Ct2Model::tensor(self, name, expected)
+    }
+
+    fn half_matrix(
+        &self,
+        name: &str,
+        rows: usize,
+        depth: usize,
+    ) -> Result<Option<PackedMatrix>, AsrError> {
+        Ct2Model::half_matrix(self, name, rows, depth)
     }
 }

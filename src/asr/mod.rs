@@ -10,6 +10,7 @@ pub mod guards;
 pub mod mel;
 pub mod safetensors;
 pub mod tokenizer;
+pub mod weights;
 pub mod whisper;
 
 use std::path::{Path, PathBuf};
@@ -336,6 +337,20 @@ pub(crate) fn read_model_json(path: &Path) -> Result<serde_json::Value, AsrError
         .map_err(|error| AsrError::format(path, format!("is not JSON: {error}")))
 }
 
+/// The suppression lists of a model folder's config.json (CTranslate2 or Hugging Face
+/// names): (always, at the beginning).
+pub(crate) fn suppression_lists(json: &serde_json::Value) -> (Vec<u32>, Vec<u32>) {
+    let always = token_list(json, "suppress_ids");
+    if always.is_empty() {
+        // Hugging Face names (config.json of older checkpoints).
+        return (
+            token_list(json, "suppress_tokens"),
+            token_list(json, "begin_suppress_tokens"),
+        );
+    }
+    (always, token_list(json, "suppress_ids_begin"))
+}
+
 /// The token ids listed under `key`, or none.
 fn token_list(json: &serde_json::Value, key: &str) -> Vec<u32> {
     json.get(key)
@@ -354,14 +369,7 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
     let path = model_dir.join("config.json");
     let mut suppression = Suppression::default();
     if path.is_file() {
-        let json = read_model_json(&path)?;
-        suppression.always = token_list(&json, "suppress_ids");
-        suppression.at_begin = token_list(&json, "suppress_ids_begin");
-        if suppression.always.is_empty() {
-            // Hugging Face names (config.json of older checkpoints).
-            suppression.always = token_list(&json, "suppress_tokens");
-            suppression.at_begin = token_list(&json, "begin_suppress_tokens");
-        }
+        (suppression.always, suppression.at_begin) = suppression_lists(&read_model_json(&path)?);
     }
     let generation = model_dir.join("generation_config.json");
     if suppression.always.is_empty() && generation.is_file() {
@@ -502,6 +510,19 @@ impl Transcriber {
             .filter(|text| !text.is_empty());
         if let Some(text) = initial_prompt {
             prompt_len = encode_initial_prompt(model_dir, text, &special, &mut prompt)?;
+            let vocabulary = weights.dims.vocabulary;
+            if let Some(token) = prompt[..prompt_len]
+                .iter()
+                .find(|&&token| token as usize >= vocabulary)
+            {
+                return Err(AsrError::PromptTokenizer {
+                    path: model_dir.join("tokenizer.json"),
+                    detail: format!(
+                        "encodes the prompt with token {token}, past the model's {vocabulary} \
+                         tokens"
+                    ),
+                });
+            }
         }
         let start_of_transcript_position = prompt_len;
         for token in [

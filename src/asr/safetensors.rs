@@ -1,153 +1,132 @@
-//! Hugging Face Whisper folders: a `model.safetensors` reader over memmap2 and an adapter
-//! that presents its tensors under CTranslate2's names (fusing q/k/v as CTranslate2 does), so
-//! the one Whisper loader serves both formats.
+//! Hugging Face Whisper folders: a `model.safetensors` reader (the `safetensors` crate over a
+//! `ModelFile`) and an adapter that presents its tensors under CTranslate2's names (fusing
+//! q/k/v as CTranslate2 does), so the one Whisper loader serves both formats.
 
 use std::path::{Path, PathBuf};
 
-use super::whisper::WeightSource;
+use safetensors::tensor::{Metadata, TensorInfo};
+use safetensors::{Dtype, SafeTensors};
+
+use super::weights::WeightSource;
 use super::AsrError;
 use crate::limits::{
     ASR_MODEL_FILE_BYTES_MAX, ASR_MODEL_VARIABLES_MAX, SAFETENSORS_HEADER_BYTES_MAX,
 };
-use crate::nn::mapped_file::MappedFile;
+use crate::nn::mapped_file::ModelFile;
 use crate::nn::ops::f16_to_f32;
 use crate::nn::PackedMatrix;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Element {
-    F32,
-    F16,
-    BF16,
-}
-
-#[derive(Debug)]
-struct Entry {
-    name: String,
-    element: Element,
-    shape: Vec<usize>,
-    start: usize,
-    end: usize,
-}
-
-/// A mapped `model.safetensors` whose header has been checked against the file.
+/// A `model.safetensors` (mapped or read, see `nn::mapped_file`) whose header the
+/// `safetensors` crate has checked against the file: every tensor's byte range lies in the
+/// data, matches its shape and type, and the ranges tile the data exactly.
 #[derive(Debug)]
 pub struct SafetensorsFile {
     path: PathBuf,
-    file: MappedFile,
-    entries: Vec<Entry>,
+    file: ModelFile,
+    data_start: usize,
+    metadata: Metadata,
 }
 
 impl SafetensorsFile {
-    /// Maps and indexes `path`.
+    /// Opens and indexes `path`.
     pub fn open(path: &Path) -> Result<Self, AsrError> {
-        let file = MappedFile::open(path).map_err(AsrError::io(path))?;
+        let file = ModelFile::open(path, ASR_MODEL_FILE_BYTES_MAX).map_err(AsrError::io(path))?;
+        Self::from_file(path, file)
+    }
+
+    /// Indexes a `model.safetensors` already in memory; `path` only names it in errors.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, AsrError> {
+        Self::from_file(path, ModelFile::from_bytes(bytes))
+    }
+
+    fn from_file(path: &Path, file: ModelFile) -> Result<Self, AsrError> {
         let bytes = file.bytes();
-        if bytes.len() > ASR_MODEL_FILE_BYTES_MAX || bytes.len() < 8 {
-            return Err(AsrError::format(
-                path,
-                format!("is {} bytes long; not a safetensors file", bytes.len()),
-            ));
-        }
-        let mut length_bytes = [0u8; 8];
-        length_bytes.copy_from_slice(&bytes[..8]);
-        let header_length = u64::from_le_bytes(length_bytes);
-        if header_length > SAFETENSORS_HEADER_BYTES_MAX as u64
-            || 8 + header_length as usize > bytes.len()
-        {
-            return Err(AsrError::format(
-                path,
-                format!("declares a {header_length}-byte header; the file is truncated or not safetensors"),
-            ));
-        }
-        let data_start = 8 + header_length as usize;
-        let header: serde_json::Value =
-            serde_json::from_slice(&bytes[8..data_start]).map_err(|error| {
-                AsrError::format(path, format!("has an unreadable header: {error}"))
+        let header_length = bytes
+            .get(..8)
+            .and_then(|length| <[u8; 8]>::try_from(length).ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(|| {
+                AsrError::format(
+                    path,
+                    format!("is {} bytes long; not a safetensors file", bytes.len()),
+                )
             })?;
-        let object = header
-            .as_object()
-            .ok_or_else(|| AsrError::format(path, "header is not a JSON object".into()))?;
-        if object.len() > ASR_MODEL_VARIABLES_MAX {
+        if header_length > SAFETENSORS_HEADER_BYTES_MAX as u64 {
             return Err(AsrError::format(
                 path,
-                format!("declares {} tensors", object.len()),
+                format!(
+                    "declares a {header_length}-byte header (at most {SAFETENSORS_HEADER_BYTES_MAX}); \
+                     the file is damaged or not safetensors"
+                ),
             ));
         }
-        let mut entries = Vec::with_capacity(object.len());
-        for (name, value) in object {
-            if name == "__metadata__" {
-                continue;
-            }
-            let bad = |what: &str| AsrError::format(path, format!("tensor {name}: {what}"));
-            let element = match value.get("dtype").and_then(serde_json::Value::as_str) {
-                Some("F32") => Element::F32,
-                Some("F16") => Element::F16,
-                Some("BF16") => Element::BF16,
-                other => return Err(bad(&format!("type {other:?} is not F32, F16 or BF16"))),
-            };
-            let shape: Vec<usize> = value
-                .get("shape")
-                .and_then(serde_json::Value::as_array)
-                .ok_or_else(|| bad("no shape"))?
-                .iter()
-                .map(|d| d.as_u64().map(|d| d as usize))
-                .collect::<Option<_>>()
-                .ok_or_else(|| bad("bad shape"))?;
-            let offsets = value
-                .get("data_offsets")
-                .and_then(serde_json::Value::as_array)
-                .ok_or_else(|| bad("no data_offsets"))?;
-            let (Some(start), Some(end)) = (
-                offsets.first().and_then(serde_json::Value::as_u64),
-                offsets.get(1).and_then(serde_json::Value::as_u64),
-            ) else {
-                return Err(bad("bad data_offsets"));
-            };
-            let (start, end) = (data_start + start as usize, data_start + end as usize);
-            let size = if element == Element::F32 { 4 } else { 2 };
-            let elements = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-            if end > bytes.len()
-                || start > end
-                || elements.and_then(|e| e.checked_mul(size)) != Some(end - start)
-            {
-                return Err(bad("data range disagrees with its shape or runs past the end of the file (truncated?)"));
-            }
-            entries.push(Entry {
-                name: name.clone(),
-                element,
-                shape,
-                start,
-                end,
-            });
+        let (header_length, metadata) = SafeTensors::read_metadata(bytes).map_err(|error| {
+            AsrError::format(
+                path,
+                format!("is not a valid safetensors file ({error}); truncated or damaged?"),
+            )
+        })?;
+        if metadata.tensors().len() > ASR_MODEL_VARIABLES_MAX {
+            return Err(AsrError::format(
+                path,
+                format!("declares {} tensors", metadata.tensors().len()),
+            ));
         }
         Ok(SafetensorsFile {
             path: path.to_owned(),
+            data_start: 8 + header_length,
             file,
-            entries,
+            metadata,
         })
     }
 
-    fn entry(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|entry| entry.name == name)
+    fn entry(&self, name: &str) -> Option<&TensorInfo> {
+        self.metadata.info(name)
     }
 
-    fn values(&self, entry: &Entry) -> Vec<f32> {
-        let data = &self.file.bytes()[entry.start..entry.end];
-        match entry.element {
-            Element::F32 => data
+    /// A tensor's values as float32; an error for any type but F32, F16 and BF16.
+    fn values(&self, name: &str, entry: &TensorInfo) -> Result<Vec<f32>, AsrError> {
+        let (start, end) = entry.data_offsets;
+        // `read_metadata` checked that the ranges tile the data to the end of the file.
+        let data = self
+            .file
+            .bytes()
+            .get(self.data_start + start..self.data_start + end)
+            .ok_or_else(|| {
+                AsrError::format(&self.path, format!("tensor {name} runs past the end"))
+            })?;
+        Ok(match entry.dtype {
+            Dtype::F32 => data
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
-            Element::F16 => data
+            Dtype::F16 => data
                 .chunks_exact(2)
                 .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
                 .collect(),
-            Element::BF16 => data
+            Dtype::BF16 => data
                 .chunks_exact(2)
                 .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))
                 .collect(),
-        }
+            other => {
+                return Err(AsrError::format(
+                    &self.path,
+                    format!("tensor {name} has type {other:?}, not F32, F16 or BF16"),
+                ))
+            }
+        })
     }
+
+    fn require(&self, hf: &str, name: &str) -> Result<&TensorInfo, AsrError> {
+        self.entry(hf).ok_or_else(|| missing(&self.path, name))
+    }
+}
+
+fn missing(path: &Path, name: &str) -> AsrError {
+    AsrError::format(
+        path,
+        format!("has no tensor for {name}; it is not a Hugging Face Whisper checkpoint tccc understands"),
+    )
 }
 
 /// How one CTranslate2 variable is made from Hugging Face tensors.
@@ -171,11 +150,21 @@ impl HfWhisper {
         let file = SafetensorsFile::open(&model_dir.join("model.safetensors"))?;
         let config_path = model_dir.join("config.json");
         let config = super::read_model_json(&config_path)?;
+        Self::from_parts(file, &config, &config_path)
+    }
+
+    /// Combines an indexed `model.safetensors` with its parsed `config.json` (read from
+    /// `config_path`, named in errors).
+    pub fn from_parts(
+        file: SafetensorsFile,
+        config: &serde_json::Value,
+        config_path: &Path,
+    ) -> Result<Self, AsrError> {
         let heads = config
             .get("encoder_attention_heads")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| {
-                AsrError::format(&config_path, "has no encoder_attention_heads".into())
+                AsrError::format(config_path, "has no encoder_attention_heads".into())
             })?;
         Ok(HfWhisper { file, heads })
     }
@@ -183,7 +172,8 @@ impl HfWhisper {
     fn width(&self) -> usize {
         self.file
             .entry("model.encoder.conv1.bias")
-            .map_or(0, |entry| entry.shape[0])
+            .and_then(|entry| entry.shape.first().copied())
+            .unwrap_or(0)
     }
 
     fn source(&self, name: &str) -> Option<Source> {
@@ -260,10 +250,7 @@ impl HfWhisper {
     }
 
     fn missing(&self, name: &str) -> AsrError {
-        AsrError::format(
-            &self.file.path,
-            format!("has no tensor for {name}; it is not a Hugging Face Whisper checkpoint tccc understands"),
-        )
+        missing(&self.file.path, name)
     }
 }
 
@@ -296,23 +283,36 @@ impl WeightSource for HfWhisper {
 
     fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError> {
         match self.source(name) {
-            Some(Source::Direct(hf)) => Ok(self
-                .file
-                .entry(&hf)
-                .ok_or_else(|| self.missing(name))?
-                .shape
-                .clone()),
+            Some(Source::Direct(hf)) => Ok(self.file.require(&hf, name)?.shape.clone()),
             Some(Source::Rows(parts)) => {
-                let mut rows = 0;
-                let mut depth = None;
+                // Every stored part must be `count` rows of one common depth (or a vector of
+                // `count` for a bias), else the joined rows would not form the matrix.
+                let mut rows = 0usize;
+                let mut depth: Option<Option<usize>> = None;
                 for (hf, count) in &parts {
-                    rows += count;
-                    if let Some(hf) = hf {
-                        let entry = self.file.entry(hf).ok_or_else(|| self.missing(name))?;
-                        depth = entry.shape.get(1).copied();
+                    rows = rows.checked_add(*count).ok_or_else(|| self.missing(name))?;
+                    let Some(hf) = hf else { continue };
+                    let shape = &self.file.require(hf, name)?.shape;
+                    let (part_rows, part_depth) = match shape[..] {
+                        [part_rows] => (part_rows, None),
+                        [part_rows, part_depth] => (part_rows, Some(part_depth)),
+                        _ => (usize::MAX, None),
+                    };
+                    if part_rows != *count || depth.is_some_and(|depth| depth != part_depth) {
+                        return Err(AsrError::format(
+                            &self.file.path,
+                            format!(
+                                "tensor {hf} has shape {shape:?}; joined into {name} it must \
+                                 have {count} rows like its siblings"
+                            ),
+                        ));
                     }
+                    depth = Some(part_depth);
                 }
-                Ok(depth.map_or(vec![rows], |depth| vec![rows, depth]))
+                Ok(match depth.flatten() {
+                    Some(depth) => vec![rows, depth],
+                    None => vec![rows],
+                })
             }
             None => Err(self.missing(name)),
         }
@@ -335,18 +335,16 @@ impl WeightSource for HfWhisper {
             ));
         }
         match self.source(name) {
-            Some(Source::Direct(hf)) => Ok(self
-                .file
-                .values(self.file.entry(&hf).ok_or_else(|| self.missing(name))?)),
+            Some(Source::Direct(hf)) => self.file.values(&hf, self.file.require(&hf, name)?),
             Some(Source::Rows(parts)) => {
+                // `dims` checked each part's rows and depth against `expected`.
                 let row_width: usize = expected.iter().skip(1).product();
                 let mut values = Vec::with_capacity(expected.iter().product());
                 for (hf, count) in &parts {
                     match hf {
-                        Some(hf) => values.extend(
-                            self.file
-                                .values(self.file.entry(hf).ok_or_else(|| self.missing(name))?),
-                        ),
+                        Some(hf) => {
+                            values.extend(self.file.values(hf, self.file.require(hf, name)?)?)
+                        }
                         None => values.extend(std::iter::repeat_n(0.0, count * row_width)),
                     }
                 }
@@ -363,16 +361,10 @@ impl WeightSource for HfWhisper {
         depth: usize,
     ) -> Result<Option<PackedMatrix>, AsrError> {
         let all_half = match self.source(name) {
-            Some(Source::Direct(hf)) => self
-                .file
-                .entry(&hf)
-                .is_some_and(|e| e.element == Element::F16),
+            Some(Source::Direct(hf)) => self.file.entry(&hf).is_some_and(|e| e.dtype == Dtype::F16),
             Some(Source::Rows(parts)) => parts.iter().all(|(hf, _)| {
-                hf.as_ref().is_none_or(|hf| {
-                    self.file
-                        .entry(hf)
-                        .is_some_and(|e| e.element == Element::F16)
-                })
+                hf.as_ref()
+                    .is_none_or(|hf| self.file.entry(hf).is_some_and(|e| e.dtype == Dtype::F16))
             }),
             None => false,
         };

@@ -77,10 +77,10 @@ impl Tokenizer {
     pub fn load(model_dir: &Path) -> Result<Self, AsrError> {
         let vocabulary_path = model_dir.join("vocabulary.txt");
         let tokens: Vec<String> = if vocabulary_path.is_file() {
-            read_model_text(&vocabulary_path)?
-                .lines()
-                .map(str::to_owned)
-                .collect()
+            return Self::from_vocabulary_text(
+                &read_model_text(&vocabulary_path)?,
+                &vocabulary_path,
+            );
         } else {
             let json_path = model_dir.join("tokenizer.json");
             if !json_path.is_file() {
@@ -90,9 +90,28 @@ impl Tokenizer {
                         .into(),
                 });
             }
-            tokens_from_json(&json_path)?
+            tokens_from_json(&read_model_json(&json_path)?, &json_path)?
         };
         Self::from_tokens(&tokens, &vocabulary_path)
+    }
+
+    /// Reads a CTranslate2 `vocabulary.txt` (one token per line; `path` names it in errors).
+    pub fn from_vocabulary_text(text: &str, path: &Path) -> Result<Self, AsrError> {
+        let lines = text.lines();
+        if lines.clone().count() > ASR_VOCABULARY_TOKENS_MAX {
+            return Err(AsrError::format(
+                path,
+                format!(
+                    "has more than {ASR_VOCABULARY_TOKENS_MAX} lines; not a Whisper vocabulary"
+                ),
+            ));
+        }
+        Self::from_tokens(&lines.map(str::to_owned).collect::<Vec<_>>(), path)
+    }
+
+    /// Reads the vocabulary of a Hugging Face `tokenizer.json` (`path` names it in errors).
+    pub fn from_tokenizer_json(json: &serde_json::Value, path: &Path) -> Result<Self, AsrError> {
+        Self::from_tokens(&tokens_from_json(json, path)?, path)
     }
 
     /// Builds the arena from token strings (index = id).
@@ -174,7 +193,10 @@ impl Tokenizer {
     /// Extends the vocabulary with text-less entries up to `size` tokens (the timestamp
     /// tokens a tokenizer.json may omit); refuses to cover anything but timestamps.
     pub fn extend_to(&mut self, size: usize) -> bool {
-        if size < self.len() || (self.len() as u64) < u64::from(self.special.timestamp_begin) {
+        if size < self.len()
+            || size > ASR_VOCABULARY_TOKENS_MAX
+            || (self.len() as u64) < u64::from(self.special.timestamp_begin)
+        {
             return false;
         }
         let end = *self.offsets.last().unwrap_or(&0);
@@ -256,8 +278,7 @@ fn push_within_capacity(out: &mut String, text: &str) -> bool {
     false
 }
 
-fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
-    let json = read_model_json(path)?;
+fn tokens_from_json(json: &serde_json::Value, path: &Path) -> Result<Vec<String>, AsrError> {
     let bad = |detail: &str| AsrError::format(path, detail.to_owned());
     let vocab = json
         .pointer("/model/vocab")
@@ -268,7 +289,7 @@ fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
         let id = id
             .as_u64()
             .ok_or_else(|| bad("has a non-integer id in model.vocab"))?;
-        pairs.push((id as usize, token.clone()));
+        pairs.push((vocabulary_index(id, path)?, token.clone()));
     }
     if let Some(added) = json
         .get("added_tokens")
@@ -278,19 +299,33 @@ fn tokens_from_json(path: &Path) -> Result<Vec<String>, AsrError> {
             let id = entry.get("id").and_then(serde_json::Value::as_u64);
             let content = entry.get("content").and_then(serde_json::Value::as_str);
             if let (Some(id), Some(content)) = (id, content) {
-                pairs.push((id as usize, content.to_owned()));
+                pairs.push((vocabulary_index(id, path)?, content.to_owned()));
             }
         }
     }
+    // Every id is below ASR_VOCABULARY_TOKENS_MAX (`vocabulary_index`).
     let size = pairs.iter().map(|(id, _)| id + 1).max().unwrap_or(0);
-    if size > ASR_VOCABULARY_TOKENS_MAX {
-        return Err(bad("declares token ids beyond the vocabulary limit"));
-    }
     let mut tokens = vec![String::new(); size];
     for (id, token) in pairs {
         tokens[id] = token;
     }
     Ok(tokens)
+}
+
+/// A token id of tokenizer.json as an index, refused at or past the vocabulary limit.
+fn vocabulary_index(id: u64, path: &Path) -> Result<usize, AsrError> {
+    usize::try_from(id)
+        .ok()
+        .filter(|&id| id < ASR_VOCABULARY_TOKENS_MAX)
+        .ok_or_else(|| {
+            AsrError::format(
+                path,
+                format!(
+                    "declares token id {id}, beyond the {ASR_VOCABULARY_TOKENS_MAX} a vocabulary \
+                     may have"
+                ),
+            )
+        })
 }
 
 /// GPT-2's byte-level BPE encoder, built from the model folder's `tokenizer.json` to encode

@@ -4,9 +4,12 @@
 use std::path::Path;
 
 use super::ct2::Ct2Model;
+use super::safetensors::HfWhisper;
+use super::weights::WeightSource;
 use super::AsrError;
 use crate::limits::{
-    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_PROMPT_TOKENS_MAX,
+    ASR_DECODE_TOKENS_MAX, ASR_ENCODER_FRAMES_MAX, ASR_MEL_BINS_MAX, ASR_MODEL_WIDTH_MAX,
+    ASR_PROMPT_TOKENS_MAX,
 };
 use crate::nn::{Backend, PackedMatrix};
 
@@ -80,65 +83,6 @@ pub struct WhisperWeights {
 impl std::fmt::Debug for WhisperWeights {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(formatter, "WhisperWeights({:?})", self.dims)
-    }
-}
-
-/// Where the loader reads tensors from, under CTranslate2's variable names: a CTranslate2
-/// `model.bin`, or a Hugging Face folder seen through `safetensors::HfWhisper`.
-pub trait WeightSource {
-    /// The file, for error messages.
-    fn path(&self) -> &Path;
-    /// The model spec the file declares.
-    fn spec_name(&self) -> &str;
-    /// Whether a variable exists.
-    fn has(&self, name: &str) -> bool;
-    /// A variable's shape.
-    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError>;
-    /// An integer scalar.
-    fn scalar(&self, name: &str) -> Result<i64, AsrError>;
-    /// A tensor as float32, after checking its shape.
-    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError>;
-    /// A `rows x depth` matrix as half-float panels when stored as float16, else `None`.
-    fn half_matrix(
-        &self,
-        name: &str,
-        rows: usize,
-        depth: usize,
-    ) -> Result<Option<PackedMatrix>, AsrError>;
-}
-
-impl WeightSource for Ct2Model {
-    fn path(&self) -> &Path {
-        Ct2Model::path(self)
-    }
-
-    fn spec_name(&self) -> &str {
-        &self.spec_name
-    }
-
-    fn has(&self, name: &str) -> bool {
-        Ct2Model::has(self, name)
-    }
-
-    fn dims(&self, name: &str) -> Result<Vec<usize>, AsrError> {
-        Ct2Model::dims(self, name).map(<[usize]>::to_vec)
-    }
-
-    fn scalar(&self, name: &str) -> Result<i64, AsrError> {
-        Ct2Model::scalar(self, name)
-    }
-
-    fn tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>, AsrError> {
-        Ct2Model::tensor(self, name, expected)
-    }
-
-    fn half_matrix(
-        &self,
-        name: &str,
-        rows: usize,
-        depth: usize,
-    ) -> Result<Option<PackedMatrix>, AsrError> {
-        Ct2Model::half_matrix(self, name, rows, depth)
     }
 }
 
@@ -246,7 +190,11 @@ impl WhisperWeights {
             )));
         };
         let heads = usize::try_from(model.scalar("encoder/num_heads")?).unwrap_or(0);
-        if mel_bins > ASR_MEL_BINS_MAX || heads == 0 || heads * HEAD_WIDTH != width {
+        if mel_bins == 0
+            || mel_bins > ASR_MEL_BINS_MAX
+            || width > ASR_MODEL_WIDTH_MAX
+            || heads.checked_mul(HEAD_WIDTH) != Some(width)
+        {
             return Err(AsrError::Unsupported {
                 path: path.to_owned(),
                 detail: format!(
@@ -255,11 +203,11 @@ impl WhisperWeights {
                 ),
             });
         }
-        let audio_positions = model.dims("encoder/position_encodings/encodings")?[0];
-        let text_positions = model.dims("decoder/position_encodings/encodings")?[0];
-        let vocabulary = model.dims("decoder/embeddings/weight")?[0];
-        let ffn_width = model.dims("encoder/layer_0/ffn/linear_0/weight")?[0];
-        if audio_positions * 2 != ASR_ENCODER_FRAMES_MAX
+        let audio_positions = model.leading_dim("encoder/position_encodings/encodings")?;
+        let text_positions = model.leading_dim("decoder/position_encodings/encodings")?;
+        let vocabulary = model.leading_dim("decoder/embeddings/weight")?;
+        let ffn_width = model.leading_dim("encoder/layer_0/ffn/linear_0/weight")?;
+        if audio_positions.checked_mul(2) != Some(ASR_ENCODER_FRAMES_MAX)
             || text_positions < ASR_DECODE_TOKENS_MAX + ASR_PROMPT_TOKENS_MAX
         {
             return Err(bad(format!(
@@ -416,7 +364,7 @@ impl WhisperWeights {
 
     /// Loads `model_dir/model.safetensors` (a Hugging Face Whisper checkpoint).
     pub fn load_hf_folder(model_dir: &Path) -> Result<Self, AsrError> {
-        Self::from_source(&super::safetensors::HfWhisper::open(model_dir)?)
+        Self::from_source(&HfWhisper::open(model_dir)?)
     }
 
     /// Loads whichever format the folder holds: `model.bin` (CTranslate2) or

@@ -317,12 +317,16 @@ impl Config {
             CAPTURE_CHUNK_FRAMES_MAX,
             " frames",
         )?;
-        if audio.device.trim().is_empty() {
+        if audio.device.trim().is_empty() || audio.device.chars().any(char::is_control) {
+            // alsa-lib takes the name as a C string: a NUL or another control character
+            // cannot be part of a device name.
             return Err(ConfigError::Invalid {
                 path: origin.to_owned(),
                 key: "audio.device",
-                value: "\"\"".to_owned(),
-                expected: "name an ALSA device, e.g. \"default\" (see `arecord -L`)".to_owned(),
+                value: format!("{:?}", audio.device),
+                expected: "name an ALSA device without control characters, e.g. \"default\" \
+                           (see `arecord -L`)"
+                    .to_owned(),
             });
         }
         let vad = &self.vad;
@@ -538,6 +542,8 @@ mod tests {
             ("[audio]\nrate_hz = \"fast\"\n", "rate_hz"),
             ("[audio]\nchannels = 0\n", "audio.channels"),
             ("[audio]\ndevice = \" \"\n", "audio.device"),
+            ("[audio]\ndevice = \"hw:0\\u0000\"\n", "audio.device"),
+            ("[audio]\ndevice = \"hw:0\\n1\"\n", "audio.device"),
             (
                 "[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n",
                 "vad.speech_pad_ms",

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::weights::{ModelFileError, TensorSource};
+use super::model_file::{read_weights_file, ModelFileError, TensorSource};
 
 const MODEL_GRAPH_FIELD: u64 = 7;
 const GRAPH_INITIALIZER_FIELD: u64 = 5;
@@ -158,11 +158,11 @@ fn parse_tensor(bytes: &[u8]) -> Result<Option<(String, Initializer)>, String> {
         .ok_or_else(|| format!("tensor `{name}` is too large"))?;
     let values: Box<[f32]> = match raw {
         Some(data) => {
-            if data.len() != count * 4 {
+            if count.checked_mul(4) != Some(data.len()) {
                 return Err(format!(
-                    "tensor `{name}` holds {} bytes of data, its shape {dims:?} needs {}",
-                    data.len(),
-                    count * 4
+                    "tensor `{name}` holds {} bytes of data, its shape {dims:?} needs {count} \
+                     four-byte values",
+                    data.len()
                 ));
             }
             data.chunks_exact(4)
@@ -185,11 +185,7 @@ fn parse_tensor(bytes: &[u8]) -> Result<Option<(String, Initializer)>, String> {
 impl OnnxInitializers {
     /// Reads the float initializers of the ONNX model at `path`.
     pub fn open(path: &Path) -> Result<Self, ModelFileError> {
-        let bytes = std::fs::read(path).map_err(|error| ModelFileError::Read {
-            path: path.to_owned(),
-            error,
-        })?;
-        Self::from_bytes(path, &bytes)
+        Self::from_bytes(path, &read_weights_file(path, "ONNX")?)
     }
 
     /// Parses ONNX model bytes; `path` only names the source in errors.

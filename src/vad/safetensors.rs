@@ -1,39 +1,29 @@
-//! A reader for safetensors files (an 8-byte little-endian header length, a JSON header
-//! naming each tensor's dtype, shape and byte range, then the raw data). Only what tccc's
-//! models need: little-endian `F32` tensors, checked against the shape the caller expects.
+//! Silero's safetensors weights through the `safetensors` crate, which checks the header
+//! against the file (every byte range inside the data, matching its shape and type, the
+//! ranges tiling the data). Only what tccc's models need: little-endian `F32` tensors,
+//! checked against the shape the caller expects.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use safetensors::tensor::Metadata;
+use safetensors::{Dtype, SafeTensors};
 
 use crate::limits::SAFETENSORS_HEADER_BYTES_MAX;
 
-use super::weights::{ModelFileError as SafetensorsError, TensorSource};
+use super::model_file::{read_weights_file, ModelFileError as SafetensorsError, TensorSource};
 
-#[derive(Debug, Deserialize)]
-struct TensorEntry {
-    dtype: String,
-    shape: Vec<usize>,
-    data_offsets: [usize; 2],
-}
-
-/// An opened safetensors file: its bytes and the parsed header.
+/// An opened safetensors file: its bytes and the checked header.
 pub struct SafetensorsFile {
     path: PathBuf,
     bytes: Vec<u8>,
     data_start: usize,
-    tensors: BTreeMap<String, TensorEntry>,
+    metadata: Metadata,
 }
 
 impl SafetensorsFile {
     /// Reads and checks a safetensors file.
     pub fn open(path: &Path) -> Result<Self, SafetensorsError> {
-        let bytes = std::fs::read(path).map_err(|error| SafetensorsError::Read {
-            path: path.to_owned(),
-            error,
-        })?;
-        Self::from_bytes(path, bytes)
+        Self::from_bytes(path, read_weights_file(path, "safetensors")?)
     }
 
     /// Parses safetensors bytes; `path` only names the source in errors.
@@ -43,46 +33,26 @@ impl SafetensorsFile {
             format: "safetensors",
             what,
         };
-        if bytes.len() < 8 {
+        let Some(header_bytes) = bytes
+            .get(..8)
+            .and_then(|length| <[u8; 8]>::try_from(length).ok())
+            .map(u64::from_le_bytes)
+        else {
             return Err(malformed(format!("only {} bytes long", bytes.len())));
-        }
-        let mut length = [0u8; 8];
-        length.copy_from_slice(&bytes[..8]);
-        let header_bytes = u64::from_le_bytes(length);
-        if header_bytes > SAFETENSORS_HEADER_BYTES_MAX as u64
-            || header_bytes + 8 > bytes.len() as u64
-        {
+        };
+        if header_bytes > SAFETENSORS_HEADER_BYTES_MAX as u64 {
             return Err(malformed(format!(
-                "header length {header_bytes} does not fit the {}-byte file",
-                bytes.len()
+                "header length {header_bytes} is more than the {SAFETENSORS_HEADER_BYTES_MAX} \
+                 allowed"
             )));
         }
-        let data_start = 8 + header_bytes as usize;
-        let mut raw: BTreeMap<String, serde_json::Value> =
-            serde_json::from_slice(&bytes[8..data_start])
-                .map_err(|error| malformed(format!("header is not a JSON object ({error})")))?;
-        raw.remove("__metadata__");
-        let mut tensors = BTreeMap::new();
-        for (name, value) in raw {
-            let entry: TensorEntry = serde_json::from_value(value)
-                .map_err(|error| malformed(format!("entry `{name}` is malformed ({error})")))?;
-            let [begin, end] = entry.data_offsets;
-            if begin > end
-                || data_start
-                    .checked_add(end)
-                    .is_none_or(|last| last > bytes.len())
-            {
-                return Err(malformed(format!(
-                    "tensor `{name}` claims bytes {begin}..{end} past the end of the data"
-                )));
-            }
-            tensors.insert(name, entry);
-        }
+        let (header_bytes, metadata) = SafeTensors::read_metadata(&bytes)
+            .map_err(|error| malformed(format!("{error} (truncated or damaged?)")))?;
         Ok(SafetensorsFile {
             path: path.to_owned(),
+            data_start: 8 + header_bytes,
             bytes,
-            data_start,
-            tensors,
+            metadata,
         })
     }
 }
@@ -95,10 +65,10 @@ impl TensorSource for SafetensorsFile {
             what,
         };
         let entry = self
-            .tensors
-            .get(name)
+            .metadata
+            .info(name)
             .ok_or_else(|| tensor_error("is missing".to_owned()))?;
-        if entry.dtype != "F32" {
+        if entry.dtype != Dtype::F32 {
             return Err(tensor_error(format!(
                 "has dtype {}, expected F32",
                 entry.dtype
@@ -110,16 +80,12 @@ impl TensorSource for SafetensorsFile {
                 entry.shape
             )));
         }
-        let count: usize = shape.iter().product();
-        let [begin, end] = entry.data_offsets;
-        if end - begin != count * 4 {
-            return Err(tensor_error(format!(
-                "holds {} bytes, but shape {shape:?} needs {}",
-                end - begin,
-                count * 4
-            )));
-        }
-        let data = &self.bytes[self.data_start + begin..self.data_start + end];
+        // `read_metadata` checked that the range fits the shape and lies in the file.
+        let (begin, end) = entry.data_offsets;
+        let data = self
+            .bytes
+            .get(self.data_start + begin..self.data_start + end)
+            .ok_or_else(|| tensor_error(format!("claims bytes {begin}..{end} past the end")))?;
         Ok(data
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -130,7 +96,6 @@ impl TensorSource for SafetensorsFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vad::weights::TensorSource;
 
     fn file_with(header: &str, data: &[u8]) -> Vec<u8> {
         let mut bytes = (header.len() as u64).to_le_bytes().to_vec();

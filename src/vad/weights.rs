@@ -1,63 +1,12 @@
-//! Where model weights come from: a file format that hands out named `f32` tensors of a
-//! checked shape. Silero VAD ships the same network as safetensors and as ONNX; both
-//! readers implement [`TensorSource`].
+//! Which reader a VAD weights file gets: Silero VAD ships the same network as safetensors
+//! and as ONNX; both readers implement [`TensorSource`] (defined, with the errors, in the
+//! leaf module `model_file`, so the readers do not depend on this one).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use thiserror::Error;
-
+pub use super::model_file::{ModelFileError, TensorSource};
 use super::onnx::OnnxInitializers;
 use super::safetensors::SafetensorsFile;
-
-/// What can be wrong with a model file.
-#[derive(Debug, Error)]
-pub enum ModelFileError {
-    /// The file could not be read.
-    #[error(
-        "cannot read model file {path}: {error}; run `models/fetch` to (re)install the models"
-    )]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The operating system's reason.
-        error: std::io::Error,
-    },
-    /// The file is not valid in its format.
-    #[error(
-        "model file {path} is not a valid {format} file: {what}; it may be truncated or \
-             replaced — run `models/fetch` to restore it"
-    )]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// The format expected from the file name.
-        format: &'static str,
-        /// What is wrong.
-        what: String,
-    },
-    /// A tensor the model needs is missing or has the wrong type or shape.
-    #[error(
-        "model file {path}: tensor `{tensor}` {what}; this is not the model tccc expects \
-             (check the path in the configuration)"
-    )]
-    Tensor {
-        /// The file.
-        path: PathBuf,
-        /// The tensor's name.
-        tensor: String,
-        /// What is wrong.
-        what: String,
-    },
-    /// The file name's extension names no format tccc reads.
-    #[error("model file {0}: unknown format; tccc reads `.safetensors` and `.onnx` weights")]
-    UnknownFormat(PathBuf),
-}
-
-/// Named `f32` tensors out of a model file.
-pub trait TensorSource {
-    /// Copies tensor `name`, checking that it is `f32` with shape `shape`.
-    fn f32_tensor(&self, name: &str, shape: &[usize]) -> Result<Box<[f32]>, ModelFileError>;
-}
 
 /// The two layouts the Silero VAD weights come in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
