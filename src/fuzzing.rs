@@ -1,7 +1,7 @@
 //! Entry points for fuzzing every reader of outside input: WAV, the TOML configuration, the
 //! VAD's ONNX and safetensors weights, and the Whisper folder's files (CTranslate2
 //! `model.bin`, Hugging Face `model.safetensors` and `config.json`, `tokenizer.json`,
-//! `vocabulary.txt`). The cargo-fuzz targets in `fuzz/fuzz_targets/` call these, and so does
+//! `vocabulary.txt`), the WAVs `tccc transcribe` reads, and transcripts. The cargo-fuzz targets in `fuzz/fuzz_targets/` call these, and so does
 //! the stable harness `tests/fuzz_harness.rs`, which runs each on at least 10^5 mutated and
 //! structure-aware inputs in every test run. Each must return (an error is fine) for any
 //! input: no panic, no hang, no unbounded allocation.
@@ -140,6 +140,25 @@ pub fn tokenizer_json(data: &[u8]) {
     if let Ok(encoder) = PromptEncoder::from_json(&json, path) {
         let _ = encoder.encode(" Tourniquet, left leg <|endoftext|> at 0915.");
     }
+}
+
+/// Reads `data` as `tccc transcribe`'s 16 kHz mono WAV (PCM-16 or mu-law).
+pub fn transcribe_wav(data: &[u8]) {
+    let _ = crate::cli::transcribe::wav_16k_mono(data, "fuzz.wav");
+}
+
+/// Reads `data` as a transcript file (`tccc process --transcript`), runs the extractor over
+/// it and serialises and renders the record.
+pub fn transcript(data: &[u8]) {
+    let Ok(text) = crate::cli::process::transcript_text(data.to_vec(), "fuzz.txt") else {
+        return;
+    };
+    let Ok((extractor, utterances)) = crate::cli::process::extract_transcript(&text) else {
+        return;
+    };
+    let record = extractor.record();
+    let _ = crate::record::RecordDocument::new(&record, utterances).to_json();
+    let _ = crate::render::card::render(&record);
 }
 
 /// Parses `data` as a CTranslate2 `vocabulary.txt`.

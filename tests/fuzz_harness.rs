@@ -901,3 +901,57 @@ fn wrong_shapes_are_errors_naming_the_file_and_the_tensor() {
         "{message}"
     );
 }
+
+#[test]
+fn transcribe_wav_reader_survives_mutated_files() {
+    let mut pcm = b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+    for value in [1u16, 1] {
+        pcm.extend_from_slice(&value.to_le_bytes());
+    }
+    pcm.extend_from_slice(&16_000u32.to_le_bytes());
+    pcm.extend_from_slice(&32_000u32.to_le_bytes());
+    pcm.extend_from_slice(&[2, 0, 16, 0]);
+    pcm.extend_from_slice(b"data\x40\0\0\0");
+    pcm.extend_from_slice(&[0x11; 64]);
+    let mut mu_law = pcm.clone();
+    mu_law[20] = 7; // format tag: mu-law
+    mu_law[34] = 8; // 8 bits
+    let seeds = vec![
+        pcm,
+        mu_law,
+        repo_file("tests/fixtures/audio/jfk.wav")[..2048].to_vec(),
+    ];
+    let n = iterations();
+    timed("transcribe WAV", || {
+        run(&seeds, n, tccc::fuzzing::transcribe_wav, 17)
+    });
+}
+
+#[test]
+fn transcript_reader_survives_mutated_files() {
+    // Seeds: a few utterances of each corpus scenario, as a transcript file.
+    let mut seeds = Vec::new();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let Ok(serde_json::Value::Array(scenarios)) = serde_json::from_str(&text) else {
+            continue;
+        };
+        for scenario in scenarios.iter().step_by(7) {
+            if let Some(utterances) = scenario["utterances"].as_array() {
+                let lines: Vec<&str> = utterances
+                    .iter()
+                    .take(4)
+                    .filter_map(|u| u.as_str())
+                    .collect();
+                seeds.push(lines.join("\n").into_bytes());
+            }
+        }
+    }
+    seeds.push(vec![0xff, 0xfe, b'\n', b'P']);
+    assert!(seeds.len() > 20, "{} seeds", seeds.len());
+    let n = iterations();
+    timed("transcript", || {
+        run(&seeds, n, tccc::fuzzing::transcript, 19)
+    });
+}

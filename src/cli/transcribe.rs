@@ -196,8 +196,14 @@ pub fn mu_law_to_pcm16(code: u8) -> i16 {
 
 /// Reads a 16 kHz mono WAV, PCM-16 or G.711 mu-law (what the fixtures use).
 pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
-    let bad = |what: &str| CliError::BadInput(format!("{}: {what}", path.display()));
-    let bytes = std::fs::read(path).map_err(|error| bad(&format!("cannot read: {error}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|error| CliError::BadInput(format!("{}: cannot read: {error}", path.display())))?;
+    wav_16k_mono(&bytes, &path.display().to_string())
+}
+
+/// [`read_wav_16k_mono`] on a file's bytes; `name` goes into the error.
+pub fn wav_16k_mono(bytes: &[u8], name: &str) -> Result<Vec<f32>, CliError> {
+    let bad = |what: &str| CliError::BadInput(format!("{name}: {what}"));
     if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return Err(bad("not a RIFF/WAVE file"));
     }

@@ -1,13 +1,19 @@
-//! The bytes of a model file: memory-mapped when the file is one `models/fetch` placed,
-//! read into memory otherwise. This is the only `unsafe` the model loaders need.
+//! The bytes of a model file: memory-mapped when the file lies in a folder that only the
+//! model installer writes, read into memory otherwise. This is the only `unsafe` the model
+//! loaders need.
 //!
 //! A map is only sound while nobody truncates or rewrites the file: a page cut off under a
 //! live map is a SIGBUS, and a rewritten page changes bytes the loader already checked.
-//! That holds for the source tree's `models/` folder, which only `models/fetch` writes and
-//! where it replaces a file only by renaming a complete new file over the old name (the
-//! mapped inode is never written). A model path from the configuration can point anywhere
-//! (a USB stick, a folder another program rewrites), so such files are read instead: a
-//! copy costs memory at load, not correctness.
+//! Two folders are trusted for that ([`trusted_models_dirs`]):
+//! - the source tree's `models/`, which only `models/fetch` writes, replacing a file only by
+//!   renaming a complete new file over the old name (the mapped inode is never written);
+//! - `$TCCC_MODELS_DIR`, the deployment's model folder (the systemd unit sets it to a folder
+//!   under /usr, read-only to the service through `ProtectSystem=strict`); whoever installs
+//!   models there must do the same (write a new file, then rename it into place).
+//!
+//! A model path from the configuration can point anywhere else (a USB stick, a folder
+//! another program rewrites), so such files are read instead: a copy costs memory at load,
+//! not correctness.
 
 use std::fs::File;
 use std::io::Read;
@@ -38,6 +44,16 @@ pub fn fetched_models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
+/// The folders whose files are mapped: the source tree's `models/` and `$TCCC_MODELS_DIR`
+/// when set (see the module's documentation for why each is never written in place).
+pub fn trusted_models_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![fetched_models_dir()];
+    if let Some(dir) = std::env::var_os("TCCC_MODELS_DIR").filter(|dir| !dir.is_empty()) {
+        dirs.push(PathBuf::from(dir));
+    }
+    dirs
+}
+
 /// Whether `path`, with every link resolved, lies inside `models_dir` (also resolved).
 /// False when either cannot be resolved.
 pub fn is_inside(path: &Path, models_dir: &Path) -> bool {
@@ -48,17 +64,17 @@ pub fn is_inside(path: &Path, models_dir: &Path) -> bool {
 }
 
 impl ModelFile {
-    /// Opens `path`, refusing a file longer than `bytes_max`: mapped if it lies inside
-    /// [`fetched_models_dir`], read otherwise.
+    /// Opens `path`, refusing a file longer than `bytes_max`: mapped if it lies inside one
+    /// of the [`trusted_models_dirs`], read otherwise.
     pub fn open(path: &Path, bytes_max: usize) -> std::io::Result<Self> {
-        Self::open_trusting(path, bytes_max, &fetched_models_dir())
+        Self::open_trusting(path, bytes_max, &trusted_models_dirs())
     }
 
-    /// [`ModelFile::open`] with the trusted folder given (for tests).
+    /// [`ModelFile::open`] with the trusted folders given (for tests).
     pub fn open_trusting(
         path: &Path,
         bytes_max: usize,
-        models_dir: &Path,
+        trusted: &[PathBuf],
     ) -> std::io::Result<Self> {
         let file = File::open(path)?;
         let metadata = file.metadata()?;
@@ -71,12 +87,14 @@ impl ModelFile {
         if metadata.len() > bytes_max as u64 {
             return Err(too_long());
         }
-        if metadata.is_file() && is_inside(path, models_dir) {
+        if metadata.is_file() && trusted.iter().any(|dir| is_inside(path, dir)) {
             // SAFETY: the map is read-only and private to this process, and the file lies
-            // (links resolved) inside the source tree's models/ folder. Only models/fetch
-            // writes there, and it replaces a file only by renaming a finished file over the
-            // old name (os.replace), so the inode mapped here is never truncated or written
-            // while tccc runs: no SIGBUS, no bytes changing after the loader checked them.
+            // (links resolved) inside a trusted model folder: the source tree's models/,
+            // which only models/fetch writes, or $TCCC_MODELS_DIR, the deployment's folder
+            // (read-only to the service). Both are written only by renaming a finished file
+            // over the old name (os.replace; the installer's documented contract), so the
+            // inode mapped here is never truncated or written while tccc runs: no SIGBUS,
+            // no bytes changing after the loader checked them.
             let map = unsafe { memmap2::Mmap::map(&file)? };
             return Ok(ModelFile {
                 contents: Contents::Mapped(map),
@@ -140,9 +158,11 @@ mod tests {
         assert_eq!(file.bytes(), b"weights");
         // Trusting the temporary folder maps the same file; a path that walks out of
         // models/ with `..` is not inside it.
-        assert!(ModelFile::open_trusting(&path, 1 << 20, &dir)
-            .unwrap()
-            .is_mapped());
+        assert!(
+            ModelFile::open_trusting(&path, 1 << 20, std::slice::from_ref(&dir))
+                .unwrap()
+                .is_mapped()
+        );
         let escape = fetched_models_dir().join("..").join("Cargo.toml");
         assert!(!is_inside(&escape, &fetched_models_dir()));
         assert!(ModelFile::open(&path, 3).is_err());
