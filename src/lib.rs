@@ -19,6 +19,7 @@ pub mod nn;
 pub mod record;
 pub mod render;
 pub mod segment;
+pub mod speech;
 pub mod sys;
 pub mod vad;
 

@@ -155,6 +155,10 @@ pub const ASR_DECODE_TOKENS_MAX: usize = ASR_CONTEXT_TOKENS - ASR_PROMPT_TOKENS_
 pub const ASR_PROMPT_TEXT_BYTES_MAX: usize = 4_096;
 /// Bytes of one segment's transcript text; longer text is cut at a character boundary.
 pub const ASR_TEXT_BYTES_MAX: usize = 4_096;
+/// Words of one heard utterance that carry a confidence (`speech::HeardWords`); a word
+/// is at least one byte and a separator, so half the text's bytes is enough.
+pub const HEARD_WORDS_MAX: usize = ASR_TEXT_BYTES_MAX / 2;
+const _: () = assert!(HEARD_WORDS_MAX >= 1 && HEARD_WORDS_MAX <= u32::MAX as usize);
 /// Bytes of a model.bin the loader maps (Whisper small in float32 is about 1 GB).
 pub const ASR_MODEL_FILE_BYTES_MAX: usize = 4 * 1024 * 1024 * 1024;
 /// Variables a model.bin may declare.
