@@ -58,10 +58,10 @@ struct Slot {
     state: Mutex<SlotState>,
     wake: Condvar,
     done: Condvar,
-    /// Test hooks: a delay before each job (so a caller that stops waiting is caught) and a
-    /// count of finished jobs.
+    /// Test hooks: while `test_hold` is set a helper waits before its job (so a caller that
+    /// stops waiting is caught), and a count of finished jobs.
     #[cfg(test)]
-    test_job_delay: std::sync::atomic::AtomicU64,
+    test_hold: std::sync::atomic::AtomicBool,
     #[cfg(test)]
     test_jobs_finished: std::sync::atomic::AtomicUsize,
 }
@@ -114,10 +114,9 @@ fn helper_loop(slot: Arc<Slot>, on_start: Option<fn()>) {
         if let Some(job) = state.job.take() {
             drop(state);
             #[cfg(test)]
-            std::thread::sleep(std::time::Duration::from_millis(
-                slot.test_job_delay
-                    .load(std::sync::atomic::Ordering::Relaxed),
-            ));
+            while slot.test_hold.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(job, &mut scratch)));
             #[cfg(test)]
@@ -425,16 +424,17 @@ mod tests {
     }
 
     /// Invariant: `linear` never unwinds while a helper still holds the caller's borrows.
-    /// The caller's share panics (a test hook) while the helpers sleep 100 ms before their
-    /// jobs; at the moment the panic reaches `catch_unwind`, every posted job must already
-    /// be finished. Without the wait-on-drop guard the helpers would still be asleep here.
+    /// The helpers are held before their jobs; the caller's share panics (a test hook). A
+    /// second thread releases the helpers only once `catch_unwind` has returned, or after
+    /// two seconds. With the wait-on-drop guard the unwind waits for the release, so every
+    /// job is finished when `catch_unwind` returns; without it the jobs would still be held.
     #[test]
     fn a_panic_in_the_callers_share_waits_for_every_posted_helper() {
-        use std::sync::atomic::Ordering;
+        use std::sync::atomic::{AtomicBool, Ordering};
         let kind = KernelKind::detect();
         let pool = ProductPool::new(3).unwrap();
         for slot in &pool.slots {
-            slot.test_job_delay.store(100, Ordering::Relaxed);
+            slot.test_hold.store(true, Ordering::Release);
         }
         // One token against many rows: split by weight panels, one share per thread.
         let (rows, depth) = (12_000, 384);
@@ -443,6 +443,22 @@ mod tests {
         let mut out = vec![0.0f32; rows];
         let mut scratch = MatmulScratch::new();
         pool.test_caller_panics.store(true, Ordering::Relaxed);
+        let caller_returned = Arc::new(AtomicBool::new(false));
+        let slots = pool.slots.clone();
+        let releaser = {
+            let caller_returned = Arc::clone(&caller_returned);
+            std::thread::spawn(move || {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+                while !caller_returned.load(Ordering::Acquire)
+                    && std::time::Instant::now() < deadline
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                for slot in &slots {
+                    slot.test_hold.store(false, Ordering::Release);
+                }
+            })
+        };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.linear(
                 kind,
@@ -461,16 +477,16 @@ mod tests {
             .iter()
             .map(|slot| slot.test_jobs_finished.load(Ordering::Relaxed))
             .collect();
+        caller_returned.store(true, Ordering::Release);
+        releaser.join().unwrap();
         // Should the guard fail, let the helpers finish before the buffers go, so the test
         // reports the failure instead of racing a use-after-free.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while pool
             .slots
             .iter()
             .any(|slot| slot.test_jobs_finished.load(Ordering::Relaxed) == 0)
-            && std::time::Instant::now() < deadline
         {
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
         assert!(outcome.is_err(), "the injected panic did not happen");
         assert_eq!(
@@ -481,9 +497,6 @@ mod tests {
         drop((x, packed, out));
 
         // The pool still works after the panic.
-        for slot in &pool.slots {
-            slot.test_job_delay.store(0, Ordering::Relaxed);
-        }
         let x: Vec<f32> = (0..depth).map(|i| (i % 7) as f32 * 0.1).collect();
         let w: Vec<f32> = (0..rows * depth).map(|i| (i % 5) as f32 * 0.1).collect();
         let packed = PackedMatrix::from_row_major(&w, rows, depth);
