@@ -66,6 +66,7 @@ fn jfk_is_transcribed_exactly_through_the_live_pipeline() {
         summary.asr.segments,
         summary
             .frontend
+            .segmenter
             .segments_emitted
             .load(std::sync::atomic::Ordering::Relaxed)
     );

@@ -165,11 +165,17 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     println!(
         "held {} segments; dropped: pool {} ring {}; capture overflows {} ({} samples); bursts {}",
         held.len(),
-        stats.segments_dropped_pool_empty.load(Ordering::Relaxed),
-        stats.segments_dropped_ring_full.load(Ordering::Relaxed),
+        stats
+            .segmenter
+            .segments_dropped_pool_empty
+            .load(Ordering::Relaxed),
+        stats
+            .segmenter
+            .segments_dropped_ring_full
+            .load(Ordering::Relaxed),
         stats.capture_overflows.load(Ordering::Relaxed),
         stats.capture_overflow_samples.load(Ordering::Relaxed),
-        stats.overflow_bursts.load(Ordering::Relaxed),
+        stats.segmenter.overflow_bursts.load(Ordering::Relaxed),
     );
     assert_eq!(after.0, before.0, "the capture thread allocated");
     assert_eq!(after.1, before.1, "the frontend thread allocated");
@@ -177,7 +183,7 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
         stats.segments_dropped() > 0,
         "a pool that never comes back must drop segments"
     );
-    let bursts = stats.overflow_bursts.load(Ordering::Relaxed);
+    let bursts = stats.segmenter.overflow_bursts.load(Ordering::Relaxed);
     assert!(bursts >= 1);
     let logged = logger
         .recent()

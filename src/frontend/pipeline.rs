@@ -241,7 +241,7 @@ impl FrontendPipeline {
     /// any new overrun, capture overflow or dropped segment.
     fn log_new_losses(&mut self) {
         let now = LossCounts {
-            overflow_bursts: self.stats.overflow_bursts.load(Ordering::Relaxed),
+            overflow_bursts: self.stats.segmenter.overflow_bursts.load(Ordering::Relaxed),
             source_overruns: self.stats.source_overruns.load(Ordering::Relaxed),
             capture_overflows: self.stats.capture_overflows.load(Ordering::Relaxed),
         };
