@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tccc::audio::alsa_capture::{AlsaSettings, AlsaSource};
 use tccc::config::Config;
 use tccc::frontend::pipeline::{FrontendPipeline, Pacing};
-use tccc::sys::alloc_guard::{allocations, set_abort_on_realtime_allocation, ThreadRole};
+use tccc::sys::alloc_guard::{allocations, frees, set_abort_on_realtime_allocation, ThreadRole};
 
 /// Why these tests cannot run here, if they cannot.
 fn skip_reason() -> Option<String> {
@@ -55,6 +55,8 @@ fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
     let before = (
         allocations(ThreadRole::Capture),
         allocations(ThreadRole::Frontend),
+        frees(ThreadRole::Capture),
+        frees(ThreadRole::Frontend),
     );
     let mut pipeline =
         FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
@@ -92,9 +94,12 @@ fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
     assert_eq!(
         (
             allocations(ThreadRole::Capture),
-            allocations(ThreadRole::Frontend)
+            allocations(ThreadRole::Frontend),
+            frees(ThreadRole::Capture),
+            frees(ThreadRole::Frontend),
         ),
-        before
+        before,
+        "a real-time thread allocated or freed"
     );
     let frames = stats
         .captured_frames
