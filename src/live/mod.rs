@@ -8,7 +8,8 @@
 //! buffer has reached its peak before the first real segment; the ASR thread then declares
 //! the `Asr` role to the allocation guard and its allocations and frees are counted
 //! (expected: 0).
-//! Messages are fixed-size (`heapless::String`), so sending one never allocates. Live input
+//! Messages are fixed-size (`heapless::String`), so sending one never allocates; losses the
+//! front end reports are logged through the deferred log (`tlog!`), never written here. Live input
 //! drops and counts a transcript when the consumer's ring is full; offline input waits.
 
 use std::path::Path;
@@ -135,6 +136,8 @@ impl LivePipeline {
             std::thread::Builder::new()
                 .name("tccc-asr".to_owned())
                 .spawn(move || {
+                    // The ring for the loss records `next_segment` logs, before counting.
+                    crate::logging::register_thread();
                     let before = (allocations(ThreadRole::Asr), frees(ThreadRole::Asr));
                     set_thread_role(ThreadRole::Asr);
                     let mut busy = Duration::ZERO;
