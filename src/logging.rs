@@ -392,10 +392,10 @@ fn render(entry: &Entry) -> Line {
             rest = &after[2..];
             continue;
         }
-        if after.starts_with('}') {
+        if let Some(tail) = after.strip_prefix('}') {
             // A stray closing brace is written as it is.
             let _ = out.write_str("}");
-            rest = &after[1..];
+            rest = tail;
             continue;
         }
         let Some(close) = after.find('}') else {
