@@ -1,15 +1,18 @@
-//! Tests that need the Jetson and its sound hardware. Elsewhere each prints why it is
-//! skipped and passes. Run them on the device with `cargo test --test hw_jetson`
+//! Tests that need the Jetson and its sound hardware. Elsewhere each writes
+//! `test NAME ... skipped: REASON` to stderr, where the harness output shows it (libtest
+//! swallows `println!` and `eprintln!` of a passing test, so a skip would look like a
+//! pass), and returns. Run them on the device with `cargo test --test hw_jetson`
 //! (set TCCC_HW_ALSA_DEVICE to the headset's ALSA name; default `default`).
 #![allow(clippy::unwrap_used)]
 
+use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tccc::audio::alsa_capture::{AlsaSettings, AlsaSource};
 use tccc::config::Config;
 use tccc::frontend::pipeline::{FrontendPipeline, Pacing};
-use tccc::sys::alloc_guard::{allocations, set_abort_on_realtime_allocation, ThreadRole};
+use tccc::sys::alloc_guard::{allocations, frees, set_abort_on_realtime_allocation, ThreadRole};
 
 /// Why these tests cannot run here, if they cannot.
 fn skip_reason() -> Option<String> {
@@ -24,10 +27,19 @@ fn skip_reason() -> Option<String> {
     None
 }
 
+/// True (after reporting it) when `test` cannot run here. The line goes straight to the
+/// process's stderr, past libtest's capture, so the run's output says "skipped".
+fn skipped(test: &str) -> bool {
+    let Some(reason) = skip_reason() else {
+        return false;
+    };
+    let _ = writeln!(std::io::stderr(), "test {test} ... skipped: {reason}");
+    true
+}
+
 #[test]
 fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
-    if let Some(reason) = skip_reason() {
-        println!("skipped: {reason}");
+    if skipped("live_alsa_capture_runs_realtime_without_overruns_or_allocations") {
         return;
     }
     set_abort_on_realtime_allocation(false);
@@ -43,6 +55,8 @@ fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
     let before = (
         allocations(ThreadRole::Capture),
         allocations(ThreadRole::Frontend),
+        frees(ThreadRole::Capture),
+        frees(ThreadRole::Frontend),
     );
     let mut pipeline =
         FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
@@ -80,9 +94,12 @@ fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
     assert_eq!(
         (
             allocations(ThreadRole::Capture),
-            allocations(ThreadRole::Frontend)
+            allocations(ThreadRole::Frontend),
+            frees(ThreadRole::Capture),
+            frees(ThreadRole::Frontend),
         ),
-        before
+        before,
+        "a real-time thread allocated or freed"
     );
     let frames = stats
         .captured_frames
@@ -95,8 +112,7 @@ fn live_alsa_capture_runs_realtime_without_overruns_or_allocations() {
 
 #[test]
 fn thermal_zones_are_readable() {
-    if let Some(reason) = skip_reason() {
-        println!("skipped: {reason}");
+    if skipped("thermal_zones_are_readable") {
         return;
     }
     let zones: Vec<_> = std::fs::read_dir("/sys/class/thermal")

@@ -51,6 +51,14 @@ pub const PRE_ROLL_SAMPLES_MAX: usize = PIPELINE_RATE_HZ as usize;
 pub const LOG_RING_ENTRIES_MAX: usize = 256;
 /// Bytes of one log entry; longer messages are cut.
 pub const LOG_LINE_BYTES_MAX: usize = 240;
+/// Deferred log records (`tlog!`) one thread's ring holds until the logger thread drains
+/// it; more are dropped and counted.
+pub const LOG_THREAD_RING_ENTRIES_MAX: usize = 64;
+/// Threads that may hold a log ring at once (a thread's ring is freed once it has exited
+/// and its records are written); a thread beyond them has its records dropped and counted.
+pub const LOG_THREADS_MAX: usize = 64;
+/// Raw values one deferred log record carries.
+pub const LOG_VALUES_MAX: usize = 4;
 
 /// Bytes of a configuration file read at start-up.
 pub const CONFIG_FILE_BYTES_MAX: usize = 64 * 1024;
@@ -79,6 +87,10 @@ const _: () = assert!(
 );
 const _: () = assert!(SEGMENT_RING_HANDLES_MAX >= SEGMENT_POOL_SLOTS_MAX);
 const _: () = assert!(LOG_LINE_BYTES_MAX >= 80);
+// A thread's ring outlasts the logger thread's drain interval (20 ms) at a record per frame.
+const _: () = assert!(LOG_THREAD_RING_ENTRIES_MAX >= 16);
+const _: () = assert!(LOG_THREAD_RING_ENTRIES_MAX < LOG_RING_ENTRIES_MAX);
+const _: () = assert!(LOG_VALUES_MAX >= 4);
 
 // ---------------------------------------------------------------------------------------
 // Extraction and record (src/extract, src/record, src/render, `tccc process --transcript`).

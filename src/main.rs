@@ -7,5 +7,7 @@ fn main() -> ExitCode {
     tccc::logging::init(log::LevelFilter::Warn, true);
     // Arguments as the operating system gave them: a path that is not UTF-8 is still a path.
     let code = tccc::cli::main(std::env::args_os().skip(1));
+    // Write out what the threads logged before the process ends.
+    tccc::logging::flush();
     ExitCode::from(code)
 }

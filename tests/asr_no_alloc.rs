@@ -8,7 +8,7 @@
 mod asr_support;
 
 use tccc::asr::{AsrConfig, DecoderWeights, EncoderWindow};
-use tccc::sys::alloc_guard::{allocations, set_thread_role, ThreadRole};
+use tccc::sys::alloc_guard::{allocations, frees, set_thread_role, ThreadRole};
 
 /// The project's allocation guard counts per thread role; the ASR thread and the product
 /// pool's helpers (registered through `AsrConfig::helper_thread_start`) declare theirs.
@@ -24,16 +24,23 @@ fn inference_allocations() -> u64 {
     allocations(ThreadRole::Asr) + allocations(ThreadRole::InferenceWorker)
 }
 
+fn inference_frees() -> u64 {
+    frees(ThreadRole::Asr) + frees(ThreadRole::InferenceWorker)
+}
+
 #[test]
 fn transcribing_after_warm_up_allocates_nothing() {
     mark_asr_thread();
-    // The counter itself works: one allocation on this thread is seen.
-    let before_probe = inference_allocations();
+    // The counters themselves work: one allocation and one free on this thread are seen.
+    let before_probe = (inference_allocations(), inference_frees());
     let probe = std::hint::black_box(Box::new(1u64));
     drop(probe);
     assert_eq!(
-        inference_allocations() - before_probe,
-        1,
+        (
+            inference_allocations() - before_probe.0,
+            inference_frees() - before_probe.1
+        ),
+        (1, 1),
         "the allocation guard does not count"
     );
 
@@ -61,6 +68,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
 
     let mut accepted = 0;
     let before = inference_allocations();
+    let before_frees = inference_frees();
     for index in 0..100 {
         // Mostly the default cached padding; the other windows now and then.
         let window = match index % 50 {
@@ -80,6 +88,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
         }
     }
     let greedy_allocations = inference_allocations() - before;
+    let greedy_frees = inference_frees() - before_frees;
 
     // Beam search reuses its reserved hypotheses and batched decoder slots (here with the
     // int8 decoder weights, so that path is watched too).
@@ -93,6 +102,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
     let mut beam_transcriber = asr_support::transcriber(&beam_config);
     beam_transcriber.warm_up().unwrap();
     let before_beam = inference_allocations();
+    let before_beam_frees = inference_frees();
     for index in 0..8 {
         beam_transcriber.set_decoding(3, index % 2 == 0).unwrap();
         beam_transcriber
@@ -103,6 +113,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
         beam_transcriber.decode_again();
     }
     let allocations = greedy_allocations + (inference_allocations() - before_beam);
+    let frees = greedy_frees + (inference_frees() - before_beam_frees);
     assert!(
         accepted > 0,
         "no segment was accepted, so the decode path was not exercised"
@@ -111,4 +122,5 @@ fn transcribing_after_warm_up_allocates_nothing() {
         allocations, 0,
         "transcribe allocated {allocations} times after warm-up"
     );
+    assert_eq!(frees, 0, "transcribe freed {frees} times after warm-up");
 }

@@ -61,11 +61,13 @@ fn jfk_is_transcribed_exactly_through_the_live_pipeline() {
         summary.asr_allocations, 0,
         "the ASR thread allocated after warm-up"
     );
+    assert_eq!(summary.asr_frees, 0, "the ASR thread freed after warm-up");
     assert_eq!(summary.transcripts_dropped, 0);
     assert_eq!(
         summary.asr.segments,
         summary
             .frontend
+            .segmenter
             .segments_emitted
             .load(std::sync::atomic::Ordering::Relaxed)
     );

@@ -1,6 +1,7 @@
 //! Invariant: the capture and frontend threads never allocate after start-up. Ten minutes
 //! of 48 kHz narration in pink noise go through capture → resampler → VAD → segmenter with
-//! the allocation guard counting (not aborting) on those threads; the count must stay 0.
+//! the allocation guard counting (not aborting) on those threads; allocations and frees
+//! must both stay 0.
 //! A second run feeds a live-like source whose consumer never releases a slot, so every
 //! overflow path (full pool, full ring, dropped samples) runs too.
 #![allow(clippy::unwrap_used)]
@@ -15,7 +16,7 @@ use tccc::audio::source::{AudioSource, SourceRead, WavSource};
 use tccc::audio::AudioError;
 use tccc::config::Config;
 use tccc::frontend::pipeline::{FrontendPipeline, Pacing};
-use tccc::sys::alloc_guard::{allocations, set_abort_on_realtime_allocation, ThreadRole};
+use tccc::sys::alloc_guard::{allocations, frees, set_abort_on_realtime_allocation, ThreadRole};
 
 const RATE_HZ: u32 = 48_000;
 
@@ -70,6 +71,8 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     );
     assert_eq!(after.0, before.0, "the capture thread allocated");
     assert_eq!(after.1, before.1, "the frontend thread allocated");
+    assert_eq!(after.2, before.2, "the capture thread freed");
+    assert_eq!(after.3, before.3, "the frontend thread freed");
     assert!(segments >= 100, "expected speech segments, got {segments}");
     assert_eq!(
         stats.captured_frames.load(Ordering::Relaxed),
@@ -78,11 +81,14 @@ fn ten_minutes_through_capture_and_frontend_allocate_nothing() {
     assert_eq!(stats.segments_dropped(), 0, "offline input must never drop");
 }
 
-/// Allocations counted so far on the (capture, frontend) threads.
-fn realtime_allocations() -> (u64, u64) {
+/// Allocations and frees counted so far on the real-time threads: (capture allocations,
+/// frontend allocations, capture frees, frontend frees).
+fn realtime_allocations() -> (u64, u64, u64, u64) {
     (
         allocations(ThreadRole::Capture),
         allocations(ThreadRole::Frontend),
+        frees(ThreadRole::Capture),
+        frees(ThreadRole::Frontend),
     )
 }
 
@@ -165,19 +171,27 @@ fn overflow_paths_allocate_nothing_and_are_counted() {
     println!(
         "held {} segments; dropped: pool {} ring {}; capture overflows {} ({} samples); bursts {}",
         held.len(),
-        stats.segments_dropped_pool_empty.load(Ordering::Relaxed),
-        stats.segments_dropped_ring_full.load(Ordering::Relaxed),
+        stats
+            .segmenter
+            .segments_dropped_pool_empty
+            .load(Ordering::Relaxed),
+        stats
+            .segmenter
+            .segments_dropped_ring_full
+            .load(Ordering::Relaxed),
         stats.capture_overflows.load(Ordering::Relaxed),
         stats.capture_overflow_samples.load(Ordering::Relaxed),
-        stats.overflow_bursts.load(Ordering::Relaxed),
+        stats.segmenter.overflow_bursts.load(Ordering::Relaxed),
     );
     assert_eq!(after.0, before.0, "the capture thread allocated");
     assert_eq!(after.1, before.1, "the frontend thread allocated");
+    assert_eq!(after.2, before.2, "the capture thread freed");
+    assert_eq!(after.3, before.3, "the frontend thread freed");
     assert!(
         stats.segments_dropped() > 0,
         "a pool that never comes back must drop segments"
     );
-    let bursts = stats.overflow_bursts.load(Ordering::Relaxed);
+    let bursts = stats.segmenter.overflow_bursts.load(Ordering::Relaxed);
     assert!(bursts >= 1);
     let logged = logger
         .recent()
@@ -211,7 +225,7 @@ fn a_full_capture_ring_drops_samples_without_allocating() {
     let stats = std::sync::Arc::clone(pipeline.stats());
     pipeline.join().unwrap();
     let after = realtime_allocations();
-    assert_eq!(after, before, "a real-time thread allocated");
+    assert_eq!(after, before, "a real-time thread allocated or freed");
     let overflows = stats.capture_overflows.load(Ordering::Relaxed);
     let lost = stats.capture_overflow_samples.load(Ordering::Relaxed);
     let delivered = stats.vad_frames.load(Ordering::Relaxed) * 512;

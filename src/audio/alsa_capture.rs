@@ -45,11 +45,6 @@ pub struct AlsaSource {
     failed_recoveries: u32,
 }
 
-// SAFETY: the PCM handle is used only by the thread that owns the AlsaSource; alsa-lib
-// allows a PCM to be used from another thread than the one that opened it as long as calls
-// are not concurrent, and ownership moves (never shares) the handle.
-unsafe impl Send for AlsaSource {}
-
 fn alsa_error(device: &str, what: &str, error: &alsa::Error) -> AudioError {
     AudioError::Alsa {
         device: device.to_owned(),

@@ -3,14 +3,17 @@
 //! ```text
 //!  source ─► [capture thread] ─ rtrb ring of f32 (input rate) ─► [frontend thread] ─► segments
 //! ```
-//! Both threads declare themselves real-time to the allocation guard before their loops.
+//! Both threads register their log ring and then declare themselves real-time to the
+//! allocation guard before their loops; from then on they log only through `tlog!` (no
+//! formatting, lock or write on the thread) and report their scheduling outcome through a
+//! `OnceLock`, not a mutex.
 //! Live input (or a file paced in real time) runs them pinned and SCHED_FIFO where
 //! permitted, and a full ring is an overrun, counted; an unpaced file runs at normal
 //! priority (a FIFO thread that never waits would starve the machine) and the capture
 //! thread waits for room instead of dropping.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,7 @@ use crate::limits::{CAPTURE_CHUNK_FRAMES_MAX, CAPTURE_RING_SAMPLES_MAX};
 use crate::segment::{segment_channel, Overflow, SegmentReceiver, SegmentSlot, SegmenterSettings};
 use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
 use crate::sys::realtime::{lock_all_memory, make_current_thread_realtime, RealtimeOutcome};
+use crate::tlog;
 use crate::vad::weights::ModelFileError;
 use crate::vad::SileroVad;
 
@@ -67,6 +71,13 @@ pub struct RealtimeReport {
     pub frontend: RealtimeOutcome,
 }
 
+/// Each thread's outcome, set once by the thread itself (no lock on a real-time thread).
+#[derive(Debug, Default)]
+struct RealtimeOutcomes {
+    capture: OnceLock<RealtimeOutcome>,
+    frontend: OnceLock<RealtimeOutcome>,
+}
+
 /// A running front end.
 pub struct FrontendPipeline {
     receiver: SegmentReceiver,
@@ -75,7 +86,7 @@ pub struct FrontendPipeline {
     frontend_done: Arc<AtomicBool>,
     capture_thread: Option<JoinHandle<Result<Option<String>, AudioError>>>,
     frontend_thread: Option<JoinHandle<()>>,
-    realtime: Arc<Mutex<RealtimeReport>>,
+    realtime: Arc<RealtimeOutcomes>,
     input_rate_hz: u32,
     reported: LossCounts,
 }
@@ -128,7 +139,7 @@ impl FrontendPipeline {
         let stop = Arc::new(AtomicBool::new(false));
         let capture_done = Arc::new(AtomicBool::new(false));
         let frontend_done = Arc::new(AtomicBool::new(false));
-        let realtime = Arc::new(Mutex::new(RealtimeReport::default()));
+        let realtime = Arc::new(RealtimeOutcomes::default());
         let threads = config.threads;
 
         let frontend_thread = {
@@ -138,6 +149,7 @@ impl FrontendPipeline {
             std::thread::Builder::new()
                 .name("tccc-frontend".to_owned())
                 .spawn(move || {
+                    crate::logging::register_thread();
                     let outcome = if live {
                         make_current_thread_realtime(
                             threads.frontend_core(),
@@ -149,9 +161,7 @@ impl FrontendPipeline {
                     if live {
                         log_outcome("frontend", &outcome);
                     }
-                    if let Ok(mut report) = realtime.lock() {
-                        report.frontend = outcome;
-                    }
+                    let _ = realtime.frontend.set(outcome);
                     set_thread_role(ThreadRole::Frontend);
                     loop {
                         let available = consumer.slots();
@@ -190,6 +200,8 @@ impl FrontendPipeline {
             std::thread::Builder::new()
                 .name("tccc-capture".to_owned())
                 .spawn(move || {
+                    crate::logging::register_thread();
+                    let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX].into_boxed_slice();
                     let outcome = if live {
                         make_current_thread_realtime(
                             threads.capture_core(),
@@ -201,10 +213,7 @@ impl FrontendPipeline {
                     if live {
                         log_outcome("capture", &outcome);
                     }
-                    if let Ok(mut report) = realtime.lock() {
-                        report.capture = outcome;
-                    }
-                    let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX].into_boxed_slice();
+                    let _ = realtime.capture.set(outcome);
                     set_thread_role(ThreadRole::Capture);
                     let result = capture_loop(
                         source.as_mut(),
@@ -237,11 +246,12 @@ impl FrontendPipeline {
         })
     }
 
-    /// Logs (once per burst, from the consumer's thread — real-time threads never log)
-    /// any new overrun, capture overflow or dropped segment.
+    /// Logs (once per burst, from the consumer's thread, through the deferred log so the
+    /// ASR thread never formats or writes) any new overrun, capture overflow or dropped
+    /// segment.
     fn log_new_losses(&mut self) {
         let now = LossCounts {
-            overflow_bursts: self.stats.overflow_bursts.load(Ordering::Relaxed),
+            overflow_bursts: self.stats.segmenter.overflow_bursts.load(Ordering::Relaxed),
             source_overruns: self.stats.source_overruns.load(Ordering::Relaxed),
             capture_overflows: self.stats.capture_overflows.load(Ordering::Relaxed),
         };
@@ -249,20 +259,23 @@ impl FrontendPipeline {
             return;
         }
         if now.overflow_bursts > self.reported.overflow_bursts {
-            log::warn!(
+            tlog!(
+                warn,
                 "speech segments dropped: the segment pool or ring is full (the recogniser is \
                  behind); {} dropped so far",
                 self.stats.segments_dropped()
             );
         }
         if now.source_overruns > self.reported.source_overruns {
-            log::warn!(
+            tlog!(
+                warn,
                 "audio device overrun (xrun), recovered; {} so far",
                 now.source_overruns
             );
         }
         if now.capture_overflows > self.reported.capture_overflows {
-            log::warn!(
+            tlog!(
+                warn,
                 "capture ring full: {} samples dropped so far (the frontend thread is starved)",
                 self.stats.capture_overflow_samples.load(Ordering::Relaxed)
             );
@@ -313,7 +326,10 @@ impl FrontendPipeline {
 
     /// What the threads got when they asked for real-time scheduling.
     pub fn realtime_report(&self) -> RealtimeReport {
-        self.realtime.lock().map(|r| *r).unwrap_or_default()
+        RealtimeReport {
+            capture: self.realtime.capture.get().copied().unwrap_or_default(),
+            frontend: self.realtime.frontend.get().copied().unwrap_or_default(),
+        }
     }
 
     /// Asks the capture thread to stop (live sources never end by themselves).
@@ -344,12 +360,23 @@ impl Drop for FrontendPipeline {
     }
 }
 
-/// Logs, once per thread and before it turns real-time, what scheduling it got.
-fn log_outcome(thread: &str, outcome: &RealtimeOutcome) {
-    if outcome.fifo_refused_errno.is_some() {
-        log::warn!("{thread} thread: {outcome}");
-    } else {
-        log::info!("{thread} thread: {outcome}");
+/// Logs, once per thread, what scheduling it got. The thread may already run at SCHED_FIFO,
+/// so this only queues records on its ring (`tlog!`): no formatting, lock or write here.
+fn log_outcome(thread: &'static str, outcome: &RealtimeOutcome) {
+    match outcome.pinned_core {
+        Some(core) => tlog!(info, "{} thread: pinned to core {}", thread, core),
+        None => tlog!(info, "{} thread: not pinned", thread),
+    }
+    match (outcome.fifo_priority, outcome.fifo_refused_errno) {
+        (Some(priority), _) => tlog!(info, "{} thread: SCHED_FIFO {}", thread, priority),
+        (None, Some(errno)) => tlog!(
+            warn,
+            "{} thread: SCHED_FIFO refused (errno {}; grant CAP_SYS_NICE or LimitRTPRIO in the \
+             service unit); running at normal priority",
+            thread,
+            errno
+        ),
+        (None, None) => tlog!(info, "{} thread: normal priority", thread),
     }
 }
 

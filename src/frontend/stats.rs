@@ -1,7 +1,11 @@
 //! Counters the capture and frontend threads update (relaxed atomics, never a lock) and
-//! `status`, `segments` and the benches read.
+//! `status`, `segments` and the benches read. The segmenter's counters are its own
+//! ([`SegmenterStats`]); these statistics hold them and sum them where a total is asked for.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::segment::stats::{SegmenterCounters, SegmenterStats};
 
 /// Buckets of the per-frame cost histogram: bucket `i` counts frames that took
 /// `[2^i, 2^(i+1))` ns.
@@ -20,18 +24,8 @@ pub struct FrontendStats {
     pub source_overruns: AtomicU64,
     /// VAD frames processed.
     pub vad_frames: AtomicU64,
-    /// Segments handed to the consumer.
-    pub segments_emitted: AtomicU64,
-    /// Segments dropped because no slot was free.
-    pub segments_dropped_pool_empty: AtomicU64,
-    /// Segments dropped because the consumer's ring was full.
-    pub segments_dropped_ring_full: AtomicU64,
-    /// Speech shorter than the minimum, discarded.
-    pub segments_too_short: AtomicU64,
-    /// Segments cut because they reached the maximum length.
-    pub segment_splits: AtomicU64,
-    /// Runs of consecutive drops (each burst is logged once).
-    pub overflow_bursts: AtomicU64,
+    /// The segmenter's counters (emitted, dropped, too short, split, overflow bursts).
+    pub segmenter: Arc<SegmenterStats>,
     /// Nanoseconds the frontend thread spent processing.
     pub frontend_busy_ns: AtomicU64,
     /// Histogram of the cost of one VAD frame (resampling share, VAD, segmenter).
@@ -70,7 +64,12 @@ impl FrontendStats {
 
     /// Segments lost to any overflow.
     pub fn segments_dropped(&self) -> u64 {
-        self.segments_dropped_pool_empty.load(Ordering::Relaxed)
-            + self.segments_dropped_ring_full.load(Ordering::Relaxed)
+        self.segmenter.segments_dropped()
+    }
+}
+
+impl SegmenterCounters for Arc<FrontendStats> {
+    fn segmenter_counters(&self) -> Arc<SegmenterStats> {
+        Arc::clone(&self.segmenter)
     }
 }

@@ -6,8 +6,10 @@
 //! ```
 //! The model is loaded and warmed up (one maximal segment) on the starting thread, so every
 //! buffer has reached its peak before the first real segment; the ASR thread then declares
-//! the `Asr` role to the allocation guard and its allocations are counted (expected: 0).
-//! Messages are fixed-size (`heapless::String`), so sending one never allocates. Live input
+//! the `Asr` role to the allocation guard and its allocations and frees are counted
+//! (expected: 0).
+//! Messages are fixed-size (`heapless::String`), so sending one never allocates; losses the
+//! front end reports are logged through the deferred log (`tlog!`), never written here. Live input
 //! drops and counts a transcript when the consumer's ring is full; offline input waits.
 
 use std::path::Path;
@@ -24,7 +26,7 @@ use crate::config::Config;
 use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
 use crate::limits::{ASR_TEXT_BYTES_MAX, TRANSCRIPT_RING_UTTERANCES_MAX};
-use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
+use crate::sys::alloc_guard::{allocations, clear_thread_role, frees, set_thread_role, ThreadRole};
 
 /// How often a waiting side looks again.
 const POLL: Duration = Duration::from_millis(2);
@@ -80,6 +82,8 @@ pub struct LiveSummary {
     pub asr: AsrCounters,
     /// Allocations made on the ASR thread after warm-up (expected 0).
     pub asr_allocations: u64,
+    /// Frees made on the ASR thread after warm-up (expected 0).
+    pub asr_frees: u64,
     /// Transcripts dropped because the consumer's ring was full (live input only).
     pub transcripts_dropped: u64,
     /// Seconds the recogniser was busy.
@@ -132,7 +136,9 @@ impl LivePipeline {
             std::thread::Builder::new()
                 .name("tccc-asr".to_owned())
                 .spawn(move || {
-                    let before = crate::sys::alloc_guard::allocations(ThreadRole::Asr);
+                    // The ring for the loss records `next_segment` logs, before counting.
+                    crate::logging::register_thread();
+                    let before = (allocations(ThreadRole::Asr), frees(ThreadRole::Asr));
                     set_thread_role(ThreadRole::Asr);
                     let mut busy = Duration::ZERO;
                     let mut failure = None;
@@ -188,8 +194,8 @@ impl LivePipeline {
                         }
                     }
                     clear_thread_role();
-                    let asr_allocations =
-                        crate::sys::alloc_guard::allocations(ThreadRole::Asr) - before;
+                    let asr_allocations = allocations(ThreadRole::Asr) - before.0;
+                    let asr_frees = frees(ThreadRole::Asr) - before.1;
                     let warning = frontend.join();
                     asr_done.store(true, Ordering::Release);
                     if let Some(error) = failure {
@@ -198,6 +204,7 @@ impl LivePipeline {
                     Ok(LiveSummary {
                         asr: transcriber.counters(),
                         asr_allocations,
+                        asr_frees,
                         transcripts_dropped: dropped.load(Ordering::Relaxed),
                         asr_busy_s: busy.as_secs_f64(),
                         frontend: frontend_stats,

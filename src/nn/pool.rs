@@ -6,6 +6,10 @@
 //! This is the one module in `nn` besides `kernel` with `unsafe`: a product's borrowed slices
 //! are handed to the helpers as raw parts, which is sound because the caller blocks until
 //! the helpers are done with them and every helper writes a disjoint part of the output.
+//! The wait is a guard (`PostedJobs`) whose `Drop` waits for every job posted so far, so it
+//! holds on every way out of [`ProductPool::linear`]: a normal return, and an unwind from a
+//! panic in the caller's own share (the borrows — weights owned by a model being dropped —
+//! would otherwise be freed under the helpers' feet).
 
 use std::ops::Range;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -54,6 +58,12 @@ struct Slot {
     state: Mutex<SlotState>,
     wake: Condvar,
     done: Condvar,
+    /// Test hooks: while `test_hold` is set a helper waits before its job (so a caller that
+    /// stops waiting is caught), and a count of finished jobs.
+    #[cfg(test)]
+    test_hold: std::sync::atomic::AtomicBool,
+    #[cfg(test)]
+    test_jobs_finished: std::sync::atomic::AtomicUsize,
 }
 
 fn lock(slot: &Slot) -> MutexGuard<'_, SlotState> {
@@ -103,8 +113,15 @@ fn helper_loop(slot: Arc<Slot>, on_start: Option<fn()>) {
         }
         if let Some(job) = state.job.take() {
             drop(state);
+            #[cfg(test)]
+            while slot.test_hold.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(job, &mut scratch)));
+            #[cfg(test)]
+            slot.test_jobs_finished
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             state = lock(&slot);
             state.finished = true;
             state.panicked = outcome.is_err();
@@ -118,10 +135,48 @@ fn helper_loop(slot: Arc<Slot>, on_start: Option<fn()>) {
     }
 }
 
+/// The helpers that hold a job of the current product: the first `posted` slots. Dropping
+/// the guard waits for each of them to finish, so no helper still reads the caller's borrows
+/// once `linear` has returned or unwound.
+struct PostedJobs<'pool> {
+    slots: &'pool [Arc<Slot>],
+    posted: usize,
+}
+
+impl PostedJobs<'_> {
+    /// Waits for every posted job; true if one of them panicked.
+    fn wait_all(&mut self) -> bool {
+        let mut helper_panicked = false;
+        for slot in &self.slots[..self.posted] {
+            let mut state = lock(slot);
+            while !state.finished {
+                state = slot
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            helper_panicked |= state.panicked;
+        }
+        self.posted = 0;
+        helper_panicked
+    }
+}
+
+impl Drop for PostedJobs<'_> {
+    fn drop(&mut self) {
+        // On an unwind a helper's panic is not re-raised (that would abort); the caller's
+        // own panic is already on its way.
+        let _ = self.wait_all();
+    }
+}
+
 /// The caller plus `helpers` threads splitting large products.
 pub struct ProductPool {
     slots: Vec<Arc<Slot>>,
     handles: Vec<JoinHandle<()>>,
+    /// Test hook: the caller's next share panics (as a bug in the kernel would).
+    #[cfg(test)]
+    test_caller_panics: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ProductPool {
@@ -142,6 +197,8 @@ impl ProductPool {
         let mut pool = ProductPool {
             slots: Vec::new(),
             handles: Vec::new(),
+            #[cfg(test)]
+            test_caller_panics: std::sync::atomic::AtomicBool::new(false),
         };
         for index in 1..threads.max(1) {
             let slot = Arc::new(Slot::default());
@@ -160,6 +217,8 @@ impl ProductPool {
         ProductPool {
             slots: Vec::new(),
             handles: Vec::new(),
+            #[cfg(test)]
+            test_caller_panics: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -206,6 +265,12 @@ impl ProductPool {
             start..end
         };
         let total = if by_tokens { tokens } else { panels };
+        // Created before the first job is posted: from here on, every way out of this
+        // function waits for the posted helpers.
+        let mut posted = PostedJobs {
+            slots: &self.slots,
+            posted: 0,
+        };
         let mut rest: &mut [f32] = out;
         let mut consumed = 0; // output elements before `rest`
         let mut own: Option<(&mut [f32], Range<usize>)> = None;
@@ -256,7 +321,15 @@ impl ProductPool {
             let mut state = lock(slot);
             state.job = Some(job);
             state.finished = false;
+            posted.posted = index;
             slot.wake.notify_one();
+        }
+        #[cfg(test)]
+        if self
+            .test_caller_panics
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            panic!("injected panic in the caller's share");
         }
         if let Some((part, range)) = own {
             if by_tokens {
@@ -279,17 +352,7 @@ impl ProductPool {
                 );
             }
         }
-        let mut helper_panicked = false;
-        for slot in &self.slots {
-            let mut state = lock(slot);
-            while !state.finished {
-                state = slot
-                    .done
-                    .wait(state)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
-            helper_panicked |= state.panicked;
-        }
+        let helper_panicked = posted.wait_all();
         // A helper panics only on a bug (an index assert); surface it on the caller.
         assert!(!helper_panicked, "a product helper thread panicked");
     }
@@ -358,5 +421,109 @@ mod tests {
             );
             assert_eq!(got, expected, "{tokens}x{rows}x{depth}");
         }
+    }
+
+    /// Invariant: `linear` never unwinds while a helper still holds the caller's borrows.
+    /// The helpers are held before their jobs; the caller's share panics (a test hook). A
+    /// second thread releases the helpers only once `catch_unwind` has returned, or after
+    /// two seconds. With the wait-on-drop guard the unwind waits for the release, so every
+    /// job is finished when `catch_unwind` returns; without it the jobs would still be held.
+    #[test]
+    fn a_panic_in_the_callers_share_waits_for_every_posted_helper() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let kind = KernelKind::detect();
+        let pool = ProductPool::new(3).unwrap();
+        for slot in &pool.slots {
+            slot.test_hold.store(true, Ordering::Release);
+        }
+        // One token against many rows: split by weight panels, one share per thread.
+        let (rows, depth) = (12_000, 384);
+        let x = vec![0.5f32; depth];
+        let packed = PackedMatrix::from_row_major(&vec![0.25f32; rows * depth], rows, depth);
+        let mut out = vec![0.0f32; rows];
+        let mut scratch = MatmulScratch::new();
+        pool.test_caller_panics.store(true, Ordering::Relaxed);
+        let caller_returned = Arc::new(AtomicBool::new(false));
+        let slots = pool.slots.clone();
+        let releaser = {
+            let caller_returned = Arc::clone(&caller_returned);
+            std::thread::spawn(move || {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+                while !caller_returned.load(Ordering::Acquire)
+                    && std::time::Instant::now() < deadline
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                for slot in &slots {
+                    slot.test_hold.store(false, Ordering::Release);
+                }
+            })
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.linear(
+                kind,
+                &x,
+                1,
+                depth,
+                &packed,
+                None,
+                &mut out,
+                rows,
+                &mut scratch,
+            );
+        }));
+        let finished_at_unwind: Vec<usize> = pool
+            .slots
+            .iter()
+            .map(|slot| slot.test_jobs_finished.load(Ordering::Relaxed))
+            .collect();
+        caller_returned.store(true, Ordering::Release);
+        releaser.join().unwrap();
+        // Should the guard fail, let the helpers finish before the buffers go, so the test
+        // reports the failure instead of racing a use-after-free.
+        while pool
+            .slots
+            .iter()
+            .any(|slot| slot.test_jobs_finished.load(Ordering::Relaxed) == 0)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(outcome.is_err(), "the injected panic did not happen");
+        assert_eq!(
+            finished_at_unwind,
+            vec![1; pool.slots.len()],
+            "the caller unwound while helpers still used its weights and output"
+        );
+        drop((x, packed, out));
+
+        // The pool still works after the panic.
+        let x: Vec<f32> = (0..depth).map(|i| (i % 7) as f32 * 0.1).collect();
+        let w: Vec<f32> = (0..rows * depth).map(|i| (i % 5) as f32 * 0.1).collect();
+        let packed = PackedMatrix::from_row_major(&w, rows, depth);
+        let mut expected = vec![0.0; rows];
+        let mut got = vec![0.0; rows];
+        matmul(
+            kind,
+            &x,
+            1,
+            depth,
+            &packed,
+            None,
+            &mut expected,
+            rows,
+            &mut scratch,
+        );
+        pool.linear(
+            kind,
+            &x,
+            1,
+            depth,
+            &packed,
+            None,
+            &mut got,
+            rows,
+            &mut scratch,
+        );
+        assert_eq!(got, expected);
     }
 }

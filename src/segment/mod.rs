@@ -13,8 +13,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod stats;
+
+use stats::{SegmenterCounters, SegmenterStats};
+
 use crate::config::VadConfig;
-use crate::frontend::stats::FrontendStats;
 use crate::limits::{
     PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_FRAMES_MAX, SEGMENT_POOL_SLOTS_MAX,
     SEGMENT_RING_HANDLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
@@ -179,15 +182,17 @@ pub struct Segmenter {
     probabilities_start: u64,
     next_sequence: u64,
     in_overflow_burst: bool,
-    stats: Arc<FrontendStats>,
+    stats: Arc<SegmenterStats>,
 }
 
-/// Builds the segmenter and the receiver that goes to the consumer.
+/// Builds the segmenter and the receiver that goes to the consumer; the segmenter counts
+/// into `stats` (its own counters, or a stage's statistics that hold them).
 pub fn segment_channel(
     settings: SegmenterSettings,
     overflow: Overflow,
-    stats: Arc<FrontendStats>,
+    stats: impl SegmenterCounters,
 ) -> (Segmenter, SegmentReceiver) {
+    let stats = stats.segmenter_counters();
     let (filled_producer, filled_consumer) = rtrb::RingBuffer::new(SEGMENT_RING_HANDLES_MAX);
     let (released_producer, released_consumer) = rtrb::RingBuffer::new(SEGMENT_POOL_SLOTS_MAX);
     let mut spares = heapless::Vec::new();
@@ -491,8 +496,8 @@ mod tests {
         probabilities: &[f32],
         settings: SegmenterSettings,
         release: bool,
-    ) -> (Vec<Emitted>, Arc<FrontendStats>) {
-        let stats = Arc::new(FrontendStats::default());
+    ) -> (Vec<Emitted>, Arc<SegmenterStats>) {
+        let stats = Arc::new(SegmenterStats::default());
         let (mut segmenter, mut receiver) =
             segment_channel(settings, Overflow::Drop, Arc::clone(&stats));
         let mut out = Vec::new();
