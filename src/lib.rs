@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod dsp;
 pub mod extract;
+pub mod files;
 pub mod frontend;
 pub mod fuzzing;
 pub mod limits;

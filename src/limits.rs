@@ -62,6 +62,11 @@ pub const LOG_VALUES_MAX: usize = 4;
 
 /// Bytes of a configuration file read at start-up.
 pub const CONFIG_FILE_BYTES_MAX: usize = 64 * 1024;
+/// Largest WAV `tccc transcribe` reads whole (it takes ≤ 30 s segments; this leaves room
+/// for 32-bit or multi-channel files that it then refuses by format with a clear message).
+pub const WAV_16K_BYTES_MAX: usize = 64 * 1024 * 1024;
+/// Largest WAV `tccc bench` reads whole into memory.
+pub const BENCH_INPUT_BYTES_MAX: usize = 512 * 1024 * 1024;
 /// Bytes of a WAV chunk header region walked before the `data` chunk.
 pub const WAV_HEADER_BYTES_MAX: usize = 1024 * 1024;
 /// Chunks walked in a WAV file before the `data` chunk.

@@ -327,7 +327,7 @@ pub(crate) fn read_model_text(path: &Path) -> Result<String, AsrError> {
             ),
         ));
     }
-    std::fs::read_to_string(path).map_err(AsrError::io(path))
+    crate::files::read_text_bounded(path, ASR_MODEL_TEXT_FILE_BYTES_MAX).map_err(AsrError::io(path))
 }
 
 /// Reads a JSON file of the model folder.

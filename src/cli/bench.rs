@@ -18,7 +18,7 @@ use crate::demo::NARRATION_WAV;
 use crate::frontend::pipeline::{FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
 use crate::frontend::Frontend;
-use crate::limits::{PIPELINE_RATE_HZ, VAD_FRAME_SAMPLES};
+use crate::limits::{BENCH_INPUT_BYTES_MAX, PIPELINE_RATE_HZ, VAD_FRAME_SAMPLES};
 use crate::segment::{segment_channel, Overflow, SegmenterSettings};
 use crate::vad::SileroVad;
 
@@ -68,7 +68,8 @@ pub fn run(which: &BenchCommand) -> Result<(), CliError> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
+    crate::files::read_bounded(path, BENCH_INPUT_BYTES_MAX)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
 }
 
 fn read_all(bytes: Vec<u8>, name: &str) -> Result<(Vec<f32>, u32), CliError> {

@@ -67,7 +67,8 @@ pub fn read_transcript(path: &Path) -> Result<String, CliError> {
             metadata.len()
         )));
     }
-    let bytes = std::fs::read(path)
+    // Bounded again while reading: a FIFO or device reports no length.
+    let bytes = crate::files::read_bounded(path, TRANSCRIPT_BYTES_MAX)
         .map_err(|e| CliError::BadInput(format!("cannot read transcript {name}: {e}")))?;
     transcript_text(bytes, &name.to_string())
 }

@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::CliError;
 use crate::asr::{AsrConfig, DecoderWeights, EncoderWindow, Transcriber};
-use crate::limits::{ASR_BEAM_WIDTH_MAX, ASR_THREADS_MAX};
+use crate::limits::{ASR_BEAM_WIDTH_MAX, ASR_THREADS_MAX, WAV_16K_BYTES_MAX};
 
 /// `tccc transcribe`.
 #[derive(Debug, Args)]
@@ -196,7 +196,7 @@ pub fn mu_law_to_pcm16(code: u8) -> i16 {
 
 /// Reads a 16 kHz mono WAV, PCM-16 or G.711 mu-law (what the fixtures use).
 pub fn read_wav_16k_mono(path: &Path) -> Result<Vec<f32>, CliError> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::files::read_bounded(path, WAV_16K_BYTES_MAX)
         .map_err(|error| CliError::BadInput(format!("{}: cannot read: {error}", path.display())))?;
     wav_16k_mono(&bytes, &path.display().to_string())
 }

@@ -283,10 +283,14 @@ impl Config {
                 bytes: metadata.len(),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-            path: path.to_owned(),
-            error,
-        })?;
+        // Bounded again while reading: a FIFO or device reports no length.
+        let text =
+            crate::files::read_text_bounded(path, CONFIG_FILE_BYTES_MAX).map_err(|error| {
+                ConfigError::Read {
+                    path: path.to_owned(),
+                    error,
+                }
+            })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
