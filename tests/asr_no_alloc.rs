@@ -79,12 +79,23 @@ fn transcribing_after_warm_up_allocates_nothing() {
         transcriber.set_encoder_window(window);
         // Every third segment decodes timestamps (timed pieces are reserved too).
         transcriber.set_decoding(1, index % 3 == 0).unwrap();
-        if transcriber
+        if let Some(transcript) = transcriber
             .transcribe(segments[index % segments.len()])
             .unwrap()
-            .is_some()
         {
             accepted += 1;
+            // The words are filled on this thread too, within the count.
+            let text = transcript.text();
+            assert_eq!(
+                transcript.words().len(),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+            assert!(transcript.words().iter().all(|word| {
+                text.is_char_boundary(word.start as usize)
+                    && text.is_char_boundary(word.end as usize)
+                    && word.start < word.end
+            }));
         }
     }
     let greedy_allocations = inference_allocations() - before;
@@ -105,9 +116,15 @@ fn transcribing_after_warm_up_allocates_nothing() {
     let before_beam_frees = inference_frees();
     for index in 0..8 {
         beam_transcriber.set_decoding(3, index % 2 == 0).unwrap();
-        beam_transcriber
+        if let Some(transcript) = beam_transcriber
             .transcribe(segments[index % segments.len()])
-            .unwrap();
+            .unwrap()
+        {
+            assert_eq!(
+                transcript.words().len(),
+                transcript.text().split_whitespace().count()
+            );
+        }
         // Decoding the same encoder output again, the other way, reuses it all.
         beam_transcriber.set_decoding(3, index % 2 == 1).unwrap();
         beam_transcriber.decode_again();

@@ -25,6 +25,7 @@ use crate::limits::{
     ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
+use crate::speech::{HeardWord, HeardWords};
 use mel::MelFrontEnd;
 use tokenizer::Tokenizer;
 use whisper::{WhisperModel, WhisperWeights};
@@ -235,6 +236,11 @@ pub struct TimedPiece {
 pub struct Transcript {
     text: String,
     tokens: Vec<u32>,
+    /// The acoustic (Whisper's own) log probability of each generated token, parallel to
+    /// `tokens`; language-model fusion never enters these.
+    token_logprobs: Vec<f32>,
+    /// The words of `text()` with their confidences (see [`Transcript::words`]).
+    words: HeardWords,
     pieces: Vec<TimedPiece>,
     /// Sum of the chosen tokens' log probabilities (end-of-text included) / (tokens + 1),
     /// as faster-whisper computes it.
@@ -262,6 +268,8 @@ impl Transcript {
         Transcript {
             text: String::with_capacity(ASR_TEXT_BYTES_MAX),
             tokens: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            token_logprobs: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            words: HeardWords::new(),
             pieces: Vec::with_capacity(ASR_TIMED_PIECES_MAX),
             avg_logprob: 0.0,
             no_speech_prob: 0.0,
@@ -276,6 +284,15 @@ impl Transcript {
         }
     }
 
+    /// Empties the text, tokens, words and pieces (capacity kept).
+    fn clear(&mut self) {
+        self.text.clear();
+        self.tokens.clear();
+        self.token_logprobs.clear();
+        self.words.clear();
+        self.pieces.clear();
+    }
+
     /// The text, without Whisper's leading space.
     pub fn text(&self) -> &str {
         self.text.trim()
@@ -285,6 +302,23 @@ impl Transcript {
     /// in timestamp mode).
     pub fn tokens(&self) -> &[u32] {
         &self.tokens
+    }
+
+    /// Whisper's log probability of each generated token (parallel to [`Self::tokens`]),
+    /// as the acoustic model gave it: language-model fusion changes which token is chosen,
+    /// never these values.
+    pub fn token_logprobs(&self) -> &[f32] {
+        &self.token_logprobs
+    }
+
+    /// The words of [`Self::text`] (byte offsets into it, leading space dropped) and the
+    /// recogniser's confidence in each: the *lowest* probability among the word's tokens
+    /// (a word is the tokens from one that starts with a space up to the next such token,
+    /// so trailing punctuation belongs to its word). The lowest, not the mean, because a
+    /// single doubtful piece ("six|teen" vs "six|ty") is what makes a value doubtful.
+    /// Lowered further where the N best hypotheses disagree on a number (beam search).
+    pub fn words(&self) -> &[HeardWord] {
+        &self.words
     }
 
     /// The text with Whisper's leading spaces, as the pieces index it.
@@ -388,7 +422,13 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
 /// One proposed continuation during beam search.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
+    /// The ranking score: acoustic log probability, plus the language model's share when
+    /// fusion is on.
     score: f64,
+    /// Whisper's own log probability of the hypothesis with this token.
+    acoustic: f64,
+    /// Whisper's log probability of this token alone.
+    logprob: f32,
     parent: usize,
     token: u32,
 }
@@ -398,17 +438,23 @@ struct Candidate {
 struct BeamState {
     live: usize,
     tokens: Vec<u32>,
+    logprobs: Vec<f32>,
     lengths: Vec<usize>,
     scores: Vec<f64>,
+    acoustic: Vec<f64>,
     next_tokens: Vec<u32>,
+    next_logprobs: Vec<f32>,
     next_lengths: Vec<usize>,
     next_scores: Vec<f64>,
+    next_acoustic: Vec<f64>,
     parents: Vec<usize>,
     step_tokens: Vec<u32>,
     finished: usize,
     finished_tokens: Vec<u32>,
+    finished_logprobs: Vec<f32>,
     finished_lengths: Vec<usize>,
     finished_scores: Vec<f64>,
+    finished_acoustic: Vec<f64>,
     top: Vec<(u32, f32)>,
     candidates: Vec<Candidate>,
 }
@@ -418,18 +464,24 @@ impl BeamState {
         BeamState {
             live: 0,
             tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            logprobs: vec![0.0; width * ASR_DECODE_TOKENS_MAX],
             lengths: vec![0; width],
             scores: vec![0.0; width],
+            acoustic: vec![0.0; width],
             next_tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            next_logprobs: vec![0.0; width * ASR_DECODE_TOKENS_MAX],
             next_lengths: vec![0; width],
             next_scores: vec![0.0; width],
+            next_acoustic: vec![0.0; width],
             parents: vec![0; width],
             step_tokens: vec![0; width],
             finished: 0,
             // Up to width − 1 finished before the last step plus width on it.
             finished_tokens: vec![0; 2 * width * ASR_DECODE_TOKENS_MAX],
+            finished_logprobs: vec![0.0; 2 * width * ASR_DECODE_TOKENS_MAX],
             finished_lengths: vec![0; 2 * width],
             finished_scores: vec![0.0; 2 * width],
+            finished_acoustic: vec![0.0; 2 * width],
             top: Vec::with_capacity(2 * width),
             candidates: Vec::with_capacity(width * 2 * width),
         }
@@ -638,9 +690,7 @@ impl Transcriber {
             });
         }
         self.counters.segments += 1;
-        self.transcript.text.clear();
-        self.transcript.tokens.clear();
-        self.transcript.pieces.clear();
+        self.transcript.clear();
         self.encoded = false;
         self.transcript.segment_seconds = samples.len() as f32 / PIPELINE_RATE_HZ as f32;
         if samples.len() < mel::SEGMENT_SAMPLES_MIN {
@@ -711,9 +761,7 @@ impl Transcriber {
             return None;
         }
         self.counters.segments += 1;
-        self.transcript.text.clear();
-        self.transcript.tokens.clear();
-        self.transcript.pieces.clear();
+        self.transcript.clear();
         let started = std::time::Instant::now();
         self.decode();
         self.transcript.decode_seconds = started.elapsed().as_secs_f32();
@@ -787,6 +835,7 @@ impl Transcriber {
         if cut {
             self.counters.text_truncated += 1;
         }
+        fill_words(&self.tokenizer, &mut self.transcript);
         self.transcript.compression_ratio =
             guards::compression_ratio_estimate(self.transcript.text().as_bytes());
         if hit_budget {
@@ -886,7 +935,8 @@ impl Transcriber {
             let logits = &mut self.model.logits_mut()[..vocabulary];
             let log_normaliser = prepare_logits(logits, &self.suppression, mode, generated);
             let best = argmax(logits);
-            sum_logprob += f64::from(logits[best] - log_normaliser);
+            let logprob = logits[best] - log_normaliser;
+            sum_logprob += f64::from(logprob);
             if best as u32 == end_of_text {
                 return (sum_logprob, false);
             }
@@ -894,6 +944,7 @@ impl Transcriber {
                 return (sum_logprob, true);
             }
             generated.push(best as u32);
+            self.transcript.token_logprobs.push(logprob);
             if guards::tail_repetitions(generated, REPETITION_GRAM_MAX)
                 > self.config.repetitions_max
             {
@@ -919,6 +970,7 @@ impl Transcriber {
         beam.live = 1;
         beam.lengths[0] = 0;
         beam.scores[0] = 0.0;
+        beam.acoustic[0] = 0.0;
         beam.finished = 0;
         let ranked = 2 * width;
         let mut position = prompt_len;
@@ -937,9 +989,11 @@ impl Transcriber {
                     if logit == f32::NEG_INFINITY {
                         break;
                     }
-                    let score = beam.scores[parent] + f64::from(logit - log_normaliser);
+                    let logprob = logit - log_normaliser;
                     beam.candidates.push(Candidate {
-                        score,
+                        score: beam.scores[parent] + f64::from(logprob),
+                        acoustic: beam.acoustic[parent] + f64::from(logprob),
+                        logprob,
                         parent,
                         token,
                     });
@@ -962,13 +1016,17 @@ impl Transcriber {
                     let candidate = beam.candidates[rank];
                     let parent_length = beam.lengths[candidate.parent];
                     let slot = beam.finished;
-                    beam.finished_tokens[slot * ASR_DECODE_TOKENS_MAX..][..parent_length]
-                        .copy_from_slice(
-                            &beam.tokens[candidate.parent * ASR_DECODE_TOKENS_MAX..]
-                                [..parent_length],
-                        );
+                    let (from, to) = (
+                        candidate.parent * ASR_DECODE_TOKENS_MAX,
+                        slot * ASR_DECODE_TOKENS_MAX,
+                    );
+                    beam.finished_tokens[to..to + parent_length]
+                        .copy_from_slice(&beam.tokens[from..from + parent_length]);
+                    beam.finished_logprobs[to..to + parent_length]
+                        .copy_from_slice(&beam.logprobs[from..from + parent_length]);
                     beam.finished_lengths[slot] = parent_length;
                     beam.finished_scores[slot] = candidate.score;
+                    beam.finished_acoustic[slot] = candidate.acoustic;
                     beam.finished += 1;
                     chosen = None;
                     while secondary < beam.candidates.len() {
@@ -993,8 +1051,12 @@ impl Transcriber {
                 beam.next_tokens[to..to + parent_length]
                     .copy_from_slice(&beam.tokens[from..from + parent_length]);
                 beam.next_tokens[to + parent_length] = candidate.token;
+                beam.next_logprobs[to..to + parent_length]
+                    .copy_from_slice(&beam.logprobs[from..from + parent_length]);
+                beam.next_logprobs[to + parent_length] = candidate.logprob;
                 beam.next_lengths[next] = parent_length + 1;
                 beam.next_scores[next] = candidate.score;
+                beam.next_acoustic[next] = candidate.acoustic;
                 beam.parents[next] = candidate.parent;
                 beam.step_tokens[next] = candidate.token;
                 next += 1;
@@ -1003,8 +1065,10 @@ impl Transcriber {
                 break;
             }
             std::mem::swap(&mut beam.tokens, &mut beam.next_tokens);
+            std::mem::swap(&mut beam.logprobs, &mut beam.next_logprobs);
             beam.lengths[..next].copy_from_slice(&beam.next_lengths[..next]);
             beam.scores[..next].copy_from_slice(&beam.next_scores[..next]);
+            beam.acoustic[..next].copy_from_slice(&beam.next_acoustic[..next]);
             beam.live = next;
             self.model
                 .reorder_beams(&beam.parents[..next], position - 1);
@@ -1016,10 +1080,14 @@ impl Transcriber {
             // Budget exhausted with nothing finished: take the live hypotheses as they are.
             for index in 0..beam.live {
                 let length = beam.lengths[index];
-                beam.finished_tokens[index * ASR_DECODE_TOKENS_MAX..][..length]
-                    .copy_from_slice(&beam.tokens[index * ASR_DECODE_TOKENS_MAX..][..length]);
+                let at = index * ASR_DECODE_TOKENS_MAX;
+                beam.finished_tokens[at..at + length]
+                    .copy_from_slice(&beam.tokens[at..at + length]);
+                beam.finished_logprobs[at..at + length]
+                    .copy_from_slice(&beam.logprobs[at..at + length]);
                 beam.finished_lengths[index] = length;
                 beam.finished_scores[index] = beam.scores[index];
+                beam.finished_acoustic[index] = beam.acoustic[index];
             }
             beam.finished = beam.live;
         }
@@ -1035,10 +1103,14 @@ impl Transcriber {
             }
         }
         let length = beam.finished_lengths[best];
+        let at = best * ASR_DECODE_TOKENS_MAX;
         self.transcript
             .tokens
-            .extend_from_slice(&beam.finished_tokens[best * ASR_DECODE_TOKENS_MAX..][..length]);
-        (beam.finished_scores[best], hit_budget)
+            .extend_from_slice(&beam.finished_tokens[at..at + length]);
+        self.transcript
+            .token_logprobs
+            .extend_from_slice(&beam.finished_logprobs[at..at + length]);
+        (beam.finished_acoustic[best], hit_budget)
     }
 
     fn judge(&self) -> Verdict {
@@ -1065,6 +1137,64 @@ impl Transcriber {
             return Verdict::Repetitive;
         }
         Verdict::Accepted
+    }
+}
+
+/// Fills `transcript.words` from its tokens, their log probabilities and its text: a word
+/// starts at a token whose bytes begin with a space (or at the first token) and runs to
+/// the next such token; its confidence is its lowest token probability. Offsets are into
+/// `text()` (Whisper's leading space dropped), snapped to character boundaries (they can
+/// only drift where the decoder replaced invalid UTF-8); words past `HEARD_WORDS_MAX` or
+/// past a cut text are left out. Allocates nothing.
+fn fill_words(tokenizer: &Tokenizer, transcript: &mut Transcript) {
+    transcript.words.clear();
+    let raw = transcript.text.as_str();
+    let lead = raw.len() - raw.trim_start().len();
+    let text = raw.trim();
+    let end_of_text = tokenizer.special.end_of_text;
+    let push = |words: &mut HeardWords, start: usize, end: usize, logprob: f32| {
+        let clamp = |at: usize| at.saturating_sub(lead).min(text.len());
+        let (mut start, mut end) = (clamp(start), clamp(end));
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        if end > start {
+            // A full list drops the rest: a consumer treats unlisted words as unknown.
+            let _ = words.push(HeardWord {
+                start: start as u32,
+                end: end as u32,
+                confidence: logprob.exp().clamp(0.0, 1.0),
+            });
+        }
+    };
+    let mut offset = 0usize;
+    let mut current: Option<(usize, usize, f32)> = None;
+    for (&token, &logprob) in transcript.tokens.iter().zip(&transcript.token_logprobs) {
+        if token >= end_of_text {
+            // Specials and timestamps add no text.
+            continue;
+        }
+        let bytes = tokenizer.token_bytes(token);
+        let spaces = bytes.iter().take_while(|&&byte| byte == b' ').count();
+        match current.as_mut() {
+            Some((_, end, lowest)) if spaces == 0 => {
+                *end = offset + bytes.len();
+                *lowest = lowest.min(logprob);
+            }
+            _ => {
+                if let Some((start, end, lowest)) = current.take() {
+                    push(&mut transcript.words, start, end, lowest);
+                }
+                current = Some((offset + spaces, offset + bytes.len(), logprob));
+            }
+        }
+        offset += bytes.len();
+    }
+    if let Some((start, end, lowest)) = current {
+        push(&mut transcript.words, start, end, lowest);
     }
 }
 
