@@ -48,6 +48,10 @@ fn transcribing_after_warm_up_allocates_nothing() {
     let config = AsrConfig {
         helper_thread_start: Some(mark_worker_thread),
         segment_window_frames_min: 200,
+        lm_weight: 0.1,
+        lm_length_bonus: 0.2,
+        term_bonus: 0.5,
+        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
         ..AsrConfig::default()
     };
     let mut transcriber = asr_support::transcriber(&config);
@@ -103,8 +107,13 @@ fn transcribing_after_warm_up_allocates_nothing() {
 
     // Beam search reuses its reserved hypotheses and batched decoder slots (here with the
     // int8 decoder weights, so that path is watched too).
+    // Shallow fusion and the term trie on, and the N-best comparison of numbers.
     let beam_config = AsrConfig {
         beam_width: 3,
+        lm_weight: 0.1,
+        lm_length_bonus: 0.2,
+        term_bonus: 0.5,
+        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
         decoder_weights: DecoderWeights::Int8,
         segment_window_frames_min: 200,
         helper_thread_start: Some(mark_worker_thread),

@@ -7,6 +7,7 @@
 
 pub mod ct2;
 pub mod guards;
+pub mod lm;
 pub mod mel;
 pub mod safetensors;
 pub mod tokenizer;
@@ -20,12 +21,14 @@ use thiserror::Error;
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_CACHED_PADDING_FRAMES_MULTIPLE, ASR_DECODE_TOKENS_MAX,
     ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE, ASR_INITIAL_TIMESTAMP_STEPS_MAX,
-    ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX,
-    ASR_PROMPT_TEXT_TOKENS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
-    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
+    ASR_LM_CANDIDATES_MAX, ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_NBEST_MAX,
+    ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
+    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
+    ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use crate::speech::{HeardWord, HeardWords};
+use lm::{DomainLm, TermState};
 use mel::MelFrontEnd;
 use tokenizer::Tokenizer;
 use whisper::{WhisperModel, WhisperWeights};
@@ -55,6 +58,9 @@ pub enum AsrError {
     /// An initial prompt is configured but the model folder cannot encode it.
     #[error("{} {detail}: an initial prompt is encoded with the BPE merges of the model's Hugging Face tokenizer.json; put that file in the model folder (`models/fetch` does), or turn the prompt off (`asr.initial_prompt = \"\"`)", path.display())]
     PromptTokenizer { path: PathBuf, detail: String },
+    /// The domain language-model file is missing, malformed or made for another tokenizer.
+    #[error("language model {}: {detail}", path.display())]
+    LanguageModel { path: PathBuf, detail: String },
     /// A configuration value is out of range.
     #[error("ASR configuration: {0}")]
     Config(String),
@@ -162,6 +168,27 @@ pub struct AsrConfig {
     /// vocabulary prompt lowered the WER but turned noise into its words ("Tourniquet.")
     /// past the silence guards (NOTES-asr.md).
     pub initial_prompt: Option<String>,
+    /// Shallow fusion: the domain language model's weight λ in
+    /// `log p_whisper + λ·log p_lm + length_bonus + term bonus`; 0 turns the language
+    /// model off (the term trie alone may still be on).
+    pub lm_weight: f32,
+    /// Added per generated text token when fusion is on, so the language model's cost per
+    /// token does not favour short transcripts.
+    pub lm_length_bonus: f32,
+    /// Provisional bonus per token along a clinical term of the trie, settled when the term
+    /// completes (capped for short terms) and taken back when it does not; 0 is off.
+    pub term_bonus: f32,
+    /// The language-model file (`scripts/make-asr-lm`), read when `lm_weight` or
+    /// `term_bonus` is not 0.
+    pub lm_file: Option<PathBuf>,
+}
+
+/// The fusion weights in force for one segment.
+#[derive(Clone, Copy, Debug)]
+struct Fusion {
+    lm_weight: f32,
+    length_bonus: f32,
+    term_bonus: f32,
 }
 
 impl Default for AsrConfig {
@@ -182,6 +209,10 @@ impl Default for AsrConfig {
             compression_ratio_threshold: 2.4,
             repetitions_max: 4,
             initial_prompt: None,
+            lm_weight: 0.0,
+            lm_length_bonus: 0.0,
+            term_bonus: 0.0,
+            lm_file: None,
         }
     }
 }
@@ -422,6 +453,8 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
 /// One proposed continuation during beam search.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
+    /// The hypothesis's place in the term trie after this token.
+    term: TermState,
     /// The ranking score: acoustic log probability, plus the language model's share when
     /// fusion is on.
     score: f64,
@@ -457,6 +490,10 @@ struct BeamState {
     finished_acoustic: Vec<f64>,
     top: Vec<(u32, f32)>,
     candidates: Vec<Candidate>,
+    terms: Vec<TermState>,
+    next_terms: Vec<TermState>,
+    /// The finished hypothesis chosen.
+    best: usize,
 }
 
 impl BeamState {
@@ -482,8 +519,11 @@ impl BeamState {
             finished_lengths: vec![0; 2 * width],
             finished_scores: vec![0.0; 2 * width],
             finished_acoustic: vec![0.0; 2 * width],
-            top: Vec::with_capacity(2 * width),
-            candidates: Vec::with_capacity(width * 2 * width),
+            top: Vec::with_capacity((2 * width).max(ASR_LM_CANDIDATES_MAX)),
+            candidates: Vec::with_capacity(width * (2 * width).max(ASR_LM_CANDIDATES_MAX)),
+            terms: vec![TermState::default(); width],
+            next_terms: vec![TermState::default(); width],
+            best: 0,
         }
     }
 }
@@ -506,6 +546,17 @@ pub struct Transcriber {
     beam: BeamState,
     /// Whether the encoder output belongs to the last segment (for `decode_again`).
     encoded: bool,
+    /// The domain language model and term trie (fusion on).
+    lm: Option<DomainLm>,
+    /// Fusion for the segment being decoded: `None` when off, in timestamp mode, or when
+    /// the no-speech gate doubts the segment (no biasing of what may be noise).
+    fusion: Option<Fusion>,
+    /// Whisper's best tokens at a greedy step, for fusion to re-rank.
+    fusion_top: Vec<(u32, f32)>,
+    /// Set while re-decoding a segment without fusion (see `decode_with_fallback`).
+    fusion_suppressed: bool,
+    /// Another hypothesis's text, for the N-best comparison of numbers.
+    other_text: String,
 }
 
 impl std::fmt::Debug for Transcriber {
@@ -603,6 +654,22 @@ impl Transcriber {
                     config.threads
                 ))
             })?;
+        let lm = if config.lm_weight != 0.0 || config.term_bonus != 0.0 {
+            let path = config.lm_file.as_deref().ok_or_else(|| {
+                AsrError::Config(
+                    "fusion is on (asr.lm_weight or asr.term_bonus) but no language-model \
+                     file is set (asr.lm_file; made by scripts/make-asr-lm)"
+                        .into(),
+                )
+            })?;
+            Some(DomainLm::load(
+                path,
+                weights.dims.vocabulary,
+                tokenizer.special.end_of_text,
+            )?)
+        } else {
+            None
+        };
         let mut model = WhisperModel::new(weights, backend, config.beam_width);
         if config.encoder_window == EncoderWindow::CachedPadding {
             model.prepare_padding_cache();
@@ -621,6 +688,11 @@ impl Transcriber {
             counters: AsrCounters::default(),
             beam: BeamState::new(config.beam_width),
             encoded: false,
+            lm,
+            fusion: None,
+            fusion_top: Vec::with_capacity(ASR_LM_CANDIDATES_MAX),
+            fusion_suppressed: false,
+            other_text: String::with_capacity(ASR_TEXT_BYTES_MAX),
         })
     }
 
@@ -733,7 +805,7 @@ impl Transcriber {
         self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
         self.encoded = true;
-        self.decode();
+        self.decode_with_fallback();
         self.transcript.encode_seconds = (encoded - started).as_secs_f32();
         self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
         Ok(self.conclude())
@@ -763,9 +835,23 @@ impl Transcriber {
         self.counters.segments += 1;
         self.transcript.clear();
         let started = std::time::Instant::now();
-        self.decode();
+        self.decode_with_fallback();
         self.transcript.decode_seconds = started.elapsed().as_secs_f32();
         self.conclude()
+    }
+
+    /// Decodes; when fusion was on and Whisper's own confidence in the fused text is below
+    /// the low-confidence guard, decodes again without fusion, so fusion never turns a
+    /// segment plain Whisper would keep into a blank (nor keeps what Whisper doubts).
+    fn decode_with_fallback(&mut self) {
+        self.fusion_suppressed = false;
+        self.decode();
+        if self.fusion.is_some() && self.judge() == Verdict::LowConfidence {
+            self.fusion_suppressed = true;
+            self.transcript.clear();
+            self.decode();
+            self.fusion_suppressed = false;
+        }
     }
 
     /// Judges the decoded segment and counts the verdict.
@@ -815,6 +901,15 @@ impl Transcriber {
             self.transcript.compression_ratio = 0.0;
             return;
         }
+        self.fusion = (self.lm.is_some()
+            && !self.fusion_suppressed
+            && !self.config.timestamps
+            && no_speech_prob <= self.config.no_speech_threshold)
+            .then_some(Fusion {
+                lm_weight: self.config.lm_weight,
+                length_bonus: self.config.lm_length_bonus,
+                term_bonus: self.config.term_bonus,
+            });
         let (sum_logprob, hit_budget) = if self.config.beam_width > 1 {
             self.beam_search(prompt_len)
         } else {
@@ -836,6 +931,9 @@ impl Transcriber {
             self.counters.text_truncated += 1;
         }
         fill_words(&self.tokenizer, &mut self.transcript);
+        if self.config.beam_width > 1 && !self.config.timestamps {
+            self.lower_disputed_numbers();
+        }
         self.transcript.compression_ratio =
             guards::compression_ratio_estimate(self.transcript.text().as_bytes());
         if hit_budget {
@@ -930,11 +1028,38 @@ impl Transcriber {
         let mode = self.timestamp_mode();
         let vocabulary = self.model.dims().vocabulary;
         let generated = &mut self.transcript.tokens;
+        let mut term = TermState::default();
         loop {
             // Slot 0's row: a recogniser loaded for beam search has more.
             let logits = &mut self.model.logits_mut()[..vocabulary];
             let log_normaliser = prepare_logits(logits, &self.suppression, mode, generated);
-            let best = argmax(logits);
+            let best = match (self.fusion, self.lm.as_ref()) {
+                (Some(fusion), Some(lm)) => {
+                    top_tokens(logits, &mut self.fusion_top, ASR_LM_CANDIDATES_MAX);
+                    let previous = lm_context(generated, lm.boundary());
+                    let mut best = (argmax(logits), f32::NEG_INFINITY, term);
+                    for &(token, logit) in &self.fusion_top {
+                        if logit == f32::NEG_INFINITY {
+                            break;
+                        }
+                        let (next, score) = fused_score(
+                            lm,
+                            fusion,
+                            previous,
+                            term,
+                            token,
+                            logit - log_normaliser,
+                            end_of_text,
+                        );
+                        if score > best.1 {
+                            best = (token as usize, score, next);
+                        }
+                    }
+                    term = best.2;
+                    best.0
+                }
+                _ => argmax(logits),
+            };
             let logprob = logits[best] - log_normaliser;
             sum_logprob += f64::from(logprob);
             if best as u32 == end_of_text {
@@ -971,6 +1096,13 @@ impl Transcriber {
         beam.lengths[0] = 0;
         beam.scores[0] = 0.0;
         beam.acoustic[0] = 0.0;
+        beam.terms[0] = TermState::default();
+        let fusion = self.fusion.zip(self.lm.as_ref());
+        let considered = if fusion.is_some() {
+            (2 * width).max(ASR_LM_CANDIDATES_MAX)
+        } else {
+            2 * width
+        };
         beam.finished = 0;
         let ranked = 2 * width;
         let mut position = prompt_len;
@@ -984,14 +1116,29 @@ impl Transcriber {
                 let generated =
                     &beam.tokens[parent * ASR_DECODE_TOKENS_MAX..][..beam.lengths[parent]];
                 let log_normaliser = prepare_logits(row, &self.suppression, mode, generated);
-                top_tokens(row, &mut beam.top, ranked);
+                top_tokens(row, &mut beam.top, considered);
+                let parent_term = beam.terms[parent];
+                let previous = fusion.map(|(_, lm)| lm_context(generated, lm.boundary()));
                 for &(token, logit) in &beam.top {
                     if logit == f32::NEG_INFINITY {
                         break;
                     }
                     let logprob = logit - log_normaliser;
+                    let (term, score) = match (fusion, previous) {
+                        (Some((fusion, lm)), Some(previous)) => fused_score(
+                            lm,
+                            fusion,
+                            previous,
+                            parent_term,
+                            token,
+                            logprob,
+                            end_of_text,
+                        ),
+                        _ => (parent_term, logprob),
+                    };
                     beam.candidates.push(Candidate {
-                        score: beam.scores[parent] + f64::from(logprob),
+                        term,
+                        score: beam.scores[parent] + f64::from(score),
                         acoustic: beam.acoustic[parent] + f64::from(logprob),
                         logprob,
                         parent,
@@ -1057,6 +1204,7 @@ impl Transcriber {
                 beam.next_lengths[next] = parent_length + 1;
                 beam.next_scores[next] = candidate.score;
                 beam.next_acoustic[next] = candidate.acoustic;
+                beam.next_terms[next] = candidate.term;
                 beam.parents[next] = candidate.parent;
                 beam.step_tokens[next] = candidate.token;
                 next += 1;
@@ -1069,6 +1217,7 @@ impl Transcriber {
             beam.lengths[..next].copy_from_slice(&beam.next_lengths[..next]);
             beam.scores[..next].copy_from_slice(&beam.next_scores[..next]);
             beam.acoustic[..next].copy_from_slice(&beam.next_acoustic[..next]);
+            beam.terms[..next].copy_from_slice(&beam.next_terms[..next]);
             beam.live = next;
             self.model
                 .reorder_beams(&beam.parents[..next], position - 1);
@@ -1102,6 +1251,7 @@ impl Transcriber {
                 best = index;
             }
         }
+        beam.best = best;
         let length = beam.finished_lengths[best];
         let at = best * ASR_DECODE_TOKENS_MAX;
         self.transcript
@@ -1111,6 +1261,52 @@ impl Transcriber {
             .token_logprobs
             .extend_from_slice(&beam.finished_logprobs[at..at + length]);
         (beam.finished_acoustic[best], hit_budget)
+    }
+
+    /// N-best agreement: each number word of the chosen hypothesis (digits, or a number
+    /// word such as "sixteen") is looked for, by value or spelling, in every other finished
+    /// hypothesis (at most `ASR_NBEST_MAX`); its confidence is capped at the share of
+    /// hypotheses that have it, so "one sixteen" against "one sixty" is unconfirmed.
+    /// Allocates nothing (one reserved text buffer).
+    fn lower_disputed_numbers(&mut self) {
+        let beam = &self.beam;
+        let compared = beam.finished.min(ASR_NBEST_MAX);
+        if compared < 2 {
+            return;
+        }
+        let transcript = &mut self.transcript;
+        let text = transcript.text.trim();
+        for word in transcript.words.iter_mut() {
+            let spelled = text
+                .get(word.start as usize..word.end as usize)
+                .unwrap_or_default();
+            let spelled = spelled.trim_matches(|c: char| !c.is_alphanumeric());
+            let Some(value) = number_value(spelled) else {
+                continue;
+            };
+            let mut agreeing = 0usize;
+            let mut others = 0usize;
+            for index in (0..compared).filter(|&index| index != beam.best) {
+                let length = beam.finished_lengths[index];
+                let at = index * ASR_DECODE_TOKENS_MAX;
+                self.other_text.clear();
+                self.tokenizer.decode_into(
+                    &beam.finished_tokens[at..at + length],
+                    &mut self.text_bytes,
+                    &mut self.other_text,
+                );
+                others += 1;
+                let has = self.other_text.split_whitespace().any(|other| {
+                    let other = other.trim_matches(|c: char| !c.is_alphanumeric());
+                    other.eq_ignore_ascii_case(spelled) || number_value(other) == Some(value)
+                });
+                agreeing += usize::from(has);
+            }
+            if others > 0 {
+                let share = (agreeing + 1) as f32 / (others + 1) as f32;
+                word.confidence = word.confidence.min(share);
+            }
+        }
     }
 
     fn judge(&self) -> Verdict {
@@ -1138,6 +1334,87 @@ impl Transcriber {
         }
         Verdict::Accepted
     }
+}
+
+/// The value of one number word as Whisper writes it: digits ("116", "0915") or a
+/// spelled number from zero to ninety ("sixteen", "sixty"); `None` for anything else.
+fn number_value(word: &str) -> Option<u32> {
+    const SPELLED: [(&str, u32); 28] = [
+        ("zero", 0),
+        ("oh", 0),
+        ("one", 1),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+        ("seven", 7),
+        ("eight", 8),
+        ("nine", 9),
+        ("ten", 10),
+        ("eleven", 11),
+        ("twelve", 12),
+        ("thirteen", 13),
+        ("fourteen", 14),
+        ("fifteen", 15),
+        ("sixteen", 16),
+        ("seventeen", 17),
+        ("eighteen", 18),
+        ("nineteen", 19),
+        ("twenty", 20),
+        ("thirty", 30),
+        ("forty", 40),
+        ("fifty", 50),
+        ("sixty", 60),
+        ("seventy", 70),
+        ("eighty", 80),
+    ];
+    if !word.is_empty() && word.len() <= 9 && word.bytes().all(|b| b.is_ascii_digit()) {
+        return word.parse().ok();
+    }
+    if word.eq_ignore_ascii_case("ninety") {
+        return Some(90);
+    }
+    SPELLED
+        .iter()
+        .find(|(spelled, _)| word.eq_ignore_ascii_case(spelled))
+        .map(|&(_, value)| value)
+}
+
+/// The two tokens before the next one, as the language model reads them (the boundary id
+/// before the utterance's start).
+fn lm_context(generated: &[u32], boundary: u32) -> (u32, u32) {
+    match generated {
+        [] => (boundary, boundary),
+        [one] => (boundary, *one),
+        [.., a, b] => (*a, *b),
+    }
+}
+
+/// Shallow fusion of one candidate token: Whisper's log probability plus λ times the
+/// language model's, the length bonus for a text token, and the change in the term bonus;
+/// returns the hypothesis's trie state after the token too.
+fn fused_score(
+    lm: &DomainLm,
+    fusion: Fusion,
+    previous: (u32, u32),
+    term: TermState,
+    token: u32,
+    acoustic: f32,
+    end_of_text: u32,
+) -> (TermState, f32) {
+    let mut score = acoustic;
+    if fusion.lm_weight != 0.0 {
+        score += fusion.lm_weight * lm.log_prob(previous, token);
+    }
+    if token != end_of_text {
+        score += fusion.length_bonus;
+    }
+    if fusion.term_bonus == 0.0 {
+        return (term, score);
+    }
+    let (next, bonus) = lm.advance_term(term, token, fusion.term_bonus);
+    (next, score + bonus)
 }
 
 /// Fills `transcript.words` from its tokens, their log probabilities and its text: a word
