@@ -419,7 +419,7 @@ mod tests {
         // Bigram (5, 7) seen, trigram (1, 5, 7) not: the bigram, no context back-off.
         assert!(close(lm.log_prob((1, 5), 7), -0.1 * LN_10));
         // Bigram (7, 5) unseen: back-off of 7 (0) + unigram of 5.
-        assert!(close(lm.log_prob((1, 7), 5), -1.0 * LN_10));
+        assert!(close(lm.log_prob((1, 7), 5), -LN_10));
         // Bigram (5, 5) unseen: back-off of 5 (−0.5) + unigram 5 (−1).
         assert!(close(lm.log_prob((1, 5), 5), -1.5 * LN_10));
         assert!(lm.log_prob((1, 5), 42) < -2.0 * LN_10);
