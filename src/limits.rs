@@ -217,6 +217,25 @@ const _: () = assert!(ASR_DECODE_TOKENS_MAX >= 200);
 // so truncation, not the byte limit, is what bounds the prompt's positions.
 const _: () = assert!(ASR_PROMPT_TEXT_BYTES_MAX > ASR_PROMPT_TEXT_TOKENS_MAX);
 
+/// Bytes of the domain language-model file (`data/asr/domain-lm.bin` is about 1.3 MB).
+pub const ASR_LM_FILE_BYTES_MAX: usize = 32 * 1024 * 1024;
+/// N-grams (all orders together) the language model may hold.
+pub const ASR_LM_NGRAMS_MAX: usize = 2_000_000;
+/// Terms in the language model's term trie.
+pub const ASR_LM_TERMS_MAX: usize = 16_384;
+/// Tokens of one trie term.
+pub const ASR_LM_TERM_TOKENS_MAX: usize = 16;
+/// Tokens, Whisper's most likely first, that shallow fusion re-scores at each step (per
+/// hypothesis): the language model re-ranks what the acoustics already find plausible and
+/// never brings in a token from outside this list.
+pub const ASR_LM_CANDIDATES_MAX: usize = 8;
+/// Hypotheses whose texts are compared for numbers (the N best of a beam search).
+pub const ASR_NBEST_MAX: usize = 2 * ASR_BEAM_WIDTH_MAX;
+
+const _: () = assert!(ASR_LM_FILE_BYTES_MAX >= 20 * ASR_LM_NGRAMS_MAX / 4);
+const _: () = assert!(ASR_LM_TERM_TOKENS_MAX <= u16::MAX as usize);
+const _: () = assert!(ASR_LM_CANDIDATES_MAX >= 2 && ASR_LM_CANDIDATES_MAX <= 64);
+
 // ---- Live pipeline (src/live) ----
 
 /// Recognised utterances in flight between the ASR thread and the analysis side.

@@ -94,3 +94,42 @@ fn short_noise_segments_yield_no_text_with_a_short_or_cached_window() {
         }
     }
 }
+
+/// Shallow fusion and the term bonus, at the default weights and at triple them, greedy
+/// and beam: noise and silence still give no text (the no-speech gate turns fusion off,
+/// and the guards judge Whisper's own probabilities).
+#[test]
+fn noise_gains_no_words_with_fusion_on() {
+    let sources: [(&str, Vec<f32>); 5] = [
+        ("silence", vec![0.0; 3 * RATE]),
+        ("white noise", noise(2, 0.05, 0.0, 17)),
+        ("rumble", noise(4, 0.2, 0.95, 19)),
+        ("faint hiss", noise(3, 0.003, 0.0, 23)),
+        ("loud hiss", noise(2, 0.3, 0.5, 29)),
+    ];
+    let defaults = tccc::config::Config::default();
+    let lm_file = Some(defaults.asr_lm_file());
+    for (scale, beam_width) in [(1.0f32, 1usize), (3.0, 1), (3.0, 3)] {
+        let config = AsrConfig {
+            beam_width,
+            lm_weight: scale * defaults.asr.lm_weight.max(0.1),
+            lm_length_bonus: scale * defaults.asr.lm_length_bonus.max(0.2),
+            term_bonus: scale * defaults.asr.term_bonus.max(0.5),
+            lm_file: lm_file.clone(),
+            ..AsrConfig::default()
+        };
+        let mut transcriber = asr_support::transcriber(&config);
+        for (name, samples) in &sources {
+            let result = transcriber
+                .transcribe(samples)
+                .unwrap()
+                .map(|t| t.text().to_owned());
+            let last = transcriber.last_transcript();
+            println!(
+                "fusion ×{scale} beam {beam_width} {name}: {result:?} ({:?}, no-speech {:.2})",
+                last.verdict, last.no_speech_prob
+            );
+            assert_eq!(result, None, "fusion ×{scale} {name}: noise became text");
+        }
+    }
+}

@@ -48,6 +48,10 @@ fn transcribing_after_warm_up_allocates_nothing() {
     let config = AsrConfig {
         helper_thread_start: Some(mark_worker_thread),
         segment_window_frames_min: 200,
+        lm_weight: 0.1,
+        lm_length_bonus: 0.2,
+        term_bonus: 0.5,
+        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
         ..AsrConfig::default()
     };
     let mut transcriber = asr_support::transcriber(&config);
@@ -79,12 +83,23 @@ fn transcribing_after_warm_up_allocates_nothing() {
         transcriber.set_encoder_window(window);
         // Every third segment decodes timestamps (timed pieces are reserved too).
         transcriber.set_decoding(1, index % 3 == 0).unwrap();
-        if transcriber
+        if let Some(transcript) = transcriber
             .transcribe(segments[index % segments.len()])
             .unwrap()
-            .is_some()
         {
             accepted += 1;
+            // The words are filled on this thread too, within the count.
+            let text = transcript.text();
+            assert_eq!(
+                transcript.words().len(),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+            assert!(transcript.words().iter().all(|word| {
+                text.is_char_boundary(word.start as usize)
+                    && text.is_char_boundary(word.end as usize)
+                    && word.start < word.end
+            }));
         }
     }
     let greedy_allocations = inference_allocations() - before;
@@ -92,8 +107,13 @@ fn transcribing_after_warm_up_allocates_nothing() {
 
     // Beam search reuses its reserved hypotheses and batched decoder slots (here with the
     // int8 decoder weights, so that path is watched too).
+    // Shallow fusion and the term trie on, and the N-best comparison of numbers.
     let beam_config = AsrConfig {
         beam_width: 3,
+        lm_weight: 0.1,
+        lm_length_bonus: 0.2,
+        term_bonus: 0.5,
+        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
         decoder_weights: DecoderWeights::Int8,
         segment_window_frames_min: 200,
         helper_thread_start: Some(mark_worker_thread),
@@ -105,9 +125,15 @@ fn transcribing_after_warm_up_allocates_nothing() {
     let before_beam_frees = inference_frees();
     for index in 0..8 {
         beam_transcriber.set_decoding(3, index % 2 == 0).unwrap();
-        beam_transcriber
+        if let Some(transcript) = beam_transcriber
             .transcribe(segments[index % segments.len()])
-            .unwrap();
+            .unwrap()
+        {
+            assert_eq!(
+                transcript.words().len(),
+                transcript.text().split_whitespace().count()
+            );
+        }
         // Decoding the same encoder output again, the other way, reuses it all.
         beam_transcriber.set_decoding(3, index % 2 == 1).unwrap();
         beam_transcriber.decode_again();

@@ -44,9 +44,32 @@ fn transcribe_file(path: &Path) -> (Vec<String>, tccc::live::LiveSummary) {
     let mut texts = Vec::new();
     while let Some(heard) = pipeline.next_utterance() {
         assert!(heard.start_s < heard.end_s && heard.speech_end_s <= heard.end_s);
+        check_words(heard.text.as_str(), &heard.words);
         texts.push(heard.text.as_str().to_owned());
     }
     (texts, pipeline.join().unwrap())
+}
+
+/// The words the ASR thread filled cover the text: in order, on character boundaries,
+/// each a whitespace-free stretch, confidences in [0, 1], every word of the text listed.
+fn check_words(text: &str, words: &[tccc::speech::HeardWord]) {
+    let mut previous_end = 0;
+    for word in words {
+        let (start, end) = (word.start as usize, word.end as usize);
+        assert!(
+            previous_end <= start && start < end && end <= text.len(),
+            "{text:?} {word:?}"
+        );
+        assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+        assert!(!text[start..end].contains(' '), "{:?}", &text[start..end]);
+        assert!((0.0..=1.0).contains(&word.confidence));
+        previous_end = end;
+    }
+    assert_eq!(
+        words.len(),
+        text.split_whitespace().count(),
+        "{text:?} {words:?}"
+    );
 }
 
 #[test]

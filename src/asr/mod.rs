@@ -7,6 +7,7 @@
 
 pub mod ct2;
 pub mod guards;
+pub mod lm;
 pub mod mel;
 pub mod safetensors;
 pub mod tokenizer;
@@ -20,11 +21,14 @@ use thiserror::Error;
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_CACHED_PADDING_FRAMES_MULTIPLE, ASR_DECODE_TOKENS_MAX,
     ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE, ASR_INITIAL_TIMESTAMP_STEPS_MAX,
-    ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX,
-    ASR_PROMPT_TEXT_TOKENS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
-    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
+    ASR_LM_CANDIDATES_MAX, ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_NBEST_MAX,
+    ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
+    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
+    ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
+use crate::speech::{HeardWord, HeardWords};
+use lm::{DomainLm, TermState};
 use mel::MelFrontEnd;
 use tokenizer::Tokenizer;
 use whisper::{WhisperModel, WhisperWeights};
@@ -54,6 +58,9 @@ pub enum AsrError {
     /// An initial prompt is configured but the model folder cannot encode it.
     #[error("{} {detail}: an initial prompt is encoded with the BPE merges of the model's Hugging Face tokenizer.json; put that file in the model folder (`models/fetch` does), or turn the prompt off (`asr.initial_prompt = \"\"`)", path.display())]
     PromptTokenizer { path: PathBuf, detail: String },
+    /// The domain language-model file is missing, malformed or made for another tokenizer.
+    #[error("language model {}: {detail}", path.display())]
+    LanguageModel { path: PathBuf, detail: String },
     /// A configuration value is out of range.
     #[error("ASR configuration: {0}")]
     Config(String),
@@ -161,6 +168,27 @@ pub struct AsrConfig {
     /// vocabulary prompt lowered the WER but turned noise into its words ("Tourniquet.")
     /// past the silence guards (NOTES-asr.md).
     pub initial_prompt: Option<String>,
+    /// Shallow fusion: the domain language model's weight λ in
+    /// `log p_whisper + λ·log p_lm + length_bonus + term bonus`; 0 turns the language
+    /// model off (the term trie alone may still be on).
+    pub lm_weight: f32,
+    /// Added per generated text token when fusion is on, so the language model's cost per
+    /// token does not favour short transcripts.
+    pub lm_length_bonus: f32,
+    /// Provisional bonus per token along a clinical term of the trie, settled when the term
+    /// completes (capped for short terms) and taken back when it does not; 0 is off.
+    pub term_bonus: f32,
+    /// The language-model file (`scripts/make-asr-lm`), read when `lm_weight` or
+    /// `term_bonus` is not 0.
+    pub lm_file: Option<PathBuf>,
+}
+
+/// The fusion weights in force for one segment.
+#[derive(Clone, Copy, Debug)]
+struct Fusion {
+    lm_weight: f32,
+    length_bonus: f32,
+    term_bonus: f32,
 }
 
 impl Default for AsrConfig {
@@ -181,6 +209,10 @@ impl Default for AsrConfig {
             compression_ratio_threshold: 2.4,
             repetitions_max: 4,
             initial_prompt: None,
+            lm_weight: 0.0,
+            lm_length_bonus: 0.0,
+            term_bonus: 0.0,
+            lm_file: None,
         }
     }
 }
@@ -235,6 +267,11 @@ pub struct TimedPiece {
 pub struct Transcript {
     text: String,
     tokens: Vec<u32>,
+    /// The acoustic (Whisper's own) log probability of each generated token, parallel to
+    /// `tokens`; language-model fusion never enters these.
+    token_logprobs: Vec<f32>,
+    /// The words of `text()` with their confidences (see [`Transcript::words`]).
+    words: HeardWords,
     pieces: Vec<TimedPiece>,
     /// Sum of the chosen tokens' log probabilities (end-of-text included) / (tokens + 1),
     /// as faster-whisper computes it.
@@ -262,6 +299,8 @@ impl Transcript {
         Transcript {
             text: String::with_capacity(ASR_TEXT_BYTES_MAX),
             tokens: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            token_logprobs: Vec::with_capacity(ASR_DECODE_TOKENS_MAX),
+            words: HeardWords::new(),
             pieces: Vec::with_capacity(ASR_TIMED_PIECES_MAX),
             avg_logprob: 0.0,
             no_speech_prob: 0.0,
@@ -276,6 +315,15 @@ impl Transcript {
         }
     }
 
+    /// Empties the text, tokens, words and pieces (capacity kept).
+    fn clear(&mut self) {
+        self.text.clear();
+        self.tokens.clear();
+        self.token_logprobs.clear();
+        self.words.clear();
+        self.pieces.clear();
+    }
+
     /// The text, without Whisper's leading space.
     pub fn text(&self) -> &str {
         self.text.trim()
@@ -285,6 +333,23 @@ impl Transcript {
     /// in timestamp mode).
     pub fn tokens(&self) -> &[u32] {
         &self.tokens
+    }
+
+    /// Whisper's log probability of each generated token (parallel to [`Self::tokens`]),
+    /// as the acoustic model gave it: language-model fusion changes which token is chosen,
+    /// never these values.
+    pub fn token_logprobs(&self) -> &[f32] {
+        &self.token_logprobs
+    }
+
+    /// The words of [`Self::text`] (byte offsets into it, leading space dropped) and the
+    /// recogniser's confidence in each: the *lowest* probability among the word's tokens
+    /// (a word is the tokens from one that starts with a space up to the next such token,
+    /// so trailing punctuation belongs to its word). The lowest, not the mean, because a
+    /// single doubtful piece ("six|teen" vs "six|ty") is what makes a value doubtful.
+    /// Lowered further where the N best hypotheses disagree on a number (beam search).
+    pub fn words(&self) -> &[HeardWord] {
+        &self.words
     }
 
     /// The text with Whisper's leading spaces, as the pieces index it.
@@ -388,7 +453,15 @@ fn read_suppression(model_dir: &Path, tokenizer: &Tokenizer) -> Result<Suppressi
 /// One proposed continuation during beam search.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
+    /// The hypothesis's place in the term trie after this token.
+    term: TermState,
+    /// The ranking score: acoustic log probability, plus the language model's share when
+    /// fusion is on.
     score: f64,
+    /// Whisper's own log probability of the hypothesis with this token.
+    acoustic: f64,
+    /// Whisper's log probability of this token alone.
+    logprob: f32,
     parent: usize,
     token: u32,
 }
@@ -398,19 +471,29 @@ struct Candidate {
 struct BeamState {
     live: usize,
     tokens: Vec<u32>,
+    logprobs: Vec<f32>,
     lengths: Vec<usize>,
     scores: Vec<f64>,
+    acoustic: Vec<f64>,
     next_tokens: Vec<u32>,
+    next_logprobs: Vec<f32>,
     next_lengths: Vec<usize>,
     next_scores: Vec<f64>,
+    next_acoustic: Vec<f64>,
     parents: Vec<usize>,
     step_tokens: Vec<u32>,
     finished: usize,
     finished_tokens: Vec<u32>,
+    finished_logprobs: Vec<f32>,
     finished_lengths: Vec<usize>,
     finished_scores: Vec<f64>,
+    finished_acoustic: Vec<f64>,
     top: Vec<(u32, f32)>,
     candidates: Vec<Candidate>,
+    terms: Vec<TermState>,
+    next_terms: Vec<TermState>,
+    /// The finished hypothesis chosen.
+    best: usize,
 }
 
 impl BeamState {
@@ -418,20 +501,29 @@ impl BeamState {
         BeamState {
             live: 0,
             tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            logprobs: vec![0.0; width * ASR_DECODE_TOKENS_MAX],
             lengths: vec![0; width],
             scores: vec![0.0; width],
+            acoustic: vec![0.0; width],
             next_tokens: vec![0; width * ASR_DECODE_TOKENS_MAX],
+            next_logprobs: vec![0.0; width * ASR_DECODE_TOKENS_MAX],
             next_lengths: vec![0; width],
             next_scores: vec![0.0; width],
+            next_acoustic: vec![0.0; width],
             parents: vec![0; width],
             step_tokens: vec![0; width],
             finished: 0,
             // Up to width − 1 finished before the last step plus width on it.
             finished_tokens: vec![0; 2 * width * ASR_DECODE_TOKENS_MAX],
+            finished_logprobs: vec![0.0; 2 * width * ASR_DECODE_TOKENS_MAX],
             finished_lengths: vec![0; 2 * width],
             finished_scores: vec![0.0; 2 * width],
-            top: Vec::with_capacity(2 * width),
-            candidates: Vec::with_capacity(width * 2 * width),
+            finished_acoustic: vec![0.0; 2 * width],
+            top: Vec::with_capacity((2 * width).max(ASR_LM_CANDIDATES_MAX)),
+            candidates: Vec::with_capacity(width * (2 * width).max(ASR_LM_CANDIDATES_MAX)),
+            terms: vec![TermState::default(); width],
+            next_terms: vec![TermState::default(); width],
+            best: 0,
         }
     }
 }
@@ -454,6 +546,17 @@ pub struct Transcriber {
     beam: BeamState,
     /// Whether the encoder output belongs to the last segment (for `decode_again`).
     encoded: bool,
+    /// The domain language model and term trie (fusion on).
+    lm: Option<DomainLm>,
+    /// Fusion for the segment being decoded: `None` when off, in timestamp mode, or when
+    /// the no-speech gate doubts the segment (no biasing of what may be noise).
+    fusion: Option<Fusion>,
+    /// Whisper's best tokens at a greedy step, for fusion to re-rank.
+    fusion_top: Vec<(u32, f32)>,
+    /// Set while re-decoding a segment without fusion (see `decode_with_fallback`).
+    fusion_suppressed: bool,
+    /// Another hypothesis's text, for the N-best comparison of numbers.
+    other_text: String,
 }
 
 impl std::fmt::Debug for Transcriber {
@@ -551,6 +654,22 @@ impl Transcriber {
                     config.threads
                 ))
             })?;
+        let lm = if config.lm_weight != 0.0 || config.term_bonus != 0.0 {
+            let path = config.lm_file.as_deref().ok_or_else(|| {
+                AsrError::Config(
+                    "fusion is on (asr.lm_weight or asr.term_bonus) but no language-model \
+                     file is set (asr.lm_file; made by scripts/make-asr-lm)"
+                        .into(),
+                )
+            })?;
+            Some(DomainLm::load(
+                path,
+                weights.dims.vocabulary,
+                tokenizer.special.end_of_text,
+            )?)
+        } else {
+            None
+        };
         let mut model = WhisperModel::new(weights, backend, config.beam_width);
         if config.encoder_window == EncoderWindow::CachedPadding {
             model.prepare_padding_cache();
@@ -569,6 +688,11 @@ impl Transcriber {
             counters: AsrCounters::default(),
             beam: BeamState::new(config.beam_width),
             encoded: false,
+            lm,
+            fusion: None,
+            fusion_top: Vec::with_capacity(ASR_LM_CANDIDATES_MAX),
+            fusion_suppressed: false,
+            other_text: String::with_capacity(ASR_TEXT_BYTES_MAX),
         })
     }
 
@@ -638,9 +762,7 @@ impl Transcriber {
             });
         }
         self.counters.segments += 1;
-        self.transcript.text.clear();
-        self.transcript.tokens.clear();
-        self.transcript.pieces.clear();
+        self.transcript.clear();
         self.encoded = false;
         self.transcript.segment_seconds = samples.len() as f32 / PIPELINE_RATE_HZ as f32;
         if samples.len() < mel::SEGMENT_SAMPLES_MIN {
@@ -683,7 +805,7 @@ impl Transcriber {
         self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
         self.encoded = true;
-        self.decode();
+        self.decode_with_fallback();
         self.transcript.encode_seconds = (encoded - started).as_secs_f32();
         self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
         Ok(self.conclude())
@@ -711,13 +833,25 @@ impl Transcriber {
             return None;
         }
         self.counters.segments += 1;
-        self.transcript.text.clear();
-        self.transcript.tokens.clear();
-        self.transcript.pieces.clear();
+        self.transcript.clear();
         let started = std::time::Instant::now();
-        self.decode();
+        self.decode_with_fallback();
         self.transcript.decode_seconds = started.elapsed().as_secs_f32();
         self.conclude()
+    }
+
+    /// Decodes; when fusion was on and Whisper's own confidence in the fused text is below
+    /// the low-confidence guard, decodes again without fusion, so fusion never turns a
+    /// segment plain Whisper would keep into a blank (nor keeps what Whisper doubts).
+    fn decode_with_fallback(&mut self) {
+        self.fusion_suppressed = false;
+        self.decode();
+        if self.fusion.is_some() && self.judge() == Verdict::LowConfidence {
+            self.fusion_suppressed = true;
+            self.transcript.clear();
+            self.decode();
+            self.fusion_suppressed = false;
+        }
     }
 
     /// Judges the decoded segment and counts the verdict.
@@ -767,6 +901,15 @@ impl Transcriber {
             self.transcript.compression_ratio = 0.0;
             return;
         }
+        self.fusion = (self.lm.is_some()
+            && !self.fusion_suppressed
+            && !self.config.timestamps
+            && no_speech_prob <= self.config.no_speech_threshold)
+            .then_some(Fusion {
+                lm_weight: self.config.lm_weight,
+                length_bonus: self.config.lm_length_bonus,
+                term_bonus: self.config.term_bonus,
+            });
         let (sum_logprob, hit_budget) = if self.config.beam_width > 1 {
             self.beam_search(prompt_len)
         } else {
@@ -786,6 +929,10 @@ impl Transcriber {
         };
         if cut {
             self.counters.text_truncated += 1;
+        }
+        fill_words(&self.tokenizer, &mut self.transcript);
+        if self.config.beam_width > 1 && !self.config.timestamps {
+            self.lower_disputed_numbers();
         }
         self.transcript.compression_ratio =
             guards::compression_ratio_estimate(self.transcript.text().as_bytes());
@@ -881,12 +1028,40 @@ impl Transcriber {
         let mode = self.timestamp_mode();
         let vocabulary = self.model.dims().vocabulary;
         let generated = &mut self.transcript.tokens;
+        let mut term = TermState::default();
         loop {
             // Slot 0's row: a recogniser loaded for beam search has more.
             let logits = &mut self.model.logits_mut()[..vocabulary];
             let log_normaliser = prepare_logits(logits, &self.suppression, mode, generated);
-            let best = argmax(logits);
-            sum_logprob += f64::from(logits[best] - log_normaliser);
+            let best = match (self.fusion, self.lm.as_ref()) {
+                (Some(fusion), Some(lm)) => {
+                    top_tokens(logits, &mut self.fusion_top, ASR_LM_CANDIDATES_MAX);
+                    let previous = lm_context(generated, lm.boundary());
+                    let mut best = (argmax(logits), f32::NEG_INFINITY, term);
+                    for &(token, logit) in &self.fusion_top {
+                        if logit == f32::NEG_INFINITY {
+                            break;
+                        }
+                        let (next, score) = fused_score(
+                            lm,
+                            fusion,
+                            previous,
+                            term,
+                            token,
+                            logit - log_normaliser,
+                            end_of_text,
+                        );
+                        if score > best.1 {
+                            best = (token as usize, score, next);
+                        }
+                    }
+                    term = best.2;
+                    best.0
+                }
+                _ => argmax(logits),
+            };
+            let logprob = logits[best] - log_normaliser;
+            sum_logprob += f64::from(logprob);
             if best as u32 == end_of_text {
                 return (sum_logprob, false);
             }
@@ -894,6 +1069,7 @@ impl Transcriber {
                 return (sum_logprob, true);
             }
             generated.push(best as u32);
+            self.transcript.token_logprobs.push(logprob);
             if guards::tail_repetitions(generated, REPETITION_GRAM_MAX)
                 > self.config.repetitions_max
             {
@@ -919,6 +1095,14 @@ impl Transcriber {
         beam.live = 1;
         beam.lengths[0] = 0;
         beam.scores[0] = 0.0;
+        beam.acoustic[0] = 0.0;
+        beam.terms[0] = TermState::default();
+        let fusion = self.fusion.zip(self.lm.as_ref());
+        let considered = if fusion.is_some() {
+            (2 * width).max(ASR_LM_CANDIDATES_MAX)
+        } else {
+            2 * width
+        };
         beam.finished = 0;
         let ranked = 2 * width;
         let mut position = prompt_len;
@@ -932,14 +1116,31 @@ impl Transcriber {
                 let generated =
                     &beam.tokens[parent * ASR_DECODE_TOKENS_MAX..][..beam.lengths[parent]];
                 let log_normaliser = prepare_logits(row, &self.suppression, mode, generated);
-                top_tokens(row, &mut beam.top, ranked);
+                top_tokens(row, &mut beam.top, considered);
+                let parent_term = beam.terms[parent];
+                let previous = fusion.map(|(_, lm)| lm_context(generated, lm.boundary()));
                 for &(token, logit) in &beam.top {
                     if logit == f32::NEG_INFINITY {
                         break;
                     }
-                    let score = beam.scores[parent] + f64::from(logit - log_normaliser);
+                    let logprob = logit - log_normaliser;
+                    let (term, score) = match (fusion, previous) {
+                        (Some((fusion, lm)), Some(previous)) => fused_score(
+                            lm,
+                            fusion,
+                            previous,
+                            parent_term,
+                            token,
+                            logprob,
+                            end_of_text,
+                        ),
+                        _ => (parent_term, logprob),
+                    };
                     beam.candidates.push(Candidate {
-                        score,
+                        term,
+                        score: beam.scores[parent] + f64::from(score),
+                        acoustic: beam.acoustic[parent] + f64::from(logprob),
+                        logprob,
                         parent,
                         token,
                     });
@@ -962,13 +1163,17 @@ impl Transcriber {
                     let candidate = beam.candidates[rank];
                     let parent_length = beam.lengths[candidate.parent];
                     let slot = beam.finished;
-                    beam.finished_tokens[slot * ASR_DECODE_TOKENS_MAX..][..parent_length]
-                        .copy_from_slice(
-                            &beam.tokens[candidate.parent * ASR_DECODE_TOKENS_MAX..]
-                                [..parent_length],
-                        );
+                    let (from, to) = (
+                        candidate.parent * ASR_DECODE_TOKENS_MAX,
+                        slot * ASR_DECODE_TOKENS_MAX,
+                    );
+                    beam.finished_tokens[to..to + parent_length]
+                        .copy_from_slice(&beam.tokens[from..from + parent_length]);
+                    beam.finished_logprobs[to..to + parent_length]
+                        .copy_from_slice(&beam.logprobs[from..from + parent_length]);
                     beam.finished_lengths[slot] = parent_length;
                     beam.finished_scores[slot] = candidate.score;
+                    beam.finished_acoustic[slot] = candidate.acoustic;
                     beam.finished += 1;
                     chosen = None;
                     while secondary < beam.candidates.len() {
@@ -993,8 +1198,13 @@ impl Transcriber {
                 beam.next_tokens[to..to + parent_length]
                     .copy_from_slice(&beam.tokens[from..from + parent_length]);
                 beam.next_tokens[to + parent_length] = candidate.token;
+                beam.next_logprobs[to..to + parent_length]
+                    .copy_from_slice(&beam.logprobs[from..from + parent_length]);
+                beam.next_logprobs[to + parent_length] = candidate.logprob;
                 beam.next_lengths[next] = parent_length + 1;
                 beam.next_scores[next] = candidate.score;
+                beam.next_acoustic[next] = candidate.acoustic;
+                beam.next_terms[next] = candidate.term;
                 beam.parents[next] = candidate.parent;
                 beam.step_tokens[next] = candidate.token;
                 next += 1;
@@ -1003,8 +1213,11 @@ impl Transcriber {
                 break;
             }
             std::mem::swap(&mut beam.tokens, &mut beam.next_tokens);
+            std::mem::swap(&mut beam.logprobs, &mut beam.next_logprobs);
             beam.lengths[..next].copy_from_slice(&beam.next_lengths[..next]);
             beam.scores[..next].copy_from_slice(&beam.next_scores[..next]);
+            beam.acoustic[..next].copy_from_slice(&beam.next_acoustic[..next]);
+            beam.terms[..next].copy_from_slice(&beam.next_terms[..next]);
             beam.live = next;
             self.model
                 .reorder_beams(&beam.parents[..next], position - 1);
@@ -1016,10 +1229,14 @@ impl Transcriber {
             // Budget exhausted with nothing finished: take the live hypotheses as they are.
             for index in 0..beam.live {
                 let length = beam.lengths[index];
-                beam.finished_tokens[index * ASR_DECODE_TOKENS_MAX..][..length]
-                    .copy_from_slice(&beam.tokens[index * ASR_DECODE_TOKENS_MAX..][..length]);
+                let at = index * ASR_DECODE_TOKENS_MAX;
+                beam.finished_tokens[at..at + length]
+                    .copy_from_slice(&beam.tokens[at..at + length]);
+                beam.finished_logprobs[at..at + length]
+                    .copy_from_slice(&beam.logprobs[at..at + length]);
                 beam.finished_lengths[index] = length;
                 beam.finished_scores[index] = beam.scores[index];
+                beam.finished_acoustic[index] = beam.acoustic[index];
             }
             beam.finished = beam.live;
         }
@@ -1034,11 +1251,62 @@ impl Transcriber {
                 best = index;
             }
         }
+        beam.best = best;
         let length = beam.finished_lengths[best];
+        let at = best * ASR_DECODE_TOKENS_MAX;
         self.transcript
             .tokens
-            .extend_from_slice(&beam.finished_tokens[best * ASR_DECODE_TOKENS_MAX..][..length]);
-        (beam.finished_scores[best], hit_budget)
+            .extend_from_slice(&beam.finished_tokens[at..at + length]);
+        self.transcript
+            .token_logprobs
+            .extend_from_slice(&beam.finished_logprobs[at..at + length]);
+        (beam.finished_acoustic[best], hit_budget)
+    }
+
+    /// N-best agreement: each number word of the chosen hypothesis (digits, or a number
+    /// word such as "sixteen") is looked for, by value or spelling, in every other finished
+    /// hypothesis (at most `ASR_NBEST_MAX`); its confidence is capped at the share of
+    /// hypotheses that have it, so "one sixteen" against "one sixty" is unconfirmed.
+    /// Allocates nothing (one reserved text buffer).
+    fn lower_disputed_numbers(&mut self) {
+        let beam = &self.beam;
+        let compared = beam.finished.min(ASR_NBEST_MAX);
+        if compared < 2 {
+            return;
+        }
+        let transcript = &mut self.transcript;
+        let text = transcript.text.trim();
+        for word in transcript.words.iter_mut() {
+            let spelled = text
+                .get(word.start as usize..word.end as usize)
+                .unwrap_or_default();
+            let spelled = spelled.trim_matches(|c: char| !c.is_alphanumeric());
+            let Some(value) = number_value(spelled) else {
+                continue;
+            };
+            let mut agreeing = 0usize;
+            let mut others = 0usize;
+            for index in (0..compared).filter(|&index| index != beam.best) {
+                let length = beam.finished_lengths[index];
+                let at = index * ASR_DECODE_TOKENS_MAX;
+                self.other_text.clear();
+                self.tokenizer.decode_into(
+                    &beam.finished_tokens[at..at + length],
+                    &mut self.text_bytes,
+                    &mut self.other_text,
+                );
+                others += 1;
+                let has = self.other_text.split_whitespace().any(|other| {
+                    let other = other.trim_matches(|c: char| !c.is_alphanumeric());
+                    other.eq_ignore_ascii_case(spelled) || number_value(other) == Some(value)
+                });
+                agreeing += usize::from(has);
+            }
+            if others > 0 {
+                let share = (agreeing + 1) as f32 / (others + 1) as f32;
+                word.confidence = word.confidence.min(share);
+            }
+        }
     }
 
     fn judge(&self) -> Verdict {
@@ -1065,6 +1333,145 @@ impl Transcriber {
             return Verdict::Repetitive;
         }
         Verdict::Accepted
+    }
+}
+
+/// The value of one number word as Whisper writes it: digits ("116", "0915") or a
+/// spelled number from zero to ninety ("sixteen", "sixty"); `None` for anything else.
+fn number_value(word: &str) -> Option<u32> {
+    const SPELLED: [(&str, u32); 28] = [
+        ("zero", 0),
+        ("oh", 0),
+        ("one", 1),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+        ("seven", 7),
+        ("eight", 8),
+        ("nine", 9),
+        ("ten", 10),
+        ("eleven", 11),
+        ("twelve", 12),
+        ("thirteen", 13),
+        ("fourteen", 14),
+        ("fifteen", 15),
+        ("sixteen", 16),
+        ("seventeen", 17),
+        ("eighteen", 18),
+        ("nineteen", 19),
+        ("twenty", 20),
+        ("thirty", 30),
+        ("forty", 40),
+        ("fifty", 50),
+        ("sixty", 60),
+        ("seventy", 70),
+        ("eighty", 80),
+    ];
+    if !word.is_empty() && word.len() <= 9 && word.bytes().all(|b| b.is_ascii_digit()) {
+        return word.parse().ok();
+    }
+    if word.eq_ignore_ascii_case("ninety") {
+        return Some(90);
+    }
+    SPELLED
+        .iter()
+        .find(|(spelled, _)| word.eq_ignore_ascii_case(spelled))
+        .map(|&(_, value)| value)
+}
+
+/// The two tokens before the next one, as the language model reads them (the boundary id
+/// before the utterance's start).
+fn lm_context(generated: &[u32], boundary: u32) -> (u32, u32) {
+    match generated {
+        [] => (boundary, boundary),
+        [one] => (boundary, *one),
+        [.., a, b] => (*a, *b),
+    }
+}
+
+/// Shallow fusion of one candidate token: Whisper's log probability plus λ times the
+/// language model's, the length bonus for a text token, and the change in the term bonus;
+/// returns the hypothesis's trie state after the token too.
+fn fused_score(
+    lm: &DomainLm,
+    fusion: Fusion,
+    previous: (u32, u32),
+    term: TermState,
+    token: u32,
+    acoustic: f32,
+    end_of_text: u32,
+) -> (TermState, f32) {
+    let mut score = acoustic;
+    if fusion.lm_weight != 0.0 {
+        score += fusion.lm_weight * lm.log_prob(previous, token);
+    }
+    if token != end_of_text {
+        score += fusion.length_bonus;
+    }
+    if fusion.term_bonus == 0.0 {
+        return (term, score);
+    }
+    let (next, bonus) = lm.advance_term(term, token, fusion.term_bonus);
+    (next, score + bonus)
+}
+
+/// Fills `transcript.words` from its tokens, their log probabilities and its text: a word
+/// starts at a token whose bytes begin with a space (or at the first token) and runs to
+/// the next such token; its confidence is its lowest token probability. Offsets are into
+/// `text()` (Whisper's leading space dropped), snapped to character boundaries (they can
+/// only drift where the decoder replaced invalid UTF-8); words past `HEARD_WORDS_MAX` or
+/// past a cut text are left out. Allocates nothing.
+fn fill_words(tokenizer: &Tokenizer, transcript: &mut Transcript) {
+    transcript.words.clear();
+    let raw = transcript.text.as_str();
+    let lead = raw.len() - raw.trim_start().len();
+    let text = raw.trim();
+    let end_of_text = tokenizer.special.end_of_text;
+    let push = |words: &mut HeardWords, start: usize, end: usize, logprob: f32| {
+        let clamp = |at: usize| at.saturating_sub(lead).min(text.len());
+        let (mut start, mut end) = (clamp(start), clamp(end));
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        if end > start {
+            // A full list drops the rest: a consumer treats unlisted words as unknown.
+            let _ = words.push(HeardWord {
+                start: start as u32,
+                end: end as u32,
+                confidence: logprob.exp().clamp(0.0, 1.0),
+            });
+        }
+    };
+    let mut offset = 0usize;
+    let mut current: Option<(usize, usize, f32)> = None;
+    for (&token, &logprob) in transcript.tokens.iter().zip(&transcript.token_logprobs) {
+        if token >= end_of_text {
+            // Specials and timestamps add no text.
+            continue;
+        }
+        let bytes = tokenizer.token_bytes(token);
+        let spaces = bytes.iter().take_while(|&&byte| byte == b' ').count();
+        match current.as_mut() {
+            Some((_, end, lowest)) if spaces == 0 => {
+                *end = offset + bytes.len();
+                *lowest = lowest.min(logprob);
+            }
+            _ => {
+                if let Some((start, end, lowest)) = current.take() {
+                    push(&mut transcript.words, start, end, lowest);
+                }
+                current = Some((offset + spaces, offset + bytes.len(), logprob));
+            }
+        }
+        offset += bytes.len();
+    }
+    if let Some((start, end, lowest)) = current {
+        push(&mut transcript.words, start, end, lowest);
     }
 }
 

@@ -51,6 +51,21 @@ pub struct TranscribeArgs {
     /// An initial prompt (faster-whisper's layout)
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+    /// Shallow-fusion weight of the domain language model (0: off)
+    #[arg(long, value_name = "LAMBDA")]
+    pub lm_weight: Option<f32>,
+    /// Per-token length bonus under fusion
+    #[arg(long, value_name = "BONUS")]
+    pub lm_length_bonus: Option<f32>,
+    /// Per-token bonus along a clinical term, kept when the term completes (0: off)
+    #[arg(long, value_name = "BONUS")]
+    pub term_bonus: Option<f32>,
+    /// The language-model file (default: data/asr/domain-lm.bin)
+    #[arg(long, value_name = "FILE")]
+    pub lm_file: Option<PathBuf>,
+    /// With --tsv: a sixth column with each word and its confidence (word:0.93 …)
+    #[arg(long)]
+    pub words: bool,
     /// One line per file after a warm-up:
     /// file, wall ms, CPU ms, verdict, text (tab-separated)
     #[arg(long)]
@@ -99,6 +114,15 @@ impl TranscribeArgs {
         if self.int8 {
             config.decoder_weights = DecoderWeights::Int8;
         }
+        let defaults = crate::config::Config::default();
+        config.lm_weight = self.lm_weight.unwrap_or(defaults.asr.lm_weight);
+        config.lm_length_bonus = self.lm_length_bonus.unwrap_or(defaults.asr.lm_length_bonus);
+        config.term_bonus = self.term_bonus.unwrap_or(defaults.asr.term_bonus);
+        config.lm_file = Some(
+            self.lm_file
+                .clone()
+                .unwrap_or_else(|| defaults.asr_lm_file()),
+        );
         config
     }
 }
@@ -134,8 +158,24 @@ pub fn run(args: &TranscribeArgs) -> Result<(), CliError> {
         let text = result.map(|transcript| transcript.text().to_owned());
         let t = transcriber.last_transcript();
         if tsv {
+            let words = if args.words && text.is_some() {
+                let listed: Vec<String> = t
+                    .words()
+                    .iter()
+                    .map(|word| {
+                        let spelled = t
+                            .text()
+                            .get(word.start as usize..word.end as usize)
+                            .unwrap_or_default();
+                        format!("{spelled}:{:.3}", word.confidence)
+                    })
+                    .collect();
+                format!("\t{}", listed.join(" "))
+            } else {
+                String::new()
+            };
             println!(
-                "{}\t{:.1}\t{:.1}\t{:?}\t{}",
+                "{}\t{:.1}\t{:.1}\t{:?}\t{}{words}",
                 input.display(),
                 elapsed.as_secs_f64() * 1e3,
                 cpu * 1e3,

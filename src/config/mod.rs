@@ -100,6 +100,14 @@ pub struct AsrSection {
     pub decoder_weights: String,
     /// Text that conditions decoding (faster-whisper's `initial_prompt`); empty is off.
     pub initial_prompt: String,
+    /// Shallow-fusion weight of the domain language model (0 = off).
+    pub lm_weight: f32,
+    /// Per-token length bonus under fusion.
+    pub lm_length_bonus: f32,
+    /// Per-token bonus along a clinical term of the trie (0 = off).
+    pub term_bonus: f32,
+    /// The language-model file; empty: `data/asr/domain-lm.bin` of the source tree.
+    pub lm_file: PathBuf,
 }
 
 impl Default for AsrSection {
@@ -112,6 +120,10 @@ impl Default for AsrSection {
             timestamps: false,
             decoder_weights: "half".to_owned(),
             initial_prompt: String::new(),
+            lm_weight: 0.1,
+            lm_length_bonus: 0.2,
+            term_bonus: 0.5,
+            lm_file: PathBuf::new(),
         }
     }
 }
@@ -429,6 +441,20 @@ impl Config {
         }
         let asr = &self.asr;
         check(origin, "asr.threads", asr.threads, 1, ASR_THREADS_MAX, "")?;
+        for (key, value, max) in [
+            ("asr.lm_weight", asr.lm_weight, 2.0f32),
+            ("asr.lm_length_bonus", asr.lm_length_bonus, 5.0),
+            ("asr.term_bonus", asr.term_bonus, 5.0),
+        ] {
+            if !(0.0..=max).contains(&value) {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_owned(),
+                    key,
+                    value: format!("{value}"),
+                    expected: format!("a number from 0 (off) to {max}"),
+                });
+            }
+        }
         check(
             origin,
             "asr.beam_width",
@@ -489,6 +515,19 @@ impl Config {
             })
     }
 
+    /// The domain language-model file: `asr.lm_file`, or `data/asr/domain-lm.bin` in the
+    /// working folder or the source tree.
+    pub fn asr_lm_file(&self) -> PathBuf {
+        if !self.asr.lm_file.as_os_str().is_empty() {
+            return self.asr.lm_file.clone();
+        }
+        let relative = Path::new("data/asr/domain-lm.bin");
+        if relative.is_file() {
+            return relative.to_owned();
+        }
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    }
+
     /// The Whisper model folder.
     pub fn asr_model_dir(&self) -> Result<PathBuf, ConfigError> {
         Ok(self.models_dir()?.join(&self.asr.model))
@@ -513,6 +552,10 @@ impl Config {
             initial_prompt: Some(self.asr.initial_prompt.trim())
                 .filter(|text| !text.is_empty())
                 .map(str::to_owned),
+            lm_weight: self.asr.lm_weight,
+            lm_length_bonus: self.asr.lm_length_bonus,
+            term_bonus: self.asr.term_bonus,
+            lm_file: Some(self.asr_lm_file()),
             ..crate::asr::AsrConfig::default()
         }
     }

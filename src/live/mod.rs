@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
 use crate::limits::{ASR_TEXT_BYTES_MAX, TRANSCRIPT_RING_UTTERANCES_MAX};
+use crate::speech::HeardWords;
 use crate::sys::alloc_guard::{allocations, clear_thread_role, frees, set_thread_role, ThreadRole};
 
 /// How often a waiting side looks again.
@@ -58,6 +59,10 @@ pub struct HeardUtterance {
     pub speech_end_s: f64,
     /// The text, without Whisper's leading space.
     pub text: heapless::String<ASR_TEXT_BYTES_MAX>,
+    /// The words of `text` (byte offsets into it) with the recogniser's confidence in each:
+    /// the lowest probability of the word's tokens, lowered where the N best hypotheses
+    /// disagree on a number (`asr::Transcript::words`). Words past a cut text are left out.
+    pub words: HeardWords,
     /// Average log probability of the chosen tokens (a confidence).
     pub avg_logprob: f32,
     /// Probability that the segment held no speech.
@@ -165,6 +170,12 @@ impl LivePipeline {
                                     start_s: segment.start_s(),
                                     end_s: segment.end_s(),
                                     speech_end_s: segment.speech_end_s(),
+                                    words: transcript
+                                        .words()
+                                        .iter()
+                                        .copied()
+                                        .take_while(|word| word.end as usize <= text.len())
+                                        .collect(),
                                     text,
                                     avg_logprob: transcript.avg_logprob,
                                     no_speech_prob: transcript.no_speech_prob,
