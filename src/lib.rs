@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dsp;
 pub mod extract;
 pub mod frontend;
+pub mod journal;
 pub mod fuzzing;
 pub mod limits;
 pub mod live;
