@@ -52,6 +52,17 @@ pub struct ProcessArgs {
     /// Channels of raw s16le on standard input (`--input -`)
     #[arg(long, value_name = "N", requires = "input")]
     pub channels: Option<usize>,
+    /// Journal everything to the state directory DIR as it goes (encrypted; make the key
+    /// with `tccc keygen --state DIR`); a killed run resumes; --changes prints a change
+    /// only once it is durable
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The journal key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE", requires = "state")]
+    pub key: Option<PathBuf>,
+    /// Wait MS milliseconds after each transcript line (a narration's pace)
+    #[arg(long, value_name = "MS", requires = "transcript")]
+    pub pace_ms: Option<u64>,
     #[command(flatten)]
     pub config: ConfigArg,
 }
@@ -137,7 +148,7 @@ pub fn extract_transcript_with(
     Ok((extractor, utterances))
 }
 
-fn print_events(events: &[Event]) {
+pub(crate) fn print_events(events: &[Event]) {
     println!("EVENTS");
     for event in events {
         match event {
@@ -195,13 +206,7 @@ pub(crate) fn print_and_save(
         print_events(extractor.events());
     }
     if let Some(out) = &args.json {
-        let document = RecordDocument::new(&record, utterances);
-        let json = document
-            .to_json()
-            .map_err(|e| CliError::Internal(format!("cannot serialise the record: {e}")))?;
-        std::fs::write(out, json + "\n").map_err(|e| {
-            CliError::BadInput(format!("cannot write JSON to {}: {e}", out.display()))
-        })?;
+        super::journal_cmds::write_json(out, &RecordDocument::new(&record, utterances))?;
     }
     Ok(())
 }
@@ -209,6 +214,12 @@ pub(crate) fn print_and_save(
 /// `tccc process --input FILE.wav [--json OUT] …`: the pipeline as fast as possible, each
 /// utterance printed as it is recognised, then what the transcript mode prints too.
 fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
+    if args.state.is_some() {
+        return Err(CliError::Usage(
+            "--state journals --transcript runs only so far; run --input without --state"
+                .to_owned(),
+        ));
+    }
     let config = args.config.load()?;
     let choice = SourceChoice {
         input: args.input.as_deref(),
@@ -238,6 +249,9 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
         return process_recording(args);
     };
     let text = read_transcript(transcript)?;
+    if let Some(state) = &args.state {
+        return super::journal_cmds::process_transcript(args, state, &text);
+    }
     let show_changes = args.changes;
     let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
         if show_changes {

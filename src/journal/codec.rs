@@ -9,7 +9,7 @@
 
 use crate::limits::HEARD_WORDS_MAX;
 use crate::record::{
-    Avpu, CasualtyId, Clock, DoseUnit, Event, Evac, Fact, FluidName, InjuryKind, Limb, Mechanism,
+    Avpu, CasualtyId, Clock, DoseUnit, Evac, Event, Fact, FluidName, InjuryKind, Limb, Mechanism,
     Provenance, Region, Route, Sex, TourniquetKind, TreatmentKind, VitalValue,
 };
 use crate::speech::{HeardWord, HeardWords};
@@ -753,10 +753,20 @@ mod tests {
         encode_audio(&a, &mut buf);
         assert_eq!(decode_audio(&buf).unwrap(), a);
         buf.clear();
-        encode_alert(&AlertRecord { message: "disk".into() }, &mut buf);
+        encode_alert(
+            &AlertRecord {
+                message: "disk".into(),
+            },
+            &mut buf,
+        );
         assert_eq!(decode_alert(&buf).unwrap().message, "disk");
         buf.clear();
-        encode_command(&CommandRecord { line: "confirm 3".into() }, &mut buf);
+        encode_command(
+            &CommandRecord {
+                line: "confirm 3".into(),
+            },
+            &mut buf,
+        );
         assert_eq!(decode_command(&buf).unwrap().line, "confirm 3");
     }
 }

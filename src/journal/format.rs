@@ -335,8 +335,12 @@ mod tests {
         let sealer = Sealer::new(&JournalKey::from_bytes([7; 32]));
         let mut file = sealer.file_header(42).unwrap().to_vec();
         assert_eq!(sealer.check_file_header(&file), Ok(42));
-        sealer.seal_frame(42, &entry(0, b"hello"), &mut file).unwrap();
-        sealer.seal_frame(42, &entry(1, b"world"), &mut file).unwrap();
+        sealer
+            .seal_frame(42, &entry(0, b"hello"), &mut file)
+            .unwrap();
+        sealer
+            .seal_frame(42, &entry(1, b"world"), &mut file)
+            .unwrap();
         let frames = scan(&file);
         assert_eq!(frames.len(), 2);
         for (seq, step) in frames.iter().enumerate() {
@@ -369,7 +373,10 @@ mod tests {
         let sealer = Sealer::new(&JournalKey::from_bytes([7; 32]));
         let other = Sealer::new(&JournalKey::from_bytes([8; 32]));
         let header = sealer.file_header(1).unwrap();
-        assert_eq!(other.check_file_header(&header), Err(HeaderProblem::WrongKey));
+        assert_eq!(
+            other.check_file_header(&header),
+            Err(HeaderProblem::WrongKey)
+        );
         assert_eq!(
             sealer.check_file_header(b"something else entirely, not a journal at all, no no no no"),
             Err(HeaderProblem::NotAJournal)
@@ -382,7 +389,9 @@ mod tests {
         let mut file = sealer.file_header(9).unwrap().to_vec();
         let mut ends = Vec::new();
         for seq in 0..4 {
-            sealer.seal_frame(9, &entry(seq, b"payload"), &mut file).unwrap();
+            sealer
+                .seal_frame(9, &entry(seq, b"payload"), &mut file)
+                .unwrap();
             ends.push(file.len());
         }
         let mut bad = file.clone();

@@ -42,7 +42,9 @@ pub enum JournalError {
     KeyFile { path: PathBuf, problem: String },
     #[error("the key does not open this journal (it was written with another key); pass the key it was written with (--key FILE)")]
     WrongKey,
-    #[error("the operating system gave no random bytes ({0}); tccc cannot seal records without them")]
+    #[error(
+        "the operating system gave no random bytes ({0}); tccc cannot seal records without them"
+    )]
     Random(String),
     #[error("sealing a record failed; this is a bug in tccc")]
     Seal,
@@ -54,7 +56,9 @@ pub enum JournalError {
     Thread(String),
     #[error("the journal's queue is full; the record was not saved (the writer is far behind)")]
     Full,
-    #[error("{unsaved} record(s) could not be made durable before the deadline; the storage is failing")]
+    #[error(
+        "{unsaved} record(s) could not be made durable before the deadline; the storage is failing"
+    )]
     NotDurable { unsaved: u64 },
     #[error("the journal's events do not form a record: {0}")]
     Record(String),
@@ -113,11 +117,7 @@ pub fn purge(state: &Path, key_path: &Path) -> Result<usize, JournalError> {
         for entry in std::fs::read_dir(state).map_err(storage_error)? {
             let entry = entry.map_err(storage_error)?;
             let name = entry.file_name();
-            if name
-                .to_str()
-                .and_then(storage::segment_number)
-                .is_some()
-            {
+            if name.to_str().and_then(storage::segment_number).is_some() {
                 std::fs::remove_file(entry.path()).map_err(storage_error)?;
                 removed += 1;
             }
