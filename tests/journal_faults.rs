@@ -4,6 +4,8 @@
 //! bytes. The bars: replay never accepts a corrupt record, never loses an acknowledged one,
 //! never panics; producers never wait.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use tccc::cli::process::extract_transcript;

@@ -8,6 +8,8 @@
 //! `cargo test --test journal_kill` runs 100 trials; the bench of 1000 is
 //! `TCCC_KILL_TRIALS=1000 cargo test --release --test journal_kill -- --nocapture`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,7 +151,11 @@ fn kill_9_at_random_instants_loses_no_printed_change_and_resumes_to_the_same_rec
                 .status()
                 .unwrap();
             assert!(status.success(), "trial {trial}: the resumed run failed");
-            assert_eq!(events_in(&state), expected, "trial {trial}: resumed run differs");
+            assert_eq!(
+                events_in(&state),
+                expected,
+                "trial {trial}: resumed run differs"
+            );
             let exported = state.join("export.json");
             let status = Command::new(BIN)
                 .arg("export")
