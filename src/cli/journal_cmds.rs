@@ -15,7 +15,7 @@ use crate::extract::{Extractor, ExtractorConfig};
 use crate::journal::codec::{self, Kind, UtteranceRecord};
 use crate::journal::{self, key, Journal, JournalError, JournalKey, WriterTiming};
 use crate::limits::TRANSCRIPT_UTTERANCES_MAX;
-use crate::record::{EventLog, RecordDocument, UtteranceDocument};
+use crate::record::{RecordDocument, UtteranceDocument};
 use crate::render;
 
 /// How long a run waits at its end for its last records to become durable.
@@ -215,6 +215,155 @@ fn show_alerts(journal: &mut Journal) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A journaled run of the extractor: each utterance and its events are appended as they
+/// come; utterances the state directory already journaled (a killed run) only restore the
+/// extractor's context; changes are printed once durable.
+struct JournaledRun<'a> {
+    journal: Journal,
+    replayed: journal::State,
+    journaled: HashMap<u32, usize>,
+    extractor: Extractor,
+    utterances: Vec<UtteranceDocument>,
+    reconciled: bool,
+    pending: VecDeque<(u64, String)>,
+    resumed: usize,
+    state_dir: &'a Path,
+    show_changes: bool,
+}
+
+impl<'a> JournaledRun<'a> {
+    fn open(
+        state_dir: &'a Path,
+        key_file: Option<&Path>,
+        show_changes: bool,
+    ) -> Result<Self, CliError> {
+        let key = load_key(state_dir, key_file)?;
+        let storage = journal::dir_storage(state_dir).map_err(journal_error)?;
+        let (journal, replayed) = journal::open(Box::new(storage), &key, WriterTiming::default())
+            .map_err(journal_error)?;
+        report_problems(&replayed.problems);
+        let journaled = replayed
+            .utterances
+            .iter()
+            .enumerate()
+            .map(|(position, u)| (u.index, position))
+            .collect();
+        Ok(JournaledRun {
+            journal,
+            replayed,
+            journaled,
+            extractor: Extractor::new(ExtractorConfig::default()),
+            utterances: Vec::new(),
+            reconciled: false,
+            pending: VecDeque::new(),
+            resumed: 0,
+            state_dir,
+            show_changes,
+        })
+    }
+
+    /// Reads one utterance: journals it and its events, or (already journaled) only feeds
+    /// the extractor. `heading` is what `--changes` prints above its changes.
+    fn utterance(&mut self, heard: UtteranceRecord, heading: String) -> Result<(), CliError> {
+        if self.utterances.len() >= TRANSCRIPT_UTTERANCES_MAX {
+            return Err(CliError::BadInput(format!(
+                "more than {TRANSCRIPT_UTTERANCES_MAX} utterances; split the input into shorter files"
+            )));
+        }
+        self.utterances.push(UtteranceDocument {
+            start_s: heard.start_s,
+            end_s: heard.end_s,
+            text: heard.text.clone(),
+        });
+        let index = heard.index;
+        if let Some(&position) = self.journaled.get(&index) {
+            if self.reconciled || self.replayed.utterances[position].text != heard.text {
+                return Err(CliError::BadInput(format!(
+                    "{} holds another narration (utterance {} differs from what it journaled); use a new --state",
+                    self.state_dir.display(),
+                    index + 1
+                )));
+            }
+            self.extract(&heard)?;
+            self.resumed += 1;
+            return Ok(());
+        }
+        if !self.reconciled {
+            self.reconcile()?;
+        }
+        let mut payload = Vec::new();
+        codec::encode_utterance(&heard, &mut payload);
+        append(&mut self.journal, Kind::Utterance, payload)?;
+        let before = self.extractor.events().len();
+        let changes = self.extract(&heard)?;
+        append_events(&mut self.journal, &self.extractor.events()[before..])?;
+        if self.show_changes {
+            let mut block = heading;
+            for change in &changes {
+                block.push_str(&format!("  {}\n", render::describe_change(change)));
+            }
+            self.pending.push_back((self.journal.next_seq(), block));
+        }
+        print_durable(&self.journal, &mut self.pending);
+        show_alerts(&mut self.journal)
+    }
+
+    fn extract(
+        &mut self,
+        heard: &UtteranceRecord,
+    ) -> Result<Vec<crate::extract::Change>, CliError> {
+        self.extractor
+            .push_utterance(heard.index, &heard.text, heard.start_s, heard.end_s)
+            .map_err(|e| CliError::BadInput(format!("utterance {}: {e}", heard.index + 1)))
+    }
+
+    /// After the journaled utterances were fed again: the journal's events must be a
+    /// prefix of what the extractor made of them (a crash may have cut the last
+    /// utterance's events); the missing rest is journaled now.
+    fn reconcile(&mut self) -> Result<(), CliError> {
+        self.reconciled = true;
+        let ours = self.extractor.events();
+        let theirs = self.replayed.log.events();
+        if theirs.len() > ours.len() || ours[..theirs.len()] != *theirs {
+            return Err(CliError::BadInput(format!(
+                "the journal in {} holds events that this tccc does not extract from its utterances (another lexicon version?); export it with `tccc export` or use a new --state",
+                self.state_dir.display()
+            )));
+        }
+        append_events(&mut self.journal, &ours[theirs.len()..])
+    }
+
+    /// Waits for everything to be durable, prints the rest of the changes, closes the
+    /// journal; returns the extractor and the utterances.
+    fn finish(mut self) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+        if !self.reconciled {
+            self.reconcile()?;
+        }
+        if self.resumed > 0 {
+            eprintln!(
+                "tccc: resumed from {}: {} utterance(s) already journaled",
+                self.state_dir.display(),
+                self.resumed
+            );
+        }
+        let next = self.journal.next_seq();
+        if !self.journal.wait_durable(next, CLOSE_TIMEOUT) {
+            show_alerts(&mut self.journal)?;
+            return Err(CliError::Internal(format!(
+                "the journal in {} could not be saved (storage failing); records from {} on are not durable",
+                self.state_dir.display(),
+                self.journal.durable_next()
+            )));
+        }
+        print_durable(&self.journal, &mut self.pending);
+        show_alerts(&mut self.journal)?;
+        self.journal
+            .close(CLOSE_TIMEOUT)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        Ok((self.extractor, self.utterances))
+    }
+}
+
 /// `tccc process --transcript FILE --state DIR`: as without `--state`, but journaled, and
 /// resumed from the journal when DIR already holds part of this narration.
 pub(crate) fn process_transcript(
@@ -222,131 +371,91 @@ pub(crate) fn process_transcript(
     state_dir: &Path,
     text: &str,
 ) -> Result<(), CliError> {
-    let key = load_key(state_dir, args.key.as_deref())?;
-    let storage = journal::dir_storage(state_dir).map_err(journal_error)?;
-    let (mut journal, replayed) =
-        journal::open(Box::new(storage), &key, WriterTiming::default()).map_err(journal_error)?;
-    report_problems(&replayed.problems);
-    let journaled: HashMap<u32, &UtteranceRecord> =
-        replayed.utterances.iter().map(|u| (u.index, u)).collect();
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    let mut utterances = Vec::new();
-    let mut reconciled = false;
-    let mut pending: VecDeque<(u64, String)> = VecDeque::new();
-    let mut resumed = 0usize;
+    let mut run = JournaledRun::open(state_dir, args.key.as_deref(), args.changes)?;
     for (line_index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        if utterances.len() >= TRANSCRIPT_UTTERANCES_MAX {
-            return Err(CliError::BadInput(format!(
-                "transcript has more than {TRANSCRIPT_UTTERANCES_MAX} utterances; split it into shorter files"
-            )));
-        }
         let index = u32::try_from(line_index)
             .map_err(|_| CliError::BadInput("transcript has too many lines".to_owned()))?;
         let start_s = line_index as f64;
-        let end_s = start_s + 1.0;
-        utterances.push(UtteranceDocument {
-            start_s,
-            end_s,
-            text: line.to_owned(),
-        });
-        let extract = |extractor: &mut Extractor| {
-            extractor
-                .push_utterance(index, line, start_s, end_s)
-                .map_err(|e| CliError::BadInput(format!("line {}: {e}", line_index + 1)))
-        };
-        if let Some(heard) = journaled.get(&index) {
-            if reconciled || heard.text != line {
-                return Err(CliError::BadInput(format!(
-                    "{} holds another narration (line {} differs from what it journaled); use a new --state",
-                    state_dir.display(),
-                    line_index + 1
-                )));
-            }
-            // Already journaled: only the extractor's context is restored.
-            extract(&mut extractor)?;
-            resumed += 1;
-            continue;
-        }
-        if !reconciled {
-            reconcile(&mut journal, &extractor, &replayed.log, state_dir)?;
-            reconciled = true;
-        }
-        let mut payload = Vec::new();
-        codec::encode_utterance(
-            &UtteranceRecord {
+        let journaled_before = run.journaled.contains_key(&index);
+        run.utterance(
+            UtteranceRecord {
                 index,
                 start_s,
-                end_s,
+                end_s: start_s + 1.0,
                 text: line.to_owned(),
                 words: Vec::new(),
                 model: TRANSCRIPT_MODEL.to_owned(),
                 lexicon: LEXICON_VERSION.to_owned(),
             },
-            &mut payload,
-        );
-        append(&mut journal, Kind::Utterance, payload)?;
-        let before = extractor.events().len();
-        let changes = extract(&mut extractor)?;
-        append_events(&mut journal, &extractor.events()[before..])?;
-        if args.changes {
-            let mut block = format!("line {}: {line}\n", line_index + 1);
-            for change in &changes {
-                block.push_str(&format!("  {}\n", render::describe_change(change)));
-            }
-            pending.push_back((journal.next_seq(), block));
-            print_durable(&journal, &mut pending);
-        }
-        show_alerts(&mut journal)?;
-        if let Some(pace) = args.pace_ms {
+            format!("line {}: {line}\n", line_index + 1),
+        )?;
+        if let (Some(pace), false) = (args.pace_ms, journaled_before) {
             std::thread::sleep(Duration::from_millis(pace));
         }
     }
-    if !reconciled {
-        reconcile(&mut journal, &extractor, &replayed.log, state_dir)?;
-    }
-    if resumed > 0 {
-        eprintln!(
-            "tccc: resumed from {}: {resumed} utterance(s) already journaled",
-            state_dir.display()
-        );
-    }
-    let next = journal.next_seq();
-    if !journal.wait_durable(next, CLOSE_TIMEOUT) {
-        show_alerts(&mut journal)?;
-        return Err(CliError::Internal(format!(
-            "the journal in {} could not be saved (storage failing); nothing after record {} is durable",
-            state_dir.display(),
-            journal.durable_next()
-        )));
-    }
-    print_durable(&journal, &mut pending);
-    show_alerts(&mut journal)?;
-    journal
-        .close(CLOSE_TIMEOUT)
-        .map_err(|e| CliError::Internal(e.to_string()))?;
+    let (extractor, utterances) = run.finish()?;
     super::process::print_and_save(args, &extractor, utterances)
 }
 
-/// After the journaled utterances were fed again: the journal's events must be a prefix of
-/// what the extractor made of them (a crash may have cut the last utterance's events);
-/// the missing rest is journaled now.
-fn reconcile(
-    journal: &mut Journal,
-    extractor: &Extractor,
-    journaled: &EventLog,
+/// `tccc process --input FILE.wav --state DIR`: the live pipeline as fast as possible, each
+/// recognised utterance and its events journaled as they come (the segments' audio is not
+/// journaled yet: the pipeline does not hand it over).
+pub(crate) fn process_recording(
+    args: &ProcessArgs,
     state_dir: &Path,
+    source: Box<dyn crate::audio::source::AudioSource>,
+    config: &crate::config::Config,
 ) -> Result<(), CliError> {
-    let ours = extractor.events();
-    let theirs = journaled.events();
-    if theirs.len() > ours.len() || ours[..theirs.len()] != *theirs {
-        return Err(CliError::BadInput(format!(
-            "the journal in {} holds events that this tccc does not extract from its utterances (another lexicon version?); export it with `tccc export` or use a new --state",
-            state_dir.display()
-        )));
+    let model_dir = config
+        .asr_model_dir()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let model = model_dir.file_name().map_or_else(
+        || "whisper".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut run = JournaledRun::open(state_dir, args.key.as_deref(), args.changes)?;
+    let mut pipeline = crate::live::LivePipeline::start(
+        source,
+        config,
+        crate::frontend::pipeline::Pacing::AsFastAsPossible,
+        transcriber,
+    )
+    .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut index = 0u32;
+    while let Some(heard) = pipeline.next_utterance() {
+        let heading = format!(
+            "[{:>6.2}–{:>6.2}] {}\n",
+            heard.start_s, heard.end_s, heard.text
+        );
+        run.utterance(
+            UtteranceRecord {
+                index,
+                start_s: heard.start_s,
+                end_s: heard.end_s,
+                text: heard.text.as_str().to_owned(),
+                words: Vec::new(),
+                model: model.clone(),
+                lexicon: LEXICON_VERSION.to_owned(),
+            },
+            heading,
+        )?;
+        index += 1;
     }
-    append_events(journal, &ours[theirs.len()..])
+    let summary = pipeline
+        .join()
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    if summary.transcripts_dropped > 0 {
+        log::warn!(
+            "{} transcript(s) dropped: the analysis side fell behind",
+            summary.transcripts_dropped
+        );
+    }
+    let (extractor, utterances) = run.finish()?;
+    super::process::print_and_save(args, &extractor, utterances)
 }

@@ -214,12 +214,6 @@ pub(crate) fn print_and_save(
 /// `tccc process --input FILE.wav [--json OUT] …`: the pipeline as fast as possible, each
 /// utterance printed as it is recognised, then what the transcript mode prints too.
 fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
-    if args.state.is_some() {
-        return Err(CliError::Usage(
-            "--state journals --transcript runs only so far; run --input without --state"
-                .to_owned(),
-        ));
-    }
     let config = args.config.load()?;
     let choice = SourceChoice {
         input: args.input.as_deref(),
@@ -228,6 +222,9 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
         channels: args.channels,
     };
     let source = open_source(&choice, &config)?;
+    if let Some(state) = &args.state {
+        return super::journal_cmds::process_recording(args, state, source, &config);
+    }
     let listen_options = ListenOptions {
         pacing: Pacing::AsFastAsPossible,
         show_changes: args.changes,
