@@ -318,3 +318,51 @@ fn unknown_record_kinds_and_events_are_reported_not_fatal() {
     assert_eq!(state.alerts.len(), 1);
     assert_eq!(state.problems.len(), 2, "{:?}", state.problems);
 }
+
+#[test]
+fn random_bytes_and_mutated_journals_never_panic_replay() {
+    let disk = SimStorage::new(6);
+    let (mut journal, _) = journal::open(Box::new(disk.clone()), &key(), timing()).unwrap();
+    for (kind, payload) in session().into_iter().flatten() {
+        journal.append(kind as u8, payload).unwrap();
+    }
+    let next = journal.next_seq();
+    assert!(journal.wait_durable(next, Duration::from_secs(2)));
+    drop(journal);
+    let names = disk.list().unwrap();
+    let mut random = 0x2545_f491_4f6c_dd1du64;
+    let mut step = || {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        random
+    };
+    for trial in 0..2_000 {
+        let copy = disk.after_power_loss();
+        let name = &names[trial % names.len()];
+        let mutations = 1 + step() % 8;
+        copy.edit(name, |bytes| {
+            for _ in 0..mutations {
+                let at = (step() as usize) % bytes.len().max(1);
+                match step() % 3 {
+                    0 => bytes[at] = step() as u8,
+                    1 => bytes.truncate(at),
+                    _ => bytes.insert(at, step() as u8),
+                }
+                if bytes.is_empty() {
+                    break;
+                }
+            }
+        });
+        let _ = journal::read_state(&copy, &key());
+    }
+    // Files of pure noise, with our name.
+    for length in [0usize, 3, 64, 65, 200, 5_000] {
+        let noise = SimStorage::new(7);
+        let mut storage: Box<dyn Storage> = Box::new(noise.clone());
+        storage.create("segment-00000001.tj").unwrap();
+        let bytes: Vec<u8> = (0..length).map(|_| step() as u8).collect();
+        storage.append("segment-00000001.tj", &bytes).unwrap();
+        let _ = journal::read_state(&noise, &key());
+    }
+}
