@@ -366,3 +366,38 @@ fn random_bytes_and_mutated_journals_never_panic_replay() {
         let _ = journal::read_state(&noise, &key());
     }
 }
+
+#[test]
+fn appending_allocates_and_frees_nothing_on_a_real_time_thread() {
+    use tccc::sys::alloc_guard::{
+        allocations, clear_thread_role, frees, set_abort_on_realtime_allocation, set_thread_role,
+        ThreadRole,
+    };
+    let disk = SimStorage::new(8);
+    let (mut journal, _) = journal::open(Box::new(disk.clone()), &key(), timing()).unwrap();
+    let count = tccc::limits::JOURNAL_RING_RECORDS_MAX + 500;
+    let mut payloads: Vec<Vec<u8>> = (0..count).map(|i| vec![i as u8; 64]).collect();
+    let (journal, appended) = std::thread::spawn(move || {
+        set_abort_on_realtime_allocation(false);
+        let mut appended = 0;
+        set_thread_role(ThreadRole::Capture);
+        let before = (allocations(ThreadRole::Capture), frees(ThreadRole::Capture));
+        while let Some(payload) = payloads.pop() {
+            if journal.append(Kind::Audio as u8, payload).is_ok() {
+                appended += 1;
+            }
+        }
+        let after = (allocations(ThreadRole::Capture), frees(ThreadRole::Capture));
+        clear_thread_role();
+        assert_eq!(
+            before, after,
+            "append allocated or freed on a real-time thread"
+        );
+        (journal, appended)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(appended, count);
+    let mut journal = journal;
+    assert!(journal.wait_durable(count as u64, Duration::from_secs(5)));
+}
