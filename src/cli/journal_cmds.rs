@@ -63,6 +63,9 @@ pub struct ExportArgs {
     /// Write the record as `tccc.casualty-record/1` JSON to OUT (atomically)
     #[arg(long, value_name = "OUT")]
     pub json: Option<PathBuf>,
+    /// Write the record as a FHIR R4 Bundle (JSON) to OUT (atomically)
+    #[arg(long, value_name = "OUT")]
+    pub fhir: Option<PathBuf>,
     /// Also print the MIST and ATMIST handovers
     #[arg(long)]
     pub mist: bool,
@@ -174,6 +177,17 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
             out,
             &RecordDocument::new(&record, utterance_documents(&state.utterances)),
         )?;
+    }
+    if let Some(out) = &args.fhir {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now);
+        let text = serde_json::to_string_pretty(&bundle)
+            .map_err(|e| CliError::Internal(format!("cannot serialise the FHIR bundle: {e}")))?;
+        journal::atomic::write_atomically(out, (text + "\n").as_bytes()).map_err(|e| {
+            CliError::BadInput(format!("cannot write FHIR to {}: {e}", out.display()))
+        })?;
     }
     Ok(())
 }

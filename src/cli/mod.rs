@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod common;
 pub mod demo;
+pub mod fhir;
 pub mod journal_cmds;
 pub mod listen;
 pub mod process;

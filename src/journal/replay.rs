@@ -276,6 +276,8 @@ pub struct State {
     pub log: EventLog,
     /// The sequence number of each event in `log`.
     pub event_seqs: Vec<u64>,
+    /// When each event in `log` was journaled (UTC, nanoseconds since the Unix epoch).
+    pub event_wall_ns: Vec<i64>,
     pub utterances: Vec<UtteranceRecord>,
     pub alerts: Vec<AlertRecord>,
     pub commands: Vec<CommandRecord>,
@@ -309,6 +311,7 @@ pub fn rebuild(replay: Replay) -> Result<State, JournalError> {
                 .map(|event| {
                     events.push(event);
                     state.event_seqs.push(entry.seq);
+                    state.event_wall_ns.push(entry.wall_ns);
                 })
                 .map_err(undecodable),
             Some(Kind::Utterance) => codec::decode_utterance(&entry.payload)
