@@ -10,7 +10,6 @@ use std::time::Duration;
 use clap::Args;
 
 use super::common::CliError;
-use super::process::ProcessArgs;
 use crate::extract::{Extractor, ExtractorConfig};
 use crate::journal::codec::{self, Kind, UtteranceRecord};
 use crate::journal::{self, key, Journal, JournalError, JournalKey, WriterTiming};
@@ -229,6 +228,17 @@ fn show_alerts(journal: &mut Journal) -> Result<(), CliError> {
     Ok(())
 }
 
+/// What `process --state` passes on to a journaled run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournaledOptions<'a> {
+    /// `--key FILE`.
+    pub key: Option<&'a Path>,
+    /// `--changes`: print each utterance's changes once durable.
+    pub changes: bool,
+    /// `--pace-ms MS` (transcripts).
+    pub pace_ms: Option<u64>,
+}
+
 /// A journaled run of the extractor: each utterance and its events are appended as they
 /// come; utterances the state directory already journaled (a killed run) only restore the
 /// extractor's context; changes are printed once durable.
@@ -381,11 +391,11 @@ impl<'a> JournaledRun<'a> {
 /// `tccc process --transcript FILE --state DIR`: as without `--state`, but journaled, and
 /// resumed from the journal when DIR already holds part of this narration.
 pub(crate) fn process_transcript(
-    args: &ProcessArgs,
+    options: &JournaledOptions<'_>,
     state_dir: &Path,
     text: &str,
-) -> Result<(), CliError> {
-    let mut run = JournaledRun::open(state_dir, args.key.as_deref(), args.changes)?;
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    let mut run = JournaledRun::open(state_dir, options.key, options.changes)?;
     for (line_index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
@@ -407,23 +417,22 @@ pub(crate) fn process_transcript(
             },
             format!("line {}: {line}\n", line_index + 1),
         )?;
-        if let (Some(pace), false) = (args.pace_ms, journaled_before) {
+        if let (Some(pace), false) = (options.pace_ms, journaled_before) {
             std::thread::sleep(Duration::from_millis(pace));
         }
     }
-    let (extractor, utterances) = run.finish()?;
-    super::process::print_and_save(args, &extractor, utterances)
+    run.finish()
 }
 
 /// `tccc process --input FILE.wav --state DIR`: the live pipeline as fast as possible, each
 /// recognised utterance and its events journaled as they come (the segments' audio is not
 /// journaled yet: the pipeline does not hand it over).
 pub(crate) fn process_recording(
-    args: &ProcessArgs,
+    options: &JournaledOptions<'_>,
     state_dir: &Path,
     source: Box<dyn crate::audio::source::AudioSource>,
     config: &crate::config::Config,
-) -> Result<(), CliError> {
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
     let model_dir = config
         .asr_model_dir()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
@@ -433,7 +442,7 @@ pub(crate) fn process_recording(
     );
     let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
         .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut run = JournaledRun::open(state_dir, args.key.as_deref(), args.changes)?;
+    let mut run = JournaledRun::open(state_dir, options.key, options.changes)?;
     let mut pipeline = crate::live::LivePipeline::start(
         source,
         config,
@@ -470,6 +479,5 @@ pub(crate) fn process_recording(
             summary.transcripts_dropped
         );
     }
-    let (extractor, utterances) = run.finish()?;
-    super::process::print_and_save(args, &extractor, utterances)
+    run.finish()
 }

@@ -223,7 +223,13 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
     };
     let source = open_source(&choice, &config)?;
     if let Some(state) = &args.state {
-        return super::journal_cmds::process_recording(args, state, source, &config);
+        let (extractor, utterances) = super::journal_cmds::process_recording(
+            &journaled_options(args),
+            state,
+            source,
+            &config,
+        )?;
+        return print_and_save(args, &extractor, utterances);
     }
     let listen_options = ListenOptions {
         pacing: Pacing::AsFastAsPossible,
@@ -240,6 +246,14 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
     print_and_save(args, &extractor, utterances)
 }
 
+fn journaled_options(args: &ProcessArgs) -> super::journal_cmds::JournaledOptions<'_> {
+    super::journal_cmds::JournaledOptions {
+        key: args.key.as_deref(),
+        changes: args.changes,
+        pace_ms: args.pace_ms,
+    }
+}
+
 /// The `process` subcommand.
 pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
     let Some(transcript) = &args.transcript else {
@@ -247,7 +261,9 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
     };
     let text = read_transcript(transcript)?;
     if let Some(state) = &args.state {
-        return super::journal_cmds::process_transcript(args, state, &text);
+        let (extractor, utterances) =
+            super::journal_cmds::process_transcript(&journaled_options(args), state, &text)?;
+        return print_and_save(args, &extractor, utterances);
     }
     let show_changes = args.changes;
     let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
