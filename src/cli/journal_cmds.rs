@@ -65,6 +65,9 @@ pub struct ExportArgs {
     /// Write the record as a FHIR R4 Bundle (JSON) to OUT (atomically)
     #[arg(long, value_name = "OUT")]
     pub fhir: Option<PathBuf>,
+    /// Write a printable DD Form 1380 (front and back per casualty) as PDF to OUT.pdf
+    #[arg(long, value_name = "OUT.pdf")]
+    pub card: Option<PathBuf>,
     /// Also print the MIST and ATMIST handovers
     #[arg(long)]
     pub mist: bool,
@@ -176,6 +179,11 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
             out,
             &RecordDocument::new(&record, utterance_documents(&state.utterances)),
         )?;
+    }
+    if let Some(out) = &args.card {
+        journal::atomic::write_atomically(out, &super::card_pdf::card(&record)).map_err(|e| {
+            CliError::BadInput(format!("cannot write the card to {}: {e}", out.display()))
+        })?;
     }
     if let Some(out) = &args.fhir {
         let now = std::time::SystemTime::now()

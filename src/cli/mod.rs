@@ -6,6 +6,7 @@
 //! README's command table against it.
 
 pub mod bench;
+pub mod card_pdf;
 pub mod common;
 pub mod demo;
 pub mod fhir;
