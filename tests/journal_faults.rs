@@ -34,6 +34,7 @@ fn timing() -> WriterTiming {
         commit_interval: Duration::from_millis(100),
         retry_interval: Duration::from_millis(10),
         file_bytes_max: 1_500,
+        ..WriterTiming::default()
     }
 }
 
@@ -400,4 +401,34 @@ fn appending_allocates_and_frees_nothing_on_a_real_time_thread() {
     assert_eq!(appended, count);
     let mut journal = journal;
     assert!(journal.wait_durable(count as u64, Duration::from_secs(5)));
+}
+
+#[test]
+fn failing_storage_is_retried_when_the_retry_interval_has_passed_on_the_clock() {
+    let clock = journal::SimClock::default();
+    let timing = WriterTiming {
+        retry_interval: Duration::from_secs(1),
+        clock: std::sync::Arc::new(clock.clone()),
+        ..WriterTiming::default()
+    };
+    let disk = SimStorage::new(9);
+    disk.set_faults(SimFaults {
+        create_errno: Some(libc::EROFS),
+        ..SimFaults::default()
+    });
+    let (mut journal, _) = journal::open(Box::new(disk.clone()), &key(), timing).unwrap();
+    journal
+        .append(Kind::Alert as u8, b"\x01\x00a".to_vec())
+        .unwrap();
+    assert!(!journal.wait_durable(1, Duration::from_millis(100)));
+    disk.set_faults(SimFaults::default());
+    // The storage works again, but the clock has not reached the retry.
+    clock.advance(Duration::from_millis(900));
+    assert!(!journal.wait_durable(1, Duration::from_millis(300)));
+    clock.advance(Duration::from_millis(100));
+    assert!(journal.wait_durable(1, Duration::from_secs(2)));
+    assert!(journal
+        .take_alerts()
+        .iter()
+        .any(|a| a.contains("retrying every 1000 ms")));
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use format::Entry;
 pub use key::JournalKey;
 pub use replay::{Problem, State};
-pub use writer::{Journal, JournalStats, WriterTiming};
+pub use writer::{Journal, JournalStats, RealClock, SimClock, WriterClock, WriterTiming};
 
 use storage::Storage;
 use thiserror::Error;

@@ -28,13 +28,62 @@ use crate::limits::{
     JOURNAL_SEGMENT_FILE_BYTES_MAX,
 };
 
-/// Timing of the writer (tests shorten the retry interval).
-#[derive(Debug, Clone, Copy)]
+/// The writer's sense of time for its commit and retry intervals: the real monotonic
+/// clock, or a simulated one that tests move by hand.
+pub trait WriterClock: Send + Sync + std::fmt::Debug {
+    /// Time since a fixed start.
+    fn now(&self) -> Duration;
+}
+
+/// The monotonic clock.
+#[derive(Debug)]
+pub struct RealClock {
+    start: Instant,
+}
+
+impl Default for RealClock {
+    fn default() -> Self {
+        RealClock {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl WriterClock for RealClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// A clock that stands still until [`SimClock::advance`] moves it. Clones share the time.
+#[derive(Debug, Clone, Default)]
+pub struct SimClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl SimClock {
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_add(by, Ordering::AcqRel);
+    }
+}
+
+impl WriterClock for SimClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Acquire))
+    }
+}
+
+/// Timing of the writer (tests shorten the intervals or simulate the clock).
+#[derive(Debug, Clone)]
 pub struct WriterTiming {
     pub commit_interval: Duration,
     pub retry_interval: Duration,
     /// Segment files are closed beyond this size.
     pub file_bytes_max: u64,
+    /// The clock the intervals are measured on.
+    pub clock: Arc<dyn WriterClock>,
 }
 
 impl Default for WriterTiming {
@@ -43,6 +92,7 @@ impl Default for WriterTiming {
             commit_interval: Duration::from_millis(JOURNAL_COMMIT_INTERVAL_MS),
             retry_interval: Duration::from_millis(JOURNAL_RETRY_INTERVAL_MS),
             file_bytes_max: JOURNAL_SEGMENT_FILE_BYTES_MAX,
+            clock: Arc::new(RealClock::default()),
         }
     }
 }
@@ -150,12 +200,12 @@ impl Journal {
             sealer,
             consumer,
             shared: Arc::clone(&shared),
+            last_sync: timing.clock.now(),
             timing,
             next_file,
             current: None,
             unsynced: VecDeque::new(),
             unsynced_bytes: 0,
-            last_sync: Instant::now(),
             next_retry: None,
             scratch: Vec::new(),
         };
@@ -328,19 +378,24 @@ struct Writer {
     /// file, or waiting in memory while storage fails.
     unsynced: VecDeque<Entry>,
     unsynced_bytes: usize,
-    last_sync: Instant,
-    /// Set while storage is failing: when to try a new file.
-    next_retry: Option<Instant>,
+    /// When the last sync succeeded, on `timing.clock`.
+    last_sync: Duration,
+    /// Set while storage is failing: when to try a new file, on `timing.clock`.
+    next_retry: Option<Duration>,
     scratch: Vec<u8>,
 }
 
 impl Writer {
+    fn now(&self) -> Duration {
+        self.timing.clock.now()
+    }
+
     fn run(&mut self) {
         loop {
             let stopping = self.shared.stop.load(Ordering::Acquire);
             while let Ok(entry) = self.consumer.pop() {
                 self.accept(entry);
-                if self.last_sync.elapsed() >= self.timing.commit_interval {
+                if self.now().saturating_sub(self.last_sync) >= self.timing.commit_interval {
                     self.commit();
                 }
             }
@@ -351,7 +406,7 @@ impl Writer {
                 break;
             }
             let pause = match self.next_retry {
-                Some(at) => at.saturating_duration_since(Instant::now()),
+                Some(at) => at.saturating_sub(self.now()),
                 None => self.timing.commit_interval,
             };
             std::thread::park_timeout(pause.max(Duration::from_millis(1)));
@@ -417,7 +472,7 @@ impl Writer {
             return;
         }
         let Some(file) = &self.current else {
-            if self.next_retry.is_none_or(|at| Instant::now() >= at) {
+            if self.next_retry.is_none_or(|at| self.now() >= at) {
                 self.recover();
             }
             return;
@@ -427,7 +482,7 @@ impl Writer {
         self.shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
         match self.storage.sync(&name) {
             Ok(()) => {
-                self.last_sync = Instant::now();
+                self.last_sync = self.now();
                 self.settle();
                 if full {
                     self.storage.close(&name);
@@ -491,7 +546,7 @@ impl Writer {
                                 .alert(format!("storage works again: recording into {name}"));
                         }
                         self.next_retry = None;
-                        self.last_sync = Instant::now();
+                        self.last_sync = self.now();
                         self.settle();
                     }
                     Err(error) => self.fail_new_file(&format!("sync of {name} failed: {error}")),
@@ -515,7 +570,7 @@ impl Writer {
                 self.timing.retry_interval.as_millis()
             ));
         }
-        self.next_retry = Some(Instant::now() + self.timing.retry_interval);
+        self.next_retry = Some(self.now() + self.timing.retry_interval);
     }
 
     fn open_new_file(&mut self) -> Result<(), String> {
