@@ -86,6 +86,7 @@ fn power_lost_at_every_sync_never_loses_an_acknowledged_record_nor_accepts_a_cor
     let all: Vec<(Kind, Vec<u8>)> = groups.iter().flatten().cloned().collect();
     let mut trials = 0;
     let mut crashes = 0;
+    let mut voided = 0;
     for seed in 0..16u64 {
         for k in 1..=14u64 {
             let disk = SimStorage::new(seed * 1_000 + k);
@@ -139,18 +140,37 @@ fn power_lost_at_every_sync_never_loses_an_acknowledged_record_nor_accepts_a_cor
                     replayed.problems
                 );
             }
-            // The rebuilt record holds at least every acknowledged event, in order.
+            // A resumed run keeps the records before the first gap (every acknowledged one
+            // among them), voids the rest durably, and appends after them.
             let (extractor, _) = extract_transcript(NARRATION).unwrap();
-            let events = replayed.log.events();
-            assert!(events.len() <= extractor.events().len());
-            // Reopening cuts the torn tail and appends after it.
-            let (mut reopened, _) =
-                journal::open(Box::new(survivor.clone()), &key(), timing()).unwrap();
+            let expected = extractor.events();
+            let acknowledged_events = all[..acknowledged as usize]
+                .iter()
+                .filter(|(kind, _)| *kind == Kind::Event)
+                .count();
+            let (mut reopened, resumed) =
+                journal::open_contiguous(Box::new(survivor.clone()), &key(), timing()).unwrap();
+            voided += usize::from(
+                resumed
+                    .problems
+                    .iter()
+                    .any(|p| matches!(p, journal::Problem::Voided { .. })),
+            );
+            let events = resumed.log.events();
+            assert!(events.len() >= acknowledged_events, "seed {seed} k {k}");
+            assert_eq!(events, &expected[..events.len()], "seed {seed} k {k}");
             let next = reopened
                 .append(Kind::Alert as u8, b"\x02\x00ok".to_vec())
                 .unwrap();
             assert!(reopened.wait_durable(next + 1, Duration::from_secs(2)));
             drop(reopened);
+            let again = journal::read_state(&survivor, &key()).unwrap();
+            assert_eq!(
+                again.log.events(),
+                events,
+                "seed {seed} k {k}: the void was not kept"
+            );
+            assert!(replayed.log.events().len() >= events.len());
             trials += 1;
         }
     }
@@ -159,6 +179,8 @@ fn power_lost_at_every_sync_never_loses_an_acknowledged_record_nor_accepts_a_cor
         crashes > trials / 2,
         "most trials must cut the power mid-session ({crashes})"
     );
+    assert!(voided > 0, "no trial left a gap for a resumed run to void");
+    eprintln!("{trials} power losses, {crashes} mid-session, {voided} left a gap that was voided");
 }
 
 #[test]

@@ -271,8 +271,9 @@ impl<'a> JournaledRun<'a> {
     ) -> Result<Self, CliError> {
         let key = load_key(state_dir, key_file)?;
         let storage = journal::dir_storage(state_dir).map_err(journal_error)?;
-        let (journal, replayed) = journal::open(Box::new(storage), &key, WriterTiming::default())
-            .map_err(journal_error)?;
+        let (journal, replayed) =
+            journal::open_contiguous(Box::new(storage), &key, WriterTiming::default())
+                .map_err(journal_error)?;
         report_problems(&replayed.problems);
         let journaled = replayed
             .utterances

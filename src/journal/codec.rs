@@ -27,6 +27,9 @@ pub enum Kind {
     Command = 4,
     /// An alert raised by tccc (storage faults included).
     Alert = 5,
+    /// Records `from..=to` are void: a resumed run found them after a gap (written after
+    /// the last durable point before a crash, so never acknowledged) and writes them again.
+    Void = 6,
 }
 
 impl Kind {
@@ -38,6 +41,7 @@ impl Kind {
             3 => Kind::Event,
             4 => Kind::Command,
             5 => Kind::Alert,
+            6 => Kind::Void,
             _ => return None,
         })
     }
@@ -316,6 +320,29 @@ pub fn decode_alert(bytes: &[u8]) -> Result<AlertRecord, DecodeError> {
     Ok(AlertRecord {
         message: In { bytes }.text()?.to_owned(),
     })
+}
+
+/// Encodes a void range of sequence numbers.
+pub fn encode_void(from: u64, to: u64, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(&from.to_le_bytes());
+    buf.extend_from_slice(&to.to_le_bytes());
+}
+
+/// Decodes a void range of sequence numbers.
+pub fn decode_void(bytes: &[u8]) -> Result<(u64, u64), DecodeError> {
+    let mut input = In { bytes };
+    let mut read = || -> Result<u64, DecodeError> {
+        let b = input.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    };
+    let from = read()?;
+    let to = read()?;
+    if from > to {
+        return Err(DecodeError::OutOfRange("void range"));
+    }
+    Ok((from, to))
 }
 
 /// Encodes a console command.

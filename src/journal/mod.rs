@@ -67,19 +67,11 @@ pub enum JournalError {
 /// Opens the journal in `storage`: reads and rebuilds what it holds, cuts torn tails off,
 /// and starts the writer, which appends after the last record in a new segment file.
 pub fn open(
-    mut storage: Box<dyn Storage>,
+    storage: Box<dyn Storage>,
     key: &JournalKey,
     timing: WriterTiming,
 ) -> Result<(Journal, State), JournalError> {
-    let sealer = format::Sealer::new(key);
-    let replay = replay::read(storage.as_ref(), &sealer)?;
-    for file in &replay.files {
-        if file.torn_tail {
-            storage
-                .truncate(&file.name, file.valid_bytes as u64)
-                .map_err(|e| JournalError::Storage(format!("cannot cut {}: {e}", file.name)))?;
-        }
-    }
+    let (storage, replay) = read_and_cut(storage, key)?;
     let next_file = replay.next_file_number();
     let state = replay::rebuild(replay)?;
     let journal = Journal::start(
@@ -89,6 +81,72 @@ pub fn open(
         next_file,
         timing,
     )?;
+    Ok((journal, state))
+}
+
+/// Reads the journal and cuts torn tails off (durably).
+fn read_and_cut(
+    mut storage: Box<dyn Storage>,
+    key: &JournalKey,
+) -> Result<(Box<dyn Storage>, replay::Replay), JournalError> {
+    let sealer = format::Sealer::new(key);
+    let replay = replay::read(storage.as_ref(), &sealer)?;
+    for file in &replay.files {
+        if file.torn_tail {
+            storage
+                .truncate(&file.name, file.valid_bytes as u64)
+                .map_err(|e| JournalError::Storage(format!("cannot cut {}: {e}", file.name)))?;
+        }
+    }
+    Ok((storage, replay))
+}
+
+/// As [`open`], for a run that resumes by writing again what its input still holds: when
+/// the records have a gap (a crash garbled unsynced writes and later records survived),
+/// the records after the first gap cannot all have been acknowledged, so they are voided
+/// by a `Void` record (made durable before anything else is appended) and the state holds
+/// only the records before the gap. The caller writes the rest again from its input.
+pub fn open_contiguous(
+    storage: Box<dyn Storage>,
+    key: &JournalKey,
+    timing: WriterTiming,
+) -> Result<(Journal, State), JournalError> {
+    let (storage, mut replay) = read_and_cut(storage, key)?;
+    let next_file = replay.next_file_number();
+    let next_seq = replay.next_seq();
+    let first_gap = replay
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::Missing { from, .. } => Some(*from),
+            _ => None,
+        })
+        .min();
+    if let Some(first_gap) = first_gap {
+        replay.entries.retain(|e| e.seq < first_gap);
+        replay.problems.push(Problem::Voided {
+            from: first_gap,
+            to: next_seq.saturating_sub(1),
+        });
+    }
+    let mut state = replay::rebuild(replay)?;
+    state.next_seq = next_seq;
+    let mut journal = Journal::start(
+        storage,
+        format::Sealer::new(key),
+        next_seq,
+        next_file,
+        timing,
+    )?;
+    if let Some(first_gap) = first_gap {
+        let mut payload = Vec::new();
+        codec::encode_void(first_gap, next_seq.saturating_sub(1), &mut payload);
+        let void_seq = journal.append(codec::Kind::Void as u8, payload)?;
+        if !journal.wait_durable(void_seq + 1, std::time::Duration::from_secs(10)) {
+            return Err(JournalError::NotDurable { unsaved: 1 });
+        }
+        state.next_seq = journal.next_seq();
+    }
     Ok((journal, state))
 }
 

@@ -38,6 +38,9 @@ pub enum Problem {
     UnknownKind { seq: u64, kind: u8 },
     /// A record whose payload could not be read.
     Undecodable { seq: u64, reason: String },
+    /// Records voided by a resumed run (found after a gap, never acknowledged, written
+    /// again) were left out.
+    Voided { from: u64, to: u64 },
 }
 
 impl fmt::Display for Problem {
@@ -79,6 +82,10 @@ impl fmt::Display for Problem {
             Problem::Undecodable { seq, reason } => {
                 write!(f, "record {seq} cannot be read ({reason}); skipped")
             }
+            Problem::Voided { from, to } => write!(
+                f,
+                "records {from} to {to} (after a gap, never acknowledged) were voided by a resumed run and left out"
+            ),
         }
     }
 }
@@ -296,8 +303,33 @@ pub fn rebuild(replay: Replay) -> Result<State, JournalError> {
         problems: replay.problems,
         ..State::default()
     };
+    let mut voids: Vec<(u64, u64)> = Vec::new();
+    for entry in &replay.entries {
+        if Kind::from_tag(entry.kind) == Some(Kind::Void) {
+            match codec::decode_void(&entry.payload) {
+                Ok((from, to)) if to < entry.seq => {
+                    voids.push((from, to));
+                    state.problems.push(Problem::Voided { from, to });
+                }
+                Ok(_) => state.problems.push(Problem::Undecodable {
+                    seq: entry.seq,
+                    reason: "a void range reaching past its own record".to_owned(),
+                }),
+                Err(e) => state.problems.push(Problem::Undecodable {
+                    seq: entry.seq,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
     let mut events: Vec<Event> = Vec::new();
     for entry in &replay.entries {
+        if voids
+            .iter()
+            .any(|(from, to)| (*from..=*to).contains(&entry.seq))
+        {
+            continue;
+        }
         let undecodable = |e: codec::DecodeError| Problem::Undecodable {
             seq: entry.seq,
             reason: e.to_string(),
@@ -326,6 +358,7 @@ pub fn rebuild(replay: Replay) -> Result<State, JournalError> {
             Some(Kind::Audio) => codec::decode_audio(&entry.payload)
                 .map(|_| state.audio_segments += 1)
                 .map_err(undecodable),
+            Some(Kind::Void) => Ok(()),
         };
         if let Err(problem) = outcome {
             state.problems.push(problem);
