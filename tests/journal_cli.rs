@@ -160,3 +160,58 @@ fn a_damaged_record_in_the_middle_is_reported_and_the_later_ones_are_salvaged() 
     assert!(json.contains("\"urgent\""), "{json}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_recording_is_journaled_as_it_is_heard_and_a_second_run_resumes() {
+    if !Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/whisper-tiny.en"
+    ))
+    .exists()
+    {
+        eprintln!(
+            "test a_recording_is_journaled_as_it_is_heard_and_a_second_run_resumes ... skipped: no Whisper model (run models/fetch)"
+        );
+        return;
+    }
+    let dir = work("recording");
+    let state = dir.join("state");
+    let wav = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/audio/jfk.wav");
+    assert!(tccc(&["keygen", "--state", s(&state)]).status.success());
+    let first_json = dir.join("first.json");
+    let out = tccc(&[
+        "process",
+        "--input",
+        wav,
+        "--state",
+        s(&state),
+        "--changes",
+        "--json",
+        s(&first_json),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ask what you can do for your country"));
+    let exported = dir.join("exported.json");
+    assert!(
+        tccc(&["export", "--state", s(&state), "--json", s(&exported)])
+            .status
+            .success()
+    );
+    let first = std::fs::read_to_string(&first_json).unwrap();
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), first);
+    // A second run over the same recording finds every utterance journaled.
+    let out = tccc(&["process", "--input", wav, "--state", s(&state)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("resumed from"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        tccc(&["export", "--state", s(&state), "--json", s(&exported)])
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), first);
+    let _ = std::fs::remove_dir_all(&dir);
+}

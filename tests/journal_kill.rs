@@ -6,7 +6,7 @@
 //! equal the unkilled run's `--json`.
 //!
 //! `cargo test --test journal_kill` runs 100 trials; the bench of 1000 is
-//! `TCCC_KILL_TRIALS=1000 cargo test --release --test journal_kill -- --nocapture`.
+//! `TCCC_KILL_TRIALS=1000 cargo test --test journal_kill -- --nocapture`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

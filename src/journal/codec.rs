@@ -122,10 +122,15 @@ impl Out<'_> {
     fn f64(&mut self, v: f64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    /// A text of at most 65 535 bytes; a longer one is cut at a character boundary (no
+    /// field the journal stores comes near: utterances are bounded far below).
     fn text(&mut self, v: &str) {
-        let bytes = &v.as_bytes()[..v.len().min(usize::from(u16::MAX))];
-        self.u16(bytes.len() as u16);
-        self.0.extend_from_slice(bytes);
+        let mut end = v.len().min(usize::from(u16::MAX));
+        while !v.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.u16(end as u16);
+        self.0.extend_from_slice(&v.as_bytes()[..end]);
     }
     fn option<T>(&mut self, v: Option<T>, mut write: impl FnMut(&mut Self, T)) {
         match v {
@@ -750,6 +755,16 @@ mod tests {
                 tag: 99
             })
         );
+    }
+
+    #[test]
+    fn an_overlong_text_is_cut_at_a_character_boundary() {
+        let long = "é".repeat(40_000);
+        let mut buf = Vec::new();
+        encode_alert(&AlertRecord { message: long }, &mut buf);
+        let back = decode_alert(&buf).unwrap().message;
+        assert_eq!(back.len(), 65_534);
+        assert!(back.chars().all(|c| c == 'é'));
     }
 
     #[test]
