@@ -125,6 +125,11 @@ pub fn purge(args: &PurgeArgs) -> Result<(), CliError> {
         )));
     }
     let key_path = key::key_path(&args.state, args.key.as_deref());
+    let _lock = if args.state.is_dir() {
+        Some(journal::lock::StateLock::take(&args.state).map_err(journal_error)?)
+    } else {
+        None
+    };
     let removed = journal::purge(&args.state, &key_path).map_err(journal_error)?;
     println!(
         "tccc: key {} destroyed, {removed} journal file(s) removed",
@@ -252,6 +257,8 @@ pub(crate) struct JournaledOptions<'a> {
 /// extractor's context; changes are printed once durable.
 struct JournaledRun<'a> {
     journal: Journal,
+    /// Held until the run ends (dropped after the journal is closed).
+    _lock: journal::lock::StateLock,
     replayed: journal::State,
     journaled: HashMap<u32, usize>,
     extractor: Extractor,
@@ -271,6 +278,7 @@ impl<'a> JournaledRun<'a> {
     ) -> Result<Self, CliError> {
         let key = load_key(state_dir, key_file)?;
         let storage = journal::dir_storage(state_dir).map_err(journal_error)?;
+        let lock = journal::lock::StateLock::take(state_dir).map_err(journal_error)?;
         let (journal, replayed) =
             journal::open_contiguous(Box::new(storage), &key, WriterTiming::default())
                 .map_err(journal_error)?;
@@ -283,6 +291,7 @@ impl<'a> JournaledRun<'a> {
             .collect();
         Ok(JournaledRun {
             journal,
+            _lock: lock,
             replayed,
             journaled,
             extractor: Extractor::new(ExtractorConfig::default()),

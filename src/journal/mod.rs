@@ -9,7 +9,8 @@
 //! - `storage`: the files (a real directory, and a simulated disk that loses power).
 //! - `writer`: the writer thread, group commit and the durable watermark; storage faults.
 //! - `replay`: reading it back, damage reported, state rebuilt.
-//! - `key`: the key file; `atomic`: whole-file writes that survive a crash.
+//! - `key`: the key file; `lock`: one writer per state directory; `atomic`: whole-file
+//!   writes that survive a crash.
 //!
 //! It may not interpret language or render; it stores and returns what others decided.
 
@@ -17,6 +18,7 @@ pub mod atomic;
 pub mod codec;
 pub mod format;
 pub mod key;
+pub mod lock;
 pub mod replay;
 pub mod storage;
 pub mod writer;
@@ -60,6 +62,8 @@ pub enum JournalError {
         "{unsaved} record(s) could not be made durable before the deadline; the storage is failing"
     )]
     NotDurable { unsaved: u64 },
+    #[error("{path} says tccc process {holder} is writing this state directory; wait for it to end (or remove the file if it is not running)")]
+    Locked { path: PathBuf, holder: u32 },
     #[error("the journal's events do not form a record: {0}")]
     Record(String),
 }
