@@ -235,8 +235,8 @@ pub const JOURNAL_BACKLOG_RECORDS_MAX: usize = 4_096;
 pub const JOURNAL_COMMIT_INTERVAL_MS: u64 = 100;
 /// After a storage fault the writer tries a fresh segment file this often.
 pub const JOURNAL_RETRY_INTERVAL_MS: u64 = 1_000;
-/// Bytes of sealed records the writer holds in memory while storage is failing; beyond
-/// this the oldest unsaved records are dropped and counted.
+/// Bytes of records the writer holds in memory while storage is failing; beyond this,
+/// arriving records are lost, counted and alerted (those held keep their order).
 pub const JOURNAL_MEMORY_BUFFER_BYTES_MAX: usize = 32 * 1024 * 1024;
 /// Alerts the writer keeps for the caller to read (older ones are overwritten, counted).
 pub const JOURNAL_ALERTS_MAX: usize = 64;
