@@ -13,6 +13,7 @@ pub mod extract;
 pub mod files;
 pub mod frontend;
 pub mod fuzzing;
+pub mod journal;
 pub mod limits;
 pub mod live;
 pub mod logging;

@@ -242,3 +242,32 @@ const _: () = assert!(ASR_LM_CANDIDATES_MAX >= 2 && ASR_LM_CANDIDATES_MAX <= 64)
 pub const TRANSCRIPT_RING_UTTERANCES_MAX: usize = 16;
 
 const _: () = assert!(TRANSCRIPT_RING_UTTERANCES_MAX >= SEGMENT_POOL_SLOTS_MAX);
+
+// ---- Journal (src/journal) ----
+
+/// Largest payload of one journal record (a 30 s segment of 16-bit audio plus its header).
+pub const JOURNAL_RECORD_PAYLOAD_BYTES_MAX: usize = SEGMENT_SAMPLES_MAX * 2 + 64;
+/// A segment file is closed and the next one started once it holds this many bytes.
+pub const JOURNAL_SEGMENT_FILE_BYTES_MAX: u64 = 64 * 1024 * 1024;
+/// Segment files a state directory may hold (replay refuses more: they are not ours).
+pub const JOURNAL_SEGMENT_FILES_MAX: usize = 4_096;
+/// Records in flight between the producers and the journal's writer thread.
+pub const JOURNAL_RING_RECORDS_MAX: usize = 1_024;
+/// Records a producer keeps when the ring is full, before it counts a drop.
+pub const JOURNAL_BACKLOG_RECORDS_MAX: usize = 4_096;
+/// The writer syncs what it has written at least this often.
+pub const JOURNAL_COMMIT_INTERVAL_MS: u64 = 100;
+/// After a storage fault the writer tries a fresh segment file this often.
+pub const JOURNAL_RETRY_INTERVAL_MS: u64 = 1_000;
+/// Bytes of records the writer holds in memory while storage is failing; beyond this,
+/// arriving records are lost, counted and alerted (those held keep their order).
+pub const JOURNAL_MEMORY_BUFFER_BYTES_MAX: usize = 32 * 1024 * 1024;
+/// Alerts the writer keeps for the caller to read (older ones are overwritten, counted).
+pub const JOURNAL_ALERTS_MAX: usize = 64;
+/// Bytes of the journal's key file.
+pub const JOURNAL_KEY_BYTES: usize = 32;
+
+const _: () = assert!(JOURNAL_RECORD_PAYLOAD_BYTES_MAX as u64 <= JOURNAL_SEGMENT_FILE_BYTES_MAX);
+const _: () = assert!(JOURNAL_MEMORY_BUFFER_BYTES_MAX >= 2 * JOURNAL_RECORD_PAYLOAD_BYTES_MAX);
+const _: () = assert!(JOURNAL_BACKLOG_RECORDS_MAX >= JOURNAL_RING_RECORDS_MAX);
+const _: () = assert!(JOURNAL_RETRY_INTERVAL_MS >= JOURNAL_COMMIT_INTERVAL_MS);

@@ -6,8 +6,11 @@
 //! README's command table against it.
 
 pub mod bench;
+pub mod card_pdf;
 pub mod common;
 pub mod demo;
+pub mod fhir;
+pub mod journal_cmds;
 pub mod listen;
 pub mod process;
 pub mod segments;
@@ -66,6 +69,16 @@ pub enum Command {
     /// Benchmarks: front-end cost, live ASR latency
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Create the key that seals a state directory's journal (0600; never replaced)
+    Keygen(journal_cmds::KeygenArgs),
+    /// The record, handovers and 9-line rebuilt from a state directory's journal
+    ///
+    /// Replays the journal's events (damage is reported on standard error and skipped),
+    /// prints the DD 1380 card and, on request, the handovers and the 9-line; writes the
+    /// record as JSON with --json (atomically).
+    Export(journal_cmds::ExportArgs),
+    /// Destroy a state directory's key (overwritten) and journal files
+    Purge(journal_cmds::PurgeArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -110,6 +123,9 @@ where
         Command::Transcribe(args) => transcribe::run(&args),
         Command::Segments(args) => segments::run(&args),
         Command::Bench(which) => bench::run(&which),
+        Command::Keygen(args) => journal_cmds::keygen(&args),
+        Command::Export(args) => journal_cmds::export(&args),
+        Command::Purge(args) => journal_cmds::purge(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())

@@ -52,6 +52,17 @@ pub struct ProcessArgs {
     /// Channels of raw s16le on standard input (`--input -`)
     #[arg(long, value_name = "N", requires = "input")]
     pub channels: Option<usize>,
+    /// Journal everything to the state directory DIR as it goes (encrypted; make the key
+    /// with `tccc keygen --state DIR`); a killed run resumes; --changes prints a change
+    /// only once it is durable
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The journal key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE", requires = "state")]
+    pub key: Option<PathBuf>,
+    /// Wait MS milliseconds after each transcript line (a narration's pace)
+    #[arg(long, value_name = "MS", requires = "transcript")]
+    pub pace_ms: Option<u64>,
     #[command(flatten)]
     pub config: ConfigArg,
 }
@@ -138,7 +149,7 @@ pub fn extract_transcript_with(
     Ok((extractor, utterances))
 }
 
-fn print_events(events: &[Event]) {
+pub(crate) fn print_events(events: &[Event]) {
     println!("EVENTS");
     for event in events {
         match event {
@@ -196,13 +207,7 @@ pub(crate) fn print_and_save(
         print_events(extractor.events());
     }
     if let Some(out) = &args.json {
-        let document = RecordDocument::new(&record, utterances);
-        let json = document
-            .to_json()
-            .map_err(|e| CliError::Internal(format!("cannot serialise the record: {e}")))?;
-        std::fs::write(out, json + "\n").map_err(|e| {
-            CliError::BadInput(format!("cannot write JSON to {}: {e}", out.display()))
-        })?;
+        super::journal_cmds::write_json(out, &RecordDocument::new(&record, utterances))?;
     }
     Ok(())
 }
@@ -218,6 +223,15 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
         channels: args.channels,
     };
     let source = open_source(&choice, &config)?;
+    if let Some(state) = &args.state {
+        let (extractor, utterances) = super::journal_cmds::process_recording(
+            &journaled_options(args),
+            state,
+            source,
+            &config,
+        )?;
+        return print_and_save(args, &extractor, utterances);
+    }
     let listen_options = ListenOptions {
         pacing: Pacing::AsFastAsPossible,
         show_changes: args.changes,
@@ -233,12 +247,25 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
     print_and_save(args, &extractor, utterances)
 }
 
+fn journaled_options(args: &ProcessArgs) -> super::journal_cmds::JournaledOptions<'_> {
+    super::journal_cmds::JournaledOptions {
+        key: args.key.as_deref(),
+        changes: args.changes,
+        pace_ms: args.pace_ms,
+    }
+}
+
 /// The `process` subcommand.
 pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
     let Some(transcript) = &args.transcript else {
         return process_recording(args);
     };
     let text = read_transcript(transcript)?;
+    if let Some(state) = &args.state {
+        let (extractor, utterances) =
+            super::journal_cmds::process_transcript(&journaled_options(args), state, &text)?;
+        return print_and_save(args, &extractor, utterances);
+    }
     let show_changes = args.changes;
     let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
         if show_changes {

@@ -6,6 +6,7 @@
 //! This module may not interpret language; it only stores and projects facts.
 
 mod document;
+mod replay;
 mod types;
 
 pub use document::{CasualtyDocument, RecordDocument, UtteranceDocument, VitalsDocument};

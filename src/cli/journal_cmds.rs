@@ -1,0 +1,501 @@
+//! The journal's commands: `tccc keygen`, `tccc purge`, `tccc export`, and `tccc process
+//! --transcript FILE --state DIR`, which journals each utterance and its events as it goes,
+//! resumes a killed run from the journal, and prints each change (`--changes`) only once the
+//! records holding it are durable.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+
+use super::common::CliError;
+use crate::extract::{Extractor, ExtractorConfig};
+use crate::journal::codec::{self, Kind, UtteranceRecord};
+use crate::journal::{self, key, Journal, JournalError, JournalKey, WriterTiming};
+use crate::limits::TRANSCRIPT_UTTERANCES_MAX;
+use crate::record::{RecordDocument, UtteranceDocument};
+use crate::render;
+
+/// How long a run waits at its end for its last records to become durable.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// What the journal records as the recogniser of typed transcript lines.
+const TRANSCRIPT_MODEL: &str = "transcript";
+/// The extractor version recorded with every utterance.
+const LEXICON_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `tccc keygen`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("where").required(true).args(["state", "key"])))]
+pub struct KeygenArgs {
+    /// The state directory; the key goes to DIR/journal.key (created 0600)
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Write the key to FILE instead (keep it off the card that holds the journal)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+}
+
+/// `tccc purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The state directory to destroy
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// The key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Confirm: the key and the journal are destroyed for good
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `tccc export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The state directory holding the journal
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// The key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Write the record as `tccc.casualty-record/1` JSON to OUT (atomically)
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Write the record as a FHIR R4 Bundle (JSON) to OUT (atomically)
+    #[arg(long, value_name = "OUT")]
+    pub fhir: Option<PathBuf>,
+    /// Write a printable DD Form 1380 (front and back per casualty) as PDF to OUT.pdf
+    #[arg(long, value_name = "OUT.pdf")]
+    pub card: Option<PathBuf>,
+    /// Also print the MIST and ATMIST handovers
+    #[arg(long)]
+    pub mist: bool,
+    /// Also print the MEDEVAC 9-line
+    #[arg(long)]
+    pub nine_line: bool,
+}
+
+fn journal_error(error: JournalError) -> CliError {
+    match error {
+        JournalError::Thread(_) | JournalError::Seal | JournalError::Random(_) => {
+            CliError::Internal(error.to_string())
+        }
+        other => CliError::BadInput(other.to_string()),
+    }
+}
+
+fn load_key(state: &Path, key_file: Option<&Path>) -> Result<JournalKey, CliError> {
+    JournalKey::load(&key::key_path(state, key_file)).map_err(journal_error)
+}
+
+/// Writes `document` as JSON to `out`, atomically and durably.
+pub(crate) fn write_json(out: &Path, document: &RecordDocument) -> Result<(), CliError> {
+    let json = document
+        .to_json()
+        .map_err(|e| CliError::Internal(format!("cannot serialise the record: {e}")))?;
+    journal::atomic::write_atomically(out, (json + "\n").as_bytes())
+        .map_err(|e| CliError::BadInput(format!("cannot write JSON to {}: {e}", out.display())))
+}
+
+/// `tccc keygen`.
+pub fn keygen(args: &KeygenArgs) -> Result<(), CliError> {
+    let path = match (&args.key, &args.state) {
+        (Some(key), _) => key.clone(),
+        (None, Some(state)) => {
+            journal::dir_storage(state).map_err(journal_error)?;
+            state.join(key::KEY_FILE_NAME)
+        }
+        (None, None) => return Err(CliError::Usage("give --state DIR or --key FILE".to_owned())),
+    };
+    JournalKey::create_file(&path).map_err(journal_error)?;
+    println!(
+        "tccc: journal key written to {} (mode 0600)",
+        path.display()
+    );
+    Ok(())
+}
+
+/// `tccc purge`.
+pub fn purge(args: &PurgeArgs) -> Result<(), CliError> {
+    if !args.yes {
+        return Err(CliError::Usage(format!(
+            "purge destroys the key and every record in {} for good; add --yes to confirm",
+            args.state.display()
+        )));
+    }
+    let key_path = key::key_path(&args.state, args.key.as_deref());
+    let _lock = if args.state.is_dir() {
+        Some(journal::lock::StateLock::take(&args.state).map_err(journal_error)?)
+    } else {
+        None
+    };
+    let removed = journal::purge(&args.state, &key_path).map_err(journal_error)?;
+    println!(
+        "tccc: key {} destroyed, {removed} journal file(s) removed",
+        key_path.display()
+    );
+    Ok(())
+}
+
+fn report_problems(problems: &[journal::Problem]) {
+    for problem in problems {
+        eprintln!("tccc: journal: {problem}");
+    }
+}
+
+fn utterance_documents(utterances: &[UtteranceRecord]) -> Vec<UtteranceDocument> {
+    utterances
+        .iter()
+        .map(|u| UtteranceDocument {
+            start_s: u.start_s,
+            end_s: u.end_s,
+            text: u.text.clone(),
+        })
+        .collect()
+}
+
+/// `tccc export`: the record as the journal's events build it.
+pub fn export(args: &ExportArgs) -> Result<(), CliError> {
+    let key = load_key(&args.state, args.key.as_deref())?;
+    if !args.state.is_dir() {
+        return Err(CliError::BadInput(format!(
+            "no state directory at {}",
+            args.state.display()
+        )));
+    }
+    let storage = journal::dir_storage(&args.state).map_err(journal_error)?;
+    let state = journal::read_state(&storage, &key).map_err(journal_error)?;
+    report_problems(&state.problems);
+    let record = state.log.project();
+    print!("{}", render::card::render(&record));
+    if args.mist {
+        print!("{}", render::handover::mist(&record));
+        print!("{}", render::handover::atmist(&record));
+    }
+    if args.nine_line {
+        print!(
+            "{}",
+            render::nine_line::render(&record, &render::nine_line::NineLineSettings::default())
+        );
+    }
+    if let Some(out) = &args.json {
+        write_json(
+            out,
+            &RecordDocument::new(&record, utterance_documents(&state.utterances)),
+        )?;
+    }
+    if let Some(out) = &args.card {
+        journal::atomic::write_atomically(out, &super::card_pdf::card(&record)).map_err(|e| {
+            CliError::BadInput(format!("cannot write the card to {}: {e}", out.display()))
+        })?;
+    }
+    if let Some(out) = &args.fhir {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now);
+        let text = serde_json::to_string_pretty(&bundle)
+            .map_err(|e| CliError::Internal(format!("cannot serialise the FHIR bundle: {e}")))?;
+        journal::atomic::write_atomically(out, (text + "\n").as_bytes()).map_err(|e| {
+            CliError::BadInput(format!("cannot write FHIR to {}: {e}", out.display()))
+        })?;
+    }
+    Ok(())
+}
+
+/// Appends one record, turning a refusal into an error (a transcript run may wait).
+fn append(journal: &mut Journal, kind: Kind, payload: Vec<u8>) -> Result<u64, CliError> {
+    journal
+        .append(kind as u8, payload)
+        .map_err(|e| CliError::Internal(e.to_string()))
+}
+
+fn append_events(journal: &mut Journal, events: &[crate::record::Event]) -> Result<(), CliError> {
+    for event in events {
+        let mut payload = Vec::new();
+        codec::encode_event(event, &mut payload);
+        append(journal, Kind::Event, payload)?;
+    }
+    Ok(())
+}
+
+/// Prints the change blocks whose records are durable.
+fn print_durable(journal: &Journal, pending: &mut VecDeque<(u64, String)>) {
+    let durable = journal.durable_next();
+    while pending.front().is_some_and(|(next, _)| *next <= durable) {
+        if let Some((_, block)) = pending.pop_front() {
+            print!("{block}");
+        }
+    }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+}
+
+fn show_alerts(journal: &mut Journal) -> Result<(), CliError> {
+    for alert in journal.take_alerts() {
+        eprintln!("tccc: journal alert: {alert}");
+        let mut payload = Vec::new();
+        codec::encode_alert(&codec::AlertRecord { message: alert }, &mut payload);
+        append(journal, Kind::Alert, payload)?;
+    }
+    Ok(())
+}
+
+/// What `process --state` passes on to a journaled run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournaledOptions<'a> {
+    /// `--key FILE`.
+    pub key: Option<&'a Path>,
+    /// `--changes`: print each utterance's changes once durable.
+    pub changes: bool,
+    /// `--pace-ms MS` (transcripts).
+    pub pace_ms: Option<u64>,
+}
+
+/// A journaled run of the extractor: each utterance and its events are appended as they
+/// come; utterances the state directory already journaled (a killed run) only restore the
+/// extractor's context; changes are printed once durable.
+struct JournaledRun<'a> {
+    journal: Journal,
+    /// Held until the run ends (dropped after the journal is closed).
+    _lock: journal::lock::StateLock,
+    replayed: journal::State,
+    journaled: HashMap<u32, usize>,
+    extractor: Extractor,
+    utterances: Vec<UtteranceDocument>,
+    reconciled: bool,
+    pending: VecDeque<(u64, String)>,
+    resumed: usize,
+    state_dir: &'a Path,
+    show_changes: bool,
+}
+
+impl<'a> JournaledRun<'a> {
+    fn open(
+        state_dir: &'a Path,
+        key_file: Option<&Path>,
+        show_changes: bool,
+    ) -> Result<Self, CliError> {
+        let key = load_key(state_dir, key_file)?;
+        let storage = journal::dir_storage(state_dir).map_err(journal_error)?;
+        let lock = journal::lock::StateLock::take(state_dir).map_err(journal_error)?;
+        let (journal, replayed) =
+            journal::open_contiguous(Box::new(storage), &key, WriterTiming::default())
+                .map_err(journal_error)?;
+        report_problems(&replayed.problems);
+        let journaled = replayed
+            .utterances
+            .iter()
+            .enumerate()
+            .map(|(position, u)| (u.index, position))
+            .collect();
+        Ok(JournaledRun {
+            journal,
+            _lock: lock,
+            replayed,
+            journaled,
+            extractor: Extractor::new(ExtractorConfig::default()),
+            utterances: Vec::new(),
+            reconciled: false,
+            pending: VecDeque::new(),
+            resumed: 0,
+            state_dir,
+            show_changes,
+        })
+    }
+
+    /// Reads one utterance: journals it and its events, or (already journaled) only feeds
+    /// the extractor. `heading` is what `--changes` prints above its changes.
+    fn utterance(&mut self, heard: UtteranceRecord, heading: String) -> Result<(), CliError> {
+        if self.utterances.len() >= TRANSCRIPT_UTTERANCES_MAX {
+            return Err(CliError::BadInput(format!(
+                "more than {TRANSCRIPT_UTTERANCES_MAX} utterances; split the input into shorter files"
+            )));
+        }
+        self.utterances.push(UtteranceDocument {
+            start_s: heard.start_s,
+            end_s: heard.end_s,
+            text: heard.text.clone(),
+        });
+        let index = heard.index;
+        if let Some(&position) = self.journaled.get(&index) {
+            if self.reconciled || self.replayed.utterances[position].text != heard.text {
+                return Err(CliError::BadInput(format!(
+                    "{} holds another narration (utterance {} differs from what it journaled); use a new --state",
+                    self.state_dir.display(),
+                    index + 1
+                )));
+            }
+            self.extract(&heard)?;
+            self.resumed += 1;
+            return Ok(());
+        }
+        if !self.reconciled {
+            self.reconcile()?;
+        }
+        let mut payload = Vec::new();
+        codec::encode_utterance(&heard, &mut payload);
+        append(&mut self.journal, Kind::Utterance, payload)?;
+        let before = self.extractor.events().len();
+        let changes = self.extract(&heard)?;
+        append_events(&mut self.journal, &self.extractor.events()[before..])?;
+        if self.show_changes {
+            let mut block = heading;
+            for change in &changes {
+                block.push_str(&format!("  {}\n", render::describe_change(change)));
+            }
+            self.pending.push_back((self.journal.next_seq(), block));
+        }
+        print_durable(&self.journal, &mut self.pending);
+        show_alerts(&mut self.journal)
+    }
+
+    fn extract(
+        &mut self,
+        heard: &UtteranceRecord,
+    ) -> Result<Vec<crate::extract::Change>, CliError> {
+        self.extractor
+            .push_utterance(heard.index, &heard.text, heard.start_s, heard.end_s)
+            .map_err(|e| CliError::BadInput(format!("utterance {}: {e}", heard.index + 1)))
+    }
+
+    /// After the journaled utterances were fed again: the journal's events must be a
+    /// prefix of what the extractor made of them (a crash may have cut the last
+    /// utterance's events); the missing rest is journaled now.
+    fn reconcile(&mut self) -> Result<(), CliError> {
+        self.reconciled = true;
+        let ours = self.extractor.events();
+        let theirs = self.replayed.log.events();
+        if theirs.len() > ours.len() || ours[..theirs.len()] != *theirs {
+            return Err(CliError::BadInput(format!(
+                "the journal in {} holds events that this tccc does not extract from its utterances (another lexicon version?); export it with `tccc export` or use a new --state",
+                self.state_dir.display()
+            )));
+        }
+        append_events(&mut self.journal, &ours[theirs.len()..])
+    }
+
+    /// Waits for everything to be durable, prints the rest of the changes, closes the
+    /// journal; returns the extractor and the utterances.
+    fn finish(mut self) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+        if !self.reconciled {
+            self.reconcile()?;
+        }
+        if self.resumed > 0 {
+            eprintln!(
+                "tccc: resumed from {}: {} utterance(s) already journaled",
+                self.state_dir.display(),
+                self.resumed
+            );
+        }
+        let next = self.journal.next_seq();
+        if !self.journal.wait_durable(next, CLOSE_TIMEOUT) {
+            show_alerts(&mut self.journal)?;
+            return Err(CliError::Internal(format!(
+                "the journal in {} could not be saved (storage failing); records from {} on are not durable",
+                self.state_dir.display(),
+                self.journal.durable_next()
+            )));
+        }
+        print_durable(&self.journal, &mut self.pending);
+        show_alerts(&mut self.journal)?;
+        self.journal
+            .close(CLOSE_TIMEOUT)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        Ok((self.extractor, self.utterances))
+    }
+}
+
+/// `tccc process --transcript FILE --state DIR`: as without `--state`, but journaled, and
+/// resumed from the journal when DIR already holds part of this narration.
+pub(crate) fn process_transcript(
+    options: &JournaledOptions<'_>,
+    state_dir: &Path,
+    text: &str,
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    let mut run = JournaledRun::open(state_dir, options.key, options.changes)?;
+    for (line_index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let index = u32::try_from(line_index)
+            .map_err(|_| CliError::BadInput("transcript has too many lines".to_owned()))?;
+        let start_s = line_index as f64;
+        let journaled_before = run.journaled.contains_key(&index);
+        run.utterance(
+            UtteranceRecord {
+                index,
+                start_s,
+                end_s: start_s + 1.0,
+                text: line.to_owned(),
+                words: Vec::new(),
+                model: TRANSCRIPT_MODEL.to_owned(),
+                lexicon: LEXICON_VERSION.to_owned(),
+            },
+            format!("line {}: {line}\n", line_index + 1),
+        )?;
+        if let (Some(pace), false) = (options.pace_ms, journaled_before) {
+            std::thread::sleep(Duration::from_millis(pace));
+        }
+    }
+    run.finish()
+}
+
+/// `tccc process --input FILE.wav --state DIR`: the live pipeline as fast as possible, each
+/// recognised utterance and its events journaled as they come (the segments' audio is not
+/// journaled yet: the pipeline does not hand it over).
+pub(crate) fn process_recording(
+    options: &JournaledOptions<'_>,
+    state_dir: &Path,
+    source: Box<dyn crate::audio::source::AudioSource>,
+    config: &crate::config::Config,
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    let model_dir = config
+        .asr_model_dir()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let model = model_dir.file_name().map_or_else(
+        || "whisper".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut run = JournaledRun::open(state_dir, options.key, options.changes)?;
+    let mut pipeline = crate::live::LivePipeline::start(
+        source,
+        config,
+        crate::frontend::pipeline::Pacing::AsFastAsPossible,
+        transcriber,
+    )
+    .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut index = 0u32;
+    while let Some(heard) = pipeline.next_utterance() {
+        let heading = format!(
+            "[{:>6.2}–{:>6.2}] {}\n",
+            heard.start_s, heard.end_s, heard.text
+        );
+        run.utterance(
+            UtteranceRecord {
+                index,
+                start_s: heard.start_s,
+                end_s: heard.end_s,
+                text: heard.text.as_str().to_owned(),
+                words: Vec::new(),
+                model: model.clone(),
+                lexicon: LEXICON_VERSION.to_owned(),
+            },
+            heading,
+        )?;
+        index += 1;
+    }
+    let summary = pipeline
+        .join()
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    if summary.transcripts_dropped > 0 {
+        log::warn!(
+            "{} transcript(s) dropped: the analysis side fell behind",
+            summary.transcripts_dropped
+        );
+    }
+    run.finish()
+}

@@ -1,0 +1,600 @@
+//! The journal's writer thread and the handle producers append through.
+//!
+//! Producers hand records over an SPSC ring (`rtrb`) and never wait: a full ring puts the
+//! record in the producer's bounded backlog, and a full backlog refuses it (counted). The
+//! writer seals each record, appends it to the current segment file and group-commits:
+//! it syncs (`fdatasync`) as soon as the ring is drained, and at least every
+//! `JOURNAL_COMMIT_INTERVAL_MS` while records keep coming; after each sync it publishes the
+//! durable watermark (every record numbered below it is on disk), which callers may poll
+//! or wait for. A failed write or sync is fatal for that file — the pages it held are
+//! never trusted or retried (a failed `fsync` may have dropped them) — and the writer moves
+//! every record not yet durable into a new file. When no file can be made, the records
+//! wait in memory (`JOURNAL_MEMORY_BUFFER_BYTES_MAX`; beyond it new records are lost and
+//! counted) and a new file is tried every `JOURNAL_RETRY_INTERVAL_MS`. Every fault raises
+//! an alert.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{JoinHandle, Thread};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::format::{Entry, Sealer, FILE_HEADER_BYTES};
+use super::storage::{segment_name, Storage};
+use super::JournalError;
+use crate::limits::{
+    JOURNAL_ALERTS_MAX, JOURNAL_BACKLOG_RECORDS_MAX, JOURNAL_COMMIT_INTERVAL_MS,
+    JOURNAL_MEMORY_BUFFER_BYTES_MAX, JOURNAL_RETRY_INTERVAL_MS, JOURNAL_RING_RECORDS_MAX,
+    JOURNAL_SEGMENT_FILE_BYTES_MAX,
+};
+
+/// The writer's sense of time for its commit and retry intervals: the real monotonic
+/// clock, or a simulated one that tests move by hand.
+pub trait WriterClock: Send + Sync + std::fmt::Debug {
+    /// Time since a fixed start.
+    fn now(&self) -> Duration;
+}
+
+/// The monotonic clock.
+#[derive(Debug)]
+pub struct RealClock {
+    start: Instant,
+}
+
+impl Default for RealClock {
+    fn default() -> Self {
+        RealClock {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl WriterClock for RealClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// A clock that stands still until [`SimClock::advance`] moves it. Clones share the time.
+#[derive(Debug, Clone, Default)]
+pub struct SimClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl SimClock {
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_add(by, Ordering::AcqRel);
+    }
+}
+
+impl WriterClock for SimClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Acquire))
+    }
+}
+
+/// Timing of the writer (tests shorten the intervals or simulate the clock).
+#[derive(Debug, Clone)]
+pub struct WriterTiming {
+    pub commit_interval: Duration,
+    pub retry_interval: Duration,
+    /// Segment files are closed beyond this size.
+    pub file_bytes_max: u64,
+    /// The clock the intervals are measured on.
+    pub clock: Arc<dyn WriterClock>,
+}
+
+impl Default for WriterTiming {
+    fn default() -> Self {
+        WriterTiming {
+            commit_interval: Duration::from_millis(JOURNAL_COMMIT_INTERVAL_MS),
+            retry_interval: Duration::from_millis(JOURNAL_RETRY_INTERVAL_MS),
+            file_bytes_max: JOURNAL_SEGMENT_FILE_BYTES_MAX,
+            clock: Arc::new(RealClock::default()),
+        }
+    }
+}
+
+/// Counters of the journal, all since it was opened.
+#[derive(Debug, Default)]
+pub struct JournalCounters {
+    pub records_written: AtomicU64,
+    pub syncs: AtomicU64,
+    pub files_abandoned: AtomicU64,
+    /// Records refused because the producer's backlog was full.
+    pub records_refused: AtomicU64,
+    /// Records lost because storage failed and the memory buffer was full.
+    pub records_lost: AtomicU64,
+    /// Bytes now held in memory waiting for storage.
+    pub memory_buffer_bytes: AtomicU64,
+    pub alerts_overwritten: AtomicU64,
+}
+
+/// A snapshot of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JournalStats {
+    pub records_written: u64,
+    pub syncs: u64,
+    pub files_abandoned: u64,
+    pub records_refused: u64,
+    pub records_lost: u64,
+    pub memory_buffer_bytes: u64,
+    pub durable_next: u64,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// Every record numbered below this is durable (or listed in `lost`).
+    durable_next: AtomicU64,
+    stop: AtomicBool,
+    wake: Mutex<()>,
+    durable: Condvar,
+    alerts: Mutex<VecDeque<String>>,
+    lost: Mutex<Vec<u64>>,
+    counters: JournalCounters,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl Shared {
+    fn alert(&self, message: String) {
+        log::warn!("journal: {message}");
+        let mut alerts = lock(&self.alerts);
+        if alerts.len() >= JOURNAL_ALERTS_MAX {
+            alerts.pop_front();
+            self.counters
+                .alerts_overwritten
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        alerts.push_back(message);
+    }
+
+    fn publish(&self, durable_next: u64) {
+        let _guard = lock(&self.wake);
+        self.durable_next.fetch_max(durable_next, Ordering::Release);
+        self.durable.notify_all();
+    }
+}
+
+/// The producer's handle: appends records and reads the durable watermark.
+pub struct Journal {
+    producer: rtrb::Producer<Entry>,
+    backlog: VecDeque<Entry>,
+    next_seq: u64,
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
+    writer_thread: Thread,
+    epoch: Instant,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("next_seq", &self.next_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// Starts the writer thread on `storage`; the next record is numbered `next_seq`, the
+    /// next segment file `next_file`.
+    pub(crate) fn start(
+        storage: Box<dyn Storage>,
+        sealer: Sealer,
+        next_seq: u64,
+        next_file: u64,
+        timing: WriterTiming,
+    ) -> Result<Journal, JournalError> {
+        let (producer, consumer) = rtrb::RingBuffer::new(JOURNAL_RING_RECORDS_MAX);
+        let shared = Arc::new(Shared::default());
+        shared.durable_next.store(next_seq, Ordering::Release);
+        let mut writer = Writer {
+            storage,
+            sealer,
+            consumer,
+            shared: Arc::clone(&shared),
+            last_sync: timing.clock.now(),
+            timing,
+            next_file,
+            current: None,
+            unsynced: VecDeque::new(),
+            unsynced_bytes: 0,
+            next_retry: None,
+            scratch: Vec::new(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("tccc-journal".to_owned())
+            .spawn(move || writer.run())
+            .map_err(|e| JournalError::Thread(e.to_string()))?;
+        let writer_thread = handle.thread().clone();
+        Ok(Journal {
+            producer,
+            backlog: VecDeque::with_capacity(JOURNAL_BACKLOG_RECORDS_MAX),
+            next_seq,
+            shared,
+            writer: Some(handle),
+            writer_thread,
+            epoch: Instant::now(),
+        })
+    }
+
+    fn drain_backlog(&mut self) {
+        while let Some(entry) = self.backlog.pop_front() {
+            match self.producer.push(entry) {
+                Ok(()) => {}
+                Err(rtrb::PushError::Full(entry)) => {
+                    self.backlog.push_front(entry);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Appends a record of `kind` and returns its sequence number. Never waits: when the
+    /// ring and the backlog are full the record is refused (and counted).
+    pub fn append(&mut self, kind: u8, payload: Vec<u8>) -> Result<u64, JournalError> {
+        self.drain_backlog();
+        let wall_ns = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let mono_ns = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let entry = Entry {
+            seq: self.next_seq,
+            kind,
+            wall_ns,
+            mono_ns,
+            payload,
+        };
+        if self.backlog.is_empty() {
+            match self.producer.push(entry) {
+                Ok(()) => {}
+                Err(rtrb::PushError::Full(entry)) => self.backlog.push_back(entry),
+            }
+        } else if self.backlog.len() < JOURNAL_BACKLOG_RECORDS_MAX {
+            self.backlog.push_back(entry);
+        } else {
+            self.shared
+                .counters
+                .records_refused
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(JournalError::Full);
+        }
+        self.writer_thread.unpark();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Ok(seq)
+    }
+
+    /// The sequence number the next record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Every record numbered below this is durable (or lost, see [`Journal::is_lost`]).
+    pub fn durable_next(&self) -> u64 {
+        self.shared.durable_next.load(Ordering::Acquire)
+    }
+
+    /// Whether record `seq` was lost (storage failed and the memory buffer was full).
+    pub fn is_lost(&self, seq: u64) -> bool {
+        lock(&self.shared.lost).contains(&seq)
+    }
+
+    /// Waits up to `timeout` until every record numbered below `next` is durable; returns
+    /// whether they are. For callers that may wait (not real-time threads).
+    pub fn wait_durable(&mut self, next: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.drain_backlog();
+            if self.durable_next() >= next {
+                return true;
+            }
+            self.writer_thread.unpark();
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            let guard = lock(&self.shared.wake);
+            if self.durable_next() >= next {
+                return true;
+            }
+            let wait = (deadline - now).min(Duration::from_millis(10));
+            let _ = self.shared.durable.wait_timeout(guard, wait);
+        }
+    }
+
+    /// Alerts raised since the last call, oldest first.
+    pub fn take_alerts(&self) -> Vec<String> {
+        lock(&self.shared.alerts).drain(..).collect()
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> JournalStats {
+        let c = &self.shared.counters;
+        JournalStats {
+            records_written: c.records_written.load(Ordering::Relaxed),
+            syncs: c.syncs.load(Ordering::Relaxed),
+            files_abandoned: c.files_abandoned.load(Ordering::Relaxed),
+            records_refused: c.records_refused.load(Ordering::Relaxed),
+            records_lost: c.records_lost.load(Ordering::Relaxed),
+            memory_buffer_bytes: c.memory_buffer_bytes.load(Ordering::Relaxed),
+            durable_next: self.durable_next(),
+        }
+    }
+
+    /// Waits (up to `timeout`) for everything appended to be durable, stops the writer and
+    /// returns the final counters; an error when records were left unsaved.
+    pub fn close(mut self, timeout: Duration) -> Result<JournalStats, JournalError> {
+        let next = self.next_seq;
+        let durable = self.wait_durable(next, timeout);
+        self.stop();
+        let stats = self.stats();
+        if durable {
+            Ok(stats)
+        } else {
+            Err(JournalError::NotDurable {
+                unsaved: next.saturating_sub(stats.durable_next),
+            })
+        }
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.writer_thread.unpark();
+        if let Some(handle) = self.writer.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct CurrentFile {
+    name: String,
+    id: u64,
+    bytes: u64,
+}
+
+struct Writer {
+    storage: Box<dyn Storage>,
+    sealer: Sealer,
+    consumer: rtrb::Consumer<Entry>,
+    shared: Arc<Shared>,
+    timing: WriterTiming,
+    next_file: u64,
+    current: Option<CurrentFile>,
+    /// Records accepted and not yet durable, in sequence order: written to the current
+    /// file, or waiting in memory while storage fails.
+    unsynced: VecDeque<Entry>,
+    unsynced_bytes: usize,
+    /// When the last sync succeeded, on `timing.clock`.
+    last_sync: Duration,
+    /// Set while storage is failing: when to try a new file, on `timing.clock`.
+    next_retry: Option<Duration>,
+    scratch: Vec<u8>,
+}
+
+impl Writer {
+    fn now(&self) -> Duration {
+        self.timing.clock.now()
+    }
+
+    fn run(&mut self) {
+        loop {
+            let stopping = self.shared.stop.load(Ordering::Acquire);
+            while let Ok(entry) = self.consumer.pop() {
+                self.accept(entry);
+                if self.now().saturating_sub(self.last_sync) >= self.timing.commit_interval {
+                    self.commit();
+                }
+            }
+            if !self.unsynced.is_empty() {
+                self.commit();
+            }
+            if stopping && self.consumer.is_empty() {
+                break;
+            }
+            let pause = match self.next_retry {
+                Some(at) => at.saturating_sub(self.now()),
+                None => self.timing.commit_interval,
+            };
+            std::thread::park_timeout(pause.max(Duration::from_millis(1)));
+        }
+        if let Some(file) = self.current.take() {
+            self.storage.close(&file.name);
+        }
+    }
+
+    fn accept(&mut self, entry: Entry) {
+        let size = entry.payload.len() + 64;
+        if self.unsynced_bytes + size > JOURNAL_MEMORY_BUFFER_BYTES_MAX {
+            self.shared
+                .counters
+                .records_lost
+                .fetch_add(1, Ordering::Relaxed);
+            lock(&self.shared.lost).push(entry.seq);
+            self.shared.alert(format!(
+                "record {} lost: storage is failing and the memory buffer ({} bytes) is full",
+                entry.seq, JOURNAL_MEMORY_BUFFER_BYTES_MAX
+            ));
+            return;
+        }
+        if self.current.is_some() {
+            if let Err(error) = self.write(&entry) {
+                self.unsynced_bytes += size;
+                self.unsynced.push_back(entry);
+                self.abandon(&error);
+                return;
+            }
+        }
+        self.unsynced_bytes += size;
+        self.unsynced.push_back(entry);
+        self.shared
+            .counters
+            .memory_buffer_bytes
+            .store(self.unsynced_bytes as u64, Ordering::Relaxed);
+    }
+
+    fn write(&mut self, entry: &Entry) -> Result<(), String> {
+        let Some(file) = &mut self.current else {
+            return Err("no file".to_owned());
+        };
+        self.scratch.clear();
+        self.sealer
+            .seal_frame(file.id, entry, &mut self.scratch)
+            .map_err(|e| e.to_string())?;
+        self.storage
+            .append(&file.name, &self.scratch)
+            .map_err(|e| format!("write to {} failed: {e}", file.name))?;
+        file.bytes += self.scratch.len() as u64;
+        self.shared
+            .counters
+            .records_written
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Makes the unsynced records durable: a sync of the current file, or (storage failing
+    /// or no file yet) a new file holding all of them.
+    fn commit(&mut self) {
+        if self.unsynced.is_empty() {
+            return;
+        }
+        let Some(file) = &self.current else {
+            if self.next_retry.is_none_or(|at| self.now() >= at) {
+                self.recover();
+            }
+            return;
+        };
+        let name = file.name.clone();
+        let full = file.bytes >= self.timing.file_bytes_max;
+        self.shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
+        match self.storage.sync(&name) {
+            Ok(()) => {
+                self.last_sync = self.now();
+                self.settle();
+                if full {
+                    self.storage.close(&name);
+                    self.current = None;
+                    self.next_retry = None;
+                }
+            }
+            Err(error) => self.abandon(&format!("sync of {name} failed: {error}")),
+        }
+    }
+
+    /// Everything unsynced is durable now.
+    fn settle(&mut self) {
+        if let Some(last) = self.unsynced.back() {
+            let next = last.seq + 1;
+            self.unsynced.clear();
+            self.unsynced_bytes = 0;
+            self.shared
+                .counters
+                .memory_buffer_bytes
+                .store(0, Ordering::Relaxed);
+            self.shared.publish(next);
+        }
+    }
+
+    /// The current file failed: never touch it again; move its unsynced records on.
+    fn abandon(&mut self, error: &str) {
+        if let Some(file) = self.current.take() {
+            self.storage.close(&file.name);
+            self.shared
+                .counters
+                .files_abandoned
+                .fetch_add(1, Ordering::Relaxed);
+            self.shared.alert(format!(
+                "{error}; {} abandoned, unsaved records move to a new file",
+                file.name
+            ));
+        }
+        self.next_retry = None;
+        self.recover();
+    }
+
+    /// Starts a new segment file and writes every unsynced record into it, then syncs it.
+    fn recover(&mut self) {
+        match self.open_new_file() {
+            Ok(()) => {
+                let pending: Vec<Entry> = self.unsynced.iter().cloned().collect();
+                for entry in &pending {
+                    if let Err(error) = self.write(entry) {
+                        self.fail_new_file(&error);
+                        return;
+                    }
+                }
+                let Some(file) = &self.current else { return };
+                let name = file.name.clone();
+                self.shared.counters.syncs.fetch_add(1, Ordering::Relaxed);
+                match self.storage.sync(&name) {
+                    Ok(()) => {
+                        if self.next_retry.is_some() {
+                            self.shared
+                                .alert(format!("storage works again: recording into {name}"));
+                        }
+                        self.next_retry = None;
+                        self.last_sync = self.now();
+                        self.settle();
+                    }
+                    Err(error) => self.fail_new_file(&format!("sync of {name} failed: {error}")),
+                }
+            }
+            Err(error) => self.fail_new_file(&error),
+        }
+    }
+
+    fn fail_new_file(&mut self, error: &str) {
+        if let Some(file) = self.current.take() {
+            self.storage.close(&file.name);
+            self.shared
+                .counters
+                .files_abandoned
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        if self.next_retry.is_none() {
+            self.shared.alert(format!(
+                "{error}; keeping records in memory (up to {JOURNAL_MEMORY_BUFFER_BYTES_MAX} bytes) and retrying every {} ms",
+                self.timing.retry_interval.as_millis()
+            ));
+        }
+        self.next_retry = Some(self.now() + self.timing.retry_interval);
+    }
+
+    fn open_new_file(&mut self) -> Result<(), String> {
+        let number = self.next_file;
+        self.next_file += 1;
+        let name = segment_name(number);
+        self.storage
+            .create(&name)
+            .map_err(|e| format!("cannot create {name}: {e}"))?;
+        let mut id_bytes = [0u8; 8];
+        getrandom::fill(&mut id_bytes).map_err(|e| e.to_string())?;
+        let id = u64::from_le_bytes(id_bytes);
+        let header = self.sealer.file_header(id).map_err(|e| e.to_string())?;
+        self.current = Some(CurrentFile {
+            name: name.clone(),
+            id,
+            bytes: FILE_HEADER_BYTES as u64,
+        });
+        self.storage
+            .append(&name, &header)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+        self.storage
+            .sync_dir()
+            .map_err(|e| format!("cannot sync the journal directory: {e}"))?;
+        Ok(())
+    }
+}
