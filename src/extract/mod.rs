@@ -18,12 +18,13 @@ pub mod normalise;
 pub mod rules;
 
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
+use crate::record::Doubt;
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
     Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
 use items::Place;
-use lexicon::{Lexicon, Part, Side, VitalCue};
+use lexicon::{Lexicon, Part, Side, VitalCue, MISHEARD};
 use normalise::QuantityUnit;
 use rules::{Action, Attribute, Frame, FrameKind};
 use thiserror::Error;
@@ -130,6 +131,22 @@ impl Extractor {
         &self.live
     }
 
+    /// The medic confirmed fact `id` (e.g. from the console): its unconfirmed mark goes.
+    pub fn confirm(&mut self, id: FactId, provenance: Provenance) -> Result<(), ExtractError> {
+        self.log.confirm_fact(id, provenance)?;
+        // A confirmation may bring back a fact rejected by mistake: take the log's view.
+        self.live = self.log.live_facts();
+        Ok(())
+    }
+
+    /// The medic rejected fact `id`: it leaves the card (the log keeps it) and later
+    /// corrections no longer find it.
+    pub fn reject(&mut self, id: FactId, provenance: Provenance) -> Result<(), ExtractError> {
+        self.log.reject_fact(id, provenance)?;
+        self.live.retain(|f| f.id != id);
+        Ok(())
+    }
+
     /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
     pub fn facts_dropped(&self) -> u64 {
         self.facts_dropped
@@ -185,6 +202,7 @@ impl Extractor {
             heard_start_s: context.start_s,
             heard_end_s: context.end_s,
             confidence,
+            doubt: (confidence <= MISHEARD).then_some(Doubt::SoundAlike),
         }
     }
 
@@ -341,6 +359,7 @@ impl Extractor {
                         casualty: self.current,
                         fact: fact.clone(),
                         provenance,
+                        unconfirmed: provenance.doubt.is_some(),
                     });
                     self.supersede(old, Some(new), provenance, context)?;
                 }
@@ -536,6 +555,7 @@ impl Extractor {
             casualty: self.current,
             fact: fact.clone(),
             provenance,
+            unconfirmed: provenance.doubt.is_some(),
         });
         context.changes.push(Change::Asserted(self.current, fact));
         context.facts += 1;
