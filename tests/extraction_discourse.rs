@@ -620,3 +620,122 @@ fn provenance_counts_characters_not_bytes() {
         .collect();
     assert_eq!(spoken, "pulse ninety");
 }
+
+/// The recogniser's words of `text` (split on spaces), each heard with the confidence
+/// `low` when `is_low(word)`, else 0.95.
+fn heard(text: &str, is_low: impl Fn(&str) -> bool) -> Vec<tccc::speech::HeardWord> {
+    let mut words = Vec::new();
+    let mut at = 0;
+    for word in text.split(' ') {
+        let start = at as u32;
+        let end = (at + word.len()) as u32;
+        words.push(tccc::speech::HeardWord {
+            start,
+            end,
+            confidence: if is_low(word) { 0.2 } else { 0.95 },
+        });
+        at += word.len() + 1;
+    }
+    words
+}
+
+/// (text, words heard low, kinds expected unconfirmed, kinds expected clear) with the kind
+/// as the fact's Display starts.
+#[test]
+fn facts_carried_by_a_weak_word_are_filed_unconfirmed() {
+    let cases: &[(&str, &[&str], &[&str], &[&str])] = &[
+        // Typed text (no words): nothing is doubted.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["-"],
+            &[],
+            &["tourniquet", "pulse"],
+        ),
+        // A weak limb word: the tourniquet, not the pulse of the next clause.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["left"],
+            &["tourniquet"],
+            &["pulse"],
+        ),
+        // A weak value: the pulse, not the tourniquet.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["120."],
+            &["pulse"],
+            &["tourniquet"],
+        ),
+        // Heard clearly throughout.
+        ("Gave morphine 10 milligrams IV.", &[], &[], &["medication"]),
+        // A weak drug name.
+        (
+            "Gave morphine 10 milligrams IV.",
+            &["morphine"],
+            &["medication"],
+            &[],
+        ),
+    ];
+    for (text, low, doubted, clear) in cases {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        let words = if low == &["-"] {
+            Vec::new()
+        } else {
+            heard(text, |w| low.contains(&w))
+        };
+        extractor.push_heard(0, text, &words, 0.0, 1.0).unwrap();
+        let live = extractor.live_facts();
+        let marked = |kind: &str| {
+            live.iter()
+                .filter(|f| f.fact.to_string().starts_with(kind))
+                .map(|f| f.unconfirmed)
+                .collect::<Vec<bool>>()
+        };
+        for kind in *doubted {
+            let marks = marked(kind);
+            assert!(
+                !marks.is_empty() && marks.iter().all(|m| *m),
+                "{text} {low:?}: {kind} {marks:?}"
+            );
+        }
+        for kind in *clear {
+            let marks = marked(kind);
+            assert!(
+                !marks.is_empty() && marks.iter().all(|m| !*m),
+                "{text} {low:?}: {kind} {marks:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sound_alike_is_unconfirmed_and_the_medic_can_confirm_or_reject_it() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Turn a kit left leg at 0915.", 0.0, 1.0)
+        .unwrap();
+    let tourniquet = extractor
+        .live_facts()
+        .iter()
+        .find(|f| matches!(f.fact, Fact::Tourniquet { .. }))
+        .cloned()
+        .expect("the sound-alike tourniquet");
+    assert!(tourniquet.unconfirmed);
+    let document = tccc::record::RecordDocument::new(&extractor.record(), Vec::new());
+    let json: Value = serde_json::from_str(&document.to_json().unwrap()).unwrap();
+    let schema = extraction_support::schema();
+    extraction_support::validate(&schema, &schema, &json, "$").unwrap();
+    assert_eq!(json["casualties"][0]["tourniquets"][0]["unconfirmed"], true);
+    assert!(tccc::render::card::render(&extractor.record()).contains("09:15?"));
+    extractor
+        .confirm(tourniquet.id, tourniquet.provenance)
+        .unwrap();
+    assert!(!extractor.record().casualties[0].tourniquets[0].unconfirmed);
+    extractor
+        .reject(tourniquet.id, tourniquet.provenance)
+        .unwrap();
+    assert!(extractor.record().casualties[0].tourniquets.is_empty());
+    assert!(extractor
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Rejected { id, .. } if *id == tourniquet.id)));
+}

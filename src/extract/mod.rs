@@ -23,6 +23,7 @@ use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
     Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
+use crate::speech::HeardWord;
 use items::Place;
 use lexicon::{Lexicon, Part, Side, VitalCue, MISHEARD};
 use normalise::QuantityUnit;
@@ -45,11 +46,23 @@ pub enum ExtractError {
 pub struct ExtractorConfig {
     /// The casualty that facts belong to before any casualty is named.
     pub first_casualty: CasualtyId,
+    /// A fact whose words include one the recogniser heard with less confidence than this
+    /// is filed unconfirmed (`HEARD_CONFIDENCE_MIN` by default).
+    pub heard_confidence_min: f32,
 }
+
+/// The default recogniser confidence (per word, in [0, 1]) below which a fact carried by
+/// the word is filed unconfirmed. Not yet calibrated on the project's audio (the ASR does
+/// not fill per-word confidences yet): 0.5 is a token probability at which Whisper's
+/// greedy choice is as likely wrong as right.
+pub const HEARD_CONFIDENCE_MIN: f32 = 0.5;
 
 impl Default for ExtractorConfig {
     fn default() -> Self {
-        ExtractorConfig { first_casualty: 1 }
+        ExtractorConfig {
+            first_casualty: 1,
+            heard_confidence_min: HEARD_CONFIDENCE_MIN,
+        }
     }
 }
 
@@ -88,6 +101,7 @@ pub struct Extractor {
     group_provenance: Option<Provenance>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
+    heard_confidence_min: f32,
 }
 
 impl Extractor {
@@ -108,6 +122,7 @@ impl Extractor {
             group_provenance: None,
             last_utterance: None,
             facts_dropped: 0,
+            heard_confidence_min: config.heard_confidence_min,
         }
     }
 
@@ -152,11 +167,27 @@ impl Extractor {
         self.facts_dropped
     }
 
-    /// Reads one utterance heard from `start_s` to `end_s` and records what it says.
+    /// Reads one utterance heard from `start_s` to `end_s` and records what it says. Typed
+    /// text: no word confidences (unknown, not low).
     pub fn push_utterance(
         &mut self,
         index: u32,
         text: &str,
+        start_s: f64,
+        end_s: f64,
+    ) -> Result<Vec<Change>, ExtractError> {
+        self.push_heard(index, text, &[], start_s, end_s)
+    }
+
+    /// Reads one utterance as the recogniser heard it: `words` gives each word's byte span
+    /// in `text` and its confidence. A fact is filed unconfirmed when a word inside its span
+    /// was heard below `ExtractorConfig::heard_confidence_min`; words not listed (or an
+    /// empty list) are of unknown confidence and cast no doubt.
+    pub fn push_heard(
+        &mut self,
+        index: u32,
+        text: &str,
+        words: &[HeardWord],
         start_s: f64,
         end_s: f64,
     ) -> Result<Vec<Change>, ExtractError> {
@@ -168,6 +199,16 @@ impl Extractor {
         self.last_utterance = Some(index);
         let bounded = normalise::bounded(text);
         let chars: Vec<char> = bounded.chars().collect();
+        // Byte offset of each character (and of the end), to find the heard words of a span.
+        let byte_of_char: Vec<u32> = if words.is_empty() {
+            Vec::new()
+        } else {
+            bounded
+                .char_indices()
+                .map(|(b, _)| b as u32)
+                .chain(std::iter::once(bounded.len() as u32))
+                .collect()
+        };
         let tokens = normalise::normalise(bounded);
         let items = items::items(&tokens, &self.lexicon);
         let actions = rules::parse(&items, &chars);
@@ -181,6 +222,8 @@ impl Extractor {
             regions_said: Vec::new(),
             retracted: Vec::new(),
             all_casualties: Vec::new(),
+            words,
+            byte_of_char,
         };
         for action in actions {
             self.apply(action, &mut context)?;
@@ -202,8 +245,31 @@ impl Extractor {
             heard_start_s: context.start_s,
             heard_end_s: context.end_s,
             confidence,
-            doubt: (confidence <= MISHEARD).then_some(Doubt::SoundAlike),
+            doubt: self.doubt(context, start, end, confidence),
         }
+    }
+
+    /// Why a fact read from characters `start..end` with `confidence` is unconfirmed.
+    fn doubt(
+        &self,
+        context: &UtteranceContext,
+        start: u32,
+        end: u32,
+        confidence: f32,
+    ) -> Option<Doubt> {
+        if confidence <= MISHEARD {
+            return Some(Doubt::SoundAlike);
+        }
+        let byte = |c: u32| context.byte_of_char.get(c as usize).copied();
+        let (Some(first), Some(last)) = (
+            byte(start),
+            byte(end).or(context.byte_of_char.last().copied()),
+        ) else {
+            return None;
+        };
+        crate::speech::lowest_confidence(context.words, first, last)
+            .filter(|lowest| *lowest < self.heard_confidence_min)
+            .map(|_| Doubt::LowConfidence)
     }
 
     fn switch_to(
@@ -978,7 +1044,11 @@ fn fill_from(fact: Fact, lender: &Fact) -> Fact {
 }
 
 /// Per-utterance bookkeeping.
-struct UtteranceContext {
+struct UtteranceContext<'w> {
+    /// The recogniser's words (empty for typed text).
+    words: &'w [HeardWord],
+    /// Byte offset of each character of the text, and of its end (empty without words).
+    byte_of_char: Vec<u32>,
     index: u32,
     start_s: f64,
     end_s: f64,
