@@ -643,7 +643,8 @@ fn heard(text: &str, is_low: impl Fn(&str) -> bool) -> Vec<tccc::speech::HeardWo
 /// as the fact's Display starts.
 #[test]
 fn facts_carried_by_a_weak_word_are_filed_unconfirmed() {
-    let cases: &[(&str, &[&str], &[&str], &[&str])] = &[
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: &[Case] = &[
         // Typed text (no words): nothing is doubted.
         (
             "Tourniquet left leg at 0915, pulse 120.",
