@@ -218,3 +218,13 @@ const _: () = assert!(ASR_PROMPT_TEXT_BYTES_MAX > ASR_PROMPT_TEXT_TOKENS_MAX);
 pub const TRANSCRIPT_RING_UTTERANCES_MAX: usize = 16;
 
 const _: () = assert!(TRANSCRIPT_RING_UTTERANCES_MAX >= SEGMENT_POOL_SLOTS_MAX);
+
+// Scope cues (src/extract/scope_cues.toml), checked when the data is loaded.
+/// Rules in the scope-cue file.
+pub const SCOPE_RULES_MAX: usize = 32;
+/// Phrases in one list of a scope rule.
+pub const SCOPE_CUE_PHRASES_MAX: usize = 256;
+/// Words in one scope-cue phrase.
+pub const SCOPE_CUE_PHRASE_WORDS_MAX: usize = 6;
+const _: () = assert!(SCOPE_RULES_MAX >= 8 && SCOPE_CUE_PHRASES_MAX >= 64);
+const _: () = assert!(SCOPE_CUE_PHRASE_WORDS_MAX >= 3);

@@ -16,6 +16,7 @@ pub mod items;
 pub mod lexicon;
 pub mod normalise;
 pub mod rules;
+pub mod scope;
 
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
@@ -82,6 +83,10 @@ pub enum Change {
 #[derive(Debug)]
 pub struct Extractor {
     lexicon: Lexicon,
+    /// The scope cues (`scope_cues.toml`); empty if the embedded data failed validation,
+    /// which `scope_error` then reports (a test keeps the shipped data valid).
+    scope: scope::ScopeCues,
+    scope_error: Option<scope::ScopeError>,
     log: EventLog,
     current: CasualtyId,
     highest: CasualtyId,
@@ -108,8 +113,14 @@ impl Extractor {
     /// A new extractor with an empty record. Builds the lexicon index (allocates).
     pub fn new(config: ExtractorConfig) -> Extractor {
         let first = config.first_casualty.clamp(1, CASUALTIES_MAX as CasualtyId);
+        let (scope, scope_error) = match scope::ScopeCues::embedded() {
+            Ok(cues) => (cues, None),
+            Err(error) => (scope::ScopeCues::default(), Some(error)),
+        };
         Extractor {
             lexicon: Lexicon::new(),
+            scope,
+            scope_error,
             log: EventLog::new(),
             current: first,
             highest: 0,
@@ -162,6 +173,12 @@ impl Extractor {
         Ok(())
     }
 
+    /// Why the embedded scope cues could not be used, if they could not (then plans,
+    /// questions and stories are not told from reports: never the case in a tested build).
+    pub fn scope_error(&self) -> Option<&scope::ScopeError> {
+        self.scope_error.as_ref()
+    }
+
     /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
     pub fn facts_dropped(&self) -> u64 {
         self.facts_dropped
@@ -210,7 +227,8 @@ impl Extractor {
                 .collect()
         };
         let tokens = normalise::normalise(bounded);
-        let items = items::items(&tokens, &self.lexicon);
+        let mut items = items::items(&tokens, &self.lexicon);
+        scope::gate(&mut items, &chars, &self.scope);
         let actions = rules::parse(&items, &chars);
         let mut context = UtteranceContext {
             index,
@@ -259,6 +277,9 @@ impl Extractor {
     ) -> Option<Doubt> {
         if confidence <= MISHEARD {
             return Some(Doubt::SoundAlike);
+        }
+        if confidence <= scope::HEDGED {
+            return Some(Doubt::Ambiguous);
         }
         let byte = |c: u32| context.byte_of_char.get(c as usize).copied();
         let (Some(first), Some(last)) = (
