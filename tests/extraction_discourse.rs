@@ -740,3 +740,34 @@ fn a_sound_alike_is_unconfirmed_and_the_medic_can_confirm_or_reject_it() {
         .iter()
         .any(|e| matches!(e, Event::Rejected { id, .. } if *id == tourniquet.id)));
 }
+
+/// A limb or site the narrator did not say: a tourniquet never takes an earlier
+/// utterance's wound limb (no limb, no tourniquet); within one utterance it takes the only
+/// limb said, unconfirmed; a dressing's implied site is unconfirmed.
+#[test]
+fn implied_limbs_and_sites_are_never_silent_guesses() {
+    let tourniquets = |lines: &[&str]| {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        for (i, line) in lines.iter().enumerate() {
+            extractor
+                .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+                .unwrap();
+        }
+        extractor.record().casualties[0].tourniquets.clone()
+    };
+    assert!(tourniquets(&["GSW to the left thigh.", "Tourniquet applied at 0915."]).is_empty());
+    let same = tourniquets(&["Took a round in the left arm and a tourniquet was applied."]);
+    assert_eq!(same.len(), 1);
+    assert!(same[0].unconfirmed);
+    let said = tourniquets(&["GSW left thigh.", "Tourniquet left leg at 0915."]);
+    assert!(!said[0].unconfirmed);
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Shrapnel to the abdomen, pressure dressing.", 0.0, 1.0)
+        .unwrap();
+    let record = extractor.record();
+    let dressing = &record.casualties[0].treatments[0];
+    assert_eq!(dressing.site, Some(tccc::record::Region::Abdomen));
+    assert!(dressing.unconfirmed);
+    assert!(!record.casualties[0].injuries[0].unconfirmed);
+}

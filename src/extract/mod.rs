@@ -524,7 +524,8 @@ impl Extractor {
     }
 
     /// The limb a tourniquet without a spoken limb is on: the only limb said in this
-    /// utterance, else the only limb injured on this casualty.
+    /// utterance (filed unconfirmed). Never a wound's limb from an earlier utterance: that
+    /// would be a guess, and a tourniquet without a limb is not recorded.
     fn implied_limb(&self, context: &UtteranceContext) -> Option<Limb> {
         let only = |mut limbs: Vec<Limb>| {
             limbs.dedup();
@@ -534,20 +535,7 @@ impl Extractor {
                 None
             }
         };
-        if let Some(limb) = only(context.limbs_said.clone()) {
-            return Some(limb);
-        }
-        let mut injured: Vec<Limb> = self
-            .live
-            .iter()
-            .filter(|f| f.casualty == self.current)
-            .filter_map(|f| match f.fact {
-                Fact::Injury { region, .. } => Limb::of_region(region),
-                _ => None,
-            })
-            .collect();
-        injured.sort_by_key(|l| l.as_str());
-        only(injured)
+        only(context.limbs_said.clone())
     }
 
     fn assert_frame(
@@ -598,7 +586,21 @@ impl Extractor {
                 None => fact,
             })
             .collect();
-        let provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
+        let mut provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
+        // A limb or site the narrator did not say, taken from the same utterance's wound, is
+        // likely but not said: the fact is filed unconfirmed.
+        let implied = regions.is_empty()
+            && lender.is_none()
+            && facts.iter().any(|fact| match (fact, &frame.kind) {
+                (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_)) => true,
+                (Fact::Treatment { site, kind, .. }, FrameKind::Treatment(_)) => {
+                    site.is_some() && *kind != TreatmentKind::EyeShield
+                }
+                _ => false,
+            });
+        if implied && provenance.doubt.is_none() {
+            provenance.doubt = Some(Doubt::Ambiguous);
+        }
         let mut corrected = false;
         for fact in facts {
             if context.facts >= UTTERANCE_FACTS_MAX {
@@ -854,7 +856,8 @@ impl Extractor {
 
 impl Extractor {
     /// Where a treatment said without a place went, when only one place is possible: a
-    /// dressing on the wound named in the same utterance or on the casualty's only wound;
+    /// dressing on the wound named in the same utterance or on the casualty's only wound
+    /// (either way filed unconfirmed: the site was not said);
     /// a chest seal, needle or chest tube on the only chest side spoken for the casualty;
     /// an eye shield on the face.
     fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
