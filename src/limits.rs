@@ -228,3 +228,10 @@ pub const SCOPE_CUE_PHRASES_MAX: usize = 256;
 pub const SCOPE_CUE_PHRASE_WORDS_MAX: usize = 6;
 const _: () = assert!(SCOPE_RULES_MAX >= 8 && SCOPE_CUE_PHRASES_MAX >= 64);
 const _: () = assert!(SCOPE_CUE_PHRASE_WORDS_MAX >= 3);
+
+// Lexicon data (src/extract/lexicon.toml), checked when the data is loaded.
+/// Rows in the lexicon.
+pub const LEXICON_ROWS_MAX: usize = 4096;
+/// Rows that state a required context.
+pub const LEXICON_CONTEXTS_MAX: usize = 512;
+const _: () = assert!(LEXICON_ROWS_MAX >= 1024 && LEXICON_CONTEXTS_MAX <= LEXICON_ROWS_MAX);

@@ -771,3 +771,18 @@ fn implied_limbs_and_sites_are_never_silent_guesses() {
     assert!(dressing.unconfirmed);
     assert!(!record.casualties[0].injuries[0].unconfirmed);
 }
+
+#[test]
+fn every_fact_records_the_lexicon_version() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    assert!(extractor.lexicon_error().is_none() && extractor.scope_error().is_none());
+    extractor
+        .push_utterance(0, "Tourniquet left leg at 0915.", 0.0, 1.0)
+        .unwrap();
+    for fact in extractor.live_facts() {
+        assert_eq!(
+            fact.provenance.lexicon,
+            tccc::extract::lexicon::LEXICON_VERSION
+        );
+    }
+}

@@ -101,3 +101,25 @@ fn scope_cue_examples_hold() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every lexicon row that needs a context: its positive sentences yield a fact, its
+/// negative ones none.
+#[test]
+fn lexicon_context_examples_hold() {
+    let data = tccc::extract::lexicon::data().unwrap();
+    let mut failures = Vec::new();
+    for context in &data.contexts {
+        for line in &context.positive {
+            if facts_of(line).is_empty() {
+                failures.push(format!("{}: {line:?} yields nothing", context.phrase));
+            }
+        }
+        for line in &context.negative {
+            let facts = facts_of(line);
+            if !facts.is_empty() {
+                failures.push(format!("{}: {line:?} yields {facts:?}", context.phrase));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

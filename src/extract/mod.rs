@@ -179,6 +179,12 @@ impl Extractor {
         self.scope_error.as_ref()
     }
 
+    /// Why the embedded lexicon could not be used, if it could not (then nothing is read:
+    /// never the case in a tested build).
+    pub fn lexicon_error(&self) -> Option<&'static lexicon::LexiconError> {
+        self.lexicon.error()
+    }
+
     /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
     pub fn facts_dropped(&self) -> u64 {
         self.facts_dropped
@@ -264,6 +270,7 @@ impl Extractor {
             heard_end_s: context.end_s,
             confidence,
             doubt: self.doubt(context, start, end, confidence),
+            lexicon: self.lexicon.version(),
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Provenance {
     pub confidence: f32,
     /// Why the fact is filed unconfirmed, or `None` when nothing casts doubt on it.
     pub doubt: Option<Doubt>,
+    /// The version of the lexicon the fact was read with ("lexicon/2"), or "" when it
+    /// came from no lexicon (e.g. a console action).
+    pub lexicon: &'static str,
 }
 
 /// Identifies one asserted fact in the log.
@@ -591,6 +594,7 @@ mod tests {
             heard_end_s: f64::from(utterance) + 1.0,
             confidence: 1.0,
             doubt: None,
+            lexicon: "",
         }
     }
 

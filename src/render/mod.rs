@@ -94,6 +94,7 @@ mod tests {
             heard_end_s: 1.0,
             confidence: if doubt.is_some() { 0.4 } else { 1.0 },
             doubt,
+            lexicon: "",
         }
     }
 
