@@ -786,3 +786,61 @@ fn every_fact_records_the_lexicon_version() {
         );
     }
 }
+
+/// What users say and the card needs (issue 10, item 5): dictated identity, evacuation
+/// categories as a list, a correction that moves a time, a time opening a sentence of
+/// vitals, amputation idioms, burns and fractures by region.
+#[test]
+fn what_users_say_and_the_card_needs() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["Casualty one is Sergeant Miller, Alpha Company, roster M R four four one two."],
+            json!([{"id": 1, "name": "Sergeant Miller", "battle_roster": "MR4412"}]),
+        ),
+        (
+            &["Casualty one, GSW left arm.", "Casualty two, burns to the face.", "One is urgent, two is routine."],
+            json!([
+                {"id": 1, "evac_category": "urgent", "mechanisms": ["gsw"],
+                 "injuries": [{"region": "left_arm", "kind": "gsw"}]},
+                {"id": 2, "evac_category": "routine",
+                 "injuries": [{"region": "face", "kind": "burn"}]}
+            ]),
+        ),
+        (
+            &["Three casualties from the RPG.", "One and two urgent, three routine."],
+            json!([
+                {"id": 1, "evac_category": "urgent", "mechanisms": ["rpg"]},
+                {"id": 2, "evac_category": "urgent", "mechanisms": ["rpg"]},
+                {"id": 3, "evac_category": "routine", "mechanisms": ["rpg"]}
+            ]),
+        ),
+        (
+            &["Tourniquet left leg at 0915.", "Correction, that tourniquet went on at 0910."],
+            json!([{"id": 1, "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:10"}]}]),
+        ),
+        (
+            &["At 0930, pulse 110, BP 100 over 60."],
+            json!([{"id": 1, "vitals": [{"time": "09:30", "pulse": 110, "bp_systolic": 100, "bp_diastolic": 60}]}]),
+        ),
+        (
+            &["His left foot is gone."],
+            json!([{"id": 1, "injuries": [{"region": "left_leg", "kind": "amputation"}]}]),
+        ),
+        (
+            &["Right arm is hanging by skin."],
+            json!([{"id": 1, "injuries": [{"region": "right_arm", "kind": "amputation"}]}]),
+        ),
+        (
+            &["Burns to the left forearm and right hand, broken right wrist, fractured left femur."],
+            json!([{"id": 1, "injuries": [
+                {"region": "left_arm", "kind": "burn"},
+                {"region": "right_arm", "kind": "burn"},
+                {"region": "right_arm", "kind": "fracture"},
+                {"region": "left_leg", "kind": "fracture"}
+            ]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}

@@ -105,6 +105,9 @@ pub enum Concept {
     At,
     /// "name is": a dictated name follows.
     NameCue,
+    /// "sergeant", "private": a rank; said before a capitalised surname it starts a
+    /// dictated name that keeps the rank ("casualty one is Sergeant Miller").
+    RankCue,
     /// "last four": four dictated digits follow.
     Last4Cue,
     /// "battle roster", "zap number": a dictated roster number follows.
@@ -263,6 +266,7 @@ const CUES: &[(&str, Concept)] = &[
     ("retraction", C::Retraction),
     ("at", C::At),
     ("name_cue", C::NameCue),
+    ("rank_cue", C::RankCue),
     ("last4_cue", C::Last4Cue),
     ("roster_cue", C::RosterCue),
     ("but", C::But),

@@ -622,15 +622,41 @@ impl<'a> Parser<'a> {
 
     /// A bare number: a vital value, a clock time or a volume, by context.
     fn number(&mut self, number: &Number, i: usize) {
-        // "casualty one urgent, two priority": a casualty number before its category.
-        let before_evac = matches!(
-            self.kind_at(i + 1),
-            Some(ItemKind::Concept(Concept::Evac(_)))
+        // "casualty one urgent, two priority", "one is urgent, two is routine", "one and
+        // two urgent": casualty numbers before their category. A number that opens its
+        // clause (or follows a casualty switch) and is followed by a category, perhaps
+        // through "is"/"are" or a list of further numbers, names the casualty.
+        let mut k = i + 1;
+        let mut listed = false;
+        while let Some(kind) = self.kind_at(k) {
+            match kind {
+                ItemKind::Word(w) if matches!(w.as_str(), "is" | "are" | "goes" | "gets") => {}
+                ItemKind::Word(w) if w == "and" => listed = true,
+                ItemKind::Number(_) if listed => {}
+                _ => break,
+            }
+            k += 1;
+        }
+        let evac = match self.kind_at(k) {
+            Some(ItemKind::Concept(Concept::Evac(evac))) => Some(*evac),
+            _ => None,
+        };
+        let opens_clause = matches!(
+            i.checked_sub(1).and_then(|p| self.kind_at(p)),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
         );
-        if let (true, true, Some(id)) = (before_evac, self.switched, number.as_integer()) {
-            if (1..=CASUALTIES_MAX as u32).contains(&id) {
+        if let (Some(evac), Some(id)) = (evac, number.as_integer()) {
+            let direct = k == i + 1 && self.switched;
+            if (1..=CASUALTIES_MAX as u32).contains(&id) && (direct || opens_clause || listed) {
                 let item = &self.items[i];
                 self.switch(id as CasualtyId, item.start, item.end);
+                self.has_evac_cue = true;
+                if listed && k > i + 1 {
+                    // "one and two urgent": this casualty's category is the one after
+                    // the list.
+                    self.open_frame(FrameKind::Evac(evac), k);
+                    self.open = None;
+                }
                 return;
             }
         }
@@ -980,6 +1006,7 @@ impl<'a> Parser<'a> {
                 self.frames[index].negated = false;
             }
             Concept::NameCue => return self.name(i),
+            Concept::RankCue => return self.rank_name(i),
             Concept::Last4Cue => return self.last4(i),
             Concept::RosterCue => return self.roster(i),
             Concept::Mechanism(Mechanism::Fall) if self.clause_has_vital() => {
@@ -1204,6 +1231,50 @@ impl<'a> Parser<'a> {
         self.open = None;
     }
 
+    /// "Sergeant Miller": a rank followed by one or two capitalised unknown words is a
+    /// dictated name, rank included. Anything else ("major bleeding", "private vehicle")
+    /// is no name.
+    fn rank_name(&mut self, i: usize) -> usize {
+        let spoken = |item: &Item| -> String {
+            self.text
+                .get(item.start as usize..item.end as usize)
+                .unwrap_or_default()
+                .iter()
+                .collect()
+        };
+        let mut last = None;
+        let mut j = i + 1;
+        while j <= i + 2 {
+            let capitalised = match self.items.get(j) {
+                Some(item) if matches!(&item.kind, ItemKind::Word(w) if w.chars().all(char::is_alphabetic)) => {
+                    spoken(item).chars().next().is_some_and(char::is_uppercase)
+                }
+                _ => false,
+            };
+            if !capitalised {
+                break;
+            }
+            last = Some(j);
+            j += 1;
+        }
+        if let Some(last) = last {
+            let start = self.items[i].start as usize;
+            let end = self.items[last].end as usize;
+            let said: String = self
+                .text
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            let name = title_case(said.trim());
+            if !name.is_empty() && name.len() <= DICTATED_TEXT_BYTES_MAX {
+                self.dictated(FrameKind::Name(name), i, last);
+            }
+            return last + 1;
+        }
+        i + 1
+    }
+
     /// "name is John Smith": the unknown words after the cue, as said.
     fn name(&mut self, i: usize) -> usize {
         let mut j = self.next_significant(i + 1);
@@ -1216,6 +1287,11 @@ impl<'a> Parser<'a> {
                     if matches!(w.as_str(), "unknown" | "not" | "unk") {
                         return j + 1;
                     }
+                    last = Some(j);
+                    words += 1;
+                }
+                // "name Sergeant Miller": the rank is part of the dictated name.
+                Some(ItemKind::Concept(Concept::RankCue)) => {
                     last = Some(j);
                     words += 1;
                 }
@@ -1260,6 +1336,23 @@ impl<'a> Parser<'a> {
         let mut roster = String::new();
         let mut last = None;
         while roster.len() < 12 {
+            // A letter the item stage folded away (a lone "R" read as a side with no part)
+            // still belongs to the roster: take single letters spoken before this item.
+            if let (Some(previous), Some(item)) =
+                (last.map(|l: usize| &self.items[l]), self.items.get(j))
+            {
+                let gap: String = self
+                    .text
+                    .get(previous.end as usize..item.start as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
+                for word in gap.split(|c: char| !c.is_alphanumeric()) {
+                    if word.chars().count() == 1 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                        roster.push_str(&word.to_ascii_uppercase());
+                    }
+                }
+            }
             match self.kind_at(j) {
                 Some(ItemKind::Word(w)) => {
                     if let Some(letter) = nato_letter(w) {
