@@ -844,3 +844,21 @@ fn what_users_say_and_the_card_needs() {
         expect(lines, gold.clone());
     }
 }
+
+#[test]
+fn a_hedged_second_guess_is_dropped_and_the_first_value_unconfirmed() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(
+            0,
+            "Pulse is about one twenty, I think, maybe one twenty five.",
+            0.0,
+            1.0,
+        )
+        .unwrap();
+    let record = extractor.record();
+    let vitals = &record.casualties[0].vitals;
+    assert_eq!(vitals.len(), 1);
+    assert_eq!((vitals[0].pulse, vitals[0].time), (Some(120), None));
+    assert!(!vitals[0].unconfirmed.is_empty());
+}

@@ -5,7 +5,7 @@
 //! as the names of things ("the burn kit", "chest seals in the truck"). Those items become
 //! plain words, so the rules never open a frame on them; a hedge ("about", "I think")
 //! lowers the confidence of its clause's items to `HEDGED`, so their facts are filed
-//! unconfirmed. Everything else passes untouched, so one utterance can hold a plan and a
+//! unconfirmed (a hedged clause of bare values, "maybe one twenty five", is dropped). Everything else passes untouched, so one utterance can hold a plan and a
 //! completed act.
 
 use super::items::{Item, ItemKind};
@@ -336,7 +336,17 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                             }
                             Reach::Doubt => {
                                 if !matches(&words, &rule.phrases).is_empty() {
-                                    hedged[clause.clone()].fill(true);
+                                    // A hedged clause with values but no anchor ("pulse 120,
+                                    // maybe 125") is a second guess at a value said before:
+                                    // its values are dropped, not attached elsewhere.
+                                    let anchored = items[clause.clone()]
+                                        .iter()
+                                        .any(|item| matches!(item.kind, ItemKind::Concept(_)));
+                                    if anchored {
+                                        hedged[clause.clone()].fill(true);
+                                    } else {
+                                        silenced[clause.clone()].fill(true);
+                                    }
                                 }
                             }
                             Reach::Needs => {
