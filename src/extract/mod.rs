@@ -85,8 +85,8 @@ pub struct Extractor {
     lexicon: Lexicon,
     /// The scope cues (`scope_cues.toml`); empty if the embedded data failed validation,
     /// which `scope_error` then reports (a test keeps the shipped data valid).
-    scope: scope::ScopeCues,
-    scope_error: Option<scope::ScopeError>,
+    scope: &'static scope::ScopeCues,
+    scope_error: Option<&'static scope::ScopeError>,
     log: EventLog,
     current: CasualtyId,
     highest: CasualtyId,
@@ -113,9 +113,9 @@ impl Extractor {
     /// A new extractor with an empty record. Builds the lexicon index (allocates).
     pub fn new(config: ExtractorConfig) -> Extractor {
         let first = config.first_casualty.clamp(1, CASUALTIES_MAX as CasualtyId);
-        let (scope, scope_error) = match scope::ScopeCues::embedded() {
+        let (scope, scope_error) = match scope::ScopeCues::shared() {
             Ok(cues) => (cues, None),
-            Err(error) => (scope::ScopeCues::default(), Some(error)),
+            Err(error) => (&scope::NO_CUES, Some(error)),
         };
         Extractor {
             lexicon: Lexicon::new(),
@@ -175,8 +175,8 @@ impl Extractor {
 
     /// Why the embedded scope cues could not be used, if they could not (then plans,
     /// questions and stories are not told from reports: never the case in a tested build).
-    pub fn scope_error(&self) -> Option<&scope::ScopeError> {
-        self.scope_error.as_ref()
+    pub fn scope_error(&self) -> Option<&'static scope::ScopeError> {
+        self.scope_error
     }
 
     /// Why the embedded lexicon could not be used, if it could not (then nothing is read:
@@ -234,7 +234,7 @@ impl Extractor {
         };
         let tokens = normalise::normalise(bounded);
         let mut items = items::items(&tokens, &self.lexicon);
-        scope::gate(&mut items, &chars, &self.scope);
+        scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
         let mut context = UtteranceContext {
             index,

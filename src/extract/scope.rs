@@ -139,11 +139,24 @@ impl ScopeCues {
         })
     }
 
-    /// The embedded cue data.
+    /// The embedded cue data, parsed anew.
     pub fn embedded() -> Result<ScopeCues, ScopeError> {
         ScopeCues::parse(SCOPE_CUES_TOML)
     }
+
+    /// The embedded cue data, parsed and validated once per process.
+    pub fn shared() -> Result<&'static ScopeCues, &'static ScopeError> {
+        static SHARED: std::sync::OnceLock<Result<ScopeCues, ScopeError>> =
+            std::sync::OnceLock::new();
+        SHARED.get_or_init(ScopeCues::embedded).as_ref()
+    }
 }
+
+/// No cues: what the extractor uses if the embedded data failed validation.
+pub static NO_CUES: ScopeCues = ScopeCues {
+    version: String::new(),
+    rules: Vec::new(),
+};
 
 /// A word of the text: lower-case, with its character span.
 struct Word {
