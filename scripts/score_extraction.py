@@ -2,6 +2,7 @@
 """Scores `tccc.casualty-record/1` documents against the gold casualties of a scenario file.
 
 usage: score_extraction.py SCENARIOS.json PREDICTIONS_DIR [-v] [--min-f1 X] [--lenient-null]
+                           [--confirmed-only]
 
 SCENARIOS.json is a list of {"id", "utterances", "gold": [casualty, ...]}; PREDICTIONS_DIR
 holds <id>.json, the record `tccc process --json` wrote for that scenario.
@@ -12,6 +13,10 @@ equals it in every part, so scoring is strict: where the narrator said no time o
 gold holds null, and a prediction that fills it in is an error (one false positive and one
 miss). `--lenient-null` lets a null in the gold match any value, the older scoring, kept
 only to compare with numbers measured that way.
+
+Predicted items marked `"unconfirmed": true` (and casualty fields listed in
+`"unconfirmed_fields"`) are counted and their share printed; `--confirmed-only` scores only
+the facts not marked unconfirmed (the precision a medic can act on without confirming).
 
 Prints per-scenario counts and the micro-averaged precision, recall and F1; the exit code
 is 1 when F1 is below --min-f1.
@@ -25,43 +30,64 @@ def _text(value):
     return "".join(str(value).split()).lower()
 
 
-def casualty_facts(casualty, gold):
-    """The atomic facts of one casualty, as tuples (casualty id, kind, parts...)."""
+def casualty_facts(casualty, gold, marks=None):
+    """The atomic facts of one casualty, as tuples (casualty id, kind, parts...). When
+    `marks` is a list, it gets one bool per fact: was the fact's item or field unconfirmed."""
     cid = casualty.get("id")
     facts = []
+    doubted_fields = set(casualty.get("unconfirmed_fields") or [])
+    current = {"doubt": False}
 
     def add(*parts):
         facts.append((cid,) + parts)
+        if marks is not None:
+            marks.append(current["doubt"])
+
+    def field(name):
+        current["doubt"] = name in doubted_fields
+
+    def item(entry):
+        current["doubt"] = bool(entry.get("unconfirmed"))
 
     for key in ("sex", "evac_category"):
+        field(key)
         if casualty.get(key) is not None:
             add(key, casualty[key])
     for key in ("name", "last4", "battle_roster"):
+        field(key)
         if casualty.get(key):
             add(key, _text(casualty[key]))
+    field("allergies")
     for allergy in casualty.get("allergies") or []:
         add("allergy", str(allergy).lower())
+    field("mechanisms")
     for mechanism in casualty.get("mechanisms") or []:
         add("mechanism", mechanism)
     for injury in casualty.get("injuries") or []:
+        item(injury)
         kind = injury.get("kind")
         # A gold "other" wound is any kind the narrator described in words of their own.
         add("injury", injury.get("region"), None if gold and kind == "other" else kind)
     for tourniquet in casualty.get("tourniquets") or []:
+        item(tourniquet)
         add("tourniquet", tourniquet.get("limb"), tourniquet.get("kind"), tourniquet.get("time"))
     for vitals in casualty.get("vitals") or []:
+        item(vitals)
         for sign in ("pulse", "bp_systolic", "bp_diastolic", "resp_rate", "spo2", "avpu", "pain"):
             if vitals.get(sign) is not None:
                 add("vital", sign, vitals[sign], vitals.get("time"))
     for treatment in casualty.get("treatments") or []:
+        item(treatment)
         add("treatment", treatment.get("kind"), treatment.get("site"), treatment.get("time"))
     for fluid in casualty.get("fluids") or []:
+        item(fluid)
         name = fluid.get("name")
         add("fluid", name)
         for key, kind in (("volume_ml", "fluid_volume"), ("route", "fluid_route"), ("time", "fluid_time")):
             if fluid.get(key) is not None:
                 add(kind, name, fluid[key])
     for drug in casualty.get("medications") or []:
+        item(drug)
         name = str(drug.get("name", "")).lower()
         add("med", name)
         if drug.get("dose") is not None:
@@ -72,8 +98,10 @@ def casualty_facts(casualty, gold):
     return facts
 
 
-def facts_of(casualties, gold):
-    return [fact for casualty in casualties or [] for fact in casualty_facts(casualty, gold)]
+def facts_of(casualties, gold, marks=None):
+    return [
+        fact for casualty in casualties or [] for fact in casualty_facts(casualty, gold, marks)
+    ]
 
 
 def same(gold_part, predicted_part, lenient_null):
@@ -98,9 +126,13 @@ def matches(gold_fact, predicted_fact, lenient_null):
     )
 
 
-def score(gold_casualties, predicted_casualties, lenient_null):
+def score(gold_casualties, predicted_casualties, lenient_null, confirmed_only=False):
     gold = facts_of(gold_casualties, True)
-    predicted = facts_of(predicted_casualties, False)
+    marks = []
+    predicted = facts_of(predicted_casualties, False, marks)
+    doubted = sum(marks)
+    if confirmed_only:
+        predicted = [fact for fact, doubt in zip(predicted, marks) if not doubt]
     taken = [False] * len(predicted)
     missed = []
     for gold_fact in gold:
@@ -111,7 +143,7 @@ def score(gold_casualties, predicted_casualties, lenient_null):
         else:
             missed.append(gold_fact)
     extra = [fact for index, fact in enumerate(predicted) if not taken[index]]
-    return len(gold) - len(missed), len(gold), len(predicted), missed, extra
+    return len(gold) - len(missed), len(gold), len(predicted), missed, extra, doubted
 
 
 def main():
@@ -121,10 +153,12 @@ def main():
     parser.add_argument("-v", action="store_true", help="list missed and extra facts")
     parser.add_argument("--min-f1", type=float, default=0.0)
     parser.add_argument("--lenient-null", action="store_true")
+    parser.add_argument("--confirmed-only", action="store_true",
+                        help="score only the facts not marked unconfirmed")
     args = parser.parse_args()
     with open(args.scenarios, encoding="utf-8") as handle:
         scenarios = json.load(handle)
-    total_tp = total_gold = total_predicted = 0
+    total_tp = total_gold = total_predicted = total_doubted = 0
     for scenario in scenarios:
         try:
             with open(f"{args.predictions_dir}/{scenario['id']}.json", encoding="utf-8") as handle:
@@ -132,7 +166,10 @@ def main():
         except (OSError, ValueError) as error:
             print(f"{scenario['id']}: no readable prediction ({error})")
             predicted = []
-        tp, gold, count, missed, extra = score(scenario["gold"], predicted, args.lenient_null)
+        tp, gold, count, missed, extra, doubted = score(
+            scenario["gold"], predicted, args.lenient_null, args.confirmed_only
+        )
+        total_doubted += doubted
         total_tp, total_gold, total_predicted = total_tp + tp, total_gold + gold, total_predicted + count
         f1 = 2 * tp / (gold + count) if gold + count else 1.0
         print(f"{scenario['id']}: tp={tp} gold={gold} pred={count} f1={f1:.3f}")
@@ -145,7 +182,10 @@ def main():
     recall = total_tp / total_gold if total_gold else 0.0
     f1 = 2 * total_tp / (total_gold + total_predicted) if total_gold + total_predicted else 0.0
     mode = "lenient (null gold matches any value)" if args.lenient_null else "strict"
+    if args.confirmed_only:
+        mode += ", confirmed facts only"
     print(f"micro precision={precision:.3f} recall={recall:.3f} f1={f1:.3f} ({mode})")
+    print(f"unconfirmed predicted facts: {total_doubted}")
     sys.exit(0 if f1 >= args.min_f1 else 1)
 
 

@@ -271,3 +271,20 @@ const _: () = assert!(JOURNAL_RECORD_PAYLOAD_BYTES_MAX as u64 <= JOURNAL_SEGMENT
 const _: () = assert!(JOURNAL_MEMORY_BUFFER_BYTES_MAX >= 2 * JOURNAL_RECORD_PAYLOAD_BYTES_MAX);
 const _: () = assert!(JOURNAL_BACKLOG_RECORDS_MAX >= JOURNAL_RING_RECORDS_MAX);
 const _: () = assert!(JOURNAL_RETRY_INTERVAL_MS >= JOURNAL_COMMIT_INTERVAL_MS);
+
+// Scope cues (src/extract/scope_cues.toml), checked when the data is loaded.
+/// Rules in the scope-cue file.
+pub const SCOPE_RULES_MAX: usize = 32;
+/// Phrases in one list of a scope rule.
+pub const SCOPE_CUE_PHRASES_MAX: usize = 256;
+/// Words in one scope-cue phrase.
+pub const SCOPE_CUE_PHRASE_WORDS_MAX: usize = 6;
+const _: () = assert!(SCOPE_RULES_MAX >= 8 && SCOPE_CUE_PHRASES_MAX >= 64);
+const _: () = assert!(SCOPE_CUE_PHRASE_WORDS_MAX >= 3);
+
+// Lexicon data (src/extract/lexicon.toml), checked when the data is loaded.
+/// Rows in the lexicon.
+pub const LEXICON_ROWS_MAX: usize = 4096;
+/// Rows that state a required context.
+pub const LEXICON_CONTEXTS_MAX: usize = 512;
+const _: () = assert!(LEXICON_ROWS_MAX >= 1024 && LEXICON_CONTEXTS_MAX <= LEXICON_ROWS_MAX);

@@ -25,6 +25,7 @@ fn corpus_meets_the_precision_and_recall_bars() {
     let schema = extraction_support::schema();
     let (mut tp, mut gold, mut predicted) = (0, 0, 0);
     let mut report = String::new();
+    let mut per_file: Vec<(String, usize, usize, usize)> = Vec::new();
     for scenario in &corpus {
         let (document, card) = extraction_support::run(&scenario.utterances);
         extraction_support::validate(&schema, &schema, &document, "$")
@@ -40,12 +41,27 @@ fn corpus_meets_the_precision_and_recall_bars() {
         tp += score.true_positives;
         gold += score.gold;
         predicted += score.predicted;
+        if per_file.last().is_none_or(|f| f.0 != scenario.file) {
+            per_file.push((scenario.file.clone(), 0, 0, 0));
+        }
+        if let Some(f) = per_file.last_mut() {
+            f.1 += score.true_positives;
+            f.2 += score.gold;
+            f.3 += score.predicted;
+        }
         for m in &score.missed {
             report.push_str(&format!("{}: missed {:?}\n", scenario.id, m));
         }
         for x in &score.extra {
             report.push_str(&format!("{}: extra  {:?}\n", scenario.id, x));
         }
+    }
+    for (file, tp, gold, predicted) in &per_file {
+        report.push_str(&format!(
+            "{file}: tp={tp} gold={gold} predicted={predicted} precision={:.3} recall={:.3}\n",
+            *tp as f64 / (*predicted).max(1) as f64,
+            *tp as f64 / (*gold).max(1) as f64
+        ));
     }
     let precision = tp as f64 / predicted.max(1) as f64;
     let recall = tp as f64 / gold.max(1) as f64;

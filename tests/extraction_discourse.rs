@@ -620,3 +620,245 @@ fn provenance_counts_characters_not_bytes() {
         .collect();
     assert_eq!(spoken, "pulse ninety");
 }
+
+/// The recogniser's words of `text` (split on spaces), each heard with the confidence
+/// `low` when `is_low(word)`, else 0.95.
+fn heard(text: &str, is_low: impl Fn(&str) -> bool) -> Vec<tccc::speech::HeardWord> {
+    let mut words = Vec::new();
+    let mut at = 0;
+    for word in text.split(' ') {
+        let start = at as u32;
+        let end = (at + word.len()) as u32;
+        words.push(tccc::speech::HeardWord {
+            start,
+            end,
+            confidence: if is_low(word) { 0.2 } else { 0.95 },
+        });
+        at += word.len() + 1;
+    }
+    words
+}
+
+/// (text, words heard low, kinds expected unconfirmed, kinds expected clear) with the kind
+/// as the fact's Display starts.
+#[test]
+fn facts_carried_by_a_weak_word_are_filed_unconfirmed() {
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: &[Case] = &[
+        // Typed text (no words): nothing is doubted.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["-"],
+            &[],
+            &["tourniquet", "pulse"],
+        ),
+        // A weak limb word: the tourniquet, not the pulse of the next clause.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["left"],
+            &["tourniquet"],
+            &["pulse"],
+        ),
+        // A weak value: the pulse, not the tourniquet.
+        (
+            "Tourniquet left leg at 0915, pulse 120.",
+            &["120."],
+            &["pulse"],
+            &["tourniquet"],
+        ),
+        // Heard clearly throughout.
+        ("Gave morphine 10 milligrams IV.", &[], &[], &["medication"]),
+        // A weak drug name.
+        (
+            "Gave morphine 10 milligrams IV.",
+            &["morphine"],
+            &["medication"],
+            &[],
+        ),
+    ];
+    for (text, low, doubted, clear) in cases {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        let words = if low == &["-"] {
+            Vec::new()
+        } else {
+            heard(text, |w| low.contains(&w))
+        };
+        extractor.push_heard(0, text, &words, 0.0, 1.0).unwrap();
+        let live = extractor.live_facts();
+        let marked = |kind: &str| {
+            live.iter()
+                .filter(|f| f.fact.to_string().starts_with(kind))
+                .map(|f| f.unconfirmed)
+                .collect::<Vec<bool>>()
+        };
+        for kind in *doubted {
+            let marks = marked(kind);
+            assert!(
+                !marks.is_empty() && marks.iter().all(|m| *m),
+                "{text} {low:?}: {kind} {marks:?}"
+            );
+        }
+        for kind in *clear {
+            let marks = marked(kind);
+            assert!(
+                !marks.is_empty() && marks.iter().all(|m| !*m),
+                "{text} {low:?}: {kind} {marks:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sound_alike_is_unconfirmed_and_the_medic_can_confirm_or_reject_it() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Turn a kit left leg at 0915.", 0.0, 1.0)
+        .unwrap();
+    let tourniquet = extractor
+        .live_facts()
+        .iter()
+        .find(|f| matches!(f.fact, Fact::Tourniquet { .. }))
+        .cloned()
+        .expect("the sound-alike tourniquet");
+    assert!(tourniquet.unconfirmed);
+    let document = tccc::record::RecordDocument::new(&extractor.record(), Vec::new());
+    let json: Value = serde_json::from_str(&document.to_json().unwrap()).unwrap();
+    let schema = extraction_support::schema();
+    extraction_support::validate(&schema, &schema, &json, "$").unwrap();
+    assert_eq!(json["casualties"][0]["tourniquets"][0]["unconfirmed"], true);
+    assert!(tccc::render::card::render(&extractor.record()).contains("09:15?"));
+    extractor
+        .confirm(tourniquet.id, tourniquet.provenance)
+        .unwrap();
+    assert!(!extractor.record().casualties[0].tourniquets[0].unconfirmed);
+    extractor
+        .reject(tourniquet.id, tourniquet.provenance)
+        .unwrap();
+    assert!(extractor.record().casualties[0].tourniquets.is_empty());
+    assert!(extractor
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Rejected { id, .. } if *id == tourniquet.id)));
+}
+
+/// A limb or site the narrator did not say: a tourniquet never takes an earlier
+/// utterance's wound limb (no limb, no tourniquet); within one utterance it takes the only
+/// limb said, unconfirmed; a dressing's implied site is unconfirmed.
+#[test]
+fn implied_limbs_and_sites_are_never_silent_guesses() {
+    let tourniquets = |lines: &[&str]| {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        for (i, line) in lines.iter().enumerate() {
+            extractor
+                .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+                .unwrap();
+        }
+        extractor.record().casualties[0].tourniquets.clone()
+    };
+    assert!(tourniquets(&["GSW to the left thigh.", "Tourniquet applied at 0915."]).is_empty());
+    let same = tourniquets(&["Took a round in the left arm and a tourniquet was applied."]);
+    assert_eq!(same.len(), 1);
+    assert!(same[0].unconfirmed);
+    let said = tourniquets(&["GSW left thigh.", "Tourniquet left leg at 0915."]);
+    assert!(!said[0].unconfirmed);
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Shrapnel to the abdomen, pressure dressing.", 0.0, 1.0)
+        .unwrap();
+    let record = extractor.record();
+    let dressing = &record.casualties[0].treatments[0];
+    assert_eq!(dressing.site, Some(tccc::record::Region::Abdomen));
+    assert!(dressing.unconfirmed);
+    assert!(!record.casualties[0].injuries[0].unconfirmed);
+}
+
+#[test]
+fn every_fact_records_the_lexicon_version() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    assert!(extractor.lexicon_error().is_none() && extractor.scope_error().is_none());
+    extractor
+        .push_utterance(0, "Tourniquet left leg at 0915.", 0.0, 1.0)
+        .unwrap();
+    for fact in extractor.live_facts() {
+        assert_eq!(
+            fact.provenance.lexicon,
+            tccc::extract::lexicon::LEXICON_VERSION
+        );
+    }
+}
+
+/// What users say and the card needs (issue 10, item 5): dictated identity, evacuation
+/// categories as a list, a correction that moves a time, a time opening a sentence of
+/// vitals, amputation idioms, burns and fractures by region.
+#[test]
+fn what_users_say_and_the_card_needs() {
+    let cases: &[(&[&str], Value)] = &[
+        (
+            &["Casualty one is Sergeant Miller, Alpha Company, roster M R four four one two."],
+            json!([{"id": 1, "name": "Sergeant Miller", "battle_roster": "MR4412"}]),
+        ),
+        (
+            &["Casualty one, GSW left arm.", "Casualty two, burns to the face.", "One is urgent, two is routine."],
+            json!([
+                {"id": 1, "evac_category": "urgent", "mechanisms": ["gsw"],
+                 "injuries": [{"region": "left_arm", "kind": "gsw"}]},
+                {"id": 2, "evac_category": "routine",
+                 "injuries": [{"region": "face", "kind": "burn"}]}
+            ]),
+        ),
+        (
+            &["Three casualties from the RPG.", "One and two urgent, three routine."],
+            json!([
+                {"id": 1, "evac_category": "urgent", "mechanisms": ["rpg"]},
+                {"id": 2, "evac_category": "urgent", "mechanisms": ["rpg"]},
+                {"id": 3, "evac_category": "routine", "mechanisms": ["rpg"]}
+            ]),
+        ),
+        (
+            &["Tourniquet left leg at 0915.", "Correction, that tourniquet went on at 0910."],
+            json!([{"id": 1, "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "09:10"}]}]),
+        ),
+        (
+            &["At 0930, pulse 110, BP 100 over 60."],
+            json!([{"id": 1, "vitals": [{"time": "09:30", "pulse": 110, "bp_systolic": 100, "bp_diastolic": 60}]}]),
+        ),
+        (
+            &["His left foot is gone."],
+            json!([{"id": 1, "injuries": [{"region": "left_leg", "kind": "amputation"}]}]),
+        ),
+        (
+            &["Right arm is hanging by skin."],
+            json!([{"id": 1, "injuries": [{"region": "right_arm", "kind": "amputation"}]}]),
+        ),
+        (
+            &["Burns to the left forearm and right hand, broken right wrist, fractured left femur."],
+            json!([{"id": 1, "injuries": [
+                {"region": "left_arm", "kind": "burn"},
+                {"region": "right_arm", "kind": "burn"},
+                {"region": "right_arm", "kind": "fracture"},
+                {"region": "left_leg", "kind": "fracture"}
+            ]}]),
+        ),
+    ];
+    for (lines, gold) in cases {
+        expect(lines, gold.clone());
+    }
+}
+
+#[test]
+fn a_hedged_second_guess_is_dropped_and_the_first_value_unconfirmed() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(
+            0,
+            "Pulse is about one twenty, I think, maybe one twenty five.",
+            0.0,
+            1.0,
+        )
+        .unwrap();
+    let record = extractor.record();
+    let vitals = &record.casualties[0].vitals;
+    assert_eq!(vitals.len(), 1);
+    assert_eq!((vitals[0].pulse, vitals[0].time), (Some(120), None));
+    assert!(!vitals[0].unconfirmed.is_empty());
+}

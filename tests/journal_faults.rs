@@ -73,11 +73,7 @@ fn session() -> Vec<Vec<(Kind, Vec<u8>)>> {
 }
 
 fn provenance_utterance(event: &Event) -> u32 {
-    match event {
-        Event::CasualtySwitched { provenance, .. }
-        | Event::Asserted { provenance, .. }
-        | Event::Corrected { provenance, .. } => provenance.utterance,
-    }
+    event.provenance().utterance
 }
 
 #[test]

@@ -35,11 +35,7 @@ gave ketamine fifty milligrams im";
 const BIN: &str = env!("CARGO_BIN_EXE_tccc");
 
 fn utterance_of(event: &Event) -> u32 {
-    match event {
-        Event::CasualtySwitched { provenance, .. }
-        | Event::Asserted { provenance, .. }
-        | Event::Corrected { provenance, .. } => provenance.utterance,
-    }
+    event.provenance().utterance
 }
 
 fn next_random(state: &mut u64) -> u64 {

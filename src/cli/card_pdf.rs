@@ -201,13 +201,18 @@ fn front(casualty: &CasualtyRecord) -> Vec<u8> {
     // Injuries and tourniquets.
     sheet.frame(left, 208.0, width * 0.55, 120.0);
     sheet.text(left + 3.0, 217.0, 6.5, true, "INJURY (LOCATION: KIND)");
-    for (row, (region, kind)) in casualty.injuries.iter().take(8).enumerate() {
+    for (row, injury) in casualty.injuries.iter().take(8).enumerate() {
         sheet.text(
             left + 8.0,
             232.0 + row as f32 * 12.0,
             9.5,
             false,
-            &format!("{}: {}", region.as_str().replace('_', " "), kind),
+            &format!(
+                "{}: {}{}",
+                injury.region.as_str().replace('_', " "),
+                injury.kind,
+                unconfirmed_mark(injury.unconfirmed)
+            ),
         );
     }
     if casualty.injuries.len() > 8 {
@@ -239,10 +244,11 @@ fn front(casualty: &CasualtyRecord) -> Vec<u8> {
             .filter(|t| t.limb == limb)
             .map(|t| {
                 let time = clock(t.time);
+                let mark = unconfirmed_mark(t.unconfirmed);
                 if time.is_empty() {
-                    t.kind.to_string()
+                    format!("{}{mark}", t.kind)
                 } else {
-                    format!("{} {time}", t.kind)
+                    format!("{} {time}{mark}", t.kind)
                 }
             })
             .collect();
@@ -276,6 +282,15 @@ fn front(casualty: &CasualtyRecord) -> Vec<u8> {
         );
     }
     sheet.finish()
+}
+
+/// What the card prints after an unconfirmed value (the text card's mark too).
+fn unconfirmed_mark(unconfirmed: bool) -> &'static str {
+    if unconfirmed {
+        " ?"
+    } else {
+        ""
+    }
 }
 
 fn vitals_grid(

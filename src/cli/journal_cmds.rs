@@ -355,7 +355,13 @@ impl<'a> JournaledRun<'a> {
         heard: &UtteranceRecord,
     ) -> Result<Vec<crate::extract::Change>, CliError> {
         self.extractor
-            .push_utterance(heard.index, &heard.text, heard.start_s, heard.end_s)
+            .push_heard(
+                heard.index,
+                &heard.text,
+                &heard.words,
+                heard.start_s,
+                heard.end_s,
+            )
             .map_err(|e| CliError::BadInput(format!("utterance {}: {e}", heard.index + 1)))
     }
 

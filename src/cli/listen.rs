@@ -65,7 +65,7 @@ pub(crate) fn listen(
         }
         let _ = writeln!(out, "{line}");
         let index = u32::try_from(utterances.len()).unwrap_or(u32::MAX);
-        match extractor.push_utterance(index, &heard.text, heard.start_s, heard.end_s) {
+        match extractor.push_heard(index, &heard.text, &heard.words, heard.start_s, heard.end_s) {
             Ok(changes) => {
                 if options.show_changes {
                     for change in &changes {

@@ -180,6 +180,12 @@ pub(crate) fn print_events(events: &[Event]) {
                 provenance.utterance,
                 by.map_or("nothing (withdrawn)".to_owned(), |b| format!("#{b}"))
             ),
+            Event::Confirmed { id, provenance } => {
+                println!("  u{} fact #{id} confirmed", provenance.utterance)
+            }
+            Event::Rejected { id, provenance } => {
+                println!("  u{} fact #{id} rejected", provenance.utterance)
+            }
         }
     }
 }

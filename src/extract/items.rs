@@ -121,7 +121,10 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
                     .take(LEXICON_PHRASE_WORDS_MAX)
                     .map(Token::word)
                     .collect();
-                match lexicon.longest_match(&window) {
+                let found = lexicon
+                    .longest_match(&window)
+                    .filter(|found| context_holds(tokens, i, i + found.words, found, lexicon));
+                match found {
                     Some(found) => {
                         let last = &tokens[(i + found.words - 1).min(tokens.len() - 1)];
                         out.push(Item {
@@ -165,6 +168,67 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
     }
     let joined = join_places(out);
     sound_alikes(joined, lexicon)
+}
+
+/// A row that needs a context (`lexicon.toml`'s `[[context]]`) counts only when its clause
+/// (the tokens between commas or stops around `start..end`) holds what it needs, or when
+/// it is the whole clause.
+fn context_holds(
+    tokens: &[Token],
+    start: usize,
+    end: usize,
+    found: &super::lexicon::Match,
+    lexicon: &Lexicon,
+) -> bool {
+    use super::lexicon::Need;
+    let Some(context) = found.context.and_then(|c| lexicon.context(c)) else {
+        return true;
+    };
+    let bounds = |t: &Token| matches!(t.kind, TokenKind::Comma | TokenKind::Stop);
+    let from = tokens[..start]
+        .iter()
+        .rposition(bounds)
+        .map_or(0, |p| p + 1);
+    let to = tokens[end.min(tokens.len())..]
+        .iter()
+        .position(bounds)
+        .map_or(tokens.len(), |p| p + end);
+    let clause = tokens.get(from..to).unwrap_or_default();
+    let words: Vec<&str> = clause.iter().filter_map(Token::word).collect();
+    let has_words = context.needs_words.iter().any(|phrase| {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        words
+            .windows(parts.len())
+            .any(|window| window == parts.as_slice())
+    });
+    let outside = |k: usize| k < start || k >= end;
+    let has_need = context.needs.iter().any(|need| {
+        clause.iter().enumerate().any(|(k, token)| {
+            if !outside(from + k) {
+                return false;
+            }
+            match (need, &token.kind) {
+                (Need::Number, TokenKind::Number(_) | TokenKind::Quantity { .. })
+                | (Need::Number, TokenKind::Ratio(..))
+                | (Need::Time, TokenKind::Clock(_)) => true,
+                (_, TokenKind::Word(_)) => {
+                    let word = [token.word()];
+                    let concept = lexicon.longest_match(&word).map(|m| m.concept);
+                    matches!(
+                        (need, concept),
+                        (Need::Part, Some(Concept::Part(_)))
+                            | (Need::Route, Some(Concept::Route(_)))
+                            | (Need::Drug, Some(Concept::Medication(_)))
+                    )
+                }
+                _ => false,
+            }
+        })
+    });
+    // Said alone, as a terse report does ("Pt one. Fall. Head lac."), the row is the
+    // whole clause and means what it says.
+    let alone = from == start && to == end;
+    has_words || has_need || alone
 }
 
 /// Words the lexicon did not know that sound like a key term, confirmed by context: "turn

@@ -16,14 +16,17 @@ pub mod items;
 pub mod lexicon;
 pub mod normalise;
 pub mod rules;
+pub mod scope;
 
 use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
+use crate::record::Doubt;
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
     Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
+use crate::speech::HeardWord;
 use items::Place;
-use lexicon::{Lexicon, Part, Side, VitalCue};
+use lexicon::{Lexicon, Part, Side, VitalCue, MISHEARD};
 use normalise::QuantityUnit;
 use rules::{Action, Attribute, Frame, FrameKind};
 use thiserror::Error;
@@ -44,11 +47,23 @@ pub enum ExtractError {
 pub struct ExtractorConfig {
     /// The casualty that facts belong to before any casualty is named.
     pub first_casualty: CasualtyId,
+    /// A fact whose words include one the recogniser heard with less confidence than this
+    /// is filed unconfirmed (`HEARD_CONFIDENCE_MIN` by default).
+    pub heard_confidence_min: f32,
 }
+
+/// The default recogniser confidence (per word, in [0, 1]) below which a fact carried by
+/// the word is filed unconfirmed. Not yet calibrated on the project's audio (the ASR does
+/// not fill per-word confidences yet): 0.5 is a token probability at which Whisper's
+/// greedy choice is as likely wrong as right.
+pub const HEARD_CONFIDENCE_MIN: f32 = 0.5;
 
 impl Default for ExtractorConfig {
     fn default() -> Self {
-        ExtractorConfig { first_casualty: 1 }
+        ExtractorConfig {
+            first_casualty: 1,
+            heard_confidence_min: HEARD_CONFIDENCE_MIN,
+        }
     }
 }
 
@@ -68,6 +83,10 @@ pub enum Change {
 #[derive(Debug)]
 pub struct Extractor {
     lexicon: Lexicon,
+    /// The scope cues (`scope_cues.toml`); empty if the embedded data failed validation,
+    /// which `scope_error` then reports (a test keeps the shipped data valid).
+    scope: &'static scope::ScopeCues,
+    scope_error: Option<&'static scope::ScopeError>,
     log: EventLog,
     current: CasualtyId,
     highest: CasualtyId,
@@ -87,14 +106,21 @@ pub struct Extractor {
     group_provenance: Option<Provenance>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
+    heard_confidence_min: f32,
 }
 
 impl Extractor {
     /// A new extractor with an empty record. Builds the lexicon index (allocates).
     pub fn new(config: ExtractorConfig) -> Extractor {
         let first = config.first_casualty.clamp(1, CASUALTIES_MAX as CasualtyId);
+        let (scope, scope_error) = match scope::ScopeCues::shared() {
+            Ok(cues) => (cues, None),
+            Err(error) => (&scope::NO_CUES, Some(error)),
+        };
         Extractor {
             lexicon: Lexicon::new(),
+            scope,
+            scope_error,
             log: EventLog::new(),
             current: first,
             highest: 0,
@@ -107,6 +133,7 @@ impl Extractor {
             group_provenance: None,
             last_utterance: None,
             facts_dropped: 0,
+            heard_confidence_min: config.heard_confidence_min,
         }
     }
 
@@ -130,16 +157,60 @@ impl Extractor {
         &self.live
     }
 
+    /// The medic confirmed fact `id` (e.g. from the console): its unconfirmed mark goes.
+    pub fn confirm(&mut self, id: FactId, provenance: Provenance) -> Result<(), ExtractError> {
+        self.log.confirm_fact(id, provenance)?;
+        // A confirmation may bring back a fact rejected by mistake: take the log's view.
+        self.live = self.log.live_facts();
+        Ok(())
+    }
+
+    /// The medic rejected fact `id`: it leaves the card (the log keeps it) and later
+    /// corrections no longer find it.
+    pub fn reject(&mut self, id: FactId, provenance: Provenance) -> Result<(), ExtractError> {
+        self.log.reject_fact(id, provenance)?;
+        self.live.retain(|f| f.id != id);
+        Ok(())
+    }
+
+    /// Why the embedded scope cues could not be used, if they could not (then plans,
+    /// questions and stories are not told from reports: never the case in a tested build).
+    pub fn scope_error(&self) -> Option<&'static scope::ScopeError> {
+        self.scope_error
+    }
+
+    /// Why the embedded lexicon could not be used, if it could not (then nothing is read:
+    /// never the case in a tested build).
+    pub fn lexicon_error(&self) -> Option<&'static lexicon::LexiconError> {
+        self.lexicon.error()
+    }
+
     /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
     pub fn facts_dropped(&self) -> u64 {
         self.facts_dropped
     }
 
-    /// Reads one utterance heard from `start_s` to `end_s` and records what it says.
+    /// Reads one utterance heard from `start_s` to `end_s` and records what it says. Typed
+    /// text: no word confidences (unknown, not low).
     pub fn push_utterance(
         &mut self,
         index: u32,
         text: &str,
+        start_s: f64,
+        end_s: f64,
+    ) -> Result<Vec<Change>, ExtractError> {
+        self.push_heard(index, text, &[], start_s, end_s)
+    }
+
+    /// Reads one utterance as the recogniser heard it: `words` gives each word's byte span
+    /// in `text` and its confidence. A fact is filed unconfirmed when a word inside its span
+    /// was heard below `ExtractorConfig::heard_confidence_min`; words not listed (or an
+    /// empty list) are of unknown confidence and cast no doubt.
+    pub fn push_heard(
+        &mut self,
+        index: u32,
+        text: &str,
+        words: &[HeardWord],
         start_s: f64,
         end_s: f64,
     ) -> Result<Vec<Change>, ExtractError> {
@@ -151,8 +222,19 @@ impl Extractor {
         self.last_utterance = Some(index);
         let bounded = normalise::bounded(text);
         let chars: Vec<char> = bounded.chars().collect();
+        // Byte offset of each character (and of the end), to find the heard words of a span.
+        let byte_of_char: Vec<u32> = if words.is_empty() {
+            Vec::new()
+        } else {
+            bounded
+                .char_indices()
+                .map(|(b, _)| b as u32)
+                .chain(std::iter::once(bounded.len() as u32))
+                .collect()
+        };
         let tokens = normalise::normalise(bounded);
-        let items = items::items(&tokens, &self.lexicon);
+        let mut items = items::items(&tokens, &self.lexicon);
+        scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
         let mut context = UtteranceContext {
             index,
@@ -164,6 +246,8 @@ impl Extractor {
             regions_said: Vec::new(),
             retracted: Vec::new(),
             all_casualties: Vec::new(),
+            words,
+            byte_of_char,
         };
         for action in actions {
             self.apply(action, &mut context)?;
@@ -185,7 +269,35 @@ impl Extractor {
             heard_start_s: context.start_s,
             heard_end_s: context.end_s,
             confidence,
+            doubt: self.doubt(context, start, end, confidence),
+            lexicon: self.lexicon.version(),
         }
+    }
+
+    /// Why a fact read from characters `start..end` with `confidence` is unconfirmed.
+    fn doubt(
+        &self,
+        context: &UtteranceContext,
+        start: u32,
+        end: u32,
+        confidence: f32,
+    ) -> Option<Doubt> {
+        if confidence <= MISHEARD {
+            return Some(Doubt::SoundAlike);
+        }
+        if confidence <= scope::HEDGED {
+            return Some(Doubt::Ambiguous);
+        }
+        let byte = |c: u32| context.byte_of_char.get(c as usize).copied();
+        let (Some(first), Some(last)) = (
+            byte(start),
+            byte(end).or(context.byte_of_char.last().copied()),
+        ) else {
+            return None;
+        };
+        crate::speech::lowest_confidence(context.words, first, last)
+            .filter(|lowest| *lowest < self.heard_confidence_min)
+            .map(|_| Doubt::LowConfidence)
     }
 
     fn switch_to(
@@ -341,6 +453,7 @@ impl Extractor {
                         casualty: self.current,
                         fact: fact.clone(),
                         provenance,
+                        unconfirmed: provenance.doubt.is_some(),
                     });
                     self.supersede(old, Some(new), provenance, context)?;
                 }
@@ -418,7 +531,8 @@ impl Extractor {
     }
 
     /// The limb a tourniquet without a spoken limb is on: the only limb said in this
-    /// utterance, else the only limb injured on this casualty.
+    /// utterance (filed unconfirmed). Never a wound's limb from an earlier utterance: that
+    /// would be a guess, and a tourniquet without a limb is not recorded.
     fn implied_limb(&self, context: &UtteranceContext) -> Option<Limb> {
         let only = |mut limbs: Vec<Limb>| {
             limbs.dedup();
@@ -428,20 +542,7 @@ impl Extractor {
                 None
             }
         };
-        if let Some(limb) = only(context.limbs_said.clone()) {
-            return Some(limb);
-        }
-        let mut injured: Vec<Limb> = self
-            .live
-            .iter()
-            .filter(|f| f.casualty == self.current)
-            .filter_map(|f| match f.fact {
-                Fact::Injury { region, .. } => Limb::of_region(region),
-                _ => None,
-            })
-            .collect();
-        injured.sort_by_key(|l| l.as_str());
-        only(injured)
+        only(context.limbs_said.clone())
     }
 
     fn assert_frame(
@@ -492,7 +593,21 @@ impl Extractor {
                 None => fact,
             })
             .collect();
-        let provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
+        let mut provenance = self.provenance(context, frame.start, frame.end, frame.confidence);
+        // A limb or site the narrator did not say, taken from the same utterance's wound, is
+        // likely but not said: the fact is filed unconfirmed.
+        let implied = regions.is_empty()
+            && lender.is_none()
+            && facts.iter().any(|fact| match (fact, &frame.kind) {
+                (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_)) => true,
+                (Fact::Treatment { site, kind, .. }, FrameKind::Treatment(_)) => {
+                    site.is_some() && *kind != TreatmentKind::EyeShield
+                }
+                _ => false,
+            });
+        if implied && provenance.doubt.is_none() {
+            provenance.doubt = Some(Doubt::Ambiguous);
+        }
         let mut corrected = false;
         for fact in facts {
             if context.facts >= UTTERANCE_FACTS_MAX {
@@ -536,6 +651,7 @@ impl Extractor {
             casualty: self.current,
             fact: fact.clone(),
             provenance,
+            unconfirmed: provenance.doubt.is_some(),
         });
         context.changes.push(Change::Asserted(self.current, fact));
         context.facts += 1;
@@ -747,7 +863,8 @@ impl Extractor {
 
 impl Extractor {
     /// Where a treatment said without a place went, when only one place is possible: a
-    /// dressing on the wound named in the same utterance or on the casualty's only wound;
+    /// dressing on the wound named in the same utterance or on the casualty's only wound
+    /// (either way filed unconfirmed: the site was not said);
     /// a chest seal, needle or chest tube on the only chest side spoken for the casualty;
     /// an eye shield on the face.
     fn implied_site(&self, kind: TreatmentKind, context: &UtteranceContext) -> Option<Region> {
@@ -958,7 +1075,11 @@ fn fill_from(fact: Fact, lender: &Fact) -> Fact {
 }
 
 /// Per-utterance bookkeeping.
-struct UtteranceContext {
+struct UtteranceContext<'w> {
+    /// The recogniser's words (empty for typed text).
+    words: &'w [HeardWord],
+    /// Byte offset of each character of the text, and of its end (empty without words).
+    byte_of_char: Vec<u32>,
     index: u32,
     start_s: f64,
     end_s: f64,

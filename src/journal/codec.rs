@@ -9,8 +9,8 @@
 
 use crate::limits::HEARD_WORDS_MAX;
 use crate::record::{
-    Avpu, CasualtyId, Clock, DoseUnit, Evac, Event, Fact, FluidName, InjuryKind, Limb, Mechanism,
-    Provenance, Region, Route, Sex, TourniquetKind, TreatmentKind, VitalValue,
+    Avpu, CasualtyId, Clock, DoseUnit, Doubt, Evac, Event, Fact, FluidName, InjuryKind, Limb,
+    Mechanism, Provenance, Region, Route, Sex, TourniquetKind, TreatmentKind, VitalValue,
 };
 use crate::speech::{HeardWord, HeardWords};
 
@@ -164,6 +164,16 @@ impl<'a> In<'a> {
     }
     fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.take(1)?[0])
+    }
+    /// A byte, or `None` at the end of the payload (a field added later).
+    fn u8_or_end(&mut self) -> Result<Option<u8>, DecodeError> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        self.u8().map(Some)
+    }
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
     fn u16(&mut self) -> Result<u16, DecodeError> {
         let b = self.take(2)?;
@@ -367,6 +377,13 @@ pub fn decode_command(bytes: &[u8]) -> Result<CommandRecord, DecodeError> {
 const EVENT_SWITCHED: u8 = 1;
 const EVENT_ASSERTED: u8 = 2;
 const EVENT_CORRECTED: u8 = 3;
+const EVENT_CONFIRMED: u8 = 4;
+const EVENT_REJECTED: u8 = 5;
+
+const DOUBT_NONE: u8 = 0;
+const DOUBT_LOW_CONFIDENCE: u8 = 1;
+const DOUBT_SOUND_ALIKE: u8 = 2;
+const DOUBT_AMBIGUOUS: u8 = 3;
 
 fn provenance(out: &mut Out<'_>, p: &Provenance) {
     out.u32(p.utterance);
@@ -375,6 +392,14 @@ fn provenance(out: &mut Out<'_>, p: &Provenance) {
     out.f64(p.heard_start_s);
     out.f64(p.heard_end_s);
     out.f32(p.confidence);
+    // Added with unconfirmed facts; a record written before them ends here.
+    out.u8(match p.doubt {
+        None => DOUBT_NONE,
+        Some(Doubt::LowConfidence) => DOUBT_LOW_CONFIDENCE,
+        Some(Doubt::SoundAlike) => DOUBT_SOUND_ALIKE,
+        Some(Doubt::Ambiguous) => DOUBT_AMBIGUOUS,
+    });
+    out.text(p.lexicon);
 }
 
 fn read_provenance(input: &mut In<'_>) -> Result<Provenance, DecodeError> {
@@ -385,6 +410,18 @@ fn read_provenance(input: &mut In<'_>) -> Result<Provenance, DecodeError> {
         heard_start_s: input.f64()?,
         heard_end_s: input.f64()?,
         confidence: input.f32()?,
+        doubt: match input.u8_or_end()? {
+            None | Some(DOUBT_NONE) => None,
+            Some(DOUBT_LOW_CONFIDENCE) => Some(Doubt::LowConfidence),
+            Some(DOUBT_SOUND_ALIKE) => Some(Doubt::SoundAlike),
+            Some(DOUBT_AMBIGUOUS) => Some(Doubt::Ambiguous),
+            Some(tag) => return Err(DecodeError::UnknownTag { what: "doubt", tag }),
+        },
+        lexicon: if input.is_empty() {
+            ""
+        } else {
+            lexicon_version(input.text()?)
+        },
     })
 }
 
@@ -422,6 +459,16 @@ pub fn encode_event(event: &Event, buf: &mut Vec<u8>) {
             out.option(*by, |out, id| out.u32(id));
             provenance(&mut out, p);
         }
+        Event::Confirmed { id, provenance: p } => {
+            out.u8(EVENT_CONFIRMED);
+            out.u32(*id);
+            provenance(&mut out, p);
+        }
+        Event::Rejected { id, provenance: p } => {
+            out.u8(EVENT_REJECTED);
+            out.u32(*id);
+            provenance(&mut out, p);
+        }
     }
 }
 
@@ -456,6 +503,14 @@ pub fn decode_event(bytes: &[u8]) -> Result<Event, DecodeError> {
                 provenance: read_provenance(&mut input)?,
             })
         }
+        EVENT_CONFIRMED => Ok(Event::Confirmed {
+            id: input.u32()?,
+            provenance: read_provenance(&mut input)?,
+        }),
+        EVENT_REJECTED => Ok(Event::Rejected {
+            id: input.u32()?,
+            provenance: read_provenance(&mut input)?,
+        }),
         tag => Err(DecodeError::UnknownTag { what: "event", tag }),
     }
 }
@@ -572,11 +627,30 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
 
 /// The lexicon's spelling of a medication, which the record keeps as a `'static` name.
 fn medication_name(text: &str) -> Option<&'static str> {
-    use crate::extract::lexicon::{Concept, ROWS};
-    ROWS.iter().find_map(|(_, concept, _)| match concept {
-        Concept::Medication(name) if *name == text => Some(*name),
-        _ => None,
-    })
+    use crate::extract::lexicon::{data, Concept};
+    let lexicon = data().ok()?;
+    lexicon
+        .rows
+        .iter()
+        .map(|row| &row.concept)
+        .chain(lexicon.fuzzy.iter().map(|(_, concept)| concept))
+        .chain(lexicon.sound_alike.iter().map(|(_, concept)| concept))
+        .find_map(|concept| match concept {
+            Concept::Medication(name) if *name == text => Some(*name),
+            _ => None,
+        })
+}
+
+/// The lexicon version a fact was read with, as the record keeps it (`'static`): the
+/// version this build reads, or "" (no lexicon; or one this build does not know, which the
+/// journal keeps only as that: the fact itself is decoded the same).
+fn lexicon_version(text: &str) -> &'static str {
+    use crate::extract::lexicon::LEXICON_VERSION;
+    if text == LEXICON_VERSION {
+        LEXICON_VERSION
+    } else {
+        ""
+    }
 }
 
 fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
@@ -657,7 +731,30 @@ mod tests {
             heard_start_s: 1.5,
             heard_end_s: 2.25,
             confidence: 0.75,
+            doubt: [
+                None,
+                Some(Doubt::LowConfidence),
+                Some(Doubt::SoundAlike),
+                Some(Doubt::Ambiguous),
+            ][u as usize % 4],
+            lexicon: crate::extract::lexicon::LEXICON_VERSION,
         }
+    }
+
+    /// `event` as a reader finds it when the fields added with unconfirmed facts are cut
+    /// (the lexicon version always; the doubt too unless `keep_doubt`).
+    fn without_trust_fields(event: &Event, keep_doubt: bool) -> Event {
+        let mut event = event.clone();
+        let (Event::CasualtySwitched { provenance, .. }
+        | Event::Asserted { provenance, .. }
+        | Event::Corrected { provenance, .. }
+        | Event::Confirmed { provenance, .. }
+        | Event::Rejected { provenance, .. }) = &mut event;
+        provenance.lexicon = "";
+        if !keep_doubt {
+            provenance.doubt = None;
+        }
+        event
     }
 
     fn every_kind_of_event() -> Vec<Event> {
@@ -731,6 +828,14 @@ mod tests {
             by: None,
             provenance: p(6),
         });
+        events.push(Event::Confirmed {
+            id: 4,
+            provenance: p(7),
+        });
+        events.push(Event::Rejected {
+            id: 5,
+            provenance: p(8),
+        });
         events
     }
 
@@ -743,9 +848,16 @@ mod tests {
             // Trailing fields from a newer writer are ignored.
             buf.extend_from_slice(&[1, 2, 3]);
             assert_eq!(decode_event(&buf).unwrap(), event);
-            // Every truncation is an error, never a panic.
+            // Every truncation is an error, never a panic, except one that cuts only the
+            // fields added with unconfirmed facts: that reads as a record written before them.
             for cut in 0..buf.len() - 3 {
-                assert!(decode_event(&buf[..cut]).is_err());
+                if let Ok(decoded) = decode_event(&buf[..cut]) {
+                    assert!(
+                        decoded == without_trust_fields(&event, false)
+                            || decoded == without_trust_fields(&event, true),
+                        "cut at {cut}: {decoded:?}"
+                    );
+                }
             }
         }
         assert_eq!(

@@ -2,8 +2,8 @@
 //! names, order and null-versus-absent exactly as the schema states them.
 
 use super::{
-    Avpu, CasualtyRecord, DoseUnit, Evac, FluidName, InjuryKind, Limb, Mechanism, Record, Region,
-    Route, Sex, TourniquetKind, TreatmentKind,
+    Avpu, CasualtyField, CasualtyRecord, DoseUnit, Evac, FluidName, InjuryKind, Limb, Mechanism,
+    Record, Region, Route, Sex, TourniquetKind, TreatmentKind,
 };
 use serde::Serialize;
 
@@ -27,6 +27,9 @@ pub struct UtteranceDocument {
 pub struct InjuryDocument {
     pub region: Region,
     pub kind: InjuryKind,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,6 +37,9 @@ pub struct TourniquetDocument {
     pub limb: Limb,
     pub kind: TourniquetKind,
     pub time: Option<String>,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 /// One set of vital signs; a sign not measured is null.
@@ -47,6 +53,9 @@ pub struct VitalsDocument {
     pub spo2: Option<u8>,
     pub avpu: Option<Avpu>,
     pub pain: Option<u8>,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,6 +63,9 @@ pub struct TreatmentDocument {
     pub kind: TreatmentKind,
     pub site: Option<Region>,
     pub time: Option<String>,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,6 +74,9 @@ pub struct FluidDocument {
     pub volume_ml: Option<u32>,
     pub route: Option<Route>,
     pub time: Option<String>,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,6 +86,9 @@ pub struct MedicationDocument {
     pub unit: Option<DoseUnit>,
     pub route: Option<Route>,
     pub time: Option<String>,
+    /// Present (true) only when unconfirmed: absent means heard clearly or confirmed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 /// One casualty.
@@ -91,6 +109,9 @@ pub struct CasualtyDocument {
     pub fluids: Vec<FluidDocument>,
     pub medications: Vec<MedicationDocument>,
     pub notes: Option<String>,
+    /// The casualty's own fields whose value is unconfirmed; absent when none is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed_fields: Vec<CasualtyField>,
 }
 
 /// The schema's identifier.
@@ -114,9 +135,10 @@ impl From<&CasualtyRecord> for CasualtyDocument {
             injuries: c
                 .injuries
                 .iter()
-                .map(|(region, kind)| InjuryDocument {
-                    region: *region,
-                    kind: *kind,
+                .map(|i| InjuryDocument {
+                    region: i.region,
+                    kind: i.kind,
+                    unconfirmed: i.unconfirmed,
                 })
                 .collect(),
             tourniquets: c
@@ -126,6 +148,7 @@ impl From<&CasualtyRecord> for CasualtyDocument {
                     limb: t.limb,
                     kind: t.kind,
                     time: clock_text(t.time),
+                    unconfirmed: t.unconfirmed,
                 })
                 .collect(),
             vitals: c
@@ -140,6 +163,7 @@ impl From<&CasualtyRecord> for CasualtyDocument {
                     spo2: v.spo2,
                     avpu: v.avpu,
                     pain: v.pain,
+                    unconfirmed: !v.unconfirmed.is_empty(),
                 })
                 .collect(),
             treatments: c
@@ -149,6 +173,7 @@ impl From<&CasualtyRecord> for CasualtyDocument {
                     kind: t.kind,
                     site: t.site,
                     time: clock_text(t.time),
+                    unconfirmed: t.unconfirmed,
                 })
                 .collect(),
             fluids: c
@@ -159,6 +184,7 @@ impl From<&CasualtyRecord> for CasualtyDocument {
                     volume_ml: f.volume_ml,
                     route: f.route,
                     time: clock_text(f.time),
+                    unconfirmed: f.unconfirmed,
                 })
                 .collect(),
             medications: c
@@ -170,9 +196,11 @@ impl From<&CasualtyRecord> for CasualtyDocument {
                     unit: m.unit,
                     route: m.route,
                     time: clock_text(m.time),
+                    unconfirmed: m.unconfirmed,
                 })
                 .collect(),
             notes: None,
+            unconfirmed_fields: c.unconfirmed_fields.clone(),
         }
     }
 }

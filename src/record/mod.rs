@@ -1,7 +1,12 @@
 //! The casualty record as an append-only log of events (fact asserted, fact corrected,
-//! casualty switched), each with its provenance. The record the card shows is a projection
-//! of the log: a correction supersedes a fact in the projection but never removes it from
-//! the log, so what was said stays auditable.
+//! casualty switched, fact confirmed or rejected by the medic), each with its provenance.
+//! The record the card shows is a projection of the log: a correction or a rejection takes
+//! a fact off the card but never removes it from the log, so what was said stays auditable.
+//!
+//! Trust: a fact asserted with a `Provenance::doubt` is *unconfirmed*; the projection marks
+//! it (`unconfirmed` on items, `unconfirmed_fields` on the casualty) until a `Confirmed`
+//! event names it. A `Rejected` event takes it off the card. Of several confirmations and
+//! rejections of one fact the latest holds (the medic may undo a mistaken press).
 //!
 //! This module may not interpret language; it only stores and projects facts.
 
@@ -21,8 +26,9 @@ pub enum RecordError {
     /// The log holds `RECORD_EVENTS_MAX` events; nothing more can be recorded.
     #[error("the casualty record is full ({0} events); export it and start a new record")]
     Full(usize),
-    /// A correction named a fact that was never asserted (a bug in the caller).
-    #[error("correction names fact {0}, which was never asserted; this is a bug in tccc")]
+    /// A correction, confirmation or rejection named a fact that was never asserted (a bug
+    /// in the caller, or a console naming a fact of another record).
+    #[error("fact {0} was never asserted in this record; this is a bug in tccc")]
     UnknownFact(u32),
 }
 
@@ -42,6 +48,11 @@ pub struct Provenance {
     pub heard_end_s: f64,
     /// 0.0 to 1.0.
     pub confidence: f32,
+    /// Why the fact is filed unconfirmed, or `None` when nothing casts doubt on it.
+    pub doubt: Option<Doubt>,
+    /// The version of the lexicon the fact was read with ("lexicon/2"), or "" when it
+    /// came from no lexicon (e.g. a console action).
+    pub lexicon: &'static str,
 }
 
 /// Identifies one asserted fact in the log.
@@ -69,6 +80,24 @@ pub enum Event {
         by: Option<FactId>,
         provenance: Provenance,
     },
+    /// The medic confirmed a fact: it loses its unconfirmed mark (and is back on the card
+    /// if it had been rejected).
+    Confirmed { id: FactId, provenance: Provenance },
+    /// The medic rejected a fact: it leaves the card; the log keeps it.
+    Rejected { id: FactId, provenance: Provenance },
+}
+
+impl Event {
+    /// Where and when the event was heard (every event has a provenance).
+    pub fn provenance(&self) -> &Provenance {
+        match self {
+            Event::CasualtySwitched { provenance, .. }
+            | Event::Asserted { provenance, .. }
+            | Event::Corrected { provenance, .. }
+            | Event::Confirmed { provenance, .. }
+            | Event::Rejected { provenance, .. } => provenance,
+        }
+    }
 }
 
 /// A fact that the record currently shows.
@@ -78,6 +107,8 @@ pub struct LiveFact {
     pub casualty: CasualtyId,
     pub fact: Fact,
     pub provenance: Provenance,
+    /// Filed with a doubt and not confirmed since.
+    pub unconfirmed: bool,
 }
 
 /// The append-only event log.
@@ -156,14 +187,47 @@ impl EventLog {
         })
     }
 
-    /// The facts that hold now, in the order they were said.
+    /// Records that the medic confirmed fact `id`.
+    pub fn confirm_fact(&mut self, id: FactId, provenance: Provenance) -> Result<(), RecordError> {
+        if id >= self.facts_asserted {
+            return Err(RecordError::UnknownFact(id));
+        }
+        self.push(Event::Confirmed { id, provenance })
+    }
+
+    /// Records that the medic rejected fact `id`: it leaves the card.
+    pub fn reject_fact(&mut self, id: FactId, provenance: Provenance) -> Result<(), RecordError> {
+        if id >= self.facts_asserted {
+            return Err(RecordError::UnknownFact(id));
+        }
+        self.push(Event::Rejected { id, provenance })
+    }
+
+    /// The facts that hold now, in the order they were said, each with its trust mark.
     pub fn live_facts(&self) -> Vec<LiveFact> {
-        let mut superseded = vec![false; self.facts_asserted as usize];
+        #[derive(Clone, Copy, PartialEq)]
+        enum Verdict {
+            None,
+            Confirmed,
+            Rejected,
+        }
+        let count = self.facts_asserted as usize;
+        let mut superseded = vec![false; count];
+        let mut verdict = vec![Verdict::None; count];
         for event in &self.events {
-            if let Event::Corrected { superseded: id, .. } = event {
-                if let Some(flag) = superseded.get_mut(*id as usize) {
-                    *flag = true;
+            let (id, value) = match event {
+                Event::Corrected { superseded: id, .. } => {
+                    if let Some(flag) = superseded.get_mut(*id as usize) {
+                        *flag = true;
+                    }
+                    continue;
                 }
+                Event::Confirmed { id, .. } => (id, Verdict::Confirmed),
+                Event::Rejected { id, .. } => (id, Verdict::Rejected),
+                Event::Asserted { .. } | Event::CasualtySwitched { .. } => continue,
+            };
+            if let Some(slot) = verdict.get_mut(*id as usize) {
+                *slot = value;
             }
         }
         self.events
@@ -174,12 +238,19 @@ impl EventLog {
                     casualty,
                     fact,
                     provenance,
-                } if !superseded.get(*id as usize).copied().unwrap_or(true) => Some(LiveFact {
-                    id: *id,
-                    casualty: *casualty,
-                    fact: fact.clone(),
-                    provenance: *provenance,
-                }),
+                } => {
+                    let index = *id as usize;
+                    let verdict = verdict.get(index).copied().unwrap_or(Verdict::Rejected);
+                    let gone = superseded.get(index).copied().unwrap_or(true)
+                        || verdict == Verdict::Rejected;
+                    (!gone).then(|| LiveFact {
+                        id: *id,
+                        casualty: *casualty,
+                        fact: fact.clone(),
+                        provenance: *provenance,
+                        unconfirmed: provenance.doubt.is_some() && verdict != Verdict::Confirmed,
+                    })
+                }
                 _ => None,
             })
             .collect()
@@ -193,7 +264,9 @@ impl EventLog {
                 Event::CasualtySwitched { casualty, .. } | Event::Asserted { casualty, .. } => {
                     *casualty
                 }
-                Event::Corrected { .. } => continue,
+                Event::Corrected { .. } | Event::Confirmed { .. } | Event::Rejected { .. } => {
+                    continue
+                }
             };
             if !order.contains(&casualty) {
                 order.push(casualty);
@@ -231,6 +304,8 @@ pub struct VitalsSet {
     pub spo2: Option<u8>,
     pub avpu: Option<Avpu>,
     pub pain: Option<u8>,
+    /// The signs of this set that are unconfirmed (the schema marks the whole set).
+    pub unconfirmed: Vec<VitalField>,
 }
 
 impl VitalsSet {
@@ -269,6 +344,8 @@ pub struct TourniquetEntry {
     pub limb: Limb,
     pub kind: TourniquetKind,
     pub time: Option<Clock>,
+    /// Filed with a doubt and not confirmed since.
+    pub unconfirmed: bool,
 }
 
 /// A treatment row.
@@ -277,6 +354,8 @@ pub struct TreatmentEntry {
     pub kind: TreatmentKind,
     pub site: Option<Region>,
     pub time: Option<Clock>,
+    /// Filed with a doubt and not confirmed since.
+    pub unconfirmed: bool,
 }
 
 /// A fluid or blood product row.
@@ -286,6 +365,8 @@ pub struct FluidEntry {
     pub volume_ml: Option<u32>,
     pub route: Option<Route>,
     pub time: Option<Clock>,
+    /// Filed with a doubt and not confirmed since.
+    pub unconfirmed: bool,
 }
 
 /// A medication row.
@@ -296,6 +377,17 @@ pub struct MedicationEntry {
     pub unit: Option<DoseUnit>,
     pub route: Option<Route>,
     pub time: Option<Clock>,
+    /// Filed with a doubt and not confirmed since.
+    pub unconfirmed: bool,
+}
+
+/// An injury drawn on the card.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InjuryEntry {
+    pub region: Region,
+    pub kind: InjuryKind,
+    /// Filed with a doubt and not confirmed since (a confirmed repeat clears it).
+    pub unconfirmed: bool,
 }
 
 /// Everything the record holds about one casualty.
@@ -309,15 +401,37 @@ pub struct CasualtyRecord {
     pub allergies: Vec<String>,
     pub evac_category: Option<Evac>,
     pub mechanisms: Vec<Mechanism>,
-    pub injuries: Vec<(Region, InjuryKind)>,
+    pub injuries: Vec<InjuryEntry>,
     pub tourniquets: Vec<TourniquetEntry>,
     pub vitals: Vec<VitalsSet>,
     pub treatments: Vec<TreatmentEntry>,
     pub fluids: Vec<FluidEntry>,
     pub medications: Vec<MedicationEntry>,
+    /// The casualty's own fields whose value is unconfirmed, in the schema's order.
+    pub unconfirmed_fields: Vec<CasualtyField>,
+    /// Which mechanisms make `Mechanisms` unconfirmed (for renderers).
+    pub unconfirmed_mechanisms: Vec<Mechanism>,
+    /// Which allergies make `Allergies` unconfirmed (for renderers).
+    pub unconfirmed_allergies: Vec<String>,
 }
 
 impl CasualtyRecord {
+    /// Is this field of the casualty unconfirmed?
+    pub fn is_unconfirmed(&self, field: CasualtyField) -> bool {
+        self.unconfirmed_fields.contains(&field)
+    }
+
+    /// Does anything on this casualty's card await confirmation?
+    pub fn has_unconfirmed(&self) -> bool {
+        !self.unconfirmed_fields.is_empty()
+            || self.injuries.iter().any(|i| i.unconfirmed)
+            || self.tourniquets.iter().any(|t| t.unconfirmed)
+            || self.vitals.iter().any(|v| !v.unconfirmed.is_empty())
+            || self.treatments.iter().any(|t| t.unconfirmed)
+            || self.fluids.iter().any(|f| f.unconfirmed)
+            || self.medications.iter().any(|m| m.unconfirmed)
+    }
+
     /// Builds one casualty's card from its live facts, in the order they were said. Vital
     /// signs said together form one set; a sign already in the set, or another time, starts
     /// a new set.
@@ -326,10 +440,28 @@ impl CasualtyRecord {
             id,
             ..CasualtyRecord::default()
         };
+        // Per field: the latest value's mark (scalars), or the values still unconfirmed
+        // (lists: a value is confirmed once any saying of it is).
+        let mut marks: Vec<CasualtyField> = Vec::new();
+        let mut doubted_allergies: Vec<String> = Vec::new();
+        let mut doubted_mechanisms: Vec<Mechanism> = Vec::new();
+        let mut mark = |field: CasualtyField, unconfirmed: bool| {
+            marks.retain(|f| *f != field);
+            if unconfirmed {
+                marks.push(field);
+            }
+        };
         for live in facts {
+            let doubt = live.unconfirmed;
             match &live.fact {
-                Fact::Sex(sex) => record.sex = Some(*sex),
-                Fact::Evac(evac) => record.evac_category = Some(*evac),
+                Fact::Sex(sex) => {
+                    record.sex = Some(*sex);
+                    mark(CasualtyField::Sex, doubt);
+                }
+                Fact::Evac(evac) => {
+                    record.evac_category = Some(*evac);
+                    mark(CasualtyField::EvacCategory, doubt);
+                }
                 Fact::Allergy(allergen) => {
                     if allergen == "nkda" {
                         record.allergies.retain(|a| a == "nkda");
@@ -338,19 +470,48 @@ impl CasualtyRecord {
                     }
                     if !record.allergies.contains(allergen) {
                         record.allergies.push(allergen.clone());
+                        if doubt {
+                            doubted_allergies.push(allergen.clone());
+                        }
+                    } else if !doubt {
+                        doubted_allergies.retain(|a| a != allergen);
                     }
+                    doubted_allergies.retain(|a| record.allergies.contains(a));
                 }
-                Fact::Name(name) => record.name = Some(name.clone()),
-                Fact::Last4(last4) => record.last4 = Some(last4.clone()),
-                Fact::BattleRoster(roster) => record.battle_roster = Some(roster.clone()),
+                Fact::Name(name) => {
+                    record.name = Some(name.clone());
+                    mark(CasualtyField::Name, doubt);
+                }
+                Fact::Last4(last4) => {
+                    record.last4 = Some(last4.clone());
+                    mark(CasualtyField::Last4, doubt);
+                }
+                Fact::BattleRoster(roster) => {
+                    record.battle_roster = Some(roster.clone());
+                    mark(CasualtyField::BattleRoster, doubt);
+                }
                 Fact::Mechanism(mechanism) => {
                     if !record.mechanisms.contains(mechanism) {
                         record.mechanisms.push(*mechanism);
+                        if doubt {
+                            doubted_mechanisms.push(*mechanism);
+                        }
+                    } else if !doubt {
+                        doubted_mechanisms.retain(|m| m != mechanism);
                     }
                 }
                 Fact::Injury { region, kind } => {
-                    if !record.injuries.contains(&(*region, *kind)) {
-                        record.injuries.push((*region, *kind));
+                    match record
+                        .injuries
+                        .iter_mut()
+                        .find(|i| i.region == *region && i.kind == *kind)
+                    {
+                        Some(known) => known.unconfirmed &= doubt,
+                        None => record.injuries.push(InjuryEntry {
+                            region: *region,
+                            kind: *kind,
+                            unconfirmed: doubt,
+                        }),
                     }
                 }
                 Fact::Tourniquet { limb, kind, time } => {
@@ -358,6 +519,7 @@ impl CasualtyRecord {
                         limb: *limb,
                         kind: *kind,
                         time: *time,
+                        unconfirmed: doubt,
                     });
                 }
                 Fact::Vital { value, time } => {
@@ -376,12 +538,16 @@ impl CasualtyRecord {
                             set.time = *time;
                         }
                         set.set(*value);
+                        if doubt {
+                            set.unconfirmed.push(value.field());
+                        }
                     }
                 }
                 Fact::Treatment { kind, site, time } => record.treatments.push(TreatmentEntry {
                     kind: *kind,
                     site: *site,
                     time: *time,
+                    unconfirmed: doubt,
                 }),
                 Fact::Fluid {
                     name,
@@ -393,6 +559,7 @@ impl CasualtyRecord {
                     volume_ml: *volume_ml,
                     route: *route,
                     time: *time,
+                    unconfirmed: doubt,
                 }),
                 Fact::Medication {
                     name,
@@ -406,9 +573,23 @@ impl CasualtyRecord {
                     unit: *unit,
                     route: *route,
                     time: *time,
+                    unconfirmed: doubt,
                 }),
             }
         }
+        if !doubted_allergies.is_empty() {
+            marks.push(CasualtyField::Allergies);
+        }
+        if !doubted_mechanisms.is_empty() {
+            marks.push(CasualtyField::Mechanisms);
+        }
+        record.unconfirmed_mechanisms = doubted_mechanisms;
+        record.unconfirmed_allergies = doubted_allergies;
+        record.unconfirmed_fields = CasualtyField::ALL
+            .iter()
+            .copied()
+            .filter(|f| marks.contains(f))
+            .collect();
         record
     }
 }
@@ -426,7 +607,131 @@ mod tests {
             heard_start_s: f64::from(utterance),
             heard_end_s: f64::from(utterance) + 1.0,
             confidence: 1.0,
+            doubt: None,
+            lexicon: "",
         }
+    }
+
+    fn doubted(utterance: u32) -> Provenance {
+        Provenance {
+            confidence: 0.4,
+            doubt: Some(Doubt::LowConfidence),
+            ..provenance(utterance)
+        }
+    }
+
+    fn tourniquet() -> Fact {
+        Fact::Tourniquet {
+            limb: Limb::LeftLeg,
+            kind: TourniquetKind::Extremity,
+            time: None,
+        }
+    }
+
+    #[test]
+    fn a_doubted_fact_is_marked_until_confirmed() {
+        let mut log = EventLog::new();
+        let id = log.assert_fact(1, tourniquet(), doubted(0)).unwrap();
+        log.assert_fact(1, Fact::Sex(Sex::Male), doubted(0))
+            .unwrap();
+        log.assert_fact(1, Fact::Mechanism(Mechanism::Gsw), provenance(0))
+            .unwrap();
+        let record = log.project();
+        assert!(record.casualties[0].tourniquets[0].unconfirmed);
+        assert_eq!(
+            record.casualties[0].unconfirmed_fields,
+            vec![CasualtyField::Sex]
+        );
+        log.confirm_fact(id, provenance(1)).unwrap();
+        let record = log.project();
+        assert!(!record.casualties[0].tourniquets[0].unconfirmed);
+        assert!(log
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Confirmed { id: confirmed, .. } if *confirmed == id)));
+    }
+
+    #[test]
+    fn a_rejected_fact_leaves_the_card_but_not_the_log() {
+        let mut log = EventLog::new();
+        let id = log.assert_fact(1, tourniquet(), doubted(0)).unwrap();
+        log.reject_fact(id, provenance(1)).unwrap();
+        assert!(log.project().casualties[0].tourniquets.is_empty());
+        assert_eq!(log.live_facts().len(), 0);
+        assert!(log
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Asserted { fact, .. } if *fact == tourniquet())));
+        // The latest verdict holds: a mistaken rejection is undone by a confirmation.
+        log.confirm_fact(id, provenance(2)).unwrap();
+        let record = log.project();
+        assert_eq!(record.casualties[0].tourniquets.len(), 1);
+        assert!(!record.casualties[0].tourniquets[0].unconfirmed);
+    }
+
+    #[test]
+    fn a_clear_repeat_confirms_a_list_value() {
+        let mut log = EventLog::new();
+        let injury = Fact::Injury {
+            region: Region::Neck,
+            kind: InjuryKind::Gsw,
+        };
+        log.assert_fact(1, injury.clone(), doubted(0)).unwrap();
+        log.assert_fact(1, Fact::Mechanism(Mechanism::Ied), doubted(0))
+            .unwrap();
+        let record = log.project();
+        assert!(record.casualties[0].injuries[0].unconfirmed);
+        assert_eq!(
+            record.casualties[0].unconfirmed_fields,
+            vec![CasualtyField::Mechanisms]
+        );
+        log.assert_fact(1, injury, provenance(1)).unwrap();
+        log.assert_fact(1, Fact::Mechanism(Mechanism::Ied), provenance(1))
+            .unwrap();
+        let record = log.project();
+        assert!(!record.casualties[0].injuries[0].unconfirmed);
+        assert!(record.casualties[0].unconfirmed_fields.is_empty());
+    }
+
+    #[test]
+    fn a_doubted_vital_marks_its_set() {
+        let mut log = EventLog::new();
+        log.assert_fact(
+            1,
+            Fact::Vital {
+                value: VitalValue::Pulse(120),
+                time: None,
+            },
+            provenance(0),
+        )
+        .unwrap();
+        log.assert_fact(
+            1,
+            Fact::Vital {
+                value: VitalValue::Spo2(91),
+                time: None,
+            },
+            doubted(0),
+        )
+        .unwrap();
+        let record = log.project();
+        assert_eq!(
+            record.casualties[0].vitals[0].unconfirmed,
+            vec![VitalField::Spo2]
+        );
+    }
+
+    #[test]
+    fn confirming_or_rejecting_an_unknown_fact_is_refused() {
+        let mut log = EventLog::new();
+        assert_eq!(
+            log.confirm_fact(0, provenance(0)),
+            Err(RecordError::UnknownFact(0))
+        );
+        assert_eq!(
+            log.reject_fact(2, provenance(0)),
+            Err(RecordError::UnknownFact(2))
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ mod tests {
             heard_start_s: 0.0,
             heard_end_s: 1.0,
             confidence: 1.0,
+            doubt: None,
+            lexicon: "",
         };
         let mut log = EventLog::new();
         let first = log.assert_fact(1, Fact::Sex(Sex::Male), p).unwrap();

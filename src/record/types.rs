@@ -404,3 +404,39 @@ impl fmt::Display for Fact {
         }
     }
 }
+
+/// Why a fact was filed unconfirmed: the card shows it marked until the medic confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Doubt {
+    /// A word carrying the fact's value was heard below the recogniser-confidence threshold.
+    LowConfidence,
+    /// The fact rests on a sound-alike row or an edit-distance match, not the word itself.
+    SoundAlike,
+    /// The clause could be read more than one way (a hedge, a range, an unplaced part).
+    Ambiguous,
+}
+
+impl Doubt {
+    /// A short name for logs and the console.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Doubt::LowConfidence => "low recogniser confidence",
+            Doubt::SoundAlike => "sound-alike match",
+            Doubt::Ambiguous => "ambiguous clause",
+        }
+    }
+}
+
+impl fmt::Display for Doubt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+schema_enum!(
+    /// The casualty's own fields that can be marked unconfirmed (`unconfirmed_fields`).
+    CasualtyField {
+        BattleRoster => "battle_roster", Name => "name", Last4 => "last4", Sex => "sex",
+        Allergies => "allergies", EvacCategory => "evac_category", Mechanisms => "mechanisms",
+    }
+);

@@ -3,10 +3,11 @@
 //! more on continuation blocks), MARCH treatments, meds, other, notes. Every line fits 80
 //! columns.
 
-use super::{human, wrap_into, NOT_STATED};
+use super::{human, mark, wrap_into, NOT_STATED, UNCONFIRMED_LEGEND};
 use crate::limits::{CARD_COLUMNS_MAX, CARD_VITAL_COLUMNS_MAX};
 use crate::record::{
-    CasualtyRecord, Clock, Evac, Limb, Mechanism, Record, TreatmentKind, VitalsSet,
+    CasualtyField, CasualtyRecord, Clock, Evac, Limb, Mechanism, Record, TreatmentKind, VitalField,
+    VitalsSet,
 };
 use std::fmt::Write;
 
@@ -30,11 +31,12 @@ fn time_text(time: Option<Clock>) -> String {
     time.map_or_else(|| "time not stated".to_owned(), |t| t.to_string())
 }
 
-fn check(marked: bool) -> &'static str {
-    if marked {
-        "[X]"
-    } else {
-        "[ ]"
+/// A box ticked with an unconfirmed value shows `[?]`.
+fn check_or_doubt(marked: bool, unconfirmed: bool) -> &'static str {
+    match (marked, unconfirmed) {
+        (true, true) => "[?]",
+        (true, false) => "[X]",
+        (false, _) => "[ ]",
     }
 }
 
@@ -57,13 +59,29 @@ pub fn render_casualty(c: &CasualtyRecord) -> String {
     treatments(&mut out, c);
     medications(&mut out, c);
     other(&mut out, c);
-    let _ = writeln!(out, "{RULE_LIGHT}\n NOTES: {NOT_STATED}\n{RULE_HEAVY}");
+    let _ = writeln!(out, "{RULE_LIGHT}\n NOTES: {NOT_STATED}");
+    if c.has_unconfirmed() {
+        let _ = writeln!(out, "{UNCONFIRMED_LEGEND}");
+    }
+    let _ = writeln!(out, "{RULE_HEAVY}");
     out
 }
 
 fn header(out: &mut String, c: &CasualtyRecord) {
-    let roster = c.battle_roster.as_deref().unwrap_or(NOT_STATED);
-    let evac = |e| check(c.evac_category == Some(e));
+    let doubt = |field| mark(c.is_unconfirmed(field));
+    let roster = c
+        .battle_roster
+        .as_deref()
+        .map_or(NOT_STATED.to_owned(), |r| {
+            format!("{}{}", truncate(r, 19), doubt(CasualtyField::BattleRoster))
+        });
+    let roster = roster.as_str();
+    let evac = |e| {
+        check_or_doubt(
+            c.evac_category == Some(e),
+            c.is_unconfirmed(CasualtyField::EvacCategory),
+        )
+    };
     let _ = writeln!(
         out,
         " BATTLE ROSTER #: {:<20} EVAC: {} Urgent {} Priority {} Routine",
@@ -77,12 +95,17 @@ fn header(out: &mut String, c: &CasualtyRecord) {
         Some(crate::record::Sex::Female) => "F",
         None => NOT_STATED,
     };
-    let name = c.name.as_deref().unwrap_or(NOT_STATED);
-    let last4 = c.last4.as_deref().unwrap_or(NOT_STATED);
+    let gender = format!("{gender}{}", doubt(CasualtyField::Sex));
+    let name = c.name.as_deref().map_or(NOT_STATED.to_owned(), |n| {
+        format!("{}{}", truncate(n, 31), doubt(CasualtyField::Name))
+    });
+    let last4 = c.last4.as_deref().map_or(NOT_STATED.to_owned(), |l| {
+        format!("{l}{}", doubt(CasualtyField::Last4))
+    });
     let _ = writeln!(
         out,
         " NAME: {:<32} LAST 4: {:<11} GENDER: {}",
-        truncate(name, 32),
+        truncate(&name, 32),
         last4,
         gender
     );
@@ -92,11 +115,12 @@ fn header(out: &mut String, c: &CasualtyRecord) {
         c.allergies
             .iter()
             .map(|a| {
-                if a == "nkda" {
+                let text = if a == "nkda" {
                     "NKDA".to_owned()
                 } else {
                     a.clone()
-                }
+                };
+                format!("{text}{}", mark(c.unconfirmed_allergies.contains(a)))
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -126,7 +150,13 @@ fn mechanism(out: &mut String, c: &CasualtyRecord) {
     for row in labels.chunks(6) {
         let boxes: Vec<String> = row
             .iter()
-            .map(|(m, label)| format!("{} {label}", check(c.mechanisms.contains(m))))
+            .map(|(m, label)| {
+                let box_ = check_or_doubt(
+                    c.mechanisms.contains(m),
+                    c.unconfirmed_mechanisms.contains(m),
+                );
+                format!("{box_} {label}")
+            })
             .collect();
         let _ = writeln!(out, "   {}", boxes.join("  "));
     }
@@ -138,12 +168,13 @@ fn injuries(out: &mut String, c: &CasualtyRecord) {
         let _ = writeln!(out, "   {NOT_STATED}");
         return;
     }
-    for (region, kind) in &c.injuries {
+    for injury in &c.injuries {
         let _ = writeln!(
             out,
-            "   {:<16} {}",
-            human(region.as_str()),
-            kind.as_str().to_uppercase()
+            "   {:<16} {}{}",
+            human(injury.region.as_str()),
+            injury.kind.as_str().to_uppercase(),
+            mark(injury.unconfirmed)
         );
     }
 }
@@ -157,9 +188,10 @@ fn tourniquets(out: &mut String, c: &CasualtyRecord) {
             .filter(|t| t.limb == limb)
             .map(|t| {
                 format!(
-                    "{} {}",
+                    "{} {}{}",
                     t.kind.as_str(),
-                    t.time.map_or("--:--".to_owned(), |t| t.to_string())
+                    t.time.map_or("--:--".to_owned(), |t| t.to_string()),
+                    mark(t.unconfirmed)
                 )
             })
             .collect();
@@ -191,19 +223,29 @@ fn vitals(out: &mut String, sets: &[VitalsSet]) {
         return;
     }
     type Cell = fn(&VitalsSet) -> Option<String>;
-    let rows: [(&str, Cell); 7] = [
-        ("Time", |v| v.time.map(|t| t.to_string())),
-        ("Pulse (rate)", |v| v.pulse.map(|p| p.to_string())),
-        ("Blood pressure", |v| {
+    let rows: [(&str, Option<VitalField>, Cell); 7] = [
+        ("Time", None, |v| v.time.map(|t| t.to_string())),
+        ("Pulse (rate)", Some(VitalField::Pulse), |v| {
+            v.pulse.map(|p| p.to_string())
+        }),
+        ("Blood pressure", Some(VitalField::BloodPressure), |v| {
             v.bp_systolic.map(|s| match v.bp_diastolic {
                 Some(d) => format!("{s}/{d}"),
                 None => format!("{s}/palp"),
             })
         }),
-        ("Resp rate", |v| v.resp_rate.map(|r| r.to_string())),
-        ("Pulse ox % SpO2", |v| v.spo2.map(|s| s.to_string())),
-        ("AVPU", |v| v.avpu.map(|a| a.as_str().to_owned())),
-        ("Pain (0-10)", |v| v.pain.map(|p| p.to_string())),
+        ("Resp rate", Some(VitalField::RespRate), |v| {
+            v.resp_rate.map(|r| r.to_string())
+        }),
+        ("Pulse ox % SpO2", Some(VitalField::Spo2), |v| {
+            v.spo2.map(|s| s.to_string())
+        }),
+        ("AVPU", Some(VitalField::Avpu), |v| {
+            v.avpu.map(|a| a.as_str().to_owned())
+        }),
+        ("Pain (0-10)", Some(VitalField::Pain), |v| {
+            v.pain.map(|p| p.to_string())
+        }),
     ];
     for (block, chunk) in sets.chunks(CARD_VITAL_COLUMNS_MAX).enumerate() {
         if block > 0 {
@@ -214,10 +256,12 @@ fn vitals(out: &mut String, sets: &[VitalsSet]) {
                 block * CARD_VITAL_COLUMNS_MAX + chunk.len()
             );
         }
-        for (label, cell) in rows {
+        for (label, field, cell) in rows {
             let mut line = format!("   {label:<18}");
             for set in chunk {
-                let text = cell(set).unwrap_or_else(|| "-".to_owned());
+                let doubt = field.is_some_and(|f| set.unconfirmed.contains(&f));
+                let text =
+                    cell(set).map_or_else(|| "-".to_owned(), |t| format!("{t}{}", mark(doubt)));
                 let _ = write!(line, "| {:<12}", truncate(&text, 12));
             }
             let _ = writeln!(out, "{}", line.trim_end());
@@ -239,6 +283,7 @@ fn treatments(out: &mut String, c: &CasualtyRecord) {
                 if let Some(time) = t.time {
                     let _ = write!(text, " {time}");
                 }
+                text.push_str(mark(t.unconfirmed));
                 text
             })
             .collect()
@@ -248,10 +293,11 @@ fn treatments(out: &mut String, c: &CasualtyRecord) {
         .iter()
         .map(|t| {
             format!(
-                "TQ-{} {} {}",
+                "TQ-{} {} {}{}",
                 t.kind.as_str(),
                 human(t.limb.as_str()),
-                time_text(t.time)
+                time_text(t.time),
+                mark(t.unconfirmed)
             )
         })
         .collect();
@@ -295,6 +341,7 @@ fn treatments(out: &mut String, c: &CasualtyRecord) {
             if let Some(t) = f.time {
                 let _ = write!(text, " {t}");
             }
+            text.push_str(mark(f.unconfirmed));
             text
         })
         .collect();
@@ -347,6 +394,7 @@ fn medications(out: &mut String, c: &CasualtyRecord) {
             if let Some(time) = m.time {
                 let _ = write!(text, " {time}");
             }
+            text.push_str(mark(m.unconfirmed));
             (
                 ANALGESICS.contains(&m.name),
                 ANTIBIOTICS.contains(&m.name),
@@ -366,15 +414,23 @@ fn medications(out: &mut String, c: &CasualtyRecord) {
 }
 
 fn other(out: &mut String, c: &CasualtyRecord) {
-    let has = |kind| c.treatments.iter().any(|t| t.kind == kind);
+    // `[?]` when every saying of the treatment is unconfirmed.
+    let has = |kind| {
+        let said = c.treatments.iter().any(|t| t.kind == kind);
+        let sure = c
+            .treatments
+            .iter()
+            .any(|t| t.kind == kind && !t.unconfirmed);
+        check_or_doubt(said, said && !sure)
+    };
     let _ = writeln!(out, "{RULE_LIGHT}\n OTHER");
     let _ = writeln!(
         out,
         "   {} Combat pill pack  {} Eye shield  {} Splint  {} Hypothermia prevention",
-        check(has(TreatmentKind::CombatPillPack)),
-        check(has(TreatmentKind::EyeShield)),
-        check(has(TreatmentKind::Splint)),
-        check(has(TreatmentKind::HypothermiaPrevention))
+        has(TreatmentKind::CombatPillPack),
+        has(TreatmentKind::EyeShield),
+        has(TreatmentKind::Splint),
+        has(TreatmentKind::HypothermiaPrevention)
     );
     let others: Vec<String> = c
         .treatments
@@ -382,10 +438,11 @@ fn other(out: &mut String, c: &CasualtyRecord) {
         .filter(|t| t.kind == TreatmentKind::Other)
         .map(|t| {
             format!(
-                "other{}",
+                "other{}{}",
                 t.site
                     .map(|s| format!(" {}", human(s.as_str())))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                mark(t.unconfirmed)
             )
         })
         .collect();

@@ -1,8 +1,8 @@
 //! MIST and ATMIST handovers: the same record told in the order a receiving clinician
 //! expects, one line per letter. What was not said is "not stated".
 
-use super::{human, wrap_into, NOT_STATED};
-use crate::record::{CasualtyRecord, Clock, Record, TreatmentKind};
+use super::{human, mark, wrap_into, NOT_STATED, UNCONFIRMED_LEGEND};
+use crate::record::{CasualtyField, CasualtyRecord, Clock, Record, TreatmentKind, VitalField};
 use std::fmt::Write;
 
 fn or_not_stated(items: Vec<String>) -> String {
@@ -17,7 +17,13 @@ fn mechanism(c: &CasualtyRecord) -> String {
     or_not_stated(
         c.mechanisms
             .iter()
-            .map(|m| m.as_str().to_uppercase())
+            .map(|m| {
+                format!(
+                    "{}{}",
+                    m.as_str().to_uppercase(),
+                    mark(c.unconfirmed_mechanisms.contains(m))
+                )
+            })
             .collect(),
     )
 }
@@ -26,11 +32,12 @@ fn injuries(c: &CasualtyRecord) -> String {
     or_not_stated(
         c.injuries
             .iter()
-            .map(|(region, kind)| {
+            .map(|i| {
                 format!(
-                    "{} {}",
-                    kind.as_str().to_uppercase(),
-                    human(region.as_str())
+                    "{} {}{}",
+                    i.kind.as_str().to_uppercase(),
+                    human(i.region.as_str()),
+                    mark(i.unconfirmed)
                 )
             })
             .collect(),
@@ -42,30 +49,31 @@ fn signs(c: &CasualtyRecord) -> String {
         c.vitals
             .iter()
             .map(|v| {
+                let q = |field| mark(v.unconfirmed.contains(&field));
                 let mut parts = Vec::new();
                 if let Some(t) = v.time {
                     parts.push(format!("at {t}"));
                 }
                 if let Some(p) = v.pulse {
-                    parts.push(format!("HR {p}"));
+                    parts.push(format!("HR {p}{}", q(VitalField::Pulse)));
                 }
                 if let Some(s) = v.bp_systolic {
                     parts.push(match v.bp_diastolic {
-                        Some(d) => format!("BP {s}/{d}"),
-                        None => format!("BP {s}/palp"),
+                        Some(d) => format!("BP {s}/{d}{}", q(VitalField::BloodPressure)),
+                        None => format!("BP {s}/palp{}", q(VitalField::BloodPressure)),
                     });
                 }
                 if let Some(r) = v.resp_rate {
-                    parts.push(format!("RR {r}"));
+                    parts.push(format!("RR {r}{}", q(VitalField::RespRate)));
                 }
                 if let Some(s) = v.spo2 {
-                    parts.push(format!("SpO2 {s}%"));
+                    parts.push(format!("SpO2 {s}%{}", q(VitalField::Spo2)));
                 }
                 if let Some(a) = v.avpu {
-                    parts.push(format!("AVPU {}", a.as_str()));
+                    parts.push(format!("AVPU {}{}", a.as_str(), q(VitalField::Avpu)));
                 }
                 if let Some(p) = v.pain {
-                    parts.push(format!("pain {p}/10"));
+                    parts.push(format!("pain {p}/10{}", q(VitalField::Pain)));
                 }
                 parts.join(" ")
             })
@@ -83,10 +91,11 @@ fn treatments(c: &CasualtyRecord) -> String {
         .iter()
         .map(|t| {
             format!(
-                "{} tourniquet {}{}",
+                "{} tourniquet {}{}{}",
                 t.kind.as_str(),
                 human(t.limb.as_str()),
-                at(t.time)
+                at(t.time),
+                mark(t.unconfirmed)
             )
         })
         .collect();
@@ -100,7 +109,7 @@ fn treatments(c: &CasualtyRecord) -> String {
         } else {
             human(t.kind.as_str())
         };
-        format!("{name}{site}{}", at(t.time))
+        format!("{name}{site}{}{}", at(t.time), mark(t.unconfirmed))
     }));
     items.extend(c.fluids.iter().map(|f| {
         let volume = f.volume_ml.map(|v| format!(" {v} ml")).unwrap_or_default();
@@ -108,7 +117,12 @@ fn treatments(c: &CasualtyRecord) -> String {
             .route
             .map(|r| format!(" {}", r.as_str().to_uppercase()))
             .unwrap_or_default();
-        format!("{}{volume}{route}{}", human(f.name.as_str()), at(f.time))
+        format!(
+            "{}{volume}{route}{}{}",
+            human(f.name.as_str()),
+            at(f.time),
+            mark(f.unconfirmed)
+        )
     }));
     items.extend(c.medications.iter().map(|m| {
         let dose = match (m.dose, m.unit) {
@@ -120,7 +134,12 @@ fn treatments(c: &CasualtyRecord) -> String {
             .route
             .map(|r| format!(" {}", r.as_str().to_uppercase()))
             .unwrap_or_default();
-        format!("{}{dose}{route}{}", m.name.replace('_', " "), at(m.time))
+        format!(
+            "{}{dose}{route}{}{}",
+            m.name.replace('_', " "),
+            at(m.time),
+            mark(m.unconfirmed)
+        )
     }));
     or_not_stated(items)
 }
@@ -134,6 +153,9 @@ pub fn mist(record: &Record) -> String {
         wrap_into(&mut out, "  I  ", "     ", &injuries(c));
         wrap_into(&mut out, "  S  ", "     ", &signs(c));
         wrap_into(&mut out, "  T  ", "     ", &treatments(c));
+        if c.has_unconfirmed() {
+            let _ = writeln!(out, "{UNCONFIRMED_LEGEND}");
+        }
     }
     if out.is_empty() {
         out.push_str("MIST — no casualty heard\n");
@@ -162,7 +184,8 @@ pub fn atmist(record: &Record) -> String {
     for c in &record.casualties {
         let _ = writeln!(out, "ATMIST — casualty {}", c.id);
         let sex = c.sex.map_or(NOT_STATED, |s| s.as_str());
-        let _ = writeln!(out, "  A  age {NOT_STATED}; sex {sex}");
+        let doubt = mark(c.is_unconfirmed(CasualtyField::Sex));
+        let _ = writeln!(out, "  A  age {NOT_STATED}; sex {sex}{doubt}");
         let time = earliest_time(c).map_or_else(
             || format!("time of incident {NOT_STATED}"),
             |t| format!("time of incident {NOT_STATED}; first recorded care {t}"),
@@ -172,6 +195,9 @@ pub fn atmist(record: &Record) -> String {
         wrap_into(&mut out, "  I  ", "     ", &injuries(c));
         wrap_into(&mut out, "  S  ", "     ", &signs(c));
         wrap_into(&mut out, "  T  ", "     ", &treatments(c));
+        if c.has_unconfirmed() {
+            let _ = writeln!(out, "{UNCONFIRMED_LEGEND}");
+        }
     }
     if out.is_empty() {
         out.push_str("ATMIST — no casualty heard\n");

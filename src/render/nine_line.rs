@@ -2,8 +2,8 @@
 //! to 9 come only from configuration or explicit dictation and print "not stated"
 //! otherwise — the renderer never invents a grid, a frequency or a marking.
 
-use super::NOT_STATED;
-use crate::record::{Avpu, CasualtyRecord, Evac, InjuryKind, Limb, Record, Region};
+use super::{NOT_STATED, UNCONFIRMED_MARK};
+use crate::record::{Avpu, CasualtyField, CasualtyRecord, Evac, InjuryKind, Limb, Record};
 use std::fmt::Write;
 
 /// The 9-line values that cannot come from the medic's clinical narration.
@@ -27,18 +27,40 @@ pub struct NineLineSettings {
 
 /// A casualty who cannot walk, by what the record shows: a leg tourniquet, a leg
 /// amputation or fracture, or a level of consciousness below alert. Otherwise the type is
-/// unknown: nothing in the record says a casualty can walk.
-fn needs_litter(c: &CasualtyRecord) -> bool {
-    let leg = |r: &Region| matches!(Limb::of_region(*r), Some(Limb::LeftLeg | Limb::RightLeg));
-    c.tourniquets
+/// unknown: nothing in the record says a casualty can walk. `Some(true)` when only
+/// unconfirmed values say so.
+fn needs_litter(c: &CasualtyRecord) -> Option<bool> {
+    let leg = |l: Option<Limb>| matches!(l, Some(Limb::LeftLeg | Limb::RightLeg));
+    let reasons = c
+        .tourniquets
         .iter()
-        .any(|t| matches!(t.limb, Limb::LeftLeg | Limb::RightLeg))
-        || c.injuries
-            .iter()
-            .any(|(r, k)| leg(r) && matches!(k, InjuryKind::Amputation | InjuryKind::Fracture))
-        || c.vitals
-            .iter()
-            .any(|v| matches!(v.avpu, Some(Avpu::Voice | Avpu::Pain | Avpu::Unresponsive)))
+        .filter(|t| leg(Some(t.limb)))
+        .map(|t| t.unconfirmed)
+        .chain(
+            c.injuries
+                .iter()
+                .filter(|i| {
+                    leg(Limb::of_region(i.region))
+                        && matches!(i.kind, InjuryKind::Amputation | InjuryKind::Fracture)
+                })
+                .map(|i| i.unconfirmed),
+        )
+        .chain(
+            c.vitals
+                .iter()
+                .filter(|v| matches!(v.avpu, Some(Avpu::Voice | Avpu::Pain | Avpu::Unresponsive)))
+                .map(|v| v.unconfirmed.contains(&crate::record::VitalField::Avpu)),
+        );
+    reasons.reduce(|a, b| a && b)
+}
+
+/// `n`, with how many of them rest on unconfirmed values: "2" or "2 (1?)".
+fn counted(n: usize, unconfirmed: usize) -> String {
+    if unconfirmed == 0 {
+        n.to_string()
+    } else {
+        format!("{n} ({unconfirmed}{UNCONFIRMED_MARK})")
+    }
 }
 
 fn line(out: &mut String, number: u8, title: &str, value: Option<&str>) {
@@ -65,11 +87,16 @@ pub fn render(record: &Record, settings: &NineLineSettings) -> String {
         settings.radio.as_deref(),
     );
     let count = |e: Evac| {
-        record
-            .casualties
-            .iter()
-            .filter(|c| c.evac_category == Some(e))
-            .count()
+        let of = || {
+            record
+                .casualties
+                .iter()
+                .filter(move |c| c.evac_category == Some(e))
+        };
+        let doubted = of()
+            .filter(|c| c.is_unconfirmed(CasualtyField::EvacCategory))
+            .count();
+        (of().count(), doubted)
     };
     let unknown = record
         .casualties
@@ -82,9 +109,9 @@ pub fn render(record: &Record, settings: &NineLineSettings) -> String {
         ("C", Evac::Priority),
         ("D", Evac::Routine),
     ] {
-        let n = count(evac);
+        let (n, doubted) = count(evac);
         if n > 0 {
-            precedence.push(format!("{code}{n}"));
+            precedence.push(format!("{code}{}", counted(n, doubted)));
         }
     }
     if unknown > 0 {
@@ -102,11 +129,17 @@ pub fn render(record: &Record, settings: &NineLineSettings) -> String {
         "Special equipment",
         settings.special_equipment.as_deref(),
     );
-    let litter = record.casualties.iter().filter(|c| needs_litter(c)).count();
+    let litter = record
+        .casualties
+        .iter()
+        .filter_map(needs_litter)
+        .collect::<Vec<bool>>();
+    let doubted = litter.iter().filter(|d| **d).count();
+    let litter = litter.len();
     let other = record.casualties.len() - litter;
     let mut types = Vec::new();
     if litter > 0 {
-        types.push(format!("L{litter}"));
+        types.push(format!("L{}", counted(litter, doubted)));
     }
     if other > 0 {
         types.push(format!("{other} type {NOT_STATED}"));

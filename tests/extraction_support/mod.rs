@@ -1,4 +1,5 @@
-//! Shared by the extraction tests: fact-level scoring exactly as `eval/score.py` does it,
+//! Shared by the extraction tests: strict fact-level scoring as `scripts/score_extraction.py`
+//! does it (a null in the gold must be null in the prediction),
 //! a validator for the subset of JSON Schema that `schema/casualty-record.schema.json`
 //! uses, and the corpus loader.
 
@@ -9,6 +10,8 @@ use std::path::Path;
 
 /// One scenario of a corpus file: utterances and the gold casualties.
 pub struct Scenario {
+    /// The corpus file's stem (e.g. `heldout9-radio`).
+    pub file: String,
     pub id: String,
     pub utterances: Vec<String>,
     pub gold: Value,
@@ -27,6 +30,10 @@ pub fn load_corpus(dir: &Path) -> Vec<Scenario> {
         let value: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         for s in value.as_array().unwrap() {
             out.push(Scenario {
+                file: file
+                    .file_stem()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 id: s["id"].as_str().unwrap().to_owned(),
                 utterances: s["utterances"]
                     .as_array()
@@ -163,13 +170,17 @@ pub fn facts(casualties: &Value, gold: bool) -> Vec<FlatFact> {
 }
 
 fn matches(gold: &FlatFact, predicted: &FlatFact) -> bool {
-    if gold.len() != predicted.len() {
+    if gold.len() != predicted.len() || gold[..2] != predicted[..2] {
         return false;
     }
-    for (i, (a, b)) in gold.iter().zip(predicted).enumerate() {
-        if a.is_null() && i >= 2 {
-            continue;
-        }
+    // A gold "other" wound (kind null here) is any kind the narrator described in words of
+    // their own: the only wildcard, as in scripts/score_extraction.py.
+    if gold[1] == "injury" && gold[3].is_null() {
+        return gold[2] == predicted[2];
+    }
+    // Strict: a null in the gold (no time, site, dose said) must be null in the prediction;
+    // an invented value is an error, never a match.
+    for (a, b) in gold.iter().zip(predicted) {
         if a.is_f64() || b.is_f64() {
             match (a.as_f64(), b.as_f64()) {
                 (Some(x), Some(y)) if (x - y).abs() <= 1e-6 => continue,

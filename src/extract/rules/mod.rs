@@ -8,295 +8,25 @@
 //! retraction makes what follows replace what was said.
 //!
 //! The rules only read items; turning frames into facts needs the record's context and
-//! lives in `extract::Extractor`.
+//! lives in `extract::Extractor`. Which clauses are plans, questions, orders or stories is
+//! decided before, in `extract::scope`, from data.
+//!
+//! Parts: `frame` (frames and how attributes attach to them), `switching` (casualty
+//! numbers), `dictation` (names, ranks, last four, roster, allergies), `corrections`
+//! (corrections inside an utterance); each with its table-driven tests.
+
+mod corrections;
+mod dictation;
+mod frame;
+mod switching;
+
+pub use frame::{Action, Attribute, Frame, FrameKind};
 
 use super::items::{Item, ItemKind, Place};
 use super::lexicon::{Concept, VitalCue};
-use super::normalise::{Number, QuantityUnit};
+use super::normalise::Number;
 use crate::limits::{CASUALTIES_MAX, DICTATED_TEXT_BYTES_MAX, UTTERANCE_FACTS_MAX};
-use crate::record::{
-    Avpu, CasualtyId, Clock, Evac, FluidName, InjuryKind, Mechanism, Route, Sex, TourniquetKind,
-    TreatmentKind,
-};
-
-/// What a frame is about.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FrameKind {
-    Injury(InjuryKind, Option<Mechanism>),
-    Tourniquet(TourniquetKind),
-    Vital(VitalCue),
-    Treatment(TreatmentKind),
-    Fluid(FluidName),
-    Medication(&'static str),
-    Mechanism(Mechanism),
-    Avpu(Avpu),
-    Sex(Sex),
-    Evac(Evac),
-    NoKnownAllergies,
-    Allergen(String),
-    Name(String),
-    Last4(String),
-    BattleRoster(String),
-}
-
-/// One thing said, with what was said about it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Frame {
-    pub kind: FrameKind,
-    pub start: u32,
-    pub end: u32,
-    pub confidence: f32,
-    pub places: Vec<Place>,
-    /// The time said with each place, for tourniquets said together ("right leg at 1140
-    /// and left leg at 1142").
-    pub place_times: Vec<Option<Clock>>,
-    pub time: Option<Clock>,
-    pub quantity: Option<(f64, QuantityUnit)>,
-    pub number: Option<u32>,
-    pub ratio: Option<(u32, u32)>,
-    pub route: Option<Route>,
-    pub avpu: Option<Avpu>,
-    /// Said not to have happened ("no tourniquet"): produces no fact.
-    pub negated: bool,
-    /// Said after a correction cue: replaces the latest fact of its slot.
-    pub correcting: bool,
-    /// "second tourniquet", "another dose": a new entry even if one like it exists.
-    pub another: bool,
-    /// "not eighty eight": the value said to be wrong; the correction replaces only a
-    /// fact that holds it.
-    pub rejected: Option<Attribute>,
-    sentence: u32,
-    clause: u32,
-}
-
-/// An attribute that can join a frame.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Attribute {
-    Place(Place),
-    Time(Clock),
-    Quantity(f64, QuantityUnit),
-    Number(u32),
-    Ratio(u32, u32),
-    Route(Route),
-    Avpu(Avpu),
-}
-
-/// What one utterance asks of the record, in the order said.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// Later frames concern this casualty.
-    Switch {
-        casualty: CasualtyId,
-        start: u32,
-        end: u32,
-    },
-    /// "both of them": later frames of this utterance concern every casualty heard so far.
-    SwitchToAll { start: u32, end: u32 },
-    /// "two casualties from the IED": a mechanism for the next `count` casualties named
-    /// (all of them when no number was said).
-    GroupMechanism {
-        mechanism: Mechanism,
-        count: Option<u8>,
-        start: u32,
-        end: u32,
-    },
-    /// "next casualty": one more than the highest so far.
-    SwitchToNext { start: u32, end: u32 },
-    /// A frame to turn into facts.
-    Assert(Frame),
-    /// "scratch that" with nothing before it: withdraw the previous utterance's facts.
-    RetractPrevious {
-        start: u32,
-        end: u32,
-        /// "scratch that, tourniquet time was 1620": only facts of these kinds are
-        /// withdrawn (all facts of the utterance when empty).
-        kinds: Vec<FrameKind>,
-    },
-    /// "correction, zero nine fifty one": change the latest fact that has this attribute.
-    Amend {
-        attribute: Attribute,
-        start: u32,
-        end: u32,
-    },
-    /// "IO access", "IV established": the route later fluids run through.
-    Access { route: Route },
-    /// "not an RPG": withdraw this mechanism if it was recorded.
-    RejectMechanism {
-        mechanism: Mechanism,
-        start: u32,
-        end: u32,
-    },
-}
-
-impl Frame {
-    fn new(kind: FrameKind, item: &Item, sentence: u32, clause: u32) -> Frame {
-        Frame {
-            kind,
-            start: item.start,
-            end: item.end,
-            confidence: item.confidence,
-            places: Vec::new(),
-            place_times: Vec::new(),
-            time: None,
-            quantity: None,
-            number: None,
-            ratio: None,
-            route: None,
-            avpu: None,
-            negated: false,
-            correcting: false,
-            another: false,
-            rejected: None,
-            sentence,
-            clause,
-        }
-    }
-
-    /// True when the frame takes this attribute now.
-    pub fn accepts(&self, attribute: &Attribute) -> bool {
-        use Attribute as A;
-        use FrameKind as K;
-        match (&self.kind, attribute) {
-            (K::Injury(..), A::Place(_)) => self.places.len() < 4,
-            (K::Tourniquet(_), A::Place(place)) => place.is_lateral() && self.places.len() < 4,
-            (K::Treatment(_), A::Place(_)) => self.places.len() < 2,
-            (K::Tourniquet(_), A::Time(_)) => {
-                self.time.is_none()
-                    || (self.places.len() > 1
-                        && self.place_times.last().is_some_and(Option::is_none))
-            }
-            (
-                K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
-                A::Time(_),
-            ) => self.time.is_none(),
-            (
-                K::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Unrecorded),
-                A::Number(_),
-            ) => self.number.is_none(),
-            (K::Vital(VitalCue::Spo2), A::Number(_) | A::Quantity(_, QuantityUnit::Percent)) => {
-                self.number.is_none()
-            }
-            (K::Vital(VitalCue::Pain), A::Number(n)) => self.number.is_none() && *n <= 10,
-            (K::Vital(VitalCue::Pain), A::Ratio(_, 10)) => self.number.is_none(),
-            (K::Vital(VitalCue::BloodPressure), A::Ratio(..)) => {
-                self.number.is_none() && self.ratio.is_none()
-            }
-            // "BP 120 80": the second number, lower than the first, is the diastolic.
-            (K::Vital(VitalCue::BloodPressure), A::Number(n)) => match self.number {
-                None => self.ratio.is_none(),
-                Some(systolic) => self.ratio.is_none() && *n >= 20 && *n < systolic,
-            },
-            (K::Vital(VitalCue::Avpu), A::Avpu(_)) => self.avpu.is_none(),
-            (K::Fluid(_), A::Quantity(_, QuantityUnit::Ml | QuantityUnit::Units)) => {
-                self.quantity.is_none() && self.number.is_none()
-            }
-            (K::Fluid(_), A::Number(n)) => {
-                *n >= 50 && *n <= 5000 && self.quantity.is_none() && self.number.is_none()
-            }
-            (K::Fluid(_), A::Route(Route::Iv | Route::Io)) => self.route.is_none(),
-            (K::Medication(_), A::Quantity(_, unit)) => {
-                *unit != QuantityUnit::Percent && self.quantity.is_none()
-            }
-            (K::Medication(_), A::Route(_)) => self.route.is_none(),
-            // "20 of ketamine": a dose whose unit was not said (never a clock time).
-            (K::Medication(_), A::Number(n)) => {
-                *n > 0 && *n < 1000 && self.quantity.is_none() && self.number.is_none()
-            }
-            _ => false,
-        }
-    }
-
-    /// Takes the attribute; the caller checked `accepts`.
-    fn take(&mut self, attribute: Attribute, end: u32) {
-        match attribute {
-            Attribute::Place(place) => {
-                if !self.places.contains(&place) {
-                    self.places.push(place);
-                    self.place_times.push(None);
-                }
-            }
-            Attribute::Time(time) => {
-                if let Some(last @ None) = self.place_times.last_mut() {
-                    *last = Some(time);
-                }
-                if self.time.is_none() {
-                    self.time = Some(time);
-                }
-            }
-            Attribute::Quantity(value, unit) => {
-                if unit == QuantityUnit::Percent {
-                    self.number = Some(value.round().clamp(0.0, 1000.0) as u32);
-                } else {
-                    self.quantity = Some((value, unit));
-                }
-            }
-            Attribute::Number(n) => match (&self.kind, self.number) {
-                (FrameKind::Vital(VitalCue::BloodPressure), Some(systolic)) => {
-                    self.ratio = Some((systolic, n));
-                    self.number = None;
-                }
-                _ => self.number = Some(n),
-            },
-            Attribute::Ratio(a, b) => {
-                if matches!(self.kind, FrameKind::Vital(VitalCue::Pain)) {
-                    self.number = Some(a);
-                } else {
-                    self.ratio = Some((a, b));
-                }
-            }
-            Attribute::Route(route) => self.route = Some(route),
-            Attribute::Avpu(avpu) => self.avpu = Some(avpu),
-        }
-        self.end = self.end.max(end);
-    }
-
-    /// Replaces an attribute (a correction inside the utterance: "left leg, I mean right").
-    fn replace(&mut self, attribute: Attribute, end: u32) -> bool {
-        match &attribute {
-            Attribute::Place(_) if !self.places.is_empty() => {
-                self.places.clear();
-                self.place_times.clear();
-            }
-            Attribute::Time(_) if self.time.is_some() => self.time = None,
-            Attribute::Quantity(..) if self.quantity.is_some() || self.number.is_some() => {
-                self.quantity = None;
-                if !matches!(self.kind, FrameKind::Medication(_) | FrameKind::Fluid(_)) {
-                    self.number = None;
-                }
-            }
-            Attribute::Number(_) if self.number.is_some() => self.number = None,
-            Attribute::Ratio(..) if self.ratio.is_some() || self.number.is_some() => {
-                self.ratio = None;
-                self.number = None;
-            }
-            Attribute::Route(_) if self.route.is_some() => self.route = None,
-            Attribute::Avpu(_) if self.avpu.is_some() => self.avpu = None,
-            _ => return false,
-        }
-        if self.accepts(&attribute) {
-            self.take(attribute, end);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Nothing has been said about the frame yet.
-    fn is_bare(&self) -> bool {
-        self.places.is_empty()
-            && self.time.is_none()
-            && self.quantity.is_none()
-            && self.number.is_none()
-            && self.ratio.is_none()
-            && self.route.is_none()
-            && self.avpu.is_none()
-            && !self.negated
-    }
-
-    fn is_vital(&self) -> bool {
-        matches!(self.kind, FrameKind::Vital(_) | FrameKind::Avpu(_))
-    }
-}
+use crate::record::{Avpu, CasualtyId, Clock, Mechanism, Route, TreatmentKind};
 
 /// Words that only join other words.
 fn is_glue(word: &str) -> bool {
@@ -337,17 +67,6 @@ fn is_glue(word: &str) -> bool {
             | "its"
             | "it"
     )
-}
-
-/// Spoken letters for dictated roster numbers (NATO alphabet).
-fn nato_letter(word: &str) -> Option<char> {
-    const ALPHABET: &[&str] = &[
-        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-        "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra",
-        "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
-    ];
-    let position = ALPHABET.iter().position(|w| *w == word)?;
-    char::from_u32(u32::from(b'A') + position as u32)
 }
 
 /// Reads one utterance. `text` is the utterance's characters, for dictated names.
@@ -622,15 +341,41 @@ impl<'a> Parser<'a> {
 
     /// A bare number: a vital value, a clock time or a volume, by context.
     fn number(&mut self, number: &Number, i: usize) {
-        // "casualty one urgent, two priority": a casualty number before its category.
-        let before_evac = matches!(
-            self.kind_at(i + 1),
-            Some(ItemKind::Concept(Concept::Evac(_)))
+        // "casualty one urgent, two priority", "one is urgent, two is routine", "one and
+        // two urgent": casualty numbers before their category. A number that opens its
+        // clause (or follows a casualty switch) and is followed by a category, perhaps
+        // through "is"/"are" or a list of further numbers, names the casualty.
+        let mut k = i + 1;
+        let mut listed = false;
+        while let Some(kind) = self.kind_at(k) {
+            match kind {
+                ItemKind::Word(w) if matches!(w.as_str(), "is" | "are" | "goes" | "gets") => {}
+                ItemKind::Word(w) if w == "and" => listed = true,
+                ItemKind::Number(_) if listed => {}
+                _ => break,
+            }
+            k += 1;
+        }
+        let evac = match self.kind_at(k) {
+            Some(ItemKind::Concept(Concept::Evac(evac))) => Some(*evac),
+            _ => None,
+        };
+        let opens_clause = matches!(
+            i.checked_sub(1).and_then(|p| self.kind_at(p)),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
         );
-        if let (true, true, Some(id)) = (before_evac, self.switched, number.as_integer()) {
-            if (1..=CASUALTIES_MAX as u32).contains(&id) {
+        if let (Some(evac), Some(id)) = (evac, number.as_integer()) {
+            let direct = k == i + 1 && self.switched;
+            if (1..=CASUALTIES_MAX as u32).contains(&id) && (direct || opens_clause || listed) {
                 let item = &self.items[i];
                 self.switch(id as CasualtyId, item.start, item.end);
+                self.has_evac_cue = true;
+                if listed && k > i + 1 {
+                    // "one and two urgent": this casualty's category is the one after
+                    // the list.
+                    self.open_frame(FrameKind::Evac(evac), k);
+                    self.open = None;
+                }
                 return;
             }
         }
@@ -980,6 +725,7 @@ impl<'a> Parser<'a> {
                 self.frames[index].negated = false;
             }
             Concept::NameCue => return self.name(i),
+            Concept::RankCue => return self.rank_name(i),
             Concept::Last4Cue => return self.last4(i),
             Concept::RosterCue => return self.roster(i),
             Concept::Mechanism(Mechanism::Fall) if self.clause_has_vital() => {
@@ -1004,72 +750,6 @@ impl<'a> Parser<'a> {
             ) && f.clause == self.clause
                 && f.sentence == self.sentence
         })
-    }
-
-    /// "casualty two", "second casualty", "next casualty", and the recogniser's "casualty
-    /// to" for two.
-    fn casualty(&mut self, i: usize) -> usize {
-        let item = self.items[i].clone();
-        match self.kind_at(i + 1) {
-            Some(ItemKind::Number(n)) => {
-                if let Some(id) = n
-                    .as_integer()
-                    .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id))
-                {
-                    self.switch(id as CasualtyId, item.start, self.items[i + 1].end);
-                }
-                return i + 2;
-            }
-            Some(ItemKind::Word(w)) => {
-                let spoken = match w.as_str() {
-                    "to" | "too" => Some(2),
-                    "won" => Some(1),
-                    "for" => Some(4),
-                    _ => None,
-                };
-                let ends_clause = matches!(
-                    self.kind_at(i + 2),
-                    None | Some(ItemKind::Comma | ItemKind::Stop)
-                );
-                if let (Some(id), true) = (spoken, ends_clause) {
-                    self.switch(id, item.start, self.items[i + 1].end);
-                    return i + 2;
-                }
-            }
-            _ => {}
-        }
-        match i.checked_sub(1).and_then(|j| self.kind_at(j)) {
-            Some(ItemKind::Concept(Concept::Ordinal(n))) => {
-                let n = *n;
-                self.switch(n, item.start, item.end);
-            }
-            Some(ItemKind::Concept(Concept::Another)) => {
-                self.close_for_switch();
-                self.order.push(Step::Action(Action::SwitchToNext {
-                    start: item.start,
-                    end: item.end,
-                }));
-            }
-            _ => {}
-        }
-        i + 1
-    }
-
-    fn close_for_switch(&mut self) {
-        self.open = None;
-        self.pending.clear();
-        self.sentence_places.clear();
-        self.frames_before_switch = self.frames.len();
-    }
-
-    fn switch(&mut self, casualty: CasualtyId, start: u32, end: u32) {
-        self.close_for_switch();
-        self.switched = true;
-        self.order.push(Step::Action(Action::Switch {
-            casualty,
-            start,
-            end,
-        }));
     }
 
     /// "not eighty eight" rejects a value; "tourniquet not needed" negates the frame.
@@ -1127,184 +807,6 @@ impl<'a> Parser<'a> {
             self.frames[o].negated = true;
         }
         i + 1
-    }
-
-    /// "allergic to penicillin", "allergies: none", "penicillin allergy".
-    fn allergy(&mut self, i: usize) -> usize {
-        if self.negation {
-            self.open_frame(FrameKind::NoKnownAllergies, i);
-            return i + 1;
-        }
-        // "penicillin allergy": the drug just named is the allergen, not a dose given.
-        if let Some(o) = self.open.filter(|&o| o + 1 == self.frames.len()) {
-            if let FrameKind::Medication(name) = self.frames[o].kind {
-                let said_just_before = matches!(
-                    self.previous_significant(i),
-                    Some(ItemKind::Concept(Concept::Medication(_)))
-                );
-                if said_just_before {
-                    self.frames[o].kind = FrameKind::Allergen(name.to_owned());
-                    self.frames[o].end = self.items[i].end;
-                    self.open = None;
-                    return i + 1;
-                }
-            }
-        }
-        let mut j = i + 1;
-        while matches!(self.kind_at(j), Some(ItemKind::Comma))
-            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || w == "include" || w == "includes")
-        {
-            j += 1;
-        }
-        match self.kind_at(j) {
-            Some(ItemKind::Concept(Concept::Negation | Concept::NoKnownAllergies)) => {
-                self.open_frame(FrameKind::NoKnownAllergies, i);
-                return j + 1;
-            }
-            Some(ItemKind::Word(w)) if matches!(w.as_str(), "nil" | "nkda" | "negative") => {
-                self.open_frame(FrameKind::NoKnownAllergies, i);
-                return j + 1;
-            }
-            _ => {}
-        }
-        let mut found = 0;
-        while found < 3 {
-            match self.kind_at(j) {
-                Some(ItemKind::Concept(Concept::Medication(name))) => {
-                    let name = (*name).to_owned();
-                    self.allergen_frame(name, j);
-                    found += 1;
-                }
-                Some(ItemKind::Word(w)) if w == "and" || w == "or" => {}
-                Some(ItemKind::Comma) => {}
-                Some(ItemKind::Word(w))
-                    if w.len() >= 3
-                        && w.len() <= DICTATED_TEXT_BYTES_MAX
-                        && w.chars().all(|c| c.is_alphabetic())
-                        && !is_glue(w)
-                        && !matches!(
-                            w.as_str(),
-                            "known" | "drug" | "drugs" | "unknown" | "any"
-                        ) =>
-                {
-                    let name = w.clone();
-                    self.allergen_frame(name, j);
-                    found += 1;
-                }
-                _ => break,
-            }
-            j += 1;
-        }
-        j.max(i + 1)
-    }
-
-    fn allergen_frame(&mut self, name: String, j: usize) {
-        let index = self.open_frame(FrameKind::Allergen(name), j);
-        self.frames[index].negated = false;
-        self.open = None;
-    }
-
-    /// "name is John Smith": the unknown words after the cue, as said.
-    fn name(&mut self, i: usize) -> usize {
-        let mut j = self.next_significant(i + 1);
-        let first = j;
-        let mut last = None;
-        let mut words = 0;
-        while words < 4 {
-            match self.kind_at(j) {
-                Some(ItemKind::Word(w)) if w.chars().all(char::is_alphabetic) => {
-                    if matches!(w.as_str(), "unknown" | "not" | "unk") {
-                        return j + 1;
-                    }
-                    last = Some(j);
-                    words += 1;
-                }
-                Some(ItemKind::Comma) if words == 1 => {}
-                _ => break,
-            }
-            j += 1;
-        }
-        if let Some(last) = last {
-            let start = self.items[first].start as usize;
-            let end = self.items[last].end as usize;
-            let spoken: String = self
-                .text
-                .get(start..end)
-                .unwrap_or_default()
-                .iter()
-                .collect();
-            let name = title_case(spoken.trim());
-            if !name.is_empty() && name.len() <= DICTATED_TEXT_BYTES_MAX {
-                self.dictated(FrameKind::Name(name), i, last);
-            }
-        }
-        j
-    }
-
-    /// "last four five six seven eight": four digits.
-    fn last4(&mut self, i: usize) -> usize {
-        let j = self.next_significant(i + 1);
-        if let Some(ItemKind::Number(n)) = self.kind_at(j) {
-            if n.digits.len() == 4 {
-                let digits = n.digits.clone();
-                self.dictated(FrameKind::Last4(digits), i, j);
-            }
-            return j + 1;
-        }
-        i + 1
-    }
-
-    /// "battle roster JS 1234", "zap number juliet sierra one two three four".
-    fn roster(&mut self, i: usize) -> usize {
-        let mut j = self.next_significant(i + 1);
-        let mut roster = String::new();
-        let mut last = None;
-        while roster.len() < 12 {
-            match self.kind_at(j) {
-                Some(ItemKind::Word(w)) => {
-                    if let Some(letter) = nato_letter(w) {
-                        roster.push(letter);
-                    } else if w.chars().all(|c| c.is_ascii_alphanumeric()) && w.len() <= 8 {
-                        roster.push_str(&w.to_ascii_uppercase());
-                    } else {
-                        break;
-                    }
-                }
-                Some(ItemKind::Number(n)) if !n.digits.is_empty() => roster.push_str(&n.digits),
-                Some(ItemKind::Concept(Concept::Side(_))) => {
-                    // "L" and "R" spelled as letters of a roster number.
-                    let spoken: String = self
-                        .text
-                        .get(self.items[j].start as usize..self.items[j].end as usize)
-                        .unwrap_or_default()
-                        .iter()
-                        .collect();
-                    if spoken.chars().count() != 1 {
-                        break;
-                    }
-                    roster.push_str(&spoken.to_ascii_uppercase());
-                }
-                _ => break,
-            }
-            last = Some(j);
-            j += 1;
-        }
-        let has_letter = roster.chars().any(|c| c.is_ascii_alphabetic());
-        let has_digit = roster.chars().any(|c| c.is_ascii_digit());
-        if let (Some(last), true, true) = (last, has_letter, has_digit) {
-            if (3..=12).contains(&roster.len()) {
-                self.dictated(FrameKind::BattleRoster(roster), i, last);
-            }
-        }
-        j.max(i + 1)
-    }
-
-    fn dictated(&mut self, kind: FrameKind, cue: usize, last: usize) {
-        let index = self.open_frame(kind, cue);
-        let frame = &mut self.frames[index];
-        frame.negated = false;
-        frame.end = self.items[last].end;
-        self.open = None;
     }
 
     /// Applies what only the whole utterance shows: shared vital times, evacuation cues,
@@ -1373,56 +875,6 @@ impl<'a> Parser<'a> {
         }
         actions.extend(amendments);
         actions
-    }
-
-    /// "cefazolin 2 grams IV, correction, ertapenem 1 gram IV": a frame said after a
-    /// correction cue replaces the last frame of the same kind said before it in the same
-    /// utterance; the correction is then settled and reaches no earlier utterance.
-    fn replace_within_utterance(&mut self, dropped: &mut [bool]) {
-        if self.sealed_before == 0 || self.retraction.is_some() {
-            return;
-        }
-        fn same_category(a: &FrameKind, b: &FrameKind) -> bool {
-            match (a, b) {
-                (FrameKind::Vital(x), FrameKind::Vital(y)) => x == y,
-                _ => std::mem::discriminant(a) == std::mem::discriminant(b),
-            }
-        }
-        for later in self.sealed_before..self.frames.len() {
-            if self.frames[later].negated {
-                continue;
-            }
-            let earlier = (0..self.sealed_before).rev().find(|&i| {
-                !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
-            });
-            if let Some(earlier) = earlier {
-                dropped[earlier] = true;
-                self.frames[later].correcting = false;
-            }
-        }
-    }
-
-    /// "Tourniquet left leg, I mean right leg": replaces the attribute in the last frame
-    /// said before the cue that has it.
-    fn amend_in_utterance(&mut self, before: usize, orphans: &[(Attribute, u32, u32)]) -> bool {
-        if orphans.is_empty() || before == 0 {
-            return false;
-        }
-        let mut changed = false;
-        for (attribute, _, end) in orphans {
-            for frame in self.frames[..before].iter_mut().rev() {
-                if frame.replace(attribute.clone(), *end) {
-                    changed = true;
-                    break;
-                }
-                // Said after the cue but new to the frame ("IM, I mean IV, at 1155").
-                if changed && frame.accepts(attribute) {
-                    frame.take(attribute.clone(), *end);
-                    break;
-                }
-            }
-        }
-        changed
     }
 
     /// Vital signs said in one sentence share its time; a time after "vitals" or a time
@@ -1545,16 +997,72 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
     })
 }
 
-fn title_case(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word_start = true;
-    for c in text.chars() {
-        if word_start {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        word_start = !c.is_alphanumeric();
+/// Shared by the parts' table-driven tests: an utterance's actions, one line each.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod table {
+    use super::{parse, Action};
+    use crate::extract::{items, lexicon::Lexicon, normalise, scope};
+
+    /// The actions of `text` after the scope gate, as the extractor sees them.
+    pub fn actions(text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let lexicon = Lexicon::new();
+        let mut items = items::items(&normalise::normalise(text), &lexicon);
+        scope::gate(&mut items, &chars, &scope::ScopeCues::embedded().unwrap());
+        parse(&items, &chars).iter().map(describe).collect()
     }
-    out
+
+    fn describe(action: &Action) -> String {
+        match action {
+            Action::Assert(f) => {
+                let mut text = format!("{:?}", f.kind);
+                if !f.places.is_empty() {
+                    text.push_str(&format!(" places={}", f.places.len()));
+                }
+                if let Some(t) = f.time {
+                    text.push_str(&format!(" at {t}"));
+                }
+                if let Some(n) = f.number {
+                    text.push_str(&format!(" n={n}"));
+                }
+                if let Some((a, b)) = f.ratio {
+                    text.push_str(&format!(" {a}/{b}"));
+                }
+                if let Some((v, _)) = f.quantity {
+                    text.push_str(&format!(" q={v}"));
+                }
+                if let Some(r) = f.route {
+                    text.push_str(&format!(" {r}"));
+                }
+                if f.negated {
+                    text.push_str(" negated");
+                }
+                if f.correcting {
+                    text.push_str(" correcting");
+                }
+                text
+            }
+            Action::Switch { casualty, .. } => format!("switch {casualty}"),
+            Action::SwitchToNext { .. } => "switch next".to_owned(),
+            Action::SwitchToAll { .. } => "switch all".to_owned(),
+            other => format!("{other:?}")
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        }
+    }
+
+    /// Checks each (text, expected actions) row.
+    pub fn check(cases: &[(&str, &[&str])]) {
+        let mut failures = Vec::new();
+        for (text, want) in cases {
+            let got = actions(text);
+            if got != *want {
+                failures.push(format!("{text:?}\n   want {want:?}\n   got  {got:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }

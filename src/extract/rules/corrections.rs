@@ -1,0 +1,76 @@
+//! Corrections inside one utterance ("left leg, I mean right") and amendments of an
+//! earlier frame.
+
+use super::*;
+
+impl Parser<'_> {
+    /// "cefazolin 2 grams IV, correction, ertapenem 1 gram IV": a frame said after a
+    /// correction cue replaces the last frame of the same kind said before it in the same
+    /// utterance; the correction is then settled and reaches no earlier utterance.
+    pub(super) fn replace_within_utterance(&mut self, dropped: &mut [bool]) {
+        if self.sealed_before == 0 || self.retraction.is_some() {
+            return;
+        }
+        fn same_category(a: &FrameKind, b: &FrameKind) -> bool {
+            match (a, b) {
+                (FrameKind::Vital(x), FrameKind::Vital(y)) => x == y,
+                _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+            }
+        }
+        for later in self.sealed_before..self.frames.len() {
+            if self.frames[later].negated {
+                continue;
+            }
+            let earlier = (0..self.sealed_before).rev().find(|&i| {
+                !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
+            });
+            if let Some(earlier) = earlier {
+                dropped[earlier] = true;
+                self.frames[later].correcting = false;
+            }
+        }
+    }
+
+    /// "Tourniquet left leg, I mean right leg": replaces the attribute in the last frame
+    /// said before the cue that has it.
+    pub(super) fn amend_in_utterance(
+        &mut self,
+        before: usize,
+        orphans: &[(Attribute, u32, u32)],
+    ) -> bool {
+        if orphans.is_empty() || before == 0 {
+            return false;
+        }
+        let mut changed = false;
+        for (attribute, _, end) in orphans {
+            for frame in self.frames[..before].iter_mut().rev() {
+                if frame.replace(attribute.clone(), *end) {
+                    changed = true;
+                    break;
+                }
+                // Said after the cue but new to the frame ("IM, I mean IV, at 1155").
+                if changed && frame.accepts(attribute) {
+                    frame.take(attribute.clone(), *end);
+                    break;
+                }
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::check;
+
+    #[test]
+    fn corrections_inside_an_utterance_replace_what_they_correct() {
+        check(&[
+            (
+                "Tourniquet left leg, I mean right leg.",
+                &["Tourniquet(Extremity) places=1"],
+            ),
+            ("Pulse 88, correction, 98.", &["Vital(Pulse) n=98"]),
+        ]);
+    }
+}

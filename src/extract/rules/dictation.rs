@@ -1,0 +1,299 @@
+//! Dictated fields: names (with ranks), last four, battle roster, allergies.
+
+use super::*;
+
+impl Parser<'_> {
+    /// "allergic to penicillin", "allergies: none", "penicillin allergy".
+    pub(super) fn allergy(&mut self, i: usize) -> usize {
+        if self.negation {
+            self.open_frame(FrameKind::NoKnownAllergies, i);
+            return i + 1;
+        }
+        // "penicillin allergy": the drug just named is the allergen, not a dose given.
+        if let Some(o) = self.open.filter(|&o| o + 1 == self.frames.len()) {
+            if let FrameKind::Medication(name) = self.frames[o].kind {
+                let said_just_before = matches!(
+                    self.previous_significant(i),
+                    Some(ItemKind::Concept(Concept::Medication(_)))
+                );
+                if said_just_before {
+                    self.frames[o].kind = FrameKind::Allergen(name.to_owned());
+                    self.frames[o].end = self.items[i].end;
+                    self.open = None;
+                    return i + 1;
+                }
+            }
+        }
+        let mut j = i + 1;
+        while matches!(self.kind_at(j), Some(ItemKind::Comma))
+            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || w == "include" || w == "includes")
+        {
+            j += 1;
+        }
+        match self.kind_at(j) {
+            Some(ItemKind::Concept(Concept::Negation | Concept::NoKnownAllergies)) => {
+                self.open_frame(FrameKind::NoKnownAllergies, i);
+                return j + 1;
+            }
+            Some(ItemKind::Word(w)) if matches!(w.as_str(), "nil" | "nkda" | "negative") => {
+                self.open_frame(FrameKind::NoKnownAllergies, i);
+                return j + 1;
+            }
+            _ => {}
+        }
+        let mut found = 0;
+        while found < 3 {
+            match self.kind_at(j) {
+                Some(ItemKind::Concept(Concept::Medication(name))) => {
+                    let name = (*name).to_owned();
+                    self.allergen_frame(name, j);
+                    found += 1;
+                }
+                Some(ItemKind::Word(w)) if w == "and" || w == "or" => {}
+                Some(ItemKind::Comma) => {}
+                Some(ItemKind::Word(w))
+                    if w.len() >= 3
+                        && w.len() <= DICTATED_TEXT_BYTES_MAX
+                        && w.chars().all(|c| c.is_alphabetic())
+                        && !is_glue(w)
+                        && !matches!(
+                            w.as_str(),
+                            "known" | "drug" | "drugs" | "unknown" | "any"
+                        ) =>
+                {
+                    let name = w.clone();
+                    self.allergen_frame(name, j);
+                    found += 1;
+                }
+                _ => break,
+            }
+            j += 1;
+        }
+        j.max(i + 1)
+    }
+
+    pub(super) fn allergen_frame(&mut self, name: String, j: usize) {
+        let index = self.open_frame(FrameKind::Allergen(name), j);
+        self.frames[index].negated = false;
+        self.open = None;
+    }
+
+    /// "Sergeant Miller": a rank followed by one or two capitalised unknown words is a
+    /// dictated name, rank included. Anything else ("major bleeding", "private vehicle")
+    /// is no name.
+    pub(super) fn rank_name(&mut self, i: usize) -> usize {
+        let spoken = |item: &Item| -> String {
+            self.text
+                .get(item.start as usize..item.end as usize)
+                .unwrap_or_default()
+                .iter()
+                .collect()
+        };
+        let mut last = None;
+        let mut j = i + 1;
+        while j <= i + 2 {
+            let capitalised = match self.items.get(j) {
+                Some(item) if matches!(&item.kind, ItemKind::Word(w) if w.chars().all(char::is_alphabetic)) => {
+                    spoken(item).chars().next().is_some_and(char::is_uppercase)
+                }
+                _ => false,
+            };
+            if !capitalised {
+                break;
+            }
+            last = Some(j);
+            j += 1;
+        }
+        if let Some(last) = last {
+            let start = self.items[i].start as usize;
+            let end = self.items[last].end as usize;
+            let said: String = self
+                .text
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            let name = title_case(said.trim());
+            if !name.is_empty() && name.len() <= DICTATED_TEXT_BYTES_MAX {
+                self.dictated(FrameKind::Name(name), i, last);
+            }
+            return last + 1;
+        }
+        i + 1
+    }
+
+    /// "name is John Smith": the unknown words after the cue, as said.
+    pub(super) fn name(&mut self, i: usize) -> usize {
+        let mut j = self.next_significant(i + 1);
+        let first = j;
+        let mut last = None;
+        let mut words = 0;
+        while words < 4 {
+            match self.kind_at(j) {
+                Some(ItemKind::Word(w)) if w.chars().all(char::is_alphabetic) => {
+                    if matches!(w.as_str(), "unknown" | "not" | "unk") {
+                        return j + 1;
+                    }
+                    last = Some(j);
+                    words += 1;
+                }
+                // "name Sergeant Miller": the rank is part of the dictated name.
+                Some(ItemKind::Concept(Concept::RankCue)) => {
+                    last = Some(j);
+                    words += 1;
+                }
+                Some(ItemKind::Comma) if words == 1 => {}
+                _ => break,
+            }
+            j += 1;
+        }
+        if let Some(last) = last {
+            let start = self.items[first].start as usize;
+            let end = self.items[last].end as usize;
+            let spoken: String = self
+                .text
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            let name = title_case(spoken.trim());
+            if !name.is_empty() && name.len() <= DICTATED_TEXT_BYTES_MAX {
+                self.dictated(FrameKind::Name(name), i, last);
+            }
+        }
+        j
+    }
+
+    /// "last four five six seven eight": four digits.
+    pub(super) fn last4(&mut self, i: usize) -> usize {
+        let j = self.next_significant(i + 1);
+        if let Some(ItemKind::Number(n)) = self.kind_at(j) {
+            if n.digits.len() == 4 {
+                let digits = n.digits.clone();
+                self.dictated(FrameKind::Last4(digits), i, j);
+            }
+            return j + 1;
+        }
+        i + 1
+    }
+
+    /// "battle roster JS 1234", "zap number juliet sierra one two three four".
+    pub(super) fn roster(&mut self, i: usize) -> usize {
+        let mut j = self.next_significant(i + 1);
+        let mut roster = String::new();
+        let mut last = None;
+        while roster.len() < 12 {
+            // A letter the item stage folded away (a lone "R" read as a side with no part)
+            // still belongs to the roster: take single letters spoken before this item.
+            if let (Some(previous), Some(item)) =
+                (last.map(|l: usize| &self.items[l]), self.items.get(j))
+            {
+                let gap: String = self
+                    .text
+                    .get(previous.end as usize..item.start as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
+                for word in gap.split(|c: char| !c.is_alphanumeric()) {
+                    if word.chars().count() == 1 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                        roster.push_str(&word.to_ascii_uppercase());
+                    }
+                }
+            }
+            match self.kind_at(j) {
+                Some(ItemKind::Word(w)) => {
+                    if let Some(letter) = nato_letter(w) {
+                        roster.push(letter);
+                    } else if w.chars().all(|c| c.is_ascii_alphanumeric()) && w.len() <= 8 {
+                        roster.push_str(&w.to_ascii_uppercase());
+                    } else {
+                        break;
+                    }
+                }
+                Some(ItemKind::Number(n)) if !n.digits.is_empty() => roster.push_str(&n.digits),
+                Some(ItemKind::Concept(Concept::Side(_))) => {
+                    // "L" and "R" spelled as letters of a roster number.
+                    let spoken: String = self
+                        .text
+                        .get(self.items[j].start as usize..self.items[j].end as usize)
+                        .unwrap_or_default()
+                        .iter()
+                        .collect();
+                    if spoken.chars().count() != 1 {
+                        break;
+                    }
+                    roster.push_str(&spoken.to_ascii_uppercase());
+                }
+                _ => break,
+            }
+            last = Some(j);
+            j += 1;
+        }
+        let has_letter = roster.chars().any(|c| c.is_ascii_alphabetic());
+        let has_digit = roster.chars().any(|c| c.is_ascii_digit());
+        if let (Some(last), true, true) = (last, has_letter, has_digit) {
+            if (3..=12).contains(&roster.len()) {
+                self.dictated(FrameKind::BattleRoster(roster), i, last);
+            }
+        }
+        j.max(i + 1)
+    }
+
+    pub(super) fn dictated(&mut self, kind: FrameKind, cue: usize, last: usize) {
+        let index = self.open_frame(kind, cue);
+        let frame = &mut self.frames[index];
+        frame.negated = false;
+        frame.end = self.items[last].end;
+        self.open = None;
+    }
+}
+
+/// Spoken letters for dictated roster numbers (NATO alphabet).
+pub(super) fn nato_letter(word: &str) -> Option<char> {
+    const ALPHABET: &[&str] = &[
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+        "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra",
+        "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
+    ];
+    let position = ALPHABET.iter().position(|w| *w == word)?;
+    char::from_u32(u32::from(b'A') + position as u32)
+}
+
+pub(super) fn title_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word_start = true;
+    for c in text.chars() {
+        if word_start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        word_start = !c.is_alphanumeric();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::check;
+
+    #[test]
+    fn dictated_fields_are_read_as_said() {
+        check(&[
+            (
+                "Name is Brooks, last four zero eight one two.",
+                &["Name(\"Brooks\")", "Last4(\"0812\")"],
+            ),
+            (
+                "Roster M R four four one two.",
+                &["BattleRoster(\"MR4412\")"],
+            ),
+            (
+                "Casualty one is Sergeant Miller.",
+                &["switch 1", "Name(\"Sergeant Miller\")"],
+            ),
+            ("Major bleeding from the thigh.", &[]),
+            ("Allergic to penicillin.", &["Allergen(\"penicillin\")"]),
+        ]);
+    }
+}

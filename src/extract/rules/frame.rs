@@ -1,0 +1,315 @@
+//! Frames (one thing said, with what was said about it) and how attributes attach to them.
+
+use super::super::items::{Item, Place};
+use super::super::lexicon::VitalCue;
+use super::super::normalise::QuantityUnit;
+use crate::record::{
+    Avpu, CasualtyId, Clock, Evac, FluidName, InjuryKind, Mechanism, Route, Sex, TourniquetKind,
+    TreatmentKind,
+};
+
+/// What a frame is about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrameKind {
+    Injury(InjuryKind, Option<Mechanism>),
+    Tourniquet(TourniquetKind),
+    Vital(VitalCue),
+    Treatment(TreatmentKind),
+    Fluid(FluidName),
+    Medication(&'static str),
+    Mechanism(Mechanism),
+    Avpu(Avpu),
+    Sex(Sex),
+    Evac(Evac),
+    NoKnownAllergies,
+    Allergen(String),
+    Name(String),
+    Last4(String),
+    BattleRoster(String),
+}
+
+/// One thing said, with what was said about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub kind: FrameKind,
+    pub start: u32,
+    pub end: u32,
+    pub confidence: f32,
+    pub places: Vec<Place>,
+    /// The time said with each place, for tourniquets said together ("right leg at 1140
+    /// and left leg at 1142").
+    pub place_times: Vec<Option<Clock>>,
+    pub time: Option<Clock>,
+    pub quantity: Option<(f64, QuantityUnit)>,
+    pub number: Option<u32>,
+    pub ratio: Option<(u32, u32)>,
+    pub route: Option<Route>,
+    pub avpu: Option<Avpu>,
+    /// Said not to have happened ("no tourniquet"): produces no fact.
+    pub negated: bool,
+    /// Said after a correction cue: replaces the latest fact of its slot.
+    pub correcting: bool,
+    /// "second tourniquet", "another dose": a new entry even if one like it exists.
+    pub another: bool,
+    /// "not eighty eight": the value said to be wrong; the correction replaces only a
+    /// fact that holds it.
+    pub rejected: Option<Attribute>,
+    pub(super) sentence: u32,
+    pub(super) clause: u32,
+}
+
+/// An attribute that can join a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attribute {
+    Place(Place),
+    Time(Clock),
+    Quantity(f64, QuantityUnit),
+    Number(u32),
+    Ratio(u32, u32),
+    Route(Route),
+    Avpu(Avpu),
+}
+
+/// What one utterance asks of the record, in the order said.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Later frames concern this casualty.
+    Switch {
+        casualty: CasualtyId,
+        start: u32,
+        end: u32,
+    },
+    /// "both of them": later frames of this utterance concern every casualty heard so far.
+    SwitchToAll { start: u32, end: u32 },
+    /// "two casualties from the IED": a mechanism for the next `count` casualties named
+    /// (all of them when no number was said).
+    GroupMechanism {
+        mechanism: Mechanism,
+        count: Option<u8>,
+        start: u32,
+        end: u32,
+    },
+    /// "next casualty": one more than the highest so far.
+    SwitchToNext { start: u32, end: u32 },
+    /// A frame to turn into facts.
+    Assert(Frame),
+    /// "scratch that" with nothing before it: withdraw the previous utterance's facts.
+    RetractPrevious {
+        start: u32,
+        end: u32,
+        /// "scratch that, tourniquet time was 1620": only facts of these kinds are
+        /// withdrawn (all facts of the utterance when empty).
+        kinds: Vec<FrameKind>,
+    },
+    /// "correction, zero nine fifty one": change the latest fact that has this attribute.
+    Amend {
+        attribute: Attribute,
+        start: u32,
+        end: u32,
+    },
+    /// "IO access", "IV established": the route later fluids run through.
+    Access { route: Route },
+    /// "not an RPG": withdraw this mechanism if it was recorded.
+    RejectMechanism {
+        mechanism: Mechanism,
+        start: u32,
+        end: u32,
+    },
+}
+
+impl Frame {
+    pub(super) fn new(kind: FrameKind, item: &Item, sentence: u32, clause: u32) -> Frame {
+        Frame {
+            kind,
+            start: item.start,
+            end: item.end,
+            confidence: item.confidence,
+            places: Vec::new(),
+            place_times: Vec::new(),
+            time: None,
+            quantity: None,
+            number: None,
+            ratio: None,
+            route: None,
+            avpu: None,
+            negated: false,
+            correcting: false,
+            another: false,
+            rejected: None,
+            sentence,
+            clause,
+        }
+    }
+
+    /// True when the frame takes this attribute now.
+    pub fn accepts(&self, attribute: &Attribute) -> bool {
+        use Attribute as A;
+        use FrameKind as K;
+        match (&self.kind, attribute) {
+            (K::Injury(..), A::Place(_)) => self.places.len() < 4,
+            (K::Tourniquet(_), A::Place(place)) => place.is_lateral() && self.places.len() < 4,
+            (K::Treatment(_), A::Place(_)) => self.places.len() < 2,
+            (K::Tourniquet(_), A::Time(_)) => {
+                self.time.is_none()
+                    || (self.places.len() > 1
+                        && self.place_times.last().is_some_and(Option::is_none))
+            }
+            (
+                K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
+                A::Time(_),
+            ) => self.time.is_none(),
+            (
+                K::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Unrecorded),
+                A::Number(_),
+            ) => self.number.is_none(),
+            (K::Vital(VitalCue::Spo2), A::Number(_) | A::Quantity(_, QuantityUnit::Percent)) => {
+                self.number.is_none()
+            }
+            (K::Vital(VitalCue::Pain), A::Number(n)) => self.number.is_none() && *n <= 10,
+            (K::Vital(VitalCue::Pain), A::Ratio(_, 10)) => self.number.is_none(),
+            (K::Vital(VitalCue::BloodPressure), A::Ratio(..)) => {
+                self.number.is_none() && self.ratio.is_none()
+            }
+            // "BP 120 80": the second number, lower than the first, is the diastolic.
+            (K::Vital(VitalCue::BloodPressure), A::Number(n)) => match self.number {
+                None => self.ratio.is_none(),
+                Some(systolic) => self.ratio.is_none() && *n >= 20 && *n < systolic,
+            },
+            (K::Vital(VitalCue::Avpu), A::Avpu(_)) => self.avpu.is_none(),
+            (K::Fluid(_), A::Quantity(_, QuantityUnit::Ml | QuantityUnit::Units)) => {
+                self.quantity.is_none() && self.number.is_none()
+            }
+            (K::Fluid(_), A::Number(n)) => {
+                *n >= 50 && *n <= 5000 && self.quantity.is_none() && self.number.is_none()
+            }
+            (K::Fluid(_), A::Route(Route::Iv | Route::Io)) => self.route.is_none(),
+            (K::Medication(_), A::Quantity(_, unit)) => {
+                *unit != QuantityUnit::Percent && self.quantity.is_none()
+            }
+            (K::Medication(_), A::Route(_)) => self.route.is_none(),
+            // "20 of ketamine": a dose whose unit was not said (never a clock time).
+            (K::Medication(_), A::Number(n)) => {
+                *n > 0 && *n < 1000 && self.quantity.is_none() && self.number.is_none()
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes the attribute; the caller checked `accepts`.
+    pub(super) fn take(&mut self, attribute: Attribute, end: u32) {
+        match attribute {
+            Attribute::Place(place) => {
+                if !self.places.contains(&place) {
+                    self.places.push(place);
+                    self.place_times.push(None);
+                }
+            }
+            Attribute::Time(time) => {
+                if let Some(last @ None) = self.place_times.last_mut() {
+                    *last = Some(time);
+                }
+                if self.time.is_none() {
+                    self.time = Some(time);
+                }
+            }
+            Attribute::Quantity(value, unit) => {
+                if unit == QuantityUnit::Percent {
+                    self.number = Some(value.round().clamp(0.0, 1000.0) as u32);
+                } else {
+                    self.quantity = Some((value, unit));
+                }
+            }
+            Attribute::Number(n) => match (&self.kind, self.number) {
+                (FrameKind::Vital(VitalCue::BloodPressure), Some(systolic)) => {
+                    self.ratio = Some((systolic, n));
+                    self.number = None;
+                }
+                _ => self.number = Some(n),
+            },
+            Attribute::Ratio(a, b) => {
+                if matches!(self.kind, FrameKind::Vital(VitalCue::Pain)) {
+                    self.number = Some(a);
+                } else {
+                    self.ratio = Some((a, b));
+                }
+            }
+            Attribute::Route(route) => self.route = Some(route),
+            Attribute::Avpu(avpu) => self.avpu = Some(avpu),
+        }
+        self.end = self.end.max(end);
+    }
+
+    /// Replaces an attribute (a correction inside the utterance: "left leg, I mean right").
+    pub(super) fn replace(&mut self, attribute: Attribute, end: u32) -> bool {
+        match &attribute {
+            Attribute::Place(_) if !self.places.is_empty() => {
+                self.places.clear();
+                self.place_times.clear();
+            }
+            Attribute::Time(_) if self.time.is_some() => self.time = None,
+            Attribute::Quantity(..) if self.quantity.is_some() || self.number.is_some() => {
+                self.quantity = None;
+                if !matches!(self.kind, FrameKind::Medication(_) | FrameKind::Fluid(_)) {
+                    self.number = None;
+                }
+            }
+            Attribute::Number(_) if self.number.is_some() => self.number = None,
+            Attribute::Ratio(..) if self.ratio.is_some() || self.number.is_some() => {
+                self.ratio = None;
+                self.number = None;
+            }
+            Attribute::Route(_) if self.route.is_some() => self.route = None,
+            Attribute::Avpu(_) if self.avpu.is_some() => self.avpu = None,
+            _ => return false,
+        }
+        if self.accepts(&attribute) {
+            self.take(attribute, end);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Nothing has been said about the frame yet.
+    pub(super) fn is_bare(&self) -> bool {
+        self.places.is_empty()
+            && self.time.is_none()
+            && self.quantity.is_none()
+            && self.number.is_none()
+            && self.ratio.is_none()
+            && self.route.is_none()
+            && self.avpu.is_none()
+            && !self.negated
+    }
+
+    pub(super) fn is_vital(&self) -> bool {
+        matches!(self.kind, FrameKind::Vital(_) | FrameKind::Avpu(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::check;
+
+    /// Attribute attachment: places, times, values, doses and routes join the frame they
+    /// belong to, before or after its anchor.
+    #[test]
+    fn attributes_attach_to_their_frame() {
+        check(&[
+            (
+                "Tourniquet left leg at 0915.",
+                &["Tourniquet(Extremity) places=1 at 09:15"],
+            ),
+            ("Right leg tourniquet.", &["Tourniquet(Extremity) places=1"]),
+            (
+                "Pulse 120, BP 90 over 60.",
+                &["Vital(Pulse) n=120", "Vital(BloodPressure) 90/60"],
+            ),
+            (
+                "Morphine 10 milligrams IV.",
+                &["Medication(\"morphine\") q=10 iv"],
+            ),
+            ("No tourniquet needed.", &["Tourniquet(Extremity) negated"]),
+        ]);
+    }
+}

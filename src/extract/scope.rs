@@ -1,0 +1,472 @@
+//! Scope by clause: before the rules read an utterance's items, the cues of
+//! `scope_cues.toml` decide which items are no report of care done or found: stories about
+//! other people (the sentence), plans and orders to others (the rest of their clause),
+//! questions (their clause, or the sentence when it opens as a question), fact words used
+//! as the names of things ("the burn kit", "chest seals in the truck"). Those items become
+//! plain words, so the rules never open a frame on them; a hedge ("about", "I think")
+//! lowers the confidence of its clause's items to `HEDGED`, so their facts are filed
+//! unconfirmed (a hedged clause of bare values, "maybe one twenty five", is dropped). Everything else passes untouched, so one utterance can hold a plan and a
+//! completed act.
+
+use super::items::{Item, ItemKind};
+use super::lexicon::Concept;
+use crate::limits::{SCOPE_CUE_PHRASES_MAX, SCOPE_CUE_PHRASE_WORDS_MAX, SCOPE_RULES_MAX};
+use serde::Deserialize;
+use thiserror::Error;
+
+/// The cue data, embedded at build time.
+pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
+
+/// The version the data must declare.
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/1";
+
+/// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
+/// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
+pub const HEDGED: f32 = 0.85;
+
+/// What can be wrong with the cue data.
+#[derive(Debug, Error, PartialEq)]
+pub enum ScopeError {
+    #[error("scope cues are not valid TOML: {0}")]
+    Syntax(String),
+    #[error("scope cues declare version {found:?}, this build reads {SCOPE_CUES_VERSION:?}")]
+    Version { found: String },
+    #[error("scope rule {rule:?}: {problem}")]
+    Rule { rule: String, problem: String },
+    #[error("scope cues hold {0} rules, more than SCOPE_RULES_MAX")]
+    TooManyRules(usize),
+}
+
+/// How far a cue reaches.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    Sentence,
+    After,
+    Question,
+    Object,
+    Doubt,
+    Needs,
+}
+
+/// One rule of the data file.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ScopeRule {
+    pub name: String,
+    pub reach: Reach,
+    pub phrases: Vec<String>,
+    #[serde(default)]
+    pub follows: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Example sentences that must yield no fact.
+    #[serde(default)]
+    pub blocked: Vec<String>,
+    /// Example sentences that must still yield a fact.
+    #[serde(default)]
+    pub kept: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ScopeFile {
+    version: String,
+    rule: Vec<ScopeRule>,
+}
+
+/// The validated cue data.
+#[derive(Clone, Debug, Default)]
+pub struct ScopeCues {
+    pub version: String,
+    pub rules: Vec<ScopeRule>,
+}
+
+impl ScopeCues {
+    /// Parses and validates cue data.
+    pub fn parse(text: &str) -> Result<ScopeCues, ScopeError> {
+        let file: ScopeFile =
+            toml::from_str(text).map_err(|e| ScopeError::Syntax(e.to_string()))?;
+        if file.version != SCOPE_CUES_VERSION {
+            return Err(ScopeError::Version {
+                found: file.version,
+            });
+        }
+        if file.rule.len() > SCOPE_RULES_MAX {
+            return Err(ScopeError::TooManyRules(file.rule.len()));
+        }
+        for rule in &file.rule {
+            let problem = |problem: &str| ScopeError::Rule {
+                rule: rule.name.clone(),
+                problem: problem.to_owned(),
+            };
+            let lists = [&rule.phrases, &rule.follows, &rule.unless];
+            if rule.phrases.is_empty() {
+                return Err(problem("no phrases"));
+            }
+            for list in lists {
+                if list.len() > SCOPE_CUE_PHRASES_MAX {
+                    return Err(problem("more phrases than SCOPE_CUE_PHRASES_MAX"));
+                }
+                for phrase in list {
+                    let words: Vec<&str> = phrase.split(' ').collect();
+                    let clean = words.iter().all(|w| {
+                        !w.is_empty()
+                            && w.chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '\'')
+                    });
+                    if !clean || words.len() > SCOPE_CUE_PHRASE_WORDS_MAX {
+                        return Err(problem(&format!(
+                            "phrase {phrase:?} is not lower-case words separated by single spaces"
+                        )));
+                    }
+                }
+            }
+            if rule.reach != Reach::Object && !rule.follows.is_empty() {
+                return Err(problem("follows belongs to reach = \"object\""));
+            }
+            let takes_unless = matches!(rule.reach, Reach::Object | Reach::Needs);
+            if takes_unless == rule.unless.is_empty() {
+                return Err(problem(
+                    "unless belongs to (and is required by) reach = \"object\" or \"needs\"",
+                ));
+            }
+            if rule.blocked.is_empty() && rule.kept.is_empty() {
+                return Err(problem("no example sentences"));
+            }
+        }
+        Ok(ScopeCues {
+            version: file.version,
+            rules: file.rule,
+        })
+    }
+
+    /// The embedded cue data, parsed anew.
+    pub fn embedded() -> Result<ScopeCues, ScopeError> {
+        ScopeCues::parse(SCOPE_CUES_TOML)
+    }
+
+    /// The embedded cue data, parsed and validated once per process.
+    pub fn shared() -> Result<&'static ScopeCues, &'static ScopeError> {
+        static SHARED: std::sync::OnceLock<Result<ScopeCues, ScopeError>> =
+            std::sync::OnceLock::new();
+        SHARED.get_or_init(ScopeCues::embedded).as_ref()
+    }
+}
+
+/// No cues: what the extractor uses if the embedded data failed validation.
+pub static NO_CUES: ScopeCues = ScopeCues {
+    version: String::new(),
+    rules: Vec::new(),
+};
+
+/// A word of the text: lower-case, with its character span.
+struct Word {
+    text: String,
+    start: u32,
+    end: u32,
+}
+
+fn words_of(text: &[char], start: u32, end: u32) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut word_start = start;
+    let end = end.min(text.len() as u32);
+    for i in start..end {
+        let c = text[i as usize];
+        // Typographic apostrophes count as apostrophes ("we’ll").
+        let c = if c == '\u{2019}' { '\'' } else { c };
+        if c.is_alphanumeric() || c == '\'' {
+            if current.is_empty() {
+                word_start = i;
+            }
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push(Word {
+                text: std::mem::take(&mut current),
+                start: word_start,
+                end: i,
+            });
+        }
+    }
+    if !current.is_empty() {
+        out.push(Word {
+            text: current,
+            start: word_start,
+            end,
+        });
+    }
+    out
+}
+
+/// Start characters of each match of any phrase in `words`.
+fn matches(words: &[Word], phrases: &[String]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for phrase in phrases {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        if parts.is_empty() || parts.len() > words.len() {
+            continue;
+        }
+        for at in 0..=words.len() - parts.len() {
+            if parts.iter().zip(&words[at..]).all(|(p, w)| w.text == *p) {
+                out.push(words[at].start);
+            }
+        }
+    }
+    out
+}
+
+/// Does the item carry (part of) a fact? Casualty numbers, corrections and punctuation are
+/// never silenced: they steer the record, they do not fill it.
+fn silenceable(item: &Item) -> bool {
+    match &item.kind {
+        ItemKind::Concept(concept) => !matches!(
+            concept,
+            Concept::Casualty
+                | Concept::Correction
+                | Concept::Retraction
+                | Concept::But
+                | Concept::AllCasualties
+                | Concept::SwitchCue
+        ),
+        ItemKind::Word(_) | ItemKind::Comma | ItemKind::Stop => false,
+        _ => true,
+    }
+}
+
+/// A word that names a thing done (a treatment, a tourniquet): after "the", "my", "those"
+/// it may name the kit instead.
+fn names_an_act(item: &Item) -> bool {
+    matches!(
+        item.kind,
+        ItemKind::Concept(Concept::Tourniquet(_) | Concept::Treatment(_))
+    )
+}
+
+/// A word that names what happened to the casualty ("burn", "IED"): before "kit" it names
+/// a thing.
+fn names_a_wound(item: &Item) -> bool {
+    matches!(
+        item.kind,
+        ItemKind::Concept(Concept::Mechanism(_) | Concept::Injury(..))
+    )
+}
+
+/// The item's words as said, in lower case.
+fn spelling(item: &Item, text: &[char]) -> String {
+    text.get(item.start as usize..(item.end as usize).min(text.len()))
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// The item as a plain word: the rules read it as filler.
+fn silence(item: &mut Item, text: &[char]) {
+    item.kind = ItemKind::Word(spelling(item, text));
+}
+
+/// Applies the cues to one utterance's items (`text` is its characters).
+pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
+    let mut silenced = vec![false; items.len()];
+    let mut hedged = vec![false; items.len()];
+    // Sentences: runs of items up to a Stop; clauses: runs up to a Comma or "but".
+    let mut sentence_start = 0;
+    for i in 0..=items.len() {
+        let ends_sentence = i == items.len() || items[i].kind == ItemKind::Stop;
+        if !ends_sentence {
+            continue;
+        }
+        let sentence = sentence_start..i;
+        sentence_start = i + 1;
+        if sentence.is_empty() {
+            continue;
+        }
+        let question = items
+            .get(i)
+            .and_then(|stop| text.get(stop.start as usize))
+            .is_some_and(|c| *c == '?');
+        let mut clauses: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut clause_start = sentence.start;
+        for j in sentence.clone() {
+            let splits = matches!(
+                items[j].kind,
+                ItemKind::Comma | ItemKind::Concept(Concept::But)
+            );
+            if splits {
+                clauses.push(clause_start..j);
+                clause_start = j + 1;
+            }
+        }
+        clauses.push(clause_start..sentence.end);
+        let span = |r: &std::ops::Range<usize>| -> Option<(u32, u32)> {
+            let first = items.get(r.start)?;
+            let last = items.get(r.end.checked_sub(1)?)?;
+            Some((first.start, last.end))
+        };
+        let Some((s_start, s_end)) = span(&sentence) else {
+            continue;
+        };
+        let sentence_words = words_of(text, s_start, s_end);
+        for rule in &cues.rules {
+            match rule.reach {
+                Reach::Sentence => {
+                    if !matches(&sentence_words, &rule.phrases).is_empty() {
+                        silenced[sentence.clone()].fill(true);
+                    }
+                }
+                Reach::Question => {
+                    if !question {
+                        continue;
+                    }
+                    let opens = sentence_words
+                        .first()
+                        .is_some_and(|w| rule.phrases.contains(&w.text));
+                    if opens {
+                        silenced[sentence.clone()].fill(true);
+                    } else if let Some(last) = clauses.last() {
+                        silenced[last.clone()].fill(true);
+                    }
+                }
+                Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
+                    for clause in &clauses {
+                        let Some((c_start, c_end)) = span(clause) else {
+                            continue;
+                        };
+                        let words = words_of(text, c_start, c_end);
+                        match rule.reach {
+                            Reach::After => {
+                                if let Some(cue) = matches(&words, &rule.phrases).into_iter().min()
+                                {
+                                    for j in clause.clone() {
+                                        let evac = matches!(
+                                            items[j].kind,
+                                            ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
+                                        );
+                                        if items[j].start >= cue && !evac {
+                                            silenced[j] = true;
+                                        }
+                                    }
+                                }
+                            }
+                            Reach::Doubt => {
+                                if !matches(&words, &rule.phrases).is_empty() {
+                                    // A hedged clause with values but no anchor ("pulse 120,
+                                    // maybe 125") is a second guess at a value said before:
+                                    // its values are dropped, not attached elsewhere.
+                                    let anchored = items[clause.clone()]
+                                        .iter()
+                                        .any(|item| matches!(item.kind, ItemKind::Concept(_)));
+                                    if anchored {
+                                        hedged[clause.clone()].fill(true);
+                                    } else {
+                                        silenced[clause.clone()].fill(true);
+                                    }
+                                }
+                            }
+                            Reach::Needs => {
+                                if !matches(&words, &rule.unless).is_empty() {
+                                    continue;
+                                }
+                                for j in clause.clone() {
+                                    let spelt = spelling(&items[j], text);
+                                    if matches!(items[j].kind, ItemKind::Concept(_))
+                                        && rule.phrases.contains(&spelt)
+                                    {
+                                        silenced[j] = true;
+                                    }
+                                }
+                            }
+                            _ => {
+                                let acted = !matches(&words, &rule.unless).is_empty();
+                                for j in clause.clone() {
+                                    let (act, wound) =
+                                        (names_an_act(&items[j]), names_a_wound(&items[j]));
+                                    if !act && !wound {
+                                        continue;
+                                    }
+                                    let before =
+                                        words.iter().rev().find(|w| w.end <= items[j].start);
+                                    let after = words.iter().find(|w| w.start >= items[j].end);
+                                    let named_after =
+                                        after.is_some_and(|w| rule.follows.contains(&w.text));
+                                    let determined =
+                                        before.is_some_and(|w| rule.phrases.contains(&w.text));
+                                    if (wound && named_after)
+                                        || (act && (named_after || determined) && !acted)
+                                    {
+                                        silenced[j] = true;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for j in 0..items.len() {
+        // The number of "casualty two" steers the record even inside a story.
+        let names_casualty =
+            j > 0 && matches!(items[j - 1].kind, ItemKind::Concept(Concept::Casualty));
+        let item = &mut items[j];
+        if silenced[j] && silenceable(item) && !names_casualty {
+            silence(item, text);
+        } else if hedged[j] {
+            item.confidence = item.confidence.min(HEDGED);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_cues_are_valid() {
+        let cues = ScopeCues::embedded().unwrap();
+        assert_eq!(cues.version, SCOPE_CUES_VERSION);
+        assert!(cues.rules.iter().any(|r| r.reach == Reach::Question));
+    }
+
+    #[test]
+    fn malformed_cues_are_refused() {
+        let cases: &[(&str, &str)] = &[
+            ("version = \"scope-cues/0\"\nrule = []", "version"),
+            ("version = ", "TOML"),
+            (
+                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "lower-case",
+            ),
+            (
+                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "example",
+            ),
+            (
+                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "unless belongs",
+            ),
+            (
+                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "required",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = ScopeCues::parse(text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn words_are_lower_case_with_character_spans() {
+        let text: Vec<char> = "Blessé, we’ll GO.".chars().collect();
+        let words = words_of(&text, 0, text.len() as u32);
+        let got: Vec<(&str, u32, u32)> = words
+            .iter()
+            .map(|w| (w.text.as_str(), w.start, w.end))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("blessé", 0, 6), ("we'll", 8, 13), ("go", 14, 16)]
+        );
+    }
+}
