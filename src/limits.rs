@@ -218,3 +218,18 @@ const _: () = assert!(ASR_PROMPT_TEXT_BYTES_MAX > ASR_PROMPT_TEXT_TOKENS_MAX);
 pub const TRANSCRIPT_RING_UTTERANCES_MAX: usize = 16;
 
 const _: () = assert!(TRANSCRIPT_RING_UTTERANCES_MAX >= SEGMENT_POOL_SLOTS_MAX);
+
+// ---- Guideline advisor (src/advisor) ----
+
+/// Rules one advisor rule file may hold.
+pub const ADVISOR_RULES_MAX: usize = 64;
+/// Bytes of one rule's message template.
+pub const ADVISOR_MESSAGE_BYTES_MAX: usize = 240;
+/// Alerts raised for one casualty; later ones are dropped and counted, never shown, so a
+/// confused record cannot flood the medic.
+pub const ALERTS_PER_CASUALTY_MAX: usize = 32;
+/// Alerts one advisor holds (every casualty at its limit).
+pub const ALERTS_MAX: usize = ALERTS_PER_CASUALTY_MAX * CASUALTIES_MAX;
+
+const _: () = assert!(ALERTS_PER_CASUALTY_MAX >= ADVISOR_RULES_MAX / 4);
+const _: () = assert!(ADVISOR_MESSAGE_BYTES_MAX <= LOG_LINE_BYTES_MAX);
