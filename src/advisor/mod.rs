@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX};
-use crate::record::{CasualtyId, Evac, Fact, FactId, LiveFact};
-use clock::{hhmm, Stamp};
+use crate::record::{
+    CasualtyId, Evac, Event, EventLog, Fact, FactId, LiveFact, Provenance, RecordError,
+};
+use clock::{hhmm, Clock, SimClock, Stamp};
 use rules::{Condition, Rule, RuleSet, Selector, Severity, Trigger};
 
 /// What can go wrong in the advisor.
@@ -44,6 +46,9 @@ pub enum AdvisorError {
     /// An acknowledgement named an alert this advisor never raised.
     #[error("no alert #{0}; list the active alerts and acknowledge one of their ids")]
     UnknownAlert(AlertId),
+    /// A record's event log could not be replayed (it is inconsistent).
+    #[error("cannot replay the record for the advisor: {0}; this is a bug in tccc")]
+    Replay(RecordError),
 }
 
 /// Identifies one alert; ids grow from 1 in the order alerts are raised.
@@ -76,6 +81,29 @@ pub struct Alert {
 pub enum AlertEvent {
     Raised(Alert),
     Acknowledged { id: AlertId, at: Stamp },
+}
+
+fn provenance_of(event: &Event) -> &Provenance {
+    match event {
+        Event::CasualtySwitched { provenance, .. }
+        | Event::Asserted { provenance, .. }
+        | Event::Corrected { provenance, .. }
+        | Event::Confirmed { provenance, .. }
+        | Event::Rejected { provenance, .. } => provenance,
+    }
+}
+
+/// Appends one event of another log to `log` (same order, so the same fact ids).
+fn apply(log: &mut EventLog, event: &Event) -> Result<(), RecordError> {
+    match event {
+        Event::CasualtySwitched { casualty, provenance } => log.switch_casualty(*casualty, *provenance),
+        Event::Asserted { casualty, fact, provenance, .. } => {
+            log.assert_fact(*casualty, fact.clone(), *provenance).map(|_| ())
+        }
+        Event::Corrected { superseded, by, provenance } => log.correct_fact(*superseded, *by, *provenance),
+        Event::Confirmed { id, provenance } => log.confirm_fact(*id, *provenance),
+        Event::Rejected { id, provenance } => log.reject_fact(*id, *provenance),
+    }
 }
 
 /// One alert the rules call for now or later, before it is raised.
@@ -219,6 +247,60 @@ impl Advisor {
             raised.push(AlertEvent::Raised(alert));
         }
         raised
+    }
+
+    /// Moves a simulated clock to `to`, stopping at every due time on the way, so each
+    /// alert is raised exactly when it falls due; returns what was raised.
+    pub fn run_until(
+        &mut self,
+        clock: &mut SimClock,
+        to: Stamp,
+        facts: &[LiveFact],
+    ) -> Vec<AlertEvent> {
+        let mut raised = Vec::new();
+        while let Some(due) = self.next_due(clock.now(), facts) {
+            if due > to {
+                break;
+            }
+            clock.set(due);
+            raised.extend(self.tick(clock.now(), facts));
+        }
+        clock.set(to);
+        raised.extend(self.tick(clock.now(), facts));
+        raised
+    }
+
+    /// Replays a record's event log on a simulated clock: the record as it stood after
+    /// each utterance is evaluated from the moment that utterance ended until the next
+    /// one (and, after the last, until `until` if later), so alerts fall due as they would
+    /// have live. A fact corrected later still raised what it called for while it stood.
+    pub fn replay(
+        &mut self,
+        events: &[Event],
+        clock: &mut SimClock,
+        until: Option<Stamp>,
+    ) -> Result<Vec<AlertEvent>, AdvisorError> {
+        let mut log = EventLog::new();
+        let mut raised = Vec::new();
+        let mut facts: Vec<LiveFact> = Vec::new();
+        let mut index = 0;
+        while index < events.len() {
+            let utterance = provenance_of(&events[index]).utterance;
+            let heard = self
+                .input_start
+                .plus_seconds(provenance_of(&events[index]).heard_end_s);
+            raised.extend(self.run_until(clock, heard, &facts));
+            while index < events.len() && provenance_of(&events[index]).utterance == utterance {
+                apply(&mut log, &events[index]).map_err(AdvisorError::Replay)?;
+                index += 1;
+            }
+            facts = log.live_facts();
+            raised.extend(self.run_until(clock, heard, &facts));
+        }
+        if let Some(until) = until {
+            raised.extend(self.run_until(clock, until, &facts));
+        }
+        Ok(raised)
     }
 
     fn is_raised(&self, c: &Candidate) -> bool {
