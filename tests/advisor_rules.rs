@@ -3,12 +3,16 @@
 //! new evidence. Also: the rule file is validated, alerts are bounded, acknowledged and
 //! restored, unconfirmed facts raise only advisories, and midnight is handled.
 
+#![allow(clippy::unwrap_used)]
+
 use tccc::advisor::clock::{SimClock, Stamp, DAY_S};
 use tccc::advisor::rules::{RuleSet, Severity};
 use tccc::advisor::{Advisor, AdvisorError, Alert, AlertEvent};
 use tccc::extract::{Extractor, ExtractorConfig};
 use tccc::limits::ALERTS_PER_CASUALTY_MAX;
-use tccc::record::{Fact, LiveFact, Provenance, Limb, TourniquetKind, VitalValue, Avpu, DoseUnit, Route, Clock};
+use tccc::record::{
+    Avpu, Clock, DoseUnit, Fact, Limb, LiveFact, Provenance, Route, TourniquetKind, VitalValue,
+};
 
 /// "HH:MM" or "HH:MM:SS" on the first day.
 fn at(text: &str) -> Stamp {
@@ -61,7 +65,11 @@ fn once_at(alerts: &[Alert], rule: &str, due: &str) -> Alert {
     assert_eq!(found.len(), 1, "{rule}: {alerts:#?}");
     let alert = found[0].clone();
     let due = at(due);
-    assert!((alert.raised.0 - due.0).abs() <= 1, "{rule} raised at {} not {due}", alert.raised);
+    assert!(
+        (alert.raised.0 - due.0).abs() <= 1,
+        "{rule} raised at {} not {due}",
+        alert.raised
+    );
     alert
 }
 
@@ -79,7 +87,11 @@ fn the_builtin_rule_file_is_valid_and_every_example_fires() {
             .collect();
         let lines: Vec<(&str, &str)> = lines.iter().map(|(t, x)| (t.as_str(), *x)).collect();
         let (alerts, _) = narrate("09:00", &lines, "16:00");
-        assert!(!of(&alerts, &rule.id).is_empty(), "example of {} fires nothing: {alerts:#?}", rule.id);
+        assert!(
+            !of(&alerts, &rule.id).is_empty(),
+            "example of {} fires nothing: {alerts:#?}",
+            rule.id
+        );
     }
 }
 
@@ -99,25 +111,58 @@ example = ["tourniquet left leg"]
 "#;
     assert!(RuleSet::parse(good, "t").is_ok());
     let cases = [
-        (good.replace("\"tourniquet\"]", "\"tourniquets\"]"), "unknown fact `tourniquets`"),
-        (good.replace("\"tourniquet\"]", "\"medication:aspirinx\"]"), "unknown fact"),
-        (good.replace("{fact}", "{limb}"), "unknown placeholder"),
-        (good.replace("DOMAIN.md §4.4 #3 (G2024 l.191-197)", "a book"), "must cite"),
-        (good.replace("\"elapsed\"", "\"sometimes\""), "unknown kind"),
-        (good.replace("after_min = 120", "after_min = 5000"), "outside"),
-        (good.replace("example = [\"tourniquet left leg\"]", "example = []"), "example"),
-        (format!("{good}{}", &good[good.find("[[rule]]").unwrap()..]), "ids must be unique"),
         (
-            format!("{good}{}", good[good.find("[[rule]]").unwrap()..].replace("id = \"a\"", "id = \"b\"")),
+            good.replace("\"tourniquet\"]", "\"tourniquets\"]"),
+            "unknown fact `tourniquets`",
+        ),
+        (
+            good.replace("\"tourniquet\"]", "\"medication:aspirinx\"]"),
+            "unknown fact",
+        ),
+        (good.replace("{fact}", "{limb}"), "unknown placeholder"),
+        (
+            good.replace("DOMAIN.md §4.4 #3 (G2024 l.191-197)", "a book"),
+            "must cite",
+        ),
+        (good.replace("\"elapsed\"", "\"sometimes\""), "unknown kind"),
+        (
+            good.replace("after_min = 120", "after_min = 5000"),
+            "outside",
+        ),
+        (
+            good.replace("example = [\"tourniquet left leg\"]", "example = []"),
+            "example",
+        ),
+        (
+            format!("{good}{}", &good[good.find("[[rule]]").unwrap()..]),
+            "ids must be unique",
+        ),
+        (
+            format!(
+                "{good}{}",
+                good[good.find("[[rule]]").unwrap()..].replace("id = \"a\"", "id = \"b\"")
+            ),
             "same facts with the same timing as rule `a`",
         ),
-        (good.replace("kind = \"elapsed\"", "kind = \"window_open\"\nconditions = [\"bleeding\"]\nwithin_min = 1"), "unknown condition"),
-        (good.replace("version = \"t/1\"", "version = \"\""), "version"),
+        (
+            good.replace(
+                "kind = \"elapsed\"",
+                "kind = \"window_open\"\nconditions = [\"bleeding\"]\nwithin_min = 1",
+            ),
+            "unknown condition",
+        ),
+        (
+            good.replace("version = \"t/1\"", "version = \"\""),
+            "version",
+        ),
     ];
     for (text, expected) in cases {
         let error = RuleSet::parse(&text, "t").unwrap_err();
         assert!(matches!(error, AdvisorError::Rules { .. }));
-        assert!(error.to_string().contains(expected), "{error} lacks {expected}");
+        assert!(
+            error.to_string().contains(expected),
+            "{error} lacks {expected}"
+        );
     }
 }
 
@@ -156,29 +201,47 @@ fn a_corrected_tourniquet_time_re_arms_the_timer() {
 fn a_tourniquet_without_a_spoken_time_runs_from_when_it_was_heard() {
     let (alerts, _) = narrate("09:00", &[("09:10", "tourniquet left leg")], "11:30");
     let alert = once_at(&alerts, "tq-convert-2h", "11:10");
-    assert!(alert.assumed_time && alert.message.contains("time assumed"), "{alert:?}");
+    assert!(
+        alert.assumed_time && alert.message.contains("time assumed"),
+        "{alert:?}"
+    );
 }
 
 #[test]
 fn midnight_is_crossed_in_both_directions() {
     // Applied before midnight: its 2 h fall on the next day.
-    let (alerts, _) = narrate("23:00", &[("23:31", "tourniquet right arm at twenty three thirty")], "01:45");
+    let (alerts, _) = narrate(
+        "23:00",
+        &[("23:31", "tourniquet right arm at twenty three thirty")],
+        "01:45",
+    );
     let found = of(&alerts, "tq-convert-2h");
     assert_eq!(found.len(), 1, "{alerts:#?}");
     assert_eq!(found[0].raised, Stamp(DAY_S + 5400));
     // Said after midnight about a time before it: yesterday (a session starting at 00:05
     // has its day 0 from that midnight), so the 2 h fall at 01:30 today, not tomorrow.
-    let (alerts, _) = narrate("00:05", &[("00:10", "tourniquet right arm at twenty three thirty")], "01:40");
+    let (alerts, _) = narrate(
+        "00:05",
+        &[("00:10", "tourniquet right arm at twenty three thirty")],
+        "01:40",
+    );
     assert_eq!(of(&alerts, "tq-convert-2h")[0].raised, Stamp(5400));
 }
 
 #[test]
 fn txa_indicated_closed_and_late() {
     // Indicated by the tourniquet; window closes 3 h after the (assumed) injury time.
-    let lines = [("09:10", "gunshot wound left thigh, tourniquet left leg at zero nine zero five")];
+    let lines = [(
+        "09:10",
+        "gunshot wound left thigh, tourniquet left leg at zero nine zero five",
+    )];
     let (alerts, _) = narrate("09:00", &lines, "13:00");
     let open = once_at(&alerts, "txa-indicated", "09:10");
-    assert!(open.message.contains("give by 12:05") && open.message.contains("assumed"), "{}", open.message);
+    assert!(
+        open.message.contains("give by 12:05") && open.message.contains("assumed"),
+        "{}",
+        open.message
+    );
     assert_eq!(open.severity, Severity::Advisory);
     once_at(&alerts, "txa-window-closed", "12:05");
     // Given in time: neither the reminder after it nor the closing one.
@@ -188,11 +251,19 @@ fn txa_indicated_closed_and_late() {
     ];
     let (alerts, _) = narrate("09:00", &lines, "13:00");
     assert_eq!(of(&alerts, "txa-indicated").len(), 1);
-    assert!(of(&alerts, "txa-window-closed").is_empty() && of(&alerts, "txa-given-late").is_empty());
+    assert!(
+        of(&alerts, "txa-window-closed").is_empty() && of(&alerts, "txa-given-late").is_empty()
+    );
     // Given in the same breath as the indication: nothing at all.
-    let lines = [("09:10", "tourniquet left leg at zero nine zero five, TXA two grams IV")];
+    let lines = [(
+        "09:10",
+        "tourniquet left leg at zero nine zero five, TXA two grams IV",
+    )];
     let (alerts, _) = narrate("09:00", &lines, "13:00");
-    assert!(alerts.iter().all(|a| !a.rule.starts_with("txa")), "{alerts:#?}");
+    assert!(
+        alerts.iter().all(|a| !a.rule.starts_with("txa")),
+        "{alerts:#?}"
+    );
     // Given after 3 h: a warning when it is said.
     let lines = [
         ("09:10", "tourniquet left leg at zero nine zero five"),
@@ -203,18 +274,30 @@ fn txa_indicated_closed_and_late() {
     assert_eq!(late.severity, Severity::Warning);
     // No indication on the card: no TXA alert.
     let (alerts, _) = narrate("09:00", &[("09:10", "laceration left forearm")], "13:00");
-    assert!(alerts.iter().all(|a| !a.rule.starts_with("txa")), "{alerts:#?}");
+    assert!(
+        alerts.iter().all(|a| !a.rule.starts_with("txa")),
+        "{alerts:#?}"
+    );
 }
 
 #[test]
 fn a_stated_injury_time_replaces_the_assumed_one() {
     let start = at("09:00");
     let mut extractor = Extractor::new(ExtractorConfig::default());
-    extractor.push_utterance(0, "tourniquet left leg at zero nine zero five", 599.0, 600.0).unwrap();
+    extractor
+        .push_utterance(
+            0,
+            "tourniquet left leg at zero nine zero five",
+            599.0,
+            600.0,
+        )
+        .unwrap();
     let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
     advisor.set_injury_time(1, at("08:30"));
     let mut clock = SimClock::new(start);
-    let raised = advisor.replay(extractor.events(), &mut clock, Some(at("12:00"))).unwrap();
+    let raised = advisor
+        .replay(extractor.events(), &mut clock, Some(at("12:00")))
+        .unwrap();
     let closed: Vec<_> = raised
         .iter()
         .filter_map(|e| match e {
@@ -240,18 +323,43 @@ fn calcium_after_the_first_blood_product_once() {
         ("09:30:30", "calcium gluconate one gram IV"),
     ];
     let (alerts, _) = narrate("09:00", &[lines[0], lines[1]], "10:00");
-    assert_eq!(of(&alerts, "calcium-after-blood").len(), 1, "said before calcium was");
-    let (alerts, _) = narrate("09:00", &[("09:30", "whole blood one unit IO, calcium gluconate one gram IV")], "10:00");
+    assert_eq!(
+        of(&alerts, "calcium-after-blood").len(),
+        1,
+        "said before calcium was"
+    );
+    let (alerts, _) = narrate(
+        "09:00",
+        &[(
+            "09:30",
+            "whole blood one unit IO, calcium gluconate one gram IV",
+        )],
+        "10:00",
+    );
     assert!(of(&alerts, "calcium-after-blood").is_empty());
-    let (alerts, _) = narrate("09:00", &[("09:30", "normal saline five hundred ml IV")], "10:00");
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:30", "normal saline five hundred ml IV")],
+        "10:00",
+    );
     assert!(of(&alerts, "calcium-after-blood").is_empty());
 }
 
 #[test]
 fn avpu_before_opioids_and_ketamine() {
-    let (alerts, _) = narrate("09:00", &[("09:50", "ketamine twenty milligrams IV at zero nine fifty")], "10:00");
-    assert_eq!(once_at(&alerts, "avpu-before-analgesia", "09:50").severity, Severity::Warning);
-    let lines = [("09:40", "AVPU alert"), ("09:50", "fentanyl fifty micrograms IV")];
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:50", "ketamine twenty milligrams IV at zero nine fifty")],
+        "10:00",
+    );
+    assert_eq!(
+        once_at(&alerts, "avpu-before-analgesia", "09:50").severity,
+        Severity::Warning
+    );
+    let lines = [
+        ("09:40", "AVPU alert"),
+        ("09:50", "fentanyl fifty micrograms IV"),
+    ];
     let (alerts, _) = narrate("09:00", &lines, "10:00");
     assert!(of(&alerts, "avpu-before-analgesia").is_empty());
     // A second dose without AVPU is new evidence.
@@ -262,38 +370,85 @@ fn avpu_before_opioids_and_ketamine() {
     let (alerts, _) = narrate("09:00", &lines, "10:00");
     assert_eq!(of(&alerts, "avpu-before-analgesia").len(), 2);
     // Ondansetron is not an opioid.
-    let (alerts, _) = narrate("09:00", &[("09:50", "ondansetron four milligrams IV")], "10:00");
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:50", "ondansetron four milligrams IV")],
+        "10:00",
+    );
     assert!(of(&alerts, "avpu-before-analgesia").is_empty());
 }
 
 #[test]
 fn re_dosing_intervals() {
     let cases: &[(&str, &str, &str, bool)] = &[
-        ("ketamine-redose-early", "ketamine twenty milligrams IV at ten hundred", "ketamine twenty milligrams IV at ten ten", true),
-        ("ketamine-redose-early", "ketamine twenty milligrams IV at ten hundred", "ketamine twenty milligrams IV at ten twenty five", false),
-        ("fentanyl-redose-early", "fentanyl fifty micrograms IV at ten hundred", "fentanyl fifty micrograms IV at ten twenty", true),
-        ("fentanyl-redose-early", "fentanyl fifty micrograms IV at ten hundred", "fentanyl fifty micrograms IV at ten thirty five", false),
-        ("otfc-redose-early", "fentanyl eight hundred micrograms OTFC at ten hundred", "fentanyl eight hundred micrograms OTFC at ten ten", true),
-        ("otfc-redose-early", "fentanyl eight hundred micrograms OTFC at ten hundred", "fentanyl eight hundred micrograms OTFC at ten twenty", false),
+        (
+            "ketamine-redose-early",
+            "ketamine twenty milligrams IV at ten hundred",
+            "ketamine twenty milligrams IV at ten ten",
+            true,
+        ),
+        (
+            "ketamine-redose-early",
+            "ketamine twenty milligrams IV at ten hundred",
+            "ketamine twenty milligrams IV at ten twenty five",
+            false,
+        ),
+        (
+            "fentanyl-redose-early",
+            "fentanyl fifty micrograms IV at ten hundred",
+            "fentanyl fifty micrograms IV at ten twenty",
+            true,
+        ),
+        (
+            "fentanyl-redose-early",
+            "fentanyl fifty micrograms IV at ten hundred",
+            "fentanyl fifty micrograms IV at ten thirty five",
+            false,
+        ),
+        (
+            "otfc-redose-early",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+            "fentanyl eight hundred micrograms OTFC at ten ten",
+            true,
+        ),
+        (
+            "otfc-redose-early",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+            "fentanyl eight hundred micrograms OTFC at ten twenty",
+            false,
+        ),
     ];
     for (rule, first, second, fires) in cases {
-        let lines = [("09:59", "AVPU alert"), ("10:01", *first), ("10:40", *second)];
+        let lines = [
+            ("09:59", "AVPU alert"),
+            ("10:01", *first),
+            ("10:40", *second),
+        ];
         let (alerts, _) = narrate("09:50", &lines, "11:00");
         if *fires {
             let alert = once_at(&alerts, rule, "10:40");
             assert_eq!(alert.severity, Severity::Warning);
         } else {
-            assert!(of(&alerts, rule).is_empty(), "{rule}: {second}: {alerts:#?}");
+            assert!(
+                of(&alerts, rule).is_empty(),
+                "{rule}: {second}: {alerts:#?}"
+            );
         }
     }
     // OTFC and IV fentanyl are separate rules.
     let lines = [
         ("09:59", "AVPU alert"),
-        ("10:01", "fentanyl eight hundred micrograms OTFC at ten hundred"),
+        (
+            "10:01",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+        ),
         ("10:06", "fentanyl fifty micrograms IV at ten zero five"),
     ];
     let (alerts, _) = narrate("09:50", &lines, "11:00");
-    assert!(of(&alerts, "otfc-redose-early").is_empty() && of(&alerts, "fentanyl-redose-early").is_empty());
+    assert!(
+        of(&alerts, "otfc-redose-early").is_empty()
+            && of(&alerts, "fentanyl-redose-early").is_empty()
+    );
     // OTFC: reassess 15 min after, once.
     once_at(&alerts, "otfc-reassess", "10:15");
 }
@@ -305,11 +460,22 @@ fn ondansetron_eight_milligrams_in_eight_hours() {
         ("10:15", "ondansetron four milligrams IV at ten fifteen"),
     ];
     let (alerts, _) = narrate("09:50", &lines, "11:00");
-    assert!(of(&alerts, "ondansetron-cap").is_empty(), "8 mg is the cap, not over it");
-    let lines = [lines[0], lines[1], ("11:00", "ondansetron four milligrams IV at eleven hundred")];
+    assert!(
+        of(&alerts, "ondansetron-cap").is_empty(),
+        "8 mg is the cap, not over it"
+    );
+    let lines = [
+        lines[0],
+        lines[1],
+        ("11:00", "ondansetron four milligrams IV at eleven hundred"),
+    ];
     let (alerts, _) = narrate("09:50", &lines, "12:00");
     once_at(&alerts, "ondansetron-cap", "11:00");
-    let lines = [lines[0], lines[1], ("18:30", "ondansetron four milligrams IV at eighteen thirty")];
+    let lines = [
+        lines[0],
+        lines[1],
+        ("18:30", "ondansetron four milligrams IV at eighteen thirty"),
+    ];
     let (alerts, _) = narrate("09:50", &lines, "19:00");
     assert!(of(&alerts, "ondansetron-cap").is_empty(), "{alerts:#?}");
 }
@@ -318,17 +484,26 @@ fn ondansetron_eight_milligrams_in_eight_hours() {
 fn hypothermia_prevention_with_fluids() {
     let (alerts, _) = narrate("09:00", &[("09:30", "whole blood one unit IO")], "10:00");
     once_at(&alerts, "hypothermia-with-fluids", "09:30");
-    let lines = [("09:20", "hypothermia prevention applied"), ("09:30", "whole blood one unit IO")];
+    let lines = [
+        ("09:20", "hypothermia prevention applied"),
+        ("09:30", "whole blood one unit IO"),
+    ];
     let (alerts, _) = narrate("09:00", &lines, "10:00");
     assert!(of(&alerts, "hypothermia-with-fluids").is_empty());
 }
 
 #[test]
 fn antibiotics_for_open_wounds() {
-    let lines = [("09:10", "gunshot wound right arm"), ("09:12", "laceration left leg")];
+    let lines = [
+        ("09:10", "gunshot wound right arm"),
+        ("09:12", "laceration left leg"),
+    ];
     let (alerts, _) = narrate("09:00", &lines, "10:00");
     once_at(&alerts, "antibiotics-open-wound", "09:10");
-    let lines = [("09:10", "gunshot wound right arm, moxifloxacin four hundred milligrams PO")];
+    let lines = [(
+        "09:10",
+        "gunshot wound right arm, moxifloxacin four hundred milligrams PO",
+    )];
     let (alerts, _) = narrate("09:00", &lines, "10:00");
     assert!(of(&alerts, "antibiotics-open-wound").is_empty());
     let (alerts, _) = narrate("09:00", &[("09:10", "fracture left leg")], "10:00");
@@ -343,8 +518,15 @@ fn shock_suggests_urgent_evacuation_without_touching_the_card() {
     assert!(alert.message.contains("urgent") && alert.severity == Severity::Advisory);
     let (alerts, _) = narrate("09:00", &[("09:10", "AVPU alert")], "10:00");
     assert!(of(&alerts, "shock-suggest-urgent").is_empty());
-    let (alerts, _) = narrate("09:00", &[("09:10", "gunshot wound head, AVPU pain")], "10:00");
-    assert!(of(&alerts, "shock-suggest-urgent").is_empty(), "altered mental status with a head injury is not shock");
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:10", "gunshot wound head, AVPU pain")],
+        "10:00",
+    );
+    assert!(
+        of(&alerts, "shock-suggest-urgent").is_empty(),
+        "altered mental status with a head injury is not shock"
+    );
     let (alerts, _) = narrate("09:00", &[("09:10", "evac urgent, AVPU pain")], "10:00");
     assert!(of(&alerts, "shock-suggest-urgent").is_empty());
 }
@@ -371,17 +553,33 @@ fn live(id: u32, fact: Fact, unconfirmed: bool) -> LiveFact {
 fn an_unconfirmed_fact_raises_only_an_advisory_and_confirmation_escalates() {
     let start = at("09:00");
     let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
-    let ketamine = Fact::Medication { name: "ketamine", dose: Some(20.0), unit: Some(DoseUnit::Mg), route: Some(Route::Iv), time: None };
+    let ketamine = Fact::Medication {
+        name: "ketamine",
+        dose: Some(20.0),
+        unit: Some(DoseUnit::Mg),
+        route: Some(Route::Iv),
+        time: None,
+    };
     let facts = [live(0, ketamine.clone(), true)];
     let raised = advisor.tick(at("09:01"), &facts);
-    let AlertEvent::Raised(first) = &raised[0] else { panic!() };
-    assert_eq!((first.rule.as_str(), first.severity), ("avpu-before-analgesia", Severity::Advisory));
+    let AlertEvent::Raised(first) = &raised[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (first.rule.as_str(), first.severity),
+        ("avpu-before-analgesia", Severity::Advisory)
+    );
     assert!(first.message.contains("unconfirmed"));
-    assert!(advisor.tick(at("09:02"), &facts).is_empty(), "once per trigger");
+    assert!(
+        advisor.tick(at("09:02"), &facts).is_empty(),
+        "once per trigger"
+    );
     let facts = [live(0, ketamine, false)];
     let raised = advisor.tick(at("09:03"), &facts);
     assert_eq!(raised.len(), 1);
-    let AlertEvent::Raised(second) = &raised[0] else { panic!() };
+    let AlertEvent::Raised(second) = &raised[0] else {
+        panic!()
+    };
     assert_eq!(second.severity, Severity::Warning);
     // Every warning the builtin rules can raise rests on confirmed facts only.
     for alert in advisor.alerts() {
@@ -395,7 +593,15 @@ fn alerts_are_acknowledged_listed_bounded_and_never_raised_twice_after_a_restart
     let tourniquets: Vec<LiveFact> = (0..ALERTS_PER_CASUALTY_MAX as u32 + 8)
         .map(|i| {
             let time = Clock::new(9, i % 60);
-            live(i, Fact::Tourniquet { limb: Limb::LeftLeg, kind: TourniquetKind::Extremity, time }, false)
+            live(
+                i,
+                Fact::Tourniquet {
+                    limb: Limb::LeftLeg,
+                    kind: TourniquetKind::Extremity,
+                    time,
+                },
+                false,
+            )
         })
         .collect();
     let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
@@ -404,18 +610,34 @@ fn alerts_are_acknowledged_listed_bounded_and_never_raised_twice_after_a_restart
     assert!(advisor.dropped() > 0);
     let dropped = advisor.dropped();
     assert!(advisor.tick(at("18:01"), &tourniquets).is_empty());
-    assert_eq!(advisor.dropped(), dropped, "a suppressed trigger is counted once");
+    assert_eq!(
+        advisor.dropped(),
+        dropped,
+        "a suppressed trigger is counted once"
+    );
 
     let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
-    let facts = [live(0, Fact::Vital { value: VitalValue::Avpu(Avpu::Pain), time: None }, false)];
+    let facts = [live(
+        0,
+        Fact::Vital {
+            value: VitalValue::Avpu(Avpu::Pain),
+            time: None,
+        },
+        false,
+    )];
     // Shock: suggested evacuation, and TXA indicated.
     let raised = advisor.tick(at("09:05"), &facts);
     assert_eq!(raised.len(), 2, "{raised:#?}");
     assert_eq!(advisor.active().count(), 2);
-    let AlertEvent::Raised(alert) = &raised[0] else { panic!() };
+    let AlertEvent::Raised(alert) = &raised[0] else {
+        panic!()
+    };
     let ack = advisor.acknowledge(alert.id, at("09:06")).unwrap();
     assert_eq!(advisor.active().count(), 1);
-    assert_eq!(advisor.acknowledge(99, at("09:06")), Err(AdvisorError::UnknownAlert(99)));
+    assert_eq!(
+        advisor.acknowledge(99, at("09:06")),
+        Err(AdvisorError::UnknownAlert(99))
+    );
     // A restart: the journal's events replayed into a fresh advisor raise nothing again.
     let journal: Vec<AlertEvent> = raised.iter().cloned().chain([ack]).collect();
     let mut restarted = Advisor::new(RuleSet::builtin().unwrap(), start);

@@ -19,7 +19,17 @@ pub const DAY_S: i64 = 24 * 3600;
 
 /// A moment on the session's local timeline: seconds since local midnight of its first day.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 pub struct Stamp(pub i64);
 
@@ -169,14 +179,26 @@ mod tests {
     #[test]
     fn spoken_times_are_placed_nearest_to_when_they_were_heard() {
         // Same day, a little earlier.
-        assert_eq!(Stamp::of_spoken(spoken(9, 5), Stamp::at(9, 20)), Stamp::at(9, 5));
+        assert_eq!(
+            Stamp::of_spoken(spoken(9, 5), Stamp::at(9, 20)),
+            Stamp::at(9, 5)
+        );
         // Before midnight, heard after it: yesterday evening, not tonight.
         let heard = Stamp(DAY_S + 10 * 60);
-        assert_eq!(Stamp::of_spoken(spoken(23, 50), heard), Stamp(DAY_S - 10 * 60));
+        assert_eq!(
+            Stamp::of_spoken(spoken(23, 50), heard),
+            Stamp(DAY_S - 10 * 60)
+        );
         // After midnight, heard before it: a moment ahead on the next day.
-        assert_eq!(Stamp::of_spoken(spoken(0, 5), Stamp::at(23, 55)), Stamp(DAY_S + 300));
+        assert_eq!(
+            Stamp::of_spoken(spoken(0, 5), Stamp::at(23, 55)),
+            Stamp(DAY_S + 300)
+        );
         // Exactly 12 h apart: the earlier one.
-        assert_eq!(Stamp::of_spoken(spoken(0, 0), Stamp::at(12, 0)), Stamp::at(0, 0));
+        assert_eq!(
+            Stamp::of_spoken(spoken(0, 0), Stamp::at(12, 0)),
+            Stamp::at(0, 0)
+        );
     }
 
     #[test]

@@ -96,11 +96,23 @@ fn provenance_of(event: &Event) -> &Provenance {
 /// Appends one event of another log to `log` (same order, so the same fact ids).
 fn apply(log: &mut EventLog, event: &Event) -> Result<(), RecordError> {
     match event {
-        Event::CasualtySwitched { casualty, provenance } => log.switch_casualty(*casualty, *provenance),
-        Event::Asserted { casualty, fact, provenance, .. } => {
-            log.assert_fact(*casualty, fact.clone(), *provenance).map(|_| ())
-        }
-        Event::Corrected { superseded, by, provenance } => log.correct_fact(*superseded, *by, *provenance),
+        Event::CasualtySwitched {
+            casualty,
+            provenance,
+        } => log.switch_casualty(*casualty, *provenance),
+        Event::Asserted {
+            casualty,
+            fact,
+            provenance,
+            ..
+        } => log
+            .assert_fact(*casualty, fact.clone(), *provenance)
+            .map(|_| ()),
+        Event::Corrected {
+            superseded,
+            by,
+            provenance,
+        } => log.correct_fact(*superseded, *by, *provenance),
         Event::Confirmed { id, provenance } => log.confirm_fact(*id, *provenance),
         Event::Rejected { id, provenance } => log.reject_fact(*id, *provenance),
     }
@@ -185,8 +197,7 @@ impl Advisor {
     pub fn restore(&mut self, event: &AlertEvent) {
         match event {
             AlertEvent::Raised(alert) => {
-                if self.alerts.len() < ALERTS_MAX && !self.alerts.iter().any(|a| a.id == alert.id)
-                {
+                if self.alerts.len() < ALERTS_MAX && !self.alerts.iter().any(|a| a.id == alert.id) {
                     self.alerts.push(alert.clone());
                 }
             }
@@ -220,7 +231,11 @@ impl Advisor {
         for c in due {
             let rule = &self.rules.rules[c.rule];
             let key = (rule.id.clone(), c.casualty, c.evidence.clone(), c.severity);
-            let count = self.alerts.iter().filter(|a| a.casualty == c.casualty).count();
+            let count = self
+                .alerts
+                .iter()
+                .filter(|a| a.casualty == c.casualty)
+                .count();
             if count >= ALERTS_PER_CASUALTY_MAX || self.alerts.len() >= ALERTS_MAX {
                 if !self.suppressed.contains(&key) {
                     self.dropped += 1;
@@ -377,52 +392,63 @@ impl Advisor {
             chosen
         };
         let injury = self.injury(casualty, facts);
-        let mut push = |evidence: &[&LiveFact], due: Stamp, time_of: Option<&LiveFact>, extra: Extra| {
-            let unconfirmed = evidence.iter().any(|f| f.unconfirmed);
-            let severity = if unconfirmed { Severity::Advisory } else { rule.severity };
-            let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
-            let mut assumed_time = time_of.is_some() && time_assumed;
-            let mut message = rule.message.clone();
-            let fact_text = evidence.first().map_or(String::new(), |f| f.fact.to_string());
-            let time_text = if time_assumed && time_of.is_some() {
-                format!("{} (time assumed: when heard)", hhmm(time))
-            } else {
-                hhmm(time)
+        let mut push =
+            |evidence: &[&LiveFact], due: Stamp, time_of: Option<&LiveFact>, extra: Extra| {
+                let unconfirmed = evidence.iter().any(|f| f.unconfirmed);
+                let severity = if unconfirmed {
+                    Severity::Advisory
+                } else {
+                    rule.severity
+                };
+                let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
+                let mut assumed_time = time_of.is_some() && time_assumed;
+                let mut message = rule.message.clone();
+                let fact_text = evidence
+                    .first()
+                    .map_or(String::new(), |f| f.fact.to_string());
+                let time_text = if time_assumed && time_of.is_some() {
+                    format!("{} (time assumed: when heard)", hhmm(time))
+                } else {
+                    hhmm(time)
+                };
+                let injury_text = if injury.1 {
+                    format!("{} (assumed: first mention)", hhmm(injury.0))
+                } else {
+                    hhmm(injury.0)
+                };
+                if message.contains("{injury}") && injury.1 {
+                    assumed_time = true;
+                }
+                let due_text = hhmm(extra.due_shown.unwrap_or(due));
+                let category = extra.category.map_or("", |c| c.as_str());
+                for (name, value) in [
+                    ("{fact}", fact_text.as_str()),
+                    ("{time}", time_text.as_str()),
+                    ("{due}", due_text.as_str()),
+                    ("{injury}", injury_text.as_str()),
+                    ("{category}", category),
+                ] {
+                    message = message.replace(name, value);
+                }
+                if unconfirmed {
+                    message.push_str(" [rests on an unconfirmed fact: confirm it]");
+                }
+                let mut ids: Vec<FactId> = evidence.iter().map(|f| f.id).collect();
+                ids.sort_unstable();
+                out.push(Candidate {
+                    rule: index,
+                    casualty,
+                    evidence: if extra.once_per_casualty {
+                        Vec::new()
+                    } else {
+                        ids
+                    },
+                    due,
+                    severity,
+                    message,
+                    assumed_time,
+                });
             };
-            let injury_text = if injury.1 {
-                format!("{} (assumed: first mention)", hhmm(injury.0))
-            } else {
-                hhmm(injury.0)
-            };
-            if message.contains("{injury}") && injury.1 {
-                assumed_time = true;
-            }
-            let due_text = hhmm(extra.due_shown.unwrap_or(due));
-            let category = extra.category.map_or("", |c| c.as_str());
-            for (name, value) in [
-                ("{fact}", fact_text.as_str()),
-                ("{time}", time_text.as_str()),
-                ("{due}", due_text.as_str()),
-                ("{injury}", injury_text.as_str()),
-                ("{category}", category),
-            ] {
-                message = message.replace(name, value);
-            }
-            if unconfirmed {
-                message.push_str(" [rests on an unconfirmed fact: confirm it]");
-            }
-            let mut ids: Vec<FactId> = evidence.iter().map(|f| f.id).collect();
-            ids.sort_unstable();
-            out.push(Candidate {
-                rule: index,
-                casualty,
-                evidence: if extra.once_per_casualty { Vec::new() } else { ids },
-                due,
-                severity,
-                message,
-                assumed_time,
-            });
-        };
         let conditions_since = |conditions: &[Condition]| -> Option<(Stamp, Vec<&LiveFact>)> {
             conditions
                 .iter()
@@ -434,13 +460,20 @@ impl Advisor {
                 .min_by_key(|(since, _)| *since)
         };
         match &rule.trigger {
-            Trigger::Elapsed { facts: sel, after_min } => {
+            Trigger::Elapsed {
+                facts: sel,
+                after_min,
+            } => {
                 for f in select(sel) {
                     let due = self.happened(f).0.plus_minutes(*after_min);
                     push(&[f], due, Some(f), Extra::default());
                 }
             }
-            Trigger::MissingAfter { facts: sel, absent, delay_min } => {
+            Trigger::MissingAfter {
+                facts: sel,
+                absent,
+                delay_min,
+            } => {
                 if !select(absent).is_empty() {
                     return;
                 }
@@ -449,7 +482,10 @@ impl Advisor {
                     push(&[first], due, Some(first), Extra::default());
                 }
             }
-            Trigger::MissingBefore { facts: sel, required } => {
+            Trigger::MissingBefore {
+                facts: sel,
+                required,
+            } => {
                 let required = select(required);
                 for f in select(sel) {
                     let documented = required.iter().any(|r| {
@@ -461,26 +497,38 @@ impl Advisor {
                     }
                 }
             }
-            Trigger::TooSoon { facts: sel, interval_min } => {
+            Trigger::TooSoon {
+                facts: sel,
+                interval_min,
+            } => {
                 let doses = select(sel);
                 for pair in doses.windows(2) {
                     let (a, b) = (pair[0], pair[1]);
-                    let gap = self.happened(b).0.0 - self.happened(a).0.0;
+                    let gap = self.happened(b).0 .0 - self.happened(a).0 .0;
                     if gap < interval_min * 60 {
                         let due = self.heard(a).max(self.heard(b));
                         push(&[b, a], due, Some(b), Extra::default());
                     }
                 }
             }
-            Trigger::DoseCap { facts: sel, window_min, max_dose, unit } => {
+            Trigger::DoseCap {
+                facts: sel,
+                window_min,
+                max_dose,
+                unit,
+            } => {
                 let doses = select(sel);
                 for (i, f) in doses.iter().enumerate() {
                     let end = self.happened(f).0;
                     let total: f64 = doses[..=i]
                         .iter()
-                        .filter(|d| self.happened(d).0.0 > end.0 - window_min * 60)
+                        .filter(|d| self.happened(d).0 .0 > end.0 - window_min * 60)
                         .filter_map(|d| match &d.fact {
-                            Fact::Medication { dose: Some(v), unit: Some(u), .. } if u == unit => Some(*v),
+                            Fact::Medication {
+                                dose: Some(v),
+                                unit: Some(u),
+                                ..
+                            } if u == unit => Some(*v),
                             _ => None,
                         })
                         .sum();
@@ -489,29 +537,47 @@ impl Advisor {
                     }
                 }
             }
-            Trigger::WindowOpen { conditions, facts: sel, within_min } => {
+            Trigger::WindowOpen {
+                conditions,
+                facts: sel,
+                within_min,
+            } => {
                 if !select(sel).is_empty() {
                     return;
                 }
                 let deadline = injury.0.plus_minutes(*within_min);
                 if let Some((since, evidence)) = conditions_since(conditions) {
                     if since < deadline {
-                        let extra = Extra { due_shown: Some(deadline), once_per_casualty: true, ..Extra::default() };
+                        let extra = Extra {
+                            due_shown: Some(deadline),
+                            once_per_casualty: true,
+                            ..Extra::default()
+                        };
                         push(&evidence, since, None, extra);
                     }
                 }
             }
-            Trigger::WindowClosed { conditions, facts: sel, within_min } => {
+            Trigger::WindowClosed {
+                conditions,
+                facts: sel,
+                within_min,
+            } => {
                 if !select(sel).is_empty() {
                     return;
                 }
                 let deadline = injury.0.plus_minutes(*within_min);
                 if let Some((since, evidence)) = conditions_since(conditions) {
-                    let extra = Extra { once_per_casualty: true, ..Extra::default() };
+                    let extra = Extra {
+                        once_per_casualty: true,
+                        ..Extra::default()
+                    };
                     push(&evidence, since.max(deadline), None, extra);
                 }
             }
-            Trigger::GivenLate { facts: sel, within_min } => {
+            Trigger::GivenLate {
+                facts: sel,
+                within_min,
+            } => {
                 let deadline = injury.0.plus_minutes(*within_min);
                 for f in select(sel) {
                     if self.happened(f).0 > deadline {
@@ -519,7 +585,10 @@ impl Advisor {
                     }
                 }
             }
-            Trigger::SuggestEvac { conditions, category } => {
+            Trigger::SuggestEvac {
+                conditions,
+                category,
+            } => {
                 let already = facts.iter().any(|f| match f.fact {
                     Fact::Evac(e) => e == *category || (e == Evac::Urgent),
                     _ => false,
@@ -528,7 +597,11 @@ impl Advisor {
                     return;
                 }
                 if let Some((since, evidence)) = conditions_since(conditions) {
-                    let extra = Extra { category: Some(*category), once_per_casualty: true, ..Extra::default() };
+                    let extra = Extra {
+                        category: Some(*category),
+                        once_per_casualty: true,
+                        ..Extra::default()
+                    };
                     push(&evidence, since, None, extra);
                 }
             }
@@ -550,6 +623,11 @@ struct Extra {
 pub fn describe(alert: &Alert) -> String {
     format!(
         "! {} casualty {}: {} #{} {}: {}",
-        alert.raised, alert.casualty, alert.severity.as_str(), alert.id, alert.rule, alert.message
+        alert.raised,
+        alert.casualty,
+        alert.severity.as_str(),
+        alert.id,
+        alert.rule,
+        alert.message
     )
 }

@@ -105,8 +105,7 @@ impl Selector {
             (Selector::Treatment(k), Fact::Treatment { kind, .. }) => k == kind,
             (Selector::Fluid(n), Fact::Fluid { name, .. }) => n == name,
             (Selector::Medication(drug, routes), Fact::Medication { name, route, .. }) => {
-                drug == name
-                    && (routes.is_empty() || route.is_some_and(|r| routes.contains(&r)))
+                drug == name && (routes.is_empty() || route.is_some_and(|r| routes.contains(&r)))
             }
             _ => false,
         }
@@ -169,9 +168,15 @@ impl Condition {
     /// not), in the order they were said.
     pub fn evidence<'a>(self, facts: &[&'a LiveFact]) -> Vec<&'a LiveFact> {
         use crate::record::{Mechanism, Region};
-        let head_injury = facts
-            .iter()
-            .any(|f| matches!(f.fact, Fact::Injury { region: Region::Head, .. }));
+        let head_injury = facts.iter().any(|f| {
+            matches!(
+                f.fact,
+                Fact::Injury {
+                    region: Region::Head,
+                    ..
+                }
+            )
+        });
         let latest_avpu = facts.iter().rev().find(|f| {
             matches!(
                 f.fact,
@@ -199,25 +204,65 @@ impl Condition {
                 _ => Vec::new(),
             },
             Condition::Amputation => pick(&|f| {
-                matches!(f, Fact::Injury { kind: InjuryKind::Amputation, .. })
+                matches!(
+                    f,
+                    Fact::Injury {
+                        kind: InjuryKind::Amputation,
+                        ..
+                    }
+                )
             }),
             Condition::PenetratingTorso => pick(&|f| {
-                matches!(f, Fact::Injury { kind: InjuryKind::Gsw | InjuryKind::Penetrating,
-                    region: Region::LeftChest | Region::RightChest | Region::Abdomen
-                        | Region::Pelvis | Region::Back })
+                matches!(
+                    f,
+                    Fact::Injury {
+                        kind: InjuryKind::Gsw | InjuryKind::Penetrating,
+                        region: Region::LeftChest
+                            | Region::RightChest
+                            | Region::Abdomen
+                            | Region::Pelvis
+                            | Region::Back
+                    }
+                )
             }),
             Condition::Tourniquet => pick(&|f| matches!(f, Fact::Tourniquet { .. })),
             Condition::BloodProduct => pick(&|f| {
-                matches!(f, Fact::Fluid { name: FluidName::WholeBlood | FluidName::Prbc
-                    | FluidName::Plasma | FluidName::Platelets, .. })
+                matches!(
+                    f,
+                    Fact::Fluid {
+                        name: FluidName::WholeBlood
+                            | FluidName::Prbc
+                            | FluidName::Plasma
+                            | FluidName::Platelets,
+                        ..
+                    }
+                )
             }),
             Condition::TbiBluntOrBlast => {
                 let blunt_or_blast = pick(&|f| {
-                    matches!(f, Fact::Mechanism(Mechanism::Blunt | Mechanism::Ied
-                        | Mechanism::Grenade | Mechanism::Artillery | Mechanism::Rpg
-                        | Mechanism::Landmine | Mechanism::Mvc | Mechanism::Fall))
+                    matches!(
+                        f,
+                        Fact::Mechanism(
+                            Mechanism::Blunt
+                                | Mechanism::Ied
+                                | Mechanism::Grenade
+                                | Mechanism::Artillery
+                                | Mechanism::Rpg
+                                | Mechanism::Landmine
+                                | Mechanism::Mvc
+                                | Mechanism::Fall
+                        )
+                    )
                 });
-                let brain = pick(&|f| matches!(f, Fact::Injury { region: Region::Head, .. }));
+                let brain = pick(&|f| {
+                    matches!(
+                        f,
+                        Fact::Injury {
+                            region: Region::Head,
+                            ..
+                        }
+                    )
+                });
                 let sign = brain.first().copied().or(latest_avpu.and(altered.copied()));
                 match (blunt_or_blast.first(), sign) {
                     (Some(m), Some(s)) => vec![*m, s],
@@ -231,15 +276,47 @@ impl Condition {
 /// How a rule is evaluated (the `kind` of the rule file), with its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Trigger {
-    Elapsed { facts: Vec<Selector>, after_min: i64 },
-    MissingAfter { facts: Vec<Selector>, absent: Vec<Selector>, delay_min: i64 },
-    MissingBefore { facts: Vec<Selector>, required: Vec<Selector> },
-    TooSoon { facts: Vec<Selector>, interval_min: i64 },
-    DoseCap { facts: Vec<Selector>, window_min: i64, max_dose: f64, unit: crate::record::DoseUnit },
-    WindowOpen { conditions: Vec<Condition>, facts: Vec<Selector>, within_min: i64 },
-    WindowClosed { conditions: Vec<Condition>, facts: Vec<Selector>, within_min: i64 },
-    GivenLate { facts: Vec<Selector>, within_min: i64 },
-    SuggestEvac { conditions: Vec<Condition>, category: crate::record::Evac },
+    Elapsed {
+        facts: Vec<Selector>,
+        after_min: i64,
+    },
+    MissingAfter {
+        facts: Vec<Selector>,
+        absent: Vec<Selector>,
+        delay_min: i64,
+    },
+    MissingBefore {
+        facts: Vec<Selector>,
+        required: Vec<Selector>,
+    },
+    TooSoon {
+        facts: Vec<Selector>,
+        interval_min: i64,
+    },
+    DoseCap {
+        facts: Vec<Selector>,
+        window_min: i64,
+        max_dose: f64,
+        unit: crate::record::DoseUnit,
+    },
+    WindowOpen {
+        conditions: Vec<Condition>,
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    WindowClosed {
+        conditions: Vec<Condition>,
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    GivenLate {
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    SuggestEvac {
+        conditions: Vec<Condition>,
+        category: crate::record::Evac,
+    },
 }
 
 /// One validated rule.
@@ -319,12 +396,18 @@ impl RuleSet {
             problem,
         };
         if raw.version.trim().is_empty() {
-            return Err(fail("-", "`version` is empty; give the rule set a version".into()));
+            return Err(fail(
+                "-",
+                "`version` is empty; give the rule set a version".into(),
+            ));
         }
         if raw.rule.is_empty() || raw.rule.len() > ADVISOR_RULES_MAX {
             return Err(fail(
                 "-",
-                format!("holds {} rules; between 1 and {ADVISOR_RULES_MAX} are accepted", raw.rule.len()),
+                format!(
+                    "holds {} rules; between 1 and {ADVISOR_RULES_MAX} are accepted",
+                    raw.rule.len()
+                ),
             ));
         }
         let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
@@ -332,17 +415,26 @@ impl RuleSet {
             let id = r.id.clone();
             let rule = RuleSet::rule(r).map_err(|problem| fail(&id, problem))?;
             if rules.iter().any(|x| x.id == rule.id) {
-                return Err(fail(&id, "the id is used by an earlier rule; ids must be unique".into()));
+                return Err(fail(
+                    &id,
+                    "the id is used by an earlier rule; ids must be unique".into(),
+                ));
             }
             if let Some(other) = rules.iter().find(|x| x.trigger == rule.trigger) {
                 return Err(fail(
                     &id,
-                    format!("watches the same facts with the same timing as rule `{}`; remove one", other.id),
+                    format!(
+                        "watches the same facts with the same timing as rule `{}`; remove one",
+                        other.id
+                    ),
                 ));
             }
             rules.push(rule);
         }
-        Ok(RuleSet { version: raw.version, rules })
+        Ok(RuleSet {
+            version: raw.version,
+            rules,
+        })
     }
 
     fn rule(r: RawRule) -> Result<Rule, String> {
@@ -352,7 +444,9 @@ impl RuleSet {
             }
             names
                 .iter()
-                .map(|n| Selector::parse(n).ok_or_else(|| format!("`{field}` names unknown fact `{n}`")))
+                .map(|n| {
+                    Selector::parse(n).ok_or_else(|| format!("`{field}` names unknown fact `{n}`"))
+                })
                 .collect()
         };
         let conditions = |names: &[String]| -> Result<Vec<Condition>, String> {
@@ -361,7 +455,10 @@ impl RuleSet {
             }
             names
                 .iter()
-                .map(|n| Condition::parse(n).ok_or_else(|| format!("`conditions` names unknown condition `{n}`")))
+                .map(|n| {
+                    Condition::parse(n)
+                        .ok_or_else(|| format!("`conditions` names unknown condition `{n}`"))
+                })
                 .collect()
         };
         let minutes = |value: Option<i64>, field: &str| -> Result<i64, String> {
@@ -401,7 +498,9 @@ impl RuleSet {
                     *crate::record::DoseUnit::ALL
                         .iter()
                         .find(|u| u.as_str() == unit)
-                        .ok_or_else(|| format!("`unit` = \"{unit}\" is not a dose unit of the schema"))?
+                        .ok_or_else(|| {
+                            format!("`unit` = \"{unit}\" is not a dose unit of the schema")
+                        })?
                 },
             },
             "window_open" => Trigger::WindowOpen {
@@ -431,7 +530,9 @@ impl RuleSet {
             other => return Err(format!("unknown kind `{other}`")),
         };
         if r.message.is_empty() || r.message.len() > ADVISOR_MESSAGE_BYTES_MAX {
-            return Err(format!("`message` must hold 1 to {ADVISOR_MESSAGE_BYTES_MAX} bytes"));
+            return Err(format!(
+                "`message` must hold 1 to {ADVISOR_MESSAGE_BYTES_MAX} bytes"
+            ));
         }
         let mut rest = r.message.as_str();
         while let Some(open) = rest.find('{') {
@@ -439,7 +540,9 @@ impl RuleSet {
             let close = after.find('}').ok_or("`message` has an unclosed `{`")?;
             let name = &after[..close];
             if !PLACEHOLDERS.contains(&name) {
-                return Err(format!("`message` uses unknown placeholder {{{name}}}; known: {PLACEHOLDERS:?}"));
+                return Err(format!(
+                    "`message` uses unknown placeholder {{{name}}}; known: {PLACEHOLDERS:?}"
+                ));
             }
             rest = &after[close + 1..];
         }

@@ -96,7 +96,10 @@ fn print_alerts(args: &ProcessArgs, extractor: &Extractor) -> Result<(), CliErro
         println!("  none");
     }
     if advisor.dropped() > 0 {
-        println!("  {} more not shown (per-casualty limit)", advisor.dropped());
+        println!(
+            "  {} more not shown (per-casualty limit)",
+            advisor.dropped()
+        );
     }
     Ok(())
 }
