@@ -1,5 +1,5 @@
 //! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]
-//! [--changes]`: reads a transcript, one utterance per line, feeds the extractor, prints the DD 1380
+//! [--changes] [--start-time HH:MM [--until HH:MM]]`: reads a transcript, one utterance per line, feeds the extractor, prints the guideline advisor's alerts (with --start-time), the DD 1380
 //! card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
 //!
