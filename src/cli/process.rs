@@ -1,6 +1,7 @@
 //! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]
-//! [--changes] [--start-time HH:MM [--until HH:MM]]`: reads a transcript, one utterance per line, feeds the extractor, prints the guideline advisor's alerts (with --start-time), the DD 1380
-//! card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
+//! [--changes] [--start-time HH:MM [--until HH:MM]]`: reads a transcript, one utterance
+//! per line, feeds the extractor, prints the guideline advisor's alerts (with
+//! --start-time), the DD 1380 card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
 //!
 //! A transcript has no timing, so line N (0-based, blank lines counted) is taken as heard
