@@ -3,6 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
+pub mod advisor;
 pub mod asr;
 pub mod audio;
 pub mod cli;

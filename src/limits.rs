@@ -288,3 +288,17 @@ pub const LEXICON_ROWS_MAX: usize = 4096;
 /// Rows that state a required context.
 pub const LEXICON_CONTEXTS_MAX: usize = 512;
 const _: () = assert!(LEXICON_ROWS_MAX >= 1024 && LEXICON_CONTEXTS_MAX <= LEXICON_ROWS_MAX);
+// ---- Guideline advisor (src/advisor) ----
+
+/// Rules one advisor rule file may hold.
+pub const ADVISOR_RULES_MAX: usize = 64;
+/// Bytes of one rule's message template.
+pub const ADVISOR_MESSAGE_BYTES_MAX: usize = 240;
+/// Alerts raised for one casualty; later ones are dropped and counted, never shown, so a
+/// confused record cannot flood the medic.
+pub const ALERTS_PER_CASUALTY_MAX: usize = 32;
+/// Alerts one advisor holds (every casualty at its limit).
+pub const ALERTS_MAX: usize = ALERTS_PER_CASUALTY_MAX * CASUALTIES_MAX;
+
+const _: () = assert!(ALERTS_PER_CASUALTY_MAX >= ADVISOR_RULES_MAX / 4);
+const _: () = assert!(ADVISOR_MESSAGE_BYTES_MAX <= LOG_LINE_BYTES_MAX);

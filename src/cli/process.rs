@@ -1,6 +1,7 @@
 //! `tccc process --transcript FILE.txt [--json OUT] [--mist] [--nine-line] [--events]
-//! [--changes]`: reads a transcript, one utterance per line, feeds the extractor, prints the DD 1380
-//! card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
+//! [--changes] [--start-time HH:MM [--until HH:MM]]`: reads a transcript, one utterance
+//! per line, feeds the extractor, prints the guideline advisor's alerts (with
+//! --start-time), the DD 1380 card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
 //!
 //! A transcript has no timing, so line N (0-based, blank lines counted) is taken as heard
@@ -13,6 +14,9 @@ use clap::{ArgGroup, Args};
 use super::common::{CliError, ConfigArg};
 use super::listen::{listen, ListenOptions};
 use super::segments::{open_source, SourceChoice};
+use crate::advisor::clock::{SimClock, Stamp, DAY_S};
+use crate::advisor::rules::RuleSet;
+use crate::advisor::{describe, Advisor, AlertEvent};
 use crate::extract::{Extractor, ExtractorConfig};
 use crate::frontend::pipeline::Pacing;
 use crate::limits::{TRANSCRIPT_BYTES_MAX, TRANSCRIPT_UTTERANCES_MAX};
@@ -63,8 +67,53 @@ pub struct ProcessArgs {
     /// Wait MS milliseconds after each transcript line (a narration's pace)
     #[arg(long, value_name = "MS", requires = "transcript")]
     pub pace_ms: Option<u64>,
+    /// Local clock time (24-hour) at the start of the input: runs the guideline advisor on
+    /// the utterance times and prints its alerts as `! HH:MM:SS casualty N: …`
+    #[arg(long, value_name = "HH:MM", value_parser = parse_clock_time)]
+    pub start_time: Option<Stamp>,
+    /// Keep the advisor's clock running after the last utterance until this local time
+    /// (the next day if earlier than --start-time)
+    #[arg(long, value_name = "HH:MM", value_parser = parse_clock_time, requires = "start_time")]
+    pub until: Option<Stamp>,
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+fn parse_clock_time(text: &str) -> Result<Stamp, String> {
+    Stamp::parse_hhmm(text).ok_or_else(|| format!("`{text}` is not a 24-hour time HH:MM"))
+}
+
+/// Runs the guideline advisor over the record's log from `--start-time` (to `--until`)
+/// and prints each alert at the time it fell due.
+fn print_alerts(args: &ProcessArgs, extractor: &Extractor) -> Result<(), CliError> {
+    let Some(start) = args.start_time else {
+        return Ok(());
+    };
+    let rules = RuleSet::builtin().map_err(|e| CliError::Internal(e.to_string()))?;
+    let mut advisor = Advisor::new(rules, start);
+    let mut clock = SimClock::new(start);
+    let until = args
+        .until
+        .map(|u| if u < start { Stamp(u.0 + DAY_S) } else { u });
+    let raised = advisor
+        .replay(extractor.events(), &mut clock, until)
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    println!("ALERTS (advisor rules {})", advisor.rules().version);
+    for event in &raised {
+        if let AlertEvent::Raised(alert) = event {
+            println!("{}", describe(alert));
+        }
+    }
+    if raised.is_empty() {
+        println!("  none");
+    }
+    if advisor.dropped() > 0 {
+        println!(
+            "  {} more not shown (per-casualty limit)",
+            advisor.dropped()
+        );
+    }
+    Ok(())
 }
 
 /// Reads a transcript file, refusing files that are too large or not UTF-8 text.
@@ -197,6 +246,7 @@ pub(crate) fn print_and_save(
     extractor: &Extractor,
     utterances: Vec<UtteranceDocument>,
 ) -> Result<(), CliError> {
+    print_alerts(args, extractor)?;
     let record = extractor.record();
     print!("{}", render::card::render(&record));
     if args.mist {

@@ -466,6 +466,22 @@ pub fn data() -> Result<&'static LexiconData, &'static LexiconError> {
         .as_ref()
 }
 
+/// The lexicon's own spelling of the medication named `text` (the `'static` name the
+/// record keeps), or `None` when no row of the lexicon names that medication.
+pub fn medication_name(text: &str) -> Option<&'static str> {
+    let lexicon = data().ok()?;
+    lexicon
+        .rows
+        .iter()
+        .map(|row| &row.concept)
+        .chain(lexicon.fuzzy.iter().map(|(_, concept)| concept))
+        .chain(lexicon.sound_alike.iter().map(|(_, concept)| concept))
+        .find_map(|concept| match concept {
+            Concept::Medication(name) if *name == text => Some(*name),
+            _ => None,
+        })
+}
+
 /// A rough sound key: consonants as heard, voicing ignored, vowels and repeats dropped
 /// ("turn a kit", "tour nicket" and "tourniquet" all give "trnkt").
 pub fn sound_key(text: &str) -> String {

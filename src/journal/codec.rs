@@ -627,18 +627,7 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
 
 /// The lexicon's spelling of a medication, which the record keeps as a `'static` name.
 fn medication_name(text: &str) -> Option<&'static str> {
-    use crate::extract::lexicon::{data, Concept};
-    let lexicon = data().ok()?;
-    lexicon
-        .rows
-        .iter()
-        .map(|row| &row.concept)
-        .chain(lexicon.fuzzy.iter().map(|(_, concept)| concept))
-        .chain(lexicon.sound_alike.iter().map(|(_, concept)| concept))
-        .find_map(|concept| match concept {
-            Concept::Medication(name) if *name == text => Some(*name),
-            _ => None,
-        })
+    crate::extract::lexicon::medication_name(text)
 }
 
 /// The lexicon version a fact was read with, as the record keeps it (`'static`): the

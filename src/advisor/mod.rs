@@ -1,0 +1,633 @@
+//! The guideline advisor: watches the record and the clock and says what the TCCC
+//! guidelines call for — a tourniquet at two hours, TXA still possible (or no longer), a
+//! repeat dose too early — as alerts with ids. It reads the record's live facts and never
+//! changes the record.
+//!
+//! The rules are data (`rules.toml`, versioned, validated at start: `rules.rs`). Time is a
+//! continuous local timeline (`clock.rs`): a fact's time is the clock time said with it,
+//! placed nearest to when it was heard, or, when none was said, the time it was heard
+//! (and the alert says the time was assumed). The injury time is the time set with
+//! [`Advisor::set_injury_time`] or, when none was given, the earliest time known of the
+//! casualty (first mention or an earlier spoken time), flagged as assumed. Since the true
+//! injury can only be earlier, an assumed injury time never makes "TXA given late" fire
+//! wrongly; it can only make "give TXA by" generous, which the message says.
+//!
+//! Alerts are events ([`AlertEvent`]) that a journal can store and a console can list and
+//! acknowledge. Each is raised once per trigger — rule, casualty, the facts it rests on
+//! and its severity — so it re-arms only on new evidence: a corrected tourniquet time or a
+//! new dose is a new fact, and a confirmation turns an advisory into a warning. A rule
+//! resting on an unconfirmed fact raises at most an advisory. At most
+//! `ALERTS_PER_CASUALTY_MAX` alerts are raised per casualty; the rest are counted.
+//! [`Advisor::restore`] replays journaled events so that nothing is raised twice.
+
+pub mod clock;
+pub mod rules;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX};
+use crate::record::{
+    CasualtyId, Evac, Event, EventLog, Fact, FactId, LiveFact, Provenance, RecordError,
+};
+use clock::{hhmm, Clock, SimClock, Stamp};
+use rules::{Condition, Rule, RuleSet, Selector, Severity, Trigger};
+
+/// What can go wrong in the advisor.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum AdvisorError {
+    /// The rule file is malformed or fails validation.
+    #[error("advisor rules {file}, rule `{rule}`: {problem}; fix the rule file")]
+    Rules {
+        file: String,
+        rule: String,
+        problem: String,
+    },
+    /// An acknowledgement named an alert this advisor never raised.
+    #[error("no alert #{0}; list the active alerts and acknowledge one of their ids")]
+    UnknownAlert(AlertId),
+    /// A record's event log could not be replayed (it is inconsistent).
+    #[error("cannot replay the record for the advisor: {0}; this is a bug in tccc")]
+    Replay(RecordError),
+}
+
+/// Identifies one alert; ids grow from 1 in the order alerts are raised.
+pub type AlertId = u32;
+
+/// One raised alert.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: AlertId,
+    /// The rule's id in the rule file.
+    pub rule: String,
+    pub casualty: CasualtyId,
+    pub severity: Severity,
+    /// When the rule said it was due.
+    pub due: Stamp,
+    /// When it was raised (the clock at the tick that found it due).
+    pub raised: Stamp,
+    pub message: String,
+    /// The record facts it rests on (with the rule, casualty and severity: its identity).
+    pub evidence: Vec<FactId>,
+    /// A time it rests on was assumed (no time said, or no injury time).
+    pub assumed_time: bool,
+    /// The guideline line, from the rule file.
+    pub source: String,
+    pub acknowledged: bool,
+}
+
+/// What a journal stores and a console shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AlertEvent {
+    Raised(Alert),
+    Acknowledged { id: AlertId, at: Stamp },
+}
+
+fn provenance_of(event: &Event) -> &Provenance {
+    match event {
+        Event::CasualtySwitched { provenance, .. }
+        | Event::Asserted { provenance, .. }
+        | Event::Corrected { provenance, .. }
+        | Event::Confirmed { provenance, .. }
+        | Event::Rejected { provenance, .. } => provenance,
+    }
+}
+
+/// Appends one event of another log to `log` (same order, so the same fact ids).
+fn apply(log: &mut EventLog, event: &Event) -> Result<(), RecordError> {
+    match event {
+        Event::CasualtySwitched {
+            casualty,
+            provenance,
+        } => log.switch_casualty(*casualty, *provenance),
+        Event::Asserted {
+            casualty,
+            fact,
+            provenance,
+            ..
+        } => log
+            .assert_fact(*casualty, fact.clone(), *provenance)
+            .map(|_| ()),
+        Event::Corrected {
+            superseded,
+            by,
+            provenance,
+        } => log.correct_fact(*superseded, *by, *provenance),
+        Event::Confirmed { id, provenance } => log.confirm_fact(*id, *provenance),
+        Event::Rejected { id, provenance } => log.reject_fact(*id, *provenance),
+    }
+}
+
+/// One alert the rules call for now or later, before it is raised.
+#[derive(Clone, Debug)]
+struct Candidate {
+    rule: usize,
+    casualty: CasualtyId,
+    evidence: Vec<FactId>,
+    due: Stamp,
+    severity: Severity,
+    message: String,
+    assumed_time: bool,
+}
+
+/// The advisor: rules, the alerts raised, and the injury times it was told.
+#[derive(Debug)]
+pub struct Advisor {
+    rules: RuleSet,
+    /// The timeline moment of input second 0 (utterance times are seconds from it).
+    input_start: Stamp,
+    injury_times: Vec<(CasualtyId, Stamp)>,
+    alerts: Vec<Alert>,
+    /// Triggers not raised because their casualty was at `ALERTS_PER_CASUALTY_MAX`.
+    suppressed: Vec<(String, CasualtyId, Vec<FactId>, Severity)>,
+    dropped: u64,
+}
+
+impl Advisor {
+    /// An advisor with `rules`, for input whose second 0 is `input_start` on the timeline.
+    pub fn new(rules: RuleSet, input_start: Stamp) -> Advisor {
+        Advisor {
+            rules,
+            input_start,
+            injury_times: Vec::new(),
+            alerts: Vec::with_capacity(64),
+            suppressed: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// The rule set in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Sets the time of injury of a casualty (when the narration or the console gives it).
+    pub fn set_injury_time(&mut self, casualty: CasualtyId, at: Stamp) {
+        self.injury_times.retain(|(c, _)| *c != casualty);
+        self.injury_times.push((casualty, at));
+    }
+
+    /// Every alert raised, in order.
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Alerts raised and not acknowledged.
+    pub fn active(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter().filter(|a| !a.acknowledged)
+    }
+
+    /// Alerts not raised because a casualty had `ALERTS_PER_CASUALTY_MAX` already.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The medic acknowledged alert `id` at `at`: it leaves the active list.
+    pub fn acknowledge(&mut self, id: AlertId, at: Stamp) -> Result<AlertEvent, AdvisorError> {
+        let alert = self
+            .alerts
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or(AdvisorError::UnknownAlert(id))?;
+        alert.acknowledged = true;
+        Ok(AlertEvent::Acknowledged { id, at })
+    }
+
+    /// Replays an event from the journal after a restart: a raised alert is not raised again.
+    pub fn restore(&mut self, event: &AlertEvent) {
+        match event {
+            AlertEvent::Raised(alert) => {
+                if self.alerts.len() < ALERTS_MAX && !self.alerts.iter().any(|a| a.id == alert.id) {
+                    self.alerts.push(alert.clone());
+                }
+            }
+            AlertEvent::Acknowledged { id, .. } => {
+                if let Some(a) = self.alerts.iter_mut().find(|a| a.id == *id) {
+                    a.acknowledged = true;
+                }
+            }
+        }
+    }
+
+    /// The earliest moment after `now` at which a not yet raised alert falls due, so that a
+    /// simulated clock can step exactly to it.
+    pub fn next_due(&self, now: Stamp, facts: &[LiveFact]) -> Option<Stamp> {
+        self.candidates(facts)
+            .into_iter()
+            .filter(|c| c.due > now && !self.is_raised(c))
+            .map(|c| c.due)
+            .min()
+    }
+
+    /// Raises every alert due at or before `now` that was not raised before; returns them.
+    pub fn tick(&mut self, now: Stamp, facts: &[LiveFact]) -> Vec<AlertEvent> {
+        let mut due: Vec<Candidate> = self
+            .candidates(facts)
+            .into_iter()
+            .filter(|c| c.due <= now && !self.is_raised(c))
+            .collect();
+        due.sort_by_key(|c| (c.due, c.casualty, c.rule));
+        let mut raised = Vec::new();
+        for c in due {
+            let rule = &self.rules.rules[c.rule];
+            let key = (rule.id.clone(), c.casualty, c.evidence.clone(), c.severity);
+            let count = self
+                .alerts
+                .iter()
+                .filter(|a| a.casualty == c.casualty)
+                .count();
+            if count >= ALERTS_PER_CASUALTY_MAX || self.alerts.len() >= ALERTS_MAX {
+                if !self.suppressed.contains(&key) {
+                    self.dropped += 1;
+                    if self.suppressed.len() < ALERTS_MAX {
+                        self.suppressed.push(key);
+                    }
+                }
+                continue;
+            }
+            let alert = Alert {
+                id: self.alerts.iter().map(|a| a.id).max().unwrap_or(0) + 1,
+                rule: rule.id.clone(),
+                casualty: c.casualty,
+                severity: c.severity,
+                due: c.due,
+                raised: now,
+                message: c.message,
+                evidence: c.evidence,
+                assumed_time: c.assumed_time,
+                source: rule.source.clone(),
+                acknowledged: false,
+            };
+            self.alerts.push(alert.clone());
+            raised.push(AlertEvent::Raised(alert));
+        }
+        raised
+    }
+
+    /// Moves a simulated clock to `to`, stopping at every due time on the way, so each
+    /// alert is raised exactly when it falls due; returns what was raised.
+    pub fn run_until(
+        &mut self,
+        clock: &mut SimClock,
+        to: Stamp,
+        facts: &[LiveFact],
+    ) -> Vec<AlertEvent> {
+        let mut raised = Vec::new();
+        while let Some(due) = self.next_due(clock.now(), facts) {
+            if due > to {
+                break;
+            }
+            clock.set(due);
+            raised.extend(self.tick(clock.now(), facts));
+        }
+        clock.set(to);
+        raised.extend(self.tick(clock.now(), facts));
+        raised
+    }
+
+    /// Replays a record's event log on a simulated clock: the record as it stood after
+    /// each utterance is evaluated from the moment that utterance ended until the next
+    /// one (and, after the last, until `until` if later), so alerts fall due as they would
+    /// have live. A fact corrected later still raised what it called for while it stood.
+    pub fn replay(
+        &mut self,
+        events: &[Event],
+        clock: &mut SimClock,
+        until: Option<Stamp>,
+    ) -> Result<Vec<AlertEvent>, AdvisorError> {
+        let mut log = EventLog::new();
+        let mut raised = Vec::new();
+        let mut facts: Vec<LiveFact> = Vec::new();
+        let mut index = 0;
+        while index < events.len() {
+            let utterance = provenance_of(&events[index]).utterance;
+            let heard = self
+                .input_start
+                .plus_seconds(provenance_of(&events[index]).heard_end_s);
+            raised.extend(self.run_until(clock, heard, &facts));
+            while index < events.len() && provenance_of(&events[index]).utterance == utterance {
+                apply(&mut log, &events[index]).map_err(AdvisorError::Replay)?;
+                index += 1;
+            }
+            facts = log.live_facts();
+            raised.extend(self.run_until(clock, heard, &facts));
+        }
+        if let Some(until) = until {
+            raised.extend(self.run_until(clock, until, &facts));
+        }
+        Ok(raised)
+    }
+
+    fn is_raised(&self, c: &Candidate) -> bool {
+        let id = &self.rules.rules[c.rule].id;
+        let same = |rule: &str, casualty: CasualtyId, evidence: &[FactId], severity: Severity| {
+            rule == id && casualty == c.casualty && evidence == c.evidence && severity == c.severity
+        };
+        self.alerts
+            .iter()
+            .any(|a| same(&a.rule, a.casualty, &a.evidence, a.severity))
+            || self
+                .suppressed
+                .iter()
+                .any(|(r, cas, e, s)| same(r, *cas, e, *s))
+    }
+
+    /// When a fact was heard on the timeline (the end of its utterance).
+    fn heard(&self, fact: &LiveFact) -> Stamp {
+        self.input_start.plus_seconds(fact.provenance.heard_end_s)
+    }
+
+    /// When a fact happened: its spoken time, or when it was heard (assumed: `true`).
+    fn happened(&self, fact: &LiveFact) -> (Stamp, bool) {
+        let heard = self.heard(fact);
+        match fact.fact.time() {
+            Some(t) => (Stamp::of_spoken(t, heard), false),
+            None => (heard, true),
+        }
+    }
+
+    /// The casualty's injury time and whether it is assumed.
+    fn injury(&self, casualty: CasualtyId, facts: &[&LiveFact]) -> (Stamp, bool) {
+        if let Some((_, t)) = self.injury_times.iter().find(|(c, _)| *c == casualty) {
+            return (*t, false);
+        }
+        let earliest = facts
+            .iter()
+            .map(|f| self.happened(f).0.min(self.heard(f)))
+            .min()
+            .unwrap_or(self.input_start);
+        (earliest, true)
+    }
+
+    /// Every alert the rules call for given the facts, raised or not, with its due time.
+    fn candidates(&self, facts: &[LiveFact]) -> Vec<Candidate> {
+        let mut casualties: Vec<CasualtyId> = facts.iter().map(|f| f.casualty).collect();
+        casualties.sort_unstable();
+        casualties.dedup();
+        let mut out = Vec::new();
+        for casualty in casualties {
+            let mine: Vec<&LiveFact> = facts.iter().filter(|f| f.casualty == casualty).collect();
+            for (index, rule) in self.rules.rules.iter().enumerate() {
+                self.evaluate(index, rule, casualty, &mine, &mut out);
+            }
+        }
+        out
+    }
+
+    fn evaluate(
+        &self,
+        index: usize,
+        rule: &Rule,
+        casualty: CasualtyId,
+        facts: &[&LiveFact],
+        out: &mut Vec<Candidate>,
+    ) {
+        let select = |selectors: &[Selector]| -> Vec<&LiveFact> {
+            let mut chosen: Vec<&LiveFact> = facts
+                .iter()
+                .copied()
+                .filter(|f| selectors.iter().any(|s| s.matches(&f.fact)))
+                .collect();
+            chosen.sort_by_key(|f| (self.happened(f).0, f.id));
+            chosen
+        };
+        let injury = self.injury(casualty, facts);
+        let mut push =
+            |evidence: &[&LiveFact], due: Stamp, time_of: Option<&LiveFact>, extra: Extra| {
+                let unconfirmed = evidence.iter().any(|f| f.unconfirmed);
+                let severity = if unconfirmed {
+                    Severity::Advisory
+                } else {
+                    rule.severity
+                };
+                let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
+                let mut assumed_time = time_of.is_some() && time_assumed;
+                let mut message = rule.message.clone();
+                let fact_text = evidence
+                    .first()
+                    .map_or(String::new(), |f| f.fact.to_string());
+                let time_text = if time_assumed && time_of.is_some() {
+                    format!("{} (time assumed: when heard)", hhmm(time))
+                } else {
+                    hhmm(time)
+                };
+                let injury_text = if injury.1 {
+                    format!("{} (assumed: first mention)", hhmm(injury.0))
+                } else {
+                    hhmm(injury.0)
+                };
+                if message.contains("{injury}") && injury.1 {
+                    assumed_time = true;
+                }
+                let due_text = hhmm(extra.due_shown.unwrap_or(due));
+                let category = extra.category.map_or("", |c| c.as_str());
+                for (name, value) in [
+                    ("{fact}", fact_text.as_str()),
+                    ("{time}", time_text.as_str()),
+                    ("{due}", due_text.as_str()),
+                    ("{injury}", injury_text.as_str()),
+                    ("{category}", category),
+                ] {
+                    message = message.replace(name, value);
+                }
+                if unconfirmed {
+                    message.push_str(" [rests on an unconfirmed fact: confirm it]");
+                }
+                let mut ids: Vec<FactId> = evidence.iter().map(|f| f.id).collect();
+                ids.sort_unstable();
+                out.push(Candidate {
+                    rule: index,
+                    casualty,
+                    evidence: if extra.once_per_casualty {
+                        Vec::new()
+                    } else {
+                        ids
+                    },
+                    due,
+                    severity,
+                    message,
+                    assumed_time,
+                });
+            };
+        let conditions_since = |conditions: &[Condition]| -> Option<(Stamp, Vec<&LiveFact>)> {
+            conditions
+                .iter()
+                .filter_map(|c| {
+                    let evidence = c.evidence(facts);
+                    let since = evidence.iter().map(|f| self.heard(f)).max()?;
+                    Some((since, evidence))
+                })
+                .min_by_key(|(since, _)| *since)
+        };
+        match &rule.trigger {
+            Trigger::Elapsed {
+                facts: sel,
+                after_min,
+            } => {
+                for f in select(sel) {
+                    let due = self.happened(f).0.plus_minutes(*after_min);
+                    push(&[f], due, Some(f), Extra::default());
+                }
+            }
+            Trigger::MissingAfter {
+                facts: sel,
+                absent,
+                delay_min,
+            } => {
+                if !select(absent).is_empty() {
+                    return;
+                }
+                if let Some(first) = select(sel).first() {
+                    let due = self.heard(first).plus_minutes(*delay_min);
+                    push(&[first], due, Some(first), Extra::default());
+                }
+            }
+            Trigger::MissingBefore {
+                facts: sel,
+                required,
+            } => {
+                let required = select(required);
+                for f in select(sel) {
+                    let documented = required.iter().any(|r| {
+                        r.provenance.utterance <= f.provenance.utterance
+                            || self.happened(r).0 <= self.happened(f).0
+                    });
+                    if !documented {
+                        push(&[f], self.heard(f), Some(f), Extra::default());
+                    }
+                }
+            }
+            Trigger::TooSoon {
+                facts: sel,
+                interval_min,
+            } => {
+                let doses = select(sel);
+                for pair in doses.windows(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    let gap = self.happened(b).0 .0 - self.happened(a).0 .0;
+                    if gap < interval_min * 60 {
+                        let due = self.heard(a).max(self.heard(b));
+                        push(&[b, a], due, Some(b), Extra::default());
+                    }
+                }
+            }
+            Trigger::DoseCap {
+                facts: sel,
+                window_min,
+                max_dose,
+                unit,
+            } => {
+                let doses = select(sel);
+                for (i, f) in doses.iter().enumerate() {
+                    let end = self.happened(f).0;
+                    let total: f64 = doses[..=i]
+                        .iter()
+                        .filter(|d| self.happened(d).0 .0 > end.0 - window_min * 60)
+                        .filter_map(|d| match &d.fact {
+                            Fact::Medication {
+                                dose: Some(v),
+                                unit: Some(u),
+                                ..
+                            } if u == unit => Some(*v),
+                            _ => None,
+                        })
+                        .sum();
+                    if total > *max_dose + 1e-9 {
+                        push(&[*f], self.heard(f), Some(f), Extra::default());
+                    }
+                }
+            }
+            Trigger::WindowOpen {
+                conditions,
+                facts: sel,
+                within_min,
+            } => {
+                if !select(sel).is_empty() {
+                    return;
+                }
+                let deadline = injury.0.plus_minutes(*within_min);
+                if let Some((since, evidence)) = conditions_since(conditions) {
+                    if since < deadline {
+                        let extra = Extra {
+                            due_shown: Some(deadline),
+                            once_per_casualty: true,
+                            ..Extra::default()
+                        };
+                        push(&evidence, since, None, extra);
+                    }
+                }
+            }
+            Trigger::WindowClosed {
+                conditions,
+                facts: sel,
+                within_min,
+            } => {
+                if !select(sel).is_empty() {
+                    return;
+                }
+                let deadline = injury.0.plus_minutes(*within_min);
+                if let Some((since, evidence)) = conditions_since(conditions) {
+                    let extra = Extra {
+                        once_per_casualty: true,
+                        ..Extra::default()
+                    };
+                    push(&evidence, since.max(deadline), None, extra);
+                }
+            }
+            Trigger::GivenLate {
+                facts: sel,
+                within_min,
+            } => {
+                let deadline = injury.0.plus_minutes(*within_min);
+                for f in select(sel) {
+                    if self.happened(f).0 > deadline {
+                        push(&[f], self.heard(f), Some(f), Extra::default());
+                    }
+                }
+            }
+            Trigger::SuggestEvac {
+                conditions,
+                category,
+            } => {
+                let already = facts.iter().any(|f| match f.fact {
+                    Fact::Evac(e) => e == *category || (e == Evac::Urgent),
+                    _ => false,
+                });
+                if already {
+                    return;
+                }
+                if let Some((since, evidence)) = conditions_since(conditions) {
+                    let extra = Extra {
+                        category: Some(*category),
+                        once_per_casualty: true,
+                        ..Extra::default()
+                    };
+                    push(&evidence, since, None, extra);
+                }
+            }
+        }
+    }
+}
+
+/// Per-kind details of a candidate alert.
+#[derive(Clone, Copy, Debug, Default)]
+struct Extra {
+    /// The time `{due}` shows when it is not the alert's own due time (a deadline).
+    due_shown: Option<Stamp>,
+    category: Option<Evac>,
+    /// The alert is raised once per casualty whatever evidence later adds.
+    once_per_casualty: bool,
+}
+
+/// "! 14:32:05 casualty 1: WARNING tq-convert-2h #3 …": one line for `tccc process`.
+pub fn describe(alert: &Alert) -> String {
+    format!(
+        "! {} casualty {}: {} #{} {}: {}",
+        alert.raised,
+        alert.casualty,
+        alert.severity.as_str(),
+        alert.id,
+        alert.rule,
+        alert.message
+    )
+}

@@ -1,0 +1,560 @@
+//! The guideline rules as versioned data: `rules.toml` (embedded) is read into typed rules
+//! and validated at start — every fact name exists in the record's vocabulary (medications
+//! in the extractor's lexicon), every condition is one the advisor computes, every message
+//! uses only known placeholders, every rule cites DOMAIN.md §4.4, and no two rules of the
+//! same kind watch the same facts with the same timing (an overlapping duplicate would
+//! alert twice for one thing).
+
+use serde::{Deserialize, Serialize};
+
+use super::AdvisorError;
+use crate::limits::{ADVISOR_MESSAGE_BYTES_MAX, ADVISOR_RULES_MAX};
+use crate::record::{
+    Avpu, Fact, FluidName, InjuryKind, LiveFact, Route, TreatmentKind, VitalValue,
+};
+
+/// The rules tccc ships with.
+pub const BUILTIN_RULES: &str = include_str!("rules.toml");
+
+/// How urgent an alert is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; may rest on an unconfirmed fact.
+    Advisory,
+    /// Something is due now or was done against the guideline; only on confirmed facts.
+    Warning,
+}
+
+impl Severity {
+    /// The word the console shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Advisory => "advisory",
+            Severity::Warning => "WARNING",
+        }
+    }
+}
+
+/// What the record must hold for a rule to apply: one kind of fact, optionally narrowed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selector {
+    Tourniquet,
+    Injury(InjuryKind),
+    Avpu,
+    Treatment(TreatmentKind),
+    Fluid(FluidName),
+    /// A medication by name, by any route when the list is empty.
+    Medication(&'static str, Vec<Route>),
+}
+
+impl Selector {
+    /// Reads "medication:fentanyl@iv,io" and the other spellings of the rule file.
+    pub fn parse(text: &str) -> Option<Selector> {
+        if text == "tourniquet" {
+            return Some(Selector::Tourniquet);
+        }
+        if text == "vital:avpu" {
+            return Some(Selector::Avpu);
+        }
+        let (kind, name) = text.split_once(':')?;
+        match kind {
+            "injury" => InjuryKind::ALL
+                .iter()
+                .find(|k| k.as_str() == name)
+                .map(|k| Selector::Injury(*k)),
+            "treatment" => TreatmentKind::ALL
+                .iter()
+                .find(|k| k.as_str() == name)
+                .map(|k| Selector::Treatment(*k)),
+            "fluid" => FluidName::ALL
+                .iter()
+                .find(|k| k.as_str() == name)
+                .map(|k| Selector::Fluid(*k)),
+            "medication" => {
+                let (drug, routes) = match name.split_once('@') {
+                    Some((drug, routes)) => (drug, Some(routes)),
+                    None => (name, None),
+                };
+                let drug = lexicon_medication(drug)?;
+                let mut parsed = Vec::new();
+                if let Some(routes) = routes {
+                    for r in routes.split(',') {
+                        parsed.push(*Route::ALL.iter().find(|x| x.as_str() == r)?);
+                    }
+                }
+                Some(Selector::Medication(drug, parsed))
+            }
+            _ => None,
+        }
+    }
+
+    /// Does this fact fall under the selector?
+    pub fn matches(&self, fact: &Fact) -> bool {
+        match (self, fact) {
+            (Selector::Tourniquet, Fact::Tourniquet { .. }) => true,
+            (Selector::Injury(k), Fact::Injury { kind, .. }) => k == kind,
+            (
+                Selector::Avpu,
+                Fact::Vital {
+                    value: VitalValue::Avpu(_),
+                    ..
+                },
+            ) => true,
+            (Selector::Treatment(k), Fact::Treatment { kind, .. }) => k == kind,
+            (Selector::Fluid(n), Fact::Fluid { name, .. }) => n == name,
+            (Selector::Medication(drug, routes), Fact::Medication { name, route, .. }) => {
+                drug == name && (routes.is_empty() || route.is_some_and(|r| routes.contains(&r)))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The medication name as the lexicon (and so the record) spells it.
+fn lexicon_medication(name: &str) -> Option<&'static str> {
+    crate::extract::lexicon::medication_name(name)
+}
+
+/// States of a casualty that the advisor reads from the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Condition {
+    /// Altered mental status (latest AVPU not "A") without a head injury on the card
+    /// (G2024 l.203; a weak radial pulse is not yet extracted).
+    Shock,
+    /// An amputation on the card.
+    Amputation,
+    /// A GSW or penetrating injury of chest, abdomen, pelvis or back.
+    PenetratingTorso,
+    /// A tourniquet on the card (severe bleeding).
+    Tourniquet,
+    /// A blood product given (transfusion under way).
+    BloodProduct,
+    /// A head injury, or AVPU below "A", after a blunt or blast mechanism.
+    TbiBluntOrBlast,
+}
+
+impl Condition {
+    /// Every condition and its spelling in the rule file.
+    pub const ALL: &'static [(Condition, &'static str)] = &[
+        (Condition::Shock, "shock"),
+        (Condition::Amputation, "amputation"),
+        (Condition::PenetratingTorso, "penetrating_torso"),
+        (Condition::Tourniquet, "tourniquet"),
+        (Condition::BloodProduct, "blood_product"),
+        (Condition::TbiBluntOrBlast, "tbi_blunt_or_blast"),
+    ];
+
+    fn parse(text: &str) -> Option<Condition> {
+        Condition::ALL
+            .iter()
+            .find(|(_, n)| *n == text)
+            .map(|(c, _)| *c)
+    }
+
+    /// The name the rule file uses.
+    pub fn as_str(self) -> &'static str {
+        Condition::ALL
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("?", |(_, n)| n)
+    }
+
+    /// The live facts of one casualty that make this condition hold (empty when it does
+    /// not), in the order they were said.
+    pub fn evidence<'a>(self, facts: &[&'a LiveFact]) -> Vec<&'a LiveFact> {
+        use crate::record::{Mechanism, Region};
+        let head_injury = facts.iter().any(|f| {
+            matches!(
+                f.fact,
+                Fact::Injury {
+                    region: Region::Head,
+                    ..
+                }
+            )
+        });
+        let latest_avpu = facts.iter().rev().find(|f| {
+            matches!(
+                f.fact,
+                Fact::Vital {
+                    value: VitalValue::Avpu(_),
+                    ..
+                }
+            )
+        });
+        let altered = latest_avpu.filter(|f| {
+            !matches!(
+                f.fact,
+                Fact::Vital {
+                    value: VitalValue::Avpu(Avpu::Alert),
+                    ..
+                }
+            )
+        });
+        let pick = |test: &dyn Fn(&Fact) -> bool| -> Vec<&'a LiveFact> {
+            facts.iter().copied().filter(|f| test(&f.fact)).collect()
+        };
+        match self {
+            Condition::Shock => match altered {
+                Some(f) if !head_injury => vec![*f],
+                _ => Vec::new(),
+            },
+            Condition::Amputation => pick(&|f| {
+                matches!(
+                    f,
+                    Fact::Injury {
+                        kind: InjuryKind::Amputation,
+                        ..
+                    }
+                )
+            }),
+            Condition::PenetratingTorso => pick(&|f| {
+                matches!(
+                    f,
+                    Fact::Injury {
+                        kind: InjuryKind::Gsw | InjuryKind::Penetrating,
+                        region: Region::LeftChest
+                            | Region::RightChest
+                            | Region::Abdomen
+                            | Region::Pelvis
+                            | Region::Back
+                    }
+                )
+            }),
+            Condition::Tourniquet => pick(&|f| matches!(f, Fact::Tourniquet { .. })),
+            Condition::BloodProduct => pick(&|f| {
+                matches!(
+                    f,
+                    Fact::Fluid {
+                        name: FluidName::WholeBlood
+                            | FluidName::Prbc
+                            | FluidName::Plasma
+                            | FluidName::Platelets,
+                        ..
+                    }
+                )
+            }),
+            Condition::TbiBluntOrBlast => {
+                let blunt_or_blast = pick(&|f| {
+                    matches!(
+                        f,
+                        Fact::Mechanism(
+                            Mechanism::Blunt
+                                | Mechanism::Ied
+                                | Mechanism::Grenade
+                                | Mechanism::Artillery
+                                | Mechanism::Rpg
+                                | Mechanism::Landmine
+                                | Mechanism::Mvc
+                                | Mechanism::Fall
+                        )
+                    )
+                });
+                let brain = pick(&|f| {
+                    matches!(
+                        f,
+                        Fact::Injury {
+                            region: Region::Head,
+                            ..
+                        }
+                    )
+                });
+                let sign = brain.first().copied().or(latest_avpu.and(altered.copied()));
+                match (blunt_or_blast.first(), sign) {
+                    (Some(m), Some(s)) => vec![*m, s],
+                    _ => Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+/// How a rule is evaluated (the `kind` of the rule file), with its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trigger {
+    Elapsed {
+        facts: Vec<Selector>,
+        after_min: i64,
+    },
+    MissingAfter {
+        facts: Vec<Selector>,
+        absent: Vec<Selector>,
+        delay_min: i64,
+    },
+    MissingBefore {
+        facts: Vec<Selector>,
+        required: Vec<Selector>,
+    },
+    TooSoon {
+        facts: Vec<Selector>,
+        interval_min: i64,
+    },
+    DoseCap {
+        facts: Vec<Selector>,
+        window_min: i64,
+        max_dose: f64,
+        unit: crate::record::DoseUnit,
+    },
+    WindowOpen {
+        conditions: Vec<Condition>,
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    WindowClosed {
+        conditions: Vec<Condition>,
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    GivenLate {
+        facts: Vec<Selector>,
+        within_min: i64,
+    },
+    SuggestEvac {
+        conditions: Vec<Condition>,
+        category: crate::record::Evac,
+    },
+}
+
+/// One validated rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub trigger: Trigger,
+    pub severity: Severity,
+    pub message: String,
+    pub source: String,
+    /// Utterances that make the rule fire (replayed by the tests).
+    pub example: Vec<String>,
+}
+
+/// The validated rule set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleSet {
+    pub version: String,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    version: String,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    kind: String,
+    #[serde(default)]
+    facts: Vec<String>,
+    #[serde(default)]
+    absent: Vec<String>,
+    #[serde(default)]
+    required: Vec<String>,
+    #[serde(default)]
+    conditions: Vec<String>,
+    after_min: Option<i64>,
+    delay_min: Option<i64>,
+    interval_min: Option<i64>,
+    window_min: Option<i64>,
+    within_min: Option<i64>,
+    max_dose: Option<f64>,
+    unit: Option<String>,
+    category: Option<String>,
+    severity: Severity,
+    message: String,
+    source: String,
+    #[serde(default)]
+    example: Vec<String>,
+}
+
+/// Placeholders a message may use.
+pub const PLACEHOLDERS: &[&str] = &["fact", "time", "due", "injury", "category"];
+
+impl RuleSet {
+    /// The rules tccc ships with.
+    pub fn builtin() -> Result<RuleSet, AdvisorError> {
+        RuleSet::parse(BUILTIN_RULES, "built-in rules.toml")
+    }
+
+    /// Reads and validates a rule file; `name` goes into errors.
+    pub fn parse(text: &str, name: &str) -> Result<RuleSet, AdvisorError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| AdvisorError::Rules {
+            file: name.to_owned(),
+            rule: "-".to_owned(),
+            problem: e.to_string(),
+        })?;
+        let fail = |rule: &str, problem: String| AdvisorError::Rules {
+            file: name.to_owned(),
+            rule: rule.to_owned(),
+            problem,
+        };
+        if raw.version.trim().is_empty() {
+            return Err(fail(
+                "-",
+                "`version` is empty; give the rule set a version".into(),
+            ));
+        }
+        if raw.rule.is_empty() || raw.rule.len() > ADVISOR_RULES_MAX {
+            return Err(fail(
+                "-",
+                format!(
+                    "holds {} rules; between 1 and {ADVISOR_RULES_MAX} are accepted",
+                    raw.rule.len()
+                ),
+            ));
+        }
+        let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
+        for r in raw.rule {
+            let id = r.id.clone();
+            let rule = RuleSet::rule(r).map_err(|problem| fail(&id, problem))?;
+            if rules.iter().any(|x| x.id == rule.id) {
+                return Err(fail(
+                    &id,
+                    "the id is used by an earlier rule; ids must be unique".into(),
+                ));
+            }
+            if let Some(other) = rules.iter().find(|x| x.trigger == rule.trigger) {
+                return Err(fail(
+                    &id,
+                    format!(
+                        "watches the same facts with the same timing as rule `{}`; remove one",
+                        other.id
+                    ),
+                ));
+            }
+            rules.push(rule);
+        }
+        Ok(RuleSet {
+            version: raw.version,
+            rules,
+        })
+    }
+
+    fn rule(r: RawRule) -> Result<Rule, String> {
+        let selectors = |names: &[String], field: &str| -> Result<Vec<Selector>, String> {
+            if names.is_empty() {
+                return Err(format!("`{field}` is empty; name at least one fact"));
+            }
+            names
+                .iter()
+                .map(|n| {
+                    Selector::parse(n).ok_or_else(|| format!("`{field}` names unknown fact `{n}`"))
+                })
+                .collect()
+        };
+        let conditions = |names: &[String]| -> Result<Vec<Condition>, String> {
+            if names.is_empty() {
+                return Err("`conditions` is empty; name at least one".into());
+            }
+            names
+                .iter()
+                .map(|n| {
+                    Condition::parse(n)
+                        .ok_or_else(|| format!("`conditions` names unknown condition `{n}`"))
+                })
+                .collect()
+        };
+        let minutes = |value: Option<i64>, field: &str| -> Result<i64, String> {
+            match value {
+                Some(m) if (0..=24 * 60).contains(&m) => Ok(m),
+                Some(m) => Err(format!("`{field}` = {m} is outside 0..=1440 minutes")),
+                None => Err(format!("kind `{}` needs `{field}`", r.kind)),
+            }
+        };
+        let trigger = match r.kind.as_str() {
+            "elapsed" => Trigger::Elapsed {
+                facts: selectors(&r.facts, "facts")?,
+                after_min: minutes(r.after_min, "after_min")?,
+            },
+            "missing_after" => Trigger::MissingAfter {
+                facts: selectors(&r.facts, "facts")?,
+                absent: selectors(&r.absent, "absent")?,
+                delay_min: minutes(r.delay_min, "delay_min")?,
+            },
+            "missing_before" => Trigger::MissingBefore {
+                facts: selectors(&r.facts, "facts")?,
+                required: selectors(&r.required, "required")?,
+            },
+            "too_soon" => Trigger::TooSoon {
+                facts: selectors(&r.facts, "facts")?,
+                interval_min: minutes(r.interval_min, "interval_min")?,
+            },
+            "dose_cap" => Trigger::DoseCap {
+                facts: selectors(&r.facts, "facts")?,
+                window_min: minutes(r.window_min, "window_min")?,
+                max_dose: match r.max_dose {
+                    Some(d) if d > 0.0 && d.is_finite() => d,
+                    _ => return Err("kind `dose_cap` needs a positive `max_dose`".into()),
+                },
+                unit: {
+                    let unit = r.unit.as_deref().unwrap_or("");
+                    *crate::record::DoseUnit::ALL
+                        .iter()
+                        .find(|u| u.as_str() == unit)
+                        .ok_or_else(|| {
+                            format!("`unit` = \"{unit}\" is not a dose unit of the schema")
+                        })?
+                },
+            },
+            "window_open" => Trigger::WindowOpen {
+                conditions: conditions(&r.conditions)?,
+                facts: selectors(&r.facts, "facts")?,
+                within_min: minutes(r.within_min, "within_min")?,
+            },
+            "window_closed" => Trigger::WindowClosed {
+                conditions: conditions(&r.conditions)?,
+                facts: selectors(&r.facts, "facts")?,
+                within_min: minutes(r.within_min, "within_min")?,
+            },
+            "given_late" => Trigger::GivenLate {
+                facts: selectors(&r.facts, "facts")?,
+                within_min: minutes(r.within_min, "within_min")?,
+            },
+            "suggest_evac" => Trigger::SuggestEvac {
+                conditions: conditions(&r.conditions)?,
+                category: {
+                    let c = r.category.as_deref().unwrap_or("");
+                    *crate::record::Evac::ALL
+                        .iter()
+                        .find(|e| e.as_str() == c)
+                        .ok_or_else(|| format!("`category` = \"{c}\" is not an EVAC category"))?
+                },
+            },
+            other => return Err(format!("unknown kind `{other}`")),
+        };
+        if r.message.is_empty() || r.message.len() > ADVISOR_MESSAGE_BYTES_MAX {
+            return Err(format!(
+                "`message` must hold 1 to {ADVISOR_MESSAGE_BYTES_MAX} bytes"
+            ));
+        }
+        let mut rest = r.message.as_str();
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let close = after.find('}').ok_or("`message` has an unclosed `{`")?;
+            let name = &after[..close];
+            if !PLACEHOLDERS.contains(&name) {
+                return Err(format!(
+                    "`message` uses unknown placeholder {{{name}}}; known: {PLACEHOLDERS:?}"
+                ));
+            }
+            rest = &after[close + 1..];
+        }
+        if !r.source.contains("DOMAIN.md §4.4") || !r.source.contains("l.") {
+            return Err("`source` must cite DOMAIN.md §4.4 and the guideline lines (l.N)".into());
+        }
+        if r.example.is_empty() {
+            return Err("`example` is empty; give a narration that makes the rule fire".into());
+        }
+        Ok(Rule {
+            id: r.id,
+            trigger,
+            severity: r.severity,
+            message: r.message,
+            source: r.source,
+            example: r.example,
+        })
+    }
+}

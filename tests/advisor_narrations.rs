@@ -1,0 +1,193 @@
+//! Whole narrations with spoken times, replayed on a simulated clock, against the alert
+//! timeline the guidelines call for: every expected alert within 1 s of its due time, no
+//! other alert, and no repeat without new evidence.
+
+#![allow(clippy::unwrap_used)]
+
+use tccc::advisor::clock::{SimClock, Stamp, DAY_S};
+use tccc::advisor::rules::{RuleSet, Severity};
+use tccc::advisor::{Advisor, AlertEvent};
+use tccc::extract::{Extractor, ExtractorConfig};
+
+fn at(text: &str) -> Stamp {
+    let mut parts = text.split(':').map(|p| p.parse::<i64>().unwrap());
+    let (h, m) = (parts.next().unwrap(), parts.next().unwrap());
+    Stamp(h * 3600 + m * 60 + parts.next().unwrap_or(0))
+}
+
+/// Replays `lines` (end of utterance, text) from `start` to `until` and checks the alerts
+/// raised against `expected` (due, casualty, rule, severity), in order.
+fn check(
+    start: &str,
+    lines: &[(&str, &str)],
+    until: &str,
+    expected: &[(&str, u8, &str, Severity)],
+) {
+    let start = at(start);
+    let later = |t: Stamp| if t < start { Stamp(t.0 + DAY_S) } else { t };
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (index, (time, text)) in lines.iter().enumerate() {
+        let end_s = (later(at(time)).0 - start.0) as f64;
+        extractor
+            .push_utterance(index as u32, text, end_s - 1.0, end_s)
+            .unwrap();
+    }
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let mut clock = SimClock::new(start);
+    let raised: Vec<_> = advisor
+        .replay(extractor.events(), &mut clock, Some(later(at(until))))
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) => Some(a),
+            AlertEvent::Acknowledged { .. } => None,
+        })
+        .collect();
+    let got: Vec<String> = raised
+        .iter()
+        .map(|a| format!("{} c{} {} {:?}", a.raised, a.casualty, a.rule, a.severity))
+        .collect();
+    assert_eq!(
+        raised.len(),
+        expected.len(),
+        "timeline:\n{}",
+        got.join("\n")
+    );
+    for (alert, (due, casualty, rule, severity)) in raised.iter().zip(expected) {
+        let due = later(at(due));
+        assert!(
+            alert.rule == *rule
+                && alert.casualty == *casualty
+                && alert.severity == *severity
+                && (alert.raised.0 - due.0).abs() <= 1,
+            "expected {due} c{casualty} {rule} {severity:?}; timeline:\n{}",
+            got.join("\n")
+        );
+    }
+    for (i, a) in raised.iter().enumerate() {
+        for b in &raised[..i] {
+            assert!(
+                !(a.rule == b.rule
+                    && a.casualty == b.casualty
+                    && a.evidence == b.evidence
+                    && a.severity == b.severity),
+                "repeat without new evidence: {}",
+                a.message
+            );
+        }
+    }
+}
+
+use Severity::{Advisory, Warning};
+
+#[test]
+fn single_casualty_leg_wound_by_the_book() {
+    // Everything done in order: only the timers the guideline sets fire.
+    let lines = [
+        (
+            "14:02",
+            "casualty one, gunshot wound right thigh, heavy bleeding",
+        ),
+        ("14:03", "tourniquet right leg at fourteen zero three"),
+        (
+            "14:06",
+            "AVPU alert, pulse one ten, blood pressure one ten over seventy",
+        ),
+        ("14:09", "TXA two grams IV at fourteen zero nine"),
+        ("14:12", "cefadroxil one gram PO at fourteen twelve"),
+        (
+            "14:15",
+            "fentanyl eight hundred micrograms OTFC at fourteen fifteen",
+        ),
+    ];
+    check(
+        "14:00",
+        &lines,
+        "20:30",
+        &[
+            ("14:02", 1, "antibiotics-open-wound", Advisory),
+            ("14:03", 1, "txa-indicated", Advisory),
+            ("14:30", 1, "otfc-reassess", Advisory),
+            ("16:03", 1, "tq-convert-2h", Warning),
+            ("20:03", 1, "tq-limit-6h", Warning),
+        ],
+    );
+}
+
+#[test]
+fn blast_casualty_with_blood_and_late_txa() {
+    let lines = [
+        ("10:20", "casualty two, IED, amputation left leg"),
+        ("10:21", "junctional tourniquet left groin at ten fifteen"),
+        (
+            "10:25",
+            "AVPU pain, pulse one forty, blood pressure seventy over palp",
+        ),
+        ("10:31", "whole blood one unit IO at ten thirty"),
+        ("10:40", "hypothermia prevention kit applied"),
+        ("10:42", "calcium chloride one gram IV"),
+        ("10:50", "ketamine twenty milligrams IV at ten fifty"),
+        ("11:00", "ketamine twenty milligrams IV at eleven hundred"),
+        ("13:30", "TXA two grams IO at thirteen thirty"),
+    ];
+    check(
+        "10:19",
+        &lines,
+        "13:31",
+        &[
+            ("10:20", 2, "txa-indicated", Advisory),
+            ("10:20", 2, "antibiotics-open-wound", Advisory),
+            ("10:25", 2, "shock-suggest-urgent", Advisory),
+            ("10:31", 2, "calcium-after-blood", Advisory),
+            ("10:31", 2, "hypothermia-with-fluids", Advisory),
+            ("11:00", 2, "ketamine-redose-early", Warning),
+            ("12:15", 2, "tq-convert-2h", Warning),
+            // The injury is assumed at the tourniquet's 10:15 (the earliest time heard).
+            ("13:15", 2, "txa-window-closed", Advisory),
+            ("13:30", 2, "txa-given-late", Warning),
+        ],
+    );
+}
+
+#[test]
+fn two_casualties_across_midnight() {
+    let lines = [
+        (
+            "23:40",
+            "casualty one, laceration left forearm, pressure dressing left arm",
+        ),
+        ("23:44", "AVPU alert"),
+        (
+            "23:45",
+            "ondansetron four milligrams IV at twenty three forty five",
+        ),
+        (
+            "23:52",
+            "casualty two, fall, fracture right leg, splint right leg",
+        ),
+        (
+            "23:58",
+            "casualty one, ondansetron four milligrams IV at twenty three fifty eight",
+        ),
+        (
+            "00:20",
+            "casualty two, tourniquet right leg at zero zero twenty",
+        ),
+        (
+            "00:31",
+            "casualty one, ondansetron four milligrams IV at zero zero thirty",
+        ),
+    ];
+    check(
+        "23:38",
+        &lines,
+        "02:30",
+        &[
+            ("23:40", 1, "antibiotics-open-wound", Advisory),
+            ("00:20", 2, "txa-indicated", Advisory),
+            ("00:31", 1, "ondansetron-cap", Warning),
+            // Injury of casualty 2 assumed at first mention, 23:52.
+            ("02:20", 2, "tq-convert-2h", Warning),
+        ],
+    );
+}

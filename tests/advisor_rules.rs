@@ -1,0 +1,654 @@
+//! Every advisor rule on a simulated clock: it fires (at its due time, within 1 s), it does
+//! not fire when the guideline does not call for it, it fires once, and it re-arms only on
+//! new evidence. Also: the rule file is validated, alerts are bounded, acknowledged and
+//! restored, unconfirmed facts raise only advisories, and midnight is handled.
+
+#![allow(clippy::unwrap_used)]
+
+use tccc::advisor::clock::{SimClock, Stamp, DAY_S};
+use tccc::advisor::rules::{RuleSet, Severity};
+use tccc::advisor::{Advisor, AdvisorError, Alert, AlertEvent};
+use tccc::extract::{Extractor, ExtractorConfig};
+use tccc::limits::ALERTS_PER_CASUALTY_MAX;
+use tccc::record::{
+    Avpu, Clock, DoseUnit, Fact, Limb, LiveFact, Provenance, Route, TourniquetKind, VitalValue,
+};
+
+/// "HH:MM" or "HH:MM:SS" on the first day.
+fn at(text: &str) -> Stamp {
+    let mut parts = text.split(':').map(|p| p.parse::<i64>().unwrap());
+    let (h, m) = (parts.next().unwrap(), parts.next().unwrap());
+    Stamp(h * 3600 + m * 60 + parts.next().unwrap_or(0))
+}
+
+/// Narrates `lines` (clock time the utterance ended, text) from `start`, runs the advisor
+/// to `until`, and returns the alerts raised.
+fn narrate(start: &str, lines: &[(&str, &str)], until: &str) -> (Vec<Alert>, Advisor) {
+    let start = at(start);
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (index, (time, text)) in lines.iter().enumerate() {
+        let mut end = at(time);
+        if end < start {
+            end = Stamp(end.0 + DAY_S);
+        }
+        let end_s = (end.0 - start.0) as f64;
+        extractor
+            .push_utterance(index as u32, text, (end_s - 1.0).max(0.0), end_s)
+            .unwrap();
+    }
+    let mut until = at(until);
+    if until < start {
+        until = Stamp(until.0 + DAY_S);
+    }
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let mut clock = SimClock::new(start);
+    let raised = advisor
+        .replay(extractor.events(), &mut clock, Some(until))
+        .unwrap();
+    let alerts = raised
+        .into_iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) => Some(a),
+            AlertEvent::Acknowledged { .. } => None,
+        })
+        .collect();
+    (alerts, advisor)
+}
+
+fn of<'a>(alerts: &'a [Alert], rule: &str) -> Vec<&'a Alert> {
+    alerts.iter().filter(|a| a.rule == rule).collect()
+}
+
+/// Exactly one alert of `rule`, raised within 1 s of `due`.
+fn once_at(alerts: &[Alert], rule: &str, due: &str) -> Alert {
+    let found = of(alerts, rule);
+    assert_eq!(found.len(), 1, "{rule}: {alerts:#?}");
+    let alert = found[0].clone();
+    let due = at(due);
+    assert!(
+        (alert.raised.0 - due.0).abs() <= 1,
+        "{rule} raised at {} not {due}",
+        alert.raised
+    );
+    alert
+}
+
+#[test]
+fn the_builtin_rule_file_is_valid_and_every_example_fires() {
+    let rules = RuleSet::builtin().unwrap();
+    assert!(!rules.version.is_empty());
+    for rule in &rules.rules {
+        assert!(rule.source.starts_with("DOMAIN.md §4.4 #"), "{}", rule.id);
+        let lines: Vec<(String, &str)> = rule
+            .example
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (format!("09:{:02}", i), text.as_str()))
+            .collect();
+        let lines: Vec<(&str, &str)> = lines.iter().map(|(t, x)| (t.as_str(), *x)).collect();
+        let (alerts, _) = narrate("09:00", &lines, "16:00");
+        assert!(
+            !of(&alerts, &rule.id).is_empty(),
+            "example of {} fires nothing: {alerts:#?}",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn malformed_rule_files_are_refused_with_the_rule_and_the_problem() {
+    let good = r#"
+version = "t/1"
+[[rule]]
+id = "a"
+kind = "elapsed"
+facts = ["tourniquet"]
+after_min = 120
+severity = "warning"
+message = "{fact}"
+source = "DOMAIN.md §4.4 #3 (G2024 l.191-197)"
+example = ["tourniquet left leg"]
+"#;
+    assert!(RuleSet::parse(good, "t").is_ok());
+    let cases = [
+        (
+            good.replace("\"tourniquet\"]", "\"tourniquets\"]"),
+            "unknown fact `tourniquets`",
+        ),
+        (
+            good.replace("\"tourniquet\"]", "\"medication:aspirinx\"]"),
+            "unknown fact",
+        ),
+        (good.replace("{fact}", "{limb}"), "unknown placeholder"),
+        (
+            good.replace("DOMAIN.md §4.4 #3 (G2024 l.191-197)", "a book"),
+            "must cite",
+        ),
+        (good.replace("\"elapsed\"", "\"sometimes\""), "unknown kind"),
+        (
+            good.replace("after_min = 120", "after_min = 5000"),
+            "outside",
+        ),
+        (
+            good.replace("example = [\"tourniquet left leg\"]", "example = []"),
+            "example",
+        ),
+        (
+            format!("{good}{}", &good[good.find("[[rule]]").unwrap()..]),
+            "ids must be unique",
+        ),
+        (
+            format!(
+                "{good}{}",
+                good[good.find("[[rule]]").unwrap()..].replace("id = \"a\"", "id = \"b\"")
+            ),
+            "same facts with the same timing as rule `a`",
+        ),
+        (
+            good.replace(
+                "kind = \"elapsed\"",
+                "kind = \"window_open\"\nconditions = [\"bleeding\"]\nwithin_min = 1",
+            ),
+            "unknown condition",
+        ),
+        (
+            good.replace("version = \"t/1\"", "version = \"\""),
+            "version",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = RuleSet::parse(&text, "t").unwrap_err();
+        assert!(matches!(error, AdvisorError::Rules { .. }));
+        assert!(
+            error.to_string().contains(expected),
+            "{error} lacks {expected}"
+        );
+    }
+}
+
+#[test]
+fn tourniquet_two_and_six_hours_fire_once_at_their_time() {
+    let lines = [("09:06", "tourniquet left leg at zero nine zero five")];
+    let (alerts, _) = narrate("09:00", &lines, "11:04:59");
+    assert!(of(&alerts, "tq-convert-2h").is_empty());
+    let (alerts, _) = narrate("09:00", &lines, "18:00");
+    let two = once_at(&alerts, "tq-convert-2h", "11:05");
+    assert_eq!(two.severity, Severity::Warning);
+    once_at(&alerts, "tq-limit-6h", "15:05");
+}
+
+#[test]
+fn a_corrected_tourniquet_time_re_arms_the_timer() {
+    let lines = [
+        ("09:06", "tourniquet left leg at zero nine zero five"),
+        ("09:07", "correction, zero nine fifty one"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "12:00");
+    // The 09:05 tourniquet was corrected before its 2 h: only the new time counts.
+    once_at(&alerts, "tq-convert-2h", "11:51");
+    // Corrected after the first alert: a new alert for the new time.
+    let lines = [
+        ("09:06", "tourniquet left leg at zero nine zero five"),
+        ("11:06", "correction, zero nine fifty one"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "12:00");
+    let found = of(&alerts, "tq-convert-2h");
+    assert_eq!(found.len(), 2, "{alerts:#?}");
+    assert_eq!(found[1].raised, at("11:51"));
+}
+
+#[test]
+fn a_tourniquet_without_a_spoken_time_runs_from_when_it_was_heard() {
+    let (alerts, _) = narrate("09:00", &[("09:10", "tourniquet left leg")], "11:30");
+    let alert = once_at(&alerts, "tq-convert-2h", "11:10");
+    assert!(
+        alert.assumed_time && alert.message.contains("time assumed"),
+        "{alert:?}"
+    );
+}
+
+#[test]
+fn midnight_is_crossed_in_both_directions() {
+    // Applied before midnight: its 2 h fall on the next day.
+    let (alerts, _) = narrate(
+        "23:00",
+        &[("23:31", "tourniquet right arm at twenty three thirty")],
+        "01:45",
+    );
+    let found = of(&alerts, "tq-convert-2h");
+    assert_eq!(found.len(), 1, "{alerts:#?}");
+    assert_eq!(found[0].raised, Stamp(DAY_S + 5400));
+    // Said after midnight about a time before it: yesterday (a session starting at 00:05
+    // has its day 0 from that midnight), so the 2 h fall at 01:30 today, not tomorrow.
+    let (alerts, _) = narrate(
+        "00:05",
+        &[("00:10", "tourniquet right arm at twenty three thirty")],
+        "01:40",
+    );
+    assert_eq!(of(&alerts, "tq-convert-2h")[0].raised, Stamp(5400));
+}
+
+#[test]
+fn txa_indicated_closed_and_late() {
+    // Indicated by the tourniquet; window closes 3 h after the (assumed) injury time.
+    let lines = [(
+        "09:10",
+        "gunshot wound left thigh, tourniquet left leg at zero nine zero five",
+    )];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
+    let open = once_at(&alerts, "txa-indicated", "09:10");
+    assert!(
+        open.message.contains("give by 12:05") && open.message.contains("assumed"),
+        "{}",
+        open.message
+    );
+    assert_eq!(open.severity, Severity::Advisory);
+    once_at(&alerts, "txa-window-closed", "12:05");
+    // Given in time: neither the reminder after it nor the closing one.
+    let lines = [
+        ("09:10", "tourniquet left leg at zero nine zero five"),
+        ("09:20", "TXA two grams IV at zero nine twenty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
+    assert_eq!(of(&alerts, "txa-indicated").len(), 1);
+    assert!(
+        of(&alerts, "txa-window-closed").is_empty() && of(&alerts, "txa-given-late").is_empty()
+    );
+    // Given in the same breath as the indication: nothing at all.
+    let lines = [(
+        "09:10",
+        "tourniquet left leg at zero nine zero five, TXA two grams IV",
+    )];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
+    assert!(
+        alerts.iter().all(|a| !a.rule.starts_with("txa")),
+        "{alerts:#?}"
+    );
+    // Given after 3 h: a warning when it is said.
+    let lines = [
+        ("09:10", "tourniquet left leg at zero nine zero five"),
+        ("12:30", "TXA two grams IV at twelve thirty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
+    let late = once_at(&alerts, "txa-given-late", "12:30");
+    assert_eq!(late.severity, Severity::Warning);
+    // No indication on the card: no TXA alert.
+    let (alerts, _) = narrate("09:00", &[("09:10", "laceration left forearm")], "13:00");
+    assert!(
+        alerts.iter().all(|a| !a.rule.starts_with("txa")),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
+fn a_stated_injury_time_replaces_the_assumed_one() {
+    let start = at("09:00");
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(
+            0,
+            "tourniquet left leg at zero nine zero five",
+            599.0,
+            600.0,
+        )
+        .unwrap();
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    advisor.set_injury_time(1, at("08:30"));
+    let mut clock = SimClock::new(start);
+    let raised = advisor
+        .replay(extractor.events(), &mut clock, Some(at("12:00")))
+        .unwrap();
+    let closed: Vec<_> = raised
+        .iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) if a.rule == "txa-window-closed" => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].raised, at("11:30"));
+    assert!(!closed[0].assumed_time && !closed[0].message.contains("assumed"));
+}
+
+#[test]
+fn calcium_after_the_first_blood_product_once() {
+    let lines = [
+        ("09:30", "whole blood one unit IO at zero nine thirty"),
+        ("09:40", "whole blood one unit IO at zero nine forty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    once_at(&alerts, "calcium-after-blood", "09:30");
+    let lines = [
+        ("09:30", "whole blood one unit IO at zero nine thirty"),
+        ("09:30:30", "calcium gluconate one gram IV"),
+    ];
+    let (alerts, _) = narrate("09:00", &[lines[0], lines[1]], "10:00");
+    assert_eq!(
+        of(&alerts, "calcium-after-blood").len(),
+        1,
+        "said before calcium was"
+    );
+    let (alerts, _) = narrate(
+        "09:00",
+        &[(
+            "09:30",
+            "whole blood one unit IO, calcium gluconate one gram IV",
+        )],
+        "10:00",
+    );
+    assert!(of(&alerts, "calcium-after-blood").is_empty());
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:30", "normal saline five hundred ml IV")],
+        "10:00",
+    );
+    assert!(of(&alerts, "calcium-after-blood").is_empty());
+}
+
+#[test]
+fn avpu_before_opioids_and_ketamine() {
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:50", "ketamine twenty milligrams IV at zero nine fifty")],
+        "10:00",
+    );
+    assert_eq!(
+        once_at(&alerts, "avpu-before-analgesia", "09:50").severity,
+        Severity::Warning
+    );
+    let lines = [
+        ("09:40", "AVPU alert"),
+        ("09:50", "fentanyl fifty micrograms IV"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    assert!(of(&alerts, "avpu-before-analgesia").is_empty());
+    // A second dose without AVPU is new evidence.
+    let lines = [
+        ("09:10", "ketamine twenty milligrams IV at zero nine ten"),
+        ("09:40", "ketamine twenty milligrams IV at zero nine forty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    assert_eq!(of(&alerts, "avpu-before-analgesia").len(), 2);
+    // Ondansetron is not an opioid.
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:50", "ondansetron four milligrams IV")],
+        "10:00",
+    );
+    assert!(of(&alerts, "avpu-before-analgesia").is_empty());
+}
+
+#[test]
+fn re_dosing_intervals() {
+    let cases: &[(&str, &str, &str, bool)] = &[
+        (
+            "ketamine-redose-early",
+            "ketamine twenty milligrams IV at ten hundred",
+            "ketamine twenty milligrams IV at ten ten",
+            true,
+        ),
+        (
+            "ketamine-redose-early",
+            "ketamine twenty milligrams IV at ten hundred",
+            "ketamine twenty milligrams IV at ten twenty five",
+            false,
+        ),
+        (
+            "fentanyl-redose-early",
+            "fentanyl fifty micrograms IV at ten hundred",
+            "fentanyl fifty micrograms IV at ten twenty",
+            true,
+        ),
+        (
+            "fentanyl-redose-early",
+            "fentanyl fifty micrograms IV at ten hundred",
+            "fentanyl fifty micrograms IV at ten thirty five",
+            false,
+        ),
+        (
+            "otfc-redose-early",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+            "fentanyl eight hundred micrograms OTFC at ten ten",
+            true,
+        ),
+        (
+            "otfc-redose-early",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+            "fentanyl eight hundred micrograms OTFC at ten twenty",
+            false,
+        ),
+    ];
+    for (rule, first, second, fires) in cases {
+        let lines = [
+            ("09:59", "AVPU alert"),
+            ("10:01", *first),
+            ("10:40", *second),
+        ];
+        let (alerts, _) = narrate("09:50", &lines, "11:00");
+        if *fires {
+            let alert = once_at(&alerts, rule, "10:40");
+            assert_eq!(alert.severity, Severity::Warning);
+        } else {
+            assert!(
+                of(&alerts, rule).is_empty(),
+                "{rule}: {second}: {alerts:#?}"
+            );
+        }
+    }
+    // OTFC and IV fentanyl are separate rules.
+    let lines = [
+        ("09:59", "AVPU alert"),
+        (
+            "10:01",
+            "fentanyl eight hundred micrograms OTFC at ten hundred",
+        ),
+        ("10:06", "fentanyl fifty micrograms IV at ten zero five"),
+    ];
+    let (alerts, _) = narrate("09:50", &lines, "11:00");
+    assert!(
+        of(&alerts, "otfc-redose-early").is_empty()
+            && of(&alerts, "fentanyl-redose-early").is_empty()
+    );
+    // OTFC: reassess 15 min after, once.
+    once_at(&alerts, "otfc-reassess", "10:15");
+}
+
+#[test]
+fn ondansetron_eight_milligrams_in_eight_hours() {
+    let lines = [
+        ("10:00", "ondansetron four milligrams IV at ten hundred"),
+        ("10:15", "ondansetron four milligrams IV at ten fifteen"),
+    ];
+    let (alerts, _) = narrate("09:50", &lines, "11:00");
+    assert!(
+        of(&alerts, "ondansetron-cap").is_empty(),
+        "8 mg is the cap, not over it"
+    );
+    let lines = [
+        lines[0],
+        lines[1],
+        ("11:00", "ondansetron four milligrams IV at eleven hundred"),
+    ];
+    let (alerts, _) = narrate("09:50", &lines, "12:00");
+    once_at(&alerts, "ondansetron-cap", "11:00");
+    let lines = [
+        lines[0],
+        lines[1],
+        ("18:30", "ondansetron four milligrams IV at eighteen thirty"),
+    ];
+    let (alerts, _) = narrate("09:50", &lines, "19:00");
+    assert!(of(&alerts, "ondansetron-cap").is_empty(), "{alerts:#?}");
+}
+
+#[test]
+fn hypothermia_prevention_with_fluids() {
+    let (alerts, _) = narrate("09:00", &[("09:30", "whole blood one unit IO")], "10:00");
+    once_at(&alerts, "hypothermia-with-fluids", "09:30");
+    let lines = [
+        ("09:20", "hypothermia prevention applied"),
+        ("09:30", "whole blood one unit IO"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    assert!(of(&alerts, "hypothermia-with-fluids").is_empty());
+}
+
+#[test]
+fn antibiotics_for_open_wounds() {
+    let lines = [
+        ("09:10", "gunshot wound right arm"),
+        ("09:12", "laceration left leg"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    once_at(&alerts, "antibiotics-open-wound", "09:10");
+    let lines = [(
+        "09:10",
+        "gunshot wound right arm, moxifloxacin four hundred milligrams PO",
+    )];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    assert!(of(&alerts, "antibiotics-open-wound").is_empty());
+    let (alerts, _) = narrate("09:00", &[("09:10", "fracture left leg")], "10:00");
+    assert!(of(&alerts, "antibiotics-open-wound").is_empty());
+}
+
+#[test]
+fn shock_suggests_urgent_evacuation_without_touching_the_card() {
+    let lines = [("09:10", "AVPU pain"), ("09:20", "AVPU unresponsive")];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    let alert = once_at(&alerts, "shock-suggest-urgent", "09:10");
+    assert!(alert.message.contains("urgent") && alert.severity == Severity::Advisory);
+    let (alerts, _) = narrate("09:00", &[("09:10", "AVPU alert")], "10:00");
+    assert!(of(&alerts, "shock-suggest-urgent").is_empty());
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:10", "gunshot wound head, AVPU pain")],
+        "10:00",
+    );
+    assert!(
+        of(&alerts, "shock-suggest-urgent").is_empty(),
+        "altered mental status with a head injury is not shock"
+    );
+    let (alerts, _) = narrate("09:00", &[("09:10", "evac urgent, AVPU pain")], "10:00");
+    assert!(of(&alerts, "shock-suggest-urgent").is_empty());
+}
+
+fn live(id: u32, fact: Fact, unconfirmed: bool) -> LiveFact {
+    LiveFact {
+        id,
+        casualty: 1,
+        fact,
+        provenance: Provenance {
+            utterance: id,
+            char_start: 0,
+            char_end: 1,
+            heard_start_s: f64::from(id),
+            heard_end_s: f64::from(id) + 1.0,
+            confidence: 1.0,
+            doubt: None,
+            lexicon: "",
+        },
+        unconfirmed,
+    }
+}
+
+#[test]
+fn an_unconfirmed_fact_raises_only_an_advisory_and_confirmation_escalates() {
+    let start = at("09:00");
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let ketamine = Fact::Medication {
+        name: "ketamine",
+        dose: Some(20.0),
+        unit: Some(DoseUnit::Mg),
+        route: Some(Route::Iv),
+        time: None,
+    };
+    let facts = [live(0, ketamine.clone(), true)];
+    let raised = advisor.tick(at("09:01"), &facts);
+    let AlertEvent::Raised(first) = &raised[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (first.rule.as_str(), first.severity),
+        ("avpu-before-analgesia", Severity::Advisory)
+    );
+    assert!(first.message.contains("unconfirmed"));
+    assert!(
+        advisor.tick(at("09:02"), &facts).is_empty(),
+        "once per trigger"
+    );
+    let facts = [live(0, ketamine, false)];
+    let raised = advisor.tick(at("09:03"), &facts);
+    assert_eq!(raised.len(), 1);
+    let AlertEvent::Raised(second) = &raised[0] else {
+        panic!()
+    };
+    assert_eq!(second.severity, Severity::Warning);
+    // Every warning the builtin rules can raise rests on confirmed facts only.
+    for alert in advisor.alerts() {
+        assert!(alert.severity == Severity::Advisory || !alert.message.contains("unconfirmed"));
+    }
+}
+
+#[test]
+fn alerts_are_acknowledged_listed_bounded_and_never_raised_twice_after_a_restart() {
+    let start = at("09:00");
+    let tourniquets: Vec<LiveFact> = (0..ALERTS_PER_CASUALTY_MAX as u32 + 8)
+        .map(|i| {
+            let time = Clock::new(9, i % 60);
+            live(
+                i,
+                Fact::Tourniquet {
+                    limb: Limb::LeftLeg,
+                    kind: TourniquetKind::Extremity,
+                    time,
+                },
+                false,
+            )
+        })
+        .collect();
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let raised = advisor.tick(at("18:00"), &tourniquets);
+    assert_eq!(raised.len(), ALERTS_PER_CASUALTY_MAX);
+    assert!(advisor.dropped() > 0);
+    let dropped = advisor.dropped();
+    assert!(advisor.tick(at("18:01"), &tourniquets).is_empty());
+    assert_eq!(
+        advisor.dropped(),
+        dropped,
+        "a suppressed trigger is counted once"
+    );
+
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let facts = [live(
+        0,
+        Fact::Vital {
+            value: VitalValue::Avpu(Avpu::Pain),
+            time: None,
+        },
+        false,
+    )];
+    // Shock: suggested evacuation, and TXA indicated.
+    let raised = advisor.tick(at("09:05"), &facts);
+    assert_eq!(raised.len(), 2, "{raised:#?}");
+    assert_eq!(advisor.active().count(), 2);
+    let AlertEvent::Raised(alert) = &raised[0] else {
+        panic!()
+    };
+    let ack = advisor.acknowledge(alert.id, at("09:06")).unwrap();
+    assert_eq!(advisor.active().count(), 1);
+    assert_eq!(
+        advisor.acknowledge(99, at("09:06")),
+        Err(AdvisorError::UnknownAlert(99))
+    );
+    // A restart: the journal's events replayed into a fresh advisor raise nothing again.
+    let journal: Vec<AlertEvent> = raised.iter().cloned().chain([ack]).collect();
+    let mut restarted = Advisor::new(RuleSet::builtin().unwrap(), start);
+    for event in &journal {
+        restarted.restore(event);
+    }
+    assert!(restarted.tick(at("09:10"), &facts).is_empty());
+    assert_eq!(restarted.active().count(), 1);
+    // The events round-trip through JSON (what a journal would store).
+    let json = serde_json::to_string(&journal).unwrap();
+    let back: Vec<AlertEvent> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, journal);
+}
