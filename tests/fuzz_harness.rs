@@ -933,7 +933,11 @@ fn transcript_reader_survives_mutated_files() {
     let mut seeds = Vec::new();
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     for entry in std::fs::read_dir(corpus).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
         let Ok(serde_json::Value::Array(scenarios)) = serde_json::from_str(&text) else {
             continue;
         };
