@@ -830,7 +830,7 @@ mod tests {
                     || CUES
                         .iter()
                         .filter(|cue| !cue.is_empty())
-                        .any(|cue| s.strip_prefix(*cue).is_some_and(|rest| is_everyday(rest)))
+                        .any(|cue| s.strip_prefix(*cue).is_some_and(&is_everyday))
             })
             .count();
         assert!((500..800).contains(&everyday), "{everyday} of 2000");
