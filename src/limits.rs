@@ -217,8 +217,11 @@ const _: () = assert!(ASR_DECODE_TOKENS_MAX >= 200);
 // so truncation, not the byte limit, is what bounds the prompt's positions.
 const _: () = assert!(ASR_PROMPT_TEXT_BYTES_MAX > ASR_PROMPT_TEXT_TOKENS_MAX);
 
-/// Bytes of the domain language-model file (`data/asr/domain-lm.bin` is about 1.3 MB).
+/// Bytes of a domain language-model file (the one built from the lexicon is about 1.3 MB).
 pub const ASR_LM_FILE_BYTES_MAX: usize = 32 * 1024 * 1024;
+/// Sentences of the synthetic narration corpus the domain language model is built from
+/// at load (`asr::lm_build`; about 1.2 million tokens).
+pub const ASR_LM_CORPUS_SENTENCES: usize = 100_000;
 /// N-grams (all orders together) the language model may hold.
 pub const ASR_LM_NGRAMS_MAX: usize = 2_000_000;
 /// Terms in the language model's term trie.

@@ -108,14 +108,14 @@ fn noise_gains_no_words_with_fusion_on() {
         ("loud hiss", noise(2, 0.3, 0.5, 29)),
     ];
     let defaults = tccc::config::Config::default();
-    let lm_file = Some(defaults.asr_lm_file());
     for (scale, beam_width) in [(1.0f32, 1usize), (3.0, 1), (3.0, 3)] {
         let config = AsrConfig {
             beam_width,
             lm_weight: scale * defaults.asr.lm_weight.max(0.1),
             lm_length_bonus: scale * defaults.asr.lm_length_bonus.max(0.2),
             term_bonus: scale * defaults.asr.term_bonus.max(0.5),
-            lm_file: lm_file.clone(),
+            // None: built from the lexicon at load.
+            lm_file: None,
             ..AsrConfig::default()
         };
         let mut transcriber = asr_support::transcriber(&config);

@@ -51,7 +51,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
         lm_weight: 0.1,
         lm_length_bonus: 0.2,
         term_bonus: 0.5,
-        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
+        lm_file: None,
         ..AsrConfig::default()
     };
     let mut transcriber = asr_support::transcriber(&config);
@@ -113,7 +113,7 @@ fn transcribing_after_warm_up_allocates_nothing() {
         lm_weight: 0.1,
         lm_length_bonus: 0.2,
         term_bonus: 0.5,
-        lm_file: Some(tccc::config::Config::default().asr_lm_file()),
+        lm_file: None,
         decoder_weights: DecoderWeights::Int8,
         segment_window_frames_min: 200,
         helper_thread_start: Some(mark_worker_thread),

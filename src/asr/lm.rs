@@ -1,8 +1,9 @@
 //! The domain language model for shallow fusion: a back-off trigram model over Whisper's
 //! own token ids and a prefix trie of clinical terms (and the mishearings of them that the
-//! extractor's lexicon lists), both read from one data file made by `scripts/make-asr-lm`
-//! from a synthetic narration corpus (`data/asr/domain-lm.bin`, versioned with its
-//! generator). Loaded once into sorted tables; scoring is binary search, no allocation.
+//! extractor's lexicon lists). Built at load from a synthetic narration corpus
+//! (`lm_build`, which writes this file layout and parses it here) or read from a file
+//! named by `asr.lm_file`. Loaded once into sorted tables; scoring is binary search, no
+//! allocation.
 //!
 //! File layout (little endian): magic `TCCCLM01`; u32 vocabulary, u32 begin/end id,
 //! u32 counts of unigrams, bigrams, trigrams, terms and term tokens; unigrams
@@ -19,7 +20,8 @@ use crate::limits::{
 
 use super::AsrError;
 
-const MAGIC: &[u8; 8] = b"TCCCLM01";
+/// The file's first bytes.
+pub(crate) const MAGIC: &[u8; 8] = b"TCCCLM01";
 /// ln(10): the file stores base-10 logarithms, as ARPA files do.
 const LN_10: f32 = std::f32::consts::LN_10;
 /// Characters of a term worth one full token's bonus: a completed term of fewer
@@ -115,7 +117,7 @@ impl DomainLm {
     pub fn parse(bytes: &[u8], vocabulary: usize, end_of_text: u32) -> Result<Self, String> {
         let truncated = || "the language-model file is truncated".to_owned();
         if bytes.get(..8) != Some(MAGIC.as_slice()) {
-            return Err("is not a tccc language model (run scripts/make-asr-lm)".into());
+            return Err("is not a tccc language model (TCCCLM01); leave asr.lm_file empty to build one from the lexicon at load".into());
         }
         let mut r = Reader { bytes, at: 8 };
         let mut header = [0u32; 7];
@@ -130,8 +132,8 @@ impl DomainLm {
         {
             return Err(format!(
                 "was made for a tokenizer of {file_vocabulary} tokens with end-of-text \
-                 {boundary}; the model has {vocabulary} tokens, end-of-text {end_of_text}: make \
-                 one for this model with scripts/make-asr-lm --model DIR"
+                 {boundary}; the model has {vocabulary} tokens, end-of-text {end_of_text}: \
+                 leave asr.lm_file empty to build one for this model at load"
             ));
         }
         let ngrams = unigram_count as usize + bigram_count as usize + trigram_count as usize;

@@ -8,6 +8,7 @@
 pub mod ct2;
 pub mod guards;
 pub mod lm;
+pub mod lm_build;
 pub mod mel;
 pub mod safetensors;
 pub mod tokenizer;
@@ -61,6 +62,9 @@ pub enum AsrError {
     /// The domain language-model file is missing, malformed or made for another tokenizer.
     #[error("language model {}: {detail}", path.display())]
     LanguageModel { path: PathBuf, detail: String },
+    /// The domain language model could not be built from the lexicon at load.
+    #[error("cannot build the domain language model: {detail}. Name a language-model file (asr.lm_file) or turn fusion off (asr.lm_weight = 0, asr.term_bonus = 0)")]
+    LanguageModelBuild { detail: String },
     /// A configuration value is out of range.
     #[error("ASR configuration: {0}")]
     Config(String),
@@ -178,8 +182,9 @@ pub struct AsrConfig {
     /// Provisional bonus per token along a clinical term of the trie, settled when the term
     /// completes (capped for short terms) and taken back when it does not; 0 is off.
     pub term_bonus: f32,
-    /// The language-model file (`scripts/make-asr-lm`), read when `lm_weight` or
-    /// `term_bonus` is not 0.
+    /// A language-model file (layout in `lm`), read when `lm_weight` or `term_bonus` is
+    /// not 0; `None`: the model is built from the lexicon at load (`lm_build`, under a
+    /// second in an optimised build).
     pub lm_file: Option<PathBuf>,
 }
 
@@ -655,18 +660,26 @@ impl Transcriber {
                 ))
             })?;
         let lm = if config.lm_weight != 0.0 || config.term_bonus != 0.0 {
-            let path = config.lm_file.as_deref().ok_or_else(|| {
-                AsrError::Config(
-                    "fusion is on (asr.lm_weight or asr.term_bonus) but no language-model \
-                     file is set (asr.lm_file; made by scripts/make-asr-lm)"
-                        .into(),
-                )
-            })?;
-            Some(DomainLm::load(
-                path,
-                weights.dims.vocabulary,
-                tokenizer.special.end_of_text,
-            )?)
+            let vocabulary = weights.dims.vocabulary;
+            let end_of_text = tokenizer.special.end_of_text;
+            Some(match config.lm_file.as_deref() {
+                Some(path) => DomainLm::load(path, vocabulary, end_of_text)?,
+                None => {
+                    let started = std::time::Instant::now();
+                    let (lm, report) = DomainLm::build(model_dir, vocabulary, end_of_text)?;
+                    log::info!(
+                        "domain language model built from the lexicon in {} ms: {} sentences,                          {} tokens; {} unigrams, {} bigrams, {} trigrams, {} terms",
+                        started.elapsed().as_millis(),
+                        report.sentences,
+                        report.tokens,
+                        report.unigrams,
+                        report.bigrams,
+                        report.trigrams,
+                        report.terms
+                    );
+                    lm
+                }
+            })
         } else {
             None
         };

@@ -565,6 +565,26 @@ impl PromptEncoder {
         ids
     }
 
+    /// Appends the ids of `text`, which holds no added token, to `ids`, remembering each
+    /// pre-tokenised piece's ids in `cache` (for many texts of few distinct words: the
+    /// domain language model's corpus).
+    pub(crate) fn encode_plain_cached(
+        &self,
+        text: &str,
+        cache: &mut HashMap<String, Vec<u32>>,
+        ids: &mut Vec<u32>,
+    ) {
+        for piece in pre_tokenize(text) {
+            if let Some(known) = cache.get(piece) {
+                ids.extend_from_slice(known);
+                continue;
+            }
+            let start = ids.len();
+            self.encode_plain(piece, ids);
+            cache.insert(piece.to_owned(), ids[start..].to_vec());
+        }
+    }
+
     /// Encodes text that holds no added token.
     fn encode_plain(&self, text: &str, ids: &mut Vec<u32>) {
         for piece in pre_tokenize(text) {

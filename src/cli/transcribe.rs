@@ -60,7 +60,7 @@ pub struct TranscribeArgs {
     /// Per-token bonus along a clinical term, kept when the term completes (0: off)
     #[arg(long, value_name = "BONUS")]
     pub term_bonus: Option<f32>,
-    /// The language-model file (default: data/asr/domain-lm.bin)
+    /// A language-model file (default: built from the lexicon at load)
     #[arg(long, value_name = "FILE")]
     pub lm_file: Option<PathBuf>,
     /// With --tsv: a sixth column with each word and its confidence (word:0.93 …)
@@ -118,11 +118,7 @@ impl TranscribeArgs {
         config.lm_weight = self.lm_weight.unwrap_or(defaults.asr.lm_weight);
         config.lm_length_bonus = self.lm_length_bonus.unwrap_or(defaults.asr.lm_length_bonus);
         config.term_bonus = self.term_bonus.unwrap_or(defaults.asr.term_bonus);
-        config.lm_file = Some(
-            self.lm_file
-                .clone()
-                .unwrap_or_else(|| defaults.asr_lm_file()),
-        );
+        config.lm_file = self.lm_file.clone().or_else(|| defaults.asr_lm_file());
         config
     }
 }

@@ -106,7 +106,7 @@ pub struct AsrSection {
     pub lm_length_bonus: f32,
     /// Per-token bonus along a clinical term of the trie (0 = off).
     pub term_bonus: f32,
-    /// The language-model file; empty: `data/asr/domain-lm.bin` of the source tree.
+    /// A language-model file; empty: built from the lexicon at load when fusion is on.
     pub lm_file: PathBuf,
 }
 
@@ -120,9 +120,9 @@ impl Default for AsrSection {
             timestamps: false,
             decoder_weights: "half".to_owned(),
             initial_prompt: String::new(),
-            lm_weight: 0.1,
+            lm_weight: 0.0,
             lm_length_bonus: 0.2,
-            term_bonus: 0.5,
+            term_bonus: 0.0,
             lm_file: PathBuf::new(),
         }
     }
@@ -515,17 +515,10 @@ impl Config {
             })
     }
 
-    /// The domain language-model file: `asr.lm_file`, or `data/asr/domain-lm.bin` in the
-    /// working folder or the source tree.
-    pub fn asr_lm_file(&self) -> PathBuf {
-        if !self.asr.lm_file.as_os_str().is_empty() {
-            return self.asr.lm_file.clone();
-        }
-        let relative = Path::new("data/asr/domain-lm.bin");
-        if relative.is_file() {
-            return relative.to_owned();
-        }
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    /// The domain language-model file `asr.lm_file`; `None` (empty): the model is built
+    /// from the lexicon at load when fusion is on.
+    pub fn asr_lm_file(&self) -> Option<PathBuf> {
+        Some(self.asr.lm_file.clone()).filter(|path| !path.as_os_str().is_empty())
     }
 
     /// The Whisper model folder.
@@ -555,7 +548,7 @@ impl Config {
             lm_weight: self.asr.lm_weight,
             lm_length_bonus: self.asr.lm_length_bonus,
             term_bonus: self.asr.term_bonus,
-            lm_file: Some(self.asr_lm_file()),
+            lm_file: self.asr_lm_file(),
             ..crate::asr::AsrConfig::default()
         }
     }
