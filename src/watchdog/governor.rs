@@ -377,3 +377,74 @@ impl Governor {
         self.retry_ms / 1000
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watchdog::sensors::name_of;
+
+    fn zone(milli_c: i64) -> ZoneReading {
+        ZoneReading {
+            name: name_of("CPU-therm"),
+            milli_c,
+            online: true,
+            ignored: false,
+            first_trip_milli_c: 90_000,
+            critical_trip_milli_c: Some(100_000),
+            trips: heapless::Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_temperature_hovering_at_a_threshold_changes_the_state_once() {
+        let mut g = Governor::new(&WatchdogConfig::default(), Profile::Performance, 0);
+        let mut changes = 0;
+        for i in 0..1_000 {
+            // 75 °C ± 2 °C: the warm threshold, inside the 5 °C hysteresis.
+            let t = 75_000 + if i % 2 == 0 { 2_000 } else { -2_000 };
+            changes += usize::from(g.update_thermal(&[zone(t)]).is_some());
+        }
+        assert_eq!((changes, g.thermal()), (1, ThermalState::Warm));
+        assert!(g.update_thermal(&[zone(69_000)]).is_some());
+        assert_eq!(g.thermal(), ThermalState::Normal);
+    }
+
+    #[test]
+    fn ignored_and_offline_zones_never_count() {
+        let mut g = Governor::new(&WatchdogConfig::default(), Profile::Performance, 0);
+        let mut pmic = zone(100_000);
+        pmic.ignored = true;
+        let mut offline = zone(-256_000);
+        offline.online = false;
+        offline.milli_c = 150_000;
+        assert!(g.update_thermal(&[pmic, offline, zone(40_000)]).is_none());
+        assert_eq!(g.thermal(), ThermalState::Normal);
+    }
+
+    #[test]
+    fn dwell_and_retry_delay_switches() {
+        let cfg = WatchdogConfig::default();
+        let mut g = Governor::new(&cfg, Profile::Performance, 0);
+        g.update_thermal(&[zone(86_000)]);
+        assert_eq!(
+            g.due(1_000),
+            Some((Profile::Saver, Reason::Thermal(ThermalState::Hot)))
+        );
+        assert_eq!(g.switch_failed(1_000), cfg.nvpmodel_retry_s);
+        assert_eq!(g.due(2_000), None);
+        assert!(g.due(1_000 + cfg.nvpmodel_retry_s * 1_000).is_some());
+        g.switched(Profile::Saver, 40_000);
+        g.update_thermal(&[zone(30_000)]);
+        assert_eq!(g.due(40_000 + cfg.min_dwell_s * 1_000 - 1), None);
+        assert!(g.due(40_000 + cfg.min_dwell_s * 1_000).is_some());
+    }
+
+    #[test]
+    fn knobs_are_the_stricter_of_profile_and_thermal_state() {
+        let k = StageKnobs::of(Profile::Performance, ThermalState::Hot);
+        assert_eq!((k.beam_width_max, k.biasing, k.llm), (1, false, false));
+        let k = StageKnobs::of(Profile::Saver, ThermalState::Normal);
+        assert!(!k.llm && k.biasing && !k.recognition_only);
+        assert!(StageKnobs::of(Profile::Balanced, ThermalState::Critical).recognition_only);
+    }
+}

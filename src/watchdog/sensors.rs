@@ -33,7 +33,7 @@ pub type Name = heapless::String<WATCHDOG_NAME_BYTES_MAX>;
 /// Kernel clock ticks per second in `/proc/*/stat` (USER_HZ is 100 on arm64 and x86-64).
 const CLOCK_TICKS_PER_S: u64 = 100;
 
-fn name_of(text: &str) -> Name {
+pub(crate) fn name_of(text: &str) -> Name {
     let mut name = Name::new();
     for c in text.trim().chars() {
         if name.push(c).is_err() {
