@@ -706,9 +706,30 @@ fn the_watchdog_thread_polls_cheaply_and_allocates_nothing_after_start() {
     assert!(matches!(
         drained[0].kind,
         EventKind::Started {
-            profile: Profile::Performance,
+            profile: Some(Profile::Performance),
             ..
         }
     ));
     handle.stop().unwrap();
+}
+
+#[test]
+fn a_mode_outside_the_profiles_is_replaced_by_the_start_profile() {
+    let tree = FakeTree::new("wd-unknown-mode", Layout::JetPack4);
+    fs::write(tree.state.join("mode_id"), "6\n").unwrap(); // MODE_20W_6CORE
+    let mut cfg = config();
+    cfg.start_profile = "saver".to_owned();
+    let mut events = Vec::new();
+    let core = start(&tree, &cfg, &mut events);
+    assert_eq!(core.profile(), Profile::Saver);
+    assert_eq!(
+        tree.set_calls(),
+        ["-m 3"],
+        "MODE_10W_2CORE set although saver was assumed"
+    );
+    assert!(
+        events[0].to_string().contains("MODE_20W_6CORE"),
+        "{}",
+        events[0]
+    );
 }

@@ -96,8 +96,8 @@ fn error_text(text: &str) -> ErrorText {
 pub enum EventKind {
     /// The watchdog started with the device in `mode`.
     Started {
-        /// The profile that mode belongs to.
-        profile: Profile,
+        /// The profile that mode belongs to (None: a mode no profile names).
+        profile: Option<Profile>,
         /// The device's mode.
         mode: ModeName,
     },
@@ -185,9 +185,10 @@ impl fmt::Display for WatchdogEvent {
             self.at_ms as f64 / 1000.0
         )?;
         match &self.kind {
-            EventKind::Started { profile, mode } => {
-                write!(f, "started in {} ({mode})", profile.name())
-            }
+            EventKind::Started { profile, mode } => match profile {
+                Some(p) => write!(f, "started in {} ({mode})", p.name()),
+                None => write!(f, "started in {mode}, a mode no profile names"),
+            },
             EventKind::Thermal {
                 from,
                 to,
@@ -307,6 +308,8 @@ pub struct WatchdogCore {
     polls: u64,
     switch_failures: u64,
     over_budget: bool,
+    /// Whether the device's mode is one of the profiles' (false at start when it is not).
+    mode_known: bool,
 }
 
 impl WatchdogCore {
@@ -367,10 +370,11 @@ impl WatchdogCore {
             polls: 0,
             switch_failures: 0,
             over_budget: false,
+            mode_known: current.is_some(),
         };
         let start = Profile::from_name(&config.start_profile).unwrap_or(Profile::Performance);
         let started = EventKind::Started {
-            profile: current.unwrap_or(Profile::Saver),
+            profile: current,
             mode: now_mode.name,
         };
         core.emit(now_ms, started, events);
@@ -399,8 +403,16 @@ impl WatchdogCore {
     ) {
         let from = self.governor.current();
         let mode = self.modes[to as usize].clone();
-        match self.nvpmodel.set(mode.id) {
+        // Two profiles may share a mode (a Nano's 5W is balanced and saver): no call then.
+        let same_mode = self.mode_known && self.modes[from as usize].id == mode.id;
+        let result = if same_mode {
+            Ok(())
+        } else {
+            self.nvpmodel.set(mode.id)
+        };
+        match result {
             Ok(()) => {
+                self.mode_known = true;
                 self.governor.switched(to, now_ms);
                 let kind = EventKind::ProfileChanged {
                     from,
