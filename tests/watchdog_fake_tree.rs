@@ -159,7 +159,7 @@ impl FakeTree {
             "#!/bin/sh\nD='{}'\necho \"$*\" >> \"$D/calls\"\ncase \"$1\" in\n\
              -p) cat \"$D/listing\" ;;\n\
              -q) id=$(cat \"$D/mode_id\"); echo \"NV Power Mode: $(grep \"ID=$id \" \"$D/listing\" | sed 's/.*NAME=//')\"; echo \"$id\" ;;\n\
-             -m) if [ -e \"$D/fail\" ]; then echo 'NVPM ERROR: failed to write /sys/devices/system/cpu/cpu3/online' >&2; exit 1; fi; echo \"$2\" > \"$D/mode_id\" ;;\n\
+             -m) if [ -e \"$D/fail\" ]; then echo 'NVPM ERROR: failed to write /sys/devices/system/cpu/cpu3/online' >&2; exit 1; fi; [ -e \"$D/ignore\" ] || echo \"$2\" > \"$D/mode_id\" ;;\n\
              *) echo \"unknown option $1\" >&2; exit 2 ;;\nesac\n",
             state.display()
         );
@@ -731,5 +731,21 @@ fn a_mode_outside_the_profiles_is_replaced_by_the_start_profile() {
         events[0].to_string().contains("MODE_20W_6CORE"),
         "{}",
         events[0]
+    );
+}
+
+#[test]
+fn a_switch_that_nvpmodel_claims_but_does_not_make_is_a_failure() {
+    let tree = FakeTree::new("wd-ignore", Layout::JetPack4);
+    let mut events = Vec::new();
+    let mut core = start(&tree, &config(), &mut events);
+    fs::write(tree.state.join("ignore"), "").unwrap();
+    tree.set_temp(0, 80_000);
+    core.poll(1_000, &mut |e| events.push(e));
+    assert_eq!(core.profile(), Profile::Performance);
+    let last = events.last().unwrap().to_string();
+    assert!(
+        last.contains("FAILED") && last.contains("still reports MODE_15W_6CORE"),
+        "{last}"
     );
 }

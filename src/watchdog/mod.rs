@@ -408,7 +408,22 @@ impl WatchdogCore {
         let result = if same_mode {
             Ok(())
         } else {
-            self.nvpmodel.set(mode.id)
+            // nvpmodel can exit 0 and leave the mode (a parameter it could not write), so
+            // the switch counts only once `-q` reports the new mode.
+            self.nvpmodel.set(mode.id).and_then(|()| {
+                let now = self.nvpmodel.query()?;
+                if now.id == mode.id {
+                    Ok(())
+                } else {
+                    Err(WatchdogError::Nvpmodel {
+                        command: format!("{} -m {}", self.nvpmodel.path().display(), mode.id),
+                        problem: format!(
+                            "it exited 0 but `-q` still reports {} ({})",
+                            now.name, now.id
+                        ),
+                    })
+                }
+            })
         };
         match result {
             Ok(()) => {
