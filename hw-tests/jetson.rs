@@ -132,3 +132,101 @@ fn thermal_zones_are_readable() {
         );
     }
 }
+
+#[test]
+fn watchdog_reads_the_real_zones_rails_and_cpu() {
+    if skipped("watchdog_reads_the_real_zones_rails_and_cpu") {
+        return;
+    }
+    let config = Config::default().watchdog;
+    let settings = tccc::watchdog::SensorSettings {
+        ignored_zones: &config.ignored_zones,
+        input_rails: &config.input_rails,
+        default_trip_c: config.default_trip_c,
+    };
+    let mut readings = tccc::watchdog::Readings::default();
+    let mut sensors =
+        tccc::watchdog::Sensors::discover(Path::new("/"), &settings, &mut readings).unwrap();
+    sensors.read(0, &mut readings);
+    std::thread::sleep(Duration::from_millis(500));
+    sensors.read(500, &mut readings);
+    for zone in &readings.zones {
+        println!(
+            "zone {}: {:.1} °C online={} ignored={} first trip {:.1} °C critical {:?} trips {:?}",
+            zone.name,
+            zone.milli_c as f64 / 1000.0,
+            zone.online,
+            zone.ignored,
+            zone.first_trip_milli_c as f64 / 1000.0,
+            zone.critical_trip_milli_c,
+            zone.trips
+        );
+    }
+    for rail in &readings.rails {
+        println!(
+            "rail {}: {} mW {} mA {} mV ok={}",
+            rail.label, rail.milli_w, rail.milli_a, rail.milli_v, rail.ok
+        );
+    }
+    println!(
+        "cpu {:.1} % at {:?} kHz, gpu {:?} %, rss {} MB, {} threads",
+        readings.cpu_load_percent,
+        readings.cpu_khz,
+        readings.gpu_load_percent,
+        readings.rss_bytes >> 20,
+        readings.threads.len()
+    );
+    assert!(
+        readings.zones.iter().any(|z| z.counts()),
+        "no online zone outside watchdog.ignored_zones"
+    );
+    let sane = |z: &&tccc::watchdog::sensors::ZoneReading| (0..=120_000).contains(&z.milli_c);
+    assert!(readings
+        .zones
+        .iter()
+        .filter(|z| z.counts())
+        .all(|z| sane(&z)));
+    let input = readings.input_milli_w();
+    assert!(
+        input.is_some_and(|mw| (500..=60_000).contains(&mw)),
+        "input rail {:?} not found or implausible ({input:?} mW); rails: {:?}",
+        config.input_rails,
+        readings
+            .rails
+            .iter()
+            .map(|r| r.label.as_str())
+            .collect::<Vec<_>>()
+    );
+    assert!(!readings.cpu_khz.is_empty() && readings.rss_bytes > 0);
+    assert!(!readings.threads.is_empty());
+}
+
+#[test]
+fn nvpmodel_lists_the_modes_tccc_needs() {
+    if skipped("nvpmodel_lists_the_modes_tccc_needs") {
+        return;
+    }
+    // Reads only: the power mode is left as it is.
+    let path = std::env::var_os("TCCC_HW_NVPMODEL").unwrap_or_else(|| "/usr/sbin/nvpmodel".into());
+    let nvpmodel = tccc::watchdog::NvpModel::new(Path::new(&path));
+    let modes = nvpmodel.modes().unwrap();
+    let current = nvpmodel.query().unwrap();
+    println!("modes: {modes:?}; current: {current:?}");
+    assert!(
+        modes.contains(&current),
+        "`-q` names a mode `-p` does not list"
+    );
+    let config = Config::default().watchdog;
+    for (profile, wanted) in [
+        ("performance", &config.performance_modes),
+        ("balanced", &config.balanced_modes),
+        ("saver", &config.saver_modes),
+    ] {
+        assert!(
+            wanted
+                .iter()
+                .any(|w| modes.iter().any(|m| m.name.as_str() == w.as_str())),
+            "no mode for {profile}: wanted {wanted:?}, the device lists {modes:?}"
+        );
+    }
+}

@@ -25,6 +25,7 @@ pub mod segment;
 pub mod speech;
 pub mod sys;
 pub mod vad;
+pub mod watchdog;
 
 /// tccc's allocator: the system allocator with per-thread-role counters, so tests and
 /// `status` can prove that real-time threads never allocate (see `sys::alloc_guard`).

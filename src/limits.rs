@@ -305,3 +305,49 @@ pub const ALERTS_MAX: usize = ALERTS_PER_CASUALTY_MAX * CASUALTIES_MAX;
 
 const _: () = assert!(ALERTS_PER_CASUALTY_MAX >= ADVISOR_RULES_MAX / 4);
 const _: () = assert!(ADVISOR_MESSAGE_BYTES_MAX <= LOG_LINE_BYTES_MAX);
+
+// ---- Watchdog (src/watchdog) ----
+
+/// Shortest poll interval accepted from `watchdog.poll_interval_ms`.
+pub const WATCHDOG_POLL_INTERVAL_MS_MIN: u64 = 100;
+/// Longest poll interval accepted (a minute: slower would miss a heat ramp).
+pub const WATCHDOG_POLL_INTERVAL_MS_MAX: u64 = 60_000;
+/// Thermal zones the watchdog tracks (a Xavier NX has 9, a Nano 6); more are ignored.
+pub const WATCHDOG_THERMAL_ZONES_MAX: usize = 32;
+/// Trip points read per thermal zone.
+pub const WATCHDOG_TRIP_POINTS_MAX: usize = 12;
+/// INA3221 rails tracked (three channels per chip; Jetsons carry one or two chips).
+pub const WATCHDOG_RAILS_MAX: usize = 12;
+/// CPUs whose frequency is read.
+pub const WATCHDOG_CPUS_MAX: usize = 16;
+/// Threads of this process whose CPU time is read (found at start and on `rescan_threads`).
+pub const WATCHDOG_THREADS_MAX: usize = 64;
+/// Bytes of a name kept for a zone, rail or thread (`type`, labels, `comm`).
+pub const WATCHDOG_NAME_BYTES_MAX: usize = 32;
+/// Bytes read from one sysfs value (a number or a short word).
+pub const WATCHDOG_SYSFS_VALUE_BYTES_MAX: usize = 64;
+/// Bytes read from a procfs file (`/proc/stat`'s first line, `/proc/self/status`,
+/// a thread's `stat`).
+pub const WATCHDOG_PROCFS_READ_BYTES_MAX: usize = 4_096;
+/// Decisions the watchdog keeps for its reader (older ones are overwritten and counted).
+pub const WATCHDOG_EVENTS_MAX: usize = 256;
+/// Bytes of an nvpmodel error kept in a decision.
+pub const WATCHDOG_ERROR_BYTES_MAX: usize = 160;
+/// Bytes of `nvpmodel` output read (its `-p --verbose` listing is about 20 kB).
+pub const NVPMODEL_OUTPUT_BYTES_MAX: usize = 256 * 1024;
+/// Power modes one nvpmodel configuration may list.
+pub const NVPMODEL_MODES_MAX: usize = 32;
+/// Bytes of a mode name (`MODE_15W_6CORE`).
+pub const NVPMODEL_MODE_NAME_BYTES_MAX: usize = 32;
+/// How long one nvpmodel call may take before it is killed and reported.
+pub const NVPMODEL_TIMEOUT_MS: u64 = 10_000;
+/// Resident memory of the whole process beyond which the watchdog raises an alert
+/// (Whisper small in float32 plus the LLM fit in 6 GB on a Xavier NX 8 GB).
+pub const PROCESS_RSS_BUDGET_BYTES: u64 = 6 * 1024 * 1024 * 1024;
+/// Temperature at which a sensor reports itself offline (tegra drivers write −256 °C).
+pub const THERMAL_OFFLINE_MILLI_C: i64 = -256_000;
+
+const _: () = assert!(WATCHDOG_POLL_INTERVAL_MS_MIN < WATCHDOG_POLL_INTERVAL_MS_MAX);
+const _: () = assert!(WATCHDOG_NAME_BYTES_MAX <= WATCHDOG_SYSFS_VALUE_BYTES_MAX);
+const _: () = assert!(WATCHDOG_EVENTS_MAX >= 16 && WATCHDOG_ERROR_BYTES_MAX <= LOG_LINE_BYTES_MAX);
+const _: () = assert!(NVPMODEL_TIMEOUT_MS >= 1_000);

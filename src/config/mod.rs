@@ -10,7 +10,8 @@ use thiserror::Error;
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_PROMPT_TEXT_BYTES_MAX, ASR_THREADS_MAX, CAPTURE_CHUNK_FRAMES_MAX,
     CONFIG_FILE_BYTES_MAX, INPUT_CHANNELS_MAX, INPUT_RATE_MAX_HZ, INPUT_RATE_MIN_HZ,
-    PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
+    NVPMODEL_MODE_NAME_BYTES_MAX, PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_SAMPLES_MAX,
+    VAD_FRAME_SAMPLES, WATCHDOG_POLL_INTERVAL_MS_MAX, WATCHDOG_POLL_INTERVAL_MS_MIN,
 };
 
 /// The documented default configuration.
@@ -80,6 +81,223 @@ pub struct Config {
     pub threads: ThreadsConfig,
     /// Speech recognition.
     pub asr: AsrSection,
+    /// The watchdog: thermal zones, power modes, battery.
+    pub watchdog: WatchdogConfig,
+}
+
+/// `[watchdog]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchdogConfig {
+    /// Milliseconds between two polls of the sensors.
+    pub poll_interval_ms: u64,
+    /// Profile at start and after cooling: `performance`, `balanced` or `saver`.
+    pub start_profile: String,
+    /// Seconds a profile is kept at least before the next switch.
+    pub min_dwell_s: u64,
+    /// Within this many °C of a zone's first trip point: `balanced`.
+    pub warm_margin_c: f32,
+    /// Within this many °C of a zone's first trip point: `saver` and the hot stage knobs.
+    pub hot_margin_c: f32,
+    /// Within this many °C of a zone's critical trip point: the critical stage knobs.
+    pub critical_margin_c: f32,
+    /// A state is left only this many °C below where it was entered.
+    pub hysteresis_c: f32,
+    /// First trip point assumed for a zone that lists none.
+    pub default_trip_c: f32,
+    /// Zone types never used for decisions (`PMIC-Die` always reads 100 °C).
+    pub ignored_zones: Vec<String>,
+    /// Minutes without speech before the saver profile; 0 is off.
+    pub idle_minutes: u32,
+    /// Seconds before a failed nvpmodel switch is tried again.
+    pub nvpmodel_retry_s: u64,
+    /// nvpmodel mode names for `performance`, the first one the device lists wins.
+    pub performance_modes: Vec<String>,
+    /// nvpmodel mode names for `balanced`.
+    pub balanced_modes: Vec<String>,
+    /// nvpmodel mode names for `saver`.
+    pub saver_modes: Vec<String>,
+    /// INA3221 rail labels that measure the board's input, the first one present wins.
+    pub input_rails: Vec<String>,
+    /// Usable energy of the battery pack in Wh; 0: mains power, no estimate.
+    pub battery_capacity_wh: f32,
+    /// Alert (and the saver profile) below this percentage of the pack.
+    pub battery_alert_percent: f32,
+    /// Input power assumed for the saver profile until it has been measured, in W.
+    pub saver_power_w: f32,
+    /// Seconds over which the input power is averaged for the estimate.
+    pub power_average_s: f32,
+}
+
+impl Default for WatchdogConfig {
+    fn default() -> Self {
+        let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
+        WatchdogConfig {
+            poll_interval_ms: 1_000,
+            start_profile: "performance".to_owned(),
+            min_dwell_s: 60,
+            warm_margin_c: 15.0,
+            hot_margin_c: 5.0,
+            critical_margin_c: 5.0,
+            hysteresis_c: 5.0,
+            default_trip_c: 85.0,
+            ignored_zones: names(&["PMIC-Die"]),
+            idle_minutes: 10,
+            nvpmodel_retry_s: 30,
+            performance_modes: names(&["MODE_15W_6CORE", "MAXN"]),
+            balanced_modes: names(&["MODE_10W_4CORE", "5W"]),
+            saver_modes: names(&["MODE_10W_2CORE", "5W"]),
+            input_rails: names(&["VDD_IN", "POM_5V_IN"]),
+            battery_capacity_wh: 0.0,
+            battery_alert_percent: 20.0,
+            saver_power_w: 6.0,
+            power_average_s: 60.0,
+        }
+    }
+}
+
+impl WatchdogConfig {
+    /// Checks every `[watchdog]` value; errors name the key.
+    pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        check(
+            origin,
+            "watchdog.poll_interval_ms",
+            self.poll_interval_ms,
+            WATCHDOG_POLL_INTERVAL_MS_MIN,
+            WATCHDOG_POLL_INTERVAL_MS_MAX,
+            " ms",
+        )?;
+        if !["performance", "balanced", "saver"].contains(&self.start_profile.as_str()) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "watchdog.start_profile",
+                value: format!("{:?}", self.start_profile),
+                expected: "use one of \"performance\", \"balanced\", \"saver\"".to_owned(),
+            });
+        }
+        check(
+            origin,
+            "watchdog.min_dwell_s",
+            self.min_dwell_s,
+            1,
+            3_600,
+            " s",
+        )?;
+        check(
+            origin,
+            "watchdog.warm_margin_c",
+            self.warm_margin_c,
+            0.0,
+            60.0,
+            " °C",
+        )?;
+        check(
+            origin,
+            "watchdog.hot_margin_c",
+            self.hot_margin_c,
+            0.0,
+            self.warm_margin_c,
+            " °C (at most watchdog.warm_margin_c)",
+        )?;
+        check(
+            origin,
+            "watchdog.critical_margin_c",
+            self.critical_margin_c,
+            0.0,
+            60.0,
+            " °C",
+        )?;
+        check(
+            origin,
+            "watchdog.hysteresis_c",
+            self.hysteresis_c,
+            0.5,
+            20.0,
+            " °C",
+        )?;
+        check(
+            origin,
+            "watchdog.default_trip_c",
+            self.default_trip_c,
+            40.0,
+            120.0,
+            " °C",
+        )?;
+        check(
+            origin,
+            "watchdog.idle_minutes",
+            self.idle_minutes,
+            0,
+            24 * 60,
+            " min",
+        )?;
+        check(
+            origin,
+            "watchdog.nvpmodel_retry_s",
+            self.nvpmodel_retry_s,
+            1,
+            3_600,
+            " s",
+        )?;
+        for (key, list) in [
+            ("watchdog.performance_modes", &self.performance_modes),
+            ("watchdog.balanced_modes", &self.balanced_modes),
+            ("watchdog.saver_modes", &self.saver_modes),
+            ("watchdog.input_rails", &self.input_rails),
+            ("watchdog.ignored_zones", &self.ignored_zones),
+        ] {
+            let empty_ok = key == "watchdog.ignored_zones";
+            let bad = list.iter().find(|name| {
+                name.is_empty()
+                    || name.len() > NVPMODEL_MODE_NAME_BYTES_MAX
+                    || name.chars().any(|c| c.is_whitespace() || c.is_control())
+            });
+            if (list.is_empty() && !empty_ok) || bad.is_some() {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_owned(),
+                    key,
+                    value: format!("{list:?}"),
+                    expected: format!(
+                        "list one or more names of 1 to {NVPMODEL_MODE_NAME_BYTES_MAX} bytes \
+                         without spaces, as `nvpmodel -p --verbose` or the sysfs labels print them"
+                    ),
+                });
+            }
+        }
+        check(
+            origin,
+            "watchdog.battery_capacity_wh",
+            self.battery_capacity_wh,
+            0.0,
+            10_000.0,
+            " Wh (0: mains power)",
+        )?;
+        check(
+            origin,
+            "watchdog.battery_alert_percent",
+            self.battery_alert_percent,
+            0.0,
+            100.0,
+            " %",
+        )?;
+        check(
+            origin,
+            "watchdog.saver_power_w",
+            self.saver_power_w,
+            0.5,
+            100.0,
+            " W",
+        )?;
+        check(
+            origin,
+            "watchdog.power_average_s",
+            self.power_average_s,
+            1.0,
+            3_600.0,
+            " s",
+        )?;
+        Ok(())
+    }
 }
 
 /// `[asr]`
@@ -308,6 +526,7 @@ impl Config {
 
     /// Checks every value against its range.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        self.watchdog.validate(origin)?;
         let audio = &self.audio;
         check(
             origin,
@@ -602,6 +821,27 @@ mod tests {
             ("[asr]\nencoder_window = \"30s\"\n", "asr.encoder_window"),
             ("[asr]\ndecoder_weights = \"int4\"\n", "asr.decoder_weights"),
             ("[nonsense]\n", "nonsense"),
+            (
+                "[watchdog]\npoll_interval_ms = 5\n",
+                "watchdog.poll_interval_ms",
+            ),
+            (
+                "[watchdog]\nstart_profile = \"max\"\n",
+                "watchdog.start_profile",
+            ),
+            (
+                "[watchdog]\nwarm_margin_c = 4.0\nhot_margin_c = 5.0\n",
+                "watchdog.hot_margin_c",
+            ),
+            ("[watchdog]\nsaver_modes = []\n", "watchdog.saver_modes"),
+            (
+                "[watchdog]\ninput_rails = [\"VDD IN\"]\n",
+                "watchdog.input_rails",
+            ),
+            (
+                "[watchdog]\nbattery_alert_percent = 120\n",
+                "watchdog.battery_alert_percent",
+            ),
             ("this is not toml", "configuration"),
         ];
         for (text, key) in cases {
