@@ -637,20 +637,23 @@ fn thread_cpu_ns(name: &str) -> Option<u64> {
 #[test]
 fn the_watchdog_thread_polls_cheaply_and_allocates_nothing_after_start() {
     let tree = FakeTree::new("wd-thread", Layout::JetPack5);
-    // Steady polls allocate and free nothing (counted under a role no other test here uses).
+    // Steady polls allocate and free nothing (counted under the watchdog's own role).
     let mut events = Vec::new();
     let mut core = start(&tree, &config(), &mut events);
     let (allocs, freed) = std::thread::scope(|s| {
         s.spawn(|| {
-            set_thread_role(ThreadRole::Llm);
-            let before = (allocations(ThreadRole::Llm), frees(ThreadRole::Llm));
+            set_thread_role(ThreadRole::Watchdog);
+            let before = (
+                allocations(ThreadRole::Watchdog),
+                frees(ThreadRole::Watchdog),
+            );
             for i in 1..=200u64 {
                 core.note_speech(i * 1_000);
                 core.poll(i * 1_000, &mut |e| events.push(e));
             }
             (
-                allocations(ThreadRole::Llm) - before.0,
-                frees(ThreadRole::Llm) - before.1,
+                allocations(ThreadRole::Watchdog) - before.0,
+                frees(ThreadRole::Watchdog) - before.1,
             )
         })
         .join()

@@ -32,16 +32,20 @@ pub enum ThreadRole {
     InferenceWorker = 4,
     /// Language model: allocates during warm-up only.
     Llm = 5,
+    /// The watchdog thread: allocates at start only (a power-mode switch, which starts
+    /// `nvpmodel`, and a rescan of the threads allocate; a poll does not).
+    Watchdog = 6,
 }
 
 impl ThreadRole {
     /// Every role, in counter order.
-    pub const ALL: [ThreadRole; 5] = [
+    pub const ALL: [ThreadRole; 6] = [
         ThreadRole::Capture,
         ThreadRole::Frontend,
         ThreadRole::Asr,
         ThreadRole::InferenceWorker,
         ThreadRole::Llm,
+        ThreadRole::Watchdog,
     ];
 
     /// Real-time roles may never allocate.
@@ -57,6 +61,7 @@ impl ThreadRole {
             ThreadRole::Asr => "asr",
             ThreadRole::InferenceWorker => "inference-worker",
             ThreadRole::Llm => "llm",
+            ThreadRole::Watchdog => "watchdog",
         }
     }
 }

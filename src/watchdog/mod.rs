@@ -624,6 +624,7 @@ impl Watchdog {
 }
 
 fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval: Duration) {
+    crate::sys::alloc_guard::set_thread_role(crate::sys::alloc_guard::ThreadRole::Watchdog);
     let mut scratch = empty_snapshot();
     loop {
         {
