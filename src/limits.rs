@@ -302,3 +302,20 @@ pub const ALERTS_MAX: usize = ALERTS_PER_CASUALTY_MAX * CASUALTIES_MAX;
 
 const _: () = assert!(ALERTS_PER_CASUALTY_MAX >= ADVISOR_RULES_MAX / 4);
 const _: () = assert!(ADVISOR_MESSAGE_BYTES_MAX <= LOG_LINE_BYTES_MAX);
+
+// ---- Service and console (src/analysis, src/console, src/cli/run.rs) ----
+
+/// Bytes of one console line (the terminator not counted); a longer line is discarded up
+/// to its end and answered `ERR too-long`.
+pub const CONSOLE_LINE_BYTES_MAX: usize = 8_192;
+/// Console requests waiting for the analysis thread; a full queue answers `ERR busy`.
+pub const CONSOLE_REQUESTS_MAX: usize = 16;
+/// Asynchronous notices (`EVT` lines) waiting for the console; a full queue drops and counts.
+pub const CONSOLE_NOTICES_MAX: usize = 256;
+/// Events `events` shows at most.
+pub const CONSOLE_EVENTS_SHOWN_MAX: usize = 200;
+/// Utterances the published snapshot keeps for `status` and `events` (the newest).
+pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
+
+const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
+const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);

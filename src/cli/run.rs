@@ -1,0 +1,143 @@
+//! `tccc run`: the service. Starts the pipeline of [`crate::analysis`] (models loaded and
+//! warmed, journal replayed) and the console, then tells systemd `READY=1` (when
+//! `NOTIFY_SOCKET` is set); runs until SIGTERM/SIGINT (or `quit` on a stdio console),
+//! then stops capture, flushes the journal and exits 0.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use nix::sys::signal::{SigSet, Signal};
+
+use super::common::{CliError, ConfigArg};
+use super::listen::analysis_error;
+use super::segments::{open_source, SourceChoice};
+use crate::analysis::{self, AnalysisOptions, JournalSetup};
+use crate::audio::source::AudioSource;
+use crate::console::transport::{serve, Terminal, Transport};
+use crate::console::Console;
+use crate::frontend::pipeline::Pacing;
+
+/// How often the main thread looks at the stop flag.
+const WAIT: Duration = Duration::from_millis(20);
+
+/// `tccc run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Journal to the state directory DIR (encrypted; `tccc keygen --state DIR` first);
+    /// the record is rebuilt from it on start
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The journal key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE", requires = "state")]
+    pub key: Option<PathBuf>,
+    /// The console: `stdio`, `pty` (its path is printed on standard error) or a serial
+    /// device (set to raw mode)
+    #[arg(long, value_name = "stdio|pty|DEVICE", default_value = "stdio")]
+    pub console: String,
+    /// Play a WAV, paced in real time, instead of capturing from ALSA ([audio] device)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+fn open_input(
+    args: &RunArgs,
+    config: &crate::config::Config,
+) -> Result<Box<dyn AudioSource>, CliError> {
+    let choice = SourceChoice {
+        input: args.input.as_deref(),
+        alsa: if args.input.is_some() {
+            None
+        } else {
+            Some(config.audio.device.as_str())
+        },
+        rate: None,
+        channels: None,
+    };
+    open_source(&choice, config)
+}
+
+/// Blocks SIGTERM and SIGINT on this thread (threads started after inherit the mask) and
+/// starts a thread that waits for them and sets `stop`.
+fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTERM);
+    set.add(Signal::SIGINT);
+    set.thread_block()
+        .map_err(|e| CliError::Internal(format!("cannot block SIGTERM: {e}")))?;
+    let stop = Arc::clone(stop);
+    std::thread::Builder::new()
+        .name("tccc-signals".to_owned())
+        .spawn(move || {
+            if set.wait().is_ok() {
+                stop.store(true, Ordering::Release);
+            }
+        })
+        .map_err(|e| CliError::Internal(format!("cannot start the signal thread: {e}")))?;
+    Ok(())
+}
+
+/// Runs the service.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(&stop)?;
+    let transport = Transport::parse(&args.console);
+    let terminal = Terminal::open(&transport).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let source = open_input(args, &config)?;
+    let mut stage = analysis::start(
+        source,
+        &config,
+        AnalysisOptions {
+            pacing: Pacing::RealTime,
+            journal: args.state.as_ref().map(|state| JournalSetup {
+                state: state.clone(),
+                key: args.key.clone(),
+            }),
+            advisor: true,
+            stay_after_input: true,
+            observer: None,
+        },
+    )
+    .map_err(analysis_error)?;
+    if let Some(peer) = &terminal.peer {
+        eprintln!("tccc: console on {}", peer.display());
+    }
+    let console = Console::new(stage.requests(), stage.published());
+    let notices = stage.take_notices();
+    let console_thread = {
+        let stop = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("tccc-console".to_owned())
+            .spawn(move || serve(terminal, console, notices, &stop))
+            .map_err(|e| CliError::Internal(format!("cannot start the console thread: {e}")))?
+    };
+    // Every thread runs with its models loaded and warmed: tell systemd.
+    if std::env::var_os("NOTIFY_SOCKET").is_some() {
+        if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+            log::warn!("cannot tell systemd READY=1: {error}");
+        }
+    }
+    eprintln!("tccc: ready");
+    while !stop.load(Ordering::Acquire) && !stage.is_finished() {
+        std::thread::sleep(WAIT);
+    }
+    if std::env::var_os("NOTIFY_SOCKET").is_some() {
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    }
+    stop.store(true, Ordering::Release);
+    stage.request_stop();
+    let outcome = stage.join().map_err(analysis_error);
+    let _ = console_thread.join();
+    let outcome = outcome?;
+    eprintln!(
+        "tccc: stopped; {} utterance(s) this run, {} event(s) in the record",
+        outcome.utterances.len(),
+        outcome.extractor.events().len()
+    );
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! The console's line protocol (docs/CONSOLE.md): framing bytes into bounded, UTF-8
+//! checked lines, parsing a line into a [`Command`], and formatting replies.
+//!
+//! Framing depends only on the bytes, never on how they were chunked: a line ends at
+//! `\n` or `\r` (so `\r\n` ends one line and leaves an empty one, which is skipped); a
+//! line longer than `CONSOLE_LINE_BYTES_MAX` is discarded up to its end and reported once.
+
+use crate::limits::CONSOLE_LINE_BYTES_MAX;
+
+/// One framed line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A complete line of UTF-8 text (terminator removed; may be empty).
+    Line(String),
+    /// A line that was not UTF-8 (its bytes are gone).
+    NotUtf8,
+    /// A line longer than `CONSOLE_LINE_BYTES_MAX` (its bytes are gone).
+    TooLong,
+}
+
+/// Splits a byte stream into lines, holding at most `CONSOLE_LINE_BYTES_MAX` bytes.
+#[derive(Debug)]
+pub struct Framer {
+    buffer: Vec<u8>,
+    overflowed: bool,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Framer::new()
+    }
+}
+
+impl Framer {
+    /// A framer with its buffer reserved (no growth afterwards).
+    pub fn new() -> Framer {
+        Framer {
+            buffer: Vec::with_capacity(CONSOLE_LINE_BYTES_MAX),
+            overflowed: false,
+        }
+    }
+
+    /// Feeds `bytes`, calling `on_frame` for each line they complete.
+    pub fn push(&mut self, bytes: &[u8], mut on_frame: impl FnMut(Frame)) {
+        for &byte in bytes {
+            if byte == b'\n' || byte == b'\r' {
+                if self.overflowed {
+                    self.overflowed = false;
+                    on_frame(Frame::TooLong);
+                } else {
+                    let line = std::mem::take(&mut self.buffer);
+                    self.buffer.reserve(CONSOLE_LINE_BYTES_MAX);
+                    match String::from_utf8(line) {
+                        Ok(text) => on_frame(Frame::Line(text)),
+                        Err(_) => on_frame(Frame::NotUtf8),
+                    }
+                }
+                self.buffer.clear();
+            } else if self.overflowed {
+                // Discarded up to the end of the line.
+            } else if self.buffer.len() >= CONSOLE_LINE_BYTES_MAX {
+                self.overflowed = true;
+                self.buffer.clear();
+            } else {
+                self.buffer.push(byte);
+            }
+        }
+    }
+}
+
+/// A parsed console command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Status,
+    Casualties,
+    Card(Option<u8>),
+    Mist(Option<u8>),
+    Atmist(Option<u8>),
+    NineLine,
+    Events(Option<usize>),
+    Say(String),
+    Confirm(u32),
+    Reject(u32),
+    Alerts,
+    Ack(u32),
+    Quit,
+}
+
+/// Why a line is not a command: the `ERR` code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// A short word (docs/CONSOLE.md lists them).
+    pub code: &'static str,
+    /// What is wrong and what to type instead.
+    pub message: String,
+}
+
+impl Refusal {
+    fn usage(message: impl Into<String>) -> Refusal {
+        Refusal {
+            code: "usage",
+            message: message.into(),
+        }
+    }
+
+    /// The reply line.
+    pub fn line(&self) -> String {
+        format!("ERR {} {}", self.code, self.message)
+    }
+}
+
+/// The `help` text: one line per command.
+pub const HELP: &[&str] = &[
+    "help                 this list",
+    "status               pipeline, journal and record counters",
+    "casualties           the casualties in the record",
+    "card [N]             the DD 1380 card (of casualty N)",
+    "mist [N]             the MIST handover (of casualty N)",
+    "atmist [N]           the ATMIST handover (of casualty N)",
+    "nine-line            the MEDEVAC 9-line",
+    "events [N]           the last N events of the record (default 20)",
+    "say <text>           typed narration, read like speech",
+    "confirm <id>         confirm an unconfirmed fact (EVT READBACK gives ids)",
+    "reject <id>          reject a fact: it leaves the card",
+    "alerts               the advisor's alerts",
+    "ack <id>             acknowledge an alert",
+    "quit | exit          close the console (stdio: stops the service)",
+];
+
+fn number<T: std::str::FromStr>(word: &str, what: &str) -> Result<T, Refusal> {
+    word.parse()
+        .map_err(|_| Refusal::usage(format!("`{word}` is not a {what}; type `help`")))
+}
+
+fn optional<T: std::str::FromStr>(
+    args: &[&str],
+    what: &str,
+    usage: &str,
+) -> Result<Option<T>, Refusal> {
+    match args {
+        [] => Ok(None),
+        [word] => number(word, what).map(Some),
+        _ => Err(Refusal::usage(format!("usage: {usage}"))),
+    }
+}
+
+fn required<T: std::str::FromStr>(args: &[&str], what: &str, usage: &str) -> Result<T, Refusal> {
+    match args {
+        [word] => number(word, what),
+        _ => Err(Refusal::usage(format!("usage: {usage}"))),
+    }
+}
+
+/// Parses one line (already UTF-8 and bounded). `Ok(None)` for a blank line.
+pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    if line.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(Refusal {
+            code: "bad-char",
+            message: "the line holds control characters; type a command (`help`)".to_owned(),
+        });
+    }
+    let (verb, rest) = match line.split_once(char::is_whitespace) {
+        Some((verb, rest)) => (verb, rest.trim()),
+        None => (line, ""),
+    };
+    let args: Vec<&str> = rest.split_whitespace().collect();
+    let verb = verb.to_ascii_lowercase();
+    let none = |command: Command| {
+        if args.is_empty() {
+            Ok(Some(command))
+        } else {
+            Err(Refusal::usage(format!("`{verb}` takes no arguments")))
+        }
+    };
+    match verb.as_str() {
+        "help" | "?" => none(Command::Help),
+        "status" => none(Command::Status),
+        "casualties" => none(Command::Casualties),
+        "card" => Ok(Some(Command::Card(optional(
+            &args,
+            "casualty number",
+            "card [N]",
+        )?))),
+        "mist" => Ok(Some(Command::Mist(optional(
+            &args,
+            "casualty number",
+            "mist [N]",
+        )?))),
+        "atmist" => Ok(Some(Command::Atmist(optional(
+            &args,
+            "casualty number",
+            "atmist [N]",
+        )?))),
+        "nine-line" | "9-line" | "nineline" => none(Command::NineLine),
+        "events" => Ok(Some(Command::Events(optional(
+            &args,
+            "count",
+            "events [N]",
+        )?))),
+        "say" => {
+            if rest.is_empty() {
+                Err(Refusal::usage("usage: say <text>"))
+            } else {
+                Ok(Some(Command::Say(rest.to_owned())))
+            }
+        }
+        "confirm" => Ok(Some(Command::Confirm(required(
+            &args,
+            "fact id",
+            "confirm <id>",
+        )?))),
+        "reject" => Ok(Some(Command::Reject(required(
+            &args,
+            "fact id",
+            "reject <id>",
+        )?))),
+        "alerts" => none(Command::Alerts),
+        "ack" => Ok(Some(Command::Ack(required(&args, "alert id", "ack <id>")?))),
+        "quit" | "exit" => none(Command::Quit),
+        _ => Err(Refusal {
+            code: "unknown",
+            message: format!(
+                "unknown command `{}`; type `help`",
+                verb.chars().take(32).collect::<String>()
+            ),
+        }),
+    }
+}
+
+/// A reply with a body: the `OK` line, the body lines (a body line starting with `.` is
+/// sent with one more `.`), and a line holding only `.`.
+pub fn with_body(head: &str, body: &str) -> Vec<String> {
+    let mut lines = Vec::with_capacity(body.lines().count() + 2);
+    lines.push(if head.is_empty() {
+        "OK".to_owned()
+    } else {
+        format!("OK {head}")
+    });
+    for line in body.lines() {
+        if line.starts_with('.') {
+            lines.push(format!(".{line}"));
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    lines.push(".".to_owned());
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(chunks: &[&[u8]]) -> Vec<Frame> {
+        let mut framer = Framer::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            framer.push(chunk, |f| out.push(f));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_at_newline_or_return_and_long_lines_are_refused_once() {
+        assert_eq!(
+            frames(&[b"status\r\ncard 1\n"]),
+            vec![
+                Frame::Line("status".into()),
+                Frame::Line(String::new()),
+                Frame::Line("card 1".into())
+            ]
+        );
+        let long = vec![b'a'; CONSOLE_LINE_BYTES_MAX * 3];
+        assert_eq!(
+            frames(&[&long, b"\nhelp\n"]),
+            vec![Frame::TooLong, Frame::Line("help".into())]
+        );
+        assert_eq!(frames(&[b"\xff\xfe\n"]), vec![Frame::NotUtf8]);
+    }
+
+    #[test]
+    fn commands_parse_and_refusals_name_the_fix() {
+        assert_eq!(parse("card 1"), Ok(Some(Command::Card(Some(1)))));
+        assert_eq!(parse("  CARD  "), Ok(Some(Command::Card(None))));
+        assert_eq!(
+            parse("say casualty one tourniquet left leg"),
+            Ok(Some(Command::Say(
+                "casualty one tourniquet left leg".into()
+            )))
+        );
+        assert_eq!(parse("confirm 7"), Ok(Some(Command::Confirm(7))));
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(parse("card x").unwrap_err().code, "usage");
+        assert_eq!(parse("card 999").unwrap_err().code, "usage");
+        assert_eq!(parse("frobnicate").unwrap_err().code, "unknown");
+        assert_eq!(parse("status now").unwrap_err().code, "usage");
+        assert_eq!(parse("ca\u{7}rd").unwrap_err().code, "bad-char");
+    }
+
+    #[test]
+    fn bodies_are_dot_terminated_and_stuffed() {
+        assert_eq!(with_body("card", "a\n.b"), vec!["OK card", "a", "..b", "."]);
+    }
+}
