@@ -38,7 +38,7 @@ const IDLE: Duration = Duration::from_millis(5);
 /// How often the advisor's clock is looked at.
 const ADVISOR_TICK: Duration = Duration::from_secs(1);
 /// How long closing waits for the journal to be durable (SIGTERM must end within 2 s).
-const CLOSE_TIMEOUT: Duration = Duration::from_millis(1500);
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
 const CONSOLE_MODEL: &str = "console";
 /// The extractor version recorded with every utterance.
@@ -218,6 +218,7 @@ pub struct Analysis {
     notices: Option<Receiver<Notice>>,
     published: Arc<Published>,
     stop: Arc<AtomicBool>,
+    flushed: Arc<AtomicBool>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -245,6 +246,12 @@ impl Analysis {
     /// Asks the stage to stop: capture stops, the journal is flushed.
     pub fn request_stop(&self) {
         self.stop.store(true, Ordering::Release);
+    }
+
+    /// Whether the journal has been flushed and closed after a stop (the rest of the
+    /// pipeline may still be finishing a segment).
+    pub fn is_flushed(&self) -> bool {
+        self.flushed.load(Ordering::Acquire)
     }
 
     /// Waits for the stage to end and returns what it did.
@@ -306,12 +313,14 @@ pub fn start(
         stage.restore(state);
     }
     stage.publish();
+    let flushed = Arc::new(AtomicBool::new(false));
     let thread = {
         let stop = Arc::clone(&stop);
+        let flushed = Arc::clone(&flushed);
         let stay = options.stay_after_input;
         std::thread::Builder::new()
             .name("tccc-analysis".to_owned())
-            .spawn(move || stage.run(pipeline, request_rx, &stop, stay))
+            .spawn(move || stage.run(pipeline, request_rx, &stop, &flushed, stay))
             .map_err(|e| AnalysisError::Thread(e.to_string()))?
     };
     Ok(Analysis {
@@ -319,6 +328,7 @@ pub fn start(
         notices: Some(notices),
         published,
         stop,
+        flushed,
         thread: Some(thread),
     })
 }
@@ -688,11 +698,28 @@ impl Stage {
         });
     }
 
+    /// Waits (bounded) for every journaled record to be durable and closes the journal.
+    fn close_journal(&mut self) -> Result<(), AnalysisError> {
+        let Some(mut journal) = self.journal.take() else {
+            return Ok(());
+        };
+        let next = journal.next_seq();
+        if !journal.wait_durable(next, CLOSE_TIMEOUT) {
+            log::warn!(
+                "the journal could not be made durable (records from {} on are not saved)",
+                journal.durable_next()
+            );
+        }
+        journal.close(CLOSE_TIMEOUT)?;
+        Ok(())
+    }
+
     fn run(
         mut self,
         mut pipeline: LivePipeline,
         requests: Receiver<Request>,
         stop: &AtomicBool,
+        flushed: &AtomicBool,
         stay_after_input: bool,
     ) -> Result<AnalysisOutcome, AnalysisError> {
         let mut last_tick = Instant::now();
@@ -748,17 +775,11 @@ impl Stage {
                 std::thread::sleep(IDLE);
             }
         }
+        // The journal first: a recogniser busy with a long segment must not delay it.
+        let closed = self.close_journal();
+        flushed.store(true, Ordering::Release);
         let live = pipeline.join()?;
-        if let Some(mut journal) = self.journal.take() {
-            let next = journal.next_seq();
-            if !journal.wait_durable(next, CLOSE_TIMEOUT) {
-                log::warn!(
-                    "the journal could not be made durable (records from {} on are not saved)",
-                    journal.durable_next()
-                );
-            }
-            journal.close(CLOSE_TIMEOUT)?;
-        }
+        closed?;
         Ok(AnalysisOutcome {
             extractor: self.extractor,
             utterances: self.utterances,

@@ -6,10 +6,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use nix::sys::signal::{SigSet, Signal};
 
 use super::common::{CliError, ConfigArg};
 use super::listen::analysis_error;
@@ -20,6 +19,9 @@ use crate::console::transport::{serve, Terminal, Transport};
 use crate::console::Console;
 use crate::frontend::pipeline::Pacing;
 
+/// How long a stop may take before the service leaves without waiting for the recogniser
+/// (systemd and the issue allow 2 s; the journal is flushed first).
+const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1800);
 /// How often the main thread looks at the stop flag.
 const WAIT: Duration = Duration::from_millis(20);
 
@@ -61,23 +63,13 @@ fn open_input(
     open_source(&choice, config)
 }
 
-/// Blocks SIGTERM and SIGINT on this thread (threads started after inherit the mask) and
-/// starts a thread that waits for them and sets `stop`.
+/// SIGTERM and SIGINT set `stop` (a handler that only stores a flag, whichever thread
+/// the kernel picks to run it).
 fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
-    let mut set = SigSet::empty();
-    set.add(Signal::SIGTERM);
-    set.add(Signal::SIGINT);
-    set.thread_block()
-        .map_err(|e| CliError::Internal(format!("cannot block SIGTERM: {e}")))?;
-    let stop = Arc::clone(stop);
-    std::thread::Builder::new()
-        .name("tccc-signals".to_owned())
-        .spawn(move || {
-            if set.wait().is_ok() {
-                stop.store(true, Ordering::Release);
-            }
-        })
-        .map_err(|e| CliError::Internal(format!("cannot start the signal thread: {e}")))?;
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(stop))
+            .map_err(|e| CliError::Internal(format!("cannot handle signal {signal}: {e}")))?;
+    }
     Ok(())
 }
 
@@ -131,11 +123,24 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     stop.store(true, Ordering::Release);
     stage.request_stop();
-    let outcome = stage.join().map_err(analysis_error);
     let _ = console_thread.join();
-    let outcome = outcome?;
+    let deadline = Instant::now() + SHUTDOWN_DEADLINE;
+    while !stage.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(WAIT);
+    }
+    if !stage.is_finished() {
+        if stage.is_flushed() {
+            // The recogniser is still on a segment: the journal is closed, leave.
+            eprintln!("tccc: stopped (journal flushed; speech recognition was mid-segment)");
+            return Ok(());
+        }
+        return Err(CliError::Internal(
+            "the journal was not flushed within the shutdown deadline".to_owned(),
+        ));
+    }
+    let outcome = stage.join().map_err(analysis_error)?;
     eprintln!(
-        "tccc: stopped; {} utterance(s) this run, {} event(s) in the record",
+        "tccc: stopped; {} utterance(s) in the record's input, {} event(s)",
         outcome.utterances.len(),
         outcome.extractor.events().len()
     );
