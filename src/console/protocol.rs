@@ -232,24 +232,23 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
     }
 }
 
-/// A reply with a body: the `OK` line, the body lines (a body line starting with `.` is
-/// sent with one more `.`), and a line holding only `.`.
-pub fn with_body(head: &str, body: &str) -> Vec<String> {
-    let mut lines = Vec::with_capacity(body.lines().count() + 2);
-    lines.push(if head.is_empty() {
-        "OK".to_owned()
-    } else {
-        format!("OK {head}")
-    });
-    for line in body.lines() {
-        if line.starts_with('.') {
-            lines.push(format!(".{line}"));
-        } else {
-            lines.push(line.to_owned());
-        }
-    }
-    lines.push(".".to_owned());
+/// A reply with a body: the head line `OK <what> [<n> lines]`, then the `n` body lines
+/// as they are (a client reads exactly `n` more lines; no terminator, no escaping).
+pub fn with_body(what: &str, body: &str) -> Vec<String> {
+    let count = body.lines().count();
+    let mut lines = Vec::with_capacity(count + 1);
+    lines.push(format!("OK {what} [{count} lines]"));
+    lines.extend(body.lines().map(str::to_owned));
     lines
+}
+
+/// The number of body lines a reply head announces (`OK … [<n> lines]`), 0 for any other.
+pub fn body_lines(head: &str) -> usize {
+    head.strip_prefix("OK ")
+        .and_then(|rest| rest.strip_suffix(" lines]"))
+        .and_then(|rest| rest.rsplit_once('['))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -303,7 +302,11 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_dot_terminated_and_stuffed() {
-        assert_eq!(with_body("card", "a\n.b"), vec!["OK card", "a", "..b", "."]);
+    fn bodies_are_counted_in_the_head() {
+        let reply = with_body("card", "a\n.b");
+        assert_eq!(reply, vec!["OK card [2 lines]", "a", ".b"]);
+        assert_eq!(body_lines(&reply[0]), 2);
+        assert_eq!(body_lines("OK 2 change(s)"), 0);
+        assert_eq!(body_lines("ERR usage x [3 lines]"), 0);
     }
 }
