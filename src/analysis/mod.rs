@@ -745,7 +745,12 @@ impl Stage {
                             observer(&heard, started, &changes);
                         }
                     }
-                    Err(error) => log::warn!("utterance not recorded: {error}"),
+                    Err(error) => {
+                        if let Some(observer) = &mut self.observer {
+                            observer(&heard, started, &[]);
+                        }
+                        log::warn!("utterance not recorded: {error}");
+                    }
                 }
                 self.publish();
             } else if pipeline.is_finished() && !self.status.input_ended {
