@@ -314,3 +314,62 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn a_serial_device_console_and_systemd_notifications() {
+    if !models_present() {
+        return;
+    }
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempdir("notify");
+    let socket_path = dir.join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    // The test holds the pty's master; the service gets the other end as its DEVICE.
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let device = nix::unistd::ttyname(&pty.slave).unwrap();
+    let child = Command::new(BIN)
+        .args(["run", "--console"])
+        .arg(&device)
+        .arg("--input")
+        .arg(silence(&dir))
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "400000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buffer = [0u8; 256];
+    let mut received = |socket: &UnixDatagram| {
+        let n = socket.recv(&mut buffer).unwrap();
+        String::from_utf8_lossy(&buffer[..n]).into_owned()
+    };
+    assert_eq!(received(&socket).trim(), "READY=1");
+    assert_eq!(received(&socket).trim(), "WATCHDOG=1");
+    let master = std::fs::File::from(pty.master);
+    let mut client = Client {
+        input: Box::new(master.try_clone().unwrap()),
+        lines: lines_of(master),
+        events: Vec::new(),
+    };
+    assert!(client.ask("status")[0].starts_with("OK status"));
+    assert!(client.ask("say casualty one pulse one ten")[0].starts_with("OK"));
+    assert!(client.ask("card 1").iter().any(|l| l.contains("110")));
+    // A pty or serial console's `quit` closes nothing: the service goes on.
+    assert_eq!(client.ask("quit"), vec!["OK bye".to_owned()]);
+    assert!(client.ask("status")[0].starts_with("OK status"));
+    terminate(child);
+    drop(pty.slave);
+    let mut rest = Vec::new();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    while let Ok(n) = socket.recv(&mut buffer) {
+        rest.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+    }
+    assert!(rest.iter().any(|m| m.trim() == "STOPPING=1"), "{rest:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -219,6 +219,7 @@ pub struct Analysis {
     published: Arc<Published>,
     stop: Arc<AtomicBool>,
     flushed: Arc<AtomicBool>,
+    heartbeat: Arc<AtomicU64>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -246,6 +247,12 @@ impl Analysis {
     /// Asks the stage to stop: capture stops, the journal is flushed.
     pub fn request_stop(&self) {
         self.stop.store(true, Ordering::Release);
+    }
+
+    /// The analysis thread's heartbeat: advances on every turn of its loop (at least every
+    /// few milliseconds while it is healthy), for the service's liveness check.
+    pub fn heartbeat(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.heartbeat)
     }
 
     /// Whether the journal has been flushed and closed after a stop (the rest of the
@@ -314,13 +321,15 @@ pub fn start(
     }
     stage.publish();
     let flushed = Arc::new(AtomicBool::new(false));
+    let heartbeat = Arc::new(AtomicU64::new(0));
     let thread = {
         let stop = Arc::clone(&stop);
         let flushed = Arc::clone(&flushed);
+        let heartbeat = Arc::clone(&heartbeat);
         let stay = options.stay_after_input;
         std::thread::Builder::new()
             .name("tccc-analysis".to_owned())
-            .spawn(move || stage.run(pipeline, request_rx, &stop, &flushed, stay))
+            .spawn(move || stage.run(pipeline, request_rx, &stop, &flushed, &heartbeat, stay))
             .map_err(|e| AnalysisError::Thread(e.to_string()))?
     };
     Ok(Analysis {
@@ -329,6 +338,7 @@ pub fn start(
         published,
         stop,
         flushed,
+        heartbeat,
         thread: Some(thread),
     })
 }
@@ -720,11 +730,13 @@ impl Stage {
         requests: Receiver<Request>,
         stop: &AtomicBool,
         flushed: &AtomicBool,
+        heartbeat: &AtomicU64,
         stay_after_input: bool,
     ) -> Result<AnalysisOutcome, AnalysisError> {
         let mut last_tick = Instant::now();
         let started = pipeline.started();
         loop {
+            heartbeat.fetch_add(1, Ordering::Relaxed);
             let mut busy = false;
             if stop.load(Ordering::Acquire) {
                 pipeline.request_stop();

@@ -4,7 +4,7 @@
 //! then stops capture, flushes the journal and exits 0.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,6 +73,39 @@ fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The heartbeats of the service's threads: `WATCHDOG=1` is sent only when every one has
+/// advanced since the last look (so a hung thread makes systemd restart the service).
+struct Liveness {
+    beats: Vec<(&'static str, Arc<AtomicU64>, u64)>,
+}
+
+impl Liveness {
+    fn new(beats: Vec<(&'static str, Arc<AtomicU64>)>) -> Liveness {
+        Liveness {
+            beats: beats
+                .into_iter()
+                .map(|(name, beat)| {
+                    let seen = beat.load(Ordering::Relaxed);
+                    (name, beat, seen)
+                })
+                .collect(),
+        }
+    }
+
+    /// The first thread whose heartbeat has not moved since the last call, if any.
+    fn stalled(&mut self) -> Option<&'static str> {
+        let mut stalled = None;
+        for (name, beat, seen) in &mut self.beats {
+            let now = beat.load(Ordering::Relaxed);
+            if now == *seen && stalled.is_none() {
+                stalled = Some(*name);
+            }
+            *seen = now;
+        }
+        stalled
+    }
+}
+
 /// Runs the service.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let config = args.config.load()?;
@@ -101,11 +134,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     let console = Console::new(stage.requests(), stage.published());
     let notices = stage.take_notices();
+    let console_beat = Arc::new(AtomicU64::new(0));
     let console_thread = {
         let stop = Arc::clone(&stop);
+        let beat = Arc::clone(&console_beat);
         std::thread::Builder::new()
             .name("tccc-console".to_owned())
-            .spawn(move || serve(terminal, console, notices, &stop))
+            .spawn(move || serve(terminal, console, notices, &stop, &beat))
             .map_err(|e| CliError::Internal(format!("cannot start the console thread: {e}")))?
     };
     // Every thread runs with its models loaded and warmed: tell systemd.
@@ -115,8 +150,27 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         }
     }
     eprintln!("tccc: ready");
+    let mut liveness = Liveness::new(vec![
+        ("analysis", stage.heartbeat()),
+        ("console", console_beat),
+    ]);
+    let watchdog = sd_notify::watchdog_enabled().map(|interval| interval / 2);
+    let mut last_ping = Instant::now();
     while !stop.load(Ordering::Acquire) && !stage.is_finished() {
         std::thread::sleep(WAIT);
+        if let Some(every) = watchdog {
+            if last_ping.elapsed() >= every {
+                last_ping = Instant::now();
+                match liveness.stalled() {
+                    None => {
+                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
+                    Some(stage) => log::warn!(
+                        "the {stage} thread has not advanced for {every:?}; WATCHDOG=1 withheld"
+                    ),
+                }
+            }
+        }
     }
     if std::env::var_os("NOTIFY_SOCKET").is_some() {
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
@@ -145,4 +199,28 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         outcome.extractor.events().len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_stops_beating_withholds_the_watchdog() {
+        let analysis = Arc::new(AtomicU64::new(0));
+        let console = Arc::new(AtomicU64::new(0));
+        let mut liveness = Liveness::new(vec![
+            ("analysis", Arc::clone(&analysis)),
+            ("console", Arc::clone(&console)),
+        ]);
+        analysis.fetch_add(1, Ordering::Relaxed);
+        console.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), None);
+        analysis.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), Some("console"));
+        assert_eq!(liveness.stalled(), Some("analysis"));
+        analysis.fetch_add(1, Ordering::Relaxed);
+        console.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), None);
+    }
 }

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -150,12 +150,14 @@ fn write_lines(output: &mut File, lines: &[String], console: &mut Console) {
 }
 
 /// Serves the console on `terminal` until `stop` is set (or, on stdio, `quit`, which sets
-/// `stop`). Input that ends (EOF) stops reading, not the service.
+/// `stop`). Input that ends (EOF) stops reading, not the service. `heartbeat` advances on
+/// every turn of the loop (at least every `POLL_MS`).
 pub fn serve(
     mut terminal: Terminal,
     mut console: Console,
     notices: Option<Receiver<Notice>>,
     stop: &AtomicBool,
+    heartbeat: &AtomicU64,
 ) {
     let mut framer = Framer::new();
     let mut buffer = vec![0u8; READ_CHUNK];
@@ -163,6 +165,7 @@ pub fn serve(
     let mut frames = Vec::new();
     let mut reading = true;
     while !stop.load(Ordering::Acquire) {
+        heartbeat.fetch_add(1, Ordering::Relaxed);
         let readable = if reading {
             let mut fds = [PollFd::new(terminal.input.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, PollTimeout::from(POLL_MS)) {
