@@ -7,6 +7,7 @@
 //! - `transport`: the file descriptors (stdio, pty, serial device with raw termios) and
 //!   the session loop.
 
+mod board;
 pub mod protocol;
 pub mod transport;
 
@@ -231,6 +232,26 @@ impl Console {
                     &body.join("\n"),
                 ));
             }
+            Command::Casualty(n) => match select(&snapshot.record, Some(n)) {
+                Ok(_) => out.extend(with_body(
+                    &format!("casualty {n}"),
+                    &casualty_detail(&snapshot, n),
+                )),
+                Err(refusal) => out.push(refusal.line()),
+            },
+            Command::Mem => out.extend(with_body("mem", &board::memory())),
+            Command::Thermal => out.extend(with_body("thermal", &board::thermal())),
+            Command::Power => out.extend(with_body("power", &board::power())),
+            Command::Log(n) => {
+                let lines = crate::logging::logger()
+                    .map(|logger| logger.recent())
+                    .unwrap_or_default();
+                let n = n
+                    .unwrap_or(EVENTS_SHOWN_DEFAULT)
+                    .min(CONSOLE_EVENTS_SHOWN_MAX);
+                let from = lines.len().saturating_sub(n);
+                out.extend(with_body("log", &lines[from..].join("\n")));
+            }
             Command::Quit => {
                 out.push("OK bye".to_owned());
                 return After::Quit;
@@ -309,6 +330,36 @@ fn casualties(snapshot: &Snapshot) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn casualty_detail(snapshot: &Snapshot, n: u8) -> String {
+    let mut lines: Vec<String> = casualties(&Snapshot {
+        record: Record {
+            casualties: snapshot
+                .record
+                .casualties
+                .iter()
+                .filter(|c| c.id == n)
+                .cloned()
+                .collect(),
+        },
+        ..Snapshot::default()
+    })
+    .lines()
+    .map(str::to_owned)
+    .collect();
+    let unconfirmed: Vec<String> = snapshot
+        .unconfirmed
+        .iter()
+        .filter(|f| f.casualty == n)
+        .map(|f| format!("  unconfirmed {:>4}  {}", f.id, f.fact))
+        .collect();
+    if unconfirmed.is_empty() {
+        lines.push("  no unconfirmed facts".to_owned());
+    } else {
+        lines.extend(unconfirmed);
+    }
+    lines.join("\n")
 }
 
 /// The record reduced to casualty `n` (all of it without `n`).

@@ -84,6 +84,11 @@ pub enum Command {
     Reject(u32),
     Alerts,
     Ack(u32),
+    Casualty(u8),
+    Mem,
+    Thermal,
+    Power,
+    Log(Option<usize>),
     Quit,
 }
 
@@ -115,6 +120,7 @@ pub const HELP: &[&str] = &[
     "help                 this list",
     "status               pipeline, journal and record counters",
     "casualties           the casualties in the record",
+    "casualty N           casualty N: counts and its unconfirmed facts with their ids",
     "card [N]             the DD 1380 card (of casualty N)",
     "mist [N]             the MIST handover (of casualty N)",
     "atmist [N]           the ATMIST handover (of casualty N)",
@@ -125,6 +131,10 @@ pub const HELP: &[&str] = &[
     "reject <id>          reject a fact: it leaves the card",
     "alerts               the advisor's alerts",
     "ack <id>             acknowledge an alert",
+    "mem                  this process's memory (resident, peak, locked)",
+    "thermal              the board's thermal zones",
+    "power                the board's power rails (Jetson INA monitors)",
+    "log [N]              the last N log lines (default 20)",
     "quit | exit          close the console (stdio: stops the service)",
 ];
 
@@ -221,6 +231,15 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
         )?))),
         "alerts" => none(Command::Alerts),
         "ack" => Ok(Some(Command::Ack(required(&args, "alert id", "ack <id>")?))),
+        "casualty" => Ok(Some(Command::Casualty(required(
+            &args,
+            "casualty number",
+            "casualty N",
+        )?))),
+        "mem" => none(Command::Mem),
+        "thermal" => none(Command::Thermal),
+        "power" => none(Command::Power),
+        "log" => Ok(Some(Command::Log(optional(&args, "count", "log [N]")?))),
         "quit" | "exit" => none(Command::Quit),
         _ => Err(Refusal {
             code: "unknown",
