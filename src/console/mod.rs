@@ -52,6 +52,7 @@ pub struct Console {
     requests: SyncSender<Request>,
     published: Arc<Published>,
     stats: ConsoleStats,
+    json: bool,
 }
 
 /// What a handled line asks of the session.
@@ -70,6 +71,7 @@ impl Console {
             requests,
             published,
             stats: ConsoleStats::default(),
+            json: false,
         }
     }
 
@@ -78,8 +80,25 @@ impl Console {
         self.stats
     }
 
-    /// Answers one frame; `out` receives the reply lines (none for a blank line).
+    /// Whether replies and `EVT` lines are JSON objects (`json on`).
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Answers one frame; `out` receives the reply lines (none for a blank line), or one
+    /// JSON object in `json on` mode.
     pub fn handle(&mut self, frame: Frame, out: &mut Vec<String>) -> After {
+        let before = out.len();
+        let after = self.handle_text(frame, out);
+        if self.json && out.len() > before {
+            let object = protocol::as_json(&out[before..]);
+            out.truncate(before);
+            out.push(object);
+        }
+        after
+    }
+
+    fn handle_text(&mut self, frame: Frame, out: &mut Vec<String>) -> After {
         let line = match frame {
             Frame::Line(line) => line,
             Frame::NotUtf8 => {
@@ -251,6 +270,10 @@ impl Console {
                     .min(CONSOLE_EVENTS_SHOWN_MAX);
                 let from = lines.len().saturating_sub(n);
                 out.extend(with_body("log", &lines[from..].join("\n")));
+            }
+            Command::Json(on) => {
+                self.json = on;
+                out.push(format!("OK json {}", if on { "on" } else { "off" }));
             }
             Command::Quit => {
                 out.push("OK bye".to_owned());

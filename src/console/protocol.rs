@@ -89,6 +89,7 @@ pub enum Command {
     Thermal,
     Power,
     Log(Option<usize>),
+    Json(bool),
     Quit,
 }
 
@@ -135,6 +136,7 @@ pub const HELP: &[&str] = &[
     "thermal              the board's thermal zones",
     "power                the board's power rails (Jetson INA monitors)",
     "log [N]              the last N log lines (default 20)",
+    "json on|off          one JSON object per reply and per EVT line (for programs)",
     "quit | exit          close the console (stdio: stops the service)",
 ];
 
@@ -240,6 +242,11 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
         "thermal" => none(Command::Thermal),
         "power" => none(Command::Power),
         "log" => Ok(Some(Command::Log(optional(&args, "count", "log [N]")?))),
+        "json" => match args.as_slice() {
+            ["on"] => Ok(Some(Command::Json(true))),
+            ["off"] => Ok(Some(Command::Json(false))),
+            _ => Err(Refusal::usage("usage: json on|off")),
+        },
         "quit" | "exit" => none(Command::Quit),
         _ => Err(Refusal {
             code: "unknown",
@@ -259,6 +266,33 @@ pub fn with_body(what: &str, body: &str) -> Vec<String> {
     lines.push(format!("OK {what} [{count} lines]"));
     lines.extend(body.lines().map(str::to_owned));
     lines
+}
+
+/// A reply (head and body lines) as one JSON object on one line:
+/// `{"ok":true,"head":"card","body":[…]}` or `{"ok":false,"code":"usage","message":"…"}`.
+pub fn as_json(reply: &[String]) -> String {
+    let Some(head) = reply.first() else {
+        return String::new();
+    };
+    let value = if let Some(refusal) = head.strip_prefix("ERR ") {
+        let (code, message) = refusal.split_once(' ').unwrap_or((refusal, ""));
+        serde_json::json!({"ok": false, "code": code, "message": message})
+    } else {
+        let text = head.strip_prefix("OK").unwrap_or(head).trim_start();
+        let text = text
+            .rsplit_once(" [")
+            .filter(|(_, tail)| tail.ends_with(" lines]"))
+            .map_or(text, |(text, _)| text);
+        serde_json::json!({"ok": true, "head": text, "body": &reply[1..]})
+    };
+    value.to_string()
+}
+
+/// An `EVT` line as one JSON object: `{"evt":"READBACK","text":"4 casualty 1: …"}`.
+pub fn event_as_json(line: &str) -> String {
+    let rest = line.strip_prefix("EVT ").unwrap_or(line);
+    let (kind, text) = rest.split_once(' ').unwrap_or((rest, ""));
+    serde_json::json!({"evt": kind, "text": text}).to_string()
 }
 
 /// The number of body lines a reply head announces (`OK … [<n> lines]`), 0 for any other.
@@ -318,6 +352,23 @@ mod tests {
         assert_eq!(parse("frobnicate").unwrap_err().code, "unknown");
         assert_eq!(parse("status now").unwrap_err().code, "usage");
         assert_eq!(parse("ca\u{7}rd").unwrap_err().code, "bad-char");
+    }
+
+    #[test]
+    fn json_replies_are_one_object_per_line() {
+        assert_eq!(
+            as_json(&with_body("card", "a\nb")),
+            r#"{"body":["a","b"],"head":"card","ok":true}"#
+        );
+        assert_eq!(
+            as_json(&["ERR usage usage: json on|off".to_owned()]),
+            r#"{"code":"usage","message":"usage: json on|off","ok":false}"#
+        );
+        assert_eq!(parse("json on"), Ok(Some(Command::Json(true))));
+        assert_eq!(
+            event_as_json("EVT READBACK 4 casualty 1: pulse 120"),
+            r#"{"evt":"READBACK","text":"4 casualty 1: pulse 120"}"#
+        );
     }
 
     #[test]

@@ -200,7 +200,12 @@ pub fn serve(
         }
         if let Some(notices) = &notices {
             while let Ok(notice) = notices.try_recv() {
-                replies.push(event_line(&notice));
+                let line = event_line(&notice);
+                replies.push(if console.json() {
+                    super::protocol::event_as_json(&line)
+                } else {
+                    line
+                });
             }
             write_lines(&mut terminal.output, &replies, &mut console);
             replies.clear();
