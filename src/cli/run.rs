@@ -106,6 +106,43 @@ impl Liveness {
     }
 }
 
+/// SIGHUP: reads the configuration again and says what differs. Every section sizes or
+/// drives a running thread (models, capture device, VAD, placement, recogniser), so none is
+/// reloaded in place; each change is named as waiting for a restart.
+fn report_reload(args: &RunArgs, running: &crate::config::Config) {
+    let fresh = match args.config.load() {
+        Ok(fresh) => fresh,
+        Err(error) => {
+            eprintln!("tccc: SIGHUP: the configuration does not load ({error}); nothing changed");
+            return;
+        }
+    };
+    let mut changed = Vec::new();
+    if fresh.models != running.models {
+        changed.push("[models]");
+    }
+    if fresh.audio != running.audio {
+        changed.push("[audio]");
+    }
+    if fresh.vad != running.vad {
+        changed.push("[vad]");
+    }
+    if fresh.threads != running.threads {
+        changed.push("[threads]");
+    }
+    if fresh.asr != running.asr {
+        changed.push("[asr]");
+    }
+    if changed.is_empty() {
+        eprintln!("tccc: SIGHUP: configuration unchanged; nothing to reload");
+    } else {
+        eprintln!(
+            "tccc: SIGHUP: {} changed; not reloaded (they drive running threads): restart the service to apply",
+            changed.join(", ")
+        );
+    }
+}
+
 /// Runs the service.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let config = args.config.load()?;
@@ -156,8 +193,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     ]);
     let watchdog = sd_notify::watchdog_enabled().map(|interval| interval / 2);
     let mut last_ping = Instant::now();
+    let hangup = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&hangup))
+        .map_err(|e| CliError::Internal(format!("cannot handle SIGHUP: {e}")))?;
     while !stop.load(Ordering::Acquire) && !stage.is_finished() {
         std::thread::sleep(WAIT);
+        if hangup.swap(false, Ordering::AcqRel) {
+            report_reload(args, &config);
+        }
         if let Some(every) = watchdog {
             if last_ping.elapsed() >= every {
                 last_ping = Instant::now();
