@@ -56,6 +56,8 @@ fn lines_of(reader: impl std::io::Read + Send + 'static) -> Receiver<String> {
     std::thread::spawn(move || {
         for line in BufReader::new(reader).lines() {
             let Ok(line) = line else { break };
+            // A serial console ends lines with \r\n.
+            let line = line.trim_end_matches('\r').to_owned();
             if tx.send(line).is_err() {
                 break;
             }
@@ -69,9 +71,22 @@ struct Client {
     input: Box<dyn Write>,
     lines: Receiver<String>,
     events: Vec<String>,
+    /// A serial console echoes each typed line before its reply.
+    echo: bool,
 }
 
 impl Client {
+    /// The next line that is not an `EVT` line (those are kept aside).
+    fn next_reply_line(&mut self, within: Duration) -> String {
+        loop {
+            let line = self.next_line(within);
+            if !line.starts_with("EVT ") {
+                return line;
+            }
+            self.events.push(line);
+        }
+    }
+
     fn next_line(&mut self, within: Duration) -> String {
         self.lines
             .recv_timeout(within)
@@ -104,7 +119,18 @@ impl Client {
     }
 
     fn ask(&mut self, line: &str) -> Vec<String> {
-        self.send_bytes(format!("{line}\n").as_bytes());
+        self.send_bytes(format!("{line}\r").as_bytes());
+        if self.echo {
+            loop {
+                let echoed = self.next_line(Duration::from_secs(30));
+                if echoed.starts_with("EVT ") {
+                    self.events.push(echoed);
+                    continue;
+                }
+                assert_eq!(echoed, line, "the echo");
+                break;
+            }
+        }
         self.reply()
     }
 
@@ -188,6 +214,7 @@ fn pty_client(child: &mut Child) -> Client {
         input: Box::new(tty.try_clone().unwrap()),
         lines: lines_of(tty),
         events: Vec::new(),
+        echo: false,
     }
 }
 
@@ -288,6 +315,7 @@ fn the_stdio_console_answers_and_quit_stops_the_service() {
         input: Box::new(child.stdin.take().unwrap()),
         lines: lines_of(child.stdout.take().unwrap()),
         events: Vec::new(),
+        echo: false,
     };
     assert!(client.ask("help")[0].starts_with("OK commands"));
     assert!(client.ask("card 1")[0].starts_with("ERR no-casualty"));
@@ -354,9 +382,19 @@ fn a_serial_device_console_and_systemd_notifications() {
         input: Box::new(master.try_clone().unwrap()),
         lines: lines_of(master),
         events: Vec::new(),
+        echo: true,
     };
     assert!(client.ask("status")[0].starts_with("OK status"));
     assert!(client.ask("say casualty one pulse one ten")[0].starts_with("OK"));
+    // Line editing: a typo rubbed out with DEL, a line cancelled with Ctrl-C.
+    client.send_bytes(b"purge\x03");
+    assert_eq!(client.next_reply_line(Duration::from_secs(5)), "purge^C");
+    client.send_bytes(b"stx\x7fatus\r");
+    assert_eq!(
+        client.next_reply_line(Duration::from_secs(5)),
+        "stx\x08 \x08atus"
+    );
+    assert!(client.reply()[0].starts_with("OK status"));
     assert!(client.ask("card 1").iter().any(|l| l.contains("110")));
     // A pty or serial console's `quit` closes nothing: the service goes on.
     assert_eq!(client.ask("quit"), vec!["OK bye".to_owned()]);

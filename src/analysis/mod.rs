@@ -777,10 +777,11 @@ impl Stage {
                 busy = true;
                 let journal_only = matches!(request.action, Action::Journal(_));
                 let answer = self.handle(request.action);
-                let _ = request.reply.try_send(answer);
+                // Published before the answer: a reader told `OK` sees the change.
                 if !journal_only {
                     self.publish();
                 }
+                let _ = request.reply.try_send(answer);
             }
             if last_tick.elapsed() >= ADVISOR_TICK {
                 last_tick = Instant::now();

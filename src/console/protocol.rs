@@ -18,11 +18,14 @@ pub enum Frame {
     TooLong,
 }
 
-/// Splits a byte stream into lines, holding at most `CONSOLE_LINE_BYTES_MAX` bytes.
+/// Splits a byte stream into lines, holding at most `CONSOLE_LINE_BYTES_MAX` bytes. A
+/// terminal framer also edits the line (backspace or DEL removes the last character,
+/// Ctrl-U the whole line, Ctrl-C cancels it) and produces the echo a terminal shows.
 #[derive(Debug)]
 pub struct Framer {
     buffer: Vec<u8>,
     overflowed: bool,
+    editing: bool,
 }
 
 impl Default for Framer {
@@ -31,19 +34,47 @@ impl Default for Framer {
     }
 }
 
+const BACKSPACE: u8 = 0x08;
+const DELETE: u8 = 0x7f;
+const CTRL_U: u8 = 0x15;
+const CTRL_C: u8 = 0x03;
+
 impl Framer {
-    /// A framer with its buffer reserved (no growth afterwards).
+    /// A framer for programs (pipes): bytes are taken as they are.
     pub fn new() -> Framer {
         Framer {
             buffer: Vec::with_capacity(CONSOLE_LINE_BYTES_MAX),
             overflowed: false,
+            editing: false,
+        }
+    }
+
+    /// A framer for a terminal: line editing, and echo through [`Framer::push_echo`].
+    pub fn terminal() -> Framer {
+        Framer {
+            editing: true,
+            ..Framer::new()
         }
     }
 
     /// Feeds `bytes`, calling `on_frame` for each line they complete.
-    pub fn push(&mut self, bytes: &[u8], mut on_frame: impl FnMut(Frame)) {
+    pub fn push(&mut self, bytes: &[u8], on_frame: impl FnMut(Frame)) {
+        let mut echo = Vec::new();
+        self.push_echo(bytes, &mut echo, on_frame);
+    }
+
+    /// As [`Framer::push`], appending to `echo` what a terminal should show (nothing
+    /// unless this is a terminal framer).
+    pub fn push_echo(&mut self, bytes: &[u8], echo: &mut Vec<u8>, mut on_frame: impl FnMut(Frame)) {
+        let editing = self.editing;
+        let mut show = |text: &[u8]| {
+            if editing {
+                echo.extend_from_slice(text);
+            }
+        };
         for &byte in bytes {
             if byte == b'\n' || byte == b'\r' {
+                show(b"\r\n");
                 if self.overflowed {
                     self.overflowed = false;
                     on_frame(Frame::TooLong);
@@ -56,6 +87,18 @@ impl Framer {
                     }
                 }
                 self.buffer.clear();
+            } else if editing && (byte == BACKSPACE || byte == DELETE) {
+                // One character: its continuation bytes and its first byte.
+                while self.buffer.last().is_some_and(|b| b & 0xc0 == 0x80) {
+                    self.buffer.pop();
+                }
+                if self.buffer.pop().is_some() {
+                    show(b"\x08 \x08");
+                }
+            } else if editing && (byte == CTRL_U || byte == CTRL_C) {
+                self.buffer.clear();
+                self.overflowed = false;
+                show(if byte == CTRL_C { b"^C\r\n" } else { b"\r\n" });
             } else if self.overflowed {
                 // Discarded up to the end of the line.
             } else if self.buffer.len() >= CONSOLE_LINE_BYTES_MAX {
@@ -63,6 +106,7 @@ impl Framer {
                 self.buffer.clear();
             } else {
                 self.buffer.push(byte);
+                show(&[byte]);
             }
         }
     }
@@ -333,6 +377,26 @@ mod tests {
             vec![Frame::TooLong, Frame::Line("help".into())]
         );
         assert_eq!(frames(&[b"\xff\xfe\n"]), vec![Frame::NotUtf8]);
+    }
+
+    #[test]
+    fn a_terminal_edits_the_line_and_echoes() {
+        let mut framer = Framer::terminal();
+        let mut echo = Vec::new();
+        let mut out = Vec::new();
+        framer.push_echo(b"stx\x7fatus\r", &mut echo, |f| out.push(f));
+        framer.push_echo("cardé\x08\x08 1\r".as_bytes(), &mut echo, |f| out.push(f));
+        framer.push_echo(b"purge all\x03help\x15mist\r", &mut echo, |f| out.push(f));
+        assert_eq!(
+            out,
+            vec![
+                Frame::Line("status".into()),
+                Frame::Line("car 1".into()),
+                Frame::Line("mist".into())
+            ]
+        );
+        assert!(echo.starts_with(b"stx\x08 \x08atus\r\n"));
+        assert!(echo.windows(4).any(|w| w == b"^C\r\n"));
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct Terminal {
     pub quit_stops_service: bool,
     /// The pty's other end, for the client.
     pub peer: Option<PathBuf>,
+    /// A serial terminal: line editing, echo and `\r\n` line ends.
+    pub serial: bool,
 }
 
 fn terminal_error(what: &str, problem: impl std::fmt::Display) -> ConsoleError {
@@ -89,6 +91,7 @@ impl Terminal {
                     _keep: None,
                     quit_stops_service: true,
                     peer: None,
+                    serial: false,
                 })
             }
             Transport::Pty => {
@@ -106,6 +109,7 @@ impl Terminal {
                     _keep: Some(pty.slave),
                     quit_stops_service: false,
                     peer: Some(peer),
+                    serial: false,
                 })
             }
             Transport::Device(path) => {
@@ -115,7 +119,8 @@ impl Terminal {
                     .write(true)
                     .open(path)
                     .map_err(|e| terminal_error(&what, e))?;
-                if nix::unistd::isatty(file.as_raw_fd()).unwrap_or(false) {
+                let serial = nix::unistd::isatty(file.as_raw_fd()).unwrap_or(false);
+                if serial {
                     make_raw(&file, &what)?;
                 }
                 let output = file.try_clone().map_err(|e| terminal_error(&what, e))?;
@@ -125,20 +130,32 @@ impl Terminal {
                     _keep: None,
                     quit_stops_service: false,
                     peer: None,
+                    serial,
                 })
             }
         }
     }
 }
 
-fn write_lines(output: &mut File, lines: &[String], console: &mut Console) {
+fn write_bytes(output: &mut File, bytes: &[u8], console: &mut Console) {
+    if !bytes.is_empty()
+        && output
+            .write_all(bytes)
+            .and_then(|()| output.flush())
+            .is_err()
+    {
+        console.stats.write_failures += 1;
+    }
+}
+
+fn write_lines(output: &mut File, lines: &[String], console: &mut Console, serial: bool) {
     if lines.is_empty() {
         return;
     }
     let mut text = String::new();
     for line in lines {
         text.push_str(line);
-        text.push('\n');
+        text.push_str(if serial { "\r\n" } else { "\n" });
     }
     if output
         .write_all(text.as_bytes())
@@ -159,7 +176,13 @@ pub fn serve(
     stop: &AtomicBool,
     heartbeat: &AtomicU64,
 ) {
-    let mut framer = Framer::new();
+    let serial = terminal.serial;
+    let mut framer = if serial {
+        Framer::terminal()
+    } else {
+        Framer::new()
+    };
+    let mut echo = Vec::new();
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut replies = Vec::new();
     let mut frames = Vec::new();
@@ -184,7 +207,11 @@ pub fn serve(
         if readable {
             match terminal.input.read(&mut buffer) {
                 Ok(0) => reading = false,
-                Ok(n) => framer.push(&buffer[..n], |frame| frames.push(frame)),
+                Ok(n) => {
+                    framer.push_echo(&buffer[..n], &mut echo, |frame| frames.push(frame));
+                    write_bytes(&mut terminal.output, &echo, &mut console);
+                    echo.clear();
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                 Err(_) => reading = false,
@@ -192,7 +219,7 @@ pub fn serve(
         }
         for frame in frames.drain(..) {
             let after = console.handle(frame, &mut replies);
-            write_lines(&mut terminal.output, &replies, &mut console);
+            write_lines(&mut terminal.output, &replies, &mut console, serial);
             replies.clear();
             if after == After::Quit && terminal.quit_stops_service {
                 stop.store(true, Ordering::Release);
@@ -207,7 +234,7 @@ pub fn serve(
                     line
                 });
             }
-            write_lines(&mut terminal.output, &replies, &mut console);
+            write_lines(&mut terminal.output, &replies, &mut console, serial);
             replies.clear();
         }
     }
