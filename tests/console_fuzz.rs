@@ -120,11 +120,17 @@ fn responder() -> (mpsc::SyncSender<Request>, std::thread::JoinHandle<()>) {
 #[test]
 fn random_lines_each_get_one_reply_and_never_stop_the_console() {
     let (requests, thread) = responder();
+    let console_requests = requests.clone();
     let mut console = Console::new(requests, Arc::new(Published::default()));
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
     let mut framer = Framer::new();
     let mut replies = Vec::new();
-    for _ in 0..iterations() {
+    for iteration in 0..iterations() {
+        if iteration % 1000 == 999 {
+            // A fresh console keeps the rate limit out of the way (it is tested below).
+            let requests = console_requests.clone();
+            console = Console::new(requests, Arc::new(Published::default()));
+        }
         let mut bytes = line(&mut random);
         bytes.push(b'\n');
         let mut frames = Vec::new();
@@ -153,6 +159,29 @@ fn random_lines_each_get_one_reply_and_never_stop_the_console() {
             assert_eq!(head, "OK bye");
         }
     }
+    drop(console);
+    drop(console_requests);
+    thread.join().unwrap();
+}
+
+#[test]
+fn a_flood_is_refused_at_the_rate_limit_and_the_console_goes_on() {
+    let (requests, thread) = responder();
+    let mut console = Console::new(requests, Arc::new(Published::default()));
+    let mut replies = Vec::new();
+    let mut refused = 0;
+    for _ in 0..(tccc::limits::CONSOLE_LINES_BURST_MAX + 500) {
+        replies.clear();
+        console.handle(Frame::Line("status".to_owned()), &mut replies);
+        if replies[0].starts_with("ERR rate ") {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 400, "{refused}");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    replies.clear();
+    console.handle(Frame::Line("status".to_owned()), &mut replies);
+    assert!(replies[0].starts_with("OK status"), "{replies:?}");
     drop(console);
     thread.join().unwrap();
 }

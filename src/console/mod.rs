@@ -13,12 +13,12 @@ pub mod transport;
 
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
 use crate::analysis::{Action, Notice, Published, Request, Snapshot};
-use crate::limits::CONSOLE_EVENTS_SHOWN_MAX;
+use crate::limits::{CONSOLE_EVENTS_SHOWN_MAX, CONSOLE_LINES_BURST_MAX, CONSOLE_LINES_PER_S_MAX};
 use crate::record::{Event, Record};
 use crate::render;
 use protocol::{with_body, Command, Frame, Refusal};
@@ -53,6 +53,10 @@ pub struct Console {
     published: Arc<Published>,
     stats: ConsoleStats,
     json: bool,
+    /// Lines that may be answered now (a token bucket refilled at
+    /// `CONSOLE_LINES_PER_S_MAX`, holding at most `CONSOLE_LINES_BURST_MAX`).
+    tokens: f64,
+    refilled: Instant,
 }
 
 /// What a handled line asks of the session.
@@ -72,6 +76,8 @@ impl Console {
             published,
             stats: ConsoleStats::default(),
             json: false,
+            tokens: f64::from(CONSOLE_LINES_BURST_MAX),
+            refilled: Instant::now(),
         }
     }
 
@@ -98,7 +104,36 @@ impl Console {
         after
     }
 
+    /// Takes one line's token; `false` when the rate is exceeded.
+    fn admit(&mut self) -> bool {
+        let now = Instant::now();
+        let earned =
+            now.duration_since(self.refilled).as_secs_f64() * f64::from(CONSOLE_LINES_PER_S_MAX);
+        self.refilled = now;
+        self.tokens = (self.tokens + earned).min(f64::from(CONSOLE_LINES_BURST_MAX));
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
     fn handle_text(&mut self, frame: Frame, out: &mut Vec<String>) -> After {
+        if matches!(&frame, Frame::Line(text) if text.trim().is_empty()) {
+            return After::Continue;
+        }
+        if !self.admit() {
+            return self.refuse(
+                &Refusal {
+                    code: "rate",
+                    message: format!(
+                        "more than {CONSOLE_LINES_PER_S_MAX} lines a second; slow down"
+                    ),
+                },
+                out,
+            );
+        }
         let line = match frame {
             Frame::Line(line) => line,
             Frame::NotUtf8 => {
