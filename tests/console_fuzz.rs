@@ -55,6 +55,7 @@ const VERBS: &[&str] = &[
     "power",
     "log",
     "json",
+    "export",
     "quit",
     "exit",
     "CARD",

@@ -290,6 +290,10 @@ fn the_service_answers_on_a_pty_survives_garbage_and_restarts_to_the_same_card()
 
     client.wait_event("EVT INPUT-ENDED", Duration::from_secs(180));
     let before = client.ask("card 1");
+    let exported = client.ask("export");
+    assert!(exported[0].starts_with("OK exported to"), "{exported:?}");
+    let json = std::fs::read_to_string(state.join("record.json")).unwrap();
+    assert!(json.contains("tccc.casualty-record/1"), "{json}");
     terminate(child);
 
     // Restarted on the same state (silence as input): the same card.

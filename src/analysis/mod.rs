@@ -41,6 +41,8 @@ const ADVISOR_TICK: Duration = Duration::from_secs(1);
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
 const CONSOLE_MODEL: &str = "console";
+/// The file `export` writes in the state directory.
+pub const EXPORT_FILE_NAME: &str = "record.json";
 /// The extractor version recorded with every utterance.
 const LEXICON_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -104,6 +106,8 @@ pub enum Action {
     Ack(AlertId),
     /// Journal a console command line (kind `Command`).
     Journal(String),
+    /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
+    Export,
 }
 
 /// One console request with the channel its answer goes back on.
@@ -315,6 +319,7 @@ pub fn start(
         observer: options.observer,
         model,
         announced: 0,
+        export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
     };
     if let Some(state) = journaled {
         stage.restore(state);
@@ -382,6 +387,8 @@ struct Stage {
     model: String,
     /// Events already looked at for read-backs.
     announced: usize,
+    /// Where `Export` writes (the state directory).
+    export_dir: Option<PathBuf>,
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -626,6 +633,24 @@ impl Stage {
                 );
                 self.append(Kind::Alert, payload);
                 Ok(format!("alert {id} acknowledged"))
+            }
+            Action::Export => {
+                let Some(dir) = &self.export_dir else {
+                    return Err(
+                        "no state directory to export into (start with --state DIR)".to_owned()
+                    );
+                };
+                let path = dir.join(EXPORT_FILE_NAME);
+                let document = crate::record::RecordDocument::new(
+                    &self.extractor.record(),
+                    self.utterances.clone(),
+                );
+                let json = document
+                    .to_json()
+                    .map_err(|e| format!("cannot serialise the record: {e}"))?;
+                journal::atomic::write_atomically(&path, (json + "\n").as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(format!("exported to {}", path.display()))
             }
             Action::Journal(line) => {
                 let mut payload = Vec::new();

@@ -268,6 +268,7 @@ impl Console {
             Command::Confirm(id) => self.reply_of(Action::Confirm(id), out),
             Command::Reject(id) => self.reply_of(Action::Reject(id), out),
             Command::Ack(id) => self.reply_of(Action::Ack(id), out),
+            Command::Export => self.reply_of(Action::Export, out),
             Command::Alerts => {
                 let body: Vec<String> = snapshot
                     .alerts

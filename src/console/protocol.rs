@@ -134,6 +134,7 @@ pub enum Command {
     Power,
     Log(Option<usize>),
     Json(bool),
+    Export,
     Quit,
 }
 
@@ -180,6 +181,7 @@ pub const HELP: &[&str] = &[
     "thermal              the board's thermal zones",
     "power                the board's power rails (Jetson INA monitors)",
     "log [N]              the last N log lines (default 20)",
+    "export               write the record as JSON to DIR/record.json (atomically)",
     "json on|off          one JSON object per reply and per EVT line (for programs)",
     "quit | exit          close the console (stdio: stops the service)",
 ];
@@ -283,6 +285,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
             "casualty N",
         )?))),
         "mem" => none(Command::Mem),
+        "export" => none(Command::Export),
         "thermal" => none(Command::Thermal),
         "power" => none(Command::Power),
         "log" => Ok(Some(Command::Log(optional(&args, "count", "log [N]")?))),
