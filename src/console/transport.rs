@@ -20,6 +20,8 @@ use crate::analysis::Notice;
 
 /// How long one poll of the input waits.
 const POLL_MS: u16 = 50;
+/// How often a console device that went away is looked for again.
+const REOPEN_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Bytes read at once.
 const READ_CHUNK: usize = 4096;
 
@@ -57,6 +59,8 @@ pub struct Terminal {
     pub peer: Option<PathBuf>,
     /// A serial terminal: line editing, echo and `\r\n` line ends.
     pub serial: bool,
+    /// The device to open again when it goes away (a serial adapter pulled out).
+    reopen: Option<PathBuf>,
 }
 
 fn terminal_error(what: &str, problem: impl std::fmt::Display) -> ConsoleError {
@@ -92,6 +96,7 @@ impl Terminal {
                     quit_stops_service: true,
                     peer: None,
                     serial: false,
+                    reopen: None,
                 })
             }
             Transport::Pty => {
@@ -110,6 +115,7 @@ impl Terminal {
                     quit_stops_service: false,
                     peer: Some(peer),
                     serial: false,
+                    reopen: None,
                 })
             }
             Transport::Device(path) => {
@@ -131,6 +137,8 @@ impl Terminal {
                     quit_stops_service: false,
                     peer: None,
                     serial,
+                    // Only a terminal is looked for again (a file would be read again).
+                    reopen: serial.then(|| path.clone()),
                 })
             }
         }
@@ -187,6 +195,7 @@ pub fn serve(
     let mut replies = Vec::new();
     let mut frames = Vec::new();
     let mut reading = true;
+    let mut last_reopen = std::time::Instant::now();
     while !stop.load(Ordering::Acquire) {
         heartbeat.fetch_add(1, Ordering::Relaxed);
         let readable = if reading {
@@ -202,6 +211,21 @@ pub fn serve(
             }
         } else {
             std::thread::sleep(std::time::Duration::from_millis(u64::from(POLL_MS)));
+            // A device that went away (EOF, EIO) is opened again, once a second.
+            if let Some(path) = terminal.reopen.clone() {
+                if last_reopen.elapsed() >= REOPEN_EVERY {
+                    last_reopen = std::time::Instant::now();
+                    if let Ok(again) = Terminal::open(&Transport::Device(path)) {
+                        terminal = again;
+                        framer = if terminal.serial {
+                            Framer::terminal()
+                        } else {
+                            Framer::new()
+                        };
+                        reading = true;
+                    }
+                }
+            }
             false
         };
         if readable {
