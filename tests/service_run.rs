@@ -415,3 +415,37 @@ fn a_serial_device_console_and_systemd_notifications() {
     assert!(rest.iter().any(|m| m.trim() == "STOPPING=1"), "{rest:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sigterm_mid_narration_exits_0_within_2_s_with_the_heard_utterances_journaled() {
+    if !models_present() {
+        return;
+    }
+    let dir = tempdir("sigterm");
+    let state = dir.join("state");
+    std::fs::create_dir(&state).unwrap();
+    keygen(&state);
+    let mut child = spawn(&state, &narration(&dir), "stdio");
+    let mut client = Client {
+        input: Box::new(child.stdin.take().unwrap()),
+        lines: lines_of(child.stdout.take().unwrap()),
+        events: Vec::new(),
+        echo: false,
+    };
+    let first = client.wait_event("EVT UTTERANCE ", Duration::from_secs(120));
+    // The recogniser is likely on the next segment now.
+    terminate(child);
+    let out = Command::new(BIN)
+        .args(["export", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card = String::from_utf8_lossy(&out.stdout);
+    assert!(card.contains("CASUALTY 1"), "after {first}: {card}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
