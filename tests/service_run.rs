@@ -289,6 +289,21 @@ fn the_service_answers_on_a_pty_survives_garbage_and_restarts_to_the_same_card()
     assert!(client.ask("status")[0].starts_with("OK status"));
 
     client.wait_event("EVT INPUT-ENDED", Duration::from_secs(180));
+    // The advisor's alerts (the narration's gunshot wound calls for antibiotics).
+    let alert = client.wait_event("EVT ALERT ", Duration::from_secs(30));
+    let alert_id: u32 = alert.split(' ').nth(2).unwrap().parse().unwrap();
+    assert_eq!(
+        client.ask(&format!("ack {alert_id}"))[0],
+        format!("OK alert {alert_id} acknowledged")
+    );
+    let alerts = client.ask("alerts");
+    assert!(
+        alerts
+            .iter()
+            .any(|l| l.trim_start().starts_with(&format!("{alert_id} ack"))),
+        "{alerts:?}"
+    );
+    assert!(client.ask("ack 99999")[0].starts_with("ERR refused"));
     let before = client.ask("card 1");
     let exported = client.ask("export");
     assert!(exported[0].starts_with("OK exported to"), "{exported:?}");
