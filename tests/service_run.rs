@@ -316,6 +316,9 @@ fn the_service_answers_on_a_pty_survives_garbage_and_restarts_to_the_same_card()
     let mut client = pty_client(&mut child);
     let after = client.ask("card 1");
     assert_eq!(before, after);
+    // The advisor's alerts come back from the journal, acknowledged as they were.
+    let restored = client.ask("alerts");
+    assert_eq!(restored, alerts);
     terminate(child);
     let _ = std::fs::remove_dir_all(&dir);
 }

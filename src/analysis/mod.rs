@@ -41,6 +41,8 @@ const ADVISOR_TICK: Duration = Duration::from_secs(1);
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
 const CONSOLE_MODEL: &str = "console";
+/// How an `Alert` journal record that holds an advisor event (JSON) begins.
+const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
 /// The file `export` writes in the state directory.
 pub const EXPORT_FILE_NAME: &str = "record.json";
 /// The extractor version recorded with every utterance.
@@ -458,6 +460,17 @@ impl Stage {
                 self.extractor.events().len()
             );
         }
+        if let Some((advisor, _)) = &mut self.advisor {
+            for alert in &replayed.alerts {
+                let Some(json) = alert.message.strip_prefix(ADVISOR_EVENT_PREFIX) else {
+                    continue;
+                };
+                match serde_json::from_str::<AlertEvent>(json) {
+                    Ok(event) => advisor.restore(&event),
+                    Err(error) => log::warn!("a journaled advisor event is unreadable: {error}"),
+                }
+            }
+        }
         self.status.restored = replayed.utterances.len() as u64;
         self.status.utterances = self.status.restored;
         // Read-backs were given before the restart.
@@ -624,14 +637,7 @@ impl Stage {
                 let event = advisor
                     .acknowledge(id, clock.now())
                     .map_err(|e| e.to_string())?;
-                let mut payload = Vec::new();
-                codec::encode_alert(
-                    &codec::AlertRecord {
-                        message: format!("advisor: {event:?}"),
-                    },
-                    &mut payload,
-                );
-                self.append(Kind::Alert, payload);
+                self.journal_alert_event(&event);
                 Ok(format!("alert {id} acknowledged"))
             }
             Action::Export => {
@@ -668,6 +674,26 @@ impl Stage {
             .any(|e| matches!(e, Event::Asserted { id: fact, .. } if *fact == id))
     }
 
+    /// Journals an advisor event as an `Alert` record: `ADVISOR_EVENT_PREFIX` and the
+    /// event as JSON, which a restart gives back to `Advisor::restore`.
+    fn journal_alert_event(&mut self, event: &AlertEvent) {
+        let json = match serde_json::to_string(event) {
+            Ok(json) => json,
+            Err(error) => {
+                log::warn!("an advisor event was not journaled: {error}");
+                return;
+            }
+        };
+        let mut payload = Vec::new();
+        codec::encode_alert(
+            &codec::AlertRecord {
+                message: format!("{ADVISOR_EVENT_PREFIX}{json}"),
+            },
+            &mut payload,
+        );
+        self.append(Kind::Alert, payload);
+    }
+
     fn tick_advisor(&mut self) {
         let Some((advisor, clock)) = &mut self.advisor else {
             return;
@@ -677,14 +703,7 @@ impl Stage {
             if let AlertEvent::Raised(alert) = &event {
                 let text = describe(alert);
                 let id = alert.id;
-                let mut payload = Vec::new();
-                codec::encode_alert(
-                    &codec::AlertRecord {
-                        message: format!("advisor: {text}"),
-                    },
-                    &mut payload,
-                );
-                self.append(Kind::Alert, payload);
+                self.journal_alert_event(&event);
                 self.notify(Notice::Alert { id, text });
             }
         }
