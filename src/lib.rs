@@ -4,10 +4,12 @@
 //! See ARCHITECTURE.md for the data flow, the code map and the invariants.
 
 pub mod advisor;
+pub mod analysis;
 pub mod asr;
 pub mod audio;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod dsp;
 pub mod extract;

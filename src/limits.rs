@@ -351,3 +351,25 @@ const _: () = assert!(WATCHDOG_POLL_INTERVAL_MS_MIN < WATCHDOG_POLL_INTERVAL_MS_
 const _: () = assert!(WATCHDOG_NAME_BYTES_MAX <= WATCHDOG_SYSFS_VALUE_BYTES_MAX);
 const _: () = assert!(WATCHDOG_EVENTS_MAX >= 16 && WATCHDOG_ERROR_BYTES_MAX <= LOG_LINE_BYTES_MAX);
 const _: () = assert!(NVPMODEL_TIMEOUT_MS >= 1_000);
+// ---- Service and console (src/analysis, src/console, src/cli/run.rs) ----
+
+/// Bytes of one console line (the terminator not counted); a longer line is discarded up
+/// to its end and answered `ERR too-long`.
+pub const CONSOLE_LINE_BYTES_MAX: usize = 8_192;
+/// Console requests waiting for the analysis thread; a full queue answers `ERR busy`.
+pub const CONSOLE_REQUESTS_MAX: usize = 16;
+/// Asynchronous notices (`EVT` lines) waiting for the console; a full queue drops and counts.
+pub const CONSOLE_NOTICES_MAX: usize = 256;
+/// Console lines answered per second once the burst is spent; more are refused
+/// (`ERR rate`) without being parsed or journaled, so a flood cannot fill the journal.
+pub const CONSOLE_LINES_PER_S_MAX: u32 = 100;
+/// Console lines answered at once before the rate applies (a pasted script).
+pub const CONSOLE_LINES_BURST_MAX: u32 = 2_000;
+/// Events `events` shows at most.
+pub const CONSOLE_EVENTS_SHOWN_MAX: usize = 200;
+/// Utterances the published snapshot keeps for `status` and `events` (the newest).
+pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
+
+const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
+const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);
+const _: () = assert!(CONSOLE_LINES_BURST_MAX >= CONSOLE_LINES_PER_S_MAX);

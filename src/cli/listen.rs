@@ -1,22 +1,27 @@
-//! The audio modes of `tccc process` and `tccc demo`: the live pipeline (capture → front
-//! end → Whisper) feeding the extractor, utterance by utterance.
+//! The audio modes of `tccc process` and `tccc demo`: the pipeline of [`crate::analysis`]
+//! (capture → front end → Whisper → analysis thread), printing each utterance as the
+//! analysis thread reads it.
 
 use std::io::Write;
 
+use crate::analysis::{self, AnalysisError, AnalysisOptions};
 use crate::audio::source::AudioSource;
 use crate::config::Config;
-use crate::extract::{Extractor, ExtractorConfig};
+use crate::extract::Extractor;
 use crate::frontend::pipeline::Pacing;
-use crate::live::{load_transcriber, LiveError, LivePipeline, LiveSummary};
+use crate::live::{LiveError, LiveSummary};
 use crate::record::UtteranceDocument;
 use crate::render;
 
 use super::common::CliError;
 use super::segments::report_losses;
 
-fn live_error(error: LiveError) -> CliError {
+/// An analysis error as the CLI reports it (bad input is the user's to fix).
+pub(crate) fn analysis_error(error: AnalysisError) -> CliError {
     match error {
-        LiveError::Thread(_) => CliError::Internal(error.to_string()),
+        AnalysisError::Thread(_)
+        | AnalysisError::Rules(_)
+        | AnalysisError::Live(LiveError::Thread(_)) => CliError::Internal(error.to_string()),
         other => CliError::BadInput(other.to_string()),
     }
 }
@@ -30,59 +35,51 @@ pub(crate) struct ListenOptions {
     pub show_latency: bool,
 }
 
-/// Runs the pipeline over `source`, printing utterances as they are recognised and
-/// feeding the extractor; returns the extractor, the utterances and the summary.
+/// Runs the pipeline over `source`, printing utterances as they are recognised; returns
+/// the extractor, the utterances and the summary.
 pub(crate) fn listen(
     source: Box<dyn AudioSource>,
     config: &Config,
     options: &ListenOptions,
 ) -> Result<(Extractor, Vec<UtteranceDocument>, LiveSummary), CliError> {
-    let model_dir = config
-        .asr_model_dir()
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let transcriber = load_transcriber(&model_dir, &config.asr_config())
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut pipeline =
-        LivePipeline::start(source, config, options.pacing, transcriber).map_err(live_error)?;
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    let mut utterances = Vec::new();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    while let Some(heard) = pipeline.next_utterance() {
+    let show_changes = options.show_changes;
+    let show_latency = options.show_latency;
+    let observer: analysis::Observer = Box::new(move |heard, started, changes| {
         let mut line = format!(
             "[{:>6.2}–{:>6.2}] {}",
             heard.start_s, heard.end_s, heard.text
         );
-        if options.show_latency {
-            let audio_now = heard
-                .ready_at
-                .duration_since(pipeline.started())
-                .as_secs_f64();
+        if show_latency {
+            let audio_now = heard.ready_at.duration_since(started).as_secs_f64();
             line.push_str(&format!(
                 "   ({:.2} s after the speech ended)",
                 (audio_now - heard.speech_end_s).max(0.0)
             ));
         }
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
         let _ = writeln!(out, "{line}");
-        let index = u32::try_from(utterances.len()).unwrap_or(u32::MAX);
-        match extractor.push_heard(index, &heard.text, &heard.words, heard.start_s, heard.end_s) {
-            Ok(changes) => {
-                if options.show_changes {
-                    for change in &changes {
-                        let _ = writeln!(out, "      {}", render::describe_change(change));
-                    }
-                }
+        if show_changes {
+            for change in changes {
+                let _ = writeln!(out, "      {}", render::describe_change(change));
             }
-            Err(error) => log::warn!("utterance {index} not recorded: {error}"),
         }
         let _ = out.flush();
-        utterances.push(UtteranceDocument {
-            start_s: heard.start_s,
-            end_s: heard.end_s,
-            text: heard.text.as_str().to_owned(),
-        });
-    }
-    let summary = pipeline.join().map_err(live_error)?;
+    });
+    let stage = analysis::start(
+        source,
+        config,
+        AnalysisOptions {
+            pacing: options.pacing,
+            journal: None,
+            advisor: false,
+            stay_after_input: false,
+            observer: Some(observer),
+        },
+    )
+    .map_err(analysis_error)?;
+    let outcome = stage.join().map_err(analysis_error)?;
+    let summary = outcome.live;
     if let Some(warning) = &summary.warning {
         log::warn!("{warning}");
     }
@@ -93,5 +90,5 @@ pub(crate) fn listen(
             summary.transcripts_dropped
         );
     }
-    Ok((extractor, utterances, summary))
+    Ok((outcome.extractor, outcome.utterances, summary))
 }

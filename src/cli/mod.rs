@@ -13,6 +13,7 @@ pub mod fhir;
 pub mod journal_cmds;
 pub mod listen;
 pub mod process;
+pub mod run;
 pub mod segments;
 pub mod transcribe;
 
@@ -62,6 +63,12 @@ pub enum Command {
     /// DD 1380 card and, on request, the handovers, the 9-line and the event log; writes the
     /// record as JSON with --json.
     Process(process::ProcessArgs),
+    /// The field service: capture, VAD, Whisper, analysis, journal and the console
+    ///
+    /// Loads and warms the models, replays the journal (--state), starts every thread and
+    /// the console (stdio, a pty or a serial device; docs/CONSOLE.md), tells systemd
+    /// READY=1, and runs until SIGTERM, which flushes the journal and exits 0.
+    Run(run::RunArgs),
     /// Whisper alone on 16 kHz mono WAVs (≤ 30 s each), one segment each
     Transcribe(transcribe::TranscribeArgs),
     /// The speech segments the VAD finds in a file, stdin or a live device
@@ -120,6 +127,7 @@ where
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Process(args) => process::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Transcribe(args) => transcribe::run(&args),
         Command::Segments(args) => segments::run(&args),
         Command::Bench(which) => bench::run(&which),

@@ -248,6 +248,17 @@ impl LivePipeline {
         }
     }
 
+    /// The next recognised utterance if one is waiting, without waiting (`None` also once
+    /// the input has ended: see [`LivePipeline::is_finished`]).
+    pub fn try_next_utterance(&mut self) -> Option<HeardUtterance> {
+        self.utterances.pop().ok()
+    }
+
+    /// Whether the input has ended and every utterance has been delivered.
+    pub fn is_finished(&self) -> bool {
+        self.asr_done.load(Ordering::Acquire) && self.utterances.is_empty()
+    }
+
     /// When the pipeline started (audio time 0 for paced input).
     pub fn started(&self) -> Instant {
         self.started

@@ -1,0 +1,851 @@
+//! The analysis stage: its own thread, fed by the transcript ring of the live pipeline
+//! (`live::LivePipeline`) and by console requests. It owns the [`Extractor`], the journal
+//! (when a state directory is given) and the guideline advisor, and after each change
+//! publishes a [`Snapshot`] of the record that readers (the console, the CLI) take without
+//! holding any lock while they render.
+//!
+//! ```text
+//!  LivePipeline ─ HeardUtterance ring ─► [analysis thread] Extractor → journal, advisor
+//!  console ─ bounded request queue ─────►        │ publishes Arc<Snapshot>, sends notices
+//! ```
+//! [`start`] is the one place where the pipeline (capture → front end → ASR → analysis)
+//! is assembled; `tccc run`, `tccc process --input` and `tccc demo` all start it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::advisor::clock::{Clock, WallClock};
+use crate::advisor::rules::RuleSet;
+use crate::advisor::{describe, Advisor, Alert, AlertEvent, AlertId};
+use crate::audio::source::AudioSource;
+use crate::config::Config;
+use crate::extract::{Change, Extractor, ExtractorConfig};
+use crate::frontend::pipeline::Pacing;
+use crate::journal::codec::{self, Kind, UtteranceRecord};
+use crate::journal::{self, key, Journal, JournalKey, WriterTiming};
+use crate::limits::{CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX};
+use crate::live::{load_transcriber, HeardUtterance, LiveError, LivePipeline, LiveSummary};
+use crate::record::{Event, FactId, LiveFact, Provenance, Record, UtteranceDocument};
+
+/// How long the analysis thread sleeps when nothing is waiting.
+const IDLE: Duration = Duration::from_millis(5);
+/// How often the advisor's clock is looked at.
+const ADVISOR_TICK: Duration = Duration::from_secs(1);
+/// How long closing waits for the journal to be durable (SIGTERM must end within 2 s).
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
+/// What the journal records as the recogniser of typed console narration.
+const CONSOLE_MODEL: &str = "console";
+/// How an `Alert` journal record that holds an advisor event (JSON) begins.
+const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
+/// The file `export` writes in the state directory.
+pub const EXPORT_FILE_NAME: &str = "record.json";
+/// The extractor version recorded with every utterance.
+const LEXICON_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What can stop the analysis stage or keep it from starting.
+#[derive(Debug, Error)]
+pub enum AnalysisError {
+    /// The models or the live pipeline could not start.
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    /// The model folder named by the configuration is unusable.
+    #[error("{0}; fix [asr] in the configuration or run models/fetch")]
+    Model(String),
+    /// The journal could not be opened or written.
+    #[error("journal: {0}")]
+    Journal(#[from] journal::JournalError),
+    /// The guideline rules did not load (a bug: the shipped rules are tested).
+    #[error("the advisor's rules do not load: {0}; this is a bug in tccc")]
+    Rules(String),
+    /// The analysis thread could not start or died.
+    #[error("the analysis thread failed: {0}")]
+    Thread(String),
+}
+
+/// Where the journal lives.
+#[derive(Debug, Clone)]
+pub struct JournalSetup {
+    /// The state directory.
+    pub state: PathBuf,
+    /// The key file, if not `state/journal.key`.
+    pub key: Option<PathBuf>,
+}
+
+/// Called on the analysis thread after each heard utterance with what it changed (the
+/// CLI prints from it); never on a real-time thread.
+pub type Observer = Box<dyn FnMut(&HeardUtterance, Instant, &[Change]) + Send>;
+
+/// How to run the stage.
+pub struct AnalysisOptions {
+    /// Pacing of the audio input.
+    pub pacing: Pacing,
+    /// Journal to this state directory.
+    pub journal: Option<JournalSetup>,
+    /// Run the guideline advisor on the wall clock (the service).
+    pub advisor: bool,
+    /// Keep running after the audio input ended (the service: the console still works).
+    pub stay_after_input: bool,
+    /// Called after each heard utterance.
+    pub observer: Option<Observer>,
+}
+
+/// A request from the console, answered on `reply`.
+#[derive(Debug)]
+pub enum Action {
+    /// Typed narration into the extractor.
+    Say(String),
+    /// Confirm a fact.
+    Confirm(FactId),
+    /// Reject a fact.
+    Reject(FactId),
+    /// Acknowledge an alert.
+    Ack(AlertId),
+    /// Journal a console command line (kind `Command`).
+    Journal(String),
+    /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
+    Export,
+}
+
+/// One console request with the channel its answer goes back on.
+#[derive(Debug)]
+pub struct Request {
+    /// What to do.
+    pub action: Action,
+    /// `Ok(text)` or `Err(message)`.
+    pub reply: SyncSender<Result<String, String>>,
+}
+
+/// Something that happened, for `EVT` lines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// An utterance was heard (or typed) and read.
+    Utterance { index: u32, text: String },
+    /// A fact was filed unconfirmed: read it back.
+    Readback {
+        id: FactId,
+        casualty: u8,
+        fact: String,
+    },
+    /// The advisor raised an alert.
+    Alert { id: AlertId, text: String },
+    /// The audio input ended.
+    InputEnded,
+}
+
+/// Counters of the stage, in the snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageStatus {
+    /// Utterances read (heard and typed).
+    pub utterances: u64,
+    /// Utterances restored from the journal at start.
+    pub restored: u64,
+    /// Whether the audio input has ended.
+    pub input_ended: bool,
+    /// Records appended to the journal; `None` without a state directory.
+    pub journal_next_seq: Option<u64>,
+    /// Records durable.
+    pub journal_durable: Option<u64>,
+    /// Journal appends refused.
+    pub journal_failures: u64,
+    /// Notices dropped because the console fell behind.
+    pub notices_dropped: u64,
+    /// Utterances the extractor refused.
+    pub extract_failures: u64,
+}
+
+/// What readers see: the record and what the console shows, as of one moment.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The record as it stands.
+    pub record: Record,
+    /// Every event.
+    pub events: Vec<Event>,
+    /// Facts that hold now and are unconfirmed.
+    pub unconfirmed: Vec<LiveFact>,
+    /// Every alert raised (acknowledged ones marked).
+    pub alerts: Vec<Alert>,
+    /// The newest utterances (at most `SNAPSHOT_UTTERANCES_MAX`).
+    pub recent: Vec<UtteranceDocument>,
+    /// Counters.
+    pub status: StageStatus,
+}
+
+/// The published snapshot: readers clone the `Arc` (the lock is held only for the clone)
+/// and render outside any lock; the analysis thread swaps in a new one after each change.
+#[derive(Debug, Default)]
+pub struct Published {
+    current: RwLock<Arc<Snapshot>>,
+    version: AtomicU64,
+}
+
+impl Published {
+    /// The latest snapshot.
+    pub fn load(&self) -> Arc<Snapshot> {
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// How many snapshots have been published.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    fn store(&self, snapshot: Snapshot) {
+        let snapshot = Arc::new(snapshot);
+        match self.current.write() {
+            Ok(mut guard) => *guard = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+        self.version.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// What the stage did, when it ends.
+pub struct AnalysisOutcome {
+    /// The extractor (the record and its log).
+    pub extractor: Extractor,
+    /// Every utterance read this run.
+    pub utterances: Vec<UtteranceDocument>,
+    /// The live pipeline's summary.
+    pub live: LiveSummary,
+}
+
+/// The running stage.
+pub struct Analysis {
+    requests: SyncSender<Request>,
+    notices: Option<Receiver<Notice>>,
+    published: Arc<Published>,
+    stop: Arc<AtomicBool>,
+    flushed: Arc<AtomicBool>,
+    heartbeat: Arc<AtomicU64>,
+    thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
+}
+
+impl Analysis {
+    /// Where console requests go (a full queue refuses: `try_send`).
+    pub fn requests(&self) -> SyncSender<Request> {
+        self.requests.clone()
+    }
+
+    /// The notices (`EVT` lines); taken once, by the console.
+    pub fn take_notices(&mut self) -> Option<Receiver<Notice>> {
+        self.notices.take()
+    }
+
+    /// The published snapshot.
+    pub fn published(&self) -> Arc<Published> {
+        Arc::clone(&self.published)
+    }
+
+    /// Whether the thread has ended (the input ended without `stay_after_input`, or it failed).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Asks the stage to stop: capture stops, the journal is flushed.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// The analysis thread's heartbeat: advances on every turn of its loop (at least every
+    /// few milliseconds while it is healthy), for the service's liveness check.
+    pub fn heartbeat(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.heartbeat)
+    }
+
+    /// Whether the journal has been flushed and closed after a stop (the rest of the
+    /// pipeline may still be finishing a segment).
+    pub fn is_flushed(&self) -> bool {
+        self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Waits for the stage to end and returns what it did.
+    pub fn join(mut self) -> Result<AnalysisOutcome, AnalysisError> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(AnalysisError::Thread("panicked".to_owned())),
+            None => Err(AnalysisError::Thread("already joined".to_owned())),
+        }
+    }
+}
+
+/// Loads and warms the models, opens the journal, starts capture → front end → ASR and
+/// the analysis thread over `source`. Returns once every thread runs.
+pub fn start(
+    source: Box<dyn AudioSource>,
+    config: &Config,
+    options: AnalysisOptions,
+) -> Result<Analysis, AnalysisError> {
+    let model_dir = config
+        .asr_model_dir()
+        .map_err(|e| AnalysisError::Model(e.to_string()))?;
+    let model = model_dir.file_name().map_or_else(
+        || "whisper".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let transcriber = load_transcriber(&model_dir, &config.asr_config()).map_err(LiveError::Asr)?;
+    let journaled = match &options.journal {
+        Some(setup) => Some(JournaledState::open(setup)?),
+        None => None,
+    };
+    let advisor = if options.advisor {
+        let rules = RuleSet::builtin().map_err(|e| AnalysisError::Rules(e.to_string()))?;
+        let clock = WallClock::new(0);
+        Some((Advisor::new(rules, clock.now()), clock))
+    } else {
+        None
+    };
+    let pipeline = LivePipeline::start(source, config, options.pacing, transcriber)?;
+    let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
+    let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
+    let published = Arc::new(Published::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut stage = Stage {
+        extractor: Extractor::new(ExtractorConfig::default()),
+        utterances: Vec::new(),
+        next_index: 0,
+        journal: None,
+        _lock: None,
+        advisor,
+        notices: notice_tx,
+        published: Arc::clone(&published),
+        status: StageStatus::default(),
+        observer: options.observer,
+        model,
+        announced: 0,
+        export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
+    };
+    if let Some(state) = journaled {
+        stage.restore(state);
+    }
+    stage.publish();
+    let flushed = Arc::new(AtomicBool::new(false));
+    let heartbeat = Arc::new(AtomicU64::new(0));
+    let thread = {
+        let stop = Arc::clone(&stop);
+        let flushed = Arc::clone(&flushed);
+        let heartbeat = Arc::clone(&heartbeat);
+        let stay = options.stay_after_input;
+        std::thread::Builder::new()
+            .name("tccc-analysis".to_owned())
+            .spawn(move || stage.run(pipeline, request_rx, &stop, &flushed, &heartbeat, stay))
+            .map_err(|e| AnalysisError::Thread(e.to_string()))?
+    };
+    Ok(Analysis {
+        requests,
+        notices: Some(notices),
+        published,
+        stop,
+        flushed,
+        heartbeat,
+        thread: Some(thread),
+    })
+}
+
+/// A journal opened and replayed, with the state directory's lock.
+struct JournaledState {
+    journal: Journal,
+    lock: journal::lock::StateLock,
+    replayed: journal::State,
+}
+
+impl JournaledState {
+    fn open(setup: &JournalSetup) -> Result<Self, AnalysisError> {
+        let key = JournalKey::load(&key::key_path(&setup.state, setup.key.as_deref()))?;
+        let storage = journal::dir_storage(&setup.state)?;
+        let lock = journal::lock::StateLock::take(&setup.state)?;
+        let (journal, replayed) =
+            journal::open_contiguous(Box::new(storage), &key, WriterTiming::default())?;
+        for problem in &replayed.problems {
+            log::warn!("journal: {problem}");
+        }
+        Ok(JournaledState {
+            journal,
+            lock,
+            replayed,
+        })
+    }
+}
+
+struct Stage {
+    extractor: Extractor,
+    utterances: Vec<UtteranceDocument>,
+    next_index: u32,
+    journal: Option<Journal>,
+    _lock: Option<journal::lock::StateLock>,
+    advisor: Option<(Advisor, WallClock)>,
+    notices: SyncSender<Notice>,
+    published: Arc<Published>,
+    status: StageStatus,
+    observer: Option<Observer>,
+    model: String,
+    /// Events already looked at for read-backs.
+    announced: usize,
+    /// Where `Export` writes (the state directory).
+    export_dir: Option<PathBuf>,
+}
+
+fn provenance_now(utterance: u32) -> Provenance {
+    Provenance {
+        utterance,
+        char_start: 0,
+        char_end: 0,
+        heard_start_s: 0.0,
+        heard_end_s: 0.0,
+        confidence: 1.0,
+        doubt: None,
+        lexicon: "",
+    }
+}
+
+impl Stage {
+    /// Rebuilds the extractor from the journal: each journaled utterance is read again,
+    /// and each journaled verdict (confirm, reject) is applied after the utterance it
+    /// names, so fact ids and the record are what they were.
+    fn restore(&mut self, state: JournaledState) {
+        let JournaledState {
+            journal,
+            lock,
+            replayed,
+        } = state;
+        let verdicts: Vec<&Event> = replayed
+            .log
+            .events()
+            .iter()
+            .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
+            .collect();
+        let mut applied = 0;
+        for utterance in &replayed.utterances {
+            if let Err(error) = self.extractor.push_heard(
+                utterance.index,
+                &utterance.text,
+                &utterance.words,
+                utterance.start_s,
+                utterance.end_s,
+            ) {
+                log::warn!(
+                    "journaled utterance {} not read again: {error}",
+                    utterance.index
+                );
+            }
+            self.next_index = self.next_index.max(utterance.index.saturating_add(1));
+            self.push_recent(UtteranceDocument {
+                start_s: utterance.start_s,
+                end_s: utterance.end_s,
+                text: utterance.text.clone(),
+            });
+            while let Some(event) = verdicts.get(applied) {
+                if event.provenance().utterance > utterance.index {
+                    break;
+                }
+                self.apply_verdict(event);
+                applied += 1;
+            }
+        }
+        for event in &verdicts[applied..] {
+            self.apply_verdict(event);
+        }
+        if self.extractor.events().len() != replayed.log.events().len() {
+            log::warn!(
+                "the journal holds {} events, reading its utterances again gave {} (another lexicon version?)",
+                replayed.log.events().len(),
+                self.extractor.events().len()
+            );
+        }
+        if let Some((advisor, _)) = &mut self.advisor {
+            for alert in &replayed.alerts {
+                let Some(json) = alert.message.strip_prefix(ADVISOR_EVENT_PREFIX) else {
+                    continue;
+                };
+                match serde_json::from_str::<AlertEvent>(json) {
+                    Ok(event) => advisor.restore(&event),
+                    Err(error) => log::warn!("a journaled advisor event is unreadable: {error}"),
+                }
+            }
+        }
+        self.status.restored = replayed.utterances.len() as u64;
+        self.status.utterances = self.status.restored;
+        // Read-backs were given before the restart.
+        self.announced = self.extractor.events().len();
+        self.journal = Some(journal);
+        self._lock = Some(lock);
+    }
+
+    fn apply_verdict(&mut self, event: &Event) {
+        let result = match event {
+            Event::Confirmed { id, provenance } => self.extractor.confirm(*id, *provenance),
+            Event::Rejected { id, provenance } => self.extractor.reject(*id, *provenance),
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            log::warn!("a journaled verdict was not applied again: {error}");
+        }
+    }
+
+    fn push_recent(&mut self, utterance: UtteranceDocument) {
+        self.utterances.push(utterance);
+    }
+
+    fn notify(&mut self, notice: Notice) {
+        match self.notices.try_send(notice) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Err(TrySendError::Full(_)) => self.status.notices_dropped += 1,
+        }
+    }
+
+    fn append(&mut self, kind: Kind, payload: Vec<u8>) {
+        if let Some(journal) = &mut self.journal {
+            if let Err(error) = journal.append(kind as u8, payload) {
+                self.status.journal_failures += 1;
+                log::warn!("journal: {error}");
+            }
+        }
+    }
+
+    fn append_events_from(&mut self, before: usize) {
+        if self.journal.is_none() {
+            return;
+        }
+        let payloads: Vec<Vec<u8>> = self.extractor.events()[before..]
+            .iter()
+            .map(|event| {
+                let mut payload = Vec::new();
+                codec::encode_event(event, &mut payload);
+                payload
+            })
+            .collect();
+        for payload in payloads {
+            self.append(Kind::Event, payload);
+        }
+    }
+
+    /// Reads one utterance (heard or typed), journals it and its events, sends notices.
+    fn utterance(
+        &mut self,
+        text: &str,
+        words: &[crate::speech::HeardWord],
+        start_s: f64,
+        end_s: f64,
+        model: &str,
+    ) -> Result<Vec<Change>, String> {
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        if self.journal.is_some() {
+            let mut payload = Vec::new();
+            codec::encode_utterance(
+                &UtteranceRecord {
+                    index,
+                    start_s,
+                    end_s,
+                    text: text.to_owned(),
+                    words: words.to_vec(),
+                    model: model.to_owned(),
+                    lexicon: LEXICON_VERSION.to_owned(),
+                },
+                &mut payload,
+            );
+            self.append(Kind::Utterance, payload);
+        }
+        let before = self.extractor.events().len();
+        let result = self
+            .extractor
+            .push_heard(index, text, words, start_s, end_s);
+        self.append_events_from(before);
+        self.status.utterances += 1;
+        self.push_recent(UtteranceDocument {
+            start_s,
+            end_s,
+            text: text.to_owned(),
+        });
+        self.notify(Notice::Utterance {
+            index,
+            text: text.to_owned(),
+        });
+        self.read_back();
+        match result {
+            Ok(changes) => Ok(changes),
+            Err(error) => {
+                self.status.extract_failures += 1;
+                Err(error.to_string())
+            }
+        }
+    }
+
+    /// A read-back notice for each fact asserted unconfirmed since the last look.
+    fn read_back(&mut self) {
+        let events = self.extractor.events();
+        let fresh: Vec<Notice> = events[self.announced.min(events.len())..]
+            .iter()
+            .filter_map(|event| match event {
+                Event::Asserted {
+                    id,
+                    casualty,
+                    fact,
+                    provenance,
+                } if provenance.doubt.is_some() => Some(Notice::Readback {
+                    id: *id,
+                    casualty: *casualty,
+                    fact: fact.to_string(),
+                }),
+                _ => None,
+            })
+            .collect();
+        self.announced = events.len();
+        for notice in fresh {
+            self.notify(notice);
+        }
+    }
+
+    fn handle(&mut self, action: Action) -> Result<String, String> {
+        let utterance = self.next_index.saturating_sub(1);
+        match action {
+            Action::Say(text) => {
+                let changes = self.utterance(&text, &[], 0.0, 0.0, CONSOLE_MODEL)?;
+                Ok(format!("{} change(s)", changes.len()))
+            }
+            Action::Confirm(id) | Action::Reject(id) if !self.is_live_or_known(id) => {
+                Err(format!("no fact {id} in the record"))
+            }
+            Action::Confirm(id) => {
+                let before = self.extractor.events().len();
+                self.extractor
+                    .confirm(id, provenance_now(utterance))
+                    .map_err(|e| e.to_string())?;
+                self.append_events_from(before);
+                Ok(format!("fact {id} confirmed"))
+            }
+            Action::Reject(id) => {
+                let before = self.extractor.events().len();
+                self.extractor
+                    .reject(id, provenance_now(utterance))
+                    .map_err(|e| e.to_string())?;
+                self.append_events_from(before);
+                Ok(format!("fact {id} rejected"))
+            }
+            Action::Ack(id) => {
+                let Some((advisor, clock)) = &mut self.advisor else {
+                    return Err("the advisor is not running".to_owned());
+                };
+                let event = advisor
+                    .acknowledge(id, clock.now())
+                    .map_err(|e| e.to_string())?;
+                self.journal_alert_event(&event);
+                Ok(format!("alert {id} acknowledged"))
+            }
+            Action::Export => {
+                let Some(dir) = &self.export_dir else {
+                    return Err(
+                        "no state directory to export into (start with --state DIR)".to_owned()
+                    );
+                };
+                let path = dir.join(EXPORT_FILE_NAME);
+                let document = crate::record::RecordDocument::new(
+                    &self.extractor.record(),
+                    self.utterances.clone(),
+                );
+                let json = document
+                    .to_json()
+                    .map_err(|e| format!("cannot serialise the record: {e}"))?;
+                journal::atomic::write_atomically(&path, (json + "\n").as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(format!("exported to {}", path.display()))
+            }
+            Action::Journal(line) => {
+                let mut payload = Vec::new();
+                codec::encode_command(&codec::CommandRecord { line }, &mut payload);
+                self.append(Kind::Command, payload);
+                Ok(String::new())
+            }
+        }
+    }
+
+    fn is_live_or_known(&self, id: FactId) -> bool {
+        self.extractor
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Asserted { id: fact, .. } if *fact == id))
+    }
+
+    /// Journals an advisor event as an `Alert` record: `ADVISOR_EVENT_PREFIX` and the
+    /// event as JSON, which a restart gives back to `Advisor::restore`.
+    fn journal_alert_event(&mut self, event: &AlertEvent) {
+        let json = match serde_json::to_string(event) {
+            Ok(json) => json,
+            Err(error) => {
+                log::warn!("an advisor event was not journaled: {error}");
+                return;
+            }
+        };
+        let mut payload = Vec::new();
+        codec::encode_alert(
+            &codec::AlertRecord {
+                message: format!("{ADVISOR_EVENT_PREFIX}{json}"),
+            },
+            &mut payload,
+        );
+        self.append(Kind::Alert, payload);
+    }
+
+    fn tick_advisor(&mut self) {
+        let Some((advisor, clock)) = &mut self.advisor else {
+            return;
+        };
+        let raised = advisor.tick(clock.now(), self.extractor.live_facts());
+        for event in raised {
+            if let AlertEvent::Raised(alert) = &event {
+                let text = describe(alert);
+                let id = alert.id;
+                self.journal_alert_event(&event);
+                self.notify(Notice::Alert { id, text });
+            }
+        }
+    }
+
+    fn journal_alerts(&mut self) {
+        let alerts = self
+            .journal
+            .as_ref()
+            .map(Journal::take_alerts)
+            .unwrap_or_default();
+        for alert in alerts {
+            log::warn!("journal alert: {alert}");
+            let mut payload = Vec::new();
+            codec::encode_alert(&codec::AlertRecord { message: alert }, &mut payload);
+            self.append(Kind::Alert, payload);
+        }
+    }
+
+    fn publish(&mut self) {
+        if let Some(journal) = &self.journal {
+            self.status.journal_next_seq = Some(journal.next_seq());
+            self.status.journal_durable = Some(journal.durable_next());
+        }
+        let recent_from = self
+            .utterances
+            .len()
+            .saturating_sub(SNAPSHOT_UTTERANCES_MAX);
+        self.published.store(Snapshot {
+            record: self.extractor.record(),
+            events: self.extractor.events().to_vec(),
+            unconfirmed: self
+                .extractor
+                .live_facts()
+                .iter()
+                .filter(|f| f.unconfirmed)
+                .cloned()
+                .collect(),
+            alerts: self
+                .advisor
+                .as_ref()
+                .map(|(a, _)| a.alerts().to_vec())
+                .unwrap_or_default(),
+            recent: self.utterances[recent_from..].to_vec(),
+            status: self.status.clone(),
+        });
+    }
+
+    /// Waits (bounded) for every journaled record to be durable and closes the journal.
+    fn close_journal(&mut self) -> Result<(), AnalysisError> {
+        let Some(mut journal) = self.journal.take() else {
+            return Ok(());
+        };
+        let next = journal.next_seq();
+        if !journal.wait_durable(next, CLOSE_TIMEOUT) {
+            log::warn!(
+                "the journal could not be made durable (records from {} on are not saved)",
+                journal.durable_next()
+            );
+        }
+        journal.close(CLOSE_TIMEOUT)?;
+        Ok(())
+    }
+
+    fn run(
+        mut self,
+        mut pipeline: LivePipeline,
+        requests: Receiver<Request>,
+        stop: &AtomicBool,
+        flushed: &AtomicBool,
+        heartbeat: &AtomicU64,
+        stay_after_input: bool,
+    ) -> Result<AnalysisOutcome, AnalysisError> {
+        let mut last_tick = Instant::now();
+        let started = pipeline.started();
+        loop {
+            heartbeat.fetch_add(1, Ordering::Relaxed);
+            let mut busy = false;
+            if stop.load(Ordering::Acquire) {
+                pipeline.request_stop();
+                break;
+            }
+            if let Some(heard) = pipeline.try_next_utterance() {
+                busy = true;
+                let model = self.model.clone();
+                match self.utterance(
+                    &heard.text,
+                    &heard.words,
+                    heard.start_s,
+                    heard.end_s,
+                    &model,
+                ) {
+                    Ok(changes) => {
+                        if let Some(observer) = &mut self.observer {
+                            observer(&heard, started, &changes);
+                        }
+                    }
+                    Err(error) => {
+                        if let Some(observer) = &mut self.observer {
+                            observer(&heard, started, &[]);
+                        }
+                        log::warn!("utterance not recorded: {error}");
+                    }
+                }
+                self.publish();
+            } else if pipeline.is_finished() && !self.status.input_ended {
+                self.status.input_ended = true;
+                self.notify(Notice::InputEnded);
+                self.publish();
+                if !stay_after_input {
+                    break;
+                }
+            }
+            while let Ok(request) = requests.try_recv() {
+                busy = true;
+                let journal_only = matches!(request.action, Action::Journal(_));
+                let answer = self.handle(request.action);
+                // Published before the answer: a reader told `OK` sees the change.
+                if !journal_only {
+                    self.publish();
+                }
+                let _ = request.reply.try_send(answer);
+            }
+            if last_tick.elapsed() >= ADVISOR_TICK {
+                last_tick = Instant::now();
+                self.tick_advisor();
+                self.journal_alerts();
+                self.publish();
+            }
+            if !busy {
+                std::thread::sleep(IDLE);
+            }
+        }
+        // The journal first: a recogniser busy with a long segment must not delay it.
+        let closed = self.close_journal();
+        flushed.store(true, Ordering::Release);
+        let live = pipeline.join()?;
+        closed?;
+        Ok(AnalysisOutcome {
+            extractor: self.extractor,
+            utterances: self.utterances,
+            live,
+        })
+    }
+}

@@ -1,0 +1,269 @@
+//! `tccc run`: the service. Starts the pipeline of [`crate::analysis`] (models loaded and
+//! warmed, journal replayed) and the console, then tells systemd `READY=1` (when
+//! `NOTIFY_SOCKET` is set); runs until SIGTERM/SIGINT (or `quit` on a stdio console),
+//! then stops capture, flushes the journal and exits 0.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::common::{CliError, ConfigArg};
+use super::listen::analysis_error;
+use super::segments::{open_source, SourceChoice};
+use crate::analysis::{self, AnalysisOptions, JournalSetup};
+use crate::audio::source::AudioSource;
+use crate::console::transport::{serve, Terminal, Transport};
+use crate::console::Console;
+use crate::frontend::pipeline::Pacing;
+
+/// How long a stop may take before the service leaves without waiting for the recogniser
+/// (systemd and the issue allow 2 s; the journal is flushed first).
+const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1800);
+/// How often the main thread looks at the stop flag.
+const WAIT: Duration = Duration::from_millis(20);
+
+/// `tccc run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Journal to the state directory DIR (encrypted; `tccc keygen --state DIR` first);
+    /// the record is rebuilt from it on start
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The journal key file, if not DIR/journal.key
+    #[arg(long, value_name = "FILE", requires = "state")]
+    pub key: Option<PathBuf>,
+    /// The console: `stdio`, `pty` (its path is printed on standard error) or a serial
+    /// device (set to raw mode)
+    #[arg(long, value_name = "stdio|pty|DEVICE", default_value = "stdio")]
+    pub console: String,
+    /// Play a WAV, paced in real time, instead of capturing from ALSA ([audio] device)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+fn open_input(
+    args: &RunArgs,
+    config: &crate::config::Config,
+) -> Result<Box<dyn AudioSource>, CliError> {
+    let choice = SourceChoice {
+        input: args.input.as_deref(),
+        alsa: if args.input.is_some() {
+            None
+        } else {
+            Some(config.audio.device.as_str())
+        },
+        rate: None,
+        channels: None,
+    };
+    open_source(&choice, config)
+}
+
+/// SIGTERM and SIGINT set `stop` (a handler that only stores a flag, whichever thread
+/// the kernel picks to run it).
+fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(stop))
+            .map_err(|e| CliError::Internal(format!("cannot handle signal {signal}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The heartbeats of the service's threads: `WATCHDOG=1` is sent only when every one has
+/// advanced since the last look (so a hung thread makes systemd restart the service).
+struct Liveness {
+    beats: Vec<(&'static str, Arc<AtomicU64>, u64)>,
+}
+
+impl Liveness {
+    fn new(beats: Vec<(&'static str, Arc<AtomicU64>)>) -> Liveness {
+        Liveness {
+            beats: beats
+                .into_iter()
+                .map(|(name, beat)| {
+                    let seen = beat.load(Ordering::Relaxed);
+                    (name, beat, seen)
+                })
+                .collect(),
+        }
+    }
+
+    /// The first thread whose heartbeat has not moved since the last call, if any.
+    fn stalled(&mut self) -> Option<&'static str> {
+        let mut stalled = None;
+        for (name, beat, seen) in &mut self.beats {
+            let now = beat.load(Ordering::Relaxed);
+            if now == *seen && stalled.is_none() {
+                stalled = Some(*name);
+            }
+            *seen = now;
+        }
+        stalled
+    }
+}
+
+/// SIGHUP: reads the configuration again and says what differs. Every section sizes or
+/// drives a running thread (models, capture device, VAD, placement, recogniser), so none is
+/// reloaded in place; each change is named as waiting for a restart.
+fn report_reload(args: &RunArgs, running: &crate::config::Config) {
+    let fresh = match args.config.load() {
+        Ok(fresh) => fresh,
+        Err(error) => {
+            eprintln!("tccc: SIGHUP: the configuration does not load ({error}); nothing changed");
+            return;
+        }
+    };
+    let mut changed = Vec::new();
+    if fresh.models != running.models {
+        changed.push("[models]");
+    }
+    if fresh.audio != running.audio {
+        changed.push("[audio]");
+    }
+    if fresh.vad != running.vad {
+        changed.push("[vad]");
+    }
+    if fresh.threads != running.threads {
+        changed.push("[threads]");
+    }
+    if fresh.asr != running.asr {
+        changed.push("[asr]");
+    }
+    if changed.is_empty() {
+        eprintln!("tccc: SIGHUP: configuration unchanged; nothing to reload");
+    } else {
+        eprintln!(
+            "tccc: SIGHUP: {} changed; not reloaded (they drive running threads): restart the service to apply",
+            changed.join(", ")
+        );
+    }
+}
+
+/// Runs the service.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(&stop)?;
+    let transport = Transport::parse(&args.console);
+    let terminal = Terminal::open(&transport).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let source = open_input(args, &config)?;
+    let mut stage = analysis::start(
+        source,
+        &config,
+        AnalysisOptions {
+            pacing: Pacing::RealTime,
+            journal: args.state.as_ref().map(|state| JournalSetup {
+                state: state.clone(),
+                key: args.key.clone(),
+            }),
+            advisor: true,
+            stay_after_input: true,
+            observer: None,
+        },
+    )
+    .map_err(analysis_error)?;
+    if let Some(peer) = &terminal.peer {
+        eprintln!("tccc: console on {}", peer.display());
+    }
+    let console = Console::new(stage.requests(), stage.published());
+    let notices = stage.take_notices();
+    let console_beat = Arc::new(AtomicU64::new(0));
+    let console_thread = {
+        let stop = Arc::clone(&stop);
+        let beat = Arc::clone(&console_beat);
+        std::thread::Builder::new()
+            .name("tccc-console".to_owned())
+            .spawn(move || serve(terminal, console, notices, &stop, &beat))
+            .map_err(|e| CliError::Internal(format!("cannot start the console thread: {e}")))?
+    };
+    // Every thread runs with its models loaded and warmed: tell systemd.
+    if std::env::var_os("NOTIFY_SOCKET").is_some() {
+        if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+            log::warn!("cannot tell systemd READY=1: {error}");
+        }
+    }
+    eprintln!("tccc: ready");
+    let mut liveness = Liveness::new(vec![
+        ("analysis", stage.heartbeat()),
+        ("console", console_beat),
+    ]);
+    let watchdog = sd_notify::watchdog_enabled().map(|interval| interval / 2);
+    let mut last_ping = Instant::now();
+    let hangup = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&hangup))
+        .map_err(|e| CliError::Internal(format!("cannot handle SIGHUP: {e}")))?;
+    while !stop.load(Ordering::Acquire) && !stage.is_finished() {
+        std::thread::sleep(WAIT);
+        if hangup.swap(false, Ordering::AcqRel) {
+            report_reload(args, &config);
+        }
+        if let Some(every) = watchdog {
+            if last_ping.elapsed() >= every {
+                last_ping = Instant::now();
+                match liveness.stalled() {
+                    None => {
+                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
+                    Some(stage) => log::warn!(
+                        "the {stage} thread has not advanced for {every:?}; WATCHDOG=1 withheld"
+                    ),
+                }
+            }
+        }
+    }
+    if std::env::var_os("NOTIFY_SOCKET").is_some() {
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    }
+    stop.store(true, Ordering::Release);
+    stage.request_stop();
+    let _ = console_thread.join();
+    let deadline = Instant::now() + SHUTDOWN_DEADLINE;
+    while !stage.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(WAIT);
+    }
+    if !stage.is_finished() {
+        if stage.is_flushed() {
+            // The recogniser is still on a segment: the journal is closed, leave.
+            eprintln!("tccc: stopped (journal flushed; speech recognition was mid-segment)");
+            return Ok(());
+        }
+        return Err(CliError::Internal(
+            "the journal was not flushed within the shutdown deadline".to_owned(),
+        ));
+    }
+    let outcome = stage.join().map_err(analysis_error)?;
+    eprintln!(
+        "tccc: stopped; {} utterance(s) in the record's input, {} event(s)",
+        outcome.utterances.len(),
+        outcome.extractor.events().len()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_stops_beating_withholds_the_watchdog() {
+        let analysis = Arc::new(AtomicU64::new(0));
+        let console = Arc::new(AtomicU64::new(0));
+        let mut liveness = Liveness::new(vec![
+            ("analysis", Arc::clone(&analysis)),
+            ("console", Arc::clone(&console)),
+        ]);
+        analysis.fetch_add(1, Ordering::Relaxed);
+        console.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), None);
+        analysis.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), Some("console"));
+        assert_eq!(liveness.stalled(), Some("analysis"));
+        analysis.fetch_add(1, Ordering::Relaxed);
+        console.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(liveness.stalled(), None);
+    }
+}
