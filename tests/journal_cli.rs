@@ -121,6 +121,8 @@ fn keygen_process_export_and_purge() {
         tccc(&["purge", "--state", s(&state)]).status.code(),
         Some(2)
     );
+    // A plaintext export left in the state directory goes too.
+    std::fs::write(state.join(tccc::journal::EXPORT_FILE_NAME), "{}").unwrap();
     let out = tccc(&["purge", "--state", s(&state), "--yes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_dir(&state).unwrap().count(), 0);

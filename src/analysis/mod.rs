@@ -43,10 +43,9 @@ const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 const CONSOLE_MODEL: &str = "console";
 /// How an `Alert` journal record that holds an advisor event (JSON) begins.
 const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
-/// The file `export` writes in the state directory.
-pub const EXPORT_FILE_NAME: &str = "record.json";
-/// The extractor version recorded with every utterance.
-const LEXICON_VERSION: &str = env!("CARGO_PKG_VERSION");
+// The lexicon version recorded with every utterance (the one the extractor reads with).
+use crate::extract::lexicon::LEXICON_VERSION;
+pub use crate::journal::EXPORT_FILE_NAME;
 
 /// What can stop the analysis stage or keep it from starting.
 #[derive(Debug, Error)]

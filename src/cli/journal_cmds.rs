@@ -21,8 +21,8 @@ use crate::render;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the journal records as the recogniser of typed transcript lines.
 const TRANSCRIPT_MODEL: &str = "transcript";
-/// The extractor version recorded with every utterance.
-const LEXICON_VERSION: &str = env!("CARGO_PKG_VERSION");
+// The lexicon version recorded with every utterance.
+use crate::extract::lexicon::LEXICON_VERSION;
 
 /// `tccc keygen`.
 #[derive(Debug, Args)]

@@ -166,8 +166,12 @@ pub fn dir_storage(state: &Path) -> Result<storage::DirStorage, JournalError> {
         .map_err(|e| JournalError::Storage(format!("cannot use {}: {e}", state.display())))
 }
 
+/// The plaintext record the console's `export` writes into the state directory (for a
+/// handover by cable); `purge` removes it with the journal.
+pub const EXPORT_FILE_NAME: &str = "record.json";
+
 /// Destroys a state directory's journal: the key file overwritten and removed, then every
-/// segment file removed. Returns the number of segment files removed.
+/// segment file and the plaintext export removed. Returns the number of files removed.
 pub fn purge(state: &Path, key_path: &Path) -> Result<usize, JournalError> {
     let storage_error =
         |e: std::io::Error| JournalError::Storage(format!("cannot purge {}: {e}", state.display()));
@@ -179,7 +183,8 @@ pub fn purge(state: &Path, key_path: &Path) -> Result<usize, JournalError> {
         for entry in std::fs::read_dir(state).map_err(storage_error)? {
             let entry = entry.map_err(storage_error)?;
             let name = entry.file_name();
-            if name.to_str().and_then(storage::segment_number).is_some() {
+            let is_export = name.to_str() == Some(EXPORT_FILE_NAME);
+            if is_export || name.to_str().and_then(storage::segment_number).is_some() {
                 std::fs::remove_file(entry.path()).map_err(storage_error)?;
                 removed += 1;
             }
