@@ -467,3 +467,144 @@ fn sigterm_mid_narration_exits_0_within_2_s_with_the_heard_utterances_journaled(
     assert!(card.contains("CASUALTY 1"), "after {first}: {card}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fake sysfs root (one zone with trip points, one INA3221 rail, /proc) and an nvpmodel
+/// script that lists the Xavier NX modes, as in tests/watchdog_fake_tree.rs.
+fn fake_board(dir: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let put = |path: PathBuf, text: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let root = dir.join("root");
+    let zone = root.join("sys/class/thermal/thermal_zone0");
+    put(zone.join("type"), "CPU-therm\n");
+    put(zone.join("temp"), "51500\n");
+    put(zone.join("trip_point_0_temp"), "90000\n");
+    put(zone.join("trip_point_0_type"), "passive\n");
+    put(zone.join("trip_point_1_temp"), "100000\n");
+    put(zone.join("trip_point_1_type"), "critical\n");
+    let hwmon = root.join("sys/class/hwmon/hwmon1");
+    put(hwmon.join("name"), "ina3221\n");
+    put(hwmon.join("in1_label"), "VDD_IN\n");
+    put(hwmon.join("in1_input"), "5080\n");
+    put(hwmon.join("curr1_input"), "1000\n");
+    put(
+        root.join("proc/stat"),
+        "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n",
+    );
+    put(
+        root.join("proc/self/status"),
+        "Name:\ttccc\nVmRSS:\t  204800 kB\n",
+    );
+    let state = dir.join("nvpmodel-state");
+    put(
+        state.join("listing"),
+        include_str!("fixtures/nvpmodel/xavier-nx-p.txt"),
+    );
+    put(state.join("mode_id"), "2\n");
+    let nvpmodel = dir.join("nvpmodel");
+    let script = format!(
+        "#!/bin/sh\nD='{}'\ncase \"$1\" in\n\
+         -p) cat \"$D/listing\" ;;\n\
+         -q) id=$(cat \"$D/mode_id\"); echo \"NV Power Mode: $(grep \"ID=$id \" \"$D/listing\" | sed 's/.*NAME=//')\"; echo \"$id\" ;;\n\
+         -m) echo \"$2\" > \"$D/mode_id\" ;;\n\
+         *) exit 2 ;;\nesac\n",
+        state.display()
+    );
+    put(nvpmodel.clone(), &script);
+    std::fs::set_permissions(&nvpmodel, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (root, nvpmodel)
+}
+
+/// `tccc run --console stdio` with `[watchdog]` from `watchdog_toml`.
+fn spawn_with_watchdog(dir: &Path, watchdog_toml: &str) -> (Child, Client) {
+    let config = dir.join("tccc.toml");
+    std::fs::write(&config, format!("[watchdog]\n{watchdog_toml}")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["run", "--console", "stdio", "--config"])
+        .arg(&config)
+        .arg("--input")
+        .arg(silence(dir))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let client = Client {
+        input: Box::new(child.stdin.take().unwrap()),
+        lines: lines_of(child.stdout.take().unwrap()),
+        events: Vec::new(),
+        echo: false,
+    };
+    (child, client)
+}
+
+#[test]
+fn thermal_and_power_show_the_watchdog_or_why_it_does_not_run() {
+    if !models_present() {
+        return;
+    }
+    let dir = tempdir("watchdog");
+    let (root, nvpmodel) = fake_board(&dir);
+    let (child, mut client) = spawn_with_watchdog(
+        &dir,
+        &format!(
+            "sysfs_root = {:?}\nnvpmodel_path = {:?}\npoll_interval_ms = 100\n",
+            root.display().to_string(),
+            nvpmodel.display().to_string()
+        ),
+    );
+    let thermal = client.ask("thermal");
+    assert!(thermal[0].starts_with("OK thermal"), "{thermal:?}");
+    let zone = thermal
+        .iter()
+        .find(|l| l.starts_with("CPU-therm"))
+        .unwrap_or_else(|| panic!("no zone in {thermal:?}"));
+    assert!(
+        zone.contains("51.5") && zone.contains("90.0") && zone.contains("100.0"),
+        "{zone:?}"
+    );
+    assert!(thermal[1].contains("profile performance (MODE_15W_6CORE)"));
+    let power = client.ask("power");
+    let rail = power
+        .iter()
+        .find(|l| l.starts_with("VDD_IN"))
+        .unwrap_or_else(|| panic!("no rail in {power:?}"));
+    assert!(rail.contains("5080 mV") && rail.contains("1000 mA") && rail.contains("5.08 W"));
+    let mem = client.ask("mem");
+    assert!(mem[1].starts_with("rss 200.0 MiB of"), "{mem:?}");
+    assert!(power
+        .iter()
+        .chain(&thermal)
+        .all(|l| l.chars().count() <= 80));
+    // The start decision is journaled and announced.
+    client.wait_event("EVT POWER watchdog #1", Duration::from_secs(10));
+    terminate(child);
+
+    let (child, mut client) = spawn_with_watchdog(
+        &dir,
+        &format!(
+            "sysfs_root = {:?}\nnvpmodel_path = \"/nonexistent/nvpmodel\"\n",
+            root.display().to_string()
+        ),
+    );
+    let thermal = client.ask("thermal");
+    assert!(thermal[0].starts_with("OK thermal"), "{thermal:?}");
+    assert!(
+        thermal[1].starts_with("watchdog not running: `/nonexistent/nvpmodel"),
+        "{thermal:?}"
+    );
+    assert!(client.ask("power")[1].starts_with("watchdog not running:"));
+    assert!(
+        thermal.iter().all(|l| l.chars().count() <= 80),
+        "{thermal:?}"
+    );
+    assert!(
+        thermal.join(" ").contains("nvpmodel is installed"),
+        "{thermal:?}"
+    );
+    assert!(client.ask("status")[0].starts_with("OK"));
+    terminate(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}

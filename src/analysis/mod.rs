@@ -109,6 +109,8 @@ pub enum Action {
     Journal(String),
     /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
     Export,
+    /// Journal the watchdog's decisions as `Alert` records and announce them.
+    Watchdog(Vec<crate::watchdog::WatchdogEvent>),
 }
 
 /// One console request with the channel its answer goes back on.
@@ -133,6 +135,8 @@ pub enum Notice {
     },
     /// The advisor raised an alert.
     Alert { id: AlertId, text: String },
+    /// The watchdog decided something: `topic` is `POWER` or `THERMAL`.
+    Watchdog { topic: &'static str, text: String },
     /// The audio input ended.
     InputEnded,
 }
@@ -656,6 +660,18 @@ impl Stage {
                 journal::atomic::write_atomically(&path, (json + "\n").as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(format!("exported to {}", path.display()))
+            }
+            Action::Watchdog(events) => {
+                for event in &events {
+                    let mut payload = Vec::new();
+                    codec::encode_alert(&event.to_alert(), &mut payload);
+                    self.append(Kind::Alert, payload);
+                    self.notify(Notice::Watchdog {
+                        topic: event.topic(),
+                        text: event.to_string(),
+                    });
+                }
+                Ok(format!("{} watchdog event(s) journaled", events.len()))
             }
             Action::Journal(line) => {
                 let mut payload = Vec::new();

@@ -16,8 +16,9 @@ use super::segments::{open_source, SourceChoice};
 use crate::analysis::{self, AnalysisOptions, JournalSetup};
 use crate::audio::source::AudioSource;
 use crate::console::transport::{serve, Terminal, Transport};
-use crate::console::Console;
+use crate::console::{Console, WatchdogView};
 use crate::frontend::pipeline::Pacing;
+use crate::watchdog::{MonotonicClock, WatchClock, Watchdog, WatchdogEvent, WatchdogHandle};
 
 /// How long a stop may take before the service leaves without waiting for the recogniser
 /// (systemd and the issue allow 2 s; the journal is flushed first).
@@ -143,6 +144,49 @@ fn report_reload(args: &RunArgs, running: &crate::config::Config) {
     }
 }
 
+/// Starts the watchdog (`[watchdog]`), or says why it does not run.
+fn start_watchdog(
+    config: &crate::config::WatchdogConfig,
+    clock: &Arc<MonotonicClock>,
+) -> Result<Arc<WatchdogHandle>, String> {
+    if !config.enabled {
+        return Err("disabled (watchdog.enabled = false)".to_owned());
+    }
+    let clock: Arc<dyn WatchClock> = clock.clone();
+    match Watchdog::start(config, &config.sysfs_root, &config.nvpmodel_path, clock) {
+        Ok(handle) => Ok(Arc::new(handle)),
+        Err(error) => {
+            // Printed whole (a log line is cut at LOG_LINE_BYTES_MAX): the reason and its fix.
+            eprintln!(
+                "tccc: warning: the watchdog does not run (no thermal or power management; \
+                 set watchdog.enabled = false where there is none): {error}"
+            );
+            Err(error.to_string())
+        }
+    }
+}
+
+/// Sends the watchdog's new decisions to the analysis thread (journaled as alerts,
+/// announced as `EVT POWER`/`EVT THERMAL`).
+fn forward_watchdog_events(
+    handle: &WatchdogHandle,
+    requests: &std::sync::mpsc::SyncSender<analysis::Request>,
+    events: &mut Vec<WatchdogEvent>,
+) {
+    handle.drain_events(events);
+    if events.is_empty() {
+        return;
+    }
+    let (reply, _answer) = std::sync::mpsc::sync_channel(1);
+    let request = analysis::Request {
+        action: analysis::Action::Watchdog(std::mem::take(events)),
+        reply,
+    };
+    if let Err(error) = requests.try_send(request) {
+        log::warn!("watchdog events not journaled (the analysis thread is busy): {error:?}");
+    }
+}
+
 /// Runs the service.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let config = args.config.load()?;
@@ -169,7 +213,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     if let Some(peer) = &terminal.peer {
         eprintln!("tccc: console on {}", peer.display());
     }
-    let console = Console::new(stage.requests(), stage.published());
+    // The pipeline's threads are up: watch them (and the board).
+    let clock = Arc::new(MonotonicClock::new());
+    let power_watch = start_watchdog(&config.watchdog, &clock);
+    let mut console = Console::new(stage.requests(), stage.published());
+    console.set_watchdog(match &power_watch {
+        Ok(handle) => WatchdogView::Running(Arc::clone(handle)),
+        Err(reason) => WatchdogView::NotRunning(reason.clone()),
+    });
     let notices = stage.take_notices();
     let console_beat = Arc::new(AtomicU64::new(0));
     let console_thread = {
@@ -180,6 +231,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .spawn(move || serve(terminal, console, notices, &stop, &beat))
             .map_err(|e| CliError::Internal(format!("cannot start the console thread: {e}")))?
     };
+    if let Ok(handle) = &power_watch {
+        handle.rescan_threads();
+    }
+    let requests = stage.requests();
+    let published = stage.published();
+    let mut heard = published.load().status.utterances;
+    let mut watchdog_events = Vec::new();
     // Every thread runs with its models loaded and warmed: tell systemd.
     if std::env::var_os("NOTIFY_SOCKET").is_some() {
         if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
@@ -201,6 +259,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         if hangup.swap(false, Ordering::AcqRel) {
             report_reload(args, &config);
         }
+        if let Ok(handle) = &power_watch {
+            let utterances = published.load().status.utterances;
+            if utterances != heard {
+                heard = utterances;
+                handle.note_speech(clock.now_ms());
+            }
+            forward_watchdog_events(handle, &requests, &mut watchdog_events);
+        }
         if let Some(every) = watchdog {
             if last_ping.elapsed() >= every {
                 last_ping = Instant::now();
@@ -221,6 +287,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     stop.store(true, Ordering::Release);
     stage.request_stop();
     let _ = console_thread.join();
+    if let Ok(handle) = power_watch {
+        forward_watchdog_events(&handle, &requests, &mut watchdog_events);
+        // The console has let go of its view: stop the thread (dropping the last handle
+        // stops it too).
+        if let Ok(handle) = Arc::try_unwrap(handle) {
+            if let Err(error) = handle.stop() {
+                log::warn!("the watchdog: {error}");
+            }
+        }
+    }
     let deadline = Instant::now() + SHUTDOWN_DEADLINE;
     while !stage.is_finished() && Instant::now() < deadline {
         std::thread::sleep(WAIT);

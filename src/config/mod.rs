@@ -89,6 +89,12 @@ pub struct Config {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchdogConfig {
+    /// Whether `tccc run` starts the watchdog.
+    pub enabled: bool,
+    /// Folder holding `sys/` and `proc/` (`/` on the device; a fake tree in tests).
+    pub sysfs_root: PathBuf,
+    /// The nvpmodel program that lists and sets the power modes.
+    pub nvpmodel_path: PathBuf,
     /// Milliseconds between two polls of the sensors.
     pub poll_interval_ms: u64,
     /// Profile at start and after cooling: `performance`, `balanced` or `saver`.
@@ -133,6 +139,9 @@ impl Default for WatchdogConfig {
     fn default() -> Self {
         let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
         WatchdogConfig {
+            enabled: true,
+            sysfs_root: PathBuf::from("/"),
+            nvpmodel_path: PathBuf::from("/usr/sbin/nvpmodel"),
             poll_interval_ms: 1_000,
             start_profile: "performance".to_owned(),
             min_dwell_s: 60,
@@ -159,6 +168,19 @@ impl Default for WatchdogConfig {
 impl WatchdogConfig {
     /// Checks every `[watchdog]` value; errors name the key.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        for (key, path) in [
+            ("watchdog.sysfs_root", &self.sysfs_root),
+            ("watchdog.nvpmodel_path", &self.nvpmodel_path),
+        ] {
+            if !path.is_absolute() {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_owned(),
+                    key,
+                    value: format!("{:?}", path.display().to_string()),
+                    expected: "give an absolute path".to_owned(),
+                });
+            }
+        }
         check(
             origin,
             "watchdog.poll_interval_ms",
@@ -834,6 +856,11 @@ mod tests {
                 "watchdog.hot_margin_c",
             ),
             ("[watchdog]\nsaver_modes = []\n", "watchdog.saver_modes"),
+            (
+                "[watchdog]\nnvpmodel_path = \"nvpmodel\"\n",
+                "watchdog.nvpmodel_path",
+            ),
+            ("[watchdog]\nsysfs_root = \"\"\n", "watchdog.sysfs_root"),
             (
                 "[watchdog]\ninput_rails = [\"VDD IN\"]\n",
                 "watchdog.input_rails",

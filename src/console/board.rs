@@ -100,3 +100,152 @@ pub(super) fn power() -> String {
         rails.join("\n")
     }
 }
+
+/// What `thermal`, `power` and `mem` read: the running watchdog, or why there is none.
+#[derive(Debug, Clone)]
+pub enum WatchdogView {
+    /// The watchdog's latest poll.
+    Running(std::sync::Arc<crate::watchdog::WatchdogHandle>),
+    /// The watchdog is not running, and why.
+    NotRunning(String),
+}
+
+/// Columns a line of `thermal`, `power` or `mem` fits in.
+const COLUMNS: usize = 80;
+
+/// `text` broken at spaces into lines of at most `COLUMNS` characters (a longer word
+/// is cut).
+fn wrap(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let word: String = word.chars().take(COLUMNS).collect();
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > COLUMNS {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn not_running(reason: &str, fallback: String) -> String {
+    let mut out = wrap(&format!("watchdog not running: {reason}")).join("\n");
+    out.push('\n');
+    out.push_str(&fallback);
+    out
+}
+
+fn state_line(s: &crate::watchdog::Snapshot) -> String {
+    let line = format!(
+        "profile {} ({}), thermal {}, {} poll(s){}",
+        s.profile.name(),
+        s.mode,
+        s.thermal.name(),
+        s.polls,
+        if s.idle { ", idle" } else { "" }
+    );
+    wrap(&line).join("\n")
+}
+
+/// `thermal`: the watchdog's zones with temperatures and trip points.
+pub(super) fn thermal_of(view: &WatchdogView) -> String {
+    let s = match view {
+        WatchdogView::NotRunning(reason) => return not_running(reason, thermal()),
+        WatchdogView::Running(handle) => handle.snapshot(),
+    };
+    let mut lines = vec![state_line(&s)];
+    for zone in &s.readings.zones {
+        let note = if !zone.online {
+            " offline"
+        } else if zone.ignored {
+            " ignored"
+        } else {
+            ""
+        };
+        let critical = zone.critical_trip_milli_c.map_or_else(
+            || "    -".to_owned(),
+            |c| format!("{:5.1}", c as f64 / 1000.0),
+        );
+        lines.push(format!(
+            "{:<20} {:>6.1} °C  trip {:5.1} °C  critical {critical} °C{note}",
+            zone.name.as_str(),
+            zone.milli_c as f64 / 1000.0,
+            zone.first_trip_milli_c as f64 / 1000.0,
+        ));
+    }
+    lines.join("\n")
+}
+
+/// `power`: profile and mode, the rails, the battery estimate.
+pub(super) fn power_of(view: &WatchdogView) -> String {
+    let s = match view {
+        WatchdogView::NotRunning(reason) => return not_running(reason, power()),
+        WatchdogView::Running(handle) => handle.snapshot(),
+    };
+    let mut lines = vec![state_line(&s)];
+    for (i, rail) in s.readings.rails.iter().enumerate() {
+        let input = if s.readings.input_rail == Some(i) {
+            " input"
+        } else {
+            ""
+        };
+        if rail.ok {
+            lines.push(format!(
+                "{:<20} {:>6} mV {:>6} mA {:>7.2} W{input}",
+                rail.label.as_str(),
+                rail.milli_v,
+                rail.milli_a,
+                rail.milli_w as f64 / 1000.0
+            ));
+        } else {
+            lines.push(format!("{:<20} unreadable{input}", rail.label.as_str()));
+        }
+    }
+    let b = &s.battery;
+    if b.present {
+        lines.push(format!(
+            "battery {:.0} % ({:.1} Wh left) at {:.1} W: {:.1} h, {:.1} h in saver{}",
+            b.left_percent,
+            b.left_wh,
+            b.average_w,
+            b.hours_left,
+            b.hours_left_saver,
+            if b.low { ", LOW" } else { "" }
+        ));
+    } else {
+        lines.push("battery none (mains power: watchdog.battery_capacity_wh = 0)".to_owned());
+    }
+    if s.switch_failures > 0 {
+        lines.push(format!("nvpmodel switches failed: {}", s.switch_failures));
+    }
+    lines.join("\n")
+}
+
+/// `mem`: resident memory against the budget (and /proc/self/status).
+pub(super) fn memory_of(view: &WatchdogView) -> String {
+    let s = match view {
+        WatchdogView::NotRunning(reason) => return not_running(reason, memory()),
+        WatchdogView::Running(handle) => handle.snapshot(),
+    };
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let rss = s.readings.rss_bytes;
+    let budget = s.rss_budget_bytes;
+    format!(
+        "rss {:.1} MiB of {:.1} MiB budget ({:.0} %){}\n{}",
+        mib(rss),
+        mib(budget),
+        if budget > 0 {
+            rss as f64 * 100.0 / budget as f64
+        } else {
+            0.0
+        },
+        if rss > budget { ", OVER BUDGET" } else { "" },
+        memory()
+    )
+}

@@ -21,6 +21,7 @@ use crate::analysis::{Action, Notice, Published, Request, Snapshot};
 use crate::limits::{CONSOLE_EVENTS_SHOWN_MAX, CONSOLE_LINES_BURST_MAX, CONSOLE_LINES_PER_S_MAX};
 use crate::record::{Event, Record};
 use crate::render;
+pub use board::WatchdogView;
 use protocol::{with_body, Command, Frame, Refusal};
 
 /// How long the console waits for the analysis thread to answer a request.
@@ -57,6 +58,7 @@ pub struct Console {
     /// `CONSOLE_LINES_PER_S_MAX`, holding at most `CONSOLE_LINES_BURST_MAX`).
     tokens: f64,
     refilled: Instant,
+    watchdog: WatchdogView,
 }
 
 /// What a handled line asks of the session.
@@ -78,7 +80,13 @@ impl Console {
             json: false,
             tokens: f64::from(CONSOLE_LINES_BURST_MAX),
             refilled: Instant::now(),
+            watchdog: WatchdogView::NotRunning("not started by this process".to_owned()),
         }
+    }
+
+    /// What `thermal`, `power` and `mem` show: the running watchdog, or why there is none.
+    pub fn set_watchdog(&mut self, view: WatchdogView) {
+        self.watchdog = view;
     }
 
     /// The counters.
@@ -294,9 +302,11 @@ impl Console {
                 )),
                 Err(refusal) => out.push(refusal.line()),
             },
-            Command::Mem => out.extend(with_body("mem", &board::memory())),
-            Command::Thermal => out.extend(with_body("thermal", &board::thermal())),
-            Command::Power => out.extend(with_body("power", &board::power())),
+            Command::Mem => out.extend(with_body("mem", &board::memory_of(&self.watchdog))),
+            Command::Thermal => {
+                out.extend(with_body("thermal", &board::thermal_of(&self.watchdog)));
+            }
+            Command::Power => out.extend(with_body("power", &board::power_of(&self.watchdog))),
             Command::Log(n) => {
                 let lines = crate::logging::logger()
                     .map(|logger| logger.recent())
@@ -472,6 +482,7 @@ pub fn event_line(notice: &Notice) -> String {
             format!("EVT READBACK {id} casualty {casualty}: {}", flat(fact))
         }
         Notice::Alert { id, text } => format!("EVT ALERT {id} {}", flat(text)),
+        Notice::Watchdog { topic, text } => format!("EVT {topic} {}", flat(text)),
         Notice::InputEnded => "EVT INPUT-ENDED".to_owned(),
     }
 }

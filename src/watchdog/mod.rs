@@ -164,6 +164,14 @@ pub struct WatchdogEvent {
 }
 
 impl WatchdogEvent {
+    /// The console's `EVT` topic: `THERMAL` for thermal state changes, `POWER` otherwise.
+    pub fn topic(&self) -> &'static str {
+        match self.kind {
+            EventKind::Thermal { .. } => "THERMAL",
+            _ => "POWER",
+        }
+    }
+
     /// The record the journal stores for it.
     pub fn to_alert(&self) -> AlertRecord {
         AlertRecord {
