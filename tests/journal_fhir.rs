@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tccc");
+mod common;
 
 const NARRATION: &str = "casualty one male gunshot wound left thigh
 tourniquet left leg at zero nine fifteen
@@ -73,28 +73,11 @@ fn venv_python() -> Result<PathBuf, String> {
 
 #[test]
 fn the_fhir_bundle_validates_and_carries_the_facts() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fhir-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let state = dir.join("state");
-    let transcript = dir.join("n.txt");
-    std::fs::write(&transcript, NARRATION).unwrap();
+    let (dir, state) =
+        common::journaled_narration(&format!("fhir-{}", std::process::id()), NARRATION);
     let run = |args: &[&std::ffi::OsStr]| {
-        let out = Command::new(BIN).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::tccc_ok(args);
     };
-    run(&["keygen".as_ref(), "--state".as_ref(), state.as_os_str()]);
-    run(&[
-        "process".as_ref(),
-        "--transcript".as_ref(),
-        transcript.as_os_str(),
-        "--state".as_ref(),
-        state.as_os_str(),
-    ]);
     let bundle_path = dir.join("bundle.json");
     run(&[
         "export".as_ref(),

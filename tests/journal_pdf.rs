@@ -5,10 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tccc");
+mod common;
 
 const NARRATION: &str = "casualty one male gunshot wound left thigh
 tourniquet left leg at zero nine fifteen
@@ -29,28 +28,11 @@ fn line_with<'a>(text: &'a str, label: &str) -> &'a str {
 
 #[test]
 fn the_card_renders_and_shows_the_facts_in_their_places() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pdf-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let state = dir.join("state");
-    let transcript = dir.join("n.txt");
-    std::fs::write(&transcript, NARRATION).unwrap();
+    let (dir, state) =
+        common::journaled_narration(&format!("pdf-{}", std::process::id()), NARRATION);
     let run = |args: &[&std::ffi::OsStr]| {
-        let out = Command::new(BIN).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::tccc_ok(args);
     };
-    run(&["keygen".as_ref(), "--state".as_ref(), state.as_os_str()]);
-    run(&[
-        "process".as_ref(),
-        "--transcript".as_ref(),
-        transcript.as_os_str(),
-        "--state".as_ref(),
-        state.as_os_str(),
-    ]);
     let pdf = dir.join("card.pdf");
     run(&[
         "export".as_ref(),

@@ -287,3 +287,37 @@ pub const VOICES: [(&str, u32); 4] = [
     ("en-us+f3", 180),
     ("en+m3", 140),
 ];
+
+/// Runs the `tccc` binary with `args` and asserts that it succeeds (its stderr in the
+/// failure message).
+pub fn tccc_ok(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_tccc"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tccc {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A fresh scratch folder `name` holding a state directory with a journal key and
+/// `narration` (one utterance per line) journaled by `tccc process --transcript --state`;
+/// returns the folder and the state directory.
+pub fn journaled_narration(name: &str, narration: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let state = dir.join("state");
+    let transcript = dir.join("n.txt");
+    std::fs::write(&transcript, narration).unwrap();
+    tccc_ok(&["keygen".as_ref(), "--state".as_ref(), state.as_os_str()]);
+    tccc_ok(&[
+        "process".as_ref(),
+        "--transcript".as_ref(),
+        transcript.as_os_str(),
+        "--state".as_ref(),
+        state.as_os_str(),
+    ]);
+    (dir, state)
+}
