@@ -4,8 +4,12 @@
 //! --start-time), the DD 1380 card (and, on request, the MIST/ATMIST handovers, the 9-line and the event log) and
 //! writes the record as `tccc.casualty-record/1` JSON.
 //!
-//! A transcript has no timing, so line N (0-based, blank lines counted) is taken as heard
-//! from N to N+1 seconds; the `utterances` of the JSON say so in `start_s`/`end_s`.
+//! A plain transcript has no timing, so line N (0-based, blank lines counted) is taken as
+//! heard from N to N+1 seconds; the `utterances` of the JSON say so in `start_s`/`end_s`.
+//! A *timed* transcript begins every line with the local clock time it was spoken,
+//! `HH:MM | text` (or `HH:MM:SS | text`): a line is then heard at its time, counted in
+//! seconds from the first line (a time earlier than the line before is the next day), and
+//! the first line's time starts the advisor's clock without `--start-time`.
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +36,8 @@ pub struct ProcessArgs {
     /// VAD, Whisper and the extractor, as fast as possible
     #[arg(long, value_name = "FILE.wav")]
     pub input: Option<PathBuf>,
-    /// A UTF-8 transcript, one utterance per line (line N heard from N to N+1 s)
+    /// A UTF-8 transcript, one utterance per line (line N heard from N to N+1 s), or a
+    /// timed one whose lines begin with the clock time spoken, `HH:MM | text`
     #[arg(long, value_name = "FILE.txt")]
     pub transcript: Option<PathBuf>,
     /// Write the record as `tccc.casualty-record/1` JSON to OUT
@@ -83,10 +88,14 @@ fn parse_clock_time(text: &str) -> Result<Stamp, String> {
     Stamp::parse_hhmm(text).ok_or_else(|| format!("`{text}` is not a 24-hour time HH:MM"))
 }
 
-/// Runs the guideline advisor over the record's log from `--start-time` (to `--until`)
-/// and prints each alert at the time it fell due.
-fn print_alerts(args: &ProcessArgs, extractor: &Extractor) -> Result<(), CliError> {
-    let Some(start) = args.start_time else {
+/// Runs the guideline advisor over the record's log from `--start-time` or a timed
+/// transcript's first time (to `--until`) and prints each alert at the time it fell due.
+fn print_alerts(
+    args: &ProcessArgs,
+    extractor: &Extractor,
+    timed_start: Option<Stamp>,
+) -> Result<(), CliError> {
+    let Some(start) = args.start_time.or(timed_start) else {
         return Ok(());
     };
     let rules = RuleSet::builtin().map_err(|e| CliError::Internal(e.to_string()))?;
@@ -163,17 +172,18 @@ pub fn extract_transcript_with(
 ) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
     let mut extractor = Extractor::new(ExtractorConfig::default());
     let mut utterances = Vec::new();
+    let mut clock = TimedLines::default();
     for (line_index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
+        let (start_s, line) = clock.place(line_index, line)?;
         if utterances.len() >= TRANSCRIPT_UTTERANCES_MAX {
             return Err(CliError::BadInput(format!(
                 "transcript has more than {TRANSCRIPT_UTTERANCES_MAX} utterances; split it into shorter files"
             )));
         }
-        let start_s = line_index as f64;
         let end_s = start_s + 1.0;
         let index = u32::try_from(line_index)
             .map_err(|_| CliError::BadInput("transcript has too many lines".to_owned()))?;
@@ -246,7 +256,18 @@ pub(crate) fn print_and_save(
     extractor: &Extractor,
     utterances: Vec<UtteranceDocument>,
 ) -> Result<(), CliError> {
-    print_alerts(args, extractor)?;
+    print_and_save_timed(args, extractor, utterances, None)
+}
+
+/// As [`print_and_save`], with the first time of a timed transcript (the advisor's start
+/// when `--start-time` is not given).
+fn print_and_save_timed(
+    args: &ProcessArgs,
+    extractor: &Extractor,
+    utterances: Vec<UtteranceDocument>,
+    timed_start: Option<Stamp>,
+) -> Result<(), CliError> {
+    print_alerts(args, extractor, timed_start)?;
     let record = extractor.record();
     print!("{}", render::card::render(&record));
     if args.mist {
@@ -317,7 +338,20 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
         return process_recording(args);
     };
     let text = read_transcript(transcript)?;
+    let timed_start = transcript_start(&text)?;
+    if timed_start.is_some() && args.start_time.is_some() {
+        return Err(CliError::BadInput(format!(
+            "{} is a timed transcript (its lines begin `HH:MM |`), which sets the clock itself; leave out --start-time",
+            transcript.display()
+        )));
+    }
     if let Some(state) = &args.state {
+        if timed_start.is_some() {
+            return Err(CliError::BadInput(format!(
+                "{} is a timed transcript (its lines begin `HH:MM |`); journaling a timed transcript with --state is not supported yet: leave out --state, or the times",
+                transcript.display()
+            )));
+        }
         let (extractor, utterances) =
             super::journal_cmds::process_transcript(&journaled_options(args), state, &text)?;
         return print_and_save(args, &extractor, utterances);
@@ -331,5 +365,144 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
             }
         }
     })?;
-    print_and_save(args, &extractor, utterances)
+    print_and_save_timed(args, &extractor, utterances, timed_start)
+}
+
+/// A line of a timed transcript: `HH:MM | text` or `HH:MM:SS | text`, split into its clock
+/// time and its text; `None` for a line without a leading time.
+pub fn timed_line(line: &str) -> Option<(Stamp, &str)> {
+    let (time, text) = line.split_once('|')?;
+    let mut parts = time.trim().split(':');
+    let mut field = |max: i64| -> Option<i64> {
+        let part = parts.next()?;
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        part.parse::<i64>().ok().filter(|v| *v < max)
+    };
+    let hour = field(24)?;
+    let minute = field(60)?;
+    let second = match parts.next() {
+        None => 0,
+        Some(part) if part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()) => {
+            part.parse::<i64>().ok().filter(|v| *v < 60)?
+        }
+        Some(_) => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((Stamp(hour * 3600 + minute * 60 + second), text.trim()))
+}
+
+/// The clock time of a timed transcript's first line (`None` for a plain transcript); an
+/// error if only some lines are timed.
+pub fn transcript_start(text: &str) -> Result<Option<Stamp>, CliError> {
+    let mut clock = TimedLines::default();
+    for (line_index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if !line.is_empty() {
+            clock.place(line_index, line)?;
+        }
+    }
+    Ok(clock.first)
+}
+
+/// Places the lines of a transcript in time: plain lines at their line number, timed lines
+/// at their clock time in seconds from the first (moved to the next day when earlier than
+/// the line before). A transcript is timed or plain throughout.
+#[derive(Debug, Default)]
+struct TimedLines {
+    /// The first line's clock time, for a timed transcript.
+    first: Option<Stamp>,
+    /// Whether the first non-empty line was plain.
+    plain: bool,
+    /// Seconds from the first line of the line before.
+    last_s: i64,
+}
+
+impl TimedLines {
+    fn place<'a>(&mut self, line_index: usize, line: &'a str) -> Result<(f64, &'a str), CliError> {
+        let mixed = || {
+            CliError::BadInput(format!(
+                "line {}: a transcript is timed (every line begins `HH:MM |`) or plain (no line does), not both; fix the times",
+                line_index + 1
+            ))
+        };
+        match (timed_line(line), self.first) {
+            (Some(_), None) if self.plain => Err(mixed()),
+            (Some((stamp, text)), None) => {
+                self.first = Some(stamp);
+                self.last_s = 0;
+                Ok((0.0, text))
+            }
+            (Some((stamp, text)), Some(first)) => {
+                let mut offset = stamp.0 - first.0;
+                while offset < self.last_s {
+                    offset += DAY_S;
+                }
+                self.last_s = offset;
+                Ok((offset as f64, text))
+            }
+            (None, Some(_)) => Err(mixed()),
+            (None, None) => {
+                self.plain = true;
+                Ok((line_index as f64, line))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timed_tests {
+    use super::*;
+
+    #[test]
+    fn timed_lines_are_split_and_checked() {
+        assert_eq!(
+            timed_line("06:02 | Tourniquet right leg."),
+            Some((Stamp(6 * 3600 + 2 * 60), "Tourniquet right leg."))
+        );
+        assert_eq!(
+            timed_line("23:59:30|Pulse 80."),
+            Some((Stamp(23 * 3600 + 59 * 60 + 30), "Pulse 80."))
+        );
+        for plain in [
+            "Pulse 80.",
+            "6:02 | short hour",
+            "24:00 | no such hour",
+            "06:60 | no such minute",
+            "06:02:61 | no such second",
+            "BP 120 | 80",
+            "06:02:03:04 | too many fields",
+        ] {
+            assert_eq!(timed_line(plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn timed_transcript_is_placed_in_time_across_midnight() {
+        let text = "23:50 | Casualty one, pulse 100.\n\n00:10 | Pulse 90.\n00:05 | Pulse 85.\n";
+        let (_, utterances) = extract_transcript(text).unwrap();
+        let starts: Vec<f64> = utterances.iter().map(|u| u.start_s).collect();
+        // 00:05 after 00:10 is the next day again: a log never runs backwards.
+        assert_eq!(starts, vec![0.0, 1200.0, 1200.0 + 86100.0]);
+        assert_eq!(utterances[1].text, "Pulse 90.");
+        assert_eq!(
+            transcript_start(text).unwrap(),
+            Some(Stamp(23 * 3600 + 50 * 60))
+        );
+        assert_eq!(transcript_start("Pulse 80.\nPulse 90.").unwrap(), None);
+    }
+
+    #[test]
+    fn mixed_transcript_is_refused_with_the_line() {
+        for text in [
+            "06:00 | Pulse 80.\nPulse 90.",
+            "Pulse 80.\n06:00 | Pulse 90.",
+        ] {
+            let err = extract_transcript(text).err().unwrap().to_string();
+            assert!(err.contains("line 2") && err.contains("HH:MM"), "{err}");
+        }
+    }
 }
