@@ -108,6 +108,11 @@ pub const UTTERANCE_BYTES_MAX: usize = 4_096;
 pub const UTTERANCE_TOKENS_MAX: usize = 512;
 /// Facts one utterance may assert; later ones are dropped and counted.
 pub const UTTERANCE_FACTS_MAX: usize = 48;
+/// Seconds between two statements of the same untimed dose (same drug, dose, route) after
+/// which the second is filed as a repeat dose (unconfirmed) rather than merged: a medic
+/// restates within a sentence or two, while re-dosing intervals are 15 min and longer.
+pub const REPEAT_DOSE_GAP_S: f64 = 120.0;
+const _: () = assert!(REPEAT_DOSE_GAP_S >= 10.0 && REPEAT_DOSE_GAP_S <= 15.0 * 60.0);
 /// Words in the longest lexicon phrase ("low titer o whole blood").
 pub const LEXICON_PHRASE_WORDS_MAX: usize = 6;
 /// Spoken number groups joined into one number ("zero nine one five" is four).

@@ -141,7 +141,8 @@ fn blast_casualty_with_blood_and_late_txa() {
             ("10:31", 2, "calcium-after-blood", Advisory),
             ("10:31", 2, "hypothermia-with-fluids", Advisory),
             ("11:00", 2, "ketamine-redose-early", Warning),
-            ("12:15", 2, "tq-convert-2h", Warning),
+            // No 2 h conversion alert: the tourniquet is on an amputated limb, which is never
+            // converted (DOMAIN.md §4.4 #3).
             // The injury is assumed at the tourniquet's 10:15 (the earliest time heard).
             ("13:15", 2, "txa-window-closed", Advisory),
             ("13:30", 2, "txa-given-late", Warning),
@@ -184,10 +185,50 @@ fn two_casualties_across_midnight() {
         "02:30",
         &[
             ("23:40", 1, "antibiotics-open-wound", Advisory),
+            // 13 min after the first dose; the guideline repeats ondansetron once after 15.
+            ("23:58", 1, "ondansetron-repeat-early", Warning),
             ("00:20", 2, "txa-indicated", Advisory),
             ("00:31", 1, "ondansetron-cap", Warning),
             // Injury of casualty 2 assumed at first mention, 23:52.
             ("02:20", 2, "tq-convert-2h", Warning),
+        ],
+    );
+}
+
+#[test]
+fn benzodiazepine_after_opioid_and_conversion_only_on_an_intact_limb() {
+    let lines = [
+        (
+            "09:00",
+            "casualty one, GSW right leg, tourniquet right leg at zero nine hundred",
+        ),
+        (
+            "09:02",
+            "casualty two, IED, amputation left arm, tourniquet left arm at zero nine oh two",
+        ),
+        ("09:05", "casualty two, AVPU alert"),
+        (
+            "09:06",
+            "casualty two fentanyl fifty micrograms IV at zero nine oh six",
+        ),
+        (
+            "09:50",
+            "casualty two midazolam two milligrams IV at zero nine fifty",
+        ),
+    ];
+    check(
+        "09:00",
+        &lines,
+        "11:10",
+        &[
+            ("09:00", 1, "txa-indicated", Advisory),
+            ("09:00", 1, "antibiotics-open-wound", Advisory),
+            ("09:02", 2, "txa-indicated", Advisory),
+            ("09:02", 2, "antibiotics-open-wound", Advisory),
+            ("09:50", 2, "benzodiazepine-with-opioid", Warning),
+            // Casualty one's limb is intact: convert by 11:00. Casualty two's arm is
+            // amputated: no conversion alert at 11:02.
+            ("11:00", 1, "tq-convert-2h", Warning),
         ],
     );
 }

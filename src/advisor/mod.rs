@@ -28,7 +28,7 @@ use thiserror::Error;
 
 use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX};
 use crate::record::{
-    CasualtyId, Evac, Event, EventLog, Fact, FactId, LiveFact, Provenance, RecordError,
+    CasualtyId, Evac, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, RecordError,
 };
 use clock::{hhmm, Clock, SimClock, Stamp};
 use rules::{Condition, Rule, RuleSet, Selector, Severity, Trigger};
@@ -463,8 +463,19 @@ impl Advisor {
             Trigger::Elapsed {
                 facts: sel,
                 after_min,
+                unless_injury_on_limb,
             } => {
-                for f in select(sel) {
+                let exempt = |f: &LiveFact| {
+                    let Fact::Tourniquet { limb, .. } = f.fact else {
+                        return false;
+                    };
+                    facts.iter().any(|other| {
+                        matches!(other.fact, Fact::Injury { region, kind }
+                            if unless_injury_on_limb.contains(&kind)
+                                && Limb::of_region(region) == Some(limb))
+                    })
+                };
+                for f in select(sel).into_iter().filter(|f| !exempt(f)) {
                     let due = self.happened(f).0.plus_minutes(*after_min);
                     push(&[f], due, Some(f), Extra::default());
                 }
@@ -508,6 +519,16 @@ impl Advisor {
                     if gap < interval_min * 60 {
                         let due = self.heard(a).max(self.heard(b));
                         push(&[b, a], due, Some(b), Extra::default());
+                    }
+                }
+            }
+            Trigger::GivenWith { facts: sel, with } => {
+                let others = select(with);
+                for f in select(sel) {
+                    for w in &others {
+                        let due = self.heard(f).max(self.heard(w));
+                        let later = if self.heard(f) >= self.heard(w) { f } else { w };
+                        push(&[f, w], due, Some(later), Extra::default());
                     }
                 }
             }

@@ -275,6 +275,9 @@ pub enum Trigger {
     Elapsed {
         facts: Vec<Selector>,
         after_min: i64,
+        /// Injury kinds that, on the fact's limb, exempt it (an amputation is never
+        /// converted).
+        unless_injury_on_limb: Vec<InjuryKind>,
     },
     MissingAfter {
         facts: Vec<Selector>,
@@ -288,6 +291,12 @@ pub enum Trigger {
     TooSoon {
         facts: Vec<Selector>,
         interval_min: i64,
+    },
+    /// A `facts` fact and a `with` fact both given (in either order): due when the second
+    /// is heard.
+    GivenWith {
+        facts: Vec<Selector>,
+        with: Vec<Selector>,
     },
     DoseCap {
         facts: Vec<Selector>,
@@ -355,6 +364,10 @@ struct RawRule {
     required: Vec<String>,
     #[serde(default)]
     conditions: Vec<String>,
+    #[serde(default)]
+    unless_injury_on_limb: Vec<String>,
+    #[serde(default)]
+    with: Vec<String>,
     after_min: Option<i64>,
     delay_min: Option<i64>,
     interval_min: Option<i64>,
@@ -468,6 +481,19 @@ impl RuleSet {
             "elapsed" => Trigger::Elapsed {
                 facts: selectors(&r.facts, "facts")?,
                 after_min: minutes(r.after_min, "after_min")?,
+                unless_injury_on_limb: r
+                    .unless_injury_on_limb
+                    .iter()
+                    .map(|n| {
+                        InjuryKind::ALL
+                            .iter()
+                            .find(|k| k.as_str() == n)
+                            .copied()
+                            .ok_or_else(|| {
+                                format!("`unless_injury_on_limb` names unknown injury kind `{n}`")
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
             },
             "missing_after" => Trigger::MissingAfter {
                 facts: selectors(&r.facts, "facts")?,
@@ -477,6 +503,10 @@ impl RuleSet {
             "missing_before" => Trigger::MissingBefore {
                 facts: selectors(&r.facts, "facts")?,
                 required: selectors(&r.required, "required")?,
+            },
+            "given_with" => Trigger::GivenWith {
+                facts: selectors(&r.facts, "facts")?,
+                with: selectors(&r.with, "with")?,
             },
             "too_soon" => Trigger::TooSoon {
                 facts: selectors(&r.facts, "facts")?,

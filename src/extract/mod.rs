@@ -18,7 +18,7 @@ pub mod normalise;
 pub mod rules;
 pub mod scope;
 
-use crate::limits::{CASUALTIES_MAX, UTTERANCE_FACTS_MAX};
+use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
@@ -40,6 +40,15 @@ pub enum ExtractError {
     /// Utterances must arrive in order.
     #[error("utterance {got} arrived after utterance {last}; feed utterances in the order heard")]
     OutOfOrder { last: u32, got: u32 },
+}
+
+/// A medication or fluid given with no clock time: the kinds whose repetition can mean a
+/// second dose.
+fn is_untimed_dose(fact: &Fact) -> bool {
+    matches!(
+        fact,
+        Fact::Medication { time: None, .. } | Fact::Fluid { time: None, .. }
+    )
 }
 
 /// Settings of the extractor.
@@ -622,6 +631,17 @@ impl Extractor {
                 continue;
             }
             match self.relation_to_live(&fact, frame.another) {
+                Relation::AlreadyKnown
+                    if is_untimed_dose(&fact)
+                        && self.heard_again_later(&fact, provenance.heard_start_s) =>
+                {
+                    // The same untimed dose said again minutes later is most likely a repeat
+                    // dose, but could be a restatement: filed as a new dose, unconfirmed, so
+                    // the medic confirms or rejects it.
+                    let mut repeat = provenance;
+                    repeat.doubt = Some(Doubt::Ambiguous);
+                    self.record_fact(fact, repeat, context)?;
+                }
                 Relation::AlreadyKnown => {}
                 Relation::Refines(old) => {
                     let new = self.record_fact(fact, provenance, context)?;
@@ -656,6 +676,16 @@ impl Extractor {
         context.changes.push(Change::Asserted(self.current, fact));
         context.facts += 1;
         Ok(id)
+    }
+
+    /// Whether the latest live copy of `fact` (same casualty) was heard at least
+    /// `REPEAT_DOSE_GAP_S` before `heard_start_s`.
+    fn heard_again_later(&self, fact: &Fact, heard_start_s: f64) -> bool {
+        self.live
+            .iter()
+            .rev()
+            .find(|f| f.casualty == self.current && f.fact == *fact)
+            .is_some_and(|f| heard_start_s - f.provenance.heard_end_s >= REPEAT_DOSE_GAP_S)
     }
 
     /// Is this fact new, a repeat of a live one, or a fuller version of one?
