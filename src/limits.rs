@@ -205,12 +205,24 @@ pub const ASR_BEAM_WIDTH_MAX: usize = 8;
 /// Timed pieces one segment can report in timestamp mode: each piece needs at least two
 /// timestamp tokens and one text token.
 pub const ASR_TIMED_PIECES_MAX: usize = ASR_DECODE_TOKENS_MAX / 3 + 1;
+/// Shortest segment (seconds) whose greedy text is checked for an early end.
+pub const ASR_EARLY_END_SEGMENT_SECONDS_MIN: f32 = 4.0;
+/// Words a second below which a segment's greedy text counts as ended early and is decoded
+/// again with timestamps (dictation runs at 2–3 words a second; a pause-free segment with
+/// under one word a second has lost most of its words).
+pub const ASR_EARLY_END_WORDS_PER_SECOND_MIN: f32 = 0.8;
+const _: () =
+    assert!(ASR_EARLY_END_WORDS_PER_SECOND_MIN > 0.0 && ASR_EARLY_END_WORDS_PER_SECOND_MIN < 2.0);
 /// Whisper's timestamp step.
 pub const ASR_TIMESTAMP_STEP_SECONDS: f32 = 0.02;
 /// The first timestamp may be at most this many steps in (faster-whisper's 1.0 s).
 pub const ASR_INITIAL_TIMESTAMP_STEPS_MAX: u32 = 50;
 
 const _: () = assert!(ASR_MEL_FRAMES_MAX >= ASR_ENCODER_FRAMES_MAX);
+/// Seconds of a segment left after the last timestamp of an early-ended decode below which
+/// the rest is not decoded on its own (a trailing pause, not lost words).
+pub const ASR_EARLY_END_TAIL_SECONDS_MIN: f32 = 1.0;
+const _: () = assert!(ASR_EARLY_END_TAIL_SECONDS_MIN < ASR_EARLY_END_SEGMENT_SECONDS_MIN);
 const _: () = assert!(ASR_ENCODER_FRAMES_MAX.is_multiple_of(ASR_ENCODER_FRAMES_MULTIPLE));
 const _: () = assert!(ASR_ENCODER_FRAMES_MULTIPLE.is_multiple_of(2));
 const _: () = assert!(ASR_CACHED_PADDING_FRAMES_MULTIPLE.is_multiple_of(2));

@@ -21,11 +21,12 @@ use thiserror::Error;
 
 use crate::limits::{
     ASR_BEAM_WIDTH_MAX, ASR_CACHED_PADDING_FRAMES_MULTIPLE, ASR_DECODE_TOKENS_MAX,
-    ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE, ASR_INITIAL_TIMESTAMP_STEPS_MAX,
-    ASR_LM_CANDIDATES_MAX, ASR_MODEL_TEXT_FILE_BYTES_MAX, ASR_NBEST_MAX,
-    ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX, ASR_PROMPT_TEXT_TOKENS_MAX,
-    ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX, ASR_TIMED_PIECES_MAX,
-    ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
+    ASR_EARLY_END_SEGMENT_SECONDS_MIN, ASR_EARLY_END_TAIL_SECONDS_MIN,
+    ASR_EARLY_END_WORDS_PER_SECOND_MIN, ASR_ENCODER_FRAMES_MAX, ASR_ENCODER_FRAMES_MULTIPLE,
+    ASR_INITIAL_TIMESTAMP_STEPS_MAX, ASR_LM_CANDIDATES_MAX, ASR_MODEL_TEXT_FILE_BYTES_MAX,
+    ASR_NBEST_MAX, ASR_PADDING_MARGIN_FRAMES_MIN, ASR_PROMPT_TEXT_BYTES_MAX,
+    ASR_PROMPT_TEXT_TOKENS_MAX, ASR_PROMPT_TOKENS_MAX, ASR_TEXT_BYTES_MAX, ASR_THREADS_MAX,
+    ASR_TIMED_PIECES_MAX, ASR_TIMESTAMP_STEP_SECONDS, PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX,
 };
 use crate::nn::CpuBackend;
 use crate::speech::{HeardWord, HeardWords};
@@ -253,6 +254,12 @@ pub struct AsrCounters {
     pub repetitive: u64,
     /// Transcripts cut at `ASR_TEXT_BYTES_MAX`.
     pub text_truncated: u64,
+    /// Segments decoded again with timestamps because greedy decoding ended early (too
+    /// few words for the segment's length).
+    pub early_end_redecoded: u64,
+    /// Of those, segments whose rest (after the last timestamp) was encoded and decoded on
+    /// its own.
+    pub tail_decoded: u64,
 }
 
 /// One stretch of a segment between two of Whisper's timestamps (timestamp mode only).
@@ -546,6 +553,8 @@ pub struct Transcriber {
     /// from the logits there, as CTranslate2 does.
     start_of_transcript_position: usize,
     transcript: Transcript,
+    /// Holds the head of a segment while its tail is decoded (see `decode_tail`).
+    spare: Transcript,
     text_bytes: Vec<u8>,
     counters: AsrCounters,
     beam: BeamState,
@@ -697,6 +706,7 @@ impl Transcriber {
             prompt_len,
             start_of_transcript_position,
             transcript: Transcript::with_capacity(),
+            spare: Transcript::with_capacity(),
             text_bytes: Vec::with_capacity(ASR_TEXT_BYTES_MAX),
             counters: AsrCounters::default(),
             beam: BeamState::new(config.beam_width),
@@ -783,6 +793,26 @@ impl Transcriber {
             self.counters.too_short += 1;
             return Ok(None);
         }
+        let started = std::time::Instant::now();
+        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
+        let flops_started = self.model.product_flops;
+        self.encode_samples(samples);
+        let encoded = std::time::Instant::now();
+        self.transcript.encode_cpu_seconds =
+            (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;
+        self.transcript.encode_flops = self.model.product_flops - flops_started;
+        self.encoded = true;
+        if self.decode_with_fallback() {
+            self.decode_tail(samples);
+        }
+        self.transcript.encode_seconds = (encoded - started).as_secs_f32();
+        self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
+        Ok(self.conclude())
+    }
+
+    /// Computes the features of `samples` and runs the encoder over the window the
+    /// configuration asks for.
+    fn encode_samples(&mut self, samples: &[f32]) {
         let frames = MelFrontEnd::frames_for(samples.len());
         let encoder_frames = match self.config.encoder_window {
             EncoderWindow::Full => ASR_ENCODER_FRAMES_MAX,
@@ -802,9 +832,6 @@ impl Transcriber {
             }
         }
         .min(ASR_ENCODER_FRAMES_MAX);
-        let started = std::time::Instant::now();
-        let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
-        let flops_started = self.model.product_flops;
         self.front_end.compute(samples, encoder_frames);
         if self.config.encoder_window == EncoderWindow::CachedPadding {
             self.model
@@ -812,16 +839,82 @@ impl Transcriber {
         } else {
             self.model.encode(self.front_end.features(), encoder_frames);
         }
-        let encoded = std::time::Instant::now();
-        self.transcript.encode_cpu_seconds =
-            (crate::nn::cpu_time::process_cpu_seconds() - cpu_started) as f32;
-        self.transcript.encode_flops = self.model.product_flops - flops_started;
         self.transcript.encoder_frames = encoder_frames;
-        self.encoded = true;
-        self.decode_with_fallback();
-        self.transcript.encode_seconds = (encoded - started).as_secs_f32();
-        self.transcript.decode_seconds = encoded.elapsed().as_secs_f32();
-        Ok(self.conclude())
+    }
+
+    /// After an early end that timestamps did not cure (the last timestamp still well
+    /// before the segment's end), encodes the rest of the segment from the last timestamp
+    /// and decodes it, as Whisper's runtimes seek on to the last timestamp; the tail's text
+    /// is appended when the guards accept it. The result reads as one greedy transcript of
+    /// the whole segment (timestamps dropped). Allocates nothing: the head waits in the
+    /// spare transcript.
+    fn decode_tail(&mut self, samples: &[f32]) {
+        let seconds = self.transcript.segment_seconds;
+        let Some(last) = self.transcript.pieces.last().map(|p| p.end_seconds) else {
+            return;
+        };
+        if last <= 0.0 || last > seconds - ASR_EARLY_END_TAIL_SECONDS_MIN {
+            return;
+        }
+        let from = ((last * PIPELINE_RATE_HZ as f32) as usize).min(samples.len());
+        let tail = &samples[from..];
+        if tail.len() < mel::SEGMENT_SAMPLES_MIN {
+            return;
+        }
+        std::mem::swap(&mut self.transcript, &mut self.spare);
+        self.transcript.clear();
+        self.transcript.segment_seconds = tail.len() as f32 / PIPELINE_RATE_HZ as f32;
+        self.encode_samples(tail);
+        let timestamps = self.config.timestamps;
+        self.config.timestamps = false;
+        self.decode();
+        self.config.timestamps = timestamps;
+        let accepted = self.judge() == Verdict::Accepted;
+        std::mem::swap(&mut self.transcript, &mut self.spare);
+        self.counters.tail_decoded += 1;
+        if !accepted {
+            return;
+        }
+        // The head's text tokens, then the tail's, decoded as one text.
+        let end_of_text = self.tokenizer.special.end_of_text;
+        let mut kept = 0;
+        for index in 0..self.transcript.tokens.len() {
+            if self.transcript.tokens[index] < end_of_text {
+                self.transcript.tokens[kept] = self.transcript.tokens[index];
+                self.transcript.token_logprobs[kept] = self.transcript.token_logprobs[index];
+                kept += 1;
+            }
+        }
+        self.transcript.tokens.truncate(kept);
+        self.transcript.token_logprobs.truncate(kept);
+        let room = ASR_DECODE_TOKENS_MAX.saturating_sub(kept);
+        let tail_count = self.spare.tokens.len().min(room);
+        self.transcript
+            .tokens
+            .extend_from_slice(&self.spare.tokens[..tail_count]);
+        self.transcript
+            .token_logprobs
+            .extend_from_slice(&self.spare.token_logprobs[..tail_count]);
+        self.transcript.pieces.clear();
+        self.transcript.text.clear();
+        if self.tokenizer.decode_into(
+            &self.transcript.tokens,
+            &mut self.text_bytes,
+            &mut self.transcript.text,
+        ) {
+            self.counters.text_truncated += 1;
+        }
+        fill_words(&self.tokenizer, &mut self.transcript);
+        let count = self.transcript.token_logprobs.len();
+        let sum: f64 = self
+            .transcript
+            .token_logprobs
+            .iter()
+            .map(|&l| f64::from(l))
+            .sum();
+        self.transcript.avg_logprob = (sum / (count + 1) as f64) as f32;
+        self.transcript.compression_ratio =
+            guards::compression_ratio_estimate(self.transcript.text().as_bytes());
     }
 
     /// Changes how the next segments are decoded: beam width from 1 (greedy) up to the
@@ -856,7 +949,8 @@ impl Transcriber {
     /// Decodes; when fusion was on and Whisper's own confidence in the fused text is below
     /// the low-confidence guard, decodes again without fusion, so fusion never turns a
     /// segment plain Whisper would keep into a blank (nor keeps what Whisper doubts).
-    fn decode_with_fallback(&mut self) {
+    /// Returns whether the segment was decoded again with timestamps after an early end.
+    fn decode_with_fallback(&mut self) -> bool {
         self.fusion_suppressed = false;
         self.decode();
         if self.fusion.is_some() && self.judge() == Verdict::LowConfidence {
@@ -865,6 +959,33 @@ impl Transcriber {
             self.decode();
             self.fusion_suppressed = false;
         }
+        if self.ended_early() {
+            // Whisper without timestamps sometimes stops after the first clause of a long
+            // utterance ("Vitals at 1425." for ten seconds of vitals); with timestamps it
+            // goes on to the end of the segment. Decoded again that way, as Whisper's own
+            // runtimes carry on after the last timestamp.
+            self.counters.early_end_redecoded += 1;
+            let timestamps = self.config.timestamps;
+            self.config.timestamps = true;
+            self.transcript.clear();
+            self.decode();
+            self.config.timestamps = timestamps;
+            return true;
+        }
+        false
+    }
+
+    /// Whether greedy decoding without timestamps stopped well before the segment's end:
+    /// a segment of at least `ASR_EARLY_END_SEGMENT_SECONDS_MIN` with fewer than
+    /// `ASR_EARLY_END_WORDS_PER_SECOND_MIN` words a second, and not judged silence.
+    fn ended_early(&self) -> bool {
+        let seconds = self.transcript.segment_seconds;
+        !self.config.timestamps
+            && self.config.beam_width == 1
+            && seconds >= ASR_EARLY_END_SEGMENT_SECONDS_MIN
+            && !self.transcript.words().is_empty()
+            && self.transcript.no_speech_prob <= self.config.no_speech_threshold
+            && (self.transcript.words().len() as f32) < ASR_EARLY_END_WORDS_PER_SECOND_MIN * seconds
     }
 
     /// Judges the decoded segment and counts the verdict.
