@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 pub use format::Entry;
 pub use key::JournalKey;
 pub use replay::{Problem, State};
-pub use writer::{Journal, JournalStats, RealClock, SimClock, WriterClock, WriterTiming};
+pub use writer::{
+    AudioJournal, Journal, JournalStats, RealClock, SimClock, WriterClock, WriterTiming,
+};
 
 use storage::Storage;
 use thiserror::Error;
@@ -158,6 +160,23 @@ pub fn open_contiguous(
 pub fn read_state(storage: &dyn Storage, key: &JournalKey) -> Result<State, JournalError> {
     let sealer = format::Sealer::new(key);
     replay::rebuild(replay::read(storage, &sealer)?)
+}
+
+/// The audio records numbered `wanted` (sorted or not), decoded, in sequence order; a
+/// record that cannot be read is left out (replay reports it).
+pub fn read_audio(
+    storage: &dyn Storage,
+    key: &JournalKey,
+    wanted: &[u64],
+) -> Result<Vec<(u64, codec::AudioRecord)>, JournalError> {
+    let sealer = format::Sealer::new(key);
+    let replay = replay::read(storage, &sealer)?;
+    Ok(replay
+        .entries
+        .iter()
+        .filter(|e| e.kind == codec::Kind::Audio as u8 && wanted.contains(&e.seq))
+        .filter_map(|e| codec::decode_audio(&e.payload).ok().map(|a| (e.seq, a)))
+        .collect())
 }
 
 /// The directory storage of state directory `state`, refusing one that does not exist.
