@@ -193,7 +193,7 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now);
+        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now)?;
         let text = serde_json::to_string_pretty(&bundle)
             .map_err(|e| CliError::Internal(format!("cannot serialise the FHIR bundle: {e}")))?;
         journal::atomic::write_atomically(out, (text + "\n").as_bytes()).map_err(|e| {
