@@ -30,7 +30,8 @@ pub struct KeygenArgs {
     /// The state directory; the key goes to DIR/journal.key (created 0600)
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// Write the key to FILE instead (keep it off the card that holds the journal)
+    /// Write the key to FILE instead (keep it off the card that holds the journal), or to
+    /// the kernel's user keyring with `keyring:NAME`
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 }
@@ -41,7 +42,7 @@ pub struct PurgeArgs {
     /// The state directory to destroy
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
-    /// The key file, if not DIR/journal.key
+    /// The key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel keyring)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Confirm: the key and the journal are destroyed for good
@@ -55,7 +56,7 @@ pub struct ExportArgs {
     /// The state directory holding the journal
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
-    /// The key file, if not DIR/journal.key
+    /// The key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel keyring)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Write the record as `tccc.casualty-record/1` JSON to OUT (atomically)
@@ -108,10 +109,15 @@ pub fn keygen(args: &KeygenArgs) -> Result<(), CliError> {
         (None, None) => return Err(CliError::Usage("give --state DIR or --key FILE".to_owned())),
     };
     JournalKey::create_file(&path).map_err(journal_error)?;
-    println!(
-        "tccc: journal key written to {} (mode 0600)",
-        path.display()
-    );
+    match key::keyring_name(&path) {
+        Some(name) => {
+            println!("tccc: journal key added to the kernel's user keyring as user key {name:?}")
+        }
+        None => println!(
+            "tccc: journal key written to {} (mode 0600)",
+            path.display()
+        ),
+    }
     Ok(())
 }
 

@@ -61,7 +61,8 @@ pub struct ProcessArgs {
     /// only once it is durable
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// The journal key file, if not DIR/journal.key
+    /// The journal key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel
+    /// keyring)
     #[arg(long, value_name = "FILE", requires = "state")]
     pub key: Option<PathBuf>,
     /// Wait MS milliseconds after each transcript line (a narration's pace)

@@ -42,6 +42,10 @@ pub enum JournalError {
     KeyMissing(PathBuf),
     #[error("a key already exists at {0}; keygen never replaces a key (the journal it opens would be lost); use it, or `tccc purge` first")]
     KeyExists(PathBuf),
+    #[error("no key {0:?} in the kernel keyring (user or session keyring); create one with `tccc keygen --key keyring:{0}` (or `keyctl padd user {0} @u` with the key's 64 hex digits), or pass --key FILE")]
+    KeyringMissing(String),
+    #[error("cannot use the kernel keyring's key {name:?}: {problem}; pass the key as a file instead (--key FILE)")]
+    Keyring { name: String, problem: String },
     #[error("cannot use the key file {path}: {problem}; pass the key this journal was written with (--key FILE)")]
     KeyFile { path: PathBuf, problem: String },
     #[error("the key does not open this journal (it was written with another key); pass the key it was written with (--key FILE)")]
@@ -194,7 +198,12 @@ pub const EXPORT_FILE_NAME: &str = "record.json";
 pub fn purge(state: &Path, key_path: &Path) -> Result<usize, JournalError> {
     let storage_error =
         |e: std::io::Error| JournalError::Storage(format!("cannot purge {}: {e}", state.display()));
-    if key_path.exists() {
+    if key::keyring_name(key_path).is_some() {
+        match JournalKey::destroy_file(key_path) {
+            Ok(()) | Err(JournalError::KeyringMissing(_)) => {}
+            Err(error) => return Err(error),
+        }
+    } else if key_path.exists() {
         JournalKey::destroy_file(key_path)?;
     }
     let mut removed = 0;
