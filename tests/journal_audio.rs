@@ -444,3 +444,51 @@ fn a_recording_run_journals_each_segment_before_its_utterance_and_a_kill_loses_n
 fn key_of(state: &Path) -> JournalKey {
     JournalKey::load(&state.join("journal.key")).unwrap()
 }
+
+#[test]
+fn the_recogniser_thread_journals_each_segment_without_allocating() {
+    if !has_model() {
+        eprintln!("test the_recogniser_thread_journals_each_segment_without_allocating ... skipped: no Whisper model (run models/fetch)");
+        return;
+    }
+    use tccc::audio::source::WavSource;
+    use tccc::config::Config;
+    use tccc::frontend::pipeline::Pacing;
+    use tccc::live::{load_transcriber, LivePipeline};
+    let disk = SimStorage::new(17);
+    let (mut journal, _) =
+        journal::open(Box::new(disk.clone()), &key(), WriterTiming::default()).unwrap();
+    let config = Config::default();
+    let transcriber =
+        load_transcriber(&config.asr_model_dir().unwrap(), &config.asr_config()).unwrap();
+    let jfk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/jfk.wav");
+    let mut pipeline = LivePipeline::start_journaled(
+        Box::new(WavSource::open(&jfk).unwrap()),
+        &config,
+        Pacing::AsFastAsPossible,
+        transcriber,
+        journal.take_audio(),
+    )
+    .unwrap();
+    let mut heard = Vec::new();
+    while let Some(utterance) = pipeline.next_utterance() {
+        heard.push((utterance.audio_seq, utterance.start_s, utterance.end_s));
+    }
+    let summary = pipeline.join().unwrap();
+    assert_eq!(summary.asr_allocations, 0, "the ASR thread allocated");
+    assert_eq!(summary.asr_frees, 0, "the ASR thread freed");
+    let next = journal.next_seq();
+    assert!(journal.wait_durable(next, Duration::from_secs(10)));
+    let stats = journal.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(stats.audio_dropped, 0);
+    assert_eq!(stats.audio_records, summary.asr.segments);
+    let state = journal::read_state(&disk, &key()).unwrap();
+    assert_eq!(state.audio.len() as u64, summary.asr.segments);
+    assert!(!heard.is_empty());
+    for (audio_seq, start_s, end_s) in heard {
+        let seq = audio_seq.expect("an utterance without its audio record");
+        let (_, header) = state.audio.iter().find(|(s, _)| *s == seq).unwrap();
+        assert!((header.start_s - start_s).abs() < 1e-9);
+        assert!((header.end_s() - end_s).abs() < 1e-6);
+    }
+}
