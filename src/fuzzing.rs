@@ -172,3 +172,51 @@ pub fn vocabulary_txt(data: &[u8]) {
         probe_tokenizer(&mut tokenizer);
     }
 }
+
+/// Reads `data` as a journal record's payload: the first byte is the record kind, the rest
+/// the payload, decoded by that kind's reader (an audio record also by its header reader,
+/// which must agree with the full one). Replay runs these on every record it opens.
+pub fn journal_payload(data: &[u8]) {
+    use crate::journal::codec;
+    let Some((&kind, payload)) = data.split_first() else {
+        return;
+    };
+    match codec::Kind::from_tag(kind) {
+        Some(codec::Kind::Audio) => {
+            let header = codec::decode_audio_header(payload);
+            let full = codec::decode_audio(payload);
+            match (header, full) {
+                (Ok(header), Ok(audio)) => {
+                    assert_eq!(header.samples, audio.samples.len());
+                    assert!(header.end_s() >= header.start_s);
+                    let mut again = Vec::new();
+                    codec::encode_audio(&audio, &mut again);
+                    assert_eq!(codec::decode_audio(&again).ok(), Some(audio));
+                }
+                (Err(_), Err(_)) => {}
+                (header, full) => panic!("audio readers disagree: {header:?} / {full:?}"),
+            }
+        }
+        Some(codec::Kind::Utterance) => {
+            if let Ok(utterance) = codec::decode_utterance(payload) {
+                let mut again = Vec::new();
+                codec::encode_utterance(&utterance, &mut again);
+                let back = codec::decode_utterance(&again);
+                assert!(back.is_ok(), "a decoded utterance does not encode again");
+            }
+        }
+        Some(codec::Kind::Event) => {
+            let _ = codec::decode_event(payload);
+        }
+        Some(codec::Kind::Alert) => {
+            let _ = codec::decode_alert(payload);
+        }
+        Some(codec::Kind::Command) => {
+            let _ = codec::decode_command(payload);
+        }
+        Some(codec::Kind::Void) => {
+            let _ = codec::decode_void(payload);
+        }
+        None => {}
+    }
+}

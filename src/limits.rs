@@ -390,3 +390,14 @@ pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
 const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
 const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);
 const _: () = assert!(CONSOLE_LINES_BURST_MAX >= CONSOLE_LINES_PER_S_MAX);
+// ---- journal (branch journal): segments' audio ----
+
+/// Buffers (each `SEGMENT_SAMPLES_MAX` 16-bit samples, reserved when the journal opens)
+/// carrying speech segments' audio from the recogniser's thread to the journal writer;
+/// when all are in use a segment's audio is not journaled and counted.
+pub const JOURNAL_AUDIO_SLOTS_MAX: usize = 4;
+
+const _: () = assert!(JOURNAL_AUDIO_SLOTS_MAX >= 2);
+const _: () = assert!(
+    JOURNAL_MEMORY_BUFFER_BYTES_MAX >= JOURNAL_AUDIO_SLOTS_MAX * JOURNAL_RECORD_PAYLOAD_BYTES_MAX
+);

@@ -959,3 +959,57 @@ fn transcript_reader_survives_mutated_files() {
         run(&seeds, n, tccc::fuzzing::transcript, 19)
     });
 }
+
+#[test]
+fn journal_payloads_survive_mutated_records() {
+    use tccc::journal::codec::{self, Kind};
+    // Seeds: one record of each kind, audio of several lengths among them.
+    let mut seeds = Vec::new();
+    for samples in [0usize, 1, 7, 480] {
+        let mut payload = vec![Kind::Audio as u8];
+        codec::encode_audio(
+            &codec::AudioRecord {
+                segment: samples as u32,
+                start_s: samples as f64 * 0.25,
+                rate_hz: 16_000,
+                samples: (0..samples).map(|i| (i as i16).wrapping_mul(331)).collect(),
+            },
+            &mut payload,
+        );
+        seeds.push(payload);
+    }
+    let mut utterance = vec![Kind::Utterance as u8];
+    codec::encode_utterance(
+        &codec::UtteranceRecord {
+            index: 3,
+            start_s: 1.0,
+            end_s: 2.5,
+            text: "tourniquet left leg".into(),
+            words: vec![tccc::speech::HeardWord {
+                start: 0,
+                end: 10,
+                confidence: 0.5,
+            }],
+            model: "whisper-tiny.en".into(),
+            lexicon: "lexicon/2".into(),
+            audio_seq: Some(2),
+        },
+        &mut utterance,
+    );
+    seeds.push(utterance);
+    let mut alert = vec![Kind::Alert as u8];
+    codec::encode_alert(
+        &codec::AlertRecord {
+            message: "disk full".into(),
+        },
+        &mut alert,
+    );
+    seeds.push(alert);
+    let mut void = vec![Kind::Void as u8];
+    codec::encode_void(4, 9, &mut void);
+    seeds.push(void);
+    let n = iterations();
+    timed("journal payloads", || {
+        run(&seeds, n, tccc::fuzzing::journal_payload, 23)
+    });
+}

@@ -55,6 +55,7 @@ fn session() -> Vec<Vec<(Kind, Vec<u8>)>> {
                 words: Vec::new(),
                 model: "transcript".into(),
                 lexicon: "test".into(),
+                audio_seq: None,
             },
             &mut payload,
         );

@@ -31,20 +31,15 @@ fn the_journal_costs_under_one_percent_of_a_core_at_a_steady_narration() {
 
     let narration_seconds = 600.0;
     let utterances = 150;
-    let samples: Vec<i16> = (0..48_000).map(|i| ((i * 37) % 2000) as i16).collect();
+    // The segments' audio goes the way the ASR thread sends it: through the AudioJournal.
+    let mut audio = journal.take_audio().unwrap();
+    let samples: Vec<f32> = (0..48_000)
+        .map(|i| ((i * 37) % 2000) as f32 / 32768.0)
+        .collect();
     let cpu_before = process_cpu_seconds();
     for index in 0..utterances {
-        let mut payload = Vec::new();
-        codec::encode_audio(
-            &codec::AudioRecord {
-                segment: index,
-                start_s: f64::from(index) * 4.0,
-                rate_hz: 16_000,
-                samples: samples.clone(),
-            },
-            &mut payload,
-        );
-        journal.append(Kind::Audio as u8, payload).unwrap();
+        let audio_seq = audio.offer(u64::from(index), f64::from(index) * 4.0, 16_000, &samples);
+        assert!(audio_seq.is_some());
         let mut payload = Vec::new();
         codec::encode_utterance(
             &codec::UtteranceRecord {
@@ -55,6 +50,7 @@ fn the_journal_costs_under_one_percent_of_a_core_at_a_steady_narration() {
                 words: Vec::new(),
                 model: "tiny.en".into(),
                 lexicon: "0.1.0".into(),
+                audio_seq,
             },
             &mut payload,
         );

@@ -41,6 +41,8 @@ const ADVISOR_TICK: Duration = Duration::from_secs(1);
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
 const CONSOLE_MODEL: &str = "console";
+/// How long an observer's turn waits for the journal to be durable.
+const OBSERVER_DURABLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How an `Alert` journal record that holds an advisor event (JSON) begins.
 const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
 // The lexicon version recorded with every utterance (the one the extractor reads with).
@@ -65,6 +67,9 @@ pub enum AnalysisError {
     /// The analysis thread could not start or died.
     #[error("the analysis thread failed: {0}")]
     Thread(String),
+    /// A run resuming from a state directory heard something else than it journaled.
+    #[error("{0} holds another narration (utterance {1} differs from what it journaled); use a new --state")]
+    OtherNarration(String, u32),
 }
 
 /// Where the journal lives.
@@ -76,8 +81,21 @@ pub struct JournalSetup {
     pub key: Option<PathBuf>,
 }
 
+/// Whether a run continues one that was killed over the same input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Every heard utterance is new (the service: live input, restarted).
+    No,
+    /// The input is the one a killed run was reading (`tccc process --input … --state`):
+    /// the first heard utterances that equal the journaled ones (the pipeline is
+    /// deterministic on a file) are already in the record and are skipped; a different one
+    /// stops the run ([`AnalysisError::OtherNarration`]).
+    SameInput,
+}
+
 /// Called on the analysis thread after each heard utterance with what it changed (the
-/// CLI prints from it); never on a real-time thread.
+/// CLI prints from it), once the journal (if any) holds the utterance and its events
+/// durably; never on a real-time thread.
 pub type Observer = Box<dyn FnMut(&HeardUtterance, Instant, &[Change]) + Send>;
 
 /// How to run the stage.
@@ -160,6 +178,12 @@ pub struct StageStatus {
     pub notices_dropped: u64,
     /// Utterances the extractor refused.
     pub extract_failures: u64,
+    /// Segments whose audio was journaled before they were transcribed.
+    pub journal_audio: u64,
+    /// Segments whose audio could not be journaled (every audio buffer in use).
+    pub journal_audio_dropped: u64,
+    /// Heard utterances skipped because a killed run over the same input journaled them.
+    pub resumed: u64,
 }
 
 /// What readers see: the record and what the console shows, as of one moment.
@@ -219,6 +243,8 @@ pub struct AnalysisOutcome {
     pub utterances: Vec<UtteranceDocument>,
     /// The live pipeline's summary.
     pub live: LiveSummary,
+    /// The stage's counters at the end (`resumed`, the journal's audio).
+    pub status: StageStatus,
 }
 
 /// The running stage.
@@ -287,6 +313,16 @@ pub fn start(
     config: &Config,
     options: AnalysisOptions,
 ) -> Result<Analysis, AnalysisError> {
+    start_with(source, config, options, Resume::No)
+}
+
+/// As [`start`], resuming a killed run over the same input when `resume` says so.
+pub fn start_with(
+    source: Box<dyn AudioSource>,
+    config: &Config,
+    options: AnalysisOptions,
+    resume: Resume,
+) -> Result<Analysis, AnalysisError> {
     let model_dir = config
         .asr_model_dir()
         .map_err(|e| AnalysisError::Model(e.to_string()))?;
@@ -295,10 +331,13 @@ pub fn start(
         |n| n.to_string_lossy().into_owned(),
     );
     let transcriber = load_transcriber(&model_dir, &config.asr_config()).map_err(LiveError::Asr)?;
-    let journaled = match &options.journal {
+    let mut journaled = match &options.journal {
         Some(setup) => Some(JournaledState::open(setup)?),
         None => None,
     };
+    let audio = journaled
+        .as_mut()
+        .and_then(|state| state.journal.take_audio());
     let advisor = if options.advisor {
         let rules = RuleSet::builtin().map_err(|e| AnalysisError::Rules(e.to_string()))?;
         let clock = WallClock::new(0);
@@ -306,7 +345,8 @@ pub fn start(
     } else {
         None
     };
-    let pipeline = LivePipeline::start(source, config, options.pacing, transcriber)?;
+    let pipeline =
+        LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -325,8 +365,18 @@ pub fn start(
         model,
         announced: 0,
         export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
+        resume_heard: Vec::new(),
     };
     if let Some(state) = journaled {
+        if resume == Resume::SameInput {
+            stage.resume_heard = state
+                .replayed
+                .utterances
+                .iter()
+                .filter(|u| is_heard(u))
+                .map(|u| u.text.clone())
+                .collect();
+        }
         stage.restore(state);
     }
     stage.publish();
@@ -394,6 +444,71 @@ struct Stage {
     announced: usize,
     /// Where `Export` writes (the state directory).
     export_dir: Option<PathBuf>,
+    /// Resuming over the same input: the texts heard from audio that the killed run
+    /// journaled, in order; `status.resumed` of them have been heard again.
+    resume_heard: Vec<String>,
+}
+
+/// Whether a journaled utterance was heard from audio (not typed at the console or read
+/// from a transcript).
+fn is_heard(utterance: &UtteranceRecord) -> bool {
+    utterance.audio_seq.is_some()
+        || (utterance.model != CONSOLE_MODEL && utterance.model != TRANSCRIPT_MODEL)
+}
+
+/// What the journal records as the recogniser of transcript lines (`process --transcript`).
+pub const TRANSCRIPT_MODEL: &str = "transcript";
+
+/// Rebuilds `extractor` from a replayed journal: each journaled utterance is read again
+/// and each journaled verdict (confirm, reject) is applied after the utterance it names,
+/// so fact ids and the record are what they were. Returns the next utterance index.
+/// The caller compares the extractor's events with the journal's (`record_prefix_of`).
+pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -> u32 {
+    let verdicts: Vec<&Event> = replayed
+        .log
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
+        .collect();
+    let mut applied = 0;
+    let mut next_index = 0u32;
+    for utterance in &replayed.utterances {
+        if let Err(error) = extractor.push_heard(
+            utterance.index,
+            &utterance.text,
+            &utterance.words,
+            utterance.start_s,
+            utterance.end_s,
+        ) {
+            log::warn!(
+                "journaled utterance {} not read again: {error}",
+                utterance.index
+            );
+        }
+        next_index = next_index.max(utterance.index.saturating_add(1));
+        while let Some(event) = verdicts.get(applied) {
+            if event.provenance().utterance > utterance.index {
+                break;
+            }
+            apply_verdict(extractor, event);
+            applied += 1;
+        }
+    }
+    for event in &verdicts[applied..] {
+        apply_verdict(extractor, event);
+    }
+    next_index
+}
+
+fn apply_verdict(extractor: &mut Extractor, event: &Event) {
+    let result = match event {
+        Event::Confirmed { id, provenance } => extractor.confirm(*id, *provenance),
+        Event::Rejected { id, provenance } => extractor.reject(*id, *provenance),
+        _ => Ok(()),
+    };
+    if let Err(error) = result {
+        log::warn!("a journaled verdict was not applied again: {error}");
+    }
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -419,48 +534,24 @@ impl Stage {
             lock,
             replayed,
         } = state;
-        let verdicts: Vec<&Event> = replayed
-            .log
-            .events()
-            .iter()
-            .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
-            .collect();
-        let mut applied = 0;
+        self.next_index = replay_utterances(&mut self.extractor, &replayed);
         for utterance in &replayed.utterances {
-            if let Err(error) = self.extractor.push_heard(
-                utterance.index,
-                &utterance.text,
-                &utterance.words,
-                utterance.start_s,
-                utterance.end_s,
-            ) {
-                log::warn!(
-                    "journaled utterance {} not read again: {error}",
-                    utterance.index
-                );
-            }
-            self.next_index = self.next_index.max(utterance.index.saturating_add(1));
             self.push_recent(UtteranceDocument {
                 start_s: utterance.start_s,
                 end_s: utterance.end_s,
                 text: utterance.text.clone(),
             });
-            while let Some(event) = verdicts.get(applied) {
-                if event.provenance().utterance > utterance.index {
-                    break;
-                }
-                self.apply_verdict(event);
-                applied += 1;
-            }
         }
-        for event in &verdicts[applied..] {
-            self.apply_verdict(event);
-        }
-        if self.extractor.events().len() != replayed.log.events().len() {
+        self.journal = Some(journal);
+        self._lock = Some(lock);
+        let theirs = replayed.log.events().len();
+        let ours = self.extractor.events().len();
+        if theirs <= ours && self.extractor.events()[..theirs] == *replayed.log.events() {
+            // A crash may have cut the last utterance's events: journal the rest now.
+            self.append_events_from(theirs);
+        } else {
             log::warn!(
-                "the journal holds {} events, reading its utterances again gave {} (another lexicon version?)",
-                replayed.log.events().len(),
-                self.extractor.events().len()
+                "the journal holds {theirs} events, reading its utterances again gave {ours} (another lexicon version?)"
             );
         }
         if let Some((advisor, _)) = &mut self.advisor {
@@ -478,19 +569,6 @@ impl Stage {
         self.status.utterances = self.status.restored;
         // Read-backs were given before the restart.
         self.announced = self.extractor.events().len();
-        self.journal = Some(journal);
-        self._lock = Some(lock);
-    }
-
-    fn apply_verdict(&mut self, event: &Event) {
-        let result = match event {
-            Event::Confirmed { id, provenance } => self.extractor.confirm(*id, *provenance),
-            Event::Rejected { id, provenance } => self.extractor.reject(*id, *provenance),
-            _ => Ok(()),
-        };
-        if let Err(error) = result {
-            log::warn!("a journaled verdict was not applied again: {error}");
-        }
     }
 
     fn push_recent(&mut self, utterance: UtteranceDocument) {
@@ -538,6 +616,7 @@ impl Stage {
         start_s: f64,
         end_s: f64,
         model: &str,
+        audio_seq: Option<u64>,
     ) -> Result<Vec<Change>, String> {
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
@@ -552,6 +631,7 @@ impl Stage {
                     words: words.to_vec(),
                     model: model.to_owned(),
                     lexicon: LEXICON_VERSION.to_owned(),
+                    audio_seq,
                 },
                 &mut payload,
             );
@@ -611,7 +691,7 @@ impl Stage {
         let utterance = self.next_index.saturating_sub(1);
         match action {
             Action::Say(text) => {
-                let changes = self.utterance(&text, &[], 0.0, 0.0, CONSOLE_MODEL)?;
+                let changes = self.utterance(&text, &[], 0.0, 0.0, CONSOLE_MODEL, None)?;
                 Ok(format!("{} change(s)", changes.len()))
             }
             Action::Confirm(id) | Action::Reject(id) if !self.is_live_or_known(id) => {
@@ -740,8 +820,11 @@ impl Stage {
 
     fn publish(&mut self) {
         if let Some(journal) = &self.journal {
+            let stats = journal.stats();
             self.status.journal_next_seq = Some(journal.next_seq());
-            self.status.journal_durable = Some(journal.durable_next());
+            self.status.journal_durable = Some(stats.durable_next);
+            self.status.journal_audio = stats.audio_records;
+            self.status.journal_audio_dropped = stats.audio_dropped;
         }
         let recent_from = self
             .utterances
@@ -765,6 +848,23 @@ impl Stage {
             recent: self.utterances[recent_from..].to_vec(),
             status: self.status.clone(),
         });
+    }
+
+    /// Waits (up to `OBSERVER_DURABLE_TIMEOUT`) for every record appended so far to be
+    /// durable; true without a journal. A failing store is reported, not waited on forever.
+    fn wait_durable(&mut self) -> bool {
+        let Some(journal) = &mut self.journal else {
+            return true;
+        };
+        let next = journal.next_seq();
+        if journal.wait_durable(next, OBSERVER_DURABLE_TIMEOUT) {
+            return true;
+        }
+        log::warn!(
+            "the journal is not durable (records from {} on); what was heard is not shown until it is",
+            journal.durable_next()
+        );
+        false
     }
 
     /// Waits (bounded) for every journaled record to be durable and closes the journal.
@@ -803,24 +903,40 @@ impl Stage {
             }
             if let Some(heard) = pipeline.try_next_utterance() {
                 busy = true;
+                if let Some(expected) = self.resume_heard.get(self.status.resumed as usize) {
+                    if *expected == heard.text.as_str() {
+                        self.status.resumed += 1;
+                        continue;
+                    }
+                    let position = self.status.resumed as u32 + 1;
+                    let state = self
+                        .export_dir
+                        .as_ref()
+                        .map_or_else(String::new, |d| d.display().to_string());
+                    pipeline.request_stop();
+                    let _ = self.close_journal();
+                    flushed.store(true, Ordering::Release);
+                    let _ = pipeline.join();
+                    return Err(AnalysisError::OtherNarration(state, position));
+                }
                 let model = self.model.clone();
-                match self.utterance(
+                let outcome = self.utterance(
                     &heard.text,
                     &heard.words,
                     heard.start_s,
                     heard.end_s,
                     &model,
-                ) {
-                    Ok(changes) => {
-                        if let Some(observer) = &mut self.observer {
-                            observer(&heard, started, &changes);
-                        }
-                    }
-                    Err(error) => {
-                        if let Some(observer) = &mut self.observer {
-                            observer(&heard, started, &[]);
-                        }
-                        log::warn!("utterance not recorded: {error}");
+                    heard.audio_seq,
+                );
+                if let Err(error) = &outcome {
+                    log::warn!("utterance not recorded: {error}");
+                }
+                // Shown => saved: an observer (the CLI prints) sees the utterance only once
+                // the records holding it are durable.
+                if self.observer.is_some() && self.wait_durable() {
+                    let changes = outcome.unwrap_or_default();
+                    if let Some(observer) = &mut self.observer {
+                        observer(&heard, started, &changes);
                     }
                 }
                 self.publish();
@@ -861,6 +977,7 @@ impl Stage {
             extractor: self.extractor,
             utterances: self.utterances,
             live,
+            status: self.status,
         })
     }
 }

@@ -6,17 +6,187 @@
 //!
 //! Times: the card's clock times have no date, so each resource carries the UTC time at
 //! which the journal recorded the fact (`effectiveDateTime`, `performedDateTime`) and the
-//! spoken clock time as a note. Procedures carry their kind as text (no SNOMED CT codes
-//! yet: see ARCHITECTURE.md). The record has no unconfirmed facts yet; every resource is
-//! `final`/`completed`.
+//! spoken clock time as a note.
+//!
+//! Codes: vital signs carry LOINC codes; tourniquets, medications, injuries and body sites
+//! carry SNOMED CT codes where `fhir_codes.toml` (versioned data, each code with its source)
+//! lists one, and their text always.
+//!
+//! Unconfirmed facts (filed with a doubt, not confirmed by the medic) say so in the status
+//! each resource type defines for it: an `Observation` is `preliminary` (R4: "data may be
+//! incomplete or unverified"), a `Procedure` or `MedicationAdministration` `unknown` (the
+//! source does not know whether it happened as heard — `completed` would claim it did), a
+//! `Condition` or `AllergyIntolerance` has `verificationStatus` `unconfirmed`. Every such
+//! resource also carries the tag `urn:tccc:fact-status#unconfirmed` in `meta.tag` (one
+//! marker a receiver can filter on across types) and a note with the reason. Patient
+//! fields (sex, name, …) have no status in FHIR; they are exported as heard.
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::common::CliError;
 use crate::record::{
-    CasualtyId, Clock, DoseUnit, Event, EventLog, Fact, FactId, LiveFact, VitalValue,
+    CasualtyId, Clock, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, LiveFact, Region,
+    TreatmentKind, VitalValue,
 };
+
+/// The SNOMED CT code table (see its header).
+pub const FHIR_CODES_TOML: &str = include_str!("fhir_codes.toml");
+/// The version of the code table this build reads.
+pub const FHIR_CODES_VERSION: &str = "fhir-codes/1";
+/// The code system marking unconfirmed facts in `meta.tag`.
+pub const FACT_STATUS_SYSTEM: &str = "urn:tccc:fact-status";
+
+/// One row of the code table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRow {
+    pub kind: String,
+    pub key: String,
+    pub code: String,
+    pub display: String,
+    pub source: String,
+}
+
+/// The code table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeTable {
+    pub version: String,
+    pub system: String,
+    #[serde(default)]
+    pub code: Vec<CodeRow>,
+}
+
+impl CodeTable {
+    /// The embedded table, validated.
+    pub fn builtin() -> Result<CodeTable, CliError> {
+        CodeTable::parse(FHIR_CODES_TOML)
+            .map_err(|e| CliError::Internal(format!("fhir_codes.toml: {e}; this is a bug in tccc")))
+    }
+
+    /// Parses and validates a table: `Err` names the row and the problem.
+    pub fn parse(text: &str) -> Result<CodeTable, String> {
+        let table: CodeTable = toml::from_str(text).map_err(|e| e.to_string())?;
+        if table.version != FHIR_CODES_VERSION {
+            return Err(format!(
+                "version {:?}, this build reads {FHIR_CODES_VERSION:?}",
+                table.version
+            ));
+        }
+        if table.system != "http://snomed.info/sct" {
+            return Err(format!("system {:?} is not SNOMED CT", table.system));
+        }
+        for (n, row) in table.code.iter().enumerate() {
+            let at = format!("row {} ({} {})", n + 1, row.kind, row.key);
+            let known = match row.kind.as_str() {
+                "procedure" => {
+                    row.key == "tourniquet"
+                        || TreatmentKind::ALL.iter().any(|k| k.as_str() == row.key)
+                }
+                "medication" => crate::extract::lexicon::medication_name(&row.key).is_some(),
+                "injury" => InjuryKind::ALL.iter().any(|k| k.as_str() == row.key),
+                "body_site" => Region::ALL.iter().any(|r| r.as_str() == row.key),
+                other => return Err(format!("{at}: unknown kind {other:?}")),
+            };
+            if !known {
+                return Err(format!(
+                    "{at}: the record has no {} {:?}",
+                    row.kind, row.key
+                ));
+            }
+            if !is_sctid(&row.code) {
+                return Err(format!(
+                    "{at}: {:?} is not a SNOMED CT identifier (digits, check digit)",
+                    row.code
+                ));
+            }
+            if row.display.trim().is_empty() || row.source.trim().is_empty() {
+                return Err(format!("{at}: a display and a source are required"));
+            }
+            if table.code[..n]
+                .iter()
+                .any(|r| r.kind == row.kind && r.key == row.key)
+            {
+                return Err(format!("{at}: listed twice"));
+            }
+        }
+        Ok(table)
+    }
+
+    fn find(&self, kind: &str, key: &str) -> Option<&CodeRow> {
+        self.code.iter().find(|r| r.kind == kind && r.key == key)
+    }
+
+    /// A `CodeableConcept`: the code where the table has one, and `text` always.
+    fn concept(&self, kind: &str, key: &str, text: &str) -> Value {
+        match self.find(kind, key) {
+            Some(row) => json!({
+                "coding": [{ "system": self.system, "code": row.code, "display": row.display }],
+                "text": text,
+            }),
+            None => json!({ "text": text }),
+        }
+    }
+}
+
+/// Whether `code` is a SNOMED CT identifier: 6 to 18 digits, no leading zero, and a
+/// Verhoeff check digit that holds.
+pub fn is_sctid(code: &str) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    if !(6..=18).contains(&code.len())
+        || code.starts_with('0')
+        || !code.bytes().all(|b| b.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut check = 0u8;
+    for (i, digit) in code.bytes().rev().enumerate() {
+        check = D[usize::from(check)][usize::from(P[i % 8][usize::from(digit - b'0')])];
+    }
+    check == 0
+}
+
+/// How an unconfirmed fact is marked on its resource: the tag, and a note with the reason.
+fn mark_unconfirmed(resource: &mut Value, live: &LiveFact) {
+    let reason = live
+        .provenance
+        .doubt
+        .map_or("heard with doubt", |d| d.as_str());
+    resource["meta"] = json!({ "tag": [{
+        "system": FACT_STATUS_SYSTEM,
+        "code": "unconfirmed",
+        "display": "filed with a doubt and not confirmed by the medic",
+    }] });
+    let note = json!({ "text": format!("unconfirmed: {reason}; not confirmed by the medic") });
+    match resource.get_mut("note").and_then(Value::as_array_mut) {
+        Some(notes) => notes.push(note),
+        None => resource["note"] = json!([note]),
+    }
+}
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
@@ -125,7 +295,8 @@ fn vital(value: &VitalValue) -> (Value, Value) {
 
 /// Builds the bundle from the journal's event log; `event_wall_ns[i]` is when event `i`
 /// was journaled, `exported_ns` the bundle's timestamp.
-pub fn bundle(log: &EventLog, event_wall_ns: &[i64], exported_ns: i64) -> Value {
+pub fn bundle(log: &EventLog, event_wall_ns: &[i64], exported_ns: i64) -> Result<Value, CliError> {
+    let codes = CodeTable::builtin()?;
     let mut fact_time: HashMap<FactId, i64> = HashMap::new();
     for (event, wall) in log.events().iter().zip(event_wall_ns) {
         if let Event::Asserted { id, .. } = event {
@@ -144,21 +315,23 @@ pub fn bundle(log: &EventLog, event_wall_ns: &[i64], exported_ns: i64) -> Value 
     };
     for casualty in log.casualties_in_order() {
         let facts: Vec<&LiveFact> = live.iter().filter(|f| f.casualty == casualty).collect();
-        casualty_resources(casualty, &facts, &fact_time, &mut push);
+        casualty_resources(casualty, &facts, &fact_time, &codes, &mut push);
     }
-    json!({
+    Ok(json!({
         "resourceType": "Bundle",
         "id": "tccc-export",
+        "meta": { "tag": [{ "system": "urn:tccc:fhir-codes", "code": codes.version }] },
         "type": "collection",
         "timestamp": utc_text(exported_ns),
         "entry": entries,
-    })
+    }))
 }
 
 fn casualty_resources(
     casualty: CasualtyId,
     facts: &[&LiveFact],
     fact_time: &HashMap<FactId, i64>,
+    codes: &CodeTable,
     push: &mut impl FnMut(Value),
 ) {
     let patient_id = format!("casualty-{casualty}");
@@ -170,44 +343,62 @@ fn casualty_resources(
     let mut reasons = Vec::new();
     let mut priority = None;
     let mut others = Vec::new();
-    for (n, live) in facts.iter().enumerate() {
+    for live in facts {
         let id = format!("c{casualty}-f{}", live.id);
         let when = fact_time.get(&live.id).map(|ns| utc_text(*ns));
-        let _ = n;
+        let before = others.len();
         match &live.fact {
             Fact::Sex(sex) => patient["gender"] = json!(sex.as_str()),
             Fact::Name(name) => patient["name"] = json!([{ "text": name }]),
-            Fact::Last4(last4) => identifiers
-                .push(json!({ "system": "urn:tccc:ssn-last4", "value": last4 })),
-            Fact::BattleRoster(roster) => identifiers
-                .push(json!({ "system": "urn:tccc:battle-roster", "value": roster })),
+            Fact::Last4(last4) => {
+                identifiers.push(json!({ "system": "urn:tccc:ssn-last4", "value": last4 }))
+            }
+            Fact::BattleRoster(roster) => {
+                identifiers.push(json!({ "system": "urn:tccc:battle-roster", "value": roster }))
+            }
             Fact::Evac(evac) => priority = Some(json!({ "text": format!("evacuation {evac}") })),
             Fact::Mechanism(mechanism) => {
                 reasons.push(json!({ "text": format!("mechanism of injury: {mechanism}") }))
             }
-            Fact::Allergy(allergen) => others.push(json!({
-                "resourceType": "AllergyIntolerance",
-                "id": id,
-                "patient": subject,
-                "code": { "text": if allergen == "nkda" { "no known drug allergies" } else { allergen.as_str() } },
-            })),
-            Fact::Injury { region, kind } => others.push(json!({
-                "resourceType": "Condition",
-                "id": id,
-                "clinicalStatus": { "coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active" }] },
-                "code": { "text": format!("injury: {kind}") },
-                "bodySite": [{ "text": region.as_str() }],
-                "subject": subject,
-                "encounter": encounter,
-            })),
+            Fact::Allergy(allergen) => {
+                let mut allergy = json!({
+                    "resourceType": "AllergyIntolerance",
+                    "id": id,
+                    "patient": subject,
+                    "code": { "text": if allergen == "nkda" { "no known drug allergies" } else { allergen.as_str() } },
+                });
+                if live.unconfirmed {
+                    allergy["verificationStatus"] = json!({ "coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                        "code": "unconfirmed" }] });
+                }
+                others.push(allergy);
+            }
+            Fact::Injury { region, kind } => {
+                let mut condition = json!({
+                    "resourceType": "Condition",
+                    "id": id,
+                    "clinicalStatus": { "coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                        "code": "active" }] },
+                    "code": codes.concept("injury", kind.as_str(), &format!("injury: {kind}")),
+                    "bodySite": [codes.concept("body_site", region.as_str(), region.as_str())],
+                    "subject": subject,
+                    "encounter": encounter,
+                });
+                if live.unconfirmed {
+                    condition["verificationStatus"] = json!({ "coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                        "code": "unconfirmed" }] });
+                }
+                others.push(condition);
+            }
             Fact::Vital { value, time } => {
                 let (code, value) = vital(value);
                 let mut observation = json!({
                     "resourceType": "Observation",
                     "id": id,
-                    "status": "final",
+                    "status": if live.unconfirmed { "preliminary" } else { "final" },
                     "category": [{ "coding": [{
                         "system": "http://terminology.hl7.org/CodeSystem/observation-category",
                         "code": "vital-signs", "display": "Vital Signs" }] }],
@@ -215,7 +406,9 @@ fn casualty_resources(
                     "subject": subject,
                     "encounter": encounter,
                 });
-                if let (Some(object), Some(values)) = (observation.as_object_mut(), value.as_object()) {
+                if let (Some(object), Some(values)) =
+                    (observation.as_object_mut(), value.as_object())
+                {
                     for (k, v) in values {
                         object.insert(k.clone(), v.clone());
                     }
@@ -229,11 +422,11 @@ fn casualty_resources(
                 let mut procedure = json!({
                     "resourceType": "Procedure",
                     "id": id,
-                    "status": "completed",
-                    "code": { "text": format!("{kind} tourniquet applied") },
+                    "status": if live.unconfirmed { "unknown" } else { "completed" },
+                    "code": codes.concept("procedure", "tourniquet", &format!("{kind} tourniquet applied")),
                     "subject": subject,
                     "encounter": encounter,
-                    "bodySite": [{ "text": limb.as_str() }],
+                    "bodySite": [codes.concept("body_site", limb.as_str(), limb.as_str())],
                 });
                 if let Some(when) = &when {
                     procedure["performedDateTime"] = json!(when);
@@ -244,13 +437,14 @@ fn casualty_resources(
                 let mut procedure = json!({
                     "resourceType": "Procedure",
                     "id": id,
-                    "status": "completed",
-                    "code": { "text": kind.as_str() },
+                    "status": if live.unconfirmed { "unknown" } else { "completed" },
+                    "code": codes.concept("procedure", kind.as_str(), kind.as_str()),
                     "subject": subject,
                     "encounter": encounter,
                 });
                 if let Some(site) = site {
-                    procedure["bodySite"] = json!([{ "text": site.as_str() }]);
+                    procedure["bodySite"] =
+                        json!([codes.concept("body_site", site.as_str(), site.as_str())]);
                 }
                 if let Some(when) = &when {
                     procedure["performedDateTime"] = json!(when);
@@ -273,7 +467,14 @@ fn casualty_resources(
                     dosage.insert("dose".to_owned(), quantity(*dose, text, code));
                 }
                 others.push(with_note(
-                    administration(&id, json!({ "text": name }), &subject, &encounter, when.as_deref(), dosage),
+                    administration(
+                        &id,
+                        codes.concept("medication", name, name),
+                        &subject,
+                        &encounter,
+                        when.as_deref(),
+                        dosage,
+                    ),
                     *time,
                 ));
             }
@@ -291,9 +492,24 @@ fn casualty_resources(
                     dosage.insert("dose".to_owned(), quantity(f64::from(*volume), "mL", "mL"));
                 }
                 others.push(with_note(
-                    administration(&id, json!({ "text": name.as_str() }), &subject, &encounter, when.as_deref(), dosage),
+                    administration(
+                        &id,
+                        json!({ "text": name.as_str() }),
+                        &subject,
+                        &encounter,
+                        when.as_deref(),
+                        dosage,
+                    ),
                     *time,
                 ));
+            }
+        }
+        if live.unconfirmed {
+            for resource in &mut others[before..] {
+                if resource["resourceType"] == "MedicationAdministration" {
+                    resource["status"] = json!("unknown");
+                }
+                mark_unconfirmed(resource, live);
             }
         }
     }
@@ -346,8 +562,65 @@ fn administration(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::utc_text;
+    use super::{is_sctid, utc_text, CodeTable, FHIR_CODES_TOML};
+
+    #[test]
+    fn the_code_table_is_valid_and_every_code_is_a_snomed_identifier() {
+        let table = CodeTable::builtin().unwrap();
+        assert!(table.code.len() >= 10);
+        assert!(table.code.iter().all(|row| is_sctid(&row.code)));
+        for (kind, key) in [
+            ("procedure", "tourniquet"),
+            ("medication", "txa"),
+            ("injury", "gsw"),
+        ] {
+            assert!(table.find(kind, key).is_some(), "{kind} {key}");
+        }
+    }
+
+    #[test]
+    fn check_digits_and_malformed_tables_are_caught() {
+        assert!(is_sctid("20655006") && is_sctid("6921000") && is_sctid("386960009"));
+        // One digit changed, two swapped, a leading zero, letters, too short.
+        for bad in ["20655007", "20650506", "020655006", "2065500x", "12345"] {
+            assert!(!is_sctid(bad), "{bad}");
+        }
+        let row = |kind: &str, key: &str, code: &str| {
+            format!("[[code]]\nkind = \"{kind}\"\nkey = \"{key}\"\ncode = \"{code}\"\ndisplay = \"d\"\nsource = \"s\"\n")
+        };
+        let head = "version = \"fhir-codes/1\"\nsystem = \"http://snomed.info/sct\"\n";
+        for (table, problem) in [
+            (
+                format!("{head}{}", row("medication", "unobtainium", "386960009")),
+                "no medication",
+            ),
+            (
+                format!("{head}{}", row("medication", "txa", "386960008")),
+                "not a SNOMED CT",
+            ),
+            (
+                format!("{head}{}", row("potion", "txa", "386960009")),
+                "unknown kind",
+            ),
+            (
+                format!(
+                    "{head}{}{}",
+                    row("injury", "gsw", "283545005"),
+                    row("injury", "gsw", "283545005")
+                ),
+                "listed twice",
+            ),
+            (
+                FHIR_CODES_TOML.replace("fhir-codes/1", "fhir-codes/9"),
+                "version",
+            ),
+        ] {
+            let error = CodeTable::parse(&table).unwrap_err();
+            assert!(error.contains(problem), "{error}");
+        }
+    }
 
     #[test]
     fn utc_times_are_civil_dates() {

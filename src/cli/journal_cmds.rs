@@ -19,8 +19,7 @@ use crate::render;
 
 /// How long a run waits at its end for its last records to become durable.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
-/// What the journal records as the recogniser of typed transcript lines.
-const TRANSCRIPT_MODEL: &str = "transcript";
+use crate::analysis::TRANSCRIPT_MODEL;
 // The lexicon version recorded with every utterance.
 use crate::extract::lexicon::LEXICON_VERSION;
 
@@ -31,7 +30,8 @@ pub struct KeygenArgs {
     /// The state directory; the key goes to DIR/journal.key (created 0600)
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// Write the key to FILE instead (keep it off the card that holds the journal)
+    /// Write the key to FILE instead (keep it off the card that holds the journal), or to
+    /// the kernel's user keyring with `keyring:NAME`
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 }
@@ -42,7 +42,7 @@ pub struct PurgeArgs {
     /// The state directory to destroy
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
-    /// The key file, if not DIR/journal.key
+    /// The key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel keyring)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Confirm: the key and the journal are destroyed for good
@@ -56,7 +56,7 @@ pub struct ExportArgs {
     /// The state directory holding the journal
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
-    /// The key file, if not DIR/journal.key
+    /// The key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel keyring)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Write the record as `tccc.casualty-record/1` JSON to OUT (atomically)
@@ -76,7 +76,7 @@ pub struct ExportArgs {
     pub nine_line: bool,
 }
 
-fn journal_error(error: JournalError) -> CliError {
+pub(crate) fn journal_error(error: JournalError) -> CliError {
     match error {
         JournalError::Thread(_) | JournalError::Seal | JournalError::Random(_) => {
             CliError::Internal(error.to_string())
@@ -85,7 +85,7 @@ fn journal_error(error: JournalError) -> CliError {
     }
 }
 
-fn load_key(state: &Path, key_file: Option<&Path>) -> Result<JournalKey, CliError> {
+pub(crate) fn load_key(state: &Path, key_file: Option<&Path>) -> Result<JournalKey, CliError> {
     JournalKey::load(&key::key_path(state, key_file)).map_err(journal_error)
 }
 
@@ -109,10 +109,15 @@ pub fn keygen(args: &KeygenArgs) -> Result<(), CliError> {
         (None, None) => return Err(CliError::Usage("give --state DIR or --key FILE".to_owned())),
     };
     JournalKey::create_file(&path).map_err(journal_error)?;
-    println!(
-        "tccc: journal key written to {} (mode 0600)",
-        path.display()
-    );
+    match key::keyring_name(&path) {
+        Some(name) => {
+            println!("tccc: journal key added to the kernel's user keyring as user key {name:?}")
+        }
+        None => println!(
+            "tccc: journal key written to {} (mode 0600)",
+            path.display()
+        ),
+    }
     Ok(())
 }
 
@@ -138,7 +143,7 @@ pub fn purge(args: &PurgeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn report_problems(problems: &[journal::Problem]) {
+pub(crate) fn report_problems(problems: &[journal::Problem]) {
     for problem in problems {
         eprintln!("tccc: journal: {problem}");
     }
@@ -194,7 +199,7 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now);
+        let bundle = super::fhir::bundle(&state.log, &state.event_wall_ns, now)?;
         let text = serde_json::to_string_pretty(&bundle)
             .map_err(|e| CliError::Internal(format!("cannot serialise the FHIR bundle: {e}")))?;
         journal::atomic::write_atomically(out, (text + "\n").as_bytes()).map_err(|e| {
@@ -438,70 +443,13 @@ pub(crate) fn process_transcript(
                 words: Vec::new(),
                 model: TRANSCRIPT_MODEL.to_owned(),
                 lexicon: LEXICON_VERSION.to_owned(),
+                audio_seq: None,
             },
             format!("line {}: {line}\n", line_index + 1),
         )?;
         if let (Some(pace), false) = (options.pace_ms, journaled_before) {
             std::thread::sleep(Duration::from_millis(pace));
         }
-    }
-    run.finish()
-}
-
-/// `tccc process --input FILE.wav --state DIR`: the live pipeline as fast as possible, each
-/// recognised utterance and its events journaled as they come (the segments' audio is not
-/// journaled yet: the pipeline does not hand it over).
-pub(crate) fn process_recording(
-    options: &JournaledOptions<'_>,
-    state_dir: &Path,
-    source: Box<dyn crate::audio::source::AudioSource>,
-    config: &crate::config::Config,
-) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
-    let model_dir = config
-        .asr_model_dir()
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let model = model_dir.file_name().map_or_else(
-        || "whisper".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut run = JournaledRun::open(state_dir, options.key, options.changes)?;
-    let mut pipeline = crate::live::LivePipeline::start(
-        source,
-        config,
-        crate::frontend::pipeline::Pacing::AsFastAsPossible,
-        transcriber,
-    )
-    .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut index = 0u32;
-    while let Some(heard) = pipeline.next_utterance() {
-        let heading = format!(
-            "[{:>6.2}–{:>6.2}] {}\n",
-            heard.start_s, heard.end_s, heard.text
-        );
-        run.utterance(
-            UtteranceRecord {
-                index,
-                start_s: heard.start_s,
-                end_s: heard.end_s,
-                text: heard.text.as_str().to_owned(),
-                words: Vec::new(),
-                model: model.clone(),
-                lexicon: LEXICON_VERSION.to_owned(),
-            },
-            heading,
-        )?;
-        index += 1;
-    }
-    let summary = pipeline
-        .join()
-        .map_err(|e| CliError::Internal(e.to_string()))?;
-    if summary.transcripts_dropped > 0 {
-        log::warn!(
-            "{} transcript(s) dropped: the analysis side fell behind",
-            summary.transcripts_dropped
-        );
     }
     run.finish()
 }

@@ -42,6 +42,18 @@ pub(crate) fn listen(
     config: &Config,
     options: &ListenOptions,
 ) -> Result<(Extractor, Vec<UtteranceDocument>, LiveSummary), CliError> {
+    listen_journaled(source, config, options, None)
+}
+
+/// As [`listen`], journaling to `journal` when given (`process --input … --state DIR`):
+/// the segments' audio before they are transcribed, each utterance and its events; a
+/// killed run over the same input resumes; an utterance is printed only once durable.
+pub(crate) fn listen_journaled(
+    source: Box<dyn AudioSource>,
+    config: &Config,
+    options: &ListenOptions,
+    journal: Option<analysis::JournalSetup>,
+) -> Result<(Extractor, Vec<UtteranceDocument>, LiveSummary), CliError> {
     let show_changes = options.show_changes;
     let show_latency = options.show_latency;
     let observer: analysis::Observer = Box::new(move |heard, started, changes| {
@@ -66,19 +78,36 @@ pub(crate) fn listen(
         }
         let _ = out.flush();
     });
-    let stage = analysis::start(
+    let state_dir = journal.as_ref().map(|setup| setup.state.clone());
+    let stage = analysis::start_with(
         source,
         config,
         AnalysisOptions {
             pacing: options.pacing,
-            journal: None,
+            journal,
             advisor: false,
             stay_after_input: false,
             observer: Some(observer),
         },
+        analysis::Resume::SameInput,
     )
     .map_err(analysis_error)?;
     let outcome = stage.join().map_err(analysis_error)?;
+    if let Some(dir) = &state_dir {
+        if outcome.status.resumed > 0 {
+            eprintln!(
+                "tccc: resumed from {}: {} utterance(s) already journaled",
+                dir.display(),
+                outcome.status.resumed
+            );
+        }
+        if outcome.status.journal_audio_dropped > 0 {
+            log::warn!(
+                "{} segment(s) of audio not journaled: the journal writer fell behind",
+                outcome.status.journal_audio_dropped
+            );
+        }
+    }
     let summary = outcome.live;
     if let Some(warning) = &summary.warning {
         log::warn!("{warning}");

@@ -13,6 +13,7 @@ pub mod fhir;
 pub mod journal_cmds;
 pub mod listen;
 pub mod process;
+pub mod reprocess;
 pub mod run;
 pub mod segments;
 pub mod transcribe;
@@ -86,6 +87,13 @@ pub enum Command {
     Export(journal_cmds::ExportArgs),
     /// Destroy a state directory's key (overwritten) and journal files
     Purge(journal_cmds::PurgeArgs),
+    /// Transcribe the journaled speech segments that have no utterance, and journal them
+    ///
+    /// Runs Whisper (the configuration's model, or --model) over the segments' audio the
+    /// journal holds (journaled before transcription) and journals what it hears in those
+    /// a crash or a full ring left without an utterance, with the facts the extractor reads
+    /// in them; --all compares every segment's journaled text with what is heard now.
+    Reprocess(reprocess::ReprocessArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -134,6 +142,7 @@ where
         Command::Keygen(args) => journal_cmds::keygen(&args),
         Command::Export(args) => journal_cmds::export(&args),
         Command::Purge(args) => journal_cmds::purge(&args),
+        Command::Reprocess(args) => reprocess::run(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args};
 
 use super::common::{CliError, ConfigArg};
-use super::listen::{listen, ListenOptions};
+use super::listen::{listen_journaled, ListenOptions};
 use super::segments::{open_source, SourceChoice};
 use crate::advisor::clock::{SimClock, Stamp, DAY_S};
 use crate::advisor::rules::RuleSet;
@@ -66,7 +66,8 @@ pub struct ProcessArgs {
     /// only once it is durable
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// The journal key file, if not DIR/journal.key
+    /// The journal key file, if not DIR/journal.key (`keyring:NAME`: a key in the kernel
+    /// keyring)
     #[arg(long, value_name = "FILE", requires = "state")]
     pub key: Option<PathBuf>,
     /// Wait MS milliseconds after each transcript line (a narration's pace)
@@ -300,21 +301,20 @@ fn process_recording(args: &ProcessArgs) -> Result<(), CliError> {
         channels: args.channels,
     };
     let source = open_source(&choice, &config)?;
-    if let Some(state) = &args.state {
-        let (extractor, utterances) = super::journal_cmds::process_recording(
-            &journaled_options(args),
-            state,
-            source,
-            &config,
-        )?;
-        return print_and_save(args, &extractor, utterances);
-    }
     let listen_options = ListenOptions {
         pacing: Pacing::AsFastAsPossible,
         show_changes: args.changes,
         show_latency: false,
     };
-    let (extractor, utterances, summary) = listen(source, &config, &listen_options)?;
+    let journal = args
+        .state
+        .as_ref()
+        .map(|state| crate::analysis::JournalSetup {
+            state: state.clone(),
+            key: args.key.clone(),
+        });
+    let (extractor, utterances, summary) =
+        listen_journaled(source, &config, &listen_options, journal)?;
     eprintln!(
         "tccc: {} segment(s), {} transcribed, {} rejected by the hallucination guards",
         summary.asr.segments,

@@ -333,8 +333,8 @@ impl Console {
         let s = &snapshot.status;
         let journal = match (s.journal_next_seq, s.journal_durable) {
             (Some(next), Some(durable)) => format!(
-                "{next} record(s) appended, {durable} durable, {} refused",
-                s.journal_failures
+                "{next} record(s) appended, {durable} durable, {} refused; {} segment(s) of audio, {} not journaled",
+                s.journal_failures, s.journal_audio, s.journal_audio_dropped
             ),
             _ => "off (no --state)".to_owned(),
         };

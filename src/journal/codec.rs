@@ -88,6 +88,9 @@ pub struct UtteranceRecord {
     pub model: String,
     /// The lexicon (extractor) version that read it.
     pub lexicon: String,
+    /// The sequence number of the `Audio` record it was heard from (`None`: typed text, or
+    /// a record written before audio was journaled).
+    pub audio_seq: Option<u64>,
 }
 
 /// An alert, as shown to the medic.
@@ -114,6 +117,9 @@ impl Out<'_> {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn f32(&mut self, v: f32) {
@@ -182,6 +188,12 @@ impl<'a> In<'a> {
     fn u32(&mut self) -> Result<u32, DecodeError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
     }
     fn f32(&mut self) -> Result<f32, DecodeError> {
         Ok(f32::from_bits(self.u32()?))
@@ -257,6 +269,8 @@ pub fn encode_utterance(u: &UtteranceRecord, buf: &mut Vec<u8>) {
     }
     out.text(&u.model);
     out.text(&u.lexicon);
+    // Added with journaled audio; a record written before it ends here.
+    out.option(u.audio_seq, Out::u64);
 }
 
 /// Decodes an utterance record.
@@ -286,6 +300,11 @@ pub fn decode_utterance(bytes: &[u8]) -> Result<UtteranceRecord, DecodeError> {
         words,
         model: input.text()?.to_owned(),
         lexicon: input.text()?.to_owned(),
+        audio_seq: if input.is_empty() {
+            None
+        } else {
+            input.option(In::u64)?
+        },
     })
 }
 
@@ -294,30 +313,83 @@ pub fn words_of(heard: &HeardWords) -> Vec<HeardWord> {
     heard.iter().copied().collect()
 }
 
+/// Bytes of an audio record before its samples.
+pub const AUDIO_HEADER_BYTES: usize = 4 + 8 + 4 + 4;
+
 /// Encodes a segment's audio.
 pub fn encode_audio(a: &AudioRecord, buf: &mut Vec<u8>) {
+    encode_audio_parts(a.segment, a.start_s, a.rate_hz, &a.samples, buf);
+}
+
+/// Encodes a segment's audio from its parts (the writer's preallocated buffers).
+pub fn encode_audio_parts(
+    segment: u32,
+    start_s: f64,
+    rate_hz: u32,
+    samples: &[i16],
+    buf: &mut Vec<u8>,
+) {
     let mut out = Out(buf);
-    out.u32(a.segment);
-    out.f64(a.start_s);
-    out.u32(a.rate_hz);
-    out.u32(a.samples.len() as u32);
-    for sample in &a.samples {
+    out.u32(segment);
+    out.f64(start_s);
+    out.u32(rate_hz);
+    out.u32(u32::try_from(samples.len()).unwrap_or(u32::MAX));
+    for sample in samples.iter().take(u32::MAX as usize) {
         out.0.extend_from_slice(&sample.to_le_bytes());
     }
 }
 
-/// Decodes a segment's audio.
-pub fn decode_audio(bytes: &[u8]) -> Result<AudioRecord, DecodeError> {
+/// What an audio record says of its segment, without its samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioHeader {
+    pub segment: u32,
+    pub start_s: f64,
+    pub rate_hz: u32,
+    /// Number of samples.
+    pub samples: usize,
+}
+
+impl AudioHeader {
+    /// Seconds from the start of the input where the segment ends.
+    pub fn end_s(&self) -> f64 {
+        if self.rate_hz == 0 {
+            self.start_s
+        } else {
+            self.start_s + self.samples as f64 / f64::from(self.rate_hz)
+        }
+    }
+}
+
+/// Reads an audio record's header and checks that its samples are all there.
+pub fn decode_audio_header(bytes: &[u8]) -> Result<AudioHeader, DecodeError> {
     let mut input = In { bytes };
     let segment = input.u32()?;
     let start_s = input.f64()?;
+    if !start_s.is_finite() || start_s < 0.0 {
+        return Err(DecodeError::OutOfRange("audio start time"));
+    }
     let rate_hz = input.u32()?;
+    if rate_hz == 0 {
+        return Err(DecodeError::OutOfRange("sample rate"));
+    }
     let count = input.u32()? as usize;
-    let raw = input.take(count.checked_mul(2).ok_or(DecodeError::Short)?)?;
-    Ok(AudioRecord {
+    input.take(count.checked_mul(2).ok_or(DecodeError::Short)?)?;
+    Ok(AudioHeader {
         segment,
         start_s,
         rate_hz,
+        samples: count,
+    })
+}
+
+/// Decodes a segment's audio.
+pub fn decode_audio(bytes: &[u8]) -> Result<AudioRecord, DecodeError> {
+    let header = decode_audio_header(bytes)?;
+    let raw = &bytes[AUDIO_HEADER_BYTES..AUDIO_HEADER_BYTES + 2 * header.samples];
+    Ok(AudioRecord {
+        segment: header.segment,
+        start_s: header.start_s,
+        rate_hz: header.rate_hz,
         samples: raw
             .chunks_exact(2)
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
@@ -882,10 +954,18 @@ mod tests {
             }],
             model: "whisper-tiny.en".into(),
             lexicon: "1".into(),
+            audio_seq: Some(41),
         };
         let mut buf = Vec::new();
         encode_utterance(&u, &mut buf);
         assert_eq!(decode_utterance(&buf).unwrap(), u);
+        // A record written before audio was journaled reads as heard from no audio.
+        let mut old = Vec::new();
+        encode_utterance(&u, &mut old);
+        old.truncate(old.len() - 9);
+        let mut without = u.clone();
+        without.audio_seq = None;
+        assert_eq!(decode_utterance(&old).unwrap(), without);
         let a = AudioRecord {
             segment: 3,
             start_s: 0.5,
@@ -895,6 +975,20 @@ mod tests {
         buf.clear();
         encode_audio(&a, &mut buf);
         assert_eq!(decode_audio(&buf).unwrap(), a);
+        assert_eq!(buf.len(), AUDIO_HEADER_BYTES + 2 * a.samples.len());
+        let header = decode_audio_header(&buf).unwrap();
+        assert_eq!((header.segment, header.samples), (3, 4));
+        assert!((header.end_s() - (0.5 + 4.0 / 16_000.0)).abs() < 1e-12);
+        // Every truncation, a zero rate or a negative start is an error, never a panic.
+        for cut in 0..buf.len() {
+            assert!(decode_audio(&buf[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = buf.clone();
+        bad[12..16].copy_from_slice(&0u32.to_le_bytes());
+        assert!(decode_audio(&bad).is_err());
+        let mut bad = buf.clone();
+        bad[4..12].copy_from_slice(&(-1.0f64).to_le_bytes());
+        assert!(decode_audio(&bad).is_err());
         buf.clear();
         encode_alert(
             &AlertRecord {

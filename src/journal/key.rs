@@ -14,6 +14,49 @@ use crate::limits::JOURNAL_KEY_BYTES;
 
 /// The key file's name inside a state directory when no `--key` is given.
 pub const KEY_FILE_NAME: &str = "journal.key";
+/// How `--key` names a key in the kernel keyring instead of a file: `keyring:NAME`.
+pub const KEYRING_PREFIX: &str = "keyring:";
+
+/// The keyring key `path` names (`keyring:NAME`), if it names one.
+pub fn keyring_name(path: &Path) -> Option<&str> {
+    path.to_str()?
+        .strip_prefix(KEYRING_PREFIX)
+        .filter(|name| !name.is_empty())
+}
+
+fn keyring_error(name: &str, error: &std::io::Error) -> JournalError {
+    match error.raw_os_error() {
+        Some(libc::ENOKEY) | Some(libc::EKEYREVOKED) | Some(libc::EKEYEXPIRED) => {
+            JournalError::KeyringMissing(name.to_owned())
+        }
+        Some(libc::ENOSYS) | Some(libc::EPERM) => JournalError::Keyring {
+            name: name.to_owned(),
+            problem: format!(
+                "the kernel keyring is not available here ({error}; a container's seccomp filter?)"
+            ),
+        },
+        _ => JournalError::Keyring {
+            name: name.to_owned(),
+            problem: error.to_string(),
+        },
+    }
+}
+
+/// The key bytes of a key file's or keyring payload's text: 64 hex digits and an optional
+/// newline.
+fn parse_hex(text: &[u8]) -> Result<Zeroizing<[u8; JOURNAL_KEY_BYTES]>, &'static str> {
+    let digits = text.strip_suffix(b"\n").unwrap_or(text);
+    if digits.len() != 2 * JOURNAL_KEY_BYTES {
+        return Err("not a tccc key (expected 64 hex digits)");
+    }
+    let mut bytes = Zeroizing::new([0u8; JOURNAL_KEY_BYTES]);
+    for (i, pair) in digits.chunks_exact(2).enumerate() {
+        let high = hex_value(pair[0]).ok_or("not a tccc key (a non-hex digit)")?;
+        let low = hex_value(pair[1]).ok_or("not a tccc key (a non-hex digit)")?;
+        bytes[i] = (high << 4) | low;
+    }
+    Ok(bytes)
+}
 
 /// The key every record of a journal is sealed with.
 pub struct JournalKey {
@@ -47,8 +90,12 @@ impl JournalKey {
     }
 
     /// Creates a new key file at `path` (mode 0600; refuses to replace an existing one),
-    /// synced to disk with its directory, and returns the key.
+    /// synced to disk with its directory, and returns the key; `keyring:NAME` creates it in
+    /// the kernel keyring instead.
     pub fn create_file(path: &Path) -> Result<JournalKey, JournalError> {
+        if let Some(name) = keyring_name(path) {
+            return JournalKey::create_keyring(name);
+        }
         let key = JournalKey::random()?;
         let io = |e: std::io::Error| JournalError::KeyFile {
             path: path.to_path_buf(),
@@ -76,8 +123,13 @@ impl JournalKey {
         Ok(key)
     }
 
-    /// Reads the key file at `path`: 64 hex digits and an optional newline.
+    /// Reads the key file at `path`: 64 hex digits and an optional newline. A `path` of
+    /// the form `keyring:NAME` reads the `user` key NAME from the kernel keyring instead
+    /// (its payload: the same 64 hex digits, or the 32 raw bytes).
     pub fn load(path: &Path) -> Result<JournalKey, JournalError> {
+        if let Some(name) = keyring_name(path) {
+            return JournalKey::load_keyring(name);
+        }
         let mut file = File::open(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 JournalError::KeyMissing(path.to_path_buf())
@@ -105,21 +157,62 @@ impl JournalKey {
             .take(2 * JOURNAL_KEY_BYTES as u64 + 2)
             .read_to_end(&mut text)
             .map_err(|e| bad(&e.to_string()))?;
-        let digits = text.strip_suffix(b"\n").unwrap_or(&text[..]);
-        if digits.len() != 2 * JOURNAL_KEY_BYTES {
-            return Err(bad("not a tccc key (expected 64 hex digits)"));
-        }
-        let mut bytes = Zeroizing::new([0u8; JOURNAL_KEY_BYTES]);
-        for (i, pair) in digits.chunks_exact(2).enumerate() {
-            let high = hex_value(pair[0]).ok_or_else(|| bad("not a tccc key (a non-hex digit)"))?;
-            let low = hex_value(pair[1]).ok_or_else(|| bad("not a tccc key (a non-hex digit)"))?;
-            bytes[i] = (high << 4) | low;
-        }
+        let bytes = parse_hex(&text).map_err(bad)?;
         Ok(JournalKey { bytes })
     }
 
-    /// Overwrites the key file at `path` with zeros, syncs it and removes it.
+    /// Reads the `user` key `name` from the kernel keyring.
+    pub fn load_keyring(name: &str) -> Result<JournalKey, JournalError> {
+        let serial = crate::sys::keyring::find(name).map_err(|e| keyring_error(name, &e))?;
+        let mut payload = Zeroizing::new([0u8; 2 * JOURNAL_KEY_BYTES + 2]);
+        let length = crate::sys::keyring::read(serial, &mut payload[..])
+            .map_err(|e| keyring_error(name, &e))?;
+        let bad = |problem: &str| JournalError::Keyring {
+            name: name.to_owned(),
+            problem: problem.to_owned(),
+        };
+        if length == JOURNAL_KEY_BYTES {
+            let mut bytes = Zeroizing::new([0u8; JOURNAL_KEY_BYTES]);
+            bytes.copy_from_slice(&payload[..JOURNAL_KEY_BYTES]);
+            return Ok(JournalKey { bytes });
+        }
+        if length > payload.len() {
+            return Err(bad("not a tccc key (expected 64 hex digits or 32 bytes)"));
+        }
+        let bytes = parse_hex(&payload[..length]).map_err(bad)?;
+        Ok(JournalKey { bytes })
+    }
+
+    /// Creates a new random key as the `user` key `name` in the user keyring (refuses to
+    /// replace an existing one) and returns it.
+    pub fn create_keyring(name: &str) -> Result<JournalKey, JournalError> {
+        match crate::sys::keyring::find(name) {
+            Ok(_) => {
+                return Err(JournalError::KeyExists(PathBuf::from(format!(
+                    "{KEYRING_PREFIX}{name}"
+                ))))
+            }
+            Err(error) if error.raw_os_error() == Some(libc::ENOKEY) => {}
+            Err(error) => return Err(keyring_error(name, &error)),
+        }
+        let key = JournalKey::random()?;
+        let text = Zeroizing::new(hex(key.bytes()));
+        crate::sys::keyring::add(name, text.as_bytes()).map_err(|e| keyring_error(name, &e))?;
+        Ok(key)
+    }
+
+    /// Invalidates the `user` key `name` in the kernel keyring (the kernel destroys it).
+    pub fn destroy_keyring(name: &str) -> Result<(), JournalError> {
+        let serial = crate::sys::keyring::find(name).map_err(|e| keyring_error(name, &e))?;
+        crate::sys::keyring::invalidate(serial).map_err(|e| keyring_error(name, &e))
+    }
+
+    /// Overwrites the key file at `path` with zeros, syncs it and removes it;
+    /// `keyring:NAME` invalidates that keyring key instead.
     pub fn destroy_file(path: &Path) -> Result<(), JournalError> {
+        if let Some(name) = keyring_name(path) {
+            return JournalKey::destroy_keyring(name);
+        }
         let io = |e: std::io::Error| JournalError::KeyFile {
             path: path.to_path_buf(),
             problem: e.to_string(),
@@ -182,6 +275,17 @@ fn hex_value(digit: u8) -> Option<u8> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyring_names_are_told_from_paths() {
+        assert_eq!(keyring_name(Path::new("keyring:tccc")), Some("tccc"));
+        assert_eq!(keyring_name(Path::new("keyring:")), None);
+        assert_eq!(keyring_name(Path::new("/var/lib/tccc/journal.key")), None);
+        assert_eq!(keyring_name(Path::new("./keyring:x")), None);
+        assert!(parse_hex(b"00").is_err());
+        assert_eq!(parse_hex(&[b'a'; 64]).unwrap()[0], 0xaa);
+        assert!(parse_hex(&[b'g'; 64]).is_err());
+    }
 
     #[test]
     fn a_key_file_is_private_round_trips_and_is_never_overwritten() {

@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 pub use format::Entry;
 pub use key::JournalKey;
 pub use replay::{Problem, State};
-pub use writer::{Journal, JournalStats, RealClock, SimClock, WriterClock, WriterTiming};
+pub use writer::{
+    AudioJournal, Journal, JournalStats, RealClock, SimClock, WriterClock, WriterTiming,
+};
 
 use storage::Storage;
 use thiserror::Error;
@@ -40,6 +42,10 @@ pub enum JournalError {
     KeyMissing(PathBuf),
     #[error("a key already exists at {0}; keygen never replaces a key (the journal it opens would be lost); use it, or `tccc purge` first")]
     KeyExists(PathBuf),
+    #[error("no key {0:?} in the kernel keyring (user or session keyring); create one with `tccc keygen --key keyring:{0}` (or `keyctl padd user {0} @u` with the key's 64 hex digits), or pass --key FILE")]
+    KeyringMissing(String),
+    #[error("cannot use the kernel keyring's key {name:?}: {problem}; pass the key as a file instead (--key FILE)")]
+    Keyring { name: String, problem: String },
     #[error("cannot use the key file {path}: {problem}; pass the key this journal was written with (--key FILE)")]
     KeyFile { path: PathBuf, problem: String },
     #[error("the key does not open this journal (it was written with another key); pass the key it was written with (--key FILE)")]
@@ -160,6 +166,23 @@ pub fn read_state(storage: &dyn Storage, key: &JournalKey) -> Result<State, Jour
     replay::rebuild(replay::read(storage, &sealer)?)
 }
 
+/// The audio records numbered `wanted` (sorted or not), decoded, in sequence order; a
+/// record that cannot be read is left out (replay reports it).
+pub fn read_audio(
+    storage: &dyn Storage,
+    key: &JournalKey,
+    wanted: &[u64],
+) -> Result<Vec<(u64, codec::AudioRecord)>, JournalError> {
+    let sealer = format::Sealer::new(key);
+    let replay = replay::read(storage, &sealer)?;
+    Ok(replay
+        .entries
+        .iter()
+        .filter(|e| e.kind == codec::Kind::Audio as u8 && wanted.contains(&e.seq))
+        .filter_map(|e| codec::decode_audio(&e.payload).ok().map(|a| (e.seq, a)))
+        .collect())
+}
+
 /// The directory storage of state directory `state`, refusing one that does not exist.
 pub fn dir_storage(state: &Path) -> Result<storage::DirStorage, JournalError> {
     storage::DirStorage::new(state)
@@ -175,7 +198,12 @@ pub const EXPORT_FILE_NAME: &str = "record.json";
 pub fn purge(state: &Path, key_path: &Path) -> Result<usize, JournalError> {
     let storage_error =
         |e: std::io::Error| JournalError::Storage(format!("cannot purge {}: {e}", state.display()));
-    if key_path.exists() {
+    if key::keyring_name(key_path).is_some() {
+        match JournalKey::destroy_file(key_path) {
+            Ok(()) | Err(JournalError::KeyringMissing(_)) => {}
+            Err(error) => return Err(error),
+        }
+    } else if key_path.exists() {
         JournalKey::destroy_file(key_path)?;
     }
     let mut removed = 0;

@@ -288,8 +288,9 @@ pub struct State {
     pub utterances: Vec<UtteranceRecord>,
     pub alerts: Vec<AlertRecord>,
     pub commands: Vec<CommandRecord>,
-    /// Speech segments whose audio is journaled.
-    pub audio_segments: usize,
+    /// Speech segments whose audio is journaled (sequence number and header; the samples
+    /// stay in the journal: `journal::read_audio`).
+    pub audio: Vec<(u64, codec::AudioHeader)>,
     /// Everything replay went past, reading and decoding.
     pub problems: Vec<Problem>,
     /// The sequence number the next record gets.
@@ -355,8 +356,8 @@ pub fn rebuild(replay: Replay) -> Result<State, JournalError> {
             Some(Kind::Command) => codec::decode_command(&entry.payload)
                 .map(|c| state.commands.push(c))
                 .map_err(undecodable),
-            Some(Kind::Audio) => codec::decode_audio(&entry.payload)
-                .map(|_| state.audio_segments += 1)
+            Some(Kind::Audio) => codec::decode_audio_header(&entry.payload)
+                .map(|header| state.audio.push((entry.seq, header)))
                 .map_err(undecodable),
             Some(Kind::Void) => Ok(()),
         };

@@ -13,7 +13,7 @@
 //! counted) and a new file is tried every `JOURNAL_RETRY_INTERVAL_MS`. Every fault raises
 //! an alert.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{JoinHandle, Thread};
@@ -23,9 +23,9 @@ use super::format::{Entry, Sealer, FILE_HEADER_BYTES};
 use super::storage::{segment_name, Storage};
 use super::JournalError;
 use crate::limits::{
-    JOURNAL_ALERTS_MAX, JOURNAL_BACKLOG_RECORDS_MAX, JOURNAL_COMMIT_INTERVAL_MS,
-    JOURNAL_MEMORY_BUFFER_BYTES_MAX, JOURNAL_RETRY_INTERVAL_MS, JOURNAL_RING_RECORDS_MAX,
-    JOURNAL_SEGMENT_FILE_BYTES_MAX,
+    JOURNAL_ALERTS_MAX, JOURNAL_AUDIO_SLOTS_MAX, JOURNAL_BACKLOG_RECORDS_MAX,
+    JOURNAL_COMMIT_INTERVAL_MS, JOURNAL_MEMORY_BUFFER_BYTES_MAX, JOURNAL_RETRY_INTERVAL_MS,
+    JOURNAL_RING_RECORDS_MAX, JOURNAL_SEGMENT_FILE_BYTES_MAX, SEGMENT_SAMPLES_MAX,
 };
 
 /// The writer's sense of time for its commit and retry intervals: the real monotonic
@@ -110,6 +110,11 @@ pub struct JournalCounters {
     /// Bytes now held in memory waiting for storage.
     pub memory_buffer_bytes: AtomicU64,
     pub alerts_overwritten: AtomicU64,
+    /// Segments' audio handed over through the audio ring.
+    pub audio_records: AtomicU64,
+    /// Segments' audio not journaled because every audio slot was in use (the writer far
+    /// behind).
+    pub audio_dropped: AtomicU64,
 }
 
 /// A snapshot of the counters.
@@ -122,10 +127,15 @@ pub struct JournalStats {
     pub records_lost: u64,
     pub memory_buffer_bytes: u64,
     pub durable_next: u64,
+    pub audio_records: u64,
+    pub audio_dropped: u64,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
+    /// The sequence number the next record gets; both producers (the `Journal` handle and
+    /// the `AudioJournal`) take numbers from it.
+    next_seq: AtomicU64,
     /// Every record numbered below this is durable (or listed in `lost`).
     durable_next: AtomicU64,
     stop: AtomicBool,
@@ -167,8 +177,9 @@ impl Shared {
 pub struct Journal {
     producer: rtrb::Producer<Entry>,
     backlog: VecDeque<Entry>,
-    next_seq: u64,
     shared: Arc<Shared>,
+    /// The audio producer, until it is taken.
+    audio: Option<AudioJournal>,
     writer: Option<JoinHandle<()>>,
     writer_thread: Thread,
     epoch: Instant,
@@ -177,7 +188,7 @@ pub struct Journal {
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal")
-            .field("next_seq", &self.next_seq)
+            .field("next_seq", &self.next_seq())
             .finish_non_exhaustive()
     }
 }
@@ -193,12 +204,35 @@ impl Journal {
         timing: WriterTiming,
     ) -> Result<Journal, JournalError> {
         let (producer, consumer) = rtrb::RingBuffer::new(JOURNAL_RING_RECORDS_MAX);
+        let (audio_filled, audio_consumer) = rtrb::RingBuffer::new(JOURNAL_AUDIO_SLOTS_MAX);
+        let (mut audio_free, audio_free_consumer) = rtrb::RingBuffer::new(JOURNAL_AUDIO_SLOTS_MAX);
+        for _ in 0..JOURNAL_AUDIO_SLOTS_MAX {
+            let slot = Box::new(AudioSlot {
+                seq: 0,
+                wall_ns: 0,
+                mono_ns: 0,
+                segment: 0,
+                start_s: 0.0,
+                rate_hz: 0,
+                samples: Vec::with_capacity(SEGMENT_SAMPLES_MAX),
+            });
+            if audio_free.push(slot).is_err() {
+                return Err(JournalError::Thread(
+                    "the audio slot ring is smaller than its slots".to_owned(),
+                ));
+            }
+        }
         let shared = Arc::new(Shared::default());
         shared.durable_next.store(next_seq, Ordering::Release);
+        shared.next_seq.store(next_seq, Ordering::Release);
         let mut writer = Writer {
             storage,
             sealer,
             consumer,
+            audio: audio_consumer,
+            audio_free,
+            settled_ahead: BTreeSet::new(),
+            durable_next: next_seq,
             shared: Arc::clone(&shared),
             last_sync: timing.clock.now(),
             timing,
@@ -214,15 +248,30 @@ impl Journal {
             .spawn(move || writer.run())
             .map_err(|e| JournalError::Thread(e.to_string()))?;
         let writer_thread = handle.thread().clone();
+        let epoch = Instant::now();
+        let audio = AudioJournal {
+            free: audio_free_consumer,
+            filled: audio_filled,
+            spare: None,
+            shared: Arc::clone(&shared),
+            writer_thread: writer_thread.clone(),
+            epoch,
+        };
         Ok(Journal {
             producer,
             backlog: VecDeque::with_capacity(JOURNAL_BACKLOG_RECORDS_MAX),
-            next_seq,
             shared,
+            audio: Some(audio),
             writer: Some(handle),
             writer_thread,
-            epoch: Instant::now(),
+            epoch,
         })
+    }
+
+    /// The producer of segments' audio records, for the thread that hands segments to the
+    /// recogniser (taken once; `None` after).
+    pub fn take_audio(&mut self) -> Option<AudioJournal> {
+        self.audio.take()
     }
 
     fn drain_backlog(&mut self) {
@@ -241,12 +290,17 @@ impl Journal {
     /// ring and the backlog are full the record is refused (and counted).
     pub fn append(&mut self, kind: u8, payload: Vec<u8>) -> Result<u64, JournalError> {
         self.drain_backlog();
-        let wall_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        let mono_ns = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        if !self.backlog.is_empty() && self.backlog.len() >= JOURNAL_BACKLOG_RECORDS_MAX {
+            self.shared
+                .counters
+                .records_refused
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(JournalError::Full);
+        }
+        let (wall_ns, mono_ns) = times(self.epoch);
+        let seq = self.shared.next_seq.fetch_add(1, Ordering::AcqRel);
         let entry = Entry {
-            seq: self.next_seq,
+            seq,
             kind,
             wall_ns,
             mono_ns,
@@ -257,24 +311,16 @@ impl Journal {
                 Ok(()) => {}
                 Err(rtrb::PushError::Full(entry)) => self.backlog.push_back(entry),
             }
-        } else if self.backlog.len() < JOURNAL_BACKLOG_RECORDS_MAX {
-            self.backlog.push_back(entry);
         } else {
-            self.shared
-                .counters
-                .records_refused
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(JournalError::Full);
+            self.backlog.push_back(entry);
         }
         self.writer_thread.unpark();
-        let seq = self.next_seq;
-        self.next_seq += 1;
         Ok(seq)
     }
 
-    /// The sequence number the next record gets.
+    /// The sequence number the next record gets (records of both producers counted).
     pub fn next_seq(&self) -> u64 {
-        self.next_seq
+        self.shared.next_seq.load(Ordering::Acquire)
     }
 
     /// Every record numbered below this is durable (or lost, see [`Journal::is_lost`]).
@@ -326,13 +372,15 @@ impl Journal {
             records_lost: c.records_lost.load(Ordering::Relaxed),
             memory_buffer_bytes: c.memory_buffer_bytes.load(Ordering::Relaxed),
             durable_next: self.durable_next(),
+            audio_records: c.audio_records.load(Ordering::Relaxed),
+            audio_dropped: c.audio_dropped.load(Ordering::Relaxed),
         }
     }
 
     /// Waits (up to `timeout`) for everything appended to be durable, stops the writer and
     /// returns the final counters; an error when records were left unsaved.
     pub fn close(mut self, timeout: Duration) -> Result<JournalStats, JournalError> {
-        let next = self.next_seq;
+        let next = self.next_seq();
         let durable = self.wait_durable(next, timeout);
         self.stop();
         let stats = self.stats();
@@ -360,6 +408,114 @@ impl Drop for Journal {
     }
 }
 
+/// The wall (UTC ns) and monotonic (ns since `epoch`) times of a record appended now.
+fn times(epoch: Instant) -> (i64, u64) {
+    let wall_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let mono_ns = u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    (wall_ns, mono_ns)
+}
+
+/// A preallocated buffer for one segment's audio on its way to the writer.
+#[derive(Debug)]
+struct AudioSlot {
+    seq: u64,
+    wall_ns: i64,
+    mono_ns: u64,
+    segment: u32,
+    start_s: f64,
+    rate_hz: u32,
+    /// Capacity `SEGMENT_SAMPLES_MAX`, reserved at start.
+    samples: Vec<i16>,
+}
+
+/// The producer of segments' audio records: lives on the thread that hands each segment
+/// to the recogniser, and journals the segment before it is transcribed. It copies the
+/// samples into one of `JOURNAL_AUDIO_SLOTS_MAX` buffers reserved when the journal
+/// opened and hands the buffer to the writer over an SPSC ring (the writer seals it and
+/// returns the buffer over a second ring): it never allocates, frees, locks or waits.
+/// When every buffer is in use (the writer far behind) the segment is not journaled and
+/// counted (`JournalStats::audio_dropped`).
+pub struct AudioJournal {
+    free: rtrb::Consumer<Box<AudioSlot>>,
+    filled: rtrb::Producer<Box<AudioSlot>>,
+    /// A slot taken that could not be handed over (kept for the next segment).
+    spare: Option<Box<AudioSlot>>,
+    shared: Arc<Shared>,
+    writer_thread: Thread,
+    epoch: Instant,
+}
+
+impl std::fmt::Debug for AudioJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioJournal").finish_non_exhaustive()
+    }
+}
+
+impl AudioJournal {
+    /// Journals segment `segment`'s audio (`samples` in [-1, 1] at `rate_hz`, starting
+    /// `start_s` seconds into the input; at most `SEGMENT_SAMPLES_MAX` are kept) as 16-bit
+    /// samples and returns the record's sequence number, or `None` (counted) when no
+    /// buffer is free. Never allocates or waits.
+    pub fn offer(
+        &mut self,
+        segment: u64,
+        start_s: f64,
+        rate_hz: u32,
+        samples: &[f32],
+    ) -> Option<u64> {
+        let slot = match self.spare.take() {
+            Some(slot) => Some(slot),
+            None => self.free.pop().ok(),
+        };
+        let Some(mut slot) = slot else {
+            self.shared
+                .counters
+                .audio_dropped
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        if self.filled.slots() == 0 {
+            self.spare = Some(slot);
+            self.shared
+                .counters
+                .audio_dropped
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        slot.samples.clear();
+        let kept = samples.len().min(slot.samples.capacity());
+        slot.samples.extend(
+            samples[..kept]
+                .iter()
+                .map(|x| (x.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16),
+        );
+        slot.segment = u32::try_from(segment).unwrap_or(u32::MAX);
+        slot.start_s = start_s;
+        slot.rate_hz = rate_hz;
+        (slot.wall_ns, slot.mono_ns) = times(self.epoch);
+        let seq = self.shared.next_seq.fetch_add(1, Ordering::AcqRel);
+        slot.seq = seq;
+        match self.filled.push(slot) {
+            Ok(()) => {}
+            // Not reached: `slots()` said there was room and only this side pushes.
+            Err(rtrb::PushError::Full(slot)) => self.spare = Some(slot),
+        }
+        self.shared
+            .counters
+            .audio_records
+            .fetch_add(1, Ordering::Relaxed);
+        self.writer_thread.unpark();
+        Some(seq)
+    }
+
+    /// Segments not journaled so far because no buffer was free.
+    pub fn dropped(&self) -> u64 {
+        self.shared.counters.audio_dropped.load(Ordering::Relaxed)
+    }
+}
+
 struct CurrentFile {
     name: String,
     id: u64,
@@ -370,6 +526,14 @@ struct Writer {
     storage: Box<dyn Storage>,
     sealer: Sealer,
     consumer: rtrb::Consumer<Entry>,
+    /// Segments' audio from the `AudioJournal`, and the ring their buffers go back on.
+    audio: rtrb::Consumer<Box<AudioSlot>>,
+    audio_free: rtrb::Producer<Box<AudioSlot>>,
+    /// Records settled (durable or lost) numbered above `durable_next`: the two producers
+    /// take numbers from one counter, so the writer may see them slightly out of order.
+    settled_ahead: BTreeSet<u64>,
+    /// Every record numbered below this is settled.
+    durable_next: u64,
     shared: Arc<Shared>,
     timing: WriterTiming,
     next_file: u64,
@@ -393,7 +557,14 @@ impl Writer {
     fn run(&mut self) {
         loop {
             let stopping = self.shared.stop.load(Ordering::Acquire);
-            while let Ok(entry) = self.consumer.pop() {
+            loop {
+                let entry = match self.audio.pop() {
+                    Ok(slot) => self.audio_entry(slot),
+                    Err(_) => match self.consumer.pop() {
+                        Ok(entry) => entry,
+                        Err(_) => break,
+                    },
+                };
                 self.accept(entry);
                 if self.now().saturating_sub(self.last_sync) >= self.timing.commit_interval {
                     self.commit();
@@ -402,7 +573,7 @@ impl Writer {
             if !self.unsynced.is_empty() {
                 self.commit();
             }
-            if stopping && self.consumer.is_empty() {
+            if stopping && self.consumer.is_empty() && self.audio.is_empty() {
                 break;
             }
             let pause = match self.next_retry {
@@ -413,6 +584,41 @@ impl Writer {
         }
         if let Some(file) = self.current.take() {
             self.storage.close(&file.name);
+        }
+    }
+
+    /// The record of a segment's audio; its buffer goes back to the `AudioJournal`.
+    fn audio_entry(&mut self, slot: Box<AudioSlot>) -> Entry {
+        let mut payload =
+            Vec::with_capacity(super::codec::AUDIO_HEADER_BYTES + 2 * slot.samples.len());
+        super::codec::encode_audio_parts(
+            slot.segment,
+            slot.start_s,
+            slot.rate_hz,
+            &slot.samples,
+            &mut payload,
+        );
+        let entry = Entry {
+            seq: slot.seq,
+            kind: super::codec::Kind::Audio as u8,
+            wall_ns: slot.wall_ns,
+            mono_ns: slot.mono_ns,
+            payload,
+        };
+        // The ring holds every slot there is, so the push cannot fail; were it to, the
+        // slot would simply be dropped here, on the writer's thread.
+        let _ = self.audio_free.push(slot);
+        entry
+    }
+
+    /// Marks `seq` settled (durable or lost) and publishes how far the records are settled
+    /// without a gap.
+    fn settled(&mut self, seq: u64) {
+        if seq >= self.durable_next {
+            self.settled_ahead.insert(seq);
+        }
+        while self.settled_ahead.remove(&self.durable_next) {
+            self.durable_next += 1;
         }
     }
 
@@ -428,6 +634,8 @@ impl Writer {
                 "record {} lost: storage is failing and the memory buffer ({} bytes) is full",
                 entry.seq, JOURNAL_MEMORY_BUFFER_BYTES_MAX
             ));
+            self.settled(entry.seq);
+            self.shared.publish(self.durable_next);
             return;
         }
         if self.current.is_some() {
@@ -496,16 +704,19 @@ impl Writer {
 
     /// Everything unsynced is durable now.
     fn settle(&mut self) {
-        if let Some(last) = self.unsynced.back() {
-            let next = last.seq + 1;
-            self.unsynced.clear();
-            self.unsynced_bytes = 0;
-            self.shared
-                .counters
-                .memory_buffer_bytes
-                .store(0, Ordering::Relaxed);
-            self.shared.publish(next);
+        if self.unsynced.is_empty() {
+            return;
         }
+        let seqs: Vec<u64> = self.unsynced.drain(..).map(|e| e.seq).collect();
+        for seq in seqs {
+            self.settled(seq);
+        }
+        self.unsynced_bytes = 0;
+        self.shared
+            .counters
+            .memory_buffer_bytes
+            .store(0, Ordering::Relaxed);
+        self.shared.publish(self.durable_next);
     }
 
     /// The current file failed: never touch it again; move its unsynced records on.

@@ -25,7 +25,8 @@ use crate::audio::source::AudioSource;
 use crate::config::Config;
 use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
-use crate::limits::{ASR_TEXT_BYTES_MAX, TRANSCRIPT_RING_UTTERANCES_MAX};
+use crate::journal::AudioJournal;
+use crate::limits::{ASR_TEXT_BYTES_MAX, PIPELINE_RATE_HZ, TRANSCRIPT_RING_UTTERANCES_MAX};
 use crate::speech::HeardWords;
 use crate::sys::alloc_guard::{allocations, clear_thread_role, frees, set_thread_role, ThreadRole};
 
@@ -69,6 +70,9 @@ pub struct HeardUtterance {
     pub no_speech_prob: f32,
     /// Seconds the recogniser spent on this segment.
     pub asr_seconds: f32,
+    /// The journal record holding the segment's audio (journaled before it was
+    /// transcribed); `None` without a journal or when its audio could not be journaled.
+    pub audio_seq: Option<u64>,
     /// When the transcript was ready.
     pub ready_at: Instant,
 }
@@ -123,7 +127,20 @@ impl LivePipeline {
         source: Box<dyn AudioSource>,
         config: &Config,
         pacing: Pacing,
+        transcriber: Transcriber,
+    ) -> Result<Self, LiveError> {
+        Self::start_journaled(source, config, pacing, transcriber, None)
+    }
+
+    /// As [`LivePipeline::start`], and with `audio` every segment's audio is journaled on
+    /// the ASR thread before it is transcribed (into preallocated buffers, never waiting:
+    /// see `journal::AudioJournal`), so a crash or a full transcript ring loses no speech.
+    pub fn start_journaled(
+        source: Box<dyn AudioSource>,
+        config: &Config,
+        pacing: Pacing,
         mut transcriber: Transcriber,
+        mut audio: Option<AudioJournal>,
     ) -> Result<Self, LiveError> {
         let live = source.is_live() || pacing == Pacing::RealTime;
         let mut frontend = FrontendPipeline::start(source, config, pacing)?;
@@ -154,6 +171,14 @@ impl LivePipeline {
                         let Some(segment) = frontend.next_segment() else {
                             break;
                         };
+                        let audio_seq = audio.as_mut().and_then(|journal| {
+                            journal.offer(
+                                segment.sequence(),
+                                segment.start_s(),
+                                PIPELINE_RATE_HZ,
+                                segment.samples(),
+                            )
+                        });
                         let began = Instant::now();
                         let result = transcriber.transcribe(segment.samples());
                         busy += began.elapsed();
@@ -180,6 +205,7 @@ impl LivePipeline {
                                     avg_logprob: transcript.avg_logprob,
                                     no_speech_prob: transcript.no_speech_prob,
                                     asr_seconds: began.elapsed().as_secs_f32(),
+                                    audio_seq,
                                     ready_at: Instant::now(),
                                 };
                                 loop {
