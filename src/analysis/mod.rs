@@ -352,7 +352,10 @@ pub fn start_with(
     let published = Arc::new(Published::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut stage = Stage {
-        extractor: Extractor::new(ExtractorConfig::default()),
+        extractor: Extractor::new(ExtractorConfig {
+            heard_confidence_min: config.extract.heard_confidence_min,
+            ..ExtractorConfig::default()
+        }),
         utterances: Vec::new(),
         next_index: 0,
         journal: None,

@@ -83,6 +83,25 @@ pub struct Config {
     pub asr: AsrSection,
     /// The watchdog: thermal zones, power modes, battery.
     pub watchdog: WatchdogConfig,
+    /// The extractor.
+    pub extract: ExtractSection,
+}
+
+/// `[extract]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractSection {
+    /// A fact resting on a word the recogniser heard with less confidence than this (0 to
+    /// 1) is filed unconfirmed.
+    pub heard_confidence_min: f32,
+}
+
+impl Default for ExtractSection {
+    fn default() -> Self {
+        ExtractSection {
+            heard_confidence_min: crate::extract::HEARD_CONFIDENCE_MIN,
+        }
+    }
 }
 
 /// `[watchdog]`
@@ -549,6 +568,14 @@ impl Config {
     /// Checks every value against its range.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
         self.watchdog.validate(origin)?;
+        check(
+            origin,
+            "extract.heard_confidence_min",
+            self.extract.heard_confidence_min,
+            0.0,
+            1.0,
+            "",
+        )?;
         let audio = &self.audio;
         check(
             origin,
