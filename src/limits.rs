@@ -373,3 +373,17 @@ pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
 const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
 const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);
 const _: () = assert!(CONSOLE_LINES_BURST_MAX >= CONSOLE_LINES_PER_S_MAX);
+// ---- service branch: capture recovery, stage heartbeats, console purge ----
+
+/// First wait before reopening a lost capture device (doubled after each failed try).
+pub const CAPTURE_REOPEN_BACKOFF_MIN_MS: u64 = 100;
+/// Longest wait between two tries at reopening a lost capture device.
+pub const CAPTURE_REOPEN_BACKOFF_MAX_MS: u64 = 2_000;
+/// Slice of a back-off wait between two looks at the stop flag (a stop is never held up
+/// by a back-off for longer than this).
+pub const CAPTURE_REOPEN_SLICE_MS: u64 = 20;
+/// Capture devices tried when reopening: the configured one and its fallback.
+pub const CAPTURE_DEVICES_MAX: usize = 2;
+
+const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MIN_MS <= CAPTURE_REOPEN_BACKOFF_MAX_MS);
+const _: () = assert!(CAPTURE_REOPEN_SLICE_MS <= CAPTURE_REOPEN_BACKOFF_MIN_MS);

@@ -27,6 +27,7 @@ use crate::audio::source::AudioSource;
 use crate::config::Config;
 use crate::extract::{Change, Extractor, ExtractorConfig};
 use crate::frontend::pipeline::Pacing;
+use crate::frontend::stats::FrontendStats;
 use crate::journal::codec::{self, Kind, UtteranceRecord};
 use crate::journal::{self, key, Journal, JournalKey, WriterTiming};
 use crate::limits::{CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX};
@@ -41,6 +42,8 @@ const ADVISOR_TICK: Duration = Duration::from_secs(1);
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
 const CONSOLE_MODEL: &str = "console";
+/// How an `Alert` journal record of a capture outage or recovery begins.
+pub const AUDIO_ALERT_PREFIX: &str = "audio: ";
 /// How an `Alert` journal record that holds an advisor event (JSON) begins.
 const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
 // The lexicon version recorded with every utterance (the one the extractor reads with).
@@ -137,6 +140,8 @@ pub enum Notice {
     Alert { id: AlertId, text: String },
     /// The watchdog decided something: `topic` is `POWER` or `THERMAL`.
     Watchdog { topic: &'static str, text: String },
+    /// The capture device was lost or came back (`EVT AUDIO`).
+    Audio { text: String },
     /// The audio input ended.
     InputEnded,
 }
@@ -160,6 +165,20 @@ pub struct StageStatus {
     pub notices_dropped: u64,
     /// Utterances the extractor refused.
     pub extract_failures: u64,
+    /// Times the capture device was lost.
+    pub capture_outages: u64,
+    /// Times capture resumed after an outage.
+    pub capture_recoveries: u64,
+    /// Failed tries at reopening a lost device.
+    pub capture_reopen_failures: u64,
+    /// Whether the capture device is lost now.
+    pub capture_down: bool,
+    /// Length of the last completed outage in milliseconds.
+    pub capture_last_outage_ms: u64,
+    /// Which configured device captures (0: `audio.device`, 1: `audio.fallback_device`).
+    pub capture_device: u64,
+    /// Device overruns (xruns) recovered.
+    pub capture_overruns: u64,
 }
 
 /// What readers see: the record and what the console shows, as of one moment.
@@ -394,6 +413,15 @@ struct Stage {
     announced: usize,
     /// Where `Export` writes (the state directory).
     export_dir: Option<PathBuf>,
+}
+
+/// What `status` and `EVT AUDIO` call a configured capture device.
+pub fn device_role(index: u64) -> &'static str {
+    if index == 0 {
+        "configured"
+    } else {
+        "fallback"
+    }
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -724,6 +752,54 @@ impl Stage {
         }
     }
 
+    /// Journals (as an `Alert` record) and announces (`EVT AUDIO`) each capture outage
+    /// and each recovery since the last look; true when something changed.
+    fn watch_capture(&mut self, stats: &FrontendStats) -> bool {
+        let outages = stats.capture_outages.load(Ordering::Relaxed);
+        let recoveries = stats.capture_recoveries.load(Ordering::Relaxed);
+        if outages == self.status.capture_outages && recoveries == self.status.capture_recoveries {
+            return false;
+        }
+        self.refresh_capture_counters(stats);
+        if outages > self.status.capture_outages {
+            self.status.capture_outages = outages;
+            self.audio_event(format!(
+                "capture device lost (outage {outages}); reopening with back-off"
+            ));
+        }
+        if recoveries > self.status.capture_recoveries {
+            self.status.capture_recoveries = recoveries;
+            self.audio_event(format!(
+                "capture resumed on the {} device after {:.1} s (outage {outages})",
+                device_role(self.status.capture_device),
+                self.status.capture_last_outage_ms as f64 / 1000.0
+            ));
+        }
+        true
+    }
+
+    /// Copies the capture counters that change without an event (shown by `status`).
+    fn refresh_capture_counters(&mut self, stats: &FrontendStats) {
+        self.status.capture_reopen_failures = stats.capture_reopen_failures.load(Ordering::Relaxed);
+        self.status.capture_down = stats.capture_down.load(Ordering::Acquire);
+        self.status.capture_last_outage_ms = stats.capture_last_outage_ms.load(Ordering::Relaxed);
+        self.status.capture_device = stats.capture_device.load(Ordering::Relaxed);
+        self.status.capture_overruns = stats.source_overruns.load(Ordering::Relaxed);
+    }
+
+    fn audio_event(&mut self, text: String) {
+        log::warn!("audio: {text}");
+        let mut payload = Vec::new();
+        codec::encode_alert(
+            &codec::AlertRecord {
+                message: format!("{AUDIO_ALERT_PREFIX}{text}"),
+            },
+            &mut payload,
+        );
+        self.append(Kind::Alert, payload);
+        self.notify(Notice::Audio { text });
+    }
+
     fn journal_alerts(&mut self) {
         let alerts = self
             .journal
@@ -842,8 +918,12 @@ impl Stage {
                 }
                 let _ = request.reply.try_send(answer);
             }
+            if self.watch_capture(pipeline.frontend_stats()) {
+                self.publish();
+            }
             if last_tick.elapsed() >= ADVISOR_TICK {
                 last_tick = Instant::now();
+                self.refresh_capture_counters(pipeline.frontend_stats());
                 self.tick_advisor();
                 self.journal_alerts();
                 self.publish();

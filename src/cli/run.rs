@@ -51,13 +51,44 @@ fn open_input(
     args: &RunArgs,
     config: &crate::config::Config,
 ) -> Result<Box<dyn AudioSource>, CliError> {
+    if args.input.is_none() {
+        return open_capture(config);
+    }
     let choice = SourceChoice {
         input: args.input.as_deref(),
-        alsa: if args.input.is_some() {
-            None
-        } else {
-            Some(config.audio.device.as_str())
-        },
+        alsa: None,
+        rate: None,
+        channels: None,
+    };
+    open_source(&choice, config)
+}
+
+/// The capture device (`[audio] device`, else `fallback_device`). A device missing at
+/// start does not stop the service: capture starts lost and is reopened with back-off.
+#[cfg(feature = "alsa-capture")]
+fn open_capture(config: &crate::config::Config) -> Result<Box<dyn AudioSource>, CliError> {
+    use crate::audio::alsa_capture::{AlsaSettings, AlsaSource};
+    let settings = AlsaSettings {
+        device: config.audio.device.clone(),
+        rate_hz: config.audio.rate_hz,
+        channels: config.audio.channels,
+        period_frames: config.audio.period_frames,
+    };
+    let (source, problem) = AlsaSource::open_or_wait(&settings, &config.audio.fallback_device);
+    if let Some(problem) = problem {
+        eprintln!(
+            "tccc: warning: {problem}; capturing from `{}` (reopened with back-off while lost)",
+            source.device()
+        );
+    }
+    Ok(Box::new(source))
+}
+
+#[cfg(not(feature = "alsa-capture"))]
+fn open_capture(config: &crate::config::Config) -> Result<Box<dyn AudioSource>, CliError> {
+    let choice = SourceChoice {
+        input: None,
+        alsa: Some(config.audio.device.as_str()),
         rate: None,
         channels: None,
     };

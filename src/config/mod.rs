@@ -388,6 +388,8 @@ pub struct AudioConfig {
     pub channels: usize,
     /// ALSA period size.
     pub period_frames: usize,
+    /// ALSA device tried after `device` when a lost capture device is reopened; empty: none.
+    pub fallback_device: String,
 }
 
 /// `[vad]`
@@ -433,6 +435,7 @@ impl Default for AudioConfig {
             rate_hz: 48_000,
             channels: 1,
             period_frames: 1024,
+            fallback_device: String::new(),
         }
     }
 }
@@ -583,6 +586,16 @@ impl Config {
                 value: format!("{:?}", audio.device),
                 expected: "name an ALSA device without control characters, e.g. \"default\" \
                            (see `arecord -L`)"
+                    .to_owned(),
+            });
+        }
+        if audio.fallback_device.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "audio.fallback_device",
+                value: format!("{:?}", audio.fallback_device),
+                expected: "name an ALSA device without control characters, e.g. \
+                           \"plughw:CARD=Headset\", or leave it empty for none"
                     .to_owned(),
             });
         }

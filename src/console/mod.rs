@@ -352,6 +352,7 @@ impl Console {
                 "audio input  {}",
                 if s.input_ended { "ended" } else { "running" }
             ),
+            capture_line(s),
             format!("journal      {journal}"),
             format!(
                 "record       {} casualt(ies), {} event(s), unconfirmed facts: {}",
@@ -377,6 +378,27 @@ impl Console {
         ]
         .join("\n")
     }
+}
+
+/// The `status` lines of the capture device: where it captures, outages, overruns.
+fn capture_line(s: &crate::analysis::StageStatus) -> String {
+    let now = if s.capture_down {
+        "LOST, reopening".to_owned()
+    } else {
+        format!(
+            "on the {} device",
+            crate::analysis::device_role(s.capture_device)
+        )
+    };
+    let last = if s.capture_recoveries > 0 {
+        format!(" (last {:.1} s)", s.capture_last_outage_ms as f64 / 1000.0)
+    } else {
+        String::new()
+    };
+    format!(
+        "capture      {now}, {} overrun(s)\noutages      {}{last}, {} failed reopen(s)",
+        s.capture_overruns, s.capture_outages, s.capture_reopen_failures
+    )
 }
 
 fn casualties(snapshot: &Snapshot) -> String {
@@ -483,6 +505,7 @@ pub fn event_line(notice: &Notice) -> String {
         }
         Notice::Alert { id, text } => format!("EVT ALERT {id} {}", flat(text)),
         Notice::Watchdog { topic, text } => format!("EVT {topic} {}", flat(text)),
+        Notice::Audio { text } => format!("EVT AUDIO {}", flat(text)),
         Notice::InputEnded => "EVT INPUT-ENDED".to_owned(),
     }
 }
