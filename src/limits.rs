@@ -385,5 +385,19 @@ pub const CAPTURE_REOPEN_SLICE_MS: u64 = 20;
 /// Capture devices tried when reopening: the configured one and its fallback.
 pub const CAPTURE_DEVICES_MAX: usize = 2;
 
+/// A stage of the service (capture, frontend, analysis, console) that has not advanced its
+/// heartbeat for this long is hung: `WATCHDOG=1` is withheld and systemd restarts the
+/// service. Each loops at least every few tens of milliseconds when healthy.
+pub const STAGE_HEARTBEAT_WINDOW_MS: u64 = 5_000;
+/// The recogniser's window: it does not beat during a transcription, and the longest
+/// segment (30 s) takes well under this on the slowest supported board.
+pub const ASR_HEARTBEAT_WINDOW_MS: u64 = 120_000;
+/// The journal writer's window: it beats every commit interval, but one `fsync` on a
+/// worn SD card can take seconds.
+pub const JOURNAL_HEARTBEAT_WINDOW_MS: u64 = 30_000;
+
 const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MIN_MS <= CAPTURE_REOPEN_BACKOFF_MAX_MS);
+const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MAX_MS < STAGE_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(STAGE_HEARTBEAT_WINDOW_MS <= JOURNAL_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(JOURNAL_HEARTBEAT_WINDOW_MS <= ASR_HEARTBEAT_WINDOW_MS);
 const _: () = assert!(CAPTURE_REOPEN_SLICE_MS <= CAPTURE_REOPEN_BACKOFF_MIN_MS);

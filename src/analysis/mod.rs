@@ -248,6 +248,8 @@ pub struct Analysis {
     stop: Arc<AtomicBool>,
     flushed: Arc<AtomicBool>,
     heartbeat: Arc<AtomicU64>,
+    frontend: Arc<FrontendStats>,
+    journal_beat: Option<Arc<AtomicU64>>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -281,6 +283,17 @@ impl Analysis {
     /// few milliseconds while it is healthy), for the service's liveness check.
     pub fn heartbeat(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.heartbeat)
+    }
+
+    /// The capture and front-end counters, with the heartbeats of the capture, frontend
+    /// and recogniser threads.
+    pub fn frontend_stats(&self) -> Arc<FrontendStats> {
+        Arc::clone(&self.frontend)
+    }
+
+    /// The journal writer thread's heartbeat; `None` without a state directory.
+    pub fn journal_heartbeat(&self) -> Option<Arc<AtomicU64>> {
+        self.journal_beat.clone()
     }
 
     /// Whether the journal has been flushed and closed after a stop (the rest of the
@@ -325,7 +338,9 @@ pub fn start(
     } else {
         None
     };
+    let journal_beat = journaled.as_ref().map(|state| state.journal.heartbeat());
     let pipeline = LivePipeline::start(source, config, options.pacing, transcriber)?;
+    let frontend = Arc::clone(pipeline.frontend_stats());
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -368,6 +383,8 @@ pub fn start(
         stop,
         flushed,
         heartbeat,
+        frontend,
+        journal_beat,
         thread: Some(thread),
     })
 }

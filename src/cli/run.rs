@@ -18,6 +18,10 @@ use crate::audio::source::AudioSource;
 use crate::console::transport::{serve, Terminal, Transport};
 use crate::console::{Console, WatchdogView};
 use crate::frontend::pipeline::Pacing;
+use crate::limits::{
+    ASR_HEARTBEAT_WINDOW_MS, JOURNAL_HEARTBEAT_WINDOW_MS, STAGE_HEARTBEAT_WINDOW_MS,
+};
+use crate::liveness::{Beat, BeatReader, Liveness};
 use crate::watchdog::{MonotonicClock, WatchClock, Watchdog, WatchdogEvent, WatchdogHandle};
 
 /// How long a stop may take before the service leaves without waiting for the recogniser
@@ -105,37 +109,82 @@ fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The heartbeats of the service's threads: `WATCHDOG=1` is sent only when every one has
-/// advanced since the last look (so a hung thread makes systemd restart the service).
-struct Liveness {
-    beats: Vec<(&'static str, Arc<AtomicU64>, u64)>,
-}
-
-impl Liveness {
-    fn new(beats: Vec<(&'static str, Arc<AtomicU64>)>) -> Liveness {
-        Liveness {
-            beats: beats
-                .into_iter()
-                .map(|(name, beat)| {
-                    let seen = beat.load(Ordering::Relaxed);
-                    (name, beat, seen)
-                })
-                .collect(),
-        }
+/// The heartbeats of every stage: capture, frontend, ASR (each until the input ends),
+/// analysis, journal writer (with `--state`) and console.
+fn watch_stages(
+    stage: &analysis::Analysis,
+    console_beat: &Arc<AtomicU64>,
+    now_ms: u64,
+) -> Liveness {
+    let frontend = stage.frontend_stats();
+    let published = stage.published();
+    let mut liveness = Liveness::new();
+    let counter = |beat: Arc<AtomicU64>| -> BeatReader {
+        Box::new(move || Beat::Alive(beat.load(Ordering::Relaxed)))
+    };
+    {
+        let stats = Arc::clone(&frontend);
+        liveness.watch(
+            "capture",
+            STAGE_HEARTBEAT_WINDOW_MS,
+            Box::new(move || {
+                if stats.capture_ended.load(Ordering::Acquire) {
+                    Beat::Done
+                } else {
+                    Beat::Alive(stats.capture_beats.load(Ordering::Relaxed))
+                }
+            }),
+            now_ms,
+        );
     }
-
-    /// The first thread whose heartbeat has not moved since the last call, if any.
-    fn stalled(&mut self) -> Option<&'static str> {
-        let mut stalled = None;
-        for (name, beat, seen) in &mut self.beats {
-            let now = beat.load(Ordering::Relaxed);
-            if now == *seen && stalled.is_none() {
-                stalled = Some(*name);
+    {
+        let stats = Arc::clone(&frontend);
+        liveness.watch(
+            "frontend",
+            STAGE_HEARTBEAT_WINDOW_MS,
+            Box::new(move || {
+                if stats.frontend_ended.load(Ordering::Acquire) {
+                    Beat::Done
+                } else {
+                    Beat::Alive(stats.frontend_beats.load(Ordering::Relaxed))
+                }
+            }),
+            now_ms,
+        );
+    }
+    liveness.watch(
+        "asr",
+        ASR_HEARTBEAT_WINDOW_MS,
+        Box::new(move || {
+            if published.load().status.input_ended {
+                Beat::Done
+            } else {
+                Beat::Alive(frontend.asr_beats.load(Ordering::Relaxed))
             }
-            *seen = now;
-        }
-        stalled
+        }),
+        now_ms,
+    );
+    liveness.watch(
+        "analysis",
+        STAGE_HEARTBEAT_WINDOW_MS,
+        counter(stage.heartbeat()),
+        now_ms,
+    );
+    if let Some(beat) = stage.journal_heartbeat() {
+        liveness.watch(
+            "journal",
+            JOURNAL_HEARTBEAT_WINDOW_MS,
+            counter(beat),
+            now_ms,
+        );
     }
+    liveness.watch(
+        "console",
+        STAGE_HEARTBEAT_WINDOW_MS,
+        counter(Arc::clone(console_beat)),
+        now_ms,
+    );
+    liveness
 }
 
 /// SIGHUP: reads the configuration again and says what differs. Every section sizes or
@@ -276,10 +325,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         }
     }
     eprintln!("tccc: ready");
-    let mut liveness = Liveness::new(vec![
-        ("analysis", stage.heartbeat()),
-        ("console", console_beat),
-    ]);
+    let started = Instant::now();
+    let mut liveness = watch_stages(&stage, &console_beat, 0);
     let watchdog = sd_notify::watchdog_enabled().map(|interval| interval / 2);
     let mut last_ping = Instant::now();
     let hangup = Arc::new(AtomicBool::new(false));
@@ -301,13 +348,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         if let Some(every) = watchdog {
             if last_ping.elapsed() >= every {
                 last_ping = Instant::now();
-                match liveness.stalled() {
-                    None => {
-                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                    }
-                    Some(stage) => log::warn!(
-                        "the {stage} thread has not advanced for {every:?}; WATCHDOG=1 withheld"
-                    ),
+                let now_ms = started.elapsed().as_millis() as u64;
+                if let Err(stalled) = liveness.ping(now_ms) {
+                    log::warn!("{stalled}; WATCHDOG=1 withheld (systemd will restart tccc)");
                 }
             }
         }
@@ -349,28 +392,4 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         outcome.extractor.events().len()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_thread_that_stops_beating_withholds_the_watchdog() {
-        let analysis = Arc::new(AtomicU64::new(0));
-        let console = Arc::new(AtomicU64::new(0));
-        let mut liveness = Liveness::new(vec![
-            ("analysis", Arc::clone(&analysis)),
-            ("console", Arc::clone(&console)),
-        ]);
-        analysis.fetch_add(1, Ordering::Relaxed);
-        console.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), None);
-        analysis.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), Some("console"));
-        assert_eq!(liveness.stalled(), Some("analysis"));
-        analysis.fetch_add(1, Ordering::Relaxed);
-        console.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), None);
-    }
 }

@@ -196,6 +196,7 @@ impl FrontendPipeline {
                     }
                     frontend.finish();
                     clear_thread_role();
+                    stats.frontend_ended.store(true, Ordering::Release);
                     frontend_done.store(true, Ordering::Release);
                 })
                 .map_err(|e| FrontendError::Thread("frontend", e.to_string()))?
@@ -236,6 +237,7 @@ impl FrontendPipeline {
                         &frontend_handle,
                     );
                     clear_thread_role();
+                    stats.capture_ended.store(true, Ordering::Release);
                     capture_done.store(true, Ordering::Release);
                     frontend_handle.unpark();
                     result.map(|()| source.final_warning())

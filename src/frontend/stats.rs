@@ -39,6 +39,10 @@ pub struct FrontendStats {
     pub capture_beats: AtomicU64,
     /// Heartbeat of the frontend thread: advances on every turn of its loop.
     pub frontend_beats: AtomicU64,
+    /// Set when the capture thread has ended (its input ended or it was stopped).
+    pub capture_ended: AtomicBool,
+    /// Set when the frontend thread has ended.
+    pub frontend_ended: AtomicBool,
     /// Heartbeat of the recogniser's thread: advances while it waits for a segment (not
     /// during a transcription, whose window is longer).
     pub asr_beats: AtomicU64,

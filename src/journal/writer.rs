@@ -134,6 +134,8 @@ struct Shared {
     alerts: Mutex<VecDeque<String>>,
     lost: Mutex<Vec<u64>>,
     counters: JournalCounters,
+    /// The writer thread's heartbeat: advances on every turn of its loop.
+    beats: Arc<AtomicU64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -310,6 +312,12 @@ impl Journal {
         }
     }
 
+    /// The writer thread's heartbeat (advances at least every commit interval while it
+    /// runs), for the service's liveness check.
+    pub fn heartbeat(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.shared.beats)
+    }
+
     /// Alerts raised since the last call, oldest first.
     pub fn take_alerts(&self) -> Vec<String> {
         lock(&self.shared.alerts).drain(..).collect()
@@ -392,6 +400,7 @@ impl Writer {
 
     fn run(&mut self) {
         loop {
+            self.shared.beats.fetch_add(1, Ordering::Relaxed);
             let stopping = self.shared.stop.load(Ordering::Acquire);
             while let Ok(entry) = self.consumer.pop() {
                 self.accept(entry);
