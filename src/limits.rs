@@ -385,6 +385,8 @@ pub const CAPTURE_REOPEN_SLICE_MS: u64 = 20;
 /// Capture devices tried when reopening: the configured one and its fallback.
 pub const CAPTURE_DEVICES_MAX: usize = 2;
 
+/// Seconds within which `purge confirm <token>` must follow the console's `purge`.
+pub const CONSOLE_PURGE_CONFIRM_S: u64 = 60;
 /// A stage of the service (capture, frontend, analysis, console) that has not advanced its
 /// heartbeat for this long is hung: `WATCHDOG=1` is withheld and systemd restarts the
 /// service. Each loops at least every few tens of milliseconds when healthy.

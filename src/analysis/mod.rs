@@ -112,6 +112,12 @@ pub enum Action {
     Journal(String),
     /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
     Export,
+    /// Replace fact `id`: `text` (`<field> <value>`) is read as narration about its
+    /// casualty, and the first fact it files replaces `id` (a `Corrected` event).
+    Correct { id: FactId, text: String },
+    /// Destroy the journal (key, segments, export) as `tccc purge` does, and empty the
+    /// record; journaling stops until a new key and a restart.
+    Purge,
     /// Journal the watchdog's decisions as `Alert` records and announce them.
     Watchdog(Vec<crate::watchdog::WatchdogEvent>),
 }
@@ -359,6 +365,12 @@ pub fn start(
         model,
         announced: 0,
         export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
+        purge_paths: options.journal.as_ref().map(|setup| {
+            (
+                setup.state.clone(),
+                key::key_path(&setup.state, setup.key.as_deref()),
+            )
+        }),
     };
     if let Some(state) = journaled {
         stage.restore(state);
@@ -430,6 +442,8 @@ struct Stage {
     announced: usize,
     /// Where `Export` writes (the state directory).
     export_dir: Option<PathBuf>,
+    /// The state directory and key file `Purge` destroys.
+    purge_paths: Option<(PathBuf, PathBuf)>,
 }
 
 /// What `status` and `EVT AUDIO` call a configured capture device.
@@ -439,6 +453,15 @@ pub fn device_role(index: u64) -> &'static str {
     } else {
         "fallback"
     }
+}
+
+/// Whether an event was made at the console (`provenance_now`), not read from speech: a
+/// console correction is applied again on restore, a spoken one is read again.
+fn is_console(provenance: &Provenance) -> bool {
+    provenance.lexicon.is_empty()
+        && provenance.char_start == 0
+        && provenance.char_end == 0
+        && provenance.heard_end_s == 0.0
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -468,7 +491,10 @@ impl Stage {
             .log
             .events()
             .iter()
-            .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
+            .filter(|e| {
+                matches!(e, Event::Confirmed { .. } | Event::Rejected { .. })
+                    || matches!(e, Event::Corrected { provenance, .. } if is_console(provenance))
+            })
             .collect();
         let mut applied = 0;
         for utterance in &replayed.utterances {
@@ -531,6 +557,11 @@ impl Stage {
         let result = match event {
             Event::Confirmed { id, provenance } => self.extractor.confirm(*id, *provenance),
             Event::Rejected { id, provenance } => self.extractor.reject(*id, *provenance),
+            Event::Corrected {
+                superseded,
+                by,
+                provenance,
+            } => self.extractor.correct(*superseded, *by, *provenance),
             _ => Ok(()),
         };
         if let Err(error) = result {
@@ -706,6 +737,8 @@ impl Stage {
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(format!("exported to {}", path.display()))
             }
+            Action::Correct { id, text } => self.correct(id, &text),
+            Action::Purge => self.purge(),
             Action::Watchdog(events) => {
                 for event in &events {
                     let mut payload = Vec::new();
@@ -725,6 +758,93 @@ impl Stage {
                 Ok(String::new())
             }
         }
+    }
+
+    /// `correct <id> <field> <value>`.
+    fn correct(&mut self, id: FactId, text: &str) -> Result<String, String> {
+        let Some(casualty) = self
+            .extractor
+            .live_facts()
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.casualty)
+        else {
+            return Err(format!(
+                "fact {id} is not on the card (see `events`); nothing corrected"
+            ));
+        };
+        let before = self.extractor.events().len();
+        self.utterance(
+            &format!("casualty {casualty} {text}"),
+            &[],
+            0.0,
+            0.0,
+            CONSOLE_MODEL,
+        )?;
+        let new = self.extractor.events()[before..]
+            .iter()
+            .find_map(|event| match event {
+                Event::Asserted {
+                    id: new,
+                    casualty: about,
+                    ..
+                } if *about == casualty => Some(*new),
+                _ => None,
+            });
+        let Some(new) = new else {
+            return Err(format!(
+                "`{text}` says nothing the record keeps about casualty {casualty}; nothing \
+                 corrected (type it as you would say it, e.g. `pulse 110`)"
+            ));
+        };
+        // The narration may have replaced the fact already (a newer value of the same
+        // vital); otherwise the console's correction does.
+        if self.extractor.live_facts().iter().any(|f| f.id == id) {
+            let before = self.extractor.events().len();
+            let utterance = self.next_index.saturating_sub(1);
+            self.extractor
+                .correct(id, Some(new), provenance_now(utterance))
+                .map_err(|e| e.to_string())?;
+            self.append_events_from(before);
+        }
+        let shown = self
+            .extractor
+            .live_facts()
+            .iter()
+            .find(|f| f.id == new)
+            .map(|f| f.fact.to_string())
+            .unwrap_or_default();
+        Ok(format!("fact {id} corrected by fact {new}: {shown}"))
+    }
+
+    /// `purge confirm <token>`: the same destruction as `tccc purge`, then an empty record.
+    fn purge(&mut self) -> Result<String, String> {
+        let Some((state, key_path)) = self.purge_paths.clone() else {
+            return Err("no journal to purge (the service runs without --state)".to_owned());
+        };
+        if let Err(error) = self.close_journal() {
+            log::warn!("purge: the journal did not close cleanly: {error}");
+        }
+        let removed = journal::purge(&state, &key_path).map_err(|e| e.to_string())?;
+        self.extractor = Extractor::new(ExtractorConfig::default());
+        self.utterances.clear();
+        self.announced = 0;
+        if let Some((advisor, clock)) = &mut self.advisor {
+            let rules = RuleSet::builtin().map_err(|e| e.to_string())?;
+            *advisor = Advisor::new(rules, clock.now());
+        }
+        self.status.utterances = 0;
+        self.status.restored = 0;
+        self.status.journal_next_seq = None;
+        self.status.journal_durable = None;
+        log::warn!(
+            "purge: key {} destroyed, {removed} file(s) removed",
+            key_path.display()
+        );
+        Ok(format!(
+            "purged: key destroyed, {removed} file(s) removed; the record is empty and \
+             nothing is journaled until `tccc keygen` and a restart"
+        ))
     }
 
     fn is_live_or_known(&self, id: FactId) -> bool {
