@@ -15,7 +15,7 @@ use super::listen::analysis_error;
 use super::segments::{open_source, SourceChoice};
 use crate::analysis::{self, AnalysisOptions, JournalSetup};
 use crate::audio::source::AudioSource;
-use crate::console::transport::{serve, Terminal, Transport};
+use crate::console::transport::{serve, SerialLine, Terminal, Transport};
 use crate::console::{Console, WatchdogView};
 use crate::frontend::pipeline::Pacing;
 use crate::limits::{
@@ -273,7 +273,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&stop)?;
     let transport = Transport::parse(&args.console);
-    let terminal = Terminal::open(&transport).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let line =
+        SerialLine::from_config(&config.console).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let terminal =
+        Terminal::open(&transport, &line).map_err(|e| CliError::BadInput(e.to_string()))?;
     let source = open_input(args, &config)?;
     let mut stage = analysis::start(
         source,

@@ -83,6 +83,63 @@ pub struct Config {
     pub asr: AsrSection,
     /// The watchdog: thermal zones, power modes, battery.
     pub watchdog: WatchdogConfig,
+    /// The serial console's line settings.
+    pub console: ConsoleConfig,
+}
+
+/// Baud rates a serial console may be set to (`console.baud`).
+pub const CONSOLE_BAUD_RATES: &[u32] = &[
+    9_600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600,
+];
+/// Parities a serial console may be set to (`console.parity`).
+pub const CONSOLE_PARITIES: &[&str] = &["none", "even", "odd"];
+
+/// `[console]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Line speed of a serial console device.
+    pub baud: u32,
+    /// `none`, `even` or `odd` (8 data bits, 1 stop bit).
+    pub parity: String,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            baud: 115_200,
+            parity: "none".to_owned(),
+        }
+    }
+}
+
+impl ConsoleConfig {
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        if !CONSOLE_BAUD_RATES.contains(&self.baud) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "console.baud",
+                value: self.baud.to_string(),
+                expected: format!(
+                    "give one of {} (the speed the terminal at the other end uses)",
+                    CONSOLE_BAUD_RATES
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        if !CONSOLE_PARITIES.contains(&self.parity.as_str()) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "console.parity",
+                value: format!("{:?}", self.parity),
+                expected: "give \"none\", \"even\" or \"odd\" (8 data bits, 1 stop bit)".to_owned(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// `[watchdog]`
@@ -552,6 +609,7 @@ impl Config {
     /// Checks every value against its range.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
         self.watchdog.validate(origin)?;
+        self.console.validate(origin)?;
         let audio = &self.audio;
         check(
             origin,
@@ -838,6 +896,12 @@ mod tests {
             ("[audio]\ndevice = \" \"\n", "audio.device"),
             ("[audio]\ndevice = \"hw:0\\u0000\"\n", "audio.device"),
             ("[audio]\ndevice = \"hw:0\\n1\"\n", "audio.device"),
+            (
+                "[audio]\nfallback_device = \"hw:1\\u0007\"\n",
+                "audio.fallback_device",
+            ),
+            ("[console]\nbaud = 12345\n", "console.baud"),
+            ("[console]\nparity = \"mark\"\n", "console.parity"),
             (
                 "[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n",
                 "vad.speech_pad_ms",
