@@ -385,6 +385,9 @@ pub const CAPTURE_REOPEN_SLICE_MS: u64 = 20;
 /// Capture devices tried when reopening: the configured one and its fallback.
 pub const CAPTURE_DEVICES_MAX: usize = 2;
 
+/// Utterance texts the analysis stage holds for `export` and its snapshot (about 6 h of
+/// narration); older ones are dropped and counted (`status`), the journal keeps them all.
+pub const STAGE_UTTERANCES_MAX: usize = 4_096;
 /// Seconds within which `purge confirm <token>` must follow the console's `purge`.
 pub const CONSOLE_PURGE_CONFIRM_S: u64 = 60;
 /// A stage of the service (capture, frontend, analysis, console) that has not advanced its
@@ -400,6 +403,7 @@ pub const JOURNAL_HEARTBEAT_WINDOW_MS: u64 = 30_000;
 
 const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MIN_MS <= CAPTURE_REOPEN_BACKOFF_MAX_MS);
 const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MAX_MS < STAGE_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(STAGE_UTTERANCES_MAX >= SNAPSHOT_UTTERANCES_MAX);
 const _: () = assert!(STAGE_HEARTBEAT_WINDOW_MS <= JOURNAL_HEARTBEAT_WINDOW_MS);
 const _: () = assert!(JOURNAL_HEARTBEAT_WINDOW_MS <= ASR_HEARTBEAT_WINDOW_MS);
 const _: () = assert!(CAPTURE_REOPEN_SLICE_MS <= CAPTURE_REOPEN_BACKOFF_MIN_MS);

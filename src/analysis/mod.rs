@@ -30,7 +30,9 @@ use crate::frontend::pipeline::Pacing;
 use crate::frontend::stats::FrontendStats;
 use crate::journal::codec::{self, Kind, UtteranceRecord};
 use crate::journal::{self, key, Journal, JournalKey, WriterTiming};
-use crate::limits::{CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX};
+use crate::limits::{
+    CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX, STAGE_UTTERANCES_MAX,
+};
 use crate::live::{load_transcriber, HeardUtterance, LiveError, LivePipeline, LiveSummary};
 use crate::record::{Event, FactId, LiveFact, Provenance, Record, UtteranceDocument};
 
@@ -171,6 +173,8 @@ pub struct StageStatus {
     pub notices_dropped: u64,
     /// Utterances the extractor refused.
     pub extract_failures: u64,
+    /// Oldest utterance texts no longer held in memory (`STAGE_UTTERANCES_MAX`).
+    pub utterances_dropped: u64,
     /// Times the capture device was lost.
     pub capture_outages: u64,
     /// Times capture resumed after an outage.
@@ -240,7 +244,7 @@ impl Published {
 pub struct AnalysisOutcome {
     /// The extractor (the record and its log).
     pub extractor: Extractor,
-    /// Every utterance read this run.
+    /// The utterances read (the newest `STAGE_UTTERANCES_MAX`).
     pub utterances: Vec<UtteranceDocument>,
     /// The live pipeline's summary.
     pub live: LiveSummary,
@@ -569,7 +573,13 @@ impl Stage {
         }
     }
 
+    /// Keeps an utterance's text for `export` and the snapshot: at most
+    /// `STAGE_UTTERANCES_MAX`, the oldest dropped and counted (the journal keeps them all).
     fn push_recent(&mut self, utterance: UtteranceDocument) {
+        if self.utterances.len() >= STAGE_UTTERANCES_MAX {
+            self.utterances.remove(0);
+            self.status.utterances_dropped += 1;
+        }
         self.utterances.push(utterance);
     }
 
@@ -1079,5 +1089,90 @@ impl Stage {
             utterances: self.utterances,
             live,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bare_stage() -> (Stage, Receiver<Notice>) {
+        let (notices, received) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
+        let stage = Stage {
+            extractor: Extractor::new(ExtractorConfig::default()),
+            utterances: Vec::new(),
+            next_index: 0,
+            journal: None,
+            _lock: None,
+            advisor: None,
+            notices,
+            published: Arc::new(Published::default()),
+            status: StageStatus::default(),
+            observer: None,
+            model: "test".to_owned(),
+            announced: 0,
+            export_dir: None,
+            purge_paths: None,
+        };
+        (stage, received)
+    }
+
+    #[test]
+    fn held_utterance_texts_are_bounded_oldest_first_and_counted() {
+        let (mut stage, _notices) = bare_stage();
+        for n in 0..STAGE_UTTERANCES_MAX + 3 {
+            stage.push_recent(UtteranceDocument {
+                start_s: n as f64,
+                end_s: n as f64,
+                text: format!("utterance {n}"),
+            });
+        }
+        assert_eq!(stage.utterances.len(), STAGE_UTTERANCES_MAX);
+        assert_eq!(stage.status.utterances_dropped, 3);
+        assert_eq!(stage.utterances[0].text, "utterance 3");
+    }
+
+    #[test]
+    fn capture_outages_and_recoveries_are_announced_once_each() {
+        let (mut stage, notices) = bare_stage();
+        let stats = FrontendStats::default();
+        assert!(!stage.watch_capture(&stats));
+        stats.capture_outages.store(1, Ordering::Relaxed);
+        stats.capture_down.store(true, Ordering::Release);
+        assert!(stage.watch_capture(&stats));
+        assert!(!stage.watch_capture(&stats));
+        assert!(stage.status.capture_down);
+        stats.capture_recoveries.store(1, Ordering::Relaxed);
+        stats.capture_down.store(false, Ordering::Release);
+        stats.capture_device.store(1, Ordering::Relaxed);
+        stats
+            .capture_last_outage_ms
+            .store(10_250, Ordering::Relaxed);
+        assert!(stage.watch_capture(&stats));
+        let said: Vec<Notice> = notices.try_iter().collect();
+        assert_eq!(
+            said,
+            vec![
+                Notice::Audio {
+                    text: "capture device lost (outage 1); reopening with back-off".to_owned()
+                },
+                Notice::Audio {
+                    text: "capture resumed on the fallback device after 10.2 s (outage 1)"
+                        .to_owned()
+                },
+            ]
+        );
+        assert!(!stage.status.capture_down);
+    }
+
+    #[test]
+    fn console_corrections_are_told_from_spoken_ones() {
+        assert!(is_console(&provenance_now(3)));
+        let spoken = Provenance {
+            char_end: 12,
+            lexicon: LEXICON_VERSION,
+            ..provenance_now(3)
+        };
+        assert!(!is_console(&spoken));
     }
 }

@@ -400,8 +400,8 @@ impl Console {
             .collect();
         [
             format!(
-                "utterances   {} ({} restored from the journal, {} not read)",
-                s.utterances, s.restored, s.extract_failures
+                "utterances   {} ({} restored from the journal, {} not read, {} old let go)",
+                s.utterances, s.restored, s.extract_failures, s.utterances_dropped
             ),
             format!(
                 "audio input  {}",
