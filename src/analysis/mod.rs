@@ -343,7 +343,8 @@ pub fn start(
     };
     let advisor = if options.advisor {
         let rules = RuleSet::builtin().map_err(|e| AnalysisError::Rules(e.to_string()))?;
-        let clock = WallClock::new(0);
+        // Local time: the clock times the advisor narrates are the ones the medic says.
+        let clock = WallClock::new(crate::sys::localtime::utc_offset_minutes_now());
         Some((Advisor::new(rules, clock.now()), clock))
     } else {
         None

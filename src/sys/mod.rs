@@ -3,4 +3,5 @@
 //! the safe functions here.
 
 pub mod alloc_guard;
+pub mod localtime;
 pub mod realtime;
