@@ -149,6 +149,15 @@ impl FrontendPipeline {
         let frontend_done = Arc::new(AtomicBool::new(false));
         let realtime = Arc::new(RealtimeOutcomes::default());
         let threads = config.threads;
+        // Silence written after an outage: enough for the segmenter to end a segment the
+        // outage cut (its hangover and padding, and a VAD frame), so speech before and after
+        // is never glued into one segment.
+        let gap_samples = (u64::from(config.vad.min_silence_ms + config.vad.speech_pad_ms)
+            * u64::from(input_rate_hz)
+            / 1000) as usize
+            + 2 * crate::limits::VAD_FRAME_SAMPLES * (input_rate_hz as usize)
+                / crate::limits::PIPELINE_RATE_HZ as usize;
+        let gap_samples = gap_samples.min(CAPTURE_RING_SAMPLES_MAX / 2);
 
         let frontend_thread = {
             let capture_done = Arc::clone(&capture_done);
@@ -234,6 +243,7 @@ impl FrontendPipeline {
                         &stop,
                         pacing,
                         overflow,
+                        gap_samples,
                         &frontend_handle,
                     );
                     clear_thread_role();
@@ -402,6 +412,7 @@ fn capture_loop(
     stop: &AtomicBool,
     pacing: Pacing,
     overflow: Overflow,
+    gap_samples: usize,
     frontend: &std::thread::Thread,
 ) -> Result<(), AudioError> {
     let started = Instant::now();
@@ -415,7 +426,10 @@ fn capture_loop(
             Ok(SourceRead::Frames(count)) => count,
             Err(error) if source.is_live() => match reopen_with_backoff(source, stats, stop, error)
             {
-                Reopened::Capturing => continue,
+                Reopened::Capturing => {
+                    write_silence(producer, gap_samples, frontend);
+                    continue;
+                }
                 Reopened::Stopped => return Ok(()),
                 Reopened::Final(error) => return Err(error),
             },
@@ -470,6 +484,21 @@ fn capture_loop(
         }
     }
     Ok(())
+}
+
+/// Writes up to `samples` zeros (what the ring has room for): the gap an outage left.
+fn write_silence(
+    producer: &mut rtrb::Producer<f32>,
+    samples: usize,
+    frontend: &std::thread::Thread,
+) {
+    let room = producer.slots().min(samples);
+    if room > 0 {
+        if let Ok(write) = producer.write_chunk_uninit(room) {
+            write.fill_from_iter(std::iter::repeat(0.0));
+        }
+        frontend.unpark();
+    }
 }
 
 /// How a lost live source ended.
@@ -611,9 +640,19 @@ mod tests {
         }
     }
 
+    const GAP: usize = 500;
+
     fn run_capture(source: &mut dyn AudioSource, stop: &AtomicBool) -> (FrontendStats, bool) {
+        run_capture_into(source, stop).0
+    }
+
+    /// Runs capture over `source`; also gives what reached the ring.
+    fn run_capture_into(
+        source: &mut dyn AudioSource,
+        stop: &AtomicBool,
+    ) -> ((FrontendStats, bool), Vec<f32>) {
         let stats = FrontendStats::default();
-        let (mut producer, _consumer) = rtrb::RingBuffer::<f32>::new(CAPTURE_RING_SAMPLES_MAX);
+        let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(CAPTURE_RING_SAMPLES_MAX);
         let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX];
         let result = capture_loop(
             source,
@@ -623,9 +662,14 @@ mod tests {
             stop,
             Pacing::AsFastAsPossible,
             Overflow::Drop,
+            GAP,
             &std::thread::current(),
         );
-        (stats, result.is_ok())
+        let mut ring = Vec::new();
+        while let Ok(sample) = consumer.pop() {
+            ring.push(sample);
+        }
+        ((stats, result.is_ok()), ring)
     }
 
     #[test]
@@ -640,8 +684,14 @@ mod tests {
             reopens: 0,
             stop: Arc::clone(&stop),
         };
-        let (stats, ok) = run_capture(&mut device, &stop);
+        let ((stats, ok), ring) = run_capture_into(&mut device, &stop);
         assert!(ok, "capture ended with an error on device loss");
+        // The audio before the outage, silence for the segmenter, the audio after it.
+        let before = FRAMES_PER_READ * 5;
+        assert_eq!(ring.len(), FRAMES_PER_READ * 12 + GAP);
+        assert!(ring[..before].iter().all(|&s| s == 0.1));
+        assert!(ring[before..before + GAP].iter().all(|&s| s == 0.0));
+        assert!(ring[before + GAP..].iter().all(|&s| s == 0.1));
         assert_eq!(device.reopens, 3);
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         assert_eq!(load(&stats.capture_outages), 1);
