@@ -230,3 +230,65 @@ fn nvpmodel_lists_the_modes_tccc_needs() {
         );
     }
 }
+
+/// The headset pulled out and plugged back in (an operator at the board, prompted on
+/// stderr): capture reopens it and goes on. Needs `TCCC_HW_UNPLUG=1` besides the Jetson.
+#[test]
+fn a_pulled_headset_is_reopened_and_capture_goes_on() {
+    if skipped("a_pulled_headset_is_reopened_and_capture_goes_on") {
+        return;
+    }
+    if std::env::var_os("TCCC_HW_UNPLUG").is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "test a_pulled_headset_is_reopened_and_capture_goes_on ... skipped: needs an \
+             operator to pull the headset; set TCCC_HW_UNPLUG=1"
+        );
+        return;
+    }
+    use std::sync::atomic::Ordering;
+    let device = std::env::var("TCCC_HW_ALSA_DEVICE")
+        .unwrap_or_else(|_| "plughw:CARD=tcccheadset".to_owned());
+    let config = Config::default();
+    let settings = AlsaSettings {
+        device,
+        rate_hz: config.audio.rate_hz,
+        channels: config.audio.channels,
+        period_frames: config.audio.period_frames,
+    };
+    let (source, problem) = AlsaSource::open_or_wait(&settings, "");
+    assert!(problem.is_none(), "the headset is not there: {problem:?}");
+    let pipeline =
+        FrontendPipeline::start(Box::new(source), &config, Pacing::AsFastAsPossible).unwrap();
+    let stats = std::sync::Arc::clone(pipeline.stats());
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let _ = writeln!(std::io::stderr(), ">>> {what} (within 60 s)");
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "not done: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for("pull the headset out now", &|| {
+        stats.capture_outages.load(Ordering::Relaxed) >= 1
+    });
+    wait_for("plug the headset back in now", &|| {
+        stats.capture_recoveries.load(Ordering::Relaxed) >= 1
+    });
+    let resumed_at = stats.captured_frames.load(Ordering::Relaxed);
+    std::thread::sleep(Duration::from_secs(5));
+    let after = stats.captured_frames.load(Ordering::Relaxed) - resumed_at;
+    pipeline.join().unwrap();
+    println!(
+        "outage {} ms, {} failed reopen(s), {after} frames in 5 s after it",
+        stats.capture_last_outage_ms.load(Ordering::Relaxed),
+        stats.capture_reopen_failures.load(Ordering::Relaxed)
+    );
+    assert!(
+        after >= u64::from(config.audio.rate_hz) * 4,
+        "only {after} frames in the 5 s after the headset came back"
+    );
+}

@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod journal;
 pub mod limits;
 pub mod live;
+pub mod liveness;
 pub mod llm;
 pub mod logging;
 pub mod nn;

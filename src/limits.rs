@@ -401,3 +401,38 @@ const _: () = assert!(JOURNAL_AUDIO_SLOTS_MAX >= 2);
 const _: () = assert!(
     JOURNAL_MEMORY_BUFFER_BYTES_MAX >= JOURNAL_AUDIO_SLOTS_MAX * JOURNAL_RECORD_PAYLOAD_BYTES_MAX
 );
+
+// ---- service branch: capture recovery, stage heartbeats, console purge ----
+
+/// First wait before reopening a lost capture device (doubled after each failed try).
+pub const CAPTURE_REOPEN_BACKOFF_MIN_MS: u64 = 100;
+/// Longest wait between two tries at reopening a lost capture device.
+pub const CAPTURE_REOPEN_BACKOFF_MAX_MS: u64 = 2_000;
+/// Slice of a back-off wait between two looks at the stop flag (a stop is never held up
+/// by a back-off for longer than this).
+pub const CAPTURE_REOPEN_SLICE_MS: u64 = 20;
+/// Capture devices tried when reopening: the configured one and its fallback.
+pub const CAPTURE_DEVICES_MAX: usize = 2;
+
+/// Utterance texts the analysis stage holds for `export` and its snapshot (about 6 h of
+/// narration); older ones are dropped and counted (`status`), the journal keeps them all.
+pub const STAGE_UTTERANCES_MAX: usize = 4_096;
+/// Seconds within which `purge confirm <token>` must follow the console's `purge`.
+pub const CONSOLE_PURGE_CONFIRM_S: u64 = 60;
+/// A stage of the service (capture, frontend, analysis, console) that has not advanced its
+/// heartbeat for this long is hung: `WATCHDOG=1` is withheld and systemd restarts the
+/// service. Each loops at least every few tens of milliseconds when healthy.
+pub const STAGE_HEARTBEAT_WINDOW_MS: u64 = 5_000;
+/// The recogniser's window: it does not beat during a transcription, and the longest
+/// segment (30 s) takes well under this on the slowest supported board.
+pub const ASR_HEARTBEAT_WINDOW_MS: u64 = 120_000;
+/// The journal writer's window: it beats every commit interval, but one `fsync` on a
+/// worn SD card can take seconds.
+pub const JOURNAL_HEARTBEAT_WINDOW_MS: u64 = 30_000;
+
+const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MIN_MS <= CAPTURE_REOPEN_BACKOFF_MAX_MS);
+const _: () = assert!(CAPTURE_REOPEN_BACKOFF_MAX_MS < STAGE_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(STAGE_UTTERANCES_MAX >= SNAPSHOT_UTTERANCES_MAX);
+const _: () = assert!(STAGE_HEARTBEAT_WINDOW_MS <= JOURNAL_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(JOURNAL_HEARTBEAT_WINDOW_MS <= ASR_HEARTBEAT_WINDOW_MS);
+const _: () = assert!(CAPTURE_REOPEN_SLICE_MS <= CAPTURE_REOPEN_BACKOFF_MIN_MS);

@@ -32,7 +32,10 @@ fn an_early_end_is_decoded_on_to_the_end_of_the_segment() {
     // Per-word confidences cover the whole merged text.
     let transcript = transcriber.last_transcript();
     let words = transcript.words();
-    assert!(words.len() >= text.split_whitespace().count() - 2, "{words:?}");
+    assert!(
+        words.len() >= text.split_whitespace().count() - 2,
+        "{words:?}"
+    );
     let last = words.last().unwrap();
     assert_eq!(last.end as usize, transcript.text().len());
 }

@@ -608,3 +608,101 @@ fn thermal_and_power_show_the_watchdog_or_why_it_does_not_run() {
     terminate(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `tccc run --console stdio` on `state` with silence as input.
+fn stdio_service(state: &Path, dir: &Path) -> (Child, Client) {
+    let mut child = spawn(state, &silence(dir), "stdio");
+    let client = Client {
+        input: Box::new(child.stdin.take().unwrap()),
+        lines: lines_of(child.stdout.take().unwrap()),
+        events: Vec::new(),
+        echo: false,
+    };
+    (child, client)
+}
+
+#[test]
+fn correct_replaces_a_fact_across_a_restart_and_purge_takes_a_typed_token() {
+    if !models_present() {
+        return;
+    }
+    let dir = tempdir("correct-purge");
+    let state = dir.join("state");
+    std::fs::create_dir(&state).unwrap();
+    keygen(&state);
+    let (child, mut client) = stdio_service(&state, &dir);
+    assert!(client.ask("say casualty one pulse one twenty")[0].starts_with("OK"));
+    let events = client.ask("events");
+    let line = events
+        .iter()
+        .find(|l| l.contains(" fact ") && l.contains("120"))
+        .unwrap_or_else(|| panic!("{events:?}"));
+    let id: u32 = line
+        .split(" fact ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(client.ask(&format!("correct {id} pulse"))[0].starts_with("ERR usage"));
+    assert!(client.ask("correct 9999 pulse 110")[0].starts_with("ERR refused"));
+    let corrected = client.ask(&format!("correct {id} pulse one ten"));
+    assert!(
+        corrected[0].starts_with(&format!("OK fact {id} corrected by fact ")),
+        "{corrected:?}"
+    );
+    let card = client.ask("card 1");
+    assert!(card.iter().any(|l| l.contains("110")), "{card:#?}");
+    assert!(!card.iter().any(|l| l.contains("120")), "{card:#?}");
+    assert!(client
+        .ask("events")
+        .iter()
+        .any(|l| l.contains(&format!("fact {id} corrected by"))));
+    terminate(child);
+
+    // Restarted: the correction is read back from the journal.
+    let (child, mut client) = stdio_service(&state, &dir);
+    assert_eq!(client.ask("card 1"), card);
+    // Purge: a token first, used once, and only the one given.
+    assert!(client.ask("purge confirm 123456")[0].starts_with("ERR refused no purge is armed"));
+    let armed = client.ask("purge");
+    assert!(
+        armed[0].starts_with("OK purge armed: type `purge confirm "),
+        "{armed:?}"
+    );
+    let token = armed[0]
+        .split("purge confirm ")
+        .nth(1)
+        .unwrap()
+        .split('`')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(client.ask("purge confirm nottoken")[0].starts_with("ERR refused that is not"));
+    assert!(client.ask(&format!("purge confirm {token}"))[0].starts_with("ERR refused no purge"));
+    let armed = client.ask("purge");
+    let token = armed[0]
+        .split("purge confirm ")
+        .nth(1)
+        .unwrap()
+        .split('`')
+        .next()
+        .unwrap()
+        .to_owned();
+    let purged = client.ask(&format!("purge confirm {token}"));
+    assert!(
+        purged[0].starts_with("OK purged: key destroyed"),
+        "{purged:?}"
+    );
+    assert!(!state.join("journal.key").exists());
+    assert!(client.ask("card 1")[0].starts_with("ERR no-casualty"));
+    let status = client.ask("status");
+    assert!(
+        status.iter().any(|l| l.starts_with("journal      off")),
+        "{status:?}"
+    );
+    terminate(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}

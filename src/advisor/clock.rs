@@ -136,9 +136,9 @@ impl Clock for SimClock {
     }
 }
 
-/// The system clock, as local time at a fixed offset from UTC (the device has no time-zone
-/// database; the offset comes from its configuration). The session's day starts at the
-/// local midnight before the clock was made.
+/// The system clock, as local time at a fixed offset from UTC (the service gives the
+/// system's offset at start, `sys::localtime`; a daylight-saving change mid-session is not
+/// followed). The session's day starts at the local midnight before the clock was made.
 #[derive(Clone, Copy, Debug)]
 pub struct WallClock {
     day_start_unix_s: i64,

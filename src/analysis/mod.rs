@@ -27,9 +27,12 @@ use crate::audio::source::AudioSource;
 use crate::config::Config;
 use crate::extract::{Change, Extractor, ExtractorConfig};
 use crate::frontend::pipeline::Pacing;
+use crate::frontend::stats::FrontendStats;
 use crate::journal::codec::{self, Kind, UtteranceRecord};
 use crate::journal::{self, key, Journal, JournalKey, WriterTiming};
-use crate::limits::{CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX};
+use crate::limits::{
+    CONSOLE_NOTICES_MAX, CONSOLE_REQUESTS_MAX, SNAPSHOT_UTTERANCES_MAX, STAGE_UTTERANCES_MAX,
+};
 use crate::live::{load_transcriber, HeardUtterance, LiveError, LivePipeline, LiveSummary};
 use crate::record::{Event, FactId, LiveFact, Provenance, Record, UtteranceDocument};
 
@@ -43,6 +46,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 const CONSOLE_MODEL: &str = "console";
 /// How long an observer's turn waits for the journal to be durable.
 const OBSERVER_DURABLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How an `Alert` journal record of a capture outage or recovery begins.
+pub const AUDIO_ALERT_PREFIX: &str = "audio: ";
 /// How an `Alert` journal record that holds an advisor event (JSON) begins.
 const ADVISOR_EVENT_PREFIX: &str = "advisor-event ";
 // The lexicon version recorded with every utterance (the one the extractor reads with).
@@ -127,6 +132,12 @@ pub enum Action {
     Journal(String),
     /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
     Export,
+    /// Replace fact `id`: `text` (`<field> <value>`) is read as narration about its
+    /// casualty, and the first fact it files replaces `id` (a `Corrected` event).
+    Correct { id: FactId, text: String },
+    /// Destroy the journal (key, segments, export) as `tccc purge` does, and empty the
+    /// record; journaling stops until a new key and a restart.
+    Purge,
     /// Journal the watchdog's decisions as `Alert` records and announce them.
     Watchdog(Vec<crate::watchdog::WatchdogEvent>),
 }
@@ -155,6 +166,8 @@ pub enum Notice {
     Alert { id: AlertId, text: String },
     /// The watchdog decided something: `topic` is `POWER` or `THERMAL`.
     Watchdog { topic: &'static str, text: String },
+    /// The capture device was lost or came back (`EVT AUDIO`).
+    Audio { text: String },
     /// The audio input ended.
     InputEnded,
 }
@@ -184,6 +197,22 @@ pub struct StageStatus {
     pub journal_audio_dropped: u64,
     /// Heard utterances skipped because a killed run over the same input journaled them.
     pub resumed: u64,
+    /// Oldest utterance texts no longer held in memory (`STAGE_UTTERANCES_MAX`).
+    pub utterances_dropped: u64,
+    /// Times the capture device was lost.
+    pub capture_outages: u64,
+    /// Times capture resumed after an outage.
+    pub capture_recoveries: u64,
+    /// Failed tries at reopening a lost device.
+    pub capture_reopen_failures: u64,
+    /// Whether the capture device is lost now.
+    pub capture_down: bool,
+    /// Length of the last completed outage in milliseconds.
+    pub capture_last_outage_ms: u64,
+    /// Which configured device captures (0: `audio.device`, 1: `audio.fallback_device`).
+    pub capture_device: u64,
+    /// Device overruns (xruns) recovered.
+    pub capture_overruns: u64,
 }
 
 /// What readers see: the record and what the console shows, as of one moment.
@@ -239,7 +268,7 @@ impl Published {
 pub struct AnalysisOutcome {
     /// The extractor (the record and its log).
     pub extractor: Extractor,
-    /// Every utterance read this run.
+    /// The utterances read (the newest `STAGE_UTTERANCES_MAX`).
     pub utterances: Vec<UtteranceDocument>,
     /// The live pipeline's summary.
     pub live: LiveSummary,
@@ -255,6 +284,8 @@ pub struct Analysis {
     stop: Arc<AtomicBool>,
     flushed: Arc<AtomicBool>,
     heartbeat: Arc<AtomicU64>,
+    frontend: Arc<FrontendStats>,
+    journal_beat: Option<Arc<AtomicU64>>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -288,6 +319,17 @@ impl Analysis {
     /// few milliseconds while it is healthy), for the service's liveness check.
     pub fn heartbeat(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.heartbeat)
+    }
+
+    /// The capture and front-end counters, with the heartbeats of the capture, frontend
+    /// and recogniser threads.
+    pub fn frontend_stats(&self) -> Arc<FrontendStats> {
+        Arc::clone(&self.frontend)
+    }
+
+    /// The journal writer thread's heartbeat; `None` without a state directory.
+    pub fn journal_heartbeat(&self) -> Option<Arc<AtomicU64>> {
+        self.journal_beat.clone()
     }
 
     /// Whether the journal has been flushed and closed after a stop (the rest of the
@@ -340,13 +382,16 @@ pub fn start_with(
         .and_then(|state| state.journal.take_audio());
     let advisor = if options.advisor {
         let rules = RuleSet::builtin().map_err(|e| AnalysisError::Rules(e.to_string()))?;
-        let clock = WallClock::new(0);
+        // Local time: the clock times the advisor narrates are the ones the medic says.
+        let clock = WallClock::new(crate::sys::localtime::utc_offset_minutes_now());
         Some((Advisor::new(rules, clock.now()), clock))
     } else {
         None
     };
+    let journal_beat = journaled.as_ref().map(|state| state.journal.heartbeat());
     let pipeline =
         LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
+    let frontend = Arc::clone(pipeline.frontend_stats());
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -369,6 +414,12 @@ pub fn start_with(
         announced: 0,
         export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
         resume_heard: Vec::new(),
+        purge_paths: options.journal.as_ref().map(|setup| {
+            (
+                setup.state.clone(),
+                key::key_path(&setup.state, setup.key.as_deref()),
+            )
+        }),
     };
     if let Some(state) = journaled {
         if resume == Resume::SameInput {
@@ -402,6 +453,8 @@ pub fn start_with(
         stop,
         flushed,
         heartbeat,
+        frontend,
+        journal_beat,
         thread: Some(thread),
     })
 }
@@ -450,6 +503,26 @@ struct Stage {
     /// Resuming over the same input: the texts heard from audio that the killed run
     /// journaled, in order; `status.resumed` of them have been heard again.
     resume_heard: Vec<String>,
+    /// The state directory and key file `Purge` destroys.
+    purge_paths: Option<(PathBuf, PathBuf)>,
+}
+
+/// What `status` and `EVT AUDIO` call a configured capture device.
+pub fn device_role(index: u64) -> &'static str {
+    if index == 0 {
+        "configured"
+    } else {
+        "fallback"
+    }
+}
+
+/// Whether an event was made at the console (`provenance_now`), not read from speech: a
+/// console correction is applied again on restore, a spoken one is read again.
+fn is_console(provenance: &Provenance) -> bool {
+    provenance.lexicon.is_empty()
+        && provenance.char_start == 0
+        && provenance.char_end == 0
+        && provenance.heard_end_s == 0.0
 }
 
 /// Whether a journaled utterance was heard from audio (not typed at the console or read
@@ -471,7 +544,10 @@ pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -
         .log
         .events()
         .iter()
-        .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
+        .filter(|e| {
+            matches!(e, Event::Confirmed { .. } | Event::Rejected { .. })
+                || matches!(e, Event::Corrected { provenance, .. } if is_console(provenance))
+        })
         .collect();
     let mut applied = 0;
     let mut next_index = 0u32;
@@ -507,6 +583,11 @@ fn apply_verdict(extractor: &mut Extractor, event: &Event) {
     let result = match event {
         Event::Confirmed { id, provenance } => extractor.confirm(*id, *provenance),
         Event::Rejected { id, provenance } => extractor.reject(*id, *provenance),
+        Event::Corrected {
+            superseded,
+            by,
+            provenance,
+        } => extractor.correct(*superseded, *by, *provenance),
         _ => Ok(()),
     };
     if let Err(error) = result {
@@ -574,7 +655,13 @@ impl Stage {
         self.announced = self.extractor.events().len();
     }
 
+    /// Keeps an utterance's text for `export` and the snapshot: at most
+    /// `STAGE_UTTERANCES_MAX`, the oldest dropped and counted (the journal keeps them all).
     fn push_recent(&mut self, utterance: UtteranceDocument) {
+        if self.utterances.len() >= STAGE_UTTERANCES_MAX {
+            self.utterances.remove(0);
+            self.status.utterances_dropped += 1;
+        }
         self.utterances.push(utterance);
     }
 
@@ -744,6 +831,8 @@ impl Stage {
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(format!("exported to {}", path.display()))
             }
+            Action::Correct { id, text } => self.correct(id, &text),
+            Action::Purge => self.purge(),
             Action::Watchdog(events) => {
                 for event in &events {
                     let mut payload = Vec::new();
@@ -763,6 +852,94 @@ impl Stage {
                 Ok(String::new())
             }
         }
+    }
+
+    /// `correct <id> <field> <value>`.
+    fn correct(&mut self, id: FactId, text: &str) -> Result<String, String> {
+        let Some(casualty) = self
+            .extractor
+            .live_facts()
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.casualty)
+        else {
+            return Err(format!(
+                "fact {id} is not on the card (see `events`); nothing corrected"
+            ));
+        };
+        let before = self.extractor.events().len();
+        self.utterance(
+            &format!("casualty {casualty} {text}"),
+            &[],
+            0.0,
+            0.0,
+            CONSOLE_MODEL,
+            None,
+        )?;
+        let new = self.extractor.events()[before..]
+            .iter()
+            .find_map(|event| match event {
+                Event::Asserted {
+                    id: new,
+                    casualty: about,
+                    ..
+                } if *about == casualty => Some(*new),
+                _ => None,
+            });
+        let Some(new) = new else {
+            return Err(format!(
+                "`{text}` says nothing the record keeps about casualty {casualty}; nothing \
+                 corrected (type it as you would say it, e.g. `pulse 110`)"
+            ));
+        };
+        // The narration may have replaced the fact already (a newer value of the same
+        // vital); otherwise the console's correction does.
+        if self.extractor.live_facts().iter().any(|f| f.id == id) {
+            let before = self.extractor.events().len();
+            let utterance = self.next_index.saturating_sub(1);
+            self.extractor
+                .correct(id, Some(new), provenance_now(utterance))
+                .map_err(|e| e.to_string())?;
+            self.append_events_from(before);
+        }
+        let shown = self
+            .extractor
+            .live_facts()
+            .iter()
+            .find(|f| f.id == new)
+            .map(|f| f.fact.to_string())
+            .unwrap_or_default();
+        Ok(format!("fact {id} corrected by fact {new}: {shown}"))
+    }
+
+    /// `purge confirm <token>`: the same destruction as `tccc purge`, then an empty record.
+    fn purge(&mut self) -> Result<String, String> {
+        let Some((state, key_path)) = self.purge_paths.clone() else {
+            return Err("no journal to purge (the service runs without --state)".to_owned());
+        };
+        if let Err(error) = self.close_journal() {
+            log::warn!("purge: the journal did not close cleanly: {error}");
+        }
+        let removed = journal::purge(&state, &key_path).map_err(|e| e.to_string())?;
+        self.extractor = Extractor::new(ExtractorConfig::default());
+        self.utterances.clear();
+        self.announced = 0;
+        if let Some((advisor, clock)) = &mut self.advisor {
+            let rules = RuleSet::builtin().map_err(|e| e.to_string())?;
+            *advisor = Advisor::new(rules, clock.now());
+        }
+        self.status.utterances = 0;
+        self.status.restored = 0;
+        self.status.journal_next_seq = None;
+        self.status.journal_durable = None;
+        log::warn!(
+            "purge: key {} destroyed, {removed} file(s) removed",
+            key_path.display()
+        );
+        Ok(format!(
+            "purged: key destroyed, {removed} file(s) removed; the record is empty and \
+             nothing is journaled until `tccc keygen` and a restart"
+        ))
     }
 
     fn is_live_or_known(&self, id: FactId) -> bool {
@@ -805,6 +982,54 @@ impl Stage {
                 self.notify(Notice::Alert { id, text });
             }
         }
+    }
+
+    /// Journals (as an `Alert` record) and announces (`EVT AUDIO`) each capture outage
+    /// and each recovery since the last look; true when something changed.
+    fn watch_capture(&mut self, stats: &FrontendStats) -> bool {
+        let outages = stats.capture_outages.load(Ordering::Relaxed);
+        let recoveries = stats.capture_recoveries.load(Ordering::Relaxed);
+        if outages == self.status.capture_outages && recoveries == self.status.capture_recoveries {
+            return false;
+        }
+        self.refresh_capture_counters(stats);
+        if outages > self.status.capture_outages {
+            self.status.capture_outages = outages;
+            self.audio_event(format!(
+                "capture device lost (outage {outages}); reopening with back-off"
+            ));
+        }
+        if recoveries > self.status.capture_recoveries {
+            self.status.capture_recoveries = recoveries;
+            self.audio_event(format!(
+                "capture resumed on the {} device after {:.1} s (outage {outages})",
+                device_role(self.status.capture_device),
+                self.status.capture_last_outage_ms as f64 / 1000.0
+            ));
+        }
+        true
+    }
+
+    /// Copies the capture counters that change without an event (shown by `status`).
+    fn refresh_capture_counters(&mut self, stats: &FrontendStats) {
+        self.status.capture_reopen_failures = stats.capture_reopen_failures.load(Ordering::Relaxed);
+        self.status.capture_down = stats.capture_down.load(Ordering::Acquire);
+        self.status.capture_last_outage_ms = stats.capture_last_outage_ms.load(Ordering::Relaxed);
+        self.status.capture_device = stats.capture_device.load(Ordering::Relaxed);
+        self.status.capture_overruns = stats.source_overruns.load(Ordering::Relaxed);
+    }
+
+    fn audio_event(&mut self, text: String) {
+        log::warn!("audio: {text}");
+        let mut payload = Vec::new();
+        codec::encode_alert(
+            &codec::AlertRecord {
+                message: format!("{AUDIO_ALERT_PREFIX}{text}"),
+            },
+            &mut payload,
+        );
+        self.append(Kind::Alert, payload);
+        self.notify(Notice::Audio { text });
     }
 
     fn journal_alerts(&mut self) {
@@ -961,8 +1186,12 @@ impl Stage {
                 }
                 let _ = request.reply.try_send(answer);
             }
+            if self.watch_capture(pipeline.frontend_stats()) {
+                self.publish();
+            }
             if last_tick.elapsed() >= ADVISOR_TICK {
                 last_tick = Instant::now();
+                self.refresh_capture_counters(pipeline.frontend_stats());
                 self.tick_advisor();
                 self.journal_alerts();
                 self.publish();
@@ -982,5 +1211,90 @@ impl Stage {
             live,
             status: self.status,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bare_stage() -> (Stage, Receiver<Notice>) {
+        let (notices, received) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
+        let stage = Stage {
+            extractor: Extractor::new(ExtractorConfig::default()),
+            utterances: Vec::new(),
+            next_index: 0,
+            journal: None,
+            _lock: None,
+            advisor: None,
+            notices,
+            published: Arc::new(Published::default()),
+            status: StageStatus::default(),
+            observer: None,
+            model: "test".to_owned(),
+            announced: 0,
+            export_dir: None,
+            purge_paths: None,
+        };
+        (stage, received)
+    }
+
+    #[test]
+    fn held_utterance_texts_are_bounded_oldest_first_and_counted() {
+        let (mut stage, _notices) = bare_stage();
+        for n in 0..STAGE_UTTERANCES_MAX + 3 {
+            stage.push_recent(UtteranceDocument {
+                start_s: n as f64,
+                end_s: n as f64,
+                text: format!("utterance {n}"),
+            });
+        }
+        assert_eq!(stage.utterances.len(), STAGE_UTTERANCES_MAX);
+        assert_eq!(stage.status.utterances_dropped, 3);
+        assert_eq!(stage.utterances[0].text, "utterance 3");
+    }
+
+    #[test]
+    fn capture_outages_and_recoveries_are_announced_once_each() {
+        let (mut stage, notices) = bare_stage();
+        let stats = FrontendStats::default();
+        assert!(!stage.watch_capture(&stats));
+        stats.capture_outages.store(1, Ordering::Relaxed);
+        stats.capture_down.store(true, Ordering::Release);
+        assert!(stage.watch_capture(&stats));
+        assert!(!stage.watch_capture(&stats));
+        assert!(stage.status.capture_down);
+        stats.capture_recoveries.store(1, Ordering::Relaxed);
+        stats.capture_down.store(false, Ordering::Release);
+        stats.capture_device.store(1, Ordering::Relaxed);
+        stats
+            .capture_last_outage_ms
+            .store(10_250, Ordering::Relaxed);
+        assert!(stage.watch_capture(&stats));
+        let said: Vec<Notice> = notices.try_iter().collect();
+        assert_eq!(
+            said,
+            vec![
+                Notice::Audio {
+                    text: "capture device lost (outage 1); reopening with back-off".to_owned()
+                },
+                Notice::Audio {
+                    text: "capture resumed on the fallback device after 10.2 s (outage 1)"
+                        .to_owned()
+                },
+            ]
+        );
+        assert!(!stage.status.capture_down);
+    }
+
+    #[test]
+    fn console_corrections_are_told_from_spoken_ones() {
+        assert!(is_console(&provenance_now(3)));
+        let spoken = Provenance {
+            char_end: 12,
+            lexicon: LEXICON_VERSION,
+            ..provenance_now(3)
+        };
+        assert!(!is_console(&spoken));
     }
 }

@@ -35,6 +35,14 @@ pub trait AudioSource: Send {
     fn final_warning(&self) -> Option<String> {
         None
     }
+    /// Opens a live source again after `read_mono` failed beyond recovery (a headset
+    /// unplugged, a device gone after a suspend): tries each configured device in turn and
+    /// gives the index of the one now open. `None`: this source cannot be reopened (a file),
+    /// and the read error is final. Called off the real-time allocation rule (opening a
+    /// device allocates).
+    fn reopen(&mut self) -> Option<Result<usize, AudioError>> {
+        None
+    }
 }
 
 /// A WAV file (or any reader holding one).

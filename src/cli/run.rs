@@ -15,9 +15,13 @@ use super::listen::analysis_error;
 use super::segments::{open_source, SourceChoice};
 use crate::analysis::{self, AnalysisOptions, JournalSetup};
 use crate::audio::source::AudioSource;
-use crate::console::transport::{serve, Terminal, Transport};
+use crate::console::transport::{serve, SerialLine, Terminal, Transport};
 use crate::console::{Console, WatchdogView};
 use crate::frontend::pipeline::Pacing;
+use crate::limits::{
+    ASR_HEARTBEAT_WINDOW_MS, JOURNAL_HEARTBEAT_WINDOW_MS, STAGE_HEARTBEAT_WINDOW_MS,
+};
+use crate::liveness::{Beat, BeatReader, Liveness};
 use crate::watchdog::{MonotonicClock, WatchClock, Watchdog, WatchdogEvent, WatchdogHandle};
 
 /// How long a stop may take before the service leaves without waiting for the recogniser
@@ -51,13 +55,44 @@ fn open_input(
     args: &RunArgs,
     config: &crate::config::Config,
 ) -> Result<Box<dyn AudioSource>, CliError> {
+    if args.input.is_none() {
+        return open_capture(config);
+    }
     let choice = SourceChoice {
         input: args.input.as_deref(),
-        alsa: if args.input.is_some() {
-            None
-        } else {
-            Some(config.audio.device.as_str())
-        },
+        alsa: None,
+        rate: None,
+        channels: None,
+    };
+    open_source(&choice, config)
+}
+
+/// The capture device (`[audio] device`, else `fallback_device`). A device missing at
+/// start does not stop the service: capture starts lost and is reopened with back-off.
+#[cfg(feature = "alsa-capture")]
+fn open_capture(config: &crate::config::Config) -> Result<Box<dyn AudioSource>, CliError> {
+    use crate::audio::alsa_capture::{AlsaSettings, AlsaSource};
+    let settings = AlsaSettings {
+        device: config.audio.device.clone(),
+        rate_hz: config.audio.rate_hz,
+        channels: config.audio.channels,
+        period_frames: config.audio.period_frames,
+    };
+    let (source, problem) = AlsaSource::open_or_wait(&settings, &config.audio.fallback_device);
+    if let Some(problem) = problem {
+        eprintln!(
+            "tccc: warning: {problem}; capturing from `{}` (reopened with back-off while lost)",
+            source.device()
+        );
+    }
+    Ok(Box::new(source))
+}
+
+#[cfg(not(feature = "alsa-capture"))]
+fn open_capture(config: &crate::config::Config) -> Result<Box<dyn AudioSource>, CliError> {
+    let choice = SourceChoice {
+        input: None,
+        alsa: Some(config.audio.device.as_str()),
         rate: None,
         channels: None,
     };
@@ -74,37 +109,82 @@ fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The heartbeats of the service's threads: `WATCHDOG=1` is sent only when every one has
-/// advanced since the last look (so a hung thread makes systemd restart the service).
-struct Liveness {
-    beats: Vec<(&'static str, Arc<AtomicU64>, u64)>,
-}
-
-impl Liveness {
-    fn new(beats: Vec<(&'static str, Arc<AtomicU64>)>) -> Liveness {
-        Liveness {
-            beats: beats
-                .into_iter()
-                .map(|(name, beat)| {
-                    let seen = beat.load(Ordering::Relaxed);
-                    (name, beat, seen)
-                })
-                .collect(),
-        }
+/// The heartbeats of every stage: capture, frontend, ASR (each until the input ends),
+/// analysis, journal writer (with `--state`) and console.
+fn watch_stages(
+    stage: &analysis::Analysis,
+    console_beat: &Arc<AtomicU64>,
+    now_ms: u64,
+) -> Liveness {
+    let frontend = stage.frontend_stats();
+    let published = stage.published();
+    let mut liveness = Liveness::new();
+    let counter = |beat: Arc<AtomicU64>| -> BeatReader {
+        Box::new(move || Beat::Alive(beat.load(Ordering::Relaxed)))
+    };
+    {
+        let stats = Arc::clone(&frontend);
+        liveness.watch(
+            "capture",
+            STAGE_HEARTBEAT_WINDOW_MS,
+            Box::new(move || {
+                if stats.capture_ended.load(Ordering::Acquire) {
+                    Beat::Done
+                } else {
+                    Beat::Alive(stats.capture_beats.load(Ordering::Relaxed))
+                }
+            }),
+            now_ms,
+        );
     }
-
-    /// The first thread whose heartbeat has not moved since the last call, if any.
-    fn stalled(&mut self) -> Option<&'static str> {
-        let mut stalled = None;
-        for (name, beat, seen) in &mut self.beats {
-            let now = beat.load(Ordering::Relaxed);
-            if now == *seen && stalled.is_none() {
-                stalled = Some(*name);
+    {
+        let stats = Arc::clone(&frontend);
+        liveness.watch(
+            "frontend",
+            STAGE_HEARTBEAT_WINDOW_MS,
+            Box::new(move || {
+                if stats.frontend_ended.load(Ordering::Acquire) {
+                    Beat::Done
+                } else {
+                    Beat::Alive(stats.frontend_beats.load(Ordering::Relaxed))
+                }
+            }),
+            now_ms,
+        );
+    }
+    liveness.watch(
+        "asr",
+        ASR_HEARTBEAT_WINDOW_MS,
+        Box::new(move || {
+            if published.load().status.input_ended {
+                Beat::Done
+            } else {
+                Beat::Alive(frontend.asr_beats.load(Ordering::Relaxed))
             }
-            *seen = now;
-        }
-        stalled
+        }),
+        now_ms,
+    );
+    liveness.watch(
+        "analysis",
+        STAGE_HEARTBEAT_WINDOW_MS,
+        counter(stage.heartbeat()),
+        now_ms,
+    );
+    if let Some(beat) = stage.journal_heartbeat() {
+        liveness.watch(
+            "journal",
+            JOURNAL_HEARTBEAT_WINDOW_MS,
+            counter(beat),
+            now_ms,
+        );
     }
+    liveness.watch(
+        "console",
+        STAGE_HEARTBEAT_WINDOW_MS,
+        counter(Arc::clone(console_beat)),
+        now_ms,
+    );
+    liveness
 }
 
 /// SIGHUP: reads the configuration again and says what differs. Every section sizes or
@@ -193,7 +273,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&stop)?;
     let transport = Transport::parse(&args.console);
-    let terminal = Terminal::open(&transport).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let line =
+        SerialLine::from_config(&config.console).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let terminal =
+        Terminal::open(&transport, &line).map_err(|e| CliError::BadInput(e.to_string()))?;
     let source = open_input(args, &config)?;
     let mut stage = analysis::start(
         source,
@@ -245,10 +328,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         }
     }
     eprintln!("tccc: ready");
-    let mut liveness = Liveness::new(vec![
-        ("analysis", stage.heartbeat()),
-        ("console", console_beat),
-    ]);
+    let started = Instant::now();
+    let mut liveness = watch_stages(&stage, &console_beat, 0);
     let watchdog = sd_notify::watchdog_enabled().map(|interval| interval / 2);
     let mut last_ping = Instant::now();
     let hangup = Arc::new(AtomicBool::new(false));
@@ -270,13 +351,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         if let Some(every) = watchdog {
             if last_ping.elapsed() >= every {
                 last_ping = Instant::now();
-                match liveness.stalled() {
-                    None => {
-                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                    }
-                    Some(stage) => log::warn!(
-                        "the {stage} thread has not advanced for {every:?}; WATCHDOG=1 withheld"
-                    ),
+                let now_ms = started.elapsed().as_millis() as u64;
+                if let Err(stalled) = liveness.ping(now_ms) {
+                    log::warn!("{stalled}; WATCHDOG=1 withheld (systemd will restart tccc)");
                 }
             }
         }
@@ -318,28 +395,4 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         outcome.extractor.events().len()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_thread_that_stops_beating_withholds_the_watchdog() {
-        let analysis = Arc::new(AtomicU64::new(0));
-        let console = Arc::new(AtomicU64::new(0));
-        let mut liveness = Liveness::new(vec![
-            ("analysis", Arc::clone(&analysis)),
-            ("console", Arc::clone(&console)),
-        ]);
-        analysis.fetch_add(1, Ordering::Relaxed);
-        console.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), None);
-        analysis.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), Some("console"));
-        assert_eq!(liveness.stalled(), Some("analysis"));
-        analysis.fetch_add(1, Ordering::Relaxed);
-        console.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(liveness.stalled(), None);
-    }
 }

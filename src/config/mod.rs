@@ -85,6 +85,8 @@ pub struct Config {
     pub watchdog: WatchdogConfig,
     /// The extractor.
     pub extract: ExtractSection,
+    /// The serial console's line settings.
+    pub console: ConsoleConfig,
 }
 
 /// `[extract]`
@@ -101,6 +103,61 @@ impl Default for ExtractSection {
         ExtractSection {
             heard_confidence_min: crate::extract::HEARD_CONFIDENCE_MIN,
         }
+    }
+}
+
+/// Baud rates a serial console may be set to (`console.baud`).
+pub const CONSOLE_BAUD_RATES: &[u32] = &[
+    9_600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600,
+];
+/// Parities a serial console may be set to (`console.parity`).
+pub const CONSOLE_PARITIES: &[&str] = &["none", "even", "odd"];
+
+/// `[console]`
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Line speed of a serial console device.
+    pub baud: u32,
+    /// `none`, `even` or `odd` (8 data bits, 1 stop bit).
+    pub parity: String,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            baud: 115_200,
+            parity: "none".to_owned(),
+        }
+    }
+}
+
+impl ConsoleConfig {
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        if !CONSOLE_BAUD_RATES.contains(&self.baud) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "console.baud",
+                value: self.baud.to_string(),
+                expected: format!(
+                    "give one of {} (the speed the terminal at the other end uses)",
+                    CONSOLE_BAUD_RATES
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        if !CONSOLE_PARITIES.contains(&self.parity.as_str()) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "console.parity",
+                value: format!("{:?}", self.parity),
+                expected: "give \"none\", \"even\" or \"odd\" (8 data bits, 1 stop bit)".to_owned(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -407,6 +464,8 @@ pub struct AudioConfig {
     pub channels: usize,
     /// ALSA period size.
     pub period_frames: usize,
+    /// ALSA device tried after `device` when a lost capture device is reopened; empty: none.
+    pub fallback_device: String,
 }
 
 /// `[vad]`
@@ -452,6 +511,7 @@ impl Default for AudioConfig {
             rate_hz: 48_000,
             channels: 1,
             period_frames: 1024,
+            fallback_device: String::new(),
         }
     }
 }
@@ -576,6 +636,7 @@ impl Config {
             1.0,
             "",
         )?;
+        self.console.validate(origin)?;
         let audio = &self.audio;
         check(
             origin,
@@ -610,6 +671,16 @@ impl Config {
                 value: format!("{:?}", audio.device),
                 expected: "name an ALSA device without control characters, e.g. \"default\" \
                            (see `arecord -L`)"
+                    .to_owned(),
+            });
+        }
+        if audio.fallback_device.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "audio.fallback_device",
+                value: format!("{:?}", audio.fallback_device),
+                expected: "name an ALSA device without control characters, e.g. \
+                           \"plughw:CARD=Headset\", or leave it empty for none"
                     .to_owned(),
             });
         }
@@ -852,6 +923,12 @@ mod tests {
             ("[audio]\ndevice = \" \"\n", "audio.device"),
             ("[audio]\ndevice = \"hw:0\\u0000\"\n", "audio.device"),
             ("[audio]\ndevice = \"hw:0\\n1\"\n", "audio.device"),
+            (
+                "[audio]\nfallback_device = \"hw:1\\u0007\"\n",
+                "audio.fallback_device",
+            ),
+            ("[console]\nbaud = 12345\n", "console.baud"),
+            ("[console]\nparity = \"mark\"\n", "console.parity"),
             (
                 "[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n",
                 "vad.speech_pad_ms",

@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::analysis::{Action, Notice, Published, Request, Snapshot};
-use crate::limits::{CONSOLE_EVENTS_SHOWN_MAX, CONSOLE_LINES_BURST_MAX, CONSOLE_LINES_PER_S_MAX};
+use crate::limits::{
+    CONSOLE_EVENTS_SHOWN_MAX, CONSOLE_LINES_BURST_MAX, CONSOLE_LINES_PER_S_MAX,
+    CONSOLE_PURGE_CONFIRM_S,
+};
 use crate::record::{Event, Record};
 use crate::render;
 pub use board::WatchdogView;
@@ -26,6 +29,8 @@ use protocol::{with_body, Command, Frame, Refusal};
 
 /// How long the console waits for the analysis thread to answer a request.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Random bytes of a purge token (shown as hex).
+const PURGE_TOKEN_BYTES: usize = 3;
 /// Events `events` shows without a count.
 const EVENTS_SHOWN_DEFAULT: usize = 20;
 
@@ -59,6 +64,8 @@ pub struct Console {
     tokens: f64,
     refilled: Instant,
     watchdog: WatchdogView,
+    /// The token `purge` answered and when it stops being accepted.
+    purge_armed: Option<(String, Instant)>,
 }
 
 /// What a handled line asks of the session.
@@ -81,6 +88,7 @@ impl Console {
             tokens: f64::from(CONSOLE_LINES_BURST_MAX),
             refilled: Instant::now(),
             watchdog: WatchdogView::NotRunning("not started by this process".to_owned()),
+            purge_armed: None,
         }
     }
 
@@ -277,6 +285,12 @@ impl Console {
             Command::Reject(id) => self.reply_of(Action::Reject(id), out),
             Command::Ack(id) => self.reply_of(Action::Ack(id), out),
             Command::Export => self.reply_of(Action::Export, out),
+            Command::Correct(id, text) => self.reply_of(Action::Correct { id, text }, out),
+            Command::Purge(None) => out.push(self.arm_purge()),
+            Command::Purge(Some(token)) => match self.take_purge(&token) {
+                Ok(()) => self.reply_of(Action::Purge, out),
+                Err(refusal) => out.push(refusal.line()),
+            },
             Command::Alerts => {
                 let body: Vec<String> = snapshot
                     .alerts
@@ -329,6 +343,47 @@ impl Console {
         After::Continue
     }
 
+    /// `purge`: a fresh one-time token, valid for `CONSOLE_PURGE_CONFIRM_S`.
+    fn arm_purge(&mut self) -> String {
+        let mut bytes = [0u8; PURGE_TOKEN_BYTES];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No randomness: the time still makes a token nobody types by accident.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            bytes.copy_from_slice(&nanos.to_le_bytes()[..PURGE_TOKEN_BYTES]);
+        }
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let reply = format!(
+            "OK purge armed: type `purge confirm {token}` within {CONSOLE_PURGE_CONFIRM_S} s to \
+             destroy the journal key and every record"
+        );
+        self.purge_armed = Some((
+            token,
+            Instant::now() + Duration::from_secs(CONSOLE_PURGE_CONFIRM_S),
+        ));
+        reply
+    }
+
+    /// `purge confirm <token>`: the armed token, in time (used once either way).
+    fn take_purge(&mut self, token: &str) -> Result<(), Refusal> {
+        let refused = |message: &str| Refusal {
+            code: "refused",
+            message: message.to_owned(),
+        };
+        match self.purge_armed.take() {
+            None => Err(refused("no purge is armed; type `purge` first")),
+            Some((_, until)) if Instant::now() > until => Err(refused(
+                "the purge token has expired; type `purge` again for a new one",
+            )),
+            Some((armed, _)) if armed != token.to_ascii_lowercase() => Err(refused(
+                "that is not the purge token; nothing purged (type `purge` again)",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     fn status_text(&self, snapshot: &Snapshot) -> String {
         let s = &snapshot.status;
         let journal = match (s.journal_next_seq, s.journal_durable) {
@@ -345,13 +400,14 @@ impl Console {
             .collect();
         [
             format!(
-                "utterances   {} ({} restored from the journal, {} not read)",
-                s.utterances, s.restored, s.extract_failures
+                "utterances   {} ({} restored from the journal, {} not read, {} old let go)",
+                s.utterances, s.restored, s.extract_failures, s.utterances_dropped
             ),
             format!(
                 "audio input  {}",
                 if s.input_ended { "ended" } else { "running" }
             ),
+            capture_line(s),
             format!("journal      {journal}"),
             format!(
                 "record       {} casualt(ies), {} event(s), unconfirmed facts: {}",
@@ -377,6 +433,27 @@ impl Console {
         ]
         .join("\n")
     }
+}
+
+/// The `status` lines of the capture device: where it captures, outages, overruns.
+fn capture_line(s: &crate::analysis::StageStatus) -> String {
+    let now = if s.capture_down {
+        "LOST, reopening".to_owned()
+    } else {
+        format!(
+            "on the {} device",
+            crate::analysis::device_role(s.capture_device)
+        )
+    };
+    let last = if s.capture_recoveries > 0 {
+        format!(" (last {:.1} s)", s.capture_last_outage_ms as f64 / 1000.0)
+    } else {
+        String::new()
+    };
+    format!(
+        "capture      {now}, {} overrun(s)\noutages      {}{last}, {} failed reopen(s)",
+        s.capture_overruns, s.capture_outages, s.capture_reopen_failures
+    )
 }
 
 fn casualties(snapshot: &Snapshot) -> String {
@@ -483,6 +560,7 @@ pub fn event_line(notice: &Notice) -> String {
         }
         Notice::Alert { id, text } => format!("EVT ALERT {id} {}", flat(text)),
         Notice::Watchdog { topic, text } => format!("EVT {topic} {}", flat(text)),
+        Notice::Audio { text } => format!("EVT AUDIO {}", flat(text)),
         Notice::InputEnded => "EVT INPUT-ENDED".to_owned(),
     }
 }

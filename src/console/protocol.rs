@@ -135,6 +135,10 @@ pub enum Command {
     Log(Option<usize>),
     Json(bool),
     Export,
+    /// `correct <id> <field> <value>`: the fact's id and `<field> <value>` as typed.
+    Correct(u32, String),
+    /// `purge` (arms, answering a one-time token) or `purge confirm <token>`.
+    Purge(Option<String>),
     Quit,
 }
 
@@ -175,6 +179,9 @@ pub const HELP: &[&str] = &[
     "say <text>           typed narration, read like speech",
     "confirm <id>         confirm an unconfirmed fact (EVT READBACK gives ids)",
     "reject <id>          reject a fact: it leaves the card",
+    "correct <id> <f> <v> replace fact <id>: `<f> <v>` read as narration for it",
+    "purge                destroy the journal and record: answers a token to confirm",
+    "purge confirm <tok>  within the time limit: destroy the key and every record",
     "alerts               the advisor's alerts",
     "ack <id>             acknowledge an alert",
     "mem                  this process's memory (resident, peak, locked)",
@@ -277,6 +284,28 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
             "fact id",
             "reject <id>",
         )?))),
+        "correct" => match args.as_slice() {
+            [id, _field, _value, ..] => {
+                let id = number(id, "fact id")?;
+                let field_value = rest
+                    .split_once(char::is_whitespace)
+                    .map(|(_, text)| text.trim())
+                    .unwrap_or_default();
+                Ok(Some(Command::Correct(id, field_value.to_owned())))
+            }
+            _ => Err(Refusal::usage(
+                "usage: correct <id> <field> <value>, e.g. `correct 4 pulse 110`",
+            )),
+        },
+        "purge" => match args.as_slice() {
+            [] => Ok(Some(Command::Purge(None))),
+            [word, token] if word.eq_ignore_ascii_case("confirm") => {
+                Ok(Some(Command::Purge(Some((*token).to_owned()))))
+            }
+            _ => Err(Refusal::usage(
+                "usage: purge, then purge confirm <token> with the token it answers",
+            )),
+        },
         "alerts" => none(Command::Alerts),
         "ack" => Ok(Some(Command::Ack(required(&args, "alert id", "ack <id>")?))),
         "casualty" => Ok(Some(Command::Casualty(required(
@@ -419,6 +448,19 @@ mod tests {
         assert_eq!(parse("frobnicate").unwrap_err().code, "unknown");
         assert_eq!(parse("status now").unwrap_err().code, "usage");
         assert_eq!(parse("ca\u{7}rd").unwrap_err().code, "bad-char");
+        assert_eq!(
+            parse("correct 4  pulse  110"),
+            Ok(Some(Command::Correct(4, "pulse  110".into())))
+        );
+        assert_eq!(parse("correct 4 pulse").unwrap_err().code, "usage");
+        assert_eq!(parse("correct x pulse 110").unwrap_err().code, "usage");
+        assert_eq!(parse("purge"), Ok(Some(Command::Purge(None))));
+        assert_eq!(
+            parse("PURGE Confirm k3y"),
+            Ok(Some(Command::Purge(Some("k3y".into()))))
+        );
+        assert_eq!(parse("purge now").unwrap_err().code, "usage");
+        assert!(HELP.iter().all(|line| line.chars().count() <= 80));
     }
 
     #[test]

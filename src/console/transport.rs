@@ -12,11 +12,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+use nix::sys::termios::{
+    cfmakeraw, cfsetspeed, tcgetattr, tcsetattr, BaudRate, ControlFlags, InputFlags, SetArg,
+    Termios,
+};
 
 use super::protocol::Framer;
 use super::{event_line, After, Console, ConsoleError};
 use crate::analysis::Notice;
+use crate::config::ConsoleConfig;
 
 /// How long one poll of the input waits.
 const POLL_MS: u16 = 50;
@@ -47,6 +51,79 @@ impl Transport {
     }
 }
 
+/// Parity of a serial line (always 8 data bits and 1 stop bit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parity {
+    /// No parity bit.
+    None,
+    /// Even parity.
+    Even,
+    /// Odd parity.
+    Odd,
+}
+
+/// A serial console's line settings (`[console] baud`, `parity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SerialLine {
+    /// Line speed.
+    pub baud: BaudRate,
+    /// Parity.
+    pub parity: Parity,
+}
+
+impl Default for SerialLine {
+    fn default() -> Self {
+        SerialLine {
+            baud: BaudRate::B115200,
+            parity: Parity::None,
+        }
+    }
+}
+
+/// The termios speed of a baud rate `config::CONSOLE_BAUD_RATES` lists.
+fn baud_rate(baud: u32) -> Option<BaudRate> {
+    Some(match baud {
+        9_600 => BaudRate::B9600,
+        19_200 => BaudRate::B19200,
+        38_400 => BaudRate::B38400,
+        57_600 => BaudRate::B57600,
+        115_200 => BaudRate::B115200,
+        230_400 => BaudRate::B230400,
+        460_800 => BaudRate::B460800,
+        921_600 => BaudRate::B921600,
+        _ => return None,
+    })
+}
+
+impl SerialLine {
+    /// The settings `[console]` gives (checked when the configuration loaded; checked
+    /// again here so a hand-built configuration cannot reach termios unchecked).
+    pub fn from_config(config: &ConsoleConfig) -> Result<SerialLine, ConsoleError> {
+        let baud = baud_rate(config.baud).ok_or_else(|| {
+            terminal_error(
+                "settings",
+                format!(
+                    "console.baud = {} is not a supported speed; give one of {:?}",
+                    config.baud,
+                    crate::config::CONSOLE_BAUD_RATES
+                ),
+            )
+        })?;
+        let parity = match config.parity.as_str() {
+            "none" => Parity::None,
+            "even" => Parity::Even,
+            "odd" => Parity::Odd,
+            other => {
+                return Err(terminal_error(
+                    "settings",
+                    format!("console.parity = {other:?}; give \"none\", \"even\" or \"odd\""),
+                ))
+            }
+        };
+        Ok(SerialLine { baud, parity })
+    }
+}
+
 /// An opened terminal: where lines come from and where replies go.
 pub struct Terminal {
     input: File,
@@ -61,6 +138,8 @@ pub struct Terminal {
     pub serial: bool,
     /// The device to open again when it goes away (a serial adapter pulled out).
     reopen: Option<PathBuf>,
+    /// The line settings a serial device is opened with (again, too).
+    line: SerialLine,
 }
 
 fn terminal_error(what: &str, problem: impl std::fmt::Display) -> ConsoleError {
@@ -70,15 +149,39 @@ fn terminal_error(what: &str, problem: impl std::fmt::Display) -> ConsoleError {
     }
 }
 
-fn make_raw(fd: impl AsFd, what: &str) -> Result<(), ConsoleError> {
+/// Raw mode; on a serial line also its speed and parity.
+fn make_raw(fd: impl AsFd, what: &str, line: Option<&SerialLine>) -> Result<(), ConsoleError> {
     let mut termios = tcgetattr(&fd).map_err(|e| terminal_error(what, e))?;
     cfmakeraw(&mut termios);
+    if let Some(line) = line {
+        apply_line(&mut termios, line).map_err(|e| terminal_error(what, e))?;
+    }
     tcsetattr(&fd, SetArg::TCSANOW, &termios).map_err(|e| terminal_error(what, e))
 }
 
+/// Sets speed, 8 data bits, 1 stop bit and parity (checked on input when there is one).
+fn apply_line(termios: &mut Termios, line: &SerialLine) -> nix::Result<()> {
+    cfsetspeed(termios, line.baud)?;
+    let parity = ControlFlags::PARENB | ControlFlags::PARODD;
+    termios.control_flags.remove(parity | ControlFlags::CSTOPB);
+    termios.control_flags.insert(ControlFlags::CS8);
+    match line.parity {
+        Parity::None => termios.input_flags.remove(InputFlags::INPCK),
+        Parity::Even => {
+            termios.control_flags.insert(ControlFlags::PARENB);
+            termios.input_flags.insert(InputFlags::INPCK);
+        }
+        Parity::Odd => {
+            termios.control_flags.insert(parity);
+            termios.input_flags.insert(InputFlags::INPCK);
+        }
+    }
+    Ok(())
+}
+
 impl Terminal {
-    /// Opens the terminal `transport` names.
-    pub fn open(transport: &Transport) -> Result<Terminal, ConsoleError> {
+    /// Opens the terminal `transport` names; a serial device at `line`'s speed and parity.
+    pub fn open(transport: &Transport, line: &SerialLine) -> Result<Terminal, ConsoleError> {
         match transport {
             Transport::Stdio => {
                 let input = std::io::stdin()
@@ -97,11 +200,12 @@ impl Terminal {
                     peer: None,
                     serial: false,
                     reopen: None,
+                    line: *line,
                 })
             }
             Transport::Pty => {
                 let pty = nix::pty::openpty(None, None).map_err(|e| terminal_error("pty", e))?;
-                make_raw(&pty.slave, "pty")?;
+                make_raw(&pty.slave, "pty", None)?;
                 let peer =
                     nix::unistd::ttyname(&pty.slave).map_err(|e| terminal_error("pty", e))?;
                 let output = pty
@@ -116,6 +220,7 @@ impl Terminal {
                     peer: Some(peer),
                     serial: false,
                     reopen: None,
+                    line: *line,
                 })
             }
             Transport::Device(path) => {
@@ -127,7 +232,7 @@ impl Terminal {
                     .map_err(|e| terminal_error(&what, e))?;
                 let serial = nix::unistd::isatty(file.as_raw_fd()).unwrap_or(false);
                 if serial {
-                    make_raw(&file, &what)?;
+                    make_raw(&file, &what, Some(line))?;
                 }
                 let output = file.try_clone().map_err(|e| terminal_error(&what, e))?;
                 Ok(Terminal {
@@ -139,6 +244,7 @@ impl Terminal {
                     serial,
                     // Only a terminal is looked for again (a file would be read again).
                     reopen: serial.then(|| path.clone()),
+                    line: *line,
                 })
             }
         }
@@ -215,7 +321,7 @@ pub fn serve(
             if let Some(path) = terminal.reopen.clone() {
                 if last_reopen.elapsed() >= REOPEN_EVERY {
                     last_reopen = std::time::Instant::now();
-                    if let Ok(again) = Terminal::open(&Transport::Device(path)) {
+                    if let Ok(again) = Terminal::open(&Transport::Device(path), &terminal.line) {
                         terminal = again;
                         framer = if terminal.serial {
                             Framer::terminal()
@@ -261,5 +367,66 @@ pub fn serve(
             write_lines(&mut terminal.output, &replies, &mut console, serial);
             replies.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::termios::cfgetospeed;
+
+    #[test]
+    fn every_configurable_baud_rate_maps_and_others_are_refused() {
+        for &baud in crate::config::CONSOLE_BAUD_RATES {
+            let speed = baud_rate(baud).unwrap_or_else(|| panic!("{baud} unmapped"));
+            assert_eq!(format!("{speed:?}"), format!("B{baud}"));
+        }
+        let bad = ConsoleConfig {
+            baud: 12_345,
+            ..ConsoleConfig::default()
+        };
+        let error = SerialLine::from_config(&bad).unwrap_err().to_string();
+        assert!(error.contains("console.baud = 12345"), "{error}");
+        let bad = ConsoleConfig {
+            parity: "mark".to_owned(),
+            ..ConsoleConfig::default()
+        };
+        assert!(SerialLine::from_config(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("console.parity"));
+    }
+
+    #[test]
+    fn a_serial_device_is_opened_at_the_configured_speed_and_parity() {
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let path = nix::unistd::ttyname(&pty.slave).unwrap();
+        let config = ConsoleConfig {
+            baud: 9_600,
+            parity: "odd".to_owned(),
+        };
+        let line = SerialLine::from_config(&config).unwrap();
+        let terminal = Terminal::open(&Transport::Device(path), &line).unwrap();
+        assert!(terminal.serial);
+        let termios = tcgetattr(&terminal.input).unwrap();
+        assert_eq!(cfgetospeed(&termios), BaudRate::B9600);
+        // A pty forces 8N1 whatever it is told: parity is checked on the settings.
+        let mut termios = tcgetattr(&terminal.input).unwrap();
+        apply_line(&mut termios, &line).unwrap();
+        assert!(termios
+            .control_flags
+            .contains(ControlFlags::PARENB | ControlFlags::PARODD | ControlFlags::CS8));
+        assert!(termios.input_flags.contains(InputFlags::INPCK));
+        let even = SerialLine {
+            parity: Parity::Even,
+            ..line
+        };
+        apply_line(&mut termios, &even).unwrap();
+        assert!(termios.control_flags.contains(ControlFlags::PARENB));
+        assert!(!termios.control_flags.contains(ControlFlags::PARODD));
+        apply_line(&mut termios, &SerialLine::default()).unwrap();
+        assert_eq!(cfgetospeed(&termios), BaudRate::B115200);
+        assert!(!termios.control_flags.contains(ControlFlags::PARENB));
+        assert!(!termios.input_flags.contains(InputFlags::INPCK));
     }
 }

@@ -174,6 +174,19 @@ impl Extractor {
         Ok(())
     }
 
+    /// The medic corrected fact `old` (from the console): it leaves the card, replaced by
+    /// `by` when given (a `Corrected` event, as a spoken correction makes).
+    pub fn correct(
+        &mut self,
+        old: FactId,
+        by: Option<FactId>,
+        provenance: Provenance,
+    ) -> Result<(), ExtractError> {
+        self.log.correct_fact(old, by, provenance)?;
+        self.live = self.log.live_facts();
+        Ok(())
+    }
+
     /// The medic rejected fact `id`: it leaves the card (the log keeps it) and later
     /// corrections no longer find it.
     pub fn reject(&mut self, id: FactId, provenance: Provenance) -> Result<(), ExtractError> {

@@ -11,6 +11,11 @@
 //! permitted, and a full ring is an overrun, counted; an unpaced file runs at normal
 //! priority (a FIFO thread that never waits would starve the machine) and the capture
 //! thread waits for room instead of dropping.
+//!
+//! A live device lost beyond recovery never ends the capture thread: it is counted as an
+//! outage in [`FrontendStats`] and reopened (the same device or its fallback) with back-off
+//! from `CAPTURE_REOPEN_BACKOFF_MIN_MS` to `CAPTURE_REOPEN_BACKOFF_MAX_MS`, while the VAD and
+//! everything after it stay loaded. Each thread advances its heartbeat in `FrontendStats`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -22,9 +27,12 @@ use thiserror::Error;
 use crate::audio::source::{AudioSource, SourceRead};
 use crate::audio::AudioError;
 use crate::config::{Config, ConfigError};
-use crate::limits::{CAPTURE_CHUNK_FRAMES_MAX, CAPTURE_RING_SAMPLES_MAX};
+use crate::limits::{
+    CAPTURE_CHUNK_FRAMES_MAX, CAPTURE_REOPEN_BACKOFF_MAX_MS, CAPTURE_REOPEN_BACKOFF_MIN_MS,
+    CAPTURE_REOPEN_SLICE_MS, CAPTURE_RING_SAMPLES_MAX,
+};
 use crate::segment::{segment_channel, Overflow, SegmentReceiver, SegmentSlot, SegmenterSettings};
-use crate::sys::alloc_guard::{clear_thread_role, set_thread_role, ThreadRole};
+use crate::sys::alloc_guard::{clear_thread_role, is_realtime_thread, set_thread_role, ThreadRole};
 use crate::sys::realtime::{lock_all_memory, make_current_thread_realtime, RealtimeOutcome};
 use crate::tlog;
 use crate::vad::weights::ModelFileError;
@@ -141,9 +149,19 @@ impl FrontendPipeline {
         let frontend_done = Arc::new(AtomicBool::new(false));
         let realtime = Arc::new(RealtimeOutcomes::default());
         let threads = config.threads;
+        // Silence written after an outage: enough for the segmenter to end a segment the
+        // outage cut (its hangover and padding, and a VAD frame), so speech before and after
+        // is never glued into one segment.
+        let gap_samples = (u64::from(config.vad.min_silence_ms + config.vad.speech_pad_ms)
+            * u64::from(input_rate_hz)
+            / 1000) as usize
+            + 2 * crate::limits::VAD_FRAME_SAMPLES * (input_rate_hz as usize)
+                / crate::limits::PIPELINE_RATE_HZ as usize;
+        let gap_samples = gap_samples.min(CAPTURE_RING_SAMPLES_MAX / 2);
 
         let frontend_thread = {
             let capture_done = Arc::clone(&capture_done);
+            let stats = Arc::clone(&stats);
             let frontend_done = Arc::clone(&frontend_done);
             let realtime = Arc::clone(&realtime);
             std::thread::Builder::new()
@@ -164,6 +182,7 @@ impl FrontendPipeline {
                     let _ = realtime.frontend.set(outcome);
                     set_thread_role(ThreadRole::Frontend);
                     loop {
+                        stats.frontend_beats.fetch_add(1, Ordering::Relaxed);
                         let available = consumer.slots();
                         if available > 0 {
                             if let Ok(chunk) =
@@ -186,6 +205,7 @@ impl FrontendPipeline {
                     }
                     frontend.finish();
                     clear_thread_role();
+                    stats.frontend_ended.store(true, Ordering::Release);
                     frontend_done.store(true, Ordering::Release);
                 })
                 .map_err(|e| FrontendError::Thread("frontend", e.to_string()))?
@@ -223,9 +243,11 @@ impl FrontendPipeline {
                         &stop,
                         pacing,
                         overflow,
+                        gap_samples,
                         &frontend_handle,
                     );
                     clear_thread_role();
+                    stats.capture_ended.store(true, Ordering::Release);
                     capture_done.store(true, Ordering::Release);
                     frontend_handle.unpark();
                     result.map(|()| source.final_warning())
@@ -287,6 +309,7 @@ impl FrontendPipeline {
     /// has been delivered.
     pub fn next_segment(&mut self) -> Option<Box<SegmentSlot>> {
         loop {
+            self.stats.asr_beats.fetch_add(1, Ordering::Relaxed);
             self.log_new_losses();
             if let Some(slot) = self.receiver.try_next() {
                 return Some(slot);
@@ -389,6 +412,7 @@ fn capture_loop(
     stop: &AtomicBool,
     pacing: Pacing,
     overflow: Overflow,
+    gap_samples: usize,
     frontend: &std::thread::Thread,
 ) -> Result<(), AudioError> {
     let started = Instant::now();
@@ -396,9 +420,20 @@ fn capture_loop(
     let mut frames_read: u64 = 0;
     let mut overruns_seen = 0;
     while !stop.load(Ordering::Acquire) {
-        let count = match source.read_mono(chunk)? {
-            SourceRead::End => return Ok(()),
-            SourceRead::Frames(count) => count,
+        stats.capture_beats.fetch_add(1, Ordering::Relaxed);
+        let count = match source.read_mono(chunk) {
+            Ok(SourceRead::End) => return Ok(()),
+            Ok(SourceRead::Frames(count)) => count,
+            Err(error) if source.is_live() => match reopen_with_backoff(source, stats, stop, error)
+            {
+                Reopened::Capturing => {
+                    write_silence(producer, gap_samples, frontend);
+                    continue;
+                }
+                Reopened::Stopped => return Ok(()),
+                Reopened::Final(error) => return Err(error),
+            },
+            Err(error) => return Err(error),
         };
         let overruns = source.overruns();
         if overruns != overruns_seen {
@@ -449,4 +484,280 @@ fn capture_loop(
         }
     }
     Ok(())
+}
+
+/// Writes up to `samples` zeros (what the ring has room for): the gap an outage left.
+fn write_silence(
+    producer: &mut rtrb::Producer<f32>,
+    samples: usize,
+    frontend: &std::thread::Thread,
+) {
+    let room = producer.slots().min(samples);
+    if room > 0 {
+        if let Ok(write) = producer.write_chunk_uninit(room) {
+            write.fill_from_iter(std::iter::repeat(0.0));
+        }
+        frontend.unpark();
+    }
+}
+
+/// How a lost live source ended.
+enum Reopened {
+    /// Capture resumed (on the same or the fallback device).
+    Capturing,
+    /// Capture was asked to stop while the device was lost.
+    Stopped,
+    /// The source cannot be reopened: its read error ends capture.
+    Final(AudioError),
+}
+
+/// Reopens a lost live source, waiting `CAPTURE_REOPEN_BACKOFF_MIN_MS` before the first
+/// try and doubling the wait after each failed one up to `CAPTURE_REOPEN_BACKOFF_MAX_MS`,
+/// until it opens or capture is stopped. The outage is counted in `stats`; the thread's
+/// heartbeat goes on (a lost headset is not a hung thread). Opening a device allocates, so
+/// the thread leaves the real-time allocation rule until capture resumes.
+fn reopen_with_backoff(
+    source: &mut dyn AudioSource,
+    stats: &FrontendStats,
+    stop: &AtomicBool,
+    error: AudioError,
+) -> Reopened {
+    let realtime = is_realtime_thread();
+    clear_thread_role();
+    let outage = stats.capture_outages.fetch_add(1, Ordering::Relaxed) + 1;
+    stats.capture_down.store(true, Ordering::Release);
+    log::warn!("capture device lost (outage {outage}): {error}; reopening with back-off");
+    let lost = Instant::now();
+    let mut wait = Duration::from_millis(CAPTURE_REOPEN_BACKOFF_MIN_MS);
+    let slice = Duration::from_millis(CAPTURE_REOPEN_SLICE_MS);
+    loop {
+        let until = Instant::now() + wait;
+        loop {
+            if stop.load(Ordering::Acquire) {
+                return Reopened::Stopped;
+            }
+            stats.capture_beats.fetch_add(1, Ordering::Relaxed);
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(slice));
+        }
+        match source.reopen() {
+            None => {
+                stats.capture_down.store(false, Ordering::Release);
+                return Reopened::Final(error);
+            }
+            Some(Ok(device)) => {
+                let took = lost.elapsed();
+                stats
+                    .capture_last_outage_ms
+                    .store(took.as_millis() as u64, Ordering::Relaxed);
+                stats.capture_device.store(device as u64, Ordering::Relaxed);
+                stats.capture_recoveries.fetch_add(1, Ordering::Relaxed);
+                stats.capture_down.store(false, Ordering::Release);
+                log::info!(
+                    "capture resumed on device {device} after {:.1} s (outage {outage})",
+                    took.as_secs_f64()
+                );
+                drop(error);
+                if realtime {
+                    set_thread_role(ThreadRole::Capture);
+                }
+                return Reopened::Capturing;
+            }
+            Some(Err(failure)) => {
+                let failures = stats
+                    .capture_reopen_failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
+                // Logged on the 1st, 2nd, 4th, 8th… failure: a long outage does not flood.
+                if failures.is_power_of_two() {
+                    log::warn!(
+                        "capture device still lost ({failures} failed reopen(s)): {failure}"
+                    );
+                }
+                wait = (wait * 2).min(Duration::from_millis(CAPTURE_REOPEN_BACKOFF_MAX_MS));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    /// A live source that is lost after some reads, refuses `failed_reopens` reopens, then
+    /// comes back on device 1 (the fallback) and stops capture after more reads.
+    struct FlakyDevice {
+        reads_before_loss: u32,
+        failed_reopens: u32,
+        reads_after: u32,
+        lost: bool,
+        was_lost: bool,
+        reopens: u32,
+        stop: Arc<AtomicBool>,
+    }
+
+    const FRAMES_PER_READ: usize = 160;
+
+    impl AudioSource for FlakyDevice {
+        fn sample_rate_hz(&self) -> u32 {
+            16_000
+        }
+        fn is_live(&self) -> bool {
+            true
+        }
+        fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
+            assert!(!self.lost, "read from a lost device before it was reopened");
+            let left = if self.was_lost {
+                &mut self.reads_after
+            } else {
+                &mut self.reads_before_loss
+            };
+            if *left > 0 {
+                *left -= 1;
+                out[..FRAMES_PER_READ].fill(0.1);
+                return Ok(SourceRead::Frames(FRAMES_PER_READ));
+            }
+            if !self.was_lost {
+                self.lost = true;
+                self.was_lost = true;
+                return Err(AudioError::Io(std::io::Error::from_raw_os_error(19)));
+            }
+            self.stop.store(true, Ordering::Release);
+            Ok(SourceRead::Frames(0))
+        }
+        fn reopen(&mut self) -> Option<Result<usize, AudioError>> {
+            self.reopens += 1;
+            if self.failed_reopens > 0 {
+                self.failed_reopens -= 1;
+                return Some(Err(AudioError::Io(std::io::Error::from_raw_os_error(2))));
+            }
+            self.lost = false;
+            Some(Ok(1))
+        }
+    }
+
+    const GAP: usize = 500;
+
+    fn run_capture(source: &mut dyn AudioSource, stop: &AtomicBool) -> (FrontendStats, bool) {
+        run_capture_into(source, stop).0
+    }
+
+    /// Runs capture over `source`; also gives what reached the ring.
+    fn run_capture_into(
+        source: &mut dyn AudioSource,
+        stop: &AtomicBool,
+    ) -> ((FrontendStats, bool), Vec<f32>) {
+        let stats = FrontendStats::default();
+        let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(CAPTURE_RING_SAMPLES_MAX);
+        let mut chunk = vec![0f32; CAPTURE_CHUNK_FRAMES_MAX];
+        let result = capture_loop(
+            source,
+            &mut producer,
+            &mut chunk,
+            &stats,
+            stop,
+            Pacing::AsFastAsPossible,
+            Overflow::Drop,
+            GAP,
+            &std::thread::current(),
+        );
+        let mut ring = Vec::new();
+        while let Ok(sample) = consumer.pop() {
+            ring.push(sample);
+        }
+        ((stats, result.is_ok()), ring)
+    }
+
+    #[test]
+    fn a_lost_live_device_is_reopened_with_backoff_and_capture_goes_on() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut device = FlakyDevice {
+            reads_before_loss: 5,
+            failed_reopens: 2,
+            reads_after: 7,
+            lost: false,
+            was_lost: false,
+            reopens: 0,
+            stop: Arc::clone(&stop),
+        };
+        let ((stats, ok), ring) = run_capture_into(&mut device, &stop);
+        assert!(ok, "capture ended with an error on device loss");
+        // The audio before the outage, silence for the segmenter, the audio after it.
+        let before = FRAMES_PER_READ * 5;
+        assert_eq!(ring.len(), FRAMES_PER_READ * 12 + GAP);
+        assert!(ring[..before].iter().all(|&s| s == 0.1));
+        assert!(ring[before..before + GAP].iter().all(|&s| s == 0.0));
+        assert!(ring[before + GAP..].iter().all(|&s| s == 0.1));
+        assert_eq!(device.reopens, 3);
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        assert_eq!(load(&stats.capture_outages), 1);
+        assert_eq!(load(&stats.capture_recoveries), 1);
+        assert_eq!(load(&stats.capture_reopen_failures), 2);
+        assert_eq!(load(&stats.capture_device), 1);
+        assert!(!stats.capture_down.load(Ordering::Acquire));
+        assert_eq!(
+            load(&stats.captured_frames),
+            (FRAMES_PER_READ * 12) as u64,
+            "audio before and after the outage"
+        );
+        // Waits of 100, 200 and 400 ms came before the three tries.
+        assert!(
+            load(&stats.capture_last_outage_ms) >= CAPTURE_REOPEN_BACKOFF_MIN_MS * (1 + 2 + 4),
+            "{} ms",
+            load(&stats.capture_last_outage_ms)
+        );
+        assert!(load(&stats.capture_beats) > 12, "the heartbeat went on");
+    }
+
+    #[test]
+    fn a_stop_during_an_outage_ends_capture_cleanly() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut device = FlakyDevice {
+            reads_before_loss: 1,
+            failed_reopens: u32::MAX,
+            reads_after: 0,
+            lost: false,
+            was_lost: false,
+            reopens: 0,
+            stop: Arc::clone(&stop),
+        };
+        let stopper = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(400));
+                stop.store(true, Ordering::Release);
+            })
+        };
+        let (stats, ok) = run_capture(&mut device, &stop);
+        stopper.join().unwrap();
+        assert!(ok);
+        assert_eq!(stats.capture_outages.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.capture_recoveries.load(Ordering::Relaxed), 0);
+        assert!(stats.capture_down.load(Ordering::Acquire));
+        assert!(device.reopens >= 1);
+    }
+
+    #[test]
+    fn a_file_that_fails_mid_read_still_ends_capture_with_its_error() {
+        struct Broken;
+        impl AudioSource for Broken {
+            fn sample_rate_hz(&self) -> u32 {
+                16_000
+            }
+            fn is_live(&self) -> bool {
+                false
+            }
+            fn read_mono(&mut self, _: &mut [f32]) -> Result<SourceRead, AudioError> {
+                Err(AudioError::Io(std::io::Error::from_raw_os_error(5)))
+            }
+        }
+        let stop = AtomicBool::new(false);
+        let (stats, ok) = run_capture(&mut Broken, &stop);
+        assert!(!ok);
+        assert_eq!(stats.capture_outages.load(Ordering::Relaxed), 0);
+    }
 }

@@ -2,7 +2,7 @@
 //! `status`, `segments` and the benches read. The segmenter's counters are its own
 //! ([`SegmenterStats`]); these statistics hold them and sum them where a total is asked for.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::segment::stats::{SegmenterCounters, SegmenterStats};
@@ -22,6 +22,30 @@ pub struct FrontendStats {
     pub capture_overflows: AtomicU64,
     /// Overruns the source itself reported (ALSA xruns), recovered.
     pub source_overruns: AtomicU64,
+    /// Times the live capture device was lost (a read failed beyond recovery: unplugged,
+    /// gone after a suspend); capture then reopens it with back-off.
+    pub capture_outages: AtomicU64,
+    /// Times capture resumed after an outage.
+    pub capture_recoveries: AtomicU64,
+    /// Tries at reopening a lost device that failed.
+    pub capture_reopen_failures: AtomicU64,
+    /// Whether the capture device is lost now.
+    pub capture_down: AtomicBool,
+    /// How long the last completed outage lasted, in milliseconds.
+    pub capture_last_outage_ms: AtomicU64,
+    /// Which configured device captures now (0: `audio.device`, 1: `audio.fallback_device`).
+    pub capture_device: AtomicU64,
+    /// Heartbeat of the capture thread: advances on every read and every back-off slice.
+    pub capture_beats: AtomicU64,
+    /// Heartbeat of the frontend thread: advances on every turn of its loop.
+    pub frontend_beats: AtomicU64,
+    /// Set when the capture thread has ended (its input ended or it was stopped).
+    pub capture_ended: AtomicBool,
+    /// Set when the frontend thread has ended.
+    pub frontend_ended: AtomicBool,
+    /// Heartbeat of the recogniser's thread: advances while it waits for a segment (not
+    /// during a transcription, whose window is longer).
+    pub asr_beats: AtomicU64,
     /// VAD frames processed.
     pub vad_frames: AtomicU64,
     /// The segmenter's counters (emitted, dropped, too short, split, overflow bursts).

@@ -144,6 +144,8 @@ struct Shared {
     alerts: Mutex<VecDeque<String>>,
     lost: Mutex<Vec<u64>>,
     counters: JournalCounters,
+    /// The writer thread's heartbeat: advances on every turn of its loop.
+    beats: Arc<AtomicU64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -356,6 +358,12 @@ impl Journal {
         }
     }
 
+    /// The writer thread's heartbeat (advances at least every commit interval while it
+    /// runs), for the service's liveness check.
+    pub fn heartbeat(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.shared.beats)
+    }
+
     /// Alerts raised since the last call, oldest first.
     pub fn take_alerts(&self) -> Vec<String> {
         lock(&self.shared.alerts).drain(..).collect()
@@ -556,6 +564,7 @@ impl Writer {
 
     fn run(&mut self) {
         loop {
+            self.shared.beats.fetch_add(1, Ordering::Relaxed);
             let stopping = self.shared.stop.load(Ordering::Acquire);
             loop {
                 let entry = match self.audio.pop() {

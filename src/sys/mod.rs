@@ -4,4 +4,5 @@
 
 pub mod alloc_guard;
 pub mod keyring;
+pub mod localtime;
 pub mod realtime;
