@@ -95,6 +95,11 @@ struct Parser<'a> {
     sealed_before: usize,
     retraction: Option<(usize, u32, u32)>,
     orphans: Vec<(Attribute, u32, u32)>,
+    /// Kinds of attribute said so far, and those said before the latest correction cue:
+    /// "time 1545, no, make that 1550" corrects the time of this utterance, never an
+    /// earlier one.
+    kinds_said: Vec<std::mem::Discriminant<Attribute>>,
+    kinds_before_cue: Vec<std::mem::Discriminant<Attribute>>,
     has_evac_cue: bool,
     switched: bool,
     /// Places of this sentence that no frame took ("GSW. Left leg." on the radio).
@@ -128,6 +133,8 @@ impl<'a> Parser<'a> {
             sealed_before: 0,
             retraction: None,
             orphans: Vec::new(),
+            kinds_said: Vec::new(),
+            kinds_before_cue: Vec::new(),
             has_evac_cue: false,
             switched: false,
             sentence_places: Vec::new(),
@@ -273,6 +280,10 @@ impl<'a> Parser<'a> {
             Attribute::Place(place) => Attribute::Place(self.side_from_sentence(place, i)),
             other => other,
         };
+        let kind = std::mem::discriminant(&attribute);
+        if !self.kinds_said.contains(&kind) {
+            self.kinds_said.push(kind);
+        }
         let item = &self.items[i];
         let (start, end) = (item.start, item.end);
         let open = self
@@ -435,6 +446,15 @@ impl<'a> Parser<'a> {
         let lifting =
             self.sentence_has_word(i, &["lift", "lifting", "count", "carry", "move", "go"]);
         if word_at(before) == Some("on") && ends_reference && !lifting {
+            return Some(id as CasualtyId);
+        }
+        // "back to two", "moving over to three".
+        let moving = word_at(before) == Some("to")
+            && matches!(
+                word_at(i.checked_sub(2)),
+                Some("back" | "moving" | "over" | "switching")
+            );
+        if moving && ends_reference {
             return Some(id as CasualtyId);
         }
         // "Garcia says one has a GSW", "two took a round".
@@ -872,6 +892,7 @@ impl<'a> Parser<'a> {
             }
             Concept::Not => return self.not(i),
             Concept::Correction => {
+                self.kinds_before_cue.clone_from(&self.kinds_said);
                 self.correcting = true;
                 self.sealed_before = self.frames.len();
                 self.open = None;
@@ -1052,8 +1073,14 @@ impl<'a> Parser<'a> {
             if in_utterance || matches!(self.retraction, Some((before, _, _)) if before > 0) {
                 Vec::new()
             } else {
+                // A value whose kind was said before the cue corrects that value, which
+                // no frame of this utterance held: nothing earlier is changed.
+                let before_cue = std::mem::take(&mut self.kinds_before_cue);
                 orphans
                     .into_iter()
+                    .filter(|(attribute, _, _)| {
+                        !before_cue.contains(&std::mem::discriminant(attribute))
+                    })
                     .map(|(attribute, start, end)| Action::Amend {
                         attribute,
                         start,

@@ -156,6 +156,10 @@ mod tests {
                 "Splint on casualty two, right leg.",
                 &["switch 2", "Treatment(Splint) places=1"],
             ),
+            (
+                "Moving over to three, pulse 90.",
+                &["Refer", "Vital(Pulse) n=90"],
+            ),
             ("On three, lift.", &[]),
             ("Pain's a two.", &["Vital(Pain) n=2"]),
             (
