@@ -98,6 +98,10 @@ mod tests {
                 "Hung Hextend, no, scratch that, we are not giving Hextend.",
                 &["Fluid(Hextend) negated correcting"],
             ),
+            (
+                "Bleeding has not stopped tourniquet left leg.",
+                &["Tourniquet(Extremity) places=1"],
+            ),
         ]);
     }
 }

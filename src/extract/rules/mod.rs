@@ -1021,12 +1021,31 @@ impl<'a> Parser<'a> {
             self.frames[o].clause == self.clause && self.frames[o].sentence == self.sentence
         }) {
             self.frames[o].negated = true;
-        } else {
+        } else if self.denied_act_follows(i) {
             // "we're not giving Hextend", "not gonna start fluids": with nothing said
-            // before it in its clause, "not" denies what follows, as "no" does.
+            // before it in its clause, "not" before an act denies it, as "no" does.
             self.negation = true;
         }
         i + 1
+    }
+
+    /// After "not": an anchor follows, with only words of doing between ("not giving",
+    /// "not gonna start any"); "not stopped, tourniquet" is no denial of the tourniquet.
+    fn denied_act_follows(&self, i: usize) -> bool {
+        const DOING: &[&str] = &[
+            "giving", "give", "gonna", "going", "to", "start", "starting", "doing", "do", "use",
+            "using", "put", "putting", "place", "placing", "hang", "hanging", "push", "pushing",
+            "apply", "applying", "a", "an", "any", "the", "him", "her", "yet", "more", "another",
+            "worth", "on",
+        ];
+        let mut j = i + 1;
+        while let Some(ItemKind::Word(w)) = self.kind_at(j) {
+            if !DOING.contains(&w.as_str()) {
+                return false;
+            }
+            j += 1;
+        }
+        matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some())
     }
 
     /// Applies what only the whole utterance shows: shared vital times, evacuation cues,
