@@ -413,9 +413,14 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
         }
     }
     for j in 0..items.len() {
-        // The number of "casualty two" steers the record even inside a story.
-        let names_casualty =
-            j > 0 && matches!(items[j - 1].kind, ItemKind::Concept(Concept::Casualty));
+        // The number of "casualty two" (or of "going to two") steers the record even
+        // inside a story or a plan.
+        let names_casualty = j > 0
+            && (matches!(items[j - 1].kind, ItemKind::Concept(Concept::Casualty))
+                || matches!(
+                    (&items[j - 1].kind, &items[j].kind),
+                    (ItemKind::Concept(Concept::SwitchCue), ItemKind::Number(_))
+                ));
         let item = &mut items[j];
         if silenced[j] && silenceable(item) && !names_casualty {
             silence(item, text);

@@ -449,10 +449,14 @@ impl<'a> Parser<'a> {
             return Some(id as CasualtyId);
         }
         // "back to two", "moving over to three".
-        let moving = word_at(before) == Some("to")
+        let moving = (word_at(before) == Some("to")
             && matches!(
                 word_at(i.checked_sub(2)),
                 Some("back" | "moving" | "over" | "switching")
+            ))
+            || matches!(
+                before.and_then(|k| self.kind_at(k)),
+                Some(ItemKind::Concept(Concept::SwitchCue))
             );
         if moving && ends_reference {
             return Some(id as CasualtyId);

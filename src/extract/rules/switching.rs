@@ -160,6 +160,14 @@ mod tests {
                 "Moving over to three, pulse 90.",
                 &["Refer", "Vital(Pulse) n=90"],
             ),
+            (
+                "Back to one, BP 110 over 70.",
+                &["Refer", "Vital(BloodPressure) 110/70"],
+            ),
+            (
+                "Going to two now, pulse 100.",
+                &["Refer", "Vital(Pulse) n=100"],
+            ),
             ("On three, lift.", &[]),
             ("Pain's a two.", &["Vital(Pain) n=2"]),
             (
