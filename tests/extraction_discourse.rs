@@ -862,3 +862,80 @@ fn a_hedged_second_guess_is_dropped_and_the_first_value_unconfirmed() {
     assert_eq!((vitals[0].pulse, vitals[0].time), (Some(120), None));
     assert!(!vitals[0].unconfirmed.is_empty());
 }
+
+/// Issue 10's short casualty references, in words of our own: a bare number names a
+/// casualty already introduced; an order to a teammate files nothing, the report of it done
+/// does; what a clause said before "on two" concerns casualty two.
+#[test]
+fn short_casualty_references_go_to_the_casualty_named() {
+    expect(
+        &[
+            "Two hurt, the gunner is casualty one, the medic is casualty two.",
+            "Casualty one, GSW right thigh, tourniquet right leg at 1010.",
+            "Diaz, put a pressure dressing on two's left arm.",
+            "Diaz says two has a laceration to the left forearm, pressure dressing left forearm at 1015.",
+            "Back on one, pulse 120.",
+            "Hung whole blood on two through the IO at 1030.",
+        ],
+        json!([
+            {"id": 1, "mechanisms": ["gsw"],
+             "injuries": [{"region": "right_leg", "kind": "gsw"}],
+             "tourniquets": [{"limb": "right_leg", "kind": "extremity", "time": "10:10"}],
+             "vitals": [{"time": null, "pulse": 120}]},
+            {"id": 2,
+             "injuries": [{"region": "left_arm", "kind": "laceration"}],
+             "treatments": [{"kind": "pressure_dressing", "site": "left_arm", "time": "10:15"}],
+             "fluids": [{"name": "whole_blood", "volume_ml": null, "route": "io", "time": "10:30"}]},
+        ]),
+    );
+    // A number nobody introduced as a casualty switches nothing.
+    expect(
+        &[
+            "GSW left arm.",
+            "On three, lift.",
+            "Three has a pulse of 100.",
+        ],
+        json!([{"id": 1, "mechanisms": ["gsw"],
+                "injuries": [{"region": "left_arm", "kind": "gsw"}],
+                "vitals": [{"time": null, "pulse": 100}]}]),
+    );
+}
+
+/// Corrections inside one utterance (a site, a value, a time, a retraction), stories told
+/// as questions, vitals without a keyword, 12-hour times and rollovers, in words of our own.
+#[test]
+fn corrections_stories_times_and_mechanisms_in_other_words() {
+    expect(
+        &[
+            "Shrapnel to the right, sorry, left calf.",
+            "BP one forty over, correction, one thirty over ninety.",
+            "Tourniquet left leg at 1400.",
+            "Wrapped it up, time fourteen ten, no, make that fourteen twenty.",
+            "Pressure dressing left calf, time fourteen ten, no, make that fourteen twenty.",
+            "Gave ketamine fifty milligrams IV, no, scratch that, we are not giving ketamine.",
+            "Remember that guy at Kandahar? We put two tourniquets on him and gave him fentanyl.",
+        ],
+        json!([{"id": 1,
+                "injuries": [{"region": "left_leg", "kind": "penetrating"}],
+                "vitals": [{"time": null, "bp_systolic": 130, "bp_diastolic": 90}],
+                "tourniquets": [{"limb": "left_leg", "kind": "extremity", "time": "14:00"}],
+                "treatments": [{"kind": "pressure_dressing", "site": "left_leg", "time": "14:20"}]}]),
+    );
+    expect(
+        &[
+            "His humvee rolled on the bypass.",
+            "We rolled him onto his side.",
+            "Flash burns to the left hand from the fuel fire.",
+            "Vitals, one twelve over seventy, pulse ninety.",
+            "TXA two grams IV at two fifteen in the afternoon.",
+            "Splint left leg at four twenty.",
+            "Combat gauze into the left thigh, held pressure three minutes, zero nine forty.",
+        ],
+        json!([{"id": 1, "mechanisms": ["mvc", "burn"],
+                "injuries": [{"region": "left_arm", "kind": "burn"}],
+                "vitals": [{"time": null, "bp_systolic": 112, "bp_diastolic": 70, "pulse": 90}],
+                "medications": [{"name": "txa", "dose": 2.0, "unit": "g", "route": "iv", "time": "14:15"}],
+                "treatments": [{"kind": "splint", "site": "left_leg", "time": null},
+                               {"kind": "hemostatic_dressing", "site": "left_leg", "time": "09:40"}]}]),
+    );
+}

@@ -374,6 +374,16 @@ impl Extractor {
                 let provenance = self.provenance(context, start, end, 1.0);
                 self.switch_to(casualty, provenance, context)?;
             }
+            Action::Refer {
+                casualty,
+                start,
+                end,
+            } => {
+                if self.seen.contains(&casualty) && casualty != self.current {
+                    let provenance = self.provenance(context, start, end, 1.0);
+                    self.switch_to(casualty, provenance, context)?;
+                }
+            }
             Action::SwitchToNext { start, end } => {
                 let next = if self.highest == 0 && self.live.is_empty() {
                     self.current
@@ -459,11 +469,15 @@ impl Extractor {
                 start,
                 end,
             } => {
+                // A corrected time replaces a time said before; it never dates a fact
+                // that was filed without one ("make that 1550" is not the vitals' time).
+                let is_time = matches!(attribute, Attribute::Time(_));
                 let target = self
                     .live
                     .iter()
                     .rev()
                     .filter(|f| f.casualty == self.current)
+                    .filter(|f| !is_time || f.fact.time().is_some())
                     .find_map(|f| amended(&f.fact, &attribute).map(|fact| (f.id, fact)));
                 if let Some((old, fact)) = target {
                     let provenance = self.provenance(context, start, end, 0.9);

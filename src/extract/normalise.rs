@@ -762,6 +762,45 @@ fn is_clock_suffix(word: &str) -> bool {
     )
 }
 
+/// "two ten in the afternoon" is 14:10, "nine fifteen AM" 09:15, "two PM" 14:00: a number
+/// read as a 12-hour time (hour 1 to 12) before AM, PM or a part of the day, and how many
+/// words that marker took.
+fn twelve_hour_clock(number: &Number, after: &[Token]) -> Option<(Clock, usize)> {
+    const MARKERS: &[(&[&str], bool)] = &[
+        (&["am"], false),
+        (&["a", "m"], false),
+        (&["pm"], true),
+        (&["p", "m"], true),
+        (&["in", "the", "morning"], false),
+        (&["in", "the", "afternoon"], true),
+        (&["in", "the", "evening"], true),
+        (&["at", "night"], true),
+    ];
+    let (pm, words) = MARKERS.iter().find_map(|(marker, pm)| {
+        let said = marker
+            .iter()
+            .enumerate()
+            .all(|(k, word)| after.get(k).and_then(Token::word) == Some(*word));
+        said.then_some((*pm, marker.len()))
+    })?;
+    // A bare hour ("two PM") needs AM or PM; "two in the afternoon" may be a dose.
+    let (hour, minute) = match number.as_clock() {
+        Some(clock) => (u32::from(clock.hour), u32::from(clock.minute)),
+        None if words <= 2 => (number.as_integer()?, 0),
+        None => return None,
+    };
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    let hour = match (pm, hour) {
+        (true, 12) => 12,
+        (true, h) => h + 12,
+        (false, 12) => 0,
+        (false, h) => h,
+    };
+    Some((Clock::new(hour, minute)?, words))
+}
+
 /// Words that join the two numbers of a blood pressure.
 fn is_ratio_word(word: &str, first: u32, second: u32) -> bool {
     match word {
@@ -795,6 +834,16 @@ fn join_ratios_and_clocks(tokens: Vec<Token>) -> Vec<Token> {
                     i += 3;
                     continue;
                 }
+            }
+            if let Some((clock, words)) = twelve_hour_clock(first, &tokens[i + 1..]) {
+                let end = tokens.get(i + words).map_or(token.end, |t| t.end);
+                out.push(Token {
+                    kind: TokenKind::Clock(clock),
+                    start: token.start,
+                    end,
+                });
+                i += words + 1;
+                continue;
             }
             if let (Some(clock), Some(word)) = (first.as_clock(), joiner) {
                 if is_clock_suffix(word) {

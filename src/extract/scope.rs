@@ -1,6 +1,7 @@
 //! Scope by clause: before the rules read an utterance's items, the cues of
 //! `scope_cues.toml` decide which items are no report of care done or found: stories about
-//! other people (the sentence), plans and orders to others (the rest of their clause),
+//! other people (the sentence, or the rest of the utterance when the story opens as a
+//! question: "you remember that kid…?"), plans and orders to others (the rest of their clause),
 //! questions (their clause, or the sentence when it opens as a question), fact words used
 //! as the names of things ("the burn kit", "chest seals in the truck"). Those items become
 //! plain words, so the rules never open a frame on them; a hedge ("about", "I think")
@@ -18,7 +19,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/1";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/2";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -42,6 +43,9 @@ pub enum ScopeError {
 #[serde(rename_all = "lowercase")]
 pub enum Reach {
     Sentence,
+    /// The cue's sentence and every later sentence of the utterance ("you remember that
+    /// kid at Bagram? we gave him ketamine…": the story goes on after the question).
+    Rest,
     After,
     Question,
     Object,
@@ -313,6 +317,11 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         silenced[sentence.clone()].fill(true);
                     }
                 }
+                Reach::Rest => {
+                    if !matches(&sentence_words, &rule.phrases).is_empty() {
+                        silenced[sentence.start..].fill(true);
+                    }
+                }
                 Reach::Question => {
                     if !question {
                         continue;
@@ -404,9 +413,14 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
         }
     }
     for j in 0..items.len() {
-        // The number of "casualty two" steers the record even inside a story.
-        let names_casualty =
-            j > 0 && matches!(items[j - 1].kind, ItemKind::Concept(Concept::Casualty));
+        // The number of "casualty two" (or of "going to two") steers the record even
+        // inside a story or a plan.
+        let names_casualty = j > 0
+            && (matches!(items[j - 1].kind, ItemKind::Concept(Concept::Casualty))
+                || matches!(
+                    (&items[j - 1].kind, &items[j].kind),
+                    (ItemKind::Concept(Concept::SwitchCue), ItemKind::Number(_))
+                ));
         let item = &mut items[j];
         if silenced[j] && silenceable(item) && !names_casualty {
             silence(item, text);
@@ -434,19 +448,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/2\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/2\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/2\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/1\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/2\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

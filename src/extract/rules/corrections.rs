@@ -43,15 +43,30 @@ impl Parser<'_> {
         }
         let mut changed = false;
         for (attribute, _, end) in orphans {
+            let mut placed = false;
             for frame in self.frames[..before].iter_mut().rev() {
                 if frame.replace(attribute.clone(), *end) {
                     changed = true;
+                    placed = true;
                     break;
                 }
                 // Said after the cue but new to the frame ("IM, I mean IV, at 1155").
                 if changed && frame.accepts(attribute) {
                     frame.take(attribute.clone(), *end);
+                    placed = true;
                     break;
+                }
+            }
+            // "wound to the left, no wait, right thigh": the first try named no whole
+            // place; the correction completes the last frame that lacks one.
+            if !placed {
+                if let Some(frame) = self.frames[..before]
+                    .iter_mut()
+                    .rev()
+                    .find(|f| !f.negated && f.lacks(attribute) && f.accepts(attribute))
+                {
+                    frame.take(attribute.clone(), *end);
+                    changed = true;
                 }
             }
         }
@@ -71,6 +86,22 @@ mod tests {
                 &["Tourniquet(Extremity) places=1"],
             ),
             ("Pulse 88, correction, 98.", &["Vital(Pulse) n=98"]),
+            (
+                "Shrapnel wound to the right, sorry, left calf.",
+                &["Injury(Penetrating, None) places=1"],
+            ),
+            (
+                "Pressure one forty over, I mean, one thirty over ninety.",
+                &["Vital(BloodPressure) 130/90"],
+            ),
+            (
+                "Hung Hextend, no, scratch that, we are not giving Hextend.",
+                &["Fluid(Hextend) negated correcting"],
+            ),
+            (
+                "Bleeding has not stopped tourniquet left leg.",
+                &["Tourniquet(Extremity) places=1"],
+            ),
         ]);
     }
 }

@@ -79,6 +79,14 @@ pub enum Action {
         start: u32,
         end: u32,
     },
+    /// A bare casualty number ("back on three", "two's right arm", "Garcia says one has a
+    /// GSW"): later frames concern this casualty, if it was already named; a number nobody
+    /// introduced as a casualty switches nothing.
+    Refer {
+        casualty: CasualtyId,
+        start: u32,
+        end: u32,
+    },
     /// "both of them": later frames of this utterance concern every casualty heard so far.
     SwitchToAll { start: u32, end: u32 },
     /// "two casualties from the IED": a mechanism for the next `count` casualties named
@@ -270,6 +278,19 @@ impl Frame {
         }
     }
 
+    /// The frame holds nothing of the attribute's kind yet.
+    pub(super) fn lacks(&self, attribute: &Attribute) -> bool {
+        match attribute {
+            Attribute::Place(_) => self.places.is_empty(),
+            Attribute::Time(_) => self.time.is_none(),
+            Attribute::Quantity(..) => self.quantity.is_none(),
+            Attribute::Number(_) => self.number.is_none() && self.ratio.is_none(),
+            Attribute::Ratio(..) => self.ratio.is_none() && self.number.is_none(),
+            Attribute::Route(_) => self.route.is_none(),
+            Attribute::Avpu(_) => self.avpu.is_none(),
+        }
+    }
+
     /// Nothing has been said about the frame yet.
     pub(super) fn is_bare(&self) -> bool {
         self.places.is_empty()
@@ -310,6 +331,63 @@ mod tests {
                 &["Medication(\"morphine\") q=10 iv"],
             ),
             ("No tourniquet needed.", &["Tourniquet(Extremity) negated"]),
+        ]);
+    }
+
+    /// Values and places with no anchor of their own: a pressure-like ratio among vital
+    /// signs is the blood pressure; a wound joined by "and" shares the place said after
+    /// the next; a part said without a side in a later clause takes the side said before.
+    #[test]
+    fn bare_values_and_shared_places() {
+        check(&[
+            (
+                "Vitals, 110 over 72, pulse 90.",
+                &[
+                    "Vital(Set)",
+                    "Vital(BloodPressure) 110/72",
+                    "Vital(Pulse) n=90",
+                ],
+            ),
+            ("Grid 120 over 80.", &[]),
+            (
+                "Lacerations and frag to the neck.",
+                &[
+                    "Injury(Laceration, None) places=1",
+                    "Injury(Penetrating, None) places=1",
+                ],
+            ),
+            (
+                "Grenade went off by his right foot, toes are gone.",
+                &["Mechanism(Grenade)", "Injury(Amputation, None) places=1"],
+            ),
+        ]);
+    }
+
+    /// A clock time must be a 24-hour form or carry AM/PM: "three twenty" is dropped,
+    /// "two twenty in the afternoon" is 14:20.
+    #[test]
+    fn twelve_hour_times_need_am_or_pm() {
+        check(&[
+            (
+                "Splint left arm at three twenty.",
+                &["Treatment(Splint) places=1"],
+            ),
+            (
+                "Splint left arm at two twenty in the afternoon.",
+                &["Treatment(Splint) places=1 at 14:20"],
+            ),
+            (
+                "Splint left arm at eight forty PM.",
+                &["Treatment(Splint) places=1 at 20:40"],
+            ),
+            (
+                "Splint left arm at zero three twenty.",
+                &["Treatment(Splint) places=1 at 03:20"],
+            ),
+            (
+                "Splint left arm at fifteen twenty.",
+                &["Treatment(Splint) places=1 at 15:20"],
+            ),
         ]);
     }
 }

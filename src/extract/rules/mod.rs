@@ -95,6 +95,11 @@ struct Parser<'a> {
     sealed_before: usize,
     retraction: Option<(usize, u32, u32)>,
     orphans: Vec<(Attribute, u32, u32)>,
+    /// Kinds of attribute said so far, and those said before the latest correction cue:
+    /// "time 1545, no, make that 1550" corrects the time of this utterance, never an
+    /// earlier one.
+    kinds_said: Vec<std::mem::Discriminant<Attribute>>,
+    kinds_before_cue: Vec<std::mem::Discriminant<Attribute>>,
     has_evac_cue: bool,
     switched: bool,
     /// Places of this sentence that no frame took ("GSW. Left leg." on the radio).
@@ -128,6 +133,8 @@ impl<'a> Parser<'a> {
             sealed_before: 0,
             retraction: None,
             orphans: Vec::new(),
+            kinds_said: Vec::new(),
+            kinds_before_cue: Vec::new(),
             has_evac_cue: false,
             switched: false,
             sentence_places: Vec::new(),
@@ -269,6 +276,14 @@ impl<'a> Parser<'a> {
     }
 
     fn attribute(&mut self, attribute: Attribute, i: usize) {
+        let attribute = match attribute {
+            Attribute::Place(place) => Attribute::Place(self.side_from_sentence(place, i)),
+            other => other,
+        };
+        let kind = std::mem::discriminant(&attribute);
+        if !self.kinds_said.contains(&kind) {
+            self.kinds_said.push(kind);
+        }
         let item = &self.items[i];
         let (start, end) = (item.start, item.end);
         let open = self
@@ -309,6 +324,9 @@ impl<'a> Parser<'a> {
                 && !next_anchor_takes_place
                 && (same_clause || !self.later_anchor_accepts(i, &attribute))
             {
+                if let Attribute::Place(_) = attribute {
+                    self.share_with_coordinated(o, &attribute, end);
+                }
                 self.frames[o].take(attribute, end);
                 return;
             }
@@ -337,6 +355,152 @@ impl<'a> Parser<'a> {
             }
         }
         self.leftover(attribute, end);
+    }
+
+    /// "left hand, two fingers are gone": a limb part said without its side takes the side
+    /// said for the same part in an earlier clause of the sentence.
+    fn side_from_sentence(&self, place: Place, i: usize) -> Place {
+        if place.side.is_some() || !place.is_lateral() {
+            return place;
+        }
+        // Within its clause an unsided part refines the place before it ("left arm
+        // amputation above the elbow"); only a later clause names the limb again.
+        let mut j = i;
+        let mut later_clause = false;
+        while j > 0 {
+            j -= 1;
+            match self.kind_at(j) {
+                Some(ItemKind::Stop) | None => break,
+                Some(ItemKind::Comma) => later_clause = true,
+                Some(ItemKind::Place(earlier))
+                    if later_clause && earlier.part == place.part && earlier.side.is_some() =>
+                {
+                    return *earlier;
+                }
+                _ => {}
+            }
+        }
+        place
+    }
+
+    /// "Burns and frag to the face": a bare wound said just before, joined by "and", has
+    /// the place of the wound that takes it.
+    fn share_with_coordinated(&mut self, o: usize, attribute: &Attribute, end: u32) {
+        let Some(before) = o.checked_sub(1).filter(|&b| b >= self.sealed_before) else {
+            return;
+        };
+        let (earlier, later) = (&self.frames[before], &self.frames[o]);
+        let joined = matches!(earlier.kind, FrameKind::Injury(..))
+            && matches!(later.kind, FrameKind::Injury(..))
+            && earlier.places.is_empty()
+            && !earlier.negated
+            && earlier.sentence == later.sentence
+            && earlier.clause == later.clause
+            && self
+                .items
+                .iter()
+                .filter(|item| item.start >= earlier.end && item.end <= later.start)
+                .all(|item| matches!(&item.kind, ItemKind::Word(w) if w == "and"));
+        if joined && self.frames[before].accepts(attribute) {
+            self.frames[before].take(attribute.clone(), end);
+        }
+    }
+
+    /// "back on three", "two's right arm", "Garcia says one has a GSW": a small number
+    /// used as a casualty's name. The extractor switches only to a casualty already named.
+    fn casualty_reference(&self, number: &Number, i: usize) -> Option<CasualtyId> {
+        let id = number.as_integer()?;
+        if !(1..=CASUALTIES_MAX as u32).contains(&id) || number.parts != 1 {
+            return None;
+        }
+        let item = &self.items[i];
+        let word_at = |k: Option<usize>| match k.and_then(|k| self.kind_at(k)) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let before = i.checked_sub(1);
+        let after = self.kind_at(i + 1);
+        // "two's right arm", "one's unresponsive".
+        let spoken = self
+            .text
+            .get(item.start as usize..(item.end as usize).min(self.text.len()))
+            .unwrap_or_default();
+        let apostrophe = matches!(spoken, [.., '\'' | '\u{2019}', 's' | 'S']);
+        let after_vital = matches!(
+            before.and_then(|k| self.kind_at(k)),
+            Some(ItemKind::Concept(Concept::Vital(_)) | ItemKind::Number(_))
+        ) || word_at(before) == Some("a");
+        if apostrophe && !after_vital {
+            return Some(id as CasualtyId);
+        }
+        // "back on three", "whole blood on three through the IO".
+        let ends_reference = matches!(
+            after,
+            None | Some(
+                ItemKind::Comma
+                    | ItemKind::Stop
+                    | ItemKind::Clock(_)
+                    | ItemKind::Concept(Concept::At | Concept::Route(_))
+            )
+        ) || matches!(after, Some(ItemKind::Word(w)) if matches!(w.as_str(), "at" | "now" | "through" | "via" | "too" | "as" | "time"));
+        let lifting =
+            self.sentence_has_word(i, &["lift", "lifting", "count", "carry", "move", "go"]);
+        if word_at(before) == Some("on") && ends_reference && !lifting {
+            return Some(id as CasualtyId);
+        }
+        // "back to two", "moving over to three".
+        let moving = (word_at(before) == Some("to")
+            && matches!(
+                word_at(i.checked_sub(2)),
+                Some("back" | "moving" | "over" | "switching")
+            ))
+            || matches!(
+                before.and_then(|k| self.kind_at(k)),
+                Some(ItemKind::Concept(Concept::SwitchCue))
+            );
+        if moving && ends_reference {
+            return Some(id as CasualtyId);
+        }
+        // "Garcia says one has a GSW", "two took a round".
+        let opens = matches!(
+            before.and_then(|k| self.kind_at(k)),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        ) || matches!(
+            word_at(before),
+            Some("says" | "said" | "reports" | "reported" | "thinks")
+        );
+        const VERBS: &[&str] = &[
+            "took", "has", "had", "got", "gets", "needs", "lost", "still", "just",
+        ];
+        let first_word_after = self.items.get(i + 1).map(|next| {
+            self.text
+                .get(next.start as usize..(next.end as usize).min(self.text.len()))
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| c.is_alphabetic())
+                .flat_map(|c| c.to_lowercase())
+                .collect::<String>()
+        });
+        let verb = first_word_after.is_some_and(|w| VERBS.contains(&w.as_str()))
+            && !matches!(after, Some(ItemKind::Number(_) | ItemKind::Place(_)));
+        if opens && verb {
+            return Some(id as CasualtyId);
+        }
+        None
+    }
+
+    fn sentence_has_word(&self, i: usize, words: &[&str]) -> bool {
+        let start = self.items[..i]
+            .iter()
+            .rposition(|item| item.kind == ItemKind::Stop)
+            .map_or(0, |p| p + 1);
+        let end = self.items[i..]
+            .iter()
+            .position(|item| item.kind == ItemKind::Stop)
+            .map_or(self.items.len(), |p| p + i);
+        self.items[start..end]
+            .iter()
+            .any(|item| matches!(&item.kind, ItemKind::Word(w) if words.contains(&w.as_str())))
     }
 
     /// A bare number: a vital value, a clock time or a volume, by context.
@@ -379,6 +543,20 @@ impl<'a> Parser<'a> {
                 return;
             }
         }
+        if let Some(casualty) = self.casualty_reference(number, i) {
+            let item = &self.items[i];
+            let (start, end) = (item.start, item.end);
+            let on = matches!(i.checked_sub(1).and_then(|k| self.kind_at(k)), Some(ItemKind::Word(w)) if w == "on");
+            self.switch_keeping_clause(
+                Action::Refer {
+                    casualty,
+                    start,
+                    end,
+                },
+                on,
+            );
+            return;
+        }
         let after_at = matches!(
             self.previous_significant(i),
             Some(ItemKind::Concept(Concept::At))
@@ -408,7 +586,10 @@ impl<'a> Parser<'a> {
         let open_is_vital_value = open.is_some_and(
             |o| matches!(self.frames[o].kind, FrameKind::Vital(cue) if cue != VitalCue::Set),
         );
-        let clock = number.as_clock();
+        // "three twenty" could be 03:20 or 15:20: a time only in a 24-hour form ("fifteen
+        // twenty", "zero three twenty", "1520"); AM/PM were read by the normaliser.
+        let clock = number.as_clock().filter(|_| number.digits.len() == 4);
+        let ambiguous_clock = clock.is_none() && number.as_clock().is_some();
         // "zero one thirty" is a time even where a volume could go.
         let leading_zero_time = number.digits.len() == 4 && number.digits.starts_with('0');
         let attribute = if let (true, Some(clock)) = (leading_zero_time, clock) {
@@ -417,6 +598,7 @@ impl<'a> Parser<'a> {
             match (clock, value) {
                 (_, Some(v)) if open_wants_value && open_is_vital_value => Attribute::Number(v),
                 (Some(clock), _) => Attribute::Time(clock),
+                (None, _) if ambiguous_clock && number.parts >= 2 => return,
                 (None, Some(v)) => Attribute::Number(v),
                 (None, None) => return,
             }
@@ -429,11 +611,43 @@ impl<'a> Parser<'a> {
             let clock_like = number.digits.len() == 4 || number.parts >= 2;
             match (clock, value) {
                 (Some(clock), _) if clock_like => Attribute::Time(clock),
+                (None, _) if clock_like && ambiguous_clock => return,
                 (_, Some(v)) => Attribute::Number(v),
                 _ => return,
             }
         };
         self.attribute(attribute, i);
+    }
+
+    /// "vitals, one hundred over sixty eight, pulse ninety six": a pressure-like ratio that
+    /// no frame takes, in a sentence of vital signs, is the blood pressure.
+    fn ratio_opens_pressure(&self, a: u32, b: u32, i: usize) -> bool {
+        if !(40..=300).contains(&a) || !(10..a).contains(&b) {
+            return false;
+        }
+        let attribute = Attribute::Ratio(a, b);
+        let open_takes = self
+            .open
+            .filter(|&o| o >= self.sealed_before && self.frames[o].sentence == self.sentence)
+            .is_some_and(|o| self.frames[o].accepts(&attribute));
+        if open_takes || self.later_anchor_accepts(i, &attribute) {
+            return false;
+        }
+        let vital_said = self
+            .frames
+            .iter()
+            .any(|f| f.sentence == self.sentence && f.is_vital() && !f.negated);
+        let vital_next = self
+            .items
+            .get(i + 1..)
+            .and_then(|rest| rest.iter().find(|item| item.kind != ItemKind::Comma))
+            .is_some_and(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Concept(Concept::Vital(_) | Concept::Avpu(_))
+                )
+            });
+        vital_said || vital_next
     }
 
     /// Words after a number that make it a measure the card does not hold.
@@ -610,7 +824,12 @@ impl<'a> Parser<'a> {
             ItemKind::Quantity { value, unit } => {
                 self.attribute(Attribute::Quantity(*value, *unit), i)
             }
-            ItemKind::Ratio(a, b) => self.attribute(Attribute::Ratio(*a, *b), i),
+            ItemKind::Ratio(a, b) => {
+                if self.ratio_opens_pressure(*a, *b, i) {
+                    self.open_frame(FrameKind::Vital(VitalCue::BloodPressure), i);
+                }
+                self.attribute(Attribute::Ratio(*a, *b), i)
+            }
             ItemKind::Number(number) => {
                 // "25 year old", "thirty feet", "18 gauge": a number with a measure that
                 // is no sign, dose or time.
@@ -677,6 +896,7 @@ impl<'a> Parser<'a> {
             }
             Concept::Not => return self.not(i),
             Concept::Correction => {
+                self.kinds_before_cue.clone_from(&self.kinds_said);
                 self.correcting = true;
                 self.sealed_before = self.frames.len();
                 self.open = None;
@@ -805,8 +1025,31 @@ impl<'a> Parser<'a> {
             self.frames[o].clause == self.clause && self.frames[o].sentence == self.sentence
         }) {
             self.frames[o].negated = true;
+        } else if self.denied_act_follows(i) {
+            // "we're not giving Hextend", "not gonna start fluids": with nothing said
+            // before it in its clause, "not" before an act denies it, as "no" does.
+            self.negation = true;
         }
         i + 1
+    }
+
+    /// After "not": an anchor follows, with only words of doing between ("not giving",
+    /// "not gonna start any"); "not stopped, tourniquet" is no denial of the tourniquet.
+    fn denied_act_follows(&self, i: usize) -> bool {
+        const DOING: &[&str] = &[
+            "giving", "give", "gonna", "going", "to", "start", "starting", "doing", "do", "use",
+            "using", "put", "putting", "place", "placing", "hang", "hanging", "push", "pushing",
+            "apply", "applying", "a", "an", "any", "the", "him", "her", "yet", "more", "another",
+            "worth", "on",
+        ];
+        let mut j = i + 1;
+        while let Some(ItemKind::Word(w)) = self.kind_at(j) {
+            if !DOING.contains(&w.as_str()) {
+                return false;
+            }
+            j += 1;
+        }
+        matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some())
     }
 
     /// Applies what only the whole utterance shows: shared vital times, evacuation cues,
@@ -853,8 +1096,14 @@ impl<'a> Parser<'a> {
             if in_utterance || matches!(self.retraction, Some((before, _, _)) if before > 0) {
                 Vec::new()
             } else {
+                // A value whose kind was said before the cue corrects that value, which
+                // no frame of this utterance held: nothing earlier is changed.
+                let before_cue = std::mem::take(&mut self.kinds_before_cue);
                 orphans
                     .into_iter()
+                    .filter(|(attribute, _, _)| {
+                        !before_cue.contains(&std::mem::discriminant(attribute))
+                    })
                     .map(|(attribute, start, end)| Action::Amend {
                         attribute,
                         start,

@@ -13,7 +13,20 @@ impl Parser<'_> {
                     .as_integer()
                     .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id))
                 {
-                    self.switch(id as CasualtyId, item.start, self.items[i + 1].end);
+                    // "tourniquet on casualty one, left leg": what was said of the
+                    // casualty in this clause concerns it.
+                    let on = matches!(
+                        i.checked_sub(1).and_then(|k| self.kind_at(k)),
+                        Some(ItemKind::Word(w)) if matches!(w.as_str(), "on" | "for")
+                    );
+                    self.switch_keeping_clause(
+                        Action::Switch {
+                            casualty: id as CasualtyId,
+                            start: item.start,
+                            end: self.items[i + 1].end,
+                        },
+                        on,
+                    );
                 }
                 return i + 2;
             }
@@ -59,6 +72,39 @@ impl Parser<'_> {
         self.frames_before_switch = self.frames.len();
     }
 
+    /// Switches with `action` (a `Switch` or `Refer`). When `keep_clause` ("whole blood on
+    /// three", "tourniquet on casualty one"), the frames said earlier in this clause since
+    /// the last switch move after it and stay open: they concern the casualty named.
+    pub(super) fn switch_keeping_clause(&mut self, action: Action, keep_clause: bool) {
+        let mut moved = Vec::new();
+        if keep_clause {
+            while let Some(Step::Frame(index)) = self.order.last() {
+                let index = *index;
+                let frame = &self.frames[index];
+                if index < self.frames_before_switch
+                    || frame.sentence != self.sentence
+                    || frame.clause != self.clause
+                {
+                    break;
+                }
+                moved.push(index);
+                self.order.pop();
+            }
+            moved.reverse();
+        }
+        let open = self.open;
+        self.close_for_switch();
+        self.switched = true;
+        self.order.push(Step::Action(action));
+        if let Some(&first) = moved.first() {
+            self.frames_before_switch = first;
+            self.open = open.filter(|o| moved.contains(o));
+        }
+        for index in moved {
+            self.order.push(Step::Frame(index));
+        }
+    }
+
     pub(super) fn switch(&mut self, casualty: CasualtyId, start: u32, end: u32) {
         self.close_for_switch();
         self.switched = true;
@@ -84,6 +130,49 @@ mod tests {
             (
                 "One is urgent, two is routine.",
                 &["switch 1", "Evac(Urgent)", "switch 2", "Evac(Routine)"],
+            ),
+        ]);
+    }
+
+    /// A bare number used as a casualty's name refers to it (the extractor switches only
+    /// to a casualty already named); what the clause said before "on N" concerns it.
+    #[test]
+    fn short_casualty_references_refer() {
+        check(&[
+            ("Back on two, pulse 110.", &["Refer", "Vital(Pulse) n=110"]),
+            (
+                "Pushed morphine 5 milligrams IV on three at 1720.",
+                &["Refer", "Medication(\"morphine\") at 17:20 q=5 iv"],
+            ),
+            (
+                "Doc says two took a round to the left arm.",
+                &["Refer", "Injury(Gsw, Some(Gsw)) places=1"],
+            ),
+            (
+                "Three's pinking up, sats 95.",
+                &["Refer", "Vital(Spo2) n=95"],
+            ),
+            (
+                "Splint on casualty two, right leg.",
+                &["switch 2", "Treatment(Splint) places=1"],
+            ),
+            (
+                "Moving over to three, pulse 90.",
+                &["Refer", "Vital(Pulse) n=90"],
+            ),
+            (
+                "Back to one, BP 110 over 70.",
+                &["Refer", "Vital(BloodPressure) 110/70"],
+            ),
+            (
+                "Going to two now, pulse 100.",
+                &["Refer", "Vital(Pulse) n=100"],
+            ),
+            ("On three, lift.", &[]),
+            ("Pain's a two.", &["Vital(Pain) n=2"]),
+            (
+                "Two tourniquets on the left leg.",
+                &["Tourniquet(Extremity) places=1"],
             ),
         ]);
     }
