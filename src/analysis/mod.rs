@@ -229,6 +229,7 @@ pub struct Analysis {
     stop: Arc<AtomicBool>,
     flushed: Arc<AtomicBool>,
     heartbeat: Arc<AtomicU64>,
+    knobs: Arc<crate::watchdog::SharedKnobs>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -262,6 +263,12 @@ impl Analysis {
     /// few milliseconds while it is healthy), for the service's liveness check.
     pub fn heartbeat(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.heartbeat)
+    }
+
+    /// The stage knobs the pipeline's stages read (the ASR thread before each segment); the
+    /// watchdog publishes into it (`Watchdog::start_publishing`).
+    pub fn knobs(&self) -> Arc<crate::watchdog::SharedKnobs> {
+        Arc::clone(&self.knobs)
     }
 
     /// Whether the journal has been flushed and closed after a stop (the rest of the
@@ -307,6 +314,7 @@ pub fn start(
         None
     };
     let pipeline = LivePipeline::start(source, config, options.pacing, transcriber)?;
+    let knobs = Arc::clone(pipeline.knobs());
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -349,6 +357,7 @@ pub fn start(
         stop,
         flushed,
         heartbeat,
+        knobs,
         thread: Some(thread),
     })
 }

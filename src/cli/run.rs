@@ -148,12 +148,14 @@ fn report_reload(args: &RunArgs, running: &crate::config::Config) {
 fn start_watchdog(
     config: &crate::config::WatchdogConfig,
     clock: &Arc<MonotonicClock>,
+    knobs: Arc<crate::watchdog::SharedKnobs>,
 ) -> Result<Arc<WatchdogHandle>, String> {
     if !config.enabled {
         return Err("disabled (watchdog.enabled = false)".to_owned());
     }
     let clock: Arc<dyn WatchClock> = clock.clone();
-    match Watchdog::start(config, &config.sysfs_root, &config.nvpmodel_path, clock) {
+    let (root, nvpmodel) = (&config.sysfs_root, &config.nvpmodel_path);
+    match Watchdog::start_publishing(config, root, nvpmodel, clock, knobs) {
         Ok(handle) => Ok(Arc::new(handle)),
         Err(error) => {
             // Printed whole (a log line is cut at LOG_LINE_BYTES_MAX): the reason and its fix.
@@ -215,7 +217,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     // The pipeline's threads are up: watch them (and the board).
     let clock = Arc::new(MonotonicClock::new());
-    let power_watch = start_watchdog(&config.watchdog, &clock);
+    // The stage knobs it publishes are read by the ASR thread before each segment.
+    let power_watch = start_watchdog(&config.watchdog, &clock, stage.knobs());
     let mut console = Console::new(stage.requests(), stage.published());
     console.set_watchdog(match &power_watch {
         Ok(handle) => WatchdogView::Running(Arc::clone(handle)),

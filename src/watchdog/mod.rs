@@ -12,12 +12,13 @@
 pub mod battery;
 pub mod clock;
 pub mod governor;
+pub mod knobs;
 pub mod nvpmodel;
 pub mod sensors;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -31,6 +32,7 @@ use crate::limits::{PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG
 pub use battery::{Battery, BatteryStatus};
 pub use clock::{MonotonicClock, SimWatchClock, WatchClock};
 pub use governor::{Governor, Profile, Reason, StageKnobs, ThermalState};
+pub use knobs::SharedKnobs;
 pub use nvpmodel::{ModeName, NvpModel, PowerMode};
 pub use sensors::{Name, Readings, SensorSettings, Sensors};
 
@@ -578,8 +580,7 @@ struct Shared {
     events: Mutex<EventRing>,
     stop: Mutex<bool>,
     wake: Condvar,
-    profile: AtomicU8,
-    thermal: AtomicU8,
+    knobs: Arc<SharedKnobs>,
     last_speech_ms: AtomicU64,
     speech_pending: AtomicBool,
     rescan: AtomicBool,
@@ -599,6 +600,19 @@ impl Watchdog {
         nvpmodel_path: &Path,
         clock: Arc<dyn WatchClock>,
     ) -> Result<WatchdogHandle, WatchdogError> {
+        let knobs = Arc::new(SharedKnobs::default());
+        Watchdog::start_publishing(config, sysfs_root, nvpmodel_path, clock, knobs)
+    }
+
+    /// As [`Watchdog::start`], publishing the stage knobs after every poll into `knobs`,
+    /// the cell the pipeline's stages read (`analysis::Analysis::knobs`).
+    pub fn start_publishing(
+        config: &WatchdogConfig,
+        sysfs_root: &Path,
+        nvpmodel_path: &Path,
+        clock: Arc<dyn WatchClock>,
+        knobs: Arc<SharedKnobs>,
+    ) -> Result<WatchdogHandle, WatchdogError> {
         let mut ring = EventRing::new();
         let now = clock.now_ms();
         let mut core = WatchdogCore::new(config, sysfs_root, nvpmodel_path, now, &mut |e| {
@@ -607,9 +621,9 @@ impl Watchdog {
         core.poll(now, &mut |e| ring.push(e));
         let mut first = empty_snapshot();
         core.snapshot_into(now, 0, &mut first);
+        knobs.store(first.knobs);
         let shared = Arc::new(Shared {
-            profile: AtomicU8::new(first.profile as u8),
-            thermal: AtomicU8::new(first.thermal as u8),
+            knobs,
             snapshot: Mutex::new(first),
             events: Mutex::new(ring),
             stop: Mutex::new(false),
@@ -665,12 +679,7 @@ fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval
         let dropped = events.dropped;
         drop(events);
         core.snapshot_into(now, dropped, &mut scratch);
-        shared
-            .profile
-            .store(scratch.profile as u8, Ordering::Relaxed);
-        shared
-            .thermal
-            .store(scratch.thermal as u8, Ordering::Relaxed);
+        shared.knobs.store(scratch.knobs);
         shared
             .snapshot
             .lock()
@@ -696,12 +705,14 @@ impl WatchdogHandle {
             .clone()
     }
 
-    /// What the stages may do now (lock-free: two atomic loads).
+    /// What the stages may do now (lock-free: one atomic load).
     pub fn knobs(&self) -> StageKnobs {
-        StageKnobs::of(
-            Profile::from_u8(self.shared.profile.load(Ordering::Relaxed)),
-            ThermalState::from_u8(self.shared.thermal.load(Ordering::Relaxed)),
-        )
+        self.shared.knobs.load()
+    }
+
+    /// The cell the knobs are published in.
+    pub fn shared_knobs(&self) -> Arc<SharedKnobs> {
+        Arc::clone(&self.shared.knobs)
     }
 
     /// Speech was heard at `now_ms` on the watchdog's clock (lock-free).
