@@ -373,3 +373,27 @@ pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
 const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
 const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);
 const _: () = assert!(CONSOLE_LINES_BURST_MAX >= CONSOLE_LINES_PER_S_MAX);
+// ---- dash: memory per component, `top`, `report`, `soak` (src/watchdog, src/cli) ----
+
+/// Components whose resident memory the watchdog measures against their budgets.
+pub const WATCHDOG_MEMORY_COMPONENTS_MAX: usize = 8;
+/// How often the watchdog walks `/proc/self/smaps` (a page-table walk per mapping in the
+/// kernel: not on every poll).
+pub const WATCHDOG_MEMORY_CHECK_INTERVAL_MS: u64 = 10_000;
+/// Resident pages of the Whisper model's mapped files (small in float16 is 490 MB).
+pub const ASR_MODEL_RSS_BUDGET_BYTES: u64 = 1024 * 1024 * 1024;
+/// Resident pages of the VAD weights file (2 MB).
+pub const VAD_MODEL_RSS_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
+/// Resident pages of the other mapped model files (the LLM's GGUF).
+pub const MODELS_OTHER_RSS_BUDGET_BYTES: u64 = 1536 * 1024 * 1024;
+/// Anonymous resident memory: heap (decoded weights, buffers, rings) and stacks.
+pub const ANON_RSS_BUDGET_BYTES: u64 = 3 * 1024 * 1024 * 1024;
+
+const _: () = assert!(
+    ASR_MODEL_RSS_BUDGET_BYTES
+        + VAD_MODEL_RSS_BUDGET_BYTES
+        + MODELS_OTHER_RSS_BUDGET_BYTES
+        + ANON_RSS_BUDGET_BYTES
+        <= PROCESS_RSS_BUDGET_BYTES
+);
+const _: () = assert!(WATCHDOG_MEMORY_CHECK_INTERVAL_MS >= 10 * WATCHDOG_POLL_INTERVAL_MS_MIN);

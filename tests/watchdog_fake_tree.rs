@@ -12,10 +12,11 @@ use watchdog_support::{put, FakeTree, Layout};
 
 use tccc::config::{Config, WatchdogConfig};
 use tccc::sys::alloc_guard::{allocations, frees, set_thread_role, ThreadRole};
+use tccc::watchdog::memory::MemoryWatch;
 use tccc::watchdog::nvpmodel::{parse_modes, parse_query};
 use tccc::watchdog::{
-    EventKind, MonotonicClock, Profile, StageKnobs, ThermalState, Watchdog, WatchdogCore,
-    WatchdogEvent,
+    ComponentSource, EventKind, MemoryComponent, MonotonicClock, Profile, StageKnobs, ThermalState,
+    Watchdog, WatchdogCore, WatchdogEvent,
 };
 
 fn config() -> WatchdogConfig {
@@ -68,7 +69,13 @@ fn sensors_are_found_by_name_in_both_ina3221_layouts() {
         );
         assert_eq!(r.cpu_khz.as_slice(), [1_420_800, 1_420_800]);
         assert_eq!(r.gpu_load_percent, Some(34.5));
+        assert_eq!(
+            r.gpu_freq_hz,
+            Some(1_109_250_000),
+            "the GPU's devfreq, not the VIC's"
+        );
         assert_eq!(r.rss_bytes, 204_800 * 1024);
+        assert_eq!(r.rss_anon_bytes, 102_400 * 1024);
         let threads: Vec<(u32, &str, u64)> = r
             .threads
             .iter()
@@ -567,4 +574,153 @@ fn a_switch_that_nvpmodel_claims_but_does_not_make_is_a_failure() {
         last.contains("FAILED") && last.contains("still reports MODE_15W_6CORE"),
         "{last}"
     );
+}
+
+fn over_budget(events: &[WatchdogEvent]) -> Vec<(u64, String)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ComponentOverBudget { component, .. } => {
+                Some((e.at_ms / 1000, component.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn memory_per_component_is_checked_at_start_and_alerted_when_over_budget() {
+    let tree = FakeTree::new("wd-memory", Layout::JetPack4);
+    let models = tree.models();
+    let components = [
+        MemoryComponent {
+            name: "asr-model",
+            source: ComponentSource::Files(tree.root.join("models/whisper")),
+            budget_bytes: 40 << 20,
+        },
+        MemoryComponent {
+            name: "vad-model",
+            source: ComponentSource::Files(models.join("vad.onnx")),
+            budget_bytes: 16 << 20,
+        },
+        MemoryComponent {
+            name: "other-models",
+            source: ComponentSource::Files(models.clone()),
+            budget_bytes: 1 << 20,
+        },
+        MemoryComponent {
+            name: "heap",
+            source: ComponentSource::Anonymous,
+            budget_bytes: 50 << 20,
+        },
+    ];
+    let mut events = Vec::new();
+    let mut core = start(&tree, &config(), &mut events);
+    core.watch_memory(&components, 0, &mut |e| events.push(e));
+    let measured: Vec<(&str, u64, bool)> = core
+        .readings()
+        .memory
+        .iter()
+        .map(|c| (c.name.as_str(), c.rss_bytes >> 10, c.over()))
+        .collect();
+    assert_eq!(
+        measured,
+        [
+            ("asr-model", 51_000, true),
+            ("vad-model", 2_000, false),
+            ("other-models", 0, false),
+            ("heap", 102_400, true),
+        ],
+        "both mappings of the model file, the VAD file once, nothing twice"
+    );
+    assert_eq!(
+        over_budget(&events),
+        [(0, "asr-model".to_owned()), (0, "heap".to_owned())],
+        "checked at start"
+    );
+    assert!(events
+        .last()
+        .unwrap()
+        .to_string()
+        .contains("heap 100 MB resident, budget 50 MB"));
+    // Alerted once while over; checked again only every 10 s; raised again after it fell.
+    tree.set_asr_resident_kb(30_000);
+    core.poll(5_000, &mut |e| events.push(e));
+    assert_eq!(
+        core.readings().memory[0].rss_bytes >> 10,
+        51_000,
+        "not yet re-read"
+    );
+    core.poll(10_000, &mut |e| events.push(e));
+    assert_eq!(core.readings().memory[0].rss_bytes >> 10, 30_000);
+    tree.set_asr_resident_kb(60_000);
+    for s in 11..=30u64 {
+        core.note_speech(s * 1_000);
+        core.poll(s * 1_000, &mut |e| events.push(e));
+    }
+    assert_eq!(
+        over_budget(&events),
+        [
+            (0, "asr-model".to_owned()),
+            (0, "heap".to_owned()),
+            (20, "asr-model".to_owned())
+        ]
+    );
+    // The measuring poll allocates nothing either.
+    let allocs = std::thread::scope(|s| {
+        s.spawn(|| {
+            set_thread_role(ThreadRole::Watchdog);
+            let before = allocations(ThreadRole::Watchdog);
+            for i in 31..=60u64 {
+                core.note_speech(i * 1_000);
+                core.poll(i * 1_000, &mut |e| events.push(e));
+            }
+            allocations(ThreadRole::Watchdog) - before
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(allocs, 0);
+}
+
+#[test]
+fn a_mapped_file_is_attributed_to_its_component_in_the_real_smaps() {
+    let dir = std::env::temp_dir()
+        .join(format!("tccc-wd-mapped-{}", std::process::id()))
+        .join("model");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("weights.bin");
+    fs::write(&path, vec![7u8; 4 << 20]).unwrap();
+    // Mapped as the recogniser maps its weights (the folder trusted like models/).
+    let map =
+        tccc::nn::mapped_file::ModelFile::open_trusting(&path, 8 << 20, std::slice::from_ref(&dir))
+            .unwrap();
+    assert!(map.is_mapped());
+    let touched: u64 = map
+        .bytes()
+        .iter()
+        .step_by(4096)
+        .map(|&b| u64::from(b))
+        .sum();
+    assert_eq!(touched, 7 * 1024);
+    let components = [
+        MemoryComponent {
+            name: "model",
+            source: ComponentSource::Files(dir.clone()),
+            budget_bytes: 1 << 30,
+        },
+        MemoryComponent {
+            name: "heap",
+            source: ComponentSource::Anonymous,
+            budget_bytes: 1 << 30,
+        },
+    ];
+    let mut out = heapless::Vec::new();
+    let mut watch = MemoryWatch::new(std::path::Path::new("/"), &components, &mut out);
+    watch.measure(&mut out);
+    assert!(out[0].rss_bytes >= 4 << 20, "{:?}", out[0]);
+    assert!(out[0].rss_bytes <= 5 << 20, "{:?}", out[0]);
+    assert!(out[1].rss_bytes > 0);
+    drop(map);
+    let _ = fs::remove_dir_all(dir.parent().unwrap());
 }

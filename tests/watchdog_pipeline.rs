@@ -165,6 +165,7 @@ fn a_heat_ramp_changes_the_asr_decoding_and_cooling_restores_it() {
         &tree.nvpmodel,
         Arc::new(clock.clone()),
         Arc::clone(pipeline.knobs()),
+        &[],
     )
     .unwrap();
     let full = Decoding {

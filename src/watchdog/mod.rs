@@ -13,6 +13,7 @@ pub mod battery;
 pub mod clock;
 pub mod governor;
 pub mod knobs;
+pub mod memory;
 pub mod nvpmodel;
 pub mod sensors;
 
@@ -27,12 +28,16 @@ use thiserror::Error;
 
 use crate::config::WatchdogConfig;
 use crate::journal::codec::AlertRecord;
-use crate::limits::{PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG_EVENTS_MAX};
+use crate::limits::{
+    PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG_EVENTS_MAX,
+    WATCHDOG_MEMORY_CHECK_INTERVAL_MS, WATCHDOG_MEMORY_COMPONENTS_MAX,
+};
 
 pub use battery::{Battery, BatteryStatus};
 pub use clock::{MonotonicClock, SimWatchClock, WatchClock};
 pub use governor::{Governor, Profile, Reason, StageKnobs, ThermalState};
 pub use knobs::SharedKnobs;
+pub use memory::{components_of, ComponentMemory, ComponentSource, MemoryComponent};
 pub use nvpmodel::{ModeName, NvpModel, PowerMode};
 pub use sensors::{Name, Readings, SensorSettings, Sensors};
 
@@ -152,6 +157,16 @@ pub enum EventKind {
         /// `limits::PROCESS_RSS_BUDGET_BYTES`.
         budget_bytes: u64,
     },
+    /// A component's resident memory exceeds its budget (checked at start, then every
+    /// `WATCHDOG_MEMORY_CHECK_INTERVAL_MS`; raised again only after it fell back).
+    ComponentOverBudget {
+        /// The component (`asr-model`, `heap`, …).
+        component: Name,
+        /// Its resident bytes.
+        rss_bytes: u64,
+        /// Its budget (`limits`).
+        budget_bytes: u64,
+    },
 }
 
 /// One decision, with an id unique in the session (ids count from 1).
@@ -248,6 +263,16 @@ impl fmt::Display for WatchdogEvent {
                 rss_bytes >> 20,
                 budget_bytes >> 20
             ),
+            EventKind::ComponentOverBudget {
+                component,
+                rss_bytes,
+                budget_bytes,
+            } => write!(
+                f,
+                "memory over budget: {component} {} MB resident, budget {} MB",
+                rss_bytes >> 20,
+                budget_bytes >> 20
+            ),
         }
     }
 }
@@ -320,6 +345,10 @@ pub struct WatchdogCore {
     over_budget: bool,
     /// Whether the device's mode is one of the profiles' (false at start when it is not).
     mode_known: bool,
+    root: PathBuf,
+    memory: Option<memory::MemoryWatch>,
+    memory_over: [bool; WATCHDOG_MEMORY_COMPONENTS_MAX],
+    memory_checked_ms: u64,
 }
 
 impl WatchdogCore {
@@ -381,6 +410,10 @@ impl WatchdogCore {
             switch_failures: 0,
             over_budget: false,
             mode_known: current.is_some(),
+            root: root.to_path_buf(),
+            memory: None,
+            memory_over: [false; WATCHDOG_MEMORY_COMPONENTS_MAX],
+            memory_checked_ms: now_ms,
         };
         let start = Profile::from_name(&config.start_profile).unwrap_or(Profile::Performance);
         let started = EventKind::Started {
@@ -497,8 +530,51 @@ impl WatchdogCore {
             self.emit(now_ms, kind, events);
         }
         self.over_budget = over;
+        if now_ms.saturating_sub(self.memory_checked_ms) >= WATCHDOG_MEMORY_CHECK_INTERVAL_MS {
+            self.check_memory(now_ms, events);
+        }
         if let Some((to, reason)) = self.governor.due(now_ms) {
             self.switch(now_ms, to, reason, events);
+        }
+    }
+
+    /// Measures `components` against their budgets now (alerting those over) and again
+    /// every `WATCHDOG_MEMORY_CHECK_INTERVAL_MS` from the polls. Allocates (call at start).
+    pub fn watch_memory(
+        &mut self,
+        components: &[MemoryComponent],
+        now_ms: u64,
+        events: &mut dyn FnMut(WatchdogEvent),
+    ) {
+        self.memory = Some(memory::MemoryWatch::new(
+            &self.root,
+            components,
+            &mut self.readings.memory,
+        ));
+        self.memory_over = [false; WATCHDOG_MEMORY_COMPONENTS_MAX];
+        self.check_memory(now_ms, events);
+    }
+
+    fn check_memory(&mut self, now_ms: u64, events: &mut dyn FnMut(WatchdogEvent)) {
+        let Some(watch) = &mut self.memory else {
+            return;
+        };
+        self.memory_checked_ms = now_ms;
+        watch.measure(&mut self.readings.memory);
+        for i in 0..self.readings.memory.len() {
+            let Some(c) = self.readings.memory.get(i) else {
+                continue;
+            };
+            let over = c.over();
+            if over && !self.memory_over[i] {
+                let kind = EventKind::ComponentOverBudget {
+                    component: c.name.clone(),
+                    rss_bytes: c.rss_bytes,
+                    budget_bytes: c.budget_bytes,
+                };
+                self.emit(now_ms, kind, events);
+            }
+            self.memory_over[i] = over;
         }
     }
 
@@ -601,23 +677,28 @@ impl Watchdog {
         clock: Arc<dyn WatchClock>,
     ) -> Result<WatchdogHandle, WatchdogError> {
         let knobs = Arc::new(SharedKnobs::default());
-        Watchdog::start_publishing(config, sysfs_root, nvpmodel_path, clock, knobs)
+        Watchdog::start_publishing(config, sysfs_root, nvpmodel_path, clock, knobs, &[])
     }
 
     /// As [`Watchdog::start`], publishing the stage knobs after every poll into `knobs`,
-    /// the cell the pipeline's stages read (`analysis::Analysis::knobs`).
+    /// the cell the pipeline's stages read (`analysis::Analysis::knobs`), and measuring
+    /// `memory`'s components against their budgets (now, then periodically).
     pub fn start_publishing(
         config: &WatchdogConfig,
         sysfs_root: &Path,
         nvpmodel_path: &Path,
         clock: Arc<dyn WatchClock>,
         knobs: Arc<SharedKnobs>,
+        memory: &[MemoryComponent],
     ) -> Result<WatchdogHandle, WatchdogError> {
         let mut ring = EventRing::new();
         let now = clock.now_ms();
         let mut core = WatchdogCore::new(config, sysfs_root, nvpmodel_path, now, &mut |e| {
             ring.push(e)
         })?;
+        if !memory.is_empty() {
+            core.watch_memory(memory, now, &mut |e| ring.push(e));
+        }
         core.poll(now, &mut |e| ring.push(e));
         let mut first = empty_snapshot();
         core.snapshot_into(now, 0, &mut first);

@@ -126,12 +126,32 @@ impl FakeTree {
         );
         put(&root.join("sys/devices/gpu.0/load"), "345\n");
         put(
+            &root.join("sys/class/devfreq/15340000.vic/cur_freq"),
+            "115200000\n",
+        );
+        put(
+            &root.join("sys/class/devfreq/17000000.gv11b/cur_freq"),
+            "1109250000\n",
+        );
+        let models = root.join("models");
+        put(&models.join("whisper/model.bin"), "");
+        put(&models.join("vad.onnx"), "");
+        let models = models.canonicalize().unwrap();
+        put(
+            &root.join("proc/self/smaps"),
+            &smaps(
+                &models.join("whisper/model.bin"),
+                51_000,
+                &models.join("vad.onnx"),
+            ),
+        );
+        put(
             &root.join("proc/stat"),
             "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n",
         );
         put(
             &root.join("proc/self/status"),
-            "Name:\ttccc\nVmRSS:\t  204800 kB\n",
+            "Name:\ttccc\nVmRSS:\t  204800 kB\nRssAnon:\t  102400 kB\nRssFile:\t  102400 kB\n",
         );
         for (tid, name) in [(100, "tccc"), (101, "tccc-asr")] {
             let task = root.join(format!("proc/self/task/{tid}"));
@@ -164,6 +184,24 @@ impl FakeTree {
         }
     }
 
+    /// The fake tree's models folder (canonical), where the smaps' model files lie.
+    pub fn models(&self) -> PathBuf {
+        self.root.join("models").canonicalize().unwrap()
+    }
+
+    /// Rewrites `proc/self/smaps` with the Whisper file's mappings resident for `asr_kb`.
+    pub fn set_asr_resident_kb(&self, asr_kb: u64) {
+        let models = self.models();
+        put(
+            &self.root.join("proc/self/smaps"),
+            &smaps(
+                &models.join("whisper/model.bin"),
+                asr_kb,
+                &models.join("vad.onnx"),
+            ),
+        );
+    }
+
     pub fn set_temp(&self, zone: usize, milli_c: i64) {
         let path = self
             .root
@@ -192,4 +230,37 @@ impl FakeTree {
             .filter(|c| c.starts_with("-m"))
             .collect()
     }
+}
+
+fn mapping(range: &str, perms: &str, inode: u32, path: &str, rss_kb: u64) -> String {
+    format!(
+        "{range} {perms} 00000000 08:01 {inode}                      {path}\n\
+         Size:               {rss_kb} kB\nKernelPageSize:        4 kB\nRss:                {rss_kb} kB\n\
+         Pss:                {rss_kb} kB\nAnonymous:              0 kB\nAnonHugePages:          0 kB\n\
+         FilePmdMapped:          0 kB\nVmFlags: rd mr mw me sd\n"
+    )
+}
+
+/// A `/proc/self/smaps` with the Whisper model file mapped twice (`asr_kb` resident in
+/// all, 1000 kB of it in the second mapping), the VAD weights (2000 kB), libc (3000 kB),
+/// the heap and an anonymous mapping.
+pub fn smaps(asr: &Path, asr_kb: u64, vad: &Path) -> String {
+    let (asr, vad) = (asr.display().to_string(), vad.display().to_string());
+    [
+        mapping("5555-5556", "r--p", 7, "/usr/bin/tccc", 800),
+        mapping("5556-5557", "rw-p", 0, "[heap]", 90_000),
+        mapping("7f00-7f10", "r--s", 11, &asr, asr_kb - 1_000),
+        mapping("7f10-7f11", "r--p", 11, &asr, 1_000),
+        mapping("7f20-7f21", "r--s", 12, &vad, 2_000),
+        mapping(
+            "7f30-7f31",
+            "r-xp",
+            13,
+            "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            3_000,
+        ),
+        mapping("7f40-7f41", "rw-p", 0, "", 4_000),
+        mapping("7ffc-7ffd", "rw-p", 0, "[stack]", 132),
+    ]
+    .concat()
 }
