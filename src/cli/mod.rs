@@ -15,6 +15,7 @@ pub mod listen;
 pub mod process;
 pub mod run;
 pub mod segments;
+pub mod top;
 pub mod transcribe;
 
 use std::ffi::OsString;
@@ -86,6 +87,11 @@ pub enum Command {
     Export(journal_cmds::ExportArgs),
     /// Destroy a state directory's key (overwritten) and journal files
     Purge(journal_cmds::PurgeArgs),
+    /// The performance dashboard: temperatures, power, battery, CPU per thread, memory
+    ///
+    /// Refreshes one 80-column screen on standard output (redrawn in place on a terminal);
+    /// --record appends each screen's figures as JSON lines for `tccc report`.
+    Top(top::TopArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -134,6 +140,7 @@ where
         Command::Keygen(args) => journal_cmds::keygen(&args),
         Command::Export(args) => journal_cmds::export(&args),
         Command::Purge(args) => journal_cmds::purge(&args),
+        Command::Top(args) => top::run(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())

@@ -11,6 +11,7 @@
 
 pub mod battery;
 pub mod clock;
+pub mod dashboard;
 pub mod governor;
 pub mod knobs;
 pub mod memory;
@@ -304,6 +305,30 @@ pub struct Snapshot {
     pub switch_failures: u64,
     /// Decisions overwritten in the ring before anyone read them.
     pub events_dropped: u64,
+}
+
+impl Snapshot {
+    /// The `top` screen's contents for this state, `uptime_s` after start.
+    pub fn dashboard(
+        &self,
+        uptime_s: f64,
+        pipeline: Option<dashboard::PipelineFigures>,
+    ) -> dashboard::Dashboard<'_> {
+        dashboard::Dashboard {
+            uptime_s,
+            readings: &self.readings,
+            governed: Some(dashboard::Governed {
+                profile: self.profile,
+                mode: self.mode.clone(),
+                thermal: self.thermal,
+                knobs: self.knobs,
+                idle: self.idle,
+                switch_failures: self.switch_failures,
+            }),
+            battery: self.battery,
+            pipeline,
+        }
+    }
 }
 
 /// The decisions not yet read, oldest first, bounded.

@@ -262,6 +262,22 @@ impl Sensors {
         settings: &SensorSettings<'_>,
         readings: &mut Readings,
     ) -> Result<Sensors, WatchdogError> {
+        let sensors = Sensors::discover_any(root, settings, readings);
+        if readings.zones.iter().all(|z| z.ignored) {
+            return Err(WatchdogError::NoThermalZones {
+                dir: root.join("sys/class/thermal"),
+            });
+        }
+        Ok(sensors)
+    }
+
+    /// As [`Sensors::discover`], also where there is no thermal zone to govern by (a
+    /// machine that is only watched: `tccc top` and `tccc soak` off a Jetson).
+    pub fn discover_any(
+        root: &Path,
+        settings: &SensorSettings<'_>,
+        readings: &mut Readings,
+    ) -> Sensors {
         let mut sensors = Sensors {
             zone_files: heapless::Vec::new(),
             rail_files: heapless::Vec::new(),
@@ -303,12 +319,7 @@ impl Sensors {
             })
             .and_then(|dev| ValueFile::open(&dev.join("cur_freq")));
         sensors.rescan_threads(readings);
-        if readings.zones.iter().all(|z| z.ignored) {
-            return Err(WatchdogError::NoThermalZones {
-                dir: root.join("sys/class/thermal"),
-            });
-        }
-        Ok(sensors)
+        sensors
     }
 
     fn discover_zones(
