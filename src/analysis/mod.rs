@@ -37,6 +37,8 @@ use crate::record::{Event, FactId, LiveFact, Provenance, Record, UtteranceDocume
 const IDLE: Duration = Duration::from_millis(5);
 /// How often the advisor's clock is looked at.
 const ADVISOR_TICK: Duration = Duration::from_secs(1);
+/// Utterances whose end-of-speech latency the `top` percentiles are taken over.
+const LATENCY_WINDOW: usize = crate::limits::SNAPSHOT_UTTERANCES_MAX;
 /// How long closing waits for the journal to be durable (SIGTERM must end within 2 s).
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
@@ -160,6 +162,8 @@ pub struct StageStatus {
     pub notices_dropped: u64,
     /// Utterances the extractor refused.
     pub extract_failures: u64,
+    /// Latency, losses and real-time allocations of the pipeline (the `top` screen).
+    pub pipeline: crate::watchdog::dashboard::PipelineFigures,
 }
 
 /// What readers see: the record and what the console shows, as of one moment.
@@ -333,6 +337,7 @@ pub fn start(
         model,
         announced: 0,
         export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
+        latencies_ms: std::collections::VecDeque::with_capacity(LATENCY_WINDOW),
     };
     if let Some(state) = journaled {
         stage.restore(state);
@@ -403,6 +408,8 @@ struct Stage {
     announced: usize,
     /// Where `Export` writes (the state directory).
     export_dir: Option<PathBuf>,
+    /// End of speech → transcript ready of the recent utterances, in ms (bounded).
+    latencies_ms: std::collections::VecDeque<f64>,
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -691,6 +698,36 @@ impl Stage {
         }
     }
 
+    fn note_latency(&mut self, latency: Duration) {
+        if self.latencies_ms.len() == LATENCY_WINDOW {
+            self.latencies_ms.pop_front();
+        }
+        self.latencies_ms.push_back(latency.as_secs_f64() * 1000.0);
+    }
+
+    /// The pipeline's figures for `top` (published with the next snapshot).
+    fn update_figures(&mut self, pipeline: &LivePipeline) {
+        use crate::sys::alloc_guard::{allocations, ThreadRole};
+        let stats = pipeline.frontend_stats();
+        let mut sorted: Vec<f64> = self.latencies_ms.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        let figures = &mut self.status.pipeline;
+        figures.utterances = self.status.utterances;
+        figures.speech_end_latency_ms = (!sorted.is_empty()).then(|| (at(0.5), at(0.99)));
+        figures.frame_cost_us = (
+            stats.frame_cost_quantile_ns(0.5) as f64 / 1000.0,
+            stats.frame_cost_quantile_ns(0.99) as f64 / 1000.0,
+        );
+        figures.capture_overflows = stats.capture_overflows.load(Ordering::Relaxed);
+        figures.xruns = stats.source_overruns.load(Ordering::Relaxed);
+        figures.segments_dropped = stats.segments_dropped();
+        figures.transcripts_dropped = pipeline.transcripts_dropped();
+        figures.notices_dropped = self.status.notices_dropped;
+        figures.realtime_allocations =
+            allocations(ThreadRole::Capture) + allocations(ThreadRole::Frontend);
+    }
+
     fn is_live_or_known(&self, id: FactId) -> bool {
         self.extractor
             .events()
@@ -812,6 +849,8 @@ impl Stage {
             }
             if let Some(heard) = pipeline.try_next_utterance() {
                 busy = true;
+                let spoken_end = started + Duration::from_secs_f64(heard.speech_end_s.max(0.0));
+                self.note_latency(heard.ready_at.saturating_duration_since(spoken_end));
                 let model = self.model.clone();
                 match self.utterance(
                     &heard.text,
@@ -853,6 +892,7 @@ impl Stage {
             }
             if last_tick.elapsed() >= ADVISOR_TICK {
                 last_tick = Instant::now();
+                self.update_figures(&pipeline);
                 self.tick_advisor();
                 self.journal_alerts();
                 self.publish();

@@ -145,6 +145,7 @@ pub struct LivePipeline {
     started: Instant,
     knobs: Arc<SharedKnobs>,
     transcribed: Arc<AtomicU64>,
+    dropped: Arc<AtomicU64>,
 }
 
 /// Loads the Whisper model named by the configuration and warms it up.
@@ -178,6 +179,7 @@ impl LivePipeline {
         let asr_thread = {
             let knobs = Arc::clone(&knobs);
             let transcribed = Arc::clone(&transcribed);
+            let dropped = Arc::clone(&dropped);
             let asr_done = Arc::clone(&asr_done);
             let stop = Arc::clone(&stop);
             let frontend_stats = Arc::clone(&frontend_stats);
@@ -280,7 +282,13 @@ impl LivePipeline {
             started,
             knobs,
             transcribed,
+            dropped,
         })
+    }
+
+    /// Transcripts dropped so far because the consumer's ring was full (live input).
+    pub fn transcripts_dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// Segments the ASR thread has finished with (transcribed, rejected or failed).
