@@ -389,6 +389,21 @@ pub const MODELS_OTHER_RSS_BUDGET_BYTES: u64 = 1536 * 1024 * 1024;
 /// Anonymous resident memory: heap (decoded weights, buffers, rings) and stacks.
 pub const ANON_RSS_BUDGET_BYTES: u64 = 3 * 1024 * 1024 * 1024;
 
+/// Threads the `top` screen lists (the busiest first; the rest counted).
+pub const TOP_THREADS_SHOWN_MAX: usize = 12;
+/// Bytes of a metrics file `tccc report` reads (a day of 1 s samples is about 60 MB).
+pub const METRICS_FILE_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Points drawn per series of a report chart (longer series are thinned evenly).
+pub const REPORT_POINTS_PER_SERIES_MAX: usize = 2_000;
+/// Threads drawn in the report's per-thread chart (the busiest on average).
+pub const REPORT_THREADS_DRAWN_MAX: usize = 6;
+/// Width of a report chart in pixels.
+pub const REPORT_CHART_WIDTH_PX: u32 = 860;
+/// Height of a report chart in pixels.
+pub const REPORT_CHART_HEIGHT_PX: u32 = 300;
+
+const _: () = assert!(TOP_THREADS_SHOWN_MAX <= WATCHDOG_THREADS_MAX);
+const _: () = assert!(REPORT_THREADS_DRAWN_MAX <= TOP_THREADS_SHOWN_MAX);
 const _: () = assert!(
     ASR_MODEL_RSS_BUDGET_BYTES
         + VAD_MODEL_RSS_BUDGET_BYTES

@@ -13,6 +13,7 @@ pub mod fhir;
 pub mod journal_cmds;
 pub mod listen;
 pub mod process;
+pub mod report;
 pub mod run;
 pub mod segments;
 pub mod top;
@@ -92,6 +93,11 @@ pub enum Command {
     /// Refreshes one 80-column screen on standard output (redrawn in place on a terminal);
     /// --record appends each screen's figures as JSON lines for `tccc report`.
     Top(top::TopArgs),
+    /// A metrics file as a self-contained HTML page with SVG charts
+    ///
+    /// Reads the JSON lines of `tccc top --record` or `tccc soak --metrics` and draws
+    /// temperatures, rail power, CPU, CPU per thread, memory and latency over time.
+    Report(report::ReportArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -141,6 +147,7 @@ where
         Command::Export(args) => journal_cmds::export(&args),
         Command::Purge(args) => journal_cmds::purge(&args),
         Command::Top(args) => top::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())

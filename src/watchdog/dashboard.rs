@@ -15,8 +15,7 @@ use super::ModeName;
 
 /// Columns of the screen; every line is cut to it.
 pub const COLUMNS: usize = 80;
-/// Threads listed at most (the busiest first).
-const THREADS_SHOWN_MAX: usize = 12;
+use crate::limits::TOP_THREADS_SHOWN_MAX as THREADS_SHOWN_MAX;
 
 /// The governor's side, when a governing watchdog runs (the service).
 #[derive(Debug, Clone)]
