@@ -402,6 +402,11 @@ pub const REPORT_CHART_WIDTH_PX: u32 = 860;
 /// Height of a report chart in pixels.
 pub const REPORT_CHART_HEIGHT_PX: u32 = 300;
 
+/// Resident memory a soak may gain after its warm-up (the bar for 5 minutes).
+pub const SOAK_RSS_GROWTH_MAX_BYTES: u64 = 1024 * 1024;
+/// Seconds of a soak before its memory baseline is taken (allocator caches settle).
+pub const SOAK_WARM_UP_S: f64 = 10.0;
+
 const _: () = assert!(TOP_THREADS_SHOWN_MAX <= WATCHDOG_THREADS_MAX);
 const _: () = assert!(REPORT_THREADS_DRAWN_MAX <= TOP_THREADS_SHOWN_MAX);
 const _: () = assert!(

@@ -16,6 +16,7 @@ pub mod process;
 pub mod report;
 pub mod run;
 pub mod segments;
+pub mod soak;
 pub mod top;
 pub mod transcribe;
 
@@ -98,6 +99,12 @@ pub enum Command {
     /// Reads the JSON lines of `tccc top --record` or `tccc soak --metrics` and draws
     /// temperatures, rail power, CPU, CPU per thread, memory and latency over time.
     Report(report::ReportArgs),
+    /// Run the pipeline on a looped recording for a duration and judge it
+    ///
+    /// Real-time pacing, advisor on; samples memory, CPU, drops, latency and allocations
+    /// every second (--metrics for `tccc report`); exits 1 on any drop, any allocation
+    /// after warm-up, or resident memory growing more than 1 MB after the warm-up.
+    Soak(soak::SoakArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -148,6 +155,7 @@ where
         Command::Purge(args) => journal_cmds::purge(&args),
         Command::Top(args) => top::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Soak(args) => soak::run(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())
