@@ -15,10 +15,22 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::limits::{
     ANON_RSS_BUDGET_BYTES, ASR_MODEL_RSS_BUDGET_BYTES, MODELS_OTHER_RSS_BUDGET_BYTES,
-    VAD_MODEL_RSS_BUDGET_BYTES, WATCHDOG_MEMORY_COMPONENTS_MAX, WATCHDOG_PROCFS_READ_BYTES_MAX,
+    VAD_MODEL_RSS_BUDGET_BYTES, WATCHDOG_MEMORY_COMPONENTS_MAX, WATCHDOG_NAME_BYTES_MAX,
+    WATCHDOG_PROCFS_READ_BYTES_MAX,
 };
 
-use super::sensors::{name_of, Name};
+/// A component's name (the sensors' `Name` type: same capacity).
+pub type Name = heapless::String<WATCHDOG_NAME_BYTES_MAX>;
+
+fn name_of(text: &str) -> Name {
+    let mut name = Name::new();
+    for c in text.chars() {
+        if name.push(c).is_err() {
+            break;
+        }
+    }
+    name
+}
 
 /// A part of the process whose resident memory has its own budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
