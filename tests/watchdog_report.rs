@@ -59,6 +59,7 @@ fn the_report_is_self_contained_html_whose_svgs_hold_every_series() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
     assert!(html.contains("901 samples over 900 s"));
+    assert!(html.contains("<td>hottest zone (°C)</td><td>90.0</td>"));
     assert!(html.contains("<li>0 s: performance</li>") && html.contains("<li>300 s: saver</li>"));
     let svgs: Vec<&str> = html
         .split("<svg")

@@ -217,10 +217,11 @@ pub fn html(samples: &[Sample], source: &str) -> Result<String, String> {
     let rows: [(&str, String); 5] = [
         (
             "hottest zone (°C)",
-            format!(
-                "{:.1}",
-                max(&|s| s.temps_c.iter().map(|t| t.1).fold(f64::MIN, f64::max))
-            ),
+            samples
+                .iter()
+                .flat_map(|s| s.temps_c.iter().map(|t| t.1))
+                .reduce(f64::max)
+                .map_or_else(|| "no zone".to_owned(), |t| format!("{t:.1}")),
         ),
         (
             "peak resident memory (MB)",
