@@ -436,3 +436,48 @@ const _: () = assert!(STAGE_UTTERANCES_MAX >= SNAPSHOT_UTTERANCES_MAX);
 const _: () = assert!(STAGE_HEARTBEAT_WINDOW_MS <= JOURNAL_HEARTBEAT_WINDOW_MS);
 const _: () = assert!(JOURNAL_HEARTBEAT_WINDOW_MS <= ASR_HEARTBEAT_WINDOW_MS);
 const _: () = assert!(CAPTURE_REOPEN_SLICE_MS <= CAPTURE_REOPEN_BACKOFF_MIN_MS);
+
+// ---- dash: memory per component, `top`, `report`, `soak` (src/watchdog, src/cli) ----
+
+/// Components whose resident memory the watchdog measures against their budgets.
+pub const WATCHDOG_MEMORY_COMPONENTS_MAX: usize = 8;
+/// How often the watchdog walks `/proc/self/smaps` (a page-table walk per mapping in the
+/// kernel: not on every poll).
+pub const WATCHDOG_MEMORY_CHECK_INTERVAL_MS: u64 = 10_000;
+/// Resident pages of the Whisper model's mapped files (small in float16 is 490 MB).
+pub const ASR_MODEL_RSS_BUDGET_BYTES: u64 = 1024 * 1024 * 1024;
+/// Resident pages of the VAD weights file (2 MB).
+pub const VAD_MODEL_RSS_BUDGET_BYTES: u64 = 16 * 1024 * 1024;
+/// Resident pages of the other mapped model files (the LLM's GGUF).
+pub const MODELS_OTHER_RSS_BUDGET_BYTES: u64 = 1536 * 1024 * 1024;
+/// Anonymous resident memory: heap (decoded weights, buffers, rings) and stacks.
+pub const ANON_RSS_BUDGET_BYTES: u64 = 3 * 1024 * 1024 * 1024;
+
+/// Threads the `top` screen lists (the busiest first; the rest counted).
+pub const TOP_THREADS_SHOWN_MAX: usize = 12;
+/// Bytes of a metrics file `tccc report` reads (a day of 1 s samples is about 60 MB).
+pub const METRICS_FILE_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Points drawn per series of a report chart (longer series are thinned evenly).
+pub const REPORT_POINTS_PER_SERIES_MAX: usize = 2_000;
+/// Threads drawn in the report's per-thread chart (the busiest on average).
+pub const REPORT_THREADS_DRAWN_MAX: usize = 6;
+/// Width of a report chart in pixels.
+pub const REPORT_CHART_WIDTH_PX: u32 = 860;
+/// Height of a report chart in pixels.
+pub const REPORT_CHART_HEIGHT_PX: u32 = 300;
+
+/// Resident memory a soak may gain after its warm-up (the bar for 5 minutes).
+pub const SOAK_RSS_GROWTH_MAX_BYTES: u64 = 1024 * 1024;
+/// Seconds of a soak before its memory baseline is taken (allocator caches settle).
+pub const SOAK_WARM_UP_S: f64 = 10.0;
+
+const _: () = assert!(TOP_THREADS_SHOWN_MAX <= WATCHDOG_THREADS_MAX);
+const _: () = assert!(REPORT_THREADS_DRAWN_MAX <= TOP_THREADS_SHOWN_MAX);
+const _: () = assert!(
+    ASR_MODEL_RSS_BUDGET_BYTES
+        + VAD_MODEL_RSS_BUDGET_BYTES
+        + MODELS_OTHER_RSS_BUDGET_BYTES
+        + ANON_RSS_BUDGET_BYTES
+        <= PROCESS_RSS_BUDGET_BYTES
+);
+const _: () = assert!(WATCHDOG_MEMORY_CHECK_INTERVAL_MS >= 10 * WATCHDOG_POLL_INTERVAL_MS_MIN);

@@ -574,6 +574,19 @@ fn thermal_and_power_show_the_watchdog_or_why_it_does_not_run() {
     assert!(rail.contains("5080 mV") && rail.contains("1000 mA") && rail.contains("5.08 W"));
     let mem = client.ask("mem");
     assert!(mem[1].starts_with("rss 200.0 MiB of"), "{mem:?}");
+    // `top`: the dashboard of the running service (governor, sensors, pipeline).
+    let top = client.ask("top");
+    assert!(top[0].starts_with("OK top"), "{top:?}");
+    let text = top.join("\n");
+    for expected in [
+        "profile performance (MODE_15W_6CORE)",
+        "51.5°C",
+        "VDD_IN",
+        "pipeline:",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {top:?}");
+    }
+    assert!(top.iter().all(|l| l.chars().count() <= 80), "{top:?}");
     assert!(power
         .iter()
         .chain(&thermal)

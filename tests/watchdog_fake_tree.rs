@@ -3,204 +3,21 @@
 //! fail, and a simulated clock.
 #![allow(clippy::unwrap_used)]
 
+mod watchdog_support;
+
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use watchdog_support::{put, FakeTree, Layout};
 
 use tccc::config::{Config, WatchdogConfig};
 use tccc::sys::alloc_guard::{allocations, frees, set_thread_role, ThreadRole};
+use tccc::watchdog::memory::MemoryWatch;
 use tccc::watchdog::nvpmodel::{parse_modes, parse_query};
 use tccc::watchdog::{
-    EventKind, MonotonicClock, Profile, StageKnobs, ThermalState, Watchdog, WatchdogCore,
-    WatchdogEvent,
+    ComponentSource, EventKind, MemoryComponent, MonotonicClock, Profile, StageKnobs, ThermalState,
+    Watchdog, WatchdogCore, WatchdogEvent,
 };
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn put(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Layout {
-    JetPack4,
-    JetPack5,
-}
-
-/// Zones: CPU-therm and GPU-therm (passive 90 °C, hot 95 °C, critical 100 °C), PMIC-Die
-/// at 100 °C with a 90 °C critical trip, AO-therm offline (−256 °C) with an 80 °C trip.
-struct FakeTree {
-    root: PathBuf,
-    nvpmodel: PathBuf,
-    state: PathBuf,
-}
-
-impl FakeTree {
-    fn new(name: &str, layout: Layout) -> FakeTree {
-        let root = scratch(name);
-        let zones = [
-            (
-                "CPU-therm",
-                50_000,
-                &[
-                    (90_000, "passive"),
-                    (95_000, "hot"),
-                    (100_000, "critical"),
-                    (45_000, "active"),
-                ][..],
-            ),
-            (
-                "GPU-therm",
-                48_000,
-                &[(90_000, "passive"), (100_000, "critical")][..],
-            ),
-            ("PMIC-Die", 100_000, &[(90_000, "critical")][..]),
-            ("AO-therm", -256_000, &[(80_000, "passive")][..]),
-        ];
-        for (i, (kind, temp, trips)) in zones.iter().enumerate() {
-            let zone = root.join(format!("sys/class/thermal/thermal_zone{i}"));
-            put(&zone.join("type"), &format!("{kind}\n"));
-            put(&zone.join("temp"), &format!("{temp}\n"));
-            for (t, (trip, kind)) in trips.iter().enumerate() {
-                put(
-                    &zone.join(format!("trip_point_{t}_temp")),
-                    &format!("{trip}\n"),
-                );
-                put(
-                    &zone.join(format!("trip_point_{t}_type")),
-                    &format!("{kind}\n"),
-                );
-            }
-        }
-        put(
-            &root.join("sys/class/thermal/cooling_device0/type"),
-            "fan\n",
-        );
-        let rails = [
-            ("VDD_IN", 5_000, 1_000),
-            ("VDD_CPU_GPU_CV", 5_000, 400),
-            ("VDD_SOC", 5_000, 300),
-        ];
-        match layout {
-            Layout::JetPack4 => {
-                let dev = root.join("sys/bus/iio/devices/iio:device0");
-                put(&dev.join("name"), "ina3221x\n");
-                for (n, (label, mv, ma)) in rails.iter().enumerate() {
-                    put(&dev.join(format!("rail_name_{n}")), &format!("{label}\n"));
-                    put(
-                        &dev.join(format!("in_voltage{n}_input")),
-                        &format!("{mv}\n"),
-                    );
-                    put(
-                        &dev.join(format!("in_current{n}_input")),
-                        &format!("{ma}\n"),
-                    );
-                    put(
-                        &dev.join(format!("in_power{n}_input")),
-                        &format!("{}\n", mv * ma / 1000),
-                    );
-                }
-            }
-            Layout::JetPack5 => {
-                put(&root.join("sys/class/hwmon/hwmon0/name"), "acpitz\n");
-                put(
-                    &root.join("sys/class/hwmon/hwmon0/in1_label"),
-                    "NOT_A_RAIL\n",
-                );
-                let dev = root.join("sys/class/hwmon/hwmon1");
-                put(&dev.join("name"), "ina3221\n");
-                for (n, (label, mv, ma)) in rails.iter().enumerate() {
-                    let n = n + 1;
-                    put(&dev.join(format!("in{n}_label")), &format!("{label}\n"));
-                    put(&dev.join(format!("in{n}_input")), &format!("{mv}\n"));
-                    put(&dev.join(format!("curr{n}_input")), &format!("{ma}\n"));
-                }
-            }
-        }
-        for cpu in 0..2 {
-            let dir = root.join(format!("sys/devices/system/cpu/cpu{cpu}/cpufreq"));
-            put(&dir.join("scaling_cur_freq"), "1420800\n");
-        }
-        put(
-            &root.join("sys/devices/system/cpu/cpuidle/current_driver"),
-            "none\n",
-        );
-        put(&root.join("sys/devices/gpu.0/load"), "345\n");
-        put(
-            &root.join("proc/stat"),
-            "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n",
-        );
-        put(
-            &root.join("proc/self/status"),
-            "Name:\ttccc\nVmRSS:\t  204800 kB\n",
-        );
-        for (tid, name) in [(100, "tccc"), (101, "tccc-asr")] {
-            let task = root.join(format!("proc/self/task/{tid}"));
-            put(&task.join("comm"), &format!("{name}\n"));
-            put(
-                &task.join("stat"),
-                &format!("{tid} ({name}) S 1 1 1 0 -1 0 0 0 0 0 250 50 0 0 20 0 1 0 5\n"),
-            );
-        }
-        let state = root.join("nvpmodel-state");
-        fs::create_dir_all(&state).unwrap();
-        let listing = include_str!("fixtures/nvpmodel/xavier-nx-p.txt");
-        fs::write(state.join("listing"), listing).unwrap();
-        fs::write(state.join("mode_id"), "2\n").unwrap();
-        let nvpmodel = root.join("nvpmodel");
-        let script = format!(
-            "#!/bin/sh\nD='{}'\necho \"$*\" >> \"$D/calls\"\ncase \"$1\" in\n\
-             -p) cat \"$D/listing\" ;;\n\
-             -q) id=$(cat \"$D/mode_id\"); echo \"NV Power Mode: $(grep \"ID=$id \" \"$D/listing\" | sed 's/.*NAME=//')\"; echo \"$id\" ;;\n\
-             -m) if [ -e \"$D/fail\" ]; then echo 'NVPM ERROR: failed to write /sys/devices/system/cpu/cpu3/online' >&2; exit 1; fi; [ -e \"$D/ignore\" ] || echo \"$2\" > \"$D/mode_id\" ;;\n\
-             *) echo \"unknown option $1\" >&2; exit 2 ;;\nesac\n",
-            state.display()
-        );
-        fs::write(&nvpmodel, script).unwrap();
-        fs::set_permissions(&nvpmodel, fs::Permissions::from_mode(0o755)).unwrap();
-        FakeTree {
-            root,
-            nvpmodel,
-            state,
-        }
-    }
-
-    fn set_temp(&self, zone: usize, milli_c: i64) {
-        let path = self
-            .root
-            .join(format!("sys/class/thermal/thermal_zone{zone}/temp"));
-        fs::write(path, format!("{milli_c}\n")).unwrap();
-    }
-
-    fn set_input_power(&self, milli_w: i64) {
-        let path = self
-            .root
-            .join("sys/bus/iio/devices/iio:device0/in_power0_input");
-        fs::write(path, format!("{milli_w}\n")).unwrap();
-    }
-
-    fn calls(&self) -> Vec<String> {
-        fs::read_to_string(self.state.join("calls"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn set_calls(&self) -> Vec<String> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.starts_with("-m"))
-            .collect()
-    }
-}
 
 fn config() -> WatchdogConfig {
     Config::default().watchdog
@@ -252,7 +69,13 @@ fn sensors_are_found_by_name_in_both_ina3221_layouts() {
         );
         assert_eq!(r.cpu_khz.as_slice(), [1_420_800, 1_420_800]);
         assert_eq!(r.gpu_load_percent, Some(34.5));
+        assert_eq!(
+            r.gpu_freq_hz,
+            Some(1_109_250_000),
+            "the GPU's devfreq, not the VIC's"
+        );
         assert_eq!(r.rss_bytes, 204_800 * 1024);
+        assert_eq!(r.rss_anon_bytes, 102_400 * 1024);
         let threads: Vec<(u32, &str, u64)> = r
             .threads
             .iter()
@@ -751,4 +574,153 @@ fn a_switch_that_nvpmodel_claims_but_does_not_make_is_a_failure() {
         last.contains("FAILED") && last.contains("still reports MODE_15W_6CORE"),
         "{last}"
     );
+}
+
+fn over_budget(events: &[WatchdogEvent]) -> Vec<(u64, String)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ComponentOverBudget { component, .. } => {
+                Some((e.at_ms / 1000, component.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn memory_per_component_is_checked_at_start_and_alerted_when_over_budget() {
+    let tree = FakeTree::new("wd-memory", Layout::JetPack4);
+    let models = tree.models();
+    let components = [
+        MemoryComponent {
+            name: "asr-model",
+            source: ComponentSource::Files(tree.root.join("models/whisper")),
+            budget_bytes: 40 << 20,
+        },
+        MemoryComponent {
+            name: "vad-model",
+            source: ComponentSource::Files(models.join("vad.onnx")),
+            budget_bytes: 16 << 20,
+        },
+        MemoryComponent {
+            name: "other-models",
+            source: ComponentSource::Files(models.clone()),
+            budget_bytes: 1 << 20,
+        },
+        MemoryComponent {
+            name: "heap",
+            source: ComponentSource::Anonymous,
+            budget_bytes: 50 << 20,
+        },
+    ];
+    let mut events = Vec::new();
+    let mut core = start(&tree, &config(), &mut events);
+    core.watch_memory(&components, 0, &mut |e| events.push(e));
+    let measured: Vec<(&str, u64, bool)> = core
+        .readings()
+        .memory
+        .iter()
+        .map(|c| (c.name.as_str(), c.rss_bytes >> 10, c.over()))
+        .collect();
+    assert_eq!(
+        measured,
+        [
+            ("asr-model", 51_000, true),
+            ("vad-model", 2_000, false),
+            ("other-models", 0, false),
+            ("heap", 102_400, true),
+        ],
+        "both mappings of the model file, the VAD file once, nothing twice"
+    );
+    assert_eq!(
+        over_budget(&events),
+        [(0, "asr-model".to_owned()), (0, "heap".to_owned())],
+        "checked at start"
+    );
+    assert!(events
+        .last()
+        .unwrap()
+        .to_string()
+        .contains("heap 100 MB resident, budget 50 MB"));
+    // Alerted once while over; checked again only every 10 s; raised again after it fell.
+    tree.set_asr_resident_kb(30_000);
+    core.poll(5_000, &mut |e| events.push(e));
+    assert_eq!(
+        core.readings().memory[0].rss_bytes >> 10,
+        51_000,
+        "not yet re-read"
+    );
+    core.poll(10_000, &mut |e| events.push(e));
+    assert_eq!(core.readings().memory[0].rss_bytes >> 10, 30_000);
+    tree.set_asr_resident_kb(60_000);
+    for s in 11..=30u64 {
+        core.note_speech(s * 1_000);
+        core.poll(s * 1_000, &mut |e| events.push(e));
+    }
+    assert_eq!(
+        over_budget(&events),
+        [
+            (0, "asr-model".to_owned()),
+            (0, "heap".to_owned()),
+            (20, "asr-model".to_owned())
+        ]
+    );
+    // The measuring poll allocates nothing either.
+    let allocs = std::thread::scope(|s| {
+        s.spawn(|| {
+            set_thread_role(ThreadRole::Watchdog);
+            let before = allocations(ThreadRole::Watchdog);
+            for i in 31..=60u64 {
+                core.note_speech(i * 1_000);
+                core.poll(i * 1_000, &mut |e| events.push(e));
+            }
+            allocations(ThreadRole::Watchdog) - before
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(allocs, 0);
+}
+
+#[test]
+fn a_mapped_file_is_attributed_to_its_component_in_the_real_smaps() {
+    let dir = std::env::temp_dir()
+        .join(format!("tccc-wd-mapped-{}", std::process::id()))
+        .join("model");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("weights.bin");
+    fs::write(&path, vec![7u8; 4 << 20]).unwrap();
+    // Mapped as the recogniser maps its weights (the folder trusted like models/).
+    let map =
+        tccc::nn::mapped_file::ModelFile::open_trusting(&path, 8 << 20, std::slice::from_ref(&dir))
+            .unwrap();
+    assert!(map.is_mapped());
+    let touched: u64 = map
+        .bytes()
+        .iter()
+        .step_by(4096)
+        .map(|&b| u64::from(b))
+        .sum();
+    assert_eq!(touched, 7 * 1024);
+    let components = [
+        MemoryComponent {
+            name: "model",
+            source: ComponentSource::Files(dir.clone()),
+            budget_bytes: 1 << 30,
+        },
+        MemoryComponent {
+            name: "heap",
+            source: ComponentSource::Anonymous,
+            budget_bytes: 1 << 30,
+        },
+    ];
+    let mut out = heapless::Vec::new();
+    let mut watch = MemoryWatch::new(std::path::Path::new("/"), &components, &mut out);
+    watch.measure(&mut out);
+    assert!(out[0].rss_bytes >= 4 << 20, "{:?}", out[0]);
+    assert!(out[0].rss_bytes <= 5 << 20, "{:?}", out[0]);
+    assert!(out[1].rss_bytes > 0);
+    drop(map);
+    let _ = fs::remove_dir_all(dir.parent().unwrap());
 }

@@ -40,6 +40,8 @@ use crate::record::{Event, FactId, LiveFact, Provenance, Record, UtteranceDocume
 const IDLE: Duration = Duration::from_millis(5);
 /// How often the advisor's clock is looked at.
 const ADVISOR_TICK: Duration = Duration::from_secs(1);
+/// Utterances whose end-of-speech latency the `top` percentiles are taken over.
+const LATENCY_WINDOW: usize = crate::limits::SNAPSHOT_UTTERANCES_MAX;
 /// How long closing waits for the journal to be durable (SIGTERM must end within 2 s).
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(700);
 /// What the journal records as the recogniser of typed console narration.
@@ -213,6 +215,8 @@ pub struct StageStatus {
     pub capture_device: u64,
     /// Device overruns (xruns) recovered.
     pub capture_overruns: u64,
+    /// Latency, losses and real-time allocations of the pipeline (the `top` screen).
+    pub pipeline: crate::watchdog::dashboard::PipelineFigures,
 }
 
 /// What readers see: the record and what the console shows, as of one moment.
@@ -286,6 +290,7 @@ pub struct Analysis {
     heartbeat: Arc<AtomicU64>,
     frontend: Arc<FrontendStats>,
     journal_beat: Option<Arc<AtomicU64>>,
+    knobs: Arc<crate::watchdog::SharedKnobs>,
     thread: Option<JoinHandle<Result<AnalysisOutcome, AnalysisError>>>,
 }
 
@@ -330,6 +335,12 @@ impl Analysis {
     /// The journal writer thread's heartbeat; `None` without a state directory.
     pub fn journal_heartbeat(&self) -> Option<Arc<AtomicU64>> {
         self.journal_beat.clone()
+    }
+
+    /// The stage knobs the pipeline's stages read (the ASR thread before each segment); the
+    /// watchdog publishes into it (`Watchdog::start_publishing`).
+    pub fn knobs(&self) -> Arc<crate::watchdog::SharedKnobs> {
+        Arc::clone(&self.knobs)
     }
 
     /// Whether the journal has been flushed and closed after a stop (the rest of the
@@ -392,6 +403,7 @@ pub fn start_with(
     let pipeline =
         LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
     let frontend = Arc::clone(pipeline.frontend_stats());
+    let knobs = Arc::clone(pipeline.knobs());
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -420,6 +432,7 @@ pub fn start_with(
                 key::key_path(&setup.state, setup.key.as_deref()),
             )
         }),
+        latencies_ms: std::collections::VecDeque::with_capacity(LATENCY_WINDOW),
     };
     if let Some(state) = journaled {
         if resume == Resume::SameInput {
@@ -455,6 +468,7 @@ pub fn start_with(
         heartbeat,
         frontend,
         journal_beat,
+        knobs,
         thread: Some(thread),
     })
 }
@@ -505,6 +519,8 @@ struct Stage {
     resume_heard: Vec<String>,
     /// The state directory and key file `Purge` destroys.
     purge_paths: Option<(PathBuf, PathBuf)>,
+    /// End of speech → transcript ready of the recent utterances, in ms (bounded).
+    latencies_ms: std::collections::VecDeque<f64>,
 }
 
 /// What `status` and `EVT AUDIO` call a configured capture device.
@@ -942,6 +958,36 @@ impl Stage {
         ))
     }
 
+    fn note_latency(&mut self, latency: Duration) {
+        if self.latencies_ms.len() == LATENCY_WINDOW {
+            self.latencies_ms.pop_front();
+        }
+        self.latencies_ms.push_back(latency.as_secs_f64() * 1000.0);
+    }
+
+    /// The pipeline's figures for `top` (published with the next snapshot).
+    fn update_figures(&mut self, pipeline: &LivePipeline) {
+        use crate::sys::alloc_guard::{allocations, ThreadRole};
+        let stats = pipeline.frontend_stats();
+        let mut sorted: Vec<f64> = self.latencies_ms.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        let figures = &mut self.status.pipeline;
+        figures.utterances = self.status.utterances;
+        figures.speech_end_latency_ms = (!sorted.is_empty()).then(|| (at(0.5), at(0.99)));
+        figures.frame_cost_us = (
+            stats.frame_cost_quantile_ns(0.5) as f64 / 1000.0,
+            stats.frame_cost_quantile_ns(0.99) as f64 / 1000.0,
+        );
+        figures.capture_overflows = stats.capture_overflows.load(Ordering::Relaxed);
+        figures.xruns = stats.source_overruns.load(Ordering::Relaxed);
+        figures.segments_dropped = stats.segments_dropped();
+        figures.transcripts_dropped = pipeline.transcripts_dropped();
+        figures.notices_dropped = self.status.notices_dropped;
+        figures.realtime_allocations =
+            allocations(ThreadRole::Capture) + allocations(ThreadRole::Frontend);
+    }
+
     fn is_live_or_known(&self, id: FactId) -> bool {
         self.extractor
             .events()
@@ -1147,6 +1193,8 @@ impl Stage {
                     let _ = pipeline.join();
                     return Err(AnalysisError::OtherNarration(state, position));
                 }
+                let spoken_end = started + Duration::from_secs_f64(heard.speech_end_s.max(0.0));
+                self.note_latency(heard.ready_at.saturating_duration_since(spoken_end));
                 let model = self.model.clone();
                 let outcome = self.utterance(
                     &heard.text,
@@ -1192,6 +1240,7 @@ impl Stage {
             if last_tick.elapsed() >= ADVISOR_TICK {
                 last_tick = Instant::now();
                 self.refresh_capture_counters(pipeline.frontend_stats());
+                self.update_figures(&pipeline);
                 self.tick_advisor();
                 self.journal_alerts();
                 self.publish();

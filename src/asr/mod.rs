@@ -569,6 +569,8 @@ pub struct Transcriber {
     fusion_top: Vec<(u32, f32)>,
     /// Set while re-decoding a segment without fusion (see `decode_with_fallback`).
     fusion_suppressed: bool,
+    /// Fusion paused from outside (the watchdog's hot and critical knobs), until resumed.
+    biasing_paused: bool,
     /// Another hypothesis's text, for the N-best comparison of numbers.
     other_text: String,
 }
@@ -715,6 +717,7 @@ impl Transcriber {
             fusion: None,
             fusion_top: Vec::with_capacity(ASR_LM_CANDIDATES_MAX),
             fusion_suppressed: false,
+            biasing_paused: false,
             other_text: String::with_capacity(ASR_TEXT_BYTES_MAX),
         })
     }
@@ -931,6 +934,17 @@ impl Transcriber {
         Ok(())
     }
 
+    /// Pauses (`false`) or resumes (`true`) shallow fusion and the term bonus for the next
+    /// segments; a recogniser loaded without them stays without. Allocates nothing.
+    pub fn set_biasing(&mut self, on: bool) {
+        self.biasing_paused = !on;
+    }
+
+    /// Whether the next segment is decoded with fusion (loaded and not paused).
+    pub fn biasing(&self) -> bool {
+        self.lm.is_some() && !self.biasing_paused
+    }
+
     /// Decodes the last segment again, under the decoding now set, without encoding it
     /// again (the encoder output and cross-attention keys are kept). `None` if no segment
     /// was encoded or the guards reject the result (counted like any segment).
@@ -1036,6 +1050,7 @@ impl Transcriber {
             return;
         }
         self.fusion = (self.lm.is_some()
+            && !self.biasing_paused
             && !self.fusion_suppressed
             && !self.config.timestamps
             && no_speech_prob <= self.config.no_speech_threshold)

@@ -13,9 +13,12 @@ pub mod fhir;
 pub mod journal_cmds;
 pub mod listen;
 pub mod process;
+pub mod report;
 pub mod reprocess;
 pub mod run;
 pub mod segments;
+pub mod soak;
+pub mod top;
 pub mod transcribe;
 
 use std::ffi::OsString;
@@ -94,6 +97,22 @@ pub enum Command {
     /// a crash or a full ring left without an utterance, with the facts the extractor reads
     /// in them; --all compares every segment's journaled text with what is heard now.
     Reprocess(reprocess::ReprocessArgs),
+    /// The performance dashboard: temperatures, power, battery, CPU per thread, memory
+    ///
+    /// Refreshes one 80-column screen on standard output (redrawn in place on a terminal);
+    /// --record appends each screen's figures as JSON lines for `tccc report`.
+    Top(top::TopArgs),
+    /// A metrics file as a self-contained HTML page with SVG charts
+    ///
+    /// Reads the JSON lines of `tccc top --record` or `tccc soak --metrics` and draws
+    /// temperatures, rail power, CPU, CPU per thread, memory and latency over time.
+    Report(report::ReportArgs),
+    /// Run the pipeline on a looped recording for a duration and judge it
+    ///
+    /// Real-time pacing, advisor on; samples memory, CPU, drops, latency and allocations
+    /// every second (--metrics for `tccc report`); exits 1 on any drop, any allocation
+    /// after warm-up, or resident memory growing more than 1 MB after the warm-up.
+    Soak(soak::SoakArgs),
     /// Print the documented default configuration (TOML)
     Config,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -143,6 +162,9 @@ where
         Command::Export(args) => journal_cmds::export(&args),
         Command::Purge(args) => journal_cmds::purge(&args),
         Command::Reprocess(args) => reprocess::run(&args),
+        Command::Top(args) => top::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Soak(args) => soak::run(&args),
         Command::Config => {
             print!("{}", crate::config::DEFAULT_CONFIG_TOML);
             Ok(())

@@ -226,14 +226,18 @@ fn report_reload(args: &RunArgs, running: &crate::config::Config) {
 
 /// Starts the watchdog (`[watchdog]`), or says why it does not run.
 fn start_watchdog(
-    config: &crate::config::WatchdogConfig,
+    full: &crate::config::Config,
     clock: &Arc<MonotonicClock>,
+    knobs: Arc<crate::watchdog::SharedKnobs>,
 ) -> Result<Arc<WatchdogHandle>, String> {
+    let config = &full.watchdog;
     if !config.enabled {
         return Err("disabled (watchdog.enabled = false)".to_owned());
     }
     let clock: Arc<dyn WatchClock> = clock.clone();
-    match Watchdog::start(config, &config.sysfs_root, &config.nvpmodel_path, clock) {
+    let (root, nvpmodel) = (&config.sysfs_root, &config.nvpmodel_path);
+    let memory = crate::watchdog::components_of(full);
+    match Watchdog::start_publishing(config, root, nvpmodel, clock, knobs, &memory) {
         Ok(handle) => Ok(Arc::new(handle)),
         Err(error) => {
             // Printed whole (a log line is cut at LOG_LINE_BYTES_MAX): the reason and its fix.
@@ -298,7 +302,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     // The pipeline's threads are up: watch them (and the board).
     let clock = Arc::new(MonotonicClock::new());
-    let power_watch = start_watchdog(&config.watchdog, &clock);
+    // The stage knobs it publishes are read by the ASR thread before each segment.
+    let power_watch = start_watchdog(&config, &clock, stage.knobs());
     let mut console = Console::new(stage.requests(), stage.published());
     console.set_watchdog(match &power_watch {
         Ok(handle) => WatchdogView::Running(Arc::clone(handle)),

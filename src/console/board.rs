@@ -182,6 +182,32 @@ pub(super) fn thermal_of(view: &WatchdogView) -> String {
     lines.join("\n")
 }
 
+/// `top`: the dashboard of the running watchdog and the pipeline's `figures`.
+pub(super) fn top_of(
+    view: &WatchdogView,
+    figures: &crate::watchdog::dashboard::PipelineFigures,
+) -> String {
+    use crate::watchdog::dashboard::render;
+    match view {
+        WatchdogView::Running(handle) => {
+            let s = handle.snapshot();
+            let uptime_s = s.at_ms as f64 / 1000.0;
+            render(&s.dashboard(uptime_s, Some(figures.clone())))
+        }
+        WatchdogView::NotRunning(reason) => {
+            let readings = crate::watchdog::Readings::default();
+            let d = crate::watchdog::dashboard::Dashboard {
+                uptime_s: 0.0,
+                readings: &readings,
+                governed: None,
+                battery: crate::watchdog::BatteryStatus::default(),
+                pipeline: Some(figures.clone()),
+            };
+            not_running(reason, render(&d))
+        }
+    }
+}
+
 /// `power`: profile and mode, the rails, the battery estimate.
 pub(super) fn power_of(view: &WatchdogView) -> String {
     let s = match view {

@@ -321,6 +321,10 @@ impl Console {
                 out.extend(with_body("thermal", &board::thermal_of(&self.watchdog)));
             }
             Command::Power => out.extend(with_body("power", &board::power_of(&self.watchdog))),
+            Command::Top => out.extend(with_body(
+                "top",
+                &board::top_of(&self.watchdog, &snapshot.status.pipeline),
+            )),
             Command::Log(n) => {
                 let lines = crate::logging::logger()
                     .map(|logger| logger.recent())

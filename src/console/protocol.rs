@@ -132,6 +132,7 @@ pub enum Command {
     Mem,
     Thermal,
     Power,
+    Top,
     Log(Option<usize>),
     Json(bool),
     Export,
@@ -187,6 +188,7 @@ pub const HELP: &[&str] = &[
     "mem                  this process's memory (resident, peak, locked)",
     "thermal              the board's thermal zones",
     "power                the board's power rails (Jetson INA monitors)",
+    "top                  the dashboard: profile, knobs, heat, power, CPU, memory, latency",
     "log [N]              the last N log lines (default 20)",
     "export               write the record as JSON to DIR/record.json (atomically)",
     "json on|off          one JSON object per reply and per EVT line (for programs)",
@@ -317,6 +319,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
         "export" => none(Command::Export),
         "thermal" => none(Command::Thermal),
         "power" => none(Command::Power),
+        "top" => none(Command::Top),
         "log" => Ok(Some(Command::Log(optional(&args, "count", "log [N]")?))),
         "json" => match args.as_slice() {
             ["on"] => Ok(Some(Command::Json(true))),

@@ -29,6 +29,7 @@ use crate::journal::AudioJournal;
 use crate::limits::{ASR_TEXT_BYTES_MAX, PIPELINE_RATE_HZ, TRANSCRIPT_RING_UTTERANCES_MAX};
 use crate::speech::HeardWords;
 use crate::sys::alloc_guard::{allocations, clear_thread_role, frees, set_thread_role, ThreadRole};
+use crate::watchdog::{SharedKnobs, StageKnobs};
 
 /// How often a waiting side looks again.
 const POLL: Duration = Duration::from_millis(2);
@@ -73,8 +74,43 @@ pub struct HeardUtterance {
     /// The journal record holding the segment's audio (journaled before it was
     /// transcribed); `None` without a journal or when its audio could not be journaled.
     pub audio_seq: Option<u64>,
+    /// How it was decoded (the configured decoding within the watchdog's knobs).
+    pub decoding: Decoding,
     /// When the transcript was ready.
     pub ready_at: Instant,
+}
+
+/// The decoding the ASR stage used for a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoding {
+    /// Beam width (1: greedy).
+    pub beam_width: u8,
+    /// Shallow fusion and the term bonus on.
+    pub biasing: bool,
+}
+
+/// Applies the watchdog's knobs to the recogniser before a segment: the beam is the
+/// configured width capped by `beam_width_max`; biasing runs only where it is configured,
+/// the knobs allow it and the stage is not limited to recognition. Allocates nothing.
+/// Returns the decoding now in force.
+pub fn apply_knobs(
+    transcriber: &mut Transcriber,
+    configured_beam: usize,
+    knobs: StageKnobs,
+) -> Decoding {
+    let beam = configured_beam
+        .min(usize::from(knobs.beam_width_max))
+        .max(1);
+    let timestamps = transcriber.config().timestamps;
+    if beam != transcriber.config().beam_width {
+        // Within 1..=the width loaded: cannot fail.
+        let _ = transcriber.set_decoding(beam, timestamps);
+    }
+    transcriber.set_biasing(knobs.biasing && !knobs.recognition_only);
+    Decoding {
+        beam_width: u8::try_from(transcriber.config().beam_width).unwrap_or(u8::MAX),
+        biasing: transcriber.biasing(),
+    }
 }
 
 impl HeardUtterance {
@@ -111,6 +147,9 @@ pub struct LivePipeline {
     stop: Arc<AtomicBool>,
     frontend_stats: Arc<FrontendStats>,
     started: Instant,
+    knobs: Arc<SharedKnobs>,
+    transcribed: Arc<AtomicU64>,
+    dropped: Arc<AtomicU64>,
 }
 
 /// Loads the Whisper model named by the configuration and warms it up.
@@ -151,7 +190,13 @@ impl LivePipeline {
         let stop = Arc::new(AtomicBool::new(false));
         let dropped = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
+        let knobs = Arc::new(SharedKnobs::default());
+        let configured_beam = transcriber.config().beam_width;
+        let transcribed = Arc::new(AtomicU64::new(0));
         let asr_thread = {
+            let knobs = Arc::clone(&knobs);
+            let transcribed = Arc::clone(&transcribed);
+            let dropped = Arc::clone(&dropped);
             let asr_done = Arc::clone(&asr_done);
             let stop = Arc::clone(&stop);
             let frontend_stats = Arc::clone(&frontend_stats);
@@ -179,6 +224,8 @@ impl LivePipeline {
                                 segment.samples(),
                             )
                         });
+                        // The watchdog's knobs, one atomic load per segment.
+                        let decoding = apply_knobs(&mut transcriber, configured_beam, knobs.load());
                         let began = Instant::now();
                         let result = transcriber.transcribe(segment.samples());
                         busy += began.elapsed();
@@ -206,6 +253,7 @@ impl LivePipeline {
                                     no_speech_prob: transcript.no_speech_prob,
                                     asr_seconds: began.elapsed().as_secs_f32(),
                                     audio_seq,
+                                    decoding,
                                     ready_at: Instant::now(),
                                 };
                                 loop {
@@ -226,6 +274,7 @@ impl LivePipeline {
                             Err(error) => failure = Some(error),
                         }
                         frontend.release(segment);
+                        transcribed.fetch_add(1, Ordering::Release);
                         if failure.is_some() {
                             frontend.request_stop();
                         }
@@ -257,7 +306,26 @@ impl LivePipeline {
             stop,
             frontend_stats,
             started,
+            knobs,
+            transcribed,
+            dropped,
         })
+    }
+
+    /// Transcripts dropped so far because the consumer's ring was full (live input).
+    pub fn transcripts_dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Segments the ASR thread has finished with (transcribed, rejected or failed).
+    pub fn segments_transcribed(&self) -> u64 {
+        self.transcribed.load(Ordering::Acquire)
+    }
+
+    /// The stage knobs the ASR thread reads before each segment (no limit until someone,
+    /// the watchdog, stores into it).
+    pub fn knobs(&self) -> &Arc<SharedKnobs> {
+        &self.knobs
     }
 
     /// The next recognised utterance, waiting for it; `None` once the input has ended and

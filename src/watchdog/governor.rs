@@ -35,14 +35,6 @@ impl Profile {
     pub fn from_name(name: &str) -> Option<Profile> {
         Profile::ALL.into_iter().find(|p| p.name() == name)
     }
-
-    pub(crate) fn from_u8(v: u8) -> Profile {
-        match v {
-            0 => Profile::Saver,
-            1 => Profile::Balanced,
-            _ => Profile::Performance,
-        }
-    }
 }
 
 /// How hot the device is, relative to its own trip points.
@@ -68,15 +60,6 @@ impl ThermalState {
             ThermalState::Critical => "critical",
         }
     }
-
-    pub(crate) fn from_u8(v: u8) -> ThermalState {
-        match v {
-            0 => ThermalState::Normal,
-            1 => ThermalState::Warm,
-            2 => ThermalState::Hot,
-            _ => ThermalState::Critical,
-        }
-    }
 }
 
 /// What the pipeline's stages may do now; the pipeline reads it (lock-free) before each
@@ -97,7 +80,8 @@ pub struct StageKnobs {
 }
 
 impl StageKnobs {
-    const FULL: StageKnobs = StageKnobs {
+    /// No limit: every stage as configured (the knobs without a watchdog).
+    pub const FULL: StageKnobs = StageKnobs {
         beam_width_max: u8::MAX,
         biasing: true,
         llm: true,

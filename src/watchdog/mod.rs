@@ -11,13 +11,16 @@
 
 pub mod battery;
 pub mod clock;
+pub mod dashboard;
 pub mod governor;
+pub mod knobs;
+pub mod memory;
 pub mod nvpmodel;
 pub mod sensors;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -26,11 +29,16 @@ use thiserror::Error;
 
 use crate::config::WatchdogConfig;
 use crate::journal::codec::AlertRecord;
-use crate::limits::{PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG_EVENTS_MAX};
+use crate::limits::{
+    PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG_EVENTS_MAX,
+    WATCHDOG_MEMORY_CHECK_INTERVAL_MS, WATCHDOG_MEMORY_COMPONENTS_MAX,
+};
 
 pub use battery::{Battery, BatteryStatus};
 pub use clock::{MonotonicClock, SimWatchClock, WatchClock};
 pub use governor::{Governor, Profile, Reason, StageKnobs, ThermalState};
+pub use knobs::SharedKnobs;
+pub use memory::{components_of, ComponentMemory, ComponentSource, MemoryComponent};
 pub use nvpmodel::{ModeName, NvpModel, PowerMode};
 pub use sensors::{Name, Readings, SensorSettings, Sensors};
 
@@ -150,6 +158,16 @@ pub enum EventKind {
         /// `limits::PROCESS_RSS_BUDGET_BYTES`.
         budget_bytes: u64,
     },
+    /// A component's resident memory exceeds its budget (checked at start, then every
+    /// `WATCHDOG_MEMORY_CHECK_INTERVAL_MS`; raised again only after it fell back).
+    ComponentOverBudget {
+        /// The component (`asr-model`, `heap`, …).
+        component: Name,
+        /// Its resident bytes.
+        rss_bytes: u64,
+        /// Its budget (`limits`).
+        budget_bytes: u64,
+    },
 }
 
 /// One decision, with an id unique in the session (ids count from 1).
@@ -246,6 +264,16 @@ impl fmt::Display for WatchdogEvent {
                 rss_bytes >> 20,
                 budget_bytes >> 20
             ),
+            EventKind::ComponentOverBudget {
+                component,
+                rss_bytes,
+                budget_bytes,
+            } => write!(
+                f,
+                "memory over budget: {component} {} MB resident, budget {} MB",
+                rss_bytes >> 20,
+                budget_bytes >> 20
+            ),
         }
     }
 }
@@ -277,6 +305,30 @@ pub struct Snapshot {
     pub switch_failures: u64,
     /// Decisions overwritten in the ring before anyone read them.
     pub events_dropped: u64,
+}
+
+impl Snapshot {
+    /// The `top` screen's contents for this state, `uptime_s` after start.
+    pub fn dashboard(
+        &self,
+        uptime_s: f64,
+        pipeline: Option<dashboard::PipelineFigures>,
+    ) -> dashboard::Dashboard<'_> {
+        dashboard::Dashboard {
+            uptime_s,
+            readings: &self.readings,
+            governed: Some(dashboard::Governed {
+                profile: self.profile,
+                mode: self.mode.clone(),
+                thermal: self.thermal,
+                knobs: self.knobs,
+                idle: self.idle,
+                switch_failures: self.switch_failures,
+            }),
+            battery: self.battery,
+            pipeline,
+        }
+    }
 }
 
 /// The decisions not yet read, oldest first, bounded.
@@ -318,6 +370,10 @@ pub struct WatchdogCore {
     over_budget: bool,
     /// Whether the device's mode is one of the profiles' (false at start when it is not).
     mode_known: bool,
+    root: PathBuf,
+    memory: Option<memory::MemoryWatch>,
+    memory_over: [bool; WATCHDOG_MEMORY_COMPONENTS_MAX],
+    memory_checked_ms: u64,
 }
 
 impl WatchdogCore {
@@ -379,6 +435,10 @@ impl WatchdogCore {
             switch_failures: 0,
             over_budget: false,
             mode_known: current.is_some(),
+            root: root.to_path_buf(),
+            memory: None,
+            memory_over: [false; WATCHDOG_MEMORY_COMPONENTS_MAX],
+            memory_checked_ms: now_ms,
         };
         let start = Profile::from_name(&config.start_profile).unwrap_or(Profile::Performance);
         let started = EventKind::Started {
@@ -495,8 +555,51 @@ impl WatchdogCore {
             self.emit(now_ms, kind, events);
         }
         self.over_budget = over;
+        if now_ms.saturating_sub(self.memory_checked_ms) >= WATCHDOG_MEMORY_CHECK_INTERVAL_MS {
+            self.check_memory(now_ms, events);
+        }
         if let Some((to, reason)) = self.governor.due(now_ms) {
             self.switch(now_ms, to, reason, events);
+        }
+    }
+
+    /// Measures `components` against their budgets now (alerting those over) and again
+    /// every `WATCHDOG_MEMORY_CHECK_INTERVAL_MS` from the polls. Allocates (call at start).
+    pub fn watch_memory(
+        &mut self,
+        components: &[MemoryComponent],
+        now_ms: u64,
+        events: &mut dyn FnMut(WatchdogEvent),
+    ) {
+        self.memory = Some(memory::MemoryWatch::new(
+            &self.root,
+            components,
+            &mut self.readings.memory,
+        ));
+        self.memory_over = [false; WATCHDOG_MEMORY_COMPONENTS_MAX];
+        self.check_memory(now_ms, events);
+    }
+
+    fn check_memory(&mut self, now_ms: u64, events: &mut dyn FnMut(WatchdogEvent)) {
+        let Some(watch) = &mut self.memory else {
+            return;
+        };
+        self.memory_checked_ms = now_ms;
+        watch.measure(&mut self.readings.memory);
+        for i in 0..self.readings.memory.len() {
+            let Some(c) = self.readings.memory.get(i) else {
+                continue;
+            };
+            let over = c.over();
+            if over && !self.memory_over[i] {
+                let kind = EventKind::ComponentOverBudget {
+                    component: c.name.clone(),
+                    rss_bytes: c.rss_bytes,
+                    budget_bytes: c.budget_bytes,
+                };
+                self.emit(now_ms, kind, events);
+            }
+            self.memory_over[i] = over;
         }
     }
 
@@ -578,8 +681,7 @@ struct Shared {
     events: Mutex<EventRing>,
     stop: Mutex<bool>,
     wake: Condvar,
-    profile: AtomicU8,
-    thermal: AtomicU8,
+    knobs: Arc<SharedKnobs>,
     last_speech_ms: AtomicU64,
     speech_pending: AtomicBool,
     rescan: AtomicBool,
@@ -599,17 +701,35 @@ impl Watchdog {
         nvpmodel_path: &Path,
         clock: Arc<dyn WatchClock>,
     ) -> Result<WatchdogHandle, WatchdogError> {
+        let knobs = Arc::new(SharedKnobs::default());
+        Watchdog::start_publishing(config, sysfs_root, nvpmodel_path, clock, knobs, &[])
+    }
+
+    /// As [`Watchdog::start`], publishing the stage knobs after every poll into `knobs`,
+    /// the cell the pipeline's stages read (`analysis::Analysis::knobs`), and measuring
+    /// `memory`'s components against their budgets (now, then periodically).
+    pub fn start_publishing(
+        config: &WatchdogConfig,
+        sysfs_root: &Path,
+        nvpmodel_path: &Path,
+        clock: Arc<dyn WatchClock>,
+        knobs: Arc<SharedKnobs>,
+        memory: &[MemoryComponent],
+    ) -> Result<WatchdogHandle, WatchdogError> {
         let mut ring = EventRing::new();
         let now = clock.now_ms();
         let mut core = WatchdogCore::new(config, sysfs_root, nvpmodel_path, now, &mut |e| {
             ring.push(e)
         })?;
+        if !memory.is_empty() {
+            core.watch_memory(memory, now, &mut |e| ring.push(e));
+        }
         core.poll(now, &mut |e| ring.push(e));
         let mut first = empty_snapshot();
         core.snapshot_into(now, 0, &mut first);
+        knobs.store(first.knobs);
         let shared = Arc::new(Shared {
-            profile: AtomicU8::new(first.profile as u8),
-            thermal: AtomicU8::new(first.thermal as u8),
+            knobs,
             snapshot: Mutex::new(first),
             events: Mutex::new(ring),
             stop: Mutex::new(false),
@@ -665,12 +785,7 @@ fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval
         let dropped = events.dropped;
         drop(events);
         core.snapshot_into(now, dropped, &mut scratch);
-        shared
-            .profile
-            .store(scratch.profile as u8, Ordering::Relaxed);
-        shared
-            .thermal
-            .store(scratch.thermal as u8, Ordering::Relaxed);
+        shared.knobs.store(scratch.knobs);
         shared
             .snapshot
             .lock()
@@ -696,12 +811,14 @@ impl WatchdogHandle {
             .clone()
     }
 
-    /// What the stages may do now (lock-free: two atomic loads).
+    /// What the stages may do now (lock-free: one atomic load).
     pub fn knobs(&self) -> StageKnobs {
-        StageKnobs::of(
-            Profile::from_u8(self.shared.profile.load(Ordering::Relaxed)),
-            ThermalState::from_u8(self.shared.thermal.load(Ordering::Relaxed)),
-        )
+        self.shared.knobs.load()
+    }
+
+    /// The cell the knobs are published in.
+    pub fn shared_knobs(&self) -> Arc<SharedKnobs> {
+        Arc::clone(&self.shared.knobs)
     }
 
     /// Speech was heard at `now_ms` on the watchdog's clock (lock-free).

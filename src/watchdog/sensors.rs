@@ -11,7 +11,9 @@
 //!   `in_powerN_input`, `in_currentN_input`, `in_voltageN_input`) and JetPack 5 hwmon
 //!   (`sys/class/hwmon/*` named `ina3221`: `inN_label`, `currN_input`, `inN_input`).
 //! - CPU load (`proc/stat`), CPU frequencies (`sys/devices/system/cpu/cpuN/cpufreq`), GPU
-//!   load (`sys/devices/gpu.0/load` or `sys/devices/platform/gpu.0/load`), per-thread CPU
+//!   load (`sys/devices/gpu.0/load` or `sys/devices/platform/gpu.0/load`), GPU frequency
+//!   (`cur_freq` of the `sys/class/devfreq` device named for the GPU: `*.gv11b`, `*.gp10b`,
+//!   `*.ga10b`, `*.gpu`), per-thread CPU
 //!   (`proc/self/task/*/stat`, the thread list found at start and on `rescan_threads`) and
 //!   the process's resident memory (`proc/self/status`).
 
@@ -20,9 +22,10 @@ use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::limits::{
-    THERMAL_OFFLINE_MILLI_C, WATCHDOG_CPUS_MAX, WATCHDOG_NAME_BYTES_MAX,
-    WATCHDOG_PROCFS_READ_BYTES_MAX, WATCHDOG_RAILS_MAX, WATCHDOG_SYSFS_VALUE_BYTES_MAX,
-    WATCHDOG_THERMAL_ZONES_MAX, WATCHDOG_THREADS_MAX, WATCHDOG_TRIP_POINTS_MAX,
+    THERMAL_OFFLINE_MILLI_C, WATCHDOG_CPUS_MAX, WATCHDOG_MEMORY_COMPONENTS_MAX,
+    WATCHDOG_NAME_BYTES_MAX, WATCHDOG_PROCFS_READ_BYTES_MAX, WATCHDOG_RAILS_MAX,
+    WATCHDOG_SYSFS_VALUE_BYTES_MAX, WATCHDOG_THERMAL_ZONES_MAX, WATCHDOG_THREADS_MAX,
+    WATCHDOG_TRIP_POINTS_MAX,
 };
 
 use super::WatchdogError;
@@ -181,10 +184,17 @@ pub struct Readings {
     pub cpu_khz: heapless::Vec<u32, WATCHDOG_CPUS_MAX>,
     /// GPU load in %, where the device reports it.
     pub gpu_load_percent: Option<f32>,
+    /// GPU frequency in Hz, where the device reports it.
+    pub gpu_freq_hz: Option<u64>,
     /// This process's threads.
     pub threads: heapless::Vec<ThreadReading, WATCHDOG_THREADS_MAX>,
     /// Resident memory of the process in bytes.
     pub rss_bytes: u64,
+    /// Of which anonymous (heap, stacks), in bytes.
+    pub rss_anon_bytes: u64,
+    /// Resident memory per component against its budget (measured every
+    /// `WATCHDOG_MEMORY_CHECK_INTERVAL_MS`; empty until the service names its components).
+    pub memory: heapless::Vec<super::memory::ComponentMemory, WATCHDOG_MEMORY_COMPONENTS_MAX>,
 }
 
 impl Readings {
@@ -223,6 +233,7 @@ pub struct Sensors {
     rail_files: heapless::Vec<RailFiles, WATCHDOG_RAILS_MAX>,
     cpu_freq_files: heapless::Vec<Option<ValueFile>, WATCHDOG_CPUS_MAX>,
     gpu_load: Option<ValueFile>,
+    gpu_freq: Option<ValueFile>,
     proc_stat: Option<ValueFile>,
     proc_status: Option<ValueFile>,
     thread_files: heapless::Vec<ThreadFiles, WATCHDOG_THREADS_MAX>,
@@ -251,11 +262,28 @@ impl Sensors {
         settings: &SensorSettings<'_>,
         readings: &mut Readings,
     ) -> Result<Sensors, WatchdogError> {
+        let sensors = Sensors::discover_any(root, settings, readings);
+        if readings.zones.iter().all(|z| z.ignored) {
+            return Err(WatchdogError::NoThermalZones {
+                dir: root.join("sys/class/thermal"),
+            });
+        }
+        Ok(sensors)
+    }
+
+    /// As [`Sensors::discover`], also where there is no thermal zone to govern by (a
+    /// machine that is only watched: `tccc top` and `tccc soak` off a Jetson).
+    pub fn discover_any(
+        root: &Path,
+        settings: &SensorSettings<'_>,
+        readings: &mut Readings,
+    ) -> Sensors {
         let mut sensors = Sensors {
             zone_files: heapless::Vec::new(),
             rail_files: heapless::Vec::new(),
             cpu_freq_files: heapless::Vec::new(),
             gpu_load: None,
+            gpu_freq: None,
             proc_stat: ValueFile::open(&root.join("proc/stat")),
             proc_status: ValueFile::open(&root.join("proc/self/status")),
             thread_files: heapless::Vec::new(),
@@ -281,13 +309,17 @@ impl Sensors {
         }
         sensors.gpu_load = ValueFile::open(&root.join("sys/devices/gpu.0/load"))
             .or_else(|| ValueFile::open(&root.join("sys/devices/platform/gpu.0/load")));
+        sensors.gpu_freq = sorted_entries(&root.join("sys/class/devfreq"))
+            .iter()
+            .find(|dev| {
+                let name = file_name(dev);
+                [".gv11b", ".gp10b", ".ga10b", ".gm20b", ".gpu"]
+                    .iter()
+                    .any(|suffix| name.ends_with(suffix))
+            })
+            .and_then(|dev| ValueFile::open(&dev.join("cur_freq")));
         sensors.rescan_threads(readings);
-        if readings.zones.iter().all(|z| z.ignored) {
-            return Err(WatchdogError::NoThermalZones {
-                dir: root.join("sys/class/thermal"),
-            });
-        }
-        Ok(sensors)
+        sensors
     }
 
     fn discover_zones(
@@ -483,6 +515,11 @@ impl Sensors {
             .as_ref()
             .and_then(ValueFile::read_i64)
             .map(|per_mille| per_mille as f32 / 10.0);
+        readings.gpu_freq_hz = self
+            .gpu_freq
+            .as_ref()
+            .and_then(ValueFile::read_i64)
+            .and_then(|hz| u64::try_from(hz).ok());
         if let Some(stat) = &self.proc_stat {
             if let Some((busy, total)) = stat.read_into(&mut self.buf[..]).and_then(cpu_totals) {
                 if let Some((last_busy, last_total)) = self.last_cpu {
@@ -496,8 +533,13 @@ impl Sensors {
             }
         }
         if let Some(status) = &self.proc_status {
-            if let Some(kb) = status.read_into(&mut self.buf[..]).and_then(vm_rss_kb) {
-                readings.rss_bytes = kb * 1024;
+            if let Some(text) = status.read_into(&mut self.buf[..]) {
+                if let Some(kb) = vm_rss_kb(text) {
+                    readings.rss_bytes = kb * 1024;
+                }
+                if let Some(kb) = super::memory::status_kb(text, "RssAnon:") {
+                    readings.rss_anon_bytes = kb * 1024;
+                }
             }
         }
         for (files, thread) in self
