@@ -373,3 +373,17 @@ pub const SNAPSHOT_UTTERANCES_MAX: usize = 64;
 const _: () = assert!(CONSOLE_LINE_BYTES_MAX >= ASR_TEXT_BYTES_MAX + 16);
 const _: () = assert!(CONSOLE_NOTICES_MAX >= TRANSCRIPT_RING_UTTERANCES_MAX);
 const _: () = assert!(CONSOLE_LINES_BURST_MAX >= CONSOLE_LINES_PER_S_MAX);
+// ---- llmrt: the language-model runtime (src/llm) ----
+
+/// Bytes of a GGUF model file tccc opens (SmolLM2-135M Q4_1 is 100 MB; a 1B model ~1 GB).
+pub const LLM_MODEL_FILE_BYTES_MAX: usize = 2 * 1024 * 1024 * 1024;
+/// Metadata keys one GGUF file may hold.
+pub const LLM_GGUF_KEYS_MAX: usize = 4_096;
+/// Tensors one GGUF file may hold.
+pub const LLM_GGUF_TENSORS_MAX: usize = 8_192;
+/// Bytes of one GGUF string (a key, a token, a chat template).
+pub const LLM_GGUF_STRING_BYTES_MAX: usize = 1024 * 1024;
+/// Nesting of GGUF metadata arrays (arrays of arrays).
+pub const LLM_GGUF_ARRAY_DEPTH_MAX: usize = 4;
+
+const _: () = assert!(LLM_GGUF_STRING_BYTES_MAX < LLM_MODEL_FILE_BYTES_MAX);

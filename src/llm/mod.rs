@@ -27,3 +27,45 @@ impl Constraint for Unconstrained {
         true
     }
 }
+
+pub mod gguf;
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// What went wrong in the language-model runtime.
+#[derive(Debug, Error)]
+pub enum LlmError {
+    /// The model file could not be opened or read.
+    #[error("cannot open the language model {path}: {source}; run models/fetch or check the path")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The model file is malformed or inconsistent.
+    #[error("the language model {path} is unusable: {problem}; fetch it again with models/fetch")]
+    BadFile { path: PathBuf, problem: String },
+    /// The model uses something this runtime does not implement.
+    #[error("the language model {path} is not supported: {what}; use a llama-family GGUF with Q4_0, Q4_1, Q8_0, F16 or F32 tensors")]
+    Unsupported { path: PathBuf, what: String },
+}
+
+/// The fuzz entry (`fuzzing::gguf`): parses `data`, reads every key and tensor.
+pub fn fuzz_gguf(data: &[u8]) {
+    let Ok(file) = gguf::Gguf::from_bytes(std::path::Path::new("fuzz.gguf"), data.to_vec()) else {
+        return;
+    };
+    for (key, _) in file.metadata() {
+        let _ = file.u64(key);
+        let _ = file.f32(key);
+        let _ = file.str(key);
+        let _ = file.integers(key);
+        if let Ok(strings) = file.strings(key) {
+            for _ in strings {}
+        }
+    }
+    for tensor in file.tensors() {
+        let _ = file.tensor_bytes(tensor).len();
+    }
+}
