@@ -29,6 +29,8 @@ impl Constraint for Unconstrained {
 }
 
 pub mod gguf;
+pub mod tokenizer;
+mod unicode_table;
 
 use std::path::PathBuf;
 
@@ -68,4 +70,11 @@ pub fn fuzz_gguf(data: &[u8]) {
     for tensor in file.tensors() {
         let _ = file.tensor_bytes(tensor).len();
     }
+}
+
+/// The default model: SmolLM2-135M-Instruct, Q4_1 (models/manifest.toml, `smollm2-135m`).
+pub fn default_model_path() -> PathBuf {
+    crate::nn::mapped_file::fetched_models_dir()
+        .join("smollm2-135m")
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf")
 }
