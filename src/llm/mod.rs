@@ -29,7 +29,13 @@ impl Constraint for Unconstrained {
 }
 
 pub mod gguf;
+pub mod model;
+pub mod pool;
+pub mod quant;
+mod runtime;
 pub mod tokenizer;
+
+pub use runtime::{Llm, LlmOptions, Stats, Stop};
 mod unicode_table;
 
 use std::path::PathBuf;
@@ -51,6 +57,21 @@ pub enum LlmError {
     /// The model uses something this runtime does not implement.
     #[error("the language model {path} is not supported: {what}; use a llama-family GGUF with Q4_0, Q4_1, Q8_0, F16 or F32 tensors")]
     Unsupported { path: PathBuf, what: String },
+    /// The prompt and answer do not fit the key/value cache.
+    #[error("the language model's context of {limit} tokens is full; shorten the prompt or load with a longer context")]
+    ContextFull { limit: usize },
+    /// More tokens were handed to one forward pass than its buffers hold (a bug).
+    #[error("{tokens} tokens in one forward pass, more than the {limit} its buffers hold")]
+    BatchTooLong { tokens: usize, limit: usize },
+    /// A token id outside the vocabulary.
+    #[error("token {token} is not in the vocabulary")]
+    BadToken { token: u32 },
+    /// The prompt is longer than tccc hands the model.
+    #[error("the prompt is {bytes} bytes, more than the {limit} allowed; shorten it")]
+    PromptTooLong { bytes: usize, limit: usize },
+    /// The model's thread is gone or its request ring is full.
+    #[error("the language model is unavailable: {0}")]
+    Unavailable(&'static str),
 }
 
 /// The fuzz entry (`fuzzing::gguf`): parses `data`, reads every key and tensor.
