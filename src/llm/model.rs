@@ -445,7 +445,7 @@ impl Model {
                 .iter_mut()
                 .zip(&state.up[..count * hidden])
             {
-                *gate = *gate / (1.0 + (-*gate).exp()) * up;
+                *gate = *gate / (1.0 + quant::ggml_exp(-*gate)) * up;
             }
             quantize_rows(
                 &state.gate[..count * hidden],
@@ -511,6 +511,9 @@ impl Model {
         let (dim, head_dim) = (c.dim, c.head_dim);
         let group = c.heads / c.kv_heads;
         let scale = 1.0 / (head_dim as f32).sqrt();
+        // ggml sums these products in one order for a batch (llamafile's kernels) and in
+        // another for a single token (its vector dot product).
+        let batch = count > 1;
         for t in 0..count {
             let visible = start + t + 1;
             for head in 0..c.heads {
@@ -526,17 +529,20 @@ impl Model {
                 for (position, score) in scores.iter_mut().enumerate() {
                     let key =
                         &state.keys[base + position * head_dim..base + (position + 1) * head_dim];
-                    let mut sum = 0.0f32;
-                    for (&q, &k) in state.query_half[..head_dim].iter().zip(key) {
-                        sum += q * f16_to_f32(k);
-                    }
+                    let query_half = &state.query_half;
+                    let sum =
+                        half_product_sum(batch, head_dim, |d| query_half[d] * f16_to_f32(key[d]));
                     *score = sum * scale;
                 }
                 let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
                 let mut total = 0.0f64;
-                for score in scores.iter_mut() {
-                    *score = (*score - max).exp();
-                    total += f64::from(*score);
+                for chunk in scores.chunks_mut(16) {
+                    let mut lanes = [0.0f32; 16];
+                    for (lane, score) in lanes.iter_mut().zip(chunk.iter_mut()) {
+                        *score = quant::ggml_exp(*score - max);
+                        *lane = *score;
+                    }
+                    total += f64::from(quant::reduce_16(&lanes));
                 }
                 let inverse = (1.0 / total) as f32;
                 for score in scores.iter_mut() {
@@ -545,23 +551,46 @@ impl Model {
                 }
                 let out =
                     &mut state.attended[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
-                out.fill(0.0);
-                for (position, &weight) in scores.iter().enumerate() {
-                    let value =
-                        &state.values[base + position * head_dim..base + (position + 1) * head_dim];
-                    for (o, &v) in out.iter_mut().zip(value) {
-                        *o += weight * f16_to_f32(v);
-                    }
+                let values = &state.values;
+                for (d, o) in out.iter_mut().enumerate() {
+                    *o = half_product_sum(batch, visible, |position| {
+                        scores[position] * f16_to_f32(values[base + position * head_dim + d])
+                    });
                 }
             }
         }
     }
 }
 
+/// The sum of `count` products of half-precision values (exact in f32) in the order ggml's
+/// AVX-512 build adds them: for a batch, 16 lanes (index mod 16) each summed in order, then
+/// reduced; for one token, 4 x 16 lanes (index mod 64), folded pairwise, then reduced.
+fn half_product_sum(batch: bool, count: usize, product: impl Fn(usize) -> f32) -> f32 {
+    if batch {
+        let mut lanes = [0.0f32; 16];
+        for index in 0..count {
+            lanes[index % 16] += product(index);
+        }
+        quant::reduce_16(&lanes)
+    } else {
+        let mut lanes = [[0.0f32; 16]; 4];
+        for index in 0..count {
+            lanes[(index % 64) / 16][index % 16] += product(index);
+        }
+        let mut folded = [0.0f32; 16];
+        for (lane, slot) in folded.iter_mut().enumerate() {
+            let low = lanes[0][lane] + lanes[2][lane];
+            let high = lanes[1][lane] + lanes[3][lane];
+            *slot = low + high;
+        }
+        quant::reduce_16(&folded)
+    }
+}
+
 fn rms_norm(x: &[f32], weight: &[f32], epsilon: f32, out: &mut [f32]) {
     let width = weight.len();
     for (row, out_row) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
-        let sum: f64 = row.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        let sum: f64 = row.iter().map(|&v| f64::from(v * v)).sum();
         let mean = (sum / width as f64) as f32;
         let scale = 1.0 / (mean + epsilon).sqrt();
         for ((o, &v), &w) in out_row.iter_mut().zip(row).zip(weight) {
@@ -574,8 +603,9 @@ fn apply_rope(head: &mut [f32], table: &[f32]) {
     for (pair, trig) in head.chunks_exact_mut(2).zip(table.chunks_exact(2)) {
         let (cos, sin) = (trig[0], trig[1]);
         let (a, b) = (pair[0], pair[1]);
-        pair[0] = a * cos - b * sin;
-        pair[1] = a * sin + b * cos;
+        // As GCC contracts ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos`.
+        pair[0] = a.mul_add(cos, -(b * sin));
+        pair[1] = a.mul_add(sin, b * cos);
     }
 }
 

@@ -250,6 +250,61 @@ unsafe fn dot_q8_0_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
     unsafe { horizontal_sum(acc) }
 }
 
+/// ggml's vector `expf` (its AVX-512 form, lane by lane): a degree-5 polynomial on the
+/// reduced argument, scaled by a power of two; within 1.5 ulp of `exp`. llama.cpp's SiLU
+/// and softmax use it, so matching tokens needs the same rounding.
+pub fn ggml_exp(x: f32) -> f32 {
+    let r = f32::from_bits(0x4B40_0000); // 0x1.8p23
+    let z = x.mul_add(f32::from_bits(0x3FB8_AA3B), r); // 0x1.715476p+0
+    let n = z - r;
+    let b = (-n).mul_add(
+        f32::from_bits(0x35BF_BE8E),                  // 0x1.7f7d1cp-20
+        (-n).mul_add(f32::from_bits(0x3F31_7200), x), // 0x1.62e4p-1
+    );
+    if n.abs() > 192.0 {
+        return if n <= 0.0 { 0.0 } else { f32::INFINITY };
+    }
+    let u = b * b;
+    let j = f32::from_bits(0x3C07_2010) // 0x1.0e4020p-7
+        .mul_add(b, f32::from_bits(0x3D2B_9F17)) // 0x1.573e2ep-5
+        .mul_add(
+            u,
+            f32::from_bits(0x3E2A_AF33).mul_add(b, f32::from_bits(0x3EFF_FEDB)), // 0x1.555e66p-3, 0x1.fffdb6p-2
+        )
+        .mul_add(u, f32::from_bits(0x3F7F_FFF6).mul_add(b, 1.0)); // 0x1.ffffecp-1
+    scale_by_power_of_two(j, n as i32)
+}
+
+/// `value * 2^exponent` (exact unless the result is subnormal).
+fn scale_by_power_of_two(value: f32, exponent: i32) -> f32 {
+    let mut value = value;
+    let mut exponent = exponent;
+    while exponent > 127 {
+        value *= f32::from_bits(254 << 23);
+        exponent -= 127;
+    }
+    while exponent < -126 {
+        value *= f32::from_bits(1 << 23);
+        exponent += 126;
+    }
+    value * f32::from_bits(((exponent + 127) as u32) << 23)
+}
+
+/// The sum of 16 lanes in the order GCC's `_mm512_reduce_add_ps` adds them.
+pub fn reduce_16(lanes: &[f32; 16]) -> f32 {
+    let mut eight = [0.0f32; 8];
+    for (i, slot) in eight.iter_mut().enumerate() {
+        *slot = lanes[i + 8] + lanes[i];
+    }
+    let mut four = [0.0f32; 4];
+    for (i, slot) in four.iter_mut().enumerate() {
+        *slot = eight[i + 4] + eight[i];
+    }
+    let first = four[0] + four[2];
+    let second = four[1] + four[3];
+    first + second
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -183,7 +183,12 @@ impl Llm {
             if stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
                 return Ok(None);
             }
-            let end = (at + LLM_BATCH_TOKENS_MAX).min(self.prompt.len());
+            let mut end = (at + LLM_BATCH_TOKENS_MAX).min(self.prompt.len());
+            // Never leave a lone last token: llama.cpp runs a prompt as one batch, and a
+            // batch sums attention in another order than a single token (model.rs).
+            if self.prompt.len() - end == 1 && end - at > 2 {
+                end -= 1;
+            }
             self.model
                 .forward(&self.prompt[at..end], &mut self.state, &mut self.pool)?;
             self.cached.extend_from_slice(&self.prompt[at..end]);
