@@ -82,9 +82,10 @@ pub struct Model {
 /// The key/value cache and every scratch buffer of one decoding stream.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// `[layer][kv_head][position][head_dim]`, half precision.
-    keys: Vec<u16>,
-    values: Vec<u16>,
+    /// `[layer][kv_head][position][head_dim]`: half-precision values (as llama.cpp's f16
+    /// cache holds), kept as f32 so that reading them costs no conversion.
+    keys: Vec<f32>,
+    values: Vec<f32>,
     /// Positions held in the cache.
     pub length: usize,
     /// Positions the cache can hold.
@@ -384,8 +385,8 @@ impl Model {
                         ((index * c.kv_heads + kv_head) * state.capacity + position) * head_dim;
                     let from = t * kv_dim + kv_head * head_dim;
                     for d in 0..head_dim {
-                        state.keys[at + d] = f32_to_f16(state.key[from + d]);
-                        state.values[at + d] = f32_to_f16(state.value[from + d]);
+                        state.keys[at + d] = round_to_half(state.key[from + d]);
+                        state.values[at + d] = round_to_half(state.value[from + d]);
                     }
                 }
             }
@@ -523,15 +524,14 @@ impl Model {
                     &state.query[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
                 // ggml converts the query to half precision for its product with the cache.
                 for (half, &q) in state.query_half.iter_mut().zip(query) {
-                    *half = f16_to_f32(f32_to_f16(q));
+                    *half = round_to_half(q);
                 }
                 let scores = &mut state.scores[..visible];
                 for (position, score) in scores.iter_mut().enumerate() {
                     let key =
                         &state.keys[base + position * head_dim..base + (position + 1) * head_dim];
                     let query_half = &state.query_half;
-                    let sum =
-                        half_product_sum(batch, head_dim, |d| query_half[d] * f16_to_f32(key[d]));
+                    let sum = half_product_sum(batch, head_dim, |d| query_half[d] * key[d]);
                     *score = sum * scale;
                 }
                 let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
@@ -547,14 +547,14 @@ impl Model {
                 let inverse = (1.0 / total) as f32;
                 for score in scores.iter_mut() {
                     // Then rounded to half, as ggml converts them for the product with V.
-                    *score = f16_to_f32(f32_to_f16(*score * inverse));
+                    *score = round_to_half(*score * inverse);
                 }
                 let out =
                     &mut state.attended[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
                 let values = &state.values;
                 for (d, o) in out.iter_mut().enumerate() {
                     *o = half_product_sum(batch, visible, |position| {
-                        scores[position] * f16_to_f32(values[base + position * head_dim + d])
+                        scores[position] * values[base + position * head_dim + d]
                     });
                 }
             }
@@ -585,6 +585,11 @@ fn half_product_sum(batch: bool, count: usize, product: impl Fn(usize) -> f32) -
         }
         quant::reduce_16(&folded)
     }
+}
+
+/// `value` rounded to the nearest half-precision value (ties to even), as f32.
+fn round_to_half(value: f32) -> f32 {
+    f16_to_f32(f32_to_f16(value))
 }
 
 fn rms_norm(x: &[f32], weight: &[f32], epsilon: f32, out: &mut [f32]) {
@@ -633,8 +638,8 @@ impl State {
         let kv = c.layers * c.kv_heads * capacity * c.head_dim;
         let kv_dim = c.kv_heads * c.head_dim;
         Ok(State {
-            keys: vec![0; kv],
-            values: vec![0; kv],
+            keys: vec![0.0; kv],
+            values: vec![0.0; kv],
             length: 0,
             capacity,
             x: vec![0.0; batch * c.dim],
@@ -670,7 +675,7 @@ impl State {
 
     /// Bytes of the cache and scratch buffers.
     pub fn bytes(&self) -> usize {
-        (self.keys.len() + self.values.len()) * 2
+        (self.keys.len() + self.values.len()) * 4
             + (self.x.len() * 9 + self.gate.len() * 2 + self.logits.len()) * 4
             + (self.quantized.len() + self.quantized_hidden.len()) * std::mem::size_of::<BlockQ8>()
     }

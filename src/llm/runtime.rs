@@ -216,6 +216,27 @@ impl Llm {
         Ok(())
     }
 
+    /// Empties the cache (the next prompt is evaluated whole).
+    pub fn reset(&mut self) {
+        self.state.truncate(0);
+        self.cached.clear();
+    }
+
+    /// Greedy decoding of `count` more tokens after what the cache holds (after
+    /// [`Llm::greedy_ids`]), appended to `out`.
+    pub fn continue_greedy(
+        &mut self,
+        count: usize,
+        out: &mut Vec<TokenId>,
+    ) -> Result<(), LlmError> {
+        for _ in 0..count {
+            let token = argmax(&self.state.logits);
+            out.push(token);
+            self.step(token)?;
+        }
+        Ok(())
+    }
+
     /// The logits of the last evaluated token.
     pub fn logits(&self) -> &[f32] {
         &self.state.logits
