@@ -403,3 +403,15 @@ pub const LLM_PROMPT_BYTES_MAX: usize = 16 * 1024;
 const _: () = assert!(LLM_CONTEXT_TOKENS_DEFAULT <= LLM_CONTEXT_TOKENS_MAX);
 const _: () =
     assert!(LLM_BATCH_TOKENS_MAX >= 1 && LLM_BATCH_TOKENS_MAX <= LLM_CONTEXT_TOKENS_DEFAULT);
+/// Memory the language model may use: the mapped weights (SmolLM2-135M Q4_1: 100 MB), the
+/// key/value cache (f32 of half-rounded values: 30 layers x 3 heads x 64 x 2 x 4 B = 46 kB
+/// per position, 47 MB at the default 1 024) and scratch (< 2 MB). Design target on the
+/// Jetson: <= 2 GB; SmolLM2-135M at the default context needs ~150 MB.
+pub const LLM_MEMORY_BUDGET_BYTES: usize = 512 * 1024 * 1024;
+/// Target for one checked-use response (prompt suffix plus a ~40-token answer) on the
+/// Jetson (design: 0.3 to 0.5 s). Estimate for the Xavier NX (unmeasured; portable kernels,
+/// no NEON dot product yet): ~4x slower per thread than this dev machine, so a 40-token
+/// answer after a cached prefix takes ~2 s until a NEON kernel lands.
+pub const LLM_RESPONSE_LATENCY_TARGET_MS: u64 = 500;
+
+const _: () = assert!(LLM_MEMORY_BUDGET_BYTES <= 2 * 1024 * 1024 * 1024);

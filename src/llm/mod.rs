@@ -91,6 +91,20 @@ pub fn fuzz_gguf(data: &[u8]) {
     for tensor in file.tensors() {
         let _ = file.tensor_bytes(tensor).len();
     }
+    if let Ok(mut tokenizer) = tokenizer::Tokenizer::from_gguf(&file) {
+        let mut ids = Vec::new();
+        tokenizer.encode("ab a<|im_end|> é 12", true, true, &mut ids);
+        for id in ids {
+            let _ = tokenizer.piece(id);
+        }
+    }
+    if let Ok(model) = model::Model::from_gguf(file) {
+        if let Ok(mut state) = model::State::new(&model, 4) {
+            let mut pool = pool::RowPool::single();
+            let _ = model.forward(&[0, 1], &mut state, &mut pool);
+            let _ = model.forward(&[2], &mut state, &mut pool);
+        }
+    }
 }
 
 /// The default model: SmolLM2-135M-Instruct, Q4_1 (models/manifest.toml, `smollm2-135m`).

@@ -8,15 +8,13 @@
 //!
 //! Everything is allocated in [`State::new`]; [`Model::forward`] allocates nothing.
 
-use std::ops::Range;
-
 use crate::limits::{LLM_BATCH_TOKENS_MAX, LLM_CONTEXT_TOKENS_MAX, LLM_VOCABULARY_MAX};
 use crate::nn::ops::{f16_to_f32, f32_to_f16};
 use crate::nn::KernelKind;
 
 use super::gguf::{Gguf, TensorType};
 use super::pool::RowPool;
-use super::quant::{self, BlockQ8, WeightFormat, BLOCK};
+use super::quant::{self, BlockQ8, Matrix, WeightFormat, BLOCK};
 use super::tokenizer::TokenId;
 use super::LlmError;
 
@@ -34,24 +32,6 @@ pub struct Config {
     pub norm_epsilon: f32,
     /// The context length the model was trained for.
     pub trained_context: usize,
-}
-
-/// A quantized matrix in the file: `rows` rows of `depth` weights.
-#[derive(Clone, Debug)]
-pub struct Matrix {
-    pub format: WeightFormat,
-    pub rows: usize,
-    pub depth: usize,
-    bytes: Range<usize>,
-    row_bytes: usize,
-}
-
-impl Matrix {
-    /// The bytes of row `row` inside the file's bytes.
-    pub fn row<'a>(&self, file: &'a [u8], row: usize) -> &'a [u8] {
-        let start = self.bytes.start + row * self.row_bytes;
-        &file[start..start + self.row_bytes]
-    }
 }
 
 #[derive(Debug)]

@@ -3,8 +3,7 @@
 
 use crate::nn::KernelKind;
 
-use super::model::Matrix;
-use super::quant::{self, BlockQ8};
+use super::quant::{self, BlockQ8, Matrix};
 
 /// Runs products, on the calling thread (helpers come later).
 #[derive(Debug, Default)]

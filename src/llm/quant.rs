@@ -250,6 +250,24 @@ unsafe fn dot_q8_0_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
     unsafe { horizontal_sum(acc) }
 }
 
+/// A quantized matrix in the file: `rows` rows of `depth` weights.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    pub format: WeightFormat,
+    pub rows: usize,
+    pub depth: usize,
+    pub(crate) bytes: std::ops::Range<usize>,
+    pub(crate) row_bytes: usize,
+}
+
+impl Matrix {
+    /// The bytes of row `row` inside the file's bytes.
+    pub fn row<'a>(&self, file: &'a [u8], row: usize) -> &'a [u8] {
+        let start = self.bytes.start + row * self.row_bytes;
+        &file[start..start + self.row_bytes]
+    }
+}
+
 /// ggml's vector `expf` (its AVX-512 form, lane by lane): a degree-5 polynomial on the
 /// reduced argument, scaled by a power of two; within 1.5 ulp of `exp`. llama.cpp's SiLU
 /// and softmax use it, so matching tokens needs the same rounding.
