@@ -34,6 +34,25 @@ pub enum BenchCommand {
     Frontend(FrontendBenchArgs),
     /// Live latency, end of speech to text (p50/p99), and the ASR real-time factor
     Asr(AsrBenchArgs),
+    /// Language model: prompt evaluation and decoding tokens/s, wall and CPU time
+    Llm(LlmBenchArgs),
+}
+
+/// `tccc bench llm`.
+#[derive(Debug, Args)]
+pub struct LlmBenchArgs {
+    /// GGUF model (default: models/smollm2-135m)
+    #[arg(long, value_name = "FILE.gguf")]
+    pub model: Option<PathBuf>,
+    /// Threads of the matrix products
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub threads: usize,
+    /// Tokens to decode per run
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub tokens: usize,
+    /// Runs (prompt evaluation and decoding each)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub runs: usize,
 }
 
 /// `tccc bench frontend`.
@@ -64,7 +83,76 @@ pub fn run(which: &BenchCommand) -> Result<(), CliError> {
     match which {
         BenchCommand::Frontend(args) => frontend(args),
         BenchCommand::Asr(args) => asr(args),
+        BenchCommand::Llm(args) => llm(args),
     }
+}
+
+/// The prompt `tccc bench llm` evaluates (the same text scripts/compare-llm gives
+/// llama.cpp): a chat prompt of about 100 tokens.
+pub const LLM_BENCH_PROMPT: &str = "<|im_start|>system\nYou write short, factual handover notes for a combat medic. Use only the facts given; never invent a value. Keep every number exactly as written.<|im_end|>\n<|im_start|>user\nCasualty one, male, gunshot wound to the left thigh with heavy bleeding. Tourniquet applied at 14:32. Pulse 120, respiratory rate 22, blood pressure 100 over 60, SpO2 94 percent. Morphine 10 mg IV at 14:40. Write the handover.<|im_end|>\n<|im_start|>assistant\n";
+
+fn llm(args: &LlmBenchArgs) -> Result<(), CliError> {
+    use crate::llm::{Llm, LlmOptions};
+    use crate::nn::cpu_time::process_cpu_seconds;
+    let path = args
+        .model
+        .clone()
+        .unwrap_or_else(crate::llm::default_model_path);
+    let options = LlmOptions {
+        threads: args.threads.max(1),
+        ..LlmOptions::default()
+    };
+    let mut model =
+        Llm::load_with(&path, &options).map_err(|error| CliError::BadInput(error.to_string()))?;
+    let mut prompt = Vec::new();
+    model
+        .tokenizer()
+        .encode(LLM_BENCH_PROMPT, true, true, &mut prompt);
+    let fail = |error: crate::llm::LlmError| CliError::Internal(error.to_string());
+    let mut generated = Vec::with_capacity(args.tokens);
+    // Warm-up run (page the weights in).
+    model.greedy_ids(&prompt, 4, &mut generated).map_err(fail)?;
+    let (mut prompt_wall, mut prompt_cpu, mut decode_wall, mut decode_cpu) = (0.0, 0.0, 0.0, 0.0);
+    for _ in 0..args.runs.max(1) {
+        // A fresh prompt each run: drop the cache by evaluating from a different first token.
+        model.reset();
+        generated.clear();
+        let (wall, cpu) = (Instant::now(), process_cpu_seconds());
+        model.greedy_ids(&prompt, 0, &mut generated).map_err(fail)?;
+        prompt_wall += wall.elapsed().as_secs_f64();
+        prompt_cpu += process_cpu_seconds() - cpu;
+        let (wall, cpu) = (Instant::now(), process_cpu_seconds());
+        model
+            .continue_greedy(args.tokens, &mut generated)
+            .map_err(fail)?;
+        decode_wall += wall.elapsed().as_secs_f64();
+        decode_cpu += process_cpu_seconds() - cpu;
+    }
+    let runs = args.runs.max(1) as f64;
+    let prompt_tokens = prompt.len() as f64 * runs;
+    let decode_tokens = args.tokens as f64 * runs;
+    println!(
+        "prompt: {} tokens, {:.1} tokens/s wall, {:.1} tokens/s CPU",
+        prompt.len(),
+        prompt_tokens / prompt_wall,
+        prompt_tokens / prompt_cpu
+    );
+    println!(
+        "decode: {} tokens, {:.1} tokens/s wall, {:.1} tokens/s CPU",
+        args.tokens,
+        decode_tokens / decode_wall,
+        decode_tokens / decode_cpu
+    );
+    println!(
+        "{{\"prompt_tokens\":{},\"threads\":{},\"prompt_tps_wall\":{:.2},\"prompt_tps_cpu\":{:.2},\"decode_tps_wall\":{:.2},\"decode_tps_cpu\":{:.2}}}",
+        prompt.len(),
+        options.threads,
+        prompt_tokens / prompt_wall,
+        prompt_tokens / prompt_cpu,
+        decode_tokens / decode_wall,
+        decode_tokens / decode_cpu
+    );
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
