@@ -109,6 +109,8 @@ pub enum Action {
     Journal(String),
     /// Write the record as `tccc.casualty-record/1` JSON into the state directory.
     Export,
+    /// The language model's checked handover draft of a casualty (`mist N prose`).
+    Prose(u8),
     /// Journal the watchdog's decisions as `Alert` records and announce them.
     Watchdog(Vec<crate::watchdog::WatchdogEvent>),
 }
@@ -306,6 +308,19 @@ pub fn start(
     } else {
         None
     };
+    let (llm, llm_error) = match config
+        .llm_model_file()
+        .map_err(|e| crate::llm::checked::UseError::NoModel(e.to_string()))
+        .and_then(|path| crate::llm::checked::open_generator(&path))
+    {
+        Ok(generator) => (Some(generator), String::new()),
+        Err(error) => {
+            if config.llm.reader {
+                log::warn!("[llm] reader is on but {error}");
+            }
+            (None, error.to_string())
+        }
+    };
     let pipeline = LivePipeline::start(source, config, options.pacing, transcriber)?;
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
@@ -325,6 +340,9 @@ pub fn start(
         model,
         announced: 0,
         export_dir: options.journal.as_ref().map(|setup| setup.state.clone()),
+        llm,
+        llm_error,
+        reader: config.llm.reader,
     };
     if let Some(state) = journaled {
         stage.restore(state);
@@ -394,6 +412,12 @@ struct Stage {
     announced: usize,
     /// Where `Export` writes (the state directory).
     export_dir: Option<PathBuf>,
+    /// The language model for the checked uses, if one loaded.
+    llm: Option<Box<dyn crate::llm::checked::Generate + Send>>,
+    /// Why no model loaded.
+    llm_error: String,
+    /// `[llm] reader`: read again with the model what the rules filed nothing from.
+    reader: bool,
 }
 
 fn provenance_now(utterance: u32) -> Provenance {
@@ -425,6 +449,27 @@ impl Stage {
             .iter()
             .filter(|e| matches!(e, Event::Confirmed { .. } | Event::Rejected { .. }))
             .collect();
+        let proposed: Vec<(
+            u32,
+            crate::record::CasualtyId,
+            crate::record::Fact,
+            Provenance,
+        )> = replayed
+            .log
+            .events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Asserted {
+                    casualty,
+                    fact,
+                    provenance,
+                    ..
+                } if provenance.doubt == Some(crate::record::Doubt::Proposed) => {
+                    Some((provenance.utterance, *casualty, fact.clone(), *provenance))
+                }
+                _ => None,
+            })
+            .collect();
         let mut applied = 0;
         for utterance in &replayed.utterances {
             if let Err(error) = self.extractor.push_heard(
@@ -438,6 +483,17 @@ impl Stage {
                     "journaled utterance {} not read again: {error}",
                     utterance.index
                 );
+            }
+            // The model's proposals are not made again: their journaled events are.
+            for (_, casualty, fact, provenance) in
+                proposed.iter().filter(|p| p.0 == utterance.index)
+            {
+                if let Err(error) =
+                    self.extractor
+                        .file_proposed(*casualty, fact.clone(), *provenance)
+                {
+                    log::warn!("a journaled proposal was not filed again: {error}");
+                }
             }
             self.next_index = self.next_index.max(utterance.index.saturating_add(1));
             self.push_recent(UtteranceDocument {
@@ -561,6 +617,9 @@ impl Stage {
         let result = self
             .extractor
             .push_heard(index, text, words, start_s, end_s);
+        if let Ok(changes) = &result {
+            self.read_missed(index, text, changes, (start_s, end_s));
+        }
         self.append_events_from(before);
         self.status.utterances += 1;
         self.push_recent(UtteranceDocument {
@@ -579,6 +638,36 @@ impl Stage {
                 self.status.extract_failures += 1;
                 Err(error.to_string())
             }
+        }
+    }
+
+    /// The second reader (`[llm] reader`): when the rules filed nothing from an utterance
+    /// with clinical words, the model's checked proposals are filed unconfirmed (and read
+    /// back by `read_back`). Runs on this thread: a reading takes about a second.
+    fn read_missed(&mut self, index: u32, text: &str, changes: &[Change], heard: (f64, f64)) {
+        if !self.reader {
+            return;
+        }
+        let Some(generator) = self.llm.as_mut() else {
+            return;
+        };
+        let lexicon = crate::extract::lexicon::Lexicon::new();
+        if !crate::llm::reader::should_read(text, changes, &lexicon) {
+            return;
+        }
+        match crate::llm::reader::read_missed(
+            generator.as_mut(),
+            &mut self.extractor,
+            index,
+            text,
+            heard,
+        ) {
+            Ok(reading) => log::info!(
+                "reader: utterance {index}: {} proposal(s) filed, {} refused",
+                reading.filed.len(),
+                reading.refused
+            ),
+            Err(error) => log::warn!("reader: utterance {index}: {error}"),
         }
     }
 
@@ -660,6 +749,20 @@ impl Stage {
                 journal::atomic::write_atomically(&path, (json + "\n").as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(format!("exported to {}", path.display()))
+            }
+            Action::Prose(n) => {
+                let Some(generator) = self.llm.as_mut() else {
+                    return Err(format!("no language model: {}", self.llm_error));
+                };
+                let record = self.extractor.record();
+                let casualty = record
+                    .casualties
+                    .iter()
+                    .find(|c| c.id == n)
+                    .ok_or_else(|| format!("no casualty {n} in the record; type `casualties`"))?;
+                crate::llm::handover::draft(generator.as_mut(), casualty)
+                    .map(|draft| draft.render())
+                    .map_err(|e| e.to_string())
             }
             Action::Watchdog(events) => {
                 for event in &events {

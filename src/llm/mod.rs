@@ -27,3 +27,7 @@ impl Constraint for Unconstrained {
         true
     }
 }
+
+pub mod checked;
+pub mod handover;
+pub mod reader;
