@@ -64,13 +64,15 @@ def main():
     parser.add_argument("use", choices=["handover", "reader"])
     parser.add_argument("work")
     parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     from llama_cpp import Llama, LlamaGrammar
     llm = Llama(model_path=args.model, n_ctx=2048, n_threads=args.threads, verbose=False,
                 seed=0)
     if args.use == "handover":
         prompts = json.load(open(os.path.join(args.work, "prompts.json")))
+        # tccc's Prose constraint (one paragraph, no markup) is approximated by stopping at
+        # the first line break: llama-cpp-python's grammar sampling was ~100x slower here.
         out = {}
         for item in prompts:
             result = llm.create_completion(item["prompt"], max_tokens=200, temperature=0.0,

@@ -57,7 +57,7 @@ fn sentences_that_state_only_recorded_values_are_kept() {
         "He was given morphine 10 mg IM.",
         "He received 500 ml of whole blood IV.",
         "He is urgent for evacuation.",
-        "He was bleeding heavily but is now stable.",
+        "He was bleeding from the left leg but is now stable.",
         "This is the handover for casualty 1.",
     ];
     for sentence in kept {
@@ -108,6 +108,10 @@ fn sentences_with_invented_values_are_dropped() {
         "The second casualty is stable.",
         "Sergeant Miller was shot in the left thigh.",
         "He was treated by Smith.",
+        // nothing from the record: filler and invented prose are not a handover
+        "He was bleeding heavily but is now stable.",
+        "The medical notes are as follows:",
+        "A day of honor, a day of duty.",
     ];
     let mut kept = Vec::new();
     for sentence in dropped {
@@ -156,7 +160,10 @@ fn an_empty_record_allows_no_value_at_all() {
         assert!(check_sentence(sentence, &empty).is_some(), "{sentence}");
     }
     assert_eq!(check_sentence("Casualty 3 is stable.", &empty), None);
-    assert_eq!(check_sentence("Nothing else was recorded.", &empty), None);
+    assert_eq!(
+        check_sentence("Nothing else was recorded.", &empty),
+        Some(DropReason::NothingFromRecord)
+    );
 }
 
 #[test]
@@ -184,7 +191,9 @@ fn overlong_paragraphs_are_cut() {
     let c = casualty();
     let many = "He is urgent for evacuation. ".repeat(40);
     let checked = check_paragraph(&many, &c);
-    assert!(checked.kept.len() <= tccc::limits::HANDOVER_SENTENCES_MAX);
+    // A repeated sentence is kept once.
+    assert_eq!(checked.kept.len(), 1);
+    assert_eq!(checked.dropped[0].1, DropReason::Repeated);
     assert!(checked.kept.len() + checked.dropped.len() <= 40);
     assert!(sentences(&many).len() == 40);
 }

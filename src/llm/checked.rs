@@ -81,6 +81,11 @@ pub enum DropReason {
     OtherCasualty(String),
     /// A capitalised word that is not the casualty's name nor a known term.
     UnknownName(String),
+    /// The sentence states nothing the record holds (filler, or invented prose with no
+    /// value to check): a handover sentence must retell at least one recorded value.
+    NothingFromRecord,
+    /// The same sentence was already kept (a model repeating itself).
+    Repeated,
     /// The paragraph had more sentences than `HANDOVER_SENTENCES_MAX`.
     TooMany,
 }
@@ -92,6 +97,8 @@ impl std::fmt::Display for DropReason {
             DropReason::FactNotInRecord(fact) => write!(f, "fact `{fact}` is not in the record"),
             DropReason::OtherCasualty(what) => write!(f, "names {what}"),
             DropReason::UnknownName(word) => write!(f, "unknown name `{word}`"),
+            DropReason::NothingFromRecord => f.write_str("states nothing from the record"),
+            DropReason::Repeated => f.write_str("repeats a kept sentence"),
             DropReason::TooMany => f.write_str("too many sentences"),
         }
     }
@@ -469,6 +476,8 @@ pub fn check_paragraph(paragraph: &str, casualty: &CasualtyRecord) -> Checked {
     for (n, sentence) in sentences(&paragraph[..end]).into_iter().enumerate() {
         let verdict = if n >= HANDOVER_SENTENCES_MAX {
             Some(DropReason::TooMany)
+        } else if checked.kept.contains(&sentence) {
+            Some(DropReason::Repeated)
         } else {
             check_values(&sentence, &allowed, &lexicon).or_else(|| check_facts(&sentence, &allowed))
         };
@@ -503,9 +512,16 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
         }
     }
     let read = items(&tokens, lexicon);
+    // Values of the record the sentence retells (each checked below).
+    let mut anchors = 0;
     let mut i = 0;
     while i < read.len() {
         let item = &read[i];
+        anchors += usize::from(match &item.kind {
+            ItemKind::Concept(c) => is_value(c),
+            ItemKind::Word(_) | ItemKind::Comma | ItemKind::Stop => false,
+            _ => true,
+        });
         match &item.kind {
             ItemKind::Concept(Concept::Casualty) | ItemKind::Concept(Concept::Ordinal(_)) => {
                 // "casualty two", "casualty number two", "the second casualty".
@@ -528,7 +544,9 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
                     if n != u32::from(allowed.casualty) {
                         return Some(OtherCasualty(format!("casualty {n}")));
                     }
-                    // The number is the casualty's, not a value.
+                    // The number is the casualty's, not a value; naming the casualty
+                    // retells the record.
+                    anchors += 1;
                     i += if matches!(next, Some(ItemKind::Word(w)) if w == "number") {
                         3
                     } else {
@@ -590,7 +608,29 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
         }
         i += 1;
     }
-    None
+    (anchors == 0).then_some(DropReason::NothingFromRecord)
+}
+
+/// Whether a concept names a value a card holds (not a cue word such as "at" or "no").
+fn is_value(c: &Concept) -> bool {
+    matches!(
+        c,
+        Concept::Side(_)
+            | Concept::Part(_)
+            | Concept::Mechanism(_)
+            | Concept::Injury(..)
+            | Concept::Tourniquet(_)
+            | Concept::Vital(_)
+            | Concept::Avpu(_)
+            | Concept::Treatment(_)
+            | Concept::Fluid(_)
+            | Concept::Medication(_)
+            | Concept::Route(_)
+            | Concept::Sex(_)
+            | Concept::Evac(_)
+            | Concept::Allergy
+            | Concept::NoKnownAllergies
+    )
 }
 
 /// The word at characters `start..end` when it is capitalised, not the sentence's first

@@ -18,11 +18,14 @@ use std::fmt::Write;
 /// The heading every machine-written paragraph is shown under.
 pub const DRAFT_HEADING: &str = "DRAFT (machine-written, checked against the record)";
 
-/// The instructions given to the model before the facts.
-const SYSTEM: &str = "You write handover reports for a combat medic. Write one short paragraph \
-of plain English sentences about one casualty, in the order mechanism, injuries, signs, \
-treatment. Use only the facts given. Never add a number, time, drug, body part or name that \
-is not in the facts. Do not count things. Do not use lists or headings.";
+/// The model's own default system line (SmolLM2 was tuned with it).
+const SYSTEM: &str = "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
+
+/// The request before the facts. Measured with llama.cpp on SmolLM2-135M (see README):
+/// asked to "write a handover" the model loops or invents; asked to rewrite notes given
+/// as short sentences it keeps their values.
+const REQUEST: &str = "Rewrite these medic's notes as one short paragraph of full sentences. \
+Keep every number exactly as written and add nothing.";
 
 /// The casualty's record without the values the medic has not confirmed.
 pub fn confirmed_only(c: &CasualtyRecord) -> CasualtyRecord {
@@ -93,16 +96,16 @@ fn at(time: Option<crate::record::Clock>) -> String {
 /// One fact as a line of the prompt ("tourniquet on the left leg at 14:10").
 fn fact_line(fact: &Fact) -> String {
     match fact {
-        Fact::Sex(s) => format!("sex: {s}"),
-        Fact::Evac(e) => format!("evacuation category: {e}"),
+        Fact::Sex(s) => s.to_string(),
+        Fact::Evac(e) => format!("evacuation {e}"),
         Fact::Allergy(a) if a == "nkda" => "no known drug allergies".to_owned(),
         Fact::Allergy(a) => format!("allergic to {a}"),
-        Fact::Name(n) => format!("name: {n}"),
-        Fact::Last4(l) => format!("last four: {l}"),
-        Fact::BattleRoster(r) => format!("battle roster number: {r}"),
-        Fact::Mechanism(m) => format!("mechanism: {}", mechanism_words(m.as_str())),
+        Fact::Name(n) => format!("name {n}"),
+        Fact::Last4(l) => format!("last four {l}"),
+        Fact::BattleRoster(r) => format!("battle roster number {r}"),
+        Fact::Mechanism(m) => format!("mechanism {}", mechanism_words(m.as_str())),
         Fact::Injury { region, kind } => format!(
-            "injury: {} to the {}",
+            "{} to the {}",
             injury_words(kind.as_str()),
             human(region.as_str())
         ),
@@ -159,7 +162,11 @@ fn fact_line(fact: &Fact) -> String {
             time,
         } => format!(
             "{}{}{}{}",
-            human(name),
+            if name.len() <= 3 {
+                name.to_uppercase()
+            } else {
+                human(name)
+            },
             match (dose, unit) {
                 (Some(d), Some(u)) => format!(" {d} {u}"),
                 (Some(d), None) => format!(" {d}"),
@@ -212,33 +219,34 @@ fn avpu_words(level: &str) -> &'static str {
     }
 }
 
-/// The facts of a (confirmed-only) casualty record as the prompt lists them, one per line,
-/// cut at a whole line so the prompt stays under `HANDOVER_PROMPT_BYTES_MAX`.
+/// The facts of a (confirmed-only) casualty record as the prompt gives them: "Casualty
+/// 2." and one short sentence per fact, cut at a whole sentence so the prompt stays under
+/// `HANDOVER_PROMPT_BYTES_MAX`.
 pub fn facts_text(c: &CasualtyRecord) -> String {
-    let mut out = String::new();
-    let budget = HANDOVER_PROMPT_BYTES_MAX.saturating_sub(SYSTEM.len() + 256);
+    let mut out = format!("Casualty {}.", c.id);
+    let budget = HANDOVER_PROMPT_BYTES_MAX.saturating_sub(SYSTEM.len() + REQUEST.len() + 128);
     for fact in record_facts(c) {
-        let line = format!("- {}\n", fact_line(&fact));
-        if out.len() + line.len() > budget {
+        let line = fact_line(&fact);
+        let mut chars = line.chars();
+        let sentence = match chars.next() {
+            Some(first) => format!(" {}{}.", first.to_uppercase(), chars.as_str()),
+            None => continue,
+        };
+        if out.len() + sentence.len() > budget {
             break;
         }
-        out.push_str(&line);
+        out.push_str(&sentence);
     }
     out
 }
 
 /// The whole prompt for one casualty, in SmolLM2's chat layout (ChatML).
 pub fn prompt(c: &CasualtyRecord) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nFacts about casualty {}:\n{}\
-         Write the handover paragraph for casualty {}.<|im_end|>\n<|im_start|>assistant\n",
-        c.id,
-        facts_text(c),
-        c.id
-    );
-    out
+    format!(
+        "<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\n{REQUEST}\n\n{}<|im_end|>\n\
+         <|im_start|>assistant\n",
+        facts_text(c)
+    )
 }
 
 /// What the paragraph may be written with: one paragraph of plain text (no line break, no
