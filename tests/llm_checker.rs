@@ -91,6 +91,13 @@ fn sentences_with_invented_values_are_dropped() {
         "He received 2 g of TXA.",
         "He received 1000 ml of whole blood.",
         "He was given morphine 5 mg.",
+        // values of the record bound to the wrong thing
+        "1 g of blood on the right leg.",
+        "1 g IV at 14:20.",
+        "His pulse was 100.",
+        "Respiratory rate 124.",
+        "Morphine 1 g.",
+        "SpO2 22%.",
         // drugs, fluids, treatments, routes and signs absent from the record
         "He received ketamine 50 mg IV.",
         "He was given fentanyl.",

@@ -161,8 +161,6 @@ struct Allowed {
     clocks: Vec<Clock>,
     /// Blood pressures as systolic/diastolic, and pain as n/10.
     ratios: Vec<(u32, u32)>,
-    /// (value, unit) of doses and volumes; percent for SpO2.
-    quantities: Vec<(f64, QuantityUnit)>,
     drugs: Vec<&'static str>,
     fluids: Vec<FluidName>,
     routes: Vec<Route>,
@@ -335,7 +333,6 @@ impl Allowed {
             }
             if let Some(v) = set.spo2 {
                 a.numbers.push(f64::from(v));
-                a.quantities.push((f64::from(v), QuantityUnit::Percent));
             }
             if let Some(v) = set.pain {
                 a.numbers.push(f64::from(v));
@@ -357,7 +354,6 @@ impl Allowed {
             a.routes.extend(f.route);
             if let Some(v) = f.volume_ml {
                 a.numbers.push(f64::from(v));
-                a.quantities.push((f64::from(v), QuantityUnit::Ml));
             }
         }
         for m in &c.medications {
@@ -366,9 +362,6 @@ impl Allowed {
             a.routes.extend(m.route);
             if let Some(d) = m.dose {
                 a.numbers.push(d);
-                if let Some(u) = m.unit {
-                    a.quantities.push((d, unit_of(u)));
-                }
             }
         }
         if let Some(last4) = c.last4.as_deref().and_then(|l| l.parse::<f64>().ok()) {
@@ -389,15 +382,58 @@ impl Allowed {
         self.numbers.iter().any(|n| (n - value).abs() < 1e-6)
     }
 
-    fn has_quantity(&self, value: f64, unit: QuantityUnit) -> bool {
-        // A litre is normalised to millilitres; a gram dose may be said in milligrams.
-        self.quantities.iter().any(|(v, u)| {
-            *u == unit && (v - value).abs() < 1e-6
-                || (*u, unit) == (QuantityUnit::G, QuantityUnit::Mg)
+    /// Whether `value` is a value the record holds for `cue` (a sign or a drug's dose).
+    fn value_of(&self, cue: &Concept, value: f64) -> bool {
+        let is = |v: Option<u16>| v.is_some_and(|v| (f64::from(v) - value).abs() < 1e-6);
+        let is8 = |v: Option<u8>| v.is_some_and(|v| (f64::from(v) - value).abs() < 1e-6);
+        let sets = &self.record.vitals;
+        match cue {
+            Concept::Vital(VitalCue::Pulse) => sets.iter().any(|s| is(s.pulse)),
+            Concept::Vital(VitalCue::RespRate) => sets.iter().any(|s| is(s.resp_rate)),
+            Concept::Vital(VitalCue::BloodPressure) => {
+                sets.iter().any(|s| is(s.bp_systolic) || is(s.bp_diastolic))
+            }
+            Concept::Vital(VitalCue::Spo2) => sets.iter().any(|s| is8(s.spo2)),
+            Concept::Vital(VitalCue::Pain) => sets.iter().any(|s| is8(s.pain)),
+            Concept::Medication(name) => self
+                .record
+                .medications
+                .iter()
+                .any(|m| m.name == *name && m.dose.is_some_and(|d| (d - value).abs() < 1e-6)),
+            Concept::Fluid(name) => self.record.fluids.iter().any(|f| {
+                f.name == *name
+                    && f.volume_ml
+                        .is_some_and(|v| (f64::from(v) - value).abs() < 1e-6)
+            }),
+            _ => self.has_number(value),
+        }
+    }
+
+    /// Whether the record holds `value unit` as `owner`'s dose, volume or SpO2.
+    fn quantity_of(&self, owner: &Concept, value: f64, unit: QuantityUnit) -> bool {
+        let same = |v: f64, u: QuantityUnit| {
+            u == unit && (v - value).abs() < 1e-6
+                || (u, unit) == (QuantityUnit::G, QuantityUnit::Mg)
                     && (v * 1000.0 - value).abs() < 1e-6
-                || (*u, unit) == (QuantityUnit::Mg, QuantityUnit::G)
+                || (u, unit) == (QuantityUnit::Mg, QuantityUnit::G)
                     && (v - value * 1000.0).abs() < 1e-6
-        })
+        };
+        match owner {
+            Concept::Medication(name) => self.record.medications.iter().any(|m| {
+                m.name == *name
+                    && matches!((m.dose, m.unit), (Some(d), Some(u)) if same(d, unit_of(u)))
+            }),
+            Concept::Fluid(name) => self.record.fluids.iter().any(|f| {
+                f.name == *name
+                    && f.volume_ml
+                        .is_some_and(|v| same(f64::from(v), QuantityUnit::Ml))
+            }),
+            Concept::Vital(VitalCue::Spo2) => self.record.vitals.iter().any(|s| {
+                s.spo2
+                    .is_some_and(|v| same(f64::from(v), QuantityUnit::Percent))
+            }),
+            _ => false,
+        }
     }
 
     fn has_vital(&self, cue: VitalCue) -> bool {
@@ -580,13 +616,29 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
             }
             ItemKind::Number(n) => {
                 let as_time = n.as_clock().filter(|c| allowed.clocks.contains(c));
-                if !allowed.has_number(n.value) && as_time.is_none() {
+                let bound = match cue_before(&read, i) {
+                    Some(cue) => allowed.value_of(&cue, n.value),
+                    None => allowed.has_number(n.value),
+                };
+                if !bound && as_time.is_none() {
                     return Some(NotInRecord(format!("number {}", n.value)));
                 }
             }
             ItemKind::Quantity { value, unit } => {
-                if !allowed.has_quantity(*value, *unit) {
-                    return Some(NotInRecord(format!("quantity {value} {unit:?}")));
+                // A dose or volume must be said with its drug or fluid, and be theirs.
+                let owners: Vec<Concept> = read
+                    .iter()
+                    .filter_map(|x| match x.kind {
+                        ItemKind::Concept(
+                            c @ (Concept::Medication(_) | Concept::Fluid(_) | Concept::Vital(_)),
+                        ) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                if !owners.iter().any(|c| allowed.quantity_of(c, *value, *unit)) {
+                    return Some(NotInRecord(format!(
+                        "quantity {value} {unit:?} with what it measures"
+                    )));
                 }
             }
             ItemKind::Clock(c) => {
@@ -609,6 +661,28 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
         i += 1;
     }
     (anchors == 0).then_some(DropReason::NothingFromRecord)
+}
+
+/// The nearest sign or drug before item `i` in its clause, whose value a number is.
+fn cue_before(read: &[crate::extract::items::Item], i: usize) -> Option<Concept> {
+    read[..i]
+        .iter()
+        .rev()
+        .take_while(|x| !matches!(x.kind, ItemKind::Comma | ItemKind::Stop))
+        .find_map(|x| match x.kind {
+            ItemKind::Concept(
+                c @ (Concept::Vital(
+                    VitalCue::Pulse
+                    | VitalCue::RespRate
+                    | VitalCue::BloodPressure
+                    | VitalCue::Spo2
+                    | VitalCue::Pain,
+                )
+                | Concept::Medication(_)
+                | Concept::Fluid(_)),
+            ) => Some(c),
+            _ => None,
+        })
 }
 
 /// Whether a concept names a value a card holds (not a cue word such as "at" or "no").
