@@ -1,5 +1,5 @@
 //! Entry points for fuzzing every reader of outside input: WAV, the TOML configuration, the
-//! VAD's ONNX and safetensors weights, and the Whisper folder's files (CTranslate2
+//! VAD's ONNX and safetensors weights, GGUF language models, and the Whisper folder's files (CTranslate2
 //! `model.bin`, Hugging Face `model.safetensors` and `config.json`, `tokenizer.json`,
 //! `vocabulary.txt`), the WAVs `tccc transcribe` reads, and transcripts. The cargo-fuzz targets in `fuzz/fuzz_targets/` call these, and so does
 //! the stable harness `tests/fuzz_harness.rs`, which runs each on at least 10^5 mutated and
@@ -205,4 +205,10 @@ pub fn llm_handover_paragraph(data: &[u8]) {
         ..CasualtyRecord::default()
     };
     let _ = crate::llm::checked::check_paragraph(&text, &record);
+}
+
+/// Parses `data` as a GGUF language model, reads every key and tensor, and builds the
+/// tokenizer and the model from it (each step may fail; none may panic).
+pub fn gguf(data: &[u8]) {
+    crate::llm::fuzz_gguf(data);
 }

@@ -403,3 +403,34 @@ pub const READER_UTTERANCE_BYTES_MAX: usize = 1_024;
 const _: () = assert!(READER_PROMPT_BYTES_MAX >= READER_UTTERANCE_BYTES_MAX + 512);
 const _: () = assert!(READER_UTTERANCE_BYTES_MAX <= UTTERANCE_BYTES_MAX);
 const _: () = assert!(READER_SPAN_BYTES_MAX <= READER_ANSWER_BYTES_MAX / 4);
+
+// ---- llmrt: the language-model runtime (src/llm) ----
+
+/// Bytes of a GGUF model file tccc opens (SmolLM2-135M Q4_1 is 100 MB; a 1B model ~1 GB).
+pub const LLM_MODEL_FILE_BYTES_MAX: usize = 2 * 1024 * 1024 * 1024;
+/// Metadata keys one GGUF file may hold.
+pub const LLM_GGUF_KEYS_MAX: usize = 4_096;
+/// Tensors one GGUF file may hold.
+pub const LLM_GGUF_TENSORS_MAX: usize = 8_192;
+/// Bytes of one GGUF string (a key, a token, a chat template).
+pub const LLM_GGUF_STRING_BYTES_MAX: usize = 1024 * 1024;
+/// Nesting of GGUF metadata arrays (arrays of arrays).
+pub const LLM_GGUF_ARRAY_DEPTH_MAX: usize = 4;
+
+const _: () = assert!(LLM_GGUF_STRING_BYTES_MAX < LLM_MODEL_FILE_BYTES_MAX);
+/// Positions the language model's key/value cache holds at most (prompt and answer); the
+/// cache is allocated at load for the context asked, up to this.
+pub const LLM_CONTEXT_TOKENS_MAX: usize = 4_096;
+/// The default context of a loaded model: the longest prompt plus answer the checked uses
+/// need (a 600-token instruction block, an utterance or record, a 200-token answer).
+pub const LLM_CONTEXT_TOKENS_DEFAULT: usize = 1_024;
+/// Prompt tokens evaluated in one forward pass (scratch buffers are sized for it).
+pub const LLM_BATCH_TOKENS_MAX: usize = 32;
+/// Tokens a vocabulary may hold (Gemma 3 has 262 144).
+pub const LLM_VOCABULARY_MAX: usize = 262_144;
+/// Bytes of a prompt tccc hands the model.
+pub const LLM_PROMPT_BYTES_MAX: usize = 16 * 1024;
+
+const _: () = assert!(LLM_CONTEXT_TOKENS_DEFAULT <= LLM_CONTEXT_TOKENS_MAX);
+const _: () =
+    assert!(LLM_BATCH_TOKENS_MAX >= 1 && LLM_BATCH_TOKENS_MAX <= LLM_CONTEXT_TOKENS_DEFAULT);

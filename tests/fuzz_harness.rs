@@ -959,3 +959,94 @@ fn transcript_reader_survives_mutated_files() {
         run(&seeds, n, tccc::fuzzing::transcript, 19)
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// GGUF language models (src/llm/gguf.rs): small llama-shaped files, valid and then wrong in
+// one field (a lying string or array length, a huge count, a bad alignment, a tensor past
+// the end or off its alignment, a wrong block multiple, an unknown type).
+
+fn small_gguf(random: &mut Random) -> Vec<u8> {
+    use tccc::llm::gguf::GgufWriter;
+    let mut writer = GgufWriter::default();
+    let tokens = ["<|endoftext|>", "a", "b", "ab", "Ġ", "Ġa", "\u{e9}"];
+    writer
+        .string("general.architecture", "llama")
+        .u32("llama.block_count", 1 + below(random, 2) as u32)
+        .u32("llama.embedding_length", 32)
+        .u32("llama.feed_forward_length", 64)
+        .u32("llama.attention.head_count", 2)
+        .u32("llama.attention.head_count_kv", 1)
+        .u32("llama.context_length", 64)
+        .f32("llama.rope.freq_base", 10000.0)
+        .f32("llama.attention.layer_norm_rms_epsilon", 1e-5)
+        .string("tokenizer.ggml.model", "gpt2")
+        .string("tokenizer.ggml.pre", "smollm")
+        .strings("tokenizer.ggml.tokens", &tokens[..3 + below(random, 5)])
+        .strings("tokenizer.ggml.merges", &["a b", "Ġ a"][..below(random, 3)])
+        .i32s(
+            "tokenizer.ggml.token_type",
+            &[3, 1, 1, 1, 1, 1, 1][..below(random, 8)],
+        )
+        .u32("tokenizer.ggml.bos_token_id", below(random, 9) as u32)
+        .u32("tokenizer.ggml.eos_token_id", below(random, 9) as u32);
+    match below(random, 6) {
+        0 => {
+            writer.u32(
+                "general.alignment",
+                [0u32, 3, 64, 1 << 30][below(random, 4)],
+            );
+        }
+        1 => {
+            writer.raw("nested", 9, {
+                let mut value = 9u32.to_le_bytes().to_vec();
+                value.extend_from_slice(&(below(random, 3) as u64).to_le_bytes());
+                value
+            });
+        }
+        2 => {
+            writer.raw("odd", [13u32, 99, 7][below(random, 3)], vec![2, 0, 0, 0]);
+        }
+        _ => {}
+    }
+    let kinds = [
+        (0u32, 4usize, 1usize),
+        (1, 2, 1),
+        (3, 20, 32),
+        (8, 34, 32),
+        (2, 18, 32),
+    ];
+    let names = [
+        "token_embd.weight",
+        "output_norm.weight",
+        "blk.0.attn_norm.weight",
+        "blk.0.attn_q.weight",
+        "blk.0.attn_k.weight",
+        "blk.0.attn_v.weight",
+        "blk.0.attn_output.weight",
+        "blk.0.ffn_norm.weight",
+        "blk.0.ffn_gate.weight",
+        "blk.0.ffn_up.weight",
+        "blk.0.ffn_down.weight",
+    ];
+    for name in names {
+        let (kind, block_bytes, block) = kinds[below(random, kinds.len())];
+        let depth = [32u64, 64, 31, 0][below(random, 4).min(below(random, 4))];
+        let rows = [32u64, 16, 7, 1][below(random, 4)];
+        let elements = (depth * rows) as usize;
+        let mut bytes = elements / block * block_bytes;
+        if random.next_u64().is_multiple_of(5) {
+            bytes = bytes.saturating_sub(below(random, 40));
+        }
+        let data: Vec<u8> = (0..bytes).map(|_| random.next_u64() as u8).collect();
+        writer.tensor(name, &[depth, rows], kind, data);
+    }
+    writer.finish()
+}
+
+#[test]
+fn gguf_reader_survives_mutated_files() {
+    let count = iterations();
+    timed("gguf", || {
+        run_made(count, tccc::fuzzing::gguf, 0x6767_7566, small_gguf)
+    });
+}

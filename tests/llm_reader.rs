@@ -266,7 +266,21 @@ fn measure_reader_with_answers_written_elsewhere() {
     let answers: Option<serde_json::Value> = std::fs::read_to_string(&answers_path)
         .ok()
         .map(|t| serde_json::from_str(&t).unwrap());
-    let out_dir = work.join(if answers.is_some() { "reader" } else { "base" });
+    // TCCC_LLM_OWN: tccc's own runtime answers (records to DIR/own/).
+    let mut own = std::env::var_os("TCCC_LLM_OWN").map(|_| {
+        tccc::llm::checked::open_generator(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf"
+        )))
+        .unwrap()
+    });
+    let out_dir = work.join(if own.is_some() {
+        "own"
+    } else if answers.is_some() {
+        "reader"
+    } else {
+        "base"
+    });
     std::fs::create_dir_all(&out_dir).unwrap();
     let lexicon = Lexicon::new();
     let mut prompts = Vec::new();
@@ -296,6 +310,23 @@ fn measure_reader_with_answers_written_elsewhere() {
             }
             let key = format!("{id}#{i}");
             read += 1;
+            if let Some(generator) = own.as_mut() {
+                let reading = tccc::llm::reader::read_missed(
+                    generator.as_mut(),
+                    &mut extractor,
+                    i as u32,
+                    text,
+                    (start, end),
+                )
+                .unwrap();
+                println!("{key}: {text:?}\n    -> {}", reading.answer);
+                for (_, fact) in &reading.filed {
+                    println!("    FILED {fact}");
+                }
+                filed += reading.filed.len();
+                refused += reading.refused;
+                continue;
+            }
             match &answers {
                 None => prompts.push(serde_json::json!({
                     "key": key, "utterance": text, "prompt": prompt(text),
@@ -320,7 +351,7 @@ fn measure_reader_with_answers_written_elsewhere() {
         )
         .unwrap();
     }
-    if answers.is_none() {
+    if answers.is_none() && own.is_none() {
         let all = serde_json::json!({"kinds": kinds(), "prompts": prompts});
         std::fs::write(
             work.join("reader_prompts.json"),

@@ -57,7 +57,7 @@ pub trait Generate {
     ) -> Result<(), UseError>;
 }
 
-/// Opens the language model at `path` for the checked uses.
+/// Opens the language model at `path` for the checked uses (tccc's runtime, `Llm`).
 pub fn open_generator(path: &std::path::Path) -> Result<Box<dyn Generate + Send>, UseError> {
     if !path.is_file() {
         return Err(UseError::NoModel(format!(
@@ -65,9 +65,22 @@ pub fn open_generator(path: &std::path::Path) -> Result<Box<dyn Generate + Send>
             path.display()
         )));
     }
-    Err(UseError::NoModel(
-        "this build has no language-model runtime yet (issue 16, part 1)".to_owned(),
-    ))
+    let llm = super::Llm::load(path).map_err(|e| UseError::NoModel(e.to_string()))?;
+    Ok(Box::new(llm))
+}
+
+impl Generate for super::Llm {
+    fn generate(
+        &mut self,
+        prompt: &str,
+        constraint: &dyn super::Constraint,
+        max_tokens: usize,
+        out: &mut String,
+    ) -> Result<(), UseError> {
+        super::Llm::generate(self, prompt, constraint, max_tokens, out)
+            .map(|_| ())
+            .map_err(|e| UseError::Generation(e.to_string()))
+    }
 }
 
 /// Why a sentence was dropped.

@@ -28,6 +28,78 @@ impl Constraint for Unconstrained {
     }
 }
 
+pub mod gguf;
+pub mod model;
+pub mod pool;
+pub mod quant;
+mod runtime;
+pub mod tokenizer;
+
+pub use runtime::{Llm, LlmOptions, Stats, Stop};
+mod unicode_table;
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// What went wrong in the language-model runtime.
+#[derive(Debug, Error)]
+pub enum LlmError {
+    /// The model file could not be opened or read.
+    #[error("cannot open the language model {path}: {source}; run models/fetch or check the path")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The model file is malformed or inconsistent.
+    #[error("the language model {path} is unusable: {problem}; fetch it again with models/fetch")]
+    BadFile { path: PathBuf, problem: String },
+    /// The model uses something this runtime does not implement.
+    #[error("the language model {path} is not supported: {what}; use a llama-family GGUF with Q4_0, Q4_1, Q8_0, F16 or F32 tensors")]
+    Unsupported { path: PathBuf, what: String },
+    /// The prompt and answer do not fit the key/value cache.
+    #[error("the language model's context of {limit} tokens is full; shorten the prompt or load with a longer context")]
+    ContextFull { limit: usize },
+    /// More tokens were handed to one forward pass than its buffers hold (a bug).
+    #[error("{tokens} tokens in one forward pass, more than the {limit} its buffers hold")]
+    BatchTooLong { tokens: usize, limit: usize },
+    /// A token id outside the vocabulary.
+    #[error("token {token} is not in the vocabulary")]
+    BadToken { token: u32 },
+    /// The prompt is longer than tccc hands the model.
+    #[error("the prompt is {bytes} bytes, more than the {limit} allowed; shorten it")]
+    PromptTooLong { bytes: usize, limit: usize },
+    /// The model's thread is gone or its request ring is full.
+    #[error("the language model is unavailable: {0}")]
+    Unavailable(&'static str),
+}
+
+/// The fuzz entry (`fuzzing::gguf`): parses `data`, reads every key and tensor.
+pub fn fuzz_gguf(data: &[u8]) {
+    let Ok(file) = gguf::Gguf::from_bytes(std::path::Path::new("fuzz.gguf"), data.to_vec()) else {
+        return;
+    };
+    for (key, _) in file.metadata() {
+        let _ = file.u64(key);
+        let _ = file.f32(key);
+        let _ = file.str(key);
+        let _ = file.integers(key);
+        if let Ok(strings) = file.strings(key) {
+            for _ in strings {}
+        }
+    }
+    for tensor in file.tensors() {
+        let _ = file.tensor_bytes(tensor).len();
+    }
+}
+
+/// The default model: SmolLM2-135M-Instruct, Q4_1 (models/manifest.toml, `smollm2-135m`).
+pub fn default_model_path() -> PathBuf {
+    crate::nn::mapped_file::fetched_models_dir()
+        .join("smollm2-135m")
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf")
+}
+
 pub mod checked;
 pub mod handover;
 pub mod reader;

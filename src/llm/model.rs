@@ -1,0 +1,647 @@
+//! The llama architecture (SmolLM2 and other llama-family GGUF files) on quantized weights
+//! read in place from the file: RMSNorm, rotary positions (llama.cpp's "normal" mode:
+//! adjacent pairs), grouped-query attention over a half-precision KV cache sized at load,
+//! SwiGLU, tied or separate output. The arithmetic mirrors llama.cpp's CPU graph so that
+//! greedy tokens match: activations quantized per block before each product
+//! (`quant`), queries and attention weights rounded to half precision before their products
+//! with the half-precision cache (ggml converts them so), sums of squares in f64.
+//!
+//! Everything is allocated in [`State::new`]; [`Model::forward`] allocates nothing.
+
+use std::ops::Range;
+
+use crate::limits::{LLM_BATCH_TOKENS_MAX, LLM_CONTEXT_TOKENS_MAX, LLM_VOCABULARY_MAX};
+use crate::nn::ops::{f16_to_f32, f32_to_f16};
+use crate::nn::KernelKind;
+
+use super::gguf::{Gguf, TensorType};
+use super::pool::RowPool;
+use super::quant::{self, BlockQ8, WeightFormat, BLOCK};
+use super::tokenizer::TokenId;
+use super::LlmError;
+
+/// The shape of a llama-family model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub dim: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub head_dim: usize,
+    pub vocabulary: usize,
+    pub rope_base: f32,
+    pub norm_epsilon: f32,
+    /// The context length the model was trained for.
+    pub trained_context: usize,
+}
+
+/// A quantized matrix in the file: `rows` rows of `depth` weights.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    pub format: WeightFormat,
+    pub rows: usize,
+    pub depth: usize,
+    bytes: Range<usize>,
+    row_bytes: usize,
+}
+
+impl Matrix {
+    /// The bytes of row `row` inside the file's bytes.
+    pub fn row<'a>(&self, file: &'a [u8], row: usize) -> &'a [u8] {
+        let start = self.bytes.start + row * self.row_bytes;
+        &file[start..start + self.row_bytes]
+    }
+}
+
+#[derive(Debug)]
+struct Layer {
+    attention_norm: Vec<f32>,
+    query: Matrix,
+    key: Matrix,
+    value: Matrix,
+    output: Matrix,
+    ffn_norm: Vec<f32>,
+    gate: Matrix,
+    up: Matrix,
+    down: Matrix,
+}
+
+/// The weights (pointing into the GGUF file) and shape.
+#[derive(Debug)]
+pub struct Model {
+    file: Gguf,
+    pub config: Config,
+    embedding: Matrix,
+    layers: Vec<Layer>,
+    output_norm: Vec<f32>,
+    output: Matrix,
+    kernel: KernelKind,
+}
+
+/// The key/value cache and every scratch buffer of one decoding stream.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// `[layer][kv_head][position][head_dim]`, half precision.
+    keys: Vec<u16>,
+    values: Vec<u16>,
+    /// Positions held in the cache.
+    pub length: usize,
+    /// Positions the cache can hold.
+    pub capacity: usize,
+    x: Vec<f32>,
+    normed: Vec<f32>,
+    quantized: Vec<BlockQ8>,
+    quantized_hidden: Vec<BlockQ8>,
+    query: Vec<f32>,
+    key: Vec<f32>,
+    value: Vec<f32>,
+    attended: Vec<f32>,
+    projected: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    query_half: Vec<f32>,
+    scores: Vec<f32>,
+    rope: Vec<f32>,
+    /// The logits of the last token of the last [`Model::forward`].
+    pub logits: Vec<f32>,
+}
+
+fn matrix(file: &Gguf, name: &str, rows: usize, depth: usize) -> Result<Matrix, LlmError> {
+    let tensor = file.tensor(name)?;
+    let format = match tensor.kind {
+        TensorType::Q4_0 => WeightFormat::Q4_0,
+        TensorType::Q4_1 => WeightFormat::Q4_1,
+        TensorType::Q8_0 => WeightFormat::Q8_0,
+        other => {
+            return Err(LlmError::Unsupported {
+                path: file.path().to_path_buf(),
+                what: format!("tensor {name} is {other:?}"),
+            })
+        }
+    };
+    if tensor.dims != [depth as u64, rows as u64] {
+        return Err(file.error(format!(
+            "tensor {name} has shape {:?}, expected [{depth}, {rows}]",
+            tensor.dims
+        )));
+    }
+    let row_bytes = depth / BLOCK * format.block_bytes();
+    // The reader checked the size against the type and shape; restate it here.
+    if tensor.bytes.len() != row_bytes * rows {
+        return Err(file.error(format!("tensor {name} has the wrong size")));
+    }
+    Ok(Matrix {
+        format,
+        rows,
+        depth,
+        bytes: tensor.bytes.clone(),
+        row_bytes,
+    })
+}
+
+fn vector(file: &Gguf, name: &str, length: usize) -> Result<Vec<f32>, LlmError> {
+    let tensor = file.tensor(name)?;
+    if tensor.dims != [length as u64] {
+        return Err(file.error(format!(
+            "tensor {name} has shape {:?}, expected [{length}]",
+            tensor.dims
+        )));
+    }
+    let bytes = file.tensor_bytes(tensor);
+    match tensor.kind {
+        TensorType::F32 => Ok(bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()),
+        TensorType::F16 => Ok(bytes
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+            .collect()),
+        other => Err(LlmError::Unsupported {
+            path: file.path().to_path_buf(),
+            what: format!("norm {name} is {other:?}"),
+        }),
+    }
+}
+
+fn size(file: &Gguf, key: &str, max: usize) -> Result<usize, LlmError> {
+    let value = file.u64(key)?;
+    if value == 0 || value > max as u64 {
+        return Err(file.error(format!("{key} is {value} (1 to {max} allowed)")));
+    }
+    Ok(value as usize)
+}
+
+impl Model {
+    /// Reads the shape and finds every weight of a llama-family model in `file`.
+    pub fn from_gguf(file: Gguf) -> Result<Self, LlmError> {
+        let architecture = file.str("general.architecture")?;
+        if architecture != "llama" {
+            return Err(LlmError::Unsupported {
+                path: file.path().to_path_buf(),
+                what: format!("architecture {architecture} (only llama is)"),
+            });
+        }
+        let dim = size(&file, "llama.embedding_length", 16_384)?;
+        let heads = size(&file, "llama.attention.head_count", 256)?;
+        let kv_heads = size(&file, "llama.attention.head_count_kv", 256)?;
+        let hidden = size(&file, "llama.feed_forward_length", 65_536)?;
+        let layers = size(&file, "llama.block_count", 256)?;
+        let trained_context = size(&file, "llama.context_length", 1 << 24)?;
+        let rope_base = match file.get("llama.rope.freq_base") {
+            Some(_) => file.f32("llama.rope.freq_base")?,
+            None => 10_000.0,
+        };
+        let norm_epsilon = file.f32("llama.attention.layer_norm_rms_epsilon")?;
+        let vocabulary = file
+            .get("tokenizer.ggml.tokens")
+            .map(|_| {
+                file.strings("tokenizer.ggml.tokens")
+                    .map(|tokens| tokens.len())
+            })
+            .transpose()?
+            .unwrap_or(0);
+        if dim % heads != 0 || heads % kv_heads != 0 || dim % BLOCK != 0 || hidden % BLOCK != 0 {
+            return Err(file.error(format!(
+                "its shape (width {dim}, {heads} heads, {kv_heads} key/value heads, \
+                 feed-forward {hidden}) is not one this runtime can split"
+            )));
+        }
+        let head_dim = dim / heads;
+        if head_dim % 2 != 0 || (kv_heads * head_dim) % BLOCK != 0 {
+            return Err(file.error(format!("head width {head_dim} is not supported")));
+        }
+        if file.get("llama.rope.dimension_count").is_some() {
+            let rope_dims = file.u64("llama.rope.dimension_count")?;
+            if rope_dims != head_dim as u64 {
+                return Err(LlmError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    what: format!(
+                        "rotary width {rope_dims} differs from the head width {head_dim}"
+                    ),
+                });
+            }
+        }
+        if vocabulary == 0 || vocabulary > LLM_VOCABULARY_MAX {
+            return Err(file.error(format!(
+                "its vocabulary has {vocabulary} tokens (1 to {LLM_VOCABULARY_MAX} allowed)"
+            )));
+        }
+        let kv_dim = kv_heads * head_dim;
+        let embedding = matrix(&file, "token_embd.weight", vocabulary, dim)?;
+        let output = if file.get("output.weight").is_some() || file.tensor("output.weight").is_ok()
+        {
+            matrix(&file, "output.weight", vocabulary, dim)?
+        } else {
+            embedding.clone()
+        };
+        let mut blocks = Vec::with_capacity(layers);
+        for layer in 0..layers {
+            let name = |part: &str| format!("blk.{layer}.{part}.weight");
+            blocks.push(Layer {
+                attention_norm: vector(&file, &name("attn_norm"), dim)?,
+                query: matrix(&file, &name("attn_q"), dim, dim)?,
+                key: matrix(&file, &name("attn_k"), kv_dim, dim)?,
+                value: matrix(&file, &name("attn_v"), kv_dim, dim)?,
+                output: matrix(&file, &name("attn_output"), dim, dim)?,
+                ffn_norm: vector(&file, &name("ffn_norm"), dim)?,
+                gate: matrix(&file, &name("ffn_gate"), hidden, dim)?,
+                up: matrix(&file, &name("ffn_up"), hidden, dim)?,
+                down: matrix(&file, &name("ffn_down"), dim, hidden)?,
+            });
+        }
+        let output_norm = vector(&file, "output_norm.weight", dim)?;
+        Ok(Model {
+            config: Config {
+                dim,
+                hidden,
+                layers,
+                heads,
+                kv_heads,
+                head_dim,
+                vocabulary,
+                rope_base,
+                norm_epsilon,
+                trained_context,
+            },
+            embedding,
+            layers: blocks,
+            output_norm,
+            output,
+            kernel: KernelKind::detect(),
+            file,
+        })
+    }
+
+    /// The GGUF file the weights live in.
+    pub fn file(&self) -> &Gguf {
+        &self.file
+    }
+
+    /// Uses the portable kernels (tests of the aarch64 path on x86).
+    pub fn set_kernel(&mut self, kernel: KernelKind) {
+        self.kernel = kernel;
+    }
+
+    /// Bytes of the weights (the file's size).
+    pub fn weight_bytes(&self) -> usize {
+        self.file.bytes().len()
+    }
+
+    /// Runs `tokens` (at most [`LLM_BATCH_TOKENS_MAX`]) at the next positions of `state`,
+    /// leaving the last token's logits in `state.logits`.
+    pub fn forward(
+        &self,
+        tokens: &[TokenId],
+        state: &mut State,
+        pool: &mut RowPool,
+    ) -> Result<(), LlmError> {
+        let c = &self.config;
+        let count = tokens.len();
+        if count == 0 {
+            return Ok(());
+        }
+        if count > LLM_BATCH_TOKENS_MAX {
+            return Err(LlmError::BatchTooLong {
+                tokens: count,
+                limit: LLM_BATCH_TOKENS_MAX,
+            });
+        }
+        if state.length + count > state.capacity {
+            return Err(LlmError::ContextFull {
+                limit: state.capacity,
+            });
+        }
+        let bytes = self.file.bytes();
+        let (dim, kv_dim, hidden, head_dim) =
+            (c.dim, c.kv_heads * c.head_dim, c.hidden, c.head_dim);
+        for (t, &token) in tokens.iter().enumerate() {
+            if token as usize >= c.vocabulary {
+                return Err(LlmError::BadToken { token });
+            }
+            quant::dequantize_row(
+                self.embedding.format,
+                self.embedding.row(bytes, token as usize),
+                &mut state.x[t * dim..(t + 1) * dim],
+            );
+        }
+        let start = state.length;
+        self.rope_table(start, count, &mut state.rope);
+        for (index, layer) in self.layers.iter().enumerate() {
+            rms_norm(
+                &state.x[..count * dim],
+                &layer.attention_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            quantize_rows(
+                &state.normed[..count * dim],
+                dim,
+                &mut state.quantized,
+                count,
+            );
+            let blocks = dim / BLOCK;
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.query,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.query,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.key,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.key,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.value,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.value,
+            );
+            for t in 0..count {
+                let rope = &state.rope[t * head_dim..(t + 1) * head_dim];
+                for head in state.query[t * dim..(t + 1) * dim].chunks_exact_mut(head_dim) {
+                    apply_rope(head, rope);
+                }
+                for head in state.key[t * kv_dim..(t + 1) * kv_dim].chunks_exact_mut(head_dim) {
+                    apply_rope(head, rope);
+                }
+                // Store this position's keys and values (half precision).
+                let position = start + t;
+                for kv_head in 0..c.kv_heads {
+                    let at =
+                        ((index * c.kv_heads + kv_head) * state.capacity + position) * head_dim;
+                    let from = t * kv_dim + kv_head * head_dim;
+                    for d in 0..head_dim {
+                        state.keys[at + d] = f32_to_f16(state.key[from + d]);
+                        state.values[at + d] = f32_to_f16(state.value[from + d]);
+                    }
+                }
+            }
+            self.attention(index, start, count, state);
+            quantize_rows(
+                &state.attended[..count * dim],
+                dim,
+                &mut state.quantized,
+                count,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.output,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.projected,
+            );
+            for (x, add) in state.x[..count * dim]
+                .iter_mut()
+                .zip(&state.projected[..count * dim])
+            {
+                *x += add;
+            }
+            rms_norm(
+                &state.x[..count * dim],
+                &layer.ffn_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            quantize_rows(
+                &state.normed[..count * dim],
+                dim,
+                &mut state.quantized,
+                count,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.gate,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.gate,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.up,
+                &state.quantized,
+                blocks,
+                count,
+                &mut state.up,
+            );
+            for (gate, up) in state.gate[..count * hidden]
+                .iter_mut()
+                .zip(&state.up[..count * hidden])
+            {
+                *gate = *gate / (1.0 + (-*gate).exp()) * up;
+            }
+            quantize_rows(
+                &state.gate[..count * hidden],
+                hidden,
+                &mut state.quantized_hidden,
+                count,
+            );
+            pool.product(
+                self.kernel,
+                bytes,
+                &layer.down,
+                &state.quantized_hidden,
+                hidden / BLOCK,
+                count,
+                &mut state.projected,
+            );
+            for (x, add) in state.x[..count * dim]
+                .iter_mut()
+                .zip(&state.projected[..count * dim])
+            {
+                *x += add;
+            }
+        }
+        state.length += count;
+        // Logits of the last token only.
+        let last = &state.x[(count - 1) * dim..count * dim];
+        rms_norm(
+            last,
+            &self.output_norm,
+            c.norm_epsilon,
+            &mut state.normed[..dim],
+        );
+        quantize_rows(&state.normed[..dim], dim, &mut state.quantized, 1);
+        pool.product(
+            self.kernel,
+            bytes,
+            &self.output,
+            &state.quantized,
+            dim / BLOCK,
+            1,
+            &mut state.logits,
+        );
+        Ok(())
+    }
+
+    /// cos/sin of each rotary pair for positions `start..start + count`, as ggml computes
+    /// them (the angle multiplied by `base^(-2/n)` pair after pair, in f32).
+    fn rope_table(&self, start: usize, count: usize, out: &mut [f32]) {
+        let head_dim = self.config.head_dim;
+        let scale = self.config.rope_base.powf(-2.0 / head_dim as f32);
+        for t in 0..count {
+            let mut theta = (start + t) as f32;
+            for pair in out[t * head_dim..(t + 1) * head_dim].chunks_exact_mut(2) {
+                pair[0] = theta.cos();
+                pair[1] = theta.sin();
+                theta *= scale;
+            }
+        }
+    }
+
+    fn attention(&self, layer: usize, start: usize, count: usize, state: &mut State) {
+        let c = &self.config;
+        let (dim, head_dim) = (c.dim, c.head_dim);
+        let group = c.heads / c.kv_heads;
+        let scale = 1.0 / (head_dim as f32).sqrt();
+        for t in 0..count {
+            let visible = start + t + 1;
+            for head in 0..c.heads {
+                let kv_head = head / group;
+                let base = (layer * c.kv_heads + kv_head) * state.capacity * head_dim;
+                let query =
+                    &state.query[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
+                // ggml converts the query to half precision for its product with the cache.
+                for (half, &q) in state.query_half.iter_mut().zip(query) {
+                    *half = f16_to_f32(f32_to_f16(q));
+                }
+                let scores = &mut state.scores[..visible];
+                for (position, score) in scores.iter_mut().enumerate() {
+                    let key =
+                        &state.keys[base + position * head_dim..base + (position + 1) * head_dim];
+                    let mut sum = 0.0f32;
+                    for (&q, &k) in state.query_half[..head_dim].iter().zip(key) {
+                        sum += q * f16_to_f32(k);
+                    }
+                    *score = sum * scale;
+                }
+                let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
+                let mut total = 0.0f64;
+                for score in scores.iter_mut() {
+                    *score = (*score - max).exp();
+                    total += f64::from(*score);
+                }
+                let inverse = (1.0 / total) as f32;
+                for score in scores.iter_mut() {
+                    // Then rounded to half, as ggml converts them for the product with V.
+                    *score = f16_to_f32(f32_to_f16(*score * inverse));
+                }
+                let out =
+                    &mut state.attended[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
+                out.fill(0.0);
+                for (position, &weight) in scores.iter().enumerate() {
+                    let value =
+                        &state.values[base + position * head_dim..base + (position + 1) * head_dim];
+                    for (o, &v) in out.iter_mut().zip(value) {
+                        *o += weight * f16_to_f32(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn rms_norm(x: &[f32], weight: &[f32], epsilon: f32, out: &mut [f32]) {
+    let width = weight.len();
+    for (row, out_row) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
+        let sum: f64 = row.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        let mean = (sum / width as f64) as f32;
+        let scale = 1.0 / (mean + epsilon).sqrt();
+        for ((o, &v), &w) in out_row.iter_mut().zip(row).zip(weight) {
+            *o = v * scale * w;
+        }
+    }
+}
+
+fn apply_rope(head: &mut [f32], table: &[f32]) {
+    for (pair, trig) in head.chunks_exact_mut(2).zip(table.chunks_exact(2)) {
+        let (cos, sin) = (trig[0], trig[1]);
+        let (a, b) = (pair[0], pair[1]);
+        pair[0] = a * cos - b * sin;
+        pair[1] = a * sin + b * cos;
+    }
+}
+
+fn quantize_rows(x: &[f32], width: usize, out: &mut [BlockQ8], rows: usize) {
+    let blocks = width / BLOCK;
+    for row in 0..rows {
+        quant::quantize(
+            &x[row * width..(row + 1) * width],
+            &mut out[row * blocks..(row + 1) * blocks],
+        );
+    }
+}
+
+impl State {
+    /// A state for `model` holding up to `capacity` positions (at most
+    /// [`LLM_CONTEXT_TOKENS_MAX`]).
+    pub fn new(model: &Model, capacity: usize) -> Result<Self, LlmError> {
+        if capacity == 0 || capacity > LLM_CONTEXT_TOKENS_MAX {
+            return Err(LlmError::ContextFull {
+                limit: LLM_CONTEXT_TOKENS_MAX,
+            });
+        }
+        let c = &model.config;
+        let batch = LLM_BATCH_TOKENS_MAX;
+        let kv = c.layers * c.kv_heads * capacity * c.head_dim;
+        let kv_dim = c.kv_heads * c.head_dim;
+        Ok(State {
+            keys: vec![0; kv],
+            values: vec![0; kv],
+            length: 0,
+            capacity,
+            x: vec![0.0; batch * c.dim],
+            normed: vec![0.0; batch * c.dim],
+            quantized: vec![BlockQ8::default(); batch * c.dim / BLOCK],
+            quantized_hidden: vec![BlockQ8::default(); batch * c.hidden / BLOCK],
+            query: vec![0.0; batch * c.dim],
+            key: vec![0.0; batch * kv_dim],
+            value: vec![0.0; batch * kv_dim],
+            attended: vec![0.0; batch * c.dim],
+            projected: vec![0.0; batch * c.dim],
+            gate: vec![0.0; batch * c.hidden],
+            up: vec![0.0; batch * c.hidden],
+            query_half: vec![0.0; c.head_dim],
+            scores: vec![0.0; capacity],
+            rope: vec![0.0; batch * c.head_dim],
+            logits: vec![0.0; c.vocabulary],
+        })
+    }
+
+    /// Forgets every position after the first `length` (a prefix kept in the cache).
+    pub fn truncate(&mut self, length: usize) {
+        self.length = self.length.min(length);
+    }
+
+    /// Copies `other`'s cache (same model and capacity) up to its length: a prefix snapshot
+    /// restored without allocating.
+    pub fn restore_from(&mut self, other: &State) {
+        self.keys.copy_from_slice(&other.keys);
+        self.values.copy_from_slice(&other.values);
+        self.length = other.length;
+    }
+
+    /// Bytes of the cache and scratch buffers.
+    pub fn bytes(&self) -> usize {
+        (self.keys.len() + self.values.len()) * 2
+            + (self.x.len() * 9 + self.gate.len() * 2 + self.logits.len()) * 4
+            + (self.quantized.len() + self.quantized_hidden.len()) * std::mem::size_of::<BlockQ8>()
+    }
+}
