@@ -98,6 +98,8 @@ fn sentences_with_invented_values_are_dropped() {
         "Respiratory rate 124.",
         "Morphine 1 g.",
         "SpO2 22%.",
+        "Rewrite these notes as one short paragraph.",
+        "He got 124 of them.",
         // drugs, fluids, treatments, routes and signs absent from the record
         "He received ketamine 50 mg IV.",
         "He was given fentanyl.",

@@ -629,9 +629,11 @@ fn check_values(sentence: &str, allowed: &Allowed, lexicon: &Lexicon) -> Option<
             }
             ItemKind::Number(n) => {
                 let as_time = n.as_clock().filter(|c| allowed.clocks.contains(c));
+                // A number must follow the sign or drug it measures ("pulse 124"); alone
+                // ("one short paragraph") it may only be a recorded time or last four.
                 let bound = match cue_before(&read, i) {
                     Some(cue) => allowed.value_of(&cue, n.value),
-                    None => allowed.has_number(n.value),
+                    None => allowed.record.last4.as_deref() == Some(n.digits.as_str()),
                 };
                 if !bound && as_time.is_none() {
                     return Some(NotInRecord(format!("number {}", n.value)));
