@@ -286,7 +286,7 @@ impl Draft {
         let mut out = format!("{DRAFT_HEADING} — casualty {}\n", self.casualty);
         let paragraph = self.checked.paragraph();
         if paragraph.is_empty() {
-            out.push_str("  (no sentence of the model's paragraph could be checked)\n");
+            out.push_str("  (no sentence of the model's paragraph passed the check)\n");
         } else {
             crate::render::wrap_into(&mut out, "  ", "  ", &paragraph);
         }
@@ -294,7 +294,7 @@ impl Draft {
         if dropped > 0 {
             let _ = writeln!(
                 out,
-                "  [{dropped} sentence(s) dropped: stated a value not in the record]"
+                "  [{dropped} sentence(s) dropped by the check against the record]"
             );
         }
         if self.unconfirmed_left_out > 0 {
