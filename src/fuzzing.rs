@@ -221,6 +221,40 @@ pub fn journal_payload(data: &[u8]) {
     }
 }
 
+/// Reads `data` as the language model's answer to the reader (issue 16, 3a): the first line
+/// is the utterance, the rest the answer, which is scanned against the utterance's
+/// grammar, parsed and read into facts.
+pub fn llm_reader_answer(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (utterance, answer) = text.split_once('\n').unwrap_or((&text, &text));
+    let grammar = crate::llm::reader::ProposalGrammar::new(utterance);
+    let _ = grammar.scan(answer.as_bytes());
+    if let Some(proposals) = crate::llm::reader::parse(answer, &grammar) {
+        let lexicon = crate::extract::lexicon::Lexicon::new();
+        for proposal in &proposals {
+            let _ = crate::llm::reader::to_fact(proposal, utterance, &lexicon);
+        }
+    }
+}
+
+/// Reads `data` as a handover paragraph the model wrote (issue 16, 3b) and checks it
+/// against a small fixed record.
+pub fn llm_handover_paragraph(data: &[u8]) {
+    use crate::record::{CasualtyRecord, Clock, Limb, TourniquetEntry, TourniquetKind};
+    let text = String::from_utf8_lossy(data);
+    let record = CasualtyRecord {
+        id: 1,
+        tourniquets: vec![TourniquetEntry {
+            limb: Limb::LeftLeg,
+            kind: TourniquetKind::Extremity,
+            time: Clock::new(14, 10),
+            unconfirmed: false,
+        }],
+        ..CasualtyRecord::default()
+    };
+    let _ = crate::llm::checked::check_paragraph(&text, &record);
+}
+
 /// Parses `data` as a GGUF language model, reads every key and tensor, and builds the
 /// tokenizer and the model from it (each step may fail; none may panic).
 pub fn gguf(data: &[u8]) {

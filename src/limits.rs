@@ -482,6 +482,36 @@ const _: () = assert!(
 );
 const _: () = assert!(WATCHDOG_MEMORY_CHECK_INTERVAL_MS >= 10 * WATCHDOG_POLL_INTERVAL_MS_MIN);
 
+// ---- llmuse: the language model's checked uses (src/llm/checked.rs, handover.rs, reader.rs) ----
+
+/// Bytes of the handover prompt (instructions and the casualty's MIST facts); a record
+/// whose facts would not fit is cut at a whole fact line.
+pub const HANDOVER_PROMPT_BYTES_MAX: usize = 4_096;
+/// Tokens the model may write for one handover paragraph (about 150 words).
+pub const HANDOVER_ANSWER_TOKENS_MAX: usize = 200;
+/// Bytes of the paragraph kept from the model (a longer answer is cut at a sentence).
+pub const HANDOVER_ANSWER_BYTES_MAX: usize = 2_048;
+/// Sentences of the paragraph the checker looks at; later ones are dropped unread.
+pub const HANDOVER_SENTENCES_MAX: usize = 16;
+/// Bytes of the reader's prompt (instructions and the utterance).
+pub const READER_PROMPT_BYTES_MAX: usize = 2_048;
+/// Tokens the reader may write for one utterance (a JSON list of proposals).
+pub const READER_ANSWER_TOKENS_MAX: usize = 160;
+/// Bytes of the reader's JSON answer; the constraint refuses anything longer.
+pub const READER_ANSWER_BYTES_MAX: usize = 512;
+/// Facts the reader may propose for one utterance.
+pub const READER_PROPOSALS_MAX: usize = 3;
+/// Bytes of one span the reader copies from the utterance.
+pub const READER_SPAN_BYTES_MAX: usize = 64;
+
+const _: () = assert!(HANDOVER_PROMPT_BYTES_MAX >= 1_024 && HANDOVER_ANSWER_BYTES_MAX >= 512);
+/// Bytes of an utterance the reader is shown (a longer one is not read by the model).
+pub const READER_UTTERANCE_BYTES_MAX: usize = 1_024;
+
+const _: () = assert!(READER_PROMPT_BYTES_MAX >= READER_UTTERANCE_BYTES_MAX + 512);
+const _: () = assert!(READER_UTTERANCE_BYTES_MAX <= UTTERANCE_BYTES_MAX);
+const _: () = assert!(READER_SPAN_BYTES_MAX <= READER_ANSWER_BYTES_MAX / 4);
+
 // ---- llmrt: the language-model runtime (src/llm) ----
 
 /// Bytes of a GGUF model file tccc opens (SmolLM2-135M Q4_1 is 100 MB; a 1B model ~1 GB).

@@ -140,6 +140,8 @@ pub enum Action {
     /// Destroy the journal (key, segments, export) as `tccc purge` does, and empty the
     /// record; journaling stops until a new key and a restart.
     Purge,
+    /// The language model's checked handover draft of a casualty (`mist N prose`).
+    Prose(u8),
     /// Journal the watchdog's decisions as `Alert` records and announce them.
     Watchdog(Vec<crate::watchdog::WatchdogEvent>),
 }
@@ -399,6 +401,19 @@ pub fn start_with(
     } else {
         None
     };
+    let (llm, llm_error) = match config
+        .llm_model_file()
+        .map_err(|e| crate::llm::checked::UseError::NoModel(e.to_string()))
+        .and_then(|path| crate::llm::checked::open_generator(&path))
+    {
+        Ok(generator) => (Some(generator), String::new()),
+        Err(error) => {
+            if config.llm.reader {
+                log::warn!("[llm] reader is on but {error}");
+            }
+            (None, error.to_string())
+        }
+    };
     let journal_beat = journaled.as_ref().map(|state| state.journal.heartbeat());
     let pipeline =
         LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
@@ -433,6 +448,9 @@ pub fn start_with(
             )
         }),
         latencies_ms: std::collections::VecDeque::with_capacity(LATENCY_WINDOW),
+        llm,
+        llm_error,
+        reader: config.llm.reader,
     };
     if let Some(state) = journaled {
         if resume == Resume::SameInput {
@@ -521,6 +539,12 @@ struct Stage {
     purge_paths: Option<(PathBuf, PathBuf)>,
     /// End of speech → transcript ready of the recent utterances, in ms (bounded).
     latencies_ms: std::collections::VecDeque<f64>,
+    /// The language model for the checked uses, if one loaded.
+    llm: Option<Box<dyn crate::llm::checked::Generate + Send>>,
+    /// Why no model loaded.
+    llm_error: String,
+    /// `[llm] reader`: read again with the model what the rules filed nothing from.
+    reader: bool,
 }
 
 /// What `status` and `EVT AUDIO` call a configured capture device.
@@ -579,6 +603,26 @@ pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -
                 "journaled utterance {} not read again: {error}",
                 utterance.index
             );
+        }
+        // The model's proposals are not made again: their journaled events are.
+        for event in replayed.log.events() {
+            if let Event::Asserted {
+                casualty,
+                fact,
+                provenance,
+                ..
+            } = event
+            {
+                if provenance.doubt == Some(crate::record::Doubt::Proposed)
+                    && provenance.utterance == utterance.index
+                {
+                    if let Err(error) =
+                        extractor.file_proposed(*casualty, fact.clone(), *provenance)
+                    {
+                        log::warn!("a journaled proposal was not filed again: {error}");
+                    }
+                }
+            }
         }
         next_index = next_index.max(utterance.index.saturating_add(1));
         while let Some(event) = verdicts.get(applied) {
@@ -747,6 +791,9 @@ impl Stage {
         let result = self
             .extractor
             .push_heard(index, text, words, start_s, end_s);
+        if let Ok(changes) = &result {
+            self.read_missed(index, text, changes, (start_s, end_s));
+        }
         self.append_events_from(before);
         self.status.utterances += 1;
         self.push_recent(UtteranceDocument {
@@ -765,6 +812,36 @@ impl Stage {
                 self.status.extract_failures += 1;
                 Err(error.to_string())
             }
+        }
+    }
+
+    /// The second reader (`[llm] reader`): when the rules filed nothing from an utterance
+    /// with clinical words, the model's checked proposals are filed unconfirmed (and read
+    /// back by `read_back`). Runs on this thread: a reading takes about a second.
+    fn read_missed(&mut self, index: u32, text: &str, changes: &[Change], heard: (f64, f64)) {
+        if !self.reader {
+            return;
+        }
+        let Some(generator) = self.llm.as_mut() else {
+            return;
+        };
+        let lexicon = crate::extract::lexicon::Lexicon::new();
+        if !crate::llm::reader::should_read(text, changes, &lexicon) {
+            return;
+        }
+        match crate::llm::reader::read_missed(
+            generator.as_mut(),
+            &mut self.extractor,
+            index,
+            text,
+            heard,
+        ) {
+            Ok(reading) => log::info!(
+                "reader: utterance {index}: {} proposal(s) filed, {} refused",
+                reading.filed.len(),
+                reading.refused
+            ),
+            Err(error) => log::warn!("reader: utterance {index}: {error}"),
         }
     }
 
@@ -849,6 +926,20 @@ impl Stage {
             }
             Action::Correct { id, text } => self.correct(id, &text),
             Action::Purge => self.purge(),
+            Action::Prose(n) => {
+                let Some(generator) = self.llm.as_mut() else {
+                    return Err(format!("no language model: {}", self.llm_error));
+                };
+                let record = self.extractor.record();
+                let casualty = record
+                    .casualties
+                    .iter()
+                    .find(|c| c.id == n)
+                    .ok_or_else(|| format!("no casualty {n} in the record; type `casualties`"))?;
+                crate::llm::handover::draft(generator.as_mut(), casualty)
+                    .map(|draft| draft.render())
+                    .map_err(|e| e.to_string())
+            }
             Action::Watchdog(events) => {
                 for event in &events {
                     let mut payload = Vec::new();

@@ -71,6 +71,12 @@ pub struct ExportArgs {
     /// Also print the MIST and ATMIST handovers
     #[arg(long)]
     pub mist: bool,
+    /// With --mist: also a draft handover paragraph per casualty, written by the language
+    /// model ([llm] model) and checked against the record
+    #[arg(long, requires = "mist")]
+    pub prose: bool,
+    #[command(flatten)]
+    pub config: super::common::ConfigArg,
     /// Also print the MEDEVAC 9-line
     #[arg(long)]
     pub nine_line: bool,
@@ -177,6 +183,9 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
     if args.mist {
         print!("{}", render::handover::mist(&record));
         print!("{}", render::handover::atmist(&record));
+        if args.prose {
+            print_prose(&args.config, &record)?;
+        }
     }
     if args.nine_line {
         print!(
@@ -205,6 +214,25 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
         journal::atomic::write_atomically(out, (text + "\n").as_bytes()).map_err(|e| {
             CliError::BadInput(format!("cannot write FHIR to {}: {e}", out.display()))
         })?;
+    }
+    Ok(())
+}
+
+/// The checked handover drafts of every casualty (`--mist --prose`).
+fn print_prose(
+    config: &super::common::ConfigArg,
+    record: &crate::record::Record,
+) -> Result<(), CliError> {
+    let config = config.load()?;
+    let path = config
+        .llm_model_file()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut generator = crate::llm::checked::open_generator(&path)
+        .map_err(|e| CliError::BadInput(format!("--prose: {e}")))?;
+    for casualty in &record.casualties {
+        let draft = crate::llm::handover::draft(generator.as_mut(), casualty)
+            .map_err(|e| CliError::Internal(format!("--prose: {e}")))?;
+        print!("{}", draft.render());
     }
     Ok(())
 }

@@ -169,8 +169,20 @@ pub fn extract_transcript(text: &str) -> Result<(Extractor, Vec<UtteranceDocumen
 /// utterance (what `--changes` prints, and what a live view highlights).
 pub fn extract_transcript_with(
     text: &str,
+    on_changes: impl FnMut(usize, &str, &[crate::extract::Change]),
+) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    extract_transcript_reading(text, None, on_changes)
+}
+
+/// As [`extract_transcript_with`]; with a `reader` (`[llm] reader`), an utterance with
+/// clinical words from which the rules filed nothing is read again by the language model
+/// (`llm::reader`), whose checked proposals are filed unconfirmed.
+pub fn extract_transcript_reading(
+    text: &str,
+    mut reader: Option<&mut dyn crate::llm::checked::Generate>,
     mut on_changes: impl FnMut(usize, &str, &[crate::extract::Change]),
 ) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
+    let lexicon = crate::extract::lexicon::Lexicon::new();
     let mut extractor = Extractor::new(ExtractorConfig::default());
     let mut utterances = Vec::new();
     let mut clock = TimedLines::default();
@@ -199,6 +211,25 @@ pub fn extract_transcript_with(
                 }
                 other => CliError::Internal(format!("line {}: {other}", line_index + 1)),
             })?;
+        if let Some(generator) = reader.as_deref_mut() {
+            if crate::llm::reader::should_read(line, &changes, &lexicon) {
+                let reading = crate::llm::reader::read_missed(
+                    generator,
+                    &mut extractor,
+                    index,
+                    line,
+                    (start_s, end_s),
+                )
+                .map_err(|e| CliError::Internal(format!("line {}: {e}", line_index + 1)))?;
+                log::info!(
+                    "reader: line {}: {:?} -> {} filed, {} refused",
+                    line_index + 1,
+                    reading.answer,
+                    reading.filed.len(),
+                    reading.refused
+                );
+            }
+        }
         on_changes(line_index + 1, line, &changes);
         utterances.push(UtteranceDocument {
             start_s,
@@ -357,14 +388,30 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
         return print_and_save(args, &extractor, utterances);
     }
     let show_changes = args.changes;
-    let (extractor, utterances) = extract_transcript_with(&text, |line, spoken, changes| {
-        if show_changes {
-            println!("line {line}: {spoken}");
-            for change in changes {
-                println!("  {}", render::describe_change(change));
+    let config = args.config.load()?;
+    let mut generator = if config.llm.reader {
+        let path = config
+            .llm_model_file()
+            .map_err(|e| CliError::BadInput(e.to_string()))?;
+        Some(
+            crate::llm::checked::open_generator(&path)
+                .map_err(|e| CliError::BadInput(format!("[llm] reader: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let reader = generator
+        .as_mut()
+        .map(|g| g.as_mut() as &mut dyn crate::llm::checked::Generate);
+    let (extractor, utterances) =
+        extract_transcript_reading(&text, reader, |line, spoken, changes| {
+            if show_changes {
+                println!("line {line}: {spoken}");
+                for change in changes {
+                    println!("  {}", render::describe_change(change));
+                }
             }
-        }
-    })?;
+        })?;
     print_and_save_timed(args, &extractor, utterances, timed_start)
 }
 

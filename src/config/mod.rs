@@ -87,6 +87,8 @@ pub struct Config {
     pub extract: ExtractSection,
     /// The serial console's line settings.
     pub console: ConsoleConfig,
+    /// The language model's checked uses.
+    pub llm: LlmConfig,
 }
 
 /// `[extract]`
@@ -158,6 +160,26 @@ impl ConsoleConfig {
             });
         }
         Ok(())
+    }
+}
+
+/// `[llm]`: the small language model's checked uses (`src/llm`, README "Language model").
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// The GGUF file, relative to the models folder.
+    pub model: PathBuf,
+    /// Read again with the model what the rules filed nothing from (proposals are filed
+    /// unconfirmed). Off by default: it did not raise recall on held-out narrations.
+    pub reader: bool,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            model: PathBuf::from("smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf"),
+            reader: false,
+        }
     }
 }
 
@@ -858,6 +880,11 @@ impl Config {
     /// from the lexicon at load when fusion is on.
     pub fn asr_lm_file(&self) -> Option<PathBuf> {
         Some(self.asr.lm_file.clone()).filter(|path| !path.as_os_str().is_empty())
+    }
+
+    /// The language model's GGUF file (`llm.model` in the models folder).
+    pub fn llm_model_file(&self) -> Result<PathBuf, ConfigError> {
+        Ok(self.models_dir()?.join(&self.llm.model))
     }
 
     /// The Whisper model folder.

@@ -257,6 +257,10 @@ impl Console {
                 Ok(record) => out.extend(with_body("mist", &render::handover::mist(&record))),
                 Err(refusal) => out.push(refusal.line()),
             },
+            Command::MistProse(n) => match self.ask(Action::Prose(n)) {
+                Ok(text) => out.extend(with_body("mist prose", &text)),
+                Err(refusal) => out.push(refusal.line()),
+            },
             Command::Atmist(n) => match select(&snapshot.record, n) {
                 Ok(record) => out.extend(with_body("atmist", &render::handover::atmist(&record))),
                 Err(refusal) => out.push(refusal.line()),

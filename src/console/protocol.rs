@@ -120,6 +120,8 @@ pub enum Command {
     Casualties,
     Card(Option<u8>),
     Mist(Option<u8>),
+    /// `mist N prose`: the machine-written handover draft of casualty N.
+    MistProse(u8),
     Atmist(Option<u8>),
     NineLine,
     Events(Option<usize>),
@@ -174,6 +176,7 @@ pub const HELP: &[&str] = &[
     "casualty N           casualty N: counts and its unconfirmed facts with their ids",
     "card [N]             the DD 1380 card (of casualty N)",
     "mist [N]             the MIST handover (of casualty N)",
+    "mist N prose         a draft handover paragraph of casualty N (language model, checked)",
     "atmist [N]           the ATMIST handover (of casualty N)",
     "nine-line            the MEDEVAC 9-line",
     "events [N]           the last N events of the record (default 20)",
@@ -253,11 +256,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, Refusal> {
             "casualty number",
             "card [N]",
         )?))),
-        "mist" => Ok(Some(Command::Mist(optional(
-            &args,
-            "casualty number",
-            "mist [N]",
-        )?))),
+        "mist" => match args.as_slice() {
+            [n, prose] if prose.eq_ignore_ascii_case("prose") => {
+                Ok(Some(Command::MistProse(number(n, "casualty number")?)))
+            }
+            _ => Ok(Some(Command::Mist(optional(
+                &args,
+                "casualty number",
+                "mist [N] | mist N prose",
+            )?))),
+        },
         "atmist" => Ok(Some(Command::Atmist(optional(
             &args,
             "casualty number",

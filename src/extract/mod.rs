@@ -207,6 +207,32 @@ impl Extractor {
         self.lexicon.error()
     }
 
+    /// The casualty that facts are filed for now.
+    pub fn current_casualty(&self) -> CasualtyId {
+        self.current
+    }
+
+    /// Files a fact that something other than the rules proposed (the language model's
+    /// second reading, `llm::reader`) about `casualty`. The caller gives a provenance with
+    /// a doubt, so the fact is filed unconfirmed; it is read back like any other.
+    pub fn file_proposed(
+        &mut self,
+        casualty: CasualtyId,
+        fact: Fact,
+        provenance: Provenance,
+    ) -> Result<FactId, ExtractError> {
+        let id = self.log.assert_fact(casualty, fact.clone(), provenance)?;
+        self.highest = self.highest.max(casualty);
+        self.live.push(LiveFact {
+            id,
+            casualty,
+            fact,
+            provenance,
+            unconfirmed: provenance.doubt.is_some(),
+        });
+        Ok(id)
+    }
+
     /// Facts not recorded because an utterance said more than `UTTERANCE_FACTS_MAX`.
     pub fn facts_dropped(&self) -> u64 {
         self.facts_dropped

@@ -456,6 +456,7 @@ const DOUBT_NONE: u8 = 0;
 const DOUBT_LOW_CONFIDENCE: u8 = 1;
 const DOUBT_SOUND_ALIKE: u8 = 2;
 const DOUBT_AMBIGUOUS: u8 = 3;
+const DOUBT_PROPOSED: u8 = 4;
 
 fn provenance(out: &mut Out<'_>, p: &Provenance) {
     out.u32(p.utterance);
@@ -470,6 +471,7 @@ fn provenance(out: &mut Out<'_>, p: &Provenance) {
         Some(Doubt::LowConfidence) => DOUBT_LOW_CONFIDENCE,
         Some(Doubt::SoundAlike) => DOUBT_SOUND_ALIKE,
         Some(Doubt::Ambiguous) => DOUBT_AMBIGUOUS,
+        Some(Doubt::Proposed) => DOUBT_PROPOSED,
     });
     out.text(p.lexicon);
 }
@@ -487,6 +489,7 @@ fn read_provenance(input: &mut In<'_>) -> Result<Provenance, DecodeError> {
             Some(DOUBT_LOW_CONFIDENCE) => Some(Doubt::LowConfidence),
             Some(DOUBT_SOUND_ALIKE) => Some(Doubt::SoundAlike),
             Some(DOUBT_AMBIGUOUS) => Some(Doubt::Ambiguous),
+            Some(DOUBT_PROPOSED) => Some(Doubt::Proposed),
             Some(tag) => return Err(DecodeError::UnknownTag { what: "doubt", tag }),
         },
         lexicon: if input.is_empty() {
@@ -797,7 +800,8 @@ mod tests {
                 Some(Doubt::LowConfidence),
                 Some(Doubt::SoundAlike),
                 Some(Doubt::Ambiguous),
-            ][u as usize % 4],
+                Some(Doubt::Proposed),
+            ][u as usize % 5],
             lexicon: crate::extract::lexicon::LEXICON_VERSION,
         }
     }

@@ -113,3 +113,7 @@ pub fn default_model_path() -> PathBuf {
         .join("smollm2-135m")
         .join("SmolLM2-135M-Instruct.Q4_1.gguf")
 }
+
+pub mod checked;
+pub mod handover;
+pub mod reader;

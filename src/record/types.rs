@@ -414,6 +414,8 @@ pub enum Doubt {
     SoundAlike,
     /// The clause could be read more than one way (a hedge, a range, an unplaced part).
     Ambiguous,
+    /// The rules read nothing here; the language model proposed the fact (`llm::reader`).
+    Proposed,
 }
 
 impl Doubt {
@@ -423,6 +425,7 @@ impl Doubt {
             Doubt::LowConfidence => "low recogniser confidence",
             Doubt::SoundAlike => "sound-alike match",
             Doubt::Ambiguous => "ambiguous clause",
+            Doubt::Proposed => "proposed by the language model",
         }
     }
 }
