@@ -211,6 +211,11 @@ fn benzodiazepine_after_opioid_and_conversion_only_on_an_intact_limb() {
             "09:06",
             "casualty two fentanyl fifty micrograms IV at zero nine oh six",
         ),
+        // A second opioid dose is no new evidence for the benzodiazepine alert.
+        (
+            "09:40",
+            "casualty two fentanyl fifty micrograms IV at zero nine forty",
+        ),
         (
             "09:50",
             "casualty two midazolam two milligrams IV at zero nine fifty",

@@ -523,9 +523,11 @@ impl Advisor {
                 }
             }
             Trigger::GivenWith { facts: sel, with } => {
+                // Once per `facts` fact: with the first `with` fact given (a second opioid
+                // is no new evidence that the benzodiazepine was given with one).
                 let others = select(with);
                 for f in select(sel) {
-                    for w in &others {
+                    if let Some(w) = others.first() {
                         let due = self.heard(f).max(self.heard(w));
                         let later = if self.heard(f) >= self.heard(w) { f } else { w };
                         push(&[f, w], due, Some(later), Extra::default());

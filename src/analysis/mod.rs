@@ -1375,6 +1375,11 @@ mod tests {
             announced: 0,
             export_dir: None,
             purge_paths: None,
+            resume_heard: Vec::new(),
+            latencies_ms: std::collections::VecDeque::new(),
+            llm: None,
+            llm_error: String::new(),
+            reader: false,
         };
         (stage, received)
     }
