@@ -107,6 +107,7 @@ fn single_casualty_leg_wound_by_the_book() {
         &[
             ("14:02", 1, "antibiotics-open-wound", Advisory),
             ("14:03", 1, "txa-indicated", Advisory),
+            ("14:15", 1, "disarm-after-sedation", Advisory),
             ("14:30", 1, "otfc-reassess", Advisory),
             ("16:03", 1, "tq-convert-2h", Warning),
             ("20:03", 1, "tq-limit-6h", Warning),
@@ -140,6 +141,7 @@ fn blast_casualty_with_blood_and_late_txa() {
             ("10:25", 2, "shock-suggest-urgent", Advisory),
             ("10:31", 2, "calcium-after-blood", Advisory),
             ("10:31", 2, "hypothermia-with-fluids", Advisory),
+            ("10:50", 2, "disarm-after-sedation", Advisory),
             ("11:00", 2, "ketamine-redose-early", Warning),
             // No 2 h conversion alert: the tourniquet is on an amputated limb, which is never
             // converted (DOMAIN.md §4.4 #3).
@@ -230,6 +232,8 @@ fn benzodiazepine_after_opioid_and_conversion_only_on_an_intact_limb() {
             ("09:00", 1, "antibiotics-open-wound", Advisory),
             ("09:02", 2, "txa-indicated", Advisory),
             ("09:02", 2, "antibiotics-open-wound", Advisory),
+            // Once, at the first opioid: the second dose and the midazolam repeat nothing.
+            ("09:06", 2, "disarm-after-sedation", Advisory),
             ("09:50", 2, "benzodiazepine-with-opioid", Warning),
             // Casualty one's limb is intact: convert by 11:00. Casualty two's arm is
             // amputated: no conversion alert at 11:02.

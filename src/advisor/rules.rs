@@ -500,6 +500,12 @@ impl RuleSet {
                 absent: selectors(&r.absent, "absent")?,
                 delay_min: minutes(r.delay_min, "delay_min")?,
             },
+            // The first `facts` fact, whatever else is in the record: a reminder once.
+            "first_given" => Trigger::MissingAfter {
+                facts: selectors(&r.facts, "facts")?,
+                absent: Vec::new(),
+                delay_min: 0,
+            },
             "missing_before" => Trigger::MissingBefore {
                 facts: selectors(&r.facts, "facts")?,
                 required: selectors(&r.required, "required")?,
