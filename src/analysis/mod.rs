@@ -448,6 +448,7 @@ pub fn start_with(
             )
         }),
         latencies_ms: std::collections::VecDeque::with_capacity(LATENCY_WINDOW),
+        latencies_sorted: Vec::with_capacity(LATENCY_WINDOW),
         llm,
         llm_error,
         reader: config.llm.reader,
@@ -539,6 +540,8 @@ struct Stage {
     purge_paths: Option<(PathBuf, PathBuf)>,
     /// End of speech → transcript ready of the recent utterances, in ms (bounded).
     latencies_ms: std::collections::VecDeque<f64>,
+    /// Scratch for the latency quantiles, reserved at start (no allocation per tick).
+    latencies_sorted: Vec<f64>,
     /// The language model for the checked uses, if one loaded.
     llm: Option<Box<dyn crate::llm::checked::Generate + Send>>,
     /// Why no model loaded.
@@ -1060,8 +1063,11 @@ impl Stage {
     fn update_figures(&mut self, pipeline: &LivePipeline) {
         use crate::sys::alloc_guard::{allocations, ThreadRole};
         let stats = pipeline.frontend_stats();
-        let mut sorted: Vec<f64> = self.latencies_ms.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
+        let sorted = &mut self.latencies_sorted;
+        sorted.clear();
+        sorted.extend(self.latencies_ms.iter().copied());
+        sorted.sort_unstable_by(f64::total_cmp);
+        let sorted = &self.latencies_sorted;
         let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
         let figures = &mut self.status.pipeline;
         figures.utterances = self.status.utterances;
@@ -1377,6 +1383,7 @@ mod tests {
             purge_paths: None,
             resume_heard: Vec::new(),
             latencies_ms: std::collections::VecDeque::new(),
+            latencies_sorted: Vec::new(),
             llm: None,
             llm_error: String::new(),
             reader: false,

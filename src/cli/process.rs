@@ -182,7 +182,8 @@ pub fn extract_transcript_reading(
     mut reader: Option<&mut dyn crate::llm::checked::Generate>,
     mut on_changes: impl FnMut(usize, &str, &[crate::extract::Change]),
 ) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
-    let lexicon = crate::extract::lexicon::Lexicon::new();
+    // Only the reader needs a lexicon of its own (building one costs an index).
+    let lexicon = reader.is_some().then(crate::extract::lexicon::Lexicon::new);
     let mut extractor = Extractor::new(ExtractorConfig::default());
     let mut utterances = Vec::new();
     let mut clock = TimedLines::default();
@@ -211,8 +212,8 @@ pub fn extract_transcript_reading(
                 }
                 other => CliError::Internal(format!("line {}: {other}", line_index + 1)),
             })?;
-        if let Some(generator) = reader.as_deref_mut() {
-            if crate::llm::reader::should_read(line, &changes, &lexicon) {
+        if let (Some(generator), Some(lexicon)) = (reader.as_deref_mut(), &lexicon) {
+            if crate::llm::reader::should_read(line, &changes, lexicon) {
                 let reading = crate::llm::reader::read_missed(
                     generator,
                     &mut extractor,

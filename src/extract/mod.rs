@@ -1218,7 +1218,9 @@ fn slots_match(a: Slot, b: Slot) -> bool {
 }
 
 /// True when everything `small` says, `big` says too (a repeat with less detail).
-fn subsumes(big: &Fact, small: &Fact) -> bool {
+/// Whether `big` says all `small` says: the same fact, each optional part `small` states
+/// (time, site, dose, route…) equal in `big`.
+pub fn subsumes(big: &Fact, small: &Fact) -> bool {
     fn field<T: PartialEq>(big: &Option<T>, small: &Option<T>) -> bool {
         small.is_none() || big == small
     }

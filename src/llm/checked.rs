@@ -766,92 +766,33 @@ const COMMON_CAPITALISED: &[&str] = &[
     "they",
 ];
 
-fn same_time(said: Option<Clock>, recorded: Option<Clock>) -> bool {
-    said.is_none() || said == recorded
-}
-
 /// Whether the record holds `fact` (a time said must be the time recorded; a time not
-/// said is fine; an optional part not said is fine).
+/// said is fine; an optional part not said is fine): the extractor's `subsumes`, with a
+/// blood pressure said without its diastolic, NKDA and an unconfirmed name as well.
 fn fact_in_record(fact: &Fact, allowed: &Allowed) -> bool {
     allowed.facts.iter().any(|known| match (fact, known) {
         (
-            Fact::Tourniquet { limb, kind, time },
-            Fact::Tourniquet {
-                limb: l,
-                kind: k,
-                time: t,
-            },
-        ) => limb == l && kind == k && same_time(*time, *t),
-        (Fact::Vital { value, time }, Fact::Vital { value: v, time: t }) => {
-            let same_value = match (value, v) {
-                (
+            Fact::Vital {
+                value:
                     VitalValue::BloodPressure {
                         systolic,
-                        diastolic,
+                        diastolic: None,
                     },
-                    VitalValue::BloodPressure {
-                        systolic: s,
-                        diastolic: d,
-                    },
-                ) => systolic == s && (diastolic.is_none() || diastolic == d),
-                _ => value == v,
-            };
-            same_value && same_time(*time, *t)
-        }
-        (
-            Fact::Treatment { kind, site, time },
-            Fact::Treatment {
-                kind: k,
-                site: s,
-                time: t,
-            },
-        ) => kind == k && (site.is_none() || site == s) && same_time(*time, *t),
-        (
-            Fact::Fluid {
-                name,
-                volume_ml,
-                route,
                 time,
             },
-            Fact::Fluid {
-                name: n,
-                volume_ml: v,
-                route: r,
+            Fact::Vital {
+                value: VitalValue::BloodPressure { systolic: s, .. },
                 time: t,
             },
-        ) => {
-            name == n
-                && (volume_ml.is_none() || volume_ml == v)
-                && (route.is_none() || route == r)
-                && same_time(*time, *t)
-        }
-        (
-            Fact::Medication {
-                name,
-                dose,
-                unit,
-                route,
-                time,
-            },
-            Fact::Medication {
-                name: n,
-                dose: d,
-                unit: u,
-                route: r,
-                time: t,
-            },
-        ) => {
-            name == n
-                && (dose.is_none() || dose == d)
-                && (unit.is_none() || unit == u)
-                && (route.is_none() || route == r)
-                && same_time(*time, *t)
-        }
+        ) => systolic == s && (time.is_none() || time == t),
         (Fact::Allergy(a), _) if a == "nkda" => allowed.record.allergies.iter().any(|x| x == a),
         (Fact::Name(_), Fact::Name(_)) => {
             allowed.record.is_unconfirmed(CasualtyField::Name) || fact == known
         }
-        _ => fact == known,
+        (Fact::Vital { value, time }, Fact::Vital { value: v, time: t }) => {
+            value == v && (time.is_none() || time == t)
+        }
+        _ => crate::extract::subsumes(known, fact),
     })
 }
 
