@@ -151,6 +151,7 @@ where
         }
         Err(error) => return Err(CliError::Parse(error)),
     };
+    crate::extract::check_embedded_data().map_err(|error| CliError::Internal(error.to_string()))?;
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Process(args) => process::run(&args),

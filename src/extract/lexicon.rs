@@ -725,6 +725,11 @@ mod tests {
         assert!(data.rows.len() > 800);
         assert!(data.rows.iter().any(|r| r.context.is_some()));
         assert_eq!(Lexicon::new().version(), LEXICON_VERSION);
+        // The start-up check every command runs passes on the shipped data, and its refusal
+        // names the file and the fix.
+        assert_eq!(crate::extract::check_embedded_data(), Ok(()));
+        let refusal = crate::extract::ExtractError::Data("lexicon.toml: bad".into()).to_string();
+        assert!(refusal.contains("lexicon.toml") && refusal.contains("reinstall"));
     }
 
     #[test]

@@ -40,6 +40,26 @@ pub enum ExtractError {
     /// Utterances must arrive in order.
     #[error("utterance {got} arrived after utterance {last}; feed utterances in the order heard")]
     OutOfOrder { last: u32, got: u32 },
+    /// The lexicon or scope cues built into this program failed validation: without them a
+    /// plan or a question would be filed as a fact, so nothing may run.
+    #[error(
+        "the extraction data built into this program is invalid ({0}); this build is broken: \
+         reinstall a released tccc or fix the data file and rebuild"
+    )]
+    Data(String),
+}
+
+/// Checks the lexicon and the clause-scope cues built into the program. Every entry point
+/// that extracts calls it before its first utterance: an extractor whose data failed
+/// validation would run with no rows or no scope gating, which must never happen silently.
+pub fn check_embedded_data() -> Result<(), ExtractError> {
+    if let Err(error) = lexicon::data() {
+        return Err(ExtractError::Data(format!("lexicon.toml: {error}")));
+    }
+    if let Err(error) = scope::ScopeCues::shared() {
+        return Err(ExtractError::Data(format!("scope_cues.toml: {error}")));
+    }
+    Ok(())
 }
 
 /// A medication or fluid given with no clock time: the kinds whose repetition can mean a
