@@ -726,7 +726,11 @@ impl Stage {
                 }
             }
         }
-        self.status.restored = replayed.utterances.len() as u64;
+        self.status.restored = replayed
+            .utterances
+            .iter()
+            .filter(|u| u.rehearing_of.is_none())
+            .count() as u64;
         self.status.utterances = self.status.restored;
         // Read-backs were given before the restart.
         self.announced = self.extractor.events().len();
