@@ -16,6 +16,8 @@
 //! Matching is one to one, in the order facts were said, so a repeated dose read twice
 //! where the record holds it once is one kept and one proposed.
 
+use std::collections::HashMap;
+
 use crate::extract::subsumes;
 use crate::record::{CasualtyId, Doubt, Event, Fact, FactId, LiveFact};
 
@@ -78,9 +80,7 @@ pub fn journaled_facts(events: &[Event]) -> Vec<Journaled> {
         Rejected,
     }
     let mut facts: Vec<(Journaled, Verdict, bool)> = Vec::new();
-    let find = |facts: &mut Vec<(Journaled, Verdict, bool)>, id: FactId| {
-        facts.iter_mut().position(|(f, _, _)| f.id == id)
-    };
+    let mut position: HashMap<FactId, usize> = HashMap::new();
     for event in events {
         match event {
             Event::Asserted {
@@ -88,30 +88,33 @@ pub fn journaled_facts(events: &[Event]) -> Vec<Journaled> {
                 casualty,
                 fact,
                 provenance,
-            } => facts.push((
-                Journaled {
-                    id: *id,
-                    casualty: *casualty,
-                    fact: fact.clone(),
-                    standing: Standing::Clear,
-                    utterance: provenance.utterance,
-                    doubt: provenance.doubt,
-                },
-                Verdict::None,
-                false,
-            )),
+            } => {
+                position.insert(*id, facts.len());
+                facts.push((
+                    Journaled {
+                        id: *id,
+                        casualty: *casualty,
+                        fact: fact.clone(),
+                        standing: Standing::Clear,
+                        utterance: provenance.utterance,
+                        doubt: provenance.doubt,
+                    },
+                    Verdict::None,
+                    false,
+                ));
+            }
             Event::Corrected { superseded, .. } => {
-                if let Some(i) = find(&mut facts, *superseded) {
+                if let Some(&i) = position.get(superseded) {
                     facts[i].2 = true;
                 }
             }
             Event::Confirmed { id, .. } => {
-                if let Some(i) = find(&mut facts, *id) {
+                if let Some(&i) = position.get(id) {
                     facts[i].1 = Verdict::Confirmed;
                 }
             }
             Event::Rejected { id, .. } => {
-                if let Some(i) = find(&mut facts, *id) {
+                if let Some(&i) = position.get(id) {
                     facts[i].1 = Verdict::Rejected;
                 }
             }
