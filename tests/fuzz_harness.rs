@@ -993,6 +993,7 @@ fn journal_payloads_survive_mutated_records() {
             model: "whisper-tiny.en".into(),
             lexicon: "lexicon/2".into(),
             audio_seq: Some(2),
+            rehearing_of: Some(1),
         },
         &mut utterance,
     );
@@ -1008,9 +1009,187 @@ fn journal_payloads_survive_mutated_records() {
     let mut void = vec![Kind::Void as u8];
     codec::encode_void(4, 9, &mut void);
     seeds.push(void);
+    let mut command = vec![Kind::Command as u8];
+    codec::encode_command(
+        &codec::CommandRecord {
+            line: "confirm 3".into(),
+        },
+        &mut command,
+    );
+    seeds.push(command);
+    for event in journal_events() {
+        let mut payload = vec![Kind::Event as u8];
+        codec::encode_event(&event, &mut payload);
+        seeds.push(payload);
+    }
     let n = iterations();
     timed("journal payloads", || {
         run(&seeds, n, tccc::fuzzing::journal_payload, 23)
+    });
+}
+
+/// Every event kind, facts with and without their optional parts, every doubt.
+fn journal_events() -> Vec<tccc::record::Event> {
+    use tccc::record::{Doubt, Event, Fact, Limb, Provenance, Route, TourniquetKind, VitalValue};
+    let provenance = |doubt| Provenance {
+        utterance: 2,
+        char_start: 4,
+        char_end: 19,
+        heard_start_s: 1.5,
+        heard_end_s: 3.25,
+        confidence: 0.75,
+        doubt,
+        lexicon: tccc::extract::lexicon::LEXICON_VERSION,
+    };
+    let facts = [
+        Fact::Tourniquet {
+            limb: Limb::LeftLeg,
+            kind: TourniquetKind::Extremity,
+            time: None,
+        },
+        Fact::Vital {
+            value: VitalValue::BloodPressure {
+                systolic: 90,
+                diastolic: Some(60),
+            },
+            time: None,
+        },
+        Fact::Medication {
+            name: "txa",
+            dose: Some(1.0),
+            unit: None,
+            route: Some(Route::Iv),
+            time: None,
+        },
+        Fact::Allergy("penicillin".into()),
+    ];
+    let doubts = [
+        None,
+        Some(Doubt::LowConfidence),
+        Some(Doubt::Proposed),
+        Some(Doubt::Reprocessed),
+    ];
+    let mut events = vec![Event::CasualtySwitched {
+        casualty: 2,
+        provenance: provenance(None),
+    }];
+    for (id, (fact, doubt)) in facts.into_iter().zip(doubts).enumerate() {
+        events.push(Event::Asserted {
+            id: id as u32,
+            casualty: 1,
+            fact,
+            provenance: provenance(doubt),
+        });
+    }
+    events.push(Event::Corrected {
+        superseded: 0,
+        by: Some(1),
+        provenance: provenance(None),
+    });
+    events.push(Event::Corrected {
+        superseded: 1,
+        by: None,
+        provenance: provenance(None),
+    });
+    events.push(Event::Confirmed {
+        id: 2,
+        provenance: provenance(None),
+    });
+    events.push(Event::Rejected {
+        id: 3,
+        provenance: provenance(None),
+    });
+    events
+}
+
+/// A segment file sealed with the fuzz key: every record kind, a second hearing among the
+/// utterances.
+fn journal_segment_file() -> Vec<u8> {
+    use std::time::Duration;
+    use tccc::journal::codec::{self, Kind};
+    use tccc::journal::storage::{SimStorage, Storage};
+    use tccc::journal::{self, WriterTiming};
+    let storage = SimStorage::new(7);
+    let (mut journal, _) = journal::open(
+        Box::new(storage.clone()),
+        &tccc::fuzzing::journal_fuzz_key(),
+        WriterTiming::default(),
+    )
+    .unwrap();
+    let mut audio = Vec::new();
+    codec::encode_audio(
+        &codec::AudioRecord {
+            segment: 0,
+            start_s: 0.5,
+            rate_hz: 16_000,
+            samples: (0..64).map(|i| (i as i16) * 97).collect(),
+        },
+        &mut audio,
+    );
+    journal.append(Kind::Audio as u8, audio).unwrap();
+    for (index, rehearing_of) in [(0, None), (1, Some(0))] {
+        let mut utterance = Vec::new();
+        codec::encode_utterance(
+            &codec::UtteranceRecord {
+                index,
+                start_s: 0.5,
+                end_s: 0.504,
+                text: "tourniquet left leg".into(),
+                words: Vec::new(),
+                model: "whisper-tiny.en".into(),
+                lexicon: tccc::extract::lexicon::LEXICON_VERSION.into(),
+                audio_seq: Some(0),
+                rehearing_of,
+            },
+            &mut utterance,
+        );
+        journal.append(Kind::Utterance as u8, utterance).unwrap();
+    }
+    for event in journal_events() {
+        let mut payload = Vec::new();
+        codec::encode_event(&event, &mut payload);
+        journal.append(Kind::Event as u8, payload).unwrap();
+    }
+    let mut alert = Vec::new();
+    codec::encode_alert(
+        &codec::AlertRecord {
+            message: "disk full".into(),
+        },
+        &mut alert,
+    );
+    journal.append(Kind::Alert as u8, alert).unwrap();
+    journal.close(Duration::from_secs(10)).unwrap();
+    let names = storage.list().unwrap();
+    assert_eq!(names.len(), 1, "{names:?}");
+    storage.read(&names[0]).unwrap()
+}
+
+#[test]
+fn journal_files_survive_mutated_frames_and_headers() {
+    let file = journal_segment_file();
+    let key = tccc::fuzzing::journal_fuzz_key();
+    // The seed itself reads back whole.
+    {
+        use tccc::journal::storage::{segment_name, SimStorage, Storage};
+        let mut storage = SimStorage::new(0);
+        storage.create(&segment_name(1)).unwrap();
+        storage.append(&segment_name(1), &file).unwrap();
+        let state = tccc::journal::read_state(&storage, &key).unwrap();
+        assert!(state.problems.is_empty(), "{:?}", state.problems);
+        assert_eq!(state.utterances.len(), 2);
+        assert_eq!(state.utterances[1].rehearing_of, Some(0));
+        assert_eq!(state.log.events().len(), journal_events().len());
+    }
+    let header = tccc::journal::format::FILE_HEADER_BYTES;
+    let seeds = vec![
+        file.clone(),
+        file[..header].to_vec(),
+        file[..file.len() / 2].to_vec(),
+        [&file[..], &file[header..]].concat(),
+    ];
+    let n = iterations();
+    timed("journal files", || {
+        run(&seeds, n, tccc::fuzzing::journal_file, 29)
     });
 }
 

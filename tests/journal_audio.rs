@@ -125,6 +125,7 @@ fn segment_audio_round_trips_through_the_journal_and_replay_lists_it_beside_the_
             model: "whisper-tiny.en".into(),
             lexicon: "lexicon/2".into(),
             audio_seq: Some(seq),
+            rehearing_of: None,
         },
         &mut payload,
     );

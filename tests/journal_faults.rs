@@ -56,6 +56,7 @@ fn session() -> Vec<Vec<(Kind, Vec<u8>)>> {
                 model: "transcript".into(),
                 lexicon: "test".into(),
                 audio_seq: None,
+                rehearing_of: None,
             },
             &mut payload,
         );

@@ -51,6 +51,7 @@ fn the_journal_costs_under_one_percent_of_a_core_at_a_steady_narration() {
                 model: "tiny.en".into(),
                 lexicon: "0.1.0".into(),
                 audio_seq,
+                rehearing_of: None,
             },
             &mut payload,
         );

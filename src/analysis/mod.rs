@@ -571,8 +571,9 @@ fn is_console(provenance: &Provenance) -> bool {
 /// Whether a journaled utterance was heard from audio (not typed at the console or read
 /// from a transcript).
 fn is_heard(utterance: &UtteranceRecord) -> bool {
-    utterance.audio_seq.is_some()
-        || (utterance.model != CONSOLE_MODEL && utterance.model != TRANSCRIPT_MODEL)
+    utterance.rehearing_of.is_none()
+        && (utterance.audio_seq.is_some()
+            || (utterance.model != CONSOLE_MODEL && utterance.model != TRANSCRIPT_MODEL))
 }
 
 /// What the journal records as the recogniser of transcript lines (`process --transcript`).
@@ -595,19 +596,26 @@ pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -
     let mut applied = 0;
     let mut next_index = 0u32;
     for utterance in &replayed.utterances {
-        if let Err(error) = extractor.push_heard(
-            utterance.index,
-            &utterance.text,
-            &utterance.words,
-            utterance.start_s,
-            utterance.end_s,
-        ) {
+        // A second hearing (`tccc reprocess --all`) is not read again: only the facts it
+        // proposed are filed again, below.
+        let read = match utterance.rehearing_of {
+            Some(_) => Ok(Vec::new()),
+            None => extractor.push_heard(
+                utterance.index,
+                &utterance.text,
+                &utterance.words,
+                utterance.start_s,
+                utterance.end_s,
+            ),
+        };
+        if let Err(error) = read {
             log::warn!(
                 "journaled utterance {} not read again: {error}",
                 utterance.index
             );
         }
-        // The model's proposals are not made again: their journaled events are.
+        // The model's and reprocessing's proposals are not made again: their journaled
+        // events are.
         for event in replayed.log.events() {
             if let Event::Asserted {
                 casualty,
@@ -616,8 +624,10 @@ pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -
                 ..
             } = event
             {
-                if provenance.doubt == Some(crate::record::Doubt::Proposed)
-                    && provenance.utterance == utterance.index
+                if matches!(
+                    provenance.doubt,
+                    Some(crate::record::Doubt::Proposed | crate::record::Doubt::Reprocessed)
+                ) && provenance.utterance == utterance.index
                 {
                     if let Err(error) =
                         extractor.file_proposed(*casualty, fact.clone(), *provenance)
@@ -682,7 +692,11 @@ impl Stage {
             replayed,
         } = state;
         self.next_index = replay_utterances(&mut self.extractor, &replayed);
-        for utterance in &replayed.utterances {
+        for utterance in replayed
+            .utterances
+            .iter()
+            .filter(|u| u.rehearing_of.is_none())
+        {
             self.push_recent(UtteranceDocument {
                 start_s: utterance.start_s,
                 end_s: utterance.end_s,
@@ -712,7 +726,11 @@ impl Stage {
                 }
             }
         }
-        self.status.restored = replayed.utterances.len() as u64;
+        self.status.restored = replayed
+            .utterances
+            .iter()
+            .filter(|u| u.rehearing_of.is_none())
+            .count() as u64;
         self.status.utterances = self.status.restored;
         // Read-backs were given before the restart.
         self.announced = self.extractor.events().len();
@@ -785,6 +803,7 @@ impl Stage {
                     model: model.to_owned(),
                     lexicon: LEXICON_VERSION.to_owned(),
                     audio_seq,
+                    rehearing_of: None,
                 },
                 &mut payload,
             );

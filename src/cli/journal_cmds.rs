@@ -155,9 +155,12 @@ pub(crate) fn report_problems(problems: &[journal::Problem]) {
     }
 }
 
+/// The utterances as heard in the field; second hearings by `reprocess --all` are left out
+/// (the facts they proposed are in the record, marked unconfirmed).
 fn utterance_documents(utterances: &[UtteranceRecord]) -> Vec<UtteranceDocument> {
     utterances
         .iter()
+        .filter(|u| u.rehearing_of.is_none())
         .map(|u| UtteranceDocument {
             start_s: u.start_s,
             end_s: u.end_s,
@@ -472,6 +475,7 @@ pub(crate) fn process_transcript(
                 model: TRANSCRIPT_MODEL.to_owned(),
                 lexicon: LEXICON_VERSION.to_owned(),
                 audio_seq: None,
+                rehearing_of: None,
             },
             format!("line {}: {line}\n", line_index + 1),
         )?;

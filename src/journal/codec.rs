@@ -91,6 +91,10 @@ pub struct UtteranceRecord {
     /// The sequence number of the `Audio` record it was heard from (`None`: typed text, or
     /// a record written before audio was journaled).
     pub audio_seq: Option<u64>,
+    /// `Some(i)`: a second hearing of utterance `i` by `tccc reprocess --all` (another
+    /// model or lexicon). It is not read again on replay; the facts it proposed are
+    /// journaled as events (`Doubt::Reprocessed`) and filed again as they were.
+    pub rehearing_of: Option<u32>,
 }
 
 /// An alert, as shown to the medic.
@@ -271,6 +275,8 @@ pub fn encode_utterance(u: &UtteranceRecord, buf: &mut Vec<u8>) {
     out.text(&u.lexicon);
     // Added with journaled audio; a record written before it ends here.
     out.option(u.audio_seq, Out::u64);
+    // Added with `reprocess --all`; a record written before it ends here.
+    out.option(u.rehearing_of, Out::u32);
 }
 
 /// Decodes an utterance record.
@@ -304,6 +310,11 @@ pub fn decode_utterance(bytes: &[u8]) -> Result<UtteranceRecord, DecodeError> {
             None
         } else {
             input.option(In::u64)?
+        },
+        rehearing_of: if input.is_empty() {
+            None
+        } else {
+            input.option(In::u32)?
         },
     })
 }
@@ -457,6 +468,7 @@ const DOUBT_LOW_CONFIDENCE: u8 = 1;
 const DOUBT_SOUND_ALIKE: u8 = 2;
 const DOUBT_AMBIGUOUS: u8 = 3;
 const DOUBT_PROPOSED: u8 = 4;
+const DOUBT_REPROCESSED: u8 = 5;
 
 fn provenance(out: &mut Out<'_>, p: &Provenance) {
     out.u32(p.utterance);
@@ -472,6 +484,7 @@ fn provenance(out: &mut Out<'_>, p: &Provenance) {
         Some(Doubt::SoundAlike) => DOUBT_SOUND_ALIKE,
         Some(Doubt::Ambiguous) => DOUBT_AMBIGUOUS,
         Some(Doubt::Proposed) => DOUBT_PROPOSED,
+        Some(Doubt::Reprocessed) => DOUBT_REPROCESSED,
     });
     out.text(p.lexicon);
 }
@@ -490,6 +503,7 @@ fn read_provenance(input: &mut In<'_>) -> Result<Provenance, DecodeError> {
             Some(DOUBT_SOUND_ALIKE) => Some(Doubt::SoundAlike),
             Some(DOUBT_AMBIGUOUS) => Some(Doubt::Ambiguous),
             Some(DOUBT_PROPOSED) => Some(Doubt::Proposed),
+            Some(DOUBT_REPROCESSED) => Some(Doubt::Reprocessed),
             Some(tag) => return Err(DecodeError::UnknownTag { what: "doubt", tag }),
         },
         lexicon: if input.is_empty() {
@@ -801,7 +815,8 @@ mod tests {
                 Some(Doubt::SoundAlike),
                 Some(Doubt::Ambiguous),
                 Some(Doubt::Proposed),
-            ][u as usize % 5],
+                Some(Doubt::Reprocessed),
+            ][u as usize % 6],
             lexicon: crate::extract::lexicon::LEXICON_VERSION,
         }
     }
@@ -959,15 +974,21 @@ mod tests {
             model: "whisper-tiny.en".into(),
             lexicon: "1".into(),
             audio_seq: Some(41),
+            rehearing_of: Some(2),
         };
         let mut buf = Vec::new();
         encode_utterance(&u, &mut buf);
         assert_eq!(decode_utterance(&buf).unwrap(), u);
-        // A record written before audio was journaled reads as heard from no audio.
+        // A record written before `reprocess --all` reads as a first hearing.
         let mut old = Vec::new();
         encode_utterance(&u, &mut old);
+        old.truncate(old.len() - 5);
+        let mut first = u.clone();
+        first.rehearing_of = None;
+        assert_eq!(decode_utterance(&old).unwrap(), first);
+        // A record written before audio was journaled reads as heard from no audio.
         old.truncate(old.len() - 9);
-        let mut without = u.clone();
+        let mut without = first.clone();
         without.audio_seq = None;
         assert_eq!(decode_utterance(&old).unwrap(), without);
         let a = AudioRecord {

@@ -416,6 +416,10 @@ pub enum Doubt {
     Ambiguous,
     /// The rules read nothing here; the language model proposed the fact (`llm::reader`).
     Proposed,
+    /// `tccc reprocess --all` heard the journaled audio again (another model or lexicon)
+    /// and read this fact where the record held another or none: a proposal beside the
+    /// journaled facts, never in their place.
+    Reprocessed,
 }
 
 impl Doubt {
@@ -426,6 +430,7 @@ impl Doubt {
             Doubt::SoundAlike => "sound-alike match",
             Doubt::Ambiguous => "ambiguous clause",
             Doubt::Proposed => "proposed by the language model",
+            Doubt::Reprocessed => "proposed by reprocessing the journaled audio",
         }
     }
 }

@@ -2,16 +2,26 @@
 //! the recogniser again over the speech segments' audio the journal holds, and journals
 //! what it hears in the segments that have no utterance (a run killed before their
 //! transcription, or a transcript dropped from a full ring): the utterance, linked to its
-//! audio record, and the events the extractor makes of it. With `--all` every segment is
-//! transcribed again and, where it already has an utterance, the old and the new text are
-//! reported (the record is not rewritten: the medic's confirmations and corrections stand).
+//! audio record, and the events the extractor makes of it.
+//!
+//! With `--all` every segment is heard again (e.g. by a larger model at the base station,
+//! or read by a newer lexicon) and the whole narration read afresh; what that reading
+//! changes is set against the journaled record (`compare`) and reported. The medic's word
+//! stands: a fact read again as the record holds it keeps its confirmation, rejection or
+//! correction; a fact read otherwise, or anew, is *proposed*: filed unconfirmed
+//! (`Doubt::Reprocessed`) beside the journaled one, under a journaled second hearing of its
+//! utterance (`UtteranceRecord::rehearing_of`); a fact on the card that the second hearing
+//! does not yield is reported and kept. Nothing is taken off the card, and every proposal
+//! is durable before it is printed.
 //!
 //! The extractor is first rebuilt from the journal (utterances read again, verdicts
 //! applied), so a recovered utterance is read in the record's context as it stands; it is
 //! read after the journaled ones (it gets the next utterance index).
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+pub mod compare;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
@@ -24,7 +34,9 @@ use crate::extract::{Extractor, ExtractorConfig};
 use crate::journal::codec::{self, AudioHeader, AudioRecord, Kind, UtteranceRecord};
 use crate::journal::{self, Journal, WriterTiming};
 use crate::limits::{PIPELINE_RATE_HZ, SEGMENT_SAMPLES_MAX};
+use crate::record::{Doubt, Event, EventLog};
 use crate::render;
+use crate::speech::HeardWord;
 
 /// How long reprocessing waits for its records to become durable.
 const DURABLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,8 +50,8 @@ pub struct ReprocessArgs {
     /// The key file, if not DIR/journal.key (or keyring:NAME)
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// Transcribe every journaled segment again; one that already has an utterance is
-    /// reported (journaled and new text), not journaled again
+    /// Hear every journaled segment again and read the narration afresh: report the
+    /// changed facts and file them unconfirmed (the medic's verdicts stand)
     #[arg(long)]
     pub all: bool,
     /// The Whisper model folder to use instead of the configuration's (e.g. a larger model
@@ -149,23 +161,36 @@ pub fn run(args: &ReprocessArgs) -> Result<(), CliError> {
     let mut next_index = replay_utterances(&mut extractor, &state);
     let theirs = state.log.events();
     let ours = extractor.events();
-    if theirs.len() > ours.len() || ours[..theirs.len()] != *theirs {
+    let consistent = theirs.len() <= ours.len() && ours[..theirs.len()] == *theirs;
+    // Segments without an utterance, not even a resumed run's copy of them.
+    let orphans = unheard
+        .iter()
+        .filter(|(_, h)| !twins.iter().any(|(_, t)| same_segment(h, t)))
+        .count();
+    if !consistent && (!args.all || orphans > 0) {
         return Err(CliError::BadInput(format!(
-            "the journal in {} holds events that this tccc does not extract from its utterances (another lexicon version?); export it with `tccc export`",
+            "the journal in {} holds events that this tccc does not extract from its utterances (another lexicon version?), so its segments without an utterance cannot be read in context; export it with `tccc export`",
             args.state.display()
         )));
     }
-    let missing: Vec<Vec<u8>> = ours[theirs.len()..]
-        .iter()
-        .map(|event| {
-            let mut payload = Vec::new();
-            codec::encode_event(event, &mut payload);
-            payload
-        })
-        .collect();
-    for payload in missing {
-        append(&mut journal, Kind::Event, payload)?;
+    // The record as the journal holds it once this run's records are in.
+    let mut base: Vec<Event> = theirs.to_vec();
+    if consistent {
+        let missing: Vec<Vec<u8>> = ours[theirs.len()..]
+            .iter()
+            .map(|event| {
+                let mut payload = Vec::new();
+                codec::encode_event(event, &mut payload);
+                payload
+            })
+            .collect();
+        for payload in missing {
+            append(&mut journal, Kind::Event, payload)?;
+        }
     }
+    // What each journaled utterance's audio sounds like now (`--all`), by utterance index.
+    let mut heard_again: HashMap<u32, Option<(String, Vec<HeardWord>)>> = HashMap::new();
+    let mut recovered_utterances: Vec<UtteranceRecord> = Vec::new();
 
     let mut transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
         .map_err(|e| CliError::BadInput(e.to_string()))?;
@@ -208,6 +233,7 @@ pub fn run(args: &ReprocessArgs) -> Result<(), CliError> {
             .map_or("(nothing recognised)", |(t, _)| t.as_str());
         if let Some(before) = journaled {
             compared += 1;
+            heard_again.insert(before.index, now.clone());
             let same = if before.text.trim() == now_text {
                 "same"
             } else {
@@ -233,6 +259,7 @@ pub fn run(args: &ReprocessArgs) -> Result<(), CliError> {
             model: model.clone(),
             lexicon: LEXICON_VERSION.to_owned(),
             audio_seq: Some(*seq),
+            rehearing_of: None,
         };
         next_index = next_index.saturating_add(1);
         let mut payload = Vec::new();
@@ -269,8 +296,42 @@ pub fn run(args: &ReprocessArgs) -> Result<(), CliError> {
         for change in &changes {
             println!("      {}", render::describe_change(change));
         }
+        heard_again.insert(
+            utterance.index,
+            Some((utterance.text.clone(), utterance.words.clone())),
+        );
+        recovered_utterances.push(utterance);
     }
     wait_durable(&mut journal, &args.state)?;
+    let mut tally = Tally::default();
+    if args.all {
+        if consistent {
+            base = extractor.events().to_vec();
+        }
+        let utterances: Vec<UtteranceRecord> = state
+            .utterances
+            .iter()
+            .cloned()
+            .chain(recovered_utterances)
+            .collect();
+        let first_index = base
+            .iter()
+            .map(|e| e.provenance().utterance.saturating_add(1))
+            .chain(std::iter::once(next_index))
+            .max()
+            .unwrap_or(next_index);
+        tally = read_again(
+            &mut journal,
+            &args.state,
+            &Reading {
+                base: &base,
+                utterances: &utterances,
+                heard_again: &heard_again,
+                model: &model,
+                first_index,
+            },
+        )?;
+    }
     for alert in journal.take_alerts() {
         eprintln!("tccc: journal alert: {alert}");
     }
@@ -281,12 +342,187 @@ pub fn run(args: &ReprocessArgs) -> Result<(), CliError> {
         "tccc: reprocessed {} journaled segment(s) with {model}: {recovered} recovered, {silent} with nothing recognised{}",
         recovered + silent + compared,
         if args.all {
-            format!(", {compared} compared with their journaled utterance")
+            format!(
+                ", {compared} compared with their journaled utterance; facts: {} kept as they stand, {} changed and {} new (proposed, unconfirmed), {} not heard again (kept)",
+                tally.kept, tally.changed, tally.added, tally.not_heard_again
+            )
         } else {
             String::new()
         }
     );
     Ok(())
+}
+
+/// What `--all` found, counted.
+#[derive(Debug, Default)]
+struct Tally {
+    kept: usize,
+    changed: usize,
+    added: usize,
+    not_heard_again: usize,
+}
+
+/// The narration as it is read again.
+struct Reading<'a> {
+    /// The journal's events (the record as it stands).
+    base: &'a [Event],
+    /// Every journaled utterance, in order (second hearings included: they are skipped).
+    utterances: &'a [UtteranceRecord],
+    /// What each utterance heard from audio sounds like now (`None`: nothing recognised).
+    heard_again: &'a HashMap<u32, Option<(String, Vec<HeardWord>)>>,
+    model: &'a str,
+    /// The index the first second hearing gets (past every index the record names).
+    first_index: u32,
+}
+
+/// Reads the narration afresh (each utterance as heard again, typed ones as they were),
+/// sets the facts against the journal's record, journals each proposal under a second
+/// hearing of its utterance, waits for them to be durable, then prints what changed.
+fn read_again(
+    journal: &mut Journal,
+    state_dir: &Path,
+    reading: &Reading<'_>,
+) -> Result<Tally, CliError> {
+    let mut fresh = Extractor::new(ExtractorConfig::default());
+    // What each utterance was read as: text, words, recogniser.
+    let mut read_as: HashMap<u32, (&str, &[HeardWord], &str)> = HashMap::new();
+    for u in reading
+        .utterances
+        .iter()
+        .filter(|u| u.rehearing_of.is_none())
+    {
+        let (text, words, model) = match reading.heard_again.get(&u.index) {
+            Some(Some((text, words))) => (text.as_str(), words.as_slice(), reading.model),
+            Some(None) => continue,
+            None => (u.text.as_str(), u.words.as_slice(), u.model.as_str()),
+        };
+        if let Err(error) = fresh.push_heard(u.index, text, words, u.start_s, u.end_s) {
+            eprintln!(
+                "tccc: utterance {} not read again: {error}",
+                u.index.saturating_add(1)
+            );
+            continue;
+        }
+        read_as.insert(u.index, (text, words, model));
+    }
+    let journaled = compare::journaled_facts(reading.base);
+    let heard = fresh.live_facts().to_vec();
+    let findings = compare::compare(&journaled, &heard, |u| reading.heard_again.contains_key(&u));
+
+    // The proposals, under a second hearing of the utterance each was read from.
+    let mut by_utterance: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for finding in &findings {
+        if let compare::Finding::Changed { heard: h, .. } | compare::Finding::Added { heard: h } =
+            finding
+        {
+            by_utterance
+                .entry(heard[*h].provenance.utterance)
+                .or_default()
+                .push(*h);
+        }
+    }
+    let mut log = EventLog::from_events(reading.base.to_vec())
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    let mut proposed_as: HashMap<usize, u32> = HashMap::new();
+    let mut index = reading.first_index;
+    for (utterance, facts) in &by_utterance {
+        let (Some(first), Some(&(text, words, model))) = (
+            reading.utterances.iter().find(|u| u.index == *utterance),
+            read_as.get(utterance),
+        ) else {
+            continue;
+        };
+        let rehearing = UtteranceRecord {
+            index,
+            start_s: first.start_s,
+            end_s: first.end_s,
+            text: text.to_owned(),
+            words: words.to_vec(),
+            model: model.to_owned(),
+            lexicon: LEXICON_VERSION.to_owned(),
+            audio_seq: first.audio_seq,
+            rehearing_of: Some(first.index),
+        };
+        let mut payload = Vec::new();
+        codec::encode_utterance(&rehearing, &mut payload);
+        append(journal, Kind::Utterance, payload)?;
+        for &h in facts {
+            let fact = &heard[h];
+            let provenance = crate::record::Provenance {
+                utterance: index,
+                doubt: Some(Doubt::Reprocessed),
+                ..fact.provenance
+            };
+            let id = log
+                .assert_fact(fact.casualty, fact.fact.clone(), provenance)
+                .map_err(|e| CliError::BadInput(e.to_string()))?;
+            let mut payload = Vec::new();
+            if let Some(event) = log.events().last() {
+                codec::encode_event(event, &mut payload);
+            }
+            append(journal, Kind::Event, payload)?;
+            proposed_as.insert(h, id);
+        }
+        index = index.saturating_add(1);
+    }
+    // Shown => saved.
+    wait_durable(journal, state_dir)?;
+
+    let mut tally = Tally::default();
+    for finding in &findings {
+        match *finding {
+            compare::Finding::Kept { old, .. } => {
+                tally.kept += 1;
+                let o = &journaled[old];
+                println!(
+                    "= casualty {}: fact {} {} ({}): heard again; kept as it stands",
+                    o.casualty,
+                    o.id,
+                    o.fact,
+                    o.standing.as_str()
+                );
+            }
+            compare::Finding::Changed { old, heard: h } => {
+                let (o, n) = (&journaled[old], &heard[h]);
+                let Some(id) = proposed_as.get(&h) else {
+                    continue;
+                };
+                tally.changed += 1;
+                println!(
+                    "~ casualty {}: fact {} {} ({}) -> {}: proposed as fact {id}, unconfirmed; fact {} stays until the medic confirms one and rejects the other",
+                    o.casualty,
+                    o.id,
+                    o.fact,
+                    o.standing.as_str(),
+                    n.fact,
+                    o.id
+                );
+            }
+            compare::Finding::Added { heard: h } => {
+                let n = &heard[h];
+                let Some(id) = proposed_as.get(&h) else {
+                    continue;
+                };
+                tally.added += 1;
+                println!(
+                    "+ casualty {}: {}: proposed as fact {id}, unconfirmed",
+                    n.casualty, n.fact
+                );
+            }
+            compare::Finding::NotHeardAgain { old } => {
+                tally.not_heard_again += 1;
+                let o = &journaled[old];
+                println!(
+                    "? casualty {}: fact {} {} ({}): not heard again; kept on the card (reject it if it is wrong)",
+                    o.casualty,
+                    o.id,
+                    o.fact,
+                    o.standing.as_str()
+                );
+            }
+        }
+    }
+    Ok(tally)
 }
 
 /// The utterance heard from another audio record of the same segment with the same
