@@ -124,6 +124,14 @@ pub enum Concept {
     SwitchCue,
     /// "out of" in "seven out of ten".
     OutOf,
+    /// "removed", "released", "converted": a tourniquet named in the clause, before or
+    /// after, came off (`Fact::TourniquetOff`).
+    Removed,
+    /// "off", "came off": a tourniquet named before it in the clause came off.
+    Off,
+    /// "was hit", "wounded at", "IED strike": with a clock time, when the casualty was
+    /// injured (`Fact::InjuryTime`); without one, nothing.
+    Injured,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
     /// V nor U) and says nothing by itself.
     Filler,
@@ -274,6 +282,9 @@ const CUES: &[(&str, Concept)] = &[
     ("group", C::Group),
     ("switch_cue", C::SwitchCue),
     ("out_of", C::OutOf),
+    ("removed", C::Removed),
+    ("off", C::Off),
+    ("injured", C::Injured),
     ("filler", C::Filler),
 ];
 
