@@ -448,7 +448,7 @@ fn a_tourniquet_that_came_off_stops_its_clocks() {
     // Re-arms: a new tourniquet on the same limb after it came off has its own clock.
     let again = (
         "08:00",
-        "rebleeding, new tourniquet left arm at zero eight hundred",
+        "he rebled, tourniquet back on the left arm at zero eight hundred",
     );
     let (alerts, _) = narrate("06:00", &[on, off, again], "11:00");
     once_at(&alerts, "tq-convert-2h", "10:00");

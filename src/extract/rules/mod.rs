@@ -1145,11 +1145,22 @@ impl<'a> Parser<'a> {
                     if dropped[index] {
                         continue;
                     }
-                    // "IED strike at 2305, two casualties": the group's injury time.
+                    // "IED strike at 2305, two casualties", no casualty named: the group's
+                    // mechanism and injury time, for each casualty named next.
                     match (&frame.kind, frame.time, self.group_said) {
                         (FrameKind::InjuryTime, Some(time), Some(count)) if !frame.negated => {
                             actions.push(Action::GroupInjuryTime {
                                 time,
+                                count,
+                                start: frame.start,
+                                end: frame.end,
+                            });
+                        }
+                        (FrameKind::Mechanism(mechanism), _, Some(count))
+                            if !frame.negated && !self.switched =>
+                        {
+                            actions.push(Action::GroupMechanism {
+                                mechanism: *mechanism,
                                 count,
                                 start: frame.start,
                                 end: frame.end,
