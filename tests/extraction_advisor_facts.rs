@@ -127,7 +127,7 @@ fn a_tourniquet_coming_off_is_read_from_the_ways_it_is_said() {
             "casualty 1: tourniquet off right_leg at 11:40",
         ),
         (
-            &["Tourniquet right leg at ten hundred.", "Removed the tourniquet on the right leg."],
+            &["Tourniquet right leg at ten hundred.", "Removed the tourniquet from the right leg."],
             "casualty 1: tourniquet off right_leg",
         ),
         (
