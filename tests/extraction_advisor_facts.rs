@@ -172,6 +172,29 @@ fn a_tourniquet_said_again_or_planned_off_is_not_a_new_one_nor_off() {
 }
 
 #[test]
+fn what_follows_still_on_in_the_sentence_is_new() {
+    let lines = [
+        "Casualty one, tourniquet left leg at zero zero ten.",
+        "Casualty one, tourniquet still on, TXA two grams IV at zero one hundred.",
+        "Tourniquet still in place, gave fentanyl fifty micrograms IV.",
+    ];
+    let found = facts(&lines);
+    assert!(
+        has(&lines, "casualty 1: medication txa 2 g iv at 01:00"),
+        "{found:?}"
+    );
+    assert!(
+        has(&lines, "casualty 1: medication fentanyl 50 mcg iv"),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.iter().filter(|f| f.contains(": tourniquet")).count(),
+        1,
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_tourniquet_named_before_the_casualty_number_is_that_casualty_s() {
     let lines = ["Tourniquet casualty one right leg, time zero six zero two."];
     assert!(

@@ -129,6 +129,9 @@ pub enum Concept {
     Removed,
     /// "off", "came off": a tourniquet named before it in the clause came off.
     Off,
+    /// "still on", "still in place": the tourniquet or dressing named before it in the
+    /// clause is the one already on, not a new one (what follows is unaffected).
+    StillOn,
     /// "was hit", "wounded at", "IED strike": with a clock time, when the casualty was
     /// injured (`Fact::InjuryTime`); without one, nothing.
     Injured,
@@ -284,6 +287,7 @@ const CUES: &[(&str, Concept)] = &[
     ("out_of", C::OutOf),
     ("removed", C::Removed),
     ("off", C::Off),
+    ("still_on", C::StillOn),
     ("injured", C::Injured),
     ("filler", C::Filler),
 ];

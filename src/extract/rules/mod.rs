@@ -904,6 +904,21 @@ impl<'a> Parser<'a> {
             Concept::But => {
                 self.negation = false;
             }
+            Concept::StillOn => {
+                // "tourniquet still on": the one already on, not a new one; a dose said
+                // after it in the sentence is still new.
+                if let Some(o) = self.open.filter(|&o| {
+                    let frame = &self.frames[o];
+                    frame.sentence == self.sentence
+                        && frame.clause == self.clause
+                        && matches!(
+                            frame.kind,
+                            FrameKind::Tourniquet(_) | FrameKind::Treatment(_)
+                        )
+                }) {
+                    self.frames[o].negated = true;
+                }
+            }
             Concept::Removed | Concept::Off => {
                 // "tourniquet off", "TQ released": the tourniquet just named came off;
                 // "removed the tourniquet": the one named next in the clause.
