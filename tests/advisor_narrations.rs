@@ -118,7 +118,10 @@ fn single_casualty_leg_wound_by_the_book() {
 #[test]
 fn blast_casualty_with_blood_and_late_txa() {
     let lines = [
-        ("10:20", "casualty two, IED, amputation left leg"),
+        (
+            "10:20",
+            "casualty two, IED strike at ten ten, amputation left leg",
+        ),
         ("10:21", "junctional tourniquet left groin at ten fifteen"),
         (
             "10:25",
@@ -145,8 +148,8 @@ fn blast_casualty_with_blood_and_late_txa() {
             ("11:00", 2, "ketamine-redose-early", Warning),
             // No 2 h conversion alert: the tourniquet is on an amputated limb, which is never
             // converted (DOMAIN.md §4.4 #3).
-            // The injury is assumed at the tourniquet's 10:15 (the earliest time heard).
-            ("13:15", 2, "txa-window-closed", Advisory),
+            // The injury time said (10:10), not the tourniquet's 10:15, closes the window.
+            ("13:10", 2, "txa-window-closed", Advisory),
             ("13:30", 2, "txa-given-late", Warning),
         ],
     );

@@ -270,8 +270,29 @@ fn txa_indicated_closed_and_late() {
         ("12:30", "TXA two grams IV at twelve thirty"),
     ];
     let (alerts, _) = narrate("09:00", &lines, "13:00");
+    // The injury time was not said: measured from the first time known (the tourniquet
+    // at 09:05), an advisory that says the injury time was assumed.
+    let late = once_at(&alerts, "txa-given-late", "12:30");
+    assert_eq!(late.severity, Severity::Advisory);
+    assert!(
+        late.assumed_time && late.message.contains("assumed"),
+        "{late:?}"
+    );
+    // Said: a warning.
+    let lines = [
+        (
+            "09:10",
+            "he was hit at zero nine hundred, tourniquet left leg at zero nine zero five",
+        ),
+        ("12:30", "TXA two grams IV at twelve thirty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
     let late = once_at(&alerts, "txa-given-late", "12:30");
     assert_eq!(late.severity, Severity::Warning);
+    assert!(
+        !late.assumed_time && late.message.contains("09:00"),
+        "{late:?}"
+    );
     // No indication on the card: no TXA alert.
     let (alerts, _) = narrate("09:00", &[("09:10", "laceration left forearm")], "13:00");
     assert!(
@@ -308,6 +329,129 @@ fn a_stated_injury_time_replaces_the_assumed_one() {
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0].raised, at("11:30"));
     assert!(!closed[0].assumed_time && !closed[0].message.contains("assumed"));
+}
+
+#[test]
+fn an_injury_time_heard_in_the_narration_sets_the_txa_window() {
+    // Hit at 10:30, found at 13:02: the window closes at 13:30, not 3 h after 13:02.
+    let found = (
+        "13:02",
+        "casualty two, gunshot wound left chest, he was hit at ten thirty this morning",
+    );
+    let (alerts, _) = narrate("13:00", &[found], "16:30");
+    let open = once_at(&alerts, "txa-indicated", "13:02");
+    assert!(
+        open.message.contains("give by 13:30") && !open.assumed_time,
+        "{open:?}"
+    );
+    let closed = once_at(&alerts, "txa-window-closed", "13:30");
+    assert!(
+        closed.message.contains("10:30") && !closed.assumed_time,
+        "{closed:?}"
+    );
+    // Given after the window: a warning when said, once.
+    let lines = [found, ("13:45", "TXA two grams IV at thirteen forty five")];
+    let (alerts, _) = narrate("13:00", &lines, "16:30");
+    once_at(&alerts, "txa-window-closed", "13:30");
+    assert_eq!(
+        once_at(&alerts, "txa-given-late", "13:45").severity,
+        Severity::Warning
+    );
+    // Given inside it: neither.
+    let lines = [
+        (
+            "13:00",
+            "casualty one, IED strike at twelve forty, fragments in the abdomen",
+        ),
+        ("13:20", "TXA two grams IV at thirteen twenty"),
+    ];
+    let (alerts, _) = narrate("13:00", &lines, "16:30");
+    assert!(
+        of(&alerts, "txa-window-closed").is_empty() && of(&alerts, "txa-given-late").is_empty(),
+        "{alerts:#?}"
+    );
+    // A second late dose is new evidence: the late alert re-arms for it.
+    let lines = [
+        found,
+        ("13:45", "TXA two grams IV at thirteen forty five"),
+        ("14:30", "another TXA one gram IV at fourteen thirty"),
+    ];
+    let (alerts, _) = narrate("13:00", &lines, "16:30");
+    assert_eq!(of(&alerts, "txa-given-late").len(), 2, "{alerts:#?}");
+}
+
+#[test]
+fn a_group_injury_time_counts_for_each_casualty_across_midnight() {
+    let lines = [
+        (
+            "23:05",
+            "IED strike at twenty three oh five, two casualties",
+        ),
+        (
+            "23:08",
+            "casualty one, frag left thigh, tourniquet left leg at twenty three ten",
+        ),
+        (
+            "23:20",
+            "casualty two, frag to the abdomen, belly's rigid, he's alert",
+        ),
+        ("00:40", "casualty one TXA two grams IV at zero zero forty"),
+        ("02:20", "casualty two TXA two grams IV at zero two twenty"),
+    ];
+    let (alerts, _) = narrate("23:00", &lines, "03:00");
+    let closed = of(&alerts, "txa-window-closed");
+    assert_eq!(closed.len(), 1, "{alerts:#?}");
+    assert_eq!(
+        (closed[0].casualty, closed[0].raised),
+        (2, Stamp(DAY_S + 2 * 3600 + 300))
+    );
+    let late = of(&alerts, "txa-given-late");
+    assert_eq!(late.len(), 1, "{alerts:#?}");
+    assert_eq!((late[0].casualty, late[0].severity), (2, Severity::Warning));
+}
+
+#[test]
+fn a_tourniquet_that_came_off_stops_its_clocks() {
+    let on = (
+        "06:10",
+        "casualty two, GSW left forearm, tourniquet left arm at zero six ten",
+    );
+    // Converted at 07:30: neither the 2 h nor the 6 h alert.
+    let off = (
+        "07:30",
+        "casualty two not in shock, converted the left arm tourniquet to a pressure dressing, tourniquet off at zero seven thirty, no rebleeding",
+    );
+    let (alerts, _) = narrate("06:00", &[on, off], "13:00");
+    assert!(
+        alerts.iter().all(|a| !a.rule.starts_with("tq-")),
+        "{alerts:#?}"
+    );
+    // Still on: fires once at 2 h and once at 6 h, from the first time, and "still on"
+    // adds no second tourniquet (no alert from 10:00).
+    let still = (
+        "10:00",
+        "casualty two, tourniquet still on the left arm, no bleeding",
+    );
+    let (alerts, _) = narrate("06:00", &[on, still], "17:00");
+    once_at(&alerts, "tq-convert-2h", "08:10");
+    once_at(&alerts, "tq-limit-6h", "12:10");
+    // Off after its 2 h alert: the 2 h alert stands, the 6 h one never comes.
+    let late_off = ("09:00", "TQ released on the left arm at zero nine hundred");
+    let (alerts, _) = narrate("06:00", &[on, late_off], "17:00");
+    once_at(&alerts, "tq-convert-2h", "08:10");
+    assert!(of(&alerts, "tq-limit-6h").is_empty(), "{alerts:#?}");
+    // Only that limb: a tourniquet on another limb keeps its clocks.
+    let right = ("06:12", "tourniquet right leg at zero six twelve");
+    let (alerts, _) = narrate("06:00", &[on, right, off], "13:00");
+    once_at(&alerts, "tq-convert-2h", "08:12");
+    once_at(&alerts, "tq-limit-6h", "12:12");
+    // Re-arms: a new tourniquet on the same limb after it came off has its own clock.
+    let again = (
+        "08:00",
+        "he rebled, tourniquet back on the left arm at zero eight hundred",
+    );
+    let (alerts, _) = narrate("06:00", &[on, off, again], "11:00");
+    once_at(&alerts, "tq-convert-2h", "10:00");
 }
 
 #[test]

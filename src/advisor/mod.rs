@@ -7,10 +7,12 @@
 //! continuous local timeline (`clock.rs`): a fact's time is the clock time said with it,
 //! placed nearest to when it was heard, or, when none was said, the time it was heard
 //! (and the alert says the time was assumed). The injury time is the time set with
-//! [`Advisor::set_injury_time`] or, when none was given, the earliest time known of the
-//! casualty (first mention or an earlier spoken time), flagged as assumed. Since the true
-//! injury can only be earlier, an assumed injury time never makes "TXA given late" fire
-//! wrongly; it can only make "give TXA by" generous, which the message says.
+//! [`Advisor::set_injury_time`], else the latest `Fact::InjuryTime` heard for the casualty
+//! ("hit at ten thirty"), else the earliest time known of the casualty (first mention or
+//! an earlier spoken time), flagged as assumed. The true injury can only be earlier than
+//! an assumed one, so "give TXA by" may be generous (the message says so), and "TXA given
+//! late" measured from it is raised as an advisory only. A tourniquet with a
+//! `Fact::TourniquetOff` for its limb said after it has no elapsed-time clock.
 //!
 //! Alerts are events ([`AlertEvent`]) that a journal can store and a console can list and
 //! acknowledge. Each is raised once per trigger — rule, casualty, the facts it rests on
@@ -346,10 +348,19 @@ impl Advisor {
         }
     }
 
-    /// The casualty's injury time and whether it is assumed.
+    /// The casualty's injury time and whether it is assumed: the time set with
+    /// [`Advisor::set_injury_time`], else the latest injury time heard for the casualty
+    /// ("hit at ten thirty"), else the earliest time known of the casualty (assumed).
     fn injury(&self, casualty: CasualtyId, facts: &[&LiveFact]) -> (Stamp, bool) {
         if let Some((_, t)) = self.injury_times.iter().find(|(c, _)| *c == casualty) {
             return (*t, false);
+        }
+        let said = facts
+            .iter()
+            .filter(|f| matches!(f.fact, Fact::InjuryTime(_)))
+            .max_by_key(|f| (self.heard(f), f.id));
+        if let Some(f) = said {
+            return (self.happened(f).0, false);
         }
         let earliest = facts
             .iter()
@@ -402,6 +413,13 @@ impl Advisor {
                 };
                 let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
                 let mut assumed_time = time_of.is_some() && time_assumed;
+                // A late dose measured from an assumed injury time (first mention) is
+                // worth a look, never a warning: the injury time was not said.
+                let severity = if extra.advisory_if_injury_assumed && injury.1 {
+                    Severity::Advisory
+                } else {
+                    severity
+                };
                 let mut message = rule.message.clone();
                 let fact_text = evidence
                     .first()
@@ -469,11 +487,20 @@ impl Advisor {
                     let Fact::Tourniquet { limb, .. } = f.fact else {
                         return false;
                     };
-                    facts.iter().any(|other| {
-                        matches!(other.fact, Fact::Injury { region, kind }
-                            if unless_injury_on_limb.contains(&kind)
-                                && Limb::of_region(region) == Some(limb))
-                    })
+                    // A tourniquet that came off (converted, removed) has no clock: an
+                    // "off" for its limb said after it, or timed at or after it.
+                    let on_since = self.happened(f).0;
+                    let came_off = facts.iter().any(|other| {
+                        matches!(other.fact, Fact::TourniquetOff { limb: l, .. } if l == limb)
+                            && (other.provenance.utterance > f.provenance.utterance
+                                || self.happened(other).0 >= on_since)
+                    });
+                    came_off
+                        || facts.iter().any(|other| {
+                            matches!(other.fact, Fact::Injury { region, kind }
+                                if unless_injury_on_limb.contains(&kind)
+                                    && Limb::of_region(region) == Some(limb))
+                        })
                 };
                 for f in select(sel).into_iter().filter(|f| !exempt(f)) {
                     let due = self.happened(f).0.plus_minutes(*after_min);
@@ -604,7 +631,11 @@ impl Advisor {
                 let deadline = injury.0.plus_minutes(*within_min);
                 for f in select(sel) {
                     if self.happened(f).0 > deadline {
-                        push(&[f], self.heard(f), Some(f), Extra::default());
+                        let extra = Extra {
+                            advisory_if_injury_assumed: true,
+                            ..Extra::default()
+                        };
+                        push(&[f], self.heard(f), Some(f), extra);
                     }
                 }
             }
@@ -640,6 +671,8 @@ struct Extra {
     category: Option<Evac>,
     /// The alert is raised once per casualty whatever evidence later adds.
     once_per_casualty: bool,
+    /// At most an advisory when the injury time it rests on was assumed.
+    advisory_if_injury_assumed: bool,
 }
 
 /// "! 14:32:05 casualty 1: WARNING tq-convert-2h #3 …": one line for `tccc process`.

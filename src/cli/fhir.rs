@@ -503,6 +503,8 @@ fn casualty_resources(
                     *time,
                 ));
             }
+            // Advisor inputs with no card field (not in `--json` either).
+            Fact::InjuryTime(_) | Fact::TourniquetOff { .. } => {}
         }
         if live.unconfirmed {
             for resource in &mut others[before..] {

@@ -124,6 +124,17 @@ pub enum Concept {
     SwitchCue,
     /// "out of" in "seven out of ten".
     OutOf,
+    /// "removed", "released", "converted": a tourniquet named in the clause, before or
+    /// after, came off (`Fact::TourniquetOff`).
+    Removed,
+    /// "off", "came off": a tourniquet named before it in the clause came off.
+    Off,
+    /// "still on", "still in place": the tourniquet or dressing named before it in the
+    /// clause is the one already on, not a new one (what follows is unaffected).
+    StillOn,
+    /// "was hit", "wounded at", "IED strike": with a clock time, when the casualty was
+    /// injured (`Fact::InjuryTime`); without one, nothing.
+    Injured,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
     /// V nor U) and says nothing by itself.
     Filler,
@@ -274,6 +285,10 @@ const CUES: &[(&str, Concept)] = &[
     ("group", C::Group),
     ("switch_cue", C::SwitchCue),
     ("out_of", C::OutOf),
+    ("removed", C::Removed),
+    ("off", C::Off),
+    ("still_on", C::StillOn),
+    ("injured", C::Injured),
     ("filler", C::Filler),
 ];
 

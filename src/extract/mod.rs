@@ -133,6 +133,8 @@ pub struct Extractor {
     group: Vec<Mechanism>,
     group_remaining: Option<u8>,
     group_provenance: Option<Provenance>,
+    /// The injury time said of the group ("IED strike at 2305, two casualties").
+    group_injury: Option<crate::record::Clock>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
     heard_confidence_min: f32,
@@ -160,6 +162,7 @@ impl Extractor {
             group: Vec::new(),
             group_remaining: None,
             group_provenance: None,
+            group_injury: None,
             last_utterance: None,
             facts_dropped: 0,
             heard_confidence_min: config.heard_confidence_min,
@@ -397,8 +400,14 @@ impl Extractor {
             return Ok(());
         }
         self.group_remaining = self.group_remaining.map(|n| n.saturating_sub(1));
-        for mechanism in self.group.clone() {
-            let fact = Fact::Mechanism(mechanism);
+        let injury = self.group_injury.map(Fact::InjuryTime);
+        for fact in self
+            .group
+            .iter()
+            .map(|m| Fact::Mechanism(*m))
+            .chain(injury)
+            .collect::<Vec<_>>()
+        {
             if matches!(self.relation_to_live(&fact, false), Relation::New) {
                 self.record_fact(fact, provenance, context)?;
             }
@@ -465,12 +474,41 @@ impl Extractor {
                     .is_some_and(|p| p.utterance == context.index);
                 if !same_statement {
                     self.group.clear();
+                    self.group_injury = None;
                     self.group_remaining = count;
                     self.group_provenance = Some(provenance);
                 }
                 if !self.group.contains(&mechanism) {
                     self.group.push(mechanism);
                 }
+            }
+            Action::GroupInjuryTime {
+                time,
+                count,
+                start,
+                end,
+            } => {
+                let provenance = self.provenance(context, start, end, 1.0);
+                let same_statement = self
+                    .group_provenance
+                    .is_some_and(|p| p.utterance == context.index);
+                if !same_statement {
+                    self.group.clear();
+                    self.group_remaining = count;
+                    self.group_provenance = Some(provenance);
+                }
+                self.group_injury = Some(time);
+            }
+            Action::SwitchToList {
+                casualties,
+                start,
+                end,
+            } => {
+                let provenance = self.provenance(context, start, end, 1.0);
+                for casualty in &casualties {
+                    self.switch_to(*casualty, provenance, context)?;
+                }
+                context.all_casualties = casualties;
             }
             Action::SwitchToAll { .. } => {
                 context.all_casualties = self.log.casualties_in_order();
@@ -873,12 +911,24 @@ impl Extractor {
                         limbs.push((limb, None));
                     }
                 }
+                if limbs.is_empty() && frame.removed {
+                    if let Some(limb) = self.only_tourniquet_on() {
+                        limbs.push((limb, None));
+                    }
+                }
                 let time = time.or(template_fields.and_then(|(_, t)| t));
                 for (limb, place_time) in limbs {
-                    facts.push(Fact::Tourniquet {
-                        limb,
-                        kind: *kind,
-                        time: place_time.or(time),
+                    facts.push(if frame.removed {
+                        Fact::TourniquetOff {
+                            limb,
+                            time: place_time.or(time),
+                        }
+                    } else {
+                        Fact::Tourniquet {
+                            limb,
+                            kind: *kind,
+                            time: place_time.or(time),
+                        }
                     });
                 }
             }
@@ -959,8 +1009,30 @@ impl Extractor {
             FrameKind::Name(name) => facts.push(Fact::Name(name.clone())),
             FrameKind::Last4(digits) => facts.push(Fact::Last4(digits.clone())),
             FrameKind::BattleRoster(roster) => facts.push(Fact::BattleRoster(roster.clone())),
+            FrameKind::InjuryTime => facts.extend(time.map(Fact::InjuryTime)),
         }
         facts
+    }
+
+    /// The limb of the current casualty's only tourniquet still on ("tourniquet off at
+    /// 0730" said without a limb), if there is exactly one.
+    fn only_tourniquet_on(&self) -> Option<Limb> {
+        let mine = || self.live.iter().filter(|f| f.casualty == self.current);
+        let mut on: Vec<Limb> = mine()
+            .filter_map(|f| match f.fact {
+                Fact::Tourniquet { limb, .. } => Some(limb),
+                _ => None,
+            })
+            .filter(|limb| {
+                !mine().any(|f| matches!(f.fact, Fact::TourniquetOff { limb: l, .. } if l == *limb))
+            })
+            .collect();
+        on.sort();
+        on.dedup();
+        match on.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
     }
 }
 
@@ -1097,6 +1169,8 @@ fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
             | (Fact::Medication { .. }, FrameKind::Medication(_))
             | (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_))
             | (Fact::Treatment { .. }, FrameKind::Treatment(_))
+            | (Fact::TourniquetOff { .. }, FrameKind::Tourniquet(_))
+            | (Fact::InjuryTime(_), FrameKind::InjuryTime)
     )
 }
 
@@ -1173,6 +1247,12 @@ fn fill_from(fact: Fact, lender: &Fact) -> Fact {
             value,
             time: time.or(*t),
         },
+        (Fact::TourniquetOff { limb, time }, Fact::TourniquetOff { time: t, .. }) => {
+            Fact::TourniquetOff {
+                limb,
+                time: time.or(*t),
+            }
+        }
         (fact, _) => fact,
     }
 }
@@ -1209,7 +1289,9 @@ fn frame_slot(frame: &Frame) -> Option<Slot> {
     use crate::record::VitalField as F;
     Some(match &frame.kind {
         FrameKind::Injury(..) => Slot::Injury,
+        FrameKind::Tourniquet(_) if frame.removed => Slot::TourniquetOff,
         FrameKind::Tourniquet(_) => Slot::Tourniquet,
+        FrameKind::InjuryTime => Slot::InjuryTime,
         FrameKind::Vital(cue) => Slot::Vital(match cue {
             VitalCue::Pulse => F::Pulse,
             VitalCue::BloodPressure => F::BloodPressure,
@@ -1257,6 +1339,10 @@ pub fn subsumes(big: &Fact, small: &Fact) -> bool {
                 time: t2,
             },
         ) => l1 == l2 && k1 == k2 && field(t1, t2),
+        (
+            Fact::TourniquetOff { limb: l1, time: t1 },
+            Fact::TourniquetOff { limb: l2, time: t2 },
+        ) => l1 == l2 && field(t1, t2),
         (
             Fact::Treatment {
                 kind: k1,

@@ -711,6 +711,15 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.option(*route, |out, r| out.text(r.as_str()));
             out.clock(*time);
         }
+        Fact::InjuryTime(time) => {
+            out.u8(14);
+            out.clock(Some(*time));
+        }
+        Fact::TourniquetOff { limb, time } => {
+            out.u8(15);
+            out.text(limb.as_str());
+            out.clock(*time);
+        }
     }
 }
 
@@ -792,6 +801,14 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
                 time: input.clock()?,
             }
         }
+        14 => match input.clock()? {
+            Some(time) => Fact::InjuryTime(time),
+            None => return Err(DecodeError::OutOfRange("injury time without a time")),
+        },
+        15 => Fact::TourniquetOff {
+            limb: named!(input, Limb)?,
+            time: input.clock()?,
+        },
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -855,6 +872,15 @@ mod tests {
                 limb: Limb::LeftLeg,
                 kind: TourniquetKind::Extremity,
                 time: t,
+            },
+            Fact::InjuryTime(Clock::new(8, 55).unwrap()),
+            Fact::TourniquetOff {
+                limb: Limb::LeftLeg,
+                time: t,
+            },
+            Fact::TourniquetOff {
+                limb: Limb::RightArm,
+                time: None,
             },
             Fact::Vital {
                 value: VitalValue::BloodPressure {

@@ -177,6 +177,10 @@ fn fact_line(fact: &Fact) -> String {
                 .unwrap_or_default(),
             at(*time)
         ),
+        Fact::InjuryTime(time) => format!("injured at {time}"),
+        Fact::TourniquetOff { limb, time } => {
+            format!("tourniquet off the {}{}", human(limb.as_str()), at(*time))
+        }
     }
 }
 

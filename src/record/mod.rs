@@ -575,6 +575,8 @@ impl CasualtyRecord {
                     time: *time,
                     unconfirmed: doubt,
                 }),
+                // Not fields of the card schema: the advisor reads them from the log.
+                Fact::InjuryTime(_) | Fact::TourniquetOff { .. } => {}
             }
         }
         if !doubted_allergies.is_empty() {

@@ -245,6 +245,17 @@ pub enum Fact {
         route: Option<Route>,
         time: Option<Clock>,
     },
+    /// "Hit at ten thirty", "IED strike at twelve forty": when the casualty was injured.
+    /// The advisor reads it (the TXA window); the card schema has no field for it, so it
+    /// is not in `--json`.
+    InjuryTime(Clock),
+    /// "Tourniquet off at 0730", "converted the tourniquet to a pressure dressing": the
+    /// tourniquet on `limb` came off. The advisor stops its tourniquet clocks; the card
+    /// schema has no field for it, so it is not in `--json`.
+    TourniquetOff {
+        limb: Limb,
+        time: Option<Clock>,
+    },
 }
 
 /// Facts that occupy the same slot: a correction of one replaces the other.
@@ -263,6 +274,8 @@ pub enum Slot {
     Treatment(TreatmentKind),
     Fluid(FluidName),
     Medication(&'static str),
+    InjuryTime,
+    TourniquetOff,
 }
 
 impl Fact {
@@ -282,6 +295,8 @@ impl Fact {
             Fact::Treatment { kind, .. } => Slot::Treatment(*kind),
             Fact::Fluid { name, .. } => Slot::Fluid(*name),
             Fact::Medication { name, .. } => Slot::Medication(name),
+            Fact::InjuryTime(_) => Slot::InjuryTime,
+            Fact::TourniquetOff { .. } => Slot::TourniquetOff,
         }
     }
 
@@ -292,7 +307,9 @@ impl Fact {
             | Fact::Vital { time, .. }
             | Fact::Treatment { time, .. }
             | Fact::Fluid { time, .. }
-            | Fact::Medication { time, .. } => *time,
+            | Fact::Medication { time, .. }
+            | Fact::TourniquetOff { time, .. } => *time,
+            Fact::InjuryTime(time) => Some(*time),
             _ => None,
         }
     }
@@ -305,7 +322,9 @@ impl Fact {
             | Fact::Vital { time, .. }
             | Fact::Treatment { time, .. }
             | Fact::Fluid { time, .. }
-            | Fact::Medication { time, .. } => *time = Some(new_time),
+            | Fact::Medication { time, .. }
+            | Fact::TourniquetOff { time, .. } => *time = Some(new_time),
+            Fact::InjuryTime(time) => *time = new_time,
             _ => return None,
         }
         Some(fact)
@@ -316,7 +335,9 @@ impl Fact {
         let mut fact = self.clone();
         match &mut fact {
             Fact::Injury { region: r, .. } => *r = region,
-            Fact::Tourniquet { limb, .. } => *limb = Limb::of_region(region)?,
+            Fact::Tourniquet { limb, .. } | Fact::TourniquetOff { limb, .. } => {
+                *limb = Limb::of_region(region)?
+            }
             Fact::Treatment { site, .. } => *site = Some(region),
             _ => return None,
         }
@@ -401,6 +422,10 @@ impl fmt::Display for Fact {
                 optional("", route),
                 time_suffix(time)
             ),
+            Fact::InjuryTime(time) => write!(f, "injured at {time}"),
+            Fact::TourniquetOff { limb, time } => {
+                write!(f, "tourniquet off {limb}{}", time_suffix(time))
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum FrameKind {
     Name(String),
     Last4(String),
     BattleRoster(String),
+    /// "was hit", "IED strike": when the casualty was injured (a fact only with a time).
+    InjuryTime,
 }
 
 /// One thing said, with what was said about it.
@@ -54,6 +56,8 @@ pub struct Frame {
     /// "not eighty eight": the value said to be wrong; the correction replaces only a
     /// fact that holds it.
     pub rejected: Option<Attribute>,
+    /// "tourniquet off", "converted the tourniquet": a tourniquet that came off.
+    pub removed: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -93,6 +97,20 @@ pub enum Action {
     /// (all of them when no number was said).
     GroupMechanism {
         mechanism: Mechanism,
+        count: Option<u8>,
+        start: u32,
+        end: u32,
+    },
+    /// "casualties one and two": later frames of this utterance concern each of them.
+    SwitchToList {
+        casualties: Vec<CasualtyId>,
+        start: u32,
+        end: u32,
+    },
+    /// "IED strike at 2305, two casualties": the injury time of the next `count`
+    /// casualties named (all of them when no number was said).
+    GroupInjuryTime {
+        time: Clock,
         count: Option<u8>,
         start: u32,
         end: u32,
@@ -144,6 +162,7 @@ impl Frame {
             correcting: false,
             another: false,
             rejected: None,
+            removed: false,
             sentence,
             clause,
         }
@@ -163,7 +182,12 @@ impl Frame {
                         && self.place_times.last().is_some_and(Option::is_none))
             }
             (
-                K::Treatment(_) | K::Fluid(_) | K::Medication(_) | K::Vital(_) | K::Avpu(_),
+                K::Treatment(_)
+                | K::Fluid(_)
+                | K::Medication(_)
+                | K::Vital(_)
+                | K::Avpu(_)
+                | K::InjuryTime,
                 A::Time(_),
             ) => self.time.is_none(),
             (

@@ -90,6 +90,11 @@ struct Parser<'a> {
     group: Option<Option<u8>>,
     /// After "reassessed": tourniquets and treatments named are not new.
     reassessing: bool,
+    /// After "removed", "converted": a tourniquet named later in the clause came off.
+    removing: bool,
+    /// "two casualties" said anywhere in the utterance (with the number said, if any): an
+    /// injury time said with it belongs to the group.
+    group_said: Option<Option<u8>>,
     correcting: bool,
     /// Frames before this index were said before a correction cue and take no attributes.
     sealed_before: usize,
@@ -129,6 +134,8 @@ impl<'a> Parser<'a> {
             hypothetical: false,
             group: None,
             reassessing: false,
+            removing: false,
+            group_said: None,
             correcting: false,
             sealed_before: 0,
             retraction: None,
@@ -197,6 +204,7 @@ impl<'a> Parser<'a> {
                     | FrameKind::Medication(_)
             );
         frame.negated = self.negation || self.hypothetical || looked_at_again;
+        frame.removed = self.removing && matches!(frame.kind, FrameKind::Tourniquet(_));
         frame.correcting = self.correcting;
         if matches!(
             self.previous_significant(i),
@@ -741,6 +749,7 @@ impl<'a> Parser<'a> {
 
     fn end_clause(&mut self) {
         self.negation = false;
+        self.removing = false;
         self.clause += 1;
         let pending = std::mem::take(&mut self.pending);
         for (attribute, end) in pending {
@@ -862,6 +871,7 @@ impl<'a> Parser<'a> {
                     _ => None,
                 };
                 self.group = Some(count);
+                self.group_said = Some(count);
             }
             Concept::Mechanism(mechanism) if self.group.is_some() && !self.negation => {
                 let item = &self.items[i];
@@ -893,6 +903,36 @@ impl<'a> Parser<'a> {
             }
             Concept::But => {
                 self.negation = false;
+            }
+            Concept::StillOn => {
+                // "tourniquet still on": the one already on, not a new one; a dose said
+                // after it in the sentence is still new.
+                if let Some(o) = self.open.filter(|&o| {
+                    let frame = &self.frames[o];
+                    frame.sentence == self.sentence
+                        && frame.clause == self.clause
+                        && matches!(
+                            frame.kind,
+                            FrameKind::Tourniquet(_) | FrameKind::Treatment(_)
+                        )
+                }) {
+                    self.frames[o].negated = true;
+                }
+            }
+            Concept::Removed | Concept::Off => {
+                // "tourniquet off", "TQ released": the tourniquet just named came off;
+                // "removed the tourniquet": the one named next in the clause.
+                let open_tourniquet = self.open.filter(|&o| {
+                    let frame = &self.frames[o];
+                    frame.sentence == self.sentence
+                        && frame.clause == self.clause
+                        && matches!(frame.kind, FrameKind::Tourniquet(_))
+                });
+                match open_tourniquet {
+                    Some(o) => self.frames[o].removed = true,
+                    None if concept == Concept::Removed => self.removing = true,
+                    None => {}
+                }
             }
             Concept::Not => return self.not(i),
             Concept::Correction => {
@@ -1116,8 +1156,32 @@ impl<'a> Parser<'a> {
             match step {
                 Step::Action(action) => actions.push(action),
                 Step::Frame(index) => {
-                    if !dropped[index] {
-                        actions.push(Action::Assert(self.frames[index].clone()));
+                    let frame = &self.frames[index];
+                    if dropped[index] {
+                        continue;
+                    }
+                    // "IED strike at 2305, two casualties", no casualty named: the group's
+                    // mechanism and injury time, for each casualty named next.
+                    match (&frame.kind, frame.time, self.group_said) {
+                        (FrameKind::InjuryTime, Some(time), Some(count)) if !frame.negated => {
+                            actions.push(Action::GroupInjuryTime {
+                                time,
+                                count,
+                                start: frame.start,
+                                end: frame.end,
+                            });
+                        }
+                        (FrameKind::Mechanism(mechanism), _, Some(count))
+                            if !frame.negated && !self.switched =>
+                        {
+                            actions.push(Action::GroupMechanism {
+                                mechanism: *mechanism,
+                                count,
+                                start: frame.start,
+                                end: frame.end,
+                            });
+                        }
+                        _ => actions.push(Action::Assert(frame.clone())),
                     }
                 }
             }
@@ -1242,6 +1306,7 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         Concept::Sex(sex) => FrameKind::Sex(*sex),
         Concept::Evac(evac) => FrameKind::Evac(*evac),
         Concept::Avpu(avpu) => FrameKind::Avpu(*avpu),
+        Concept::Injured => FrameKind::InjuryTime,
         _ => return None,
     })
 }

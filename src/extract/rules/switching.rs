@@ -18,7 +18,26 @@ impl Parser<'_> {
                     let on = matches!(
                         i.checked_sub(1).and_then(|k| self.kind_at(k)),
                         Some(ItemKind::Word(w)) if matches!(w.as_str(), "on" | "for")
-                    );
+                    ) || self.topic_first(i);
+                    // "casualties one and two hit by the IED": what follows concerns each.
+                    let second = match (self.kind_at(i + 2), self.kind_at(i + 3)) {
+                        (Some(ItemKind::Word(w)), Some(ItemKind::Number(m))) if w == "and" => m
+                            .as_integer()
+                            .filter(|m| (1..=CASUALTIES_MAX as u32).contains(m) && *m != id),
+                        _ => None,
+                    };
+                    if let (Some(second), Some(ItemKind::Concept(Concept::Group))) =
+                        (second, self.kind_at(i))
+                    {
+                        self.close_for_switch();
+                        self.switched = true;
+                        self.order.push(Step::Action(Action::SwitchToList {
+                            casualties: vec![id as CasualtyId, second as CasualtyId],
+                            start: item.start,
+                            end: self.items[i + 3].end,
+                        }));
+                        return i + 4;
+                    }
                     self.switch_keeping_clause(
                         Action::Switch {
                             casualty: id as CasualtyId,
@@ -63,6 +82,29 @@ impl Parser<'_> {
             _ => {}
         }
         i + 1
+    }
+
+    /// "Tourniquet casualty one right leg": a bare anchor that opens the utterance's
+    /// first clause, right before the casualty number, is about that casualty.
+    fn topic_first(&self, i: usize) -> bool {
+        let Some(anchor) = i.checked_sub(1) else {
+            return false;
+        };
+        let opens_clause = anchor == 0
+            || matches!(
+                self.kind_at(anchor - 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            );
+        let bare_open = self.open.is_some_and(|o| {
+            let frame = &self.frames[o];
+            o + 1 == self.frames.len()
+                && frame.sentence == self.sentence
+                && frame.clause == self.clause
+                && frame.is_bare()
+        });
+        opens_clause
+            && bare_open
+            && matches!(self.kind_at(anchor), Some(ItemKind::Concept(c)) if !matches!(c, Concept::Casualty | Concept::Group))
     }
 
     pub(super) fn close_for_switch(&mut self) {

@@ -1,0 +1,237 @@
+//! The facts the guideline advisor reads beyond the card: when a casualty was injured
+//! ("hit at ten thirty", "IED strike at twelve forty") and a tourniquet coming off
+//! ("converted the tourniquet to a pressure dressing", "TQ released"), each said several
+//! ways, with the sentences that must not yield them; a tourniquet said again ("still on")
+//! is not a second tourniquet; and neither fact is a field of the `--json` record.
+
+#![allow(clippy::unwrap_used)]
+
+use tccc::extract::{Extractor, ExtractorConfig};
+use tccc::record::RecordDocument;
+
+/// The live facts after `lines`, as "casualty N: fact" lines.
+fn facts(lines: &[&str]) -> Vec<String> {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (i, line) in lines.iter().enumerate() {
+        extractor
+            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+    }
+    extractor
+        .live_facts()
+        .iter()
+        .map(|f| format!("casualty {}: {}", f.casualty, f.fact))
+        .collect()
+}
+
+fn has(lines: &[&str], want: &str) -> bool {
+    facts(lines).iter().any(|f| f == want)
+}
+
+#[test]
+fn an_injury_time_is_read_from_the_ways_it_is_said() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["Casualty one, IED strike at twelve forty, fragments in the abdomen."],
+            "casualty 1: injured at 12:40",
+        ),
+        (
+            &["Casualty two, gunshot wound left chest, he was hit at ten thirty this morning."],
+            "casualty 2: injured at 10:30",
+        ),
+        (
+            &["Casualty three, wounded at zero nine hundred, GSW right arm."],
+            "casualty 3: injured at 09:00",
+        ),
+        (
+            &["Casualty one got hit at fourteen twenty, frag to the left leg."],
+            "casualty 1: injured at 14:20",
+        ),
+        (
+            &["Casualty two, time of injury zero six fifteen."],
+            "casualty 2: injured at 06:15",
+        ),
+        (
+            &["Casualty one was injured at 2130 by the RPG."],
+            "casualty 1: injured at 21:30",
+        ),
+    ];
+    for (lines, want) in cases {
+        assert!(has(lines, want), "{lines:?}: {:?}", facts(lines));
+    }
+}
+
+#[test]
+fn no_injury_time_without_a_clock_time_or_an_injury() {
+    let cases: &[&[&str]] = &[
+        &["Casualty three, gunshot wound right chest, nobody knows when he was hit."],
+        &["Casualty three, I don't know when he got hit, GSW to the abdomen."],
+        &["We hit the road at zero six hundred."],
+        &["Strike the tent at zero six hundred."],
+        &["He hit the gym at zero five thirty."],
+        // An ambiguous 12-hour time stays blank.
+        &["Casualty one, he was hit at three twenty."],
+    ];
+    for lines in cases {
+        let found = facts(lines);
+        assert!(
+            found.iter().all(|f| !f.contains("injured at")),
+            "{lines:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_group_or_a_pair_of_casualties_shares_the_injury_time() {
+    let lines = [
+        "IED strike at twenty three oh five, two casualties.",
+        "Casualty one, frag left thigh, arterial bleeding.",
+        "Casualty two, frag to the abdomen, he's alert.",
+    ];
+    assert!(
+        has(&lines, "casualty 1: injured at 23:05"),
+        "{:?}",
+        facts(&lines)
+    );
+    assert!(
+        has(&lines, "casualty 2: injured at 23:05"),
+        "{:?}",
+        facts(&lines)
+    );
+    let lines = [
+        "Casualties one and two hit by the IED at zero nine hundred.",
+        "Casualty three, GSW to the abdomen, walked in from the other position.",
+    ];
+    let found = facts(&lines);
+    assert!(has(&lines, "casualty 1: injured at 09:00"), "{found:?}");
+    assert!(has(&lines, "casualty 2: injured at 09:00"), "{found:?}");
+    assert!(has(&lines, "casualty 2: mechanism ied"), "{found:?}");
+    assert!(
+        !found.iter().any(|f| f.starts_with("casualty 3: injured")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_tourniquet_coming_off_is_read_from_the_ways_it_is_said() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "Casualty two, tourniquet left arm at zero six ten.",
+                "Casualty two, converted the left arm tourniquet to a pressure dressing, tourniquet off at zero seven thirty.",
+            ],
+            "casualty 2: tourniquet off left_arm at 07:30",
+        ),
+        (
+            &["Tourniquet right leg at ten hundred.", "TQ released at eleven forty."],
+            "casualty 1: tourniquet off right_leg at 11:40",
+        ),
+        (
+            &["Tourniquet right leg at ten hundred.", "Removed the tourniquet from the right leg."],
+            "casualty 1: tourniquet off right_leg",
+        ),
+        (
+            &["Left arm TQ at ten hundred.", "Took off the left arm tourniquet at eleven twenty."],
+            "casualty 1: tourniquet off left_arm at 11:20",
+        ),
+    ];
+    for (lines, want) in cases {
+        assert!(has(lines, want), "{lines:?}: {:?}", facts(lines));
+    }
+}
+
+#[test]
+fn a_tourniquet_said_again_or_planned_off_is_not_a_new_one_nor_off() {
+    let cases: &[&[&str]] = &[
+        &[
+            "Tourniquet right leg at zero six zero two.",
+            "Casualty one, tourniquet still on the right leg, no bleeding.",
+        ],
+        &[
+            "Tourniquet left leg at twenty three ten.",
+            "Casualty one tourniquet still on, we're still waiting on the bird.",
+        ],
+        &[
+            "Tourniquet right leg at twenty two thirty seven.",
+            "Casualty one, tourniquet still in place on the right leg, no bird yet.",
+        ],
+        &[
+            "Tourniquet right leg at ten hundred.",
+            "If he stays stable we need to convert the tourniquet.",
+        ],
+        &[
+            "Tourniquet right leg at ten hundred.",
+            "Thinking about loosening casualty one's tourniquet.",
+        ],
+    ];
+    for lines in cases {
+        let found = facts(lines);
+        let tourniquets = found.iter().filter(|f| f.contains(": tourniquet")).count();
+        assert_eq!(tourniquets, 1, "{lines:?}: {found:?}");
+    }
+}
+
+#[test]
+fn what_follows_still_on_in_the_sentence_is_new() {
+    let lines = [
+        "Casualty one, tourniquet left leg at zero zero ten.",
+        "Casualty one, tourniquet still on, TXA two grams IV at zero one hundred.",
+        "Tourniquet still in place, gave fentanyl fifty micrograms IV.",
+    ];
+    let found = facts(&lines);
+    assert!(
+        has(&lines, "casualty 1: medication txa 2 g iv at 01:00"),
+        "{found:?}"
+    );
+    assert!(
+        has(&lines, "casualty 1: medication fentanyl 50 mcg iv"),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.iter().filter(|f| f.contains(": tourniquet")).count(),
+        1,
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_tourniquet_named_before_the_casualty_number_is_that_casualty_s() {
+    let lines = ["Tourniquet casualty one right leg, time zero six zero two."];
+    assert!(
+        has(
+            &lines,
+            "casualty 1: tourniquet extremity right_leg at 06:02"
+        ),
+        "{:?}",
+        facts(&lines)
+    );
+    let lines = [
+        "Casualty one, GSW left arm.",
+        "TXA casualty two, two grams IV at zero nine ten.",
+    ];
+    assert!(
+        has(&lines, "casualty 2: medication txa 2 g iv at 09:10"),
+        "{:?}",
+        facts(&lines)
+    );
+}
+
+#[test]
+fn injury_times_and_tourniquets_off_are_not_fields_of_the_json_record() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (i, line) in [
+        "Casualty one, he was hit at ten thirty, tourniquet left leg at ten forty.",
+        "Tourniquet off the left leg at eleven fifty.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        extractor
+            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+    }
+    let document = RecordDocument::new(&extractor.record(), Vec::new());
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(json.contains("\"10:40\""), "{json}");
+    assert!(!json.contains("10:30") && !json.contains("11:50"), "{json}");
+}
