@@ -62,12 +62,14 @@ fn a_short_soak_passes_and_its_metrics_make_a_report() {
         ] {
             assert!(line.contains(part), "{part:?} not in {line}");
         }
-        assert!(line.ends_with("PASS so far"), "{line}");
     }
+    let (last, periodic) = lines[1..].split_last().unwrap();
     assert!(
-        lines[lines.len() - 1].contains("watchdog thread: "),
+        periodic.iter().all(|l| l.ends_with("PASS so far")),
         "{summary}"
     );
+    assert!(last.ends_with("PASS at the end"), "{summary}");
+    assert!(last.contains("watchdog thread: "), "{summary}");
     let samples = std::fs::read_to_string(&metrics).unwrap().lines().count();
     assert!((15..=25).contains(&samples), "{samples} samples in 20 s");
     let report = dir.join("report.html");

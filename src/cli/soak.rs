@@ -264,8 +264,12 @@ pub fn run(args: &SoakArgs) -> Result<(), CliError> {
             if let Some((path, file)) = &mut summary {
                 let now = since_start(role_allocations());
                 let verdict = judge(&tally, &figures, &now, state.own_cpu_percent(), 0.0);
-                writeln!(file, "{}", summary_line(&tally, &figures, &now, &verdict))
-                    .map_err(|e| file_error(path, &e))?;
+                writeln!(
+                    file,
+                    "{}",
+                    summary_line(&tally, &figures, &now, &verdict, false)
+                )
+                .map_err(|e| file_error(path, &e))?;
             }
         }
     }
@@ -298,7 +302,7 @@ pub fn run(args: &SoakArgs) -> Result<(), CliError> {
         writeln!(
             file,
             "{}",
-            summary_line(&tally, &figures, &allocations_at_end, &judged)
+            summary_line(&tally, &figures, &allocations_at_end, &judged, true)
         )
         .map_err(|e| file_error(path, &e))?;
     }
@@ -486,6 +490,7 @@ pub fn summary_line(
     figures: &PipelineFigures,
     role_allocations: &[u64; ROLES],
     verdict: &Judged,
+    end: bool,
 ) -> String {
     let mut out = format!("t {:.0} s", tally.last.map_or(0.0, |(t, _)| t));
     if let Some((first, last, growth, slope)) = tally.memory() {
@@ -523,10 +528,11 @@ pub fn summary_line(
         out.push_str(" | ");
         out.push_str(own);
     }
+    let when = if end { "at the end" } else { "so far" };
     if verdict.failures.is_empty() {
-        out.push_str(" | PASS so far");
+        out.push_str(&format!(" | PASS {when}"));
     } else {
-        out.push_str(&format!(" | FAIL: {}", verdict.failures.join("; ")));
+        out.push_str(&format!(" | FAIL {when}: {}", verdict.failures.join("; ")));
     }
     out
 }
@@ -593,6 +599,7 @@ mod tests {
             &PipelineFigures::default(),
             &NONE,
             &judge(&t, &PipelineFigures::default(), &NONE, Some(0.02), 0.0),
+            false,
         );
         for part in [
             "t 300 s",

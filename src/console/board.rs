@@ -319,3 +319,23 @@ pub(super) fn memory_of(view: &WatchdogView) -> String {
         memory()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_status_lines_wrap_within_80_columns_under_their_label() {
+        let view = WatchdogView::NotRunning(
+            "disabled (watchdog.enabled = false) because this board has no thermal zone and \
+             no nvpmodel, which is the case on a development machine"
+                .to_owned(),
+        );
+        let text = status_lines(&view, "watchdog     ");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() >= 2, "{text}");
+        assert!(lines[0].starts_with("watchdog     not running: disabled"));
+        assert!(lines[1..].iter().all(|l| l.starts_with("             ")));
+        assert!(lines.iter().all(|l| l.chars().count() <= COLUMNS), "{text}");
+    }
+}
