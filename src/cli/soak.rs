@@ -50,6 +50,10 @@ pub struct SoakArgs {
     /// far) to FILE every --summary-every and at the end
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Mix white noise at this RMS level in dBFS into the loop (e.g. -40), a steady
+    /// background under the speech
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = parse_noise)]
+    pub noise_dbfs: Option<f32>,
     /// How often to append the summary: seconds, or with a unit (default 10m)
     #[arg(long, value_name = "D", value_parser = parse_duration, requires = "summary")]
     pub summary_every: Option<Duration>,
@@ -78,12 +82,49 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// A recording played again and again until `frames_left` are given.
+/// `-40`: an RMS level in dBFS, below 0.
+fn parse_noise(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(db) if db.is_finite() && db < 0.0 && db >= -120.0 => Ok(db),
+        _ => Err(format!(
+            "`{text}` is not a noise level; write dBFS between -120 and 0, e.g. -40"
+        )),
+    }
+}
+
+/// White noise of a given RMS level, deterministic (xorshift), allocation-free.
+#[derive(Debug, Clone, Copy)]
+struct Noise {
+    /// Half-width of the uniform distribution (RMS × √3).
+    amplitude: f32,
+    state: u64,
+}
+
+impl Noise {
+    fn at_dbfs(db: f32) -> Noise {
+        Noise {
+            amplitude: 10f32.powf(db / 20.0) * 3f32.sqrt(),
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    fn next(&mut self) -> f32 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        // The top 24 bits as a uniform value in [-1, 1).
+        let unit = (self.state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+        unit * self.amplitude
+    }
+}
+
+/// A recording played again and again until `frames_left` are given, with `noise` mixed in.
 struct LoopSource {
     samples: Arc<[f32]>,
     rate_hz: u32,
     position: usize,
     frames_left: u64,
+    noise: Option<Noise>,
 }
 
 impl AudioSource for LoopSource {
@@ -104,6 +145,11 @@ impl AudioSource for LoopSource {
             .min(self.samples.len() - self.position)
             .min(usize::try_from(self.frames_left).unwrap_or(usize::MAX));
         out[..n].copy_from_slice(&self.samples[self.position..self.position + n]);
+        if let Some(noise) = &mut self.noise {
+            for sample in &mut out[..n] {
+                *sample = (*sample + noise.next()).clamp(-1.0, 1.0);
+            }
+        }
         self.position = (self.position + n) % self.samples.len();
         self.frames_left -= n as u64;
         Ok(SourceRead::Frames(n))
@@ -128,6 +174,7 @@ fn read_whole(mut source: Box<dyn AudioSource>, name: &str) -> Result<LoopSource
         rate_hz: source.sample_rate_hz(),
         position: 0,
         frames_left: 0,
+        noise: None,
     })
 }
 
@@ -164,6 +211,7 @@ pub fn run(args: &SoakArgs) -> Result<(), CliError> {
         )?,
     };
     source.frames_left = args.duration.as_secs() * u64::from(source.rate_hz);
+    source.noise = args.noise_dbfs.map(Noise::at_dbfs);
     let mut metrics = match &args.metrics {
         Some(path) => Some(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| file_error(path, &e))?,
@@ -184,10 +232,13 @@ pub fn run(args: &SoakArgs) -> Result<(), CliError> {
     let summary_every = args
         .summary_every
         .unwrap_or(Duration::from_secs(SOAK_SUMMARY_INTERVAL_S));
-    let what = args.input.as_ref().map_or_else(
+    let mut what = args.input.as_ref().map_or_else(
         || "the bundled narration".to_owned(),
         |p| p.display().to_string(),
     );
+    if let Some(db) = args.noise_dbfs {
+        what.push_str(&format!(" with white noise at {db} dBFS"));
+    }
     if let Some((path, file)) = &mut summary {
         writeln!(
             file,
@@ -613,6 +664,36 @@ mod tests {
         ] {
             assert!(line.contains(part), "{part:?} not in {line}");
         }
+    }
+
+    #[test]
+    fn the_loop_mixes_noise_at_the_level_asked() {
+        let clean: Arc<[f32]> = (0..16_000)
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect::<Vec<f32>>()
+            .into();
+        let mut source = LoopSource {
+            samples: Arc::clone(&clean),
+            rate_hz: 16_000,
+            position: 0,
+            frames_left: 48_000,
+            noise: Some(Noise::at_dbfs(-40.0)),
+        };
+        let mut out = vec![0.0f32; 1_000];
+        let (mut power, mut n, mut at) = (0.0f64, 0usize, 0usize);
+        while let Ok(SourceRead::Frames(got)) = source.read_mono(&mut out) {
+            for (i, sample) in out[..got].iter().enumerate() {
+                let added = f64::from(sample - clean[(at + i) % clean.len()]);
+                power += added * added;
+            }
+            at += got;
+            n += got;
+        }
+        assert_eq!(n, 48_000);
+        let db = 10.0 * (power / n as f64).log10();
+        assert!((db + 40.0).abs() < 0.5, "{db} dBFS");
+        assert!(parse_noise("-40").is_ok());
+        assert!(parse_noise("6").unwrap_err().contains("dBFS"));
     }
 
     #[test]
