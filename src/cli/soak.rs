@@ -85,7 +85,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `-40`: an RMS level in dBFS, below 0.
 fn parse_noise(text: &str) -> Result<f32, String> {
     match text.parse::<f32>() {
-        Ok(db) if db.is_finite() && db < 0.0 && db >= -120.0 => Ok(db),
+        Ok(db) if (-120.0..0.0).contains(&db) => Ok(db),
         _ => Err(format!(
             "`{text}` is not a noise level; write dBFS between -120 and 0, e.g. -40"
         )),
