@@ -554,3 +554,18 @@ pub const LLM_MEMORY_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 pub const LLM_RESPONSE_LATENCY_TARGET_MS: u64 = 500;
 
 const _: () = assert!(LLM_MEMORY_BUDGET_BYTES <= 2 * 1024 * 1024 * 1024);
+
+// ---- watchdog: larger models unloaded in critical heat, soak summaries (src/watchdog, src/cli/soak.rs) ----
+
+/// Larger models (the LLM, a non-default Whisper or fusion model) whose owners register
+/// them with the watchdog to be unloaded in critical heat (`watchdog::residency`).
+pub const WATCHDOG_MODELS_MAX: usize = 4;
+/// The watchdog thread's own CPU a soak accepts, in hundredths of a percent of one core
+/// (the bar: under 0.5 % at a 1 s poll).
+pub const WATCHDOG_OWN_CPU_CENTI_PERCENT_MAX: u64 = 50;
+/// How often a soak appends its summary to `--summary FILE` unless `--summary-every` says.
+pub const SOAK_SUMMARY_INTERVAL_S: u64 = 600;
+
+const _: () = assert!(WATCHDOG_MODELS_MAX >= 1 && WATCHDOG_MODELS_MAX <= 16);
+const _: () = assert!(WATCHDOG_OWN_CPU_CENTI_PERCENT_MAX <= 100);
+const _: () = assert!(SOAK_SUMMARY_INTERVAL_S >= 1);

@@ -574,6 +574,13 @@ fn thermal_and_power_show_the_watchdog_or_why_it_does_not_run() {
     assert!(rail.contains("5080 mV") && rail.contains("1000 mA") && rail.contains("5.08 W"));
     let mem = client.ask("mem");
     assert!(mem[1].starts_with("rss 200.0 MiB of"), "{mem:?}");
+    let status = client.ask("status");
+    assert!(
+        status
+            .iter()
+            .any(|l| l.starts_with("watchdog     profile performance, thermal normal")),
+        "{status:?}"
+    );
     // `top`: the dashboard of the running service (governor, sensors, pipeline).
     let top = client.ask("top");
     assert!(top[0].starts_with("OK top"), "{top:?}");

@@ -153,6 +153,47 @@ fn state_line(s: &crate::watchdog::Snapshot) -> String {
     wrap(&line).join("\n")
 }
 
+/// The `watchdog` lines of `status` (each after `label`, wrapped within 80 columns):
+/// profile, thermal state, the larger models' residency and the watchdog thread's own CPU.
+pub(super) fn status_lines(view: &WatchdogView, label: &str) -> String {
+    let text = status_text(view);
+    let indent = " ".repeat(label.chars().count());
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let width = COLUMNS - label.chars().count();
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.extend(word.chars().take(width));
+    }
+    out.push(line);
+    out.iter()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}", if i == 0 { label } else { &indent }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn status_text(view: &WatchdogView) -> String {
+    let s = match view {
+        WatchdogView::NotRunning(reason) => return format!("not running: {reason}"),
+        WatchdogView::Running(handle) => handle.snapshot(),
+    };
+    let mut line = format!("profile {}, thermal {}", s.profile.name(), s.thermal.name());
+    if let Some(models) = s.models_line() {
+        line.push_str("; ");
+        line.push_str(&models);
+    }
+    if let Some(cpu) = s.own_cpu_percent() {
+        line.push_str(&format!("; own CPU {cpu:.3} % of a core"));
+    }
+    line
+}
+
 /// `thermal`: the watchdog's zones with temperatures and trip points.
 pub(super) fn thermal_of(view: &WatchdogView) -> String {
     let s = match view {
@@ -160,6 +201,9 @@ pub(super) fn thermal_of(view: &WatchdogView) -> String {
         WatchdogView::Running(handle) => handle.snapshot(),
     };
     let mut lines = vec![state_line(&s)];
+    if let Some(models) = s.models_line() {
+        lines.extend(wrap(&models));
+    }
     for zone in &s.readings.zones {
         let note = if !zone.online {
             " offline"
@@ -274,4 +318,24 @@ pub(super) fn memory_of(view: &WatchdogView) -> String {
         if rss > budget { ", OVER BUDGET" } else { "" },
         memory()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_status_lines_wrap_within_80_columns_under_their_label() {
+        let view = WatchdogView::NotRunning(
+            "disabled (watchdog.enabled = false) because this board has no thermal zone and \
+             no nvpmodel, which is the case on a development machine"
+                .to_owned(),
+        );
+        let text = status_lines(&view, "watchdog     ");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() >= 2, "{text}");
+        assert!(lines[0].starts_with("watchdog     not running: disabled"));
+        assert!(lines[1..].iter().all(|l| l.starts_with("             ")));
+        assert!(lines.iter().all(|l| l.chars().count() <= COLUMNS), "{text}");
+    }
 }

@@ -438,6 +438,7 @@ impl Console {
                 self.stats.write_failures,
                 s.notices_dropped
             ),
+            board::status_lines(&self.watchdog, "watchdog     "),
         ]
         .join("\n")
     }

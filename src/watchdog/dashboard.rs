@@ -32,6 +32,10 @@ pub struct Governed {
     pub idle: bool,
     /// nvpmodel switches that failed.
     pub switch_failures: u64,
+    /// The larger models' residency (`Snapshot::models_line`), when any is registered.
+    pub models: Option<String>,
+    /// The watchdog thread's own CPU since it started, in % of one core.
+    pub own_cpu_percent: Option<f64>,
 }
 
 /// The pipeline's figures, when the dashboard runs inside the service.
@@ -129,6 +133,13 @@ pub fn render(d: &Dashboard<'_>) -> String {
             g.switch_failures
         );
         flush(&mut out, &mut line);
+        if let Some(models) = &g.models {
+            push_line(&mut out, models);
+        }
+        if let Some(cpu) = g.own_cpu_percent {
+            let _ = write!(line, "watchdog thread {cpu:.3} % of a core since start");
+            flush(&mut out, &mut line);
+        }
     }
     // Temperatures, three zones a line.
     line.push_str("temp ");
@@ -411,5 +422,174 @@ impl Sample {
                 + p.notices_dropped,
             realtime_allocations: p.realtime_allocations,
         }
+    }
+}
+
+/// What a [`MonitorThread`] publishes after each poll.
+#[derive(Debug, Clone, Default)]
+pub struct MonitorState {
+    /// The sensors.
+    pub readings: Readings,
+    /// The battery estimate.
+    pub battery: BatteryStatus,
+    /// When they were read, in ms on the monitor's clock.
+    pub at_ms: u64,
+    /// When the thread started, in ms on the same clock.
+    pub started_ms: u64,
+    /// Polls so far.
+    pub polls: u64,
+}
+
+impl MonitorState {
+    /// The monitor thread's own CPU since it started, in % of one core.
+    pub fn own_cpu_percent(&self) -> Option<f64> {
+        own_cpu_percent(&self.readings, self.started_ms, self.at_ms)
+    }
+
+    /// The screen's contents, with the pipeline's figures if given.
+    pub fn dashboard(&self, pipeline: Option<PipelineFigures>) -> Dashboard<'_> {
+        Dashboard {
+            uptime_s: self.at_ms.saturating_sub(self.started_ms) as f64 / 1000.0,
+            readings: &self.readings,
+            governed: None,
+            battery: self.battery,
+            pipeline,
+        }
+    }
+}
+
+/// The CPU of the thread named `watchdog::WATCHDOG_THREAD_NAME` in `readings` between
+/// `started_ms` and `at_ms`, in % of one core.
+pub fn own_cpu_percent(readings: &Readings, started_ms: u64, at_ms: u64) -> Option<f64> {
+    let elapsed_ms = at_ms.saturating_sub(started_ms);
+    let thread = readings
+        .threads
+        .iter()
+        .find(|t| t.name.as_str() == super::WATCHDOG_THREAD_NAME)?;
+    (elapsed_ms > 0).then(|| thread.cpu_ms as f64 * 100.0 / elapsed_ms as f64)
+}
+
+#[derive(Debug)]
+struct MonitorShared {
+    state: std::sync::Mutex<MonitorState>,
+    stop: std::sync::Mutex<bool>,
+    wake: std::sync::Condvar,
+    rescan: std::sync::atomic::AtomicBool,
+}
+
+/// A [`Monitor`] polled on its own thread, named as the service's watchdog thread
+/// (`tccc-watchdog`, allocation role `watchdog`) and doing the same work per poll — read
+/// every sensor, copy the readings under a lock — so that `tccc soak` measures the
+/// watchdog's own cost where no governor can run (no nvpmodel, no thermal zone).
+#[derive(Debug)]
+pub struct MonitorThread {
+    shared: std::sync::Arc<MonitorShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MonitorThread {
+    /// Starts polling `monitor` every `interval` on `clock`.
+    pub fn start(
+        mut monitor: Monitor,
+        interval: std::time::Duration,
+        clock: std::sync::Arc<dyn super::WatchClock>,
+    ) -> Result<MonitorThread, super::WatchdogError> {
+        let started_ms = clock.now_ms();
+        monitor.poll(started_ms);
+        let first = MonitorState {
+            readings: monitor.readings().clone(),
+            battery: monitor.battery.status(),
+            at_ms: started_ms,
+            started_ms,
+            polls: 1,
+        };
+        let shared = std::sync::Arc::new(MonitorShared {
+            state: std::sync::Mutex::new(first),
+            stop: std::sync::Mutex::new(false),
+            wake: std::sync::Condvar::new(),
+            // The thread finds itself at its first poll.
+            rescan: std::sync::atomic::AtomicBool::new(true),
+        });
+        let thread_shared = std::sync::Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(super::WATCHDOG_THREAD_NAME.to_owned())
+            .spawn(move || {
+                use crate::sys::alloc_guard::{set_thread_role, ThreadRole};
+                use std::sync::PoisonError;
+                set_thread_role(ThreadRole::Watchdog);
+                let shared = thread_shared;
+                loop {
+                    {
+                        let stop = shared.stop.lock().unwrap_or_else(PoisonError::into_inner);
+                        let (stop, _) = shared
+                            .wake
+                            .wait_timeout_while(stop, interval, |stop| !*stop)
+                            .unwrap_or_else(PoisonError::into_inner);
+                        if *stop {
+                            return;
+                        }
+                    }
+                    if shared
+                        .rescan
+                        .swap(false, std::sync::atomic::Ordering::Relaxed)
+                    {
+                        monitor.rescan_threads();
+                    }
+                    let now = clock.now_ms();
+                    monitor.poll(now);
+                    let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+                    state.readings.clone_from(monitor.readings());
+                    state.battery = monitor.battery.status();
+                    state.at_ms = now;
+                    state.polls += 1;
+                }
+            })
+            .map_err(super::WatchdogError::Thread)?;
+        Ok(MonitorThread {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Copies the latest poll into `out` (allocates nothing once `out` holds a state).
+    pub fn latest_into(&self, out: &mut MonitorState) {
+        out.clone_from(
+            &self
+                .shared
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+
+    /// Asks the thread to find this process's threads again at its next poll.
+    pub fn rescan_threads(&self) {
+        self.shared
+            .rescan
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) -> Result<(), super::WatchdogError> {
+        self.stop_thread()
+    }
+
+    fn stop_thread(&mut self) -> Result<(), super::WatchdogError> {
+        *self
+            .shared
+            .stop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        self.shared.wake.notify_all();
+        match self.thread.take() {
+            Some(thread) => thread.join().map_err(|_| super::WatchdogError::Panicked),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for MonitorThread {
+    fn drop(&mut self) {
+        let _ = self.stop_thread();
     }
 }

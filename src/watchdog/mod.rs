@@ -16,6 +16,7 @@ pub mod governor;
 pub mod knobs;
 pub mod memory;
 pub mod nvpmodel;
+pub mod residency;
 pub mod sensors;
 
 use std::fmt;
@@ -31,15 +32,16 @@ use crate::config::WatchdogConfig;
 use crate::journal::codec::AlertRecord;
 use crate::limits::{
     PROCESS_RSS_BUDGET_BYTES, WATCHDOG_ERROR_BYTES_MAX, WATCHDOG_EVENTS_MAX,
-    WATCHDOG_MEMORY_CHECK_INTERVAL_MS, WATCHDOG_MEMORY_COMPONENTS_MAX,
+    WATCHDOG_MEMORY_CHECK_INTERVAL_MS, WATCHDOG_MEMORY_COMPONENTS_MAX, WATCHDOG_MODELS_MAX,
 };
 
 pub use battery::{Battery, BatteryStatus};
 pub use clock::{MonotonicClock, SimWatchClock, WatchClock};
 pub use governor::{Governor, Profile, Reason, StageKnobs, ThermalState};
-pub use knobs::SharedKnobs;
+pub use knobs::{ModelReading, ModelTable, SharedKnobs};
 pub use memory::{components_of, ComponentMemory, ComponentSource, MemoryComponent};
 pub use nvpmodel::{ModeName, NvpModel, PowerMode};
+pub use residency::{Loader, Residence, Unloadable};
 pub use sensors::{Name, Readings, SensorSettings, Sensors};
 
 /// What can go wrong in the watchdog.
@@ -81,6 +83,16 @@ pub enum WatchdogError {
     /// The watchdog thread could not be started.
     #[error("cannot start the watchdog thread: {0}; the system is out of threads or memory")]
     Thread(std::io::Error),
+    /// A larger model could not be registered for unloading in critical heat.
+    #[error(
+        "cannot register model `{name}` with the watchdog: all {} slots are taken; raise \
+         limits::WATCHDOG_MODELS_MAX",
+        WATCHDOG_MODELS_MAX
+    )]
+    TooManyModels {
+        /// The model.
+        name: String,
+    },
     /// The watchdog thread panicked.
     #[error("the watchdog thread panicked; this is a bug, please report it with the log")]
     Panicked,
@@ -168,6 +180,27 @@ pub enum EventKind {
         /// Its budget (`limits`).
         budget_bytes: u64,
     },
+    /// A larger model's owner dropped it (the `large_models` knob is off: critical heat).
+    ModelUnloaded {
+        /// The model.
+        model: Name,
+        /// Its size, in bytes.
+        bytes: u64,
+    },
+    /// A larger model's owner loaded it again (the knob is back on: cooled down).
+    ModelReloaded {
+        /// The model.
+        model: Name,
+        /// Its size, in bytes.
+        bytes: u64,
+    },
+    /// Loading a larger model again failed (its owner logs why and tries again).
+    ModelReloadFailed {
+        /// The model.
+        model: Name,
+        /// Failures so far.
+        failures: u64,
+    },
 }
 
 /// One decision, with an id unique in the session (ids count from 1).
@@ -185,7 +218,10 @@ impl WatchdogEvent {
     /// The console's `EVT` topic: `THERMAL` for thermal state changes, `POWER` otherwise.
     pub fn topic(&self) -> &'static str {
         match self.kind {
-            EventKind::Thermal { .. } => "THERMAL",
+            EventKind::Thermal { .. }
+            | EventKind::ModelUnloaded { .. }
+            | EventKind::ModelReloaded { .. }
+            | EventKind::ModelReloadFailed { .. } => "THERMAL",
             _ => "POWER",
         }
     }
@@ -274,6 +310,17 @@ impl fmt::Display for WatchdogEvent {
                 rss_bytes >> 20,
                 budget_bytes >> 20
             ),
+            EventKind::ModelUnloaded { model, bytes } => {
+                write!(f, "model {model} unloaded ({} MB freed)", bytes >> 20)
+            }
+            EventKind::ModelReloaded { model, bytes } => {
+                write!(f, "model {model} loaded again ({} MB)", bytes >> 20)
+            }
+            EventKind::ModelReloadFailed { model, failures } => write!(
+                f,
+                "model {model}: loading it again FAILED ({failures} time(s)); its owner retries \
+                 at its next use, see the log"
+            ),
         }
     }
 }
@@ -305,7 +352,48 @@ pub struct Snapshot {
     pub switch_failures: u64,
     /// Decisions overwritten in the ring before anyone read them.
     pub events_dropped: u64,
+    /// The larger models registered in the knobs' cell (`residency`), as their owners
+    /// last reported them.
+    pub models: heapless::Vec<ModelReading, WATCHDOG_MODELS_MAX>,
+    /// When the watchdog started, on its clock, in ms (for its own CPU share).
+    pub started_ms: u64,
 }
+
+impl Snapshot {
+    /// The watchdog thread's own CPU since it started, in % of one core (from its
+    /// `/proc/self/task/*/stat` reading; `None` before the thread was found or at start).
+    pub fn own_cpu_percent(&self) -> Option<f64> {
+        dashboard::own_cpu_percent(&self.readings, self.started_ms, self.at_ms)
+    }
+
+    /// The models line of `status`, `thermal` and `top`: each larger model loaded,
+    /// unloaded, or with its unload (reload) still pending.
+    pub fn models_line(&self) -> Option<String> {
+        if self.models.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .models
+            .iter()
+            .map(|m| {
+                let state = match (m.loaded, self.knobs.large_models) {
+                    (true, true) => format!("loaded ({} MB)", m.bytes >> 20),
+                    (true, false) => "unload pending".to_owned(),
+                    (false, false) => format!("unloaded ({} heat)", self.thermal.name()),
+                    (false, true) if m.reload_failures > 0 => {
+                        format!("reload FAILED x{}", m.reload_failures)
+                    }
+                    (false, true) => "reload pending".to_owned(),
+                };
+                format!("{} {state}", m.name)
+            })
+            .collect();
+        Some(format!("models: {}", parts.join(", ")))
+    }
+}
+
+/// The watchdog thread's name (`comm`), as `top` and the soak find it.
+pub const WATCHDOG_THREAD_NAME: &str = "tccc-watchdog";
 
 impl Snapshot {
     /// The `top` screen's contents for this state, `uptime_s` after start.
@@ -324,6 +412,8 @@ impl Snapshot {
                 knobs: self.knobs,
                 idle: self.idle,
                 switch_failures: self.switch_failures,
+                models: self.models_line(),
+                own_cpu_percent: self.own_cpu_percent(),
             }),
             battery: self.battery,
             pipeline,
@@ -374,6 +464,10 @@ pub struct WatchdogCore {
     memory: Option<memory::MemoryWatch>,
     memory_over: [bool; WATCHDOG_MEMORY_COMPONENTS_MAX],
     memory_checked_ms: u64,
+    knobs: Option<Arc<SharedKnobs>>,
+    models_seen: heapless::Vec<ModelReading, WATCHDOG_MODELS_MAX>,
+    models_now: heapless::Vec<ModelReading, WATCHDOG_MODELS_MAX>,
+    started_ms: u64,
 }
 
 impl WatchdogCore {
@@ -439,6 +533,10 @@ impl WatchdogCore {
             memory: None,
             memory_over: [false; WATCHDOG_MEMORY_COMPONENTS_MAX],
             memory_checked_ms: now_ms,
+            knobs: None,
+            models_seen: heapless::Vec::new(),
+            models_now: heapless::Vec::new(),
+            started_ms: now_ms,
         };
         let start = Profile::from_name(&config.start_profile).unwrap_or(Profile::Performance);
         let started = EventKind::Started {
@@ -561,6 +659,58 @@ impl WatchdogCore {
         if let Some((to, reason)) = self.governor.due(now_ms) {
             self.switch(now_ms, to, reason, events);
         }
+        if let Some(knobs) = &self.knobs {
+            knobs.store(StageKnobs::of(
+                self.governor.current(),
+                self.governor.thermal(),
+            ));
+        }
+        self.check_models(now_ms, events);
+    }
+
+    /// Publishes the stage knobs into `knobs` after every poll (from the next one; now too)
+    /// and watches the larger models registered there (`residency::Unloadable`): what
+    /// their owners did about the `large_models` knob is journaled.
+    pub fn publish_into(&mut self, knobs: Arc<SharedKnobs>) {
+        knobs.store(StageKnobs::of(
+            self.governor.current(),
+            self.governor.thermal(),
+        ));
+        self.knobs = Some(knobs);
+    }
+
+    /// Compares the models' slots with the last poll's and reports each change.
+    fn check_models(&mut self, now_ms: u64, events: &mut dyn FnMut(WatchdogEvent)) {
+        let Some(knobs) = &self.knobs else {
+            return;
+        };
+        knobs.models().read_into(&mut self.models_now);
+        for i in 0..self.models_now.len() {
+            let now = &self.models_now[i];
+            let kind = match self.models_seen.iter().find(|m| m.name == now.name) {
+                // First seen: how its owner registered it is no change.
+                None => None,
+                Some(was) if was.loaded && !now.loaded => Some(EventKind::ModelUnloaded {
+                    model: now.name.clone(),
+                    bytes: now.bytes,
+                }),
+                Some(was) if !was.loaded && now.loaded => Some(EventKind::ModelReloaded {
+                    model: now.name.clone(),
+                    bytes: now.bytes,
+                }),
+                Some(was) if now.reload_failures > was.reload_failures => {
+                    Some(EventKind::ModelReloadFailed {
+                        model: now.name.clone(),
+                        failures: now.reload_failures,
+                    })
+                }
+                Some(_) => None,
+            };
+            if let Some(kind) = kind {
+                self.emit(now_ms, kind, events);
+            }
+        }
+        self.models_seen.clone_from(&self.models_now);
     }
 
     /// Measures `components` against their budgets now (alerting those over) and again
@@ -648,6 +798,8 @@ impl WatchdogCore {
         out.rss_budget_bytes = PROCESS_RSS_BUDGET_BYTES;
         out.switch_failures = self.switch_failures;
         out.events_dropped = events_dropped;
+        out.models.clone_from(&self.models_seen);
+        out.started_ms = self.started_ms;
     }
 
     /// The current state.
@@ -672,6 +824,8 @@ fn empty_snapshot() -> Snapshot {
         rss_budget_bytes: PROCESS_RSS_BUDGET_BYTES,
         switch_failures: 0,
         events_dropped: 0,
+        models: heapless::Vec::new(),
+        started_ms: 0,
     }
 }
 
@@ -724,10 +878,10 @@ impl Watchdog {
         if !memory.is_empty() {
             core.watch_memory(memory, now, &mut |e| ring.push(e));
         }
+        core.publish_into(Arc::clone(&knobs));
         core.poll(now, &mut |e| ring.push(e));
         let mut first = empty_snapshot();
         core.snapshot_into(now, 0, &mut first);
-        knobs.store(first.knobs);
         let shared = Arc::new(Shared {
             knobs,
             snapshot: Mutex::new(first),
@@ -741,7 +895,7 @@ impl Watchdog {
         let interval = Duration::from_millis(config.poll_interval_ms);
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
-            .name("tccc-watchdog".to_owned())
+            .name(WATCHDOG_THREAD_NAME.to_owned())
             .spawn(move || run(core, &thread_shared, clock.as_ref(), interval))
             .map_err(WatchdogError::Thread)?;
         Ok(WatchdogHandle {
@@ -750,6 +904,9 @@ impl Watchdog {
         })
     }
 }
+
+/// Decisions one poll can make (see `run`).
+const FRESH_EVENTS_MAX: usize = 4 + WATCHDOG_MEMORY_COMPONENTS_MAX + WATCHDOG_MODELS_MAX;
 
 fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval: Duration) {
     crate::sys::alloc_guard::set_thread_role(crate::sys::alloc_guard::ThreadRole::Watchdog);
@@ -772,9 +929,10 @@ fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval
         if shared.rescan.swap(false, Ordering::Relaxed) {
             core.rescan_threads();
         }
-        // At most four decisions per poll (thermal, battery, memory, switch); collected
-        // here so that a slow nvpmodel never holds the ring's lock.
-        let mut fresh: heapless::Vec<WatchdogEvent, 8> = heapless::Vec::new();
+        // At most a thermal, a battery, a switch, a memory decision per component and a
+        // change per model per poll; collected here so that a slow nvpmodel never holds
+        // the ring's lock.
+        let mut fresh: heapless::Vec<WatchdogEvent, FRESH_EVENTS_MAX> = heapless::Vec::new();
         core.poll(now, &mut |e| {
             let _ = fresh.push(e);
         });
@@ -785,7 +943,6 @@ fn run(mut core: WatchdogCore, shared: &Shared, clock: &dyn WatchClock, interval
         let dropped = events.dropped;
         drop(events);
         core.snapshot_into(now, dropped, &mut scratch);
-        shared.knobs.store(scratch.knobs);
         shared
             .snapshot
             .lock()
