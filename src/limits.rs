@@ -554,3 +554,11 @@ pub const LLM_MEMORY_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 pub const LLM_RESPONSE_LATENCY_TARGET_MS: u64 = 500;
 
 const _: () = assert!(LLM_MEMORY_BUDGET_BYTES <= 2 * 1024 * 1024 * 1024);
+
+// ---- asrlat (live latency: endpoint and speculation, src/segment, src/live) ----
+/// Pool slots a provisional copy (speculation at a pause) may never take: finished
+/// segments always find a slot for their start and a split's rest.
+pub const SEGMENT_PROVISIONAL_RESERVE_SLOTS: usize = 2;
+
+const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS >= 2);
+const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS < SEGMENT_POOL_SLOTS_MAX);
