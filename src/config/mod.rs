@@ -18,7 +18,7 @@ use crate::limits::{
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
 
 /// `vad.confident_silence_ms` by default (branch asrlat: see `segment`).
-pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 352;
+pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 448;
 /// `vad.confident_probability` by default.
 pub const CONFIDENT_PROBABILITY_DEFAULT: f32 = 0.1;
 

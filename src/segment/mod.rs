@@ -664,10 +664,10 @@ mod tests {
         }
     }
 
-    /// The defaults' endpoint rule: a 600 ms hangover, 352 ms of certain silence.
+    /// The defaults' endpoint rule: a 600 ms hangover, 448 ms of certain silence.
     fn confident_settings() -> SegmenterSettings {
         SegmenterSettings {
-            confident_silence_samples: 5_632,
+            confident_silence_samples: 7_168,
             ..settings()
         }
     }
@@ -904,7 +904,7 @@ mod tests {
 
     #[test]
     fn a_clear_end_ends_the_utterance_early() {
-        // Certain silence after the speech: ended after 11 frames (352 ms), not 19.
+        // Certain silence after the speech: ended after 14 frames (448 ms), not 19.
         let probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
         let early = run_timed(&probabilities, confident_settings(), false);
         let late = run_timed(&probabilities, settings(), false);
@@ -912,7 +912,7 @@ mod tests {
         assert_eq!(late.len(), 1);
         assert_eq!(
             early[0].0,
-            80 + 11 - 1,
+            80 + 14 - 1,
             "not ended at the confident hangover"
         );
         assert_eq!(late[0].0, 80 + 19 - 1, "the full hangover changed");
@@ -924,7 +924,7 @@ mod tests {
 
     #[test]
     fn an_uncertain_pause_waits_the_full_hangover() {
-        // Silence by the hysteresis (below 0.35) but never certain for 352 ms on end (every
+        // Silence by the hysteresis (below 0.35) but never certain for 448 ms on end (every
         // eighth frame at 0.15, as noise or breathing does): the full 600 ms applies.
         let mut probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
         for index in (80..120).step_by(8) {
@@ -940,16 +940,16 @@ mod tests {
         probabilities[82] = 0.45;
         let arrivals = run_timed(&probabilities, confident_settings(), false);
         assert_eq!(arrivals.len(), 1);
-        assert_eq!(arrivals[0].0, 83 + 11 - 1);
+        assert_eq!(arrivals[0].0, 83 + 14 - 1);
         assert_eq!(arrivals[0].2 .3, 80 * 512);
     }
 
     #[test]
     fn the_confident_rule_never_splits_what_the_hangover_keeps_whole() {
-        // Pauses of every length from 1 to 10 frames (up to 320 ms, under the 352 ms
+        // Pauses of every length from 1 to 13 frames (up to 416 ms, under the 448 ms
         // confident hangover) between words: one utterance with and without the rule.
         let mut parts = vec![(0.01, 20)];
-        for pause in 1..11 {
+        for pause in 1..14 {
             parts.push((0.9, 8));
             parts.push((0.0, pause));
         }
