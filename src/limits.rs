@@ -569,3 +569,11 @@ pub const SOAK_SUMMARY_INTERVAL_S: u64 = 600;
 const _: () = assert!(WATCHDOG_MODELS_MAX >= 1 && WATCHDOG_MODELS_MAX <= 16);
 const _: () = assert!(WATCHDOG_OWN_CPU_CENTI_PERCENT_MAX <= 100);
 const _: () = assert!(SOAK_SUMMARY_INTERVAL_S >= 1);
+
+// ---- asrlat (live latency: endpoint and speculation, src/segment, src/live) ----
+/// Pool slots a provisional copy (speculation at a pause) may never take: finished
+/// segments always find a slot for their start and a split's rest.
+pub const SEGMENT_PROVISIONAL_RESERVE_SLOTS: usize = 2;
+
+const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS >= 2);
+const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS < SEGMENT_POOL_SLOTS_MAX);

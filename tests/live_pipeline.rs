@@ -114,3 +114,56 @@ fn a_minute_of_noise_yields_no_text() {
     }
     assert!(texts.is_empty(), "noise became text: {texts:?}");
 }
+
+/// Paced in real time, the live pipeline transcribes each utterance at its first pause
+/// (a provisional segment) and uses that text when the pause becomes the end: the text is
+/// still exact, the ASR thread still allocates nothing (speculation included), every
+/// finished segment is counted once by the recogniser, and every speculative transcript is
+/// either used or thrown away.
+#[test]
+fn jfk_is_exact_when_transcribed_ahead_at_pauses() {
+    let jfk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/jfk.wav");
+    let expected = std::fs::read_to_string(jfk.with_extension("txt")).unwrap();
+    let config = Config::default();
+    let model = config.asr_model_dir().expect("run models/fetch first");
+    let transcriber = load_transcriber(&model, &config.asr_config()).unwrap();
+    let source = WavSource::open(&jfk).unwrap();
+    let mut pipeline =
+        LivePipeline::start(Box::new(source), &config, Pacing::RealTime, transcriber).unwrap();
+    let mut texts = Vec::new();
+    while let Some(heard) = pipeline.next_utterance() {
+        check_words(heard.text.as_str(), &heard.words);
+        assert!(
+            heard.speech_end_s <= heard.endpoint_s,
+            "ended before the speech"
+        );
+        texts.push(heard.text.as_str().to_owned());
+    }
+    let summary = pipeline.join().unwrap();
+    println!("{:?}", summary.speculation);
+    assert_eq!(normalise(&texts.join(" ")), normalise(&expected));
+    assert_eq!(summary.asr_allocations, 0, "allocated after warm-up");
+    assert_eq!(summary.asr_frees, 0, "freed after warm-up");
+    let emitted = summary
+        .frontend
+        .segmenter
+        .segments_emitted
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(summary.asr.segments, emitted);
+    let speculation = summary.speculation;
+    assert_eq!(
+        speculation.decoded,
+        speculation.reused + speculation.wasted,
+        "{speculation:?}"
+    );
+    assert!(speculation.reused <= emitted);
+    assert!(
+        summary
+            .frontend
+            .segmenter
+            .provisional_offered
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1,
+        "no provisional segment at jfk's pauses"
+    );
+}

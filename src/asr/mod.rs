@@ -299,6 +299,8 @@ pub struct Transcript {
     /// Wall time of the front end and encoder, and of the decoder, for this segment.
     pub encode_seconds: f32,
     pub decode_seconds: f32,
+    /// Of `encode_seconds`, the log-mel features.
+    pub mel_seconds: f32,
     /// CPU time (all threads) of the front end and encoder, and the encoder's product
     /// FLOPs: their ratio is the encoder's achieved GFLOP/s per CPU-second.
     pub encode_cpu_seconds: f32,
@@ -321,6 +323,7 @@ impl Transcript {
             segment_seconds: 0.0,
             encode_seconds: 0.0,
             decode_seconds: 0.0,
+            mel_seconds: 0.0,
             encode_cpu_seconds: 0.0,
             encode_flops: 0,
             verdict: Verdict::Empty,
@@ -767,6 +770,12 @@ impl Transcriber {
         self.counters
     }
 
+    /// Puts the counters back to an earlier reading: the live pipeline does this when it
+    /// throws away a speculative transcription, so each finished segment counts once.
+    pub fn restore_counters(&mut self, counters: AsrCounters) {
+        self.counters = counters;
+    }
+
     /// The last segment's transcript, accepted or not (for diagnostics and tests).
     pub fn last_transcript(&self) -> &Transcript {
         &self.transcript
@@ -835,7 +844,9 @@ impl Transcriber {
             }
         }
         .min(ASR_ENCODER_FRAMES_MAX);
+        let mel_started = std::time::Instant::now();
         self.front_end.compute(samples, encoder_frames);
+        self.transcript.mel_seconds = mel_started.elapsed().as_secs_f32();
         if self.config.encoder_window == EncoderWindow::CachedPadding {
             self.model
                 .encode_with_cached_padding(self.front_end.features(), encoder_frames);

@@ -285,47 +285,114 @@ fn asr(args: &AsrBenchArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     let transcriber = crate::live::load_transcriber(&model_dir, &config.asr_config())
         .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let mut extractor = crate::extract::Extractor::new(crate::extract::ExtractorConfig::default());
+    let cpu_started = crate::nn::cpu_time::process_cpu_seconds();
     let mut pipeline =
         crate::live::LivePipeline::start(source, &config, Pacing::RealTime, transcriber)
             .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut latencies_ms = Vec::new();
+    let started = pipeline.started();
+    // Per utterance, in ms: end of speech → text, the hangover waited (audio time), endpoint
+    // decision → text, queueing before the recogniser, log-mel, encoder, decoder, extractor.
+    let mut columns: [Vec<u64>; 8] = Default::default();
+    let mut speculative = 0;
+    let mut index = 0u32;
     while let Some(heard) = pipeline.next_utterance() {
         // Paced input: wall time since the start is audio time.
-        let heard_at = heard
-            .ready_at
-            .duration_since(pipeline.started())
-            .as_secs_f64();
+        let at = |instant: Instant| instant.saturating_duration_since(started).as_secs_f64();
+        let heard_at = at(heard.ready_at);
         let latency_ms = ((heard_at - heard.speech_end_s) * 1000.0).max(0.0);
-        println!(
-            "[{:>6.2}–{:>6.2}] {:>6.0} ms after the speech ended (ASR {:>5.0} ms): {}",
+        let hangover_ms = (heard.endpoint_s - heard.speech_end_s) * 1000.0;
+        let after_endpoint_ms = ((heard_at - heard.endpoint_s) * 1000.0).max(0.0);
+        let queue_ms = if heard.speculative {
+            0.0
+        } else {
+            ((at(heard.asr_started_at) - heard.endpoint_s) * 1000.0).max(0.0)
+        };
+        let mel_ms = f64::from(heard.mel_seconds) * 1000.0;
+        let encoder_ms = f64::from(heard.encode_seconds - heard.mel_seconds) * 1000.0;
+        let decoder_ms = f64::from(heard.decode_seconds) * 1000.0;
+        let extract_started = Instant::now();
+        let _ = extractor.push_heard(
+            index,
+            heard.text.as_str(),
+            &heard.words,
             heard.start_s,
             heard.end_s,
-            latency_ms,
-            heard.asr_seconds * 1000.0,
+        );
+        let extract_ms = extract_started.elapsed().as_secs_f64() * 1000.0;
+        index += 1;
+        speculative += usize::from(heard.speculative);
+        println!(
+            "[{:>6.2}–{:>6.2}] {latency_ms:>5.0} ms after the speech ended: hangover \
+             {hangover_ms:>3.0}, then {after_endpoint_ms:>3.0} (queue {queue_ms:>3.0}, mel \
+             {mel_ms:>2.0}, encoder {encoder_ms:>3.0}, decoder {decoder_ms:>3.0}{}); \
+             extractor {extract_ms:.1}: {}",
+            heard.start_s,
+            heard.end_s,
+            if heard.speculative { ", ahead" } else { "" },
             heard.text
         );
-        latencies_ms.push(latency_ms);
+        for (column, value) in columns.iter_mut().zip([
+            latency_ms,
+            hangover_ms,
+            after_endpoint_ms,
+            queue_ms,
+            mel_ms,
+            encoder_ms,
+            decoder_ms,
+            extract_ms * 1000.0,
+        ]) {
+            column.push(value.max(0.0) as u64);
+        }
     }
     let summary = pipeline
         .join()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut sorted: Vec<u64> = latencies_ms.iter().map(|ms| *ms as u64).collect();
-    sorted.sort_unstable();
+    let cpu_s = crate::nn::cpu_time::process_cpu_seconds() - cpu_started;
+    for column in &mut columns {
+        column.sort_unstable();
+    }
+    let [latency, hangover, after_endpoint, queue, mel, encoder, decoder, extract_us] = &columns;
     let rtf = summary.asr_busy_s / audio_s;
+    let spec = summary.speculation;
     println!(
-        "{} utterance(s) in {audio_s:.1} s of audio; latency p50 {} ms, p99 {} ms (includes the \
-         {} ms silence that closes an utterance); ASR RTF {rtf:.3}; {} ASR-thread allocation(s)",
-        sorted.len(),
-        percentile(&sorted, 0.5),
-        percentile(&sorted, 0.99),
-        config.vad.min_silence_ms,
+        "{} utterance(s) in {audio_s:.1} s of audio; latency p50 {} ms, p99 {} ms; ASR RTF \
+         {rtf:.3}; CPU {cpu_s:.1} s ({:.2} cores); {} ASR-thread allocation(s)",
+        latency.len(),
+        percentile(latency, 0.5),
+        percentile(latency, 0.99),
+        cpu_s / audio_s,
         summary.asr_allocations
     );
     println!(
-        "{{\"utterances\": {}, \"latency_ms_p50\": {}, \"latency_ms_p99\": {}, \"rtf\": {rtf:.4}}}",
-        sorted.len(),
-        percentile(&sorted, 0.5),
-        percentile(&sorted, 0.99)
+        "  p50 per part: hangover {} ms (full {} ms, certain {} ms), endpoint → text {} ms \
+         (queue {}, mel {}, encoder {}, decoder {}), extractor {} µs",
+        percentile(hangover, 0.5),
+        config.vad.min_silence_ms,
+        config.vad.confident_silence_ms,
+        percentile(after_endpoint, 0.5),
+        percentile(queue, 0.5),
+        percentile(mel, 0.5),
+        percentile(encoder, 0.5),
+        percentile(decoder, 0.5),
+        percentile(extract_us, 0.5)
+    );
+    println!(
+        "  transcribed ahead at a pause: {} (used {}, thrown away {}, skipped as stale {}); \
+         {speculative} utterance(s) ready at the endpoint",
+        spec.decoded, spec.reused, spec.wasted, spec.stale
+    );
+    println!(
+        "{{\"utterances\": {}, \"latency_ms_p50\": {}, \"latency_ms_p99\": {}, \
+         \"hangover_ms_p50\": {}, \"endpoint_to_text_ms_p50\": {}, \"rtf\": {rtf:.4}, \
+         \"cpu_s\": {cpu_s:.2}, \"speculative_reused\": {}, \"speculative_wasted\": {}}}",
+        latency.len(),
+        percentile(latency, 0.5),
+        percentile(latency, 0.99),
+        percentile(hangover, 0.5),
+        percentile(after_endpoint, 0.5),
+        spec.reused,
+        spec.wasted
     );
     Ok(())
 }

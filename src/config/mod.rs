@@ -17,6 +17,11 @@ use crate::limits::{
 /// The documented default configuration.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
 
+/// `vad.confident_silence_ms` by default (branch asrlat: see `segment`).
+pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 448;
+/// `vad.confident_probability` by default.
+pub const CONFIDENT_PROBABILITY_DEFAULT: f32 = 0.1;
+
 /// What can be wrong with a configuration file.
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -504,6 +509,13 @@ pub struct VadConfig {
     pub min_speech_ms: u32,
     /// Silence needed to end an utterance.
     pub min_silence_ms: u32,
+    /// Shorter silence that ends an utterance once this long a run of its frames is below
+    /// `confident_probability` (0: off).
+    pub confident_silence_ms: u32,
+    /// Speech probability below which silence is certain.
+    pub confident_probability: f32,
+    /// Live input: transcribe an utterance at each pause, ahead of the endpoint decision.
+    pub transcribe_at_pauses: bool,
     /// Padding before and after speech.
     pub speech_pad_ms: u32,
     /// Longest segment.
@@ -546,6 +558,9 @@ impl Default for VadConfig {
             negative_threshold_offset: 0.15,
             min_speech_ms: 250,
             min_silence_ms: 600,
+            confident_silence_ms: CONFIDENT_SILENCE_MS_DEFAULT,
+            confident_probability: CONFIDENT_PROBABILITY_DEFAULT,
+            transcribe_at_pauses: true,
             speech_pad_ms: 200,
             max_segment_s: 20.0,
         }
@@ -763,6 +778,29 @@ impl Config {
                 ),
             });
         }
+        if vad.confident_silence_ms != 0
+            && !(vad.speech_pad_ms < vad.confident_silence_ms
+                && vad.confident_silence_ms <= vad.min_silence_ms)
+        {
+            return Err(ConfigError::Invalid {
+                path: origin.to_owned(),
+                key: "vad.confident_silence_ms",
+                value: vad.confident_silence_ms.to_string(),
+                expected: format!(
+                    "use 0 (off) or more than vad.speech_pad_ms ({}) and at most \
+                     vad.min_silence_ms ({}) ms",
+                    vad.speech_pad_ms, vad.min_silence_ms
+                ),
+            });
+        }
+        check(
+            origin,
+            "vad.confident_probability",
+            vad.confident_probability,
+            0.0,
+            vad.threshold - vad.negative_threshold_offset,
+            " (at most threshold minus negative_threshold_offset)",
+        )?;
         let max_segment_s = SEGMENT_SAMPLES_MAX as f32 / PIPELINE_RATE_HZ as f32;
         check(
             origin,
@@ -959,6 +997,18 @@ mod tests {
             (
                 "[vad]\nspeech_pad_ms = 700\nmin_silence_ms = 600\n",
                 "vad.speech_pad_ms",
+            ),
+            (
+                "[vad]\nconfident_silence_ms = 150\n",
+                "vad.confident_silence_ms",
+            ),
+            (
+                "[vad]\nconfident_silence_ms = 700\n",
+                "vad.confident_silence_ms",
+            ),
+            (
+                "[vad]\nconfident_probability = 0.4\n",
+                "vad.confident_probability",
             ),
             ("[vad]\nmax_segment_s = 31\n", "vad.max_segment_s"),
             (

@@ -70,6 +70,10 @@ pub enum Pacing {
     RealTime,
 }
 
+/// Capture periods per second of a file paced in real time (20 ms, as a sound card's
+/// period of 1 024 frames at 48 kHz).
+const PACED_PERIODS_PER_SECOND: usize = 50;
+
 /// What the threads achieved when they asked for real-time scheduling.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RealtimeReport {
@@ -332,6 +336,18 @@ impl FrontendPipeline {
         self.frontend_done.load(Ordering::Acquire)
     }
 
+    /// Asks for provisional segments at pauses (the live recogniser's speculation; see
+    /// `segment::SegmentReceiver::want_provisional`). Off by default: other consumers see
+    /// finished segments only.
+    pub fn want_provisional_segments(&self, on: bool) {
+        self.receiver.want_provisional(on);
+    }
+
+    /// Whether another segment is already waiting.
+    pub fn has_waiting_segment(&self) -> bool {
+        self.receiver.has_waiting()
+    }
+
     /// Returns a segment's slot to the pool.
     pub fn release(&mut self, slot: Box<SegmentSlot>) {
         self.receiver.release(slot);
@@ -417,11 +433,20 @@ fn capture_loop(
 ) -> Result<(), AudioError> {
     let started = Instant::now();
     let rate = f64::from(source.sample_rate_hz());
+    let paced = pacing == Pacing::RealTime && !source.is_live();
+    // A paced file is read one capture period at a time and each period is handed on when
+    // its last sample would have been captured, as a device delivers it: a latency measured
+    // on it then includes a period, not audio handed over before it was spoken.
+    let period = if paced {
+        (source.sample_rate_hz() as usize / PACED_PERIODS_PER_SECOND).clamp(1, chunk.len())
+    } else {
+        chunk.len()
+    };
     let mut frames_read: u64 = 0;
     let mut overruns_seen = 0;
     while !stop.load(Ordering::Acquire) {
         stats.capture_beats.fetch_add(1, Ordering::Relaxed);
-        let count = match source.read_mono(chunk) {
+        let count = match source.read_mono(&mut chunk[..period]) {
             Ok(SourceRead::End) => return Ok(()),
             Ok(SourceRead::Frames(count)) => count,
             Err(error) if source.is_live() => match reopen_with_backoff(source, stats, stop, error)
@@ -443,6 +468,13 @@ fn capture_loop(
             overruns_seen = overruns;
         }
         frames_read += count as u64;
+        if paced {
+            let due = Duration::from_secs_f64(frames_read as f64 / rate);
+            let elapsed = started.elapsed();
+            if due > elapsed {
+                std::thread::sleep(due - elapsed);
+            }
+        }
         stats
             .captured_frames
             .fetch_add(count as u64, Ordering::Relaxed);
@@ -473,13 +505,6 @@ fn capture_loop(
                     }
                     std::thread::sleep(Duration::from_millis(1));
                 }
-            }
-        }
-        if pacing == Pacing::RealTime && !source.is_live() {
-            let due = Duration::from_secs_f64(frames_read as f64 / rate);
-            let elapsed = started.elapsed();
-            if due > elapsed {
-                std::thread::sleep(due - elapsed);
             }
         }
     }

@@ -27,6 +27,7 @@ use crate::frontend::pipeline::{FrontendError, FrontendPipeline, Pacing};
 use crate::frontend::stats::FrontendStats;
 use crate::journal::AudioJournal;
 use crate::limits::{ASR_TEXT_BYTES_MAX, PIPELINE_RATE_HZ, TRANSCRIPT_RING_UTTERANCES_MAX};
+use crate::segment::{SegmentKey, SegmentSlot};
 use crate::speech::HeardWords;
 use crate::sys::alloc_guard::{allocations, clear_thread_role, frees, set_thread_role, ThreadRole};
 use crate::watchdog::{SharedKnobs, StageKnobs};
@@ -71,6 +72,20 @@ pub struct HeardUtterance {
     pub no_speech_prob: f32,
     /// Seconds the recogniser spent on this segment.
     pub asr_seconds: f32,
+    /// Of `asr_seconds`: the log-mel features, the encoder (features included) and the
+    /// decoder (with the guards).
+    pub mel_seconds: f32,
+    /// See `mel_seconds`.
+    pub encode_seconds: f32,
+    /// See `mel_seconds`.
+    pub decode_seconds: f32,
+    /// Seconds of input heard when the front end ended the utterance (the endpoint
+    /// decision; `endpoint_s - speech_end_s` is the hangover waited).
+    pub endpoint_s: f64,
+    /// When the recogniser started on the segment.
+    pub asr_started_at: Instant,
+    /// Transcribed ahead, from a provisional copy at the pause that became the end.
+    pub speculative: bool,
     /// The journal record holding the segment's audio (journaled before it was
     /// transcribed); `None` without a journal or when its audio could not be journaled.
     pub audio_seq: Option<u64>,
@@ -131,12 +146,81 @@ pub struct LiveSummary {
     pub asr_frees: u64,
     /// Transcripts dropped because the consumer's ring was full (live input only).
     pub transcripts_dropped: u64,
-    /// Seconds the recogniser was busy.
+    /// Seconds the recogniser was busy (speculative transcriptions included).
     pub asr_busy_s: f64,
+    /// What became of the provisional segments (live input only).
+    pub speculation: SpeculationCounts,
     /// The front end's counters.
     pub frontend: Arc<FrontendStats>,
     /// The source's final warning (a truncated file).
     pub warning: Option<String>,
+}
+
+/// What became of the provisional segments the front end sent at pauses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpeculationCounts {
+    /// Transcribed ahead of the endpoint decision.
+    pub decoded: u64,
+    /// Of those, transcripts used for the finished segment (the pause was its end).
+    pub reused: u64,
+    /// Of those, transcripts thrown away (speech went on, or the segment differed).
+    pub wasted: u64,
+    /// Provisional segments skipped because a newer segment was already waiting.
+    pub stale: u64,
+}
+
+/// A transcript made ahead of the endpoint decision, kept until the finished segment
+/// shows whether it has the same audio.
+struct Speculation {
+    key: SegmentKey,
+    decoding: Decoding,
+    /// The recogniser's counters before it: put back when the transcript is thrown away.
+    counters_before: AsrCounters,
+    outcome: Option<HeardUtterance>,
+}
+
+/// Transcribes one segment into an utterance (`None`: rejected by a guard). The journal
+/// record and the ready time are filled in by the caller. Allocates nothing.
+fn hear(
+    transcriber: &mut Transcriber,
+    segment: &SegmentSlot,
+    decoding: Decoding,
+) -> Result<Option<HeardUtterance>, AsrError> {
+    let began = Instant::now();
+    let Some(transcript) = transcriber.transcribe(segment.samples())? else {
+        return Ok(None);
+    };
+    let mut text = heapless::String::new();
+    for character in transcript.text().chars() {
+        if text.push(character).is_err() {
+            break;
+        }
+    }
+    Ok(Some(HeardUtterance {
+        sequence: segment.sequence(),
+        start_s: segment.start_s(),
+        end_s: segment.end_s(),
+        speech_end_s: segment.speech_end_s(),
+        words: transcript
+            .words()
+            .iter()
+            .copied()
+            .take_while(|word| word.end as usize <= text.len())
+            .collect(),
+        text,
+        avg_logprob: transcript.avg_logprob,
+        no_speech_prob: transcript.no_speech_prob,
+        asr_seconds: began.elapsed().as_secs_f32(),
+        mel_seconds: transcript.mel_seconds,
+        encode_seconds: transcript.encode_seconds,
+        decode_seconds: transcript.decode_seconds,
+        endpoint_s: segment.sent_s(),
+        asr_started_at: began,
+        speculative: segment.is_provisional(),
+        audio_seq: None,
+        decoding,
+        ready_at: Instant::now(),
+    }))
 }
 
 /// A running capture → front end → ASR pipeline.
@@ -183,6 +267,9 @@ impl LivePipeline {
     ) -> Result<Self, LiveError> {
         let live = source.is_live() || pacing == Pacing::RealTime;
         let mut frontend = FrontendPipeline::start(source, config, pacing)?;
+        // Live input: transcribe each utterance at its first pause, so the text is ready
+        // when the endpoint decision comes (offline input gains nothing from it).
+        frontend.want_provisional_segments(live && config.vad.transcribe_at_pauses);
         let frontend_stats = Arc::clone(frontend.stats());
         let (mut producer, consumer) =
             rtrb::RingBuffer::<HeardUtterance>::new(TRANSCRIPT_RING_UTTERANCES_MAX);
@@ -209,6 +296,8 @@ impl LivePipeline {
                     set_thread_role(ThreadRole::Asr);
                     let mut busy = Duration::ZERO;
                     let mut failure = None;
+                    let mut held: Option<Speculation> = None;
+                    let mut speculation = SpeculationCounts::default();
                     loop {
                         if stop.load(Ordering::Acquire) {
                             frontend.request_stop();
@@ -216,6 +305,41 @@ impl LivePipeline {
                         let Some(segment) = frontend.next_segment() else {
                             break;
                         };
+                        if segment.is_provisional() {
+                            // A speculation no finished segment will match any more.
+                            if let Some(old) = held.take() {
+                                transcriber.restore_counters(old.counters_before);
+                                speculation.wasted += 1;
+                            }
+                            if frontend.has_waiting_segment() {
+                                // Something newer is queued: this copy is stale.
+                                speculation.stale += 1;
+                            } else {
+                                let decoding =
+                                    apply_knobs(&mut transcriber, configured_beam, knobs.load());
+                                let counters_before = transcriber.counters();
+                                let began = Instant::now();
+                                let result = hear(&mut transcriber, &segment, decoding);
+                                busy += began.elapsed();
+                                speculation.decoded += 1;
+                                match result {
+                                    Ok(outcome) => {
+                                        held = Some(Speculation {
+                                            key: segment.key(),
+                                            decoding,
+                                            counters_before,
+                                            outcome,
+                                        });
+                                    }
+                                    Err(error) => failure = Some(error),
+                                }
+                            }
+                            frontend.release(segment);
+                            if failure.is_some() {
+                                frontend.request_stop();
+                            }
+                            continue;
+                        }
                         let audio_seq = audio.as_mut().and_then(|journal| {
                             journal.offer(
                                 segment.sequence(),
@@ -226,36 +350,29 @@ impl LivePipeline {
                         });
                         // The watchdog's knobs, one atomic load per segment.
                         let decoding = apply_knobs(&mut transcriber, configured_beam, knobs.load());
-                        let began = Instant::now();
-                        let result = transcriber.transcribe(segment.samples());
-                        busy += began.elapsed();
-                        match result {
-                            Ok(Some(transcript)) => {
-                                let mut text = heapless::String::new();
-                                for character in transcript.text().chars() {
-                                    if text.push(character).is_err() {
-                                        break;
-                                    }
+                        let result = match held.take() {
+                            Some(done)
+                                if done.key == segment.key() && done.decoding == decoding =>
+                            {
+                                speculation.reused += 1;
+                                Ok(done.outcome)
+                            }
+                            other => {
+                                if let Some(old) = other {
+                                    transcriber.restore_counters(old.counters_before);
+                                    speculation.wasted += 1;
                                 }
-                                let mut heard = HeardUtterance {
-                                    sequence: segment.sequence(),
-                                    start_s: segment.start_s(),
-                                    end_s: segment.end_s(),
-                                    speech_end_s: segment.speech_end_s(),
-                                    words: transcript
-                                        .words()
-                                        .iter()
-                                        .copied()
-                                        .take_while(|word| word.end as usize <= text.len())
-                                        .collect(),
-                                    text,
-                                    avg_logprob: transcript.avg_logprob,
-                                    no_speech_prob: transcript.no_speech_prob,
-                                    asr_seconds: began.elapsed().as_secs_f32(),
-                                    audio_seq,
-                                    decoding,
-                                    ready_at: Instant::now(),
-                                };
+                                let began = Instant::now();
+                                let result = hear(&mut transcriber, &segment, decoding);
+                                busy += began.elapsed();
+                                result
+                            }
+                        };
+                        match result {
+                            Ok(Some(mut heard)) => {
+                                heard.audio_seq = audio_seq;
+                                heard.endpoint_s = segment.sent_s();
+                                heard.ready_at = Instant::now();
                                 loop {
                                     match producer.push(heard) {
                                         Ok(()) => break,
@@ -279,6 +396,10 @@ impl LivePipeline {
                             frontend.request_stop();
                         }
                     }
+                    if let Some(old) = held.take() {
+                        transcriber.restore_counters(old.counters_before);
+                        speculation.wasted += 1;
+                    }
                     clear_thread_role();
                     let asr_allocations = allocations(ThreadRole::Asr) - before.0;
                     let asr_frees = frees(ThreadRole::Asr) - before.1;
@@ -293,6 +414,7 @@ impl LivePipeline {
                         asr_frees,
                         transcripts_dropped: dropped.load(Ordering::Relaxed),
                         asr_busy_s: busy.as_secs_f64(),
+                        speculation,
                         frontend: frontend_stats,
                         warning: warning?,
                     })

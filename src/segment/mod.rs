@@ -9,7 +9,7 @@
 //! an offline file, the frontend waits, since a file can be read later but a medic cannot
 //! be asked to speak again.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,8 @@ use stats::{SegmenterCounters, SegmenterStats};
 use crate::config::VadConfig;
 use crate::limits::{
     PIPELINE_RATE_HZ, PRE_ROLL_SAMPLES_MAX, SEGMENT_FRAMES_MAX, SEGMENT_POOL_SLOTS_MAX,
-    SEGMENT_RING_HANDLES_MAX, SEGMENT_SAMPLES_MAX, VAD_FRAME_SAMPLES,
+    SEGMENT_PROVISIONAL_RESERVE_SLOTS, SEGMENT_RING_HANDLES_MAX, SEGMENT_SAMPLES_MAX,
+    VAD_FRAME_SAMPLES,
 };
 
 /// How often a frontend that must wait for the consumer (offline input) looks again.
@@ -36,6 +37,9 @@ pub struct SegmentSlot {
     speech_end_sample: u64,
     max_probability: f32,
     sequence: u64,
+    provisional: bool,
+    /// Stream position when the segment was handed over (the endpoint decision).
+    sent_sample: u64,
 }
 
 impl SegmentSlot {
@@ -48,6 +52,8 @@ impl SegmentSlot {
             speech_end_sample: 0,
             max_probability: 0.0,
             sequence: 0,
+            provisional: false,
+            sent_sample: 0,
         }
     }
 
@@ -85,18 +91,80 @@ impl SegmentSlot {
     pub fn sequence(&self) -> u64 {
         self.sequence
     }
+
+    /// Seconds of input heard when the segment was handed over: for a finished segment,
+    /// when the endpoint rule ended it (`sent_s - speech_end_s` is the hangover waited).
+    pub fn sent_s(&self) -> f64 {
+        self.sent_sample as f64 / f64::from(PIPELINE_RATE_HZ)
+    }
+
+    /// Whether this is a provisional copy of an open utterance at a pause (see
+    /// [`SegmentReceiver::want_provisional`]) rather than a finished segment.
+    pub fn is_provisional(&self) -> bool {
+        self.provisional
+    }
+
+    /// Whether `final_segment` has exactly this provisional segment's audio: same stream
+    /// number, same first sample, same length and speech end. A transcript of the
+    /// provisional copy is then a transcript of the finished segment.
+    pub fn same_audio_as(&self, final_segment: &SegmentSlot) -> bool {
+        self.sequence == final_segment.sequence
+            && self.start_sample == final_segment.start_sample
+            && self.len == final_segment.len
+            && self.speech_end_sample == final_segment.speech_end_sample
+    }
+
+    /// The segment's identity as [`SegmentSlot::same_audio_as`] compares it, kept after
+    /// the slot has gone back to the pool.
+    pub fn key(&self) -> SegmentKey {
+        SegmentKey {
+            sequence: self.sequence,
+            start_sample: self.start_sample,
+            len: self.len,
+            speech_end_sample: self.speech_end_sample,
+        }
+    }
+}
+
+/// What identifies a segment's audio in the stream (see [`SegmentSlot::key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentKey {
+    sequence: u64,
+    start_sample: u64,
+    len: usize,
+    speech_end_sample: u64,
 }
 
 /// The consumer's end: segments arrive here and go back with [`SegmentReceiver::release`].
 pub struct SegmentReceiver {
     filled: rtrb::Consumer<Box<SegmentSlot>>,
     released: rtrb::Producer<Box<SegmentSlot>>,
+    want_provisional: Arc<AtomicBool>,
 }
 
 impl SegmentReceiver {
-    /// The next finished segment, if one is waiting.
+    /// The next segment, if one is waiting: a finished one, or (only after
+    /// [`SegmentReceiver::want_provisional`]) a provisional copy of an open utterance.
     pub fn try_next(&mut self) -> Option<Box<SegmentSlot>> {
         self.filled.pop().ok()
+    }
+
+    /// Asks the segmenter for provisional segments (`true`) or stops them (`false`, the
+    /// default). With them on, when an utterance has been silent for its trailing padding
+    /// the segmenter sends a copy of the segment it would emit if the pause became the end
+    /// ([`SegmentSlot::is_provisional`]), once per pause, so the consumer can transcribe
+    /// it while the endpoint decision is still waiting; the finished segment follows as
+    /// usual, and [`SegmentSlot::same_audio_as`] tells whether the work can be reused.
+    /// A provisional copy is sent only when a slot is free and the ring has room; it is
+    /// never counted as emitted or dropped.
+    pub fn want_provisional(&self, on: bool) {
+        self.want_provisional.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether another segment is already waiting (a provisional one followed by anything
+    /// is stale).
+    pub fn has_waiting(&self) -> bool {
+        !self.filled.is_empty()
     }
 
     /// Gives a slot back to the pool. The release ring holds every slot, so this never fails.
@@ -126,6 +194,11 @@ pub struct SegmenterSettings {
     pub min_speech_samples: u64,
     /// Silence that ends an utterance.
     pub min_silence_samples: u64,
+    /// Silence that ends an utterance early when the VAD is certain: this long a run of
+    /// frames below `confident_probability` inside the pause (0: off).
+    pub confident_silence_samples: u64,
+    /// Probability below which a frame of silence is certain.
+    pub confident_probability: f32,
     /// Padding either side of speech.
     pub pad_samples: u64,
     /// Longest segment.
@@ -143,6 +216,8 @@ impl SegmenterSettings {
             negative_threshold: vad.threshold - vad.negative_threshold_offset,
             min_speech_samples: u64::from(vad.min_speech_ms) * per_ms,
             min_silence_samples: u64::from(vad.min_silence_ms) * per_ms,
+            confident_silence_samples: u64::from(vad.confident_silence_ms) * per_ms,
+            confident_probability: vad.confident_probability,
             pad_samples: (u64::from(vad.speech_pad_ms) * per_ms)
                 .min((PRE_ROLL_SAMPLES_MAX - 2 * VAD_FRAME_SAMPLES) as u64),
             max_segment_samples,
@@ -150,15 +225,25 @@ impl SegmenterSettings {
     }
 }
 
+/// A run of non-speech frames inside an utterance: where it began, and where its current
+/// run of certain silence (frames below the confident probability) began, if one is on.
+#[derive(Clone, Copy, Debug)]
+struct Pause {
+    start: u64,
+    certain_since: Option<u64>,
+}
+
 enum State {
     Idle,
     Speech {
         slot: Box<SegmentSlot>,
-        silence_start: Option<u64>,
+        pause: Option<Pause>,
+        /// A provisional copy was offered during this pause.
+        offered: bool,
     },
     /// Speech is going on but no slot was free: wait for it to end.
     Dropping {
-        silence_start: Option<u64>,
+        pause: Option<Pause>,
     },
 }
 
@@ -183,6 +268,7 @@ pub struct Segmenter {
     next_sequence: u64,
     in_overflow_burst: bool,
     stats: Arc<SegmenterStats>,
+    want_provisional: Arc<AtomicBool>,
 }
 
 /// Builds the segmenter and the receiver that goes to the consumer; the segmenter counts
@@ -195,6 +281,7 @@ pub fn segment_channel(
     let stats = stats.segmenter_counters();
     let (filled_producer, filled_consumer) = rtrb::RingBuffer::new(SEGMENT_RING_HANDLES_MAX);
     let (released_producer, released_consumer) = rtrb::RingBuffer::new(SEGMENT_POOL_SLOTS_MAX);
+    let want_provisional = Arc::new(AtomicBool::new(false));
     let mut spares = heapless::Vec::new();
     for _ in 0..SEGMENT_POOL_SLOTS_MAX {
         // The vector's capacity is the pool size, so every push fits.
@@ -216,10 +303,12 @@ pub fn segment_channel(
         next_sequence: 0,
         in_overflow_burst: false,
         stats,
+        want_provisional: Arc::clone(&want_provisional),
     };
     let receiver = SegmentReceiver {
         filled: filled_consumer,
         released: released_producer,
+        want_provisional,
     };
     (segmenter, receiver)
 }
@@ -282,28 +371,25 @@ impl Segmenter {
                     self.start_segment(frame_start, probability);
                 }
             }
-            State::Dropping { mut silence_start } => {
-                if speech {
-                    silence_start = None;
-                } else if silence {
-                    let since = *silence_start.get_or_insert(frame_start);
-                    if frame_end - since >= self.settings.min_silence_samples {
+            State::Dropping { mut pause } => {
+                pause = self.track_pause(pause, frame_start, probability, speech, silence);
+                if let Some(open) = pause {
+                    if silence && self.pause_ends(open, frame_end) {
                         return; // back to Idle
                     }
                 }
-                self.state = State::Dropping { silence_start };
+                self.state = State::Dropping { pause };
             }
             State::Speech {
                 mut slot,
-                mut silence_start,
+                mut pause,
+                mut offered,
             } => {
                 if slot.len + frame.len() > self.settings.max_segment_samples {
                     match self.split(slot) {
                         Some(rest) => slot = rest,
                         None => {
-                            self.state = State::Dropping {
-                                silence_start: None,
-                            };
+                            self.state = State::Dropping { pause: None };
                             return;
                         }
                     }
@@ -312,19 +398,110 @@ impl Segmenter {
                 slot.len += frame.len();
                 slot.max_probability = slot.max_probability.max(probability);
                 self.record_probability(probability);
-                if speech {
-                    silence_start = None;
-                } else if silence {
-                    let since = *silence_start.get_or_insert(frame_start);
-                    if frame_end - since >= self.settings.min_silence_samples {
-                        self.close_segment(slot, since);
-                        return;
+                pause = self.track_pause(pause, frame_start, probability, speech, silence);
+                match pause {
+                    None => offered = false,
+                    Some(open) if silence => {
+                        if self.pause_ends(open, frame_end) {
+                            self.close_segment(slot, open.start);
+                            return;
+                        }
+                        if !offered && frame_end - open.start >= self.settings.pad_samples {
+                            offered = true;
+                            self.offer_provisional(&slot, open.start);
+                        }
                     }
+                    Some(_) => {}
                 }
                 self.state = State::Speech {
                     slot,
-                    silence_start,
+                    pause,
+                    offered,
                 };
+            }
+        }
+    }
+
+    /// The pause after this frame: a speech frame ends it, a silence frame starts one; a
+    /// certain frame starts a run of certain silence and any other frame ends that run.
+    fn track_pause(
+        &self,
+        pause: Option<Pause>,
+        frame_start: u64,
+        probability: f32,
+        speech: bool,
+        silence: bool,
+    ) -> Option<Pause> {
+        if speech {
+            return None;
+        }
+        let certain = probability < self.settings.confident_probability;
+        let start = match pause {
+            Some(open) => open.start,
+            None if silence => frame_start,
+            None => return None,
+        };
+        let certain_since = match (certain, pause.and_then(|open| open.certain_since)) {
+            (false, _) => None,
+            (true, Some(since)) => Some(since),
+            (true, None) => Some(frame_start),
+        };
+        Some(Pause {
+            start,
+            certain_since,
+        })
+    }
+
+    /// The endpoint rule: a pause ends the utterance after the full hangover, or once its
+    /// silence has been certain (every frame below the confident probability) for the
+    /// confident hangover — a drop that stays down. A hesitation, a breath or noise keeps
+    /// breaking the certain run, and the full hangover applies.
+    fn pause_ends(&self, pause: Pause, frame_end: u64) -> bool {
+        frame_end - pause.start >= self.settings.min_silence_samples
+            || (self.settings.confident_silence_samples > 0
+                && pause.certain_since.is_some_and(|since| {
+                    frame_end - since >= self.settings.confident_silence_samples
+                }))
+    }
+
+    /// Sends a copy of the segment `slot` would become if the pause starting at
+    /// `speech_end` ended it, when the consumer wants one, has taken every segment sent
+    /// before (a copy queued behind others would be stale when read) and the pool keeps
+    /// its reserve for finished segments after the copy is taken. Never waits, never
+    /// counts a loss: a copy is only ever an optimisation.
+    fn offer_provisional(&mut self, slot: &SegmentSlot, speech_end: u64) {
+        if !self.want_provisional.load(Ordering::Relaxed)
+            || speech_end - slot.speech_start_sample < self.settings.min_speech_samples
+            || self.filled.slots() < SEGMENT_RING_HANDLES_MAX
+        {
+            return;
+        }
+        self.reclaim_released();
+        if self.spares.len() <= SEGMENT_PROVISIONAL_RESERVE_SLOTS {
+            return;
+        }
+        let Some(mut copy) = self.spares.pop() else {
+            return;
+        };
+        let end = (speech_end + self.settings.pad_samples).min(slot.start_sample + slot.len as u64);
+        let len = (end - slot.start_sample) as usize;
+        copy.samples[..len].copy_from_slice(&slot.samples[..len]);
+        copy.len = len;
+        copy.start_sample = slot.start_sample;
+        copy.speech_start_sample = slot.speech_start_sample;
+        copy.speech_end_sample = speech_end;
+        copy.max_probability = slot.max_probability;
+        copy.sequence = self.next_sequence;
+        copy.provisional = true;
+        copy.sent_sample = self.position;
+        match self.filled.push(copy) {
+            Ok(()) => {
+                self.stats
+                    .provisional_offered
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Err(rtrb::PushError::Full(returned)) => {
+                let _ = self.spares.push(returned);
             }
         }
     }
@@ -342,9 +519,7 @@ impl Segmenter {
                 .segments_dropped_pool_empty
                 .fetch_add(1, Ordering::Relaxed);
             self.note_overflow();
-            self.state = State::Dropping {
-                silence_start: None,
-            };
+            self.state = State::Dropping { pause: None };
             return;
         };
         let oldest = self.position.saturating_sub(PRE_ROLL_SAMPLES_MAX as u64);
@@ -359,12 +534,14 @@ impl Segmenter {
         slot.speech_start_sample = frame_start;
         slot.speech_end_sample = frame_start;
         slot.max_probability = probability;
+        slot.provisional = false;
         self.probabilities_len = 0;
         self.probabilities_start = frame_start;
         self.record_probability(probability);
         self.state = State::Speech {
             slot,
-            silence_start: None,
+            pause: None,
+            offered: false,
         };
     }
 
@@ -392,6 +569,7 @@ impl Segmenter {
                 rest.start_sample = cut_sample;
                 rest.speech_start_sample = cut_sample;
                 rest.max_probability = peak(&self.probabilities[cut_frame..frames]);
+                rest.provisional = false;
                 self.probabilities.copy_within(cut_frame..frames, 0);
                 self.probabilities_len = frames - cut_frame;
                 self.probabilities_start = cut_sample;
@@ -434,6 +612,7 @@ impl Segmenter {
 
     fn emit(&mut self, mut slot: Box<SegmentSlot>) {
         slot.sequence = self.next_sequence;
+        slot.sent_sample = self.position;
         self.next_sequence += 1;
         self.last_end = slot.start_sample + slot.len as u64;
         loop {
@@ -461,12 +640,8 @@ impl Segmenter {
 
     /// Ends the stream: an utterance still open is closed at the last sample.
     pub fn finish(&mut self) {
-        if let State::Speech {
-            slot,
-            silence_start,
-        } = std::mem::replace(&mut self.state, State::Idle)
-        {
-            let end = silence_start.unwrap_or(self.position);
+        if let State::Speech { slot, pause, .. } = std::mem::replace(&mut self.state, State::Idle) {
+            let end = pause.map_or(self.position, |open| open.start);
             self.close_segment(slot, end);
         }
     }
@@ -482,9 +657,78 @@ mod tests {
             negative_threshold: 0.35,
             min_speech_samples: 4_000,
             min_silence_samples: 9_600,
+            confident_silence_samples: 0,
+            confident_probability: 0.1,
             pad_samples: 3_200,
             max_segment_samples: 160_000,
         }
+    }
+
+    /// The defaults' endpoint rule: a 600 ms hangover, 448 ms of certain silence.
+    fn confident_settings() -> SegmenterSettings {
+        SegmenterSettings {
+            confident_silence_samples: 7_168,
+            ..settings()
+        }
+    }
+
+    /// One segment as it arrived: after which frame (from 0), provisional or not, and its
+    /// (start, length, speech start, speech end) in samples.
+    type Arrival = (usize, bool, Emitted);
+
+    /// Runs frames through a segmenter that sends provisional copies when `provisional`,
+    /// noting after which frame each segment arrived (the sample clock).
+    fn run_timed(
+        probabilities: &[f32],
+        settings: SegmenterSettings,
+        provisional: bool,
+    ) -> Vec<Arrival> {
+        let stats = Arc::new(SegmenterStats::default());
+        let (mut segmenter, mut receiver) =
+            segment_channel(settings, Overflow::Drop, Arc::clone(&stats));
+        receiver.want_provisional(provisional);
+        let mut out = Vec::new();
+        let mut keys = Vec::new();
+        for (index, &p) in probabilities.iter().enumerate() {
+            let frame = [index as f32; VAD_FRAME_SAMPLES];
+            segmenter.push_frame(&frame, p);
+            while let Some(slot) = receiver.try_next() {
+                assert_eq!(slot.samples()[0], (slot.start_sample / 512) as f32);
+                let last = slot.samples()[slot.len - 1];
+                assert_eq!(
+                    last,
+                    ((slot.start_sample + slot.len as u64 - 1) / 512) as f32
+                );
+                keys.push(slot.key());
+                out.push((
+                    index,
+                    slot.is_provisional(),
+                    (
+                        slot.start_sample,
+                        slot.len,
+                        slot.speech_start_sample,
+                        slot.speech_end_sample,
+                    ),
+                ));
+                receiver.release(slot);
+            }
+        }
+        let provisional_count = out.iter().filter(|a| a.1).count() as u64;
+        assert_eq!(
+            stats.provisional_offered.load(Ordering::Relaxed),
+            provisional_count
+        );
+        assert_eq!(
+            stats.segments_emitted.load(Ordering::Relaxed),
+            out.len() as u64 - provisional_count,
+            "a provisional copy was counted as emitted"
+        );
+        out
+    }
+
+    /// The finished segments of a timed run, without arrival frames.
+    fn finals(arrivals: &[Arrival]) -> Vec<Emitted> {
+        arrivals.iter().filter(|a| !a.1).map(|a| a.2).collect()
     }
 
     /// (start, length, speech start, speech end) of one emitted segment, in samples.
@@ -632,5 +876,155 @@ mod tests {
         let (segments, _) = run(&probabilities, settings(), true);
         assert_eq!(segments.len(), 1);
         assert_eq!(segments[0].3, 40 * 512);
+    }
+
+    /// "Apply a tourniquet ... right leg": a pause in the middle of a sentence, as
+    /// Silero sees it (the probability falls to almost nothing for 288 ms), and a
+    /// hesitation ("uh", a breath: the probability stays near 0.2 for 480 ms).
+    fn tourniquet_right_leg() -> Vec<f32> {
+        pattern(&[
+            (0.01, 20),
+            (0.95, 25), // "apply a tourniquet"
+            (0.02, 9),  // pause, certain silence, 288 ms
+            (0.9, 12),  // "to the"
+            (0.2, 15),  // hesitation, 480 ms
+            (0.93, 20), // "right leg"
+            (0.01, 40),
+        ])
+    }
+
+    #[test]
+    fn a_pause_inside_a_sentence_does_not_end_the_utterance() {
+        let arrivals = run_timed(&tourniquet_right_leg(), confident_settings(), false);
+        let segments = finals(&arrivals);
+        assert_eq!(segments.len(), 1, "{segments:?}");
+        assert_eq!(segments[0].2, 20 * 512);
+        assert_eq!(segments[0].3, 101 * 512, "the end is after \"right leg\"");
+    }
+
+    #[test]
+    fn a_clear_end_ends_the_utterance_early() {
+        // Certain silence after the speech: ended after 14 frames (448 ms), not 19.
+        let probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
+        let early = run_timed(&probabilities, confident_settings(), false);
+        let late = run_timed(&probabilities, settings(), false);
+        assert_eq!(early.len(), 1);
+        assert_eq!(late.len(), 1);
+        assert_eq!(
+            early[0].0,
+            80 + 14 - 1,
+            "not ended at the confident hangover"
+        );
+        assert_eq!(late[0].0, 80 + 19 - 1, "the full hangover changed");
+        // The same segment, padding included, only sooner.
+        assert_eq!(early[0].2, late[0].2);
+        assert_eq!(early[0].2 .3, 80 * 512);
+        assert_eq!(early[0].2 .0 + early[0].2 .1 as u64, 80 * 512 + 3_200);
+    }
+
+    #[test]
+    fn an_uncertain_pause_waits_the_full_hangover() {
+        // Silence by the hysteresis (below 0.35) but never certain for 448 ms on end (every
+        // eighth frame at 0.15, as noise or breathing does): the full 600 ms applies.
+        let mut probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
+        for index in (80..120).step_by(8) {
+            probabilities[index] = 0.15;
+        }
+        let arrivals = run_timed(&probabilities, confident_settings(), false);
+        assert_eq!(arrivals.len(), 1);
+        assert_eq!(arrivals[0].0, 80 + 19 - 1);
+        assert_eq!(arrivals[0].2 .3, 80 * 512);
+        // A frame between the thresholds inside the pause restarts the certain count; the
+        // speech still ends where the pause began.
+        let mut probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
+        probabilities[82] = 0.45;
+        let arrivals = run_timed(&probabilities, confident_settings(), false);
+        assert_eq!(arrivals.len(), 1);
+        assert_eq!(arrivals[0].0, 83 + 14 - 1);
+        assert_eq!(arrivals[0].2 .3, 80 * 512);
+    }
+
+    #[test]
+    fn the_confident_rule_never_splits_what_the_hangover_keeps_whole() {
+        // Pauses of every length from 1 to 13 frames (up to 416 ms, under the 448 ms
+        // confident hangover) between words: one utterance with and without the rule.
+        let mut parts = vec![(0.01, 20)];
+        for pause in 1..14 {
+            parts.push((0.9, 8));
+            parts.push((0.0, pause));
+        }
+        parts.push((0.9, 8));
+        parts.push((0.01, 40));
+        let probabilities = pattern(&parts);
+        let with_rule = finals(&run_timed(&probabilities, confident_settings(), false));
+        let without = finals(&run_timed(&probabilities, settings(), false));
+        assert_eq!(with_rule.len(), 1, "{with_rule:?}");
+        assert_eq!(with_rule, without);
+    }
+
+    #[test]
+    fn a_provisional_copy_at_a_pause_has_the_final_segments_audio() {
+        let probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
+        let arrivals = run_timed(&probabilities, settings(), true);
+        assert_eq!(arrivals.len(), 2, "{arrivals:?}");
+        let (at, provisional, copy) = arrivals[0];
+        assert!(provisional);
+        // Sent as soon as the trailing padding (200 ms: 7 frames) is in.
+        assert_eq!(at, 80 + 7 - 1);
+        let (final_at, final_provisional, segment) = arrivals[1];
+        assert!(!final_provisional);
+        assert_eq!(final_at, 80 + 19 - 1);
+        assert_eq!(copy, segment, "the copy differs from the finished segment");
+    }
+
+    #[test]
+    fn a_provisional_copy_is_superseded_when_speech_resumes() {
+        let arrivals = run_timed(&tourniquet_right_leg(), confident_settings(), true);
+        let copies: Vec<_> = arrivals.iter().filter(|a| a.1).collect();
+        let segments = finals(&arrivals);
+        assert_eq!(segments.len(), 1);
+        // One copy per pause of at least the padding: 288 ms, 480 ms, and the end.
+        assert_eq!(copies.len(), 3, "{arrivals:?}");
+        assert_ne!(
+            copies[0].2, segments[0],
+            "a copy from mid-sentence matched the end"
+        );
+        assert_ne!(copies[1].2, segments[0]);
+        assert_eq!(copies[2].2, segments[0]);
+        // The finished segment is the same as without copies.
+        assert_eq!(
+            segments,
+            finals(&run_timed(
+                &tourniquet_right_leg(),
+                confident_settings(),
+                false
+            ))
+        );
+    }
+
+    #[test]
+    fn provisional_copies_only_when_asked() {
+        let arrivals = run_timed(&tourniquet_right_leg(), confident_settings(), false);
+        assert!(arrivals.iter().all(|a| !a.1));
+    }
+
+    #[test]
+    fn a_provisional_copy_matches_only_its_own_final_segment() {
+        let probabilities = pattern(&[(0.01, 20), (0.9, 60), (0.03, 40)]);
+        let stats = Arc::new(SegmenterStats::default());
+        let (mut segmenter, mut receiver) =
+            segment_channel(settings(), Overflow::Drop, Arc::clone(&stats));
+        receiver.want_provisional(true);
+        let mut slots = Vec::new();
+        for (index, &p) in probabilities.iter().enumerate() {
+            segmenter.push_frame(&[index as f32; VAD_FRAME_SAMPLES], p);
+            while let Some(slot) = receiver.try_next() {
+                slots.push(slot);
+            }
+        }
+        assert_eq!(slots.len(), 2);
+        assert!(slots[0].same_audio_as(&slots[1]));
+        assert_eq!(slots[0].key(), slots[1].key());
+        assert_eq!(slots[0].samples(), slots[1].samples());
     }
 }

@@ -20,6 +20,8 @@ pub struct SegmenterStats {
     pub segment_splits: AtomicU64,
     /// Runs of consecutive drops (each burst is logged once).
     pub overflow_bursts: AtomicU64,
+    /// Provisional copies of open utterances sent at a pause (not counted as emitted).
+    pub provisional_offered: AtomicU64,
 }
 
 impl SegmenterStats {
