@@ -796,3 +796,57 @@ fn alerts_are_acknowledged_listed_bounded_and_never_raised_twice_after_a_restart
     let back: Vec<AlertEvent> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, journal);
 }
+
+#[test]
+fn a_major_lower_limb_amputation_calls_for_a_pelvic_binder_once() {
+    let leg = (
+        "10:05",
+        "casualty one, landmine, traumatic amputation of the left leg below the knee",
+    );
+    let (alerts, _) = narrate("10:00", &[leg], "11:00");
+    once_at(&alerts, "pelvic-binder-amputation", "10:05");
+    // A binder already on: no reminder.
+    let binder = ("10:07", "pelvic binder on at ten oh seven");
+    let (alerts, _) = narrate("10:00", &[binder, leg], "11:00");
+    assert!(
+        of(&alerts, "pelvic-binder-amputation").is_empty(),
+        "{alerts:#?}"
+    );
+    // An arm is not a lower limb; a leg wound that is not an amputation is not one either.
+    let arm = (
+        "10:05",
+        "casualty one, traumatic amputation of the right arm above the elbow",
+    );
+    let gsw = ("10:06", "casualty two, gunshot wound left leg");
+    let (alerts, _) = narrate("10:00", &[arm, gsw], "11:00");
+    assert!(
+        of(&alerts, "pelvic-binder-amputation").is_empty(),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
+fn region_selectors_read_and_refuse() {
+    use tccc::advisor::rules::Selector;
+    use tccc::record::{InjuryKind, Region, TreatmentKind};
+    assert_eq!(
+        Selector::parse("injury:amputation@left_leg,right_leg"),
+        Some(Selector::Injury(
+            InjuryKind::Amputation,
+            vec![Region::LeftLeg, Region::RightLeg]
+        ))
+    );
+    assert_eq!(
+        Selector::parse("treatment:other@pelvis"),
+        Some(Selector::Treatment(
+            TreatmentKind::Other,
+            vec![Region::Pelvis]
+        ))
+    );
+    assert_eq!(
+        Selector::parse("injury:gsw"),
+        Some(Selector::Injury(InjuryKind::Gsw, Vec::new()))
+    );
+    assert_eq!(Selector::parse("injury:amputation@left_foot"), None);
+    assert_eq!(Selector::parse("treatment:other@"), None);
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AdvisorError;
 use crate::limits::{ADVISOR_MESSAGE_BYTES_MAX, ADVISOR_RULES_MAX};
 use crate::record::{
-    Avpu, Fact, FluidName, InjuryKind, LiveFact, Route, TreatmentKind, VitalValue,
+    Avpu, Fact, FluidName, InjuryKind, LiveFact, Region, Route, TreatmentKind, VitalValue,
 };
 
 /// The rules tccc ships with.
@@ -40,16 +40,19 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selector {
     Tourniquet,
-    Injury(InjuryKind),
+    /// An injury of this kind, in one of these regions (any region when empty).
+    Injury(InjuryKind, Vec<Region>),
     Avpu,
-    Treatment(TreatmentKind),
+    /// A treatment of this kind, at one of these sites (any site when empty).
+    Treatment(TreatmentKind, Vec<Region>),
     Fluid(FluidName),
     /// A medication by name, by any route when the list is empty.
     Medication(&'static str, Vec<Route>),
 }
 
 impl Selector {
-    /// Reads "medication:fentanyl@iv,io" and the other spellings of the rule file.
+    /// Reads "medication:fentanyl@iv,io", "injury:amputation@left_leg,right_leg",
+    /// "treatment:other@pelvis" and the other spellings of the rule file.
     pub fn parse(text: &str) -> Option<Selector> {
         if text == "tourniquet" {
             return Some(Selector::Tourniquet);
@@ -59,14 +62,20 @@ impl Selector {
         }
         let (kind, name) = text.split_once(':')?;
         match kind {
-            "injury" => InjuryKind::ALL
-                .iter()
-                .find(|k| k.as_str() == name)
-                .map(|k| Selector::Injury(*k)),
-            "treatment" => TreatmentKind::ALL
-                .iter()
-                .find(|k| k.as_str() == name)
-                .map(|k| Selector::Treatment(*k)),
+            "injury" => {
+                let (name, regions) = regions_after_at(name)?;
+                InjuryKind::ALL
+                    .iter()
+                    .find(|k| k.as_str() == name)
+                    .map(|k| Selector::Injury(*k, regions))
+            }
+            "treatment" => {
+                let (name, regions) = regions_after_at(name)?;
+                TreatmentKind::ALL
+                    .iter()
+                    .find(|k| k.as_str() == name)
+                    .map(|k| Selector::Treatment(*k, regions))
+            }
             "fluid" => FluidName::ALL
                 .iter()
                 .find(|k| k.as_str() == name)
@@ -93,7 +102,9 @@ impl Selector {
     pub fn matches(&self, fact: &Fact) -> bool {
         match (self, fact) {
             (Selector::Tourniquet, Fact::Tourniquet { .. }) => true,
-            (Selector::Injury(k), Fact::Injury { kind, .. }) => k == kind,
+            (Selector::Injury(k, regions), Fact::Injury { kind, region, .. }) => {
+                k == kind && (regions.is_empty() || regions.contains(region))
+            }
             (
                 Selector::Avpu,
                 Fact::Vital {
@@ -101,7 +112,9 @@ impl Selector {
                     ..
                 },
             ) => true,
-            (Selector::Treatment(k), Fact::Treatment { kind, .. }) => k == kind,
+            (Selector::Treatment(k, sites), Fact::Treatment { kind, site, .. }) => {
+                k == kind && (sites.is_empty() || site.is_some_and(|s| sites.contains(&s)))
+            }
             (Selector::Fluid(n), Fact::Fluid { name, .. }) => n == name,
             (Selector::Medication(drug, routes), Fact::Medication { name, route, .. }) => {
                 drug == name && (routes.is_empty() || route.is_some_and(|r| routes.contains(&r)))
@@ -109,6 +122,19 @@ impl Selector {
             _ => false,
         }
     }
+}
+
+/// Splits "amputation@left_leg,right_leg" into the name and its regions (none without
+/// `@`); `None` when a region is not one the schema knows.
+fn regions_after_at(text: &str) -> Option<(&str, Vec<Region>)> {
+    let Some((name, list)) = text.split_once('@') else {
+        return Some((text, Vec::new()));
+    };
+    let mut regions = Vec::new();
+    for r in list.split(',') {
+        regions.push(*Region::ALL.iter().find(|x| x.as_str() == r)?);
+    }
+    Some((name, regions))
 }
 
 /// The medication name as the lexicon (and so the record) spells it.
@@ -163,7 +189,7 @@ impl Condition {
     /// The live facts of one casualty that make this condition hold (empty when it does
     /// not), in the order they were said.
     pub fn evidence<'a>(self, facts: &[&'a LiveFact]) -> Vec<&'a LiveFact> {
-        use crate::record::{Mechanism, Region};
+        use crate::record::Mechanism;
         let head_injury = facts.iter().any(|f| {
             matches!(
                 f.fact,
