@@ -122,3 +122,35 @@ fn a_missing_member_and_an_unknown_model_are_errors() {
         "{text}"
     );
 }
+
+/// Whisper small's registry packages hold only part of its model.bin (models/manifest.toml):
+/// the real manifest entry is refused by name with its reason and skipped by `--all`, and
+/// nothing of it is downloaded or unpacked.
+#[test]
+fn an_unusable_model_is_refused_with_its_reason_and_skipped_by_all() {
+    let manifest = std::fs::read_to_string(repo().join("models/manifest.toml")).unwrap();
+    let start = manifest.find("name = \"whisper-small\"").unwrap();
+    let start = manifest[..start].rfind("[[model]]").unwrap();
+    let end = manifest[start + 1..]
+        .find("[[model]]\n")
+        .map_or(manifest.len(), |i| start + 1 + i);
+    let small = &manifest[start..end];
+    assert!(small.contains("unusable = "), "{small}");
+    let dir = models_folder("fetch-unusable", &(silero_manifest() + small));
+    let (code, text) = fetch(&dir, &["whisper-small"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("whisper-small cannot be fetched") && text.contains("180 MiB"),
+        "{text}"
+    );
+    let (code, text) = fetch(&dir, &["--all"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("skipping whisper-small"), "{text}");
+    assert!(dir.join("silero-vad/silero_vad_16k.safetensors").is_file());
+    assert!(!dir.join("whisper-small").exists());
+    let wheels: Vec<_> = std::fs::read_dir(dir.join(".wheels"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(wheels.len(), 1, "{wheels:?}");
+}
