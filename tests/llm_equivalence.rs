@@ -75,11 +75,15 @@ fn tokenization_matches_llama_cpp() {
 /// before the orders were mirrored: 0.58).
 const LOGIT_TOLERANCE: f32 = 1e-3;
 
-/// Greedy tokens equal to llama.cpp's, per prompt, from the start. Known gap: the second
-/// prompt diverges at token 13 (the decoding step at position 63; the logit margin there
-/// is 0.17), the other four are equal over all 40 tokens. The single-token attention sums
-/// are the suspect (ggml's vector dot product order, model.rs `half_product_sum`).
-const GREEDY_EQUAL_MIN: [usize; 5] = [40, 13, 40, 40, 40];
+/// Greedy tokens equal to llama.cpp's, per prompt, from the start: all 40 on every prompt.
+/// The second prompt once diverged at token 13: there llama.cpp's top two logits are 0.0245
+/// apart (0.037 at token 12), a near tie, and the test re-evaluated the prompt's last token
+/// alone (the prefix cache keeps one token to evaluate) where llama.cpp evaluates it in the
+/// prompt's batch, whose sums run in another order. Teacher-forced step by step
+/// (`measure_the_second_prompts_divergence`) the top five logits of all 16 first steps
+/// equal llama.cpp's to 1e-4: a near tie, not an arithmetic bug. Decoding now continues
+/// from the prompt's batch (`continue_greedy`), as llama.cpp does.
+const GREEDY_EQUAL_MIN: [usize; 5] = [40, 40, 40, 40, 40];
 
 #[test]
 fn greedy_decoding_matches_llama_cpp() {
@@ -111,8 +115,7 @@ fn greedy_decoding_matches_llama_cpp() {
                 llm.logits()[id]
             );
         }
-        llm.greedy_ids(&prompt_ids, expected.len(), &mut generated)
-            .unwrap();
+        llm.continue_greedy(expected.len(), &mut generated).unwrap();
         let equal = generated
             .iter()
             .zip(&expected)

@@ -424,12 +424,11 @@ impl Model {
                 count,
                 &mut state.up,
             );
-            for (gate, up) in state.gate[..count * hidden]
-                .iter_mut()
-                .zip(&state.up[..count * hidden])
-            {
-                *gate = *gate / (1.0 + quant::ggml_exp(-*gate)) * up;
-            }
+            quant::silu_mul(
+                self.kernel,
+                &mut state.gate[..count * hidden],
+                &state.up[..count * hidden],
+            );
             quantize_rows(
                 &state.gate[..count * hidden],
                 hidden,
@@ -516,15 +515,7 @@ impl Model {
                     *score = sum * scale;
                 }
                 let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
-                let mut total = 0.0f64;
-                for chunk in scores.chunks_mut(16) {
-                    let mut lanes = [0.0f32; 16];
-                    for (lane, score) in lanes.iter_mut().zip(chunk.iter_mut()) {
-                        *score = quant::ggml_exp(*score - max);
-                        *lane = *score;
-                    }
-                    total += f64::from(quant::reduce_16(&lanes));
-                }
+                let total = quant::softmax_exp(self.kernel, scores, max);
                 let inverse = (1.0 / total) as f32;
                 for score in scores.iter_mut() {
                     // Then rounded to half, as ggml converts them for the product with V.

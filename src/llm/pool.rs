@@ -26,7 +26,7 @@ const PARALLEL_BLOCKS_MIN: usize = 4_096;
 /// How long a helper spins for the next product before parking.
 const SPIN: Duration = Duration::from_micros(300);
 
-/// One share of a product, as raw parts of the caller's borrows.
+/// A product, as raw parts of the caller's borrows; threads claim its rows in chunks.
 #[derive(Clone, Copy)]
 struct Job {
     kernel: KernelKind,
@@ -43,28 +43,40 @@ struct Job {
 }
 
 // SAFETY: a `Job` is made only by `RowPool::product`, which keeps the borrows it was made
-// from alive, and the rows it names written by no other thread, until the helper has
-// reported it finished.
+// from alive until every claimed chunk is finished (`Shared::done`), and each chunk's
+// output rows are written by the one thread that claimed it.
 unsafe impl Send for Job {}
 
+/// What the caller and its helpers share. `claim` packs the product's number (high 32
+/// bits) and the next unclaimed chunk (low 32 bits): a helper claims with a
+/// compare-and-swap that fails once the product it read is over, so a late helper never
+/// touches a later product with an earlier one's pointers.
 #[derive(Default)]
-struct Slot {
-    job: Mutex<Option<Job>>,
-    posted: AtomicU64,
-    finished: AtomicU64,
+struct Shared {
+    job: Mutex<Option<(u64, Job, usize)>>,
+    claim: AtomicU64,
+    done: AtomicU64,
     panicked: AtomicBool,
     stop: AtomicBool,
 }
 
-struct Helper {
-    slot: Arc<Slot>,
-    thread: Option<JoinHandle<()>>,
+/// Runs products on the calling thread and `threads - 1` helpers. The caller claims chunks
+/// of rows like any helper, so a helper the scheduler keeps off a core costs nothing: the
+/// caller does its chunks too, and waits only for chunks a helper has started.
+pub struct RowPool {
+    shared: Arc<Shared>,
+    helpers: Vec<JoinHandle<()>>,
+    product: u64,
 }
 
-/// Runs products on the calling thread and `threads - 1` helpers.
-#[derive(Default)]
-pub struct RowPool {
-    helpers: Vec<Helper>,
+impl Default for RowPool {
+    fn default() -> Self {
+        RowPool {
+            shared: Arc::new(Shared::default()),
+            helpers: Vec::new(),
+            product: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for RowPool {
@@ -72,6 +84,9 @@ impl std::fmt::Debug for RowPool {
         write!(f, "RowPool({} threads)", self.helpers.len() + 1)
     }
 }
+
+/// Rows per claimed chunk (a multiple of the tiles' rows).
+const CHUNK_ROWS: usize = 32;
 
 impl RowPool {
     /// A pool that runs everything on the caller.
@@ -82,19 +97,15 @@ impl RowPool {
     /// A pool of `threads` threads (the caller and helpers). Each helper runs `on_start`
     /// first (the model's thread lowers their priority and names their allocation role).
     pub fn new(threads: usize, on_start: Option<fn()>) -> std::io::Result<Self> {
-        let mut helpers = Vec::with_capacity(threads.saturating_sub(1));
+        let mut pool = RowPool::default();
         for index in 1..threads.max(1) {
-            let slot = Arc::new(Slot::default());
-            let for_thread = Arc::clone(&slot);
+            let shared = Arc::clone(&pool.shared);
             let thread = std::thread::Builder::new()
                 .name(format!("tccc-llm-{index}"))
-                .spawn(move || helper_loop(&for_thread, on_start))?;
-            helpers.push(Helper {
-                slot,
-                thread: Some(thread),
-            });
+                .spawn(move || helper_loop(&shared, on_start))?;
+            pool.helpers.push(thread);
         }
-        Ok(RowPool { helpers })
+        Ok(pool)
     }
 
     /// `out[t * rows + r] = row r of matrix · x[t]` for `t < count`, where `x[t]` is the
@@ -114,14 +125,8 @@ impl RowPool {
             x.len() >= count * blocks && out.len() >= count * matrix.rows,
             "product buffers too short"
         );
-        let units = matrix.rows.div_ceil(ROWS_PER_TILE);
-        let shares = if matrix.rows * blocks * count < PARALLEL_BLOCKS_MIN {
-            1
-        } else {
-            (self.helpers.len() + 1).min(units)
-        };
         let (out_ptr, out_len) = (out.as_mut_ptr(), out.len());
-        let job = |rows: (usize, usize)| Job {
+        let job = Job {
             kernel,
             file: file.as_ptr(),
             file_len: file.len(),
@@ -132,58 +137,89 @@ impl RowPool {
             count,
             out: out_ptr,
             out_len,
-            rows,
+            rows: (0, matrix.rows),
         };
-        let share = |index: usize| {
-            let row = |i: usize| (units * i / shares * ROWS_PER_TILE).min(matrix.rows);
-            (row(index), row(index + 1))
-        };
-        for (index, helper) in self.helpers.iter().enumerate().take(shares - 1) {
-            let posted = job(share(index + 1));
-            *helper
-                .slot
-                .job
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(posted);
-            helper.slot.posted.fetch_add(1, Ordering::Release);
-            if let Some(thread) = &helper.thread {
-                thread.thread().unpark();
+        if self.helpers.is_empty() || matrix.rows * blocks * count < PARALLEL_BLOCKS_MIN {
+            // SAFETY: the borrows of `job` are alive for this call; no other thread runs.
+            unsafe { run(&job) };
+            return;
+        }
+        let chunks = matrix.rows.div_ceil(CHUNK_ROWS);
+        // Product numbers are 32-bit and never 0 (a helper starts having seen 0).
+        self.product = (self.product % u64::from(u32::MAX)) + 1;
+        let shared = &*self.shared;
+        shared.done.store(0, Ordering::Relaxed);
+        *shared
+            .job
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((self.product, job, chunks));
+        shared.claim.store(self.product << 32, Ordering::Release);
+        for helper in &self.helpers {
+            helper.thread().unpark();
+        }
+        // SAFETY: the borrows of `job` are alive until every claimed chunk is done (below).
+        unsafe { claim_and_run(shared, self.product, &job, chunks) };
+        let mut spins = 0u32;
+        while shared.done.load(Ordering::Acquire) < chunks as u64 {
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(1024) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
             }
         }
-        // SAFETY: the borrows of `job` are alive for this call, and the caller's rows are
-        // written by no helper.
-        unsafe { run(&job(share(0))) };
-        let mut panicked = false;
-        for helper in self.helpers.iter().take(shares - 1) {
-            let slot = &helper.slot;
-            let mut spins = 0u32;
-            while slot.finished.load(Ordering::Acquire) != slot.posted.load(Ordering::Relaxed) {
-                spins = spins.wrapping_add(1);
-                if spins % 1024 == 0 {
-                    std::thread::yield_now();
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
-            panicked |= slot.panicked.swap(false, Ordering::Relaxed);
-        }
-        assert!(!panicked, "a product helper of the language model panicked");
+        assert!(
+            !shared.panicked.swap(false, Ordering::Relaxed),
+            "a product helper of the language model panicked"
+        );
     }
 }
 
 impl Drop for RowPool {
     fn drop(&mut self) {
-        for helper in &mut self.helpers {
-            helper.slot.stop.store(true, Ordering::Release);
-            if let Some(thread) = helper.thread.take() {
-                thread.thread().unpark();
-                let _ = thread.join();
-            }
+        self.shared.stop.store(true, Ordering::Release);
+        for helper in self.helpers.drain(..) {
+            helper.thread().unpark();
+            let _ = helper.join();
         }
     }
 }
 
-fn helper_loop(slot: &Slot, on_start: Option<fn()>) {
+/// Claims chunks of product `product` until none is left, running each.
+///
+/// # Safety
+/// While `product` is the posted product, `job`'s pointers must be valid (the poster
+/// waits for every claimed chunk before its borrows end).
+unsafe fn claim_and_run(shared: &Shared, product: u64, job: &Job, chunks: usize) {
+    loop {
+        let now = shared.claim.load(Ordering::Acquire);
+        let chunk = (now & u64::from(u32::MAX)) as usize;
+        if now >> 32 != product || chunk >= chunks {
+            return;
+        }
+        if shared
+            .claim
+            .compare_exchange_weak(now, now + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            continue;
+        }
+        let start = chunk * CHUNK_ROWS;
+        let part = Job {
+            rows: (start, (start + CHUNK_ROWS).min(job.rows.1)),
+            ..*job
+        };
+        // SAFETY: the chunk was claimed while `product` was posted, so its poster waits
+        // for it; its rows are this thread's alone.
+        let outcome = std::panic::catch_unwind(|| unsafe { run(&part) });
+        if outcome.is_err() {
+            shared.panicked.store(true, Ordering::Relaxed);
+        }
+        shared.done.fetch_add(1, Ordering::Release);
+    }
+}
+
+fn helper_loop(shared: &Shared, on_start: Option<fn()>) {
     if let Some(hook) = on_start {
         hook();
     }
@@ -191,31 +227,28 @@ fn helper_loop(slot: &Slot, on_start: Option<fn()>) {
     loop {
         let started = Instant::now();
         let mut spins = 0u32;
-        while slot.posted.load(Ordering::Acquire) == seen {
-            if slot.stop.load(Ordering::Acquire) {
+        while shared.claim.load(Ordering::Acquire) >> 32 == seen {
+            if shared.stop.load(Ordering::Acquire) {
                 return;
             }
             spins = spins.wrapping_add(1);
-            if spins % 256 == 0 && started.elapsed() > SPIN {
+            if spins.is_multiple_of(256) && started.elapsed() > SPIN {
                 std::thread::park_timeout(Duration::from_millis(50));
             } else {
                 std::hint::spin_loop();
             }
         }
-        seen = slot.posted.load(Ordering::Acquire);
-        let job = slot
+        let posted = *shared
             .job
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(job) = job {
-            // SAFETY: see `Job`: the poster waits for `finished` before its borrows end.
-            let outcome = std::panic::catch_unwind(|| unsafe { run(&job) });
-            if outcome.is_err() {
-                slot.panicked.store(true, Ordering::Relaxed);
-            }
-        }
-        slot.finished.store(seen, Ordering::Release);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some((product, job, chunks)) = posted else {
+            seen = shared.claim.load(Ordering::Acquire) >> 32;
+            continue;
+        };
+        seen = product;
+        // SAFETY: see `claim_and_run`: a chunk is claimed only while `product` is posted.
+        unsafe { claim_and_run(shared, product, &job, chunks) };
     }
 }
 
@@ -295,7 +328,9 @@ mod tests {
 
     #[test]
     fn shared_products_equal_the_single_threads_bit_for_bit() {
-        let (rows, depth, count) = (70, 4 * BLOCK, 7);
+        // Large enough to be shared (`PARALLEL_BLOCKS_MIN`) with one token, and not a
+        // multiple of the chunk.
+        let (rows, depth, count) = (1_100, 4 * BLOCK, 7);
         let format = WeightFormat::Q4_1;
         let mut file = vec![0u8; rows * (depth / BLOCK) * format.block_bytes()];
         let mut state = 12_345u32;

@@ -223,35 +223,39 @@ unsafe fn tile_q4_1_avx2<const R: usize, const T: usize>(
             *value =
                 unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
         }
-        for r in 0..R {
+        for ((row, acc), sums) in rows.iter().zip(acc.iter_mut()).zip(sums.iter_mut()) {
             // SAFETY: the caller asserted every row is `blocks * 20` bytes long, so block
-            // `index` spans bytes index*20 .. index*20 + 20 of row `r`.
+            // `index` spans bytes index*20 .. index*20 + 20 of the row.
             let (d, m, weights) = unsafe {
-                let block = rows[r].as_ptr().add(index * 20);
+                let block = row.as_ptr().add(index * 20);
                 let (d, m) = two_halves(block);
                 let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
                 let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
                 (d, m, _mm256_and_si256(both, low_mask))
             };
-            for t in 0..T {
-                // SAFETY: `index < blocks == xs[t].len()`.
-                let activation = unsafe { xs[t].get_unchecked(index) };
-                sums[r][t] += m * activation.s;
-                let pairs = _mm256_maddubs_epi16(weights, values[t]);
+            for ((acc, sum), (value, x)) in acc
+                .iter_mut()
+                .zip(sums.iter_mut())
+                .zip(values.iter().zip(xs))
+            {
+                // SAFETY: `index < blocks == x.len()`.
+                let activation = unsafe { x.get_unchecked(index) };
+                *sum += m * activation.s;
+                let pairs = _mm256_maddubs_epi16(weights, *value);
                 let quads = _mm256_madd_epi16(pairs, ones);
-                acc[r][t] = _mm256_fmadd_ps(
+                *acc = _mm256_fmadd_ps(
                     _mm256_set1_ps(d * activation.d),
                     _mm256_cvtepi32_ps(quads),
-                    acc[r][t],
+                    *acc,
                 );
             }
         }
     }
     let mut out = [[0.0f32; T]; R];
-    for r in 0..R {
-        for t in 0..T {
+    for ((out, acc), sums) in out.iter_mut().zip(&acc).zip(&sums) {
+        for ((out, acc), sum) in out.iter_mut().zip(acc).zip(sums) {
             // SAFETY: AVX2 and FMA are enabled on this function.
-            out[r][t] = unsafe { horizontal_sum(acc[r][t]) } + sums[r][t];
+            *out = unsafe { horizontal_sum(*acc) } + sum;
         }
     }
     out
@@ -274,11 +278,11 @@ unsafe fn tile_q8_0_avx2<const R: usize, const T: usize>(
             *value =
                 unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
         }
-        for r in 0..R {
+        for (row, acc) in rows.iter().zip(acc.iter_mut()) {
             // SAFETY: the caller asserted every row is `blocks * 34` bytes long, so block
-            // `index` spans bytes index*34 .. index*34 + 34 of row `r`.
+            // `index` spans bytes index*34 .. index*34 + 34 of the row.
             let (d, weights) = unsafe {
-                let block = rows[r].as_ptr().add(index * 34);
+                let block = row.as_ptr().add(index * 34);
                 (
                     // The second half read is the first two weights: unused.
                     two_halves(block).0,
@@ -286,25 +290,25 @@ unsafe fn tile_q8_0_avx2<const R: usize, const T: usize>(
                 )
             };
             let magnitudes = _mm256_sign_epi8(weights, weights);
-            for t in 0..T {
-                // SAFETY: `index < blocks == xs[t].len()`.
-                let activation = unsafe { xs[t].get_unchecked(index) };
-                let signed = _mm256_sign_epi8(values[t], weights);
+            for (acc, (value, x)) in acc.iter_mut().zip(values.iter().zip(xs)) {
+                // SAFETY: `index < blocks == x.len()`.
+                let activation = unsafe { x.get_unchecked(index) };
+                let signed = _mm256_sign_epi8(*value, weights);
                 let pairs = _mm256_maddubs_epi16(magnitudes, signed);
                 let quads = _mm256_madd_epi16(pairs, ones);
-                acc[r][t] = _mm256_fmadd_ps(
+                *acc = _mm256_fmadd_ps(
                     _mm256_set1_ps(d * activation.d),
                     _mm256_cvtepi32_ps(quads),
-                    acc[r][t],
+                    *acc,
                 );
             }
         }
     }
     let mut out = [[0.0f32; T]; R];
-    for r in 0..R {
-        for t in 0..T {
+    for (out, acc) in out.iter_mut().zip(&acc) {
+        for (out, acc) in out.iter_mut().zip(acc) {
             // SAFETY: AVX2 and FMA are enabled on this function.
-            out[r][t] = unsafe { horizontal_sum(acc[r][t]) };
+            *out = unsafe { horizontal_sum(*acc) };
         }
     }
     out
@@ -595,10 +599,82 @@ fn lane_weighted_sum_any(
     }
 }
 
+/// Softmax's numerators in place (`exp(score - max)`, ggml's `exp`) and their sum: 16 at a
+/// time reduced as `_mm512_reduce_add_ps` does, the partial sums added in f64 (ggml's
+/// `ggml_vec_soft_max_f32`).
+pub fn softmax_exp(kind: KernelKind, scores: &mut [f32], max: f32) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { softmax_exp_fma(scores, max) };
+    }
+    let _ = kind;
+    softmax_exp_any(scores, max)
+}
+
+/// [`softmax_exp_any`] with FMA instructions inline (the same rounding as libm's `fmaf`).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn softmax_exp_fma(scores: &mut [f32], max: f32) -> f64 {
+    softmax_exp_any(scores, max)
+}
+
+#[inline(always)]
+fn softmax_exp_any(scores: &mut [f32], max: f32) -> f64 {
+    let mut total = 0.0f64;
+    for chunk in scores.chunks_mut(16) {
+        let mut lanes = [0.0f32; 16];
+        for (lane, score) in lanes.iter_mut().zip(chunk.iter_mut()) {
+            *score = exp_inline(*score - max);
+            *lane = *score;
+        }
+        total += f64::from(reduce_16(&lanes));
+    }
+    total
+}
+
+/// SwiGLU's `gate = silu(gate) * up` in place (ggml's `exp`).
+pub fn silu_mul(kind: KernelKind, gate: &mut [f32], up: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { silu_mul_fma(gate, up) };
+    }
+    let _ = kind;
+    silu_mul_any(gate, up);
+}
+
+/// [`silu_mul_any`] with FMA instructions inline.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn silu_mul_fma(gate: &mut [f32], up: &[f32]) {
+    silu_mul_any(gate, up);
+}
+
+#[inline(always)]
+fn silu_mul_any(gate: &mut [f32], up: &[f32]) {
+    for (gate, up) in gate.iter_mut().zip(up) {
+        *gate = *gate / (1.0 + exp_inline(-*gate)) * up;
+    }
+}
+
 /// ggml's vector `expf` (its AVX-512 form, lane by lane): a degree-5 polynomial on the
 /// reduced argument, scaled by a power of two; within 1.5 ulp of `exp`. llama.cpp's SiLU
 /// and softmax use it, so matching tokens needs the same rounding.
 pub fn ggml_exp(x: f32) -> f32 {
+    exp_inline(x)
+}
+
+#[inline(always)]
+fn exp_inline(x: f32) -> f32 {
     let r = f32::from_bits(0x4B40_0000); // 0x1.8p23
     let z = x.mul_add(f32::from_bits(0x3FB8_AA3B), r); // 0x1.715476p+0
     let n = z - r;
@@ -621,6 +697,7 @@ pub fn ggml_exp(x: f32) -> f32 {
 }
 
 /// `value * 2^exponent` (exact unless the result is subnormal).
+#[inline(always)]
 fn scale_by_power_of_two(value: f32, exponent: i32) -> f32 {
     let mut value = value;
     let mut exponent = exponent;
@@ -732,22 +809,24 @@ mod tests {
                 let tile = dot_tile(kind, format, &rows, &xs);
                 let decode = dot_tile(kind, format, &rows, &[xs[0]]);
                 let pair = dot_tile(kind, format, &[rows[1], rows[3]], &xs);
-                for r in 0..4 {
-                    for t in 0..4 {
-                        let single = dot(kind, format, rows[r], xs[t]);
+                for (r, (row, decoded)) in rows.iter().zip(&decode).enumerate() {
+                    for (t, x) in xs.iter().enumerate() {
+                        let single = dot(kind, format, row, x);
                         assert_eq!(
                             tile[r][t].to_bits(),
                             single.to_bits(),
                             "{kind:?} {format:?}"
                         );
                     }
-                    let single = dot(kind, format, rows[r], xs[0]);
-                    assert_eq!(decode[r][0].to_bits(), single.to_bits());
+                    assert_eq!(
+                        decoded[0].to_bits(),
+                        dot(kind, format, row, xs[0]).to_bits()
+                    );
                 }
-                for t in 0..4 {
+                for (t, x) in xs.iter().enumerate() {
                     assert_eq!(
                         pair[1][t].to_bits(),
-                        dot(kind, format, rows[3], xs[t]).to_bits()
+                        dot(kind, format, rows[3], x).to_bits()
                     );
                 }
             }
