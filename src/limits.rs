@@ -577,3 +577,24 @@ pub const SEGMENT_PROVISIONAL_RESERVE_SLOTS: usize = 2;
 
 const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS >= 2);
 const _: () = assert!(SEGMENT_PROVISIONAL_RESERVE_SLOTS < SEGMENT_POOL_SLOTS_MAX);
+
+// ---- llm: the language model's own thread (src/llm/worker.rs) ----
+
+/// Requests the model's thread holds waiting (a handover and a reader request, and a
+/// spare); a full ring refuses a request and counts a drop, never waits.
+pub const LLM_REQUESTS_MAX: usize = 4;
+/// Replies the model's thread holds for its client.
+pub const LLM_REPLIES_MAX: usize = 8;
+/// Bytes of one prompt sent to the model's thread (the longest checked-use prompt).
+pub const LLM_WORKER_PROMPT_BYTES_MAX: usize = 8 * 1024;
+/// Bytes of one answer sent back from the model's thread.
+pub const LLM_REPLY_BYTES_MAX: usize = HANDOVER_ANSWER_BYTES_MAX;
+/// Seconds the console waits for a `mist N prose` draft (the model's thread runs at the
+/// lowest priority; ~6 s for a draft on an idle core here).
+pub const LLM_DRAFT_WAIT_S: u64 = 60;
+
+const _: () = assert!(LLM_REQUESTS_MAX >= 2 && LLM_REPLIES_MAX > LLM_REQUESTS_MAX);
+const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= HANDOVER_PROMPT_BYTES_MAX + 512);
+const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= READER_PROMPT_BYTES_MAX + 1_024);
+const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX <= LLM_PROMPT_BYTES_MAX);
+const _: () = assert!(LLM_REPLY_BYTES_MAX >= READER_ANSWER_BYTES_MAX);

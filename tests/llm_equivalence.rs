@@ -75,11 +75,15 @@ fn tokenization_matches_llama_cpp() {
 /// before the orders were mirrored: 0.58).
 const LOGIT_TOLERANCE: f32 = 1e-3;
 
-/// Greedy tokens equal to llama.cpp's, per prompt, from the start. Known gap: the second
-/// prompt diverges at token 13 (the decoding step at position 63; the logit margin there
-/// is 0.17), the other four are equal over all 40 tokens. The single-token attention sums
-/// are the suspect (ggml's vector dot product order, model.rs `half_product_sum`).
-const GREEDY_EQUAL_MIN: [usize; 5] = [40, 13, 40, 40, 40];
+/// Greedy tokens equal to llama.cpp's, per prompt, from the start: all 40 on every prompt.
+/// The second prompt once diverged at token 13: there llama.cpp's top two logits are 0.0245
+/// apart (0.037 at token 12), a near tie, and the test re-evaluated the prompt's last token
+/// alone (the prefix cache keeps one token to evaluate) where llama.cpp evaluates it in the
+/// prompt's batch, whose sums run in another order. Teacher-forced step by step
+/// (`measure_the_second_prompts_divergence`) the top five logits of all 16 first steps
+/// equal llama.cpp's to 1e-4: a near tie, not an arithmetic bug. Decoding now continues
+/// from the prompt's batch (`continue_greedy`), as llama.cpp does.
+const GREEDY_EQUAL_MIN: [usize; 5] = [40, 40, 40, 40, 40];
 
 #[test]
 fn greedy_decoding_matches_llama_cpp() {
@@ -111,8 +115,7 @@ fn greedy_decoding_matches_llama_cpp() {
                 llm.logits()[id]
             );
         }
-        llm.greedy_ids(&prompt_ids, expected.len(), &mut generated)
-            .unwrap();
+        llm.continue_greedy(expected.len(), &mut generated).unwrap();
         let equal = generated
             .iter()
             .zip(&expected)
@@ -127,4 +130,53 @@ fn greedy_decoding_matches_llama_cpp() {
     eprintln!(
         "largest first-step logit difference from llama.cpp: {worst:.5}; equal greedy tokens: {report}"
     );
+}
+
+/// Measurement (ignored; `--ignored --nocapture`): the logits of each greedy step of the
+/// second fixture prompt, teacher-forced with llama.cpp's tokens, beside llama.cpp's own
+/// top candidates from `TCCC_LLM_STEPS=FILE` (JSON: `[{"step", "top": [[id, logit]..]}]`,
+/// written by llama-cpp-python with `logits_all`). Prints the largest difference per step
+/// and the top two margins: a divergence is a near tie when llama.cpp's margin is within
+/// the difference between the two runtimes' logits.
+#[test]
+#[ignore]
+fn measure_the_second_prompts_divergence() {
+    use tccc::llm::{Llm, LlmOptions};
+    let Some(path) = model_path() else { return };
+    let Ok(steps) = std::env::var("TCCC_LLM_STEPS") else {
+        eprintln!("skipped: set TCCC_LLM_STEPS to llama.cpp's per-step logits");
+        return;
+    };
+    let theirs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(steps).unwrap()).unwrap();
+    let mut llm = Llm::load_with(&path, &LlmOptions::default()).unwrap();
+    let case = &fixture("greedy.json")[1];
+    let prompt_ids = ids(&case["prompt_ids"]);
+    let expected = ids(&case["generated"]);
+    let mut sink = Vec::new();
+    llm.greedy_ids(&prompt_ids, 0, &mut sink).unwrap();
+    for step in theirs.as_array().unwrap() {
+        let index = step["step"].as_u64().unwrap() as usize;
+        let top = step["top"].as_array().unwrap();
+        let mut worst = 0.0f32;
+        let mut line = String::new();
+        for pair in top {
+            let id = pair[0].as_u64().unwrap() as usize;
+            let logit = pair[1].as_f64().unwrap() as f32;
+            worst = worst.max((llm.logits()[id] - logit).abs());
+            line.push_str(&format!(" {id}: {:.4}/{logit:.4}", llm.logits()[id]));
+        }
+        let logits = llm.logits();
+        let ours =
+            (0..logits.len()).fold(0, |best, i| if logits[i] > logits[best] { i } else { best });
+        eprintln!(
+            "step {index}: ours {ours}, theirs {}; largest difference {worst:.5};{line}",
+            top[0][0]
+        );
+        // Teacher-forced: the next step starts from llama.cpp's token.
+        sink.clear();
+        let mut all = prompt_ids.clone();
+        all.extend_from_slice(&expected[..=index]);
+        llm.greedy_ids(&all, 0, &mut sink).unwrap();
+    }
 }

@@ -217,6 +217,10 @@ pub struct StageStatus {
     pub capture_device: u64,
     /// Device overruns (xruns) recovered.
     pub capture_overruns: u64,
+    /// Requests to the language model's thread refused because its ring was full.
+    pub llm_requests_dropped: u64,
+    /// Requests the language model's thread stopped because the watchdog paused it.
+    pub llm_paused: u64,
     /// Latency, losses and real-time allocations of the pipeline (the `top` screen).
     pub pipeline: crate::watchdog::dashboard::PipelineFigures,
 }
@@ -401,10 +405,17 @@ pub fn start_with(
     } else {
         None
     };
+    let journal_beat = journaled.as_ref().map(|state| state.journal.heartbeat());
+    let pipeline =
+        LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
+    let frontend = Arc::clone(pipeline.frontend_stats());
+    let knobs = Arc::clone(pipeline.knobs());
+    // The model runs on its own thread at the lowest priority, paused by the watchdog's
+    // knobs when hot (`llm::worker`).
     let (llm, llm_error) = match config
         .llm_model_file()
         .map_err(|e| crate::llm::checked::UseError::NoModel(e.to_string()))
-        .and_then(|path| crate::llm::checked::open_generator(&path))
+        .and_then(|path| crate::llm::checked::open_worker(&path, Some(Arc::clone(&knobs))))
     {
         Ok(generator) => (Some(generator), String::new()),
         Err(error) => {
@@ -414,11 +425,6 @@ pub fn start_with(
             (None, error.to_string())
         }
     };
-    let journal_beat = journaled.as_ref().map(|state| state.journal.heartbeat());
-    let pipeline =
-        LivePipeline::start_journaled(source, config, options.pacing, transcriber, audio)?;
-    let frontend = Arc::clone(pipeline.frontend_stats());
-    let knobs = Arc::clone(pipeline.knobs());
     let (requests, request_rx) = mpsc::sync_channel(CONSOLE_REQUESTS_MAX);
     let (notice_tx, notices) = mpsc::sync_channel(CONSOLE_NOTICES_MAX);
     let published = Arc::new(Published::default());
@@ -452,6 +458,7 @@ pub fn start_with(
         llm,
         llm_error,
         reader: config.llm.reader,
+        prose_pending: Vec::with_capacity(crate::limits::LLM_REQUESTS_MAX),
     };
     if let Some(state) = journaled {
         if resume == Resume::SameInput {
@@ -542,12 +549,23 @@ struct Stage {
     latencies_ms: std::collections::VecDeque<f64>,
     /// Scratch for the latency quantiles, reserved at start (no allocation per tick).
     latencies_sorted: Vec<f64>,
-    /// The language model for the checked uses, if one loaded.
-    llm: Option<Box<dyn crate::llm::checked::Generate + Send>>,
+    /// The language model's thread for the checked uses, if a model loaded.
+    llm: Option<crate::llm::worker::LlmWorker>,
+    /// `mist N prose` requests the model's thread is writing: answered when it replies.
+    prose_pending: Vec<PendingProse>,
     /// Why no model loaded.
     llm_error: String,
     /// `[llm] reader`: read again with the model what the rules filed nothing from.
     reader: bool,
+}
+
+/// A handover draft the model's thread is writing, with what checking it needs.
+struct PendingProse {
+    id: u32,
+    reply: SyncSender<Result<String, String>>,
+    casualty: crate::record::CasualtyId,
+    confirmed: crate::record::CasualtyRecord,
+    left_out: usize,
 }
 
 /// What `status` and `EVT AUDIO` call a configured capture device.
@@ -844,7 +862,7 @@ impl Stage {
         if !self.reader {
             return;
         }
-        let Some(generator) = self.llm.as_mut() else {
+        let Some(worker) = self.llm.as_mut() else {
             return;
         };
         let lexicon = crate::extract::lexicon::Lexicon::new();
@@ -852,7 +870,7 @@ impl Stage {
             return;
         }
         match crate::llm::reader::read_missed(
-            generator.as_mut(),
+            &mut worker.generator(crate::llm::worker::Task::Reader, text),
             &mut self.extractor,
             index,
             text,
@@ -865,6 +883,73 @@ impl Stage {
             ),
             Err(error) => log::warn!("reader: utterance {index}: {error}"),
         }
+    }
+
+    /// `mist N prose`: asks the model's thread for casualty `n`'s draft without waiting;
+    /// [`Stage::poll_llm`] checks and answers it. An error is answered at once.
+    fn start_prose(&mut self, n: u8, reply: SyncSender<Result<String, String>>) {
+        let answer_now = |text: String| {
+            let _ = reply.try_send(Err(text));
+        };
+        let Some(worker) = self.llm.as_mut() else {
+            return answer_now(format!("no language model: {}", self.llm_error));
+        };
+        let record = self.extractor.record();
+        let Some(casualty) = record.casualties.iter().find(|c| c.id == n) else {
+            return answer_now(format!("no casualty {n} in the record; type `casualties`"));
+        };
+        let confirmed = crate::llm::handover::confirmed_only(casualty);
+        let left_out = crate::llm::checked::record_facts(casualty)
+            .len()
+            .saturating_sub(crate::llm::checked::record_facts(&confirmed).len());
+        let prompt = crate::llm::handover::prompt(&confirmed);
+        match worker.submit(
+            crate::llm::worker::Task::Handover,
+            &prompt,
+            "",
+            crate::limits::HANDOVER_ANSWER_TOKENS_MAX,
+        ) {
+            Ok(id) => self.prose_pending.push(PendingProse {
+                id,
+                reply,
+                casualty: casualty.id,
+                confirmed,
+                left_out,
+            }),
+            Err(error) => answer_now(error.to_string()),
+        }
+    }
+
+    /// Answers the `mist N prose` requests whose drafts the model's thread has written
+    /// (checked against the record here). Returns whether one came.
+    fn poll_llm(&mut self) -> bool {
+        let Some(worker) = self.llm.as_mut() else {
+            return false;
+        };
+        let mut any = false;
+        while let Some(reply) = worker.try_reply() {
+            any = true;
+            let Some(at) = self.prose_pending.iter().position(|p| p.id == reply.id) else {
+                continue;
+            };
+            let pending = self.prose_pending.swap_remove(at);
+            let mut answer = String::new();
+            let result = crate::llm::worker::reply_text(&reply, &mut answer)
+                .map(|()| {
+                    crate::llm::handover::Draft {
+                        casualty: pending.casualty,
+                        checked: crate::llm::checked::check_paragraph(&answer, &pending.confirmed),
+                        unconfirmed_left_out: pending.left_out,
+                    }
+                    .render()
+                })
+                .map_err(|e| e.to_string());
+            let _ = pending.reply.try_send(result);
+        }
+        let status = worker.status();
+        self.status.llm_requests_dropped = status.dropped;
+        self.status.llm_paused = status.paused;
+        any
     }
 
     /// A read-back notice for each fact asserted unconfirmed since the last look.
@@ -948,20 +1033,8 @@ impl Stage {
             }
             Action::Correct { id, text } => self.correct(id, &text),
             Action::Purge => self.purge(),
-            Action::Prose(n) => {
-                let Some(generator) = self.llm.as_mut() else {
-                    return Err(format!("no language model: {}", self.llm_error));
-                };
-                let record = self.extractor.record();
-                let casualty = record
-                    .casualties
-                    .iter()
-                    .find(|c| c.id == n)
-                    .ok_or_else(|| format!("no casualty {n} in the record; type `casualties`"))?;
-                crate::llm::handover::draft(generator.as_mut(), casualty)
-                    .map(|draft| draft.render())
-                    .map_err(|e| e.to_string())
-            }
+            // Answered when the model's thread replies (`start_prose`, `poll_llm`).
+            Action::Prose(n) => Err(format!("mist {n} prose is answered by the model's thread")),
             Action::Watchdog(events) => {
                 for event in &events {
                     let mut payload = Vec::new();
@@ -1340,8 +1413,15 @@ impl Stage {
                     break;
                 }
             }
+            if self.poll_llm() {
+                busy = true;
+            }
             while let Ok(request) = requests.try_recv() {
                 busy = true;
+                if let Action::Prose(n) = request.action {
+                    self.start_prose(n, request.reply);
+                    continue;
+                }
                 let journal_only = matches!(request.action, Action::Journal(_));
                 let answer = self.handle(request.action);
                 // Published before the answer: a reader told `OK` sees the change.
@@ -1406,6 +1486,7 @@ mod tests {
             llm: None,
             llm_error: String::new(),
             reader: false,
+            prose_pending: Vec::new(),
         };
         (stage, received)
     }

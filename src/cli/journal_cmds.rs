@@ -230,10 +230,12 @@ fn print_prose(
     let path = config
         .llm_model_file()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
-    let mut generator = crate::llm::checked::open_generator(&path)
+    // On the model's own thread (`llm::worker`), as the console's `mist N prose`.
+    let mut worker = crate::llm::checked::open_worker(&path, None)
         .map_err(|e| CliError::BadInput(format!("--prose: {e}")))?;
     for casualty in &record.casualties {
-        let draft = crate::llm::handover::draft(generator.as_mut(), casualty)
+        let mut generator = worker.generator(crate::llm::worker::Task::Handover, "");
+        let draft = crate::llm::handover::draft(&mut generator, casualty)
             .map_err(|e| CliError::Internal(format!("--prose: {e}")))?;
         print!("{}", draft.render());
     }

@@ -179,7 +179,7 @@ pub fn extract_transcript_with(
 /// (`llm::reader`), whose checked proposals are filed unconfirmed.
 pub fn extract_transcript_reading(
     text: &str,
-    mut reader: Option<&mut dyn crate::llm::checked::Generate>,
+    mut reader: Option<&mut crate::llm::worker::LlmWorker>,
     mut on_changes: impl FnMut(usize, &str, &[crate::extract::Change]),
 ) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
     // Only the reader needs a lexicon of its own (building one costs an index).
@@ -212,10 +212,10 @@ pub fn extract_transcript_reading(
                 }
                 other => CliError::Internal(format!("line {}: {other}", line_index + 1)),
             })?;
-        if let (Some(generator), Some(lexicon)) = (reader.as_deref_mut(), &lexicon) {
+        if let (Some(worker), Some(lexicon)) = (reader.as_deref_mut(), &lexicon) {
             if crate::llm::reader::should_read(line, &changes, lexicon) {
                 let reading = crate::llm::reader::read_missed(
-                    generator,
+                    &mut worker.generator(crate::llm::worker::Task::Reader, line),
                     &mut extractor,
                     index,
                     line,
@@ -390,20 +390,18 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
     }
     let show_changes = args.changes;
     let config = args.config.load()?;
-    let mut generator = if config.llm.reader {
+    let mut worker = if config.llm.reader {
         let path = config
             .llm_model_file()
             .map_err(|e| CliError::BadInput(e.to_string()))?;
         Some(
-            crate::llm::checked::open_generator(&path)
+            crate::llm::checked::open_worker(&path, None)
                 .map_err(|e| CliError::BadInput(format!("[llm] reader: {e}")))?,
         )
     } else {
         None
     };
-    let reader = generator
-        .as_mut()
-        .map(|g| g.as_mut() as &mut dyn crate::llm::checked::Generate);
+    let reader = worker.as_mut();
     let (extractor, utterances) =
         extract_transcript_reading(&text, reader, |line, spoken, changes| {
             if show_changes {

@@ -206,6 +206,10 @@ impl Console {
     }
 
     fn ask(&self, action: Action) -> Result<String, Refusal> {
+        self.ask_within(action, REPLY_TIMEOUT)
+    }
+
+    fn ask_within(&self, action: Action, timeout: Duration) -> Result<String, Refusal> {
         let (reply, answer) = mpsc::sync_channel(1);
         match self.requests.try_send(Request { action, reply }) {
             Ok(()) => {}
@@ -222,7 +226,7 @@ impl Console {
                 })
             }
         }
-        match answer.recv_timeout(REPLY_TIMEOUT) {
+        match answer.recv_timeout(timeout) {
             Ok(Ok(text)) => Ok(text),
             Ok(Err(message)) => Err(Refusal {
                 code: "refused",
@@ -257,7 +261,11 @@ impl Console {
                 Ok(record) => out.extend(with_body("mist", &render::handover::mist(&record))),
                 Err(refusal) => out.push(refusal.line()),
             },
-            Command::MistProse(n) => match self.ask(Action::Prose(n)) {
+            // The model's thread runs at the lowest priority: a draft may take a while.
+            Command::MistProse(n) => match self.ask_within(
+                Action::Prose(n),
+                Duration::from_secs(crate::limits::LLM_DRAFT_WAIT_S),
+            ) {
                 Ok(text) => out.extend(with_body("mist prose", &text)),
                 Err(refusal) => out.push(refusal.line()),
             },
@@ -439,6 +447,10 @@ impl Console {
                 s.notices_dropped
             ),
             board::status_lines(&self.watchdog, "watchdog     "),
+            format!(
+                "llm          {} request(s) dropped (queue full), {} paused by the watchdog",
+                s.llm_requests_dropped, s.llm_paused
+            ),
         ]
         .join("\n")
     }

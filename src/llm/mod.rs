@@ -117,3 +117,4 @@ pub fn default_model_path() -> PathBuf {
 pub mod checked;
 pub mod handover;
 pub mod reader;
+pub mod worker;

@@ -83,6 +83,8 @@ pub struct State {
     up: Vec<f32>,
     query_half: Vec<f32>,
     scores: Vec<f32>,
+    /// The lanes of the attention-weighted sums of values (64 per value dimension).
+    lanes: Vec<f32>,
     rope: Vec<f32>,
     /// The logits of the last token of the last [`Model::forward`].
     pub logits: Vec<f32>,
@@ -353,10 +355,10 @@ impl Model {
             for t in 0..count {
                 let rope = &state.rope[t * head_dim..(t + 1) * head_dim];
                 for head in state.query[t * dim..(t + 1) * dim].chunks_exact_mut(head_dim) {
-                    apply_rope(head, rope);
+                    quant::rope(self.kernel, head, rope);
                 }
                 for head in state.key[t * kv_dim..(t + 1) * kv_dim].chunks_exact_mut(head_dim) {
-                    apply_rope(head, rope);
+                    quant::rope(self.kernel, head, rope);
                 }
                 // Store this position's keys and values (half precision).
                 let position = start + t;
@@ -422,12 +424,11 @@ impl Model {
                 count,
                 &mut state.up,
             );
-            for (gate, up) in state.gate[..count * hidden]
-                .iter_mut()
-                .zip(&state.up[..count * hidden])
-            {
-                *gate = *gate / (1.0 + quant::ggml_exp(-*gate)) * up;
-            }
+            quant::silu_mul(
+                self.kernel,
+                &mut state.gate[..count * hidden],
+                &state.up[..count * hidden],
+            );
             quantize_rows(
                 &state.gate[..count * hidden],
                 hidden,
@@ -510,20 +511,11 @@ impl Model {
                 for (position, score) in scores.iter_mut().enumerate() {
                     let key =
                         &state.keys[base + position * head_dim..base + (position + 1) * head_dim];
-                    let query_half = &state.query_half;
-                    let sum = half_product_sum(batch, head_dim, |d| query_half[d] * key[d]);
+                    let sum = quant::lane_dot(self.kernel, batch, &state.query_half, key);
                     *score = sum * scale;
                 }
                 let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
-                let mut total = 0.0f64;
-                for chunk in scores.chunks_mut(16) {
-                    let mut lanes = [0.0f32; 16];
-                    for (lane, score) in lanes.iter_mut().zip(chunk.iter_mut()) {
-                        *score = quant::ggml_exp(*score - max);
-                        *lane = *score;
-                    }
-                    total += f64::from(quant::reduce_16(&lanes));
-                }
+                let total = quant::softmax_exp(self.kernel, scores, max);
                 let inverse = (1.0 / total) as f32;
                 for score in scores.iter_mut() {
                     // Then rounded to half, as ggml converts them for the product with V.
@@ -531,12 +523,14 @@ impl Model {
                 }
                 let out =
                     &mut state.attended[t * dim + head * head_dim..t * dim + (head + 1) * head_dim];
-                let values = &state.values;
-                for (d, o) in out.iter_mut().enumerate() {
-                    *o = half_product_sum(batch, visible, |position| {
-                        scores[position] * values[base + position * head_dim + d]
-                    });
-                }
+                quant::lane_weighted_sum(
+                    self.kernel,
+                    batch,
+                    scores,
+                    &state.values[base..base + visible * head_dim],
+                    &mut state.lanes,
+                    out,
+                );
             }
         }
     }
@@ -545,6 +539,9 @@ impl Model {
 /// The sum of `count` products of half-precision values (exact in f32) in the order ggml's
 /// AVX-512 build adds them: for a batch, 16 lanes (index mod 16) each summed in order, then
 /// reduced; for one token, 4 x 16 lanes (index mod 64), folded pairwise, then reduced.
+/// The reference the vectorised `quant::lane_dot` and `quant::lane_weighted_sum` are
+/// tested against.
+#[cfg(test)]
 fn half_product_sum(batch: bool, count: usize, product: impl Fn(usize) -> f32) -> f32 {
     if batch {
         let mut lanes = [0.0f32; 16];
@@ -581,16 +578,6 @@ fn rms_norm(x: &[f32], weight: &[f32], epsilon: f32, out: &mut [f32]) {
         for ((o, &v), &w) in out_row.iter_mut().zip(row).zip(weight) {
             *o = v * scale * w;
         }
-    }
-}
-
-fn apply_rope(head: &mut [f32], table: &[f32]) {
-    for (pair, trig) in head.chunks_exact_mut(2).zip(table.chunks_exact(2)) {
-        let (cos, sin) = (trig[0], trig[1]);
-        let (a, b) = (pair[0], pair[1]);
-        // As GCC contracts ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos`.
-        pair[0] = a.mul_add(cos, -(b * sin));
-        pair[1] = a.mul_add(sin, b * cos);
     }
 }
 
@@ -634,6 +621,7 @@ impl State {
             gate: vec![0.0; batch * c.hidden],
             up: vec![0.0; batch * c.hidden],
             query_half: vec![0.0; c.head_dim],
+            lanes: vec![0.0; 64 * c.head_dim],
             scores: vec![0.0; capacity],
             rope: vec![0.0; batch * c.head_dim],
             logits: vec![0.0; c.vocabulary],
@@ -658,5 +646,44 @@ impl State {
         (self.keys.len() + self.values.len()) * 4
             + (self.x.len() * 9 + self.gate.len() * 2 + self.logits.len()) * 4
             + (self.quantized.len() + self.quantized_hidden.len()) * std::mem::size_of::<BlockQ8>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectorised_attention_sums_equal_the_reference_order_bit_for_bit() {
+        let width = 64;
+        let mut state = 99u32;
+        let mut next = move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            round_to_half(((state >> 8) as f32 / 16_777_216.0 - 0.5) * 8.0)
+        };
+        for kind in [KernelKind::Portable, KernelKind::detect()] {
+            for batch in [true, false] {
+                for count in [1, 15, 16, 63, 64, 65, 130, 200] {
+                    let weights: Vec<f32> = (0..count).map(|_| next()).collect();
+                    let values: Vec<f32> = (0..count * width).map(|_| next()).collect();
+                    let mut lanes = vec![0.0; 64 * width];
+                    let mut out = vec![0.0; width];
+                    quant::lane_weighted_sum(kind, batch, &weights, &values, &mut lanes, &mut out);
+                    for (d, &o) in out.iter().enumerate() {
+                        let expected =
+                            half_product_sum(batch, count, |p| weights[p] * values[p * width + d]);
+                        assert_eq!(o.to_bits(), expected.to_bits(), "{kind:?} {batch} {count}");
+                    }
+                    let key = &values[..count];
+                    let dot = quant::lane_dot(kind, batch, &weights, key);
+                    let expected = half_product_sum(batch, count, |i| weights[i] * key[i]);
+                    assert_eq!(
+                        dot.to_bits(),
+                        expected.to_bits(),
+                        "{kind:?} {batch} {count}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -60,6 +60,26 @@ pub fn quantize(x: &[f32], out: &mut [BlockQ8]) {
         x.len() == out.len() * BLOCK,
         "activation length is not the blocks'"
     );
+    #[cfg(target_arch = "x86_64")]
+    if KernelKind::detect() == KernelKind::X86Fma {
+        // SAFETY: AVX2, FMA and F16C were found at run time.
+        return unsafe { quantize_avx2(x, out) };
+    }
+    quantize_blocks(x, out);
+}
+
+/// [`quantize_blocks`] compiled with AVX2 (rounding and `max` inline, not libm calls).
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn quantize_avx2(x: &[f32], out: &mut [BlockQ8]) {
+    quantize_blocks(x, out);
+}
+
+#[inline(always)]
+fn quantize_blocks(x: &[f32], out: &mut [BlockQ8]) {
     for (values, block) in x.chunks_exact(BLOCK).zip(out.iter_mut()) {
         let max = values
             .iter()
@@ -135,6 +155,163 @@ pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
         },
         _ => dot_portable(format, row, x),
     }
+}
+
+/// `out[r][t]` = the dot product of `rows[r]` with `xs[t]`, for `R` rows and `T`
+/// activations at once (a tile of a matrix-matrix product): each weight block is unpacked
+/// once for every activation and the `R * T` sums run side by side. Each sum is formed by
+/// the same operations in the same order as [`dot`] forms it, so the results are
+/// bit-identical to `R * T` calls of [`dot`].
+pub fn dot_tile<const R: usize, const T: usize>(
+    kind: KernelKind,
+    format: WeightFormat,
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    let blocks = xs.first().map_or(0, |x| x.len());
+    assert!(
+        xs.iter().all(|x| x.len() == blocks)
+            && rows
+                .iter()
+                .all(|row| row.len() == blocks * format.block_bytes()),
+        "weight rows and activations differ in length"
+    );
+    match (kind, format) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2, FMA and F16C
+        // were found at run time; the assert above ties every row's length to the block
+        // count the kernel reads from each.
+        (KernelKind::X86Fma, WeightFormat::Q4_1) => unsafe { tile_q4_1_avx2(rows, xs) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        (KernelKind::X86Fma, WeightFormat::Q8_0) => unsafe { tile_q8_0_avx2(rows, xs) },
+        _ => std::array::from_fn(|r| std::array::from_fn(|t| dot(kind, format, rows[r], xs[t]))),
+    }
+}
+
+/// The two half-precision values at `pointer` (a block's `d` and `m`) as f32, with F16C
+/// (exact: every half value is an f32 value).
+///
+/// # Safety
+/// `pointer` must be valid for reading 4 bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn two_halves(pointer: *const u8) -> (f32, f32) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees 4 readable bytes.
+    let bits = unsafe { (pointer as *const i32).read_unaligned() };
+    let both = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
+    (_mm_cvtss_f32(both), _mm_cvtss_f32(_mm_movehdup_ps(both)))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn tile_q4_1_avx2<const R: usize, const T: usize>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    use std::arch::x86_64::*;
+    let blocks = xs.first().map_or(0, |x| x.len());
+    let mut acc = [[_mm256_setzero_ps(); T]; R];
+    let mut sums = [[0.0f32; T]; R];
+    let low_mask = _mm256_set1_epi8(0x0F);
+    let ones = _mm256_set1_epi16(1);
+    for index in 0..blocks {
+        let mut values = [_mm256_setzero_si256(); T];
+        for (value, x) in values.iter_mut().zip(xs) {
+            // SAFETY: `index < blocks == x.len()`: a whole block of 32 values.
+            *value =
+                unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
+        }
+        for ((row, acc), sums) in rows.iter().zip(acc.iter_mut()).zip(sums.iter_mut()) {
+            // SAFETY: the caller asserted every row is `blocks * 20` bytes long, so block
+            // `index` spans bytes index*20 .. index*20 + 20 of the row.
+            let (d, m, weights) = unsafe {
+                let block = row.as_ptr().add(index * 20);
+                let (d, m) = two_halves(block);
+                let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
+                let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+                (d, m, _mm256_and_si256(both, low_mask))
+            };
+            for ((acc, sum), (value, x)) in acc
+                .iter_mut()
+                .zip(sums.iter_mut())
+                .zip(values.iter().zip(xs))
+            {
+                // SAFETY: `index < blocks == x.len()`.
+                let activation = unsafe { x.get_unchecked(index) };
+                *sum += m * activation.s;
+                let pairs = _mm256_maddubs_epi16(weights, *value);
+                let quads = _mm256_madd_epi16(pairs, ones);
+                *acc = _mm256_fmadd_ps(
+                    _mm256_set1_ps(d * activation.d),
+                    _mm256_cvtepi32_ps(quads),
+                    *acc,
+                );
+            }
+        }
+    }
+    let mut out = [[0.0f32; T]; R];
+    for ((out, acc), sums) in out.iter_mut().zip(&acc).zip(&sums) {
+        for ((out, acc), sum) in out.iter_mut().zip(acc).zip(sums) {
+            // SAFETY: AVX2 and FMA are enabled on this function.
+            *out = unsafe { horizontal_sum(*acc) } + sum;
+        }
+    }
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn tile_q8_0_avx2<const R: usize, const T: usize>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    use std::arch::x86_64::*;
+    let blocks = xs.first().map_or(0, |x| x.len());
+    let mut acc = [[_mm256_setzero_ps(); T]; R];
+    let ones = _mm256_set1_epi16(1);
+    for index in 0..blocks {
+        let mut values = [_mm256_setzero_si256(); T];
+        for (value, x) in values.iter_mut().zip(xs) {
+            // SAFETY: `index < blocks == x.len()`: a whole block of 32 values.
+            *value =
+                unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
+        }
+        for (row, acc) in rows.iter().zip(acc.iter_mut()) {
+            // SAFETY: the caller asserted every row is `blocks * 34` bytes long, so block
+            // `index` spans bytes index*34 .. index*34 + 34 of the row.
+            let (d, weights) = unsafe {
+                let block = row.as_ptr().add(index * 34);
+                (
+                    // The second half read is the first two weights: unused.
+                    two_halves(block).0,
+                    _mm256_loadu_si256(block.add(2) as *const __m256i),
+                )
+            };
+            let magnitudes = _mm256_sign_epi8(weights, weights);
+            for (acc, (value, x)) in acc.iter_mut().zip(values.iter().zip(xs)) {
+                // SAFETY: `index < blocks == x.len()`.
+                let activation = unsafe { x.get_unchecked(index) };
+                let signed = _mm256_sign_epi8(*value, weights);
+                let pairs = _mm256_maddubs_epi16(magnitudes, signed);
+                let quads = _mm256_madd_epi16(pairs, ones);
+                *acc = _mm256_fmadd_ps(
+                    _mm256_set1_ps(d * activation.d),
+                    _mm256_cvtepi32_ps(quads),
+                    *acc,
+                );
+            }
+        }
+    }
+    let mut out = [[0.0f32; T]; R];
+    for (out, acc) in out.iter_mut().zip(&acc) {
+        for (out, acc) in out.iter_mut().zip(acc) {
+            // SAFETY: AVX2 and FMA are enabled on this function.
+            *out = unsafe { horizontal_sum(*acc) };
+        }
+    }
+    out
 }
 
 fn dot_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
@@ -268,10 +445,236 @@ impl Matrix {
     }
 }
 
+/// Rotates the pairs of `head` by the angles of `table` (cos, sin per pair), as GCC
+/// contracts ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos` (fused multiply-adds).
+pub fn rope(kind: KernelKind, head: &mut [f32], table: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { rope_fma(head, table) };
+    }
+    let _ = kind;
+    rope_pairs(head, table);
+}
+
+/// [`rope_pairs`] with the FMA instruction inline (not libm's `fmaf`).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rope_fma(head: &mut [f32], table: &[f32]) {
+    rope_pairs(head, table);
+}
+
+#[inline(always)]
+fn rope_pairs(head: &mut [f32], table: &[f32]) {
+    for (pair, trig) in head.chunks_exact_mut(2).zip(table.chunks_exact(2)) {
+        let (cos, sin) = (trig[0], trig[1]);
+        let (a, b) = (pair[0], pair[1]);
+        pair[0] = a.mul_add(cos, -(b * sin));
+        pair[1] = a.mul_add(sin, b * cos);
+    }
+}
+
+/// The sum of the products `a[i] * b[i]` of half-precision values (exact in f32) in the
+/// order ggml's AVX-512 build adds them: for a `batch`, 16 lanes (index mod 16) each summed
+/// in order, then reduced ([`reduce_16`]); for one token, 4 x 16 lanes (index mod 64),
+/// folded pairwise, then reduced.
+pub fn lane_dot(kind: KernelKind, batch: bool, a: &[f32], b: &[f32]) -> f32 {
+    assert!(a.len() == b.len(), "lane_dot: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { lane_dot_avx2(batch, a, b) };
+    }
+    let _ = kind;
+    lane_dot_any(batch, a, b)
+}
+
+/// [`lane_dot_any`] compiled for AVX2 (vectorised lanes; no fused operations: the
+/// products and sums round as ggml's do).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lane_dot_avx2(batch: bool, a: &[f32], b: &[f32]) -> f32 {
+    lane_dot_any(batch, a, b)
+}
+
+#[inline(always)]
+fn lane_dot_any(batch: bool, a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [[0.0f32; 16]; 4];
+    for (chunk, (a, b)) in a.chunks(16).zip(b.chunks(16)).enumerate() {
+        let group = if batch { 0 } else { chunk % 4 };
+        for ((lane, &a), &b) in lanes[group].iter_mut().zip(a).zip(b) {
+            *lane += a * b;
+        }
+    }
+    fold_lanes(batch, |group, lane| lanes[group][lane])
+}
+
+/// The 16 lanes folded and reduced: a batch's lanes are group 0; one token's four groups
+/// are folded as `(g0 + g2) + (g1 + g3)` lane by lane first.
+#[inline(always)]
+fn fold_lanes(batch: bool, lane: impl Fn(usize, usize) -> f32) -> f32 {
+    let mut folded = [0.0f32; 16];
+    for (index, slot) in folded.iter_mut().enumerate() {
+        *slot = if batch {
+            lane(0, index)
+        } else {
+            (lane(0, index) + lane(2, index)) + (lane(1, index) + lane(3, index))
+        };
+    }
+    reduce_16(&folded)
+}
+
+/// `out[d]` = the sum over positions `p` of `weights[p] * values[p * out.len() + d]` in
+/// the order of [`lane_dot`] (position `p` in lane `p mod 16`, or `p mod 64` for one
+/// token), for every `d` at once: the lanes live in `lanes` (64 per `d`), so the values are
+/// read in order.
+pub fn lane_weighted_sum(
+    kind: KernelKind,
+    batch: bool,
+    weights: &[f32],
+    values: &[f32],
+    lanes: &mut [f32],
+    out: &mut [f32],
+) {
+    let width = out.len();
+    assert!(
+        values.len() == weights.len() * width && lanes.len() >= 64 * width,
+        "lane_weighted_sum: lengths differ"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { lane_weighted_sum_avx2(batch, weights, values, lanes, out) };
+    }
+    let _ = kind;
+    lane_weighted_sum_any(batch, weights, values, lanes, out);
+}
+
+/// [`lane_weighted_sum_any`] compiled for AVX2 (see [`lane_dot_avx2`]).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lane_weighted_sum_avx2(
+    batch: bool,
+    weights: &[f32],
+    values: &[f32],
+    lanes: &mut [f32],
+    out: &mut [f32],
+) {
+    lane_weighted_sum_any(batch, weights, values, lanes, out);
+}
+
+#[inline(always)]
+fn lane_weighted_sum_any(
+    batch: bool,
+    weights: &[f32],
+    values: &[f32],
+    lanes: &mut [f32],
+    out: &mut [f32],
+) {
+    let width = out.len();
+    let slots = if batch { 16 } else { 64 };
+    let lanes = &mut lanes[..slots * width];
+    lanes.fill(0.0);
+    for (position, (&weight, row)) in weights.iter().zip(values.chunks_exact(width)).enumerate() {
+        let slot = &mut lanes[(position % slots) * width..(position % slots + 1) * width];
+        for (lane, &value) in slot.iter_mut().zip(row) {
+            *lane += weight * value;
+        }
+    }
+    let lanes = &*lanes;
+    for (d, o) in out.iter_mut().enumerate() {
+        *o = fold_lanes(batch, |group, lane| lanes[(group * 16 + lane) * width + d]);
+    }
+}
+
+/// Softmax's numerators in place (`exp(score - max)`, ggml's `exp`) and their sum: 16 at a
+/// time reduced as `_mm512_reduce_add_ps` does, the partial sums added in f64 (ggml's
+/// `ggml_vec_soft_max_f32`).
+pub fn softmax_exp(kind: KernelKind, scores: &mut [f32], max: f32) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { softmax_exp_fma(scores, max) };
+    }
+    let _ = kind;
+    softmax_exp_any(scores, max)
+}
+
+/// [`softmax_exp_any`] with FMA instructions inline (the same rounding as libm's `fmaf`).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn softmax_exp_fma(scores: &mut [f32], max: f32) -> f64 {
+    softmax_exp_any(scores, max)
+}
+
+#[inline(always)]
+fn softmax_exp_any(scores: &mut [f32], max: f32) -> f64 {
+    let mut total = 0.0f64;
+    for chunk in scores.chunks_mut(16) {
+        let mut lanes = [0.0f32; 16];
+        for (lane, score) in lanes.iter_mut().zip(chunk.iter_mut()) {
+            *score = exp_inline(*score - max);
+            *lane = *score;
+        }
+        total += f64::from(reduce_16(&lanes));
+    }
+    total
+}
+
+/// SwiGLU's `gate = silu(gate) * up` in place (ggml's `exp`).
+pub fn silu_mul(kind: KernelKind, gate: &mut [f32], up: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { silu_mul_fma(gate, up) };
+    }
+    let _ = kind;
+    silu_mul_any(gate, up);
+}
+
+/// [`silu_mul_any`] with FMA instructions inline.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn silu_mul_fma(gate: &mut [f32], up: &[f32]) {
+    silu_mul_any(gate, up);
+}
+
+#[inline(always)]
+fn silu_mul_any(gate: &mut [f32], up: &[f32]) {
+    for (gate, up) in gate.iter_mut().zip(up) {
+        *gate = *gate / (1.0 + exp_inline(-*gate)) * up;
+    }
+}
+
 /// ggml's vector `expf` (its AVX-512 form, lane by lane): a degree-5 polynomial on the
 /// reduced argument, scaled by a power of two; within 1.5 ulp of `exp`. llama.cpp's SiLU
 /// and softmax use it, so matching tokens needs the same rounding.
 pub fn ggml_exp(x: f32) -> f32 {
+    exp_inline(x)
+}
+
+#[inline(always)]
+fn exp_inline(x: f32) -> f32 {
     let r = f32::from_bits(0x4B40_0000); // 0x1.8p23
     let z = x.mul_add(f32::from_bits(0x3FB8_AA3B), r); // 0x1.715476p+0
     let n = z - r;
@@ -294,6 +697,7 @@ pub fn ggml_exp(x: f32) -> f32 {
 }
 
 /// `value * 2^exponent` (exact unless the result is subnormal).
+#[inline(always)]
 fn scale_by_power_of_two(value: f32, exponent: i32) -> f32 {
     let mut value = value;
     let mut exponent = exponent;
@@ -380,6 +784,52 @@ mod tests {
                 (fast - portable).abs() < 1e-4 * portable.abs().max(1.0),
                 "{format:?} {fast} {portable}"
             );
+        }
+    }
+
+    #[test]
+    fn tiles_are_bit_identical_to_single_dots() {
+        let blocks = 18;
+        let activations: Vec<Vec<BlockQ8>> = (0..4)
+            .map(|t| {
+                let x: Vec<f32> = (0..blocks * BLOCK)
+                    .map(|i| ((i * (31 + t) % 97) as f32 - 48.0) / 13.0)
+                    .collect();
+                let mut xq = vec![BlockQ8::default(); blocks];
+                quantize(&x, &mut xq);
+                xq
+            })
+            .collect();
+        let xs: [&[BlockQ8]; 4] = std::array::from_fn(|t| activations[t].as_slice());
+        for kind in [KernelKind::Portable, KernelKind::detect()] {
+            for format in [WeightFormat::Q4_0, WeightFormat::Q4_1, WeightFormat::Q8_0] {
+                let owned: Vec<Vec<u8>> =
+                    (0..4).map(|r| random_row(format, blocks, 3 + r)).collect();
+                let rows: [&[u8]; 4] = std::array::from_fn(|r| owned[r].as_slice());
+                let tile = dot_tile(kind, format, &rows, &xs);
+                let decode = dot_tile(kind, format, &rows, &[xs[0]]);
+                let pair = dot_tile(kind, format, &[rows[1], rows[3]], &xs);
+                for (r, (row, decoded)) in rows.iter().zip(&decode).enumerate() {
+                    for (t, x) in xs.iter().enumerate() {
+                        let single = dot(kind, format, row, x);
+                        assert_eq!(
+                            tile[r][t].to_bits(),
+                            single.to_bits(),
+                            "{kind:?} {format:?}"
+                        );
+                    }
+                    assert_eq!(
+                        decoded[0].to_bits(),
+                        dot(kind, format, row, xs[0]).to_bits()
+                    );
+                }
+                for (t, x) in xs.iter().enumerate() {
+                    assert_eq!(
+                        pair[1][t].to_bits(),
+                        dot(kind, format, rows[3], x).to_bits()
+                    );
+                }
+            }
         }
     }
 

@@ -106,13 +106,27 @@ enum Step {
 impl ProposalGrammar {
     /// The grammar for `utterance` (cut at `READER_UTTERANCE_BYTES_MAX`).
     pub fn new(utterance: &str) -> ProposalGrammar {
+        let mut grammar = ProposalGrammar {
+            // Lower case may lengthen a character (at most 3 bytes per input byte).
+            utterance: Vec::with_capacity(3 * READER_UTTERANCE_BYTES_MAX),
+            kinds: kinds(),
+        };
+        grammar.reset(utterance);
+        grammar
+    }
+
+    /// The grammar for another utterance, in place (no allocation: the model's thread
+    /// keeps one grammar).
+    pub fn reset(&mut self, utterance: &str) {
         let mut end = utterance.len().min(READER_UTTERANCE_BYTES_MAX);
         while !utterance.is_char_boundary(end) {
             end -= 1;
         }
-        ProposalGrammar {
-            utterance: utterance[..end].to_lowercase().into_bytes(),
-            kinds: kinds(),
+        self.utterance.clear();
+        let mut buffer = [0u8; 4];
+        for c in utterance[..end].chars().flat_map(char::to_lowercase) {
+            self.utterance
+                .extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
         }
     }
 
@@ -250,10 +264,15 @@ impl Constraint for ProposalGrammar {
         if piece.is_empty() {
             return false;
         }
-        let mut text = Vec::with_capacity(written.len() + piece.len());
-        text.extend_from_slice(written);
-        text.extend_from_slice(piece);
-        self.scan(&text) != Scan::Invalid
+        // On the stack: the model's thread allocates nothing after warm-up.
+        let length = written.len() + piece.len();
+        if length > READER_ANSWER_BYTES_MAX {
+            return false;
+        }
+        let mut text = [0u8; READER_ANSWER_BYTES_MAX];
+        text[..written.len()].copy_from_slice(written);
+        text[written.len()..length].copy_from_slice(piece);
+        self.scan(&text[..length]) != Scan::Invalid
     }
     fn complete(&self, written: &[u8]) -> bool {
         self.scan(written) == Scan::Complete

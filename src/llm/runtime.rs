@@ -30,6 +30,9 @@ pub struct LlmOptions {
     pub threads: usize,
     /// Force the portable kernels (to test the aarch64 path on x86).
     pub portable: bool,
+    /// Run first on each product helper (the model's thread passes
+    /// `worker::background_helper_start`: lowest priority, allocation role `Llm`).
+    pub helper_start: Option<fn()>,
 }
 
 impl Default for LlmOptions {
@@ -38,6 +41,7 @@ impl Default for LlmOptions {
             context: LLM_CONTEXT_TOKENS_DEFAULT,
             threads: 1,
             portable: false,
+            helper_start: None,
         }
     }
 }
@@ -107,7 +111,7 @@ impl Llm {
                 .error("the tokenizer and the output differ in size"));
         }
         let state = State::new(&model, options.context)?;
-        let pool = RowPool::new(options.threads)
+        let pool = RowPool::new(options.threads, options.helper_start)
             .map_err(|_| LlmError::Unavailable("the product threads could not be started"))?;
         let vocabulary = model.config.vocabulary;
         Ok(Llm {
@@ -158,7 +162,10 @@ impl Llm {
 
     /// Evaluates the prompt's tokens not already in the cache (the prefix cache), leaving
     /// the logits of its last token. Returns how many were reused.
-    fn evaluate_prompt(&mut self, stop: Option<&AtomicBool>) -> Result<Option<usize>, LlmError> {
+    fn evaluate_prompt(
+        &mut self,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<usize>, LlmError> {
         if self.prompt.is_empty() {
             self.prompt.push(self.tokenizer.eos());
         }
@@ -180,7 +187,7 @@ impl Llm {
         self.cached.truncate(reused);
         let mut at = reused;
         while at < self.prompt.len() {
-            if stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            if stop() {
                 return Ok(None);
             }
             let mut end = (at + LLM_BATCH_TOKENS_MAX).min(self.prompt.len());
@@ -207,7 +214,7 @@ impl Llm {
     ) -> Result<(), LlmError> {
         self.prompt.clear();
         self.prompt.extend_from_slice(prompt);
-        self.evaluate_prompt(None)?;
+        self.evaluate_prompt(&mut || false)?;
         for _ in 0..count {
             let token = argmax(&self.state.logits);
             out.push(token);
@@ -278,6 +285,21 @@ impl Llm {
         out: &mut String,
         stop: Option<&AtomicBool>,
     ) -> Result<Stats, LlmError> {
+        let mut check = || stop.is_some_and(|flag| flag.load(Ordering::Relaxed));
+        self.generate_until(prompt, constraint, max_tokens, out, &mut check)
+    }
+
+    /// [`Llm::generate`], asking `stop` before each token (and each prompt batch) whether
+    /// to stop there ([`Stop::Preempted`]; the model's thread checks the watchdog's knobs,
+    /// a cancel and newer requests).
+    pub fn generate_until(
+        &mut self,
+        prompt: &str,
+        constraint: &dyn Constraint,
+        max_tokens: usize,
+        out: &mut String,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Result<Stats, LlmError> {
         if prompt.len() > LLM_PROMPT_BYTES_MAX {
             return Err(LlmError::PromptTooLong {
                 bytes: prompt.len(),
@@ -310,7 +332,7 @@ impl Llm {
             if stats.generated_tokens >= max_tokens {
                 break Stop::MaxTokens;
             }
-            if stop.is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            if stop() {
                 break Stop::Preempted;
             }
             let Some(token) = self.choose(constraint) else {

@@ -61,6 +61,38 @@ pub fn make_current_thread_realtime(core: Option<usize>, priority: Option<i32>) 
     outcome
 }
 
+/// The priority a background thread got from [`make_current_thread_lowest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LowestPriority {
+    /// Both refused: normal priority.
+    Normal = 0,
+    /// Nice 19 (SCHED_IDLE refused).
+    Nice19 = 1,
+    /// SCHED_IDLE: runs only when a core would otherwise be idle.
+    Idle = 2,
+}
+
+/// Lowers the calling thread to the lowest priority (SCHED_IDLE, and nice 19 for
+/// schedulers that ignore it): for work that must never delay the recogniser (the
+/// language model). Never fails: returns what was granted.
+pub fn make_current_thread_lowest() -> LowestPriority {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid, initialised sched_param that outlives the call; thread 0
+    // means the calling thread.
+    let idle = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0;
+    // SAFETY: gettid takes no arguments and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    // SAFETY: setpriority takes only integers; on Linux PRIO_PROCESS with a thread id
+    // changes that thread's nice value.
+    let nice = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19) } == 0;
+    match (idle, nice) {
+        (true, _) => LowestPriority::Idle,
+        (false, true) => LowestPriority::Nice19,
+        (false, false) => LowestPriority::Normal,
+    }
+}
+
 /// Locks all current and future pages in memory so a page fault never stalls a real-time
 /// thread. Returns the `errno` when refused.
 pub fn lock_all_memory() -> Result<(), i32> {

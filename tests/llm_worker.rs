@@ -1,0 +1,86 @@
+//! The language model's own thread (`llm::worker`): preemptible between tokens (a newer
+//! request of the same task supersedes the running one, a cancel stops it, the watchdog's
+//! knobs pause it and the reply says "paused" instead of a draft), and the console's
+//! `mist N prose` path (`handover::draft` through the thread). Skips without the model.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use tccc::extract::{Extractor, ExtractorConfig};
+use tccc::llm::handover;
+use tccc::llm::worker::{reply_text, LlmReply, LlmWorker, Outcome, Task};
+use tccc::llm::Llm;
+use tccc::watchdog::{SharedKnobs, StageKnobs};
+
+fn worker(knobs: &Arc<SharedKnobs>) -> Option<LlmWorker> {
+    let path = tccc::llm::default_model_path();
+    if !path.is_file() {
+        eprintln!("skipped: no language model at {}", path.display());
+        return None;
+    }
+    Some(LlmWorker::start(Llm::load(&path).unwrap(), Some(Arc::clone(knobs))).unwrap())
+}
+
+fn record() -> tccc::record::CasualtyRecord {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (i, line) in [
+        "Casualty one, gunshot wound left thigh.",
+        "Tourniquet left leg at 14:10. Pulse 124.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        extractor.push_utterance(i as u32, line, 0.0, 1.0).unwrap();
+    }
+    extractor.record().casualties[0].clone()
+}
+
+fn wait(worker: &mut LlmWorker, id: u32) -> LlmReply {
+    loop {
+        if let Some(reply) = worker.try_reply() {
+            assert_eq!(reply.id, id, "replies come in request order");
+            return reply;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_thread_is_preempted_between_tokens_and_paused_by_the_watchdog() {
+    let knobs = Arc::new(SharedKnobs::default());
+    let Some(mut worker) = worker(&knobs) else {
+        return;
+    };
+    let prompt = handover::prompt(&handover::confirmed_only(&record()));
+    // A newer handover request supersedes the running one.
+    let long = worker.submit(Task::Handover, &prompt, "", 200).unwrap();
+    let short = worker.submit(Task::Handover, &prompt, "", 4).unwrap();
+    assert_eq!(wait(&mut worker, long).outcome, Outcome::Superseded);
+    let done = wait(&mut worker, short);
+    assert!(matches!(done.outcome, Outcome::Done(_)), "{done:?}");
+    assert!(!done.text.is_empty());
+    // A cancelled request stops at its next token.
+    let cancelled = worker.submit(Task::Handover, &prompt, "", 200).unwrap();
+    worker.cancel(cancelled);
+    assert_eq!(wait(&mut worker, cancelled).outcome, Outcome::Cancelled);
+    // Hot: the knobs turn the model off; the reply is "paused", not a draft.
+    knobs.store(StageKnobs {
+        llm: false,
+        ..StageKnobs::FULL
+    });
+    let paused = worker.submit(Task::Handover, &prompt, "", 200).unwrap();
+    let reply = wait(&mut worker, paused);
+    assert_eq!(reply.outcome, Outcome::Paused);
+    let mut out = String::new();
+    let error = reply_text(&reply, &mut out).unwrap_err();
+    assert!(error.to_string().contains("paused"), "{error}");
+    assert!(out.is_empty());
+    // Cooled: the console's `mist N prose` path writes a checked draft again.
+    knobs.store(StageKnobs::FULL);
+    let mut generator = worker.generator(Task::Handover, "");
+    let draft = handover::draft(&mut generator, &record()).unwrap();
+    assert!(draft.render().starts_with(handover::DRAFT_HEADING));
+    let status = worker.status();
+    assert_eq!((status.paused, status.preempted, status.dropped), (1, 2, 0));
+    assert!(status.completed >= 2, "{status:?}");
+}
