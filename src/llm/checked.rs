@@ -70,7 +70,8 @@ pub fn open_generator(path: &std::path::Path) -> Result<Box<dyn Generate + Send>
 }
 
 /// Loads the language model at `path` and starts its own thread (`worker`) at the lowest
-/// priority; `knobs` are the watchdog's (the thread pauses when they turn the model off).
+/// priority; `knobs` are the watchdog's (the thread pauses when they turn the model off,
+/// and lets the model go in critical heat, loading it from `path` again when it cools).
 pub fn open_worker(
     path: &std::path::Path,
     knobs: Option<std::sync::Arc<crate::watchdog::knobs::SharedKnobs>>,
@@ -82,7 +83,8 @@ pub fn open_worker(
         )));
     }
     let llm = super::Llm::load(path).map_err(|e| UseError::NoModel(e.to_string()))?;
-    super::worker::LlmWorker::start(llm, knobs)
+    let reload = knobs.as_ref().map(|_| path.to_path_buf());
+    super::worker::LlmWorker::start_from(llm, knobs, reload)
 }
 
 impl Generate for super::Llm {

@@ -145,6 +145,18 @@ impl LlmWorker {
     /// Starts the thread with a loaded model; it warms the model up, lowers its own
     /// priority and waits for requests. `knobs` are the watchdog's (none: never paused).
     pub fn start(llm: Llm, knobs: Option<Arc<SharedKnobs>>) -> Result<LlmWorker, UseError> {
+        LlmWorker::start_from(llm, knobs, None)
+    }
+
+    /// As [`LlmWorker::start`]; with the watchdog's knobs and the model's file, the thread
+    /// also holds the model as a larger model the watchdog may have unloaded in critical
+    /// heat ([`crate::watchdog::residency`]): dropped while `large_models` is off (requests
+    /// are answered "paused"), loaded from `reload` and warmed up again when it cools.
+    pub fn start_from(
+        llm: Llm,
+        knobs: Option<Arc<SharedKnobs>>,
+        reload: Option<std::path::PathBuf>,
+    ) -> Result<LlmWorker, UseError> {
         let (requests, request_rx) = rtrb::RingBuffer::new(LLM_REQUESTS_MAX);
         let (reply_tx, replies) = rtrb::RingBuffer::new(LLM_REPLIES_MAX);
         let shared = Arc::new(Shared::default());
@@ -158,8 +170,13 @@ impl LlmWorker {
                     shared
                         .priority
                         .store(priority as u8 as u64, Ordering::Relaxed);
-                    let mut thread = Thread::new(llm, request_rx, reply_tx, knobs, &shared);
-                    let warm = thread.llm.warm_up().map_err(|e| e.to_string());
+                    let mut llm = llm;
+                    let warm = llm.warm_up().map_err(|e| e.to_string());
+                    let held = match (warm.is_ok(), &knobs, reload) {
+                        (true, Some(knobs), Some(path)) => held_by_watchdog(llm, knobs, path),
+                        _ => Held::Fixed(llm),
+                    };
+                    let mut thread = Thread::new(held, request_rx, reply_tx, knobs, &shared);
                     let ok = warm.is_ok();
                     let _ = ready_tx.send(warm);
                     if ok {
@@ -354,9 +371,69 @@ enum Interrupt {
     Cancelled,
 }
 
+/// The model as the thread holds it.
+enum Held {
+    /// Always loaded (no watchdog, or no file to load it from again).
+    Fixed(Llm),
+    /// Unloaded in critical heat, loaded again when it cools.
+    Watched(crate::watchdog::residency::Unloadable<Llm>),
+    /// Lost and not loadable again (why): every request fails with it.
+    Missing(String),
+}
+
+impl Held {
+    /// The model, after obeying the watchdog's `large_models` knob; `None` while unloaded.
+    fn get(&mut self) -> Option<&mut Llm> {
+        match self {
+            Held::Fixed(llm) => Some(llm),
+            Held::Watched(model) => model.get(),
+            Held::Missing(_) => None,
+        }
+    }
+
+    /// Obeys the knob without using the model (an idle thread still lets go in the heat).
+    fn follow(&mut self) {
+        if let Held::Watched(model) = self {
+            if let crate::watchdog::residency::Residence::ReloadFailed(error) = model.follow() {
+                log::warn!("the language model could not be loaded again after the heat: {error}");
+            }
+        }
+    }
+}
+
+/// Registers the loaded, warmed-up `llm` with the watchdog as a larger model that it may
+/// unload; its loader reads `path` again and warms the model up. Falls back to a fixed
+/// model (never unloaded) when the watchdog's table is full.
+fn held_by_watchdog(llm: Llm, knobs: &Arc<SharedKnobs>, path: std::path::PathBuf) -> Held {
+    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let again = path.clone();
+    // Critical already at start: let the model go now; it is read again when it cools.
+    let mut first = knobs.load().large_models.then_some(llm);
+    let loader: crate::watchdog::residency::Loader<Llm> = Box::new(move || {
+        if let Some(llm) = first.take() {
+            return Ok(llm);
+        }
+        let mut llm = Llm::load(&path).map_err(|e| e.to_string())?;
+        llm.warm_up().map_err(|e| e.to_string())?;
+        Ok(llm)
+    });
+    match crate::watchdog::residency::Unloadable::new("llm", bytes, Arc::clone(knobs), loader) {
+        Ok(model) => Held::Watched(model),
+        Err(error) => {
+            // The watchdog's table is full (the first load only hands back the model it
+            // was given, and the table dropped it): load it again and keep it for good.
+            log::warn!("the language model is not registered with the watchdog: {error}");
+            match Llm::load(&again).and_then(|mut llm| llm.warm_up().map(|()| llm)) {
+                Ok(llm) => Held::Fixed(llm),
+                Err(error) => Held::Missing(error.to_string()),
+            }
+        }
+    }
+}
+
 /// The thread's side.
 struct Thread<'a> {
-    llm: Llm,
+    llm: Held,
     requests: rtrb::Consumer<LlmRequest>,
     replies: rtrb::Producer<LlmReply>,
     knobs: Option<Arc<SharedKnobs>>,
@@ -367,7 +444,7 @@ struct Thread<'a> {
 
 impl<'a> Thread<'a> {
     fn new(
-        llm: Llm,
+        llm: Held,
         requests: rtrb::Consumer<LlmRequest>,
         replies: rtrb::Producer<LlmReply>,
         knobs: Option<Arc<SharedKnobs>>,
@@ -392,7 +469,10 @@ impl<'a> Thread<'a> {
         while !self.shared.stop.load(Ordering::Acquire) {
             match self.requests.pop() {
                 Ok(request) => self.serve(&request),
-                Err(_) => std::thread::park_timeout(PARK),
+                Err(_) => {
+                    self.llm.follow();
+                    std::thread::park_timeout(PARK);
+                }
             }
         }
     }
@@ -408,6 +488,20 @@ impl<'a> Thread<'a> {
             self.send(reply);
             return;
         }
+        if let Held::Missing(why) = &self.llm {
+            use std::fmt::Write;
+            let _ = write!(reply.text, "the language model is not loaded: {why}");
+            reply.outcome = Outcome::Failed;
+            self.send(reply);
+            return;
+        }
+        let Some(llm) = self.llm.get() else {
+            // Unloaded in critical heat (the knob that pauses it is off too then), or
+            // loading it again failed: a logged warning, tried again at the next request.
+            self.shared.paused.fetch_add(1, Ordering::Relaxed);
+            self.send(reply);
+            return;
+        };
         self.answer.clear();
         let constraint: &dyn Constraint = match request.task {
             Task::Handover => &Prose,
@@ -432,7 +526,7 @@ impl<'a> Thread<'a> {
             };
             interrupt != Interrupt::None
         };
-        let result = self.llm.generate_until(
+        let result = llm.generate_until(
             &request.prompt,
             constraint,
             request.max_tokens,
