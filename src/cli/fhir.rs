@@ -578,6 +578,7 @@ mod tests {
             ("procedure", "o2"),
             ("procedure", "needle_decompression"),
             ("procedure", "chest_tube"),
+            ("procedure", "splint"),
             ("medication", "txa"),
             ("injury", "gsw"),
         ] {
