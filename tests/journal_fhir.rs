@@ -105,10 +105,11 @@ fn the_fhir_bundle_validates_and_carries_the_facts() {
         "evacuation urgent",
         "time said: 09:15",
         // SNOMED CT, from src/cli/fhir_codes.toml.
-        "\"20655006\"",  // application of tourniquet
-        "\"386960009\"", // tranexamic acid
-        "\"283545005\"", // gunshot wound
-        "\"32153003\"",  // left lower limb
+        "\"20655006\"",   // application of tourniquet
+        "\"386960009\"",  // tranexamic acid
+        "\"283545005\"",  // gunshot wound
+        "\"32153003\"",   // left lower limb
+        "\"1290622004\"", // needle chest decompression
         "http://snomed.info/sct",
         "fhir-codes/1",
     ] {

@@ -657,3 +657,59 @@ fn reprocess_all_with_another_model_never_overrides_the_medic() {
     assert_replays(&after);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `tccc process --transcript` over a reprocessed state directory restores the record as
+/// `tccc run` does (the medic's verdicts, the second hearings' proposals), so the same
+/// narration again resumes without a change, and a longer one is refused with the fix
+/// rather than numbered over the second hearings.
+#[test]
+fn process_transcript_after_reprocess_all_resumes_to_the_same_record() {
+    if !has_model("whisper-tiny.en") {
+        eprintln!("test process_transcript_after_reprocess_all_resumes_to_the_same_record ... skipped: no Whisper model (run models/fetch)");
+        return;
+    }
+    let dir = scratch("journal-reprocess-then-transcript");
+    let state_dir = dir.join("state");
+    field_run(&state_dir);
+    reprocess_all(&state_dir);
+    let before = read_state(&state_dir);
+    assert!(
+        before.utterances.iter().any(|u| u.rehearing_of.is_some()),
+        "reprocess --all filed no second hearing"
+    );
+
+    let transcript = dir.join("field.txt");
+    std::fs::write(&transcript, FIELD_HEARING.join("\n") + "\n").unwrap();
+    let out = tccc_ok(&[
+        "process".as_ref(),
+        "--transcript".as_ref(),
+        transcript.as_os_str(),
+        "--state".as_ref(),
+        state_dir.as_os_str(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("5 utterance(s) already journaled"),
+        "{stderr}"
+    );
+    let after = read_state(&state_dir);
+    assert_eq!(after.log.events(), before.log.events());
+    assert_eq!(after.utterances.len(), before.utterances.len());
+    assert_eq!(card(&after), card(&before));
+    assert_replays(&after);
+
+    // A line past the field narration would take a second hearing's utterance number.
+    let longer = dir.join("longer.txt");
+    std::fs::write(&longer, FIELD_HEARING.join("\n") + "\nPulse one ten.\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tccc"))
+        .args(["process", "--transcript"])
+        .arg(&longer)
+        .arg("--state")
+        .arg(&state_dir)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("was reprocessed"), "{stderr}");
+    assert_eq!(read_state(&state_dir).log.events(), before.log.events());
+}

@@ -8,9 +8,9 @@
 //! which the journal recorded the fact (`effectiveDateTime`, `performedDateTime`) and the
 //! spoken clock time as a note.
 //!
-//! Codes: vital signs carry LOINC codes; tourniquets, medications, injuries and body sites
-//! carry SNOMED CT codes where `fhir_codes.toml` (versioned data, each code with its source)
-//! lists one, and their text always.
+//! Codes: vital signs carry LOINC codes; tourniquets, treatments, medications, injuries and
+//! body sites carry SNOMED CT codes where `fhir_codes.toml` (versioned data, each code with
+//! its source) lists one, and their text always.
 //!
 //! Unconfirmed facts (filed with a doubt, not confirmed by the medic) say so in the status
 //! each resource type defines for it: an `Observation` is `preliminary` (R4: "data may be
@@ -575,6 +575,12 @@ mod tests {
         assert!(table.code.iter().all(|row| is_sctid(&row.code)));
         for (kind, key) in [
             ("procedure", "tourniquet"),
+            ("procedure", "npa"),
+            ("procedure", "ett"),
+            ("procedure", "o2"),
+            ("procedure", "needle_decompression"),
+            ("procedure", "chest_tube"),
+            ("procedure", "splint"),
             ("medication", "txa"),
             ("injury", "gsw"),
         ] {

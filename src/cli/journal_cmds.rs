@@ -3,7 +3,7 @@
 //! resumes a killed run from the journal, and prints each change (`--changes`) only once the
 //! records holding it are durable.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -291,17 +291,24 @@ pub(crate) struct JournaledOptions<'a> {
 }
 
 /// A journaled run of the extractor: each utterance and its events are appended as they
-/// come; utterances the state directory already journaled (a killed run) only restore the
-/// extractor's context; changes are printed once durable.
+/// come; the record the state directory already holds (a killed run, a `reprocess --all`,
+/// the medic's verdicts) is restored first as `tccc run` restores it, so lines it already
+/// journaled are only checked; changes are printed once durable.
 struct JournaledRun<'a> {
     journal: Journal,
     /// Held until the run ends (dropped after the journal is closed).
     _lock: journal::lock::StateLock,
     replayed: journal::State,
+    /// The field utterances (not second hearings) by index: their position in `replayed`.
     journaled: HashMap<u32, usize>,
+    /// The journaled field utterances this run has read again.
+    read: HashSet<u32>,
+    /// The first utterance index the journal does not use (second hearings included).
+    next_index: u32,
     extractor: Extractor,
     utterances: Vec<UtteranceDocument>,
-    reconciled: bool,
+    /// Whether a line new to the journal was appended (no journaled line may follow).
+    appended: bool,
     pending: VecDeque<(u64, String)>,
     resumed: usize,
     state_dir: &'a Path,
@@ -325,25 +332,33 @@ impl<'a> JournaledRun<'a> {
             .utterances
             .iter()
             .enumerate()
+            .filter(|(_, u)| u.rehearing_of.is_none())
             .map(|(position, u)| (u.index, position))
             .collect();
-        Ok(JournaledRun {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        let next_index = crate::analysis::replay_utterances(&mut extractor, &replayed);
+        let mut run = JournaledRun {
             journal,
             _lock: lock,
             replayed,
             journaled,
-            extractor: Extractor::new(ExtractorConfig::default()),
+            read: HashSet::new(),
+            next_index,
+            extractor,
             utterances: Vec::new(),
-            reconciled: false,
+            appended: false,
             pending: VecDeque::new(),
             resumed: 0,
             state_dir,
             show_changes,
-        })
+        };
+        run.reconcile()?;
+        Ok(run)
     }
 
-    /// Reads one utterance: journals it and its events, or (already journaled) only feeds
-    /// the extractor. `heading` is what `--changes` prints above its changes.
+    /// Reads one utterance: journals it and its events, or (already journaled and
+    /// restored) only checks it is the line the journal holds. `heading` is what
+    /// `--changes` prints above its changes.
     fn utterance(&mut self, heard: UtteranceRecord, heading: String) -> Result<(), CliError> {
         if self.utterances.len() >= TRANSCRIPT_UTTERANCES_MAX {
             return Err(CliError::BadInput(format!(
@@ -357,19 +372,27 @@ impl<'a> JournaledRun<'a> {
         });
         let index = heard.index;
         if let Some(&position) = self.journaled.get(&index) {
-            if self.reconciled || self.replayed.utterances[position].text != heard.text {
-                return Err(CliError::BadInput(format!(
-                    "{} holds another narration (utterance {} differs from what it journaled); use a new --state",
-                    self.state_dir.display(),
-                    index + 1
-                )));
+            if self.appended || self.replayed.utterances[position].text != heard.text {
+                return Err(self.another_narration(index));
             }
-            self.extract(&heard)?;
             self.resumed += 1;
+            self.read.insert(index);
             return Ok(());
         }
-        if !self.reconciled {
-            self.reconcile()?;
+        if !self.appended {
+            // Every journaled line must have come before the first new one.
+            if let Some(missed) = self.first_unread() {
+                return Err(self.another_narration(missed));
+            }
+            self.appended = true;
+        }
+        if index < self.next_index {
+            return Err(CliError::BadInput(format!(
+                "{} was reprocessed (its second hearings hold utterance numbers up to {}), so line {} cannot be added to it; use a new --state",
+                self.state_dir.display(),
+                self.next_index,
+                index + 1
+            )));
         }
         let mut payload = Vec::new();
         codec::encode_utterance(&heard, &mut payload);
@@ -388,6 +411,23 @@ impl<'a> JournaledRun<'a> {
         show_alerts(&mut self.journal)
     }
 
+    /// The first journaled field utterance this run has not read (by index), if any.
+    fn first_unread(&self) -> Option<u32> {
+        self.journaled
+            .keys()
+            .copied()
+            .filter(|index| !self.read.contains(index))
+            .min()
+    }
+
+    fn another_narration(&self, index: u32) -> CliError {
+        CliError::BadInput(format!(
+            "{} holds another narration (utterance {} differs from what it journaled); use a new --state",
+            self.state_dir.display(),
+            index + 1
+        ))
+    }
+
     fn extract(
         &mut self,
         heard: &UtteranceRecord,
@@ -403,11 +443,9 @@ impl<'a> JournaledRun<'a> {
             .map_err(|e| CliError::BadInput(format!("utterance {}: {e}", heard.index + 1)))
     }
 
-    /// After the journaled utterances were fed again: the journal's events must be a
-    /// prefix of what the extractor made of them (a crash may have cut the last
-    /// utterance's events); the missing rest is journaled now.
+    /// The journal's events must be a prefix of what restoring it made (a crash may have
+    /// cut the last utterance's events); the missing rest is journaled now.
     fn reconcile(&mut self) -> Result<(), CliError> {
-        self.reconciled = true;
         let ours = self.extractor.events();
         let theirs = self.replayed.log.events();
         if theirs.len() > ours.len() || ours[..theirs.len()] != *theirs {
@@ -422,8 +460,10 @@ impl<'a> JournaledRun<'a> {
     /// Waits for everything to be durable, prints the rest of the changes, closes the
     /// journal; returns the extractor and the utterances.
     fn finish(mut self) -> Result<(Extractor, Vec<UtteranceDocument>), CliError> {
-        if !self.reconciled {
-            self.reconcile()?;
+        if !self.appended {
+            if let Some(missed) = self.first_unread() {
+                return Err(self.another_narration(missed));
+            }
         }
         if self.resumed > 0 {
             eprintln!(
