@@ -84,3 +84,52 @@ fn the_thread_is_preempted_between_tokens_and_paused_by_the_watchdog() {
     assert_eq!((status.paused, status.preempted, status.dropped), (1, 2, 0));
     assert!(status.completed >= 2, "{status:?}");
 }
+
+/// The `llm` slot of the watchdog's model table: (registered, loaded).
+fn llm_slot(knobs: &SharedKnobs) -> (bool, bool) {
+    let mut out = heapless::Vec::new();
+    knobs.models().read_into(&mut out);
+    out.iter()
+        .find(|m| m.name.as_str() == "llm")
+        .map_or((false, false), |m| (true, m.loaded))
+}
+
+#[test]
+fn critical_heat_unloads_the_model_and_cooling_loads_it_again() {
+    let path = tccc::llm::default_model_path();
+    if !path.is_file() {
+        eprintln!("skipped: no language model at {}", path.display());
+        return;
+    }
+    let knobs = Arc::new(SharedKnobs::default());
+    let mut worker = tccc::llm::checked::open_worker(&path, Some(Arc::clone(&knobs))).unwrap();
+    let wait_for = |want: bool| {
+        for _ in 0..3000 {
+            if llm_slot(&knobs) == (true, want) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!(
+            "the llm slot never showed loaded = {want}: {:?}",
+            llm_slot(&knobs)
+        );
+    };
+    wait_for(true);
+    let prompt = handover::prompt(&handover::confirmed_only(&record()));
+    // Critical: the idle thread lets the model go; a request is answered "paused".
+    knobs.store(StageKnobs {
+        llm: false,
+        large_models: false,
+        ..StageKnobs::FULL
+    });
+    wait_for(false);
+    let id = worker.submit(Task::Handover, &prompt, "", 4).unwrap();
+    assert_eq!(wait(&mut worker, id).outcome, Outcome::Paused);
+    // Cooled: read from its file again, and it writes.
+    knobs.store(StageKnobs::FULL);
+    wait_for(true);
+    let id = worker.submit(Task::Handover, &prompt, "", 4).unwrap();
+    let done = wait(&mut worker, id);
+    assert!(matches!(done.outcome, Outcome::Done(_)), "{done:?}");
+}
