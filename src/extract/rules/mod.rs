@@ -433,6 +433,20 @@ impl<'a> Parser<'a> {
         if apostrophe && !after_vital {
             return Some(id as CasualtyId);
         }
+        // "One. Burns, both arms.": a casualty number said as a sentence of its own at the
+        // start of an utterance; "number two, ..." opening a clause.
+        let alone = before.is_none() && matches!(after, Some(ItemKind::Stop));
+        let numbered = word_at(before) == Some("number")
+            && matches!(
+                before
+                    .and_then(|b| b.checked_sub(1))
+                    .and_then(|k| self.kind_at(k)),
+                None | Some(ItemKind::Comma | ItemKind::Stop)
+            )
+            && matches!(after, None | Some(ItemKind::Comma | ItemKind::Stop));
+        if alone || numbered {
+            return Some(id as CasualtyId);
+        }
         // "back on three", "whole blood on three through the IO".
         let ends_reference = matches!(
             after,
@@ -608,7 +622,10 @@ impl<'a> Parser<'a> {
                 None => return,
             }
         } else {
-            let clock_like = number.digits.len() == 4 || number.parts >= 2;
+            // "pulse one one eight, no wait, one two eight": three digits said one by one
+            // after a correction cue are the corrected value, not a clock time.
+            let corrected_value = self.correcting && number.digits.len() <= 3;
+            let clock_like = number.digits.len() == 4 || (number.parts >= 2 && !corrected_value);
             match (clock, value) {
                 (Some(clock), _) if clock_like => Attribute::Time(clock),
                 (None, _) if clock_like && ambiguous_clock => return,
@@ -800,6 +817,9 @@ impl<'a> Parser<'a> {
                 self.open = None;
             }
             ItemKind::Word(w) => {
+                if let Some(next) = self.description(i) {
+                    return next;
+                }
                 // "AVPU P": the letter after the AVPU cue.
                 let avpu = match w.as_str() {
                     "a" => Some(Avpu::Alert),
@@ -831,6 +851,9 @@ impl<'a> Parser<'a> {
                 self.attribute(Attribute::Ratio(*a, *b), i)
             }
             ItemKind::Number(number) => {
+                if let Some(next) = self.description(i) {
+                    return next;
+                }
                 // "25 year old", "thirty feet", "18 gauge": a number with a measure that
                 // is no sign, dose or time.
                 if self.measure_follows(i) {
@@ -1068,6 +1091,24 @@ impl<'a> Parser<'a> {
         }
         let mut dropped = vec![false; self.frames.len()];
         self.replace_within_utterance(&mut dropped);
+        // "Just sulfa. Okay, sulfa allergy.": a drug named bare (no dose, route or time)
+        // in the utterance that names it an allergen is the allergen, not a drug given.
+        for index in 0..self.frames.len() {
+            if let FrameKind::Medication(name) = &self.frames[index].kind {
+                let frame = &self.frames[index];
+                let bare = frame.quantity.is_none()
+                    && frame.route.is_none()
+                    && frame.time.is_none()
+                    && frame.number.is_none();
+                let allergen = self
+                    .frames
+                    .iter()
+                    .any(|f| matches!(&f.kind, FrameKind::Allergen(a) if a.as_str() == *name));
+                if bare && allergen {
+                    dropped[index] = true;
+                }
+            }
+        }
         let mut extra: Vec<Action> = Vec::new();
         let orphans = std::mem::take(&mut self.orphans);
         let retraction = self.retraction;
@@ -1162,6 +1203,34 @@ impl<'a> Parser<'a> {
             }
         }
         let sentences = self.sentence + 1;
+        // A time said as a sentence of its own ("Eleven thirty five. Pulse ninety two.",
+        // "Vitals zero eight zero eight. Pulse eighty four.") dates the vital signs of the
+        // sentences after it in this utterance, up to the next such time. It never reaches
+        // another utterance.
+        let mut leading: Option<Clock> = None;
+        for sentence in 0..sentences {
+            let own = self
+                .floating_times
+                .iter()
+                .find(|(_, s)| *s == sentence)
+                .map(|(clock, _)| *clock)
+                .filter(|_| !self.frames.iter().any(|f| f.sentence == sentence));
+            if own.is_some() {
+                leading = own;
+                continue;
+            }
+            let vital_said_time = self
+                .frames
+                .iter()
+                .any(|f| f.sentence == sentence && f.is_vital() && f.time.is_some());
+            if let (Some(time), false) = (leading, vital_said_time) {
+                for frame in &mut self.frames {
+                    if frame.sentence == sentence && frame.is_vital() && frame.time.is_none() {
+                        frame.time = Some(time);
+                    }
+                }
+            }
+        }
         for sentence in 0..sentences {
             let vital_time = self
                 .frames
@@ -1295,6 +1364,12 @@ pub(crate) mod table {
             Action::Switch { casualty, .. } => format!("switch {casualty}"),
             Action::SwitchToNext { .. } => "switch next".to_owned(),
             Action::SwitchToAll { .. } => "switch all".to_owned(),
+            Action::Describe {
+                key,
+                number,
+                switch,
+                ..
+            } => format!("Describe {key} {number:?} switch={switch}"),
             other => format!("{other:?}")
                 .split_whitespace()
                 .next()
