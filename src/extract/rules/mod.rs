@@ -1209,12 +1209,21 @@ impl<'a> Parser<'a> {
         // another utterance.
         let mut leading: Option<Clock> = None;
         for sentence in 0..sentences {
-            let own = self
-                .floating_times
-                .iter()
-                .find(|(_, s)| *s == sentence)
-                .map(|(clock, _)| *clock)
-                .filter(|_| !self.frames.iter().any(|f| f.sentence == sentence));
+            let mut in_sentence = self.frames.iter().filter(|f| f.sentence == sentence);
+            let own = if in_sentence.clone().next().is_none() {
+                self.floating_times
+                    .iter()
+                    .find(|(_, s)| *s == sentence)
+                    .map(|(clock, _)| *clock)
+            } else if in_sentence
+                .clone()
+                .all(|f| matches!(f.kind, FrameKind::Vital(VitalCue::Set)))
+            {
+                // "Vitals zero eight zero eight."
+                in_sentence.find_map(|f| f.time)
+            } else {
+                None
+            };
             if own.is_some() {
                 leading = own;
                 continue;
