@@ -834,6 +834,49 @@ impl<'a> Parser<'a> {
                 );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
+                } else if let Some(avpu) = avpu.filter(|a| *a != Avpu::Alert) {
+                    let word_at = |k: usize| match self.kind_at(k) {
+                        Some(ItemKind::Word(w)) => Some(w.as_str()),
+                        _ => None,
+                    };
+                    // "V on AVPU": the letter before the cue.
+                    let before_cue = word_at(i + 1) == Some("on")
+                        && matches!(
+                            self.kind_at(i + 2),
+                            Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                        );
+                    // "so he's a V", "still a V": the letter as what he is.
+                    let ends = matches!(
+                        self.kind_at(i + 1),
+                        None | Some(ItemKind::Comma | ItemKind::Stop)
+                    );
+                    let spoken_before = |k: usize| -> String {
+                        self.items
+                            .get(k)
+                            .and_then(|item| {
+                                self.text.get(
+                                    item.start as usize..(item.end as usize).min(self.text.len()),
+                                )
+                            })
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(|c| c.is_alphabetic())
+                            .flat_map(|c| c.to_lowercase())
+                            .collect()
+                    };
+                    let is_a = i >= 2
+                        && word_at(i - 1) == Some("a")
+                        && matches!(
+                            spoken_before(i - 2).as_str(),
+                            "hes" | "shes" | "s" | "is" | "still" | "now"
+                        );
+                    if before_cue {
+                        self.open_frame(FrameKind::Avpu(avpu), i);
+                        return i + 3;
+                    }
+                    if is_a && ends {
+                        self.open_frame(FrameKind::Avpu(avpu), i);
+                    }
                 }
                 if matches!(w.as_str(), "unit" | "bag") {
                     return self.further_unit(i);

@@ -118,6 +118,27 @@ impl Parser<'_> {
         while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
             lead -= 1;
         }
+        // "Back to the wall guy": "back" was read as a body part; as a lead it is a word.
+        let spoken_back = lead > 0 && {
+            let item = &self.items[lead - 1];
+            let said: String = self
+                .text
+                .get(item.start as usize..(item.end as usize).min(self.text.len()))
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|c| c.to_lowercase())
+                .collect();
+            said == "back"
+        };
+        if spoken_back
+            || (lead > 0
+                && matches!(
+                    self.kind_at(lead - 1),
+                    Some(ItemKind::Concept(Concept::SwitchCue))
+                ))
+        {
+            lead -= 1;
+        }
         let opens = lead == 0
             || matches!(
                 self.kind_at(lead - 1),
