@@ -1136,9 +1136,9 @@ impl<'a> Parser<'a> {
         self.replace_within_utterance(&mut dropped);
         // "Just sulfa. Okay, sulfa allergy.": a drug named bare (no dose, route or time)
         // in the utterance that names it an allergen is the allergen, not a drug given.
-        for index in 0..self.frames.len() {
-            if let FrameKind::Medication(name) = &self.frames[index].kind {
-                let frame = &self.frames[index];
+        for (index, drop) in dropped.iter_mut().enumerate() {
+            let frame = &self.frames[index];
+            if let FrameKind::Medication(name) = &frame.kind {
                 let bare = frame.quantity.is_none()
                     && frame.route.is_none()
                     && frame.time.is_none()
@@ -1148,7 +1148,7 @@ impl<'a> Parser<'a> {
                     .iter()
                     .any(|f| matches!(&f.kind, FrameKind::Allergen(a) if a.as_str() == *name));
                 if bare && allergen {
-                    dropped[index] = true;
+                    *drop = true;
                 }
             }
         }
