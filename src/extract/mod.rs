@@ -128,6 +128,8 @@ pub struct Extractor {
     facts_dropped: u64,
     /// Casualties mentioned so far, in order.
     seen: Vec<CasualtyId>,
+    /// Casualties named by description ("the driver", "wall guy"), each with its number.
+    described: Vec<(String, CasualtyId)>,
     /// Mechanisms said of a group ("two casualties from the IED"), given to each casualty
     /// first mentioned afterwards while `group_remaining` allows.
     group: Vec<Mechanism>,
@@ -159,6 +161,7 @@ impl Extractor {
             sides: Vec::new(),
             access: Vec::new(),
             seen: Vec::new(),
+            described: Vec::new(),
             group: Vec::new(),
             group_remaining: None,
             group_provenance: None,
@@ -437,6 +440,45 @@ impl Extractor {
                 if self.seen.contains(&casualty) && casualty != self.current {
                     let provenance = self.provenance(context, start, end, 1.0);
                     self.switch_to(casualty, provenance, context)?;
+                }
+            }
+            Action::Describe {
+                key,
+                number,
+                switch,
+                start,
+                end,
+            } => {
+                let known = self
+                    .described
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, id)| *id);
+                // The first description of the narration names the casualty spoken of so
+                // far ("Vehicle rollover, driver trapped"); every new one after it is a
+                // casualty of its own, numbered in order of mention.
+                let first_of_all =
+                    self.described.is_empty() && self.seen.iter().all(|&c| c == self.current);
+                let id = match (number, known) {
+                    (Some(n), _) => n,
+                    (None, Some(id)) => id,
+                    (None, None) if first_of_all => self.current,
+                    (None, None) => self.highest.max(self.current).saturating_add(1),
+                };
+                if usize::from(id) <= CASUALTIES_MAX && self.described.len() < CASUALTIES_MAX {
+                    self.described.retain(|(k, _)| *k != key);
+                    self.described.push((key, id));
+                    if switch {
+                        if id != self.current || !self.seen.contains(&id) {
+                            let provenance = self.provenance(context, start, end, 1.0);
+                            self.switch_to(id, provenance, context)?;
+                        }
+                    } else {
+                        self.highest = self.highest.max(id);
+                        if !self.seen.contains(&id) {
+                            self.seen.push(id);
+                        }
+                    }
                 }
             }
             Action::SwitchToNext { start, end } => {

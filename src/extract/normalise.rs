@@ -599,6 +599,24 @@ fn number_value(value: f64, digits: String, parts: u8, from_digits: bool) -> Num
 }
 
 /// Replaces number words and digit runs by joined numbers; drops fillers.
+/// The index of the last token of SpO2 spelt out letter by letter from `i` ("ess pee oh
+/// two", "s p o 2", "es pee o two").
+fn spelt_spo2(raw: &[Token], i: usize) -> Option<usize> {
+    let word = |k: usize| raw.get(k).and_then(Token::word);
+    if !matches!(word(i)?, "ess" | "es" | "s") || !matches!(word(i + 1)?, "pee" | "p") {
+        return None;
+    }
+    if !matches!(word(i + 2)?, "oh" | "o") {
+        return None;
+    }
+    let two = match raw.get(i + 3).map(|t| &t.kind) {
+        Some(TokenKind::Word(w)) => w == "two",
+        Some(TokenKind::Number(n)) => n.digits == "2",
+        _ => false,
+    };
+    two.then_some(i + 3)
+}
+
 fn join_numbers(raw: &[Token]) -> Vec<Token> {
     let reader = NumberReader { tokens: raw };
     let mut out = Vec::with_capacity(raw.len());
@@ -612,6 +630,16 @@ fn join_numbers(raw: &[Token]) -> Vec<Token> {
                 i += 1;
                 continue;
             }
+        }
+        // "ess pee oh two", "S P O 2": the letters of SpO2 spelt out.
+        if let Some(end) = spelt_spo2(raw, i) {
+            out.push(Token {
+                kind: TokenKind::Word("spo2".to_owned()),
+                start: token.start,
+                end: raw[end].end,
+            });
+            i = end + 1;
+            continue;
         }
         if let Some(word) = token.word() {
             if FILLERS.contains(&word) {

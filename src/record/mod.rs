@@ -451,6 +451,7 @@ impl CasualtyRecord {
                 marks.push(field);
             }
         };
+        let mut last_vital_utterance: Option<u32> = None;
         for live in facts {
             let doubt = live.unconfirmed;
             match &live.fact {
@@ -523,13 +524,20 @@ impl CasualtyRecord {
                     });
                 }
                 Fact::Vital { value, time } => {
+                    // A set said in another utterance with a time where this one has none
+                    // (or none where this one has one) is another set: a time never
+                    // reaches the signs of another utterance.
+                    let utterance = live.provenance.utterance;
+                    let other_utterance = last_vital_utterance.is_some_and(|u| u != utterance);
                     let starts_new_set = match record.vitals.last() {
                         None => true,
                         Some(set) => {
                             set.has(value.field())
                                 || (time.is_some() && set.time.is_some() && set.time != *time)
+                                || (other_utterance && set.time.is_some() != time.is_some())
                         }
                     };
+                    last_vital_utterance = Some(utterance);
                     if starts_new_set {
                         record.vitals.push(VitalsSet::default());
                     }

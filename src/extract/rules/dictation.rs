@@ -2,6 +2,55 @@
 
 use super::*;
 
+/// Allergens that are no drug of the lexicon (which are allergens whenever said after
+/// "allergic to"). Any other word after "allergic to" is no allergy: "allergic to
+/// mornings", "allergic to work" are jokes.
+fn is_allergen_word(word: &str) -> bool {
+    matches!(
+        word,
+        "latex"
+            | "sulfa"
+            | "sulpha"
+            | "sulfur"
+            | "sulfonamides"
+            | "peanuts"
+            | "peanut"
+            | "nuts"
+            | "shellfish"
+            | "shrimp"
+            | "fish"
+            | "eggs"
+            | "egg"
+            | "bees"
+            | "bee"
+            | "wasps"
+            | "stings"
+            | "iodine"
+            | "contrast"
+            | "adhesive"
+            | "tape"
+            | "penicillin"
+            | "penicillins"
+            | "amoxicillin"
+            | "codeine"
+            | "aspirin"
+            | "ibuprofen"
+            | "nsaids"
+            | "opioids"
+            | "opiates"
+            | "cephalosporins"
+            | "antibiotics"
+            | "dairy"
+            | "milk"
+            | "soy"
+            | "gluten"
+            | "tramadol"
+            | "lidocaine"
+            | "novocaine"
+            | "sulphonamides"
+    )
+}
+
 impl Parser<'_> {
     /// "allergic to penicillin", "allergies: none", "penicillin allergy".
     pub(super) fn allergy(&mut self, i: usize) -> usize {
@@ -26,7 +75,7 @@ impl Parser<'_> {
         }
         let mut j = i + 1;
         while matches!(self.kind_at(j), Some(ItemKind::Comma))
-            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || w == "include" || w == "includes")
+            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || matches!(w.as_str(), "include" | "includes" | "for"))
         {
             j += 1;
         }
@@ -59,7 +108,8 @@ impl Parser<'_> {
                         && !matches!(
                             w.as_str(),
                             "known" | "drug" | "drugs" | "unknown" | "any"
-                        ) =>
+                        )
+                        && is_allergen_word(w) =>
                 {
                     let name = w.clone();
                     self.allergen_frame(name, j);
@@ -124,7 +174,22 @@ impl Parser<'_> {
 
     /// "name is John Smith": the unknown words after the cue, as said.
     pub(super) fn name(&mut self, i: usize) -> usize {
+        // "he knows his name and where he is": a name never opens with a joining or
+        // question word.
+        if let Some(ItemKind::Word(w)) = self.kind_at(i + 1) {
+            if matches!(
+                w.as_str(),
+                "and" | "or" | "but" | "so" | "where" | "what" | "who" | "how" | "if" | "when"
+            ) {
+                return i + 1;
+            }
+        }
         let mut j = self.next_significant(i + 1);
+        if let Some(ItemKind::Word(w)) = self.kind_at(j) {
+            if matches!(w.as_str(), "where" | "what" | "who" | "how" | "if" | "when") {
+                return j + 1;
+            }
+        }
         let first = j;
         let mut last = None;
         let mut words = 0;

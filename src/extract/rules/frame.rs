@@ -91,6 +91,18 @@ pub enum Action {
         start: u32,
         end: u32,
     },
+    /// A casualty named by role, position or look ("the driver", "the guy by the wall",
+    /// "doorway guy", "the big guy"): the same description always names the same casualty.
+    /// `number` when the description was numbered on the spot ("driver is casualty one",
+    /// "casualty one, the driver"); `switch` when the description opens its clause (so
+    /// later frames concern it), otherwise it is only registered in order of mention.
+    Describe {
+        key: String,
+        number: Option<CasualtyId>,
+        switch: bool,
+        start: u32,
+        end: u32,
+    },
     /// "both of them": later frames of this utterance concern every casualty heard so far.
     SwitchToAll { start: u32, end: u32 },
     /// "two casualties from the IED": a mechanism for the next `count` casualties named
@@ -278,7 +290,13 @@ impl Frame {
                 self.places.clear();
                 self.place_times.clear();
             }
-            Attribute::Time(_) if self.time.is_some() => self.time = None,
+            Attribute::Time(_) if self.time.is_some() => {
+                self.time = None;
+                // The corrected time is also the time of the place it was said for.
+                if let Some(last) = self.place_times.last_mut() {
+                    *last = None;
+                }
+            }
             Attribute::Quantity(..) if self.quantity.is_some() || self.number.is_some() => {
                 self.quantity = None;
                 if !matches!(self.kind, FrameKind::Medication(_) | FrameKind::Fluid(_)) {

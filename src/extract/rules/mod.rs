@@ -441,6 +441,20 @@ impl<'a> Parser<'a> {
         if apostrophe && !after_vital {
             return Some(id as CasualtyId);
         }
+        // "One. Burns, both arms.": a casualty number said as a sentence of its own at the
+        // start of an utterance; "number two, ..." opening a clause.
+        let alone = before.is_none() && matches!(after, Some(ItemKind::Stop));
+        let numbered = word_at(before) == Some("number")
+            && matches!(
+                before
+                    .and_then(|b| b.checked_sub(1))
+                    .and_then(|k| self.kind_at(k)),
+                None | Some(ItemKind::Comma | ItemKind::Stop)
+            )
+            && matches!(after, None | Some(ItemKind::Comma | ItemKind::Stop));
+        if alone || numbered {
+            return Some(id as CasualtyId);
+        }
         // "back on three", "whole blood on three through the IO".
         let ends_reference = matches!(
             after,
@@ -616,7 +630,10 @@ impl<'a> Parser<'a> {
                 None => return,
             }
         } else {
-            let clock_like = number.digits.len() == 4 || number.parts >= 2;
+            // "pulse one one eight, no wait, one two eight": three digits said one by one
+            // after a correction cue are the corrected value, not a clock time.
+            let corrected_value = self.correcting && number.digits.len() <= 3;
+            let clock_like = number.digits.len() == 4 || (number.parts >= 2 && !corrected_value);
             match (clock, value) {
                 (Some(clock), _) if clock_like => Attribute::Time(clock),
                 (None, _) if clock_like && ambiguous_clock => return,
@@ -809,6 +826,9 @@ impl<'a> Parser<'a> {
                 self.open = None;
             }
             ItemKind::Word(w) => {
+                if let Some(next) = self.description(i) {
+                    return next;
+                }
                 // "AVPU P": the letter after the AVPU cue.
                 let avpu = match w.as_str() {
                     "a" => Some(Avpu::Alert),
@@ -823,6 +843,49 @@ impl<'a> Parser<'a> {
                 );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
+                } else if let Some(avpu) = avpu.filter(|a| *a != Avpu::Alert) {
+                    let word_at = |k: usize| match self.kind_at(k) {
+                        Some(ItemKind::Word(w)) => Some(w.as_str()),
+                        _ => None,
+                    };
+                    // "V on AVPU": the letter before the cue.
+                    let before_cue = word_at(i + 1) == Some("on")
+                        && matches!(
+                            self.kind_at(i + 2),
+                            Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                        );
+                    // "so he's a V", "still a V": the letter as what he is.
+                    let ends = matches!(
+                        self.kind_at(i + 1),
+                        None | Some(ItemKind::Comma | ItemKind::Stop)
+                    );
+                    let spoken_before = |k: usize| -> String {
+                        self.items
+                            .get(k)
+                            .and_then(|item| {
+                                self.text.get(
+                                    item.start as usize..(item.end as usize).min(self.text.len()),
+                                )
+                            })
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(|c| c.is_alphabetic())
+                            .flat_map(|c| c.to_lowercase())
+                            .collect()
+                    };
+                    let is_a = i >= 2
+                        && word_at(i - 1) == Some("a")
+                        && matches!(
+                            spoken_before(i - 2).as_str(),
+                            "hes" | "shes" | "s" | "is" | "still" | "now"
+                        );
+                    if before_cue {
+                        self.open_frame(FrameKind::Avpu(avpu), i);
+                        return i + 3;
+                    }
+                    if is_a && ends {
+                        self.open_frame(FrameKind::Avpu(avpu), i);
+                    }
                 }
                 if matches!(w.as_str(), "unit" | "bag") {
                     return self.further_unit(i);
@@ -840,6 +903,9 @@ impl<'a> Parser<'a> {
                 self.attribute(Attribute::Ratio(*a, *b), i)
             }
             ItemKind::Number(number) => {
+                if let Some(next) = self.description(i) {
+                    return next;
+                }
                 // "25 year old", "thirty feet", "18 gauge": a number with a measure that
                 // is no sign, dose or time.
                 if self.measure_follows(i) {
@@ -1108,6 +1174,24 @@ impl<'a> Parser<'a> {
         }
         let mut dropped = vec![false; self.frames.len()];
         self.replace_within_utterance(&mut dropped);
+        // "Just sulfa. Okay, sulfa allergy.": a drug named bare (no dose, route or time)
+        // in the utterance that names it an allergen is the allergen, not a drug given.
+        for (index, drop) in dropped.iter_mut().enumerate() {
+            let frame = &self.frames[index];
+            if let FrameKind::Medication(name) = &frame.kind {
+                let bare = frame.quantity.is_none()
+                    && frame.route.is_none()
+                    && frame.time.is_none()
+                    && frame.number.is_none();
+                let allergen = self
+                    .frames
+                    .iter()
+                    .any(|f| matches!(&f.kind, FrameKind::Allergen(a) if a.as_str() == *name));
+                if bare && allergen {
+                    *drop = true;
+                }
+            }
+        }
         let mut extra: Vec<Action> = Vec::new();
         let orphans = std::mem::take(&mut self.orphans);
         let retraction = self.retraction;
@@ -1226,6 +1310,43 @@ impl<'a> Parser<'a> {
             }
         }
         let sentences = self.sentence + 1;
+        // A time said as a sentence of its own ("Eleven thirty five. Pulse ninety two.",
+        // "Vitals zero eight zero eight. Pulse eighty four.") dates the vital signs of the
+        // sentences after it in this utterance, up to the next such time. It never reaches
+        // another utterance.
+        let mut leading: Option<Clock> = None;
+        for sentence in 0..sentences {
+            let mut in_sentence = self.frames.iter().filter(|f| f.sentence == sentence);
+            let own = if in_sentence.clone().next().is_none() {
+                self.floating_times
+                    .iter()
+                    .find(|(_, s)| *s == sentence)
+                    .map(|(clock, _)| *clock)
+            } else if in_sentence
+                .clone()
+                .all(|f| matches!(f.kind, FrameKind::Vital(VitalCue::Set)))
+            {
+                // "Vitals zero eight zero eight."
+                in_sentence.find_map(|f| f.time)
+            } else {
+                None
+            };
+            if own.is_some() {
+                leading = own;
+                continue;
+            }
+            let vital_said_time = self
+                .frames
+                .iter()
+                .any(|f| f.sentence == sentence && f.is_vital() && f.time.is_some());
+            if let (Some(time), false) = (leading, vital_said_time) {
+                for frame in &mut self.frames {
+                    if frame.sentence == sentence && frame.is_vital() && frame.time.is_none() {
+                        frame.time = Some(time);
+                    }
+                }
+            }
+        }
         for sentence in 0..sentences {
             let vital_time = self
                 .frames
@@ -1360,6 +1481,12 @@ pub(crate) mod table {
             Action::Switch { casualty, .. } => format!("switch {casualty}"),
             Action::SwitchToNext { .. } => "switch next".to_owned(),
             Action::SwitchToAll { .. } => "switch all".to_owned(),
+            Action::Describe {
+                key,
+                number,
+                switch,
+                ..
+            } => format!("Describe {key} {number:?} switch={switch}"),
             other => format!("{other:?}")
                 .split_whitespace()
                 .next()

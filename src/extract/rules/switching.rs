@@ -107,6 +107,138 @@ impl Parser<'_> {
             && matches!(self.kind_at(anchor), Some(ItemKind::Concept(c)) if !matches!(c, Concept::Casualty | Concept::Group))
     }
 
+    /// A casualty described by role, position or look: "the driver", "gunner", "the guy
+    /// by the wall", "the one in the doorway", "guy sitting up", "wall guy", "the big
+    /// guy". Returns the index after the description (and after "is casualty one" when it
+    /// is numbered there), or `None` when the words at `i` describe nobody.
+    pub(super) fn description(&mut self, i: usize) -> Option<usize> {
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let one_at = |k: usize| matches!(self.kind_at(k), Some(ItemKind::Number(n)) if n.as_integer() == Some(1) && n.parts == 1);
+        let head = word(i).filter(|w| PERSON_NOUNS.contains(w)).is_some()
+            || (one_at(i) && i > 0 && word(i - 1) == Some("the"));
+        let (key, last) = if let Some(role) = word(i).filter(|w| ROLE_NOUNS.contains(w)) {
+            (role.to_owned(), i)
+        } else if head {
+            match word(i + 1) {
+                // "the guy by the wall", "the one in the doorway".
+                Some(p) if PLACE_PREPOSITIONS.contains(&p) => {
+                    let mut k = i + 2;
+                    if word(k) == Some("to") {
+                        k += 1;
+                    }
+                    while matches!(word(k), Some("the" | "that" | "this")) {
+                        k += 1;
+                    }
+                    let noun = word(k).filter(|w| is_describing_word(w))?;
+                    (noun.to_owned(), k)
+                }
+                // "guy sitting up", "the guy lying down".
+                Some(p) if p.len() > 5 && p.ends_with("ing") && is_describing_word(p) => {
+                    (p.to_owned(), i + 1)
+                }
+                _ => {
+                    // "wall guy", "the big guy".
+                    let before = word(i.checked_sub(1)?)?;
+                    if one_at(i) || !is_describing_word(before) {
+                        return None;
+                    }
+                    (before.to_owned(), i)
+                }
+            }
+        } else {
+            return None;
+        };
+        // The description's first word: "the", "back to the" and the like lead into it.
+        let mut first = i;
+        if key.as_str() == word(i.wrapping_sub(1)).unwrap_or_default() {
+            first = i - 1;
+        }
+        let mut lead = first;
+        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
+            lead -= 1;
+        }
+        // "Back to the wall guy": "back" was read as a body part; as a lead it is a word.
+        let spoken_back = lead > 0 && {
+            let item = &self.items[lead - 1];
+            let said: String = self
+                .text
+                .get(item.start as usize..(item.end as usize).min(self.text.len()))
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|c| c.to_lowercase())
+                .collect();
+            said == "back"
+        };
+        if spoken_back
+            || (lead > 0
+                && matches!(
+                    self.kind_at(lead - 1),
+                    Some(ItemKind::Concept(Concept::SwitchCue))
+                ))
+        {
+            lead -= 1;
+        }
+        let opens = lead == 0
+            || matches!(
+                self.kind_at(lead - 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            );
+        let start = self.items[first].start;
+        // "driver is casualty one", "guy on the stretcher is one", "guy sitting up is two".
+        let mut last = last;
+        if matches!(word(last + 1), Some("up" | "down")) {
+            last += 1;
+        }
+        let mut next = last + 1;
+        let mut number = None;
+        if word(next) == Some("is") {
+            let mut k = next + 1;
+            if matches!(self.kind_at(k), Some(ItemKind::Concept(Concept::Casualty))) {
+                k += 1;
+            }
+            let numbered = match self.kind_at(k) {
+                Some(ItemKind::Number(n)) if n.parts == 1 => n
+                    .as_integer()
+                    .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id)),
+                _ => None,
+            };
+            let ends = matches!(
+                self.kind_at(k + 1),
+                None | Some(ItemKind::Comma | ItemKind::Stop)
+            );
+            if let (Some(id), true) = (numbered, ends) {
+                number = Some(id as CasualtyId);
+                next = k + 1;
+            }
+        }
+        // "Casualty one, the driver": the number just said.
+        if number.is_none() && opens {
+            if let Some(Step::Action(Action::Switch { casualty, .. })) = self.order.last() {
+                let just_said = self.frames.len() == self.frames_before_switch;
+                if just_said {
+                    number = Some(*casualty);
+                }
+            }
+        }
+        let end = self.items[last].end;
+        let switch = opens || number.is_some();
+        if switch {
+            self.close_for_switch();
+            self.switched = true;
+        }
+        self.order.push(Step::Action(Action::Describe {
+            key,
+            number,
+            switch,
+            start,
+            end,
+        }));
+        Some(next)
+    }
+
     pub(super) fn close_for_switch(&mut self) {
         self.open = None;
         self.pending.clear();
@@ -156,6 +288,126 @@ impl Parser<'_> {
             end,
         }));
     }
+}
+
+/// Roles a casualty is named by in a crew or a team.
+const ROLE_NOUNS: &[&str] = &[
+    "driver",
+    "gunner",
+    "interpreter",
+    "terp",
+    "pilot",
+    "copilot",
+    "passenger",
+    "loader",
+];
+
+/// Nouns for a person, described by what follows or precedes them.
+const PERSON_NOUNS: &[&str] = &["guy", "man", "dude", "soldier", "kid", "fella", "marine"];
+
+/// Prepositions of a position: "the guy by the wall".
+const PLACE_PREPOSITIONS: &[&str] = &[
+    "by", "on", "in", "at", "near", "against", "under", "behind", "next", "beside", "inside",
+    "outside",
+];
+
+/// Words that may lead into a description that still opens its clause: "back to the
+/// wall guy", "what about the doorway guy", "and the gunner".
+const LEADS: &[&str] = &[
+    "the", "back", "to", "what", "about", "and", "so", "now", "okay", "over", "this", "that",
+    "then", "ok", "alright", "right",
+];
+
+/// A word that can tell one casualty from another ("wall", "doorway", "big", "sitting"),
+/// not a determiner, pronoun or a word that names nobody in particular.
+fn is_describing_word(word: &str) -> bool {
+    word.len() >= 3
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && !is_glue(word)
+        && !matches!(
+            word,
+            "this"
+                | "that"
+                | "other"
+                | "another"
+                | "some"
+                | "any"
+                | "each"
+                | "every"
+                | "same"
+                | "new"
+                | "old"
+                | "first"
+                | "second"
+                | "third"
+                | "next"
+                | "last"
+                | "poor"
+                | "good"
+                | "bad"
+                | "nice"
+                | "lucky"
+                | "tough"
+                | "your"
+                | "our"
+                | "their"
+                | "him"
+                | "them"
+                | "you"
+                | "what"
+                | "which"
+                | "who"
+                | "way"
+                | "middle"
+                | "morning"
+                | "afternoon"
+                | "evening"
+                | "night"
+                | "front"
+                | "field"
+                | "ground"
+                | "dirt"
+                | "mud"
+                | "water"
+                | "end"
+                | "meantime"
+                | "case"
+                | "head"
+                | "charge"
+                | "country"
+                | "army"
+                | "unit"
+                | "squad"
+                | "platoon"
+                | "company"
+                | "team"
+                | "convoy"
+                | "trouble"
+                | "pain"
+                | "shock"
+                | "here"
+                | "there"
+                | "one"
+                | "two"
+                | "three"
+                | "four"
+                | "five"
+                | "being"
+                | "going"
+                | "doing"
+                | "getting"
+                | "saying"
+                | "telling"
+                | "talking"
+                | "asking"
+                | "thing"
+                | "something"
+                | "nothing"
+                | "everything"
+                | "anything"
+                | "bleeding"
+                | "breathing"
+        )
 }
 
 #[cfg(test)]
