@@ -141,6 +141,8 @@ fn blast_casualty_with_blood_and_late_txa() {
         &[
             ("10:20", 2, "txa-indicated", Advisory),
             ("10:20", 2, "antibiotics-open-wound", Advisory),
+            // A major lower-limb amputation calls for a pelvic binder (DOMAIN.md §4.4 #6).
+            ("10:20", 2, "pelvic-binder-amputation", Advisory),
             ("10:25", 2, "shock-suggest-urgent", Advisory),
             ("10:31", 2, "calcium-after-blood", Advisory),
             ("10:31", 2, "hypothermia-with-fluids", Advisory),
