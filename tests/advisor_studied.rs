@@ -311,3 +311,97 @@ fn advisor12_every_narration() {
         ],
     );
 }
+
+#[test]
+fn advisor13_converted_tourniquet_amputation_late_txa_and_repeats() {
+    score(
+        "advisor13.md",
+        "B1",
+        &[
+            ("antibiotics-open-wound", 1, At(&["21:40"])),
+            ("antibiotics-open-wound", 2, At(&["21:50"])),
+            ("tq-convert-2h", 1, At(&["23:42"])),
+            ("tq-limit-6h", 1, At(&["03:42"])),
+        ],
+        &[
+            ("tq-convert-2h", 2, Ever),
+            ("tq-limit-6h", 2, Ever),
+            ("tq-convert-2h", 1, Between("21:40", "23:41")),
+            ("tq-limit-6h", 1, Between("21:40", "03:41")),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("disarm-after-sedation", 0, Ever),
+        ],
+    );
+    score(
+        "advisor13.md",
+        "B2",
+        &[
+            ("txa-indicated", 1, At(&["10:05"])),
+            ("pelvic-binder-amputation", 1, At(&["10:05"])),
+            ("antibiotics-open-wound", 1, At(&["10:05"])),
+            ("hypothermia-with-fluids", 1, At(&["10:20"])),
+            ("calcium-after-blood", 1, At(&["10:20"])),
+            ("txa-indicated", 2, At(&["10:40"])),
+            ("antibiotics-open-wound", 2, At(&["10:40"])),
+            ("hypothermia-with-fluids", 2, At(&["10:55"])),
+            ("tq-limit-6h", 1, At(&["16:06"])),
+        ],
+        &[
+            // An amputation, and in shock: no conversion (DOMAIN.md §4.4 #3).
+            ("tq-convert-2h", 1, Ever),
+            ("txa-given-late", 0, Ever),
+            ("calcium-after-blood", 2, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("disarm-after-sedation", 0, Ever),
+        ],
+    );
+    score(
+        "advisor13.md",
+        "B3",
+        &[
+            ("txa-window-closed", 1, At(&["15:30", "15:32"])),
+            ("txa-given-late", 1, At(&["15:40"])),
+            ("avpu-before-analgesia", 1, At(&["15:45"])),
+            ("disarm-after-sedation", 1, At(&["15:45"])),
+            ("fentanyl-redose-early", 1, At(&["16:05"])),
+            ("antibiotics-open-wound", 1, At(&["15:30", "15:32"])),
+            ("antibiotics-open-wound", 2, At(&["16:20"])),
+            ("disarm-after-sedation", 2, At(&["16:22"])),
+            ("ketamine-redose-early", 2, At(&["16:35"])),
+        ],
+        &[
+            ("txa-indicated", 1, Ever),
+            ("avpu-before-analgesia", 2, Ever),
+            ("ketamine-redose-early", 2, At(&["16:58"])),
+            ("txa-indicated", 2, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("benzodiazepine-with-opioid", 0, Ever),
+        ],
+    );
+    // B4's tourniquet over the uniform (DOMAIN.md §4.4 #2) and antibiotics for an open
+    // fracture are not rules yet (the record has no "over the uniform" and no open
+    // fracture); its "TXA indicated" for the tourniquet later removed as not needed still
+    // fires (the rule file reads any tourniquet as severe bleeding): known misses.
+    score(
+        "advisor13.md",
+        "B4",
+        &[
+            ("disarm-after-sedation", 1, At(&["06:22"])),
+            ("otfc-redose-early", 1, At(&["06:32"])),
+            ("ondansetron-cap", 1, At(&["07:05"])),
+        ],
+        &[
+            ("avpu-before-analgesia", 0, Ever),
+            ("ondansetron-cap", 1, At(&["06:47"])),
+            ("ondansetron-repeat-early", 1, At(&["06:47"])),
+            ("tq-convert-2h", 0, Ever),
+            ("tq-limit-6h", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("benzodiazepine-with-opioid", 0, Ever),
+        ],
+    );
+}
