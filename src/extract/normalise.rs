@@ -288,6 +288,22 @@ fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(run.len());
     if digit_end == 0 {
+        // "Casual T1": Whisper's spelling of "casualty one" (base and faster-whisper alike):
+        // the letter and the number apart, so the sound-alike row "casual t" reads it.
+        let glued_number = run
+            .strip_prefix('t')
+            .filter(|d| (1..=2).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()));
+        if let Some(digits) = glued_number {
+            if tokens.last().and_then(Token::word) == Some("casual") {
+                tokens.push(Token {
+                    kind: TokenKind::Word("t".to_owned()),
+                    start,
+                    end: start + 1,
+                });
+                push_run(tokens, digits.to_owned(), start + 1, end);
+                return;
+            }
+        }
         tokens.push(token(TokenKind::Word(run)));
         return;
     }
@@ -1090,6 +1106,26 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(quantity(text), Some(*want), "{text}");
         }
+    }
+
+    #[test]
+    fn casual_t_and_a_glued_number_come_apart() {
+        let words = |text: &str| -> Vec<String> {
+            normalise(text)
+                .iter()
+                .map(|t| match &t.kind {
+                    TokenKind::Word(w) => w.clone(),
+                    TokenKind::Number(n) => format!("#{}", n.value),
+                    _ => "_".to_owned(),
+                })
+                .collect()
+        };
+        assert_eq!(
+            words("Casual T2, pulse"),
+            ["casual", "t", "#2", "_", "pulse"]
+        );
+        // Only after "casual": a T-shirt size or a grid reference stays a word.
+        assert_eq!(words("size T2 shirt"), ["size", "t2", "shirt"]);
     }
 
     #[test]
