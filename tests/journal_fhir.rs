@@ -19,6 +19,7 @@ blood pressure ninety over sixty spo2 ninety four percent
 gave one gram txa iv at zero nine twenty
 five hundred milliliters whole blood io
 needle decompression right chest
+pressure dressing right arm
 allergic to penicillin
 evac urgent";
 
@@ -110,6 +111,7 @@ fn the_fhir_bundle_validates_and_carries_the_facts() {
         "\"283545005\"",  // gunshot wound
         "\"32153003\"",   // left lower limb
         "\"1290622004\"", // needle chest decompression
+        "\"26906007\"",   // pressure dressing
         "http://snomed.info/sct",
         "fhir-codes/1",
     ] {

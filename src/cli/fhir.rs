@@ -575,6 +575,7 @@ mod tests {
         assert!(table.code.iter().all(|row| is_sctid(&row.code)));
         for (kind, key) in [
             ("procedure", "tourniquet"),
+            ("procedure", "pressure_dressing"),
             ("procedure", "npa"),
             ("procedure", "ett"),
             ("procedure", "o2"),
