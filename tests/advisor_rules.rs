@@ -850,3 +850,148 @@ fn region_selectors_read_and_refuse() {
     assert_eq!(Selector::parse("injury:amputation@left_foot"), None);
     assert_eq!(Selector::parse("treatment:other@"), None);
 }
+
+// --- advisor2 branch: a tourniquet over clothing (DOMAIN.md §4.4 #2) and an open
+// fracture as an open wound (#24).
+
+#[test]
+fn a_tourniquet_over_clothing_is_flagged_once_when_heard() {
+    let over = (
+        "06:12",
+        "casualty one, tourniquet on the right leg over the uniform at zero six twelve",
+    );
+    let (alerts, _) = narrate("06:00", &[over], "07:00");
+    let alert = once_at(&alerts, "tq-over-clothing", "06:12");
+    assert_eq!(alert.severity, Severity::Advisory);
+    assert!(alert.message.contains("right_leg"), "{}", alert.message);
+    // Said again later ("still on") is no new evidence: still once.
+    let still = ("06:30", "casualty one, tourniquet still on the right leg");
+    let (alerts, _) = narrate("06:00", &[over, still], "07:00");
+    once_at(&alerts, "tq-over-clothing", "06:12");
+    // No clothing said, or clothing said without a tourniquet: never.
+    for lines in [
+        &[(
+            "06:12",
+            "casualty one, tourniquet on the right leg at zero six twelve",
+        )][..],
+        &[(
+            "06:12",
+            "casualty one, he's wearing his uniform, GSW right leg",
+        )][..],
+    ] {
+        let (alerts, _) = narrate("06:00", lines, "09:00");
+        assert!(of(&alerts, "tq-over-clothing").is_empty(), "{alerts:#?}");
+    }
+}
+
+#[test]
+fn a_tourniquet_over_clothing_is_cleared_by_its_removal_or_a_new_one_on_skin() {
+    let start = at("06:00");
+    let over = Fact::TourniquetOverClothing {
+        limb: Limb::RightLeg,
+    };
+    let tourniquet = |limb| Fact::Tourniquet {
+        limb,
+        kind: TourniquetKind::Extremity,
+        time: None,
+    };
+    let off = |limb| Fact::TourniquetOff { limb, time: None };
+    let rule = |raised: &[AlertEvent]| {
+        raised
+            .iter()
+            .filter(|e| matches!(e, AlertEvent::Raised(a) if a.rule == "tq-over-clothing"))
+            .count()
+    };
+    // Taken off (utterance 2) before the advisor looked: no alert, now or later.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let facts = [
+        live(0, tourniquet(Limb::RightLeg), false),
+        live(1, over.clone(), false),
+        live(2, off(Limb::RightLeg), false),
+    ];
+    assert_eq!(rule(&advisor.tick(at("06:01"), &facts)), 0);
+    assert_eq!(rule(&advisor.tick(at("09:00"), &facts)), 0);
+    // A new tourniquet on skin on that limb clears it; one on another limb does not, and
+    // another off another limb does not.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let facts = [
+        live(0, tourniquet(Limb::RightLeg), false),
+        live(1, over.clone(), false),
+        live(2, tourniquet(Limb::RightLeg), false),
+    ];
+    assert_eq!(rule(&advisor.tick(at("06:01"), &facts)), 0);
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let facts = [
+        live(0, tourniquet(Limb::RightLeg), false),
+        live(1, over.clone(), false),
+        live(2, tourniquet(Limb::LeftLeg), false),
+        live(3, off(Limb::LeftArm), false),
+    ];
+    assert_eq!(rule(&advisor.tick(at("06:01"), &facts)), 1);
+    assert_eq!(rule(&advisor.tick(at("09:00"), &facts)), 0, "once");
+    // A second tourniquet over clothing on that limb is new evidence: it fires again.
+    let facts = [
+        live(0, tourniquet(Limb::RightLeg), false),
+        live(1, over.clone(), false),
+        live(2, tourniquet(Limb::LeftLeg), false),
+        live(3, off(Limb::LeftArm), false),
+        live(4, tourniquet(Limb::RightLeg), false),
+        live(5, over, false),
+    ];
+    let mut second = facts.clone();
+    second[5].provenance.utterance = 4;
+    assert_eq!(rule(&advisor.tick(at("09:01"), &second)), 1);
+}
+
+#[test]
+fn removed_after_the_advisory_the_tourniquet_has_no_further_alert() {
+    let lines = [
+        (
+            "06:12",
+            "casualty one, tourniquet on the right leg over the uniform at zero six twelve",
+        ),
+        (
+            "06:40",
+            "casualty one, cut the trouser leg open, bleeding is minimal, tourniquet off the right leg at zero six forty",
+        ),
+    ];
+    let (alerts, _) = narrate("06:00", &lines, "13:00");
+    once_at(&alerts, "tq-over-clothing", "06:12");
+    assert!(
+        of(&alerts, "tq-convert-2h").is_empty() && of(&alerts, "tq-limit-6h").is_empty(),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
+fn antibiotics_for_an_open_fracture_and_not_a_closed_one() {
+    for text in [
+        "vehicle rollover, right leg was pinned, open fracture of the right shin",
+        "compound fracture left forearm",
+        "bone sticking out of the right shin",
+    ] {
+        let (alerts, _) = narrate("09:00", &[("09:10", text)], "10:00");
+        once_at(&alerts, "antibiotics-open-wound", "09:10");
+    }
+    for text in [
+        "closed fracture of the right shin",
+        "deformed wrist on the left",
+        "fractured left femur",
+    ] {
+        let (alerts, _) = narrate("09:00", &[("09:10", text)], "10:00");
+        assert!(
+            of(&alerts, "antibiotics-open-wound").is_empty(),
+            "{text}: {alerts:#?}"
+        );
+    }
+    // Given an antibiotic: no alert.
+    let lines = [(
+        "09:10",
+        "open fracture right shin, cefadroxil five hundred milligrams PO",
+    )];
+    let (alerts, _) = narrate("09:00", &lines, "10:00");
+    assert!(
+        of(&alerts, "antibiotics-open-wound").is_empty(),
+        "{alerts:#?}"
+    );
+}

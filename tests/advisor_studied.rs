@@ -381,14 +381,14 @@ fn advisor13_converted_tourniquet_amputation_late_txa_and_repeats() {
             ("benzodiazepine-with-opioid", 0, Ever),
         ],
     );
-    // B4's tourniquet over the uniform (DOMAIN.md §4.4 #2) and antibiotics for an open
-    // fracture are not rules yet (the record has no "over the uniform" and no open
-    // fracture); its "TXA indicated" for the tourniquet later removed as not needed still
-    // fires (the rule file reads any tourniquet as severe bleeding): known misses.
+    // B4's "TXA indicated" for the tourniquet later removed as not needed still fires (the
+    // rule file reads any tourniquet as severe bleeding): a known miss.
     score(
         "advisor13.md",
         "B4",
         &[
+            ("tq-over-clothing", 1, At(&["06:12"])),
+            ("antibiotics-open-wound", 1, At(&["06:10"])),
             ("disarm-after-sedation", 1, At(&["06:22"])),
             ("otfc-redose-early", 1, At(&["06:32"])),
             ("ondansetron-cap", 1, At(&["07:05"])),

@@ -235,3 +235,123 @@ fn injury_times_and_tourniquets_off_are_not_fields_of_the_json_record() {
     assert!(json.contains("\"10:40\""), "{json}");
     assert!(!json.contains("10:30") && !json.contains("11:50"), "{json}");
 }
+
+// --- advisor2 branch: a tourniquet over clothing and an open fracture.
+
+#[test]
+fn a_tourniquet_over_clothing_is_read_from_the_ways_it_is_said() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["Casualty one, tourniquet on the right leg over the uniform at zero six twelve."],
+            "casualty 1: tourniquet over clothing right_leg",
+        ),
+        (
+            &["Casualty two, CAT right over his trousers on the right thigh at zero nine ten."],
+            "casualty 2: tourniquet over clothing right_leg",
+        ),
+        (
+            &["Casualty one, TQ left leg over the pants at ten twenty."],
+            "casualty 1: tourniquet over clothing left_leg",
+        ),
+        (
+            &["Casualty three, over his clothes tourniquet left arm at eleven hundred."],
+            "casualty 3: tourniquet over clothing left_arm",
+        ),
+    ];
+    for (lines, want) in cases {
+        let found = facts(lines);
+        assert!(found.iter().any(|f| f == want), "{lines:?}: {found:?}");
+        // The tourniquet itself is still filed.
+        assert!(
+            found.iter().any(|f| f.contains(": tourniquet extremity")),
+            "{lines:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn no_tourniquet_over_clothing_without_clothing_said_or_a_tourniquet() {
+    let cases: &[&[&str]] = &[
+        &["Casualty one, tourniquet on the right leg at zero six twelve."],
+        &["Casualty one, he's wearing his uniform, tourniquet right leg."],
+        &["Casualty one, poncho over the uniform, he is cold."],
+        &["Casualty one, blanket over his clothes."],
+    ];
+    for lines in cases {
+        let found = facts(lines);
+        assert!(
+            found.iter().all(|f| !f.contains("over clothing")),
+            "{lines:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_open_fracture_is_read_and_a_closed_one_is_not_open() {
+    let open: &[(&[&str], &str)] = &[
+        (
+            &["Casualty one, vehicle rollover, right leg was pinned, open fracture of the right shin."],
+            "casualty 1: open fracture right_leg",
+        ),
+        (
+            &["Casualty two, compound fracture left forearm."],
+            "casualty 2: open fracture left_arm",
+        ),
+        (
+            &["Casualty one, bone sticking out of the right shin."],
+            "casualty 1: open fracture right_leg",
+        ),
+    ];
+    for (lines, want) in open {
+        let found = facts(lines);
+        assert!(found.iter().any(|f| f == want), "{lines:?}: {found:?}");
+        assert!(
+            found.iter().any(|f| f.contains(": injury fracture")),
+            "{lines:?}: {found:?}"
+        );
+    }
+    let closed: &[&[&str]] = &[
+        &["Casualty one, closed fracture of the right shin."],
+        &["Casualty one, deformed wrist on the left."],
+        &["Casualty one, fractured left femur."],
+    ];
+    for lines in closed {
+        let found = facts(lines);
+        assert!(
+            found.iter().all(|f| !f.contains("open fracture")),
+            "{lines:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn over_clothing_and_open_fractures_are_not_fields_of_the_json_record() {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(
+            0,
+            "Casualty one, open fracture right shin, tourniquet right leg over the uniform at ten forty.",
+            0.0,
+            1.0,
+        )
+        .unwrap();
+    let found: Vec<String> = extractor
+        .live_facts()
+        .iter()
+        .map(|f| f.fact.to_string())
+        .collect();
+    assert!(
+        found.iter().any(|f| f == "open fracture right_leg"),
+        "{found:?}"
+    );
+    let document = RecordDocument::new(&extractor.record(), Vec::new());
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(
+        json.contains("\"10:40\"") && json.contains("fracture"),
+        "{json}"
+    );
+    assert!(
+        !json.contains("clothing") && !json.contains("open"),
+        "{json}"
+    );
+}

@@ -639,6 +639,44 @@ impl Advisor {
                     }
                 }
             }
+            Trigger::UntilCleared {
+                facts: sel,
+                cleared_by,
+                delay_min,
+            } => {
+                let cleared = select(cleared_by);
+                for f in select(sel) {
+                    let Some(limb) = limb_of(&f.fact) else {
+                        continue;
+                    };
+                    // Cleared by an "off" for the limb said after it, or a tourniquet on the limb said in a later utterance that is not
+                    // itself over clothing (a new one on skin).
+                    let is_cleared = cleared.iter().any(|c| {
+                        if limb_of(&c.fact) != Some(limb) || c.id == f.id {
+                            return false;
+                        }
+                        let later = c.provenance.utterance > f.provenance.utterance;
+                        match c.fact {
+                            Fact::Tourniquet { .. } => {
+                                later
+                                    && !facts.iter().any(|o| {
+                                        o.provenance.utterance == c.provenance.utterance
+                                            && o.fact == f.fact
+                                    })
+                            }
+                            _ => {
+                                later
+                                    || (c.provenance.utterance == f.provenance.utterance
+                                        && c.id > f.id)
+                            }
+                        }
+                    });
+                    if !is_cleared {
+                        let due = self.heard(f).plus_minutes(*delay_min);
+                        push(&[f], due, None, Extra::default());
+                    }
+                }
+            }
             Trigger::SuggestEvac {
                 conditions,
                 category,
@@ -660,6 +698,16 @@ impl Advisor {
                 }
             }
         }
+    }
+}
+
+/// The limb a tourniquet fact is about.
+fn limb_of(fact: &Fact) -> Option<Limb> {
+    match fact {
+        Fact::Tourniquet { limb, .. }
+        | Fact::TourniquetOff { limb, .. }
+        | Fact::TourniquetOverClothing { limb } => Some(*limb),
+        _ => None,
     }
 }
 

@@ -40,6 +40,12 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selector {
     Tourniquet,
+    /// "tourniquet off at 0730" (`Fact::TourniquetOff`).
+    TourniquetOff,
+    /// A tourniquet said to be over clothing (`Fact::TourniquetOverClothing`).
+    TourniquetOverClothing,
+    /// An open fracture (`Fact::OpenFracture`).
+    OpenFracture,
     /// An injury of this kind, in one of these regions (any region when empty).
     Injury(InjuryKind, Vec<Region>),
     Avpu,
@@ -59,6 +65,12 @@ impl Selector {
         }
         if text == "vital:avpu" {
             return Some(Selector::Avpu);
+        }
+        match text {
+            "tourniquet_off" => return Some(Selector::TourniquetOff),
+            "tourniquet_over_clothing" => return Some(Selector::TourniquetOverClothing),
+            "open_fracture" => return Some(Selector::OpenFracture),
+            _ => {}
         }
         let (kind, name) = text.split_once(':')?;
         match kind {
@@ -102,6 +114,9 @@ impl Selector {
     pub fn matches(&self, fact: &Fact) -> bool {
         match (self, fact) {
             (Selector::Tourniquet, Fact::Tourniquet { .. }) => true,
+            (Selector::TourniquetOff, Fact::TourniquetOff { .. }) => true,
+            (Selector::TourniquetOverClothing, Fact::TourniquetOverClothing { .. }) => true,
+            (Selector::OpenFracture, Fact::OpenFracture { .. }) => true,
             (Selector::Injury(k, regions), Fact::Injury { kind, region, .. }) => {
                 k == kind && (regions.is_empty() || regions.contains(region))
             }
@@ -348,6 +363,13 @@ pub enum Trigger {
         conditions: Vec<Condition>,
         category: crate::record::Evac,
     },
+    /// Each `facts` fact (of a limb) with no `cleared_by` fact for the same limb said after
+    /// it: due `delay_min` after it was heard.
+    UntilCleared {
+        facts: Vec<Selector>,
+        cleared_by: Vec<Selector>,
+        delay_min: i64,
+    },
 }
 
 /// One validated rule.
@@ -394,6 +416,8 @@ struct RawRule {
     unless_injury_on_limb: Vec<String>,
     #[serde(default)]
     with: Vec<String>,
+    #[serde(default)]
+    cleared_by: Vec<String>,
     after_min: Option<i64>,
     delay_min: Option<i64>,
     interval_min: Option<i64>,
@@ -584,6 +608,11 @@ impl RuleSet {
                         .find(|e| e.as_str() == c)
                         .ok_or_else(|| format!("`category` = \"{c}\" is not an EVAC category"))?
                 },
+            },
+            "until_cleared" => Trigger::UntilCleared {
+                facts: selectors(&r.facts, "facts")?,
+                cleared_by: selectors(&r.cleared_by, "cleared_by")?,
+                delay_min: minutes(r.delay_min, "delay_min")?,
             },
             other => return Err(format!("unknown kind `{other}`")),
         };

@@ -504,7 +504,10 @@ fn casualty_resources(
                 ));
             }
             // Advisor inputs with no card field (not in `--json` either).
-            Fact::InjuryTime(_) | Fact::TourniquetOff { .. } => {}
+            Fact::InjuryTime(_)
+            | Fact::TourniquetOff { .. }
+            | Fact::TourniquetOverClothing { .. }
+            | Fact::OpenFracture { .. } => {}
         }
         if live.unconfirmed {
             for resource in &mut others[before..] {

@@ -135,6 +135,12 @@ pub enum Concept {
     /// "was hit", "wounded at", "IED strike": with a clock time, when the casualty was
     /// injured (`Fact::InjuryTime`); without one, nothing.
     Injured,
+    /// "over the uniform", "over his trousers": the tourniquet named in the clause, before
+    /// or after, was put on over clothing (`Fact::TourniquetOverClothing`).
+    OverClothing,
+    /// "open fracture", "compound fracture", "bone sticking out": a fracture that is an
+    /// open wound (an injury `fracture` and `Fact::OpenFracture` at its region).
+    OpenFracture,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
     /// V nor U) and says nothing by itself.
     Filler,
@@ -290,6 +296,8 @@ const CUES: &[(&str, Concept)] = &[
     ("still_on", C::StillOn),
     ("injured", C::Injured),
     ("filler", C::Filler),
+    ("over_clothing", C::OverClothing),
+    ("open_fracture", C::OpenFracture),
 ];
 
 fn lookup<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {

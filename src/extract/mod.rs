@@ -21,8 +21,8 @@ pub mod scope;
 use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, Limb, LiveFact, Mechanism, Provenance,
-    Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact, Mechanism,
+    Provenance, Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
 };
 use crate::speech::HeardWord;
 use items::Place;
@@ -913,19 +913,20 @@ impl Extractor {
                 if let Some(mechanism) = mechanism {
                     facts.push(Fact::Mechanism(*mechanism));
                 }
+                let mut filed: Vec<Region> = regions.to_vec();
                 if regions.is_empty() {
                     if let Some(Fact::Injury { region, .. }) = template {
-                        facts.push(Fact::Injury {
-                            region: *region,
-                            kind: *kind,
-                        });
+                        filed.push(*region);
                     }
                 }
-                for region in regions {
+                for region in filed {
                     facts.push(Fact::Injury {
-                        region: *region,
+                        region,
                         kind: *kind,
                     });
+                    if frame.open && *kind == InjuryKind::Fracture {
+                        facts.push(Fact::OpenFracture { region });
+                    }
                 }
             }
             FrameKind::Tourniquet(kind) => {
@@ -972,6 +973,9 @@ impl Extractor {
                             time: place_time.or(time),
                         }
                     });
+                    if frame.over_clothing && !frame.removed {
+                        facts.push(Fact::TourniquetOverClothing { limb });
+                    }
                 }
             }
             FrameKind::Vital(cue) => {

@@ -250,7 +250,7 @@ fn names_an_act(item: &Item) -> bool {
 fn names_a_wound(item: &Item) -> bool {
     matches!(
         item.kind,
-        ItemKind::Concept(Concept::Mechanism(_) | Concept::Injury(..))
+        ItemKind::Concept(Concept::Mechanism(_) | Concept::Injury(..) | Concept::OpenFracture)
     )
 }
 

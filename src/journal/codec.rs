@@ -720,6 +720,14 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.text(limb.as_str());
             out.clock(*time);
         }
+        Fact::TourniquetOverClothing { limb } => {
+            out.u8(16);
+            out.text(limb.as_str());
+        }
+        Fact::OpenFracture { region } => {
+            out.u8(17);
+            out.text(region.as_str());
+        }
     }
 }
 
@@ -809,6 +817,12 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
             limb: named!(input, Limb)?,
             time: input.clock()?,
         },
+        16 => Fact::TourniquetOverClothing {
+            limb: named!(input, Limb)?,
+        },
+        17 => Fact::OpenFracture {
+            region: named!(input, Region)?,
+        },
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -881,6 +895,12 @@ mod tests {
             Fact::TourniquetOff {
                 limb: Limb::RightArm,
                 time: None,
+            },
+            Fact::TourniquetOverClothing {
+                limb: Limb::RightLeg,
+            },
+            Fact::OpenFracture {
+                region: Region::RightLeg,
             },
             Fact::Vital {
                 value: VitalValue::BloodPressure {

@@ -181,6 +181,12 @@ fn fact_line(fact: &Fact) -> String {
         Fact::TourniquetOff { limb, time } => {
             format!("tourniquet off the {}{}", human(limb.as_str()), at(*time))
         }
+        Fact::TourniquetOverClothing { limb } => {
+            format!("tourniquet on the {} over clothing", human(limb.as_str()))
+        }
+        Fact::OpenFracture { region } => {
+            format!("open fracture of the {}", human(region.as_str()))
+        }
     }
 }
 

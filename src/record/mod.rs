@@ -584,7 +584,10 @@ impl CasualtyRecord {
                     unconfirmed: doubt,
                 }),
                 // Not fields of the card schema: the advisor reads them from the log.
-                Fact::InjuryTime(_) | Fact::TourniquetOff { .. } => {}
+                Fact::InjuryTime(_)
+                | Fact::TourniquetOff { .. }
+                | Fact::TourniquetOverClothing { .. }
+                | Fact::OpenFracture { .. } => {}
             }
         }
         if !doubted_allergies.is_empty() {

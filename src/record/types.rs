@@ -256,6 +256,19 @@ pub enum Fact {
         limb: Limb,
         time: Option<Clock>,
     },
+    /// "CAT right over his trousers", "tourniquet over the uniform": the tourniquet on
+    /// `limb` was put on over clothing and must be reassessed (exposed, replaced on skin or
+    /// removed). The advisor reads it; the card schema has no field for it, so it is not in
+    /// `--json`.
+    TourniquetOverClothing {
+        limb: Limb,
+    },
+    /// "Open fracture right shin", "compound fracture", "bone sticking out": the fracture
+    /// (also filed as an injury `fracture`) is open, an open wound for the antibiotics rule.
+    /// The card schema has no field for it, so it is not in `--json`.
+    OpenFracture {
+        region: Region,
+    },
 }
 
 /// Facts that occupy the same slot: a correction of one replaces the other.
@@ -276,6 +289,8 @@ pub enum Slot {
     Medication(&'static str),
     InjuryTime,
     TourniquetOff,
+    TourniquetOverClothing,
+    OpenFracture,
 }
 
 impl Fact {
@@ -297,6 +312,8 @@ impl Fact {
             Fact::Medication { name, .. } => Slot::Medication(name),
             Fact::InjuryTime(_) => Slot::InjuryTime,
             Fact::TourniquetOff { .. } => Slot::TourniquetOff,
+            Fact::TourniquetOverClothing { .. } => Slot::TourniquetOverClothing,
+            Fact::OpenFracture { .. } => Slot::OpenFracture,
         }
     }
 
@@ -335,9 +352,10 @@ impl Fact {
         let mut fact = self.clone();
         match &mut fact {
             Fact::Injury { region: r, .. } => *r = region,
-            Fact::Tourniquet { limb, .. } | Fact::TourniquetOff { limb, .. } => {
-                *limb = Limb::of_region(region)?
-            }
+            Fact::Tourniquet { limb, .. }
+            | Fact::TourniquetOff { limb, .. }
+            | Fact::TourniquetOverClothing { limb } => *limb = Limb::of_region(region)?,
+            Fact::OpenFracture { region: r } => *r = region,
             Fact::Treatment { site, .. } => *site = Some(region),
             _ => return None,
         }
@@ -426,6 +444,10 @@ impl fmt::Display for Fact {
             Fact::TourniquetOff { limb, time } => {
                 write!(f, "tourniquet off {limb}{}", time_suffix(time))
             }
+            Fact::TourniquetOverClothing { limb } => {
+                write!(f, "tourniquet over clothing {limb}")
+            }
+            Fact::OpenFracture { region } => write!(f, "open fracture {region}"),
         }
     }
 }

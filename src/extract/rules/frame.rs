@@ -58,6 +58,10 @@ pub struct Frame {
     pub rejected: Option<Attribute>,
     /// "tourniquet off", "converted the tourniquet": a tourniquet that came off.
     pub removed: bool,
+    /// "tourniquet over the uniform": a tourniquet put on over clothing.
+    pub over_clothing: bool,
+    /// "open fracture", "bone sticking out": an injury that is an open fracture.
+    pub open: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -175,6 +179,8 @@ impl Frame {
             another: false,
             rejected: None,
             removed: false,
+            over_clothing: false,
+            open: false,
             sentence,
             clause,
         }

@@ -26,7 +26,7 @@ use super::items::{Item, ItemKind, Place};
 use super::lexicon::{Concept, VitalCue};
 use super::normalise::Number;
 use crate::limits::{CASUALTIES_MAX, DICTATED_TEXT_BYTES_MAX, UTTERANCE_FACTS_MAX};
-use crate::record::{Avpu, CasualtyId, Clock, Mechanism, Route, TreatmentKind};
+use crate::record::{Avpu, CasualtyId, Clock, InjuryKind, Mechanism, Route, TreatmentKind};
 
 /// Words that only join other words.
 fn is_glue(word: &str) -> bool {
@@ -92,6 +92,9 @@ struct Parser<'a> {
     reassessing: bool,
     /// After "removed", "converted": a tourniquet named later in the clause came off.
     removing: bool,
+    /// After "over the uniform" with no tourniquet named yet: the next one in the clause
+    /// is over clothing.
+    over_clothing: bool,
     /// "two casualties" said anywhere in the utterance (with the number said, if any): an
     /// injury time said with it belongs to the group.
     group_said: Option<Option<u8>>,
@@ -135,6 +138,7 @@ impl<'a> Parser<'a> {
             group: None,
             reassessing: false,
             removing: false,
+            over_clothing: false,
             group_said: None,
             correcting: false,
             sealed_before: 0,
@@ -205,6 +209,7 @@ impl<'a> Parser<'a> {
             );
         frame.negated = self.negation || self.hypothetical || looked_at_again;
         frame.removed = self.removing && matches!(frame.kind, FrameKind::Tourniquet(_));
+        frame.over_clothing = self.over_clothing && matches!(frame.kind, FrameKind::Tourniquet(_));
         frame.correcting = self.correcting;
         if matches!(
             self.previous_significant(i),
@@ -767,6 +772,7 @@ impl<'a> Parser<'a> {
     fn end_clause(&mut self) {
         self.negation = false;
         self.removing = false;
+        self.over_clothing = false;
         self.clause += 1;
         let pending = std::mem::take(&mut self.pending);
         for (attribute, end) in pending {
@@ -1000,6 +1006,20 @@ impl<'a> Parser<'a> {
                     None => {}
                 }
             }
+            Concept::OverClothing => {
+                // "tourniquet right leg over the uniform": the tourniquet just named;
+                // "over his trousers, CAT on the right leg": the one named next.
+                let open_tourniquet = self.open.filter(|&o| {
+                    let frame = &self.frames[o];
+                    frame.sentence == self.sentence
+                        && frame.clause == self.clause
+                        && matches!(frame.kind, FrameKind::Tourniquet(_))
+                });
+                match open_tourniquet {
+                    Some(o) => self.frames[o].over_clothing = true,
+                    None => self.over_clothing = true,
+                }
+            }
             Concept::Not => return self.not(i),
             Concept::Correction => {
                 self.kinds_before_cue.clone_from(&self.kinds_said);
@@ -1059,7 +1079,10 @@ impl<'a> Parser<'a> {
             }
             other => {
                 if let Some(kind) = anchor_kind(&other) {
-                    self.open_frame(kind, i);
+                    let o = self.open_frame(kind, i);
+                    if other == Concept::OpenFracture {
+                        self.frames[o].open = true;
+                    }
                 }
             }
         }
@@ -1428,6 +1451,7 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         Concept::Evac(evac) => FrameKind::Evac(*evac),
         Concept::Avpu(avpu) => FrameKind::Avpu(*avpu),
         Concept::Injured => FrameKind::InjuryTime,
+        Concept::OpenFracture => FrameKind::Injury(InjuryKind::Fracture, None),
         _ => return None,
     })
 }
