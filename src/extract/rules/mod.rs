@@ -483,12 +483,7 @@ impl<'a> Parser<'a> {
         if moving && ends_reference {
             return Some(id as CasualtyId);
         }
-        // Two medics sharing the casualties: "I've got two, ...", "mine's one: pulse ...".
-        let taken = matches!(word_at(before), Some("got" | "have" | "take" | "taking"))
-            && matches!(
-                word_at(i.checked_sub(2)),
-                Some("i've" | "ive" | "i" | "i'll" | "ill" | "we've")
-            );
+        // Two medics sharing the casualties: "mine's one: pulse ...".
         let mine = matches!(word_at(before), Some("mine's" | "mines" | "mine"))
             && before.is_some_and(|b| {
                 matches!(
@@ -496,7 +491,7 @@ impl<'a> Parser<'a> {
                     None | Some(ItemKind::Comma | ItemKind::Stop)
                 )
             });
-        if (taken || mine) && ends_reference {
+        if mine && ends_reference {
             return Some(id as CasualtyId);
         }
         // "Garcia says one has a GSW", "two took a round".
@@ -542,6 +537,28 @@ impl<'a> Parser<'a> {
             .any(|item| matches!(&item.kind, ItemKind::Word(w) if words.contains(&w.as_str())))
     }
 
+    /// "I've got two," / "I'll take three.": a medic taking a casualty by number.
+    fn taken_casualty(&self, number: &Number, i: usize) -> Option<CasualtyId> {
+        let id = number.as_integer()?;
+        if !(1..=CASUALTIES_MAX as u32).contains(&id) || number.parts != 1 {
+            return None;
+        }
+        let word_at = |k: Option<usize>| match k.and_then(|k| self.kind_at(k)) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let taken = matches!(word_at(i.checked_sub(1)), Some("got" | "have" | "take"))
+            && matches!(
+                word_at(i.checked_sub(2)),
+                Some("i've" | "ive" | "i" | "i'll" | "ill")
+            );
+        let ends = matches!(
+            self.kind_at(i + 1),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        );
+        (taken && ends).then_some(id as CasualtyId)
+    }
+
     /// Whether the words of item `i` as said hold one of `words`.
     fn spoken_has(&self, i: usize, words: &[&str]) -> bool {
         let item = &self.items[i];
@@ -552,7 +569,10 @@ impl<'a> Parser<'a> {
             .iter()
             .flat_map(|c| c.to_lowercase())
             .collect();
-        spoken.split_whitespace().any(|w| words.contains(&w))
+        spoken
+            .split(|c: char| !c.is_alphabetic() && c != '\'')
+            .map(|w| w.trim_end_matches("'s"))
+            .any(|w| words.contains(&w))
     }
 
     /// Whether a drug is named in the sentence of item `i` (before or after it).
@@ -608,6 +628,13 @@ impl<'a> Parser<'a> {
                 }
                 return;
             }
+        }
+        // Two medics sharing the casualties: "I've got two, ..." names casualty two (a
+        // new one or one already named).
+        if let Some(id) = self.taken_casualty(number, i) {
+            let item = &self.items[i];
+            self.switch(id, item.start, item.end);
+            return;
         }
         if let Some(casualty) = self.casualty_reference(number, i) {
             let item = &self.items[i];
