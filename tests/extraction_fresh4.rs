@@ -42,12 +42,30 @@ fn two_medics_sharing_casualties_say_whose_is_whose() {
     ]);
     let one = casualty(&record, 1);
     let two = casualty(&record, 2);
-    assert!(!list(&one, "mechanisms").iter().any(|m| m == "landmine"), "{record:#}");
-    assert!(list(&two, "injuries").iter().any(|i| i["region"] == "left_arm"), "{record:#}");
-    assert!(!list(&one, "injuries").iter().any(|i| i["region"] == "left_arm"), "{record:#}");
-    assert!(list(&one, "vitals").iter().any(|v| v["pulse"] == 120), "{record:#}");
     assert!(
-        list(&two, "treatments").iter().any(|t| t["kind"] == "combat_pill_pack"),
+        !list(&one, "mechanisms").iter().any(|m| m == "landmine"),
+        "{record:#}"
+    );
+    assert!(
+        list(&two, "injuries")
+            .iter()
+            .any(|i| i["region"] == "left_arm"),
+        "{record:#}"
+    );
+    assert!(
+        !list(&one, "injuries")
+            .iter()
+            .any(|i| i["region"] == "left_arm"),
+        "{record:#}"
+    );
+    assert!(
+        list(&one, "vitals").iter().any(|v| v["pulse"] == 120),
+        "{record:#}"
+    );
+    assert!(
+        list(&two, "treatments")
+            .iter()
+            .any(|t| t["kind"] == "combat_pill_pack"),
         "{record:#}"
     );
 }
@@ -60,8 +78,18 @@ fn times_just_after_midnight_said_with_oh_oh() {
         "TXA two grams IV at oh-oh-oh-eight.",
     ]);
     let one = casualty(&record, 1);
-    assert!(list(&one, "treatments").iter().any(|t| t["time"] == "00:15"), "{record:#}");
-    assert!(list(&one, "medications").iter().any(|m| m["time"] == "00:08"), "{record:#}");
+    assert!(
+        list(&one, "treatments")
+            .iter()
+            .any(|t| t["time"] == "00:15"),
+        "{record:#}"
+    );
+    assert!(
+        list(&one, "medications")
+            .iter()
+            .any(|m| m["time"] == "00:08"),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -71,11 +99,17 @@ fn levels_of_response_described_rather_than_named() {
         ("Casualty one, opens his eyes when I talk to him.", "V"),
         ("Casualty one, he only moaned when I pinched his ear.", "P"),
         ("Casualty one, only reacts when I pinch his shoulder.", "P"),
-        ("Casualty one, at ten forty he was a P, pulse one-twenty.", "P"),
+        (
+            "Casualty one, at ten forty he was a P, pulse one-twenty.",
+            "P",
+        ),
     ] {
         let record = record_of(&[line]);
         let one = casualty(&record, 1);
-        assert!(list(&one, "vitals").iter().any(|v| v["avpu"] == want), "{line}: {record:#}");
+        assert!(
+            list(&one, "vitals").iter().any(|v| v["avpu"] == want),
+            "{line}: {record:#}"
+        );
     }
 }
 
@@ -87,13 +121,19 @@ fn a_clock_time_after_a_fluid_is_never_a_volume() {
     ]);
     let one = casualty(&record, 1);
     let fluids = list(&one, "fluids");
-    assert!(fluids.iter().all(|f| f["volume_ml"].is_null()), "{record:#}");
+    assert!(
+        fluids.iter().all(|f| f["volume_ml"].is_null()),
+        "{record:#}"
+    );
     assert!(fluids.iter().any(|f| f["time"] == "15:37"), "{record:#}");
     assert!(fluids.iter().any(|f| f["time"] == "09:43"), "{record:#}");
     // A round volume still is one.
     let record = record_of(&["Casualty one, Hextend five hundred IV at 0950."]);
     let one = casualty(&record, 1);
-    assert!(list(&one, "fluids").iter().any(|f| f["volume_ml"] == 500), "{record:#}");
+    assert!(
+        list(&one, "fluids").iter().any(|f| f["volume_ml"] == 500),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -111,7 +151,10 @@ fn a_saline_lock_is_access_not_a_fluid() {
         assert!(none, "{line}: {record:#}");
     }
     let record = record_of(&["Casualty one, normal saline five hundred IV at 1010."]);
-    assert!(!list(&casualty(&record, 1), "fluids").is_empty(), "{record:#}");
+    assert!(
+        !list(&casualty(&record, 1), "fluids").is_empty(),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -147,7 +190,9 @@ fn a_pelvic_binder_is_on_the_pelvis() {
     let record = record_of(&["Casualty one, pelvic binder applied at 1015."]);
     let treatments = list(&casualty(&record, 1), "treatments");
     assert!(
-        treatments.iter().any(|t| t["kind"] == "other" && t["site"] == "pelvis"),
+        treatments
+            .iter()
+            .any(|t| t["kind"] == "other" && t["site"] == "pelvis"),
         "{record:#}"
     );
 }
@@ -204,6 +249,9 @@ fn a_blast_that_hit_a_vehicle_gives_the_injury_time() {
         "Casualty one. The convoy hit the checkpoint at zero seven ten.",
     ] {
         let facts = live_facts(&[line]);
-        assert!(!facts.iter().any(|f| f.contains("injured")), "{line}: {facts:?}");
+        assert!(
+            !facts.iter().any(|f| f.contains("injured")),
+            "{line}: {facts:?}"
+        );
     }
 }

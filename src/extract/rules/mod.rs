@@ -503,7 +503,16 @@ impl<'a> Parser<'a> {
             Some("says" | "said" | "reports" | "reported" | "thinks")
         );
         const VERBS: &[&str] = &[
-            "took", "has", "had", "got", "gets", "needs", "lost", "still", "just", "swallowed",
+            "took",
+            "has",
+            "had",
+            "got",
+            "gets",
+            "needs",
+            "lost",
+            "still",
+            "just",
+            "swallowed",
             "caught",
         ];
         let first_word_after = self.items.get(i + 1).map(|next| {
