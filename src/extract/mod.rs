@@ -1039,6 +1039,23 @@ impl Extractor {
                     }
                     _ => (frame.number.map(f64::from), None),
                 };
+                // "another four of Zofran", "fifty more of fentanyl": a repeat dose said
+                // without its unit takes the unit of the same dose given before.
+                let unit = unit.or_else(|| {
+                    let dose = dose?;
+                    self.live
+                        .iter()
+                        .filter(|f| f.casualty == self.current)
+                        .find_map(|f| match f.fact {
+                            Fact::Medication {
+                                name: n,
+                                dose: Some(d),
+                                unit: Some(u),
+                                ..
+                            } if n == *name && (d - dose).abs() < 1e-6 => Some(u),
+                            _ => None,
+                        })
+                });
                 facts.push(Fact::Medication {
                     name,
                     dose,

@@ -419,11 +419,21 @@ impl NumberReader<'_> {
         if i > 0 && self.word_at(i - 1) == Some("i") {
             return false;
         }
+        // "oh-oh-ten", "oh-oh-oh-five": a run of zeros before a number (a time just after
+        // midnight).
+        let zeros_then_number = {
+            let mut k = i + 1;
+            while matches!(self.word_at(k), Some("oh")) {
+                k += 1;
+            }
+            k > i + 1 && self.is_number_at(k)
+        };
         if inside_number {
-            self.is_number_at(i + 1)
+            self.is_number_at(i + 1) || zeros_then_number
         } else {
-            self.is_number_at(i + 1)
-                && (self.is_number_at(i + 2) || self.word_at(i + 2) == Some("oh"))
+            zeros_then_number
+                || (self.is_number_at(i + 1)
+                    && (self.is_number_at(i + 2) || self.word_at(i + 2) == Some("oh")))
         }
     }
 
@@ -1036,6 +1046,9 @@ mod tests {
             ("zero nine hundred", Some("09:00")),
             ("twenty three fifty nine", Some("23:59")),
             ("zero zero zero five", Some("00:05")),
+            ("oh oh ten", Some("00:10")),
+            ("oh-oh-twenty-five", Some("00:25")),
+            ("oh-oh-oh-five", Some("00:05")),
             ("oh nine oh five", Some("09:05")),
             ("0905 zulu", Some("09:05")),
             ("at 11.50", Some("11:50")),

@@ -314,7 +314,17 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             match rule.reach {
                 Reach::Sentence => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
-                        silenced[sentence.clone()].fill(true);
+                        // An evacuation category stays: "request urgent MEDEVAC" is how
+                        // a category is said, not a supply request.
+                        for j in sentence.clone() {
+                            let evac = matches!(
+                                items[j].kind,
+                                ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
+                            );
+                            if !evac {
+                                silenced[j] = true;
+                            }
+                        }
                     }
                 }
                 Reach::Rest => {

@@ -229,8 +229,14 @@ impl Frame {
             (K::Fluid(_), A::Quantity(_, QuantityUnit::Ml | QuantityUnit::Units)) => {
                 self.quantity.is_none() && self.number.is_none()
             }
+            // A bare volume is round ("five hundred", "one thousand", "two fifty"): a
+            // four-digit number such as "fourteen twenty-four" is a clock time, never a
+            // volume.
             (K::Fluid(_), A::Number(n)) => {
-                *n >= 50 && *n <= 5000 && self.quantity.is_none() && self.number.is_none()
+                (50..=5000).contains(n)
+                    && (*n < 1000 || *n % 100 == 0)
+                    && self.quantity.is_none()
+                    && self.number.is_none()
             }
             (K::Fluid(_), A::Route(Route::Iv | Route::Io)) => self.route.is_none(),
             (K::Medication(_), A::Quantity(_, unit)) => {

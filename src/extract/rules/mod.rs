@@ -23,7 +23,7 @@ mod switching;
 pub use frame::{Action, Attribute, Frame, FrameKind};
 
 use super::items::{Item, ItemKind, Place};
-use super::lexicon::{Concept, VitalCue};
+use super::lexicon::{Concept, Part, VitalCue};
 use super::normalise::Number;
 use crate::limits::{CASUALTIES_MAX, DICTATED_TEXT_BYTES_MAX, UTTERANCE_FACTS_MAX};
 use crate::record::{Avpu, CasualtyId, Clock, InjuryKind, Mechanism, Route, TreatmentKind};
@@ -488,6 +488,17 @@ impl<'a> Parser<'a> {
         if moving && ends_reference {
             return Some(id as CasualtyId);
         }
+        // Two medics sharing the casualties: "mine's one: pulse ...".
+        let mine = matches!(word_at(before), Some("mine's" | "mines" | "mine"))
+            && before.is_some_and(|b| {
+                matches!(
+                    b.checked_sub(1).and_then(|k| self.kind_at(k)),
+                    None | Some(ItemKind::Comma | ItemKind::Stop)
+                )
+            });
+        if mine && ends_reference {
+            return Some(id as CasualtyId);
+        }
         // "Garcia says one has a GSW", "two took a round".
         let opens = matches!(
             before.and_then(|k| self.kind_at(k)),
@@ -497,7 +508,17 @@ impl<'a> Parser<'a> {
             Some("says" | "said" | "reports" | "reported" | "thinks")
         );
         const VERBS: &[&str] = &[
-            "took", "has", "had", "got", "gets", "needs", "lost", "still", "just",
+            "took",
+            "has",
+            "had",
+            "got",
+            "gets",
+            "needs",
+            "lost",
+            "still",
+            "just",
+            "swallowed",
+            "caught",
         ];
         let first_word_after = self.items.get(i + 1).map(|next| {
             self.text
@@ -528,6 +549,58 @@ impl<'a> Parser<'a> {
         self.items[start..end]
             .iter()
             .any(|item| matches!(&item.kind, ItemKind::Word(w) if words.contains(&w.as_str())))
+    }
+
+    /// "I've got two," / "I'll take three.": a medic taking a casualty by number.
+    fn taken_casualty(&self, number: &Number, i: usize) -> Option<CasualtyId> {
+        let id = number.as_integer()?;
+        if !(1..=CASUALTIES_MAX as u32).contains(&id) || number.parts != 1 {
+            return None;
+        }
+        let word_at = |k: Option<usize>| match k.and_then(|k| self.kind_at(k)) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let taken = matches!(word_at(i.checked_sub(1)), Some("got" | "have" | "take"))
+            && matches!(
+                word_at(i.checked_sub(2)),
+                Some("i've" | "ive" | "i" | "i'll" | "ill")
+            );
+        let ends = matches!(
+            self.kind_at(i + 1),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        );
+        (taken && ends).then_some(id as CasualtyId)
+    }
+
+    /// Whether the words of item `i` as said hold one of `words`.
+    fn spoken_has(&self, i: usize, words: &[&str]) -> bool {
+        let item = &self.items[i];
+        let spoken: String = self
+            .text
+            .get(item.start as usize..(item.end as usize).min(self.text.len()))
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.to_lowercase())
+            .collect();
+        spoken
+            .split(|c: char| !c.is_alphabetic() && c != '\'')
+            .map(|w| w.trim_end_matches("'s"))
+            .any(|w| words.contains(&w))
+    }
+
+    /// Whether a drug is named in the sentence of item `i` (before or after it).
+    fn drug_in_sentence(&self, i: usize) -> bool {
+        let before = self.items[..i]
+            .iter()
+            .rev()
+            .take_while(|item| item.kind != ItemKind::Stop);
+        let after = self.items[i..]
+            .iter()
+            .take_while(|item| item.kind != ItemKind::Stop);
+        before
+            .chain(after)
+            .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Medication(_))))
     }
 
     /// A bare number: a vital value, a clock time or a volume, by context.
@@ -569,6 +642,13 @@ impl<'a> Parser<'a> {
                 }
                 return;
             }
+        }
+        // Two medics sharing the casualties: "I've got two, ..." names casualty two (a
+        // new one or one already named).
+        if let Some(id) = self.taken_casualty(number, i) {
+            let item = &self.items[i];
+            self.switch(id, item.start, item.end);
+            return;
         }
         if let Some(casualty) = self.casualty_reference(number, i) {
             let item = &self.items[i];
@@ -860,7 +940,7 @@ impl<'a> Parser<'a> {
                             self.kind_at(i + 2),
                             Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
                         );
-                    // "so he's a V", "still a V": the letter as what he is.
+                    // "so he's a V", "still a V", "he was a P": the letter as what he is.
                     let ends = matches!(
                         self.kind_at(i + 1),
                         None | Some(ItemKind::Comma | ItemKind::Stop)
@@ -883,7 +963,7 @@ impl<'a> Parser<'a> {
                         && word_at(i - 1) == Some("a")
                         && matches!(
                             spoken_before(i - 2).as_str(),
-                            "hes" | "shes" | "s" | "is" | "still" | "now"
+                            "hes" | "shes" | "s" | "is" | "still" | "now" | "was"
                         );
                     if before_cue {
                         self.open_frame(FrameKind::Avpu(avpu), i);
@@ -1044,7 +1124,14 @@ impl<'a> Parser<'a> {
                 self.order
                     .push(Step::Action(Action::SwitchToAll { start, end }));
             }
-            Concept::Route(route) => self.attribute(Attribute::Route(route), i),
+            Concept::Route(route) => {
+                // "gave him a second lozenge", "another lollipop": the oral transmucosal
+                // form is fentanyl's; said with no drug in its sentence it names the drug.
+                if route == Route::Otfc && !self.drug_in_sentence(i) {
+                    self.open_frame(FrameKind::Medication("fentanyl"), i);
+                }
+                self.attribute(Attribute::Route(route), i);
+            }
             Concept::Avpu(avpu) => {
                 let open_takes = self
                     .open
@@ -1079,9 +1166,20 @@ impl<'a> Parser<'a> {
             }
             other => {
                 if let Some(kind) = anchor_kind(&other) {
-                    let o = self.open_frame(kind, i);
+                    let binder = kind == FrameKind::Treatment(TreatmentKind::Other)
+                        && self.spoken_has(i, &["pelvic", "binder"]);
+                    let index = self.open_frame(kind, i);
                     if other == Concept::OpenFracture {
-                        self.frames[o].open = true;
+                        self.frames[index].open = true;
+                    }
+                    // A pelvic binder (or sling) goes on the pelvis: its site is its name.
+                    let pelvis = Attribute::Place(Place {
+                        part: Part::Pelvis,
+                        side: None,
+                    });
+                    if binder && self.frames[index].accepts(&pelvis) {
+                        let end = self.items[i].end;
+                        self.frames[index].take(pelvis, end);
                     }
                 }
             }
