@@ -102,7 +102,7 @@ fn critical_heat_unloads_the_model_and_cooling_loads_it_again() {
         return;
     }
     let knobs = Arc::new(SharedKnobs::default());
-    let mut worker = tccc::llm::checked::open_worker(&path, Some(Arc::clone(&knobs))).unwrap();
+    let mut worker = tccc::llm::worker::open(&path, Some(Arc::clone(&knobs))).unwrap();
     let wait_for = |want: bool| {
         for _ in 0..3000 {
             if llm_slot(&knobs) == (true, want) {

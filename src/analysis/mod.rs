@@ -415,7 +415,7 @@ pub fn start_with(
     let (llm, llm_error) = match config
         .llm_model_file()
         .map_err(|e| crate::llm::checked::UseError::NoModel(e.to_string()))
-        .and_then(|path| crate::llm::checked::open_worker(&path, Some(Arc::clone(&knobs))))
+        .and_then(|path| crate::llm::worker::open(&path, Some(Arc::clone(&knobs))))
     {
         Ok(generator) => (Some(generator), String::new()),
         Err(error) => {

@@ -231,7 +231,7 @@ fn print_prose(
         .llm_model_file()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     // On the model's own thread (`llm::worker`), as the console's `mist N prose`.
-    let mut worker = crate::llm::checked::open_worker(&path, None)
+    let mut worker = crate::llm::worker::open(&path, None)
         .map_err(|e| CliError::BadInput(format!("--prose: {e}")))?;
     for casualty in &record.casualties {
         let mut generator = worker.generator(crate::llm::worker::Task::Handover, "");

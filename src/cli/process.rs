@@ -395,7 +395,7 @@ pub fn run(args: &ProcessArgs) -> Result<(), CliError> {
             .llm_model_file()
             .map_err(|e| CliError::BadInput(e.to_string()))?;
         Some(
-            crate::llm::checked::open_worker(&path, None)
+            crate::llm::worker::open(&path, None)
                 .map_err(|e| CliError::BadInput(format!("[llm] reader: {e}")))?,
         )
     } else {

@@ -69,24 +69,6 @@ pub fn open_generator(path: &std::path::Path) -> Result<Box<dyn Generate + Send>
     Ok(Box::new(llm))
 }
 
-/// Loads the language model at `path` and starts its own thread (`worker`) at the lowest
-/// priority; `knobs` are the watchdog's (the thread pauses when they turn the model off,
-/// and lets the model go in critical heat, loading it from `path` again when it cools).
-pub fn open_worker(
-    path: &std::path::Path,
-    knobs: Option<std::sync::Arc<crate::watchdog::knobs::SharedKnobs>>,
-) -> Result<super::worker::LlmWorker, UseError> {
-    if !path.is_file() {
-        return Err(UseError::NoModel(format!(
-            "{} is not a file (run models/fetch)",
-            path.display()
-        )));
-    }
-    let llm = super::Llm::load(path).map_err(|e| UseError::NoModel(e.to_string()))?;
-    let reload = knobs.as_ref().map(|_| path.to_path_buf());
-    super::worker::LlmWorker::start_from(llm, knobs, reload)
-}
-
 impl Generate for super::Llm {
     fn generate(
         &mut self,

@@ -29,6 +29,24 @@ use super::handover::Prose;
 use super::reader::ProposalGrammar;
 use super::{Constraint, Llm, Stop};
 
+/// Loads the language model at `path` and starts its own thread (`worker`) at the lowest
+/// priority; `knobs` are the watchdog's (the thread pauses when they turn the model off,
+/// and lets the model go in critical heat, loading it from `path` again when it cools).
+pub fn open(
+    path: &std::path::Path,
+    knobs: Option<std::sync::Arc<crate::watchdog::knobs::SharedKnobs>>,
+) -> Result<LlmWorker, UseError> {
+    if !path.is_file() {
+        return Err(UseError::NoModel(format!(
+            "{} is not a file (run models/fetch)",
+            path.display()
+        )));
+    }
+    let llm = super::Llm::load(path).map_err(|e| UseError::NoModel(e.to_string()))?;
+    let reload = knobs.as_ref().map(|_| path.to_path_buf());
+    LlmWorker::start_from(llm, knobs, reload)
+}
+
 /// What each product helper of the model's thread runs first: the lowest priority, and
 /// the allocation role `Llm` (its allocations count with the thread's).
 pub fn background_helper_start() {
