@@ -40,6 +40,7 @@ struct Job {
     out: *mut f32,
     out_len: usize,
     rows: (usize, usize),
+    chunk_rows: usize,
 }
 
 // SAFETY: a `Job` is made only by `RowPool::product`, which keeps the borrows it was made
@@ -85,8 +86,13 @@ impl std::fmt::Debug for RowPool {
     }
 }
 
-/// Rows per claimed chunk (a multiple of the tiles' rows).
+/// The fewest rows per claimed chunk (a multiple of the tiles' rows).
 const CHUNK_ROWS: usize = 32;
+/// Chunks per thread a product is cut into when that gives chunks above `CHUNK_ROWS`:
+/// each claim and completion is an atomic operation on a line every thread writes, so
+/// fewer, larger chunks cost less, while several per thread still let the caller take
+/// over the chunks of a helper the scheduler keeps off a core.
+const CHUNKS_PER_THREAD: usize = 3;
 
 impl RowPool {
     /// A pool that runs everything on the caller.
@@ -138,13 +144,21 @@ impl RowPool {
             out: out_ptr,
             out_len,
             rows: (0, matrix.rows),
+            chunk_rows: CHUNK_ROWS,
         };
         if self.helpers.is_empty() || matrix.rows * blocks * count < PARALLEL_BLOCKS_MIN {
             // SAFETY: the borrows of `job` are alive for this call; no other thread runs.
             unsafe { run(&job) };
             return;
         }
-        let chunks = matrix.rows.div_ceil(CHUNK_ROWS);
+        let threads = self.helpers.len() + 1;
+        let chunk_rows = matrix
+            .rows
+            .div_ceil(CHUNKS_PER_THREAD * threads)
+            .next_multiple_of(ROWS_PER_TILE)
+            .max(CHUNK_ROWS);
+        let job = Job { chunk_rows, ..job };
+        let chunks = matrix.rows.div_ceil(chunk_rows);
         // Product numbers are 32-bit and never 0 (a helper starts having seen 0).
         self.product = (self.product % u64::from(u32::MAX)) + 1;
         let shared = &*self.shared;
@@ -204,9 +218,9 @@ unsafe fn claim_and_run(shared: &Shared, product: u64, job: &Job, chunks: usize)
         {
             continue;
         }
-        let start = chunk * CHUNK_ROWS;
+        let start = chunk * job.chunk_rows;
         let part = Job {
-            rows: (start, (start + CHUNK_ROWS).min(job.rows.1)),
+            rows: (start, (start + job.chunk_rows).min(job.rows.1)),
             ..*job
         };
         // SAFETY: the chunk was claimed while `product` was posted, so its poster waits

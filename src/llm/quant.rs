@@ -181,10 +181,22 @@ pub fn dot_tile<const R: usize, const T: usize>(
         // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2, FMA and F16C
         // were found at run time; the assert above ties every row's length to the block
         // count the kernel reads from each.
-        (KernelKind::X86Fma, WeightFormat::Q4_1) => unsafe { tile_q4_1_avx2(rows, xs) },
+        (KernelKind::X86Fma, WeightFormat::Q4_1) => unsafe {
+            if has_vnni() {
+                tile_q4_1_vnni(rows, xs)
+            } else {
+                tile_q4_1_avx2(rows, xs)
+            }
+        },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
-        (KernelKind::X86Fma, WeightFormat::Q8_0) => unsafe { tile_q8_0_avx2(rows, xs) },
+        // SAFETY: as above (and the VNNI forms only where `has_vnni` found the features).
+        (KernelKind::X86Fma, WeightFormat::Q8_0) => unsafe {
+            if has_vnni() {
+                tile_q8_0_vnni(rows, xs)
+            } else {
+                tile_q8_0_avx2(rows, xs)
+            }
+        },
         _ => std::array::from_fn(|r| std::array::from_fn(|t| dot(kind, format, rows[r], xs[t]))),
     }
 }
@@ -204,114 +216,224 @@ unsafe fn two_halves(pointer: *const u8) -> (f32, f32) {
     (_mm_cvtss_f32(both), _mm_cvtss_f32(_mm_movehdup_ps(both)))
 }
 
+/// Whether the CPU has AVX-512 VNNI with 256-bit forms (`vpdpbusd` on ymm registers): the
+/// tiles then form each block's integer sum in one instruction instead of
+/// `maddubs` + `madd`. The sums are exact either way (the 16-bit pair sums of 4-bit or
+/// sign-folded 8-bit weights times 8-bit values never saturate), so results are
+/// bit-identical; ggml makes the same choice.
+#[cfg(target_arch = "x86_64")]
+fn has_vnni() -> bool {
+    std::arch::is_x86_feature_detected!("avx512vnni")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+}
+
+/// The integer sums of 4 adjacent products `u[i] * s[i]` (u unsigned, s signed bytes).
+///
+/// # Safety
+/// The CPU must have AVX2, and AVX-512 VNNI and VL when `VNNI`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn quad_sums<const VNNI: bool>(
+    unsigned: std::arch::x86_64::__m256i,
+    signed: std::arch::x86_64::__m256i,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the features.
+    unsafe {
+        if VNNI {
+            _mm256_dpbusd_epi32(_mm256_setzero_si256(), unsigned, signed)
+        } else {
+            _mm256_madd_epi16(_mm256_maddubs_epi16(unsigned, signed), _mm256_set1_epi16(1))
+        }
+    }
+}
+
+/// Asks for the bytes at `block` plus `R` rows of `row_bytes` (the same block of the next
+/// tile's row, in a matrix whose rows lie back to back) to be brought into the cache, so
+/// that streaming a matrix for one token waits less on memory. Only a hint: the address
+/// is formed with wrapping arithmetic and never read, so past the matrix's end it is
+/// harmless.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch_next_tile<const R: usize>(block: *const u8, row_bytes: usize) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch reads nothing architecturally and never faults, whatever the
+    // address; SSE is part of x86_64.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(block.wrapping_add(R * row_bytes) as *const i8) };
+}
+
+/// [`tile_q4_1`] with AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C; every row `xs[0].len() * 20` bytes long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn tile_q4_1_avx2<const R: usize, const T: usize>(
     rows: &[&[u8]; R],
     xs: &[&[BlockQ8]; T],
 ) -> [[f32; T]; R] {
-    use std::arch::x86_64::*;
-    let blocks = xs.first().map_or(0, |x| x.len());
-    let mut acc = [[_mm256_setzero_ps(); T]; R];
-    let mut sums = [[0.0f32; T]; R];
-    let low_mask = _mm256_set1_epi8(0x0F);
-    let ones = _mm256_set1_epi16(1);
-    for index in 0..blocks {
-        let mut values = [_mm256_setzero_si256(); T];
-        for (value, x) in values.iter_mut().zip(xs) {
-            // SAFETY: `index < blocks == x.len()`: a whole block of 32 values.
-            *value =
-                unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
-        }
-        for ((row, acc), sums) in rows.iter().zip(acc.iter_mut()).zip(sums.iter_mut()) {
-            // SAFETY: the caller asserted every row is `blocks * 20` bytes long, so block
-            // `index` spans bytes index*20 .. index*20 + 20 of the row.
-            let (d, m, weights) = unsafe {
-                let block = row.as_ptr().add(index * 20);
-                let (d, m) = two_halves(block);
-                let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
-                let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-                (d, m, _mm256_and_si256(both, low_mask))
-            };
-            for ((acc, sum), (value, x)) in acc
-                .iter_mut()
-                .zip(sums.iter_mut())
-                .zip(values.iter().zip(xs))
-            {
-                // SAFETY: `index < blocks == x.len()`.
-                let activation = unsafe { x.get_unchecked(index) };
-                *sum += m * activation.s;
-                let pairs = _mm256_maddubs_epi16(weights, *value);
-                let quads = _mm256_madd_epi16(pairs, ones);
-                *acc = _mm256_fmadd_ps(
-                    _mm256_set1_ps(d * activation.d),
-                    _mm256_cvtepi32_ps(quads),
-                    *acc,
-                );
-            }
-        }
-    }
-    let mut out = [[0.0f32; T]; R];
-    for ((out, acc), sums) in out.iter_mut().zip(&acc).zip(&sums) {
-        for ((out, acc), sum) in out.iter_mut().zip(acc).zip(sums) {
-            // SAFETY: AVX2 and FMA are enabled on this function.
-            *out = unsafe { horizontal_sum(*acc) } + sum;
-        }
-    }
-    out
+    // SAFETY: as the caller guarantees.
+    unsafe { tile_q4_1::<R, T, false>(rows, xs) }
 }
 
+/// [`tile_q4_1`] with AVX-512 VNNI.
+///
+/// # Safety
+/// As [`tile_q4_1_avx2`], and the CPU must have AVX-512 VNNI and VL.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+unsafe fn tile_q4_1_vnni<const R: usize, const T: usize>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    // SAFETY: as the caller guarantees.
+    unsafe { tile_q4_1::<R, T, true>(rows, xs) }
+}
+
+/// # Safety
+/// See [`tile_q4_1_avx2`] and [`tile_q4_1_vnni`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn tile_q4_1<const R: usize, const T: usize, const VNNI: bool>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the CPU features the intrinsics need (AVX2, FMA,
+    // F16C; VNNI and VL when `VNNI`) and that every row is `blocks` blocks long; the
+    // reads below stay inside the rows and activations as commented.
+    unsafe {
+        let blocks = xs.first().map_or(0, |x| x.len());
+        let mut acc = [[_mm256_setzero_ps(); T]; R];
+        let mut sums = [[0.0f32; T]; R];
+        let low_mask = _mm256_set1_epi8(0x0F);
+        for index in 0..blocks {
+            let mut values = [_mm256_setzero_si256(); T];
+            for (value, x) in values.iter_mut().zip(xs) {
+                // `index < blocks == x.len()`: a whole block of 32 values.
+                *value = _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i);
+            }
+            for ((row, acc), sums) in rows.iter().zip(acc.iter_mut()).zip(sums.iter_mut()) {
+                // the caller asserted every row is `blocks * 20` bytes long, so block
+                // `index` spans bytes index*20 .. index*20 + 20 of the row.
+                let (d, m, weights) = {
+                    let block = row.as_ptr().add(index * 20);
+                    prefetch_next_tile::<R>(block, blocks * 20);
+                    let (d, m) = two_halves(block);
+                    let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
+                    let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+                    (d, m, _mm256_and_si256(both, low_mask))
+                };
+                for ((acc, sum), (value, x)) in acc
+                    .iter_mut()
+                    .zip(sums.iter_mut())
+                    .zip(values.iter().zip(xs))
+                {
+                    // `index < blocks == x.len()`.
+                    let activation = x.get_unchecked(index);
+                    *sum += m * activation.s;
+                    let quads = quad_sums::<VNNI>(weights, *value);
+                    *acc = _mm256_fmadd_ps(
+                        _mm256_set1_ps(d * activation.d),
+                        _mm256_cvtepi32_ps(quads),
+                        *acc,
+                    );
+                }
+            }
+        }
+        let mut out = [[0.0f32; T]; R];
+        for ((out, acc), sums) in out.iter_mut().zip(&acc).zip(&sums) {
+            for ((out, acc), sum) in out.iter_mut().zip(acc).zip(sums) {
+                *out = horizontal_sum(*acc) + sum;
+            }
+        }
+        out
+    }
+}
+
+/// [`tile_q8_0`] with AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C; every row `xs[0].len() * 34` bytes long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn tile_q8_0_avx2<const R: usize, const T: usize>(
     rows: &[&[u8]; R],
     xs: &[&[BlockQ8]; T],
 ) -> [[f32; T]; R] {
+    // SAFETY: as the caller guarantees.
+    unsafe { tile_q8_0::<R, T, false>(rows, xs) }
+}
+
+/// [`tile_q8_0`] with AVX-512 VNNI.
+///
+/// # Safety
+/// As [`tile_q8_0_avx2`], and the CPU must have AVX-512 VNNI and VL.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+unsafe fn tile_q8_0_vnni<const R: usize, const T: usize>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    // SAFETY: as the caller guarantees.
+    unsafe { tile_q8_0::<R, T, true>(rows, xs) }
+}
+
+/// # Safety
+/// See [`tile_q8_0_avx2`] and [`tile_q8_0_vnni`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn tile_q8_0<const R: usize, const T: usize, const VNNI: bool>(
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
     use std::arch::x86_64::*;
-    let blocks = xs.first().map_or(0, |x| x.len());
-    let mut acc = [[_mm256_setzero_ps(); T]; R];
-    let ones = _mm256_set1_epi16(1);
-    for index in 0..blocks {
-        let mut values = [_mm256_setzero_si256(); T];
-        for (value, x) in values.iter_mut().zip(xs) {
-            // SAFETY: `index < blocks == x.len()`: a whole block of 32 values.
-            *value =
-                unsafe { _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i) };
-        }
-        for (row, acc) in rows.iter().zip(acc.iter_mut()) {
-            // SAFETY: the caller asserted every row is `blocks * 34` bytes long, so block
-            // `index` spans bytes index*34 .. index*34 + 34 of the row.
-            let (d, weights) = unsafe {
-                let block = row.as_ptr().add(index * 34);
-                (
-                    // The second half read is the first two weights: unused.
-                    two_halves(block).0,
-                    _mm256_loadu_si256(block.add(2) as *const __m256i),
-                )
-            };
-            let magnitudes = _mm256_sign_epi8(weights, weights);
-            for (acc, (value, x)) in acc.iter_mut().zip(values.iter().zip(xs)) {
-                // SAFETY: `index < blocks == x.len()`.
-                let activation = unsafe { x.get_unchecked(index) };
-                let signed = _mm256_sign_epi8(*value, weights);
-                let pairs = _mm256_maddubs_epi16(magnitudes, signed);
-                let quads = _mm256_madd_epi16(pairs, ones);
-                *acc = _mm256_fmadd_ps(
-                    _mm256_set1_ps(d * activation.d),
-                    _mm256_cvtepi32_ps(quads),
-                    *acc,
-                );
+    // SAFETY: the caller guarantees the CPU features the intrinsics need (AVX2, FMA,
+    // F16C; VNNI and VL when `VNNI`) and that every row is `blocks` blocks long; the
+    // reads below stay inside the rows and activations as commented.
+    unsafe {
+        let blocks = xs.first().map_or(0, |x| x.len());
+        let mut acc = [[_mm256_setzero_ps(); T]; R];
+        for index in 0..blocks {
+            let mut values = [_mm256_setzero_si256(); T];
+            for (value, x) in values.iter_mut().zip(xs) {
+                // `index < blocks == x.len()`: a whole block of 32 values.
+                *value = _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i);
+            }
+            for (row, acc) in rows.iter().zip(acc.iter_mut()) {
+                // the caller asserted every row is `blocks * 34` bytes long, so block
+                // `index` spans bytes index*34 .. index*34 + 34 of the row.
+                let (d, weights) = {
+                    let block = row.as_ptr().add(index * 34);
+                    prefetch_next_tile::<R>(block, blocks * 34);
+                    (
+                        // The second half read is the first two weights: unused.
+                        two_halves(block).0,
+                        _mm256_loadu_si256(block.add(2) as *const __m256i),
+                    )
+                };
+                let magnitudes = _mm256_sign_epi8(weights, weights);
+                for (acc, (value, x)) in acc.iter_mut().zip(values.iter().zip(xs)) {
+                    // `index < blocks == x.len()`.
+                    let activation = x.get_unchecked(index);
+                    let signed = _mm256_sign_epi8(*value, weights);
+                    let quads = quad_sums::<VNNI>(magnitudes, signed);
+                    *acc = _mm256_fmadd_ps(
+                        _mm256_set1_ps(d * activation.d),
+                        _mm256_cvtepi32_ps(quads),
+                        *acc,
+                    );
+                }
             }
         }
-    }
-    let mut out = [[0.0f32; T]; R];
-    for (out, acc) in out.iter_mut().zip(&acc) {
-        for (out, acc) in out.iter_mut().zip(acc) {
-            // SAFETY: AVX2 and FMA are enabled on this function.
-            *out = unsafe { horizontal_sum(*acc) };
+        let mut out = [[0.0f32; T]; R];
+        for (out, acc) in out.iter_mut().zip(&acc) {
+            for (out, acc) in out.iter_mut().zip(acc) {
+                *out = horizontal_sum(*acc);
+            }
         }
+        out
     }
-    out
 }
 
 fn dot_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
