@@ -17,8 +17,10 @@ use crate::limits::{
 /// The documented default configuration.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
 
-/// `vad.confident_silence_ms` by default (branch asrlat: see `segment`).
-pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 448;
+/// `vad.confident_silence_ms` by default: off. At 448 ms it split an utterance after a
+/// capture outage in one CI run of tests/capture_recovery.rs (the VAD's frames fall
+/// differently after the outage), so it stays off until measured on real voices.
+pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 0;
 /// `vad.confident_probability` by default.
 pub const CONFIDENT_PROBABILITY_DEFAULT: f32 = 0.1;
 

@@ -664,7 +664,7 @@ mod tests {
         }
     }
 
-    /// The defaults' endpoint rule: a 600 ms hangover, 448 ms of certain silence.
+    /// The endpoint rule at the setting measured in the README: a 600 ms hangover, 448 ms of certain silence.
     fn confident_settings() -> SegmenterSettings {
         SegmenterSettings {
             confident_silence_samples: 7_168,
