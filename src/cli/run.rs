@@ -363,6 +363,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             }
         }
     }
+    // The deadline counts from the stop request, not from after the console and the
+    // watchdog have let go: systemd's stop timeout and the 2 s bar count from the signal.
+    let deadline = Instant::now() + SHUTDOWN_DEADLINE;
     if std::env::var_os("NOTIFY_SOCKET").is_some() {
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     }
@@ -379,7 +382,6 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             }
         }
     }
-    let deadline = Instant::now() + SHUTDOWN_DEADLINE;
     while !stage.is_finished() && Instant::now() < deadline {
         std::thread::sleep(WAIT);
     }
