@@ -150,6 +150,15 @@ impl Client {
     }
 }
 
+/// Each test runs a whole service (Whisper on two cores): one at a time, so that the
+/// shutdown and timing bars measure the service, not six of them sharing the CPU.
+fn one_service_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn spawn(state: &Path, input: &Path, console: &str) -> Child {
     Command::new(BIN)
         .args(["run", "--console", console, "--state"])
@@ -220,6 +229,7 @@ fn pty_client(child: &mut Child) -> Client {
 
 #[test]
 fn the_service_answers_on_a_pty_survives_garbage_and_restarts_to_the_same_card() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }
@@ -325,6 +335,7 @@ fn the_service_answers_on_a_pty_survives_garbage_and_restarts_to_the_same_card()
 
 #[test]
 fn the_stdio_console_answers_and_quit_stops_the_service() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }
@@ -367,6 +378,7 @@ fn tempdir(name: &str) -> PathBuf {
 
 #[test]
 fn a_serial_device_console_and_systemd_notifications() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }
@@ -436,6 +448,7 @@ fn a_serial_device_console_and_systemd_notifications() {
 
 #[test]
 fn sigterm_mid_narration_exits_0_within_2_s_with_the_heard_utterances_journaled() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }
@@ -542,6 +555,7 @@ fn spawn_with_watchdog(dir: &Path, watchdog_toml: &str) -> (Child, Client) {
 
 #[test]
 fn thermal_and_power_show_the_watchdog_or_why_it_does_not_run() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }
@@ -643,6 +657,7 @@ fn stdio_service(state: &Path, dir: &Path) -> (Child, Client) {
 
 #[test]
 fn correct_replaces_a_fact_across_a_restart_and_purge_takes_a_typed_token() {
+    let _serial = one_service_at_a_time();
     if !models_present() {
         return;
     }

@@ -27,6 +27,9 @@ use crate::watchdog::{MonotonicClock, WatchClock, Watchdog, WatchdogEvent, Watch
 /// How long a stop may take before the service leaves without waiting for the recogniser
 /// (systemd and the issue allow 2 s; the journal is flushed first).
 const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(1800);
+/// How long a stop waits for a recogniser that is mid-segment once the journal is flushed
+/// (the segment's audio is journaled before it is transcribed: `tccc reprocess` hears it).
+const SHUTDOWN_GRACE_FLUSHED: Duration = Duration::from_millis(400);
 /// How often the main thread looks at the stop flag.
 const WAIT: Duration = Duration::from_millis(20);
 
@@ -382,7 +385,11 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             }
         }
     }
+    let grace = deadline - SHUTDOWN_DEADLINE + SHUTDOWN_GRACE_FLUSHED;
     while !stage.is_finished() && Instant::now() < deadline {
+        if Instant::now() >= grace && stage.is_flushed() {
+            break;
+        }
         std::thread::sleep(WAIT);
     }
     if !stage.is_finished() {
