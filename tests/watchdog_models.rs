@@ -18,14 +18,20 @@ use tccc::watchdog::{
     EventKind, Residence, SharedKnobs, ThermalState, Unloadable, WatchdogCore, WatchdogEvent,
 };
 
+/// Memory the process holds, in kB: its virtual size, because the model's weights are
+/// mapped from the file (resident only once a generation has read them), so what
+/// unloading must give back is the mapping and the buffers, whether resident yet or not.
 fn rss_anon_kb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    field("VmSize:")
 }
 
 fn models(events: &[WatchdogEvent]) -> Vec<String> {
@@ -98,7 +104,7 @@ fn critical_heat_unloads_the_language_model_and_cooling_loads_it_again() {
     assert!(llm.get().is_none());
     let unloaded_kb = rss_anon_kb();
     eprintln!(
-        "anonymous memory: {loaded_kb} kB with the model ({} kB file), {unloaded_kb} kB without",
+        "virtual memory: {loaded_kb} kB with the model ({} kB file), {unloaded_kb} kB without",
         bytes / 1024
     );
     assert!(
