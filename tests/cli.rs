@@ -357,3 +357,29 @@ fn the_readme_command_table_matches_the_command_line() {
         }
     }
 }
+
+#[test]
+fn a_timed_transcript_runs_the_advisor_clock_to_its_last_line_even_when_it_filed_nothing() {
+    let dir = std::env::temp_dir().join(format!("tccc-cli-night-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("night.txt");
+    std::fs::write(
+        &path,
+        "23:04 | Casualty one, frag to the left thigh, tourniquet left leg twenty-two forty.\n\
+         01:00 | Bird is thirty minutes out.\n",
+    )
+    .unwrap();
+    let output = tccc(&["process", "--transcript", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let alerts: Vec<&str> = text.lines().filter(|l| l.starts_with("! ")).collect();
+    assert!(
+        alerts
+            .iter()
+            .any(|l| l.starts_with("! 00:40:00 casualty 1") && l.contains("tq-convert-2h")),
+        "{alerts:#?}"
+    );
+    // The clock stops at the last line: the 6 h limit (04:40) is not reached.
+    assert!(!alerts.iter().any(|l| l.contains("tq-limit-6h")), "{alerts:#?}");
+}

@@ -90,10 +90,13 @@ fn parse_clock_time(text: &str) -> Result<Stamp, String> {
 }
 
 /// Runs the guideline advisor over the record's log from `--start-time` or a timed
-/// transcript's first time (to `--until`) and prints each alert at the time it fell due.
+/// transcript's first time to the end of the last utterance (or `--until`, when later) and
+/// prints each alert at the time it fell due. The clock runs through utterances that filed
+/// nothing too ("Bird's thirty minutes out" at 01:00 still lets a 00:40 alert fall due).
 fn print_alerts(
     args: &ProcessArgs,
     extractor: &Extractor,
+    utterances: &[UtteranceDocument],
     timed_start: Option<Stamp>,
 ) -> Result<(), CliError> {
     let Some(start) = args.start_time.or(timed_start) else {
@@ -102,9 +105,20 @@ fn print_alerts(
     let rules = RuleSet::builtin().map_err(|e| CliError::Internal(e.to_string()))?;
     let mut advisor = Advisor::new(rules, start);
     let mut clock = SimClock::new(start);
+    let input_end = utterances
+        .iter()
+        .map(|u| u.end_s)
+        .fold(None, |last: Option<f64>, end| {
+            Some(last.map_or(end, |l| l.max(end)))
+        })
+        .map(|end| start.plus_seconds(end));
     let until = args
         .until
         .map(|u| if u < start { Stamp(u.0 + DAY_S) } else { u });
+    let until = match (until, input_end) {
+        (Some(u), Some(e)) => Some(if u > e { u } else { e }),
+        (u, e) => u.or(e),
+    };
     let raised = advisor
         .replay(extractor.events(), &mut clock, until)
         .map_err(|e| CliError::Internal(e.to_string()))?;
@@ -300,7 +314,7 @@ fn print_and_save_timed(
     utterances: Vec<UtteranceDocument>,
     timed_start: Option<Stamp>,
 ) -> Result<(), CliError> {
-    print_alerts(args, extractor, timed_start)?;
+    print_alerts(args, extractor, &utterances, timed_start)?;
     let record = extractor.record();
     print!("{}", render::card::render(&record));
     if args.mist {
