@@ -995,3 +995,368 @@ fn antibiotics_for_an_open_fracture_and_not_a_closed_one() {
         "{alerts:#?}"
     );
 }
+
+// --- advisor3 branch: a tourniquet removal said many ways (also untimed, also
+// unconfirmed), the pelvic binder cleared only by a binder, and a restart through the
+// journal's own encodings.
+
+/// The tourniquet alerts (rule, raised) of a narration.
+fn tourniquet_alerts(alerts: &[Alert]) -> Vec<(String, Stamp)> {
+    alerts
+        .iter()
+        .filter(|a| a.rule.starts_with("tq-"))
+        .map(|a| (a.rule.clone(), a.raised))
+        .collect()
+}
+
+#[test]
+fn a_tourniquet_removal_said_any_way_stops_its_clocks() {
+    let on = (
+        "06:10",
+        "casualty one, GSW left forearm, tourniquet left arm at zero six ten",
+    );
+    let removals = [
+        "casualty one, bleeding is minimal, tourniquet not needed, removed at zero seven thirty",
+        "casualty one, tourniquet not needed, took it off at zero seven thirty",
+        "casualty one, left arm tourniquet, let it down at zero seven thirty, no rebleed",
+        "casualty one, the tourniquet came off at zero seven thirty",
+        "casualty one, TQ released at zero seven thirty",
+        "casualty one, removed the left arm tourniquet at zero seven thirty",
+    ];
+    for removal in removals {
+        let (alerts, _) = narrate("06:00", &[on, ("07:30", removal)], "13:00");
+        assert!(
+            tourniquet_alerts(&alerts).is_empty(),
+            "{removal}: {alerts:#?}"
+        );
+    }
+    // Said after the 2 h alert (heard at 08:40, removed at 08:35): the 2 h alert stands,
+    // fired once; the 6 h one never comes.
+    let late = (
+        "08:40",
+        "casualty one, tourniquet not needed, removed at zero eight thirty five",
+    );
+    let (alerts, _) = narrate("06:00", &[on, late], "13:00");
+    once_at(&alerts, "tq-convert-2h", "08:10");
+    assert_eq!(tourniquet_alerts(&alerts).len(), 1, "{alerts:#?}");
+    // Something else coming off is no removal: both clocks run.
+    for other in [
+        "casualty one, tourniquet is holding, his helmet came off at zero seven thirty",
+        "casualty one, tourniquet still on, took off his boots at zero seven thirty",
+    ] {
+        let (alerts, _) = narrate("06:00", &[on, ("07:30", other)], "13:00");
+        once_at(&alerts, "tq-convert-2h", "08:10");
+        once_at(&alerts, "tq-limit-6h", "12:10");
+    }
+}
+
+#[test]
+fn a_removal_with_no_time_stops_the_clocks_and_asks_for_the_time_once() {
+    let on = (
+        "06:10",
+        "casualty one, GSW left forearm, tourniquet left arm at zero six ten",
+    );
+    // No time said: no time is invented (the record's off has none); the clocks stop from
+    // when it was heard and one advisory asks for the removal time.
+    let off = ("07:30", "casualty one, tourniquet came off, no rebleed");
+    let (alerts, _) = narrate("06:00", &[on, off], "13:00");
+    let asked = once_at(&alerts, "tq-off-time-missing", "07:30");
+    assert_eq!(asked.severity, Severity::Advisory);
+    assert!(asked.assumed_time, "{asked:#?}");
+    assert!(
+        asked.message.contains("07:30 (time assumed: when heard)"),
+        "{}",
+        asked.message
+    );
+    assert!(of(&alerts, "tq-convert-2h").is_empty(), "{alerts:#?}");
+    assert!(of(&alerts, "tq-limit-6h").is_empty(), "{alerts:#?}");
+    // Said again with its time: the timed off asks nothing, and nothing repeats.
+    let timed = (
+        "07:40",
+        "casualty one, tourniquet came off at zero seven thirty",
+    );
+    let (alerts, _) = narrate("06:00", &[on, off, timed], "13:00");
+    assert_eq!(of(&alerts, "tq-off-time-missing").len(), 1, "{alerts:#?}");
+    // A timed removal alone: no advisory.
+    let (alerts, _) = narrate("06:00", &[on, timed], "13:00");
+    assert!(of(&alerts, "tq-off-time-missing").is_empty(), "{alerts:#?}");
+}
+
+#[test]
+fn an_unconfirmed_removal_stops_no_clock_and_downgrades_the_alert() {
+    let start = at("09:00");
+    let on = live(
+        0,
+        Fact::Tourniquet {
+            limb: Limb::LeftLeg,
+            kind: TourniquetKind::Extremity,
+            time: Clock::new(9, 0),
+        },
+        false,
+    );
+    let off = |unconfirmed| {
+        live(
+            1,
+            Fact::TourniquetOff {
+                limb: Limb::LeftLeg,
+                time: Clock::new(9, 30),
+            },
+            unconfirmed,
+        )
+    };
+    // Unconfirmed ("tourniquet on" heard as "off"?): the 2 h alert still comes, as an
+    // advisory resting on both facts.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let mut clock = SimClock::new(start);
+    let facts = [on.clone(), off(true)];
+    let raised = advisor.run_until(&mut clock, at("11:30"), &facts);
+    let alerts: Vec<Alert> = raised
+        .into_iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) => Some(a),
+            AlertEvent::Acknowledged { .. } => None,
+        })
+        .collect();
+    let two = once_at(&alerts, "tq-convert-2h", "11:00");
+    assert_eq!(two.severity, Severity::Advisory);
+    assert_eq!(two.evidence, vec![0, 1]);
+    assert!(two.message.contains("unconfirmed"), "{}", two.message);
+    // Confirmed: no tourniquet alert more, ever (the TXA window still closes at 12:00).
+    let facts = [on.clone(), off(false)];
+    let later = advisor.run_until(&mut clock, at("16:00"), &facts);
+    assert!(
+        later
+            .iter()
+            .all(|e| matches!(e, AlertEvent::Raised(a) if !a.rule.starts_with("tq-"))),
+        "{later:#?}"
+    );
+    // Rejected instead (the off leaves the record): the clocks were running all along,
+    // and the 2 h alert re-arms as a warning on the tourniquet alone.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let mut clock = SimClock::new(start);
+    advisor.run_until(&mut clock, at("11:30"), &[on.clone(), off(true)]);
+    let raised = advisor.run_until(&mut clock, at("11:31"), &[on]);
+    let AlertEvent::Raised(warning) = &raised[0] else {
+        panic!("{raised:#?}")
+    };
+    assert_eq!(
+        (
+            warning.rule.as_str(),
+            warning.severity,
+            warning.evidence.clone()
+        ),
+        ("tq-convert-2h", Severity::Warning, vec![0])
+    );
+}
+
+#[test]
+fn only_a_pelvic_binder_clears_the_amputation_reminder() {
+    use tccc::record::{InjuryKind, Region, TreatmentKind};
+    let start = at("10:00");
+    let amputation = live(
+        0,
+        Fact::Injury {
+            kind: InjuryKind::Amputation,
+            region: Region::LeftLeg,
+        },
+        false,
+    );
+    let other = |site| {
+        live(
+            1,
+            Fact::Treatment {
+                kind: TreatmentKind::Other,
+                site,
+                time: None,
+            },
+            false,
+        )
+    };
+    // A c-collar (other at the neck) or an "other" with no site is no binder.
+    for site in [Some(Region::Neck), None] {
+        let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+        let raised = advisor.tick(at("10:05"), &[amputation.clone(), other(site)]);
+        assert!(
+            raised.iter().any(
+                |e| matches!(e, AlertEvent::Raised(a) if a.rule == "pelvic-binder-amputation")
+            ),
+            "{site:?}: {raised:#?}"
+        );
+    }
+    // A binder (other at the pelvis, as the extractor files one): no reminder.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let raised = advisor.tick(
+        at("10:05"),
+        &[amputation.clone(), other(Some(Region::Pelvis))],
+    );
+    assert!(
+        !raised
+            .iter()
+            .any(|e| matches!(e, AlertEvent::Raised(a) if a.rule == "pelvic-binder-amputation")),
+        "{raised:#?}"
+    );
+    // Said in a narration: the binder as the extractor files it clears the reminder.
+    let leg = (
+        "10:05",
+        "casualty one, traumatic amputation of the left leg below the knee",
+    );
+    let binder = ("10:06", "casualty one, pelvic binder on at ten oh six");
+    let (alerts, _) = narrate("10:00", &[binder, leg], "11:00");
+    assert!(
+        of(&alerts, "pelvic-binder-amputation").is_empty(),
+        "{alerts:#?}"
+    );
+    // The rule file may not name the catch-all "other" treatment without a site.
+    let file = r#"
+version = "t/1"
+[[rule]]
+id = "a"
+kind = "missing_after"
+facts = ["injury:amputation@left_leg,right_leg"]
+absent = ["treatment:other"]
+delay_min = 0
+severity = "advisory"
+message = "{fact}"
+source = "DOMAIN.md §4.4 #6 (G2024 l.172-179)"
+example = ["traumatic amputation of the left leg below the knee"]
+"#;
+    let error = RuleSet::parse(file, "t").unwrap_err().to_string();
+    assert!(error.contains("catch-all"), "{error}");
+    assert!(RuleSet::parse(
+        &file.replace("\"treatment:other\"", "\"treatment:other@pelvis\""),
+        "t"
+    )
+    .is_ok());
+}
+
+#[test]
+fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_once() {
+    use tccc::journal::codec;
+    use tccc::record::{Event, EventLog};
+    let start = at("06:00");
+    let lines = [
+        "casualty one, GSW right thigh, tourniquet right leg at zero six hundred",
+        "casualty one, GSW left forearm, tourniquet left arm at zero six zero five",
+        "casualty one, left arm tourniquet not needed, removed at zero six forty",
+        "casualty one, tourniquet came off the right leg",
+    ];
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (index, text) in lines[..3].iter().enumerate() {
+        let end_s = (index as f64 + 1.0) * 600.0;
+        extractor
+            .push_utterance(index as u32, text, end_s - 1.0, end_s)
+            .unwrap();
+    }
+    // Live until 09:00: the right leg's 2 h alert (08:00) is raised, the left arm's never.
+    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+    let mut clock = SimClock::new(start);
+    let before = advisor
+        .replay(extractor.events(), &mut clock, Some(at("09:00")))
+        .unwrap();
+    let raised_before: Vec<Alert> = before
+        .iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) => Some(a.clone()),
+            AlertEvent::Acknowledged { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        tourniquet_alerts(&raised_before),
+        vec![("tq-convert-2h".to_owned(), at("08:00"))]
+    );
+    let ack = advisor
+        .acknowledge(raised_before[0].id, at("09:00"))
+        .unwrap();
+    // The journal: record events and alert events in their stored encodings.
+    let stored_events: Vec<Vec<u8>> = extractor
+        .events()
+        .iter()
+        .map(|e| {
+            let mut bytes = Vec::new();
+            codec::encode_event(e, &mut bytes);
+            bytes
+        })
+        .collect();
+    let stored_alerts: Vec<Vec<u8>> = before
+        .iter()
+        .chain([&ack])
+        .map(|e| {
+            let mut bytes = Vec::new();
+            let record = codec::AlertRecord {
+                message: serde_json::to_string(e).unwrap(),
+            };
+            codec::encode_alert(&record, &mut bytes);
+            bytes
+        })
+        .collect();
+    // Restart: the record and the advisor rebuilt from the journal alone.
+    let events: Vec<Event> = stored_events
+        .iter()
+        .map(|b| codec::decode_event(b).unwrap())
+        .collect();
+    assert_eq!(events, extractor.events());
+    let facts = EventLog::from_events(events).unwrap().live_facts();
+    assert!(
+        facts.iter().any(|f| matches!(
+            f.fact,
+            Fact::TourniquetOff {
+                limb: Limb::LeftArm,
+                time: Some(_)
+            }
+        )),
+        "the removal survives the journal: {facts:#?}"
+    );
+    let mut restarted = Advisor::new(RuleSet::builtin().unwrap(), start);
+    for bytes in &stored_alerts {
+        let record = codec::decode_alert(bytes).unwrap();
+        let event: AlertEvent = serde_json::from_str(&record.message).unwrap();
+        restarted.restore(&event);
+    }
+    assert_eq!(restarted.alerts().len(), raised_before.len());
+    assert_eq!(restarted.active().count(), raised_before.len() - 1);
+    // On to 13:00: only the right leg's 6 h alert, once; nothing raised twice, nothing for
+    // the left arm that came off.
+    let mut clock = SimClock::new(at("09:00"));
+    let after = restarted.run_until(&mut clock, at("13:00"), &facts);
+    let raised_after: Vec<Alert> = after
+        .iter()
+        .filter_map(|e| match e {
+            AlertEvent::Raised(a) => Some(a.clone()),
+            AlertEvent::Acknowledged { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        raised_after
+            .iter()
+            .map(|a| (a.rule.as_str(), a.raised))
+            .collect::<Vec<_>>(),
+        vec![("tq-limit-6h", at("12:00"))],
+        "{raised_after:#?}"
+    );
+    assert!(raised_after[0].id > raised_before.iter().map(|a| a.id).max().unwrap());
+    // A removal heard after the restart (no time said) stops the right leg too and asks
+    // for its time once; a second restart raises none of it again.
+    extractor
+        .push_utterance(3, lines[3], 7199.0, 7200.0 + 3.0 * 3600.0)
+        .unwrap();
+    let facts = extractor.live_facts();
+    let mut clock = SimClock::new(at("13:00"));
+    let more = restarted.run_until(&mut clock, at("13:30"), &facts);
+    assert!(
+        more.iter()
+            .all(|e| matches!(e, AlertEvent::Raised(a) if a.rule == "tq-off-time-missing")),
+        "{more:#?}"
+    );
+    let journal: Vec<AlertEvent> = restarted
+        .alerts()
+        .iter()
+        .cloned()
+        .map(AlertEvent::Raised)
+        .collect();
+    let mut again = Advisor::new(RuleSet::builtin().unwrap(), start);
+    for event in &journal {
+        again.restore(event);
+    }
+    let mut clock = SimClock::new(at("13:30"));
+    assert!(again.run_until(&mut clock, at("20:00"), &facts).is_empty());
+}

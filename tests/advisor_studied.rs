@@ -36,8 +36,14 @@ fn narration(file: &str, name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// (rule, casualty, minute raised relative to the first line, the next day counted on).
+/// (rule, casualty, minute raised relative to the first line, the next day counted on),
+/// the clock run to the end of the last line's minute.
 fn alerts(lines: &[(String, String)]) -> Vec<(String, u8, i64)> {
+    alerts_for(lines, 0)
+}
+
+/// As `alerts`, the clock run `more_min` minutes past the last line.
+fn alerts_for(lines: &[(String, String)], more_min: i64) -> Vec<(String, u8, i64)> {
     let first = minutes(&lines[0].0);
     let rel = |t: &str| {
         let m = minutes(t);
@@ -59,7 +65,11 @@ fn alerts(lines: &[(String, String)]) -> Vec<(String, u8, i64)> {
     let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
     let mut clock = SimClock::new(start);
     advisor
-        .replay(extractor.events(), &mut clock, Some(Stamp(last * 60 + 59)))
+        .replay(
+            extractor.events(),
+            &mut clock,
+            Some(Stamp((last + more_min) * 60 + 59)),
+        )
         .unwrap()
         .into_iter()
         .filter_map(|e| match e {
@@ -404,4 +414,24 @@ fn advisor13_converted_tourniquet_amputation_late_txa_and_repeats() {
             ("benzodiazepine-with-opioid", 0, Ever),
         ],
     );
+}
+
+// --- advisor3 branch: B4's tourniquet, "not needed, removed at zero six forty", is off:
+// with the clock run on to 12:30 neither its 2 h (08:12) nor its 6 h (12:12) alert comes.
+#[test]
+fn advisor13_b4_removed_tourniquet_stays_silent_past_six_hours() {
+    let lines = narration("advisor13.md", "B4");
+    let got = alerts_for(&lines, 300);
+    assert!(
+        !got.iter().any(|(r, _, _)| r.starts_with("tq-convert")
+            || r.starts_with("tq-limit")
+            || r == "tq-off-time-missing"),
+        "{got:?}"
+    );
+    // The over-clothing advisory came once, at 06:12, before the removal.
+    let over: Vec<_> = got
+        .iter()
+        .filter(|(r, _, _)| r == "tq-over-clothing")
+        .collect();
+    assert_eq!(over.len(), 1, "{got:?}");
 }

@@ -355,3 +355,83 @@ fn over_clothing_and_open_fractures_are_not_fields_of_the_json_record() {
         "{json}"
     );
 }
+
+// --- advisor3 branch: more ways to say a tourniquet came off, including in a clause that
+// does not name it ("tourniquet not needed, removed at 0640"), and never an invented time.
+
+#[test]
+fn a_tourniquet_removal_is_read_from_more_ways_and_never_invents_a_time() {
+    let on = "Casualty one, tourniquet on the right leg over the uniform at zero six twelve.";
+    let cases: &[(&str, &str)] = &[
+        (
+            "Casualty one, cut the trouser leg open, bleeding is minimal, tourniquet not needed, removed at zero six forty.",
+            "casualty 1: tourniquet off right_leg at 06:40",
+        ),
+        (
+            "Casualty one, tourniquet not needed, took it off at zero six forty.",
+            "casualty 1: tourniquet off right_leg at 06:40",
+        ),
+        (
+            "Casualty one, right leg tourniquet, let it down at zero six forty, no rebleed.",
+            "casualty 1: tourniquet off right_leg at 06:40",
+        ),
+        (
+            "Casualty one, the tourniquet came off at zero six forty.",
+            "casualty 1: tourniquet off right_leg at 06:40",
+        ),
+        (
+            "Casualty one, tourniquet released at zero six forty.",
+            "casualty 1: tourniquet off right_leg at 06:40",
+        ),
+        (
+            "Casualty one, wound is barely oozing, tourniquet not needed, removed it.",
+            "casualty 1: tourniquet off right_leg",
+        ),
+        (
+            "Casualty one, tourniquet came off, no rebleed.",
+            "casualty 1: tourniquet off right_leg",
+        ),
+    ];
+    for (line, want) in cases {
+        let found = facts(&[on, line]);
+        assert!(found.iter().any(|f| f == want), "{line}: {found:?}");
+        // No new tourniquet, and no time the medic did not say.
+        let tourniquets = found
+            .iter()
+            .filter(|f| f.starts_with("casualty 1: tourniquet extremity"))
+            .count();
+        assert_eq!(tourniquets, 1, "{line}: {found:?}");
+        let offs = found
+            .iter()
+            .filter(|f| f.contains("tourniquet off"))
+            .count();
+        assert_eq!(offs, 1, "{line}: {found:?}");
+    }
+    // Said in the same sentence as the tourniquet: both, each with its own time.
+    let found = facts(&["Tourniquet on the left arm at fourteen ten, released at fourteen forty."]);
+    assert!(
+        found.contains(&"casualty 1: tourniquet extremity left_arm at 14:10".to_owned())
+            && found.contains(&"casualty 1: tourniquet off left_arm at 14:40".to_owned()),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn something_else_coming_off_is_no_tourniquet_removal() {
+    let on = "Casualty one, tourniquet on the right leg at zero six twelve.";
+    let cases: &[&str] = &[
+        "Casualty one, tourniquet is holding, his helmet came off at zero six forty.",
+        "Casualty one, tourniquet still on, took off his boots at zero six forty.",
+        "Tourniquet's tight, we removed the old batteries at zero six forty.",
+        "Casualty one, tourniquet is fine, took it off the litter at zero six forty.",
+        "Casualty one, tourniquet on, don't let it down.",
+        "If the bleeding stops we take the tourniquet off.",
+    ];
+    for line in cases {
+        let found = facts(&[on, line]);
+        assert!(
+            !found.iter().any(|f| f.contains("tourniquet off")),
+            "{line}: {found:?}"
+        );
+    }
+}

@@ -483,19 +483,28 @@ impl Advisor {
                 after_min,
                 unless_injury_on_limb,
             } => {
+                // A tourniquet that came off (converted, removed) has no clock: an "off"
+                // for its limb said after it, or timed at or after it. An off said with no
+                // time stops the clock all the same (the removal is taken as when heard;
+                // `time_missing` asks for the time). An unconfirmed off (on/off misheard?)
+                // stops nothing: the alert still comes, as an advisory resting on it.
+                let off_of = |f: &LiveFact, confirmed: bool| -> Option<&LiveFact> {
+                    let Fact::Tourniquet { limb, .. } = f.fact else {
+                        return None;
+                    };
+                    let on_since = self.happened(f).0;
+                    facts.iter().copied().find(|other| {
+                        matches!(other.fact, Fact::TourniquetOff { limb: l, .. } if l == limb)
+                            && other.unconfirmed != confirmed
+                            && (other.provenance.utterance > f.provenance.utterance
+                                || self.happened(other).0 >= on_since)
+                    })
+                };
                 let exempt = |f: &LiveFact| {
                     let Fact::Tourniquet { limb, .. } = f.fact else {
                         return false;
                     };
-                    // A tourniquet that came off (converted, removed) has no clock: an
-                    // "off" for its limb said after it, or timed at or after it.
-                    let on_since = self.happened(f).0;
-                    let came_off = facts.iter().any(|other| {
-                        matches!(other.fact, Fact::TourniquetOff { limb: l, .. } if l == limb)
-                            && (other.provenance.utterance > f.provenance.utterance
-                                || self.happened(other).0 >= on_since)
-                    });
-                    came_off
+                    off_of(f, true).is_some()
                         || facts.iter().any(|other| {
                             matches!(other.fact, Fact::Injury { region, kind }
                                 if unless_injury_on_limb.contains(&kind)
@@ -504,7 +513,10 @@ impl Advisor {
                 };
                 for f in select(sel).into_iter().filter(|f| !exempt(f)) {
                     let due = self.happened(f).0.plus_minutes(*after_min);
-                    push(&[f], due, Some(f), Extra::default());
+                    match off_of(f, false) {
+                        Some(off) => push(&[f, off], due, Some(f), Extra::default()),
+                        None => push(&[f], due, Some(f), Extra::default()),
+                    }
                 }
             }
             Trigger::MissingAfter {
@@ -637,6 +649,11 @@ impl Advisor {
                         };
                         push(&[f], self.heard(f), Some(f), extra);
                     }
+                }
+            }
+            Trigger::TimeMissing { facts: sel } => {
+                for f in select(sel).into_iter().filter(|f| f.fact.time().is_none()) {
+                    push(&[f], self.heard(f), Some(f), Extra::default());
                 }
             }
             Trigger::UntilCleared {

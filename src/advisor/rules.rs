@@ -75,14 +75,14 @@ impl Selector {
         let (kind, name) = text.split_once(':')?;
         match kind {
             "injury" => {
-                let (name, regions) = regions_after_at(name)?;
+                let (name, regions) = list_after_at(name, Region::ALL, |r| r.as_str())?;
                 InjuryKind::ALL
                     .iter()
                     .find(|k| k.as_str() == name)
                     .map(|k| Selector::Injury(*k, regions))
             }
             "treatment" => {
-                let (name, regions) = regions_after_at(name)?;
+                let (name, regions) = list_after_at(name, Region::ALL, |r| r.as_str())?;
                 TreatmentKind::ALL
                     .iter()
                     .find(|k| k.as_str() == name)
@@ -93,18 +93,8 @@ impl Selector {
                 .find(|k| k.as_str() == name)
                 .map(|k| Selector::Fluid(*k)),
             "medication" => {
-                let (drug, routes) = match name.split_once('@') {
-                    Some((drug, routes)) => (drug, Some(routes)),
-                    None => (name, None),
-                };
-                let drug = lexicon_medication(drug)?;
-                let mut parsed = Vec::new();
-                if let Some(routes) = routes {
-                    for r in routes.split(',') {
-                        parsed.push(*Route::ALL.iter().find(|x| x.as_str() == r)?);
-                    }
-                }
-                Some(Selector::Medication(drug, parsed))
+                let (drug, routes) = list_after_at(name, Route::ALL, |r| r.as_str())?;
+                Some(Selector::Medication(lexicon_medication(drug)?, routes))
             }
             _ => None,
         }
@@ -139,17 +129,22 @@ impl Selector {
     }
 }
 
-/// Splits "amputation@left_leg,right_leg" into the name and its regions (none without
-/// `@`); `None` when a region is not one the schema knows.
-fn regions_after_at(text: &str) -> Option<(&str, Vec<Region>)> {
+/// Splits "amputation@left_leg,right_leg" or "fentanyl@iv,io" into the name and the
+/// values after `@` (none without `@`), each one of `all` by its schema spelling; `None`
+/// when a value is not one the schema knows (or the list after `@` is empty).
+fn list_after_at<'a, T: Copy>(
+    text: &'a str,
+    all: &[T],
+    spelling: impl Fn(&T) -> &'static str,
+) -> Option<(&'a str, Vec<T>)> {
     let Some((name, list)) = text.split_once('@') else {
         return Some((text, Vec::new()));
     };
-    let mut regions = Vec::new();
-    for r in list.split(',') {
-        regions.push(*Region::ALL.iter().find(|x| x.as_str() == r)?);
+    let mut values = Vec::new();
+    for v in list.split(',') {
+        values.push(*all.iter().find(|x| spelling(x) == v)?);
     }
-    Some((name, regions))
+    Some((name, values))
 }
 
 /// The medication name as the lexicon (and so the record) spells it.
@@ -363,6 +358,8 @@ pub enum Trigger {
         conditions: Vec<Condition>,
         category: crate::record::Evac,
     },
+    /// Each `facts` fact said with no clock time: due when it was heard.
+    TimeMissing { facts: Vec<Selector> },
     /// Each `facts` fact (of a limb) with no `cleared_by` fact for the same limb said after
     /// it: due `delay_min` after it was heard.
     UntilCleared {
@@ -504,7 +501,18 @@ impl RuleSet {
             names
                 .iter()
                 .map(|n| {
-                    Selector::parse(n).ok_or_else(|| format!("`{field}` names unknown fact `{n}`"))
+                    let selector = Selector::parse(n)
+                        .ok_or_else(|| format!("`{field}` names unknown fact `{n}`"))?;
+                    // "other" is the schema's catch-all treatment (a pelvic binder, a
+                    // c-collar…): unnarrowed it would stand for any of them.
+                    if selector == Selector::Treatment(TreatmentKind::Other, Vec::new()) {
+                        return Err(format!(
+                            "`{field}` names `{n}` with no site; `other` is a catch-all \
+                             treatment, narrow it with @SITE (a pelvic binder is \
+                             `treatment:other@pelvis`)"
+                        ));
+                    }
+                    Ok(selector)
                 })
                 .collect()
         };
@@ -608,6 +616,9 @@ impl RuleSet {
                         .find(|e| e.as_str() == c)
                         .ok_or_else(|| format!("`category` = \"{c}\" is not an EVAC category"))?
                 },
+            },
+            "time_missing" => Trigger::TimeMissing {
+                facts: selectors(&r.facts, "facts")?,
             },
             "until_cleared" => Trigger::UntilCleared {
                 facts: selectors(&r.facts, "facts")?,

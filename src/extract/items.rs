@@ -171,8 +171,8 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
 }
 
 /// A row that needs a context (`lexicon.toml`'s `[[context]]`) counts only when its clause
-/// (the tokens between commas or stops around `start..end`) holds what it needs, or when
-/// it is the whole clause.
+/// (the tokens between commas or stops around `start..end`; its sentence for a context of
+/// `reach = "sentence"`) holds what it needs, or when it is the whole clause.
 fn context_holds(
     tokens: &[Token],
     start: usize,
@@ -184,7 +184,12 @@ fn context_holds(
     let Some(context) = found.context.and_then(|c| lexicon.context(c)) else {
         return true;
     };
-    let bounds = |t: &Token| matches!(t.kind, TokenKind::Comma | TokenKind::Stop);
+    let sentence = context.reach == super::lexicon::Reach::Sentence;
+    let bounds = |t: &Token| match t.kind {
+        TokenKind::Stop => true,
+        TokenKind::Comma => !sentence,
+        _ => false,
+    };
     let from = tokens[..start]
         .iter()
         .rposition(bounds)

@@ -193,6 +193,18 @@ pub enum Need {
     Drug,
 }
 
+/// How far around a context row its needs are looked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// The row's clause (between commas or stops).
+    #[default]
+    Clause,
+    /// The row's sentence ("tourniquet not needed, removed at 0640": the removal's clause
+    /// does not name the tourniquet, its sentence does).
+    Sentence,
+}
+
 /// The context a row needs, with its examples.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Context {
@@ -201,6 +213,9 @@ pub struct Context {
     pub needs: Vec<Need>,
     #[serde(default)]
     pub needs_words: Vec<String>,
+    /// Where `needs` and `needs_words` are looked for (the clause unless said).
+    #[serde(default)]
+    pub reach: Reach,
     /// Sentences in which the row must yield a fact.
     #[serde(default)]
     pub positive: Vec<String>,

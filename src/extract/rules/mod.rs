@@ -849,6 +849,69 @@ impl<'a> Parser<'a> {
         false
     }
 
+    /// "tourniquet not needed, removed at 0640", "TQ right arm at 0600, took it off at
+    /// 0640": a removal cue that opens its clause, with nothing but its time after it,
+    /// and no tourniquet named in its own clause, is about the latest tourniquet named in
+    /// the sentence for the same casualty (said or denied); its index.
+    fn removal_of_earlier_tourniquet(&self, i: usize) -> Option<usize> {
+        let lead = |w: &str| {
+            is_glue(w)
+                || matches!(
+                    w,
+                    "then" | "just" | "got" | "so" | "finally" | "they" | "we've" | "i've" | "it's"
+                )
+        };
+        let mut j = i;
+        while let Some(previous) = j.checked_sub(1) {
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Comma | ItemKind::Stop) => break,
+                Some(ItemKind::Word(w)) if lead(w) => {}
+                _ => return None,
+            }
+        }
+        let mut k = i + 1;
+        loop {
+            match self.kind_at(k) {
+                None | Some(ItemKind::Comma | ItemKind::Stop) => break,
+                Some(ItemKind::Clock(_) | ItemKind::Number(_) | ItemKind::Concept(Concept::At)) => {
+                }
+                Some(ItemKind::Word(w)) if lead(w) || matches!(w.as_str(), "now" | "already") => {}
+                _ => return None,
+            }
+            k += 1;
+        }
+        self.frames
+            .iter()
+            .enumerate()
+            .rev()
+            .take_while(|(index, frame)| {
+                *index >= self.frames_before_switch && frame.sentence == self.sentence
+            })
+            .find(|(_, frame)| matches!(frame.kind, FrameKind::Tourniquet(_)) && !frame.removed)
+            .map(|(index, _)| index)
+    }
+
+    /// Opens a frame for the removal (at item `i`) of the tourniquet of frame `earlier`:
+    /// the same limbs, its own time.
+    fn open_removal(&mut self, earlier: usize, i: usize) {
+        let source = &self.frames[earlier];
+        let mut off = Frame::new(
+            source.kind.clone(),
+            &self.items[i],
+            self.sentence,
+            self.clause,
+        );
+        off.places = source.places.clone();
+        off.place_times = vec![None; source.places.len()];
+        off.removed = true;
+        off.negated = self.negation || self.hypothetical;
+        let index = self.frames.len();
+        self.frames.push(off);
+        self.order.push(Step::Frame(index));
+        self.open = Some(index);
+    }
+
     fn end_clause(&mut self) {
         self.negation = false;
         self.removing = false;
@@ -1082,8 +1145,11 @@ impl<'a> Parser<'a> {
                 });
                 match open_tourniquet {
                     Some(o) => self.frames[o].removed = true,
-                    None if concept == Concept::Removed => self.removing = true,
-                    None => {}
+                    None => match self.removal_of_earlier_tourniquet(i) {
+                        Some(earlier) => self.open_removal(earlier, i),
+                        None if concept == Concept::Removed => self.removing = true,
+                        None => {}
+                    },
                 }
             }
             Concept::OverClothing => {
