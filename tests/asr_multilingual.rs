@@ -55,21 +55,6 @@ fn whisper_base_multilingual_equals_ctranslate2() {
     );
     // jfk.wav through base is exact too, in the full window and with the default cached
     // padding (whose encoding of silence is made with base's 6 layers and 8 heads).
-    let expected = std::fs::read_to_string(asr_support::jfk_path().with_extension("txt")).unwrap();
     transcriber.set_decoding(1, false).unwrap();
-    let samples = asr_support::read_clip(&asr_support::jfk_path());
-    for window in [EncoderWindow::Full, EncoderWindow::CachedPadding] {
-        transcriber.set_encoder_window(window);
-        let text = transcriber
-            .transcribe(&samples)
-            .unwrap()
-            .expect("jfk.wav must be accepted")
-            .text()
-            .to_owned();
-        assert_eq!(
-            asr_support::normalise(&text),
-            asr_support::normalise(&expected),
-            "{window:?}"
-        );
-    }
+    asr_support::assert_hears_jfk(&mut transcriber);
 }

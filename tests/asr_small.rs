@@ -12,7 +12,7 @@ mod asr_support;
 use std::io::Write;
 use std::path::Path;
 
-use tccc::asr::{AsrConfig, EncoderWindow, Transcriber};
+use tccc::asr::{AsrConfig, Transcriber};
 
 #[test]
 fn whisper_small_hears_jfk_when_present() {
@@ -30,20 +30,5 @@ fn whisper_small_hears_jfk_when_present() {
         return;
     }
     let mut transcriber = Transcriber::load(&dir, &AsrConfig::default()).unwrap();
-    let expected = std::fs::read_to_string(asr_support::jfk_path().with_extension("txt")).unwrap();
-    let samples = asr_support::read_clip(&asr_support::jfk_path());
-    for window in [EncoderWindow::Full, EncoderWindow::CachedPadding] {
-        transcriber.set_encoder_window(window);
-        let text = transcriber
-            .transcribe(&samples)
-            .unwrap()
-            .expect("jfk.wav must be accepted")
-            .text()
-            .to_owned();
-        assert_eq!(
-            asr_support::normalise(&text),
-            asr_support::normalise(&expected),
-            "{window:?}"
-        );
-    }
+    asr_support::assert_hears_jfk(&mut transcriber);
 }

@@ -356,10 +356,11 @@ fn asr(args: &AsrBenchArgs) -> Result<(), CliError> {
     let rtf = summary.asr_busy_s / audio_s;
     let spec = summary.speculation;
     println!(
-        "{} utterance(s) in {audio_s:.1} s of audio; latency p50 {} ms, p99 {} ms; ASR RTF \
-         {rtf:.3}; CPU {cpu_s:.1} s ({:.2} cores); {} ASR-thread allocation(s)",
+        "{} utterance(s) in {audio_s:.1} s of audio; latency p50 {} ms, p95 {} ms, p99 {} ms; \
+         ASR RTF {rtf:.3}; CPU {cpu_s:.1} s ({:.2} cores); {} ASR-thread allocation(s)",
         latency.len(),
         percentile(latency, 0.5),
+        percentile(latency, 0.95),
         percentile(latency, 0.99),
         cpu_s / audio_s,
         summary.asr_allocations
@@ -378,19 +379,36 @@ fn asr(args: &AsrBenchArgs) -> Result<(), CliError> {
         percentile(extract_us, 0.5)
     );
     println!(
+        "  p95 per part: hangover {} ms, endpoint → text {} ms (queue {}, mel {}, encoder {}, \
+         decoder {})",
+        percentile(hangover, 0.95),
+        percentile(after_endpoint, 0.95),
+        percentile(queue, 0.95),
+        percentile(mel, 0.95),
+        percentile(encoder, 0.95),
+        percentile(decoder, 0.95)
+    );
+    println!(
         "  transcribed ahead at a pause: {} (used {}, thrown away {}, skipped as stale {}); \
          {speculative} utterance(s) ready at the endpoint",
         spec.decoded, spec.reused, spec.wasted, spec.stale
     );
     println!(
-        "{{\"utterances\": {}, \"latency_ms_p50\": {}, \"latency_ms_p99\": {}, \
-         \"hangover_ms_p50\": {}, \"endpoint_to_text_ms_p50\": {}, \"rtf\": {rtf:.4}, \
+        "{{\"utterances\": {}, \"latency_ms_p50\": {}, \"latency_ms_p95\": {}, \
+         \"latency_ms_p99\": {}, \"hangover_ms_p50\": {}, \"hangover_ms_p95\": {}, \
+         \"endpoint_to_text_ms_p50\": {}, \"endpoint_to_text_ms_p95\": {}, \
+         \"queue_ms_p50\": {}, \"queue_ms_p95\": {}, \"rtf\": {rtf:.4}, \
          \"cpu_s\": {cpu_s:.2}, \"speculative_reused\": {}, \"speculative_wasted\": {}}}",
         latency.len(),
         percentile(latency, 0.5),
+        percentile(latency, 0.95),
         percentile(latency, 0.99),
         percentile(hangover, 0.5),
+        percentile(hangover, 0.95),
         percentile(after_endpoint, 0.5),
+        percentile(after_endpoint, 0.95),
+        percentile(queue, 0.5),
+        percentile(queue, 0.95),
         spec.reused,
         spec.wasted
     );

@@ -17,10 +17,11 @@ use crate::limits::{
 /// The documented default configuration.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
 
-/// `vad.confident_silence_ms` by default: off. At 448 ms it split an utterance after a
-/// capture outage in one CI run of tests/capture_recovery.rs (the VAD's frames fall
-/// differently after the outage), so it stays off until measured on real voices.
-pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 0;
+/// `vad.confident_silence_ms` by default: 16 VAD frames. The longest certain run inside a
+/// sentence of the test narrations is 14 frames (448 ms, in tests/fixtures/vad/narration.wav
+/// when its frames start 272–352 samples in, as after the capture outage that once split it
+/// at 448), so two frames of margin; tests/vad_endpoint.rs plays it at 32 alignments.
+pub const CONFIDENT_SILENCE_MS_DEFAULT: u32 = 512;
 /// `vad.confident_probability` by default.
 pub const CONFIDENT_PROBABILITY_DEFAULT: f32 = 0.1;
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tccc::asr::{AsrConfig, Transcriber, Transcript};
+use tccc::asr::{AsrConfig, EncoderWindow, Transcriber, Transcript};
 
 /// The default model folder; the tests need it and say how to get it.
 pub fn model_dir() -> PathBuf {
@@ -33,6 +33,25 @@ pub fn fixture(name: &str) -> PathBuf {
 /// jfk.wav (public domain) is a fixture of the repository, beside its reference text.
 pub fn jfk_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/jfk.wav")
+}
+
+/// Checks that `transcriber` hears jfk.wav word for word (after [`normalise`]) against its
+/// reference text, in the full 30 s window and with the default cached padding. Leaves the
+/// transcriber in the cached-padding window.
+pub fn assert_hears_jfk(transcriber: &mut Transcriber) {
+    let expected = std::fs::read_to_string(jfk_path().with_extension("txt"))
+        .unwrap_or_else(|error| panic!("jfk.txt: {error}"));
+    let samples = read_clip(&jfk_path());
+    for window in [EncoderWindow::Full, EncoderWindow::CachedPadding] {
+        transcriber.set_encoder_window(window);
+        let text = transcriber
+            .transcribe(&samples)
+            .unwrap_or_else(|error| panic!("{error}"))
+            .unwrap_or_else(|| panic!("jfk.wav must be accepted ({window:?})"))
+            .text()
+            .to_owned();
+        assert_eq!(normalise(&text), normalise(&expected), "{window:?}");
+    }
 }
 
 pub fn read_clip(path: &Path) -> Vec<f32> {
