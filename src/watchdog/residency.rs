@@ -191,6 +191,23 @@ mod tests {
     }
 
     #[test]
+    fn a_resident_reports_what_its_owner_did() {
+        let knobs = Arc::new(SharedKnobs::default());
+        let resident = Resident::register("asr-lm", 1 << 20, Arc::clone(&knobs), true).unwrap();
+        assert!(resident.allowed());
+        knobs.store(StageKnobs::of(Profile::Saver, ThermalState::Critical));
+        assert!(!resident.allowed());
+        resident.report_loaded(false);
+        let mut read = heapless::Vec::new();
+        knobs.models().read_into(&mut read);
+        assert_eq!((read[0].name.as_str(), read[0].loaded), ("asr-lm", false));
+        resident.report_reload_failed();
+        resident.report_loaded(true);
+        knobs.models().read_into(&mut read);
+        assert_eq!((read[0].loaded, read[0].reload_failures), (true, 1));
+    }
+
+    #[test]
     fn a_failed_reload_is_counted_and_tried_again() {
         let knobs = Arc::new(SharedKnobs::default());
         let mut attempts = 0;
