@@ -598,3 +598,11 @@ const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= HANDOVER_PROMPT_BYTES_MAX +
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= READER_PROMPT_BYTES_MAX + 1_024);
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX <= LLM_PROMPT_BYTES_MAX);
 const _: () = assert!(LLM_REPLY_BYTES_MAX >= READER_ANSWER_BYTES_MAX);
+
+// ---- watch3: the report as rendered (tests/watchdog_report_render.rs) ----
+/// The browser width in pixels `tccc report`'s page must fit in: its charts and margins
+/// stay left of this (the render test screenshots it at this width in headless Chromium).
+pub const REPORT_PAGE_WIDTH_PX: u32 = 1_000;
+
+// A chart plus the page's side margins (2 em each) fits the width.
+const _: () = assert!(REPORT_CHART_WIDTH_PX + 100 <= REPORT_PAGE_WIDTH_PX);

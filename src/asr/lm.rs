@@ -208,6 +208,15 @@ impl DomainLm {
         })
     }
 
+    /// The bytes its tables hold on the heap.
+    pub fn heap_bytes(&self) -> u64 {
+        let bytes = self.unigrams.capacity() * std::mem::size_of::<(u32, f32, f32)>()
+            + self.bigrams.capacity() * std::mem::size_of::<(u64, f32, f32)>()
+            + self.trigrams.capacity() * std::mem::size_of::<(u64, f32)>()
+            + self.nodes.capacity() * std::mem::size_of::<Node>();
+        u64::try_from(bytes).unwrap_or(u64::MAX)
+    }
+
     /// The id that stands for the start and end of an utterance (Whisper's end-of-text).
     pub fn boundary(&self) -> u32 {
         self.boundary

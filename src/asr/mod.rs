@@ -546,6 +546,8 @@ impl BeamState {
 /// The speech recogniser: model, tokenizer, front end and every buffer.
 pub struct Transcriber {
     model: WhisperModel<CpuBackend>,
+    /// The folder it was loaded from (the fusion model is built from it again).
+    model_dir: PathBuf,
     tokenizer: Tokenizer,
     front_end: MelFrontEnd,
     config: AsrConfig,
@@ -586,6 +588,37 @@ impl std::fmt::Debug for Transcriber {
             self.model, self.config
         )
     }
+}
+
+/// The domain language model for fusion when `config` turns fusion or the term bonus on
+/// (read from `lm_file`, or built from the lexicon in `model_dir`); `None` when both are off.
+fn load_domain_lm(
+    model_dir: &Path,
+    config: &AsrConfig,
+    vocabulary: usize,
+    end_of_text: u32,
+) -> Result<Option<DomainLm>, AsrError> {
+    if config.lm_weight == 0.0 && config.term_bonus == 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(match config.lm_file.as_deref() {
+        Some(path) => DomainLm::load(path, vocabulary, end_of_text)?,
+        None => {
+            let started = std::time::Instant::now();
+            let (lm, report) = DomainLm::build(model_dir, vocabulary, end_of_text)?;
+            log::info!(
+                    "domain language model built from the lexicon in {} ms: {} sentences,                          {} tokens; {} unigrams, {} bigrams, {} trigrams, {} terms",
+                    started.elapsed().as_millis(),
+                    report.sentences,
+                    report.tokens,
+                    report.unigrams,
+                    report.bigrams,
+                    report.trigrams,
+                    report.terms
+                );
+            lm
+        }
+    }))
 }
 
 impl Transcriber {
@@ -673,36 +706,19 @@ impl Transcriber {
                     config.threads
                 ))
             })?;
-        let lm = if config.lm_weight != 0.0 || config.term_bonus != 0.0 {
-            let vocabulary = weights.dims.vocabulary;
-            let end_of_text = tokenizer.special.end_of_text;
-            Some(match config.lm_file.as_deref() {
-                Some(path) => DomainLm::load(path, vocabulary, end_of_text)?,
-                None => {
-                    let started = std::time::Instant::now();
-                    let (lm, report) = DomainLm::build(model_dir, vocabulary, end_of_text)?;
-                    log::info!(
-                        "domain language model built from the lexicon in {} ms: {} sentences,                          {} tokens; {} unigrams, {} bigrams, {} trigrams, {} terms",
-                        started.elapsed().as_millis(),
-                        report.sentences,
-                        report.tokens,
-                        report.unigrams,
-                        report.bigrams,
-                        report.trigrams,
-                        report.terms
-                    );
-                    lm
-                }
-            })
-        } else {
-            None
-        };
+        let lm = load_domain_lm(
+            model_dir,
+            config,
+            weights.dims.vocabulary,
+            tokenizer.special.end_of_text,
+        )?;
         let mut model = WhisperModel::new(weights, backend, config.beam_width);
         if config.encoder_window == EncoderWindow::CachedPadding {
             model.prepare_padding_cache();
         }
         Ok(Transcriber {
             model,
+            model_dir: model_dir.to_owned(),
             tokenizer,
             front_end,
             config: config.clone(),
@@ -954,6 +970,41 @@ impl Transcriber {
     /// Whether the next segment is decoded with fusion (loaded and not paused).
     pub fn biasing(&self) -> bool {
         self.lm.is_some() && !self.biasing_paused
+    }
+
+    /// The Whisper model folder it was loaded from.
+    pub fn model_dir(&self) -> &Path {
+        &self.model_dir
+    }
+
+    /// Whether the domain language model for fusion is loaded.
+    pub fn has_lm(&self) -> bool {
+        self.lm.is_some()
+    }
+
+    /// Drops the domain language model (the watchdog's critical heat): decoding goes on
+    /// without fusion until [`Transcriber::load_lm`]. Returns the bytes it held.
+    pub fn unload_lm(&mut self) -> u64 {
+        self.fusion = None;
+        self.lm.take().map_or(0, |lm| lm.heap_bytes())
+    }
+
+    /// Loads the domain language model again as configured (read from `lm_file` or built
+    /// from the lexicon in the model's folder); nothing when fusion is not configured.
+    /// Allocates: call off the real-time path (heat events).
+    pub fn load_lm(&mut self) -> Result<(), AsrError> {
+        self.lm = load_domain_lm(
+            &self.model_dir,
+            &self.config,
+            self.tokenizer.len(),
+            self.tokenizer.special.end_of_text,
+        )?;
+        Ok(())
+    }
+
+    /// The bytes the domain language model holds (0 when none is loaded).
+    pub fn lm_bytes(&self) -> u64 {
+        self.lm.as_ref().map_or(0, DomainLm::heap_bytes)
     }
 
     /// Decodes the last segment again, under the decoding now set, without encoding it

@@ -12,6 +12,8 @@
 //! front end reports are logged through the deferred log (`tlog!`), never written here. Live input
 //! drops and counts a transcript when the consumer's ring is full; offline input waits.
 
+pub mod recogniser;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -262,7 +264,7 @@ impl LivePipeline {
         source: Box<dyn AudioSource>,
         config: &Config,
         pacing: Pacing,
-        mut transcriber: Transcriber,
+        transcriber: Transcriber,
         mut audio: Option<AudioJournal>,
     ) -> Result<Self, LiveError> {
         let live = source.is_live() || pacing == Pacing::RealTime;
@@ -279,6 +281,12 @@ impl LivePipeline {
         let started = Instant::now();
         let knobs = Arc::new(SharedKnobs::default());
         let configured_beam = transcriber.config().beam_width;
+        // Critical heat unloads the fusion model and a non-default Whisper model.
+        let mut recogniser = recogniser::HeldRecogniser::new(
+            transcriber,
+            recogniser::fallback_model_dir(config).as_deref(),
+            Arc::clone(&knobs),
+        );
         let transcribed = Arc::new(AtomicU64::new(0));
         let asr_thread = {
             let knobs = Arc::clone(&knobs);
@@ -305,6 +313,9 @@ impl LivePipeline {
                         let Some(segment) = frontend.next_segment() else {
                             break;
                         };
+                        // The watchdog's `large_models` knob (loads only when it changes).
+                        recogniser.follow();
+                        let transcriber = recogniser.transcriber();
                         if segment.is_provisional() {
                             // A speculation no finished segment will match any more.
                             if let Some(old) = held.take() {
@@ -316,10 +327,10 @@ impl LivePipeline {
                                 speculation.stale += 1;
                             } else {
                                 let decoding =
-                                    apply_knobs(&mut transcriber, configured_beam, knobs.load());
+                                    apply_knobs(transcriber, configured_beam, knobs.load());
                                 let counters_before = transcriber.counters();
                                 let began = Instant::now();
-                                let result = hear(&mut transcriber, &segment, decoding);
+                                let result = hear(transcriber, &segment, decoding);
                                 busy += began.elapsed();
                                 speculation.decoded += 1;
                                 match result {
@@ -349,7 +360,7 @@ impl LivePipeline {
                             )
                         });
                         // The watchdog's knobs, one atomic load per segment.
-                        let decoding = apply_knobs(&mut transcriber, configured_beam, knobs.load());
+                        let decoding = apply_knobs(transcriber, configured_beam, knobs.load());
                         let result = match held.take() {
                             Some(done)
                                 if done.key == segment.key() && done.decoding == decoding =>
@@ -363,7 +374,7 @@ impl LivePipeline {
                                     speculation.wasted += 1;
                                 }
                                 let began = Instant::now();
-                                let result = hear(&mut transcriber, &segment, decoding);
+                                let result = hear(transcriber, &segment, decoding);
                                 busy += began.elapsed();
                                 result
                             }
@@ -397,7 +408,9 @@ impl LivePipeline {
                         }
                     }
                     if let Some(old) = held.take() {
-                        transcriber.restore_counters(old.counters_before);
+                        recogniser
+                            .transcriber()
+                            .restore_counters(old.counters_before);
                         speculation.wasted += 1;
                     }
                     clear_thread_role();
@@ -409,7 +422,7 @@ impl LivePipeline {
                         return Err(LiveError::Asr(error));
                     }
                     Ok(LiveSummary {
-                        asr: transcriber.counters(),
+                        asr: recogniser.transcriber().counters(),
                         asr_allocations,
                         asr_frees,
                         transcripts_dropped: dropped.load(Ordering::Relaxed),

@@ -41,7 +41,7 @@ pub use governor::{Governor, Profile, Reason, StageKnobs, ThermalState};
 pub use knobs::{ModelReading, ModelTable, SharedKnobs};
 pub use memory::{components_of, ComponentMemory, ComponentSource, MemoryComponent};
 pub use nvpmodel::{ModeName, NvpModel, PowerMode};
-pub use residency::{Loader, Residence, Unloadable};
+pub use residency::{Loader, Residence, Resident, Unloadable};
 pub use sensors::{Name, Readings, SensorSettings, Sensors};
 
 /// What can go wrong in the watchdog.

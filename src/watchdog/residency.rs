@@ -11,6 +11,10 @@
 //! `ModelReloadFailed`) and shows them in `status`, `thermal` and `top` — a model still
 //! loaded after the knob asked it out is shown as "unload pending".
 //!
+//! An owner that keeps the model inside something else (the ASR thread's recogniser keeps
+//! its fusion language model; a non-default Whisper model is swapped for the default one)
+//! registers a [`Resident`] instead and reports what it did itself.
+//!
 //! Pausing is a different knob: `llm` (false when hot, in saver and when critical) says
 //! whether the LLM may *run*; `large_models` whether it may stay *loaded*.
 //!
@@ -123,6 +127,47 @@ impl<T> Unloadable<T> {
     }
 }
 
+/// A larger model registered with the watchdog whose owner keeps it elsewhere (inside a
+/// recogniser, say) and reports what it did: for owners that cannot hand the model to an
+/// [`Unloadable`]. Reading the knob and reporting allocate nothing.
+#[derive(Debug)]
+pub struct Resident {
+    knobs: Arc<SharedKnobs>,
+    slot: usize,
+}
+
+impl Resident {
+    /// Registers `name` (`bytes` when loaded), held `loaded` now.
+    pub fn register(
+        name: &str,
+        bytes: u64,
+        knobs: Arc<SharedKnobs>,
+        loaded: bool,
+    ) -> Result<Resident, String> {
+        let slot = knobs
+            .models()
+            .register(name, bytes)
+            .map_err(|e| e.to_string())?;
+        knobs.models().set_loaded(slot, loaded);
+        Ok(Resident { knobs, slot })
+    }
+
+    /// Whether the knobs allow larger models to stay loaded now.
+    pub fn allowed(&self) -> bool {
+        self.knobs.load().large_models
+    }
+
+    /// Reports that the owner now holds the model loaded (`true`) or has let it go.
+    pub fn report_loaded(&self, loaded: bool) {
+        self.knobs.models().set_loaded(self.slot, loaded);
+    }
+
+    /// Reports a failed attempt to load it again.
+    pub fn report_reload_failed(&self) {
+        self.knobs.models().reload_failed(self.slot);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +188,23 @@ mod tests {
         assert_eq!(read.len(), WATCHDOG_MODELS_MAX);
         assert_eq!((read[0].name.as_str(), read[0].loaded), ("m0", false));
         assert!(read[1].loaded);
+    }
+
+    #[test]
+    fn a_resident_reports_what_its_owner_did() {
+        let knobs = Arc::new(SharedKnobs::default());
+        let resident = Resident::register("asr-lm", 1 << 20, Arc::clone(&knobs), true).unwrap();
+        assert!(resident.allowed());
+        knobs.store(StageKnobs::of(Profile::Saver, ThermalState::Critical));
+        assert!(!resident.allowed());
+        resident.report_loaded(false);
+        let mut read = heapless::Vec::new();
+        knobs.models().read_into(&mut read);
+        assert_eq!((read[0].name.as_str(), read[0].loaded), ("asr-lm", false));
+        resident.report_reload_failed();
+        resident.report_loaded(true);
+        knobs.models().read_into(&mut read);
+        assert_eq!((read[0].loaded, read[0].reload_failures), (true, 1));
     }
 
     #[test]
