@@ -598,3 +598,20 @@ const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= HANDOVER_PROMPT_BYTES_MAX +
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= READER_PROMPT_BYTES_MAX + 1_024);
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX <= LLM_PROMPT_BYTES_MAX);
 const _: () = assert!(LLM_REPLY_BYTES_MAX >= READER_ANSWER_BYTES_MAX);
+
+// ---- llm3: the recogniser beside the language model (src/cli/contention.rs) ----
+
+/// The largest rise of the recogniser's latency (p50 and p95 of end of speech → text)
+/// `tccc bench asr-llm` accepts while the language model decodes (issue 16's bar).
+pub const CONTENTION_RISE_PERCENT_DEFAULT: f64 = 10.0;
+/// Times `tccc bench asr-llm --repeat` may play the recording in one run.
+pub const CONTENTION_REPEATS_MAX: usize = 20;
+/// Rounds (an idle and a decoding run each) `tccc bench asr-llm --rounds` may run.
+pub const CONTENTION_ROUNDS_MAX: usize = 20;
+/// How long `tccc bench asr-llm` waits for the model's low-priority thread to run its
+/// first step before a decoding run (other load may take every core).
+pub const CONTENTION_LLM_START_WAIT_S: u64 = 60;
+
+const _: () = assert!(CONTENTION_RISE_PERCENT_DEFAULT > 0.0);
+const _: () = assert!(CONTENTION_REPEATS_MAX >= 1 && CONTENTION_ROUNDS_MAX >= 1);
+const _: () = assert!(CONTENTION_LLM_START_WAIT_S >= 1);

@@ -115,6 +115,11 @@ pub struct WorkerStatus {
     pub replies_dropped: u64,
     /// The priority the thread got: 2 SCHED_IDLE, 1 nice 19, 0 normal (both refused).
     pub priority: u64,
+    /// Tokens written by finished or stopped requests (`tccc bench asr-llm` counts them).
+    pub tokens: u64,
+    /// Forward passes started so far (prompt chunks and tokens; counted live, between
+    /// tokens, so a client can see the model is running).
+    pub steps: u64,
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +133,8 @@ struct Shared {
     preempted: AtomicU64,
     replies_dropped: AtomicU64,
     priority: AtomicU64,
+    tokens: AtomicU64,
+    steps: AtomicU64,
 }
 
 /// Why a request was not queued.
@@ -322,6 +329,8 @@ impl LlmWorker {
             preempted: load(&s.preempted),
             replies_dropped: load(&s.replies_dropped),
             priority: load(&s.priority),
+            tokens: load(&s.tokens),
+            steps: load(&s.steps),
         }
     }
 }
@@ -533,6 +542,7 @@ impl<'a> Thread<'a> {
         let requests = &self.requests;
         let shared = self.shared;
         let mut check = || {
+            shared.steps.fetch_add(1, Ordering::Relaxed);
             interrupt = if knobs.is_some_and(|k| !k.load().llm) {
                 Interrupt::Paused
             } else if shared.cancel.load(Ordering::Acquire) == request.id {
@@ -551,6 +561,10 @@ impl<'a> Thread<'a> {
             &mut self.answer,
             &mut check,
         );
+        if let Ok(stats) = &result {
+            let written = stats.generated_tokens as u64;
+            self.shared.tokens.fetch_add(written, Ordering::Relaxed);
+        }
         reply.outcome = match (result, interrupt) {
             (Err(error), _) => {
                 use std::fmt::Write;
