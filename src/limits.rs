@@ -615,3 +615,14 @@ pub const CONTENTION_LLM_START_WAIT_S: u64 = 60;
 const _: () = assert!(CONTENTION_RISE_PERCENT_DEFAULT > 0.0);
 const _: () = assert!(CONTENTION_REPEATS_MAX >= 1 && CONTENTION_ROUNDS_MAX >= 1);
 const _: () = assert!(CONTENTION_LLM_START_WAIT_S >= 1);
+
+/// Readings the analysis thread may have asked of the model's thread and not yet had
+/// answered (`llm::reading`): every request the ring holds, the running one and every
+/// reply waiting to be collected.
+pub const READER_PENDING_MAX: usize = LLM_REQUESTS_MAX + 1 + LLM_REPLIES_MAX;
+/// How long a run over a recording (no console after the input ends) waits for the
+/// readings still asked of the model's thread before it closes.
+pub const READER_DRAIN_WAIT_S: u64 = 30;
+
+const _: () = assert!(READER_PENDING_MAX > LLM_REQUESTS_MAX);
+const _: () = assert!(READER_DRAIN_WAIT_S >= 1 && READER_DRAIN_WAIT_S <= LLM_DRAFT_WAIT_S);

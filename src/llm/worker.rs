@@ -7,8 +7,8 @@
 //! - **Preemptible between tokens:** before each token the thread looks at the watchdog's
 //!   stage knobs (`llm` off when hot: it stops and replies [`Outcome::Paused`]), at a
 //!   cancel of the running request ([`Outcome::Cancelled`]) and at the next request in the
-//!   ring: a newer request of the same task supersedes the running one
-//!   ([`Outcome::Superseded`]); a request of the other task waits its turn.
+//!   ring: a newer handover request supersedes the running one ([`Outcome::Superseded`]);
+//!   every other request waits its turn (each reader request reads its own utterance).
 //! - **No allocation after warm-up:** requests and replies are fixed-size (`heapless`), the
 //!   runtime's buffers are sized at load, the reader's grammar is rebuilt in place
 //!   (tests/llm_worker_no_alloc.rs counts the thread's allocations with the project's
@@ -81,7 +81,7 @@ pub enum Outcome {
     Done(Stop),
     /// The watchdog paused the model (a hot state); nothing or part was written.
     Paused,
-    /// A newer request of the same task came in.
+    /// A newer handover request came in.
     Superseded,
     /// The request was cancelled.
     Cancelled,
@@ -547,7 +547,11 @@ impl<'a> Thread<'a> {
                 Interrupt::Paused
             } else if shared.cancel.load(Ordering::Acquire) == request.id {
                 Interrupt::Cancelled
-            } else if requests.peek().is_ok_and(|next| next.task == request.task) {
+            } else if request.task == Task::Handover
+                && requests
+                    .peek()
+                    .is_ok_and(|next| next.task == Task::Handover)
+            {
                 Interrupt::Superseded
             } else {
                 Interrupt::None
