@@ -606,3 +606,31 @@ pub const REPORT_PAGE_WIDTH_PX: u32 = 1_000;
 
 // A chart plus the page's side margins (2 em each) fits the width.
 const _: () = assert!(REPORT_CHART_WIDTH_PX + 100 <= REPORT_PAGE_WIDTH_PX);
+
+// ---- llm3: the recogniser beside the language model (src/cli/contention.rs) ----
+
+/// The largest rise of the recogniser's latency (p50 and p95 of end of speech → text)
+/// `tccc bench asr-llm` accepts while the language model decodes (issue 16's bar).
+pub const CONTENTION_RISE_PERCENT_DEFAULT: f64 = 10.0;
+/// Times `tccc bench asr-llm --repeat` may play the recording in one run.
+pub const CONTENTION_REPEATS_MAX: usize = 20;
+/// Rounds (an idle and a decoding run each) `tccc bench asr-llm --rounds` may run.
+pub const CONTENTION_ROUNDS_MAX: usize = 20;
+/// How long `tccc bench asr-llm` waits for the model's low-priority thread to run its
+/// first step before a decoding run (other load may take every core).
+pub const CONTENTION_LLM_START_WAIT_S: u64 = 60;
+
+const _: () = assert!(CONTENTION_RISE_PERCENT_DEFAULT > 0.0);
+const _: () = assert!(CONTENTION_REPEATS_MAX >= 1 && CONTENTION_ROUNDS_MAX >= 1);
+const _: () = assert!(CONTENTION_LLM_START_WAIT_S >= 1);
+
+/// Readings the analysis thread may have asked of the model's thread and not yet had
+/// answered (`llm::reading`): every request the ring holds, the running one and every
+/// reply waiting to be collected.
+pub const READER_PENDING_MAX: usize = LLM_REQUESTS_MAX + 1 + LLM_REPLIES_MAX;
+/// How long a run over a recording (no console after the input ends) waits for the
+/// readings still asked of the model's thread before it closes.
+pub const READER_DRAIN_WAIT_S: u64 = 30;
+
+const _: () = assert!(READER_PENDING_MAX > LLM_REQUESTS_MAX);
+const _: () = assert!(READER_DRAIN_WAIT_S >= 1 && READER_DRAIN_WAIT_S <= LLM_DRAFT_WAIT_S);

@@ -418,3 +418,113 @@ fn the_reader_and_the_checker_survive_malformed_answers() {
         tccc::fuzzing::llm_handover_paragraph(&data);
     }
 }
+
+/// A reading the model answered after later utterances were heard (`llm::reading`) is
+/// journaled after them; replay files it there again, merged in journal order with the
+/// medic's verdict on it, so fact ids and every event are what they were. (Filed after
+/// the utterance it names instead, the ids would differ.)
+#[test]
+fn a_late_proposal_is_filed_again_where_the_journal_holds_it() {
+    use tccc::extract::lexicon::LEXICON_VERSION;
+    use tccc::journal::codec::UtteranceRecord;
+    use tccc::record::{Event, EventLog};
+    let lines = [
+        "Casualty one, gunshot wound left thigh.",
+        "the tourniquet is holding, heart going about one forty",
+        "Pulse 90, respiratory rate 20.",
+        "Blood pressure 110 over 70.",
+    ];
+    let mut live = Extractor::new(ExtractorConfig::default());
+    let mut state = tccc::journal::State::default();
+    let mut seq = 0u64;
+    let mut journaled = 0usize;
+    let mut journal_events =
+        |extractor: &Extractor, state: &mut tccc::journal::State, seq: &mut u64| {
+            for _ in journaled..extractor.events().len() {
+                state.event_seqs.push(*seq);
+                *seq += 1;
+            }
+            journaled = extractor.events().len();
+        };
+    let mut asked = None;
+    for (i, line) in lines.iter().enumerate() {
+        let index = i as u32;
+        state.utterances.push(UtteranceRecord {
+            index,
+            start_s: i as f64,
+            end_s: i as f64 + 1.0,
+            text: (*line).to_owned(),
+            words: Vec::new(),
+            model: "test".to_owned(),
+            lexicon: LEXICON_VERSION.to_owned(),
+            audio_seq: None,
+            rehearing_of: None,
+        });
+        state.utterance_seqs.push(seq);
+        seq += 1;
+        let changes = live
+            .push_utterance(index, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+        journal_events(&live, &mut state, &mut seq);
+        if should_read(line, &changes, &Lexicon::new()) {
+            asked = Some((index, live.current_casualty()));
+        }
+        // The model answers utterance 1 while utterance 2 is being heard: filed after it.
+        if index == 2 {
+            let (asked_index, casualty) = asked.expect("utterance 1 is for the reader");
+            let reading = tccc::llm::reader::file_answer_for(
+                &mut live,
+                casualty,
+                asked_index,
+                lines[1],
+                (1.0, 2.0),
+                r#"[{"fact":"pulse","value":"one forty","where":"","time":""}]"#,
+            )
+            .unwrap();
+            assert_eq!(reading.filed.len(), 1, "{reading:?}");
+            // The medic confirms it before utterance 3.
+            live.confirm(
+                reading.filed[0].0,
+                Provenance {
+                    utterance: 2,
+                    char_start: 0,
+                    char_end: 0,
+                    heard_start_s: 0.0,
+                    heard_end_s: 0.0,
+                    confidence: 1.0,
+                    doubt: None,
+                    lexicon: "",
+                },
+            )
+            .unwrap();
+            journal_events(&live, &mut state, &mut seq);
+        }
+    }
+    state.log = EventLog::from_events(live.events().to_vec()).unwrap();
+    let proposed = |events: &[Event]| {
+        events
+            .iter()
+            .position(|e| e.provenance().doubt == Some(Doubt::Proposed))
+            .unwrap()
+    };
+    let at = proposed(live.events());
+    assert!(
+        live.events()[..at]
+            .iter()
+            .any(|e| e.provenance().utterance == 2),
+        "the proposal follows utterance 2's facts"
+    );
+
+    let mut again = Extractor::new(ExtractorConfig::default());
+    let next = tccc::analysis::replay_utterances(&mut again, &state);
+    assert_eq!(next, lines.len() as u32);
+    assert_eq!(again.events(), live.events());
+    assert!(!again.live_facts().iter().any(|f| f.unconfirmed));
+
+    // Without the journal's order (each proposal after the utterance it names) the fact
+    // ids would differ: the check above can fail.
+    state.utterance_seqs.clear();
+    let mut by_index = Extractor::new(ExtractorConfig::default());
+    tccc::analysis::replay_utterances(&mut by_index, &state);
+    assert_ne!(by_index.events(), live.events());
+}

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use tccc::extract::{Extractor, ExtractorConfig};
 use tccc::llm::handover;
+use tccc::llm::reading::Readings;
 use tccc::llm::worker::{reply_text, LlmReply, LlmWorker, Outcome, Task};
-use tccc::llm::Llm;
+use tccc::llm::{Llm, Stop};
 use tccc::watchdog::{SharedKnobs, StageKnobs};
 
 fn worker(knobs: &Arc<SharedKnobs>) -> Option<LlmWorker> {
@@ -132,4 +133,123 @@ fn critical_heat_unloads_the_model_and_cooling_loads_it_again() {
     let id = worker.submit(Task::Handover, &prompt, "", 4).unwrap();
     let done = wait(&mut worker, id);
     assert!(matches!(done.outcome, Outcome::Done(_)), "{done:?}");
+}
+
+/// Takes replies until the one for `id` (others, already collected, are passed by).
+fn reply_for(worker: &mut LlmWorker, id: u32) -> LlmReply {
+    loop {
+        match worker.try_reply() {
+            Some(reply) if reply.id == id => return reply,
+            Some(_) => {}
+            None => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    }
+}
+
+#[test]
+fn a_reading_is_asked_without_waiting_and_filed_unconfirmed_when_it_comes() {
+    use tccc::extract::lexicon::Lexicon;
+    use tccc::record::{Doubt, Fact, VitalValue};
+    let knobs = Arc::new(SharedKnobs::default());
+    let Some(mut worker) = worker(&knobs) else {
+        return;
+    };
+    let lexicon = Lexicon::new();
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Casualty one, gunshot wound left thigh.", 0.0, 1.0)
+        .unwrap();
+    let missed = "the tourniquet is holding, heart going about one forty";
+    let changes = extractor.push_utterance(1, missed, 1.0, 2.0).unwrap();
+    let mut readings = Readings::new();
+    let first = readings
+        .ask(
+            &mut worker,
+            &extractor,
+            &lexicon,
+            1,
+            missed,
+            &changes,
+            (1.0, 2.0),
+        )
+        .unwrap()
+        .expect("the rules filed nothing from an utterance with clinical words");
+    assert_eq!(readings.pending(), 1);
+    // The analysis goes on while the model reads: casualty two is heard, and an utterance
+    // the rules read is not for the reader.
+    let changes = extractor
+        .push_utterance(2, "Casualty two, blast injury. Pulse 90.", 2.0, 3.0)
+        .unwrap();
+    let asked = readings.ask(
+        &mut worker,
+        &extractor,
+        &lexicon,
+        2,
+        "Casualty two, blast injury. Pulse 90.",
+        &changes,
+        (2.0, 3.0),
+    );
+    assert_eq!(asked, Ok(None));
+    assert_eq!(extractor.current_casualty(), 2);
+    // The answer for utterance 1, as the model may write it, is filed unconfirmed under
+    // casualty one (current when it was heard), not two.
+    let mut answer = LlmReply {
+        id: first,
+        outcome: Outcome::Done(Stop::End),
+        text: heapless::String::new(),
+    };
+    answer
+        .text
+        .push_str(r#"[{"fact":"pulse","value":"one forty","where":"","time":""}]"#)
+        .unwrap();
+    let collected = readings.collect(&answer, &mut extractor).unwrap();
+    assert_eq!(collected.index, 1);
+    let reading = collected.result.unwrap();
+    assert_eq!(reading.filed.len(), 1, "{reading:?}");
+    let (id, fact) = &reading.filed[0];
+    assert_eq!(
+        *fact,
+        Fact::Vital {
+            value: VitalValue::Pulse(140),
+            time: None
+        }
+    );
+    let live = extractor.live_facts().iter().find(|f| f.id == *id).unwrap();
+    assert!(live.unconfirmed && live.casualty == 1);
+    assert_eq!(live.provenance.doubt, Some(Doubt::Proposed));
+    assert_eq!(live.provenance.utterance, 1);
+    assert_eq!(readings.pending(), 0);
+    // The thread's own reply for it comes later and is not filed twice.
+    let late = reply_for(&mut worker, first);
+    assert!(readings.collect(&late, &mut extractor).is_none());
+
+    // The model's own answer, collected when it comes: held to the grammar, filed (if at
+    // all) unconfirmed under the casualty current when asked.
+    let other = "tourniquet holding and his heart is going about one forty";
+    let changes = extractor.push_utterance(3, other, 3.0, 4.0).unwrap();
+    let second = readings
+        .ask(
+            &mut worker,
+            &extractor,
+            &lexicon,
+            3,
+            other,
+            &changes,
+            (3.0, 4.0),
+        )
+        .unwrap()
+        .unwrap();
+    extractor
+        .push_utterance(4, "Casualty three.", 4.0, 5.0)
+        .unwrap();
+    let reply = reply_for(&mut worker, second);
+    assert!(matches!(reply.outcome, Outcome::Done(_)), "{reply:?}");
+    let collected = readings.collect(&reply, &mut extractor).unwrap();
+    let reading = collected.result.unwrap();
+    assert!(reading.answer.starts_with('['), "{reading:?}");
+    for (id, _) in &reading.filed {
+        let live = extractor.live_facts().iter().find(|f| f.id == *id).unwrap();
+        assert!(live.unconfirmed && live.casualty == 2, "{live:?}");
+    }
+    assert_eq!((readings.pending(), readings.dropped()), (0, 0));
 }

@@ -459,6 +459,7 @@ pub fn start_with(
         llm_error,
         reader: config.llm.reader,
         prose_pending: Vec::with_capacity(crate::limits::LLM_REQUESTS_MAX),
+        readings: crate::llm::reading::Readings::new(),
     };
     if let Some(state) = journaled {
         if resume == Resume::SameInput {
@@ -557,6 +558,8 @@ struct Stage {
     llm_error: String,
     /// `[llm] reader`: read again with the model what the rules filed nothing from.
     reader: bool,
+    /// The readings asked of the model's thread, filed when it answers (`poll_llm`).
+    readings: crate::llm::reading::Readings,
 }
 
 /// A handover draft the model's thread is writing, with what checking it needs.
@@ -599,21 +602,36 @@ pub const TRANSCRIPT_MODEL: &str = "transcript";
 
 /// Rebuilds `extractor` from a replayed journal: each journaled utterance is read again
 /// and each journaled verdict (confirm, reject) is applied after the utterance it names,
-/// so fact ids and the record are what they were. Returns the next utterance index.
-/// The caller compares the extractor's events with the journal's (`record_prefix_of`).
+/// so fact ids and the record are what they were. The model's and reprocessing's
+/// proposals are filed again where the journal holds them: after the last utterance
+/// journaled before them (a reading the model answered while later utterances were heard
+/// follows those), merged with the verdicts in journal order. Returns the next utterance
+/// index. The caller compares the extractor's events with the journal's
+/// (`record_prefix_of`).
 pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -> u32 {
-    let verdicts: Vec<&Event> = replayed
-        .log
-        .events()
+    let events = replayed.log.events();
+    let verdicts: Vec<(usize, &Event)> = events
         .iter()
-        .filter(|e| {
+        .enumerate()
+        .filter(|(_, e)| {
             matches!(e, Event::Confirmed { .. } | Event::Rejected { .. })
                 || matches!(e, Event::Corrected { provenance, .. } if is_console(provenance))
         })
         .collect();
+    let proposals: Vec<(usize, &Event)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_proposal(e))
+        .collect();
+    // Where each utterance stands among the events; without the sequence numbers (a state
+    // not read from a journal) each proposal follows the utterance it names.
+    let by_seq = replayed.utterance_seqs.len() == replayed.utterances.len()
+        && replayed.event_seqs.len() == events.len();
     let mut applied = 0;
+    let mut taken = 0;
     let mut next_index = 0u32;
-    for utterance in &replayed.utterances {
+    let mut due: Vec<(usize, &Event)> = Vec::new();
+    for (position, utterance) in replayed.utterances.iter().enumerate() {
         // A second hearing (`tccc reprocess --all`) is not read again: only the facts it
         // proposed are filed again, below.
         let read = match utterance.rehearing_of {
@@ -632,42 +650,72 @@ pub fn replay_utterances(extractor: &mut Extractor, replayed: &journal::State) -
                 utterance.index
             );
         }
+        next_index = next_index.max(utterance.index.saturating_add(1));
         // The model's and reprocessing's proposals are not made again: their journaled
-        // events are.
-        for event in replayed.log.events() {
-            if let Event::Asserted {
-                casualty,
-                fact,
-                provenance,
-                ..
-            } = event
-            {
-                if matches!(
-                    provenance.doubt,
-                    Some(crate::record::Doubt::Proposed | crate::record::Doubt::Reprocessed)
-                ) && provenance.utterance == utterance.index
-                {
+        // events are filed, with the verdicts due here, in journal order.
+        due.clear();
+        if by_seq {
+            let until = replayed
+                .utterance_seqs
+                .get(position + 1)
+                .copied()
+                .unwrap_or(u64::MAX);
+            while let Some(&(at, event)) = proposals.get(taken) {
+                if replayed.event_seqs[at] >= until {
+                    break;
+                }
+                due.push((at, event));
+                taken += 1;
+            }
+        } else {
+            due.extend(
+                proposals
+                    .iter()
+                    .filter(|(_, e)| e.provenance().utterance == utterance.index),
+            );
+        }
+        while let Some(&(at, event)) = verdicts.get(applied) {
+            if event.provenance().utterance > utterance.index {
+                break;
+            }
+            due.push((at, event));
+            applied += 1;
+        }
+        due.sort_by_key(|(at, _)| *at);
+        for (_, event) in &due {
+            match event {
+                Event::Asserted {
+                    casualty,
+                    fact,
+                    provenance,
+                    ..
+                } if is_proposal(event) => {
                     if let Err(error) =
                         extractor.file_proposed(*casualty, fact.clone(), *provenance)
                     {
                         log::warn!("a journaled proposal was not filed again: {error}");
                     }
                 }
+                _ => apply_verdict(extractor, event),
             }
-        }
-        next_index = next_index.max(utterance.index.saturating_add(1));
-        while let Some(event) = verdicts.get(applied) {
-            if event.provenance().utterance > utterance.index {
-                break;
-            }
-            apply_verdict(extractor, event);
-            applied += 1;
         }
     }
-    for event in &verdicts[applied..] {
+    for (_, event) in &verdicts[applied..] {
         apply_verdict(extractor, event);
     }
     next_index
+}
+
+/// Whether a journaled event is a proposal (the model's reader, `reprocess --all`), filed
+/// again as it stands rather than read again.
+fn is_proposal(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Asserted { provenance, .. } if matches!(
+            provenance.doubt,
+            Some(crate::record::Doubt::Proposed | crate::record::Doubt::Reprocessed)
+        )
+    )
 }
 
 fn apply_verdict(extractor: &mut Extractor, event: &Event) {
@@ -856,8 +904,9 @@ impl Stage {
     }
 
     /// The second reader (`[llm] reader`): when the rules filed nothing from an utterance
-    /// with clinical words, the model's checked proposals are filed unconfirmed (and read
-    /// back by `read_back`). Runs on this thread: a reading takes about a second.
+    /// with clinical words, the model's thread is asked to read it again and this thread
+    /// goes on; [`Stage::poll_llm`] files the checked proposals, unconfirmed, when the
+    /// reply comes (and `read_back` reads them back).
     fn read_missed(&mut self, index: u32, text: &str, changes: &[Change], heard: (f64, f64)) {
         if !self.reader {
             return;
@@ -866,16 +915,27 @@ impl Stage {
             return;
         };
         let lexicon = crate::extract::lexicon::Lexicon::new();
-        if !crate::llm::reader::should_read(text, changes, &lexicon) {
-            return;
-        }
-        match crate::llm::reader::read_missed(
-            &mut worker.generator(crate::llm::worker::Task::Reader, text),
-            &mut self.extractor,
+        if let Err(error) = self.readings.ask(
+            worker,
+            &self.extractor,
+            &lexicon,
             index,
             text,
+            changes,
             heard,
         ) {
+            log::warn!("reader: utterance {index} not read again: {error}");
+        }
+    }
+
+    /// Files the proposals of a reading the model's thread answered; journals them.
+    fn file_reading(&mut self, reply: &crate::llm::worker::LlmReply) -> bool {
+        let before = self.extractor.events().len();
+        let Some(collected) = self.readings.collect(reply, &mut self.extractor) else {
+            return false;
+        };
+        let index = collected.index;
+        match collected.result {
             Ok(reading) => log::info!(
                 "reader: utterance {index}: {} proposal(s) filed, {} refused",
                 reading.filed.len(),
@@ -883,6 +943,9 @@ impl Stage {
             ),
             Err(error) => log::warn!("reader: utterance {index}: {error}"),
         }
+        self.append_events_from(before);
+        self.read_back();
+        true
     }
 
     /// `mist N prose`: asks the model's thread for casualty `n`'s draft without waiting;
@@ -923,12 +986,16 @@ impl Stage {
     /// Answers the `mist N prose` requests whose drafts the model's thread has written
     /// (checked against the record here). Returns whether one came.
     fn poll_llm(&mut self) -> bool {
-        let Some(worker) = self.llm.as_mut() else {
+        if self.llm.is_none() {
             return false;
-        };
+        }
         let mut any = false;
-        while let Some(reply) = worker.try_reply() {
+        while let Some(reply) = self.llm.as_mut().and_then(|w| w.try_reply()) {
             any = true;
+            if self.file_reading(&reply) {
+                self.publish();
+                continue;
+            }
             let Some(at) = self.prose_pending.iter().position(|p| p.id == reply.id) else {
                 continue;
             };
@@ -946,6 +1013,9 @@ impl Stage {
                 .map_err(|e| e.to_string());
             let _ = pending.reply.try_send(result);
         }
+        let Some(worker) = self.llm.as_ref() else {
+            return any;
+        };
         let status = worker.status();
         self.status.llm_requests_dropped = status.dropped;
         self.status.llm_paused = status.paused;
@@ -1356,6 +1426,7 @@ impl Stage {
         stay_after_input: bool,
     ) -> Result<AnalysisOutcome, AnalysisError> {
         let mut last_tick = Instant::now();
+        let mut ended_at: Option<Instant> = None;
         let started = pipeline.started();
         loop {
             heartbeat.fetch_add(1, Ordering::Relaxed);
@@ -1407,14 +1478,22 @@ impl Stage {
                 self.publish();
             } else if pipeline.is_finished() && !self.status.input_ended {
                 self.status.input_ended = true;
+                ended_at = Some(Instant::now());
                 self.notify(Notice::InputEnded);
                 self.publish();
-                if !stay_after_input {
-                    break;
-                }
             }
             if self.poll_llm() {
                 busy = true;
+            }
+            // A recording with no console: done once the readings asked are filed (or
+            // given up after `READER_DRAIN_WAIT_S`).
+            if !stay_after_input
+                && ended_at.is_some_and(|at| {
+                    self.readings.pending() == 0
+                        || at.elapsed() >= Duration::from_secs(crate::limits::READER_DRAIN_WAIT_S)
+                })
+            {
+                break;
             }
             while let Ok(request) = requests.try_recv() {
                 busy = true;
@@ -1487,6 +1566,7 @@ mod tests {
             llm_error: String::new(),
             reader: false,
             prose_pending: Vec::new(),
+            readings: crate::llm::reading::Readings::new(),
         };
         (stage, received)
     }

@@ -36,6 +36,31 @@ pub enum BenchCommand {
     Asr(AsrBenchArgs),
     /// Language model: prompt evaluation and decoding tokens/s, wall and CPU time
     Llm(LlmBenchArgs),
+    /// The recogniser's latency with the language model idle and decoding (its thread at
+    /// the lowest priority, as in the service); fails when it rises by more than --max-rise %
+    AsrLlm(AsrLlmBenchArgs),
+}
+
+/// `tccc bench asr-llm`.
+#[derive(Debug, Args)]
+pub struct AsrLlmBenchArgs {
+    /// Recording to play (WAV; default: the bundled narration)
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// Times the recording is played in each run
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub repeat: usize,
+    /// Rounds, each an idle and a decoding run (alternating which comes first)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub rounds: usize,
+    /// GGUF model (default: the configuration's [llm] model)
+    #[arg(long, value_name = "FILE.gguf")]
+    pub model: Option<PathBuf>,
+    /// Largest accepted rise of the latency's p50 and p95, in percent
+    #[arg(long, value_name = "PCT", default_value_t = crate::limits::CONTENTION_RISE_PERCENT_DEFAULT)]
+    pub max_rise: f64,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 /// `tccc bench llm`.
@@ -84,6 +109,28 @@ pub fn run(which: &BenchCommand) -> Result<(), CliError> {
         BenchCommand::Frontend(args) => frontend(args),
         BenchCommand::Asr(args) => asr(args),
         BenchCommand::Llm(args) => llm(args),
+        BenchCommand::AsrLlm(args) => asr_llm(args),
+    }
+}
+
+fn asr_llm(args: &AsrLlmBenchArgs) -> Result<(), CliError> {
+    let config = args.config.load()?;
+    let options = super::contention::Options {
+        input: args.input.clone(),
+        repeat: args.repeat,
+        rounds: args.rounds,
+        model: args.model.clone(),
+        max_rise_percent: args.max_rise,
+    };
+    let report = super::contention::measure(&config, &options, true)?;
+    print!("{}", report.render());
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(CliError::Internal(format!(
+            "the recogniser's latency rose by more than {} % while the language model decoded",
+            args.max_rise
+        )))
     }
 }
 

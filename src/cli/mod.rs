@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod card_pdf;
 pub mod common;
+pub mod contention;
 pub mod demo;
 pub mod fhir;
 pub mod journal_cmds;
@@ -77,7 +78,7 @@ pub enum Command {
     Transcribe(transcribe::TranscribeArgs),
     /// The speech segments the VAD finds in a file, stdin or a live device
     Segments(segments::SegmentsArgs),
-    /// Benchmarks: front-end cost, live ASR latency
+    /// Benchmarks: front-end cost, live ASR latency, the ASR beside the language model
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// Create the key that seals a state directory's journal (0600; never replaced)

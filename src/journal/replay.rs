@@ -286,6 +286,9 @@ pub struct State {
     /// When each event in `log` was journaled (UTC, nanoseconds since the Unix epoch).
     pub event_wall_ns: Vec<i64>,
     pub utterances: Vec<UtteranceRecord>,
+    /// The sequence number of each record in `utterances` (where it stands among the
+    /// events: a proposal the model's thread answered later follows a later utterance).
+    pub utterance_seqs: Vec<u64>,
     pub alerts: Vec<AlertRecord>,
     pub commands: Vec<CommandRecord>,
     /// Speech segments whose audio is journaled (sequence number and header; the samples
@@ -348,7 +351,10 @@ pub fn rebuild(replay: Replay) -> Result<State, JournalError> {
                 })
                 .map_err(undecodable),
             Some(Kind::Utterance) => codec::decode_utterance(&entry.payload)
-                .map(|u| state.utterances.push(u))
+                .map(|u| {
+                    state.utterances.push(u);
+                    state.utterance_seqs.push(entry.seq);
+                })
                 .map_err(undecodable),
             Some(Kind::Alert) => codec::decode_alert(&entry.payload)
                 .map(|a| state.alerts.push(a))

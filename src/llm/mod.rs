@@ -117,4 +117,5 @@ pub fn default_model_path() -> PathBuf {
 pub mod checked;
 pub mod handover;
 pub mod reader;
+pub mod reading;
 pub mod worker;

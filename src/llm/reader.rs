@@ -27,8 +27,8 @@ use crate::limits::{
     READER_UTTERANCE_BYTES_MAX,
 };
 use crate::record::{
-    Clock, DoseUnit, Doubt, Fact, FactId, FluidName, Limb, Provenance, Region, TourniquetKind,
-    TreatmentKind, VitalValue,
+    CasualtyId, Clock, DoseUnit, Doubt, Fact, FactId, FluidName, Limb, Provenance, Region,
+    TourniquetKind, TreatmentKind, VitalValue,
 };
 
 /// The kinds of fact the reader may propose: the vital signs, tourniquet, injury and
@@ -568,6 +568,20 @@ pub fn file_answer(
     heard: (f64, f64),
     answer: &str,
 ) -> Result<Reading, UseError> {
+    let casualty = extractor.current_casualty();
+    file_answer_for(extractor, casualty, index, text, heard, answer)
+}
+
+/// As [`file_answer`], for casualty `casualty` (the one current when the utterance was
+/// heard: an answer that comes later, `reading::Readings`, files under it).
+pub fn file_answer_for(
+    extractor: &mut Extractor,
+    casualty: CasualtyId,
+    index: u32,
+    text: &str,
+    heard: (f64, f64),
+    answer: &str,
+) -> Result<Reading, UseError> {
     let lexicon = Lexicon::new();
     let grammar = ProposalGrammar::new(text);
     let mut reading = Reading {
@@ -577,7 +591,6 @@ pub fn file_answer(
     let Some(proposals) = parse(answer, &grammar) else {
         return Ok(reading);
     };
-    let casualty = extractor.current_casualty();
     let chars = text.chars().count() as u32;
     for proposal in &proposals {
         let Some(fact) = to_fact(proposal, text, &lexicon) else {

@@ -7,8 +7,8 @@
 //! - **Preemptible between tokens:** before each token the thread looks at the watchdog's
 //!   stage knobs (`llm` off when hot: it stops and replies [`Outcome::Paused`]), at a
 //!   cancel of the running request ([`Outcome::Cancelled`]) and at the next request in the
-//!   ring: a newer request of the same task supersedes the running one
-//!   ([`Outcome::Superseded`]); a request of the other task waits its turn.
+//!   ring: a newer handover request supersedes the running one ([`Outcome::Superseded`]);
+//!   every other request waits its turn (each reader request reads its own utterance).
 //! - **No allocation after warm-up:** requests and replies are fixed-size (`heapless`), the
 //!   runtime's buffers are sized at load, the reader's grammar is rebuilt in place
 //!   (tests/llm_worker_no_alloc.rs counts the thread's allocations with the project's
@@ -81,7 +81,7 @@ pub enum Outcome {
     Done(Stop),
     /// The watchdog paused the model (a hot state); nothing or part was written.
     Paused,
-    /// A newer request of the same task came in.
+    /// A newer handover request came in.
     Superseded,
     /// The request was cancelled.
     Cancelled,
@@ -115,6 +115,11 @@ pub struct WorkerStatus {
     pub replies_dropped: u64,
     /// The priority the thread got: 2 SCHED_IDLE, 1 nice 19, 0 normal (both refused).
     pub priority: u64,
+    /// Tokens written by finished or stopped requests (`tccc bench asr-llm` counts them).
+    pub tokens: u64,
+    /// Forward passes started so far (prompt chunks and tokens; counted live, between
+    /// tokens, so a client can see the model is running).
+    pub steps: u64,
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +133,8 @@ struct Shared {
     preempted: AtomicU64,
     replies_dropped: AtomicU64,
     priority: AtomicU64,
+    tokens: AtomicU64,
+    steps: AtomicU64,
 }
 
 /// Why a request was not queued.
@@ -322,6 +329,8 @@ impl LlmWorker {
             preempted: load(&s.preempted),
             replies_dropped: load(&s.replies_dropped),
             priority: load(&s.priority),
+            tokens: load(&s.tokens),
+            steps: load(&s.steps),
         }
     }
 }
@@ -533,11 +542,16 @@ impl<'a> Thread<'a> {
         let requests = &self.requests;
         let shared = self.shared;
         let mut check = || {
+            shared.steps.fetch_add(1, Ordering::Relaxed);
             interrupt = if knobs.is_some_and(|k| !k.load().llm) {
                 Interrupt::Paused
             } else if shared.cancel.load(Ordering::Acquire) == request.id {
                 Interrupt::Cancelled
-            } else if requests.peek().is_ok_and(|next| next.task == request.task) {
+            } else if request.task == Task::Handover
+                && requests
+                    .peek()
+                    .is_ok_and(|next| next.task == Task::Handover)
+            {
                 Interrupt::Superseded
             } else {
                 Interrupt::None
@@ -551,6 +565,10 @@ impl<'a> Thread<'a> {
             &mut self.answer,
             &mut check,
         );
+        if let Ok(stats) = &result {
+            let written = stats.generated_tokens as u64;
+            self.shared.tokens.fetch_add(written, Ordering::Relaxed);
+        }
         reply.outcome = match (result, interrupt) {
             (Err(error), _) => {
                 use std::fmt::Write;
