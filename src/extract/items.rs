@@ -407,6 +407,28 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
             i += 1;
             continue;
         }
+        // extract3: "the back of his scalp", "back of the left thigh": the part named after
+        // "back of" is the place; "back" only says where on it.
+        let back_of = part_of(item) == Some(Part::Back)
+            && matches!(&items.get(i + 1).map(|x| &x.kind), Some(ItemKind::Word(w)) if w == "of")
+            && {
+                let mut k = i + 2;
+                while matches!(&items.get(k).map(|x| &x.kind), Some(ItemKind::Word(w)) if matches!(w.as_str(), "the" | "his" | "her"))
+                {
+                    k += 1;
+                }
+                items
+                    .get(k)
+                    .is_some_and(|x| part_of(x).is_some() || side_of(x).is_some())
+            };
+        if back_of {
+            out.push(Item {
+                kind: ItemKind::Word("back".to_owned()),
+                ..item.clone()
+            });
+            i += 1;
+            continue;
+        }
         if let Some(part) = part_of(item) {
             out.push(Item {
                 kind: ItemKind::Place(Place { part, side: None }),

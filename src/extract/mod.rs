@@ -446,6 +446,7 @@ impl Extractor {
                 key,
                 number,
                 switch,
+                refer,
                 start,
                 end,
             } => {
@@ -468,7 +469,7 @@ impl Extractor {
                 if usize::from(id) <= CASUALTIES_MAX && self.described.len() < CASUALTIES_MAX {
                     self.described.retain(|(k, _)| *k != key);
                     self.described.push((key, id));
-                    if switch {
+                    if switch || (refer && known.is_some()) {
                         if id != self.current || !self.seen.contains(&id) {
                             let provenance = self.provenance(context, start, end, 1.0);
                             self.switch_to(id, provenance, context)?;

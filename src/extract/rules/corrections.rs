@@ -31,6 +31,59 @@ impl Parser<'_> {
         }
     }
 
+    /// extract3: "At twenty-two fifteen, sorry, twenty-two eighteen, his pulse was …": a time
+    /// said right after a correction cue ("sorry", "no", "correction") that follows a time
+    /// no frame took yet replaces that time, and the correction is settled there: what
+    /// follows is said anew, not a correction of an earlier fact. Returns whether it did.
+    pub(super) fn corrects_unclaimed_time(&mut self, i: usize) -> bool {
+        let mut j = i;
+        let mut cue = false;
+        let earlier = loop {
+            let Some(previous) = j.checked_sub(1) else {
+                return false;
+            };
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Comma) => {}
+                Some(ItemKind::Concept(Concept::Correction)) => cue = true,
+                Some(ItemKind::Concept(Concept::Negation)) if self.spoken_has(j, &["no"]) => {
+                    cue = true;
+                }
+                Some(ItemKind::Word(w)) if matches!(w.as_str(), "uh" | "um" | "er" | "oh") => {}
+                Some(ItemKind::Clock(clock)) => break *clock,
+                Some(ItemKind::Number(n)) => match n.as_clock() {
+                    Some(clock) if n.digits.len() == 4 => break clock,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        };
+        if !cue {
+            return false;
+        }
+        let end = self.items[j].end;
+        let pending = self.pending.len();
+        self.pending
+            .retain(|(a, e)| !(*e == end && matches!(a, Attribute::Time(c) if *c == earlier)));
+        let mut replaced = self.pending.len() != pending;
+        if !replaced {
+            let sentence = self.sentence;
+            if let Some(p) = self
+                .floating_times
+                .iter()
+                .rposition(|(c, s)| *c == earlier && *s == sentence)
+            {
+                self.floating_times.remove(p);
+                replaced = true;
+            }
+        }
+        if replaced {
+            self.correcting = false;
+            self.negation = false;
+        }
+        replaced
+    }
+
     /// "Tourniquet left leg, I mean right leg": replaces the attribute in the last frame
     /// said before the cue that has it.
     pub(super) fn amend_in_utterance(

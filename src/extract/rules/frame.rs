@@ -104,6 +104,10 @@ pub enum Action {
         key: String,
         number: Option<CasualtyId>,
         switch: bool,
+        /// extract3: said inside a clause as the one cared for ("splint on the driver's
+        /// left leg", "calcium into the driver"): when the description names a casualty
+        /// already, the clause concerns that casualty.
+        refer: bool,
         start: u32,
         end: u32,
     },

@@ -289,6 +289,9 @@ impl<'a> Parser<'a> {
     }
 
     fn attribute(&mut self, attribute: Attribute, i: usize) {
+        if let Attribute::Time(_) = attribute {
+            self.corrects_unclaimed_time(i);
+        }
         let attribute = match attribute {
             Attribute::Place(place) => Attribute::Place(self.side_from_sentence(place, i)),
             other => other,
@@ -472,7 +475,32 @@ impl<'a> Parser<'a> {
         ) || matches!(after, Some(ItemKind::Word(w)) if matches!(w.as_str(), "at" | "now" | "through" | "via" | "too" | "as" | "time"));
         let lifting =
             self.sentence_has_word(i, &["lift", "lifting", "count", "carry", "move", "go"]);
-        if word_at(before) == Some("on") && ends_reference && !lifting {
+        // extract3: "fentanyl intranasal into three": care given into a casualty.
+        if matches!(word_at(before), Some("on" | "into")) && ends_reference && !lifting {
+            return Some(id as CasualtyId);
+        }
+        // extract3: "Needling four now, right chest": an act said as a verb ("-ing"), then
+        // the casualty's number alone.
+        let act_before = before.is_some_and(|b| {
+            matches!(
+                self.kind_at(b),
+                Some(ItemKind::Concept(
+                    Concept::Treatment(_) | Concept::Tourniquet(_)
+                ))
+            ) && {
+                let item = &self.items[b];
+                let said: String = self
+                    .text
+                    .get(item.start as usize..(item.end as usize).min(self.text.len()))
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
+                said.to_lowercase().ends_with("ing")
+            }
+        });
+        let alone_or_now = matches!(after, Some(ItemKind::Comma | ItemKind::Stop) | None)
+            || matches!(after, Some(ItemKind::Word(w)) if w == "now");
+        if act_before && alone_or_now {
             return Some(id as CasualtyId);
         }
         // "back to two", "moving over to three".
@@ -653,7 +681,11 @@ impl<'a> Parser<'a> {
         if let Some(casualty) = self.casualty_reference(number, i) {
             let item = &self.items[i];
             let (start, end) = (item.start, item.end);
-            let on = matches!(i.checked_sub(1).and_then(|k| self.kind_at(k)), Some(ItemKind::Word(w)) if w == "on");
+            let on = match i.checked_sub(1).and_then(|k| self.kind_at(k)) {
+                Some(ItemKind::Word(w)) => w == "on" || w == "into",
+                Some(ItemKind::Concept(Concept::Treatment(_) | Concept::Tourniquet(_))) => true,
+                _ => false,
+            };
             self.switch_keeping_clause(
                 Action::Refer {
                     casualty,
@@ -1673,8 +1705,12 @@ pub(crate) mod table {
                 key,
                 number,
                 switch,
+                refer,
                 ..
-            } => format!("Describe {key} {number:?} switch={switch}"),
+            } => format!(
+                "Describe {key} {number:?} switch={switch}{}",
+                if *refer { " refer" } else { "" }
+            ),
             other => format!("{other:?}")
                 .split_whitespace()
                 .next()

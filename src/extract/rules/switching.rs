@@ -225,17 +225,50 @@ impl Parser<'_> {
         }
         let end = self.items[last].end;
         let switch = opens || number.is_some();
+        // extract3: "SAM splint on the driver's left leg", "calcium into the driver": a
+        // description inside a clause, as the one whose body or care it is, refers to that
+        // casualty when the description is known (the extractor decides); what was said
+        // before it in the clause moves with it.
+        let possessive = {
+            let item = &self.items[last];
+            let said = self
+                .text
+                .get(item.start as usize..(item.end as usize).min(self.text.len()))
+                .unwrap_or_default();
+            matches!(said, [.., '\'' | '\u{2019}', 's' | 'S'])
+        };
+        let led_in = first > 0
+            && word(first - 1).is_some_and(|w| matches!(w, "the" | "my" | "your"))
+            && first > 1
+            && word(first - 2).is_some_and(|w| matches!(w, "on" | "into" | "to" | "for" | "in"));
+        // "Your driver told me he's allergic…": a description opening its clause behind
+        // "your"/"my" names that casualty when it is known; "my forearm guy" said first is
+        // only registered.
+        let owned = first > 0
+            && word(first - 1).is_some_and(|w| matches!(w, "your" | "my"))
+            && (first == 1
+                || matches!(
+                    self.kind_at(first - 2),
+                    Some(ItemKind::Comma | ItemKind::Stop)
+                ));
+        let refer = !switch && (possessive || led_in || owned);
         if switch {
             self.close_for_switch();
             self.switched = true;
         }
-        self.order.push(Step::Action(Action::Describe {
+        let action = Action::Describe {
             key,
             number,
             switch,
+            refer,
             start,
             end,
-        }));
+        };
+        if refer {
+            self.switch_keeping_clause(action, true);
+        } else {
+            self.order.push(Step::Action(action));
+        }
         Some(next)
     }
 
