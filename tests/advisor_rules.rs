@@ -1341,7 +1341,7 @@ fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_on
         .unwrap();
     let facts = extractor.live_facts();
     let mut clock = SimClock::new(at("13:00"));
-    let more = restarted.run_until(&mut clock, at("13:30"), &facts);
+    let more = restarted.run_until(&mut clock, at("13:30"), facts);
     assert!(
         more.iter()
             .all(|e| matches!(e, AlertEvent::Raised(a) if a.rule == "tq-off-time-missing")),
@@ -1358,5 +1358,5 @@ fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_on
         again.restore(event);
     }
     let mut clock = SimClock::new(at("13:30"));
-    assert!(again.run_until(&mut clock, at("20:00"), &facts).is_empty());
+    assert!(again.run_until(&mut clock, at("20:00"), facts).is_empty());
 }
