@@ -246,3 +246,101 @@ fn benzodiazepine_after_opioid_and_conversion_only_on_an_intact_limb() {
         ],
     );
 }
+
+// --- advisor3 branch: two narrations written for this branch (not from a fresh set).
+
+#[test]
+fn night_pain_and_nausea_across_midnight() {
+    // A closed leg fracture from a fall: no TXA, no antibiotics. Fentanyl IV repeated
+    // after 15 min (the guideline says q30 min), then properly after 35; ondansetron twice
+    // before midnight's quarter hour (8 mg), a third dose at 07:40 is over 8 mg in 8 h, a
+    // fourth at 08:20 is not (the 23:55 and 00:15 doses have left the window).
+    let lines = [
+        (
+            "23:30",
+            "casualty one, fall from the roof, fracture left leg, splint left leg",
+        ),
+        ("23:32", "AVPU alert, pulse ninety eight, pain eight"),
+        (
+            "23:35",
+            "fentanyl fifty micrograms IV at twenty three thirty five",
+        ),
+        (
+            "23:50",
+            "fentanyl fifty micrograms IV at twenty three fifty",
+        ),
+        (
+            "23:55",
+            "ondansetron four milligrams IV at twenty three fifty five",
+        ),
+        (
+            "00:15",
+            "ondansetron four milligrams IV at zero zero fifteen",
+        ),
+        (
+            "00:25",
+            "fentanyl fifty micrograms IV at zero zero twenty five",
+        ),
+        (
+            "07:40",
+            "ondansetron four milligrams IV at zero seven forty",
+        ),
+        (
+            "08:20",
+            "ondansetron four milligrams IV at zero eight twenty",
+        ),
+    ];
+    check(
+        "23:28",
+        &lines,
+        "09:00",
+        &[
+            ("23:35", 1, "disarm-after-sedation", Advisory),
+            ("23:50", 1, "fentanyl-redose-early", Warning),
+            ("07:40", 1, "ondansetron-cap", Warning),
+        ],
+    );
+}
+
+#[test]
+fn urgent_casualty_with_ketamine_and_repeated_vitals() {
+    // Shock (responds to pain only) with a penetrating abdominal wound: TXA and
+    // antibiotics called for and given; ketamine IV repeated after 15 min (q20 min), then
+    // after 25. Vitals are taken again and again: the guidelines set no reassessment
+    // interval (DOMAIN.md §4.4, "Reassessment intervals"), so no alert asks for them.
+    let lines = [
+        (
+            "14:00",
+            "casualty two, gunshot wound abdomen, AVPU pain, pulse one thirty",
+        ),
+        ("14:05", "TXA two grams IV at fourteen zero five"),
+        ("14:08", "ertapenem one gram IV at fourteen zero eight"),
+        ("14:10", "ketamine twenty milligrams IV at fourteen ten"),
+        (
+            "14:15",
+            "pulse one twenty eight, blood pressure eighty over fifty",
+        ),
+        (
+            "14:25",
+            "ketamine twenty milligrams IV at fourteen twenty five",
+        ),
+        (
+            "14:30",
+            "pulse one twenty, blood pressure eighty eight over fifty five",
+        ),
+        ("14:50", "ketamine twenty milligrams IV at fourteen fifty"),
+        ("14:55", "AVPU alert, pulse one ten"),
+    ];
+    check(
+        "13:58",
+        &lines,
+        "18:30",
+        &[
+            ("14:00", 2, "txa-indicated", Advisory),
+            ("14:00", 2, "antibiotics-open-wound", Advisory),
+            ("14:00", 2, "shock-suggest-urgent", Advisory),
+            ("14:10", 2, "disarm-after-sedation", Advisory),
+            ("14:25", 2, "ketamine-redose-early", Warning),
+        ],
+    );
+}

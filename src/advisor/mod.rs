@@ -11,8 +11,10 @@
 //! ("hit at ten thirty"), else the earliest time known of the casualty (first mention or
 //! an earlier spoken time), flagged as assumed. The true injury can only be earlier than
 //! an assumed one, so "give TXA by" may be generous (the message says so), and "TXA given
-//! late" measured from it is raised as an advisory only. A tourniquet with a
-//! `Fact::TourniquetOff` for its limb said after it has no elapsed-time clock.
+//! late" measured from it is raised as an advisory only. A tourniquet with a confirmed
+//! `Fact::TourniquetOff` for its limb said after it has no elapsed-time clock (with no
+//! removal time said, from when it was heard; `tq-off-time-missing` asks for the time);
+//! an unconfirmed one stops nothing, the alert resting on it is an advisory.
 //!
 //! Alerts are events ([`AlertEvent`]) that a journal can store and a console can list and
 //! acknowledge. Each is raised once per trigger — rule, casualty, the facts it rests on
