@@ -5,10 +5,10 @@
 //! one under the other at a steady spacing and the same left edge; each series' colour is
 //! in its legend and each line runs across at least half of the width where a viewer
 //! could see it (its time span, less where a later series with the same values covers
-//! it); the title, the tick labels and the axis names
-//! are drawn; nothing reaches past the right edge of a 1000-pixel-wide window; the page is
-//! not blank. Pages broken on purpose (empty SVGs, lines without colour, a chart too wide)
-//! must fail the same check.
+//! it); the title, the tick labels and the axis names are drawn; nothing reaches past the
+//! right edge of a 1000-pixel-wide window; the page is not blank. Pages broken on purpose
+//! (empty SVGs, lines without colour, data lines or text hidden, a chart too wide,
+//! nothing visible) must fail the same check.
 //!
 //! Needs Chromium: missing, the test fails naming the fix (scripts/setup installs it).
 //! `TCCC_REPORT_METRICS=FILE` looks at the report of that metrics file instead (what
