@@ -3,21 +3,26 @@
 //! knob; the ASR thread's `live::recogniser::HeldRecogniser` swaps a configured Whisper
 //! base for the default tiny.en (recognition goes on) and drops the fusion language
 //! model, then loads both again once it has cooled; the watchdog journals each change and
-//! shows it. Needs the Whisper models (whisper-base: `models/fetch whisper-base`, as
+//! shows it; in the live pipeline, the ASR thread does so between segments. Needs the
+//! Whisper models (whisper-base: `models/fetch whisper-base`, as
 //! scripts/test does; skips without them).
 #![allow(clippy::unwrap_used)]
 
 mod watchdog_support;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use watchdog_support::{FakeTree, Layout};
 
 use tccc::audio::source::{AudioSource, SourceRead, WavSource};
+use tccc::audio::AudioError;
 use tccc::config::Config;
-use tccc::live::load_transcriber;
+use tccc::frontend::pipeline::Pacing;
 use tccc::live::recogniser::{fallback_model_dir, Followed, HeldRecogniser, FUSION_LM_NAME};
+use tccc::live::{load_transcriber, HeardUtterance, LivePipeline};
 use tccc::sys::alloc_guard::{allocations, set_thread_role, ThreadRole};
 use tccc::watchdog::{EventKind, SharedKnobs, ThermalState, WatchdogCore, WatchdogEvent};
 
@@ -311,4 +316,163 @@ fn with_the_default_whisper_model_only_the_fusion_model_is_unloaded() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages[0].starts_with(&format!("model {FUSION_LM_NAME} unloaded")));
     assert!(messages[1].starts_with(&format!("model {FUSION_LM_NAME} loaded again")));
+}
+
+/// How long a wait for the pipeline may last before the test gives up (a hang, not a
+/// timing bar: nothing is asserted about how long it took).
+const HANG: Duration = Duration::from_secs(300);
+
+/// Audio handed out only as far as the test has released it, so the heat changes while
+/// the pipeline is idle between phases.
+struct GatedSource {
+    samples: Arc<Vec<f32>>,
+    released: Arc<AtomicU64>,
+    fed: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+}
+
+impl AudioSource for GatedSource {
+    fn sample_rate_hz(&self) -> u32 {
+        16_000
+    }
+
+    fn is_live(&self) -> bool {
+        false
+    }
+
+    fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
+        loop {
+            let fed = self.fed.load(Ordering::Acquire) as usize;
+            let released = self.released.load(Ordering::Acquire) as usize;
+            if fed < released {
+                let n = out.len().min(released - fed);
+                out[..n].copy_from_slice(&self.samples[fed..fed + n]);
+                self.fed.store((fed + n) as u64, Ordering::Release);
+                return Ok(SourceRead::Frames(n));
+            }
+            if self.done.load(Ordering::Acquire) {
+                return Ok(SourceRead::End);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// Releases one phase and returns its utterances once every segment cut is transcribed.
+fn play_phase(
+    pipeline: &mut LivePipeline,
+    released: &AtomicU64,
+    fed: &AtomicU64,
+    phase_len: u64,
+) -> Vec<HeardUtterance> {
+    let end = released.fetch_add(phase_len, Ordering::AcqRel) + phase_len;
+    let stats = Arc::clone(pipeline.frontend_stats());
+    let mut heard = Vec::new();
+    let began = Instant::now();
+    loop {
+        while let Some(h) = pipeline.try_next_utterance() {
+            heard.push(h);
+        }
+        let vad_samples = stats.vad_frames.load(Ordering::Acquire) * 512;
+        let emitted = stats.segmenter.segments_emitted.load(Ordering::Acquire);
+        if fed.load(Ordering::Acquire) == end
+            && vad_samples + 4_096 >= end
+            && emitted > 0
+            && pipeline.segments_transcribed() == emitted
+        {
+            break;
+        }
+        assert!(began.elapsed() < HANG, "hung waiting for the phase");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    while let Some(h) = pipeline.try_next_utterance() {
+        heard.push(h);
+    }
+    heard
+}
+
+/// The wiring: the live pipeline's ASR thread holds its recogniser in a `HeldRecogniser`
+/// registered in the pipeline's knobs, which the watchdog publishes into as `tccc run`
+/// wires it.
+#[test]
+fn the_live_pipeline_drops_the_fusion_model_in_critical_heat_and_takes_it_back() {
+    let Some(config) = config_with("whisper-tiny.en") else {
+        return;
+    };
+    let speech = jfk();
+    let mut phase = speech.clone();
+    phase.extend(std::iter::repeat_n(0.0, 4 * 16_000));
+    let phase_len = phase.len() as u64;
+    let all: Vec<f32> = phase
+        .iter()
+        .copied()
+        .cycle()
+        .take(phase.len() * 3)
+        .collect();
+    let (released, fed, done) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let source = GatedSource {
+        samples: Arc::new(all),
+        released: Arc::clone(&released),
+        fed: Arc::clone(&fed),
+        done: Arc::clone(&done),
+    };
+    let transcriber =
+        load_transcriber(&config.asr_model_dir().unwrap(), &config.asr_config()).unwrap();
+    let mut pipeline = LivePipeline::start(
+        Box::new(source),
+        &config,
+        Pacing::AsFastAsPossible,
+        transcriber,
+    )
+    .unwrap();
+    let mut board = Board::new("wd-asr-live", &config);
+    board.knobs = Arc::clone(pipeline.knobs());
+    board.core.publish_into(Arc::clone(&board.knobs));
+    board.poll(1);
+    let line = |board: &Board, s: u64| board.core.snapshot(s * 1_000).models_line();
+    assert!(
+        line(&board, 1).is_some_and(|l| l.starts_with("models: asr-lm loaded")),
+        "{:?}",
+        line(&board, 1)
+    );
+    let cool = play_phase(&mut pipeline, &released, &fed, phase_len);
+    assert!(!cool.is_empty() && cool.iter().all(|h| h.decoding.biasing));
+
+    board.tree.set_temp(1, 96_000);
+    board.poll(2);
+    assert_eq!(board.core.thermal(), ThermalState::Critical);
+    let critical = play_phase(&mut pipeline, &released, &fed, phase_len);
+    assert!(!critical.is_empty() && critical.iter().all(|h| !h.decoding.biasing));
+    let text: Vec<&str> = critical.iter().map(|h| h.text.as_str()).collect();
+    assert!(is_jfk(&words(&text.join(" "))), "{text:?}");
+    board.poll(3);
+    assert_eq!(
+        line(&board, 3).as_deref(),
+        Some("models: asr-lm unloaded (critical heat)")
+    );
+
+    board.tree.set_temp(1, 40_000);
+    for s in 4..=100 {
+        board.poll(s);
+    }
+    assert!(board.knobs.load().large_models);
+    let restored = play_phase(&mut pipeline, &released, &fed, phase_len);
+    assert!(!restored.is_empty() && restored.iter().all(|h| h.decoding.biasing));
+    board.poll(101);
+    let messages = model_messages(&board.events);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with("model asr-lm unloaded ("),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("model asr-lm loaded again ("),
+        "{messages:?}"
+    );
+    done.store(true, Ordering::Release);
+    pipeline.join().unwrap();
 }

@@ -5,12 +5,14 @@
 //! one under the other at a steady spacing and the same left edge; each series' colour is
 //! in its legend and each line runs across at least half of the width where a viewer
 //! could see it (its time span, less where a later series with the same values covers
-//! it); the title, the tick labels and the axis names
-//! are drawn; nothing reaches past the right edge of a 1000-pixel-wide window; the page is
-//! not blank. Pages broken on purpose (empty SVGs, lines without colour, a chart too wide)
-//! must fail the same check.
+//! it); the title, the tick labels and the axis names are drawn; nothing reaches past the
+//! right edge of a 1000-pixel-wide window; the page is not blank. Pages broken on purpose
+//! (empty SVGs, lines without colour, data lines or text hidden, a chart too wide,
+//! nothing visible) must fail the same check.
 //!
 //! Needs Chromium: missing, the test fails naming the fix (scripts/setup installs it).
+//! `TCCC_REPORT_METRICS=FILE` looks at the report of that metrics file instead (what
+//! `scripts/check-report-render FILE` does, e.g. for a long soak's metrics).
 #![allow(clippy::unwrap_used)]
 
 mod watchdog_support;
@@ -39,7 +41,7 @@ const LINE_SPAN_SHARE: f64 = 0.5;
 /// Pixels of a series' colour its legend entry shows at least.
 const LEGEND_PIXELS_MIN: usize = 12;
 /// Dark pixels of text (tick labels, axis names, title) each place shows at least.
-const TEXT_PIXELS_MIN: usize = 40;
+const TEXT_PIXELS_MIN: usize = 80;
 
 /// A decoded screenshot.
 struct Image {
@@ -202,43 +204,64 @@ fn expected(chart: &Chart) -> Expected {
     }
 }
 
-/// A chart found in the screenshot: the row of its x axis, the column of its y axis and
-/// the x axis's right end.
+/// A chart found in the screenshot: its plot's top row, the row of its x axis, the
+/// column of its y axis and the x axis's right end.
 #[derive(Debug, Clone, Copy)]
 struct Found {
+    plot_top: u32,
     axis_y: u32,
     axis_x: u32,
     right: u32,
 }
 
-/// The long horizontal dark lines (x axes), one per chart, top to bottom.
+/// Marked strongly enough to be an axis or a data line (not the light mesh, not white).
+fn is_drawn(p: [u8; 3]) -> bool {
+    p.iter().min().is_some_and(|&c| c < 180)
+}
+
+/// The charts, top to bottom, found by their y axes: long vertical dark lines (data lines
+/// may hide an x axis at 0, never a y axis). The x axis runs right from the y axis's
+/// foot, under any data line lying on it.
 fn find_charts(image: &Image) -> Vec<Found> {
-    let long = (f64::from(REPORT_CHART_WIDTH_PX) * 0.6) as u32;
+    let long = REPORT_CHART_HEIGHT_PX * 2 / 5;
     let mut found: Vec<Found> = Vec::new();
-    for y in 0..image.height {
-        let (mut start, mut best) = (0, (0, 0));
-        for x in 0..=image.width {
-            let ink = x < image.width && is_ink(image.at(x, y));
-            if !ink {
-                if x - start > best.1 - best.0 {
-                    best = (start, x);
-                }
-                start = x + 1;
+    for x in 0..image.width / 2 {
+        let mut start = 0;
+        for y in 0..=image.height {
+            if y < image.height && is_ink(image.at(x, y)) {
+                continue;
             }
+            let (top, foot) = (start, y.saturating_sub(1));
+            start = y + 1;
+            if y - top < long {
+                continue;
+            }
+            // The same axis seen in the next column (anti-aliased).
+            if found
+                .iter()
+                .any(|f| f.axis_x + 3 >= x && f.axis_y.abs_diff(foot) <= 3)
+            {
+                continue;
+            }
+            let right = (x..image.width)
+                .take_while(|&r| {
+                    (foot.saturating_sub(1)..=foot + 1).any(|v| is_drawn(image.at(r, v)))
+                })
+                .last()
+                .unwrap_or(x);
+            // A chart's x axis, not a box's side (the summary table's, a legend's).
+            if right - x < REPORT_CHART_WIDTH_PX * 3 / 5 {
+                continue;
+            }
+            found.push(Found {
+                plot_top: top,
+                axis_y: foot,
+                axis_x: x,
+                right,
+            });
         }
-        if best.1 - best.0 < long {
-            continue;
-        }
-        // Rows of one anti-aliased line belong to the same axis.
-        if found.last().is_some_and(|f| y - f.axis_y <= 3) {
-            continue;
-        }
-        found.push(Found {
-            axis_y: y,
-            axis_x: best.0,
-            right: best.1,
-        });
     }
+    found.sort_by_key(|f| f.axis_y);
     found
 }
 
@@ -268,7 +291,6 @@ fn check(image: &Image, wanted: &[Expected]) -> Result<String, String> {
             wanted.len()
         ));
     }
-    let plot_height = REPORT_CHART_HEIGHT_PX / 2;
     let mut report = Vec::new();
     for (k, (chart, want)) in found.iter().zip(wanted).enumerate() {
         let first = found[0];
@@ -291,8 +313,7 @@ fn check(image: &Image, wanted: &[Expected]) -> Result<String, String> {
                 ));
             }
         }
-        let top = chart.axis_y.saturating_sub(REPORT_CHART_HEIGHT_PX);
-        let plot_top = chart.axis_y.saturating_sub(plot_height);
+        let top = chart.plot_top;
         let count =
             |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>, f: &dyn Fn([u8; 3]) -> bool| {
                 let mut n = 0;
@@ -310,10 +331,14 @@ fn check(image: &Image, wanted: &[Expected]) -> Result<String, String> {
         );
         let left = count(
             chart.axis_x.saturating_sub(60)..chart.axis_x.saturating_sub(2),
-            plot_top..chart.axis_y,
+            top..chart.axis_y,
             &is_ink,
         );
-        let title = count(chart.axis_x..chart.right, top..top + 40, &is_ink);
+        let title = count(
+            chart.axis_x..chart.right,
+            top.saturating_sub(40)..top,
+            &is_ink,
+        );
         for (place, n) in [
             ("tick labels and axis name below", below),
             ("tick labels and unit at the left", left),
@@ -410,21 +435,25 @@ fn report(metrics: &Path, out: &Path) {
 #[test]
 fn the_report_of_recorded_metrics_renders_every_chart_in_chromium() {
     let dir = scratch("wd-render");
-    let metrics = recorded_metrics(&dir);
+    // Another metrics file (a long soak's) to look at: scripts/check-report-render FILE.
+    let given = std::env::var_os("TCCC_REPORT_METRICS").map(PathBuf::from);
+    let metrics = given.clone().unwrap_or_else(|| recorded_metrics(&dir));
     let samples = read_samples(&metrics).unwrap();
     let wanted: Vec<Expected> = charts(&samples).iter().map(expected).collect();
     let titles: Vec<&str> = wanted.iter().map(|w| w.title.as_str()).collect();
-    assert_eq!(
-        titles,
-        [
-            "Temperatures",
-            "Rail power",
-            "CPU, all cores",
-            "CPU per thread (busiest)",
-            "Memory"
-        ],
-        "the recorded metrics hold zones, rails, CPU, threads and memory"
-    );
+    if given.is_none() {
+        assert_eq!(
+            titles,
+            [
+                "Temperatures",
+                "Rail power",
+                "CPU, all cores",
+                "CPU per thread (busiest)",
+                "Memory"
+            ],
+            "the recorded metrics hold zones, rails, CPU, threads and memory"
+        );
+    }
     let page = dir.join("report.html");
     report(&metrics, &page);
     let image = screenshot(&page, window_height(wanted.len()));
@@ -435,7 +464,7 @@ fn the_report_of_recorded_metrics_renders_every_chart_in_chromium() {
 }
 
 /// The same page broken on purpose (charts emptied, line colours lost, data lines
-/// hidden, a chart too wide, nothing visible): the check passes the page itself and
+/// hidden, text hidden, a chart too wide, nothing visible): the check passes the page itself and
 /// refuses each broken copy.
 #[test]
 fn a_broken_report_fails_the_check() {
@@ -508,6 +537,9 @@ fn a_broken_report_fails_the_check() {
         })
         .collect::<String>();
     assert_ne!(lineless, html);
+    // The charts' text (titles, tick labels, axis names, legends) hidden.
+    let textless = html.replace("<text", "<text visibility=\"hidden\"");
+    assert_ne!(textless, html);
     // A chart wider than the window.
     let wide = html.replacen(
         &format!("width=\"{REPORT_CHART_WIDTH_PX}\""),
@@ -523,6 +555,7 @@ fn a_broken_report_fails_the_check() {
         ("empty", empty, "charts drawn"),
         ("colourless", colourless, "is not drawn"),
         ("lineless", lineless, "of the plot"),
+        ("textless", textless, "tick labels"),
         ("wide", wide, "overflows"),
         ("blank", blank, "blank"),
     ] {
