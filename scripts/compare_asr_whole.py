@@ -1,7 +1,7 @@
 """Whole recordings, one system at a time, then one table (run in the faster-whisper
 environment of scripts/compare-asr, $TCCC_ASR_VENV):
 
-    python compare_asr_whole.py fw MODEL_DIR BEAM VAD FILES_TSV OUT.json
+    python compare_asr_whole.py fw MODEL_DIR BEAM VAD FILES_TSV OUT.json [CONTEXT]
     python compare_asr_whole.py tccc TCCC_BINARY CONFIG FILES_TSV OUT.json
     python compare_asr_whole.py score FILES_TSV OUT.json...
 
@@ -9,7 +9,8 @@ FILES_TSV lines: name, path of a 16 kHz 16-bit mono WAV, reference text.
 
 `fw`: faster-whisper int8 `model.transcribe(path, beam_size=BEAM, language="en",
 vad_filter=VAD)` (VAD: 0 or 1; its own 30 s windows and conditioning on the previous text,
-as `transcribe()` does by default), `cpu_threads=2`, loaded and warmed up on the first file
+as `transcribe()` does by default; CONTEXT 0 sets condition_on_previous_text=False),
+`cpu_threads=2`, loaded and warmed up on the first file
 before timing. `tccc`: `tccc process --input FILE --json` with the configuration CONFIG
 (an empty string: the defaults); its CPU time includes loading the model once per file.
 `score`: WER with Whisper's English normaliser on both sides, word errors summed over all
@@ -42,7 +43,7 @@ def seconds_of(path):
         return handle.getnframes() / handle.getframerate()
 
 
-def run_fw(model_dir, beam, vad, files_tsv, out):
+def run_fw(model_dir, beam, vad, files_tsv, out, context="1"):
     from faster_whisper import WhisperModel
 
     files = read_files(files_tsv)
@@ -52,13 +53,15 @@ def run_fw(model_dir, beam, vad, files_tsv, out):
     for name, path, _ in files:
         wall0, cpu0 = time.perf_counter(), cpu(resource.RUSAGE_SELF)
         segments, _ = model.transcribe(path, beam_size=int(beam), language="en",
-                                       vad_filter=bool(int(vad)))
+                                       vad_filter=bool(int(vad)),
+                                       condition_on_previous_text=bool(int(context)))
         hypotheses[name] = " ".join(segment.text.strip() for segment in segments)
         wall_s += time.perf_counter() - wall0
         cpu_s += cpu(resource.RUSAGE_SELF) - cpu0
     label = (f"faster-whisper int8 {model_dir.rstrip('/').split('/')[-1]} "
              f"{'greedy' if int(beam) == 1 else f'beam {beam}'}"
-             f"{', vad_filter' if int(vad) else ''}")
+             f"{', vad_filter' if int(vad) else ''}"
+             f"{'' if int(context) else ', no previous-text context'}")
     json.dump({"label": label, "hypotheses": hypotheses, "cpu_s": cpu_s, "wall_s": wall_s},
               open(out, "w"), indent=1)
 
