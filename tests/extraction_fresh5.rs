@@ -109,7 +109,7 @@ fn care_given_to_a_casualty_named_by_a_description_said_earlier() {
         "Gunner's mine, closed fracture of the right wrist.",
         "SAM splint going on the driver's left leg, zero seven five five.",
         "Splinted the gunner's right wrist at zero eight hundred.",
-        "Calcium one gram IV into the driver at zero eight ten.",
+        "Calcium chloride one gram IV into the driver at zero eight ten.",
     ]);
     let people = record.as_array().unwrap();
     let driver = people
@@ -389,8 +389,18 @@ fn a_level_of_response_restated_as_a_reason_is_no_new_set() {
         assert_eq!(with_avpu.len(), 1, "{reason}: {record:#}");
         assert_eq!(with_avpu[0]["time"], "09:20", "{reason}: {record:#}");
     }
-    // Said as a reason but never said before: it is still what he is.
-    let record = record_of(&["Casualty one, no ketamine because he's a P."]);
+    // Said as a reason but never said before, or a level that changed: it is filed.
+    let record = record_of(&["Casualty one, he's a P, so no ketamine."]);
+    assert!(
+        list(&casualty(&record, 1), "vitals")
+            .iter()
+            .any(|v| v["avpu"] == "P"),
+        "{record:#}"
+    );
+    let record = record_of(&[
+        "Casualty one, at oh-nine-twenty he was a V, pulse one-forty.",
+        "No ketamine because he's a P.",
+    ]);
     assert!(
         list(&casualty(&record, 1), "vitals")
             .iter()
