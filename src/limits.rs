@@ -598,3 +598,11 @@ const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= HANDOVER_PROMPT_BYTES_MAX +
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= READER_PROMPT_BYTES_MAX + 1_024);
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX <= LLM_PROMPT_BYTES_MAX);
 const _: () = assert!(LLM_REPLY_BYTES_MAX >= READER_ANSWER_BYTES_MAX);
+
+// ---- extract3: everyday settings in the scope cues (src/extract/scope.rs) ----
+
+/// Distinct words of one everyday setting ("oil", "idled"; "the baby", "nurse") a sentence
+/// must hold before the setting silences it: one such word alone is too weak a cue.
+pub const SCOPE_SETTING_CUES_MIN: usize = 2;
+
+const _: () = assert!(SCOPE_SETTING_CUES_MIN >= 2);

@@ -408,3 +408,36 @@ fn a_level_of_response_restated_as_a_reason_is_no_new_set() {
         "{record:#}"
     );
 }
+
+/// The facts one utterance yields alone, as text.
+fn facts_of(line: &str) -> Vec<String> {
+    let mut extractor = tccc::extract::Extractor::new(tccc::extract::ExtractorConfig::default());
+    extractor.push_utterance(0, line, 0.0, 1.0).unwrap();
+    extractor
+        .live_facts()
+        .iter()
+        .map(|f| f.fact.to_string())
+        .collect()
+}
+
+/// Everyday settings (scope reach "setting"): two words of one setting in a sentence that
+/// names no casualty silence it; a named casualty or a call for the medic keeps it. These
+/// lines are not in `tests/corpus/everyday/`.
+#[test]
+fn everyday_settings_file_nothing_unless_a_casualty_is_in_them() {
+    for line in [
+        "The alternator is shot and the engine won't turn over.",
+        "Muzzles downrange, anyone who gets shot today does pushups.",
+        "Burned the steak on the grill again, chop some onions for the sauce.",
+        "Mom says dad's blood pressure is one sixty over ninety, the doctor put him on pills.",
+        "Deal the cards, spades are trump, I took two tricks.",
+    ] {
+        assert_eq!(facts_of(line), Vec::<String>::new(), "{line}");
+    }
+    for line in [
+        "Cease fire, shooter on lane two took a fragment to the left hand, medic up.",
+        "Casualty one, burns to the right hand from the stove in the kitchen.",
+    ] {
+        assert!(!facts_of(line).is_empty(), "{line}");
+    }
+}
