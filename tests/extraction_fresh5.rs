@@ -100,6 +100,22 @@ fn care_given_into_a_casualty_named_by_number() {
         "{record:#}"
     );
     assert_eq!(casualty(&record, 2), Value::Null, "{record:#}");
+    // A dose split in two goes to the casualty it was said of.
+    let record = record_of(&[
+        "Casualty two, burns to both hands.",
+        "Casualty one, gunshot wound to the left arm.",
+        "TXA two grams, split into two, one gram each.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "medications")
+            .iter()
+            .any(|m| m["name"] == "txa"),
+        "{record:#}"
+    );
+    assert!(
+        list(&casualty(&record, 2), "medications").is_empty(),
+        "{record:#}"
+    );
 }
 
 #[test]

@@ -481,8 +481,15 @@ impl<'a> Parser<'a> {
         ) || matches!(after, Some(ItemKind::Word(w)) if matches!(w.as_str(), "at" | "now" | "through" | "via" | "too" | "as" | "time"));
         let lifting =
             self.sentence_has_word(i, &["lift", "lifting", "count", "carry", "move", "go"]);
-        // extract3: "fentanyl intranasal into three": care given into a casualty.
-        if matches!(word_at(before), Some("on" | "into")) && ends_reference && !lifting {
+        // extract3: "fentanyl intranasal into three": care given into a casualty ("split
+        // into two" divides a dose).
+        let divided = word_at(before) == Some("into")
+            && matches!(
+                word_at(before.and_then(|b| b.checked_sub(1))),
+                Some("split" | "divided" | "divide" | "cut" | "broken" | "broke" | "halves")
+            );
+        if matches!(word_at(before), Some("on" | "into")) && ends_reference && !lifting && !divided
+        {
             return Some(id as CasualtyId);
         }
         // extract3: "Needling four now, right chest": an act said as a verb ("-ing"), then
