@@ -308,6 +308,25 @@ fn hypothermia_prevention_for_both() {
             );
         }
     }
+    // A casualty inside the wrap is its use; wraps in the truck are kit.
+    let record = record_of(&[
+        "Casualty one, GSW left arm.",
+        "He's in the blizzard bag now.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "treatments")
+            .iter()
+            .any(|t| t["kind"] == "hypothermia_prevention"),
+        "{record:#}"
+    );
+    let record = record_of(&[
+        "Casualty one, GSW left arm.",
+        "The blizzard bags are in the truck.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "treatments").is_empty(),
+        "{record:#}"
+    );
     let mut lines = setup.to_vec();
     lines.push("Both of them will need blizzard blankets at the CCP.");
     let record = record_of(&lines);

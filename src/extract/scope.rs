@@ -14,6 +14,7 @@ use super::lexicon::Concept;
 use crate::limits::{
     SCOPE_CUE_PHRASES_MAX, SCOPE_CUE_PHRASE_WORDS_MAX, SCOPE_RULES_MAX, SCOPE_SETTING_CUES_MIN,
 };
+use crate::record::TreatmentKind;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -440,6 +441,26 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                                         after.is_some_and(|w| rule.follows.contains(&w.text));
                                     let determined =
                                         before.is_some_and(|w| rule.phrases.contains(&w.text));
+                                    // extract3: "he's in the blizzard bag", "driver's in the
+                                    // Ready-Heat blanket": a casualty inside a wrap is its
+                                    // use, not kit in storage.
+                                    let inside_wrap = matches!(
+                                        items[j].kind,
+                                        ItemKind::Concept(Concept::Treatment(
+                                            TreatmentKind::HypothermiaPrevention
+                                        ))
+                                    ) && {
+                                        let mut earlier =
+                                            words.iter().rev().filter(|w| w.end <= items[j].start);
+                                        let (article, preposition) =
+                                            (earlier.next(), earlier.next());
+                                        article.is_some_and(|w| {
+                                            matches!(w.text.as_str(), "the" | "a" | "his" | "her")
+                                        }) && preposition.is_some_and(|w| {
+                                            matches!(w.text.as_str(), "in" | "into")
+                                        })
+                                    };
+                                    let determined = determined && !inside_wrap;
                                     if (wound && named_after)
                                         || (act && (named_after || determined) && !acted)
                                     {
