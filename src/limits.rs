@@ -634,3 +634,10 @@ pub const READER_DRAIN_WAIT_S: u64 = 30;
 
 const _: () = assert!(READER_PENDING_MAX > LLM_REQUESTS_MAX);
 const _: () = assert!(READER_DRAIN_WAIT_S >= 1 && READER_DRAIN_WAIT_S <= LLM_DRAFT_WAIT_S);
+// ---- extract3: everyday settings in the scope cues (src/extract/scope.rs) ----
+
+/// Distinct words of one everyday setting ("oil", "idled"; "the baby", "nurse") a sentence
+/// must hold before the setting silences it: one such word alone is too weak a cue.
+pub const SCOPE_SETTING_CUES_MIN: usize = 2;
+
+const _: () = assert!(SCOPE_SETTING_CUES_MIN >= 2);

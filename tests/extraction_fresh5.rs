@@ -100,6 +100,22 @@ fn care_given_into_a_casualty_named_by_number() {
         "{record:#}"
     );
     assert_eq!(casualty(&record, 2), Value::Null, "{record:#}");
+    // A dose split in two goes to the casualty it was said of.
+    let record = record_of(&[
+        "Casualty two, burns to both hands.",
+        "Casualty one, gunshot wound to the left arm.",
+        "TXA two grams, split into two, one gram each.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "medications")
+            .iter()
+            .any(|m| m["name"] == "txa"),
+        "{record:#}"
+    );
+    assert!(
+        list(&casualty(&record, 2), "medications").is_empty(),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -109,7 +125,7 @@ fn care_given_to_a_casualty_named_by_a_description_said_earlier() {
         "Gunner's mine, closed fracture of the right wrist.",
         "SAM splint going on the driver's left leg, zero seven five five.",
         "Splinted the gunner's right wrist at zero eight hundred.",
-        "Calcium one gram IV into the driver at zero eight ten.",
+        "Calcium chloride one gram IV into the driver at zero eight ten.",
     ]);
     let people = record.as_array().unwrap();
     let driver = people
@@ -292,6 +308,25 @@ fn hypothermia_prevention_for_both() {
             );
         }
     }
+    // A casualty inside the wrap is its use; wraps in the truck are kit.
+    let record = record_of(&[
+        "Casualty one, GSW left arm.",
+        "He's in the blizzard bag now.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "treatments")
+            .iter()
+            .any(|t| t["kind"] == "hypothermia_prevention"),
+        "{record:#}"
+    );
+    let record = record_of(&[
+        "Casualty one, GSW left arm.",
+        "The blizzard bags are in the truck.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "treatments").is_empty(),
+        "{record:#}"
+    );
     let mut lines = setup.to_vec();
     lines.push("Both of them will need blizzard blankets at the CCP.");
     let record = record_of(&lines);
@@ -389,12 +424,55 @@ fn a_level_of_response_restated_as_a_reason_is_no_new_set() {
         assert_eq!(with_avpu.len(), 1, "{reason}: {record:#}");
         assert_eq!(with_avpu[0]["time"], "09:20", "{reason}: {record:#}");
     }
-    // Said as a reason but never said before: it is still what he is.
-    let record = record_of(&["Casualty one, no ketamine because he's a P."]);
+    // Said as a reason but never said before, or a level that changed: it is filed.
+    let record = record_of(&["Casualty one, he's a P, so no ketamine."]);
     assert!(
         list(&casualty(&record, 1), "vitals")
             .iter()
             .any(|v| v["avpu"] == "P"),
         "{record:#}"
     );
+    let record = record_of(&[
+        "Casualty one, at oh-nine-twenty he was a V, pulse one-forty.",
+        "No ketamine because he's a P.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "vitals")
+            .iter()
+            .any(|v| v["avpu"] == "P"),
+        "{record:#}"
+    );
+}
+
+/// The facts one utterance yields alone, as text.
+fn facts_of(line: &str) -> Vec<String> {
+    let mut extractor = tccc::extract::Extractor::new(tccc::extract::ExtractorConfig::default());
+    extractor.push_utterance(0, line, 0.0, 1.0).unwrap();
+    extractor
+        .live_facts()
+        .iter()
+        .map(|f| f.fact.to_string())
+        .collect()
+}
+
+/// Everyday settings (scope reach "setting"): two words of one setting in a sentence that
+/// names no casualty silence it; a named casualty or a call for the medic keeps it. These
+/// lines are not in `tests/corpus/everyday/`.
+#[test]
+fn everyday_settings_file_nothing_unless_a_casualty_is_in_them() {
+    for line in [
+        "The alternator is shot and the engine won't turn over.",
+        "Muzzles downrange, anyone who gets shot today does pushups.",
+        "Burned the steak on the grill again, chop some onions for the sauce.",
+        "Mom says dad's blood pressure is one sixty over ninety, the doctor put him on pills.",
+        "Deal the cards, spades are trump, I took two tricks.",
+    ] {
+        assert_eq!(facts_of(line), Vec::<String>::new(), "{line}");
+    }
+    for line in [
+        "Cease fire, shooter on lane two took a fragment to the left hand, medic up.",
+        "Casualty one, burns to the right hand from the stove in the kitchen.",
+    ] {
+        assert!(!facts_of(line).is_empty(), "{line}");
+    }
 }

@@ -22,7 +22,8 @@ use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact, Mechanism,
-    Provenance, Record, RecordError, Region, Route, Slot, TreatmentKind, VitalValue,
+    Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
+    VitalValue,
 };
 use crate::speech::HeardWord;
 use items::Place;
@@ -960,6 +961,36 @@ impl Extractor {
                         limbs.push((limb, None));
                     }
                 }
+                // extract3: "a second CAT above the first one": the limb of the latest
+                // tourniquet of this casualty (none on: nothing is filed).
+                if limbs.is_empty() && frame.beside_first && !frame.removed {
+                    let first = self.live.iter().rev().find_map(|f| match f.fact {
+                        Fact::Tourniquet { limb, .. } if f.casualty == self.current => Some(limb),
+                        _ => None,
+                    });
+                    limbs.extend(first.map(|limb| (limb, None)));
+                }
+                // extract3: "junctional tourniquet, right side": the limb of this casualty's
+                // only junctional wound (groin or armpit) on that side; none or two: nothing
+                // is filed.
+                if let (true, Some(side), TourniquetKind::Junctional) =
+                    (limbs.is_empty(), frame.side_only, kind)
+                {
+                    let mut found: Vec<Limb> = self
+                        .live
+                        .iter()
+                        .filter(|f| f.casualty == self.current)
+                        .filter_map(|f| match f.fact {
+                            Fact::Injury { region, .. } => junctional_limb(region, side),
+                            _ => None,
+                        })
+                        .collect();
+                    found.sort();
+                    found.dedup();
+                    if let [limb] = found.as_slice() {
+                        limbs.push((*limb, None));
+                    }
+                }
                 let time = time.or(template_fields.and_then(|(_, t)| t));
                 for (limb, place_time) in limbs {
                     facts.push(if frame.removed {
@@ -984,10 +1015,23 @@ impl Extractor {
                     facts.push(Fact::Vital { value, time });
                 }
             }
-            FrameKind::Avpu(avpu) => facts.push(Fact::Vital {
-                value: VitalValue::Avpu(*avpu),
-                time,
-            }),
+            FrameKind::Avpu(avpu) => {
+                // extract3: "no ketamine, he was a P" restates the latest level filed.
+                let latest = self.live.iter().rev().find_map(|f| match f.fact {
+                    Fact::Vital {
+                        value: VitalValue::Avpu(a),
+                        ..
+                    } if f.casualty == self.current => Some(a),
+                    _ => None,
+                });
+                let restated = frame.reason && time.is_none() && latest == Some(*avpu);
+                if !restated {
+                    facts.push(Fact::Vital {
+                        value: VitalValue::Avpu(*avpu),
+                        time,
+                    });
+                }
+            }
             FrameKind::Treatment(kind) => {
                 let site = regions
                     .first()
@@ -1150,6 +1194,20 @@ impl Extractor {
 
 /// True when a fact is of the kind a frame states: "scratch that, tourniquet time was
 /// 1620" withdraws the tourniquet said before, not the injury said with it.
+/// extract3: the limb of a junctional region (groin, armpit) on `side`.
+fn junctional_limb(region: Region, side: Side) -> Option<Limb> {
+    let junctional = match side {
+        Side::Left => matches!(region, Region::LeftGroin | Region::LeftAxilla),
+        Side::Right => matches!(region, Region::RightGroin | Region::RightAxilla),
+        Side::Both => false,
+    };
+    if junctional {
+        Limb::of_region(region)
+    } else {
+        None
+    }
+}
+
 fn fact_is_kind(fact: &Fact, kind: &FrameKind) -> bool {
     match (fact, kind) {
         (Fact::Mechanism(_), FrameKind::Injury(_, Some(_)) | FrameKind::Mechanism(_)) => true,

@@ -11,7 +11,10 @@
 
 use super::items::{Item, ItemKind};
 use super::lexicon::Concept;
-use crate::limits::{SCOPE_CUE_PHRASES_MAX, SCOPE_CUE_PHRASE_WORDS_MAX, SCOPE_RULES_MAX};
+use crate::limits::{
+    SCOPE_CUE_PHRASES_MAX, SCOPE_CUE_PHRASE_WORDS_MAX, SCOPE_RULES_MAX, SCOPE_SETTING_CUES_MIN,
+};
+use crate::record::TreatmentKind;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -19,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/3";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/4";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -51,6 +54,11 @@ pub enum Reach {
     Object,
     Doubt,
     Needs,
+    /// extract3: an everyday setting (the motor pool, the range, the kitchen, a card game, a
+    /// call home): a sentence holding `SCOPE_SETTING_CUES_MIN` distinct phrases of the
+    /// setting, no casualty named and none of `unless` ("medic up"), is talk about that
+    /// setting.
+    Setting,
 }
 
 /// One rule of the data file.
@@ -128,7 +136,9 @@ impl ScopeCues {
                 return Err(problem("follows belongs to reach = \"object\""));
             }
             let takes_unless = matches!(rule.reach, Reach::Object | Reach::Needs);
-            if takes_unless == rule.unless.is_empty() {
+            // A setting may list words that make its sentence a report after all ("medic
+            // up"); it needs none.
+            if rule.reach != Reach::Setting && takes_unless == rule.unless.is_empty() {
                 return Err(problem(
                     "unless belongs to (and is required by) reach = \"object\" or \"needs\"",
                 ));
@@ -327,6 +337,28 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         }
                     }
                 }
+                Reach::Setting => {
+                    let names_casualty = items[sentence.clone()]
+                        .iter()
+                        .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Casualty)));
+                    let distinct = rule
+                        .phrases
+                        .iter()
+                        .filter(|p| !matches(&sentence_words, std::slice::from_ref(*p)).is_empty())
+                        .count();
+                    let reported = !matches(&sentence_words, &rule.unless).is_empty();
+                    if !names_casualty && !reported && distinct >= SCOPE_SETTING_CUES_MIN {
+                        for j in sentence.clone() {
+                            let evac = matches!(
+                                items[j].kind,
+                                ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
+                            );
+                            if !evac {
+                                silenced[j] = true;
+                            }
+                        }
+                    }
+                }
                 Reach::Rest => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
                         silenced[sentence.start..].fill(true);
@@ -409,6 +441,26 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                                         after.is_some_and(|w| rule.follows.contains(&w.text));
                                     let determined =
                                         before.is_some_and(|w| rule.phrases.contains(&w.text));
+                                    // extract3: "he's in the blizzard bag", "driver's in the
+                                    // Ready-Heat blanket": a casualty inside a wrap is its
+                                    // use, not kit in storage.
+                                    let inside_wrap = matches!(
+                                        items[j].kind,
+                                        ItemKind::Concept(Concept::Treatment(
+                                            TreatmentKind::HypothermiaPrevention
+                                        ))
+                                    ) && {
+                                        let mut earlier =
+                                            words.iter().rev().filter(|w| w.end <= items[j].start);
+                                        let (article, preposition) =
+                                            (earlier.next(), earlier.next());
+                                        article.is_some_and(|w| {
+                                            matches!(w.text.as_str(), "the" | "a" | "his" | "her")
+                                        }) && preposition.is_some_and(|w| {
+                                            matches!(w.text.as_str(), "in" | "into")
+                                        })
+                                    };
+                                    let determined = determined && !inside_wrap;
                                     if (wound && named_after)
                                         || (act && (named_after || determined) && !acted)
                                     {
@@ -458,19 +510,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/3\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/3\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/3\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/3\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

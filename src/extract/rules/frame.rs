@@ -1,7 +1,7 @@
 //! Frames (one thing said, with what was said about it) and how attributes attach to them.
 
 use super::super::items::{Item, Place};
-use super::super::lexicon::VitalCue;
+use super::super::lexicon::{Side, VitalCue};
 use super::super::normalise::QuantityUnit;
 use crate::record::{
     Avpu, CasualtyId, Clock, Evac, FluidName, InjuryKind, Mechanism, Route, Sex, TourniquetKind,
@@ -62,6 +62,14 @@ pub struct Frame {
     pub over_clothing: bool,
     /// "open fracture", "bone sticking out": an injury that is an open fracture.
     pub open: bool,
+    /// extract3: "a second CAT above the first one": a tourniquet said beside the one
+    /// already on, whose limb it shares.
+    pub beside_first: bool,
+    /// extract3: "junctional tourniquet, right side": the side said with no body part.
+    pub side_only: Option<Side>,
+    /// extract3: "no ketamine because he's a P": a level of response given as a reason;
+    /// it restates the casualty's level unless it differs from the latest one filed.
+    pub reason: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -185,6 +193,9 @@ impl Frame {
             removed: false,
             over_clothing: false,
             open: false,
+            beside_first: false,
+            side_only: None,
+            reason: false,
             sentence,
             clause,
         }

@@ -23,10 +23,12 @@ mod switching;
 pub use frame::{Action, Attribute, Frame, FrameKind};
 
 use super::items::{Item, ItemKind, Place};
-use super::lexicon::{Concept, Part, VitalCue};
+use super::lexicon::{Concept, Part, Side, VitalCue};
 use super::normalise::Number;
 use crate::limits::{CASUALTIES_MAX, DICTATED_TEXT_BYTES_MAX, UTTERANCE_FACTS_MAX};
-use crate::record::{Avpu, CasualtyId, Clock, InjuryKind, Mechanism, Route, TreatmentKind};
+use crate::record::{
+    Avpu, CasualtyId, Clock, InjuryKind, Mechanism, Route, TourniquetKind, TreatmentKind,
+};
 
 /// Words that only join other words.
 fn is_glue(word: &str) -> bool {
@@ -116,6 +118,9 @@ struct Parser<'a> {
     frames_before_switch: usize,
     sentence: u32,
     clause: u32,
+    /// extract3: where "both of them" was said (its step in `order`, its sentence), so a
+    /// correction right after it ("no, just two") can narrow it.
+    all_scope: Option<(usize, u32)>,
 }
 
 enum Step {
@@ -152,6 +157,7 @@ impl<'a> Parser<'a> {
             frames_before_switch: 0,
             sentence: 0,
             clause: 0,
+            all_scope: None,
         }
     }
 
@@ -475,8 +481,15 @@ impl<'a> Parser<'a> {
         ) || matches!(after, Some(ItemKind::Word(w)) if matches!(w.as_str(), "at" | "now" | "through" | "via" | "too" | "as" | "time"));
         let lifting =
             self.sentence_has_word(i, &["lift", "lifting", "count", "carry", "move", "go"]);
-        // extract3: "fentanyl intranasal into three": care given into a casualty.
-        if matches!(word_at(before), Some("on" | "into")) && ends_reference && !lifting {
+        // extract3: "fentanyl intranasal into three": care given into a casualty ("split
+        // into two" divides a dose).
+        let divided = word_at(before) == Some("into")
+            && matches!(
+                word_at(before.and_then(|b| b.checked_sub(1))),
+                Some("split" | "divided" | "divide" | "cut" | "broken" | "broke" | "halves")
+            );
+        if matches!(word_at(before), Some("on" | "into")) && ends_reference && !lifting && !divided
+        {
             return Some(id as CasualtyId);
         }
         // extract3: "Needling four now, right chest": an act said as a verb ("-ing"), then
@@ -668,6 +681,15 @@ impl<'a> Parser<'a> {
                     self.open_frame(FrameKind::Evac(evac), k);
                     self.open = None;
                 }
+                return;
+            }
+        }
+        // extract3: "for both of them, no, just two".
+        if let Some(id) = number
+            .as_integer()
+            .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id) && number.parts == 1)
+        {
+            if self.scope_corrected(i, id as CasualtyId) {
                 return;
             }
         }
@@ -1010,6 +1032,11 @@ impl<'a> Parser<'a> {
                 if let Some(next) = self.description(i) {
                     return next;
                 }
+                // extract3: "no ketamine because he's a P": a reason opens a statement of
+                // its own; the denial before it does not reach into it.
+                if matches!(w.as_str(), "because" | "cause" | "cuz" | "coz") {
+                    self.negation = false;
+                }
                 // "AVPU P": the letter after the AVPU cue.
                 let avpu = match w.as_str() {
                     "a" => Some(Avpu::Alert),
@@ -1065,7 +1092,8 @@ impl<'a> Parser<'a> {
                         return i + 3;
                     }
                     if is_a && ends {
-                        self.open_frame(FrameKind::Avpu(avpu), i);
+                        let index = self.open_frame(FrameKind::Avpu(avpu), i);
+                        self.frames[index].reason = self.said_as_reason(i);
                     }
                 }
                 if matches!(w.as_str(), "unit" | "bag") {
@@ -1217,10 +1245,22 @@ impl<'a> Parser<'a> {
             Concept::AllCasualties => {
                 let item = &self.items[i];
                 let (start, end) = (item.start, item.end);
-                self.close_for_switch();
-                self.switched = true;
-                self.order
-                    .push(Step::Action(Action::SwitchToAll { start, end }));
+                // extract3: "blizzard bags on both of them", "ertapenem for both of them",
+                // "same blast got both of them": what the clause said before concerns
+                // each of them.
+                let keep = matches!(
+                    i.checked_sub(1).and_then(|k| self.kind_at(k)),
+                    Some(ItemKind::Word(w)) if matches!(
+                        w.as_str(),
+                        "on" | "for" | "to" | "into" | "in" | "got" | "hit" | "caught" | "over"
+                    )
+                );
+                self.switch_keeping_clause(Action::SwitchToAll { start, end }, keep);
+                let step = self
+                    .order
+                    .iter()
+                    .rposition(|s| matches!(s, Step::Action(Action::SwitchToAll { .. })));
+                self.all_scope = step.map(|step| (step, self.sentence));
             }
             Concept::Route(route) => {
                 // "gave him a second lozenge", "another lollipop": the oral transmucosal
@@ -1283,6 +1323,109 @@ impl<'a> Parser<'a> {
             }
         }
         i + 1
+    }
+
+    /// extract3: the level-of-response letter at `i` ("he was a P") is given as a reason:
+    /// "because", "since", "cause" or "but" lead into its clause, or "so" follows it.
+    fn said_as_reason(&self, i: usize) -> bool {
+        let mut j = i;
+        while let Some(previous) = j.checked_sub(1) {
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Comma | ItemKind::Stop) | None => break,
+                Some(ItemKind::Concept(Concept::But)) => return true,
+                Some(ItemKind::Word(w))
+                    if matches!(w.as_str(), "because" | "since" | "cause" | "cuz" | "coz") =>
+                {
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        let so_at = |k: usize| matches!(self.kind_at(k), Some(ItemKind::Word(w)) if w == "so");
+        so_at(i + 1) || (matches!(self.kind_at(i + 1), Some(ItemKind::Comma)) && so_at(i + 2))
+    }
+
+    /// extract3: the words of sentence `sentence` as said, in lower case.
+    fn sentence_said(&self, sentence: u32) -> String {
+        let mut current = 0;
+        let (mut start, mut end) = (None, 0);
+        for item in self.items {
+            if item.kind == ItemKind::Stop {
+                if current == sentence {
+                    break;
+                }
+                current += 1;
+                continue;
+            }
+            if current == sentence {
+                start = start.or(Some(item.start));
+                end = item.end;
+            }
+        }
+        let Some(start) = start else {
+            return String::new();
+        };
+        self.text
+            .get(start as usize..(end as usize).min(self.text.len()))
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.to_lowercase())
+            .map(|c| {
+                if c.is_alphanumeric() || c == '\'' {
+                    c
+                } else {
+                    ' '
+                }
+            })
+            .collect()
+    }
+
+    /// extract3: tourniquets said without a limb: "a second CAT above the first one" shares
+    /// the first one's limb; "junctional tourniquet, right side" keeps the side said.
+    fn tourniquets_without_a_limb(&mut self) {
+        const BESIDE: &[&str] = &[
+            "above the first",
+            "below the first",
+            "proximal to the first",
+            "distal to the first",
+            "next to the first",
+            "beside the first",
+            "higher than the first",
+            "above the other",
+            "proximal to the other",
+            "above the old",
+            "above the original",
+            "above the existing",
+            "proximal to the existing",
+        ];
+        for index in 0..self.frames.len() {
+            let frame = &self.frames[index];
+            let FrameKind::Tourniquet(kind) = frame.kind else {
+                continue;
+            };
+            if !frame.places.is_empty() {
+                continue;
+            }
+            let said = self.sentence_said(frame.sentence);
+            let words: Vec<&str> = said.split_whitespace().collect();
+            let joined = format!(" {} ", words.join(" "));
+            let beside = BESIDE.iter().any(|p| joined.contains(&format!(" {p} ")));
+            let side = if kind == TourniquetKind::Junctional {
+                let left = joined.contains(" left side ");
+                let right = joined.contains(" right side ");
+                match (left, right) {
+                    (true, false) => Some(Side::Left),
+                    (false, true) => Some(Side::Right),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let frame = &mut self.frames[index];
+            frame.beside_first = beside;
+            frame.side_only = side;
+        }
     }
 
     fn clause_has_vital(&self) -> bool {
@@ -1381,6 +1524,7 @@ impl<'a> Parser<'a> {
     /// retractions and corrections, then lists the actions in order.
     fn finish(mut self) -> Vec<Action> {
         self.share_times();
+        self.tourniquets_without_a_limb();
         if !self.has_evac_cue {
             for index in 0..self.frames.len() {
                 let sentence = self.frames[index].sentence;

@@ -26,6 +26,36 @@ impl Parser<'_> {
                             .filter(|m| (1..=CASUALTIES_MAX as u32).contains(m) && *m != id),
                         _ => None,
                     };
+                    // extract3: "casualty one and casualty two, both hit by the same
+                    // round": the same list said with the word twice.
+                    let second_named = match (
+                        self.kind_at(i + 2),
+                        self.kind_at(i + 3),
+                        self.kind_at(i + 4),
+                    ) {
+                        (
+                            Some(ItemKind::Word(w)),
+                            Some(ItemKind::Concept(Concept::Casualty)),
+                            Some(ItemKind::Number(m)),
+                        ) if w == "and" && m.parts == 1 => m
+                            .as_integer()
+                            .filter(|m| (1..=CASUALTIES_MAX as u32).contains(m) && *m != id),
+                        _ => None,
+                    };
+                    if let Some(second) = second_named {
+                        self.close_for_switch();
+                        self.switched = true;
+                        self.order.push(Step::Action(Action::SwitchToList {
+                            casualties: vec![id as CasualtyId, second as CasualtyId],
+                            start: item.start,
+                            end: self.items[i + 4].end,
+                        }));
+                        return i + 5;
+                    }
+                    // extract3: "for both of them, correction, only casualty one".
+                    if self.scope_corrected(i, id as CasualtyId) {
+                        return i + 2;
+                    }
                     if let (Some(second), Some(ItemKind::Concept(Concept::Group))) =
                         (second, self.kind_at(i))
                     {
@@ -270,6 +300,53 @@ impl Parser<'_> {
             self.order.push(Step::Action(action));
         }
         Some(next)
+    }
+
+    /// extract3: "ertapenem for both of them, no, just two": a casualty reference at `i`
+    /// right after a correction cue ("no", "correction", "sorry", then "just"/"only") in
+    /// the sentence that said "both of them" narrows that scope to the casualty named.
+    /// Returns whether it did.
+    pub(super) fn scope_corrected(&mut self, i: usize, casualty: CasualtyId) -> bool {
+        let Some((step, sentence)) = self.all_scope else {
+            return false;
+        };
+        if sentence != self.sentence {
+            return false;
+        }
+        let mut j = i;
+        let mut cue = false;
+        while let Some(previous) = j.checked_sub(1) {
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Comma) => {}
+                Some(ItemKind::Word(w)) if matches!(w.as_str(), "just" | "only" | "uh" | "um") => {}
+                Some(ItemKind::Concept(Concept::Correction)) => cue = true,
+                Some(ItemKind::Concept(Concept::Negation)) if self.spoken_has(j, &["no"]) => {
+                    cue = true;
+                }
+                _ => break,
+            }
+        }
+        if !cue {
+            return false;
+        }
+        let item = &self.items[i];
+        let end = self
+            .items
+            .get(i + 1)
+            .filter(|_| matches!(self.kind_at(i), Some(ItemKind::Concept(Concept::Casualty))))
+            .map_or(item.end, |next| next.end);
+        if let Some(slot) = self.order.get_mut(step) {
+            *slot = Step::Action(Action::Refer {
+                casualty,
+                start: item.start,
+                end,
+            });
+        }
+        self.all_scope = None;
+        self.correcting = false;
+        self.negation = false;
+        true
     }
 
     pub(super) fn close_for_switch(&mut self) {
