@@ -42,12 +42,27 @@ impl Parser<'_> {
             return false;
         }
         let mut changed = false;
+        // study15: "frag in his left arm, no wait, his right arm, and his face": the
+        // places said after the one that replaced are added to the same frame.
+        let mut replaced_place: Option<usize> = None;
         for (attribute, _, end) in orphans {
+            if let (Attribute::Place(place), Some(k)) = (attribute, replaced_place) {
+                let frame = &mut self.frames[k];
+                if frame.places.contains(place) || frame.accepts(attribute) {
+                    if !frame.places.contains(place) {
+                        frame.take(attribute.clone(), *end);
+                    }
+                    continue;
+                }
+            }
             let mut placed = false;
-            for frame in self.frames[..before].iter_mut().rev() {
+            for (k, frame) in self.frames[..before].iter_mut().enumerate().rev() {
                 if frame.replace(attribute.clone(), *end) {
                     changed = true;
                     placed = true;
+                    if matches!(attribute, Attribute::Place(_)) {
+                        replaced_place = Some(k);
+                    }
                     break;
                 }
                 // Said after the cue but new to the frame ("IM, I mean IV, at 1155").
