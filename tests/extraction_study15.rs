@@ -106,7 +106,7 @@ fn a_number_opening_a_sentence_without_an_announcement_names_no_new_casualty() {
 #[test]
 fn casualties_numbered_by_position_are_named_by_it_later() {
     let record = record_of(&[
-        "Rocket hit the motor pool, three down. Numbering them: one by the truck, two in the doorway, three lying on the stretcher.",
+        "A mortar round landed in the motor pool, three down. Numbering them: one by the truck, two in the doorway, three lying on the stretcher.",
         "Doorway, shrapnel to the neck, packed with Combat Gauze.",
         "Stretcher, his left hand's gone, tourniquet left arm, zero two ten.",
         "Truck guy, pulse one-forty, radial's weak.",
@@ -160,7 +160,7 @@ fn casualties_counted_in_order_of_mention() {
     ]);
     let one = casualty(&record, 1);
     let two = casualty(&record, 2);
-    assert!(has_injury(&one, "head", "laceration"), "{record:#}");
+    assert!(has_injury(&one, "face", "laceration"), "{record:#}");
     assert!(has_vital(&one, "pulse", 90), "{record:#}");
     assert!(has_injury(&two, "left_arm", "fracture"), "{record:#}");
     assert!(has_treatment(&two, "splint"), "{record:#}");
@@ -324,7 +324,7 @@ fn a_lifesavers_words_for_response_and_kit() {
     ]);
     assert!(has_vital(&casualty(&record, 1), "avpu", "P"), "{record:#}");
     let record = record_of(&[
-        "I packed the combat gauze in his leg and held it, like we were taught, at zero two ten.",
+        "I packed the combat gauze in his leg and pushed on it, like we were taught, at zero two ten.",
     ]);
     assert!(
         has_treatment(&casualty(&record, 1), "hemostatic_dressing"),

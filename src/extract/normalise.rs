@@ -318,11 +318,19 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
             None => c += 1,
         }
     }
-    // "his left foot is, it's gone", "pulse is, a hundred and twenty": a clause cut off
-    // after "is" goes on after the pause.
+    // "his left foot is, it's gone", "allergic to, penicillin", "in the, arm": a clause
+    // cut off after "is", "to", "the"… goes on after the pause.
     let mut k = 1;
     while k < out.len() {
-        let dangling = is_comma(&out[k]) && matches!(out[k - 1].word(), Some("is" | "was" | "are"));
+        let dangling = is_comma(&out[k])
+            && matches!(
+                out[k - 1].word(),
+                Some("is" | "was" | "are" | "to" | "the" | "a" | "an" | "his" | "her" | "of")
+            )
+            // "Casualty to, male" is the recogniser's "casualty two".
+            && !(out[k - 1].word() == Some("to")
+                && k >= 2
+                && matches!(out[k - 2].word(), Some("casualty" | "cas" | "patient")));
         if dangling {
             out.remove(k);
         } else {

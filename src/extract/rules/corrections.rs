@@ -21,6 +21,12 @@ impl Parser<'_> {
             if self.frames[later].negated {
                 continue;
             }
+            // study15: "shot in the arm, the right, no, left arm, it's a gunshot": a wound
+            // named again with no place replaces nothing.
+            let later_frame = &self.frames[later];
+            if matches!(later_frame.kind, FrameKind::Injury(..)) && later_frame.places.is_empty() {
+                continue;
+            }
             let earlier = (0..self.sealed_before).rev().find(|&i| {
                 !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
             });

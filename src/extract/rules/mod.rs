@@ -1526,17 +1526,22 @@ impl<'a> Parser<'a> {
         // study15: "Private Lee burned a hole in his coveralls": a rank and a name in an
         // utterance that says nothing else of a casualty (no fact, no casualty or name cue)
         // is someone spoken about, not a casualty's name.
-        let about_a_casualty =
-            self.switched
-                || self.frames.iter().enumerate().any(|(k, f)| {
-                    !dropped[k] && !f.negated && !matches!(f.kind, FrameKind::Name(_))
-                })
-                || self.items.iter().any(|item| {
-                    matches!(
-                        item.kind,
-                        ItemKind::Concept(Concept::Casualty | Concept::NameCue)
-                    )
-                });
+        let about_a_casualty = self.switched
+            || self.frames.iter().enumerate().any(|(k, f)| {
+                // A wound with no place is no fact ("burned a hole in his coveralls").
+                let placeless_wound =
+                    matches!(f.kind, FrameKind::Injury(..)) && f.places.is_empty();
+                !dropped[k]
+                    && !f.negated
+                    && !placeless_wound
+                    && !matches!(f.kind, FrameKind::Name(_))
+            })
+            || self.items.iter().any(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Concept(Concept::Casualty | Concept::NameCue)
+                )
+            });
         if !about_a_casualty {
             for (index, drop) in dropped.iter_mut().enumerate() {
                 let frame = &self.frames[index];

@@ -271,7 +271,7 @@ impl Parser<'_> {
         };
         let mut k = i + 1;
         // "four sitting on the ammo can".
-        if word(k).is_some_and(|w| w.len() > 5 && w.ends_with("ing")) {
+        if word(k).is_some_and(|w| w.len() >= 5 && w.ends_with("ing")) {
             k += 1;
         }
         if !word(k).is_some_and(|w| PLACE_PREPOSITIONS.contains(&w)) {
