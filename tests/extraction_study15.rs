@@ -260,6 +260,13 @@ fn stutters_and_false_starts_are_said_once() {
     assert_eq!(tourniquets[0]["time"], "14:09", "{record:#}");
     assert!(has_vital(&one, "pulse", 110), "{record:#}");
     assert!(!has_vital(&one, "pulse", 100), "{record:#}");
+    // A casualty's number before a dose that starts with the same word is no stutter.
+    let record = record_of(&[
+        "Casualty one, GSW left arm.",
+        "Ketamine for casualty two, two hundred milligrams IM at zero nine twenty.",
+    ]);
+    let two = casualty(&record, 2);
+    assert_eq!(medication(&two, "ketamine").unwrap()["dose"], 200.0);
 }
 
 #[test]

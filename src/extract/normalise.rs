@@ -308,7 +308,13 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
                     }
                     _ => false,
                 });
-                same && (small || k == before.len())
+                // "TXA casualty two, two grams": a casualty's number, then a dose.
+                let casualty_number = before.len() > k
+                    && matches!(
+                        before[before.len() - k - 1].word(),
+                        Some("casualty" | "cas" | "casualties" | "patient" | "number" | "on")
+                    );
+                same && !casualty_number && (small || k == before.len())
             });
         match longest {
             Some(k) => {
