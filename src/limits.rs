@@ -598,3 +598,11 @@ const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= HANDOVER_PROMPT_BYTES_MAX +
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX >= READER_PROMPT_BYTES_MAX + 1_024);
 const _: () = assert!(LLM_WORKER_PROMPT_BYTES_MAX <= LLM_PROMPT_BYTES_MAX);
 const _: () = assert!(LLM_REPLY_BYTES_MAX >= READER_ANSWER_BYTES_MAX);
+
+// ---- study15: nervous speech (src/extract/normalise.rs) ----
+
+/// Words of a false start said again after a pause ("fifteen oh, fifteen oh six"); longer
+/// repeats are left as said.
+pub const STUTTER_REPEAT_WORDS_MAX: usize = 4;
+
+const _: () = assert!(STUTTER_REPEAT_WORDS_MAX >= 2 && STUTTER_REPEAT_WORDS_MAX <= 8);

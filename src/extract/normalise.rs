@@ -276,7 +276,6 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
             _ => None,
         }
     }
-    const REPEAT_WORDS_MAX: usize = 4;
     let mut c = 0;
     while c < out.len() {
         if !is_comma(&out[c]) {
@@ -293,7 +292,9 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
         // A stutter on small words or numbers ("the, the", "one-oh, one-oh-eight"), or a
         // clause said twice from its start ("he's hit, he's hit in the leg"); "left chest,
         // chest seal" is a list, not a false start.
-        let longest = (1..=REPEAT_WORDS_MAX.min(before.len()).min(after.len()))
+        let longest = (1..=crate::limits::STUTTER_REPEAT_WORDS_MAX
+            .min(before.len())
+            .min(after.len()))
             .rev()
             .find(|&k| {
                 let repeated = &before[before.len() - k..];
