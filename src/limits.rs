@@ -294,7 +294,7 @@ const _: () = assert!(JOURNAL_RETRY_INTERVAL_MS >= JOURNAL_COMMIT_INTERVAL_MS);
 
 // Scope cues (src/extract/scope_cues.toml), checked when the data is loaded.
 /// Rules in the scope-cue file.
-pub const SCOPE_RULES_MAX: usize = 32;
+pub const SCOPE_RULES_MAX: usize = 64;
 /// Phrases in one list of a scope rule.
 pub const SCOPE_CUE_PHRASES_MAX: usize = 256;
 /// Words in one scope-cue phrase.
@@ -641,3 +641,10 @@ const _: () = assert!(READER_DRAIN_WAIT_S >= 1 && READER_DRAIN_WAIT_S <= LLM_DRA
 pub const SCOPE_SETTING_CUES_MIN: usize = 2;
 
 const _: () = assert!(SCOPE_SETTING_CUES_MIN >= 2);
+// ---- study15: nervous speech (src/extract/normalise.rs) ----
+
+/// Words of a false start said again after a pause ("fifteen oh, fifteen oh six"); longer
+/// repeats are left as said.
+pub const STUTTER_REPEAT_WORDS_MAX: usize = 4;
+
+const _: () = assert!(STUTTER_REPEAT_WORDS_MAX >= 2 && STUTTER_REPEAT_WORDS_MAX <= 8);

@@ -381,5 +381,8 @@ fn a_timed_transcript_runs_the_advisor_clock_to_its_last_line_even_when_it_filed
         "{alerts:#?}"
     );
     // The clock stops at the last line: the 6 h limit (04:40) is not reached.
-    assert!(!alerts.iter().any(|l| l.contains("tq-limit-6h")), "{alerts:#?}");
+    assert!(
+        !alerts.iter().any(|l| l.contains("tq-limit-6h")),
+        "{alerts:#?}"
+    );
 }

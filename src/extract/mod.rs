@@ -140,6 +140,12 @@ pub struct Extractor {
     group_injury: Option<crate::record::Clock>,
     /// The vascular access (IV or IO) each casualty last had established.
     access: Vec<(CasualtyId, Route)>,
+    /// How many casualties the narration announced ("four casualties", "four down"): a
+    /// casualty number up to it refers to a casualty even before it was named.
+    announced: CasualtyId,
+    /// The last utterance asked about allergies ("Any allergies?"): a bare drug name
+    /// answering it is the allergen (study15).
+    allergy_asked: bool,
     heard_confidence_min: f32,
 }
 
@@ -161,6 +167,8 @@ impl Extractor {
             live: Vec::with_capacity(256),
             sides: Vec::new(),
             access: Vec::new(),
+            announced: 0,
+            allergy_asked: false,
             seen: Vec::new(),
             described: Vec::new(),
             group: Vec::new(),
@@ -309,6 +317,7 @@ impl Extractor {
         };
         let tokens = normalise::normalise(bounded);
         let mut items = items::items(&tokens, &self.lexicon);
+        self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
         let mut context = UtteranceContext {
@@ -438,7 +447,8 @@ impl Extractor {
                 start,
                 end,
             } => {
-                if self.seen.contains(&casualty) && casualty != self.current {
+                let named = self.seen.contains(&casualty) || casualty <= self.announced;
+                if named && casualty != self.current {
                     let provenance = self.provenance(context, start, end, 1.0);
                     self.switch_to(casualty, provenance, context)?;
                 }
@@ -481,6 +491,20 @@ impl Extractor {
                             self.seen.push(id);
                         }
                     }
+                }
+            }
+            Action::Announce { count } => {
+                self.announced = self.announced.max(count);
+            }
+            Action::Recall { key, start, end } => {
+                let known = self
+                    .described
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, id)| *id);
+                if let Some(id) = known.filter(|id| *id != self.current) {
+                    let provenance = self.provenance(context, start, end, 1.0);
+                    self.switch_to(id, provenance, context)?;
                 }
             }
             Action::SwitchToNext { start, end } => {
@@ -1101,6 +1125,15 @@ impl Extractor {
                             _ => None,
                         })
                 });
+                // study15: "Moxi four hundred by mouth": a bare dose in the range the drug
+                // is only ever given in has that unit.
+                let unit = unit.or_else(|| {
+                    let dose = dose?;
+                    USUAL_DOSES
+                        .iter()
+                        .find(|(n, _, low, high)| n == name && (*low..=*high).contains(&dose))
+                        .map(|(_, unit, _, _)| *unit)
+                });
                 facts.push(Fact::Medication {
                     name,
                     dose,
@@ -1601,6 +1634,76 @@ fn amended(fact: &Fact, attribute: &Attribute) -> Option<Fact> {
         },
     }
 }
+
+/// study15: answers to a question about allergies. A sentence of drug names alone
+/// ("Morphine.", "No, no, amoxicillin, it was amoxicillin.") right after a sentence that
+/// asks about allergies ("Any allergies?", in the utterance before when `asked`, or "he's
+/// allergic to penicillin?") names the allergens: an allergy cue is read before them.
+/// Returns whether the utterance's last sentence asks about allergies.
+fn answer_allergies(items: &mut Vec<items::Item>, text: &[char], mut asked: bool) -> bool {
+    use items::ItemKind as K;
+    use lexicon::Concept as C;
+    let mut start = 0;
+    while start < items.len() {
+        let end = items[start..]
+            .iter()
+            .position(|item| item.kind == K::Stop)
+            .map_or(items.len(), |p| start + p);
+        let sentence = &items[start..end];
+        let answer = sentence
+            .iter()
+            .any(|item| matches!(item.kind, K::Concept(C::Medication(_))))
+            && sentence.iter().all(|item| match &item.kind {
+                K::Concept(C::Medication(_) | C::Negation | C::Correction) | K::Comma => true,
+                K::Word(w) => matches!(
+                    w.as_str(),
+                    "and" | "or" | "just" | "only" | "it" | "was" | "its" | "no"
+                ),
+                _ => false,
+            });
+        let mut end = end;
+        if asked && answer {
+            if let Some(first) = sentence
+                .iter()
+                .position(|item| matches!(item.kind, K::Concept(C::Medication(_))))
+            {
+                let drug = &items[start + first];
+                let cue = items::Item {
+                    kind: K::Concept(C::Allergy),
+                    start: drug.start,
+                    end: drug.start,
+                    confidence: drug.confidence,
+                };
+                items.insert(start + first, cue);
+                end += 1;
+            }
+        }
+        let question = items
+            .get(end)
+            .and_then(|stop| text.get(stop.start as usize))
+            .is_some_and(|c| *c == '?');
+        asked = question
+            && items[start..end]
+                .iter()
+                .any(|item| item.kind == K::Concept(C::Allergy));
+        start = end + 1;
+    }
+    asked
+}
+
+/// study15: doses said without their unit that can only mean one unit: (drug, unit,
+/// lowest, highest). Fentanyl is dosed in micrograms, ketamine in milligrams, TXA in grams.
+const USUAL_DOSES: &[(&str, DoseUnit, f64, f64)] = &[
+    ("moxifloxacin", DoseUnit::Mg, 400.0, 400.0),
+    ("ertapenem", DoseUnit::G, 1.0, 1.0),
+    ("txa", DoseUnit::G, 1.0, 2.0),
+    ("ondansetron", DoseUnit::Mg, 4.0, 8.0),
+    ("ketamine", DoseUnit::Mg, 10.0, 500.0),
+    ("fentanyl", DoseUnit::Mcg, 25.0, 1600.0),
+    ("morphine", DoseUnit::Mg, 2.0, 20.0),
+    ("meloxicam", DoseUnit::Mg, 15.0, 15.0),
+    ("midazolam", DoseUnit::Mg, 1.0, 5.0),
+];
 
 fn dose_unit(unit: QuantityUnit) -> Option<DoseUnit> {
     match unit {

@@ -116,7 +116,7 @@ pub fn bounded(text: &str) -> &str {
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
     let text = bounded(text);
-    let raw = lex(text);
+    let raw = drop_false_starts(lex(text));
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
@@ -243,6 +243,116 @@ fn lex(text: &str) -> Vec<Token> {
     }
     tokens
 }
+
+/// study15: nervous speech. Drops fillers with the pause they leave ("the, uh, the" is
+/// "the, the"; "pulse is, like, ninety"), and a false start that the next clause says
+/// again: the last words before a comma repeated right after it are said once ("in the,
+/// the leg", "his, his left arm", "fifteen oh, fifteen oh six", "a hundred and, a hundred
+/// and twenty", "eighty, eighty-four"). A corrected value is not a false start: "eighty,
+/// no, eighty-four" keeps both for the correction rules.
+fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
+    let is_comma = |t: &Token| matches!(t.kind, TokenKind::Comma);
+    let is_bound = |t: &Token| matches!(t.kind, TokenKind::Comma | TokenKind::Stop);
+    let mut out: Vec<Token> = Vec::with_capacity(raw.len());
+    for (i, token) in raw.iter().enumerate() {
+        if let Some(word) = token.word() {
+            // A filler, or "like" said as a clause of its own.
+            let alone = out.last().is_none_or(is_bound) && raw.get(i + 1).is_none_or(is_bound);
+            if FILLERS.contains(&word) || (word == "like" && alone) {
+                continue;
+            }
+        }
+        if is_comma(token) && out.last().is_none_or(is_bound) {
+            // The pause a dropped filler left, or a comma opening the utterance.
+            continue;
+        }
+        out.push(token.clone());
+    }
+    // Same words, same numbers: the key a token is compared by.
+    fn key(token: &Token) -> Option<&str> {
+        match &token.kind {
+            TokenKind::Word(w) => Some(w.as_str()),
+            TokenKind::Number(n) if !n.digits.is_empty() => Some(n.digits.as_str()),
+            _ => None,
+        }
+    }
+    let mut c = 0;
+    while c < out.len() {
+        if !is_comma(&out[c]) {
+            c += 1;
+            continue;
+        }
+        let clause_start = out[..c].iter().rposition(is_bound).map_or(0, |p| p + 1);
+        let before = &out[clause_start..c];
+        let after_end = out[c + 1..]
+            .iter()
+            .position(is_bound)
+            .map_or(out.len(), |p| c + 1 + p);
+        let after = &out[c + 1..after_end];
+        // A stutter on small words or numbers ("the, the", "one-oh, one-oh-eight"), or a
+        // clause said twice from its start ("he's hit, he's hit in the leg"); "left chest,
+        // chest seal" is a list, not a false start.
+        let longest = (1..=crate::limits::STUTTER_REPEAT_WORDS_MAX
+            .min(before.len())
+            .min(after.len()))
+            .rev()
+            .find(|&k| {
+                let repeated = &before[before.len() - k..];
+                let same = repeated
+                    .iter()
+                    .zip(&after[..k])
+                    .all(|(a, b)| key(a).is_some() && key(a) == key(b));
+                let small = repeated.iter().all(|t| match &t.kind {
+                    TokenKind::Number(_) => true,
+                    TokenKind::Word(w) => {
+                        STUTTER_WORDS.contains(&w.as_str()) || number_word(w).is_some()
+                    }
+                    _ => false,
+                });
+                // "TXA casualty two, two grams": a casualty's number, then a dose.
+                let casualty_number = before.len() > k
+                    && matches!(
+                        before[before.len() - k - 1].word(),
+                        Some("casualty" | "cas" | "casualties" | "patient" | "number" | "on")
+                    );
+                same && !casualty_number && (small || k == before.len())
+            });
+        match longest {
+            Some(k) => {
+                out.drain(c - k..=c);
+                c -= k;
+            }
+            None => c += 1,
+        }
+    }
+    // "his left foot is, it's gone", "allergic to, penicillin", "in the, arm": a clause
+    // cut off after "is", "to", "the"… goes on after the pause.
+    let mut k = 1;
+    while k < out.len() {
+        let dangling = is_comma(&out[k])
+            && matches!(
+                out[k - 1].word(),
+                Some("is" | "was" | "are" | "to" | "the" | "a" | "an" | "his" | "her" | "of")
+            )
+            // "Casualty to, male" is the recogniser's "casualty two".
+            && !(out[k - 1].word() == Some("to")
+                && k >= 2
+                && matches!(out[k - 2].word(), Some("casualty" | "cas" | "patient")));
+        if dangling {
+            out.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+    out
+}
+
+/// study15: small words a nervous speaker says twice ("the, the", "his, his").
+const STUTTER_WORDS: &[&str] = &[
+    "the", "a", "an", "his", "her", "he", "she", "i", "it", "its", "is", "in", "on", "to", "and",
+    "of", "at", "my", "him", "them", "they", "their", "im", "ive", "theyll", "hes", "shes", "was",
+    "with", "into", "got", "put", "oh",
+];
 
 fn thousands_group_follows(chars: &[char], comma: usize) -> bool {
     let group = chars.get(comma + 1..comma + 4);

@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/4";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/5";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -59,6 +59,9 @@ pub enum Reach {
     /// setting, no casualty named and none of `unless` ("medic up"), is talk about that
     /// setting.
     Setting,
+    /// study15: a phrase that is no cue: its words are read over by every other rule
+    /// ("like they taught us" says how a thing was done, it is no lesson).
+    Neutral,
 }
 
 /// One rule of the data file.
@@ -212,6 +215,24 @@ fn words_of(text: &[char], start: u32, end: u32) -> Vec<Word> {
 }
 
 /// Start characters of each match of any phrase in `words`.
+/// study15: the words without those of the neutral phrases (`reach = "neutral"`).
+fn read_over(mut words: Vec<Word>, cues: &ScopeCues) -> Vec<Word> {
+    for rule in cues.rules.iter().filter(|r| r.reach == Reach::Neutral) {
+        for phrase in &rule.phrases {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            let mut at = 0;
+            while at + parts.len() <= words.len() {
+                if parts.iter().zip(&words[at..]).all(|(p, w)| w.text == *p) {
+                    words.drain(at..at + parts.len());
+                } else {
+                    at += 1;
+                }
+            }
+        }
+    }
+    words
+}
+
 fn matches(words: &[Word], phrases: &[String]) -> Vec<u32> {
     let mut out = Vec::new();
     for phrase in phrases {
@@ -319,7 +340,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
         let Some((s_start, s_end)) = span(&sentence) else {
             continue;
         };
-        let sentence_words = words_of(text, s_start, s_end);
+        let sentence_words = read_over(words_of(text, s_start, s_end), cues);
         for rule in &cues.rules {
             match rule.reach {
                 Reach::Sentence => {
@@ -377,12 +398,13 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         silenced[last.clone()].fill(true);
                     }
                 }
+                Reach::Neutral => {}
                 Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
                     for clause in &clauses {
                         let Some((c_start, c_end)) = span(clause) else {
                             continue;
                         };
-                        let words = words_of(text, c_start, c_end);
+                        let words = read_over(words_of(text, c_start, c_end), cues);
                         match rule.reach {
                             Reach::After => {
                                 if let Some(cue) = matches(&words, &rule.phrases).into_iter().min()
@@ -510,19 +532,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/4\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

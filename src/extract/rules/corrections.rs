@@ -21,6 +21,12 @@ impl Parser<'_> {
             if self.frames[later].negated {
                 continue;
             }
+            // study15: "shot in the arm, the right, no, left arm, it's a gunshot": a wound
+            // named again with no place replaces nothing.
+            let later_frame = &self.frames[later];
+            if matches!(later_frame.kind, FrameKind::Injury(..)) && later_frame.places.is_empty() {
+                continue;
+            }
             let earlier = (0..self.sealed_before).rev().find(|&i| {
                 !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
             });
@@ -95,12 +101,27 @@ impl Parser<'_> {
             return false;
         }
         let mut changed = false;
+        // study15: "frag in his left arm, no wait, his right arm, and his face": the
+        // places said after the one that replaced are added to the same frame.
+        let mut replaced_place: Option<usize> = None;
         for (attribute, _, end) in orphans {
+            if let (Attribute::Place(place), Some(k)) = (attribute, replaced_place) {
+                let frame = &mut self.frames[k];
+                if frame.places.contains(place) || frame.accepts(attribute) {
+                    if !frame.places.contains(place) {
+                        frame.take(attribute.clone(), *end);
+                    }
+                    continue;
+                }
+            }
             let mut placed = false;
-            for frame in self.frames[..before].iter_mut().rev() {
+            for (k, frame) in self.frames[..before].iter_mut().enumerate().rev() {
                 if frame.replace(attribute.clone(), *end) {
                     changed = true;
                     placed = true;
+                    if matches!(attribute, Attribute::Place(_)) {
+                        replaced_place = Some(k);
+                    }
                     break;
                 }
                 // Said after the cue but new to the frame ("IM, I mean IV, at 1155").

@@ -119,6 +119,14 @@ pub enum Action {
         start: u32,
         end: u32,
     },
+    /// "four casualties", "four down", "got two for you": how many casualties the
+    /// narration announced. A casualty number that refers to one ("Four, frag to the
+    /// hand") may then switch to it before it was named.
+    Announce { count: u8 },
+    /// "Doorway, red, frag to the neck": a word opening its sentence that may repeat a
+    /// description said before ("two in the doorway"); switches to that casualty if it
+    /// was one, else nothing.
+    Recall { key: String, start: u32, end: u32 },
     /// "both of them": later frames of this utterance concern every casualty heard so far.
     SwitchToAll { start: u32, end: u32 },
     /// "two casualties from the IED": a mechanism for the next `count` casualties named

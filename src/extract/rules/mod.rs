@@ -245,6 +245,19 @@ impl<'a> Parser<'a> {
                 frame.take(Attribute::Place(place), end);
             }
         }
+        // study15: "he's hit in the leg, the left, no, right leg, the thigh, it's a
+        // gunshot": a wound named after its place takes the sentence's last place said
+        // with a side.
+        if matches!(frame.kind, FrameKind::Injury(..)) && frame.places.is_empty() {
+            let sided = self
+                .sentence_places
+                .iter()
+                .rposition(|(place, _)| place.side.is_some());
+            if let Some(k) = sided {
+                let (place, end) = self.sentence_places.remove(k);
+                frame.take(Attribute::Place(place), end);
+            }
+        }
         let index = self.frames.len();
         self.frames.push(frame);
         self.order.push(Step::Frame(index));
@@ -260,6 +273,15 @@ impl<'a> Parser<'a> {
                 self.order.push(Step::Action(Action::Access { route }));
             }
             Attribute::Place(place) if !self.correcting => self.sentence_places.push((place, end)),
+            // study15: a place said after "no" with no frame holding a place yet waits
+            // for the wound named after it; it corrects nothing.
+            Attribute::Place(place)
+                if !self.frames.iter().any(|f| !f.places.is_empty())
+                    && !self.sentence_places.is_empty() =>
+            {
+                self.sentence_places.push((place, end));
+                return;
+            }
             _ => {}
         }
         if self.correcting {
@@ -357,7 +379,12 @@ impl<'a> Parser<'a> {
             self.pending.push((attribute, end));
             return;
         }
-        if self.correcting {
+        // study15: a place said again after "no" with no frame holding a place yet
+        // corrects nothing: it waits for the wound named after it.
+        let place_to_come = matches!(attribute, Attribute::Place(_))
+            && !self.frames.iter().any(|f| !f.places.is_empty())
+            && self.place_said_before(i);
+        if self.correcting && !place_to_come {
             self.orphans.push((attribute, start, end));
             return;
         }
@@ -469,6 +496,19 @@ impl<'a> Parser<'a> {
         if alone || numbered {
             return Some(id as CasualtyId);
         }
+        // study15: "Four, frag through the right hand": a casualty number called out at
+        // the start of a sentence, before a comma (triage in short bursts). Not after a
+        // question ("Pain? Four, maybe five.").
+        let sentence_start = match before {
+            None => true,
+            Some(b) => {
+                matches!(self.kind_at(b), Some(ItemKind::Stop))
+                    && self.text.get(self.items[b].start as usize) != Some(&'?')
+            }
+        };
+        if sentence_start && matches!(after, Some(ItemKind::Comma)) {
+            return Some(id as CasualtyId);
+        }
         // "back on three", "whole blood on three through the IO".
         let ends_reference = matches!(
             after,
@@ -576,6 +616,65 @@ impl<'a> Parser<'a> {
             return Some(id as CasualtyId);
         }
         None
+    }
+
+    /// study15: "on one and three", "for two and four" ending their clause: a pair of
+    /// casualty numbers. Returns the second number and the index of its item.
+    fn casualty_pair(&self, number: &Number, i: usize) -> Option<(CasualtyId, usize)> {
+        let small = |n: &Number| {
+            n.as_integer()
+                .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id) && n.parts == 1)
+        };
+        let first = small(number)?;
+        let word_at = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        if !matches!(i.checked_sub(1).and_then(word_at), Some("on" | "for"))
+            || word_at(i + 1) != Some("and")
+        {
+            return None;
+        }
+        let second = match self.kind_at(i + 2) {
+            Some(ItemKind::Number(n)) => small(n)?,
+            _ => return None,
+        };
+        let ends = matches!(
+            self.kind_at(i + 3),
+            None | Some(ItemKind::Comma | ItemKind::Stop | ItemKind::Clock(_))
+        );
+        (ends && second != first).then_some((second as CasualtyId, i + 2))
+    }
+
+    /// study15: a number of casualties said without the word "casualties": "four down"
+    /// (ending its clause), "two for you" (a handover), "there's two guys".
+    fn announced_count(&self, number: &Number, i: usize) -> Option<u8> {
+        let count = number
+            .as_integer()
+            .filter(|c| (2..=CASUALTIES_MAX as u32).contains(c) && number.parts == 1)?;
+        let word_at = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let ends_clause = |k: usize| {
+            matches!(
+                self.kind_at(k),
+                None | Some(ItemKind::Comma | ItemKind::Stop)
+            )
+        };
+        let down = word_at(i + 1) == Some("down") && ends_clause(i + 2);
+        let for_you = word_at(i + 1) == Some("for") && word_at(i + 2) == Some("you");
+        let there = i
+            .checked_sub(1)
+            .and_then(word_at)
+            .is_some_and(|w| matches!(w, "there" | "theres" | "are" | "got" | "have"));
+        let people = word_at(i + 1).is_some_and(|w| {
+            matches!(
+                w,
+                "guys" | "men" | "soldiers" | "marines" | "dudes" | "people" | "patients"
+            )
+        });
+        (down || for_you || (there && people)).then_some(count as u8)
     }
 
     fn sentence_has_word(&self, i: usize, words: &[&str]) -> bool {
@@ -698,6 +797,14 @@ impl<'a> Parser<'a> {
         if let Some(id) = self.taken_casualty(number, i) {
             let item = &self.items[i];
             self.switch(id, item.start, item.end);
+            return;
+        }
+        if let Some(count) = self.announced_count(number, i) {
+            // study15: "Mortar hit the FOB, four down", "got two for you from the
+            // rollover", "there's two guys": a group of casualties.
+            self.group = Some(Some(count));
+            self.group_said = Some(Some(count));
+            self.order.push(Step::Action(Action::Announce { count }));
             return;
         }
         if let Some(casualty) = self.casualty_reference(number, i) {
@@ -1081,12 +1188,17 @@ impl<'a> Parser<'a> {
                             .flat_map(|c| c.to_lowercase())
                             .collect()
                     };
+                    // study15: "One's a V": a casualty number said with "'s".
+                    let number_is = i >= 2
+                        && matches!(self.kind_at(i - 2), Some(ItemKind::Number(_)))
+                        && spoken_before(i - 2).ends_with('s');
                     let is_a = i >= 2
                         && word_at(i - 1) == Some("a")
-                        && matches!(
-                            spoken_before(i - 2).as_str(),
-                            "hes" | "shes" | "s" | "is" | "still" | "now" | "was"
-                        );
+                        && (number_is
+                            || matches!(
+                                spoken_before(i - 2).as_str(),
+                                "hes" | "shes" | "s" | "is" | "still" | "now" | "was"
+                            ));
                     if before_cue {
                         self.open_frame(FrameKind::Avpu(avpu), i);
                         return i + 3;
@@ -1120,6 +1232,21 @@ impl<'a> Parser<'a> {
                 if self.measure_follows(i) {
                     return i + 2;
                 }
+                if let Some((second, last)) = self.casualty_pair(number, i) {
+                    // study15: "HPMKs on one and three", "ertapenem one gram for one and three":
+                    // what the clause said concerns each casualty of the pair.
+                    let first = number.as_integer().unwrap_or(1) as CasualtyId;
+                    let (start, end) = (self.items[i].start, self.items[last].end);
+                    self.switch_keeping_clause(
+                        Action::SwitchToList {
+                            casualties: vec![first, second],
+                            start,
+                            end,
+                        },
+                        true,
+                    );
+                    return last + 1;
+                }
                 self.number(number, i)
             }
             ItemKind::Concept(concept) => return self.concept(*concept, i),
@@ -1131,6 +1258,14 @@ impl<'a> Parser<'a> {
         let item = self.items[i].clone();
         match concept {
             Concept::Casualty => return self.casualty(i),
+            // study15: "eighty, no, eighty-four", "left, no, right leg": a bare "no"
+            // between two values of a kind corrects the first.
+            Concept::Negation if self.no_between_values(i) => {
+                self.kinds_before_cue.clone_from(&self.kinds_said);
+                self.correcting = true;
+                self.sealed_before = self.frames.len();
+                self.open = None;
+            }
             Concept::Negation => self.negation = true,
             Concept::Hypothetical => self.hypothetical = true,
             // "Casualties 2" is the recogniser's "casualty two".
@@ -1147,6 +1282,9 @@ impl<'a> Parser<'a> {
                 };
                 self.group = Some(count);
                 self.group_said = Some(count);
+                if let Some(count) = count.filter(|c| *c >= 2) {
+                    self.order.push(Step::Action(Action::Announce { count }));
+                }
             }
             Concept::Mechanism(mechanism) if self.group.is_some() && !self.negation => {
                 let item = &self.items[i];
@@ -1305,7 +1443,7 @@ impl<'a> Parser<'a> {
             other => {
                 if let Some(kind) = anchor_kind(&other) {
                     let binder = kind == FrameKind::Treatment(TreatmentKind::Other)
-                        && self.spoken_has(i, &["pelvic", "binder"]);
+                        && self.spoken_has(i, &["pelvic", "binder", "pelvis"]);
                     let index = self.open_frame(kind, i);
                     if other == Concept::OpenFracture {
                         self.frames[index].open = true;
@@ -1426,6 +1564,78 @@ impl<'a> Parser<'a> {
             frame.beside_first = beside;
             frame.side_only = side;
         }
+    }
+
+    /// study15: a place was said earlier in the sentence of item `i` (one a correction
+    /// after it may say again).
+    fn place_said_before(&self, i: usize) -> bool {
+        self.items[..i]
+            .iter()
+            .rev()
+            .take_while(|item| item.kind != ItemKind::Stop)
+            .any(|item| matches!(item.kind, ItemKind::Place(_)))
+    }
+
+    /// study15: "no" said as a clause of its own, after a value and before another of
+    /// the same kind in its sentence: "eighty, no, eighty-four", "twenty-one ten, no,
+    /// twenty-one twelve", "thirty, no, I counted, twenty-eight", "the left, no, right
+    /// leg". "Left leg, no, no other wounds" has no value after it.
+    fn no_between_values(&self, i: usize) -> bool {
+        let alone = i > 0
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
+            && matches!(self.kind_at(i + 1), Some(ItemKind::Comma));
+        if !alone {
+            return false;
+        }
+        // 1: a number, time or amount; 2: a place or side.
+        let class = |kind: &ItemKind| match kind {
+            ItemKind::Number(_)
+            | ItemKind::Clock(_)
+            | ItemKind::Quantity { .. }
+            | ItemKind::Ratio(..) => Some(1),
+            ItemKind::Place(_) | ItemKind::Concept(Concept::Side(_)) => Some(2),
+            _ => None,
+        };
+        // The clauses around "no", read over a short aside of words ("he says", "I
+        // counted"): the value before must end its clause, the one after open its own
+        // (after words such as "he said").
+        let aside = |clause: &[Item]| {
+            clause.len() <= 3
+                && clause
+                    .iter()
+                    .all(|item| matches!(item.kind, ItemKind::Word(_)))
+        };
+        let is_bound = |item: &Item| matches!(item.kind, ItemKind::Comma | ItemKind::Stop);
+        let mut end = i - 1;
+        let before = loop {
+            let start = self.items[..end]
+                .iter()
+                .rposition(is_bound)
+                .map_or(0, |p| p + 1);
+            let clause = &self.items[start..end];
+            if aside(clause) && start > 0 && self.items[start - 1].kind == ItemKind::Comma {
+                end = start - 1;
+                continue;
+            }
+            break clause.last().and_then(|item| class(&item.kind));
+        };
+        let mut start = i + 2;
+        let after = loop {
+            let end = self.items[start..]
+                .iter()
+                .position(is_bound)
+                .map_or(self.items.len(), |p| start + p);
+            let clause = &self.items[start..end];
+            if aside(clause) && self.kind_at(end) == Some(&ItemKind::Comma) {
+                start = end + 1;
+                continue;
+            }
+            break clause
+                .iter()
+                .find(|item| !matches!(item.kind, ItemKind::Word(_)))
+                .and_then(|item| class(&item.kind));
+        };
+        before.is_some() && before == after
     }
 
     fn clause_has_vital(&self) -> bool {
@@ -1555,6 +1765,37 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        // study15: "Private Lee burned a hole in his coveralls": a rank and a name in an
+        // utterance that says nothing else of a casualty (no fact, no casualty or name cue)
+        // is someone spoken about, not a casualty's name.
+        let about_a_casualty = self.switched
+            || self.frames.iter().enumerate().any(|(k, f)| {
+                // A wound with no place is no fact ("burned a hole in his coveralls").
+                let placeless_wound =
+                    matches!(f.kind, FrameKind::Injury(..)) && f.places.is_empty();
+                !dropped[k]
+                    && !f.negated
+                    && !placeless_wound
+                    && !matches!(f.kind, FrameKind::Name(_))
+            })
+            || self.items.iter().any(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Concept(Concept::Casualty | Concept::NameCue)
+                )
+            });
+        if !about_a_casualty {
+            for (index, drop) in dropped.iter_mut().enumerate() {
+                let frame = &self.frames[index];
+                let by_rank = self.items.iter().any(|item| {
+                    item.start == frame.start
+                        && matches!(item.kind, ItemKind::Concept(Concept::RankCue))
+                });
+                if matches!(frame.kind, FrameKind::Name(_)) && by_rank {
+                    *drop = true;
+                }
+            }
+        }
         let mut extra: Vec<Action> = Vec::new();
         let orphans = std::mem::take(&mut self.orphans);
         let retraction = self.retraction;
@@ -1599,9 +1840,22 @@ impl<'a> Parser<'a> {
                     .collect()
             };
         let mut actions = extra;
+        // study15: a mechanism said before any casualty is named belongs to the group
+        // ("Mortar hit the FOB, four down. One by the wall, …").
+        let mut named_yet = false;
         for step in std::mem::take(&mut self.order) {
             match step {
-                Step::Action(action) => actions.push(action),
+                Step::Action(action) => {
+                    named_yet |= matches!(
+                        action,
+                        Action::Switch { .. }
+                            | Action::Refer { .. }
+                            | Action::Describe { .. }
+                            | Action::SwitchToList { .. }
+                            | Action::SwitchToNext { .. }
+                    );
+                    actions.push(action)
+                }
                 Step::Frame(index) => {
                     let frame = &self.frames[index];
                     if dropped[index] {
@@ -1619,7 +1873,7 @@ impl<'a> Parser<'a> {
                             });
                         }
                         (FrameKind::Mechanism(mechanism), _, Some(count))
-                            if !frame.negated && !self.switched =>
+                            if !frame.negated && (!self.switched || !named_yet) =>
                         {
                             actions.push(Action::GroupMechanism {
                                 mechanism: *mechanism,

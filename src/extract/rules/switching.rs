@@ -142,6 +142,12 @@ impl Parser<'_> {
     /// guy". Returns the index after the description (and after "is casualty one" when it
     /// is numbered there), or `None` when the words at `i` describe nobody.
     pub(super) fn description(&mut self, i: usize) -> Option<usize> {
+        if let Some(next) = self.numbered_position(i) {
+            return Some(next);
+        }
+        if let Some(next) = self.ordinal_person(i) {
+            return Some(next);
+        }
         let word = |k: usize| match self.kind_at(k) {
             Some(ItemKind::Word(w)) => Some(w.as_str()),
             _ => None,
@@ -179,6 +185,7 @@ impl Parser<'_> {
                 }
             }
         } else {
+            self.recall(i);
             return None;
         };
         // The description's first word: "the", "back to the" and the like lead into it.
@@ -244,9 +251,14 @@ impl Parser<'_> {
                 next = k + 1;
             }
         }
-        // "Casualty one, the driver": the number just said.
-        if number.is_none() && opens {
-            if let Some(Step::Action(Action::Switch { casualty, .. })) = self.order.last() {
+        // "Casualty one, the driver": the number just said; "casualty four is the
+        // driver", "Four, green, the interpreter" (study15).
+        let after_is = lead > 0 && word(lead - 1) == Some("is");
+        if number.is_none() && (opens || after_is) {
+            if let Some(Step::Action(
+                Action::Switch { casualty, .. } | Action::Refer { casualty, .. },
+            )) = self.order.last()
+            {
                 let just_said = self.frames.len() == self.frames_before_switch;
                 if just_said {
                     number = Some(*casualty);
@@ -349,6 +361,140 @@ impl Parser<'_> {
         true
     }
 
+    /// study15: "one by the wall, two in the doorway, four sitting on the ammo can": a
+    /// casualty number opening its clause, then a position. Numbers the description and
+    /// switches to it. Body parts are places, not words: "one in the chest" is no position.
+    fn numbered_position(&mut self, i: usize) -> Option<usize> {
+        let id = match self.kind_at(i) {
+            Some(ItemKind::Number(n)) if n.parts == 1 => n
+                .as_integer()
+                .filter(|id| (1..=CASUALTIES_MAX as u32).contains(id))?,
+            _ => return None,
+        };
+        let opens = i == 0 || matches!(self.kind_at(i - 1), Some(ItemKind::Comma | ItemKind::Stop));
+        if !opens {
+            return None;
+        }
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let mut k = i + 1;
+        // "four sitting on the ammo can".
+        if word(k).is_some_and(|w| w.len() >= 5 && w.ends_with("ing")) {
+            k += 1;
+        }
+        if !word(k).is_some_and(|w| PLACE_PREPOSITIONS.contains(&w)) {
+            return None;
+        }
+        k += 1;
+        while matches!(word(k), Some("the" | "that" | "this")) {
+            k += 1;
+        }
+        let key = word(k).filter(|w| is_describing_word(w))?.to_owned();
+        // "ammo can": the description is its first word; the rest of the name is read
+        // over.
+        let mut last = k;
+        while word(last + 1).is_some_and(is_describing_word) {
+            last += 1;
+        }
+        let (start, end) = (self.items[i].start, self.items[last].end);
+        self.close_for_switch();
+        self.switched = true;
+        self.order.push(Step::Action(Action::Describe {
+            key,
+            number: Some(id as CasualtyId),
+            switch: true,
+            refer: false,
+            start,
+            end,
+        }));
+        Some(last + 1)
+    }
+
+    /// study15: "First guy, the driver", "Second guy's okay-ish", "second one here,
+    /// their interpreter": casualties counted in order of mention. Switches to the
+    /// casualty of that number when the words open their clause.
+    fn ordinal_person(&mut self, i: usize) -> Option<usize> {
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let n = match i.checked_sub(1).and_then(|k| self.kind_at(k)) {
+            Some(ItemKind::Concept(Concept::Ordinal(n))) => *n,
+            _ => return None,
+        };
+        let person = word(i).is_some_and(|w| PERSON_NOUNS.contains(&w));
+        // "second one here": "one" is a casualty only with "here"/"there" after it ("a
+        // second one above the first" is a tourniquet).
+        let one_here = matches!(self.kind_at(i), Some(ItemKind::Number(m)) if m.as_integer() == Some(1) && m.parts == 1)
+            && matches!(word(i + 1), Some("here" | "there"));
+        if !(person || one_here) || !(1..=CASUALTIES_MAX as CasualtyId).contains(&n) {
+            return None;
+        }
+        let mut lead = i - 1;
+        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
+            lead -= 1;
+        }
+        let opens = lead == 0
+            || matches!(
+                self.kind_at(lead - 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            );
+        if !opens {
+            return None;
+        }
+        let (start, end) = (self.items[i - 1].start, self.items[i].end);
+        self.switch(n, start, end);
+        Some(if one_here { i + 2 } else { i + 1 })
+    }
+
+    /// study15: "Doorway, red, frag to the neck", "Ammo can, green": a word opening its
+    /// sentence before a comma may repeat a description; the extractor switches only if
+    /// it was one.
+    fn recall(&mut self, i: usize) {
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let Some(key) = word(i) else {
+            return;
+        };
+        if !is_describing_word(key) || ROLE_NOUNS.contains(&key) || PERSON_NOUNS.contains(&key) {
+            return;
+        }
+        let mut lead = i;
+        while lead > 0
+            && word(lead - 1).is_some_and(|w| matches!(w, "back" | "to" | "the" | "and" | "now"))
+        {
+            lead -= 1;
+        }
+        let opens = lead == 0 || matches!(self.kind_at(lead - 1), Some(ItemKind::Stop));
+        let mut last = i;
+        if word(last + 1).is_some_and(is_describing_word) {
+            last += 1;
+        }
+        // "Doorway's sats ninety-seven": the description with "'s".
+        let item = &self.items[i];
+        let said_s = item.end >= 2
+            && matches!(
+                self.text.get(item.end as usize - 2..item.end as usize),
+                Some(['\'' | '\u{2019}', 's' | 'S'])
+            );
+        let closes = said_s
+            || matches!(
+                self.kind_at(last + 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            );
+        if !(opens && closes) {
+            return;
+        }
+        let key = key.to_owned();
+        let (start, end) = (self.items[i].start, self.items[last].end);
+        self.order
+            .push(Step::Action(Action::Recall { key, start, end }));
+    }
+
     pub(super) fn close_for_switch(&mut self) {
         self.open = None;
         self.pending.clear();
@@ -425,7 +571,8 @@ const PLACE_PREPOSITIONS: &[&str] = &[
 /// wall guy", "what about the doorway guy", "and the gunner".
 const LEADS: &[&str] = &[
     "the", "back", "to", "what", "about", "and", "so", "now", "okay", "over", "this", "that",
-    "then", "ok", "alright", "right",
+    "then", "ok", "alright", "right", // study15: "their interpreter", "our gunner".
+    "their", "our",
 ];
 
 /// A word that can tell one casualty from another ("wall", "doorway", "big", "sitting"),
