@@ -436,13 +436,9 @@ fn held_by_watchdog(llm: Llm, knobs: &Arc<SharedKnobs>, path: std::path::PathBuf
     let again = path.clone();
     // Critical already at start: let the model go now; it is read again when it cools.
     let mut first = knobs.load().large_models.then_some(llm);
-    let loader: crate::watchdog::residency::Loader<Llm> = Box::new(move || {
-        if let Some(llm) = first.take() {
-            return Ok(llm);
-        }
-        let mut llm = Llm::load(&path).map_err(|e| e.to_string())?;
-        llm.warm_up().map_err(|e| e.to_string())?;
-        Ok(llm)
+    let loader: crate::watchdog::residency::Loader<Llm> = Box::new(move || match first.take() {
+        Some(llm) => Ok(llm),
+        None => load_warm(&path).map_err(|e| e.to_string()),
     });
     match crate::watchdog::residency::Unloadable::new("llm", bytes, Arc::clone(knobs), loader) {
         Ok(model) => Held::Watched(model),
@@ -450,12 +446,21 @@ fn held_by_watchdog(llm: Llm, knobs: &Arc<SharedKnobs>, path: std::path::PathBuf
             // The watchdog's table is full (the first load only hands back the model it
             // was given, and the table dropped it): load it again and keep it for good.
             log::warn!("the language model is not registered with the watchdog: {error}");
-            match Llm::load(&again).and_then(|mut llm| llm.warm_up().map(|()| llm)) {
+            match load_warm(&again) {
                 Ok(llm) => Held::Fixed(llm),
                 Err(error) => Held::Missing(error.to_string()),
             }
         }
     }
+}
+
+/// Loads the model at `path` and warms it up (its buffers touched, the weights paged in):
+/// what the watchdog's loader runs when the heat is over, and the fallback when the
+/// watchdog cannot hold the model.
+fn load_warm(path: &std::path::Path) -> Result<Llm, super::LlmError> {
+    let mut llm = Llm::load(path)?;
+    llm.warm_up()?;
+    Ok(llm)
 }
 
 /// The thread's side.
