@@ -9,6 +9,9 @@
 //!   cancel of the running request ([`Outcome::Cancelled`]) and at the next request in the
 //!   ring: a newer handover request supersedes the running one ([`Outcome::Superseded`]);
 //!   every other request waits its turn (each reader request reads its own utterance).
+//! - **Never beside the recogniser:** between tokens the thread waits while a recogniser
+//!   of the process transcribes a segment (`live::recognising`); SCHED_IDLE alone let it
+//!   slow the recogniser (shared cache, memory bandwidth, the task group's share).
 //! - **No allocation after warm-up:** requests and replies are fixed-size (`heapless`), the
 //!   runtime's buffers are sized at load, the reader's grammar is rebuilt in place
 //!   (tests/llm_worker_no_alloc.rs counts the thread's allocations with the project's
@@ -165,6 +168,8 @@ pub struct LlmWorker {
 const PARK: Duration = Duration::from_millis(20);
 /// How often a blocking call looks for its reply.
 const POLL: Duration = Duration::from_millis(2);
+/// How often the thread, waiting between tokens, looks whether the recogniser is done.
+const YIELD_POLL: Duration = Duration::from_millis(2);
 
 impl LlmWorker {
     /// Starts the thread with a loaded model; it warms the model up, lowers its own
@@ -548,6 +553,15 @@ impl<'a> Thread<'a> {
         let shared = self.shared;
         let mut check = || {
             shared.steps.fetch_add(1, Ordering::Relaxed);
+            // Never beside the recogniser: wait while it transcribes a segment (a cancel,
+            // a pause or a stop still ends the wait).
+            while crate::live::recognising()
+                && !shared.stop.load(Ordering::Acquire)
+                && shared.cancel.load(Ordering::Acquire) != request.id
+                && knobs.is_none_or(|k| k.load().llm)
+            {
+                std::thread::sleep(YIELD_POLL);
+            }
             interrupt = if knobs.is_some_and(|k| !k.load().llm) {
                 Interrupt::Paused
             } else if shared.cancel.load(Ordering::Acquire) == request.id {
