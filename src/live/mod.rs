@@ -182,7 +182,8 @@ struct Speculation {
 /// Recognisers of this process transcribing a segment now. The language model's thread
 /// waits between tokens while one is (`llm::worker`): at the lowest priority it would
 /// still take the cache, the memory bandwidth and its task group's share of the cores
-/// beside the recogniser (`tccc bench asr-llm` measured its time rise by 11-41 %).
+/// beside the recogniser (`tccc bench asr-llm`: the recogniser's own time rose 14-41 %
+/// at p50 under a load of 11 without this wait; README).
 static RECOGNISING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Whether a recogniser of this process is transcribing a segment now.
