@@ -134,9 +134,9 @@ fn asr_llm(args: &AsrLlmBenchArgs) -> Result<(), CliError> {
     }
 }
 
-/// The prompt `tccc bench llm` evaluates (the same text scripts/compare-llm gives
-/// llama.cpp): a chat prompt of about 100 tokens.
-pub const LLM_BENCH_PROMPT: &str = "<|im_start|>system\nYou write short, factual handover notes for a combat medic. Use only the facts given; never invent a value. Keep every number exactly as written.<|im_end|>\n<|im_start|>user\nCasualty one, male, gunshot wound to the left thigh with heavy bleeding. Tourniquet applied at 14:32. Pulse 120, respiratory rate 22, blood pressure 100 over 60, SpO2 94 percent. Morphine 10 mg IV at 14:40. Write the handover.<|im_end|>\n<|im_start|>assistant\n";
+/// The prompt `tccc bench llm` evaluates (defined beside `bench asr-llm`, which decodes
+/// it too).
+pub use super::contention::LLM_BENCH_PROMPT;
 
 fn llm(args: &LlmBenchArgs) -> Result<(), CliError> {
     use crate::llm::{Llm, LlmOptions};

@@ -29,6 +29,10 @@ use crate::llm::worker::{LlmWorker, Task};
 
 use super::common::CliError;
 
+/// The prompt `tccc bench llm` evaluates (the same text scripts/compare-llm gives
+/// llama.cpp): a chat prompt of about 100 tokens; `bench asr-llm` decodes answers to it.
+pub const LLM_BENCH_PROMPT: &str = "<|im_start|>system\nYou write short, factual handover notes for a combat medic. Use only the facts given; never invent a value. Keep every number exactly as written.<|im_end|>\n<|im_start|>user\nCasualty one, male, gunshot wound to the left thigh with heavy bleeding. Tourniquet applied at 14:32. Pulse 120, respiratory rate 22, blood pressure 100 over 60, SpO2 94 percent. Morphine 10 mg IV at 14:40. Write the handover.<|im_end|>\n<|im_start|>assistant\n";
+
 /// What the language model's thread does during a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Load {
@@ -313,7 +317,7 @@ impl Driver {
                             running = worker
                                 .submit(
                                     Task::Handover,
-                                    super::bench::LLM_BENCH_PROMPT,
+                                    LLM_BENCH_PROMPT,
                                     "",
                                     HANDOVER_ANSWER_TOKENS_MAX,
                                 )

@@ -181,6 +181,34 @@ struct Speculation {
     outcome: Option<HeardUtterance>,
 }
 
+/// Recognisers of this process transcribing a segment now. The language model's thread
+/// waits between tokens while one is (`llm::worker`): at the lowest priority it would
+/// still take the cache, the memory bandwidth and its task group's share of the cores
+/// beside the recogniser (`tccc bench asr-llm`: the recogniser's own time rose 14-41 %
+/// at p50 under a load of 11 without this wait; README).
+static RECOGNISING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Whether a recogniser of this process is transcribing a segment now.
+pub fn recognising() -> bool {
+    RECOGNISING.load(Ordering::Acquire) > 0
+}
+
+/// Counts one recogniser in [`RECOGNISING`] while it lives.
+struct Recognising;
+
+impl Recognising {
+    fn begin() -> Recognising {
+        RECOGNISING.fetch_add(1, Ordering::AcqRel);
+        Recognising
+    }
+}
+
+impl Drop for Recognising {
+    fn drop(&mut self) {
+        RECOGNISING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Transcribes one segment into an utterance (`None`: rejected by a guard). The journal
 /// record and the ready time are filled in by the caller. Allocates nothing.
 fn hear(
@@ -188,6 +216,7 @@ fn hear(
     segment: &SegmentSlot,
     decoding: Decoding,
 ) -> Result<Option<HeardUtterance>, AsrError> {
+    let _recognising = Recognising::begin();
     let began = Instant::now();
     let Some(transcript) = transcriber.transcribe(segment.samples())? else {
         return Ok(None);

@@ -183,18 +183,18 @@ pub fn dot_tile<const R: usize, const T: usize>(
         // count the kernel reads from each.
         (KernelKind::X86Fma, WeightFormat::Q4_1) => unsafe {
             if has_vnni() {
-                tile_q4_1_vnni(rows, xs)
+                tile_vnni::<Q4_1, R, T>(rows, xs)
             } else {
-                tile_q4_1_avx2(rows, xs)
+                tile_avx2::<Q4_1, R, T>(rows, xs)
             }
         },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above (and the VNNI forms only where `has_vnni` found the features).
+        // SAFETY: as above (and the VNNI form only where `has_vnni` found the features).
         (KernelKind::X86Fma, WeightFormat::Q8_0) => unsafe {
             if has_vnni() {
-                tile_q8_0_vnni(rows, xs)
+                tile_vnni::<Q8_0, R, T>(rows, xs)
             } else {
-                tile_q8_0_avx2(rows, xs)
+                tile_avx2::<Q8_0, R, T>(rows, xs)
             }
         },
         _ => std::array::from_fn(|r| std::array::from_fn(|t| dot(kind, format, rows[r], xs[t]))),
@@ -227,24 +227,150 @@ fn has_vnni() -> bool {
         && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
-/// The integer sums of 4 adjacent products `u[i] * s[i]` (u unsigned, s signed bytes).
-///
-/// # Safety
-/// The CPU must have AVX2, and AVX-512 VNNI and VL when `VNNI`.
+/// The instruction that forms each block's integer sums: the sums of 4 adjacent products
+/// `u[i] * s[i]` (u unsigned, s signed bytes) as 8 32-bit lanes.
 #[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn quad_sums<const VNNI: bool>(
+trait QuadSums {
+    /// # Safety
+    /// The CPU must have the instruction's features (enabled on the calling function).
+    unsafe fn quads(
+        unsigned: std::arch::x86_64::__m256i,
+        signed: std::arch::x86_64::__m256i,
+    ) -> std::arch::x86_64::__m256i;
+}
+
+/// AVX2: `maddubs` (16-bit pair sums) then `madd` by ones.
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+/// AVX-512 VNNI with VL: one `vpdpbusd`.
+#[cfg(target_arch = "x86_64")]
+struct Vnni;
+
+#[cfg(target_arch = "x86_64")]
+impl QuadSums for Avx2 {
+    #[inline(always)]
+    unsafe fn quads(
+        unsigned: std::arch::x86_64::__m256i,
+        signed: std::arch::x86_64::__m256i,
+    ) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { _mm256_madd_epi16(_mm256_maddubs_epi16(unsigned, signed), _mm256_set1_epi16(1)) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl QuadSums for Vnni {
+    #[inline(always)]
+    unsafe fn quads(
+        unsigned: std::arch::x86_64::__m256i,
+        signed: std::arch::x86_64::__m256i,
+    ) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees AVX-512 VNNI and VL.
+        unsafe { _mm256_dpbusd_epi32(_mm256_setzero_si256(), unsigned, signed) }
+    }
+}
+
+/// One weight block as a tile uses it: the scale, the offset (Q4_1's `m`; 0 where the
+/// format has none) and the weights as the unsigned operand of [`QuadSums::quads`]; `raw`
+/// keeps what [`TileFormat::signed`] needs to sign the activation.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Unpacked {
+    d: f32,
+    m: f32,
     unsigned: std::arch::x86_64::__m256i,
-    signed: std::arch::x86_64::__m256i,
-) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    // SAFETY: the caller guarantees the features.
-    unsafe {
-        if VNNI {
-            _mm256_dpbusd_epi32(_mm256_setzero_si256(), unsigned, signed)
-        } else {
-            _mm256_madd_epi16(_mm256_maddubs_epi16(unsigned, signed), _mm256_set1_epi16(1))
+    raw: std::arch::x86_64::__m256i,
+}
+
+/// A weight format as the tiles read it.
+#[cfg(target_arch = "x86_64")]
+trait TileFormat {
+    /// Bytes of one block.
+    const BYTES: usize;
+    /// Whether `m * s` (Q4_1's offset times the activation's block sum) is added.
+    const OFFSET: bool;
+    /// # Safety
+    /// `block` must be valid for reading `BYTES` bytes; AVX2 and F16C enabled.
+    unsafe fn unpack(block: *const u8) -> Unpacked;
+    /// The activation's values as the signed operand of [`QuadSums::quads`].
+    ///
+    /// # Safety
+    /// AVX2 enabled.
+    unsafe fn signed(
+        values: std::arch::x86_64::__m256i,
+        block: &Unpacked,
+    ) -> std::arch::x86_64::__m256i;
+}
+
+/// Q4_1: `d`, `m` (halves), 16 bytes of nibbles (low nibbles values 0-15, high 16-31).
+#[cfg(target_arch = "x86_64")]
+struct Q4_1;
+
+/// Q8_0: `d` (half), 32 signed bytes; the magnitudes times the activation signed by the
+/// weights (`maddubs` takes an unsigned first operand).
+#[cfg(target_arch = "x86_64")]
+struct Q8_0;
+
+#[cfg(target_arch = "x86_64")]
+impl TileFormat for Q4_1 {
+    const BYTES: usize = 20;
+    const OFFSET: bool = true;
+    #[inline(always)]
+    unsafe fn unpack(block: *const u8) -> Unpacked {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees 20 readable bytes at `block` and the features.
+        unsafe {
+            let (d, m) = two_halves(block);
+            let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
+            let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+            let weights = _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+            Unpacked {
+                d,
+                m,
+                unsigned: weights,
+                raw: weights,
+            }
         }
+    }
+    #[inline(always)]
+    unsafe fn signed(
+        values: std::arch::x86_64::__m256i,
+        _block: &Unpacked,
+    ) -> std::arch::x86_64::__m256i {
+        values
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl TileFormat for Q8_0 {
+    const BYTES: usize = 34;
+    const OFFSET: bool = false;
+    #[inline(always)]
+    unsafe fn unpack(block: *const u8) -> Unpacked {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees 34 readable bytes at `block` and the features.
+        unsafe {
+            // The second half read is the first two weights: unused.
+            let d = two_halves(block).0;
+            let weights = _mm256_loadu_si256(block.add(2) as *const __m256i);
+            Unpacked {
+                d,
+                m: 0.0,
+                unsigned: _mm256_sign_epi8(weights, weights),
+                raw: weights,
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn signed(
+        values: std::arch::x86_64::__m256i,
+        block: &Unpacked,
+    ) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { std::arch::x86_64::_mm256_sign_epi8(values, block.raw) }
     }
 }
 
@@ -262,51 +388,54 @@ fn prefetch_next_tile<const R: usize>(block: *const u8, row_bytes: usize) {
     unsafe { _mm_prefetch::<_MM_HINT_T0>(block.wrapping_add(R * row_bytes) as *const i8) };
 }
 
-/// [`tile_q4_1`] with AVX2.
+/// The tile of format `F` with AVX2.
 ///
 /// # Safety
-/// The CPU must have AVX2, FMA and F16C; every row `xs[0].len() * 20` bytes long.
+/// The CPU must have AVX2, FMA and F16C; every row `xs[0].len() * F::BYTES` bytes long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn tile_q4_1_avx2<const R: usize, const T: usize>(
+unsafe fn tile_avx2<F: TileFormat, const R: usize, const T: usize>(
     rows: &[&[u8]; R],
     xs: &[&[BlockQ8]; T],
 ) -> [[f32; T]; R] {
     // SAFETY: as the caller guarantees.
-    unsafe { tile_q4_1::<R, T, false>(rows, xs) }
+    unsafe { tile::<F, Avx2, R, T>(rows, xs) }
 }
 
-/// [`tile_q4_1`] with AVX-512 VNNI.
+/// The tile of format `F` with AVX-512 VNNI.
 ///
 /// # Safety
-/// As [`tile_q4_1_avx2`], and the CPU must have AVX-512 VNNI and VL.
+/// As [`tile_avx2`], and the CPU must have AVX-512 VNNI and VL.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
-unsafe fn tile_q4_1_vnni<const R: usize, const T: usize>(
+unsafe fn tile_vnni<F: TileFormat, const R: usize, const T: usize>(
     rows: &[&[u8]; R],
     xs: &[&[BlockQ8]; T],
 ) -> [[f32; T]; R] {
     // SAFETY: as the caller guarantees.
-    unsafe { tile_q4_1::<R, T, true>(rows, xs) }
+    unsafe { tile::<F, Vnni, R, T>(rows, xs) }
 }
 
+/// `R` rows of format `F` times `T` activations, each block's integer sums formed by `Q`:
+/// per block and pair, `acc += (d * x.d) * quads` in 8 lanes (and `sum += m * x.s` where
+/// the format has an offset), then the lanes summed as [`dot`]'s kernels sum them.
+///
 /// # Safety
-/// See [`tile_q4_1_avx2`] and [`tile_q4_1_vnni`].
+/// See [`tile_avx2`] and [`tile_vnni`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn tile_q4_1<const R: usize, const T: usize, const VNNI: bool>(
+unsafe fn tile<F: TileFormat, Q: QuadSums, const R: usize, const T: usize>(
     rows: &[&[u8]; R],
     xs: &[&[BlockQ8]; T],
 ) -> [[f32; T]; R] {
     use std::arch::x86_64::*;
     // SAFETY: the caller guarantees the CPU features the intrinsics need (AVX2, FMA,
-    // F16C; VNNI and VL when `VNNI`) and that every row is `blocks` blocks long; the
+    // F16C; VNNI and VL for `Vnni`) and that every row is `blocks` blocks long; the
     // reads below stay inside the rows and activations as commented.
     unsafe {
         let blocks = xs.first().map_or(0, |x| x.len());
         let mut acc = [[_mm256_setzero_ps(); T]; R];
         let mut sums = [[0.0f32; T]; R];
-        let low_mask = _mm256_set1_epi8(0x0F);
         for index in 0..blocks {
             let mut values = [_mm256_setzero_si256(); T];
             for (value, x) in values.iter_mut().zip(xs) {
@@ -314,16 +443,11 @@ unsafe fn tile_q4_1<const R: usize, const T: usize, const VNNI: bool>(
                 *value = _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i);
             }
             for ((row, acc), sums) in rows.iter().zip(acc.iter_mut()).zip(sums.iter_mut()) {
-                // the caller asserted every row is `blocks * 20` bytes long, so block
-                // `index` spans bytes index*20 .. index*20 + 20 of the row.
-                let (d, m, weights) = {
-                    let block = row.as_ptr().add(index * 20);
-                    prefetch_next_tile::<R>(block, blocks * 20);
-                    let (d, m) = two_halves(block);
-                    let packed = _mm_loadu_si128(block.add(4) as *const __m128i);
-                    let both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-                    (d, m, _mm256_and_si256(both, low_mask))
-                };
+                // the caller asserted every row is `blocks * F::BYTES` bytes long, so block
+                // `index` spans bytes index*F::BYTES .. (index + 1)*F::BYTES of the row.
+                let block = row.as_ptr().add(index * F::BYTES);
+                prefetch_next_tile::<R>(block, blocks * F::BYTES);
+                let weights = F::unpack(block);
                 for ((acc, sum), (value, x)) in acc
                     .iter_mut()
                     .zip(sums.iter_mut())
@@ -331,10 +455,12 @@ unsafe fn tile_q4_1<const R: usize, const T: usize, const VNNI: bool>(
                 {
                     // `index < blocks == x.len()`.
                     let activation = x.get_unchecked(index);
-                    *sum += m * activation.s;
-                    let quads = quad_sums::<VNNI>(weights, *value);
+                    if F::OFFSET {
+                        *sum += weights.m * activation.s;
+                    }
+                    let quads = Q::quads(weights.unsigned, F::signed(*value, &weights));
                     *acc = _mm256_fmadd_ps(
-                        _mm256_set1_ps(d * activation.d),
+                        _mm256_set1_ps(weights.d * activation.d),
                         _mm256_cvtepi32_ps(quads),
                         *acc,
                     );
@@ -344,92 +470,12 @@ unsafe fn tile_q4_1<const R: usize, const T: usize, const VNNI: bool>(
         let mut out = [[0.0f32; T]; R];
         for ((out, acc), sums) in out.iter_mut().zip(&acc).zip(&sums) {
             for ((out, acc), sum) in out.iter_mut().zip(acc).zip(sums) {
-                *out = horizontal_sum(*acc) + sum;
-            }
-        }
-        out
-    }
-}
-
-/// [`tile_q8_0`] with AVX2.
-///
-/// # Safety
-/// The CPU must have AVX2, FMA and F16C; every row `xs[0].len() * 34` bytes long.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn tile_q8_0_avx2<const R: usize, const T: usize>(
-    rows: &[&[u8]; R],
-    xs: &[&[BlockQ8]; T],
-) -> [[f32; T]; R] {
-    // SAFETY: as the caller guarantees.
-    unsafe { tile_q8_0::<R, T, false>(rows, xs) }
-}
-
-/// [`tile_q8_0`] with AVX-512 VNNI.
-///
-/// # Safety
-/// As [`tile_q8_0_avx2`], and the CPU must have AVX-512 VNNI and VL.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
-unsafe fn tile_q8_0_vnni<const R: usize, const T: usize>(
-    rows: &[&[u8]; R],
-    xs: &[&[BlockQ8]; T],
-) -> [[f32; T]; R] {
-    // SAFETY: as the caller guarantees.
-    unsafe { tile_q8_0::<R, T, true>(rows, xs) }
-}
-
-/// # Safety
-/// See [`tile_q8_0_avx2`] and [`tile_q8_0_vnni`].
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn tile_q8_0<const R: usize, const T: usize, const VNNI: bool>(
-    rows: &[&[u8]; R],
-    xs: &[&[BlockQ8]; T],
-) -> [[f32; T]; R] {
-    use std::arch::x86_64::*;
-    // SAFETY: the caller guarantees the CPU features the intrinsics need (AVX2, FMA,
-    // F16C; VNNI and VL when `VNNI`) and that every row is `blocks` blocks long; the
-    // reads below stay inside the rows and activations as commented.
-    unsafe {
-        let blocks = xs.first().map_or(0, |x| x.len());
-        let mut acc = [[_mm256_setzero_ps(); T]; R];
-        for index in 0..blocks {
-            let mut values = [_mm256_setzero_si256(); T];
-            for (value, x) in values.iter_mut().zip(xs) {
-                // `index < blocks == x.len()`: a whole block of 32 values.
-                *value = _mm256_loadu_si256(x.get_unchecked(index).qs.as_ptr() as *const __m256i);
-            }
-            for (row, acc) in rows.iter().zip(acc.iter_mut()) {
-                // the caller asserted every row is `blocks * 34` bytes long, so block
-                // `index` spans bytes index*34 .. index*34 + 34 of the row.
-                let (d, weights) = {
-                    let block = row.as_ptr().add(index * 34);
-                    prefetch_next_tile::<R>(block, blocks * 34);
-                    (
-                        // The second half read is the first two weights: unused.
-                        two_halves(block).0,
-                        _mm256_loadu_si256(block.add(2) as *const __m256i),
-                    )
+                // Q8_0 adds nothing (not even 0.0, which would turn -0.0 into 0.0).
+                *out = if F::OFFSET {
+                    horizontal_sum(*acc) + sum
+                } else {
+                    horizontal_sum(*acc)
                 };
-                let magnitudes = _mm256_sign_epi8(weights, weights);
-                for (acc, (value, x)) in acc.iter_mut().zip(values.iter().zip(xs)) {
-                    // `index < blocks == x.len()`.
-                    let activation = x.get_unchecked(index);
-                    let signed = _mm256_sign_epi8(*value, weights);
-                    let quads = quad_sums::<VNNI>(magnitudes, signed);
-                    *acc = _mm256_fmadd_ps(
-                        _mm256_set1_ps(d * activation.d),
-                        _mm256_cvtepi32_ps(quads),
-                        *acc,
-                    );
-                }
-            }
-        }
-        let mut out = [[0.0f32; T]; R];
-        for (out, acc) in out.iter_mut().zip(&acc) {
-            for (out, acc) in out.iter_mut().zip(acc) {
-                *out = horizontal_sum(*acc);
             }
         }
         out
@@ -950,6 +996,57 @@ mod tests {
                         pair[1][t].to_bits(),
                         dot(kind, format, rows[3], x).to_bits()
                     );
+                }
+            }
+        }
+    }
+
+    /// The generic tile with each integer-sum instruction this CPU has (AVX2 always; VNNI
+    /// where found), whatever `dot_tile` picks, equals the single dots bit for bit.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_quad_sum_form_of_the_tile_equals_the_single_dots() {
+        if KernelKind::detect() != KernelKind::X86Fma {
+            return;
+        }
+        let blocks = 9;
+        let activations: Vec<Vec<BlockQ8>> = (0..4)
+            .map(|t| {
+                let x: Vec<f32> = (0..blocks * BLOCK)
+                    .map(|i| ((i * (17 + t) % 89) as f32 - 44.0) / 7.0)
+                    .collect();
+                let mut xq = vec![BlockQ8::default(); blocks];
+                quantize(&x, &mut xq);
+                xq
+            })
+            .collect();
+        let xs: [&[BlockQ8]; 4] = std::array::from_fn(|t| activations[t].as_slice());
+        for format in [WeightFormat::Q4_1, WeightFormat::Q8_0] {
+            let owned: Vec<Vec<u8>> = (0..2).map(|r| random_row(format, blocks, 7 + r)).collect();
+            let rows: [&[u8]; 2] = std::array::from_fn(|r| owned[r].as_slice());
+            // SAFETY: `detect` found AVX2, FMA and F16C; every row is `blocks` blocks of
+            // `format` long (random_row), as the tiles require.
+            let mut forms = vec![unsafe {
+                match format {
+                    WeightFormat::Q4_1 => tile_avx2::<Q4_1, 2, 4>(&rows, &xs),
+                    _ => tile_avx2::<Q8_0, 2, 4>(&rows, &xs),
+                }
+            }];
+            if has_vnni() {
+                // SAFETY: as above, and `has_vnni` found AVX-512 VNNI and VL.
+                forms.push(unsafe {
+                    match format {
+                        WeightFormat::Q4_1 => tile_vnni::<Q4_1, 2, 4>(&rows, &xs),
+                        _ => tile_vnni::<Q8_0, 2, 4>(&rows, &xs),
+                    }
+                });
+            }
+            for tile in &forms {
+                for (r, row) in rows.iter().enumerate() {
+                    for (t, x) in xs.iter().enumerate() {
+                        let single = dot(KernelKind::X86Fma, format, row, x);
+                        assert_eq!(tile[r][t].to_bits(), single.to_bits(), "{format:?}");
+                    }
                 }
             }
         }

@@ -9,6 +9,9 @@
 //!   cancel of the running request ([`Outcome::Cancelled`]) and at the next request in the
 //!   ring: a newer handover request supersedes the running one ([`Outcome::Superseded`]);
 //!   every other request waits its turn (each reader request reads its own utterance).
+//! - **Never beside the recogniser:** between tokens the thread waits while a recogniser
+//!   of the process transcribes a segment (`live::recognising`); SCHED_IDLE alone let it
+//!   slow the recogniser (shared cache, memory bandwidth, the task group's share).
 //! - **No allocation after warm-up:** requests and replies are fixed-size (`heapless`), the
 //!   runtime's buffers are sized at load, the reader's grammar is rebuilt in place
 //!   (tests/llm_worker_no_alloc.rs counts the thread's allocations with the project's
@@ -165,6 +168,8 @@ pub struct LlmWorker {
 const PARK: Duration = Duration::from_millis(20);
 /// How often a blocking call looks for its reply.
 const POLL: Duration = Duration::from_millis(2);
+/// How often the thread, waiting between tokens, looks whether the recogniser is done.
+const YIELD_POLL: Duration = Duration::from_millis(2);
 
 impl LlmWorker {
     /// Starts the thread with a loaded model; it warms the model up, lowers its own
@@ -436,13 +441,9 @@ fn held_by_watchdog(llm: Llm, knobs: &Arc<SharedKnobs>, path: std::path::PathBuf
     let again = path.clone();
     // Critical already at start: let the model go now; it is read again when it cools.
     let mut first = knobs.load().large_models.then_some(llm);
-    let loader: crate::watchdog::residency::Loader<Llm> = Box::new(move || {
-        if let Some(llm) = first.take() {
-            return Ok(llm);
-        }
-        let mut llm = Llm::load(&path).map_err(|e| e.to_string())?;
-        llm.warm_up().map_err(|e| e.to_string())?;
-        Ok(llm)
+    let loader: crate::watchdog::residency::Loader<Llm> = Box::new(move || match first.take() {
+        Some(llm) => Ok(llm),
+        None => load_warm(&path).map_err(|e| e.to_string()),
     });
     match crate::watchdog::residency::Unloadable::new("llm", bytes, Arc::clone(knobs), loader) {
         Ok(model) => Held::Watched(model),
@@ -450,12 +451,21 @@ fn held_by_watchdog(llm: Llm, knobs: &Arc<SharedKnobs>, path: std::path::PathBuf
             // The watchdog's table is full (the first load only hands back the model it
             // was given, and the table dropped it): load it again and keep it for good.
             log::warn!("the language model is not registered with the watchdog: {error}");
-            match Llm::load(&again).and_then(|mut llm| llm.warm_up().map(|()| llm)) {
+            match load_warm(&again) {
                 Ok(llm) => Held::Fixed(llm),
                 Err(error) => Held::Missing(error.to_string()),
             }
         }
     }
+}
+
+/// Loads the model at `path` and warms it up (its buffers touched, the weights paged in):
+/// what the watchdog's loader runs when the heat is over, and the fallback when the
+/// watchdog cannot hold the model.
+fn load_warm(path: &std::path::Path) -> Result<Llm, super::LlmError> {
+    let mut llm = Llm::load(path)?;
+    llm.warm_up()?;
+    Ok(llm)
 }
 
 /// The thread's side.
@@ -543,6 +553,15 @@ impl<'a> Thread<'a> {
         let shared = self.shared;
         let mut check = || {
             shared.steps.fetch_add(1, Ordering::Relaxed);
+            // Never beside the recogniser: wait while it transcribes a segment (a cancel,
+            // a pause or a stop still ends the wait).
+            while crate::live::recognising()
+                && !shared.stop.load(Ordering::Acquire)
+                && shared.cancel.load(Ordering::Acquire) != request.id
+                && knobs.is_none_or(|k| k.load().llm)
+            {
+                std::thread::sleep(YIELD_POLL);
+            }
             interrupt = if knobs.is_some_and(|k| !k.load().llm) {
                 Interrupt::Paused
             } else if shared.cancel.load(Ordering::Acquire) == request.id {
