@@ -8,12 +8,9 @@
 
 mod extraction_support;
 
-use serde_json::{json, Value};
+use extraction_support::record_of;
 
-fn record_of(lines: &[&str]) -> Value {
-    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    extraction_support::run(&lines).0["casualties"].clone()
-}
+use serde_json::{json, Value};
 
 /// Asserts the extracted record scores perfectly against `gold`.
 fn expect(lines: &[&str], gold: Value) {

@@ -6,14 +6,11 @@
 
 mod extraction_support;
 
+use extraction_support::record_of;
+
 use serde_json::{json, Value};
 use tccc::extract::{Change, Extractor, ExtractorConfig};
 use tccc::record::{Event, Fact};
-
-fn record_of(lines: &[&str]) -> Value {
-    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    extraction_support::run(&lines).0["casualties"].clone()
-}
 
 /// Asserts the extracted record scores perfectly against `gold`.
 fn expect(lines: &[&str], gold: Value) {

@@ -10,27 +10,7 @@
 
 mod extraction_support;
 
-use serde_json::Value;
-
-fn record_of(lines: &[&str]) -> Value {
-    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    extraction_support::run(&lines).0["casualties"].clone()
-}
-
-/// The casualty with `id` in a record.
-fn casualty(record: &Value, id: u64) -> Value {
-    record
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("no casualty {id} in {record:#}"))
-}
-
-fn list(c: &Value, field: &str) -> Vec<Value> {
-    c[field].as_array().cloned().unwrap_or_default()
-}
+use extraction_support::{casualty, list, record_of};
 
 #[test]
 fn two_medics_sharing_casualties_say_whose_is_whose() {

@@ -11,27 +11,9 @@
 
 mod extraction_support;
 
+use extraction_support::{casualty_or_null as casualty, list, record_of};
+
 use serde_json::Value;
-
-fn record_of(lines: &[&str]) -> Value {
-    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    extraction_support::run(&lines).0["casualties"].clone()
-}
-
-/// The casualty with `id` in a record, or `Null` when there is none.
-fn casualty(record: &Value, id: u64) -> Value {
-    record
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
-fn list(c: &Value, field: &str) -> Vec<Value> {
-    c[field].as_array().cloned().unwrap_or_default()
-}
 
 #[test]
 fn a_time_corrected_before_the_vitals_dates_them() {

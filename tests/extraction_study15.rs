@@ -10,30 +10,12 @@
 
 mod extraction_support;
 
+use extraction_support::{casualty, list, record_of};
+
 use serde_json::Value;
-
-fn record_of(lines: &[&str]) -> Value {
-    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
-    extraction_support::run(&lines).0["casualties"].clone()
-}
-
-/// The casualty with `id` in a record.
-fn casualty(record: &Value, id: u64) -> Value {
-    record
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("no casualty {id} in {record:#}"))
-}
 
 fn has_casualty(record: &Value, id: u64) -> bool {
     record.as_array().unwrap().iter().any(|c| c["id"] == id)
-}
-
-fn list(c: &Value, field: &str) -> Vec<Value> {
-    c[field].as_array().cloned().unwrap_or_default()
 }
 
 fn has_injury(c: &Value, region: &str, kind: &str) -> bool {

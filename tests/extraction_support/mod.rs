@@ -358,3 +358,33 @@ pub fn run(utterances: &[String]) -> (Value, String) {
     let json: Value = serde_json::from_str(&document.to_json().unwrap()).unwrap();
     (json, tccc::render::card::render(&record))
 }
+
+/// The casualties of the record the extractor makes of `lines`, one utterance each.
+pub fn record_of(lines: &[&str]) -> Value {
+    let lines: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
+    run(&lines).0["casualties"].clone()
+}
+
+/// The casualty with `id` in a record's casualties (panics, showing the record, when
+/// there is none).
+pub fn casualty(record: &Value, id: u64) -> Value {
+    let found = casualty_or_null(record, id);
+    assert!(!found.is_null(), "no casualty {id} in {record:#}");
+    found
+}
+
+/// The casualty with `id` in a record's casualties, or `Null` when there is none.
+pub fn casualty_or_null(record: &Value, id: u64) -> Value {
+    record
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The items of one list field of a casualty (empty when absent).
+pub fn list(c: &Value, field: &str) -> Vec<Value> {
+    c[field].as_array().cloned().unwrap_or_default()
+}
