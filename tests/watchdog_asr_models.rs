@@ -15,10 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use watchdog_support::{FakeTree, Layout};
+use watchdog_support::{FakeTree, GatedSource, Layout};
 
 use tccc::audio::source::{AudioSource, SourceRead, WavSource};
-use tccc::audio::AudioError;
 use tccc::config::Config;
 use tccc::frontend::pipeline::Pacing;
 use tccc::live::recogniser::{fallback_model_dir, Followed, HeldRecogniser, FUSION_LM_NAME};
@@ -321,42 +320,6 @@ fn with_the_default_whisper_model_only_the_fusion_model_is_unloaded() {
 /// How long a wait for the pipeline may last before the test gives up (a hang, not a
 /// timing bar: nothing is asserted about how long it took).
 const HANG: Duration = Duration::from_secs(300);
-
-/// Audio handed out only as far as the test has released it, so the heat changes while
-/// the pipeline is idle between phases.
-struct GatedSource {
-    samples: Arc<Vec<f32>>,
-    released: Arc<AtomicU64>,
-    fed: Arc<AtomicU64>,
-    done: Arc<AtomicBool>,
-}
-
-impl AudioSource for GatedSource {
-    fn sample_rate_hz(&self) -> u32 {
-        16_000
-    }
-
-    fn is_live(&self) -> bool {
-        false
-    }
-
-    fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
-        loop {
-            let fed = self.fed.load(Ordering::Acquire) as usize;
-            let released = self.released.load(Ordering::Acquire) as usize;
-            if fed < released {
-                let n = out.len().min(released - fed);
-                out[..n].copy_from_slice(&self.samples[fed..fed + n]);
-                self.fed.store((fed + n) as u64, Ordering::Release);
-                return Ok(SourceRead::Frames(n));
-            }
-            if self.done.load(Ordering::Acquire) {
-                return Ok(SourceRead::End);
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
 
 /// Releases one phase and returns its utterances once every segment cut is transcribed.
 fn play_phase(

@@ -13,14 +13,13 @@ use std::time::{Duration, Instant};
 
 use tccc::analysis::{self, AnalysisOptions, JournalSetup};
 use tccc::audio::source::{AudioSource, SourceRead, WavSource};
-use tccc::audio::AudioError;
 use tccc::config::Config;
 use tccc::frontend::pipeline::Pacing;
 use tccc::live::{load_transcriber, Decoding, HeardUtterance, LivePipeline};
 use tccc::watchdog::{
     EventKind, Profile, SimWatchClock, StageKnobs, ThermalState, Watchdog, WatchdogCore,
 };
-use watchdog_support::{scratch, FakeTree, Layout};
+use watchdog_support::{scratch, FakeTree, GatedSource, Layout};
 
 /// How long a wait for the pipeline or the watchdog thread may last before the test gives
 /// up (a hang, not a timing bar: nothing is asserted about how long it took).
@@ -44,43 +43,6 @@ fn jfk() -> Vec<f32> {
         samples.extend_from_slice(&buffer[..n]);
     }
     samples
-}
-
-/// Audio handed out only as far as the test has released it: the capture thread waits at
-/// the release point (sleeping, allocating nothing), so the test changes the heat between
-/// phases while the pipeline is idle.
-struct GatedSource {
-    samples: Arc<Vec<f32>>,
-    released: Arc<AtomicU64>,
-    fed: Arc<AtomicU64>,
-    done: Arc<AtomicBool>,
-}
-
-impl AudioSource for GatedSource {
-    fn sample_rate_hz(&self) -> u32 {
-        16_000
-    }
-
-    fn is_live(&self) -> bool {
-        false
-    }
-
-    fn read_mono(&mut self, out: &mut [f32]) -> Result<SourceRead, AudioError> {
-        loop {
-            let fed = self.fed.load(Ordering::Acquire) as usize;
-            let released = self.released.load(Ordering::Acquire) as usize;
-            if fed < released {
-                let n = out.len().min(released - fed);
-                out[..n].copy_from_slice(&self.samples[fed..fed + n]);
-                self.fed.store((fed + n) as u64, Ordering::Release);
-                return Ok(SourceRead::Frames(n));
-            }
-            if self.done.load(Ordering::Acquire) {
-                return Ok(SourceRead::End);
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
 }
 
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {

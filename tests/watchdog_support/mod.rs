@@ -264,3 +264,44 @@ pub fn smaps(asr: &Path, asr_kb: u64, vad: &Path) -> String {
     ]
     .concat()
 }
+
+/// Audio handed out only as far as the test has released it: the capture thread waits at
+/// the release point (sleeping, allocating nothing), so the test changes the heat between
+/// phases while the pipeline is idle.
+pub struct GatedSource {
+    pub samples: std::sync::Arc<Vec<f32>>,
+    pub released: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub fed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl tccc::audio::source::AudioSource for GatedSource {
+    fn sample_rate_hz(&self) -> u32 {
+        16_000
+    }
+
+    fn is_live(&self) -> bool {
+        false
+    }
+
+    fn read_mono(
+        &mut self,
+        out: &mut [f32],
+    ) -> Result<tccc::audio::source::SourceRead, tccc::audio::AudioError> {
+        loop {
+            let fed = self.fed.load(std::sync::atomic::Ordering::Acquire) as usize;
+            let released = self.released.load(std::sync::atomic::Ordering::Acquire) as usize;
+            if fed < released {
+                let n = out.len().min(released - fed);
+                out[..n].copy_from_slice(&self.samples[fed..fed + n]);
+                self.fed
+                    .store((fed + n) as u64, std::sync::atomic::Ordering::Release);
+                return Ok(tccc::audio::source::SourceRead::Frames(n));
+            }
+            if self.done.load(std::sync::atomic::Ordering::Acquire) {
+                return Ok(tccc::audio::source::SourceRead::End);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+}
