@@ -345,17 +345,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             match rule.reach {
                 Reach::Sentence => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
-                        // An evacuation category stays: "request urgent MEDEVAC" is how
-                        // a category is said, not a supply request.
-                        for j in sentence.clone() {
-                            let evac = matches!(
-                                items[j].kind,
-                                ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
-                            );
-                            if !evac {
-                                silenced[j] = true;
-                            }
-                        }
+                        silence_but_evacuation(items, sentence.clone(), &mut silenced);
                     }
                 }
                 Reach::Setting => {
@@ -369,15 +359,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         .count();
                     let reported = !matches(&sentence_words, &rule.unless).is_empty();
                     if !names_casualty && !reported && distinct >= SCOPE_SETTING_CUES_MIN {
-                        for j in sentence.clone() {
-                            let evac = matches!(
-                                items[j].kind,
-                                ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
-                            );
-                            if !evac {
-                                silenced[j] = true;
-                            }
-                        }
+                        silence_but_evacuation(items, sentence.clone(), &mut silenced);
                     }
                 }
                 Reach::Rest => {
@@ -510,6 +492,20 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             silence(item, text);
         } else if hedged[j] {
             item.confidence = item.confidence.min(HEDGED);
+        }
+    }
+}
+
+/// Silences the items of `sentence` except an evacuation category: "request urgent
+/// MEDEVAC" is how a category is said, not a supply request or talk about a setting.
+fn silence_but_evacuation(items: &[Item], sentence: std::ops::Range<usize>, silenced: &mut [bool]) {
+    for j in sentence {
+        let evac = matches!(
+            items[j].kind,
+            ItemKind::Concept(Concept::Evac(_) | Concept::EvacCue)
+        );
+        if !evac {
+            silenced[j] = true;
         }
     }
 }
