@@ -405,70 +405,77 @@ impl Advisor {
             chosen
         };
         let injury = self.injury(casualty, facts);
-        let mut push =
-            |evidence: &[&LiveFact], due: Stamp, time_of: Option<&LiveFact>, extra: Extra| {
-                let unconfirmed = evidence.iter().any(|f| f.unconfirmed);
-                let severity = if unconfirmed {
-                    Severity::Advisory
-                } else {
-                    rule.severity
-                };
-                let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
-                let mut assumed_time = time_of.is_some() && time_assumed;
-                // A late dose measured from an assumed injury time (first mention) is
-                // worth a look, never a warning: the injury time was not said.
-                let severity = if extra.advisory_if_injury_assumed && injury.1 {
-                    Severity::Advisory
-                } else {
-                    severity
-                };
-                let mut message = rule.message.clone();
-                let fact_text = evidence
-                    .first()
-                    .map_or(String::new(), |f| f.fact.to_string());
-                let time_text = if time_assumed && time_of.is_some() {
-                    format!("{} (time assumed: when heard)", hhmm(time))
-                } else {
-                    hhmm(time)
-                };
-                let injury_text = if injury.1 {
-                    format!("{} (assumed: first mention)", hhmm(injury.0))
-                } else {
-                    hhmm(injury.0)
-                };
-                if message.contains("{injury}") && injury.1 {
-                    assumed_time = true;
-                }
-                let due_text = hhmm(extra.due_shown.unwrap_or(due));
-                let category = extra.category.map_or("", |c| c.as_str());
-                for (name, value) in [
-                    ("{fact}", fact_text.as_str()),
-                    ("{time}", time_text.as_str()),
-                    ("{due}", due_text.as_str()),
-                    ("{injury}", injury_text.as_str()),
-                    ("{category}", category),
-                ] {
-                    message = message.replace(name, value);
-                }
-                if unconfirmed {
-                    message.push_str(" [rests on an unconfirmed fact: confirm it]");
-                }
-                let mut ids: Vec<FactId> = evidence.iter().map(|f| f.id).collect();
-                ids.sort_unstable();
-                out.push(Candidate {
-                    rule: index,
-                    casualty,
-                    evidence: if extra.once_per_casualty {
-                        Vec::new()
-                    } else {
-                        ids
-                    },
-                    due,
-                    severity,
-                    message,
-                    assumed_time,
-                });
+        let mut push = |evidence: &[&LiveFact],
+                        due: Stamp,
+                        time_of: Option<&LiveFact>,
+                        extra: Extra| {
+            let unconfirmed = evidence.iter().any(|f| f.unconfirmed);
+            let severity = if unconfirmed {
+                Severity::Advisory
+            } else {
+                rule.severity
             };
+            let (time, time_assumed) = time_of.map_or((due, false), |f| self.happened(f));
+            let mut assumed_time = time_of.is_some() && time_assumed;
+            // A late dose measured from an assumed injury time (first mention) is
+            // worth a look, never a warning: the injury time was not said.
+            let severity = if extra.advisory_if_injury_assumed && injury.1 {
+                Severity::Advisory
+            } else {
+                severity
+            };
+            let mut message = rule.message.clone();
+            let fact_text = evidence
+                .first()
+                .map_or(String::new(), |f| f.fact.to_string());
+            let time_text = if time_assumed && time_of.is_some() {
+                format!("{} (time assumed: when heard)", hhmm(time))
+            } else {
+                hhmm(time)
+            };
+            let injury_text = if injury.1 {
+                // The injury came before the casualty was first mentioned, so a
+                // deadline counted from the first mention is later than the real one.
+                format!(
+                        "{} (assumed: first mention; the injury was earlier, so the real limit is sooner)",
+                        hhmm(injury.0)
+                    )
+            } else {
+                hhmm(injury.0)
+            };
+            if message.contains("{injury}") && injury.1 {
+                assumed_time = true;
+            }
+            let due_text = hhmm(extra.due_shown.unwrap_or(due));
+            let category = extra.category.map_or("", |c| c.as_str());
+            for (name, value) in [
+                ("{fact}", fact_text.as_str()),
+                ("{time}", time_text.as_str()),
+                ("{due}", due_text.as_str()),
+                ("{injury}", injury_text.as_str()),
+                ("{category}", category),
+            ] {
+                message = message.replace(name, value);
+            }
+            if unconfirmed {
+                message.push_str(" [rests on an unconfirmed fact: confirm it]");
+            }
+            let mut ids: Vec<FactId> = evidence.iter().map(|f| f.id).collect();
+            ids.sort_unstable();
+            out.push(Candidate {
+                rule: index,
+                casualty,
+                evidence: if extra.once_per_casualty {
+                    Vec::new()
+                } else {
+                    ids
+                },
+                due,
+                severity,
+                message,
+                assumed_time,
+            });
+        };
         let conditions_since = |conditions: &[Condition]| -> Option<(Stamp, Vec<&LiveFact>)> {
             conditions
                 .iter()
