@@ -645,12 +645,16 @@ mod tests {
     #[test]
     fn a_named_threads_policy_and_cpu_are_read_from_the_kernel() {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("tccc-cont-test".to_owned())
             .spawn(move || {
+                // The name is set by the new thread itself: look it up only once it runs.
+                ready_tx.send(()).unwrap();
                 let _ = rx.recv();
             })
             .unwrap();
+        ready_rx.recv().unwrap();
         let tid = thread_id("tccc-cont-test").unwrap();
         let policy = thread_policy(tid).unwrap();
         assert!(policy.starts_with("SCHED_OTHER nice"), "{policy}");
