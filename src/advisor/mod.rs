@@ -433,13 +433,15 @@ impl Advisor {
             } else {
                 hhmm(time)
             };
-            let injury_text = if injury.1 {
+            let injury_text = if injury.1 && message.contains("{due}") {
                 // The injury came before the casualty was first mentioned, so a
                 // deadline counted from the first mention is later than the real one.
                 format!(
-                        "{} (assumed: first mention; the injury was earlier, so the real limit is sooner)",
-                        hhmm(injury.0)
-                    )
+                    "{} (assumed: first mention; the injury was earlier, so the real limit is sooner)",
+                    hhmm(injury.0)
+                )
+            } else if injury.1 {
+                format!("{} (assumed: first mention)", hhmm(injury.0))
             } else {
                 hhmm(injury.0)
             };
