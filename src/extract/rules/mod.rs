@@ -713,16 +713,30 @@ impl<'a> Parser<'a> {
         (taken && ends).then_some(id as CasualtyId)
     }
 
-    /// Whether the words of item `i` as said hold one of `words`.
-    fn spoken_has(&self, i: usize, words: &[&str]) -> bool {
+    /// The open frame when it is a tourniquet named in the current clause.
+    fn open_tourniquet_in_clause(&self) -> Option<usize> {
+        self.open.filter(|&o| {
+            let frame = &self.frames[o];
+            frame.sentence == self.sentence
+                && frame.clause == self.clause
+                && matches!(frame.kind, FrameKind::Tourniquet(_))
+        })
+    }
+
+    /// The words of item `i` as said, in lower case.
+    fn said_lower(&self, i: usize) -> String {
         let item = &self.items[i];
-        let spoken: String = self
-            .text
+        self.text
             .get(item.start as usize..(item.end as usize).min(self.text.len()))
             .unwrap_or_default()
             .iter()
             .flat_map(|c| c.to_lowercase())
-            .collect();
+            .collect()
+    }
+
+    /// Whether the words of item `i` as said hold one of `words`.
+    fn spoken_has(&self, i: usize, words: &[&str]) -> bool {
+        let spoken = self.said_lower(i);
         spoken
             .split(|c: char| !c.is_alphabetic() && c != '\'')
             .map(|w| w.trim_end_matches("'s"))
@@ -1335,12 +1349,7 @@ impl<'a> Parser<'a> {
             Concept::Removed | Concept::Off => {
                 // "tourniquet off", "TQ released": the tourniquet just named came off;
                 // "removed the tourniquet": the one named next in the clause.
-                let open_tourniquet = self.open.filter(|&o| {
-                    let frame = &self.frames[o];
-                    frame.sentence == self.sentence
-                        && frame.clause == self.clause
-                        && matches!(frame.kind, FrameKind::Tourniquet(_))
-                });
+                let open_tourniquet = self.open_tourniquet_in_clause();
                 match open_tourniquet {
                     Some(o) => self.frames[o].removed = true,
                     None => match self.removal_of_earlier_tourniquet(i) {
@@ -1353,12 +1362,7 @@ impl<'a> Parser<'a> {
             Concept::OverClothing => {
                 // "tourniquet right leg over the uniform": the tourniquet just named;
                 // "over his trousers, CAT on the right leg": the one named next.
-                let open_tourniquet = self.open.filter(|&o| {
-                    let frame = &self.frames[o];
-                    frame.sentence == self.sentence
-                        && frame.clause == self.clause
-                        && matches!(frame.kind, FrameKind::Tourniquet(_))
-                });
+                let open_tourniquet = self.open_tourniquet_in_clause();
                 match open_tourniquet {
                     Some(o) => self.frames[o].over_clothing = true,
                     None => self.over_clothing = true,

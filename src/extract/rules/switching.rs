@@ -198,17 +198,7 @@ impl Parser<'_> {
             lead -= 1;
         }
         // "Back to the wall guy": "back" was read as a body part; as a lead it is a word.
-        let spoken_back = lead > 0 && {
-            let item = &self.items[lead - 1];
-            let said: String = self
-                .text
-                .get(item.start as usize..(item.end as usize).min(self.text.len()))
-                .unwrap_or_default()
-                .iter()
-                .flat_map(|c| c.to_lowercase())
-                .collect();
-            said == "back"
-        };
+        let spoken_back = lead > 0 && self.said_lower(lead - 1) == "back";
         if spoken_back
             || (lead > 0
                 && matches!(
