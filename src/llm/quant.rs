@@ -5,10 +5,14 @@
 //! nearest-even; integer products per block, scaled and summed in f32.
 //!
 //! This is the only module of `llm` with `unsafe`: the AVX2 kernels (chosen at run time,
-//! like `nn::kernel`), each reading only inside slices whose lengths are asserted first.
+//! like `nn::kernel`), each reading only inside slices whose lengths are asserted first,
+//! and their aarch64 (NEON) forms in [`neon`], which give the same bits.
 
 use crate::nn::ops::{f16_to_f32, f32_to_f16};
 use crate::nn::KernelKind;
+
+#[cfg(target_arch = "aarch64")]
+mod neon;
 
 /// Values per quantization block.
 pub const BLOCK: usize = 32;
@@ -153,6 +157,8 @@ pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
                 WeightFormat::Q4_0 => dot_portable(format, row, x),
             }
         },
+        #[cfg(target_arch = "aarch64")]
+        KernelKind::Neon => neon::dot_with(format, row, x, true),
         _ => dot_portable(format, row, x),
     }
 }
@@ -1050,6 +1056,121 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// ggml's AVX2 order, which the x86 kernels and the NEON ones (scripts/test-aarch64)
+    /// both follow: 8 lanes, lane `j` of a block the integer sum of its values `4j..4j + 4`
+    /// (Q4_1: the low nibbles are values 0..16, the high ones 16..32), one fused
+    /// multiply-add by `d * x.d` per block and lane, the lanes reduced as
+    /// `((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))`, then Q4_1's offsets.
+    fn lane_order_reference(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
+        let offset = format == WeightFormat::Q4_1;
+        let mut lanes = [0.0f32; 8];
+        let mut offsets = 0.0f32;
+        for (block, activation) in row.chunks_exact(format.block_bytes()).zip(x) {
+            let weights: [i32; BLOCK] = std::array::from_fn(|i| {
+                if offset {
+                    let byte = block[4 + i % 16];
+                    i32::from(if i < 16 { byte & 0xF } else { byte >> 4 })
+                } else {
+                    i32::from(block[2 + i] as i8)
+                }
+            });
+            if offset {
+                offsets += half_at(block, 2) * activation.s;
+            }
+            let scale = half_at(block, 0) * activation.d;
+            for (j, lane) in lanes.iter_mut().enumerate() {
+                let quad: i32 = (4 * j..4 * j + 4)
+                    .map(|i| weights[i] * i32::from(activation.qs[i]))
+                    .sum();
+                *lane = scale.mul_add(quad as f32, *lane);
+            }
+        }
+        let four: [f32; 4] = std::array::from_fn(|j| lanes[j] + lanes[j + 4]);
+        let total = (four[0] + four[2]) + (four[1] + four[3]);
+        if offset {
+            total + offsets
+        } else {
+            total
+        }
+    }
+
+    /// Rows and activations with the extremes mixed in: weights all -128 or all 127 (Q8_0),
+    /// all 0 or all 15 (Q4 nibbles), a zero scale, the largest half scale; activations at
+    /// +-127, all zero, a zero scale.
+    fn awkward_case(format: WeightFormat, blocks: usize, seed: u32) -> (Vec<u8>, Vec<BlockQ8>) {
+        let mut row = random_row(format, blocks, seed);
+        let bytes = format.block_bytes();
+        let x: Vec<f32> = (0..blocks * BLOCK)
+            .map(|i| ((i as u32 * (seed + 29) % 83) as f32 - 41.0) / 9.0)
+            .collect();
+        let mut xq = vec![BlockQ8::default(); blocks];
+        quantize(&x, &mut xq);
+        for (b, (block, activation)) in row.chunks_exact_mut(bytes).zip(&mut xq).enumerate() {
+            let data = bytes - BLOCK / if format == WeightFormat::Q8_0 { 1 } else { 2 };
+            match b % 6 {
+                0 => block[data..].fill(0x80),
+                1 => block[data..].fill(if format == WeightFormat::Q8_0 {
+                    0x7F
+                } else {
+                    0xFF
+                }),
+                2 => block[0..2].copy_from_slice(&0u16.to_le_bytes()),
+                3 => {
+                    block[0..2].copy_from_slice(&0x7BFFu16.to_le_bytes());
+                    activation.qs = [-127; BLOCK];
+                }
+                4 => activation.qs = [0; BLOCK],
+                _ => {
+                    activation.qs = [127; BLOCK];
+                    activation.d = 0.0;
+                }
+            }
+        }
+        (row, xq)
+    }
+
+    /// The kernels `detect` picks give ggml's AVX2 order bit for bit (Q4_0: the portable
+    /// loop's), on x86 and on aarch64 alike; on aarch64 both NEON forms (with `sdot` where
+    /// the CPU has it, widening multiplies always) are checked.
+    #[test]
+    fn simd_dots_follow_the_lane_order_bit_for_bit() {
+        let kind = KernelKind::detect();
+        if kind == KernelKind::Portable {
+            eprintln!("skipped: no SIMD kernels on this CPU");
+            return;
+        }
+        for blocks in [1, 2, 3, 6, 17] {
+            for format in [WeightFormat::Q4_0, WeightFormat::Q4_1, WeightFormat::Q8_0] {
+                let (row, xq) = awkward_case(format, blocks, blocks as u32);
+                let want = if format == WeightFormat::Q4_0 {
+                    dot_portable(format, &row, &xq)
+                } else {
+                    lane_order_reference(format, &row, &xq)
+                };
+                let got = dot(kind, format, &row, &xq);
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{kind:?} {format:?} {blocks}: {got} vs {want}"
+                );
+                #[cfg(target_arch = "aarch64")]
+                for dotprod in [false, true] {
+                    let got = neon::dot_with(format, &row, &xq, dotprod);
+                    assert_eq!(
+                        got.to_bits(),
+                        want.to_bits(),
+                        "NEON (sdot: {dotprod}) {format:?} {blocks}"
+                    );
+                }
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        eprintln!(
+            "NEON dot products checked; sdot on this CPU: {}",
+            neon::has_dotprod()
+        );
     }
 
     #[test]

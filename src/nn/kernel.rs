@@ -3,7 +3,11 @@
 //!
 //! We call the microkernels directly instead of `gemm::gemm` because the latter allocates its
 //! packing buffers on every call, and ASR must not allocate after warm-up. Every call is
-//! bounds-checked here, in safe code, before the pointers are handed over.
+//! bounds-checked here, in safe code, before the pointers are handed over. The aarch64
+//! (Jetson) forms live in [`neon`].
+
+#[cfg(target_arch = "aarch64")]
+mod neon;
 
 /// Rows of the weight matrix one panel holds (the microkernel's register tile height).
 pub const PANEL_ROWS: usize = 16;
@@ -15,6 +19,10 @@ pub const TILE_COLUMNS_MAX: usize = 6;
 pub enum KernelKind {
     /// gemm-f32's AVX2+FMA microkernels (16 x 6 register tile), and F16C conversions.
     X86Fma,
+    /// aarch64's NEON (every aarch64 CPU has it): gemm-f32's NEON microkernels (16 x 4
+    /// register tile) and `fcvtl` half conversions. Only `detect` on aarch64 returns it;
+    /// elsewhere it runs the portable loops.
+    Neon,
     /// Plain Rust loops: correct everywhere, slow; used when the CPU lacks AVX2/FMA.
     Portable,
 }
@@ -22,16 +30,23 @@ pub enum KernelKind {
 impl KernelKind {
     /// The fastest implementation this CPU supports.
     pub fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(target_arch = "aarch64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-                && std::arch::is_x86_feature_detected!("f16c")
-            {
-                return KernelKind::X86Fma;
-            }
+            KernelKind::Neon
         }
-        KernelKind::Portable
+        #[cfg(not(target_arch = "aarch64"))]
+        {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                    && std::arch::is_x86_feature_detected!("f16c")
+                {
+                    return KernelKind::X86Fma;
+                }
+            }
+            KernelKind::Portable
+        }
     }
 }
 
@@ -113,6 +128,10 @@ pub fn tile(
                 );
             }
         }
+        #[cfg(target_arch = "aarch64")]
+        KernelKind::Neon => neon::tile(
+            panel, depth, rows, x, input, columns, out, out_offset, out_stride, accumulate,
+        ),
         _ => portable_tile(
             panel, depth, rows, x, input, columns, out, out_offset, out_stride, accumulate,
         ),
@@ -165,6 +184,8 @@ pub fn half_panel_times_vector(
         // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected; F16C comes with
         // every AVX2 CPU (checked in `detect` as well). The assert above bounds every read.
         KernelKind::X86Fma => unsafe { half_panel_fma(panel, depth, x, &mut sums) },
+        #[cfg(target_arch = "aarch64")]
+        KernelKind::Neon => neon::half_panel(panel, depth, x, &mut sums),
         _ => {
             for k in 0..depth {
                 for (r, sum) in sums.iter_mut().enumerate() {
@@ -248,6 +269,8 @@ pub fn int8_panel_times_vector(
         // SAFETY: `X86Fma` is only produced after AVX2 and FMA were detected. The assert
         // above bounds every read.
         KernelKind::X86Fma => unsafe { int8_panel_fma(panel, depth, x, &mut sums) },
+        #[cfg(target_arch = "aarch64")]
+        KernelKind::Neon => neon::int8_panel(panel, depth, x, &mut sums),
         _ => {
             for k in 0..depth {
                 for (r, sum) in sums.iter_mut().enumerate() {
@@ -539,6 +562,258 @@ mod tests {
         for i in -600..=600 {
             let x = i as f32 * 0.01;
             assert!((erf_approx(x) - libm::erff(x)).abs() < 3e-7, "erf({x})");
+        }
+    }
+
+    /// A pseudo-random sequence in [-1, 1) (a linear congruential generator).
+    fn sequence(seed: u32) -> impl FnMut() -> f32 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / 8_388_608.0 - 1.0
+        }
+    }
+
+    /// Depths around every vector width and unroll step (2 for the paired chains, 4 for
+    /// NEON, 8 for AVX2), and longer ones.
+    const DEPTHS: [usize; 16] = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 385];
+
+    /// Half weights: mostly ordinary values, with zeros of both signs, the smallest and
+    /// largest subnormals and the largest finite values mixed in.
+    fn half_weights(count: usize, seed: u32) -> Vec<u16> {
+        let mut next = sequence(seed);
+        let edges = [
+            0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff, 0x3c00, 0x0400,
+        ];
+        (0..count)
+            .map(|i| {
+                if i % 7 == 3 {
+                    edges[(i / 7) % edges.len()]
+                } else {
+                    super::super::ops::f32_to_f16(next() * 4.0)
+                }
+            })
+            .collect()
+    }
+
+    /// Inputs: ordinary values with zeros, large and tiny values mixed in.
+    fn inputs(count: usize, seed: u32) -> Vec<f32> {
+        let mut next = sequence(seed);
+        (0..count)
+            .map(|i| match i % 11 {
+                2 => 0.0,
+                5 => next() * 3.0e3,
+                8 => next() * 1.0e-30,
+                _ => next() * 3.0,
+            })
+            .collect()
+    }
+
+    /// What the vectorised panels compute, lane by lane: for each row, one fused chain over
+    /// the even depth steps and one over the odd, added at the end.
+    fn two_chain_reference(
+        depth: usize,
+        weight: impl Fn(usize, usize) -> f32,
+        x: &[f32],
+    ) -> [f32; PANEL_ROWS] {
+        std::array::from_fn(|r| {
+            let (mut even, mut odd) = (0.0f32, 0.0f32);
+            for (k, &value) in x.iter().enumerate().take(depth) {
+                if k % 2 == 0 {
+                    even = weight(k, r).mul_add(value, even);
+                } else {
+                    odd = weight(k, r).mul_add(value, odd);
+                }
+            }
+            even + odd
+        })
+    }
+
+    /// `true` when `a` and `b` differ by no more than rounding allows for sums whose terms
+    /// have the magnitude `scale` in total.
+    fn close(a: f32, b: f32, scale: f32) -> bool {
+        (a - b).abs() <= 1e-5 * scale + f32::MIN_POSITIVE
+    }
+
+    /// The kernels `detect` picks (AVX2 on x86, NEON on aarch64, under qemu in
+    /// scripts/test-aarch64) against the portable loops, and bit for bit against the
+    /// two-chain order they share, for half and int8 panels.
+    #[test]
+    fn panel_kernels_agree_with_the_portable_loops_on_awkward_inputs() {
+        let kind = KernelKind::detect();
+        for (seed, &depth) in DEPTHS.iter().enumerate() {
+            let seed = seed as u32;
+            let halves = half_weights(depth * PANEL_ROWS, seed);
+            let mut next = sequence(seed + 100);
+            let bytes: Vec<i8> = (0..depth * PANEL_ROWS)
+                .map(|i| match i % 13 {
+                    0 => -128,
+                    1 => 127,
+                    2 => 0,
+                    _ => (next() * 128.0) as i8,
+                })
+                .collect();
+            let x = inputs(depth, seed + 200);
+            let scales: [f32; PANEL_ROWS] = std::array::from_fn(|r| 0.01 * (r as f32 + 1.0));
+            let half =
+                |k: usize, r: usize| super::super::ops::f16_to_f32(halves[k * PANEL_ROWS + r]);
+            let byte = |k: usize, r: usize| f32::from(bytes[k * PANEL_ROWS + r]);
+            let magnitude = |weight: &dyn Fn(usize, usize) -> f32, r: usize| {
+                (0..depth).map(|k| (weight(k, r) * x[k]).abs()).sum::<f32>()
+            };
+            for rows in [PANEL_ROWS, 5] {
+                for accumulate in [false, true] {
+                    let start: Vec<f32> = (0..rows).map(|r| r as f32 - 2.5).collect();
+                    let mut fast = start.clone();
+                    let mut slow = start.clone();
+                    half_panel_times_vector(kind, &halves, depth, &x, &mut fast, accumulate);
+                    half_panel_times_vector(
+                        KernelKind::Portable,
+                        &halves,
+                        depth,
+                        &x,
+                        &mut slow,
+                        accumulate,
+                    );
+                    let reference = two_chain_reference(depth, half, &x);
+                    for r in 0..rows {
+                        let scale = magnitude(&half, r) + start[r].abs();
+                        assert!(
+                            close(fast[r], slow[r], scale),
+                            "half {kind:?} depth {depth} row {r}: {} vs {}",
+                            fast[r],
+                            slow[r]
+                        );
+                        if kind != KernelKind::Portable {
+                            let want = if accumulate {
+                                start[r] + reference[r]
+                            } else {
+                                reference[r]
+                            };
+                            assert_eq!(
+                                fast[r].to_bits(),
+                                want.to_bits(),
+                                "half {kind:?} depth {depth} row {r}"
+                            );
+                        }
+                    }
+                }
+                let mut fast = vec![f32::NAN; rows];
+                let mut slow = vec![f32::NAN; rows];
+                int8_panel_times_vector(kind, &bytes, &scales, depth, &x, &mut fast);
+                int8_panel_times_vector(
+                    KernelKind::Portable,
+                    &bytes,
+                    &scales,
+                    depth,
+                    &x,
+                    &mut slow,
+                );
+                let reference = two_chain_reference(depth, byte, &x);
+                for r in 0..rows {
+                    let scale = magnitude(&byte, r) * scales[r];
+                    assert!(
+                        close(fast[r], slow[r], scale),
+                        "int8 {kind:?} depth {depth} row {r}: {} vs {}",
+                        fast[r],
+                        slow[r]
+                    );
+                    if kind != KernelKind::Portable {
+                        assert_eq!(
+                            fast[r].to_bits(),
+                            (reference[r] * scales[r]).to_bits(),
+                            "int8 {kind:?} depth {depth} row {r}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Float tiles of every height and width (NEON splits six columns into 4 + 2), both
+    /// input layouts the matrix product uses, with and without accumulation: the detected
+    /// kernel against the portable loops, leaving every value outside the tile untouched.
+    #[test]
+    fn float_tiles_agree_with_the_portable_loops_for_every_shape() {
+        let kind = KernelKind::detect();
+        for depth in [1, 2, 5, 17, 64] {
+            let panel: Vec<f32> = inputs(depth * PANEL_ROWS, depth as u32);
+            for columns in 1..=TILE_COLUMNS_MAX {
+                for rows in [1, 3, 4, 5, 15, 16] {
+                    for packed in [true, false] {
+                        let input = if packed {
+                            TileInput {
+                                offset: 3,
+                                column_stride: 1,
+                                depth_stride: columns,
+                            }
+                        } else {
+                            TileInput {
+                                offset: 2,
+                                column_stride: depth + 3,
+                                depth_stride: 1,
+                            }
+                        };
+                        let x_len = input.offset
+                            + columns * input.column_stride
+                            + depth * input.depth_stride;
+                        let x = inputs(x_len, 7 + depth as u32);
+                        let (out_offset, out_stride) = (1, rows + 2);
+                        for accumulate in [false, true] {
+                            let start: Vec<f32> = (0..out_offset + columns * out_stride + 1)
+                                .map(|i| i as f32 * 0.5 - 3.0)
+                                .collect();
+                            let mut fast = start.clone();
+                            let mut slow = start.clone();
+                            tile(
+                                kind, &panel, depth, rows, &x, input, columns, &mut fast,
+                                out_offset, out_stride, accumulate,
+                            );
+                            tile(
+                                KernelKind::Portable,
+                                &panel,
+                                depth,
+                                rows,
+                                &x,
+                                input,
+                                columns,
+                                &mut slow,
+                                out_offset,
+                                out_stride,
+                                accumulate,
+                            );
+                            for (i, ((&f, &s), &before)) in
+                                fast.iter().zip(&slow).zip(&start).enumerate()
+                            {
+                                let inside = i >= out_offset
+                                    && (i - out_offset) % out_stride < rows
+                                    && (i - out_offset) / out_stride < columns;
+                                if !inside {
+                                    assert_eq!(
+                                        f.to_bits(),
+                                        before.to_bits(),
+                                        "{kind:?} wrote outside the tile at {i}"
+                                    );
+                                    continue;
+                                }
+                                let (c, r) =
+                                    ((i - out_offset) / out_stride, (i - out_offset) % out_stride);
+                                let scale: f32 = (0..depth)
+                                    .map(|k| {
+                                        (panel[k * PANEL_ROWS + r]
+                                            * x[input.offset
+                                                + c * input.column_stride
+                                                + k * input.depth_stride])
+                                            .abs()
+                                    })
+                                    .sum::<f32>()
+                                    + before.abs();
+                                assert!(close(f, s, scale), "{kind:?} depth {depth} {rows}x{columns} packed {packed} accumulate {accumulate}: {f} vs {s}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
