@@ -4,16 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use tccc::advisor::clock::{SimClock, Stamp, DAY_S};
-use tccc::advisor::rules::{RuleSet, Severity};
-use tccc::advisor::{Advisor, AlertEvent};
-use tccc::extract::{Extractor, ExtractorConfig};
+mod advisor_support;
 
-fn at(text: &str) -> Stamp {
-    let mut parts = text.split(':').map(|p| p.parse::<i64>().unwrap());
-    let (h, m) = (parts.next().unwrap(), parts.next().unwrap());
-    Stamp(h * 3600 + m * 60 + parts.next().unwrap_or(0))
-}
+use advisor_support::{after, at, replay_with};
+use tccc::advisor::rules::{RuleSet, Severity};
 
 /// Replays `lines` (end of utterance, text) from `start` to `until` and checks the alerts
 /// raised against `expected` (due, casualty, rule, severity), in order.
@@ -23,26 +17,7 @@ fn check(
     until: &str,
     expected: &[(&str, u8, &str, Severity)],
 ) {
-    let start = at(start);
-    let later = |t: Stamp| if t < start { Stamp(t.0 + DAY_S) } else { t };
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    for (index, (time, text)) in lines.iter().enumerate() {
-        let end_s = (later(at(time)).0 - start.0) as f64;
-        extractor
-            .push_utterance(index as u32, text, end_s - 1.0, end_s)
-            .unwrap();
-    }
-    let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
-    let mut clock = SimClock::new(start);
-    let raised: Vec<_> = advisor
-        .replay(extractor.events(), &mut clock, Some(later(at(until))))
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e {
-            AlertEvent::Raised(a) => Some(a),
-            AlertEvent::Acknowledged { .. } => None,
-        })
-        .collect();
+    let raised = replay_with(RuleSet::builtin().unwrap(), start, lines, until);
     let got: Vec<String> = raised
         .iter()
         .map(|a| format!("{} c{} {} {:?}", a.raised, a.casualty, a.rule, a.severity))
@@ -54,7 +29,7 @@ fn check(
         got.join("\n")
     );
     for (alert, (due, casualty, rule, severity)) in raised.iter().zip(expected) {
-        let due = later(at(due));
+        let due = after(at(start), at(due));
         assert!(
             alert.rule == *rule
                 && alert.casualty == *casualty
@@ -145,6 +120,8 @@ fn blast_casualty_with_blood_and_late_txa() {
             ("10:20", 2, "pelvic-binder-amputation", Advisory),
             ("10:25", 2, "shock-suggest-urgent", Advisory),
             ("10:31", 2, "calcium-after-blood", Advisory),
+            // Reassess after each unit (DOMAIN.md §4.4 #9): no vitals after the blood.
+            ("10:31", 2, "reassess-after-unit", Advisory),
             ("10:31", 2, "hypothermia-with-fluids", Advisory),
             ("10:50", 2, "disarm-after-sedation", Advisory),
             ("11:00", 2, "ketamine-redose-early", Warning),

@@ -1360,3 +1360,206 @@ fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_on
     let mut clock = SimClock::new(at("13:30"));
     assert!(again.run_until(&mut clock, at("20:00"), facts).is_empty());
 }
+
+// --- lead, fourth session: conversion waits out shock; TBI oxygen; blood past the endpoint
+
+#[test]
+fn tourniquet_conversion_waits_while_the_casualty_is_in_shock() {
+    // In shock (responds to pain, then to voice) through the 2 h mark: no conversion
+    // alert; the 6 h limit still comes.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, tourniquet right leg at zero nine hundred",
+        ),
+        ("09:05", "he's only responding to pain"),
+        ("10:30", "he's a V now"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "15:10");
+    assert!(of(&alerts, "tq-convert-2h").is_empty(), "{alerts:#?}");
+    once_at(&alerts, "tq-limit-6h", "15:00");
+    // Shock passes after the 2 h mark: the alert falls due when he is alert again, once.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, tourniquet right leg at zero nine hundred",
+        ),
+        ("09:05", "he's only responding to pain"),
+        ("11:30", "he's alert and talking now"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "13:00");
+    once_at(&alerts, "tq-convert-2h", "11:30");
+    // Alert throughout: due at 2 h as before.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, tourniquet right leg at zero nine hundred",
+        ),
+        ("09:05", "he's alert, pulse ninety"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "12:00");
+    once_at(&alerts, "tq-convert-2h", "11:00");
+}
+
+#[test]
+fn a_head_injury_with_low_saturation_asks_for_oxygen_once() {
+    let lines = [
+        (
+            "21:00",
+            "casualty one, caught in an IED blast, laceration to the head",
+        ),
+        ("21:10", "sats eighty eight"),
+        ("21:12", "oxygen on at twenty one twelve"),
+    ];
+    let (alerts, _) = narrate("21:00", &lines, "22:00");
+    let alert = once_at(&alerts, "tbi-spo2-low", "21:10");
+    assert_eq!(alert.severity, Severity::Advisory);
+    // Oxygen already on, or a saturation at 90 or above, or no head injury: nothing.
+    for lines in [
+        vec![
+            (
+                "21:00",
+                "casualty one, caught in an IED blast, laceration to the head",
+            ),
+            ("21:05", "oxygen on at twenty one oh five"),
+            ("21:10", "sats eighty eight"),
+        ],
+        vec![
+            (
+                "21:00",
+                "casualty one, caught in an IED blast, laceration to the head",
+            ),
+            ("21:10", "sats ninety four"),
+        ],
+        vec![
+            ("21:00", "casualty one, gunshot wound to the left thigh"),
+            ("21:10", "sats eighty eight"),
+        ],
+    ] {
+        let (alerts, _) = narrate("21:00", &lines, "22:00");
+        assert!(of(&alerts, "tbi-spo2-low").is_empty(), "{alerts:#?}");
+    }
+    // A new low reading after a good one re-arms it (no oxygen given yet).
+    let lines = [
+        (
+            "21:00",
+            "casualty one, caught in an IED blast, laceration to the head",
+        ),
+        ("21:10", "sats eighty eight"),
+        ("21:20", "sats ninety three"),
+        ("21:30", "sats eighty five"),
+    ];
+    let (alerts, _) = narrate("21:00", &lines, "22:00");
+    assert_eq!(of(&alerts, "tbi-spo2-low").len(), 2, "{alerts:#?}");
+}
+
+#[test]
+fn blood_hung_after_the_endpoint_was_reached_is_flagged_once() {
+    let lines = [
+        (
+            "10:00",
+            "casualty one, gunshot wound to the abdomen, no radial",
+        ),
+        ("10:05", "whole blood unit one at ten oh five"),
+        ("10:20", "blood pressure eighty two over fifty"),
+        ("10:22", "second unit of whole blood at ten twenty two"),
+        ("10:40", "blood pressure one twelve over seventy"),
+        ("10:42", "third unit of whole blood at ten forty two"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:30");
+    let alert = once_at(&alerts, "blood-past-endpoint", "10:42");
+    assert_eq!(alert.severity, Severity::Advisory);
+    // No blood pressure said, or one under 100: nothing.
+    let lines = [
+        (
+            "10:00",
+            "casualty one, gunshot wound to the abdomen, no radial",
+        ),
+        ("10:05", "whole blood unit one at ten oh five"),
+        ("10:20", "blood pressure ninety six over sixty"),
+        ("10:22", "second unit of whole blood at ten twenty two"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:30");
+    assert!(of(&alerts, "blood-past-endpoint").is_empty(), "{alerts:#?}");
+}
+
+#[test]
+fn a_palpable_radial_pulse_is_an_endpoint_too_and_the_latest_sign_decides() {
+    let lines = [
+        (
+            "10:00",
+            "casualty one, gunshot wound to the abdomen, no radial",
+        ),
+        ("10:05", "whole blood unit one at ten oh five"),
+        ("10:20", "radial's back, strong radial now"),
+        ("10:22", "second unit of whole blood at ten twenty two"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    once_at(&alerts, "blood-past-endpoint", "10:22");
+    // The pulse came back but the pressure said after it is still under 100: not yet.
+    let lines = [
+        (
+            "10:00",
+            "casualty one, gunshot wound to the abdomen, no radial",
+        ),
+        ("10:05", "whole blood unit one at ten oh five"),
+        (
+            "10:20",
+            "strong radial now, blood pressure ninety two over sixty",
+        ),
+        ("10:22", "second unit of whole blood at ten twenty two"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    assert!(of(&alerts, "blood-past-endpoint").is_empty(), "{alerts:#?}");
+}
+
+#[test]
+fn a_casualty_disarmed_before_the_drug_needs_no_disarm_reminder() {
+    let lines = [
+        ("10:00", "casualty one, gunshot wound to the left thigh"),
+        (
+            "10:02",
+            "his rifle and pistol are off him, the squad leader has them",
+        ),
+        (
+            "10:05",
+            "he's alert, ketamine fifty milligrams IM at ten oh five",
+        ),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    assert!(
+        of(&alerts, "disarm-after-sedation").is_empty(),
+        "{alerts:#?}"
+    );
+    // Not disarmed: the reminder comes with the drug, once; a disarm said afterwards does
+    // not take back an alert that was due.
+    let lines = [
+        ("10:00", "casualty one, gunshot wound to the left thigh"),
+        (
+            "10:05",
+            "he's alert, ketamine fifty milligrams IM at ten oh five",
+        ),
+        ("10:08", "rifle's off him now"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    once_at(&alerts, "disarm-after-sedation", "10:05");
+    // Two casualties disarmed in one breath.
+    let lines = [
+        ("10:00", "casualty one, gunshot wound to the right arm"),
+        ("10:01", "casualty two, frag to the left leg"),
+        ("10:02", "weapons are off both of them"),
+        (
+            "10:05",
+            "casualty one, alert, ketamine fifty milligrams IM at ten oh five",
+        ),
+        (
+            "10:06",
+            "casualty two, alert, fentanyl eight hundred micrograms OTFC at ten oh six",
+        ),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    assert!(
+        of(&alerts, "disarm-after-sedation").is_empty(),
+        "{alerts:#?}"
+    );
+}

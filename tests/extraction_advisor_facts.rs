@@ -6,23 +6,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod extraction_support;
+
+use extraction_support::live_facts as facts;
 use tccc::extract::{Extractor, ExtractorConfig};
 use tccc::record::RecordDocument;
-
-/// The live facts after `lines`, as "casualty N: fact" lines.
-fn facts(lines: &[&str]) -> Vec<String> {
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    for (i, line) in lines.iter().enumerate() {
-        extractor
-            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
-            .unwrap();
-    }
-    extractor
-        .live_facts()
-        .iter()
-        .map(|f| format!("casualty {}: {}", f.casualty, f.fact))
-        .collect()
-}
 
 fn has(lines: &[&str], want: &str) -> bool {
     facts(lines).iter().any(|f| f == want)
@@ -433,5 +421,52 @@ fn something_else_coming_off_is_no_tourniquet_removal() {
             !found.iter().any(|f| f.contains("tourniquet off")),
             "{line}: {found:?}"
         );
+    }
+}
+
+#[test]
+fn weapons_taken_from_a_casualty_are_a_fact_for_the_advisor() {
+    for (lines, want) in [
+        (
+            vec!["Casualty one, his rifle and pistol are off him, the platoon sergeant has them."],
+            vec!["casualty 1: disarmed"],
+        ),
+        (
+            vec![
+                "Casualty one, gunshot wound left thigh.",
+                "His rifle's off him, the squad leader has it.",
+            ],
+            vec!["casualty 1: disarmed"],
+        ),
+        (
+            vec!["Casualty two. I took his weapons off him, Doc has them."],
+            vec!["casualty 2: disarmed"],
+        ),
+    ] {
+        let got = facts(&lines);
+        for w in &want {
+            assert!(got.iter().any(|f| f == w), "{lines:?}: {got:?}");
+        }
+    }
+    // Both casualties at once.
+    let both = facts(&[
+        "Casualty one, gunshot wound to the right arm.",
+        "Casualty two, frag to the left leg.",
+        "Weapons are off both of them.",
+    ]);
+    for c in [1, 2] {
+        assert!(
+            both.iter().any(|f| *f == format!("casualty {c}: disarmed")),
+            "{both:?}"
+        );
+    }
+    // Range and weapons-handling talk is not a casualty disarmed.
+    for line in [
+        "Weapons off safe, eyes and ears on, fire when ready.",
+        "Take the magazine out, weapons clear, rifles on the rack.",
+        "He took his rifle to the armory for the inspection.",
+    ] {
+        let got = facts(&[line]);
+        assert!(got.is_empty(), "{line}: {got:?}");
     }
 }

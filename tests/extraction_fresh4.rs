@@ -10,7 +10,7 @@
 
 mod extraction_support;
 
-use extraction_support::{casualty, list, record_of};
+use extraction_support::{casualty, list, live_facts, record_of};
 
 #[test]
 fn two_medics_sharing_casualties_say_whose_is_whose() {
@@ -192,21 +192,6 @@ fn talk_about_a_drug_and_thresholds_for_later_doses_file_nothing() {
             assert!(list(&one, field).is_empty(), "{line}: {record:#}");
         }
     }
-}
-
-/// The live facts after `lines`, as "casualty N: fact" lines (facts beyond the card).
-fn live_facts(lines: &[&str]) -> Vec<String> {
-    let mut extractor = tccc::extract::Extractor::new(tccc::extract::ExtractorConfig::default());
-    for (i, line) in lines.iter().enumerate() {
-        extractor
-            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
-            .unwrap();
-    }
-    extractor
-        .live_facts()
-        .iter()
-        .map(|f| format!("casualty {}: {}", f.casualty, f.fact))
-        .collect()
 }
 
 #[test]

@@ -15,6 +15,9 @@
 //! `Fact::TourniquetOff` for its limb said after it has no elapsed-time clock (with no
 //! removal time said, from when it was heard; `tq-off-time-missing` asks for the time);
 //! an unconfirmed one stops nothing, the alert resting on it is an advisory.
+//! An injury time heard unconfirmed ("around 0515") sets the window, but TXA late measured
+//! from it is only an advisory. Each blood unit re-arms `reassess_after`: cleared by a
+//! pulse, blood pressure, AVPU or radial sign taken after that unit.
 //!
 //! Alerts are events ([`AlertEvent`]) that a journal can store and a console can list and
 //! acknowledge. Each is raised once per trigger — rule, casualty, the facts it rests on
@@ -32,7 +35,8 @@ use thiserror::Error;
 
 use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX};
 use crate::record::{
-    CasualtyId, Evac, Event, EventLog, Fact, FactId, Limb, LiveFact, Provenance, RecordError,
+    CasualtyId, Evac, Event, EventLog, Fact, FactId, Limb, LiveFact, Perfusion, Provenance,
+    RecordError, VitalValue,
 };
 use clock::{hhmm, Clock, SimClock, Stamp};
 use rules::{Condition, Rule, RuleSet, Selector, Severity, Trigger};
@@ -352,24 +356,25 @@ impl Advisor {
 
     /// The casualty's injury time and whether it is assumed: the time set with
     /// [`Advisor::set_injury_time`], else the latest injury time heard for the casualty
-    /// ("hit at ten thirty"), else the earliest time known of the casualty (assumed).
-    fn injury(&self, casualty: CasualtyId, facts: &[&LiveFact]) -> (Stamp, bool) {
+    /// ("hit at ten thirty"), else the earliest time known of the casualty (assumed); and
+    /// whether the injury time heard is unconfirmed ("around oh-five-fifteen").
+    fn injury(&self, casualty: CasualtyId, facts: &[&LiveFact]) -> (Stamp, bool, bool) {
         if let Some((_, t)) = self.injury_times.iter().find(|(c, _)| *c == casualty) {
-            return (*t, false);
+            return (*t, false, false);
         }
         let said = facts
             .iter()
             .filter(|f| matches!(f.fact, Fact::InjuryTime(_)))
             .max_by_key(|f| (self.heard(f), f.id));
         if let Some(f) = said {
-            return (self.happened(f).0, false);
+            return (self.happened(f).0, false, f.unconfirmed);
         }
         let earliest = facts
             .iter()
             .map(|f| self.happened(f).0.min(self.heard(f)))
             .min()
             .unwrap_or(self.input_start);
-        (earliest, true)
+        (earliest, true, false)
     }
 
     /// Every alert the rules call for given the facts, raised or not, with its due time.
@@ -419,7 +424,7 @@ impl Advisor {
             let mut assumed_time = time_of.is_some() && time_assumed;
             // A late dose measured from an assumed injury time (first mention) is
             // worth a look, never a warning: the injury time was not said.
-            let severity = if extra.advisory_if_injury_assumed && injury.1 {
+            let severity = if extra.advisory_if_injury_assumed && (injury.1 || injury.2) {
                 Severity::Advisory
             } else {
                 severity
@@ -442,6 +447,8 @@ impl Advisor {
                 )
             } else if injury.1 {
                 format!("{} (assumed: first mention)", hhmm(injury.0))
+            } else if injury.2 {
+                format!("{} (unconfirmed)", hhmm(injury.0))
             } else {
                 hhmm(injury.0)
             };
@@ -493,7 +500,16 @@ impl Advisor {
                 facts: sel,
                 after_min,
                 unless_injury_on_limb,
+                unless_conditions,
             } => {
+                // Held back while a condition holds (no conversion in shock): the record
+                // as it stands now decides, so the alert falls due once it no longer holds.
+                if unless_conditions
+                    .iter()
+                    .any(|c| !c.evidence(facts).is_empty())
+                {
+                    return;
+                }
                 // A tourniquet that came off (converted, removed) has no clock: an "off"
                 // for its limb said after it, or timed at or after it. An off said with no
                 // time stops the clock all the same (the removal is taken as when heard;
@@ -667,6 +683,48 @@ impl Advisor {
                     push(&[f], self.heard(f), Some(f), Extra::default());
                 }
             }
+            Trigger::ConditionMissing { conditions, absent } => {
+                if !select(absent).is_empty() {
+                    return;
+                }
+                if let Some((since, evidence)) = conditions_since(conditions) {
+                    push(&evidence, since, None, Extra::default());
+                }
+            }
+            Trigger::GivenPastEndpoint {
+                facts: sel,
+                sbp_endpoint,
+            } => {
+                // The sign said last before the product (earlier utterance, or earlier in
+                // the same one): a blood pressure at or above the endpoint, or a radial pulse
+                // said to be palpable again (G2024 l.224-253: either is an endpoint); a
+                // pressure or pulse still short of it holds the alert back.
+                let before = |f: &LiveFact, other: &LiveFact| {
+                    (other.provenance.utterance, other.id) < (f.provenance.utterance, f.id)
+                };
+                let reached = |sign: &LiveFact| match sign.fact {
+                    Fact::Vital {
+                        value: VitalValue::BloodPressure { systolic, .. },
+                        ..
+                    } => Some(systolic >= *sbp_endpoint),
+                    // A radial pulse as felt; "altered mental status" is no pulse.
+                    Fact::Perfusion(Perfusion::AlteredMentalStatus) => None,
+                    Fact::Perfusion(p) => Some(p == Perfusion::RadialPalpable),
+                    _ => None,
+                };
+                for f in select(sel) {
+                    // The latest of the two kinds: a pressure still low after the pulse
+                    // came back (or a pulse lost after a good pressure) has not reached it.
+                    let last = facts
+                        .iter()
+                        .copied()
+                        .filter(|o| before(f, o) && reached(o).is_some())
+                        .max_by_key(|o| (o.provenance.utterance, o.id));
+                    if let Some(sign) = last.filter(|sign| reached(sign) == Some(true)) {
+                        push(&[f, sign], self.heard(f), Some(f), Extra::default());
+                    }
+                }
+            }
             Trigger::UntilCleared {
                 facts: sel,
                 cleared_by,
@@ -702,6 +760,35 @@ impl Advisor {
                     if !is_cleared {
                         let due = self.heard(f).plus_minutes(*delay_min);
                         push(&[f], due, None, Extra::default());
+                    }
+                }
+            }
+            Trigger::ReassessAfter {
+                facts: sel,
+                cleared_by,
+                delay_min,
+            } => {
+                // Each unit on its own: cleared by a sign taken after it (timed at or after
+                // it, or said after it with no time).
+                let cleared = select(cleared_by);
+                for f in select(sel) {
+                    let given = self.happened(f).0;
+                    let reassessed = cleared.iter().any(|c| {
+                        let said_after = c.provenance.utterance > f.provenance.utterance
+                            || (c.provenance.utterance == f.provenance.utterance && c.id > f.id);
+                        // A sign read back with its time counts from that time; a unit
+                        // with no time said was given when heard, as is a sign without one.
+                        match c.fact.time() {
+                            Some(_) => {
+                                self.happened(c).0 >= given
+                                    || (said_after && f.fact.time().is_none())
+                            }
+                            None => said_after,
+                        }
+                    });
+                    if !reassessed {
+                        let due = given.plus_minutes(*delay_min).max(self.heard(f));
+                        push(&[f], due, Some(f), Extra::default());
                     }
                 }
             }

@@ -10,8 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::AdvisorError;
 use crate::limits::{ADVISOR_MESSAGE_BYTES_MAX, ADVISOR_RULES_MAX};
 use crate::record::{
-    Avpu, Fact, FluidName, InjuryKind, LiveFact, Region, Route, TreatmentKind, VitalValue,
+    Avpu, Fact, FluidName, InjuryKind, LiveFact, Region, Route, TreatmentKind, VitalField,
+    VitalValue,
 };
+
+/// The SpO2 a casualty with a traumatic brain injury is kept above (DOMAIN.md §4.4 #16,
+/// G2024 l.161-166). A guideline value, not a capacity: it changes with the guideline.
+pub const TBI_SPO2_TARGET_PERCENT: u8 = 90;
 
 /// The rules tccc ships with.
 pub const BUILTIN_RULES: &str = include_str!("rules.toml");
@@ -46,9 +51,16 @@ pub enum Selector {
     TourniquetOverClothing,
     /// An open fracture (`Fact::OpenFracture`).
     OpenFracture,
+    /// The casualty's weapons taken (`Fact::Disarmed`).
+    Disarmed,
     /// An injury of this kind, in one of these regions (any region when empty).
     Injury(InjuryKind, Vec<Region>),
     Avpu,
+    /// advisor4: a measured vital sign of this field ("vital:pulse", "vital:blood_pressure",
+    /// "vital:resp_rate", "vital:spo2").
+    Vital(VitalField),
+    /// advisor4: a sign of perfusion said in words ("radial's weak", "strong radial").
+    Perfusion,
     /// A treatment of this kind, at one of these sites (any site when empty).
     Treatment(TreatmentKind, Vec<Region>),
     Fluid(FluidName),
@@ -67,9 +79,15 @@ impl Selector {
             return Some(Selector::Avpu);
         }
         match text {
+            "vital:pulse" => return Some(Selector::Vital(VitalField::Pulse)),
+            "vital:blood_pressure" => return Some(Selector::Vital(VitalField::BloodPressure)),
+            "vital:resp_rate" => return Some(Selector::Vital(VitalField::RespRate)),
+            "vital:spo2" => return Some(Selector::Vital(VitalField::Spo2)),
+            "perfusion" => return Some(Selector::Perfusion),
             "tourniquet_off" => return Some(Selector::TourniquetOff),
             "tourniquet_over_clothing" => return Some(Selector::TourniquetOverClothing),
             "open_fracture" => return Some(Selector::OpenFracture),
+            "disarmed" => return Some(Selector::Disarmed),
             _ => {}
         }
         let (kind, name) = text.split_once(':')?;
@@ -107,6 +125,7 @@ impl Selector {
             (Selector::TourniquetOff, Fact::TourniquetOff { .. }) => true,
             (Selector::TourniquetOverClothing, Fact::TourniquetOverClothing { .. }) => true,
             (Selector::OpenFracture, Fact::OpenFracture { .. }) => true,
+            (Selector::Disarmed, Fact::Disarmed) => true,
             (Selector::Injury(k, regions), Fact::Injury { kind, region, .. }) => {
                 k == kind && (regions.is_empty() || regions.contains(region))
             }
@@ -117,6 +136,8 @@ impl Selector {
                     ..
                 },
             ) => true,
+            (Selector::Vital(field), Fact::Vital { value, .. }) => value.field() == *field,
+            (Selector::Perfusion, Fact::Perfusion(_)) => true,
             (Selector::Treatment(k, sites), Fact::Treatment { kind, site, .. }) => {
                 k == kind && (sites.is_empty() || site.is_some_and(|s| sites.contains(&s)))
             }
@@ -155,8 +176,9 @@ fn lexicon_medication(name: &str) -> Option<&'static str> {
 /// States of a casualty that the advisor reads from the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Condition {
-    /// Altered mental status (latest AVPU not "A") without a head injury on the card
-    /// (G2024 l.203; a weak radial pulse is not yet extracted).
+    /// A weak or absent radial pulse (the latest said), or altered mental status (latest
+    /// AVPU not "A", or "altered mental status" said) without a head injury on the card
+    /// (G2024 l.203).
     Shock,
     /// An amputation on the card.
     Amputation,
@@ -168,6 +190,9 @@ pub enum Condition {
     BloodProduct,
     /// A head injury, or AVPU below "A", after a blunt or blast mechanism.
     TbiBluntOrBlast,
+    /// A head injury (or a blunt/blast TBI) and the latest SpO2 below
+    /// [`TBI_SPO2_TARGET_PERCENT`] (G2024 l.161-166: oxygen to keep SpO2 above 90 %).
+    HeadInjuryLowSpo2,
 }
 
 impl Condition {
@@ -179,6 +204,7 @@ impl Condition {
         (Condition::Tourniquet, "tourniquet"),
         (Condition::BloodProduct, "blood_product"),
         (Condition::TbiBluntOrBlast, "tbi_blunt_or_blast"),
+        (Condition::HeadInjuryLowSpo2, "head_injury_low_spo2"),
     ];
 
     fn parse(text: &str) -> Option<Condition> {
@@ -199,7 +225,7 @@ impl Condition {
     /// The live facts of one casualty that make this condition hold (empty when it does
     /// not), in the order they were said.
     pub fn evidence<'a>(self, facts: &[&'a LiveFact]) -> Vec<&'a LiveFact> {
-        use crate::record::Mechanism;
+        use crate::record::{Mechanism, Perfusion};
         let head_injury = facts.iter().any(|f| {
             matches!(
                 f.fact,
@@ -227,14 +253,49 @@ impl Condition {
                 }
             )
         });
+        // advisor4: the latest word on the radial pulse ("radial's weak", then "strong
+        // radial"), and "altered mental status" unless an AVPU "A" was said after it.
+        let latest_radial = facts.iter().rev().find(|f| {
+            matches!(
+                f.fact,
+                Fact::Perfusion(
+                    Perfusion::RadialWeak | Perfusion::RadialAbsent | Perfusion::RadialPalpable
+                )
+            )
+        });
+        let weak_radial = latest_radial.filter(|f| {
+            matches!(
+                f.fact,
+                Fact::Perfusion(Perfusion::RadialWeak | Perfusion::RadialAbsent)
+            )
+        });
+        let latest_mental = facts.iter().rev().find(|f| {
+            matches!(
+                f.fact,
+                Fact::Perfusion(Perfusion::AlteredMentalStatus)
+                    | Fact::Vital {
+                        value: VitalValue::Avpu(_),
+                        ..
+                    }
+            )
+        });
+        let said_altered = latest_mental
+            .filter(|f| matches!(f.fact, Fact::Perfusion(Perfusion::AlteredMentalStatus)));
         let pick = |test: &dyn Fn(&Fact) -> bool| -> Vec<&'a LiveFact> {
             facts.iter().copied().filter(|f| test(&f.fact)).collect()
         };
         match self {
-            Condition::Shock => match altered {
-                Some(f) if !head_injury => vec![*f],
-                _ => Vec::new(),
-            },
+            // Shock = altered mental status without brain injury and/or a weak or absent
+            // radial pulse (G2024 l.203): the earliest-heard of the signs present now.
+            Condition::Shock => {
+                let mut signs: Vec<&'a LiveFact> = weak_radial.copied().into_iter().collect();
+                if !head_injury {
+                    signs.extend(altered.or(said_altered).copied());
+                }
+                signs.sort_by_key(|f| (f.provenance.utterance, f.id));
+                signs.truncate(1);
+                signs
+            }
             Condition::Amputation => pick(&|f| {
                 matches!(
                     f,
@@ -301,6 +362,41 @@ impl Condition {
                     _ => Vec::new(),
                 }
             }
+            Condition::HeadInjuryLowSpo2 => {
+                let latest_spo2 = facts.iter().rev().copied().find(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Vital {
+                            value: VitalValue::Spo2(_),
+                            ..
+                        }
+                    )
+                });
+                let low = latest_spo2.filter(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Vital {
+                            value: VitalValue::Spo2(v),
+                            ..
+                        } if v < TBI_SPO2_TARGET_PERCENT
+                    )
+                });
+                let brain = facts.iter().copied().find(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Injury {
+                            region: Region::Head,
+                            ..
+                        }
+                    )
+                });
+                let brain =
+                    brain.or_else(|| Condition::TbiBluntOrBlast.evidence(facts).first().copied());
+                match (brain, low) {
+                    (Some(b), Some(l)) => vec![l, b],
+                    _ => Vec::new(),
+                }
+            }
         }
     }
 }
@@ -314,6 +410,9 @@ pub enum Trigger {
         /// Injury kinds that, on the fact's limb, exempt it (an amputation is never
         /// converted).
         unless_injury_on_limb: Vec<InjuryKind>,
+        /// Conditions that hold it back while they hold (a tourniquet is not converted
+        /// while the casualty is in shock); it falls due when they no longer hold.
+        unless_conditions: Vec<Condition>,
     },
     MissingAfter {
         facts: Vec<Selector>,
@@ -360,9 +459,28 @@ pub enum Trigger {
     },
     /// Each `facts` fact said with no clock time: due when it was heard.
     TimeMissing { facts: Vec<Selector> },
+    /// A `conditions` state and none of `absent` in the record: due when the state was
+    /// heard (again on new evidence).
+    ConditionMissing {
+        conditions: Vec<Condition>,
+        absent: Vec<Selector>,
+    },
+    /// A `facts` fact given when the latest blood pressure heard before it had reached
+    /// `sbp_endpoint` (resuscitation endpoint): due when it was heard.
+    GivenPastEndpoint {
+        facts: Vec<Selector>,
+        sbp_endpoint: u16,
+    },
     /// Each `facts` fact (of a limb) with no `cleared_by` fact for the same limb said after
     /// it: due `delay_min` after it was heard.
     UntilCleared {
+        facts: Vec<Selector>,
+        cleared_by: Vec<Selector>,
+        delay_min: i64,
+    },
+    /// advisor4: each `facts` fact (every unit given) with no `cleared_by` fact after it:
+    /// due `delay_min` after it happened, and not before it was heard.
+    ReassessAfter {
         facts: Vec<Selector>,
         cleared_by: Vec<Selector>,
         delay_min: i64,
@@ -412,6 +530,8 @@ struct RawRule {
     #[serde(default)]
     unless_injury_on_limb: Vec<String>,
     #[serde(default)]
+    unless_conditions: Vec<String>,
+    #[serde(default)]
     with: Vec<String>,
     #[serde(default)]
     cleared_by: Vec<String>,
@@ -423,6 +543,7 @@ struct RawRule {
     max_dose: Option<f64>,
     unit: Option<String>,
     category: Option<String>,
+    sbp_endpoint: Option<u16>,
     severity: Severity,
     message: String,
     source: String,
@@ -552,6 +673,11 @@ impl RuleSet {
                             })
                     })
                     .collect::<Result<_, _>>()?,
+                unless_conditions: if r.unless_conditions.is_empty() {
+                    Vec::new()
+                } else {
+                    conditions(&r.unless_conditions)?
+                },
             },
             "missing_after" => Trigger::MissingAfter {
                 facts: selectors(&r.facts, "facts")?,
@@ -620,7 +746,26 @@ impl RuleSet {
             "time_missing" => Trigger::TimeMissing {
                 facts: selectors(&r.facts, "facts")?,
             },
+            "condition_missing" => Trigger::ConditionMissing {
+                conditions: conditions(&r.conditions)?,
+                absent: selectors(&r.absent, "absent")?,
+            },
+            "given_past_endpoint" => Trigger::GivenPastEndpoint {
+                facts: selectors(&r.facts, "facts")?,
+                sbp_endpoint: match r.sbp_endpoint {
+                    Some(v) if (40..=250).contains(&v) => v,
+                    Some(v) => {
+                        return Err(format!("`sbp_endpoint` = {v} is outside 40..=250 mmHg"))
+                    }
+                    None => return Err("kind `given_past_endpoint` needs `sbp_endpoint`".into()),
+                },
+            },
             "until_cleared" => Trigger::UntilCleared {
+                facts: selectors(&r.facts, "facts")?,
+                cleared_by: selectors(&r.cleared_by, "cleared_by")?,
+                delay_min: minutes(r.delay_min, "delay_min")?,
+            },
+            "reassess_after" => Trigger::ReassessAfter {
                 facts: selectors(&r.facts, "facts")?,
                 cleared_by: selectors(&r.cleared_by, "cleared_by")?,
                 delay_min: minutes(r.delay_min, "delay_min")?,

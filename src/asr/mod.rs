@@ -1053,7 +1053,8 @@ impl Transcriber {
 
     /// Whether greedy decoding without timestamps stopped well before the segment's end:
     /// a segment of at least `ASR_EARLY_END_SEGMENT_SECONDS_MIN` with fewer than
-    /// `ASR_EARLY_END_WORDS_PER_SECOND_MIN` words a second, and not judged silence.
+    /// `ASR_EARLY_END_WORDS_PER_SECOND_MIN` words a second (numbers counted as the words
+    /// said for them, [`guards::spoken_words`]), and not judged silence.
     fn ended_early(&self) -> bool {
         let seconds = self.transcript.segment_seconds;
         !self.config.timestamps
@@ -1061,7 +1062,8 @@ impl Transcriber {
             && seconds >= ASR_EARLY_END_SEGMENT_SECONDS_MIN
             && !self.transcript.words().is_empty()
             && self.transcript.no_speech_prob <= self.config.no_speech_threshold
-            && (self.transcript.words().len() as f32) < ASR_EARLY_END_WORDS_PER_SECOND_MIN * seconds
+            && (guards::spoken_words(self.transcript.text()) as f32)
+                < ASR_EARLY_END_WORDS_PER_SECOND_MIN * seconds
     }
 
     /// Judges the decoded segment and counts the verdict.

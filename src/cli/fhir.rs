@@ -507,7 +507,9 @@ fn casualty_resources(
             Fact::InjuryTime(_)
             | Fact::TourniquetOff { .. }
             | Fact::TourniquetOverClothing { .. }
-            | Fact::OpenFracture { .. } => {}
+            | Fact::OpenFracture { .. }
+            | Fact::Perfusion(_)
+            | Fact::Disarmed => {}
         }
         if live.unconfirmed {
             for resource in &mut others[before..] {

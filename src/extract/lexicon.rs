@@ -11,7 +11,8 @@
 
 use crate::limits::{LEXICON_CONTEXTS_MAX, LEXICON_PHRASE_WORDS_MAX, LEXICON_ROWS_MAX};
 use crate::record::{
-    Avpu, Evac, FluidName, InjuryKind, Mechanism, Route, Sex, TourniquetKind, TreatmentKind,
+    Avpu, Evac, FluidName, InjuryKind, Mechanism, Perfusion, Route, Sex, TourniquetKind,
+    TreatmentKind,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -141,6 +142,12 @@ pub enum Concept {
     /// "open fracture", "compound fracture", "bone sticking out": a fracture that is an
     /// open wound (an injury `fracture` and `Fact::OpenFracture` at its region).
     OpenFracture,
+    /// advisor4: "radial's weak", "no radial pulse", "strong radial", "altered mental
+    /// status": a sign of perfusion said in words (`Fact::Perfusion`).
+    Perfusion(Perfusion),
+    /// "weapons are off him", "took his rifle", "disarmed": the casualty's weapons were
+    /// taken (`Fact::Disarmed`).
+    Disarmed,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
     /// V nor U) and says nothing by itself.
     Filler,
@@ -162,7 +169,7 @@ pub const SOUNDS_LIKE: f32 = 0.6;
 pub const LEXICON_TOML: &str = include_str!("lexicon.toml");
 
 /// The version the data must declare.
-pub const LEXICON_VERSION: &str = "lexicon/6";
+pub const LEXICON_VERSION: &str = "lexicon/7";
 
 /// What can be wrong with the lexicon data.
 #[derive(Clone, Debug, Error, PartialEq)]
@@ -313,6 +320,7 @@ const CUES: &[(&str, Concept)] = &[
     ("filler", C::Filler),
     ("over_clothing", C::OverClothing),
     ("open_fracture", C::OpenFracture),
+    ("disarmed", C::Disarmed),
 ];
 
 fn lookup<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
@@ -357,6 +365,7 @@ fn parse_concept(text: &str, drug: &mut dyn FnMut(&str) -> &'static str) -> Opti
             TourniquetKind::as_str,
         )?),
         ("avpu", Some(a)) => C::Avpu(schema_value(Avpu::ALL, a, Avpu::as_str)?),
+        ("perfusion", Some(a)) => C::Perfusion(schema_value(Perfusion::ALL, a, Perfusion::as_str)?),
         ("treatment", Some(a)) => {
             C::Treatment(schema_value(TreatmentKind::ALL, a, TreatmentKind::as_str)?)
         }
@@ -632,7 +641,7 @@ impl Lexicon {
         }
     }
 
-    /// The data's version ("lexicon/6"), recorded with every fact.
+    /// The data's version ("lexicon/7"), recorded with every fact.
     pub fn version(&self) -> &'static str {
         self.version
     }
@@ -772,7 +781,7 @@ mod tests {
 
     #[test]
     fn malformed_lexicons_are_refused() {
-        let base = "version = \"lexicon/6\"\nfuzzy = []\nsound_alike = []\n";
+        let base = "version = \"lexicon/7\"\nfuzzy = []\nsound_alike = []\n";
         let cases: &[(&str, &str)] = &[
             ("version = \"lexicon/1\"\nrows = []\nfuzzy = []\nsound_alike = []", "version"),
             ("rows = [[\"pulse\", \"vital pulse\"], [\"pulse\", \"vital pulse\"]]", "twice"),

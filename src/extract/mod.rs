@@ -12,6 +12,7 @@
 //! out, and a fact whose required parts were not said (a tourniquet without a limb, an
 //! injury without a place) is not recorded.
 
+pub mod exchange;
 pub mod items;
 pub mod lexicon;
 pub mod normalise;
@@ -147,6 +148,9 @@ pub struct Extractor {
     /// answering it is the allergen (study15).
     allergy_asked: bool,
     heard_confidence_min: f32,
+    /// study16a: the last utterance that was a read-back or asked to "say again": the
+    /// utterance after it restates values.
+    exchange_at: Option<u32>,
 }
 
 impl Extractor {
@@ -178,12 +182,69 @@ impl Extractor {
             last_utterance: None,
             facts_dropped: 0,
             heard_confidence_min: config.heard_confidence_min,
+            exchange_at: None,
         }
     }
 
     /// The record as it stands.
     pub fn record(&self) -> Record {
         self.log.project()
+    }
+
+    /// study16a: does this utterance only repeat, as a question or a read-back, what was
+    /// filed in the two utterances before? Every fact frame must be of a kind filed there
+    /// (on any casualty: a read-back may name the wrong one), and for a question one of
+    /// its facts must repeat a value said there.
+    fn is_read_back(
+        &self,
+        actions: &[Action],
+        context: &UtteranceContext,
+        read_back: exchange::ReadBack,
+    ) -> bool {
+        let recent: Vec<&LiveFact> = self
+            .live
+            .iter()
+            .filter(|f| {
+                f.provenance.utterance < context.index
+                    && f.provenance.utterance + 2 >= context.index
+            })
+            .collect();
+        let (mut frames, mut repeats) = (0, false);
+        for action in actions {
+            let Action::Assert(frame) = action else {
+                continue;
+            };
+            if frame.negated {
+                continue;
+            }
+            if !recent.iter().any(|f| fact_is_kind(&f.fact, &frame.kind)) {
+                return false;
+            }
+            frames += 1;
+            let regions: Vec<Region> = frame.places.iter().flat_map(|p| self.resolve(p)).collect();
+            repeats |= self
+                .facts_of(frame, &regions, context, None)
+                .iter()
+                .any(|fact| recent.iter().any(|f| restates(&f.fact, fact)));
+        }
+        frames > 0 && (repeats || read_back == exchange::ReadBack::Stated)
+    }
+
+    /// study16a: in an exchange, is `fact` said again as it was filed for this casualty in
+    /// the last three utterances (a vital's value with no time or the same time; any other
+    /// fact equal or with less detail)?
+    fn restated(&self, fact: &Fact, index: u32) -> bool {
+        self.live.iter().any(|f| {
+            f.casualty == self.current
+                && f.provenance.utterance < index
+                && f.provenance.utterance + 3 >= index
+                && match (&f.fact, fact) {
+                    (Fact::Vital { value: a, time: t }, Fact::Vital { value: b, time: u }) => {
+                        a == b && (u.is_none() || u == t)
+                    }
+                    (old, new) => restates(old, new),
+                }
+        })
     }
 
     /// Every event so far.
@@ -320,6 +381,7 @@ impl Extractor {
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
+        let cues = exchange::cues(&chars);
         let mut context = UtteranceContext {
             index,
             start_s,
@@ -332,7 +394,17 @@ impl Extractor {
             all_casualties: Vec::new(),
             words,
             byte_of_char,
+            exchange: cues.exchange || self.exchange_at.is_some_and(|u| u + 1 == index),
         };
+        // study16a: a teammate's read-back files nothing and switches no casualty.
+        if cues.exchange {
+            self.exchange_at = Some(index);
+        }
+        if cues.read_back != exchange::ReadBack::None
+            && self.is_read_back(&actions, &context, cues.read_back)
+        {
+            return Ok(context.changes);
+        }
         for action in actions {
             self.apply(action, &mut context)?;
         }
@@ -798,6 +870,23 @@ impl Extractor {
         }
         let mut corrected = false;
         for fact in facts {
+            if context.exchange && self.restated(&fact, context.index) {
+                continue;
+            }
+            // study16a: "sats ninety-seven on the oxygen" with oxygen already on the card.
+            let oxygen_on = |f: &LiveFact| {
+                f.casualty == self.current
+                    && matches!(
+                        f.fact,
+                        Fact::Treatment {
+                            kind: TreatmentKind::Oxygen,
+                            ..
+                        }
+                    )
+            };
+            if frame.reading_on && self.live.iter().any(oxygen_on) {
+                continue;
+            }
             if context.facts >= UTTERANCE_FACTS_MAX {
                 self.facts_dropped += 1;
                 continue;
@@ -879,7 +968,8 @@ impl Extractor {
                 continue;
             }
             match (&live.fact, fact) {
-                (Fact::Vital { .. }, _) => return Relation::New,
+                // A sign felt again is a new observation (weak, then palpable, then weak).
+                (Fact::Vital { .. } | Fact::Perfusion(_), _) => return Relation::New,
                 (
                     Fact::Sex(_)
                     | Fact::Evac(_)
@@ -1151,6 +1241,8 @@ impl Extractor {
             FrameKind::Last4(digits) => facts.push(Fact::Last4(digits.clone())),
             FrameKind::BattleRoster(roster) => facts.push(Fact::BattleRoster(roster.clone())),
             FrameKind::InjuryTime => facts.extend(time.map(Fact::InjuryTime)),
+            FrameKind::Perfusion(sign) => facts.push(Fact::Perfusion(*sign)),
+            FrameKind::Disarmed => facts.push(Fact::Disarmed),
         }
         facts
     }
@@ -1316,6 +1408,15 @@ fn may_be_corrected(rejected: Option<&Attribute>, fact: &Fact) -> bool {
     }
 }
 
+/// study16a: `new` says again what `old` said (a vital's value, whatever its time; any
+/// other fact equal or with less detail).
+fn restates(old: &Fact, new: &Fact) -> bool {
+    match (old, new) {
+        (Fact::Vital { value: a, .. }, Fact::Vital { value: b, .. }) => a == b,
+        (old, new) => old == new || subsumes(old, new),
+    }
+}
+
 /// True when a withdrawn fact is of the kind a frame states (a fluid for a fluid).
 fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
     matches!(
@@ -1326,6 +1427,8 @@ fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
             | (Fact::Treatment { .. }, FrameKind::Treatment(_))
             | (Fact::TourniquetOff { .. }, FrameKind::Tourniquet(_))
             | (Fact::InjuryTime(_), FrameKind::InjuryTime)
+            | (Fact::Perfusion(_), FrameKind::Perfusion(_))
+            | (Fact::Disarmed, FrameKind::Disarmed)
     )
 }
 
@@ -1425,6 +1528,8 @@ struct UtteranceContext<'w> {
     facts: usize,
     limbs_said: Vec<Limb>,
     regions_said: Vec<Region>,
+    /// study16a: values are being restated (a read-back, "say again", an answer to one).
+    exchange: bool,
     /// Facts withdrawn by "scratch that" in this utterance: what a following "that was
     /// lactated ringers" takes its dose, route and time from.
     retracted: Vec<Fact>,
@@ -1447,6 +1552,8 @@ fn frame_slot(frame: &Frame) -> Option<Slot> {
         FrameKind::Tourniquet(_) if frame.removed => Slot::TourniquetOff,
         FrameKind::Tourniquet(_) => Slot::Tourniquet,
         FrameKind::InjuryTime => Slot::InjuryTime,
+        FrameKind::Perfusion(_) => Slot::Perfusion,
+        FrameKind::Disarmed => Slot::Disarmed,
         FrameKind::Vital(cue) => Slot::Vital(match cue {
             VitalCue::Pulse => F::Pulse,
             VitalCue::BloodPressure => F::BloodPressure,

@@ -116,7 +116,7 @@ pub fn bounded(text: &str) -> &str {
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
     let text = bounded(text);
-    let raw = drop_false_starts(lex(text));
+    let raw = drop_false_starts(join_heard_digits(lex(text), text));
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
@@ -168,6 +168,152 @@ fn read_dotted_times(tokens: &mut [Token], text: &str) {
     }
 }
 
+/// A digits token made from `digits` (all ASCII digits) as the recogniser wrote it.
+fn written_digits(digits: String) -> TokenKind {
+    TokenKind::Number(Number {
+        value: digits.parse().unwrap_or(f64::NAN),
+        digits,
+        parts: 1,
+        from_digits: true,
+    })
+}
+
+/// Numbers the recogniser (tiny.en most of all) writes in pieces, put back together before
+/// anything else reads them (issue 11, traps16):
+/// - a clock time said digit by digit and written with commas: "1, 4, 3, 5" and
+///   "0, 4, 10" are 1435 and 0410 (three or more pieces, four digits, a valid time);
+/// - "forty" written "4-T" ("0-4-4-T" is 0440, "19-4-T" 1940, "4-T-2" 42), "eighty"
+///   written "H-E" or "HE" ("H-E6", "HE2": 86, 82);
+/// - "1-240" (one two forty): a single hour digit hyphened to three digits is one time.
+fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let hyphened =
+        |a: &Token, b: &Token| b.start == a.end + 1 && chars.get(a.end as usize) == Some(&'-');
+    let digits_of = |t: &Token| match &t.kind {
+        TokenKind::Number(n) if n.from_digits && !n.digits.is_empty() => Some(n.digits.clone()),
+        _ => None,
+    };
+    // Pass 1: tens written as letters.
+    let mut tens: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        let next = tokens.get(i + 1);
+        let digit = digits_of(token).filter(|d| d.len() == 1 && d.as_str() >= "2");
+        let forty = digit
+            .as_ref()
+            .zip(next)
+            .filter(|(_, n)| n.word() == Some("t") && hyphened(token, n));
+        let eighty = match (token.word(), next.and_then(Token::word)) {
+            (Some("h"), Some(w)) if next.is_some_and(|n| hyphened(token, n)) => {
+                w.strip_prefix('e').map(|d| (d.to_owned(), 2))
+            }
+            (Some(w), _) => w.strip_prefix("he").map(|d| (d.to_owned(), 1)),
+            _ => None,
+        }
+        .filter(|(d, _)| d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()));
+        if let Some((d, n)) = forty {
+            // "4-T-2": forty-two.
+            let unit = tokens
+                .get(i + 2)
+                .filter(|u| hyphened(n, u))
+                .and_then(digits_of)
+                .filter(|u| u.len() == 1);
+            let (digits, used) = match &unit {
+                Some(u) => (format!("{d}{u}"), 3),
+                None => (format!("{d}0"), 2),
+            };
+            let end = tokens[i + used - 1].end;
+            tens.push(Token {
+                kind: written_digits(digits),
+                start: token.start,
+                end,
+            });
+            i += used;
+        } else if let Some((d, used)) = eighty {
+            let end = tokens[i + used - 1].end;
+            tens.push(Token {
+                kind: written_digits(format!("8{d}")),
+                start: token.start,
+                end,
+            });
+            i += used;
+        } else {
+            tens.push(token.clone());
+            i += 1;
+        }
+    }
+    // Pass 2: a clock time in pieces.
+    let mut out: Vec<Token> = Vec::with_capacity(tens.len());
+    let mut i = 0;
+    while i < tens.len() {
+        let token = &tens[i];
+        let first = digits_of(token).filter(|d| d.len() == 1 && d.as_str() <= "2");
+        if let Some(first) = first {
+            // "1-240".
+            let hour_hyphen = tens
+                .get(i + 1)
+                .filter(|n| hyphened(token, n))
+                .and_then(digits_of)
+                .filter(|d| d.len() == 3)
+                .map(|d| format!("{first}{d}"));
+            // "1, 4, 3, 5", "0, 4, 10".
+            let mut joined = first.clone();
+            let mut k = i;
+            let mut pieces = 1;
+            while joined.len() < 4
+                && matches!(tens.get(k + 1).map(|t| &t.kind), Some(TokenKind::Comma))
+            {
+                let Some(piece) = tens.get(k + 2).and_then(digits_of) else {
+                    break;
+                };
+                if piece.len() > 4 - joined.len() || (piece.len() == 2 && pieces < 2) {
+                    break;
+                }
+                joined.push_str(&piece);
+                pieces += 1;
+                k += 2;
+            }
+            // A list goes on ("1, 2, 3, 4, 5") or counts casualties: not a time.
+            let is_comma = |t: Option<&Token>| matches!(t.map(|t| &t.kind), Some(TokenKind::Comma));
+            let list_after =
+                is_comma(tens.get(k + 1)) && tens.get(k + 2).and_then(digits_of).is_some();
+            let list_before =
+                i >= 2 && is_comma(tens.get(i - 1)) && digits_of(&tens[i - 2]).is_some();
+            let counted = i > 0
+                && matches!(
+                    tens[i - 1].word(),
+                    Some("casualty" | "casualties" | "patients" | "number" | "numbers")
+                );
+            let commas =
+                (pieces >= 3 && joined.len() == 4 && !list_after && !list_before && !counted)
+                    .then_some((joined, k));
+            let candidate = match (hour_hyphen, commas) {
+                (Some(digits), _) => Some((digits, i + 1)),
+                (None, Some((digits, last))) => Some((digits, last)),
+                _ => None,
+            };
+            let clock = candidate.filter(|(digits, _)| {
+                let hour: u32 = digits[..2].parse().unwrap_or(99);
+                let minute: u32 = digits[2..].parse().unwrap_or(99);
+                Clock::new(hour, minute).is_some()
+            });
+            if let Some((digits, last)) = clock {
+                out.push(Token {
+                    kind: written_digits(digits),
+                    start: token.start,
+                    end: tens[last].end,
+                });
+                i = last + 1;
+                continue;
+            }
+        }
+        out.push(token.clone());
+        i += 1;
+    }
+    out
+}
+
 /// Splits text into words, digit runs and punctuation, with character offsets.
 fn lex(text: &str) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
@@ -204,7 +350,9 @@ fn lex(text: &str) -> Vec<Token> {
             continue;
         }
         let kind = match c {
-            ',' | ';' | ':' => Some(TokenKind::Comma),
+            ',' | ':' => Some(TokenKind::Comma),
+            // study17: "amputation; X on the belly, frag": a semicolon ends a sentence.
+            ';' => Some(TokenKind::Stop),
             '.' | '?' | '!' => {
                 // "B.P.", "I.O.": a dot right after a single letter spells an acronym.
                 let after_letter = i > 0
@@ -398,6 +546,25 @@ fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(run.len());
     if digit_end == 0 {
+        // "TXA2 grams", "IV1928", "BP96": an acronym glued to the number after it; "O650":
+        // the letter O for a leading zero (issue 11).
+        let letters = run.find(|c: char| c.is_ascii_digit()).unwrap_or(run.len());
+        let (head, digits) = run.split_at(letters);
+        let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+        if all_digits && GLUED_ACRONYMS.contains(&head) {
+            let split = start + letters as u32;
+            tokens.push(Token {
+                kind: TokenKind::Word(head.to_owned()),
+                start,
+                end: split,
+            });
+            push_run(tokens, digits.to_owned(), split, end);
+            return;
+        }
+        if all_digits && head == "o" && digits.len() == 3 {
+            tokens.push(token(written_digits(format!("0{digits}"))));
+            return;
+        }
         // "Casual T1": Whisper's spelling of "casualty one" (base and faster-whisper alike):
         // the letter and the number apart, so the sound-alike row "casual t" reads it.
         let glued_number = run
@@ -453,6 +620,9 @@ fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
         tokens.push(token(TokenKind::Word(rest.to_owned())));
     }
 }
+
+/// Acronyms the recogniser glues to the number said after them ("TXA2 grams", "IV1928").
+const GLUED_ACRONYMS: &[&str] = &["txa", "iv", "io", "im", "bp"];
 
 /// A number word and what it can do in a spoken number.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -836,9 +1006,9 @@ fn unit_word(word: &str) -> Option<(QuantityUnit, f64)> {
     Some(match word {
         "mcg" | "mcgs" | "microgram" | "micrograms" | "mic" | "mics" | "mike" | "mikes" | "ug"
         | "µg" | "micrograms'" | "mcgs'" => (Mcg, 1.0),
-        "mg" | "mgs" | "milligram" | "milligrams" | "milligramme" | "milligrammes" | "mig"
-        | "migs" => (Mg, 1.0),
-        "g" | "gm" | "gms" | "gram" | "grams" | "gramme" | "grammes" => (G, 1.0),
+        "mg" | "mgs" | "mgm" | "milligram" | "milligrams" | "milligramme" | "milligrammes"
+        | "mig" | "migs" => (Mg, 1.0),
+        "g" | "gm" | "gms" | "gram" | "grams" | "gramme" | "grammes" | "gee" | "gees" => (G, 1.0),
         "ml" | "mls" | "mil" | "mils" | "milliliter" | "milliliters" | "millilitre"
         | "millilitres" | "cc" | "ccs" => (Ml, 1.0),
         "liter" | "liters" | "litre" | "litres" => (Ml, 1000.0),
@@ -930,6 +1100,32 @@ fn is_clock_suffix(word: &str) -> bool {
 /// read as a 12-hour time (hour 1 to 12) before AM, PM or a part of the day, and how many
 /// words that marker took.
 fn twelve_hour_clock(number: &Number, after: &[Token]) -> Option<(Clock, usize)> {
+    let (pm, words) = day_marker(after)?;
+    // A bare hour ("two PM") needs AM or PM; "two in the afternoon" may be a dose.
+    let (hour, minute) = match number.as_clock() {
+        Some(clock) => (u32::from(clock.hour), u32::from(clock.minute)),
+        None if words <= 2 => (number.as_integer()?, 0),
+        None => return None,
+    };
+    Some((clock_of_day(hour, minute, pm)?, words))
+}
+
+/// A 12-hour time (hour 1 to 12) on the 24-hour clock, in the morning or after noon.
+fn clock_of_day(hour: u32, minute: u32, pm: bool) -> Option<Clock> {
+    if !(1..=12).contains(&hour) {
+        return None;
+    }
+    let hour = match (pm, hour) {
+        (true, 12) => 12,
+        (true, h) => h + 12,
+        (false, 12) => 0,
+        (false, h) => h,
+    };
+    Clock::new(hour, minute)
+}
+
+/// AM, PM or a part of the day at the start of `after`: (after noon, words it took).
+fn day_marker(after: &[Token]) -> Option<(bool, usize)> {
     const MARKERS: &[(&[&str], bool)] = &[
         (&["am"], false),
         (&["a", "m"], false),
@@ -940,29 +1136,52 @@ fn twelve_hour_clock(number: &Number, after: &[Token]) -> Option<(Clock, usize)>
         (&["in", "the", "evening"], true),
         (&["at", "night"], true),
     ];
-    let (pm, words) = MARKERS.iter().find_map(|(marker, pm)| {
+    MARKERS.iter().find_map(|(marker, pm)| {
         let said = marker
             .iter()
             .enumerate()
             .all(|(k, word)| after.get(k).and_then(Token::word) == Some(*word));
         said.then_some((*pm, marker.len()))
-    })?;
-    // A bare hour ("two PM") needs AM or PM; "two in the afternoon" may be a dose.
-    let (hour, minute) = match number.as_clock() {
-        Some(clock) => (u32::from(clock.hour), u32::from(clock.minute)),
-        None if words <= 2 => (number.as_integer()?, 0),
-        None => return None,
-    };
-    if !(1..=12).contains(&hour) {
+    })
+}
+
+/// study17: "half past ten in the morning" is 10:30, "quarter to nine at night" 20:45,
+/// "ten past two in the afternoon" 14:10: an hour (1 to 12) after "half past", "quarter
+/// past", "quarter to" or a number of minutes with "past" or "to", before AM, PM or a part
+/// of the day. Returns the clock, the marker's words and how many tokens before the hour
+/// it takes. Without the marker the time is ambiguous and stays words.
+fn past_or_to_clock(
+    number: &Number,
+    before: &[Token],
+    after: &[Token],
+) -> Option<(Clock, usize, usize)> {
+    let hour = number.as_integer().filter(|h| (1..=12).contains(h))?;
+    if number.as_clock().is_some_and(|c| c.minute != 0) {
         return None;
     }
-    let hour = match (pm, hour) {
-        (true, 12) => 12,
-        (true, h) => h + 12,
-        (false, 12) => 0,
-        (false, h) => h,
+    let [.., amount, link] = before else {
+        return None;
     };
-    Some((Clock::new(hour, minute)?, words))
+    let forward = match link.word()? {
+        "past" | "after" => true,
+        "to" | "till" | "before" => false,
+        _ => return None,
+    };
+    let minutes = match &amount.kind {
+        TokenKind::Word(w) if w == "half" && forward => 30,
+        TokenKind::Word(w) if w == "quarter" => 15,
+        TokenKind::Number(n) => n.as_integer().filter(|m| (1..=59).contains(m))?,
+        _ => return None,
+    };
+    let (pm, words) = day_marker(after)?;
+    let at = clock_of_day(hour, 0, pm)?;
+    let total = u32::from(at.hour) * 60;
+    let total = if forward {
+        total + minutes
+    } else {
+        (total + 24 * 60 - minutes) % (24 * 60)
+    };
+    Some((Clock::new(total / 60, total % 60)?, words, 2))
 }
 
 /// Words that join the two numbers of a blood pressure.
@@ -998,6 +1217,18 @@ fn join_ratios_and_clocks(tokens: Vec<Token>) -> Vec<Token> {
                     i += 3;
                     continue;
                 }
+            }
+            if let Some((clock, words, taken)) = past_or_to_clock(first, &out, &tokens[i + 1..]) {
+                let start = out[out.len() - taken].start;
+                out.truncate(out.len() - taken);
+                let end = tokens.get(i + words).map_or(token.end, |t| t.end);
+                out.push(Token {
+                    kind: TokenKind::Clock(clock),
+                    start,
+                    end,
+                });
+                i += words + 1;
+                continue;
             }
             if let Some((clock, words)) = twelve_hour_clock(first, &tokens[i + 1..]) {
                 let end = tokens.get(i + words).map_or(token.end, |t| t.end);
@@ -1402,5 +1633,46 @@ mod tests {
         let text = "é".repeat(UTTERANCE_BYTES_MAX);
         assert!(bounded(&text).len() <= UTTERANCE_BYTES_MAX);
         assert!(normalise(&text).len() <= UTTERANCE_TOKENS_MAX);
+    }
+
+    /// Issue 11: numbers as tiny.en wrote them for traps16 (festival slt), read as said.
+    #[test]
+    fn numbers_the_recogniser_writes_in_pieces() {
+        let cases: &[(&str, &[f64])] = &[
+            ("TXA, two grams IV, 1, 4, 3, 5.", &[2.0, 1435.0]),
+            ("right leg, 0, 4, 10 and 0, 4, 12.", &[410.0, 412.0]),
+            ("0, 4, 20, Piles 138", &[420.0, 138.0]),
+            ("0-4-4-T. Piles 1-18", &[440.0, 118.0]),
+            ("going I-O, 0-4-4-T-2.", &[442.0]),
+            ("19-4-T pulling in. Sats 97", &[1940.0, 97.0]),
+            (
+                "Taking the oxygen off at 1-240, Sats holding 96",
+                &[1240.0, 96.0],
+            ),
+            ("Sats dropping, H-E6, RISPS 34", &[86.0, 34.0]),
+            ("2. Piles HE2, alert", &[2.0, 82.0]),
+            ("TXA2 grams IV1928.", &[2.0, 1928.0]),
+            ("Piles 120, BP96 over 60", &[120.0, 96.0, 60.0]),
+            ("left forearm, O650.", &[650.0]),
+            ("Ketamine 50 mgm 21-12", &[50.0, 2112.0]),
+            // Left alone: two pieces, a list of vitals, oxygen, SpO2, a letter T.
+            ("pulse 98, 96, alert", &[98.0, 96.0]),
+            ("1, 4 left", &[1.0, 4.0]),
+            ("counting 1, 2, 3, 4, 5, lift", &[1.0, 2.0, 3.0, 4.0, 5.0]),
+            ("casualties 1, 2, 3, 4 are moving", &[1.0, 2.0, 3.0, 4.0]),
+            ("O2 on, 15 liters", &[15000.0]),
+            ("SpO2 94", &[94.0]),
+            ("write a T on the forehead, 4 times", &[4.0]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(numbers(text), *want, "{text}");
+        }
+        assert_eq!(first_clock("TXA, 1, 4, 3, 5.").as_deref(), Some("14:35"));
+        assert_eq!(first_clock("left forearm, O650.").as_deref(), Some("06:50"));
+        let words: Vec<String> = normalise("TXA2 grams IV1928, BP96, O2 on")
+            .into_iter()
+            .filter_map(|t| t.word().map(str::to_owned))
+            .collect();
+        assert_eq!(words, ["txa", "iv", "bp", "o2", "on"]);
     }
 }

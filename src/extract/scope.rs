@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/5";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/6";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -80,6 +80,11 @@ pub struct ScopeRule {
     /// Example sentences that must still yield a fact.
     #[serde(default)]
     pub kept: Vec<String>,
+    /// advisor4 (`reach = "sentence"` only): someone else's report of when the casualty
+    /// was injured ("his buddy says he got hit at 0515") is still the injury time: the
+    /// injury-time cue and the time after it in its clause are not silenced by this rule.
+    #[serde(default)]
+    pub keeps_injury_time: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +153,9 @@ impl ScopeCues {
             }
             if rule.blocked.is_empty() && rule.kept.is_empty() {
                 return Err(problem("no example sentences"));
+            }
+            if rule.keeps_injury_time && rule.reach != Reach::Sentence {
+                return Err(problem("keeps_injury_time belongs to reach = \"sentence\""));
             }
         }
         Ok(ScopeCues {
@@ -302,7 +310,22 @@ fn silence(item: &mut Item, text: &[char]) {
 /// Applies the cues to one utterance's items (`text` is its characters).
 pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
     let mut silenced = vec![false; items.len()];
+    // advisor4: silenced by a report that keeps the injury time (and by nothing else).
+    let mut reported = vec![false; items.len()];
     let mut hedged = vec![false; items.len()];
+    // A list read off a card or a shelf ("splints, three; eye shields, one") is split into
+    // sentences at its semicolons; a setting is judged on the whole list.
+    let mut lists: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut list_start = 0;
+    for i in 0..=items.len() {
+        let semicolon = items.get(i).is_some_and(|item| {
+            item.kind == ItemKind::Stop && text.get(item.start as usize) == Some(&';')
+        });
+        if i == items.len() || (items[i].kind == ItemKind::Stop && !semicolon) {
+            lists.push(list_start..i);
+            list_start = i + 1;
+        }
+    }
     // Sentences: runs of items up to a Stop; clauses: runs up to a Comma or "but".
     let mut sentence_start = 0;
     for i in 0..=items.len() {
@@ -345,19 +368,36 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             match rule.reach {
                 Reach::Sentence => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
-                        silence_but_evacuation(items, sentence.clone(), &mut silenced);
+                        if rule.keeps_injury_time {
+                            silence_but_evacuation(items, sentence.clone(), &mut reported);
+                            keep_injury_time(items, &clauses, &mut reported);
+                        } else {
+                            silence_but_evacuation(items, sentence.clone(), &mut silenced);
+                        }
                     }
                 }
                 Reach::Setting => {
-                    let names_casualty = items[sentence.clone()]
+                    let list = lists
+                        .iter()
+                        .find(|l| l.contains(&sentence.start))
+                        .cloned()
+                        .unwrap_or(sentence.clone());
+                    let names_casualty = items[list.clone()]
                         .iter()
                         .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Casualty)));
+                    let list_words_owned = match span(&list) {
+                        Some((l_start, l_end)) if list != sentence => {
+                            Some(read_over(words_of(text, l_start, l_end), cues))
+                        }
+                        _ => None,
+                    };
+                    let list_words = list_words_owned.as_ref().unwrap_or(&sentence_words);
                     let distinct = rule
                         .phrases
                         .iter()
-                        .filter(|p| !matches(&sentence_words, std::slice::from_ref(*p)).is_empty())
+                        .filter(|p| !matches(list_words, std::slice::from_ref(*p)).is_empty())
                         .count();
-                    let reported = !matches(&sentence_words, &rule.unless).is_empty();
+                    let reported = !matches(list_words, &rule.unless).is_empty();
                     if !names_casualty && !reported && distinct >= SCOPE_SETTING_CUES_MIN {
                         silence_but_evacuation(items, sentence.clone(), &mut silenced);
                     }
@@ -488,10 +528,34 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                     (ItemKind::Concept(Concept::SwitchCue), ItemKind::Number(_))
                 ));
         let item = &mut items[j];
-        if silenced[j] && silenceable(item) && !names_casualty {
+        if (silenced[j] || reported[j]) && silenceable(item) && !names_casualty {
             silence(item, text);
         } else if hedged[j] {
             item.confidence = item.confidence.min(HEDGED);
+        }
+    }
+}
+
+/// advisor4: un-marks, in each clause, an injury-time cue ("got hit", "injured") and the
+/// "at" and clock time or number said after it, so that a report keeps the injury time.
+fn keep_injury_time(items: &[Item], clauses: &[std::ops::Range<usize>], marked: &mut [bool]) {
+    for clause in clauses {
+        let Some(cue) = clause
+            .clone()
+            .find(|&j| items[j].kind == ItemKind::Concept(Concept::Injured))
+        else {
+            continue;
+        };
+        marked[cue] = false;
+        for j in cue + 1..clause.end {
+            match items[j].kind {
+                ItemKind::Concept(Concept::At) | ItemKind::Word(_) => {}
+                ItemKind::Clock(_) | ItemKind::Number(_) => {
+                    marked[j] = false;
+                    break;
+                }
+                _ => break,
+            }
         }
     }
 }
@@ -528,19 +592,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/5\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];
@@ -548,6 +612,16 @@ mod tests {
             let error = ScopeCues::parse(text).unwrap_err().to_string();
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn keeps_injury_time_belongs_to_reach_sentence() {
+        let text = format!(
+            "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\n\
+             phrases = [\"a\"]\nkeeps_injury_time = true\nkept = [\"a\"]"
+        );
+        let error = ScopeCues::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("keeps_injury_time belongs"), "{error}");
     }
 
     #[test]

@@ -10,7 +10,8 @@
 use crate::limits::HEARD_WORDS_MAX;
 use crate::record::{
     Avpu, CasualtyId, Clock, DoseUnit, Doubt, Evac, Event, Fact, FluidName, InjuryKind, Limb,
-    Mechanism, Provenance, Region, Route, Sex, TourniquetKind, TreatmentKind, VitalValue,
+    Mechanism, Perfusion, Provenance, Region, Route, Sex, TourniquetKind, TreatmentKind,
+    VitalValue,
 };
 use crate::speech::{HeardWord, HeardWords};
 
@@ -728,6 +729,11 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.u8(17);
             out.text(region.as_str());
         }
+        Fact::Perfusion(sign) => {
+            out.u8(18);
+            out.text(sign.as_str());
+        }
+        Fact::Disarmed => out.u8(19),
     }
 }
 
@@ -823,6 +829,8 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
         17 => Fact::OpenFracture {
             region: named!(input, Region)?,
         },
+        18 => Fact::Perfusion(named!(input, Perfusion)?),
+        19 => Fact::Disarmed,
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -902,6 +910,9 @@ mod tests {
             Fact::OpenFracture {
                 region: Region::RightLeg,
             },
+            Fact::Perfusion(Perfusion::RadialWeak),
+            Fact::Perfusion(Perfusion::AlteredMentalStatus),
+            Fact::Disarmed,
             Fact::Vital {
                 value: VitalValue::BloodPressure {
                     systolic: 90,

@@ -587,7 +587,9 @@ impl CasualtyRecord {
                 Fact::InjuryTime(_)
                 | Fact::TourniquetOff { .. }
                 | Fact::TourniquetOverClothing { .. }
-                | Fact::OpenFracture { .. } => {}
+                | Fact::OpenFracture { .. }
+                | Fact::Perfusion(_)
+                | Fact::Disarmed => {}
             }
         }
         if !doubted_allergies.is_empty() {

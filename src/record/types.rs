@@ -269,6 +269,30 @@ pub enum Fact {
     OpenFracture {
         region: Region,
     },
+    /// "radial's weak", "no radial pulse", "strong radial", "altered mental status": a sign
+    /// the guideline reads for shock (G2024 l.203). The advisor reads it (shock → fluids,
+    /// TXA, evacuation); the card schema has no field for it, so it is not in `--json`.
+    Perfusion(Perfusion),
+    /// "his weapons are off him", "took his rifle", "disarmed": the casualty's weapons were
+    /// taken (G2024 l.394-395 asks for it after OTFC, IV/IO fentanyl, ketamine or
+    /// midazolam). The advisor reads it; the card schema has no field for it.
+    Disarmed,
+}
+
+schema_enum!(
+    /// Signs of perfusion said in words (not numbers): the radial pulse as felt, and a
+    /// mental status said to be altered.
+    Perfusion {
+        RadialWeak => "radial_weak", RadialAbsent => "radial_absent",
+        RadialPalpable => "radial_palpable", AlteredMentalStatus => "altered_mental_status",
+    }
+);
+
+impl Perfusion {
+    /// Is this a sign of shock (weak or absent radial pulse, altered mental status)?
+    pub fn is_shock_sign(self) -> bool {
+        !matches!(self, Perfusion::RadialPalpable)
+    }
 }
 
 /// Facts that occupy the same slot: a correction of one replaces the other.
@@ -291,6 +315,8 @@ pub enum Slot {
     TourniquetOff,
     TourniquetOverClothing,
     OpenFracture,
+    Perfusion,
+    Disarmed,
 }
 
 impl Fact {
@@ -314,6 +340,8 @@ impl Fact {
             Fact::TourniquetOff { .. } => Slot::TourniquetOff,
             Fact::TourniquetOverClothing { .. } => Slot::TourniquetOverClothing,
             Fact::OpenFracture { .. } => Slot::OpenFracture,
+            Fact::Perfusion(_) => Slot::Perfusion,
+            Fact::Disarmed => Slot::Disarmed,
         }
     }
 
@@ -448,6 +476,8 @@ impl fmt::Display for Fact {
                 write!(f, "tourniquet over clothing {limb}")
             }
             Fact::OpenFracture { region } => write!(f, "open fracture {region}"),
+            Fact::Perfusion(sign) => write!(f, "{}", sign.as_str().replace('_', " ")),
+            Fact::Disarmed => write!(f, "disarmed"),
         }
     }
 }

@@ -388,3 +388,19 @@ pub fn casualty_or_null(record: &Value, id: u64) -> Value {
 pub fn list(c: &Value, field: &str) -> Vec<Value> {
     c[field].as_array().cloned().unwrap_or_default()
 }
+
+/// The live facts after `lines` (one utterance each), as "casualty N: fact" lines: the
+/// facts the advisor reads, including those beyond the card (injury times, removals).
+pub fn live_facts(lines: &[&str]) -> Vec<String> {
+    let mut extractor = tccc::extract::Extractor::new(tccc::extract::ExtractorConfig::default());
+    for (i, line) in lines.iter().enumerate() {
+        extractor
+            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+    }
+    extractor
+        .live_facts()
+        .iter()
+        .map(|f| format!("casualty {}: {}", f.casualty, f.fact))
+        .collect()
+}

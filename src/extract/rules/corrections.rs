@@ -37,6 +37,81 @@ impl Parser<'_> {
         }
     }
 
+    /// study16b: "Ketamine fifty IM into casualty one, sixteen oh-six. Correction, that was
+    /// casualty two", "TXA two grams IV into one, no, wait, into two": a casualty named
+    /// right after a correction cue (through "that was", "into", "to"…), in an utterance whose
+    /// care was said into a casualty, re-points that switch: the care concerns the casualty
+    /// named last, and the correction is settled there. A bare number (`named` false) needs
+    /// its preposition ("into two"), so "pain three, correction, that was two" stays a value.
+    /// Returns whether it did.
+    pub(super) fn casualty_corrected(
+        &mut self,
+        i: usize,
+        casualty: CasualtyId,
+        named: bool,
+    ) -> bool {
+        let Some(step) = self.kept_switch else {
+            return false;
+        };
+        let mut j = i;
+        let mut cue = false;
+        let mut preposition = false;
+        while let Some(previous) = j.checked_sub(1) {
+            j = previous;
+            match self.kind_at(j) {
+                Some(ItemKind::Comma) => {}
+                Some(ItemKind::Word(w))
+                    if matches!(w.as_str(), "into" | "to" | "for" | "on") && !cue =>
+                {
+                    preposition = true;
+                }
+                Some(ItemKind::Word(w))
+                    if matches!(
+                        w.as_str(),
+                        "that"
+                            | "was"
+                            | "it"
+                            | "it's"
+                            | "its"
+                            | "went"
+                            | "goes"
+                            | "uh"
+                            | "um"
+                            | "sorry"
+                            | "actually"
+                            | "wait"
+                            | "meant"
+                    ) => {}
+                Some(ItemKind::Concept(Concept::Correction)) => cue = true,
+                Some(ItemKind::Concept(Concept::Negation)) if self.spoken_has(j, &["no"]) => {
+                    cue = true;
+                }
+                _ => break,
+            }
+        }
+        if !cue || !(named || preposition) {
+            return false;
+        }
+        let ends = if named { i + 2 } else { i + 1 };
+        if !matches!(
+            self.kind_at(ends),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        ) {
+            return false;
+        }
+        match self.order.get_mut(step) {
+            Some(Step::Action(
+                Action::Switch { casualty: to, .. } | Action::Refer { casualty: to, .. },
+            )) => *to = casualty,
+            _ => return false,
+        }
+        self.kept_switch = None;
+        self.correcting = false;
+        self.negation = false;
+        self.sealed_before = 0;
+        true
+    }
+
     /// extract3: "At twenty-two fifteen, sorry, twenty-two eighteen, his pulse was …": a time
     /// said right after a correction cue ("sorry", "no", "correction") that follows a time
     /// no frame took yet replaces that time, and the correction is settled there: what

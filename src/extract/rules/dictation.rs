@@ -75,7 +75,7 @@ impl Parser<'_> {
         }
         let mut j = i + 1;
         while matches!(self.kind_at(j), Some(ItemKind::Comma))
-            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || matches!(w.as_str(), "include" | "includes" | "for"))
+            || matches!(self.kind_at(j), Some(ItemKind::Word(w)) if is_glue(w) || matches!(w.as_str(), "include" | "includes" | "for" | "block" | "box" | "says" | "said"))
         {
             j += 1;
         }
@@ -153,6 +153,27 @@ impl Parser<'_> {
             }
             last = Some(j);
             j += 1;
+        }
+        // study16a: "Private Diaz, watch me": a rank and name opening the utterance before
+        // a comma and an order or "you" is someone spoken to, not the casualty's name.
+        let spoken_to = |last: usize| {
+            let opens = self.items[..i].iter().all(|item| {
+                matches!(&item.kind, ItemKind::Word(w) if matches!(w.as_str(), "okay" | "ok" | "hey" | "alright" | "right" | "now"))
+                    || matches!(item.kind, ItemKind::Comma)
+            });
+            let next_word = match self.items.get(last + 2).map(|item| &item.kind) {
+                Some(ItemKind::Word(w)) => w.as_str(),
+                _ => "",
+            };
+            opens
+                && matches!(
+                    self.items.get(last + 1).map(|item| &item.kind),
+                    Some(ItemKind::Comma)
+                )
+                && VOCATIVE_NEXT.contains(&next_word)
+        };
+        if let Some(last) = last.filter(|&last| spoken_to(last)) {
+            return last + 1;
         }
         if let Some(last) = last {
             let start = self.items[i].start as usize;
@@ -312,6 +333,13 @@ impl Parser<'_> {
         self.open = None;
     }
 }
+
+/// study16a: words that open an order or a remark to the person just named ("Private
+/// Diaz, watch me").
+const VOCATIVE_NEXT: &[&str] = &[
+    "watch", "look", "listen", "you", "you're", "your", "come", "help", "hand", "grab", "take",
+    "get", "go", "stay", "hold", "keep", "see", "check", "pay", "eyes", "over", "here",
+];
 
 /// Spoken letters for dictated roster numbers (NATO alphabet).
 pub(super) fn nato_letter(word: &str) -> Option<char> {

@@ -4,8 +4,8 @@ use super::super::items::{Item, Place};
 use super::super::lexicon::{Side, VitalCue};
 use super::super::normalise::QuantityUnit;
 use crate::record::{
-    Avpu, CasualtyId, Clock, Evac, FluidName, InjuryKind, Mechanism, Route, Sex, TourniquetKind,
-    TreatmentKind,
+    Avpu, CasualtyId, Clock, Evac, FluidName, InjuryKind, Mechanism, Perfusion, Route, Sex,
+    TourniquetKind, TreatmentKind,
 };
 
 /// What a frame is about.
@@ -28,6 +28,10 @@ pub enum FrameKind {
     BattleRoster(String),
     /// "was hit", "IED strike": when the casualty was injured (a fact only with a time).
     InjuryTime,
+    /// advisor4: "radial's weak", "altered mental status" (`Fact::Perfusion`).
+    Perfusion(Perfusion),
+    /// "weapons are off him" (`Fact::Disarmed`).
+    Disarmed,
 }
 
 /// One thing said, with what was said about it.
@@ -70,6 +74,9 @@ pub struct Frame {
     /// extract3: "no ketamine because he's a P": a level of response given as a reason;
     /// it restates the casualty's level unless it differs from the latest one filed.
     pub reason: bool,
+    /// study16a: "sats ninety-seven on the oxygen": oxygen named as what a reading was
+    /// taken on; it restates the oxygen given unless none was filed.
+    pub reading_on: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -204,6 +211,7 @@ impl Frame {
             beside_first: false,
             side_only: None,
             reason: false,
+            reading_on: false,
             sentence,
             clause,
         }

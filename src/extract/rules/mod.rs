@@ -121,6 +121,10 @@ struct Parser<'a> {
     /// extract3: where "both of them" was said (its step in `order`, its sentence), so a
     /// correction right after it ("no, just two") can narrow it.
     all_scope: Option<(usize, u32)>,
+    /// study16b: the step in `order` of the last casualty switch that took the frames of
+    /// its clause ("ketamine fifty IM into casualty one"), so a correction of the casualty
+    /// ("correction, that was casualty two") can re-point it.
+    kept_switch: Option<usize>,
 }
 
 enum Step {
@@ -158,6 +162,7 @@ impl<'a> Parser<'a> {
             sentence: 0,
             clause: 0,
             all_scope: None,
+            kept_switch: None,
         }
     }
 
@@ -340,7 +345,7 @@ impl<'a> Parser<'a> {
             let frame = &self.frames[o];
             if matches!(frame.kind, FrameKind::Tourniquet(_))
                 && !frame.accepts(&attribute)
-                && self.further_one_before(i)
+                && (self.further_one_before(i) || self.counted_anchor(o))
             {
                 let mut further = Frame::new(frame.kind.clone(), item, self.sentence, self.clause);
                 further.places = frame.places.clone();
@@ -364,8 +369,11 @@ impl<'a> Parser<'a> {
             let next_anchor_takes_place = matches!(attribute, Attribute::Place(place) if place.side.is_some() || !place.is_lateral())
                 && !frame.places.is_empty()
                 && self.next_anchor_takes(i, &attribute);
+            let hedged_place =
+                !same_clause && matches!(attribute, Attribute::Place(_)) && self.hedged_after(i);
             if frame.accepts(&attribute)
                 && !next_anchor_takes_place
+                && !hedged_place
                 && (same_clause || !self.later_anchor_accepts(i, &attribute))
             {
                 if let Attribute::Place(_) = attribute {
@@ -390,7 +398,7 @@ impl<'a> Parser<'a> {
         }
         // "shrapnel from the mortar, wound to the left thigh": a place no open frame takes
         // belongs to the latest frame of the sentence that takes places.
-        if let Attribute::Place(_) = attribute {
+        if let (Attribute::Place(_), false) = (&attribute, self.hedged_after(i)) {
             let floor = self.sealed_before.max(self.frames_before_switch);
             let sentence = self.sentence;
             if let Some(frame) = self.frames[floor..]
@@ -404,6 +412,110 @@ impl<'a> Parser<'a> {
             }
         }
         self.leftover(attribute, end);
+    }
+
+    /// study16a: "Now his pulse: feel here, at the wrist. His is one-twenty-two.", "you take
+    /// his pulse. One-oh-six? I count one-oh-eight": a number opening a clause after only
+    /// "his is", "I count", "we write"… is the value of the pulse, breathing rate or sats
+    /// named with no value in an earlier sentence of the utterance (when nothing in its
+    /// own sentence takes it). True when it was taken (or repeats the value taken).
+    fn value_for_earlier_sign(&mut self, number: &Number, i: usize) -> bool {
+        const LEADS: &[&[&str]] = &[
+            &["his", "is"],
+            &["hers", "is"],
+            &["i", "count"],
+            &["i", "counted"],
+            &["i", "get"],
+            &["i", "got"],
+            &["i've", "got"],
+            &["we", "write"],
+            &["write"],
+        ];
+        let Some(value) = number.as_integer() else {
+            return false;
+        };
+        let mut start = i;
+        while let Some(k) = start.checked_sub(1) {
+            if matches!(self.kind_at(k), Some(ItemKind::Comma | ItemKind::Stop)) {
+                break;
+            }
+            start = k;
+        }
+        let lead: Vec<&str> = self.items[start..i]
+            .iter()
+            .map(|item| match &item.kind {
+                ItemKind::Word(w) => w.as_str(),
+                _ => "",
+            })
+            .collect();
+        if !LEADS.contains(&lead.as_slice()) {
+            return false;
+        }
+        let sentence = self.sentence;
+        if self
+            .open
+            .is_some_and(|o| self.frames[o].sentence == sentence)
+        {
+            return false;
+        }
+        let target = self.frames.iter().rposition(|f| {
+            matches!(
+                f.kind,
+                FrameKind::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Spo2)
+            ) && !f.negated
+                && f.sentence < sentence
+        });
+        let Some(o) = target else {
+            return false;
+        };
+        if self.frames[o].number == Some(value) {
+            return true;
+        }
+        if self.frames[o].accepts(&Attribute::Number(value)) {
+            let end = self.items[i].end;
+            self.frames[o].take(Attribute::Number(value), end);
+            return true;
+        }
+        false
+    }
+
+    /// study16a: a value, "on" and maybe "the" before `i` ("ninety-seven on the oxygen").
+    fn reading_on(&self, i: usize) -> bool {
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => w.as_str(),
+            _ => "",
+        };
+        let mut j = i;
+        if j > 0 && word(j - 1) == "the" {
+            j -= 1;
+        }
+        j >= 2
+            && word(j - 1) == "on"
+            && matches!(
+                self.kind_at(j - 2),
+                Some(ItemKind::Number(_) | ItemKind::Quantity { .. })
+            )
+    }
+
+    /// study16a: "and he says his left ankle might be broken": a word of possibility
+    /// follows in the clause, so a place said there is no place of an earlier clause's
+    /// wound.
+    fn hedged_after(&self, i: usize) -> bool {
+        let mut j = i + 1;
+        loop {
+            match self.kind_at(j) {
+                None | Some(ItemKind::Comma | ItemKind::Stop) => return false,
+                Some(ItemKind::Word(w))
+                    if matches!(
+                        w.as_str(),
+                        "might" | "may" | "could" | "maybe" | "possibly" | "probably"
+                    ) =>
+                {
+                    return true
+                }
+                _ => j += 1,
+            }
+        }
     }
 
     /// "left hand, two fingers are gone": a limb part said without its side takes the side
@@ -532,6 +644,10 @@ impl<'a> Parser<'a> {
         {
             return Some(id as CasualtyId);
         }
+        // study16b: "ertapenem one gram IM to two".
+        if self.given_to(i) && ends_reference {
+            return Some(id as CasualtyId);
+        }
         // extract3: "Needling four now, right chest": an act said as a verb ("-ing"), then
         // the casualty's number alone.
         let act_before = before.is_some_and(|b| {
@@ -600,6 +716,10 @@ impl<'a> Parser<'a> {
             "just",
             "swallowed",
             "caught",
+            // study16b: "one hasn't had anything", "two didn't get any".
+            "hasn",
+            "hadn",
+            "didn",
         ];
         let first_word_after = self.items.get(i + 1).map(|next| {
             self.text
@@ -734,6 +854,24 @@ impl<'a> Parser<'a> {
             .collect()
     }
 
+    /// advisor4: "he was shot at 05:15", "got shot at oh-five-fifteen": the mechanism at
+    /// `i` said as a verb with a time right after it also says when the casualty was
+    /// injured.
+    fn shot_at_a_time(&self, i: usize) -> bool {
+        let verb = i > 0
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Word(w))
+                if matches!(w.as_str(), "was" | "got" | "been" | "get" | "were"));
+        verb && matches!(
+            self.kind_at(i),
+            Some(ItemKind::Concept(Concept::Mechanism(Mechanism::Gsw)))
+        ) && self.said_lower(i) == "shot"
+            && matches!(self.kind_at(i + 1), Some(ItemKind::Concept(Concept::At)))
+            && matches!(
+                self.kind_at(i + 2),
+                Some(ItemKind::Clock(_) | ItemKind::Number(_))
+            )
+    }
+
     /// Whether the words of item `i` as said hold one of `words`.
     fn spoken_has(&self, i: usize, words: &[&str]) -> bool {
         let spoken = self.said_lower(i);
@@ -805,6 +943,10 @@ impl<'a> Parser<'a> {
             if self.scope_corrected(i, id as CasualtyId) {
                 return;
             }
+            // study16b: "TXA two grams IV into one, no, wait, into two".
+            if self.casualty_corrected(i, id as CasualtyId, false) {
+                return;
+            }
         }
         // Two medics sharing the casualties: "I've got two, ..." names casualty two (a
         // new one or one already named).
@@ -828,7 +970,7 @@ impl<'a> Parser<'a> {
                 Some(ItemKind::Word(w)) => w == "on" || w == "into",
                 Some(ItemKind::Concept(Concept::Treatment(_) | Concept::Tourniquet(_))) => true,
                 _ => false,
-            };
+            } || self.given_to(i);
             self.switch_keeping_clause(
                 Action::Refer {
                     casualty,
@@ -837,6 +979,9 @@ impl<'a> Parser<'a> {
                 },
                 on,
             );
+            return;
+        }
+        if self.value_for_earlier_sign(number, i) {
             return;
         }
         let after_at = matches!(
@@ -1007,6 +1152,20 @@ impl<'a> Parser<'a> {
     }
 
     /// "second", "another" just before (skipping "at" and glue words).
+    /// study16a: "two tourniquets on the right leg, zero four ten and zero four twelve":
+    /// the frame's anchor was counted (two to four of them), so a second time said for it
+    /// is a further one on the same limb.
+    fn counted_anchor(&self, o: usize) -> bool {
+        let start = self.frames[o].start;
+        let Some(anchor) = self.items.iter().position(|item| item.start == start) else {
+            return false;
+        };
+        matches!(
+            anchor.checked_sub(1).and_then(|k| self.kind_at(k)),
+            Some(ItemKind::Number(n)) if n.as_integer().is_some_and(|n| (2..=4).contains(&n))
+        )
+    }
+
     fn further_one_before(&self, i: usize) -> bool {
         let mut j = i;
         for _ in 0..3 {
@@ -1111,8 +1270,17 @@ impl<'a> Parser<'a> {
     /// A sentence of places only, in terse radio style ("GSW. Left leg."), belongs to the
     /// frame of the sentence before, when that frame takes places.
     fn end_sentence(&mut self) {
+        self.header_place_for_tourniquet();
         let places = std::mem::take(&mut self.sentence_places);
         if places.is_empty() || self.frames.iter().any(|f| f.sentence == self.sentence) {
+            return;
+        }
+        // study17: "Left leg corner: blank." reads out an empty field of a card.
+        if self
+            .sentence_said(self.sentence)
+            .split_whitespace()
+            .any(|w| w == "blank")
+        {
             return;
         }
         let Some(last) = self.frames.len().checked_sub(1) else {
@@ -1172,7 +1340,10 @@ impl<'a> Parser<'a> {
                 );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
-                } else if let Some(avpu) = avpu.filter(|a| *a != Avpu::Alert) {
+                } else if let Some(avpu) = avpu.filter(|a| {
+                    *a != Avpu::Alert
+                        || matches!(i.checked_sub(1).and_then(|k| self.kind_at(k)), Some(ItemKind::Word(w)) if w == "an")
+                }) {
                     let word_at = |k: usize| match self.kind_at(k) {
                         Some(ItemKind::Word(w)) => Some(w.as_str()),
                         _ => None,
@@ -1184,10 +1355,19 @@ impl<'a> Parser<'a> {
                             Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
                         );
                     // "so he's a V", "still a V", "he was a P": the letter as what he is.
-                    let ends = matches!(
-                        self.kind_at(i + 1),
-                        None | Some(ItemKind::Comma | ItemKind::Stop)
-                    );
+                    // study16a: "he's a V now", "so he's an A. Pain's a nine" (a letter
+                    // and its full stop read as an initial).
+                    let full_stop = self.text.get(self.items[i].end as usize) == Some(&'.');
+                    let ends = full_stop
+                        || matches!(
+                            self.kind_at(i + 1),
+                            None | Some(ItemKind::Comma | ItemKind::Stop)
+                        )
+                        || (word_at(i + 1) == Some("now")
+                        && matches!(
+                            self.kind_at(i + 2),
+                            None | Some(ItemKind::Comma | ItemKind::Stop)
+                        ));
                     let spoken_before = |k: usize| -> String {
                         self.items
                             .get(k)
@@ -1207,7 +1387,7 @@ impl<'a> Parser<'a> {
                         && matches!(self.kind_at(i - 2), Some(ItemKind::Number(_)))
                         && spoken_before(i - 2).ends_with('s');
                     let is_a = i >= 2
-                        && word_at(i - 1) == Some("a")
+                        && matches!(word_at(i - 1), Some("a" | "an"))
                         && (number_is
                             || matches!(
                                 spoken_before(i - 2).as_str(),
@@ -1279,6 +1459,13 @@ impl<'a> Parser<'a> {
                 self.correcting = true;
                 self.sealed_before = self.frames.len();
                 self.open = None;
+            }
+            // study17: "moxi no, can't swallow": a bare "no" right after an act named
+            // alone denies that act.
+            Concept::Negation if self.no_after_named_act(i) => {
+                if let Some(o) = self.open {
+                    self.frames[o].negated = true;
+                }
             }
             Concept::Negation => self.negation = true,
             Concept::Hypothetical => self.hypothetical = true,
@@ -1390,12 +1577,16 @@ impl<'a> Parser<'a> {
                 // extract3: "blizzard bags on both of them", "ertapenem for both of them",
                 // "same blast got both of them": what the clause said before concerns
                 // each of them.
+                // "weapons are off both of them": the disarm said just before is each one's.
                 let keep = matches!(
                     i.checked_sub(1).and_then(|k| self.kind_at(k)),
                     Some(ItemKind::Word(w)) if matches!(
                         w.as_str(),
                         "on" | "for" | "to" | "into" | "in" | "got" | "hit" | "caught" | "over"
                     )
+                ) || matches!(
+                    i.checked_sub(1).and_then(|k| self.kind_at(k)),
+                    Some(ItemKind::Concept(Concept::Disarmed))
                 );
                 self.switch_keeping_clause(Action::SwitchToAll { start, end }, keep);
                 let step = self
@@ -1444,13 +1635,25 @@ impl<'a> Parser<'a> {
             Concept::Mechanism(Mechanism::Fall) if self.clause_has_vital() => {
                 // "pressure starting to fall" is a trend, not a mechanism.
             }
+            // study16a: "sats ninety-seven on the oxygen": the oxygen a reading was taken
+            // on restates the oxygen given (the extractor files it only if none was).
+            Concept::Treatment(TreatmentKind::Oxygen) if self.reading_on(i) => {
+                let index = self.open_frame(FrameKind::Treatment(TreatmentKind::Oxygen), i);
+                self.frames[index].reading_on = true;
+            }
             other => {
                 if let Some(kind) = anchor_kind(&other) {
+                    if self.type_of_open_frame(&kind, i) || self.reading_on_oxygen(&kind, i) {
+                        return i + 1;
+                    }
                     let binder = kind == FrameKind::Treatment(TreatmentKind::Other)
                         && self.spoken_has(i, &["pelvic", "binder", "pelvis"]);
                     let index = self.open_frame(kind, i);
                     if other == Concept::OpenFracture {
                         self.frames[index].open = true;
+                    }
+                    if self.shot_at_a_time(i) {
+                        self.open_frame(FrameKind::InjuryTime, i);
                     }
                     // A pelvic binder (or sling) goes on the pelvis: its site is its name.
                     let pelvis = Attribute::Place(Place {
@@ -1540,6 +1743,10 @@ impl<'a> Parser<'a> {
             "above the original",
             "above the existing",
             "proximal to the existing",
+            "above it",
+            "proximal to it",
+            "above that one",
+            "above the other one",
         ];
         for index in 0..self.frames.len() {
             let frame = &self.frames[index];
@@ -1715,6 +1922,86 @@ impl<'a> Parser<'a> {
         i + 1
     }
 
+    /// study17: "Right thigh: CAT, on at 1510": a limb said as the heading of a sentence,
+    /// taken by no frame, is the place of the sentence's one tourniquet said after it with
+    /// no limb of its own.
+    fn header_place_for_tourniquet(&mut self) {
+        let sentence = self.sentence;
+        let mut bare = self.frames.iter().enumerate().filter(|(_, f)| {
+            f.sentence == sentence
+                && matches!(f.kind, FrameKind::Tourniquet(_))
+                && f.places.is_empty()
+                && !f.negated
+        });
+        let (Some((index, frame)), None) = (bare.next(), bare.next()) else {
+            return;
+        };
+        let start = frame.start;
+        let mut heading = self
+            .sentence_places
+            .iter()
+            .enumerate()
+            .filter(|(_, (place, end))| *end <= start && place.side.is_some());
+        let (Some((k, (place, _))), None) = (heading.next(), heading.next()) else {
+            return;
+        };
+        let attribute = Attribute::Place(*place);
+        if self.frames[index].accepts(&attribute) {
+            let (place, end) = self.sentence_places.remove(k);
+            self.frames[index].take(Attribute::Place(place), end);
+        }
+    }
+
+    /// study17: "sats ninety-five on the oxygen": a reading taken on oxygen already
+    /// running, not oxygen started.
+    fn reading_on_oxygen(&self, kind: &FrameKind, i: usize) -> bool {
+        let on_before = (1..=2).any(|back| {
+            i.checked_sub(back)
+                .is_some_and(|j| matches!(self.kind_at(j), Some(ItemKind::Word(w)) if w == "on"))
+        });
+        *kind == FrameKind::Treatment(TreatmentKind::Oxygen) && on_before && self.clause_has_vital()
+    }
+
+    /// study17: "tourniquet, right leg: type CAT": a kind named after "type" is the type
+    /// of the same thing opened earlier in the sentence, not a second one.
+    fn type_of_open_frame(&self, kind: &FrameKind, i: usize) -> bool {
+        let after_type = i
+            .checked_sub(1)
+            .is_some_and(|j| matches!(self.kind_at(j), Some(ItemKind::Word(w)) if w == "type"));
+        after_type
+            && self.open.is_some_and(|o| {
+                let frame = &self.frames[o];
+                frame.sentence == self.sentence
+                    && std::mem::discriminant(&frame.kind) == std::mem::discriminant(kind)
+            })
+    }
+
+    /// study17: "no" said straight after a drug or act that opened the clause's last frame,
+    /// with the clause ending after it ("MOXI no, can't PO").
+    fn no_after_named_act(&self, i: usize) -> bool {
+        let Some(o) = self.open else {
+            return false;
+        };
+        let frame = &self.frames[o];
+        let act = matches!(
+            frame.kind,
+            FrameKind::Medication(_)
+                | FrameKind::Treatment(_)
+                | FrameKind::Fluid(_)
+                | FrameKind::Tourniquet(_)
+        );
+        act && frame.sentence == self.sentence
+            && frame.clause == self.clause
+            && frame.is_bare()
+            && i.checked_sub(1).and_then(|j| self.kind_at(j)).is_some_and(
+                |kind| matches!(kind, ItemKind::Concept(concept) if anchor_kind(concept).is_some()),
+            )
+            && matches!(
+                self.kind_at(i + 1),
+                None | Some(ItemKind::Comma | ItemKind::Stop)
+            )
+    }
+
     /// After "not": an anchor follows, with only words of doing between ("not giving",
     /// "not gonna start any"); "not stopped, tourniquet" is no denial of the tourniquet.
     fn denied_act_follows(&self, i: usize) -> bool {
@@ -1731,7 +2018,13 @@ impl<'a> Parser<'a> {
             }
             j += 1;
         }
-        matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some())
+        // study16a: "I'm not hanging the second unit": a further unit of a fluid.
+        let further_unit = matches!(
+            self.kind_at(j),
+            Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another))
+        ) && matches!(self.kind_at(j + 1), Some(ItemKind::Word(w)) if w == "unit" || w == "bag");
+        further_unit
+            || matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some())
     }
 
     /// Applies what only the whole utterance shows: shared vital times, evacuation cues,
@@ -1767,6 +2060,61 @@ impl<'a> Parser<'a> {
                 if bare && allergen {
                     *drop = true;
                 }
+            }
+        }
+        // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
+        // seventeen thirty": one removal said twice, the second time with its time; the
+        // timeless saying is no removal of its own.
+        for index in 0..self.frames.len() {
+            let frame = &self.frames[index];
+            let timeless_removal = frame.removed
+                && frame.time.is_none()
+                && !frame.negated
+                && matches!(frame.kind, FrameKind::Tourniquet(_));
+            if !timeless_removal {
+                continue;
+            }
+            let timed = self.frames.iter().enumerate().position(|(other, f)| {
+                other != index
+                    && !dropped[other]
+                    && f.removed
+                    && !f.negated
+                    && f.time.is_some()
+                    && f.sentence == frame.sentence
+                    && f.kind == frame.kind
+                    && (f.places.is_empty() || frame.places.is_empty() || f.places == frame.places)
+            });
+            if let Some(other) = timed {
+                // The limb said once ("right leg tourniquet converted, tourniquet off at
+                // 1730") stays with the removal.
+                if self.frames[other].places.is_empty() && !frame.places.is_empty() {
+                    self.frames[index].time = self.frames[other].time;
+                    dropped[other] = true;
+                } else {
+                    dropped[index] = true;
+                }
+            }
+        }
+        // study16b: "Ketamine fifty IM into two, sixteen oh-six … Two got the ketamine": a
+        // drug named bare after the same drug was said in full in this utterance restates
+        // that dose; it is no second one.
+        for index in 0..self.frames.len() {
+            let frame = &self.frames[index];
+            let bare = matches!(frame.kind, FrameKind::Medication(_))
+                && frame.quantity.is_none()
+                && frame.route.is_none()
+                && frame.time.is_none()
+                && frame.number.is_none()
+                && !frame.another
+                && !frame.negated;
+            if bare
+                && (0..index).any(|earlier| {
+                    !dropped[earlier]
+                        && !self.frames[earlier].negated
+                        && self.frames[earlier].kind == frame.kind
+                })
+            {
+                dropped[index] = true;
             }
         }
         // study15: "Private Lee burned a hole in his coveralls": a rank and a name in an
@@ -2050,6 +2398,8 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         Concept::Avpu(avpu) => FrameKind::Avpu(*avpu),
         Concept::Injured => FrameKind::InjuryTime,
         Concept::OpenFracture => FrameKind::Injury(InjuryKind::Fracture, None),
+        Concept::Perfusion(sign) => FrameKind::Perfusion(*sign),
+        Concept::Disarmed => FrameKind::Disarmed,
         _ => return None,
     })
 }

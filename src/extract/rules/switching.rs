@@ -17,8 +17,9 @@ impl Parser<'_> {
                     // casualty in this clause concerns it.
                     let on = matches!(
                         i.checked_sub(1).and_then(|k| self.kind_at(k)),
-                        Some(ItemKind::Word(w)) if matches!(w.as_str(), "on" | "for")
-                    ) || self.topic_first(i);
+                        Some(ItemKind::Word(w)) if matches!(w.as_str(), "on" | "for" | "into")
+                    ) || self.topic_first(i)
+                        || self.given_to(i);
                     // "casualties one and two hit by the IED": what follows concerns each.
                     let second = match (self.kind_at(i + 2), self.kind_at(i + 3)) {
                         (Some(ItemKind::Word(w)), Some(ItemKind::Number(m))) if w == "and" => m
@@ -54,6 +55,10 @@ impl Parser<'_> {
                     }
                     // extract3: "for both of them, correction, only casualty one".
                     if self.scope_corrected(i, id as CasualtyId) {
+                        return i + 2;
+                    }
+                    // study16b: "… into casualty one. Correction, that was casualty two."
+                    if self.casualty_corrected(i, id as CasualtyId, true) {
                         return i + 2;
                     }
                     if let (Some(second), Some(ItemKind::Concept(Concept::Group))) =
@@ -112,6 +117,25 @@ impl Parser<'_> {
             _ => {}
         }
         i + 1
+    }
+
+    /// study16b: "ertapenem one gram IM to casualty two", "moxi four hundred by mouth to
+    /// one": "to" right after a drug's route, dose or name gives the care to the casualty
+    /// named (`i` is the casualty word or its bare number).
+    pub(super) fn given_to(&self, i: usize) -> bool {
+        let Some(to) = i.checked_sub(1) else {
+            return false;
+        };
+        matches!(self.kind_at(to), Some(ItemKind::Word(w)) if w == "to")
+            && matches!(
+                to.checked_sub(1).and_then(|k| self.kind_at(k)),
+                Some(
+                    ItemKind::Quantity { .. }
+                        | ItemKind::Concept(
+                            Concept::Route(_) | Concept::Medication(_) | Concept::Fluid(_)
+                        )
+                )
+            )
     }
 
     /// "Tourniquet casualty one right leg": a bare anchor that opens the utterance's
@@ -516,6 +540,9 @@ impl Parser<'_> {
         self.close_for_switch();
         self.switched = true;
         self.order.push(Step::Action(action));
+        if !moved.is_empty() {
+            self.kept_switch = Some(self.order.len() - 1);
+        }
         if let Some(&first) = moved.first() {
             self.frames_before_switch = first;
             self.open = open.filter(|o| moved.contains(o));
