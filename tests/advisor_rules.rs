@@ -1588,13 +1588,19 @@ fn naloxone_is_asked_for_once_with_the_first_opioid() {
         ("14:06", "ondansetron four milligrams IV"),
     ];
     let (alerts, _) = narrate("14:00", &lines, "16:00");
-    assert!(of(&alerts, "naloxone-with-opioid").is_empty(), "{alerts:#?}");
+    assert!(
+        of(&alerts, "naloxone-with-opioid").is_empty(),
+        "{alerts:#?}"
+    );
     // Each casualty has its own first opioid; a corrected first dose is new evidence.
     let lines = [
         ("14:00", "casualty one, gunshot wound left arm"),
         ("14:02", "fentanyl one hundred micrograms intranasal"),
         ("14:03", "casualty two, burns to both hands"),
-        ("14:05", "lozenge of fentanyl, eight hundred mics, at fourteen oh five"),
+        (
+            "14:05",
+            "lozenge of fentanyl, eight hundred mics, at fourteen oh five",
+        ),
     ];
     let (alerts, _) = narrate("14:00", &lines, "16:00");
     let found = of(&alerts, "naloxone-with-opioid");
@@ -1617,7 +1623,10 @@ fn naloxone_is_asked_for_once_with_the_first_opioid() {
 #[test]
 fn a_torso_wound_with_low_saturation_suspects_a_tension_pneumothorax() {
     let lines = [
-        ("05:00", "casualty two, penetrating wound to the right upper back"),
+        (
+            "05:00",
+            "casualty two, penetrating wound to the right upper back",
+        ),
         ("05:06", "pulse ox reading eighty four"),
         ("05:20", "sats eighty four still"),
     ];
@@ -1630,7 +1639,10 @@ fn a_torso_wound_with_low_saturation_suspects_a_tension_pneumothorax() {
     for lines in [
         vec![
             ("05:00", "casualty two, gunshot wound to the left chest"),
-            ("05:03", "needle decompression left chest at zero five zero three"),
+            (
+                "05:03",
+                "needle decompression left chest at zero five zero three",
+            ),
             ("05:06", "sats eighty eight"),
         ],
         vec![
