@@ -83,6 +83,7 @@ fn single_casualty_leg_wound_by_the_book() {
             ("14:02", 1, "antibiotics-open-wound", Advisory),
             ("14:03", 1, "txa-indicated", Advisory),
             ("14:15", 1, "disarm-after-sedation", Advisory),
+            ("14:15", 1, "naloxone-with-opioid", Advisory),
             ("14:30", 1, "otfc-reassess", Advisory),
             ("16:03", 1, "tq-convert-2h", Warning),
             ("20:03", 1, "tq-limit-6h", Warning),
@@ -216,6 +217,7 @@ fn benzodiazepine_after_opioid_and_conversion_only_on_an_intact_limb() {
             ("09:02", 2, "antibiotics-open-wound", Advisory),
             // Once, at the first opioid: the second dose and the midazolam repeat nothing.
             ("09:06", 2, "disarm-after-sedation", Advisory),
+            ("09:06", 2, "naloxone-with-opioid", Advisory),
             ("09:50", 2, "benzodiazepine-with-opioid", Warning),
             // Casualty one's limb is intact: convert by 11:00. Casualty two's arm is
             // amputated: no conversion alert at 11:02.
@@ -273,6 +275,7 @@ fn night_pain_and_nausea_across_midnight() {
         "09:00",
         &[
             ("23:35", 1, "disarm-after-sedation", Advisory),
+            ("23:35", 1, "naloxone-with-opioid", Advisory),
             ("23:50", 1, "fentanyl-redose-early", Warning),
             ("07:40", 1, "ondansetron-cap", Warning),
         ],

@@ -1563,3 +1563,201 @@ fn a_casualty_disarmed_before_the_drug_needs_no_disarm_reminder() {
         "{alerts:#?}"
     );
 }
+
+// --- adv5 (advisor after set 8): naloxone with the first opioid, suspected tension
+// pneumothorax, a penetrating eye injury, the injury time said with the mechanism.
+
+#[test]
+fn naloxone_is_asked_for_once_with_the_first_opioid() {
+    let lines = [
+        ("14:00", "casualty three, frag to the right calf"),
+        (
+            "14:04",
+            "he's alert, morphine ten milligrams IM at fourteen oh four",
+        ),
+        ("14:40", "morphine five milligrams IM at fourteen forty"),
+    ];
+    let (alerts, _) = narrate("14:00", &lines, "16:00");
+    let alert = once_at(&alerts, "naloxone-with-opioid", "14:04");
+    assert_eq!(alert.severity, Severity::Advisory);
+    assert!(alert.message.contains("naloxone"), "{alert:?}");
+    // No opioid (ketamine, midazolam, ondansetron are not): nothing.
+    let lines = [
+        ("14:00", "casualty three, frag to the right calf"),
+        ("14:04", "he's alert, ketamine fifty milligrams IM"),
+        ("14:06", "ondansetron four milligrams IV"),
+    ];
+    let (alerts, _) = narrate("14:00", &lines, "16:00");
+    assert!(
+        of(&alerts, "naloxone-with-opioid").is_empty(),
+        "{alerts:#?}"
+    );
+    // Each casualty has its own first opioid; a corrected first dose is new evidence.
+    let lines = [
+        ("14:00", "casualty one, gunshot wound left arm"),
+        ("14:02", "fentanyl one hundred micrograms intranasal"),
+        ("14:03", "casualty two, burns to both hands"),
+        (
+            "14:05",
+            "lozenge of fentanyl, eight hundred mics, at fourteen oh five",
+        ),
+    ];
+    let (alerts, _) = narrate("14:00", &lines, "16:00");
+    let found = of(&alerts, "naloxone-with-opioid");
+    assert_eq!(found.len(), 2, "{alerts:#?}");
+    assert_ne!(found[0].casualty, found[1].casualty);
+    let lines = [
+        ("14:00", "casualty one, gunshot wound left arm"),
+        ("14:02", "fentanyl fifty micrograms IV at fourteen oh two"),
+        (
+            "14:03",
+            "correction, fentanyl one hundred micrograms IV at fourteen oh two",
+        ),
+    ];
+    let (alerts, _) = narrate("14:00", &lines, "16:00");
+    let found = of(&alerts, "naloxone-with-opioid");
+    assert_eq!(found.len(), 2, "{alerts:#?}");
+    assert_eq!(found[1].raised, at("14:03"));
+}
+
+#[test]
+fn a_torso_wound_with_low_saturation_suspects_a_tension_pneumothorax() {
+    let lines = [
+        (
+            "05:00",
+            "casualty two, penetrating wound to the right upper back",
+        ),
+        ("05:06", "pulse ox reading eighty four"),
+        ("05:20", "sats eighty four still"),
+    ];
+    let (alerts, _) = narrate("05:00", &lines, "06:30");
+    let alert = once_at(&alerts, "tension-ptx-suspected", "05:06");
+    assert_eq!(alert.severity, Severity::Warning);
+    assert!(alert.message.contains("needle decompression"), "{alert:?}");
+    // A decompression already done, a saturation of 90 or more, a limb wound, no
+    // saturation said: nothing.
+    for lines in [
+        vec![
+            ("05:00", "casualty two, gunshot wound to the left chest"),
+            (
+                "05:03",
+                "needle decompression left chest at zero five zero three",
+            ),
+            ("05:06", "sats eighty eight"),
+        ],
+        vec![
+            ("05:00", "casualty two, gunshot wound to the left chest"),
+            ("05:06", "sats ninety"),
+        ],
+        vec![
+            ("05:00", "casualty two, gunshot wound to the right forearm"),
+            ("05:06", "sats eighty five"),
+        ],
+        vec![
+            ("05:00", "casualty two, gunshot wound to the left chest"),
+            ("05:06", "resp rate thirty six"),
+        ],
+    ] {
+        let (alerts, _) = narrate("05:00", &lines, "06:30");
+        assert!(
+            of(&alerts, "tension-ptx-suspected").is_empty(),
+            "{lines:?}: {alerts:#?}"
+        );
+    }
+    // Decompressed after the warning: it stays raised, nothing new; a second wound is no
+    // new evidence; a new low reading after a good one re-arms it.
+    let lines = [
+        ("05:00", "casualty two, gunshot wound to the left chest"),
+        ("05:06", "sats eighty six"),
+        ("05:08", "also a frag wound to the abdomen"),
+        ("05:09", "needle D left chest at zero five oh nine"),
+        ("05:15", "sats ninety five"),
+    ];
+    let (alerts, _) = narrate("05:00", &lines, "06:30");
+    once_at(&alerts, "tension-ptx-suspected", "05:06");
+    let lines = [
+        ("05:00", "casualty two, gunshot wound to the left chest"),
+        ("05:06", "sats eighty six"),
+        ("05:15", "sats ninety two"),
+        ("05:30", "sats eighty three"),
+    ];
+    let (alerts, _) = narrate("05:00", &lines, "06:30");
+    let found = of(&alerts, "tension-ptx-suspected");
+    assert_eq!(found.len(), 2, "{alerts:#?}");
+    assert_eq!(found[1].raised, at("05:30:00"));
+}
+
+#[test]
+fn a_penetrating_eye_injury_asks_for_acuity_and_a_rigid_shield_once() {
+    let lines = [
+        ("19:00", "casualty one, shrapnel went into his left eye"),
+        ("19:05", "another fragment in the cheek"),
+    ];
+    let (alerts, _) = narrate("19:00", &lines, "20:00");
+    let alert = once_at(&alerts, "eye-injury-shield", "19:00");
+    assert_eq!(alert.severity, Severity::Advisory);
+    assert!(
+        alert.message.contains("visual acuity") && alert.message.contains("rigid eye shield"),
+        "{alert:?}"
+    );
+    // A shield already on, a cut over the eye, a fragment in the arm: nothing.
+    for lines in [
+        vec![(
+            "19:00",
+            "casualty one, shrapnel went into his left eye, rigid eye shield taped over it",
+        )],
+        vec![("19:00", "casualty one, cut above his right eye")],
+        vec![("19:00", "casualty one, shrapnel in the left forearm")],
+    ] {
+        let (alerts, _) = narrate("19:00", &lines, "20:00");
+        assert!(
+            of(&alerts, "eye-injury-shield").is_empty(),
+            "{lines:?}: {alerts:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_injury_time_said_with_the_mechanism_sets_the_txa_window() {
+    // "<mechanism> blast at T", "<wound>, hit at T", "<wound>, happened at T": the
+    // injury time, not the first mention.
+    for (line, injury) in [
+        (
+            "casualty one, mortar blast at eleven forty, tourniquet right leg",
+            "11:40",
+        ),
+        (
+            "casualty one, through and through right thigh, hit at eleven thirty five, tourniquet right leg",
+            "11:35",
+        ),
+        (
+            "casualty one, shrapnel in the right thigh, happened at eleven fifty, tourniquet right leg",
+            "11:50",
+        ),
+    ] {
+        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
+        let open = once_at(&alerts, "txa-indicated", "12:00");
+        let due = format!("give by {}", hhmm_plus_3h(injury));
+        assert!(
+            open.message.contains(&due) && !open.assumed_time,
+            "{line}: {open:?}"
+        );
+    }
+    // Not an injury time: a tourniquet's time, a plan to hit an objective, a demolition.
+    for line in [
+        "casualty one, GSW right thigh, TQ right leg at eleven thirty",
+        "casualty one, GSW right thigh, tourniquet right leg. We'll hit the objective at eleven thirty.",
+        "casualty one, GSW right thigh, tourniquet right leg. The engineers will blast at eleven thirty.",
+    ] {
+        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
+        let open = once_at(&alerts, "txa-indicated", "12:00");
+        assert!(open.assumed_time, "{line}: {open:?}");
+    }
+}
+
+/// "HH:MM" three hours later, as an alert shows it.
+fn hhmm_plus_3h(time: &str) -> String {
+    let t = at(time);
+    let m = (t.0 / 60 + 180) % (24 * 60);
+    format!("{:02}:{:02}", m / 60, m % 60)
+}

@@ -435,3 +435,139 @@ fn advisor13_b4_removed_tourniquet_stays_silent_past_six_hours() {
         .collect();
     assert_eq!(over.len(), 1, "{got:?}");
 }
+
+// --- adv5: fresh set 8's advisor blocks (studied). A1's 2 h / 6 h tourniquet alerts fall
+// after its last line and are not scored here.
+#[test]
+fn advisor8_naloxone_tension_eye_and_injury_time_with_the_mechanism() {
+    score(
+        "advisor8.md",
+        "A1",
+        &[
+            ("antibiotics-open-wound", 1, At(&["10:00"])),
+            ("txa-indicated", 1, Between("10:00", "10:15")),
+            ("shock-suggest-urgent", 1, At(&["10:08"])),
+            ("calcium-after-blood", 1, At(&["10:15"])),
+            ("hypothermia-with-fluids", 1, At(&["10:15"])),
+        ],
+        &[
+            ("avpu-before-analgesia", 0, Ever),
+            ("disarm-after-sedation", 0, Ever),
+            ("naloxone-with-opioid", 0, Ever),
+            ("pelvic-binder-amputation", 0, Ever),
+            ("tension-ptx-suspected", 0, Ever),
+            ("txa-given-late", 0, Ever),
+        ],
+    );
+    score(
+        "advisor8.md",
+        "A2",
+        &[
+            ("antibiotics-open-wound", 2, At(&["08:00"])),
+            ("avpu-before-analgesia", 2, At(&["08:05"])),
+            ("disarm-after-sedation", 2, At(&["08:05"])),
+            ("naloxone-with-opioid", 2, At(&["08:05"])),
+            ("fentanyl-redose-early", 2, At(&["08:20"])),
+            ("ondansetron-cap", 2, At(&["09:10"])),
+            ("benzodiazepine-with-opioid", 2, At(&["09:15"])),
+        ],
+        &[
+            ("avpu-before-analgesia", 2, At(&["08:20"])),
+            ("naloxone-with-opioid", 2, Between("08:06", "09:20")),
+            ("ondansetron-cap", 2, At(&["08:40"])),
+            ("ondansetron-repeat-early", 0, Ever),
+            ("txa-indicated", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("shock-suggest-urgent", 0, Ever),
+            ("tq-convert-2h", 0, Ever),
+        ],
+    );
+    score(
+        "advisor8.md",
+        "A3",
+        &[
+            ("antibiotics-open-wound", 1, At(&["13:00"])),
+            ("txa-indicated", 1, Between("13:00", "13:05")),
+            ("pelvic-binder-amputation", 1, Between("13:00", "13:05")),
+            ("shock-suggest-urgent", 1, At(&["13:05"])),
+            ("disarm-after-sedation", 1, At(&["13:10"])),
+            ("ketamine-redose-early", 1, At(&["13:20"])),
+            ("calcium-after-blood", 1, At(&["13:25"])),
+            ("hypothermia-with-fluids", 1, At(&["13:25"])),
+            ("txa-given-late", 1, At(&["16:20"])),
+        ],
+        &[
+            ("avpu-before-analgesia", 0, Ever),
+            ("tq-convert-2h", 0, Ever),
+            ("naloxone-with-opioid", 0, Ever),
+            ("tension-ptx-suspected", 0, Ever),
+        ],
+    );
+    score(
+        "advisor8.md",
+        "A4",
+        &[
+            ("antibiotics-open-wound", 1, At(&["21:00"])),
+            ("txa-indicated", 1, At(&["21:00"])),
+            ("tension-ptx-suspected", 1, At(&["21:05"])),
+            ("disarm-after-sedation", 1, At(&["21:12"])),
+            ("naloxone-with-opioid", 1, At(&["21:12"])),
+            ("eye-injury-shield", 1, At(&["21:15"])),
+            ("otfc-redose-early", 1, At(&["21:20"])),
+        ],
+        &[
+            ("tension-ptx-suspected", 1, Between("21:06", "21:45")),
+            ("naloxone-with-opioid", 1, Between("21:13", "21:45")),
+            ("avpu-before-analgesia", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("shock-suggest-urgent", 0, Ever),
+            ("tq-convert-2h", 0, Ever),
+            ("fentanyl-redose-early", 0, Ever),
+            ("ketamine-redose-early", 0, Ever),
+        ],
+    );
+}
+
+// --- adv5: the injury time said with the mechanism ("IED blast at thirteen hundred",
+// "hit at twenty one hundred") is the one the TXA alerts count from, not the first mention.
+#[test]
+fn advisor8_txa_counts_from_the_injury_time_said_with_the_mechanism() {
+    for (block, injury) in [("A3", "13:00"), ("A4", "21:00")] {
+        let lines = narration("advisor8.md", block);
+        let start = Stamp(minutes(&lines[0].0) * 60);
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        for (index, (time, text)) in lines.iter().enumerate() {
+            let mut m = minutes(time) - minutes(&lines[0].0);
+            if m < 0 {
+                m += 1440;
+            }
+            let end_s = (m * 60 + 1) as f64;
+            extractor
+                .push_utterance(index as u32, text, end_s - 1.0, end_s)
+                .unwrap();
+        }
+        let mut advisor = Advisor::new(RuleSet::builtin().unwrap(), start);
+        let mut clock = SimClock::new(start);
+        let raised = advisor
+            .replay(extractor.events(), &mut clock, None)
+            .unwrap();
+        let txa: Vec<_> = raised
+            .iter()
+            .filter_map(|e| match e {
+                AlertEvent::Raised(a) if a.rule.starts_with("txa-") => Some(a),
+                _ => None,
+            })
+            .collect();
+        assert!(!txa.is_empty(), "{block}: {raised:#?}");
+        for a in txa {
+            assert!(
+                a.message.contains(&format!("injury at {injury}"))
+                    && !a.message.contains("assumed")
+                    && !a.assumed_time,
+                "{block}: {a:?}"
+            );
+        }
+    }
+}

@@ -18,6 +18,10 @@ use crate::record::{
 /// G2024 l.161-166). A guideline value, not a capacity: it changes with the guideline.
 pub const TBI_SPO2_TARGET_PERCENT: u8 = 90;
 
+/// The SpO2 under which torso trauma makes a tension pneumothorax suspected (DOMAIN.md
+/// §4.4 #14, G2024 l.98-108). A guideline value, not a capacity.
+pub const TENSION_PTX_SPO2_PERCENT: u8 = 90;
+
 /// The rules tccc ships with.
 pub const BUILTIN_RULES: &str = include_str!("rules.toml");
 
@@ -193,6 +197,9 @@ pub enum Condition {
     /// A head injury (or a blunt/blast TBI) and the latest SpO2 below
     /// [`TBI_SPO2_TARGET_PERCENT`] (G2024 l.161-166: oxygen to keep SpO2 above 90 %).
     HeadInjuryLowSpo2,
+    /// adv5: an injury of the chest, back or abdomen (not a burn) and the latest SpO2 below
+    /// [`TENSION_PTX_SPO2_PERCENT`] (G2024 l.98-108: suspect a tension pneumothorax).
+    TorsoTraumaLowSpo2,
 }
 
 impl Condition {
@@ -205,6 +212,7 @@ impl Condition {
         (Condition::BloodProduct, "blood_product"),
         (Condition::TbiBluntOrBlast, "tbi_blunt_or_blast"),
         (Condition::HeadInjuryLowSpo2, "head_injury_low_spo2"),
+        (Condition::TorsoTraumaLowSpo2, "torso_trauma_low_spo2"),
     ];
 
     fn parse(text: &str) -> Option<Condition> {
@@ -283,6 +291,31 @@ impl Condition {
             .filter(|f| matches!(f.fact, Fact::Perfusion(Perfusion::AlteredMentalStatus)));
         let pick = |test: &dyn Fn(&Fact) -> bool| -> Vec<&'a LiveFact> {
             facts.iter().copied().filter(|f| test(&f.fact)).collect()
+        };
+        // The latest SpO2 said, when it is under `limit` (a reading back above it ends it).
+        let latest_spo2_under = |limit: u8| -> Option<&'a LiveFact> {
+            facts
+                .iter()
+                .rev()
+                .copied()
+                .find(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Vital {
+                            value: VitalValue::Spo2(_),
+                            ..
+                        }
+                    )
+                })
+                .filter(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Vital {
+                            value: VitalValue::Spo2(v),
+                            ..
+                        } if v < limit
+                    )
+                })
         };
         match self {
             // Shock = altered mental status without brain injury and/or a weak or absent
@@ -363,24 +396,7 @@ impl Condition {
                 }
             }
             Condition::HeadInjuryLowSpo2 => {
-                let latest_spo2 = facts.iter().rev().copied().find(|f| {
-                    matches!(
-                        f.fact,
-                        Fact::Vital {
-                            value: VitalValue::Spo2(_),
-                            ..
-                        }
-                    )
-                });
-                let low = latest_spo2.filter(|f| {
-                    matches!(
-                        f.fact,
-                        Fact::Vital {
-                            value: VitalValue::Spo2(v),
-                            ..
-                        } if v < TBI_SPO2_TARGET_PERCENT
-                    )
-                });
+                let low = latest_spo2_under(TBI_SPO2_TARGET_PERCENT);
                 let brain = facts.iter().copied().find(|f| {
                     matches!(
                         f.fact,
@@ -394,6 +410,47 @@ impl Condition {
                     brain.or_else(|| Condition::TbiBluntOrBlast.evidence(facts).first().copied());
                 match (brain, low) {
                     (Some(b), Some(l)) => vec![l, b],
+                    _ => Vec::new(),
+                }
+            }
+            // Torso trauma: any injury of the chest, back or abdomen but a burn (not the
+            // trauma the guideline means). The first such injury is the evidence, so a
+            // second wound is no new alert; a new low reading is.
+            Condition::TorsoTraumaLowSpo2 => {
+                let torso = facts.iter().copied().find(|f| {
+                    matches!(
+                        f.fact,
+                        Fact::Injury {
+                            region: Region::LeftChest
+                                | Region::RightChest
+                                | Region::Back
+                                | Region::Abdomen,
+                            kind,
+                        } if kind != InjuryKind::Burn
+                    )
+                });
+                // The evidence is the first reading of the latest run under the limit: "sats
+                // eighty four still" is the same episode, a low reading after a good one a
+                // new one.
+                let spo2: Vec<(&'a LiveFact, u8)> = facts
+                    .iter()
+                    .copied()
+                    .filter_map(|f| match f.fact {
+                        Fact::Vital {
+                            value: VitalValue::Spo2(v),
+                            ..
+                        } => Some((f, v)),
+                        _ => None,
+                    })
+                    .collect();
+                let low_run = spo2
+                    .iter()
+                    .rev()
+                    .take_while(|(_, v)| *v < TENSION_PTX_SPO2_PERCENT)
+                    .last()
+                    .map(|(f, _)| *f);
+                match (torso, low_run) {
+                    (Some(t), Some(l)) => vec![l, t],
                     _ => Vec::new(),
                 }
             }
