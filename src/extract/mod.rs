@@ -22,8 +22,8 @@ pub mod scope;
 use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, FluidName, InjuryKind, Limb, LiveFact, Mechanism,
-    Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, FluidName, InjuryKind, Limb, LiveFact,
+    Mechanism, Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
     VitalValue,
 };
 use crate::speech::HeardWord;

@@ -381,7 +381,13 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                 Reach::Sentence => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
                         let report = if rule.ends_at_colon {
-                            report_before_colon(items, text, sentence.clone(), &sentence_words, rule)
+                            report_before_colon(
+                                items,
+                                text,
+                                sentence.clone(),
+                                &sentence_words,
+                                rule,
+                            )
                         } else {
                             sentence.clone()
                         };
@@ -608,7 +614,10 @@ fn confirmed_order(
         )
     };
     let span = |r: &std::ops::Range<usize>| -> Option<(u32, u32)> {
-        Some((items.get(r.start)?.start, items.get(r.end.checked_sub(1)?)?.end))
+        Some((
+            items.get(r.start)?.start,
+            items.get(r.end.checked_sub(1)?)?.end,
+        ))
     };
     let (Some((a_start, a_end)), Some((b_start, b_end))) = (span(after), span(before)) else {
         return Vec::new();
@@ -757,6 +766,22 @@ mod tests {
         );
         let error = ScopeCues::parse(&text).unwrap_err().to_string();
         assert!(error.contains("keeps_injury_time belongs"), "{error}");
+    }
+
+    #[test]
+    fn ends_at_colon_and_confirms_are_checked() {
+        let text = format!(
+            "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\n\
+             phrases = [\"a\"]\nends_at_colon = true\nkept = [\"a\"]"
+        );
+        let error = ScopeCues::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("ends_at_colon belongs"), "{error}");
+        let text = format!(
+            "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"confirms\"\n\
+             phrases = [\"he took it\"]\nkept = [\"a\"]"
+        );
+        let error = ScopeCues::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("follows belongs"), "{error}");
     }
 
     #[test]

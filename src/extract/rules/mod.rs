@@ -1179,19 +1179,21 @@ impl<'a> Parser<'a> {
             Some(ItemKind::Word(w)) => Some(w.as_str()),
             _ => None,
         };
-        let ordinal = i
-            .checked_sub(1)
-            .and_then(|k| match self.kind_at(k) {
-                Some(ItemKind::Concept(Concept::Ordinal(n))) => Some(u32::from(*n)),
-                _ => None,
-            });
+        let ordinal = i.checked_sub(1).and_then(|k| match self.kind_at(k) {
+            Some(ItemKind::Concept(Concept::Ordinal(n))) => Some(u32::from(*n)),
+            _ => None,
+        });
         // "next unit", "another unit" ("next" is the lexicon's `another`).
         let another = matches!(
             i.checked_sub(1).and_then(|k| self.kind_at(k)),
             Some(ItemKind::Concept(Concept::Another))
         );
         // What opens the unit's phrase: the clause's start or a hanging word.
-        let lead = if ordinal.is_some() || another { i - 1 } else { i };
+        let lead = if ordinal.is_some() || another {
+            i - 1
+        } else {
+            i
+        };
         let opens = match lead.checked_sub(1) {
             None => true,
             Some(k) => {
@@ -1912,16 +1914,34 @@ impl<'a> Parser<'a> {
     /// with a finding, "belly's soft, frag", stays no wound).
     fn place_clause_before_bare_wound(&self, i: usize) -> Option<u32> {
         const WHERE_ON: &[&str] = &[
-            "upper", "lower", "mid", "middle", "quadrant", "side", "left", "right", "the",
-            "of", "his", "her", "lateral", "medial", "anterior", "posterior", "front",
+            "upper",
+            "lower",
+            "mid",
+            "middle",
+            "quadrant",
+            "side",
+            "left",
+            "right",
+            "the",
+            "of",
+            "his",
+            "her",
+            "lateral",
+            "medial",
+            "anterior",
+            "posterior",
+            "front",
         ];
-        const MARKS: &[&str] = &["x", "mark", "marked", "on", "to", "at", "the", "his", "her"];
-        let word_in = |k: usize, list: &[&str]| {
-            matches!(self.kind_at(k), Some(ItemKind::Word(w)) if list.contains(&w.as_str()))
-        };
+        const MARKS: &[&str] = &[
+            "x", "mark", "marked", "an", "a", "on", "to", "at", "the", "his", "her",
+        ];
+        let word_in = |k: usize, list: &[&str]| matches!(self.kind_at(k), Some(ItemKind::Word(w)) if list.contains(&w.as_str()));
         let glue = |k: usize| matches!(self.kind_at(k), Some(ItemKind::Word(w)) if is_glue(w));
         let after = self.next_significant(i + 1);
-        if !matches!(self.kind_at(after), None | Some(ItemKind::Comma | ItemKind::Stop)) {
+        if !matches!(
+            self.kind_at(after),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        ) {
             return None;
         }
         // The wound word opens its clause.
@@ -1929,7 +1949,10 @@ impl<'a> Parser<'a> {
         while k > 0 && glue(k - 1) {
             k -= 1;
         }
-        if !matches!(k.checked_sub(1).and_then(|c| self.kind_at(c)), Some(ItemKind::Comma)) {
+        if !matches!(
+            k.checked_sub(1).and_then(|c| self.kind_at(c)),
+            Some(ItemKind::Comma)
+        ) {
             return None;
         }
         let mut comma = k - 1;
