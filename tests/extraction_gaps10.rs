@@ -176,6 +176,10 @@ fn a_pill_pack_ordered_and_not_confirmed_files_nothing() {
             "Casualty one, frag left arm.",
             "The pill pack is in my left pocket.",
         ],
+        [
+            "Casualty one, frag left arm.",
+            "Hand him the pill pack. He took it out of my hand and tossed it.",
+        ],
     ] {
         let record = record_of(&lines);
         assert!(

@@ -623,7 +623,17 @@ fn confirmed_order(
         return Vec::new();
     };
     let after_words = read_over(words_of(text, a_start, a_end), cues);
-    if matches(&after_words, &rule.phrases).is_empty() || items[after.clone()].iter().any(care) {
+    // The confirming phrase ends its clause: "he took it out of my hand" confirms nothing.
+    let ends_clause = |end: u32| {
+        after
+            .clone()
+            .find(|&j| items[j].start >= end)
+            .is_none_or(|j| items[j].kind == ItemKind::Comma)
+    };
+    let confirmed = match_spans(&after_words, &rule.phrases)
+        .into_iter()
+        .any(|(_, end)| ends_clause(end));
+    if !confirmed || items[after.clone()].iter().any(care) {
         return Vec::new();
     }
     let before_words = read_over(words_of(text, b_start, b_end), cues);
