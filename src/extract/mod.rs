@@ -22,8 +22,8 @@ pub mod scope;
 use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
 use crate::record::Doubt;
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact, Mechanism,
-    Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
+    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, FluidName, InjuryKind, Limb, LiveFact,
+    Mechanism, Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
     VitalValue,
 };
 use crate::speech::HeardWord;
@@ -1014,6 +1014,51 @@ impl Extractor {
         Relation::New
     }
 
+    /// gaps10: "hanging unit three", "unit four going in" said with no fluid named: one
+    /// more unit of the blood product (whole blood, packed cells, plasma, platelets) filed
+    /// last for this casualty, through its route unless one was said; its volume only when
+    /// said. Nothing when no blood product was filed for the casualty (the unit is not
+    /// known to be blood), or when the unit's number is already filed ("unit two's in"
+    /// about the second unit on the card).
+    fn further_unit_of_blood(&self, frame: &Frame) -> Option<Fact> {
+        let blood = |name: &FluidName| {
+            matches!(
+                name,
+                FluidName::WholeBlood | FluidName::Prbc | FluidName::Plasma | FluidName::Platelets
+            )
+        };
+        let mine = || self.live.iter().filter(|f| f.casualty == self.current);
+        let (name, earlier_route) = mine().rev().find_map(|f| match f.fact {
+            Fact::Fluid { name, route, .. } if blood(&name) => Some((name, route)),
+            _ => None,
+        })?;
+        let filed = mine()
+            .filter(|f| matches!(f.fact, Fact::Fluid { name: n, .. } if n == name))
+            .count();
+        if frame
+            .unit_number
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| filed >= n))
+        {
+            return None;
+        }
+        let volume_ml = match frame.quantity {
+            Some((value, QuantityUnit::Ml)) if (1.0..=10_000.0).contains(&value) => {
+                Some(value.round() as u32)
+            }
+            _ => None,
+        };
+        let route = frame
+            .route
+            .filter(|r| matches!(r, Route::Iv | Route::Io))
+            .or(earlier_route);
+        Some(Fact::Fluid {
+            name,
+            volume_ml,
+            route,
+            time: frame.time,
+        })
+    }
+
     /// The facts a frame states, or none when a required part was not said.
     fn facts_of(
         &self,
@@ -1166,6 +1211,11 @@ impl Extractor {
                         site: Some(*second),
                         time,
                     });
+                }
+            }
+            FrameKind::Fluid(_) if frame.unit_of_earlier => {
+                if let Some(fact) = self.further_unit_of_blood(frame) {
+                    facts.push(fact);
                 }
             }
             FrameKind::Fluid(name) => {

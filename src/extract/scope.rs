@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/6";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/7";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -62,6 +62,12 @@ pub enum Reach {
     /// study15: a phrase that is no cue: its words are read over by every other rule
     /// ("like they taught us" says how a thing was done, it is no lesson).
     Neutral,
+    /// gaps10: a sentence of `phrases` ("good, he took it", "he swallowed it") confirms the
+    /// act ordered in the sentence before it in the utterance: the treatment or drug word
+    /// right after one of `follows` there ("hand him the pill pack, Brooks") is a report
+    /// after all, whatever silenced it. A confirming sentence that names care of its own
+    /// confirms nothing before it.
+    Confirms,
 }
 
 /// One rule of the data file.
@@ -85,6 +91,13 @@ pub struct ScopeRule {
     /// injury-time cue and the time after it in its clause are not silenced by this rule.
     #[serde(default)]
     pub keeps_injury_time: bool,
+    /// gaps10 (`reach = "sentence"` only): the report ends at a colon said after its own
+    /// words ("his buddy says he got hit by a ricochet: gunshot through the right thigh"):
+    /// what follows the colon is the narrator's own finding, unless it names care (a
+    /// treatment, tourniquet, drug or fluid: "CLS says he gave him two things: …" lists what
+    /// the other person did), and unless the cue opens the colon ("buddy says: …").
+    #[serde(default)]
+    pub ends_at_colon: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,8 +153,11 @@ impl ScopeCues {
                     }
                 }
             }
-            if rule.reach != Reach::Object && !rule.follows.is_empty() {
-                return Err(problem("follows belongs to reach = \"object\""));
+            let takes_follows = matches!(rule.reach, Reach::Object | Reach::Confirms);
+            if takes_follows == rule.follows.is_empty() {
+                return Err(problem(
+                    "follows belongs to (and is required by) reach = \"object\" or \"confirms\"",
+                ));
             }
             let takes_unless = matches!(rule.reach, Reach::Object | Reach::Needs);
             // A setting may list words that make its sentence a report after all ("medic
@@ -156,6 +172,9 @@ impl ScopeCues {
             }
             if rule.keeps_injury_time && rule.reach != Reach::Sentence {
                 return Err(problem("keeps_injury_time belongs to reach = \"sentence\""));
+            }
+            if rule.ends_at_colon && rule.reach != Reach::Sentence {
+                return Err(problem("ends_at_colon belongs to reach = \"sentence\""));
             }
         }
         Ok(ScopeCues {
@@ -222,7 +241,6 @@ fn words_of(text: &[char], start: u32, end: u32) -> Vec<Word> {
     out
 }
 
-/// Start characters of each match of any phrase in `words`.
 /// study15: the words without those of the neutral phrases (`reach = "neutral"`).
 fn read_over(mut words: Vec<Word>, cues: &ScopeCues) -> Vec<Word> {
     for rule in cues.rules.iter().filter(|r| r.reach == Reach::Neutral) {
@@ -241,20 +259,12 @@ fn read_over(mut words: Vec<Word>, cues: &ScopeCues) -> Vec<Word> {
     words
 }
 
+/// Start characters of each match of any phrase in `words`.
 fn matches(words: &[Word], phrases: &[String]) -> Vec<u32> {
-    let mut out = Vec::new();
-    for phrase in phrases {
-        let parts: Vec<&str> = phrase.split(' ').collect();
-        if parts.is_empty() || parts.len() > words.len() {
-            continue;
-        }
-        for at in 0..=words.len() - parts.len() {
-            if parts.iter().zip(&words[at..]).all(|(p, w)| w.text == *p) {
-                out.push(words[at].start);
-            }
-        }
-    }
-    out
+    match_spans(words, phrases)
+        .into_iter()
+        .map(|(start, _)| start)
+        .collect()
 }
 
 /// Does the item carry (part of) a fact? Casualty numbers, corrections and punctuation are
@@ -328,6 +338,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
     }
     // Sentences: runs of items up to a Stop; clauses: runs up to a Comma or "but".
     let mut sentence_start = 0;
+    let mut sentences: Vec<std::ops::Range<usize>> = Vec::new();
     for i in 0..=items.len() {
         let ends_sentence = i == items.len() || items[i].kind == ItemKind::Stop;
         if !ends_sentence {
@@ -338,6 +349,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
         if sentence.is_empty() {
             continue;
         }
+        sentences.push(sentence.clone());
         let question = items
             .get(i)
             .and_then(|stop| text.get(stop.start as usize))
@@ -368,11 +380,27 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             match rule.reach {
                 Reach::Sentence => {
                     if !matches(&sentence_words, &rule.phrases).is_empty() {
+                        let report = if rule.ends_at_colon {
+                            report_before_colon(
+                                items,
+                                text,
+                                sentence.clone(),
+                                &sentence_words,
+                                rule,
+                            )
+                        } else {
+                            sentence.clone()
+                        };
+                        let clauses: Vec<std::ops::Range<usize>> = clauses
+                            .iter()
+                            .filter(|c| c.start < report.end)
+                            .cloned()
+                            .collect();
                         if rule.keeps_injury_time {
-                            silence_but_evacuation(items, sentence.clone(), &mut reported);
+                            silence_but_evacuation(items, report, &mut reported);
                             keep_injury_time(items, &clauses, &mut reported);
                         } else {
-                            silence_but_evacuation(items, sentence.clone(), &mut silenced);
+                            silence_but_evacuation(items, report, &mut silenced);
                         }
                     }
                 }
@@ -420,7 +448,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         silenced[last.clone()].fill(true);
                     }
                 }
-                Reach::Neutral => {}
+                Reach::Neutral | Reach::Confirms => {}
                 Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
                     for clause in &clauses {
                         let Some((c_start, c_end)) = span(clause) else {
@@ -518,6 +546,14 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
             }
         }
     }
+    for rule in cues.rules.iter().filter(|r| r.reach == Reach::Confirms) {
+        for pair in sentences.windows(2) {
+            for j in confirmed_order(items, text, &pair[0], &pair[1], rule, cues) {
+                silenced[j] = false;
+                reported[j] = false;
+            }
+        }
+    }
     for j in 0..items.len() {
         // The number of "casualty two" (or of "going to two") steers the record even
         // inside a story or a plan.
@@ -560,6 +596,124 @@ fn keep_injury_time(items: &[Item], clauses: &[std::ops::Range<usize>], marked: 
     }
 }
 
+/// gaps10 (`reach = "confirms"`): the items of `before` that `after` confirms were done:
+/// the treatment or drug word said right after an order of `rule.follows` (articles and
+/// "his"/"her" between), when `after` holds a confirming phrase and names no care itself.
+fn confirmed_order(
+    items: &[Item],
+    text: &[char],
+    before: &std::ops::Range<usize>,
+    after: &std::ops::Range<usize>,
+    rule: &ScopeRule,
+    cues: &ScopeCues,
+) -> Vec<usize> {
+    let care = |item: &Item| {
+        matches!(
+            item.kind,
+            ItemKind::Concept(Concept::Treatment(_) | Concept::Medication(_))
+        )
+    };
+    let span = |r: &std::ops::Range<usize>| -> Option<(u32, u32)> {
+        Some((
+            items.get(r.start)?.start,
+            items.get(r.end.checked_sub(1)?)?.end,
+        ))
+    };
+    let (Some((a_start, a_end)), Some((b_start, b_end))) = (span(after), span(before)) else {
+        return Vec::new();
+    };
+    let after_words = read_over(words_of(text, a_start, a_end), cues);
+    // The confirming phrase ends its clause: "he took it out of my hand" confirms nothing.
+    let ends_clause = |end: u32| {
+        after
+            .clone()
+            .find(|&j| items[j].start >= end)
+            .is_none_or(|j| items[j].kind == ItemKind::Comma)
+    };
+    let confirmed = match_spans(&after_words, &rule.phrases)
+        .into_iter()
+        .any(|(_, end)| ends_clause(end));
+    if !confirmed || items[after.clone()].iter().any(care) {
+        return Vec::new();
+    }
+    let before_words = read_over(words_of(text, b_start, b_end), cues);
+    let mut out = Vec::new();
+    for (_, order_end) in match_spans(&before_words, &rule.follows) {
+        let next = before.clone().find(|&j| {
+            items[j].start >= order_end
+                && !matches!(&items[j].kind, ItemKind::Word(w) if matches!(w.as_str(), "the" | "a" | "an" | "his" | "her" | "this" | "that"))
+        });
+        if let Some(j) = next.filter(|&j| care(&items[j])) {
+            out.push(j);
+        }
+    }
+    out
+}
+
+/// gaps10: the items of a report (`rule.ends_at_colon`): the sentence up to the first colon
+/// said after the cue and after words of the report's own ("his buddy says he got hit by a
+/// ricochet: gunshot through the right thigh"), or the whole sentence when no such colon
+/// ends it, when a cue is said again after the colon, or when what follows the colon names
+/// care (that is most likely the list of what the other person did).
+fn report_before_colon(
+    items: &[Item],
+    text: &[char],
+    sentence: std::ops::Range<usize>,
+    words: &[Word],
+    rule: &ScopeRule,
+) -> std::ops::Range<usize> {
+    let cues = match_spans(words, &rule.phrases);
+    let Some(&(cue_start, cue_end)) = cues.iter().min() else {
+        return sentence;
+    };
+    let colon = sentence.clone().find(|&j| {
+        let item = &items[j];
+        item.kind == ItemKind::Comma
+            && item.start >= cue_end
+            && text.get(item.start as usize) == Some(&':')
+            && words
+                .iter()
+                .any(|w| w.start >= cue_end && w.end <= item.start)
+    });
+    let Some(colon) = colon else {
+        return sentence;
+    };
+    let colon_at = items[colon].start;
+    let cue_again = cues.iter().any(|&(start, _)| start > colon_at);
+    let care_after = items[colon + 1..sentence.end].iter().any(|item| {
+        matches!(
+            item.kind,
+            ItemKind::Concept(
+                Concept::Treatment(_)
+                    | Concept::Tourniquet(_)
+                    | Concept::Medication(_)
+                    | Concept::Fluid(_)
+            )
+        )
+    });
+    if cue_again || care_after || cue_start >= colon_at {
+        return sentence;
+    }
+    sentence.start..colon
+}
+
+/// Start and end characters of each match of any phrase in `words`.
+fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for phrase in phrases {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        if parts.is_empty() || parts.len() > words.len() {
+            continue;
+        }
+        for at in 0..=words.len() - parts.len() {
+            if parts.iter().zip(&words[at..]).all(|(p, w)| w.text == *p) {
+                out.push((words[at].start, words[at + parts.len() - 1].end));
+            }
+        }
+    }
+    out
+}
+
 /// Silences the items of `sentence` except an evacuation category: "request urgent
 /// MEDEVAC" is how a category is said, not a supply request or talk about a setting.
 fn silence_but_evacuation(items: &[Item], sentence: std::ops::Range<usize>, silenced: &mut [bool]) {
@@ -592,19 +746,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/7\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/7\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/7\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/6\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/7\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];
@@ -622,6 +776,22 @@ mod tests {
         );
         let error = ScopeCues::parse(&text).unwrap_err().to_string();
         assert!(error.contains("keeps_injury_time belongs"), "{error}");
+    }
+
+    #[test]
+    fn ends_at_colon_and_confirms_are_checked() {
+        let text = format!(
+            "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\n\
+             phrases = [\"a\"]\nends_at_colon = true\nkept = [\"a\"]"
+        );
+        let error = ScopeCues::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("ends_at_colon belongs"), "{error}");
+        let text = format!(
+            "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"confirms\"\n\
+             phrases = [\"he took it\"]\nkept = [\"a\"]"
+        );
+        let error = ScopeCues::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("follows belongs"), "{error}");
     }
 
     #[test]

@@ -77,6 +77,13 @@ pub struct Frame {
     /// study16a: "sats ninety-seven on the oxygen": oxygen named as what a reading was
     /// taken on; it restates the oxygen given unless none was filed.
     pub reading_on: bool,
+    /// gaps10: "hanging unit three", "unit four going in" with no fluid named in the
+    /// utterance: a further unit of the blood product already filed for the casualty (the
+    /// extractor names it, or files nothing when none was filed). The kind's name is a
+    /// placeholder.
+    pub unit_of_earlier: bool,
+    /// The unit's number as said ("unit three": 3; "second unit": 2), when said.
+    pub unit_number: Option<u32>,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -212,6 +219,8 @@ impl Frame {
             side_only: None,
             reason: false,
             reading_on: false,
+            unit_of_earlier: false,
+            unit_number: None,
             sentence,
             clause,
         }
@@ -224,6 +233,9 @@ impl Frame {
         match (&self.kind, attribute) {
             (K::Injury(..), A::Place(_)) => self.places.len() < 4,
             (K::Tourniquet(_), A::Place(place)) => place.is_lateral() && self.places.len() < 4,
+            // gaps10: a pill pack is swallowed; it has no site ("hand him the pill pack":
+            // "hand" is the verb).
+            (K::Treatment(TreatmentKind::CombatPillPack), A::Place(_)) => false,
             (K::Treatment(_), A::Place(_)) => self.places.len() < 2,
             (K::Tourniquet(_), A::Time(_)) => {
                 self.time.is_none()

@@ -125,6 +125,8 @@ struct Parser<'a> {
     /// its clause ("ketamine fifty IM into casualty one"), so a correction of the casualty
     /// ("correction, that was casualty two") can re-point it.
     kept_switch: Option<usize>,
+    /// gaps10: the sentence being read follows a ';' (see `time_after_semicolon`).
+    after_semicolon: bool,
 }
 
 enum Step {
@@ -163,6 +165,7 @@ impl<'a> Parser<'a> {
             clause: 0,
             all_scope: None,
             kept_switch: None,
+            after_semicolon: false,
         }
     }
 
@@ -261,6 +264,17 @@ impl<'a> Parser<'a> {
             if let Some(k) = sided {
                 let (place, end) = self.sentence_places.remove(k);
                 frame.take(Attribute::Place(place), end);
+            }
+        }
+        // gaps10: "X on the belly, left lower, frag": a wound word said as a clause of its
+        // own takes the place said as the clause of its own before it (past clauses that
+        // only say where on that place).
+        if matches!(frame.kind, FrameKind::Injury(..)) && frame.places.is_empty() {
+            if let Some(end) = self.place_clause_before_bare_wound(i) {
+                if let Some(k) = self.sentence_places.iter().rposition(|(_, e)| *e == end) {
+                    let (place, end) = self.sentence_places.remove(k);
+                    frame.take(Attribute::Place(place), end);
+                }
             }
         }
         let index = self.frames.len();
@@ -1120,6 +1134,10 @@ impl<'a> Parser<'a> {
             matches!(f.kind, FrameKind::Fluid(_)) && f.sentence + 1 >= self.sentence
         });
         let next = if number_after.is_some() { i + 2 } else { i + 1 };
+        if further && previous.is_none() {
+            self.unit_of_earlier_fluid(i, number_after, next);
+            return next;
+        }
         let (true, Some(previous)) = (further, previous) else {
             return next;
         };
@@ -1138,6 +1156,85 @@ impl<'a> Parser<'a> {
         self.order.push(Step::Frame(index));
         self.open = Some(index);
         next
+    }
+
+    /// gaps10: "Hanging unit three", "Unit four going in", "Unit two's in, zero six ten",
+    /// "next unit's up": a unit said with no fluid named in the utterance is a further
+    /// unit of the blood product filed before for this casualty (`Frame::unit_of_earlier`;
+    /// the extractor files nothing when none was, and nothing for a unit number already
+    /// filed). Only when "unit" opens its clause or follows a hanging word, and only a
+    /// hanging or running word, a time or the clause's end follows it: "his unit", "the
+    /// unit is pinned down", "he's from unit four" are other units. `next` is the item
+    /// after the unit (and its number).
+    fn unit_of_earlier_fluid(&mut self, i: usize, number_after: Option<u32>, next: usize) {
+        const HANGING: &[&str] = &[
+            "hanging", "hang", "hung", "spiking", "spiked", "starting", "started", "running",
+            "pushing", "and", "now",
+        ];
+        const GOING: &[&str] = &[
+            "going", "goes", "in", "up", "running", "hung", "on", "started", "now", "at", "is",
+            "s", "'s", "through", "flowing",
+        ];
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let ordinal = i.checked_sub(1).and_then(|k| match self.kind_at(k) {
+            Some(ItemKind::Concept(Concept::Ordinal(n))) => Some(u32::from(*n)),
+            _ => None,
+        });
+        // "next unit", "another unit" ("next" is the lexicon's `another`).
+        let another = matches!(
+            i.checked_sub(1).and_then(|k| self.kind_at(k)),
+            Some(ItemKind::Concept(Concept::Another))
+        );
+        // What opens the unit's phrase: the clause's start or a hanging word.
+        let lead = if ordinal.is_some() || another {
+            i - 1
+        } else {
+            i
+        };
+        let opens = match lead.checked_sub(1) {
+            None => true,
+            Some(k) => {
+                matches!(self.kind_at(k), Some(ItemKind::Comma | ItemKind::Stop))
+                    || word(k).is_some_and(|w| HANGING.contains(&w))
+            }
+        };
+        // "Unit two's in": the normaliser keeps "'s" on the number's word; the words after
+        // the unit are all hanging or running words up to the clause's end or a time.
+        let mut k = next;
+        let mut follows_well = true;
+        loop {
+            match self.kind_at(k) {
+                None | Some(ItemKind::Comma | ItemKind::Stop | ItemKind::Clock(_)) => break,
+                Some(ItemKind::Concept(Concept::At | Concept::Route(_))) => {}
+                Some(ItemKind::Word(w)) if GOING.contains(&w.as_str()) => {}
+                _ => {
+                    follows_well = false;
+                    break;
+                }
+            }
+            k += 1;
+        }
+        let number = number_after.or(ordinal);
+        if !opens || !follows_well || (number.is_none() && !another) {
+            return;
+        }
+        let mut frame = Frame::new(
+            FrameKind::Fluid(crate::record::FluidName::WholeBlood),
+            &self.items[i],
+            self.sentence,
+            self.clause,
+        );
+        frame.unit_of_earlier = true;
+        frame.unit_number = number;
+        frame.another = true;
+        frame.negated = self.negation || self.hypothetical;
+        let index = self.frames.len();
+        self.frames.push(frame);
+        self.order.push(Step::Frame(index));
+        self.open = Some(index);
     }
 
     /// The item right after `i` (skipping glue words) is an anchor that takes the attribute.
@@ -1271,6 +1368,7 @@ impl<'a> Parser<'a> {
     /// frame of the sentence before, when that frame takes places.
     fn end_sentence(&mut self) {
         self.header_place_for_tourniquet();
+        self.time_after_semicolon();
         let places = std::mem::take(&mut self.sentence_places);
         if places.is_empty() || self.frames.iter().any(|f| f.sentence == self.sentence) {
             return;
@@ -1301,6 +1399,34 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// gaps10: "put the tourniquet high and tight; that's on now, right leg, fourteen
+    /// oh-five": a ';' ends a sentence (study17), but a sentence after it that names no
+    /// frame and says one time goes on about the last frame before the ';', which takes
+    /// the time when it has none (its places come by `end_sentence`, as after a full stop).
+    fn time_after_semicolon(&mut self) {
+        if !self.after_semicolon || self.frames.iter().any(|f| f.sentence == self.sentence) {
+            return;
+        }
+        let sentence = self.sentence;
+        let mut times = self.floating_times.iter().filter(|(_, s)| *s == sentence);
+        let (Some(&(clock, _)), None) = (times.next(), times.next()) else {
+            return;
+        };
+        let Some(last) = self.frames.len().checked_sub(1) else {
+            return;
+        };
+        if last < self.frames_before_switch || last < self.sealed_before {
+            return;
+        }
+        let frame = &mut self.frames[last];
+        let attribute = Attribute::Time(clock);
+        if frame.sentence + 1 != sentence || frame.time.is_some() || !frame.accepts(&attribute) {
+            return;
+        }
+        frame.take(attribute, 0);
+        self.floating_times.retain(|(_, s)| *s != sentence);
+    }
+
     /// Handles the item at `i`; returns the index of the next item to read.
     fn step(&mut self, i: usize) -> usize {
         let item = self.items[i].clone();
@@ -1316,6 +1442,7 @@ impl<'a> Parser<'a> {
                 self.group = None;
                 self.sentence += 1;
                 self.open = None;
+                self.after_semicolon = self.text.get(item.start as usize) == Some(&';');
             }
             ItemKind::Word(w) => {
                 if let Some(next) = self.description(i) {
@@ -1779,6 +1906,85 @@ impl<'a> Parser<'a> {
 
     /// study15: a place was said earlier in the sentence of item `i` (one a correction
     /// after it may say again).
+    /// gaps10: "X on the belly, left lower, frag", "Abdomen, lower, shrapnel": the wound
+    /// word at `i` is its whole clause (with glue words), the clauses before it say only
+    /// where on a place ("left lower", "upper quadrant"), and the clause before those is
+    /// only a place that names a region without a side ("X on the belly"), marked or not.
+    /// The end of that place's item; none when anything else was said there (a place said
+    /// with a finding, "belly's soft, frag", stays no wound).
+    fn place_clause_before_bare_wound(&self, i: usize) -> Option<u32> {
+        const WHERE_ON: &[&str] = &[
+            "upper",
+            "lower",
+            "mid",
+            "middle",
+            "quadrant",
+            "side",
+            "left",
+            "right",
+            "the",
+            "of",
+            "his",
+            "her",
+            "lateral",
+            "medial",
+            "anterior",
+            "posterior",
+            "front",
+        ];
+        const MARKS: &[&str] = &[
+            "x", "mark", "marked", "an", "a", "on", "to", "at", "the", "his", "her",
+        ];
+        let word_in = |k: usize, list: &[&str]| matches!(self.kind_at(k), Some(ItemKind::Word(w)) if list.contains(&w.as_str()));
+        let glue = |k: usize| matches!(self.kind_at(k), Some(ItemKind::Word(w)) if is_glue(w));
+        let after = self.next_significant(i + 1);
+        if !matches!(
+            self.kind_at(after),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        ) {
+            return None;
+        }
+        // The wound word opens its clause.
+        let mut k = i;
+        while k > 0 && glue(k - 1) {
+            k -= 1;
+        }
+        if !matches!(
+            k.checked_sub(1).and_then(|c| self.kind_at(c)),
+            Some(ItemKind::Comma)
+        ) {
+            return None;
+        }
+        let mut comma = k - 1;
+        // Clauses that only say where on the place.
+        loop {
+            let mut start = comma;
+            while start > 0 && word_in(start - 1, WHERE_ON) {
+                start -= 1;
+            }
+            if start == comma {
+                break;
+            }
+            match start.checked_sub(1).map(|c| (c, self.kind_at(c))) {
+                Some((c, Some(ItemKind::Comma))) => comma = c,
+                _ => return None,
+            }
+        }
+        // The place's own clause: marks and the place only.
+        let mut place = None;
+        let mut start = comma;
+        while let Some(k) = start.checked_sub(1) {
+            match self.kind_at(k) {
+                Some(ItemKind::Comma | ItemKind::Stop) => break,
+                Some(ItemKind::Place(p)) if place.is_none() && !p.is_lateral() => place = Some(k),
+                _ if word_in(k, MARKS) => {}
+                _ => return None,
+            }
+            start = k;
+        }
+        place.map(|k| self.items[k].end)
+    }
+
     fn place_said_before(&self, i: usize) -> bool {
         self.items[..i]
             .iter()
