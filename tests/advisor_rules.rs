@@ -1451,6 +1451,17 @@ fn a_head_injury_with_low_saturation_asks_for_oxygen_once() {
     ];
     let (alerts, _) = narrate("21:00", &lines, "22:00");
     assert_eq!(of(&alerts, "tbi-spo2-low").len(), 2, "{alerts:#?}");
+    // A second low reading in the same run is the same episode: no second advisory.
+    let lines = [
+        (
+            "21:00",
+            "casualty one, struck his head in the rollover, scalp laceration",
+        ),
+        ("21:10", "sats eighty seven"),
+        ("21:15", "sats down to eighty four"),
+    ];
+    let (alerts, _) = narrate("21:00", &lines, "22:00");
+    once_at(&alerts, "tbi-spo2-low", "21:10");
 }
 
 #[test]

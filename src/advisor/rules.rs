@@ -293,29 +293,24 @@ impl Condition {
             facts.iter().copied().filter(|f| test(&f.fact)).collect()
         };
         // The latest SpO2 said, when it is under `limit` (a reading back above it ends it).
-        let latest_spo2_under = |limit: u8| -> Option<&'a LiveFact> {
+        // The first reading of the latest run of SpO2 readings under `limit`: "sats eighty
+        // four still" after "eighty six" is the same episode (no new alert), a low reading
+        // after a good one a new one. None when the latest reading is at or above it.
+        let low_spo2_run_start = |limit: u8| -> Option<&'a LiveFact> {
             facts
                 .iter()
                 .rev()
                 .copied()
-                .find(|f| {
-                    matches!(
-                        f.fact,
-                        Fact::Vital {
-                            value: VitalValue::Spo2(_),
-                            ..
-                        }
-                    )
+                .filter_map(|f| match f.fact {
+                    Fact::Vital {
+                        value: VitalValue::Spo2(v),
+                        ..
+                    } => Some((f, v)),
+                    _ => None,
                 })
-                .filter(|f| {
-                    matches!(
-                        f.fact,
-                        Fact::Vital {
-                            value: VitalValue::Spo2(v),
-                            ..
-                        } if v < limit
-                    )
-                })
+                .take_while(|(_, v)| *v < limit)
+                .last()
+                .map(|(f, _)| f)
         };
         match self {
             // Shock = altered mental status without brain injury and/or a weak or absent
@@ -396,7 +391,7 @@ impl Condition {
                 }
             }
             Condition::HeadInjuryLowSpo2 => {
-                let low = latest_spo2_under(TBI_SPO2_TARGET_PERCENT);
+                let low = low_spo2_run_start(TBI_SPO2_TARGET_PERCENT);
                 let brain = facts.iter().copied().find(|f| {
                     matches!(
                         f.fact,
@@ -429,26 +424,7 @@ impl Condition {
                         } if kind != InjuryKind::Burn
                     )
                 });
-                // The evidence is the first reading of the latest run under the limit: "sats
-                // eighty four still" is the same episode, a low reading after a good one a
-                // new one.
-                let spo2: Vec<(&'a LiveFact, u8)> = facts
-                    .iter()
-                    .copied()
-                    .filter_map(|f| match f.fact {
-                        Fact::Vital {
-                            value: VitalValue::Spo2(v),
-                            ..
-                        } => Some((f, v)),
-                        _ => None,
-                    })
-                    .collect();
-                let low_run = spo2
-                    .iter()
-                    .rev()
-                    .take_while(|(_, v)| *v < TENSION_PTX_SPO2_PERCENT)
-                    .last()
-                    .map(|(f, _)| *f);
+                let low_run = low_spo2_run_start(TENSION_PTX_SPO2_PERCENT);
                 match (torso, low_run) {
                     (Some(t), Some(l)) => vec![l, t],
                     _ => Vec::new(),
