@@ -60,7 +60,7 @@ impl Number {
 /// What a token is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TokenKind {
-    /// A lower-case word with apostrophes removed.
+    /// A lower-case word with apostrophes removed (but "i'm", study18: not the route IM).
     Word(String),
     Number(Number),
     /// A number with a unit ("fifty mils", "2 g", "98 percent"); litres are millilitres.
@@ -324,6 +324,8 @@ fn lex(text: &str) -> Vec<Token> {
         if c.is_alphanumeric() || c == 'µ' {
             let start = i;
             let mut run = String::new();
+            // study18: an apostrophe inside the run ("I'm", "he's"), not a possessive.
+            let mut contracted = false;
             while i < chars.len() {
                 let c = chars[i];
                 let next_is_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
@@ -336,6 +338,8 @@ fn lex(text: &str) -> Vec<Token> {
                         && !chars.get(i + 2).is_some_and(|n| n.is_alphanumeric());
                     if possessive {
                         i += 1;
+                    } else {
+                        contracted = true;
                     }
                 } else if (c == ':' || c == '/' || c == '.') && next_is_digit && run_is_digits {
                     run.push(c);
@@ -345,6 +349,11 @@ fn lex(text: &str) -> Vec<Token> {
                     break;
                 }
                 i += 1;
+            }
+            // study18: "I'm" is the speaker, never the route IM ("I'm priority", "I'm not
+            // giving you morphine"): the contraction keeps its apostrophe as a word of its own.
+            if contracted && run == "im" {
+                run = "i'm".to_owned();
             }
             push_run(&mut tokens, run, start as u32, i as u32);
             continue;
@@ -498,7 +507,7 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
 /// study15: small words a nervous speaker says twice ("the, the", "his, his").
 const STUTTER_WORDS: &[&str] = &[
     "the", "a", "an", "his", "her", "he", "she", "i", "it", "its", "is", "in", "on", "to", "and",
-    "of", "at", "my", "him", "them", "they", "their", "im", "ive", "theyll", "hes", "shes", "was",
+    "of", "at", "my", "him", "them", "they", "their", "im", "i'm", "ive", "theyll", "hes", "shes", "was",
     "with", "into", "got", "put", "oh",
 ];
 

@@ -77,6 +77,9 @@ pub struct Frame {
     /// study16a: "sats ninety-seven on the oxygen": oxygen named as what a reading was
     /// taken on; it restates the oxygen given unless none was filed.
     pub reading_on: bool,
+    /// study18: "same time" said of it: it takes the time of the latest fact filed with one
+    /// when it has none of its own.
+    pub same_time: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -212,6 +215,7 @@ impl Frame {
             side_only: None,
             reason: false,
             reading_on: false,
+            same_time: false,
             sentence,
             clause,
         }
