@@ -68,7 +68,10 @@ fn no_facts(line: &str) {
 fn a_category_said_of_the_casualty_needs_no_evacuation_word() {
     for (line, category) in [
         ("Female, about forty, she's urgent.", "urgent"),
-        ("Gunshot to the left arm, tourniquet on, you're routine, okay.", "routine"),
+        (
+            "Gunshot to the left arm, tourniquet on, you're routine, okay.",
+            "routine",
+        ),
         ("Female, thirty one, Marines. I'm urgent.", "urgent"),
         ("Pulse one hundred, he is priority.", "priority"),
         ("Pressure dressing on the right arm, evac URG.", "urgent"),
@@ -110,7 +113,10 @@ fn i_am_is_no_intramuscular_route() {
     assert_eq!(ketamine[0]["route"], "iv", "{record:#}");
     // The route said as letters stays a route.
     let record = record_of(&["Casualty one, ketamine fifty milligrams IM at zero nine ten."]);
-    assert_eq!(medication(&casualty(&record, 1), "ketamine")[0]["route"], "im");
+    assert_eq!(
+        medication(&casualty(&record, 1), "ketamine")[0]["route"],
+        "im"
+    );
 }
 
 // --- Class 2: talking to the casualty ----------------------------------------------------
@@ -126,7 +132,11 @@ fn care_said_to_the_casualty_is_filed() {
     assert_eq!(t.len(), 1, "{record:#}");
     assert_eq!(t[0]["limb"], "right_arm");
     assert_eq!(t[0]["time"], "02:40");
-    assert_eq!(treatment(&one, "hypothermia_prevention").len(), 1, "{record:#}");
+    assert_eq!(
+        treatment(&one, "hypothermia_prevention").len(),
+        1,
+        "{record:#}"
+    );
     // The kit named as a thing, with nothing put on anyone, stays kit.
     no_facts("This tourniquet is the old model, throw it in the bin.");
 }
@@ -154,7 +164,10 @@ fn a_reaction_said_of_a_drug_names_an_allergen_not_a_dose() {
 #[test]
 fn no_allergies_told_by_the_casualty_is_filed_and_a_story_told_is_not() {
     let record = record_of(&["Casualty one, no drug allergies, she told me."]);
-    assert_eq!(list(&casualty(&record, 1), "allergies"), vec![Value::from("nkda")]);
+    assert_eq!(
+        list(&casualty(&record, 1), "allergies"),
+        vec![Value::from("nkda")]
+    );
     no_facts("A guy told me he got morphine at the checkpoint, ten milligrams.");
 }
 
@@ -177,7 +190,10 @@ fn wounds_in_the_narrators_words_beside_a_part_are_wounds() {
     ]);
     let regions = injury_regions(&casualty(&record, 1));
     for region in ["neck", "head", "face", "abdomen"] {
-        assert!(regions.contains(&Value::from(region)), "{region}: {record:#}");
+        assert!(
+            regions.contains(&Value::from(region)),
+            "{region}: {record:#}"
+        );
     }
     no_facts("The gun truck peppered the ridge line all night.");
     no_facts("There's a lump in the mashed potatoes again.");
@@ -194,7 +210,10 @@ fn typed_shorthand_for_blood_calcium_and_the_belly() {
         "Ca chloride 1g IV 0415",
     ]);
     let two = casualty(&record, 2);
-    assert!(injury_regions(&two).contains(&Value::from("abdomen")), "{record:#}");
+    assert!(
+        injury_regions(&two).contains(&Value::from("abdomen")),
+        "{record:#}"
+    );
     let blood: Vec<Value> = list(&two, "fluids")
         .into_iter()
         .filter(|f| f["name"] == "whole_blood")
@@ -221,7 +240,10 @@ fn a_soap_plan_and_conditions_on_a_later_dose_file_nothing() {
     let one = casualty(&record, 1);
     assert_eq!(treatment(&one, "splint").len(), 1, "{record:#}");
     assert!(list(&one, "medications").is_empty(), "{record:#}");
-    assert!(treatment(&one, "needle_decompression").is_empty(), "{record:#}");
+    assert!(
+        treatment(&one, "needle_decompression").is_empty(),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -237,7 +259,8 @@ fn a_drug_kept_ready_recommended_or_wished_for_files_nothing() {
     assert!(list(&one, "medications").is_empty(), "{record:#}");
     assert!(treatment(&one, "npa").is_empty(), "{record:#}");
     // A drug given is still given.
-    let record = record_of(&["Casualty one, naloxone point four milligrams IV at zero three twenty."]);
+    let record =
+        record_of(&["Casualty one, naloxone point four milligrams IV at zero three twenty."]);
     assert_eq!(medication(&casualty(&record, 1), "naloxone").len(), 1);
 }
 
@@ -284,7 +307,10 @@ fn a_pain_score_answered_to_a_question_is_the_pain_score() {
     let one = casualty(&record, 1);
     assert!(has_vital(&one, "pain", 7), "{record:#}");
     assert_eq!(
-        list(&one, "vitals").iter().filter(|v| !v["pain"].is_null()).count(),
+        list(&one, "vitals")
+            .iter()
+            .filter(|v| !v["pain"].is_null())
+            .count(),
         1,
         "{record:#}"
     );
@@ -293,7 +319,10 @@ fn a_pain_score_answered_to_a_question_is_the_pain_score() {
     assert!(has_vital(&casualty(&record, 1), "pain", 6), "{record:#}");
     // A number after any other question is no pain score.
     let record = record_of(&["Casualty one, how many fingers? Three."]);
-    assert!(list(&casualty(&record, 1), "vitals").is_empty(), "{record:#}");
+    assert!(
+        list(&casualty(&record, 1), "vitals").is_empty(),
+        "{record:#}"
+    );
 }
 
 #[test]
@@ -303,8 +332,30 @@ fn same_time_is_the_time_of_the_act_said_before() {
         "Ertapenem one gram IV, same time.",
     ]);
     let one = casualty(&record, 1);
-    assert_eq!(medication(&one, "ertapenem")[0]["time"], "02:50", "{record:#}");
+    assert_eq!(
+        medication(&one, "ertapenem")[0]["time"],
+        "02:50",
+        "{record:#}"
+    );
     // With nothing timed before it, "same time" dates nothing.
     let record = record_of(&["Casualty one, ertapenem one gram IV, same time."]);
     assert!(medication(&casualty(&record, 1), "ertapenem")[0]["time"].is_null());
+}
+
+// --- Class 10: a number cut off and said again ---------------------------------------------
+
+#[test]
+fn a_number_cut_off_and_said_again_from_its_first_word_is_said_once() {
+    let record = record_of(&["Casualty one, pulse is, uh, one oh, one hundred and twelve."]);
+    assert!(has_vital(&casualty(&record, 1), "pulse", 112), "{record:#}");
+    let record = record_of(&["Casualty one, resp twenty and, twenty four."]);
+    assert!(
+        has_vital(&casualty(&record, 1), "resp_rate", 24),
+        "{record:#}"
+    );
+    // A whole number before the pause is a value of its own.
+    let record = record_of(&["Casualty one, pulse one ten, one twenty over seventy."]);
+    let one = casualty(&record, 1);
+    assert!(has_vital(&one, "pulse", 110), "{record:#}");
+    assert!(has_vital(&one, "bp_systolic", 120), "{record:#}");
 }
