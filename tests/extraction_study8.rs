@@ -337,9 +337,17 @@ fn same_time_is_the_time_of_the_act_said_before() {
         "02:50",
         "{record:#}"
     );
-    // With nothing timed before it, "same time" dates nothing.
+    // With nothing timed before it, "same time" dates nothing; when he was hit is no act.
     let record = record_of(&["Casualty one, ertapenem one gram IV, same time."]);
     assert!(medication(&casualty(&record, 1), "ertapenem")[0]["time"].is_null());
+    let record = record_of(&[
+        "Casualty one, he got shot at zero five fifteen, left thigh.",
+        "Ertapenem one gram IV, same time.",
+    ]);
+    assert!(
+        medication(&casualty(&record, 1), "ertapenem")[0]["time"].is_null(),
+        "{record:#}"
+    );
 }
 
 // --- Class 10: a number cut off and said again ---------------------------------------------

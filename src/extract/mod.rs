@@ -828,10 +828,15 @@ impl Extractor {
             return Ok(());
         }
         // study18: "Moxi too, four hundred by mouth, same time.": the time of the latest
-        // fact filed with one (the act said just before, whoever it was for).
+        // act or reading filed with one (whoever it was for); an injury time is no act.
         let mut frame = frame;
         if frame.same_time && frame.time.is_none() {
-            frame.time = self.live.iter().rev().find_map(|f| f.fact.time());
+            frame.time = self
+                .live
+                .iter()
+                .rev()
+                .filter(|f| !matches!(f.fact, Fact::InjuryTime(_)))
+                .find_map(|f| f.fact.time());
         }
         let template = if frame.correcting {
             frame_slot(&frame).and_then(|slot| {
