@@ -295,7 +295,7 @@ const _: () = assert!(JOURNAL_RETRY_INTERVAL_MS >= JOURNAL_COMMIT_INTERVAL_MS);
 
 // Scope cues (src/extract/scope_cues.toml), checked when the data is loaded.
 /// Rules in the scope-cue file.
-pub const SCOPE_RULES_MAX: usize = 64;
+pub const SCOPE_RULES_MAX: usize = 96;
 /// Phrases in one list of a scope rule.
 pub const SCOPE_CUE_PHRASES_MAX: usize = 256;
 /// Words in one scope-cue phrase.

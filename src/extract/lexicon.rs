@@ -148,6 +148,8 @@ pub enum Concept {
     /// "weapons are off him", "took his rifle", "disarmed": the casualty's weapons were
     /// taken (`Fact::Disarmed`).
     Disarmed,
+    /// study18: "same time": the act takes the time said for the act before it.
+    SameTime,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
     /// V nor U) and says nothing by itself.
     Filler,
@@ -169,7 +171,7 @@ pub const SOUNDS_LIKE: f32 = 0.6;
 pub const LEXICON_TOML: &str = include_str!("lexicon.toml");
 
 /// The version the data must declare.
-pub const LEXICON_VERSION: &str = "lexicon/8";
+pub const LEXICON_VERSION: &str = "lexicon/9";
 
 /// What can be wrong with the lexicon data.
 #[derive(Clone, Debug, Error, PartialEq)]
@@ -321,6 +323,7 @@ const CUES: &[(&str, Concept)] = &[
     ("over_clothing", C::OverClothing),
     ("open_fracture", C::OpenFracture),
     ("disarmed", C::Disarmed),
+    ("same_time", C::SameTime),
 ];
 
 fn lookup<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
@@ -641,7 +644,7 @@ impl Lexicon {
         }
     }
 
-    /// The data's version ("lexicon/8"), recorded with every fact.
+    /// The data's version ("lexicon/9"), recorded with every fact.
     pub fn version(&self) -> &'static str {
         self.version
     }
@@ -781,7 +784,7 @@ mod tests {
 
     #[test]
     fn malformed_lexicons_are_refused() {
-        let base = "version = \"lexicon/8\"\nfuzzy = []\nsound_alike = []\n";
+        let base = "version = \"lexicon/9\"\nfuzzy = []\nsound_alike = []\n";
         let cases: &[(&str, &str)] = &[
             ("version = \"lexicon/1\"\nrows = []\nfuzzy = []\nsound_alike = []", "version"),
             ("rows = [[\"pulse\", \"vital pulse\"], [\"pulse\", \"vital pulse\"]]", "twice"),

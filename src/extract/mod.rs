@@ -12,6 +12,7 @@
 //! out, and a fact whose required parts were not said (a tourniquet without a limb, an
 //! injury without a place) is not recorded.
 
+pub mod answers;
 pub mod exchange;
 pub mod items;
 pub mod lexicon;
@@ -147,6 +148,9 @@ pub struct Extractor {
     /// The last utterance asked about allergies ("Any allergies?"): a bare drug name
     /// answering it is the allergen (study15).
     allergy_asked: bool,
+    /// study18: the last utterance asked about pain ("how bad is the pain?"): a bare number
+    /// answering it is the pain score.
+    pain_asked: bool,
     heard_confidence_min: f32,
     /// study16a: the last utterance that was a read-back or asked to "say again": the
     /// utterance after it restates values.
@@ -173,6 +177,7 @@ impl Extractor {
             access: Vec::new(),
             announced: 0,
             allergy_asked: false,
+            pain_asked: false,
             seen: Vec::new(),
             described: Vec::new(),
             group: Vec::new(),
@@ -379,6 +384,7 @@ impl Extractor {
         let tokens = normalise::normalise(bounded);
         let mut items = items::items(&tokens, &self.lexicon);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
+        self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
         scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
         let cues = exchange::cues(&chars);
@@ -820,6 +826,17 @@ impl Extractor {
         }
         if frame.negated {
             return Ok(());
+        }
+        // study18: "Moxi too, four hundred by mouth, same time.": the time of the latest
+        // act or reading filed with one (whoever it was for); an injury time is no act.
+        let mut frame = frame;
+        if frame.same_time && frame.time.is_none() {
+            frame.time = self
+                .live
+                .iter()
+                .rev()
+                .filter(|f| !matches!(f.fact, Fact::InjuryTime(_)))
+                .find_map(|f| f.fact.time());
         }
         let template = if frame.correcting {
             frame_slot(&frame).and_then(|slot| {

@@ -60,7 +60,7 @@ impl Number {
 /// What a token is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TokenKind {
-    /// A lower-case word with apostrophes removed.
+    /// A lower-case word with apostrophes removed (but "i'm", study18: not the route IM).
     Word(String),
     Number(Number),
     /// A number with a unit ("fifty mils", "2 g", "98 percent"); litres are millilitres.
@@ -116,7 +116,7 @@ pub fn bounded(text: &str) -> &str {
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
     let text = bounded(text);
-    let raw = drop_false_starts(join_heard_digits(lex(text), text));
+    let raw = drop_cut_off_numbers(drop_false_starts(join_heard_digits(lex(text), text)));
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
@@ -324,6 +324,8 @@ fn lex(text: &str) -> Vec<Token> {
         if c.is_alphanumeric() || c == 'µ' {
             let start = i;
             let mut run = String::new();
+            // study18: an apostrophe inside the run ("I'm", "he's"), not a possessive.
+            let mut contracted = false;
             while i < chars.len() {
                 let c = chars[i];
                 let next_is_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
@@ -336,6 +338,8 @@ fn lex(text: &str) -> Vec<Token> {
                         && !chars.get(i + 2).is_some_and(|n| n.is_alphanumeric());
                     if possessive {
                         i += 1;
+                    } else {
+                        contracted = true;
                     }
                 } else if (c == ':' || c == '/' || c == '.') && next_is_digit && run_is_digits {
                     run.push(c);
@@ -345,6 +349,11 @@ fn lex(text: &str) -> Vec<Token> {
                     break;
                 }
                 i += 1;
+            }
+            // study18: "I'm" is the speaker, never the route IM ("I'm priority", "I'm not
+            // giving you morphine"): the contraction keeps its apostrophe as a word of its own.
+            if contracted && run == "im" {
+                run = "i'm".to_owned();
             }
             push_run(&mut tokens, run, start as u32, i as u32);
             continue;
@@ -498,9 +507,40 @@ fn drop_false_starts(raw: Vec<Token>) -> Vec<Token> {
 /// study15: small words a nervous speaker says twice ("the, the", "his, his").
 const STUTTER_WORDS: &[&str] = &[
     "the", "a", "an", "his", "her", "he", "she", "i", "it", "its", "is", "in", "on", "to", "and",
-    "of", "at", "my", "him", "them", "they", "their", "im", "ive", "theyll", "hes", "shes", "was",
-    "with", "into", "got", "put", "oh",
+    "of", "at", "my", "him", "them", "they", "their", "im", "i'm", "ive", "theyll", "hes", "shes",
+    "was", "with", "into", "got", "put", "oh",
 ];
+
+/// study18: a number cut off after "oh" or "and" and said again from its first word ("pulse
+/// one oh, one hundred and six", "a hundred and, a hundred twelve"): the cut-off words and
+/// their pause are a false start. A whole number before the pause ("one ten, one twenty") is
+/// no false start, nor is a cut-off number said again from another word.
+fn drop_cut_off_numbers(mut tokens: Vec<Token>) -> Vec<Token> {
+    let numeric = |t: &Token| {
+        t.word()
+            .is_some_and(|w| number_word(w).is_some() || matches!(w, "oh" | "and" | "a"))
+    };
+    let mut c = 0;
+    while c < tokens.len() {
+        if !matches!(tokens[c].kind, TokenKind::Comma) {
+            c += 1;
+            continue;
+        }
+        let run = tokens[..c].iter().rev().take_while(|t| numeric(t)).count();
+        let first = c - run;
+        let cut_off = (2..=4).contains(&run) && matches!(tokens[c - 1].word(), Some("oh" | "and"));
+        let again = cut_off
+            && tokens.get(c + 1).and_then(Token::word) == tokens[first].word()
+            && tokens.get(c + 2).is_some_and(numeric);
+        if again {
+            tokens.drain(first..=c);
+            c = first;
+        } else {
+            c += 1;
+        }
+    }
+    tokens
+}
 
 fn thousands_group_follows(chars: &[char], comma: usize) -> bool {
     let group = chars.get(comma + 1..comma + 4);

@@ -84,6 +84,9 @@ pub struct Frame {
     pub unit_of_earlier: bool,
     /// The unit's number as said ("unit three": 3; "second unit": 2), when said.
     pub unit_number: Option<u32>,
+    /// study18: "same time" said of it: it takes the time of the latest fact filed with one
+    /// when it has none of its own.
+    pub same_time: bool,
     pub(super) sentence: u32,
     pub(super) clause: u32,
 }
@@ -221,6 +224,7 @@ impl Frame {
             reading_on: false,
             unit_of_earlier: false,
             unit_number: None,
+            same_time: false,
             sentence,
             clause,
         }

@@ -1698,6 +1698,16 @@ impl<'a> Parser<'a> {
                 self.open = None;
             }
             Concept::EvacCue => self.has_evac_cue = true,
+            Concept::SameTime => {
+                // study18: "moxi, four hundred by mouth, same time": the frame open in
+                // this sentence.
+                if let Some(o) = self
+                    .open
+                    .filter(|&o| self.frames[o].sentence == self.sentence)
+                {
+                    self.frames[o].same_time = true;
+                }
+            }
             Concept::AllCasualties => {
                 let item = &self.items[i];
                 let (start, end) = (item.start, item.end);
@@ -2216,6 +2226,8 @@ impl<'a> Parser<'a> {
             "using", "put", "putting", "place", "placing", "hang", "hanging", "push", "pushing",
             "apply", "applying", "a", "an", "any", "the", "him", "her", "yet", "more", "another",
             "worth", "on",
+            // study18: said to the casualty ("I'm not giving you morphine").
+            "you",
         ];
         let mut j = i + 1;
         while let Some(ItemKind::Word(w)) = self.kind_at(j) {
@@ -2243,9 +2255,19 @@ impl<'a> Parser<'a> {
                 let sentence = self.frames[index].sentence;
                 if matches!(self.frames[index].kind, FrameKind::Evac(_))
                     && !self.only_evac_said(sentence)
+                    && !self.category_said_of_casualty(self.frames[index].start)
                 {
                     self.frames[index].negated = true;
                 }
+            }
+        }
+        // study18: "urgent patients go straight there": a category naming a class of
+        // patients is no casualty's category, evacuation word or not.
+        for index in 0..self.frames.len() {
+            if matches!(self.frames[index].kind, FrameKind::Evac(_))
+                && self.category_of_a_class(self.frames[index].start)
+            {
+                self.frames[index].negated = true;
             }
         }
         let mut dropped = vec![false; self.frames.len()];
@@ -2551,6 +2573,46 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// study18: "Male, about twenty, he's urgent.", "you're priority", "I'm routine": a
+    /// category said of the casualty as what he is (after "he's", "she's", "you're", "I'm",
+    /// or "he is"…) is his category without the word "evac"; "it's urgent" is not.
+    fn category_said_of_casualty(&self, start: u32) -> bool {
+        let Some(i) = self.items.iter().position(|item| item.start == start) else {
+            return false;
+        };
+        let mut words: Vec<&str> = Vec::new();
+        let mut j = i;
+        while let Some(k) = j.checked_sub(1) {
+            j = k;
+            match self.kind_at(k) {
+                Some(ItemKind::Comma) if words.is_empty() => {}
+                Some(ItemKind::Word(w)) if words.len() < 2 => words.push(w.as_str()),
+                _ => break,
+            }
+        }
+        match words.as_slice() {
+            // "he's" reads as "he" (the lexer takes "'s" for a possessive).
+            [said, ..] if matches!(*said, "he" | "she" | "hes" | "shes" | "youre" | "i'm") => true,
+            ["is" | "am" | "are", who, ..] => matches!(*who, "he" | "she" | "i" | "you"),
+            _ => false,
+        }
+    }
+
+    /// study18: the category word starting at `start` names a class ("urgent patients",
+    /// "priority ones", "routine cases").
+    fn category_of_a_class(&self, start: u32) -> bool {
+        let Some(i) = self.items.iter().position(|item| item.start == start) else {
+            return false;
+        };
+        matches!(
+            self.kind_at(i + 1),
+            Some(ItemKind::Word(w)) if matches!(
+                w.as_str(),
+                "patients" | "casualties" | "ones" | "cases" | "guys" | "people"
+            )
+        )
     }
 
     /// "Urgent surgical." said alone (a sentence with nothing else of substance) is a
