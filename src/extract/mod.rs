@@ -19,7 +19,9 @@ pub mod normalise;
 pub mod rules;
 pub mod scope;
 
-use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
+use crate::limits::{
+    CASUALTIES_MAX, HEARD_RUN_ON_WORDS_MIN, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX,
+};
 use crate::record::Doubt;
 use crate::record::{
     CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact, Mechanism,
@@ -63,6 +65,92 @@ pub fn check_embedded_data() -> Result<(), ExtractError> {
     }
     Ok(())
 }
+
+/// Adds to `spans` the stretches of a recogniser's text whose clauses cannot be told apart
+/// (studied17, slt): a sentence of `HEARD_RUN_ON_WORDS_MIN` words or more written without a
+/// comma or colon ("… below the knee amputation X on the belly left lower frag …": which
+/// wound is the amputation?), a sentence naming one vital sign twice (two sets run
+/// together), a clause the next one denies ("NPA, not needed", "Second TQ. Not yet": the
+/// recogniser wrote a comma or full stop where the medic asked a question), and a clause
+/// that is only "blank" (a card's empty field, read out after a place). Facts read there are filed unconfirmed; typed text is left alone (its
+/// punctuation was written, not guessed). Adds to `stops` where each heard sentence ends.
+fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut Vec<u32>) {
+    let ends_sentence = |i: usize| {
+        matches!(chars[i], '.' | '?' | '!' | ';')
+            && chars.get(i + 1).is_none_or(|c| c.is_whitespace())
+    };
+    let pause = |c: char| matches!(c, ',' | ':');
+    // Clause boundaries: (start, end, ends a sentence).
+    let mut clauses: Vec<(usize, usize, bool)> = Vec::new();
+    let mut start = 0;
+    for i in 0..chars.len() {
+        let sentence = ends_sentence(i);
+        if sentence || pause(chars[i]) {
+            clauses.push((start, i, sentence));
+            start = i + 1;
+        }
+    }
+    if start < chars.len() {
+        clauses.push((start, chars.len(), true));
+    }
+    let words_in = |from: usize, to: usize| {
+        chars[from..to]
+            .split(|c| c.is_whitespace())
+            .filter(|w| w.iter().any(|c| c.is_alphanumeric()))
+            .count()
+    };
+    let first_word = |from: usize, to: usize| -> String {
+        chars[from..to]
+            .iter()
+            .skip_while(|c| !c.is_alphanumeric())
+            .take_while(|c| c.is_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let mut sentence_start = 0;
+    let mut sentence_pauses = false;
+    let mut signs: Vec<String> = Vec::new();
+    let mut sign_twice = false;
+    for (k, &(from, to, ends)) in clauses.iter().enumerate() {
+        if clauses
+            .get(k + 1)
+            .is_some_and(|&(next, next_end, _)| first_word(next, next_end) == "not")
+        {
+            spans.push((from as u32, to as u32));
+        }
+        // "left leg corner, blank": a card's empty field read out, not a place.
+        if words_in(from, to) == 1 && first_word(from, to) == "blank" {
+            spans.push((from as u32, to as u32));
+        }
+        for word in chars[from..to].split(|c| !c.is_alphanumeric()) {
+            let word: String = word.iter().flat_map(|c| c.to_lowercase()).collect();
+            if HEARD_SIGN_WORDS.contains(&word.as_str()) {
+                sign_twice |= signs.contains(&word);
+                signs.push(word);
+            }
+        }
+        if !ends {
+            sentence_pauses = true;
+            continue;
+        }
+        stops.push(to as u32);
+        let run_on = !sentence_pauses && words_in(sentence_start, to) >= HEARD_RUN_ON_WORDS_MIN;
+        // "pulse 110, BP 98 over 60, pain 7, third column 1445, pulse 102": two sets of
+        // signs written as one sentence; which time goes with which set is a guess.
+        if run_on || sign_twice {
+            spans.push((sentence_start as u32, to as u32));
+        }
+        sentence_start = to + 1;
+        sentence_pauses = false;
+        signs.clear();
+        sign_twice = false;
+    }
+}
+
+/// Vital signs' words (as the recogniser writes them) whose second mention in one heard
+/// sentence means two sets of signs were run together.
+/// ("pain" is left out: "pain 8, fentanyl for the pain" is one set).
+const HEARD_SIGN_WORDS: &[&str] = &["pulse", "hr", "bp", "sats", "spo2", "resps", "rr"];
 
 /// A medication or fluid given with no clock time: the kinds whose repetition can mean a
 /// second dose.
@@ -376,7 +464,12 @@ impl Extractor {
                 .chain(std::iter::once(bounded.len() as u32))
                 .collect()
         };
-        let tokens = normalise::normalise(bounded);
+        let mut unsure = Vec::new();
+        let tokens = normalise::normalise_marked(bounded, &mut unsure);
+        let mut heard_stops = Vec::new();
+        if !words.is_empty() {
+            heard_unsure_spans(&chars, &mut unsure, &mut heard_stops);
+        }
         let mut items = items::items(&tokens, &self.lexicon);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         scope::gate(&mut items, &chars, self.scope);
@@ -395,6 +488,8 @@ impl Extractor {
             words,
             byte_of_char,
             exchange: cues.exchange || self.exchange_at.is_some_and(|u| u + 1 == index),
+            unsure,
+            heard_stops,
         };
         // study16a: a teammate's read-back files nothing and switches no casualty.
         if cues.exchange {
@@ -442,6 +537,20 @@ impl Extractor {
             return Some(Doubt::SoundAlike);
         }
         if confidence <= scope::HEDGED {
+            return Some(Doubt::Ambiguous);
+        }
+        // A number the normaliser read from pieces ("9 or 4" for niner four) could have
+        // been another, and a heard run-on's clauses could be cut elsewhere: the medic
+        // confirms it.
+        if context
+            .unsure
+            .iter()
+            .any(|&(from, to)| from < end && start < to)
+            || context
+                .heard_stops
+                .iter()
+                .any(|&stop| start <= stop && stop + 1 < end)
+        {
             return Some(Doubt::Ambiguous);
         }
         let byte = |c: u32| context.byte_of_char.get(c as usize).copied();
@@ -1535,6 +1644,13 @@ struct UtteranceContext<'w> {
     retracted: Vec<Fact>,
     /// After "both of them": the casualties every later frame of the utterance is about.
     all_casualties: Vec<CasualtyId>,
+    /// Character spans a fact should not rest on unconfirmed: numbers the normaliser put
+    /// together from pieces the recogniser wrote apart ("1, 4, 3, 5", "9 or 4"), and heard
+    /// clauses that cannot be told apart (`heard_unsure_spans`).
+    unsure: Vec<(u32, u32)>,
+    /// Where the recogniser ended a sentence (heard text only): a fact read across one rests
+    /// on punctuation the recogniser guessed ("Right thigh. Cat … on at 1510. Left forearm.").
+    heard_stops: Vec<u32>,
 }
 
 enum Relation {
