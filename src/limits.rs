@@ -118,9 +118,10 @@ pub const LEXICON_PHRASE_WORDS_MAX: usize = 6;
 /// Spoken number groups joined into one number ("zero nine one five" is four).
 pub const NUMBER_PARTS_MAX: usize = 4;
 /// Words of a heard sentence written without a comma or colon from which its clauses are
-/// no longer told apart (its facts are filed unconfirmed). Dictated sentences of this many
-/// words carry pauses; studied17's run-ons ran to 30 (slt, tiny.en).
-pub const HEARD_RUN_ON_WORDS_MIN: usize = 12;
+/// no longer told apart (its facts are filed unconfirmed). On studied17 (slt, tiny.en) the
+/// run-on that misfiled a wound ran to 30 words; complete sentences without a comma ran to
+/// 14 and read right.
+pub const HEARD_RUN_ON_WORDS_MIN: usize = 20;
 /// Longest run of letters and digits the normaliser cuts into glued acronyms, numbers and
 /// units ("TXA2GIV" is 7 bytes); a longer run stays one word.
 pub const GLUED_RUN_BYTES_MAX: usize = 16;

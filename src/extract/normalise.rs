@@ -120,12 +120,13 @@ pub fn normalise(text: &str) -> Vec<Token> {
     normalise_marked(text, &mut Vec::new())
 }
 
-/// Normalises like [`normalise`], and adds to `pieced` the character spans of the numbers
-/// it put together from pieces the recogniser wrote apart ("1, 4, 3, 5", "9 or 4", "4-T"):
-/// readings a fact should not rest on unconfirmed.
-pub fn normalise_marked(text: &str, pieced: &mut Vec<(u32, u32)>) -> Vec<Token> {
+/// Normalises like [`normalise`], and adds to `sound_alike` the character spans of the
+/// numbers it read from letters or words that sound like digits ("9 or 4" for niner four,
+/// "4-T" for forty, "H.E.8" for eighty-eight): readings a fact should not rest on
+/// unconfirmed.
+pub fn normalise_marked(text: &str, sound_alike: &mut Vec<(u32, u32)>) -> Vec<Token> {
     let text = bounded(text);
-    let raw = drop_false_starts(join_heard_digits(lex(text), text, pieced));
+    let raw = drop_false_starts(join_heard_digits(lex(text), text, sound_alike));
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
@@ -198,10 +199,16 @@ fn written_digits(digits: String) -> TokenKind {
 ///   ("H.E.8" is 88), and a vital sign said digit by digit and written with commas
 ///   ("pulse 1, 2, 6" is 126: three single digits right after the sign's word).
 ///
-/// Each number put together here is a reading of pieces, not a number the recogniser
-/// wrote: its characters are added to `pieced`, and a fact resting on them is filed
-/// unconfirmed (the medic checks it).
-fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)>) -> Vec<Token> {
+/// A number read from letters or words that sound like digits ("4-T", "H-E6", "H.E.8",
+/// "9 or 4") is a sound-alike reading, like a misheard lexicon row: its characters are added
+/// to `sound_alike`, and a fact resting on them is filed unconfirmed. Digits the recogniser
+/// wrote and the normaliser only joined ("1, 4, 3, 5", "1, 2, 6", "1-240") are not: on
+/// studied17 every such join read the value said.
+fn join_heard_digits(
+    tokens: Vec<Token>,
+    text: &str,
+    sound_alike: &mut Vec<(u32, u32)>,
+) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
     let joined_by = |a: &Token, b: &Token, mark: char| {
         b.start == a.end + 1 && chars.get(a.end as usize) == Some(&mark)
@@ -242,9 +249,36 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)
             .filter(|d| d == "9" && next.and_then(Token::word) == Some("or"))
             .and(tokens.get(i + 2).and_then(digits_of))
             .filter(|d| d.len() == 1);
-        if let Some(d) = niner {
+        // "T-X-A2 grams": a spelt acronym's last letter glued to the number said after it.
+        let spelt_glued = token
+            .word()
+            .filter(|w| w.len() >= 2 && w.is_ascii())
+            .and_then(|w| w.split_at_checked(1))
+            .filter(|(letter, digits)| {
+                letter.chars().all(|c| c.is_ascii_alphabetic())
+                    && digits.len() <= 4
+                    && digits.chars().all(|c| c.is_ascii_digit())
+            })
+            .filter(|_| {
+                tens.last().is_some_and(|before| {
+                    before.word().is_some_and(|b| b.len() == 1) && hyphened(before, token)
+                })
+            });
+        if let Some((letter, digits)) = spelt_glued {
+            tens.push(Token {
+                kind: TokenKind::Word(letter.to_owned()),
+                start: token.start,
+                end: token.start + 1,
+            });
+            tens.push(Token {
+                kind: written_digits(digits.to_owned()),
+                start: token.start + 1,
+                end: token.end,
+            });
+            i += 1;
+        } else if let Some(d) = niner {
             let end = tokens[i + 2].end;
-            pieced.push((token.start, end));
+            sound_alike.push((token.start, end));
             tens.push(Token {
                 kind: written_digits(format!("9{d}")),
                 start: token.start,
@@ -263,7 +297,7 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)
                 None => (format!("{d}0"), 2),
             };
             let end = tokens[i + used - 1].end;
-            pieced.push((token.start, end));
+            sound_alike.push((token.start, end));
             tens.push(Token {
                 kind: written_digits(digits),
                 start: token.start,
@@ -272,7 +306,7 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)
             i += used;
         } else if let Some((d, used)) = eighty {
             let end = tokens[i + used - 1].end;
-            pieced.push((token.start, end));
+            sound_alike.push((token.start, end));
             tens.push(Token {
                 kind: written_digits(format!("8{d}")),
                 start: token.start,
@@ -331,7 +365,6 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)
             let after_sign = i > 0 && tens[i - 1].word().is_some_and(|w| VITAL_WORDS.contains(&w));
             if alone && after_sign && pieces == 3 && joined.len() == 3 && first != "0" {
                 let end = tens[k].end;
-                pieced.push((token.start, end));
                 out.push(Token {
                     kind: written_digits(joined),
                     start: token.start,
@@ -352,7 +385,6 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str, pieced: &mut Vec<(u32, u32)
                 Clock::new(hour, minute).is_some()
             });
             if let Some((digits, last)) = clock {
-                pieced.push((token.start, tens[last].end));
                 out.push(Token {
                     kind: written_digits(digits),
                     start: token.start,
@@ -1843,6 +1875,9 @@ mod tests {
             ("L4 arm, K9 handler, Casual T1", &["l4", "arm", "k9", "handler", "casual", "t", "1"]),
             ("O2 on, SpO2 94, 2nd TQ", &["o2", "on", "spo2", "94", "second", "tq"]),
             ("500ml, 1.5mg", &["500 Ml", "1.5 Mg"]),
+            // A spelt acronym's last letter glued to its number.
+            ("T-X-A2 grams IV", &["t", "x", "a", "2 G", "iv"]),
+            ("Casual T-1 caught", &["casual", "t", "1", "caught"]),
         ];
         for (text, want) in cases {
             assert_eq!(pieces(text), *want, "{text}");
@@ -1850,7 +1885,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_put_together_from_pieces_are_marked() {
+    fn numbers_read_from_sound_alikes_are_marked() {
         let marked = |text: &str| {
             let mut pieced = Vec::new();
             let numbers: Vec<f64> = normalise_marked(text, &mut pieced)
@@ -1872,11 +1907,12 @@ mod tests {
             ("Sats-9 or 1.", &[91.0], &["9 or 1"]),
             // "eighty" spelt with dots.
             ("Radial H.E.8. BP 130", &[88.0, 130.0], &["H.E.8"]),
-            // A vital sign said digit by digit, written with commas.
-            ("Radial is weak, pulse 1, 2, 6. It", &[126.0], &["1, 2, 6"]),
-            // Earlier joins are marked too.
-            ("TXA, two grams IV, 1, 4, 3, 5.", &[1435.0], &["1, 4, 3, 5"]),
+            // Forty and eighty from letters.
             ("Sats dropping, H-E6, RISPS 34", &[86.0, 34.0], &["H-E6"]),
+            ("0-4-4-T. Piles 1-18", &[440.0, 118.0], &["4-T"]),
+            // Joined but not marked: the digits were written, only the commas are dropped.
+            ("Radial is weak, pulse 1, 2, 6. It", &[126.0], &[]),
+            ("TXA, two grams IV, 1, 4, 3, 5.", &[1435.0], &[]),
             // Unchanged and unmarked: a choice, a list, numbers as written.
             ("at 9 or 10 tonight", &[9.0, 10.0], &[]),
             ("give 8 or 4", &[8.0, 4.0], &[]),
