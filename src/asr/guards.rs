@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(spoken_words("TXA2GIO 0226"), 3 + 1 + 3 + 2);
         assert_eq!(spoken_words("HP MK on, NKDA."), 2 + 2 + 1 + 4);
         // Not spelt: one capital, a capitalised word, a long acronym said as a word.
-        assert_eq!(spoken_words("Casual T1, V. Pain 4. MARCH on."), 2 + 1 + 1 + 1 + 1 + 1 + 1);
+        assert_eq!(
+            spoken_words("Casual T1, V. Pain 4. MARCH on."),
+            2 + 1 + 1 + 1 + 1 + 1 + 1
+        );
         // A decimal or a thousands comma is one number.
         assert_eq!(spoken_words("0.5 mg, 1,000 units"), 1 + 1 + 2 + 1);
     }

@@ -24,8 +24,8 @@ use crate::limits::{
 };
 use crate::record::Doubt;
 use crate::record::{
-    CasualtyId, Clock, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact, Mechanism,
-    Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
+    CasualtyId, Clock, DoseUnit, Event, EventLog, Fact, FactId, InjuryKind, Limb, LiveFact,
+    Mechanism, Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
     VitalValue,
 };
 use crate::speech::HeardWord;
@@ -151,15 +151,19 @@ fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut V
 /// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955").
 fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '_ {
     use normalise::TokenKind;
-    tokens.iter().enumerate().filter_map(|(i, token)| match &token.kind {
-        TokenKind::Clock(clock) => Some(*clock),
-        TokenKind::Number(number) => {
-            let after_at = i > 0 && tokens[i - 1].word() == Some("at");
-            let long_enough = number.digits.len() == 4 || (after_at && number.digits.len() == 3);
-            long_enough.then(|| number.as_clock()).flatten()
-        }
-        _ => None,
-    })
+    tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, token)| match &token.kind {
+            TokenKind::Clock(clock) => Some(*clock),
+            TokenKind::Number(number) => {
+                let after_at = i > 0 && tokens[i - 1].word() == Some("at");
+                let long_enough =
+                    number.digits.len() == 4 || (after_at && number.digits.len() == 3);
+                long_enough.then(|| number.as_clock()).flatten()
+            }
+            _ => None,
+        })
 }
 
 /// Vital signs' words (as the recogniser writes them) whose second mention in one heard
@@ -500,7 +504,12 @@ impl Extractor {
                     Action::Assert(frame) => Some(frame),
                     _ => None,
                 })
-                .flat_map(|frame| frame.time.into_iter().chain(frame.place_times.iter().flatten().copied()))
+                .flat_map(|frame| {
+                    frame
+                        .time
+                        .into_iter()
+                        .chain(frame.place_times.iter().flatten().copied())
+                })
                 .collect();
             spoken_clocks(&tokens).any(|clock| !used.contains(&clock))
         };
@@ -571,7 +580,8 @@ impl Extractor {
         if confidence <= scope::HEDGED {
             return Some(Doubt::Ambiguous);
         }
-        let overlaps = |spans: &[(u32, u32)]| spans.iter().any(|&(from, to)| from < end && start < to);
+        let overlaps =
+            |spans: &[(u32, u32)]| spans.iter().any(|&(from, to)| from < end && start < to);
         // A number the normaliser read from a sound-alike ("9 or 4" for niner four).
         if overlaps(&context.sound_alike) {
             return Some(Doubt::SoundAlike);
@@ -2155,7 +2165,10 @@ mod heard_doubt_tests {
             let facts = filed("Sats 9 or 4, pulse 1, 2, 6.", heard);
             assert!(facts.contains(&("SpO2 94%".to_owned(), true)), "{facts:?}");
             // Digits written apart and joined are what was said: not doubted.
-            assert!(facts.contains(&("pulse 126".to_owned(), false)), "{facts:?}");
+            assert!(
+                facts.contains(&("pulse 126".to_owned(), false)),
+                "{facts:?}"
+            );
         }
     }
 }

@@ -402,8 +402,7 @@ fn join_heard_digits(
 
 /// Words a vital sign's value follows ("pulse 1, 2, 6"), for values written in pieces.
 const VITAL_WORDS: &[&str] = &[
-    "pulse", "hr", "rate", "radial", "carotid", "bp", "over", "sats", "sat", "spo2", "resps",
-    "rr",
+    "pulse", "hr", "rate", "radial", "carotid", "bp", "over", "sats", "sat", "spo2", "resps", "rr",
 ];
 
 /// Splits text into words, digit runs and punctuation, with character offsets.
@@ -1868,12 +1867,24 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("TXA2GIO 0226", &["txa", "2 G", "io", "226"]),
             ("Ertypnam, 1GIV 0932", &["ertypnam", "1 G", "iv", "932"]),
-            ("Cal chloride 1GIO after", &["cal", "chloride", "1 G", "io", "after"]),
-            ("HR130 BP86 over 48, RR28", &["hr", "130", "bp", "86/48", "rr", "28"]),
+            (
+                "Cal chloride 1GIO after",
+                &["cal", "chloride", "1 G", "io", "after"],
+            ),
+            (
+                "HR130 BP86 over 48, RR28",
+                &["hr", "130", "bp", "86/48", "rr", "28"],
+            ),
             ("ketamine 50mgs IV", &["ketamine", "50 Mg", "iv"]),
             // Unchanged: letters that are not all acronyms or units, ordinals, numbers.
-            ("L4 arm, K9 handler, Casual T1", &["l4", "arm", "k9", "handler", "casual", "t", "1"]),
-            ("O2 on, SpO2 94, 2nd TQ", &["o2", "on", "spo2", "94", "second", "tq"]),
+            (
+                "L4 arm, K9 handler, Casual T1",
+                &["l4", "arm", "k9", "handler", "casual", "t", "1"],
+            ),
+            (
+                "O2 on, SpO2 94, 2nd TQ",
+                &["o2", "on", "spo2", "94", "second", "tq"],
+            ),
             ("500ml, 1.5mg", &["500 Ml", "1.5 Mg"]),
             // A spelt acronym's last letter glued to its number.
             ("T-X-A2 grams IV", &["t", "x", "a", "2 G", "iv"]),
@@ -1897,7 +1908,12 @@ mod tests {
                 .collect();
             let spans: Vec<String> = pieced
                 .iter()
-                .map(|&(from, to)| text.chars().skip(from as usize).take((to - from) as usize).collect())
+                .map(|&(from, to)| {
+                    text.chars()
+                        .skip(from as usize)
+                        .take((to - from) as usize)
+                        .collect()
+                })
                 .collect();
             (numbers, spans)
         };
