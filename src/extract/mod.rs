@@ -160,7 +160,11 @@ fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '
                 let after_at = i > 0 && tokens[i - 1].word() == Some("at");
                 let long_enough =
                     number.digits.len() == 4 || (after_at && number.digits.len() == 3);
-                long_enough.then(|| number.as_clock()).flatten()
+                if long_enough {
+                    number.as_clock()
+                } else {
+                    None
+                }
             }
             _ => None,
         })

@@ -757,7 +757,7 @@ fn glued_pieces(run: &str) -> Option<Vec<(&str, usize, usize)>> {
             .filter(|piece| letters.starts_with(*piece))
             .map(|piece| piece.len())
             .collect();
-        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.sort_unstable_by_key(|length| std::cmp::Reverse(*length));
         for length in lengths {
             let mark = out.len();
             out.push((&letters[..length], offset, offset + length));
