@@ -83,9 +83,9 @@ fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut V
     // Clause boundaries: (start, end, ends a sentence).
     let mut clauses: Vec<(usize, usize, bool)> = Vec::new();
     let mut start = 0;
-    for i in 0..chars.len() {
+    for (i, &c) in chars.iter().enumerate() {
         let sentence = ends_sentence(i);
-        if sentence || pause(chars[i]) {
+        if sentence || pause(c) {
             clauses.push((start, i, sentence));
             start = i + 1;
         }
