@@ -117,6 +117,14 @@ const _: () = assert!(REPEAT_DOSE_GAP_S >= 10.0 && REPEAT_DOSE_GAP_S <= 15.0 * 6
 pub const LEXICON_PHRASE_WORDS_MAX: usize = 6;
 /// Spoken number groups joined into one number ("zero nine one five" is four).
 pub const NUMBER_PARTS_MAX: usize = 4;
+/// Words of a heard sentence written without a comma or colon from which its clauses are
+/// no longer told apart (its facts are filed unconfirmed). On studied17 (slt, tiny.en) the
+/// run-on that misfiled a wound ran to 30 words; complete sentences without a comma ran to
+/// 14 and read right.
+pub const HEARD_RUN_ON_WORDS_MIN: usize = 20;
+/// Longest run of letters and digits the normaliser cuts into glued acronyms, numbers and
+/// units ("TXA2GIV" is 7 bytes); a longer run stays one word.
+pub const GLUED_RUN_BYTES_MAX: usize = 16;
 /// Highest casualty number accepted when spoken ("casualty forty" is ignored above it).
 pub const CASUALTIES_MAX: usize = 32;
 /// Events (facts asserted or corrected, casualty switches) one record holds.
@@ -207,11 +215,13 @@ pub const ASR_BEAM_WIDTH_MAX: usize = 8;
 pub const ASR_TIMED_PIECES_MAX: usize = ASR_DECODE_TOKENS_MAX / 3 + 1;
 /// Shortest segment (seconds) whose greedy text is checked for an early end.
 pub const ASR_EARLY_END_SEGMENT_SECONDS_MIN: f32 = 4.0;
-/// Words a second (numbers counted as said) below which a segment's greedy text counts as
-/// ended early and is decoded again with timestamps. Dictation runs at 2–3 words a second;
-/// on traps16 (issue 11, festival slt, tiny.en) the two segments of 4 s or more whose greedy
-/// text stopped early lay under 1.2 and every complete one at 1.5 or above.
-pub const ASR_EARLY_END_WORDS_PER_SECOND_MIN: f32 = 1.3;
+/// Words a second (numbers counted as said, short capitals spelt) below which a segment's
+/// greedy text counts as ended early and is decoded again with timestamps. Dictation runs
+/// at 2–3 words a second; on traps16 (issue 11, festival slt, tiny.en) the two segments of
+/// 4 s or more whose greedy text stopped early lay under 1.2 and every complete one at 1.5
+/// or above; on studied17 (slt) two stopped early at 1.32 and 1.45 and the slowest complete
+/// one read 1.74 (two more stopped early at 1.78 and 2.02: no rate tells those).
+pub const ASR_EARLY_END_WORDS_PER_SECOND_MIN: f32 = 1.6;
 const _: () =
     assert!(ASR_EARLY_END_WORDS_PER_SECOND_MIN > 0.0 && ASR_EARLY_END_WORDS_PER_SECOND_MIN < 2.0);
 /// Whisper's timestamp step.

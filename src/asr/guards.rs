@@ -66,10 +66,22 @@ pub fn max_repetitions(tokens: &[u32], gram_max: usize) -> usize {
 /// digits counts as the words said for it, one per two digits ("1430" is "fourteen thirty",
 /// "120" "one twenty", "5" "five"). Whisper writes numbers as digits, so counting written
 /// words would make "Tucking the blanket back in. 0510, pulse 106, BP 102 over 60" look
-/// slower than it was said. Hyphens and punctuation separate runs. Allocates nothing.
+/// slower than it was said. A run of two to four capitals is spelt, a word a letter
+/// ("NKDA", "HPMK", "TXA2GIO": studied17, where counting them as one word made complete
+/// dictation look as slow as an early end). Hyphens and punctuation separate runs.
+/// Allocates nothing.
 pub fn spoken_words(text: &str) -> usize {
+    /// The words a run of `letters` letters, all capitals or not, stands for.
+    fn said(letters: usize, capitals: bool) -> usize {
+        match letters {
+            0 => 0,
+            2..=4 if capitals => letters,
+            _ => 1,
+        }
+    }
     let mut words = 0;
-    let mut letters = false;
+    let mut letters = 0usize;
+    let mut capitals = true;
     let mut digits = 0usize;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -77,20 +89,23 @@ pub fn spoken_words(text: &str) -> usize {
         let inside_number =
             (c == '.' || c == ',') && digits > 0 && chars.peek().is_some_and(char::is_ascii_digit);
         if c.is_ascii_digit() || inside_number {
-            words += usize::from(letters);
-            letters = false;
+            words += said(letters, capitals);
+            (letters, capitals) = (0, true);
             digits += usize::from(c.is_ascii_digit());
         } else if c.is_alphabetic() || c == '\'' || c == '’' {
             words += digits.div_ceil(2);
             digits = 0;
-            letters |= c.is_alphabetic();
+            if c.is_alphabetic() {
+                letters += 1;
+                capitals &= c.is_uppercase();
+            }
         } else {
-            words += usize::from(letters) + digits.div_ceil(2);
-            letters = false;
+            words += said(letters, capitals) + digits.div_ceil(2);
+            (letters, capitals) = (0, true);
             digits = 0;
         }
     }
-    words + usize::from(letters) + digits.div_ceil(2)
+    words + said(letters, capitals) + digits.div_ceil(2)
 }
 
 #[cfg(test)]
@@ -102,13 +117,21 @@ mod tests {
     fn spoken_words_count_numbers_as_said() {
         assert_eq!(spoken_words(""), 0);
         assert_eq!(spoken_words("He says pains a foreign and he's alert."), 8);
-        // 0510 "oh five ten", 106 "one oh six" (two by the estimate), 102, 60.
+        // 0510 "oh five ten", 106 "one oh six" (two by the estimate), B-P, 102, 60.
         assert_eq!(
             spoken_words("0510, pulse 106, BP 102 over 60"),
-            2 + 1 + 2 + 1 + 2 + 1 + 1
+            2 + 1 + 2 + 2 + 2 + 1 + 1
         );
         assert_eq!(spoken_words("Turn E-Cate left leg 1-4-2-2."), 5 + 4);
-        assert_eq!(spoken_words("TXA2 grams IV1928"), 1 + 1 + 1 + 1 + 2);
+        // Capitals are spelt: T-X-A, I-V.
+        assert_eq!(spoken_words("TXA2 grams IV1928"), 3 + 1 + 1 + 2 + 2);
+        assert_eq!(spoken_words("TXA2GIO 0226"), 3 + 1 + 3 + 2);
+        assert_eq!(spoken_words("HP MK on, NKDA."), 2 + 2 + 1 + 4);
+        // Not spelt: one capital, a capitalised word, a long acronym said as a word.
+        assert_eq!(
+            spoken_words("Casual T1, V. Pain 4. MARCH on."),
+            2 + 1 + 1 + 1 + 1 + 1 + 1
+        );
         // A decimal or a thousands comma is one number.
         assert_eq!(spoken_words("0.5 mg, 1,000 units"), 1 + 1 + 2 + 1);
     }

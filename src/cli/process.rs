@@ -271,11 +271,14 @@ pub(crate) fn print_events(events: &[Event]) {
                 fact,
                 provenance,
             } => println!(
-                "  u{} chars {}..{} fact #{id} casualty {casualty}: {fact} (confidence {:.2})",
+                "  u{} chars {}..{} fact #{id} casualty {casualty}: {fact} (confidence {:.2}{})",
                 provenance.utterance,
                 provenance.char_start,
                 provenance.char_end,
-                provenance.confidence
+                provenance.confidence,
+                provenance
+                    .doubt
+                    .map_or(String::new(), |doubt| format!("; unconfirmed: {doubt}"))
             ),
             Event::Corrected {
                 superseded,

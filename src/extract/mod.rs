@@ -20,12 +20,14 @@ pub mod normalise;
 pub mod rules;
 pub mod scope;
 
-use crate::limits::{CASUALTIES_MAX, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX};
+use crate::limits::{
+    CASUALTIES_MAX, HEARD_RUN_ON_WORDS_MIN, REPEAT_DOSE_GAP_S, UTTERANCE_FACTS_MAX,
+};
 use crate::record::Doubt;
 use crate::record::{
-    CasualtyId, DoseUnit, Event, EventLog, Fact, FactId, FluidName, InjuryKind, Limb, LiveFact,
-    Mechanism, Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind, TreatmentKind,
-    VitalValue,
+    CasualtyId, Clock, DoseUnit, Event, EventLog, Fact, FactId, FluidName, InjuryKind, Limb,
+    LiveFact, Mechanism, Provenance, Record, RecordError, Region, Route, Slot, TourniquetKind,
+    TreatmentKind, VitalValue,
 };
 use crate::speech::HeardWord;
 use items::Place;
@@ -64,6 +66,115 @@ pub fn check_embedded_data() -> Result<(), ExtractError> {
     }
     Ok(())
 }
+
+/// Adds to `spans` the stretches of a recogniser's text whose clauses cannot be told apart
+/// (studied17, slt): a sentence of `HEARD_RUN_ON_WORDS_MIN` words or more written without a
+/// comma or colon ("… below the knee amputation X on the belly left lower frag …": which
+/// wound is the amputation?), a sentence naming one vital sign twice (two sets run
+/// together), a clause the next one denies ("NPA, not needed", "Second TQ. Not yet": the
+/// recogniser wrote a comma or full stop where the medic asked a question), and a clause
+/// that is only "blank" (a card's empty field, read out after a place). Facts read there are filed unconfirmed; typed text is left alone (its
+/// punctuation was written, not guessed). Adds to `stops` where each heard sentence ends.
+fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut Vec<u32>) {
+    let ends_sentence = |i: usize| {
+        matches!(chars[i], '.' | '?' | '!' | ';')
+            && chars.get(i + 1).is_none_or(|c| c.is_whitespace())
+    };
+    let pause = |c: char| matches!(c, ',' | ':');
+    // Clause boundaries: (start, end, ends a sentence).
+    let mut clauses: Vec<(usize, usize, bool)> = Vec::new();
+    let mut start = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let sentence = ends_sentence(i);
+        if sentence || pause(c) {
+            clauses.push((start, i, sentence));
+            start = i + 1;
+        }
+    }
+    if start < chars.len() {
+        clauses.push((start, chars.len(), true));
+    }
+    let words_in = |from: usize, to: usize| {
+        chars[from..to]
+            .split(|c| c.is_whitespace())
+            .filter(|w| w.iter().any(|c| c.is_alphanumeric()))
+            .count()
+    };
+    let first_word = |from: usize, to: usize| -> String {
+        chars[from..to]
+            .iter()
+            .skip_while(|c| !c.is_alphanumeric())
+            .take_while(|c| c.is_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let mut sentence_start = 0;
+    let mut sentence_pauses = false;
+    let mut signs: Vec<String> = Vec::new();
+    let mut sign_twice = false;
+    for (k, &(from, to, ends)) in clauses.iter().enumerate() {
+        if clauses
+            .get(k + 1)
+            .is_some_and(|&(next, next_end, _)| first_word(next, next_end) == "not")
+        {
+            spans.push((from as u32, to as u32));
+        }
+        // "left leg corner, blank": a card's empty field read out, not a place.
+        if words_in(from, to) == 1 && first_word(from, to) == "blank" {
+            spans.push((from as u32, to as u32));
+        }
+        for word in chars[from..to].split(|c| !c.is_alphanumeric()) {
+            let word: String = word.iter().flat_map(|c| c.to_lowercase()).collect();
+            if HEARD_SIGN_WORDS.contains(&word.as_str()) {
+                sign_twice |= signs.contains(&word);
+                signs.push(word);
+            }
+        }
+        if !ends {
+            sentence_pauses = true;
+            continue;
+        }
+        stops.push(to as u32);
+        let run_on = !sentence_pauses && words_in(sentence_start, to) >= HEARD_RUN_ON_WORDS_MIN;
+        // "pulse 110, BP 98 over 60, pain 7, third column 1445, pulse 102": two sets of
+        // signs written as one sentence; which time goes with which set is a guess.
+        if run_on || sign_twice {
+            spans.push((sentence_start as u32, to as u32));
+        }
+        sentence_start = to + 1;
+        sentence_pauses = false;
+        signs.clear();
+        sign_twice = false;
+    }
+}
+
+/// The clock times said in `tokens`: written times ("14:32", "fourteen thirty hours") and
+/// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955").
+fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '_ {
+    use normalise::TokenKind;
+    tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, token)| match &token.kind {
+            TokenKind::Clock(clock) => Some(*clock),
+            TokenKind::Number(number) => {
+                let after_at = i > 0 && tokens[i - 1].word() == Some("at");
+                let long_enough =
+                    number.digits.len() == 4 || (after_at && number.digits.len() == 3);
+                if long_enough {
+                    number.as_clock()
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
+}
+
+/// Vital signs' words (as the recogniser writes them) whose second mention in one heard
+/// sentence means two sets of signs were run together.
+/// ("pain" is left out: "pain 8, fentanyl for the pain" is one set).
+const HEARD_SIGN_WORDS: &[&str] = &["pulse", "hr", "bp", "sats", "spo2", "resps", "rr"];
 
 /// A medication or fluid given with no clock time: the kinds whose repetition can mean a
 /// second dose.
@@ -381,12 +492,37 @@ impl Extractor {
                 .chain(std::iter::once(bounded.len() as u32))
                 .collect()
         };
-        let tokens = normalise::normalise(bounded);
+        let mut sound_alike = Vec::new();
+        let tokens = normalise::normalise_marked(bounded, &mut sound_alike);
+        let mut unsure = Vec::new();
+        let mut heard_stops = Vec::new();
+        if !words.is_empty() {
+            heard_unsure_spans(&chars, &mut unsure, &mut heard_stops);
+        }
         let mut items = items::items(&tokens, &self.lexicon);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
         scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
+        // Heard text: a clock time said in the utterance that no frame took ("… slow IV.
+        // 1 5 2 6. No fentanyl.", "At 955. Pulse 108 …": the recogniser's full stop cut the
+        // time from its fact).
+        let unused_clock = !words.is_empty() && {
+            let used: Vec<Clock> = actions
+                .iter()
+                .filter_map(|action| match action {
+                    Action::Assert(frame) => Some(frame),
+                    _ => None,
+                })
+                .flat_map(|frame| {
+                    frame
+                        .time
+                        .into_iter()
+                        .chain(frame.place_times.iter().flatten().copied())
+                })
+                .collect();
+            spoken_clocks(&tokens).any(|clock| !used.contains(&clock))
+        };
         let cues = exchange::cues(&chars);
         let mut context = UtteranceContext {
             index,
@@ -401,6 +537,10 @@ impl Extractor {
             words,
             byte_of_char,
             exchange: cues.exchange || self.exchange_at.is_some_and(|u| u + 1 == index),
+            sound_alike,
+            unsure,
+            heard_stops,
+            unused_clock,
         };
         // study16a: a teammate's read-back files nothing and switches no casualty.
         if cues.exchange {
@@ -448,6 +588,21 @@ impl Extractor {
             return Some(Doubt::SoundAlike);
         }
         if confidence <= scope::HEDGED {
+            return Some(Doubt::Ambiguous);
+        }
+        let overlaps =
+            |spans: &[(u32, u32)]| spans.iter().any(|&(from, to)| from < end && start < to);
+        // A number the normaliser read from a sound-alike ("9 or 4" for niner four).
+        if overlaps(&context.sound_alike) {
+            return Some(Doubt::SoundAlike);
+        }
+        // A heard run-on's clauses could be cut elsewhere: the medic confirms it.
+        if overlaps(&context.unsure)
+            || context
+                .heard_stops
+                .iter()
+                .any(|&stop| start <= stop && stop + 1 < end)
+        {
             return Some(Doubt::Ambiguous);
         }
         let byte = |c: u32| context.byte_of_char.get(c as usize).copied();
@@ -883,6 +1038,41 @@ impl Extractor {
                 _ => false,
             });
         if implied && provenance.doubt.is_none() {
+            provenance.doubt = Some(Doubt::Ambiguous);
+        }
+        let untimed = |fact: &Fact| {
+            matches!(
+                fact,
+                Fact::Tourniquet { time: None, .. }
+                    | Fact::Vital { time: None, .. }
+                    | Fact::Treatment { time: None, .. }
+                    | Fact::Fluid { time: None, .. }
+                    | Fact::Medication { time: None, .. }
+            )
+        };
+        if context.unused_clock && provenance.doubt.is_none() && facts.iter().any(untimed) {
+            provenance.doubt = Some(Doubt::Ambiguous);
+        }
+        // Heard text: a drug or fluid named with no dose, volume, route or time ("L.R.G.'s
+        // block, penicillin" for "Allergies block: penicillin") was named in passing or
+        // misheard; no gold drug of the project's corpora is bare.
+        let bare = |fact: &Fact| {
+            matches!(
+                fact,
+                Fact::Medication {
+                    dose: None,
+                    route: None,
+                    time: None,
+                    ..
+                } | Fact::Fluid {
+                    volume_ml: None,
+                    route: None,
+                    time: None,
+                    ..
+                }
+            )
+        };
+        if !context.words.is_empty() && provenance.doubt.is_none() && facts.iter().any(bare) {
             provenance.doubt = Some(Doubt::Ambiguous);
         }
         let mut corrected = false;
@@ -1602,6 +1792,17 @@ struct UtteranceContext<'w> {
     retracted: Vec<Fact>,
     /// After "both of them": the casualties every later frame of the utterance is about.
     all_casualties: Vec<CasualtyId>,
+    /// Character spans of numbers the normaliser read from sound-alikes ("9 or 4" for niner
+    /// four, "H.E.8"): a fact resting on one is filed unconfirmed.
+    sound_alike: Vec<(u32, u32)>,
+    /// Heard clauses that cannot be told apart (`heard_unsure_spans`).
+    unsure: Vec<(u32, u32)>,
+    /// Where the recogniser ended a sentence (heard text only): a fact read across one rests
+    /// on punctuation the recogniser guessed ("Right thigh. Cat … on at 1510. Left forearm.").
+    heard_stops: Vec<u32>,
+    /// Heard text: the utterance said a clock time that no frame took, so a fact filed
+    /// without a time may have lost it (filed unconfirmed).
+    unused_clock: bool,
 }
 
 enum Relation {
@@ -1927,5 +2128,118 @@ fn vital_value(cue: VitalCue, frame: &Frame) -> Option<VitalValue> {
         },
         VitalCue::Avpu => frame.avpu.map(VitalValue::Avpu),
         VitalCue::Set | VitalCue::Unrecorded => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod heard_doubt_tests {
+    use super::*;
+    use crate::speech::HeardWord;
+
+    /// Every word of `text` heard clearly (confidence 0.95): only the text casts doubt.
+    fn clear_words(text: &str) -> Vec<HeardWord> {
+        let mut words = Vec::new();
+        let mut at = 0;
+        for word in text.split(' ') {
+            words.push(HeardWord {
+                start: at as u32,
+                end: (at + word.len()) as u32,
+                confidence: 0.95,
+            });
+            at += word.len() + 1;
+        }
+        words
+    }
+
+    /// The facts `text` files, as (fact, unconfirmed), heard or typed.
+    fn filed(text: &str, heard: bool) -> Vec<(String, bool)> {
+        let mut extractor = Extractor::new(ExtractorConfig::default());
+        let words = if heard { clear_words(text) } else { Vec::new() };
+        extractor.push_heard(0, text, &words, 0.0, 1.0).unwrap();
+        extractor
+            .live_facts()
+            .iter()
+            .map(|f| (f.fact.to_string(), f.unconfirmed))
+            .collect()
+    }
+
+    /// Whether every fact of `text` starting with `kind` is unconfirmed (`Some`), `None` when
+    /// there is none.
+    fn doubted(text: &str, heard: bool, kind: &str) -> Option<bool> {
+        let marks: Vec<bool> = filed(text, heard)
+            .into_iter()
+            .filter(|(fact, _)| fact.starts_with(kind))
+            .map(|(_, doubt)| doubt)
+            .collect();
+        (!marks.is_empty()).then(|| marks.iter().all(|m| *m))
+    }
+
+    #[test]
+    fn heard_text_whose_clauses_cannot_be_told_apart_is_unconfirmed() {
+        // (text, fact kind, unconfirmed when heard).
+        let cases: &[(&str, &str, bool)] = &[
+            // A limb taken across the recogniser's full stop.
+            (
+                "Right thigh. Cat high and tight on at 1510. Left forearm. Pressure dressing 1513.",
+                "tourniquet",
+                true,
+            ),
+            // A clause the next one denies.
+            ("NPA, not needed, he's talking.", "treatment npa", true),
+            // A card's empty field read out after a place.
+            (
+                "Turn EK corner, right leg, type cat, time 1404 Zulu, left leg corner, blank, both arm corners, blank.",
+                "tourniquet extremity left_arm",
+                true,
+            ),
+            // Two sets of signs run together: which time goes with which is a guess.
+            (
+                "Second column 1430. pulse 110, BP 98 over 60, third column 1445, pulse 102.",
+                "pulse",
+                true,
+            ),
+            // A long sentence with no pause at all.
+            (
+                "Injuries X on the right leg below the knee amputation X on the belly left lower frag X on the face left eye frag",
+                "injury",
+                true,
+            ),
+            // A clock time no fact took, and a fact filed without one.
+            ("By tools. At 955. BP 118 over 74. Alert, pain 8.", "blood pressure", true),
+            ("Ketamine 20 milligrams slow IV. 1526. No fentanyl.", "medication", true),
+            // A drug named with nothing said of giving it.
+            ("L.R.G.'s block, penicillin.", "medication", true),
+            // Unchanged: one set with its time, a timed drug, a short sentence without
+            // commas.
+            ("Recheck 1545, pulse 110, BP 100 over 62, pain 4.", "pulse", false),
+            ("Ketamine 20 milligrams slow IV at 1526.", "medication", false),
+            ("Half past ten in the morning HPMK on", "treatment", false),
+            ("Tourniquet left leg at 0915, pulse 120.", "tourniquet", false),
+        ];
+        let mut wrong = Vec::new();
+        for (text, kind, heard_doubt) in cases {
+            let heard = doubted(text, true, kind);
+            // Typed text's punctuation was written, not guessed: never doubted for it.
+            let typed = doubted(text, false, kind);
+            if heard != Some(*heard_doubt) || typed != Some(false) {
+                wrong.push(format!("{text}: {kind} heard {heard:?}, typed {typed:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn a_number_read_from_a_sound_alike_is_unconfirmed() {
+        // "Sats 9 or 4": niner four. Typed or heard, the reading is a sound-alike.
+        for heard in [true, false] {
+            let facts = filed("Sats 9 or 4, pulse 1, 2, 6.", heard);
+            assert!(facts.contains(&("SpO2 94%".to_owned(), true)), "{facts:?}");
+            // Digits written apart and joined are what was said: not doubted.
+            assert!(
+                facts.contains(&("pulse 126".to_owned(), false)),
+                "{facts:?}"
+            );
+        }
     }
 }

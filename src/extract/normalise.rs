@@ -7,7 +7,9 @@
 //! Character positions are kept for every token so that each fact can point back at the
 //! words it was read from.
 
-use crate::limits::{NUMBER_PARTS_MAX, UTTERANCE_BYTES_MAX, UTTERANCE_TOKENS_MAX};
+use crate::limits::{
+    GLUED_RUN_BYTES_MAX, NUMBER_PARTS_MAX, UTTERANCE_BYTES_MAX, UTTERANCE_TOKENS_MAX,
+};
 use crate::record::Clock;
 
 /// Units a spoken quantity can carry.
@@ -115,8 +117,20 @@ pub fn bounded(text: &str) -> &str {
 
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
+    normalise_marked(text, &mut Vec::new())
+}
+
+/// Normalises like [`normalise`], and adds to `sound_alike` the character spans of the
+/// numbers it read from letters or words that sound like digits ("9 or 4" for niner four,
+/// "4-T" for forty, "H.E.8" for eighty-eight): readings a fact should not rest on
+/// unconfirmed.
+pub fn normalise_marked(text: &str, sound_alike: &mut Vec<(u32, u32)>) -> Vec<Token> {
     let text = bounded(text);
-    let raw = drop_cut_off_numbers(drop_false_starts(join_heard_digits(lex(text), text)));
+    let raw = drop_cut_off_numbers(drop_false_starts(join_heard_digits(
+        lex(text),
+        text,
+        sound_alike,
+    )));
     let numbers = join_numbers(&raw);
     let quantities = attach_units(numbers);
     let mut tokens = join_ratios_and_clocks(quantities);
@@ -184,11 +198,26 @@ fn written_digits(digits: String) -> TokenKind {
 ///   "0, 4, 10" are 1435 and 0410 (three or more pieces, four digits, a valid time);
 /// - "forty" written "4-T" ("0-4-4-T" is 0440, "19-4-T" 1940, "4-T-2" 42), "eighty"
 ///   written "H-E" or "HE" ("H-E6", "HE2": 86, 82);
-/// - "1-240" (one two forty): a single hour digit hyphened to three digits is one time.
-fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
+/// - "1-240" (one two forty): a single hour digit hyphened to three digits is one time;
+/// - studied17: "niner" written "9 or" ("sats 9 or 4" is 94), "eighty" spelt with dots
+///   ("H.E.8" is 88), and a vital sign said digit by digit and written with commas
+///   ("pulse 1, 2, 6" is 126: three single digits right after the sign's word).
+///
+/// A number read from letters or words that sound like digits ("4-T", "H-E6", "H.E.8",
+/// "9 or 4") is a sound-alike reading, like a misheard lexicon row: its characters are added
+/// to `sound_alike`, and a fact resting on them is filed unconfirmed. Digits the recogniser
+/// wrote and the normaliser only joined ("1, 4, 3, 5", "1, 2, 6", "1-240") are not: on
+/// studied17 every such join read the value said.
+fn join_heard_digits(
+    tokens: Vec<Token>,
+    text: &str,
+    sound_alike: &mut Vec<(u32, u32)>,
+) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
-    let hyphened =
-        |a: &Token, b: &Token| b.start == a.end + 1 && chars.get(a.end as usize) == Some(&'-');
+    let joined_by = |a: &Token, b: &Token, mark: char| {
+        b.start == a.end + 1 && chars.get(a.end as usize) == Some(&mark)
+    };
+    let hyphened = |a: &Token, b: &Token| joined_by(a, b, '-');
     let digits_of = |t: &Token| match &t.kind {
         TokenKind::Number(n) if n.from_digits && !n.digits.is_empty() => Some(n.digits.clone()),
         _ => None,
@@ -211,8 +240,56 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
             (Some(w), _) => w.strip_prefix("he").map(|d| (d.to_owned(), 1)),
             _ => None,
         }
-        .filter(|(d, _)| d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()));
-        if let Some((d, n)) = forty {
+        .filter(|(d, _)| d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()))
+        .or_else(|| {
+            // "H.E.8": the letters dotted like an acronym, then the digit.
+            let e = next.filter(|e| e.word() == Some("e") && joined_by(token, e, '.'))?;
+            let unit = tokens.get(i + 2).filter(|u| joined_by(e, u, '.'))?;
+            let d = digits_of(unit).filter(|d| d.len() == 1)?;
+            (token.word() == Some("h")).then_some((d, 3))
+        });
+        // "9 or 4": "niner four" (a single digit after it; "9 or 10" is a choice).
+        let niner = digits_of(token)
+            .filter(|d| d == "9" && next.and_then(Token::word) == Some("or"))
+            .and(tokens.get(i + 2).and_then(digits_of))
+            .filter(|d| d.len() == 1);
+        // "T-X-A2 grams": a spelt acronym's last letter glued to the number said after it.
+        let spelt_glued = token
+            .word()
+            .filter(|w| w.len() >= 2 && w.is_ascii())
+            .and_then(|w| w.split_at_checked(1))
+            .filter(|(letter, digits)| {
+                letter.chars().all(|c| c.is_ascii_alphabetic())
+                    && digits.len() <= 4
+                    && digits.chars().all(|c| c.is_ascii_digit())
+            })
+            .filter(|_| {
+                tens.last().is_some_and(|before| {
+                    before.word().is_some_and(|b| b.len() == 1) && hyphened(before, token)
+                })
+            });
+        if let Some((letter, digits)) = spelt_glued {
+            tens.push(Token {
+                kind: TokenKind::Word(letter.to_owned()),
+                start: token.start,
+                end: token.start + 1,
+            });
+            tens.push(Token {
+                kind: written_digits(digits.to_owned()),
+                start: token.start + 1,
+                end: token.end,
+            });
+            i += 1;
+        } else if let Some(d) = niner {
+            let end = tokens[i + 2].end;
+            sound_alike.push((token.start, end));
+            tens.push(Token {
+                kind: written_digits(format!("9{d}")),
+                start: token.start,
+                end,
+            });
+            i += 3;
+        } else if let Some((d, n)) = forty {
             // "4-T-2": forty-two.
             let unit = tokens
                 .get(i + 2)
@@ -224,6 +301,7 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
                 None => (format!("{d}0"), 2),
             };
             let end = tokens[i + used - 1].end;
+            sound_alike.push((token.start, end));
             tens.push(Token {
                 kind: written_digits(digits),
                 start: token.start,
@@ -232,6 +310,7 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
             i += used;
         } else if let Some((d, used)) = eighty {
             let end = tokens[i + used - 1].end;
+            sound_alike.push((token.start, end));
             tens.push(Token {
                 kind: written_digits(format!("8{d}")),
                 start: token.start,
@@ -285,9 +364,20 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
                     tens[i - 1].word(),
                     Some("casualty" | "casualties" | "patients" | "number" | "numbers")
                 );
-            let commas =
-                (pieces >= 3 && joined.len() == 4 && !list_after && !list_before && !counted)
-                    .then_some((joined, k));
+            let alone = !list_after && !list_before && !counted;
+            // "pulse 1, 2, 6": three single digits right after a vital sign's word.
+            let after_sign = i > 0 && tens[i - 1].word().is_some_and(|w| VITAL_WORDS.contains(&w));
+            if alone && after_sign && pieces == 3 && joined.len() == 3 && first != "0" {
+                let end = tens[k].end;
+                out.push(Token {
+                    kind: written_digits(joined),
+                    start: token.start,
+                    end,
+                });
+                i = k + 1;
+                continue;
+            }
+            let commas = (pieces >= 3 && joined.len() == 4 && alone).then_some((joined, k));
             let candidate = match (hour_hyphen, commas) {
                 (Some(digits), _) => Some((digits, i + 1)),
                 (None, Some((digits, last))) => Some((digits, last)),
@@ -313,6 +403,11 @@ fn join_heard_digits(tokens: Vec<Token>, text: &str) -> Vec<Token> {
     }
     out
 }
+
+/// Words a vital sign's value follows ("pulse 1, 2, 6"), for values written in pieces.
+const VITAL_WORDS: &[&str] = &[
+    "pulse", "hr", "rate", "radial", "carotid", "bp", "over", "sats", "sat", "spo2", "resps", "rr",
+];
 
 /// Splits text into words, digit runs and punctuation, with character offsets.
 fn lex(text: &str) -> Vec<Token> {
@@ -582,6 +677,23 @@ fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
         }));
         return;
     }
+    // "1GIV", "TXA2GIO", "HR130", "RR22": the recogniser glues acronyms, numbers and units
+    // said one after the other (issue 11, studied17).
+    if let Some(pieces) = glued_pieces(&run) {
+        for (piece, from, to) in pieces {
+            let (piece_start, piece_end) = (start + from as u32, start + to as u32);
+            if piece.starts_with(|c: char| c.is_ascii_digit()) {
+                push_run(tokens, piece.to_owned(), piece_start, piece_end);
+            } else {
+                tokens.push(Token {
+                    kind: TokenKind::Word(piece.to_owned()),
+                    start: piece_start,
+                    end: piece_end,
+                });
+            }
+        }
+        return;
+    }
     let digit_end = run
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(run.len());
@@ -663,6 +775,69 @@ fn push_run(tokens: &mut Vec<Token>, run: String, start: u32, end: u32) {
 
 /// Acronyms the recogniser glues to the number said after them ("TXA2 grams", "IV1928").
 const GLUED_ACRONYMS: &[&str] = &["txa", "iv", "io", "im", "bp"];
+
+/// The letters the recogniser glues to numbers in a dictated dose or vital sign ("TXA2GIO"
+/// is TXA, 2, g, IO; "1GIV" 1, g, IV; "HR130", "RR22"): acronyms, routes and dose units.
+/// Only these: "L4", "K9", "T1" or "O2" stay as they were written.
+const GLUED_PIECES: &[&str] = &[
+    "txa", "iv", "io", "im", "po", "bp", "hr", "rr", "g", "gm", "mg", "mgs", "mcg", "ml",
+];
+
+/// A run of letters and digits (at least one of each, starting and ending where the run
+/// does) cut into digit groups and `GLUED_PIECES`, with each piece's character offsets in
+/// the run; `None` when any letters are not made of those pieces. A group of letters is cut
+/// at the longest piece first ("mgs" before "mg"), and backtracks, so "gio" is g + io.
+fn glued_pieces(run: &str) -> Option<Vec<(&str, usize, usize)>> {
+    fn letters_into<'a>(
+        letters: &'a str,
+        offset: usize,
+        out: &mut Vec<(&'a str, usize, usize)>,
+    ) -> bool {
+        if letters.is_empty() {
+            return true;
+        }
+        let mut lengths: Vec<usize> = GLUED_PIECES
+            .iter()
+            .filter(|piece| letters.starts_with(*piece))
+            .map(|piece| piece.len())
+            .collect();
+        lengths.sort_unstable_by_key(|length| std::cmp::Reverse(*length));
+        for length in lengths {
+            let mark = out.len();
+            out.push((&letters[..length], offset, offset + length));
+            if letters_into(&letters[length..], offset + length, out) {
+                return true;
+            }
+            out.truncate(mark);
+        }
+        false
+    }
+    if !run.is_ascii() {
+        return None;
+    }
+    let is_digit = |c: char| c.is_ascii_digit() || c == '.';
+    let has_digits = run.chars().any(|c| c.is_ascii_digit());
+    let has_letters = run.chars().any(|c| c.is_ascii_alphabetic());
+    if !has_digits || !has_letters || run.len() > GLUED_RUN_BYTES_MAX {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    while from < run.len() {
+        let digits = run[from..].starts_with(is_digit);
+        let length = run[from..]
+            .find(|c: char| is_digit(c) != digits)
+            .unwrap_or(run.len() - from);
+        let chunk = &run[from..from + length];
+        if digits {
+            pieces.push((chunk, from, from + length));
+        } else if !letters_into(chunk, from, &mut pieces) {
+            return None;
+        }
+        from += length;
+    }
+    Some(pieces)
+}
 
 /// A number word and what it can do in a spoken number.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1714,5 +1889,103 @@ mod tests {
             .filter_map(|t| t.word().map(str::to_owned))
             .collect();
         assert_eq!(words, ["txa", "iv", "bp", "o2", "on"]);
+    }
+
+    /// The words and numbers of `text` as the rules see them ("2g" is one quantity).
+    fn pieces(text: &str) -> Vec<String> {
+        normalise(text)
+            .into_iter()
+            .filter_map(|t| match t.kind {
+                TokenKind::Word(w) => Some(w),
+                TokenKind::Number(n) => Some(n.value.to_string()),
+                TokenKind::Quantity { value, unit } => Some(format!("{value} {unit:?}")),
+                TokenKind::Ratio(a, b) => Some(format!("{a}/{b}")),
+                TokenKind::Clock(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn glued_acronyms_numbers_and_units_are_cut_apart() {
+        let cases: &[(&str, &[&str])] = &[
+            ("TXA2GIO 0226", &["txa", "2 G", "io", "226"]),
+            ("Ertypnam, 1GIV 0932", &["ertypnam", "1 G", "iv", "932"]),
+            (
+                "Cal chloride 1GIO after",
+                &["cal", "chloride", "1 G", "io", "after"],
+            ),
+            (
+                "HR130 BP86 over 48, RR28",
+                &["hr", "130", "bp", "86/48", "rr", "28"],
+            ),
+            ("ketamine 50mgs IV", &["ketamine", "50 Mg", "iv"]),
+            // Unchanged: letters that are not all acronyms or units, ordinals, numbers.
+            (
+                "L4 arm, K9 handler, Casual T1",
+                &["l4", "arm", "k9", "handler", "casual", "t", "1"],
+            ),
+            (
+                "O2 on, SpO2 94, 2nd TQ",
+                &["o2", "on", "spo2", "94", "second", "tq"],
+            ),
+            ("500ml, 1.5mg", &["500 Ml", "1.5 Mg"]),
+            // A spelt acronym's last letter glued to its number.
+            ("T-X-A2 grams IV", &["t", "x", "a", "2 G", "iv"]),
+            ("Casual T-1 caught", &["casual", "t", "1", "caught"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(pieces(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_from_sound_alikes_are_marked() {
+        let marked = |text: &str| {
+            let mut pieced = Vec::new();
+            let numbers: Vec<f64> = normalise_marked(text, &mut pieced)
+                .into_iter()
+                .filter_map(|t| match t.kind {
+                    TokenKind::Number(n) => Some(n.value),
+                    _ => None,
+                })
+                .collect();
+            let spans: Vec<String> = pieced
+                .iter()
+                .map(|&(from, to)| {
+                    text.chars()
+                        .skip(from as usize)
+                        .take((to - from) as usize)
+                        .collect()
+                })
+                .collect();
+            (numbers, spans)
+        };
+        let cases: &[(&str, &[f64], &[&str])] = &[
+            // "niner": a single digit after "9 or".
+            ("Sats 9 or 4, pain 6", &[94.0, 6.0], &["9 or 4"]),
+            ("Sats-9 or 1.", &[91.0], &["9 or 1"]),
+            // "eighty" spelt with dots.
+            ("Radial H.E.8. BP 130", &[88.0, 130.0], &["H.E.8"]),
+            // Forty and eighty from letters.
+            ("Sats dropping, H-E6, RISPS 34", &[86.0, 34.0], &["H-E6"]),
+            ("0-4-4-T. Piles 1-18", &[440.0, 118.0], &["4-T"]),
+            // Joined but not marked: the digits were written, only the commas are dropped.
+            ("Radial is weak, pulse 1, 2, 6. It", &[126.0], &[]),
+            ("TXA, two grams IV, 1, 4, 3, 5.", &[1435.0], &[]),
+            // Unchanged and unmarked: a choice, a list, numbers as written.
+            ("at 9 or 10 tonight", &[9.0, 10.0], &[]),
+            ("give 8 or 4", &[8.0, 4.0], &[]),
+            ("counting 1, 2, 6, lift", &[1.0, 2.0, 6.0], &[]),
+            ("casualties 1, 2, 3 are moving", &[1.0, 2.0, 3.0], &[]),
+            ("pulse 0, 2, 6", &[0.0, 2.0, 6.0], &[]),
+            ("pulse 126, BP 1 5 1", &[126.0, 151.0], &[]),
+            ("He, E, 8 lines", &[8.0], &[]),
+        ];
+        for (text, numbers, spans) in cases {
+            let (got, got_spans) = marked(text);
+            assert_eq!(got, *numbers, "{text}");
+            assert_eq!(got_spans, *spans, "{text}");
+        }
     }
 }
