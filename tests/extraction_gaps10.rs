@@ -10,37 +10,19 @@
 
 mod extraction_support;
 
-use extraction_support::{casualty, casualty_or_null, list, record_of};
-
-use serde_json::Value;
+use extraction_support::{
+    casualty, casualty_or_null, items_where, list, medication, record_of, treatment,
+};
 
 fn injuries(c: &Value, region: &str) -> Vec<Value> {
-    list(c, "injuries")
-        .into_iter()
-        .filter(|i| i["region"] == region)
-        .collect()
-}
-
-fn treatment(c: &Value, kind: &str) -> Vec<Value> {
-    list(c, "treatments")
-        .into_iter()
-        .filter(|t| t["kind"] == kind)
-        .collect()
-}
-
-fn medication(c: &Value, name: &str) -> Vec<Value> {
-    list(c, "medications")
-        .into_iter()
-        .filter(|m| m["name"] == name)
-        .collect()
+    items_where(c, "injuries", "region", region)
 }
 
 fn fluids(c: &Value, name: &str) -> Vec<Value> {
-    list(c, "fluids")
-        .into_iter()
-        .filter(|f| f["name"] == name)
-        .collect()
+    items_where(c, "fluids", "name", name)
 }
+
+use serde_json::Value;
 
 // --- Class 1: someone else's report, then the medic's finding after a colon ------------
 

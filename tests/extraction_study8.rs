@@ -14,52 +14,15 @@
 
 mod extraction_support;
 
-use extraction_support::{casualty, list, record_of};
+use extraction_support::{casualty, has_vital, list, medication, no_facts, record_of, treatment};
 
 use serde_json::Value;
-
-fn has_vital(c: &Value, sign: &str, value: impl Into<Value>) -> bool {
-    let value = value.into();
-    list(c, "vitals").iter().any(|v| v[sign] == value)
-}
-
-fn treatment(c: &Value, kind: &str) -> Vec<Value> {
-    list(c, "treatments")
-        .into_iter()
-        .filter(|t| t["kind"] == kind)
-        .collect()
-}
-
-fn medication(c: &Value, name: &str) -> Vec<Value> {
-    list(c, "medications")
-        .into_iter()
-        .filter(|m| m["name"] == name)
-        .collect()
-}
 
 fn injury_regions(c: &Value) -> Vec<Value> {
     list(c, "injuries")
         .into_iter()
         .map(|i| i["region"].clone())
         .collect()
-}
-
-fn no_facts(line: &str) {
-    let record = record_of(&[line]);
-    let filed: Vec<Value> = record
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| {
-            c.as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, v)| *k != "id" && !v.is_null() && **v != serde_json::json!([]))
-                .map(|(k, v)| serde_json::json!({ k: v }))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert!(filed.is_empty(), "{line:?} filed {filed:?}");
 }
 
 // --- Class 1: an evacuation category said of the casualty --------------------------------

@@ -172,7 +172,24 @@ fn spawn(state: &Path, input: &Path, console: &str) -> Child {
         .unwrap()
 }
 
-/// SIGTERM; the service must exit 0 within 2 s.
+/// The unit's `TimeoutStopSec` (kernel-config/tccc.service): systemd kills the service when it
+/// has not exited that long after SIGTERM, so that is the bound a clean stop must keep.
+fn stop_timeout() -> Duration {
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel-config/tccc.service"),
+    )
+    .unwrap();
+    let seconds = unit
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("TimeoutStopSec="))
+        .expect("the unit sets TimeoutStopSec")
+        .trim()
+        .parse()
+        .expect("TimeoutStopSec in whole seconds");
+    Duration::from_secs(seconds)
+}
+
+/// SIGTERM; the service must exit 0 within the unit's stop timeout.
 fn terminate(mut child: Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -180,14 +197,15 @@ fn terminate(mut child: Child) {
         .unwrap();
     assert!(status.success());
     let sent = Instant::now();
+    let bound = stop_timeout();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "exit status {status:?}");
             break;
         }
         assert!(
-            sent.elapsed() < Duration::from_secs(2),
-            "still running 2 s after SIGTERM"
+            sent.elapsed() < bound,
+            "still running {bound:?} after SIGTERM (the unit's TimeoutStopSec)"
         );
         std::thread::sleep(Duration::from_millis(20));
     }

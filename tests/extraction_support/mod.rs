@@ -404,3 +404,46 @@ pub fn live_facts(lines: &[&str]) -> Vec<String> {
         .map(|f| format!("casualty {}: {}", f.casualty, f.fact))
         .collect()
 }
+
+/// The items of `field` (an array of objects on casualty `c`) whose `key` equals `value`.
+pub fn items_where(c: &Value, field: &str, key: &str, value: &str) -> Vec<Value> {
+    list(c, field)
+        .into_iter()
+        .filter(|item| item[key] == value)
+        .collect()
+}
+
+/// The treatments of one kind on casualty `c`.
+pub fn treatment(c: &Value, kind: &str) -> Vec<Value> {
+    items_where(c, "treatments", "kind", kind)
+}
+
+/// The medications of one name on casualty `c`.
+pub fn medication(c: &Value, name: &str) -> Vec<Value> {
+    items_where(c, "medications", "name", name)
+}
+
+/// Whether casualty `c` has a vital set with `sign` equal to `value`.
+pub fn has_vital(c: &Value, sign: &str, value: impl Into<Value>) -> bool {
+    let value = value.into();
+    list(c, "vitals").iter().any(|v| v[sign] == value)
+}
+
+/// Asserts that one utterance alone files no fact on any casualty.
+pub fn no_facts(line: &str) {
+    let record = record_of(&[line]);
+    let filed: Vec<Value> = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c.as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, v)| *k != "id" && !v.is_null() && **v != serde_json::json!([]))
+                .map(|(k, v)| serde_json::json!({ k: v }))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(filed.is_empty(), "{line:?} filed {filed:?}");
+}

@@ -1381,14 +1381,11 @@ impl<'a> Parser<'a> {
         {
             return;
         }
-        let Some(last) = self.frames.len().checked_sub(1) else {
+        let sentence = self.sentence;
+        let Some(frame) = self.last_open_frame() else {
             return;
         };
-        if last < self.frames_before_switch || last < self.sealed_before {
-            return;
-        }
-        let frame = &mut self.frames[last];
-        if frame.sentence + 1 != self.sentence {
+        if frame.sentence + 1 != sentence {
             return;
         }
         for (place, end) in places {
@@ -1397,6 +1394,16 @@ impl<'a> Parser<'a> {
                 frame.take(attribute, end);
             }
         }
+    }
+
+    /// The last frame, unless a casualty switch or a seal came after it (then nothing said
+    /// later may add to it).
+    fn last_open_frame(&mut self) -> Option<&mut Frame> {
+        let last = self.frames.len().checked_sub(1)?;
+        if last < self.frames_before_switch || last < self.sealed_before {
+            return None;
+        }
+        self.frames.get_mut(last)
     }
 
     /// gaps10: "put the tourniquet high and tight; that's on now, right leg, fourteen
@@ -1412,13 +1419,9 @@ impl<'a> Parser<'a> {
         let (Some(&(clock, _)), None) = (times.next(), times.next()) else {
             return;
         };
-        let Some(last) = self.frames.len().checked_sub(1) else {
+        let Some(frame) = self.last_open_frame() else {
             return;
         };
-        if last < self.frames_before_switch || last < self.sealed_before {
-            return;
-        }
-        let frame = &mut self.frames[last];
         let attribute = Attribute::Time(clock);
         if frame.sentence + 1 != sentence || frame.time.is_some() || !frame.accepts(&attribute) {
             return;
