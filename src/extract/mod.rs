@@ -73,8 +73,9 @@ pub fn check_embedded_data() -> Result<(), ExtractError> {
 /// wound is the amputation?), a sentence naming one vital sign twice (two sets run
 /// together), a clause the next one denies ("NPA, not needed", "Second TQ. Not yet": the
 /// recogniser wrote a comma or full stop where the medic asked a question), and a clause
-/// that is only "blank" (a card's empty field, read out after a place). Facts read there are filed unconfirmed; typed text is left alone (its
-/// punctuation was written, not guessed). Adds to `stops` where each heard sentence ends.
+/// that is only "blank" (a card's empty field, read out after a place). Facts read there
+/// are filed unconfirmed; typed text is left alone (its punctuation was written, not
+/// guessed). Adds to `stops` where each heard sentence ends.
 fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut Vec<u32>) {
     let ends_sentence = |i: usize| {
         matches!(chars[i], '.' | '?' | '!' | ';')
