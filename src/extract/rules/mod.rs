@@ -277,6 +277,12 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        self.push_open(frame)
+    }
+
+    /// Files `frame` as the next frame, in spoken order, and makes it the open one; returns
+    /// its index.
+    fn push_open(&mut self, frame: Frame) -> usize {
         let index = self.frames.len();
         self.frames.push(frame);
         self.order.push(Step::Frame(index));
@@ -367,10 +373,7 @@ impl<'a> Parser<'a> {
                 further.another = true;
                 further.negated = self.negation || self.hypothetical;
                 further.take(attribute, end);
-                let index = self.frames.len();
-                self.frames.push(further);
-                self.order.push(Step::Frame(index));
-                self.open = Some(index);
+                self.push_open(further);
                 return;
             }
         }
@@ -1151,10 +1154,7 @@ impl<'a> Parser<'a> {
         frame.route = self.frames[previous].route;
         frame.another = true;
         frame.negated = self.negation || self.hypothetical;
-        let index = self.frames.len();
-        self.frames.push(frame);
-        self.order.push(Step::Frame(index));
-        self.open = Some(index);
+        self.push_open(frame);
         next
     }
 
@@ -1231,10 +1231,7 @@ impl<'a> Parser<'a> {
         frame.unit_number = number;
         frame.another = true;
         frame.negated = self.negation || self.hypothetical;
-        let index = self.frames.len();
-        self.frames.push(frame);
-        self.order.push(Step::Frame(index));
-        self.open = Some(index);
+        self.push_open(frame);
     }
 
     /// The item right after `i` (skipping glue words) is an anchor that takes the attribute.
@@ -1337,10 +1334,7 @@ impl<'a> Parser<'a> {
         off.place_times = vec![None; source.places.len()];
         off.removed = true;
         off.negated = self.negation || self.hypothetical;
-        let index = self.frames.len();
-        self.frames.push(off);
-        self.order.push(Step::Frame(index));
-        self.open = Some(index);
+        self.push_open(off);
     }
 
     fn end_clause(&mut self) {
