@@ -330,9 +330,15 @@ pub const ADVISOR_MESSAGE_BYTES_MAX: usize = 240;
 pub const ALERTS_PER_CASUALTY_MAX: usize = 32;
 /// Alerts one advisor holds (every casualty at its limit).
 pub const ALERTS_MAX: usize = ALERTS_PER_CASUALTY_MAX * CASUALTIES_MAX;
+/// How far after the moment it was heard a spoken injury time may lie and still be today
+/// (a medic's watch runs a little apart from the device's clock). An injury is reported
+/// after it happened, so a time further ahead ("hit yesterday at 1300", heard at 09:05) is
+/// the day before.
+pub const INJURY_TIME_AHEAD_S: i64 = 15 * 60;
 
 const _: () = assert!(ALERTS_PER_CASUALTY_MAX >= ADVISOR_RULES_MAX / 4);
 const _: () = assert!(ADVISOR_MESSAGE_BYTES_MAX <= LOG_LINE_BYTES_MAX);
+const _: () = assert!(INJURY_TIME_AHEAD_S > 0 && INJURY_TIME_AHEAD_S < 12 * 3600);
 
 // ---- Watchdog (src/watchdog) ----
 

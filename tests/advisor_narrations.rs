@@ -324,3 +324,27 @@ fn urgent_casualty_with_ketamine_and_repeated_vitals() {
         ],
     );
 }
+
+#[test]
+fn an_injury_from_the_day_before_has_no_txa_window_today() {
+    // "Hit yesterday at thirteen hundred", reported at 09:05: the injury was 20 h ago, not
+    // 4 h ahead (the nearest-time rule alone would offer TXA until 16:00 today).
+    let lines = [
+        (
+            "09:05",
+            "casualty one, gunshot wound left thigh, he was hit yesterday at thirteen hundred on another patrol",
+        ),
+        ("09:06", "tourniquet left thigh at zero nine zero six"),
+    ];
+    check(
+        "09:04",
+        &lines,
+        "09:30",
+        &[
+            ("09:05", 1, "antibiotics-open-wound", Advisory),
+            // The tourniquet is the first sign of bleeding that calls for TXA: by then the
+            // 3 h window had closed the afternoon before.
+            ("09:06", 1, "txa-window-closed", Advisory),
+        ],
+    );
+}

@@ -80,6 +80,22 @@ impl Stamp {
         Stamp(best)
     }
 
+    /// The latest occurrence of the spoken clock time at most `ahead_s` after `heard`: for
+    /// a moment that was over before it was reported (an injury), which the nearest-time
+    /// rule would put hours ahead when it was the day before ("hit yesterday at 1300",
+    /// heard at 09:05, is 20 h ago, not 4 h ahead).
+    pub fn of_spoken_past(time: SpokenTime, heard: Stamp, ahead_s: i64) -> Stamp {
+        let of_day = i64::from(time.hour) * 3600 + i64::from(time.minute) * 60;
+        let latest = heard.0 + ahead_s.max(0);
+        let day_start = latest.div_euclid(DAY_S) * DAY_S;
+        let today = day_start + of_day;
+        Stamp(if today <= latest {
+            today
+        } else {
+            today - DAY_S
+        })
+    }
+
     /// Minutes from `earlier` to `self`, rounded down.
     pub fn minutes_since(self, earlier: Stamp) -> i64 {
         (self.0 - earlier.0).div_euclid(60)
@@ -198,6 +214,40 @@ mod tests {
         assert_eq!(
             Stamp::of_spoken(spoken(0, 0), Stamp::at(12, 0)),
             Stamp::at(0, 0)
+        );
+    }
+
+    #[test]
+    fn an_injury_time_is_never_placed_after_it_was_reported() {
+        let ahead = 15 * 60;
+        // Said a little ahead of the device's clock: today.
+        assert_eq!(
+            Stamp::of_spoken_past(spoken(9, 10), Stamp::at(9, 5), ahead),
+            Stamp::at(9, 10)
+        );
+        // Earlier today.
+        assert_eq!(
+            Stamp::of_spoken_past(spoken(7, 40), Stamp::at(9, 5), ahead),
+            Stamp::at(7, 40)
+        );
+        // Hours ahead: the day before (the nearest-time rule says 4 h ahead).
+        assert_eq!(
+            Stamp::of_spoken_past(spoken(13, 0), Stamp::at(9, 5), ahead),
+            Stamp(Stamp::at(13, 0).0 - DAY_S)
+        );
+        assert_eq!(
+            Stamp::of_spoken(spoken(13, 0), Stamp::at(9, 5)),
+            Stamp::at(13, 0)
+        );
+        // Across midnight both ways: 23:50 heard at 00:10 is 20 min ago; 00:05 heard at
+        // 23:55 is 10 min ahead, within the watch's drift, so the next day.
+        assert_eq!(
+            Stamp::of_spoken_past(spoken(23, 50), Stamp(DAY_S + 600), ahead),
+            Stamp(DAY_S - 600)
+        );
+        assert_eq!(
+            Stamp::of_spoken_past(spoken(0, 5), Stamp::at(23, 55), ahead),
+            Stamp(DAY_S + 300)
         );
     }
 

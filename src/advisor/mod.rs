@@ -8,8 +8,9 @@
 //! placed nearest to when it was heard, or, when none was said, the time it was heard
 //! (and the alert says the time was assumed). The injury time is the time set with
 //! [`Advisor::set_injury_time`], else the latest `Fact::InjuryTime` heard for the casualty
-//! ("hit at ten thirty"), else the earliest time known of the casualty (first mention or
-//! an earlier spoken time), flagged as assumed. The true injury can only be earlier than
+//! ("hit at ten thirty"; never placed more than `INJURY_TIME_AHEAD_S` after it was heard:
+//! an injury reported hours "ahead" was the day before), else the earliest time known of
+//! the casualty (first mention or an earlier spoken time), flagged as assumed. The true injury can only be earlier than
 //! an assumed one, so "give TXA by" may be generous (the message says so), and "TXA given
 //! late" measured from it is raised as an advisory only. A tourniquet with a confirmed
 //! `Fact::TourniquetOff` for its limb said after it has no elapsed-time clock (with no
@@ -33,7 +34,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX};
+use crate::limits::{ALERTS_MAX, ALERTS_PER_CASUALTY_MAX, INJURY_TIME_AHEAD_S};
 use crate::record::{
     CasualtyId, Evac, Event, EventLog, Fact, FactId, Limb, LiveFact, Perfusion, Provenance,
     RecordError, VitalValue,
@@ -367,7 +368,12 @@ impl Advisor {
             .filter(|f| matches!(f.fact, Fact::InjuryTime(_)))
             .max_by_key(|f| (self.heard(f), f.id));
         if let Some(f) = said {
-            return (self.happened(f).0, false, f.unconfirmed);
+            let heard = self.heard(f);
+            let at = match f.fact.time() {
+                Some(t) => Stamp::of_spoken_past(t, heard, INJURY_TIME_AHEAD_S),
+                None => heard,
+            };
+            return (at, false, f.unconfirmed);
         }
         let earliest = facts
             .iter()
