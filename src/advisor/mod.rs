@@ -705,9 +705,6 @@ impl Advisor {
                 // the same one): a blood pressure at or above the endpoint, or a radial pulse
                 // said to be palpable again (G2024 l.224-253: either is an endpoint); a
                 // pressure or pulse still short of it holds the alert back.
-                let before = |f: &LiveFact, other: &LiveFact| {
-                    (other.provenance.utterance, other.id) < (f.provenance.utterance, f.id)
-                };
                 let reached = |sign: &LiveFact| match sign.fact {
                     Fact::Vital {
                         value: VitalValue::BloodPressure { systolic, .. },
@@ -724,7 +721,7 @@ impl Advisor {
                     let last = facts
                         .iter()
                         .copied()
-                        .filter(|o| before(f, o) && reached(o).is_some())
+                        .filter(|o| said_after(f, o) && reached(o).is_some())
                         .max_by_key(|o| (o.provenance.utterance, o.id));
                     if let Some(sign) = last.filter(|sign| reached(sign) == Some(true)) {
                         push(&[f, sign], self.heard(f), Some(f), Extra::default());
@@ -747,20 +744,15 @@ impl Advisor {
                         if limb_of(&c.fact) != Some(limb) || c.id == f.id {
                             return false;
                         }
-                        let later = c.provenance.utterance > f.provenance.utterance;
                         match c.fact {
                             Fact::Tourniquet { .. } => {
-                                later
+                                c.provenance.utterance > f.provenance.utterance
                                     && !facts.iter().any(|o| {
                                         o.provenance.utterance == c.provenance.utterance
                                             && o.fact == f.fact
                                     })
                             }
-                            _ => {
-                                later
-                                    || (c.provenance.utterance == f.provenance.utterance
-                                        && c.id > f.id)
-                            }
+                            _ => said_after(c, f),
                         }
                     });
                     if !is_cleared {
@@ -780,16 +772,14 @@ impl Advisor {
                 for f in select(sel) {
                     let given = self.happened(f).0;
                     let reassessed = cleared.iter().any(|c| {
-                        let said_after = c.provenance.utterance > f.provenance.utterance
-                            || (c.provenance.utterance == f.provenance.utterance && c.id > f.id);
                         // A sign read back with its time counts from that time; a unit
                         // with no time said was given when heard, as is a sign without one.
                         match c.fact.time() {
                             Some(_) => {
                                 self.happened(c).0 >= given
-                                    || (said_after && f.fact.time().is_none())
+                                    || (said_after(c, f) && f.fact.time().is_none())
                             }
-                            None => said_after,
+                            None => said_after(c, f),
                         }
                     });
                     if !reassessed {
@@ -823,6 +813,11 @@ impl Advisor {
 }
 
 /// The limb a tourniquet fact is about.
+/// Whether `later` was said after `earlier`: in a later utterance, or later in the same one.
+fn said_after(later: &LiveFact, earlier: &LiveFact) -> bool {
+    (later.provenance.utterance, later.id) > (earlier.provenance.utterance, earlier.id)
+}
+
 fn limb_of(fact: &Fact) -> Option<Limb> {
     match fact {
         Fact::Tourniquet { limb, .. }
