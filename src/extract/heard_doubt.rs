@@ -17,7 +17,9 @@ pub const HEARD_DOUBT_VERSION: &str = "heard-doubt/1";
 pub enum HeardDoubtError {
     #[error("heard-doubt data is not valid TOML: {0}")]
     Syntax(String),
-    #[error("heard-doubt data declares version {found:?}, this build reads {HEARD_DOUBT_VERSION:?}")]
+    #[error(
+        "heard-doubt data declares version {found:?}, this build reads {HEARD_DOUBT_VERSION:?}"
+    )]
     Version { found: String },
     #[error("heard-doubt [two_sets]: {0}")]
     TwoSets(String),
@@ -95,9 +97,7 @@ impl HeardDoubt {
                 let said: Vec<String> = words_of(sentence)
                     .filter(|w| sets.sign_words.contains(w))
                     .collect();
-                said.iter()
-                    .enumerate()
-                    .any(|(k, w)| said[..k].contains(w))
+                said.iter().enumerate().any(|(k, w)| said[..k].contains(w))
             })
         };
         if let Some(example) = sets.doubted.iter().find(|e| !names_a_sign_twice(e)) {
@@ -154,10 +154,19 @@ mod tests {
         for (text, why) in [
             (good.replace("heard-doubt/1", "heard-doubt/0"), "version"),
             ("version = ".to_owned(), "TOML"),
-            (with("\"Pulse\"", "\"pulse 1, pulse 2\"", "\"x\""), "lower-case"),
-            (with("\"pulse\", \"pulse\"", "\"pulse 1, pulse 2\"", "\"x\""), "twice"),
+            (
+                with("\"Pulse\"", "\"pulse 1, pulse 2\"", "\"x\""),
+                "lower-case",
+            ),
+            (
+                with("\"pulse\", \"pulse\"", "\"pulse 1, pulse 2\"", "\"x\""),
+                "twice",
+            ),
             (with("\"pulse\"", "\"pulse 1\"", "\"x\""), "doubted example"),
-            (with("\"pulse\"", "\"pulse 1, pulse 2\"", "\"pulse, pulse\""), "kept example"),
+            (
+                with("\"pulse\"", "\"pulse 1, pulse 2\"", "\"pulse, pulse\""),
+                "kept example",
+            ),
             (with("\"pulse\"", "", "\"x\""), "example"),
         ] {
             let error = HeardDoubt::parse(&text).expect_err(why).to_string();
