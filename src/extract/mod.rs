@@ -160,7 +160,8 @@ fn heard_unsure_spans(
 }
 
 /// The clock times said in `tokens`: written times ("14:32", "fourteen thirty hours") and
-/// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955").
+/// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955",
+/// and "at the 130", "at a 120": "at oh one thirty" heard, studied set 18, slt).
 fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '_ {
     use normalise::TokenKind;
     tokens
@@ -169,7 +170,13 @@ fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '
         .filter_map(|(i, token)| match &token.kind {
             TokenKind::Clock(clock) => Some(*clock),
             TokenKind::Number(number) => {
-                let after_at = i > 0 && tokens[i - 1].word() == Some("at");
+                let word = |back: usize| {
+                    i.checked_sub(back)
+                        .and_then(|k| tokens.get(k))
+                        .and_then(normalise::Token::word)
+                };
+                let after_at = word(1) == Some("at")
+                    || (matches!(word(1), Some("the" | "a")) && word(2) == Some("at"));
                 let long_enough =
                     number.digits.len() == 4 || (after_at && number.digits.len() == 3);
                 if long_enough {
@@ -2229,6 +2236,7 @@ mod heard_doubt_tests {
             // A clock time no fact took, and a fact filed without one.
             ("By tools. At 955. BP 118 over 74. Alert, pain 8.", "blood pressure", true),
             ("Ketamine 20 milligrams slow IV. 1526. No fentanyl.", "medication", true),
+            ("His vitals at the 130, pulse 92, sat 99.", "pulse", true),
             // A number read from sound-alikes that no fact took ("9 or 4 0": the recheck
             // time 0940, misheard), and signs filed without a time.
             (
