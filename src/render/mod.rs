@@ -182,7 +182,10 @@ mod tests {
         // The doubted pulse is written apart from the clear SpO2 of its set, which stays
         // unmarked (the schema marks whole entries).
         assert_eq!(casualty["vitals"][0]["spo2"], 97);
-        assert_eq!(casualty["vitals"][0]["unconfirmed"], serde_json::Value::Null);
+        assert_eq!(
+            casualty["vitals"][0]["unconfirmed"],
+            serde_json::Value::Null
+        );
         assert_eq!(casualty["vitals"][1]["pulse"], 120);
         assert_eq!(casualty["vitals"][1]["unconfirmed"], true);
         assert_eq!(
