@@ -666,3 +666,7 @@ const _: () = assert!(SCOPE_SETTING_CUES_MIN >= 2);
 pub const STUTTER_REPEAT_WORDS_MAX: usize = 4;
 
 const _: () = assert!(STUTTER_REPEAT_WORDS_MAX >= 2 && STUTTER_REPEAT_WORDS_MAX <= 8);
+
+/// Vital signs' words in `extract/heard_doubt.toml` (`[two_sets] sign_words`); a longer list
+/// is refused when the data is loaded.
+pub const HEARD_SIGN_WORDS_MAX: usize = 32;

@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub mod exchange;
+pub mod heard_doubt;
 pub mod items;
 pub mod lexicon;
 pub mod normalise;
@@ -64,6 +65,9 @@ pub fn check_embedded_data() -> Result<(), ExtractError> {
     if let Err(error) = scope::ScopeCues::shared() {
         return Err(ExtractError::Data(format!("scope_cues.toml: {error}")));
     }
+    if let Err(error) = heard_doubt::HeardDoubt::shared() {
+        return Err(ExtractError::Data(format!("heard_doubt.toml: {error}")));
+    }
     Ok(())
 }
 
@@ -75,8 +79,14 @@ pub fn check_embedded_data() -> Result<(), ExtractError> {
 /// recogniser wrote a comma or full stop where the medic asked a question), and a clause
 /// that is only "blank" (a card's empty field, read out after a place). Facts read there
 /// are filed unconfirmed; typed text is left alone (its punctuation was written, not
-/// guessed). Adds to `stops` where each heard sentence ends.
-fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut Vec<u32>) {
+/// guessed). Adds to `stops` where each heard sentence ends. `sign_words` are the vital
+/// signs' words of `heard_doubt.toml` (`[two_sets]`).
+fn heard_unsure_spans(
+    chars: &[char],
+    sign_words: &[String],
+    spans: &mut Vec<(u32, u32)>,
+    stops: &mut Vec<u32>,
+) {
     let ends_sentence = |i: usize| {
         matches!(chars[i], '.' | '?' | '!' | ';')
             && chars.get(i + 1).is_none_or(|c| c.is_whitespace())
@@ -126,7 +136,7 @@ fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut V
         }
         for word in chars[from..to].split(|c| !c.is_alphanumeric()) {
             let word: String = word.iter().flat_map(|c| c.to_lowercase()).collect();
-            if HEARD_SIGN_WORDS.contains(&word.as_str()) {
+            if sign_words.contains(&word) {
                 sign_twice |= signs.contains(&word);
                 signs.push(word);
             }
@@ -150,7 +160,8 @@ fn heard_unsure_spans(chars: &[char], spans: &mut Vec<(u32, u32)>, stops: &mut V
 }
 
 /// The clock times said in `tokens`: written times ("14:32", "fourteen thirty hours") and
-/// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955").
+/// four-digit numbers that read as one ("1526", "0-9-1-0"), or three after "at" ("at 955",
+/// and "at the 130", "at a 120": "at oh one thirty" heard, studied set 18, slt).
 fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '_ {
     use normalise::TokenKind;
     tokens
@@ -159,7 +170,13 @@ fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '
         .filter_map(|(i, token)| match &token.kind {
             TokenKind::Clock(clock) => Some(*clock),
             TokenKind::Number(number) => {
-                let after_at = i > 0 && tokens[i - 1].word() == Some("at");
+                let word = |back: usize| {
+                    i.checked_sub(back)
+                        .and_then(|k| tokens.get(k))
+                        .and_then(normalise::Token::word)
+                };
+                let after_at = word(1) == Some("at")
+                    || (matches!(word(1), Some("the" | "a")) && word(2) == Some("at"));
                 let long_enough =
                     number.digits.len() == 4 || (after_at && number.digits.len() == 3);
                 if long_enough {
@@ -171,11 +188,6 @@ fn spoken_clocks(tokens: &[normalise::Token]) -> impl Iterator<Item = Clock> + '
             _ => None,
         })
 }
-
-/// Vital signs' words (as the recogniser writes them) whose second mention in one heard
-/// sentence means two sets of signs were run together.
-/// ("pain" is left out: "pain 8, fentanyl for the pain" is one set).
-const HEARD_SIGN_WORDS: &[&str] = &["pulse", "hr", "bp", "sats", "spo2", "resps", "rr"];
 
 /// A medication or fluid given with no clock time: the kinds whose repetition can mean a
 /// second dose.
@@ -498,7 +510,12 @@ impl Extractor {
         let mut unsure = Vec::new();
         let mut heard_stops = Vec::new();
         if !words.is_empty() {
-            heard_unsure_spans(&chars, &mut unsure, &mut heard_stops);
+            // Without valid data (never in a tested build: `check_embedded_data`) no sign
+            // word is known and only the other signals doubt.
+            let sign_words = heard_doubt::HeardDoubt::shared()
+                .map(|data| data.sign_words.as_slice())
+                .unwrap_or_default();
+            heard_unsure_spans(&chars, sign_words, &mut unsure, &mut heard_stops);
         }
         let mut items = items::items(&tokens, &self.lexicon);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
@@ -522,7 +539,16 @@ impl Extractor {
                         .chain(frame.place_times.iter().flatten().copied())
                 })
                 .collect();
+            // A number the normaliser read from sound-alikes that no frame took ("Reach
+            // F0, 9 or 4 0. HR102, BP104 over 66, …": the recheck time 0940, misheard) may
+            // be a lost time as well (studied17, slt).
+            let frames_read = |&(from, to): &(u32, u32)| {
+                actions.iter().any(|action| {
+                    matches!(action, Action::Assert(frame) if frame.start < to && from < frame.end)
+                })
+            };
             spoken_clocks(&tokens).any(|clock| !used.contains(&clock))
+                || !sound_alike.iter().all(frames_read)
         };
         let cues = exchange::cues(&chars);
         let mut context = UtteranceContext {
@@ -1801,8 +1827,9 @@ struct UtteranceContext<'w> {
     /// Where the recogniser ended a sentence (heard text only): a fact read across one rests
     /// on punctuation the recogniser guessed ("Right thigh. Cat … on at 1510. Left forearm.").
     heard_stops: Vec<u32>,
-    /// Heard text: the utterance said a clock time that no frame took, so a fact filed
-    /// without a time may have lost it (filed unconfirmed).
+    /// Heard text: the utterance said a clock time, or a number read from sound-alikes,
+    /// that no frame took, so a fact filed without a time may have lost it (filed
+    /// unconfirmed).
     unused_clock: bool,
 }
 
@@ -2209,6 +2236,14 @@ mod heard_doubt_tests {
             // A clock time no fact took, and a fact filed without one.
             ("By tools. At 955. BP 118 over 74. Alert, pain 8.", "blood pressure", true),
             ("Ketamine 20 milligrams slow IV. 1526. No fentanyl.", "medication", true),
+            ("His vitals at the 130, pulse 92, sat 99.", "pulse", true),
+            // A number read from sound-alikes that no fact took ("9 or 4 0": the recheck
+            // time 0940, misheard), and signs filed without a time.
+            (
+                "Reach F0, 9 or 4 0. HR102, BP104 over 66, still alpha, pain 4.",
+                "blood pressure",
+                true,
+            ),
             // A drug named with nothing said of giving it.
             ("L.R.G.'s block, penicillin.", "medication", true),
             // Unchanged: one set with its time, a timed drug, a short sentence without
@@ -2217,6 +2252,8 @@ mod heard_doubt_tests {
             ("Ketamine 20 milligrams slow IV at 1526.", "medication", false),
             ("Half past ten in the morning HPMK on", "treatment", false),
             ("Tourniquet left leg at 0915, pulse 120.", "tourniquet", false),
+            // The sound-alike reading is the sats' own value: no time was lost.
+            ("Sats 9 or 4, BP 120 over 80.", "blood pressure", false),
         ];
         let mut wrong = Vec::new();
         for (text, kind, heard_doubt) in cases {
@@ -2225,6 +2262,21 @@ mod heard_doubt_tests {
             let typed = doubted(text, false, kind);
             if heard != Some(*heard_doubt) || typed != Some(false) {
                 wrong.push(format!("{text}: {kind} heard {heard:?}, typed {typed:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn the_two_set_examples_of_the_data_are_heard_as_it_says() {
+        let data = heard_doubt::HeardDoubt::shared().unwrap();
+        let mut wrong = Vec::new();
+        for (examples, heard_doubt) in [(&data.doubted, true), (&data.kept, false)] {
+            for text in examples {
+                let heard = doubted(text, true, "pulse");
+                if heard != Some(heard_doubt) || doubted(text, false, "pulse") != Some(false) {
+                    wrong.push(format!("{text}: pulse heard {heard:?}"));
+                }
             }
         }
         assert!(wrong.is_empty(), "{wrong:#?}");

@@ -253,6 +253,16 @@ fn join_heard_digits(
             .filter(|d| d == "9" && next.and_then(Token::word) == Some("or"))
             .and(tokens.get(i + 2).and_then(digits_of))
             .filter(|d| d.len() == 1);
+        // "BP 904 over 58", "Sats 906": "niner four" heard as ninety, four (studied17, slt):
+        // 901 to 909 right after a vital sign's word, a value no sign can take.
+        let ninety = digits_of(token)
+            .filter(|d| d.len() == 3 && d.starts_with("90") && !d.ends_with('0'))
+            .filter(|_| {
+                i > 0
+                    && tokens[i - 1]
+                        .word()
+                        .is_some_and(|w| VITAL_WORDS.contains(&w))
+            });
         // "T-X-A2 grams": a spelt acronym's last letter glued to the number said after it.
         let spelt_glued = token
             .word()
@@ -289,6 +299,14 @@ fn join_heard_digits(
                 end,
             });
             i += 3;
+        } else if let Some(d) = ninety {
+            sound_alike.push((token.start, token.end));
+            tens.push(Token {
+                kind: written_digits(format!("9{}", &d[2..])),
+                start: token.start,
+                end: token.end,
+            });
+            i += 1;
         } else if let Some((d, n)) = forty {
             // "4-T-2": forty-two.
             let unit = tokens
@@ -1965,6 +1983,13 @@ mod tests {
             // "niner": a single digit after "9 or".
             ("Sats 9 or 4, pain 6", &[94.0, 6.0], &["9 or 4"]),
             ("Sats-9 or 1.", &[91.0], &["9 or 1"]),
+            // "niner" heard as ninety: 901 to 909 after a sign's word.
+            // ("BP 904 over 58" is then the ratio 94/58, not two numbers.)
+            (
+                "HR 112, BP 904, RR 22, Sats 906",
+                &[112.0, 94.0, 22.0, 96.0],
+                &["904", "906"],
+            ),
             // "eighty" spelt with dots.
             ("Radial H.E.8. BP 130", &[88.0, 130.0], &["H.E.8"]),
             // Forty and eighty from letters.
@@ -1981,6 +2006,7 @@ mod tests {
             ("pulse 0, 2, 6", &[0.0, 2.0, 6.0], &[]),
             ("pulse 126, BP 1 5 1", &[126.0, 151.0], &[]),
             ("He, E, 8 lines", &[8.0], &[]),
+            ("Sats 900, unit 904", &[900.0, 904.0], &[]),
         ];
         for (text, numbers, spans) in cases {
             let (got, got_spans) = marked(text);

@@ -179,7 +179,15 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&document.to_json().unwrap()).unwrap();
         let casualty = &json["casualties"][0];
         assert_eq!(casualty["tourniquets"][0]["unconfirmed"], true);
-        assert_eq!(casualty["vitals"][0]["unconfirmed"], true);
+        // The doubted pulse is written apart from the clear SpO2 of its set, which stays
+        // unmarked (the schema marks whole entries).
+        assert_eq!(casualty["vitals"][0]["spo2"], 97);
+        assert_eq!(
+            casualty["vitals"][0]["unconfirmed"],
+            serde_json::Value::Null
+        );
+        assert_eq!(casualty["vitals"][1]["pulse"], 120);
+        assert_eq!(casualty["vitals"][1]["unconfirmed"], true);
         assert_eq!(
             casualty["unconfirmed_fields"],
             serde_json::json!(["sex", "evac_category"])
