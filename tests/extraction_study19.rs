@@ -191,7 +191,7 @@ fn a_hedged_category_is_no_decision() {
 fn a_past_reaction_names_the_allergen() {
     let record = record_of(&[
         "Casualty one.",
-        "Any allergies? His buddy says cefazolin, he broke out in hives.",
+        "Any allergies? He says cefazolin, he broke out in hives.",
     ]);
     let one = casualty(&record, 1);
     assert!(medication(&one, "cefazolin").is_empty(), "{record:#}");
@@ -211,6 +211,10 @@ fn a_time_alone_after_a_terse_act_dates_it() {
     let seals = treatment(&casualty(&record, 1), "chest_seal");
     assert_eq!(seals.len(), 1, "{record:#}");
     assert_eq!(seals[0]["time"], "14:10", "{record:#}");
+    let record = record_of(&["cas one. pressure drsg. left thigh. zero two four five."]);
+    let wraps = treatment(&casualty(&record, 1), "pressure_dressing");
+    assert_eq!(wraps.len(), 1, "{record:#}");
+    assert_eq!(wraps[0]["time"], "02:45", "{record:#}");
     // A time alone before vital signs dates the signs, not an act said before it.
     let record = record_of(&["cas one. chest seal. left chest. one four one zero. pulse ninety."]);
     let one = casualty(&record, 1);
@@ -280,6 +284,12 @@ fn civilian_and_british_words_of_care() {
         serde_json::json!(["other"]),
         "{record:#}"
     );
+    let record = record_of(&["Casualty two, male, flash burns, pulse one ten."]);
+    assert_eq!(
+        casualty(&record, 2)["mechanisms"],
+        serde_json::json!(["burn"]),
+        "{record:#}"
+    );
     let record = record_of(&["Casualty one. Another wound, right calf, through and through."]);
     let injuries = list(&casualty(&record, 1), "injuries");
     assert_eq!(injuries.len(), 1, "{record:#}");
@@ -299,4 +309,50 @@ fn everyday_talk_of_study19_files_nothing() {
     ] {
         no_facts(line);
     }
+}
+
+// --- Class 13: a packing dated by the dressing put over it ------------------------------------
+
+#[test]
+fn a_packing_takes_the_time_of_the_dressing_over_it() {
+    let record = record_of(&[
+        "Casualty one. Packed the right thigh with Celox, held pressure, pressure dressing over the top, zero nine ten.",
+    ]);
+    let one = casualty(&record, 1);
+    assert_eq!(treatment(&one, "hemostatic_dressing")[0]["time"], "09:10", "{record:#}");
+    assert_eq!(treatment(&one, "pressure_dressing")[0]["time"], "09:10", "{record:#}");
+    // Two dressings on two wounds, the second not said over the first, keep their own.
+    let record = record_of(&[
+        "Casualty one. Combat Gauze in the left thigh, pressure dressing on the right arm, zero nine ten.",
+    ]);
+    let one = casualty(&record, 1);
+    assert!(treatment(&one, "hemostatic_dressing")[0]["time"].is_null(), "{record:#}");
+}
+
+// --- Class 14: the narrator gets a reading ------------------------------------------------------
+
+#[test]
+fn the_narrator_getting_a_reading_is_no_order() {
+    let record = record_of(&["Casualty one.", "I get a pulse, one twenty at the wrist."]);
+    assert!(has_vital(&casualty(&record, 1), "pulse", 120), "{record:#}");
+}
+
+// --- Class 15: a person the narrator says is someone else's to document ----------------------
+
+#[test]
+fn someone_elses_casualty_is_no_casualty_of_this_record() {
+    let record = record_of(&[
+        "Casualty one, male, tourniquet left leg at zero nine ten.",
+        "The driver's got a bloody lip, he's walking around, he's someone else's casualty.",
+        "Pulse one ten, BP one twenty over eighty.",
+    ]);
+    assert!(extraction_support::casualty_or_null(&record, 2).is_null(), "{record:#}");
+    assert!(has_vital(&casualty(&record, 1), "pulse", 110), "{record:#}");
+    // Described and cared for, the driver is a casualty of his own.
+    let record = record_of(&[
+        "Casualty one, male, tourniquet left leg at zero nine ten.",
+        "The driver's got a gunshot wound to the right arm, pressure dressing at zero nine fifteen.",
+    ]);
+    let driver = extraction_support::casualty_or_null(&record, 2);
+    assert!(!driver.is_null(), "{record:#}");
 }

@@ -2324,16 +2324,20 @@ impl<'a> Parser<'a> {
             .iter()
             .rposition(|item| item.kind == ItemKind::Stop)
             .map_or(0, |p| p + 1);
-        let alone = self.items[opens..=last].iter().all(|item| {
-            matches!(
-                item.kind,
-                ItemKind::Clock(_) | ItemKind::Comma | ItemKind::Concept(Concept::At)
-            )
-        });
-        let mut clocks = self.items[opens..=last].iter().filter_map(|item| match item.kind {
-            ItemKind::Clock(clock) => Some(clock),
+        // "two three two zero": four digits said alone read as a 24-hour time.
+        let clock_of = |item: &Item| match &item.kind {
+            ItemKind::Clock(clock) => Some(*clock),
+            ItemKind::Number(n) if n.digits.len() == 4 => n.as_clock(),
             _ => None,
+        };
+        let alone = self.items[opens..=last].iter().all(|item| {
+            clock_of(item).is_some()
+                || matches!(
+                    item.kind,
+                    ItemKind::Comma | ItemKind::Concept(Concept::At)
+                )
         });
+        let mut clocks = self.items[opens..=last].iter().filter_map(clock_of);
         let (Some(clock), None, true) = (clocks.next(), clocks.next(), alone) else {
             return;
         };
@@ -2396,6 +2400,41 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// study19: "the gunner's got a sore neck, he's walking around, he's someone else's
+    /// card": a person the narrator says is not his to document is no casualty of this
+    /// record. The description said in that sentence switches to no one and the
+    /// sentence's facts are dropped; what follows goes on about the casualty before.
+    fn someone_elses_casualty(&mut self, dropped: &mut [bool]) {
+        const NOT_MINE: &[&str] = &[
+            "someone else's card", "somebody else's card", "someone else's casualty",
+            "somebody else's casualty", "not my casualty", "not my patient", "not mine to",
+        ];
+        let sentences = self.sentence + 1;
+        for sentence in 0..sentences {
+            let said = self.sentence_said(sentence).to_lowercase();
+            if !NOT_MINE.iter().any(|phrase| said.contains(phrase)) {
+                continue;
+            }
+            let in_sentence = |start: u32, items: &[Item]| {
+                items
+                    .iter()
+                    .take_while(|item| item.start < start)
+                    .filter(|item| item.kind == ItemKind::Stop)
+                    .count() as u32
+                    == sentence
+            };
+            let items = self.items;
+            self.order.retain(|step| {
+                !matches!(step, Step::Action(Action::Describe { start, .. }) if in_sentence(*start, items))
+            });
+            for (index, frame) in self.frames.iter().enumerate() {
+                if frame.sentence == sentence {
+                    dropped[index] = true;
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Action> {
         self.time_alone_after_act();
         self.share_times();
@@ -2443,6 +2482,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.drop_replaced_by_instead(&mut dropped);
+        self.someone_elses_casualty(&mut dropped);
         // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
         // seventeen thirty": one removal said twice, the second time with its time; the
         // timeless saying is no removal of its own.
