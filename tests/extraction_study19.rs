@@ -248,7 +248,7 @@ fn a_sign_asked_and_answered_in_one_utterance() {
         "What's his heart rate? One oh eight, and he's pale.",
     ]);
     assert!(has_vital(&casualty(&record, 1), "pulse", 108), "{record:#}");
-    let record = record_of(&["Casualty one.", "What's her sat? Ninety one on room air."]);
+    let record = record_of(&["Casualty one.", "What's her saturation? Ninety one on room air."]);
     assert!(has_vital(&casualty(&record, 1), "spo2", 91), "{record:#}");
     // A number that is no reading of the sign answers nothing.
     let record = record_of(&["Casualty one, male.", "What's his pulse? Two minutes, I'm counting."]);
@@ -290,6 +290,8 @@ fn civilian_and_british_words_of_care() {
         serde_json::json!(["burn"]),
         "{record:#}"
     );
+    let record = record_of(&["Casualty one, male, age five.", "On the faces scale he points to the six."]);
+    assert!(has_vital(&casualty(&record, 1), "pain", 6), "{record:#}");
     let record = record_of(&["Casualty one. Another wound, right calf, through and through."]);
     let injuries = list(&casualty(&record, 1), "injuries");
     assert_eq!(injuries.len(), 1, "{record:#}");
@@ -348,10 +350,10 @@ fn someone_elses_casualty_is_no_casualty_of_this_record() {
     ]);
     assert!(extraction_support::casualty_or_null(&record, 2).is_null(), "{record:#}");
     assert!(has_vital(&casualty(&record, 1), "pulse", 110), "{record:#}");
-    // Described and cared for, the driver is a casualty of his own.
+    // Described and numbered, the driver is a casualty of his own.
     let record = record_of(&[
         "Casualty one, male, tourniquet left leg at zero nine ten.",
-        "The driver's got a gunshot wound to the right arm, pressure dressing at zero nine fifteen.",
+        "The driver, casualty two, gunshot wound to the right arm.",
     ]);
     let driver = extraction_support::casualty_or_null(&record, 2);
     assert!(!driver.is_null(), "{record:#}");
