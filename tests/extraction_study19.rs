@@ -218,7 +218,10 @@ fn a_time_alone_after_a_terse_act_dates_it() {
     // A time alone before vital signs dates the signs, not an act said before it.
     let record = record_of(&["cas one. chest seal. left chest. one four one zero. pulse ninety."]);
     let one = casualty(&record, 1);
-    assert!(treatment(&one, "chest_seal")[0]["time"].is_null(), "{record:#}");
+    assert!(
+        treatment(&one, "chest_seal")[0]["time"].is_null(),
+        "{record:#}"
+    );
     // A reading is not dated by a time said after it alone.
     let record = record_of(&["cas one. pulse ninety. one four one zero."]);
     let vitals = list(&casualty(&record, 1), "vitals");
@@ -230,13 +233,20 @@ fn a_time_alone_after_a_terse_act_dates_it() {
 #[test]
 fn a_category_opening_the_utterance_is_the_category() {
     let record = record_of(&["Casualty one, male.", "Priority, female, she needs a CT."]);
-    assert_eq!(casualty(&record, 1)["evac_category"], "priority", "{record:#}");
+    assert_eq!(
+        casualty(&record, 1)["evac_category"],
+        "priority",
+        "{record:#}"
+    );
     // Inside a sentence, with other words before it, a bare category word is none.
     let record = record_of(&[
         "Casualty one, male.",
         "Splint on, it's routine stuff for the surgeons.",
     ]);
-    assert!(casualty(&record, 1)["evac_category"].is_null(), "{record:#}");
+    assert!(
+        casualty(&record, 1)["evac_category"].is_null(),
+        "{record:#}"
+    );
 }
 
 // --- Class 10: a question about one sign answered with a bare number ------------------------
@@ -248,18 +258,30 @@ fn a_sign_asked_and_answered_in_one_utterance() {
         "What's his heart rate? One oh eight, and he's pale.",
     ]);
     assert!(has_vital(&casualty(&record, 1), "pulse", 108), "{record:#}");
-    let record = record_of(&["Casualty one.", "What's her saturation? Ninety one on room air."]);
+    let record = record_of(&[
+        "Casualty one.",
+        "What's her saturation? Ninety one on room air.",
+    ]);
     assert!(has_vital(&casualty(&record, 1), "spo2", 91), "{record:#}");
     // A number that is no reading of the sign answers nothing.
-    let record = record_of(&["Casualty one, male.", "What's his pulse? Two minutes, I'm counting."]);
-    assert!(list(&casualty(&record, 1), "vitals").is_empty(), "{record:#}");
+    let record = record_of(&[
+        "Casualty one, male.",
+        "What's his pulse? Two minutes, I'm counting.",
+    ]);
+    assert!(
+        list(&casualty(&record, 1), "vitals").is_empty(),
+        "{record:#}"
+    );
 }
 
 // --- Class 11: partly oriented is no "alert" -------------------------------------------------
 
 #[test]
 fn partly_oriented_is_no_alert() {
-    let record = record_of(&["Casualty one, male.", "Confused, A and O times one, responds to voice."]);
+    let record = record_of(&[
+        "Casualty one, male.",
+        "Confused, A and O times one, responds to voice.",
+    ]);
     let one = casualty(&record, 1);
     assert!(!has_vital(&one, "avpu", "A"), "{record:#}");
     assert!(has_vital(&one, "avpu", "V"), "{record:#}");
@@ -274,7 +296,11 @@ fn civilian_and_british_words_of_care() {
     let record = record_of(&["Pt is a forty y/o female, on NRB at twelve LPM, neg allergies."]);
     let one = casualty(&record, 1);
     assert_eq!(treatment(&one, "o2").len(), 1, "{record:#}");
-    assert_eq!(list(&one, "allergies"), vec![serde_json::json!("nkda")], "{record:#}");
+    assert_eq!(
+        list(&one, "allergies"),
+        vec![serde_json::json!("nkda")],
+        "{record:#}"
+    );
     let record = record_of(&["Casualty one, pressure wrap on the right forearm at zero nine ten."]);
     let wraps = treatment(&casualty(&record, 1), "pressure_dressing");
     assert_eq!(wraps.len(), 1, "{record:#}");
@@ -290,7 +316,10 @@ fn civilian_and_british_words_of_care() {
         serde_json::json!(["burn"]),
         "{record:#}"
     );
-    let record = record_of(&["Casualty one, male, age five.", "On the faces scale he points to the six."]);
+    let record = record_of(&[
+        "Casualty one, male, age five.",
+        "On the faces scale he points to the six.",
+    ]);
     assert!(has_vital(&casualty(&record, 1), "pain", 6), "{record:#}");
     let record = record_of(&["Casualty one. Another wound, right calf, through and through."]);
     let injuries = list(&casualty(&record, 1), "injuries");
@@ -321,14 +350,25 @@ fn a_packing_takes_the_time_of_the_dressing_over_it() {
         "Casualty one. Packed the right thigh with Celox, held pressure, pressure dressing over the top, zero nine ten.",
     ]);
     let one = casualty(&record, 1);
-    assert_eq!(treatment(&one, "hemostatic_dressing")[0]["time"], "09:10", "{record:#}");
-    assert_eq!(treatment(&one, "pressure_dressing")[0]["time"], "09:10", "{record:#}");
+    assert_eq!(
+        treatment(&one, "hemostatic_dressing")[0]["time"],
+        "09:10",
+        "{record:#}"
+    );
+    assert_eq!(
+        treatment(&one, "pressure_dressing")[0]["time"],
+        "09:10",
+        "{record:#}"
+    );
     // Two dressings on two wounds, the second not said over the first, keep their own.
     let record = record_of(&[
         "Casualty one. Combat Gauze in the left thigh, pressure dressing on the right arm, zero nine ten.",
     ]);
     let one = casualty(&record, 1);
-    assert!(treatment(&one, "hemostatic_dressing")[0]["time"].is_null(), "{record:#}");
+    assert!(
+        treatment(&one, "hemostatic_dressing")[0]["time"].is_null(),
+        "{record:#}"
+    );
 }
 
 // --- Class 14: the narrator gets a reading ------------------------------------------------------
@@ -348,7 +388,10 @@ fn someone_elses_casualty_is_no_casualty_of_this_record() {
         "The driver's got a bloody lip, he's walking around, he's someone else's casualty.",
         "Pulse one ten, BP one twenty over eighty.",
     ]);
-    assert!(extraction_support::casualty_or_null(&record, 2).is_null(), "{record:#}");
+    assert!(
+        extraction_support::casualty_or_null(&record, 2).is_null(),
+        "{record:#}"
+    );
     assert!(has_vital(&casualty(&record, 1), "pulse", 110), "{record:#}");
     // Described and numbered, the driver is a casualty of his own.
     let record = record_of(&[

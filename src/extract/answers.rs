@@ -114,9 +114,10 @@ pub fn answer_vitals(items: &mut Vec<Item>, text: &[char]) {
             .is_some_and(|c| *c == '?');
         if question {
             let mut signs = items[start..end].iter().filter_map(|item| match item.kind {
-                ItemKind::Concept(Concept::Vital(cue)) => {
-                    ANSWERED_SIGNS.iter().find(|(sign, ..)| *sign == cue).copied()
-                }
+                ItemKind::Concept(Concept::Vital(cue)) => ANSWERED_SIGNS
+                    .iter()
+                    .find(|(sign, ..)| *sign == cue)
+                    .copied(),
                 _ => None,
             });
             if let (Some(sign), None) = (signs.next(), signs.next()) {

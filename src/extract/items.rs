@@ -179,14 +179,16 @@ fn unread_ranges(mut items: Vec<Item>) -> Vec<Item> {
         Some(ItemKind::Number(n)) => Some(n.value),
         _ => None,
     };
-    let word = |item: Option<&Item>, words: &[&str]| {
-        matches!(item.map(|item| &item.kind), Some(ItemKind::Word(w)) if words.contains(&w.as_str()))
-    };
+    let word = |item: Option<&Item>, words: &[&str]| matches!(item.map(|item| &item.kind), Some(ItemKind::Word(w)) if words.contains(&w.as_str()));
     let mut i = 0;
     while i + 2 < items.len() {
         let before = i.checked_sub(1).and_then(|k| items.get(k));
         let between = word(before, &["between"]);
-        let joins = if between { &["and"][..] } else { &["or", "to"][..] };
+        let joins = if between {
+            &["and"][..]
+        } else {
+            &["or", "to"][..]
+        };
         let range = match (value(items.get(i)), value(items.get(i + 2))) {
             (Some(low), Some(high)) => {
                 high > low

@@ -2265,16 +2265,19 @@ impl<'a> Parser<'a> {
                 ItemKind::Word(w) if w == "instead" => {
                     let said = item.start;
                     let medication = |f: &Frame| matches!(f.kind, FrameKind::Medication(_));
-                    let replacement = self.frames.iter().any(|g| {
-                        medication(g) && g.sentence == sentence && g.start < said
-                    });
+                    let replacement = self
+                        .frames
+                        .iter()
+                        .any(|g| medication(g) && g.sentence == sentence && g.start < said);
                     for (index, f) in self.frames.iter().enumerate() {
                         let bare = f.quantity.is_none()
                             && f.route.is_none()
                             && f.time.is_none()
                             && f.number.is_none();
                         let before_another = self.frames.iter().any(|g| {
-                            medication(g) && g.sentence == sentence && g.start > f.end
+                            medication(g)
+                                && g.sentence == sentence
+                                && g.start > f.end
                                 && g.start < said
                         });
                         if medication(f)
@@ -2313,7 +2316,11 @@ impl<'a> Parser<'a> {
     /// before it is not dated this way (a time said alone before vital signs dates the
     /// signs after it), nor an act of an earlier utterance.
     fn time_alone_after_act(&mut self) {
-        let Some(last) = self.items.iter().rposition(|item| item.kind != ItemKind::Stop) else {
+        let Some(last) = self
+            .items
+            .iter()
+            .rposition(|item| item.kind != ItemKind::Stop)
+        else {
             return;
         };
         let sentence = self.items[..last]
@@ -2332,10 +2339,7 @@ impl<'a> Parser<'a> {
         };
         let alone = self.items[opens..=last].iter().all(|item| {
             clock_of(item).is_some()
-                || matches!(
-                    item.kind,
-                    ItemKind::Comma | ItemKind::Concept(Concept::At)
-                )
+                || matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::At))
         });
         let mut clocks = self.items[opens..=last].iter().filter_map(clock_of);
         let (Some(clock), None, true) = (clocks.next(), clocks.next(), alone) else {
@@ -2406,8 +2410,13 @@ impl<'a> Parser<'a> {
     /// sentence's facts are dropped; what follows goes on about the casualty before.
     fn someone_elses_casualty(&mut self, dropped: &mut [bool]) {
         const NOT_MINE: &[&str] = &[
-            "someone else's card", "somebody else's card", "someone else's casualty",
-            "somebody else's casualty", "not my casualty", "not my patient", "not mine to",
+            "someone else's card",
+            "somebody else's card",
+            "someone else's casualty",
+            "somebody else's casualty",
+            "not my casualty",
+            "not my patient",
+            "not mine to",
         ];
         let sentences = self.sentence + 1;
         for sentence in 0..sentences {
