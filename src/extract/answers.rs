@@ -1,6 +1,8 @@
 //! study18: a pain score asked as a question and answered with a bare number ("How bad is
 //! the pain, zero to ten? Eight? Okay, an eight."): the number is the casualty's pain score,
 //! as a drug named after an allergy question is the allergen (`answer_allergies`).
+//! study19: a bare number opening the sentence after a question naming one sign in the
+//! same utterance ("What's his pulse? One twenty four, …") is that sign (`answer_vitals`).
 
 use super::items::{Item, ItemKind};
 use super::lexicon::{Concept, VitalCue};
