@@ -1,6 +1,8 @@
 //! study18: a pain score asked as a question and answered with a bare number ("How bad is
 //! the pain, zero to ten? Eight? Okay, an eight."): the number is the casualty's pain score,
 //! as a drug named after an allergy question is the allergen (`answer_allergies`).
+//! study19: a bare number opening the sentence after a question naming one sign in the
+//! same utterance ("What's his pulse? One twenty four, …") is that sign (`answer_vitals`).
 
 use super::items::{Item, ItemKind};
 use super::lexicon::{Concept, VitalCue};
@@ -68,4 +70,62 @@ pub fn answer_pain(items: &mut Vec<Item>, text: &[char], mut asked: bool) -> boo
         start = end + 1;
     }
     asked
+}
+
+/// Readings a question about one sign may be answered with: the sign and the plausible
+/// values of a bare number said as its answer.
+const ANSWERED_SIGNS: &[(VitalCue, f64, f64)] = &[
+    (VitalCue::Pulse, 20.0, 250.0),
+    (VitalCue::RespRate, 4.0, 60.0),
+    (VitalCue::Spo2, 50.0, 100.0),
+];
+
+/// study19: "What's his pulse? One twenty four, radial's getting weak.": a sentence that
+/// opens with a bare number, right after a question naming one sign (pulse, breathing
+/// rate, SpO2) in the same utterance, answers it: the sign's cue goes before the number.
+/// A number out of the sign's plausible values ("What's his pulse? Two minutes, I'm
+/// counting.") answers nothing, nor does a question naming two signs.
+pub fn answer_vitals(items: &mut Vec<Item>, text: &[char]) {
+    let mut asked: Option<(VitalCue, f64, f64)> = None;
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = items[start..]
+            .iter()
+            .position(|item| item.kind == ItemKind::Stop)
+            .map_or(items.len(), |p| start + p);
+        if let Some((cue, low, high)) = asked.take() {
+            let opens = match items.get(start).map(|item| &item.kind) {
+                Some(ItemKind::Number(n)) => n.value >= low && n.value <= high,
+                _ => false,
+            };
+            if opens && start < end {
+                let number = &items[start];
+                let item = Item {
+                    kind: ItemKind::Concept(Concept::Vital(cue)),
+                    start: number.start,
+                    end: number.start,
+                    confidence: number.confidence,
+                };
+                items.insert(start, item);
+                end += 1;
+            }
+        }
+        let question = items
+            .get(end)
+            .and_then(|stop| text.get(stop.start as usize))
+            .is_some_and(|c| *c == '?');
+        if question {
+            let mut signs = items[start..end].iter().filter_map(|item| match item.kind {
+                ItemKind::Concept(Concept::Vital(cue)) => ANSWERED_SIGNS
+                    .iter()
+                    .find(|(sign, ..)| *sign == cue)
+                    .copied(),
+                _ => None,
+            });
+            if let (Some(sign), None) = (signs.next(), signs.next()) {
+                asked = Some(sign);
+            }
+        }
+        start = end + 1;
+    }
 }

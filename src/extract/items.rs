@@ -167,7 +167,63 @@ pub fn items(tokens: &[Token], lexicon: &Lexicon) -> Vec<Item> {
         i += 1;
     }
     let joined = join_places(out);
-    sound_alikes(joined, lexicon)
+    unread_ranges(sound_alikes(joined, lexicon))
+}
+
+/// study19: a number said as a rate per hour is no volume or dose; two numbers said as a range or band ("pain six or seven", "pulse somewhere
+/// between ninety and a hundred", "resps eighteen to twenty") are no reading: either value
+/// would be a guess, so both are kept as words. A change said with "from" ("from eighty
+/// eight to ninety four") and a casualty's number ("casualty one or two") are no range.
+fn unread_ranges(mut items: Vec<Item>) -> Vec<Item> {
+    let value = |item: Option<&Item>| match item.map(|item| &item.kind) {
+        Some(ItemKind::Number(n)) => Some(n.value),
+        _ => None,
+    };
+    let word = |item: Option<&Item>, words: &[&str]| matches!(item.map(|item| &item.kind), Some(ItemKind::Word(w)) if words.contains(&w.as_str()));
+    let mut i = 0;
+    while i + 2 < items.len() {
+        let before = i.checked_sub(1).and_then(|k| items.get(k));
+        let between = word(before, &["between"]);
+        let joins = if between {
+            &["and"][..]
+        } else {
+            &["or", "to"][..]
+        };
+        let range = match (value(items.get(i)), value(items.get(i + 2))) {
+            (Some(low), Some(high)) => {
+                high > low
+                    && word(items.get(i + 1), joins)
+                    && !word(before, &["from"])
+                    && !matches!(
+                        before.map(|item| &item.kind),
+                        Some(ItemKind::Concept(Concept::Casualty))
+                    )
+            }
+            _ => false,
+        };
+        // "started IV at three hundred an hour", "three hundred mils per hour": a rate,
+        // not a volume or a dose ("ten milligrams an hour ago" is a time).
+        let amount = matches!(
+            items.get(i).map(|item| &item.kind),
+            Some(ItemKind::Number(_) | ItemKind::Quantity { .. })
+        );
+        let rate = amount
+            && word(items.get(i + 1), &["an", "a", "per"])
+            && word(items.get(i + 2), &["hour", "hr"])
+            && !word(items.get(i + 3), &["ago"]);
+        if rate {
+            items[i].kind = ItemKind::Word("rate".to_owned());
+            i += 3;
+        } else if range {
+            for k in [i, i + 2] {
+                items[k].kind = ItemKind::Word("range".to_owned());
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    items
 }
 
 /// A row that needs a context (`lexicon.toml`'s `[[context]]`) counts only when its clause

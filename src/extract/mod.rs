@@ -520,6 +520,7 @@ impl Extractor {
         let mut items = items::items(&tokens, &self.lexicon);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
+        answers::answer_vitals(&mut items, &chars);
         scope::gate(&mut items, &chars, self.scope);
         let actions = rules::parse(&items, &chars);
         // Heard text: a clock time said in the utterance that no frame took ("… slow IV.

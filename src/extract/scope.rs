@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/8";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/9";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -471,7 +471,21 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                                 }
                             }
                             Reach::Doubt => {
-                                if !matches(&words, &rule.phrases).is_empty() {
+                                let cues = matches(&words, &rule.phrases);
+                                // study19: an evacuation category said after a hedge
+                                // ("priority, maybe routine later") is no decision made.
+                                if let Some(&cue) = cues.iter().min() {
+                                    for j in clause.clone() {
+                                        let evac = matches!(
+                                            items[j].kind,
+                                            ItemKind::Concept(Concept::Evac(_))
+                                        );
+                                        if evac && items[j].start >= cue {
+                                            silenced[j] = true;
+                                        }
+                                    }
+                                }
+                                if !cues.is_empty() {
                                     // A hedged clause with values but no anchor ("pulse 120,
                                     // maybe 125") is a second guess at a value said before:
                                     // its values are dropped, not attached elsewhere.
@@ -746,19 +760,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/8\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/8\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/8\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/8\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

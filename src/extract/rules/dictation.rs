@@ -61,10 +61,25 @@ impl Parser<'_> {
         // "penicillin allergy": the drug just named is the allergen, not a dose given.
         if let Some(o) = self.open.filter(|&o| o + 1 == self.frames.len()) {
             if let FrameKind::Medication(name) = self.frames[o].kind {
-                let said_just_before = matches!(
-                    self.previous_significant(i),
-                    Some(ItemKind::Concept(Concept::Medication(_)))
-                );
+                // study19: "mom says amoxicillin, she broke out in a rash": a reaction said
+                // in the clause after a drug named bare names it too.
+                let frame = &self.frames[o];
+                let bare = frame.quantity.is_none()
+                    && frame.route.is_none()
+                    && frame.time.is_none()
+                    && frame.number.is_none();
+                let reaction_after_comma = bare
+                    && self.said_lower(i).contains("broke out")
+                    && matches!(self.previous_significant(i), Some(ItemKind::Comma))
+                    && matches!(
+                        i.checked_sub(1).and_then(|k| self.previous_significant(k)),
+                        Some(ItemKind::Concept(Concept::Medication(_)))
+                    );
+                let said_just_before = reaction_after_comma
+                    || matches!(
+                        self.previous_significant(i),
+                        Some(ItemKind::Concept(Concept::Medication(_)))
+                    );
                 if said_just_before {
                     self.frames[o].kind = FrameKind::Allergen(name.to_owned());
                     self.frames[o].end = self.items[i].end;
@@ -173,6 +188,15 @@ impl Parser<'_> {
                 && VOCATIVE_NEXT.contains(&next_word)
         };
         if let Some(last) = last.filter(|&last| spoken_to(last)) {
+            return last + 1;
+        }
+        // study19: "Sergeant Kim goes, give him the morphine", "Sergeant Kim says…": a rank
+        // and name followed by a verb of speech is someone talking, not the casualty's name.
+        let speaking = |last: usize| {
+            matches!(self.items.get(last + 1).map(|item| &item.kind),
+                Some(ItemKind::Word(w)) if SPEECH_VERBS.contains(&w.as_str()))
+        };
+        if let Some(last) = last.filter(|&last| speaking(last)) {
             return last + 1;
         }
         if let Some(last) = last {
@@ -336,6 +360,14 @@ impl Parser<'_> {
 
 /// study16a: words that open an order or a remark to the person just named ("Private
 /// Diaz, watch me").
+/// study19: verbs of speech after a rank and name: the person is talking ("Sergeant Kim
+/// goes, …", "Sergeant Kim says …"), not dictated as the casualty.
+const SPEECH_VERBS: &[&str] = &[
+    "goes", "went", "says", "said", "tells", "told", "yells", "yelled", "shouts", "shouted",
+    "asks", "asked", "calls", "called", "radios", "radioed", "wants", "wanted", "reckons",
+    "thinks", "thought",
+];
+
 const VOCATIVE_NEXT: &[&str] = &[
     "watch", "look", "listen", "you", "you're", "your", "come", "help", "hand", "grab", "take",
     "get", "go", "stay", "hold", "keep", "see", "check", "pay", "eyes", "over", "here",

@@ -1686,6 +1686,11 @@ impl<'a> Parser<'a> {
                 self.sealed_before = self.frames.len();
                 self.open = None;
             }
+            // study19: "undo" is a command to the device only when said alone ("Undo. That
+            // was the other casualty."); "undo his belt" is a verb on a thing.
+            Concept::Retraction
+                if self.said_lower(i) == "undo"
+                    && !matches!(self.kind_at(i + 1), None | Some(ItemKind::Stop)) => {}
             Concept::Retraction => {
                 self.correcting = true;
                 if self.retraction.is_none() {
@@ -1737,6 +1742,10 @@ impl<'a> Parser<'a> {
                 }
                 self.attribute(Attribute::Route(route), i);
             }
+            // study19: "A and O times two" (oriented to two of four) says the casualty is
+            // not fully oriented; it is no "alert" (the level comes from what he responds
+            // to, "eyes open to voice"). "A and O times three" or "times four" is alert.
+            Concept::Avpu(Avpu::Alert) if self.partly_oriented(i) => {}
             Concept::Avpu(avpu) => {
                 let open_takes = self
                     .open
@@ -2244,8 +2253,201 @@ impl<'a> Parser<'a> {
 
     /// Applies what only the whole utterance shows: shared vital times, evacuation cues,
     /// retractions and corrections, then lists the actions in order.
+    /// study19: "give him the morphine, we don't carry it, I give him the fentanyl lozenge
+    /// instead": a drug named bare (no dose, route, time) before another drug said
+    /// "instead" in the same sentence is the one not given. "Instead of" names what was
+    /// not given after it, and a drug with its dose is a report of its own.
+    fn drop_replaced_by_instead(&self, dropped: &mut [bool]) {
+        let mut sentence = 0u32;
+        for item in self.items {
+            match &item.kind {
+                ItemKind::Stop => sentence += 1,
+                ItemKind::Word(w) if w == "instead" => {
+                    let said = item.start;
+                    let medication = |f: &Frame| matches!(f.kind, FrameKind::Medication(_));
+                    let replacement = self
+                        .frames
+                        .iter()
+                        .any(|g| medication(g) && g.sentence == sentence && g.start < said);
+                    for (index, f) in self.frames.iter().enumerate() {
+                        let bare = f.quantity.is_none()
+                            && f.route.is_none()
+                            && f.time.is_none()
+                            && f.number.is_none();
+                        let before_another = self.frames.iter().any(|g| {
+                            medication(g)
+                                && g.sentence == sentence
+                                && g.start > f.end
+                                && g.start < said
+                        });
+                        if medication(f)
+                            && bare
+                            && f.sentence == sentence
+                            && replacement
+                            && before_another
+                        {
+                            dropped[index] = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// study19: "A and O times two": the alert cue at `i` is followed by "times" and a
+    /// count of orientations below three.
+    fn partly_oriented(&self, i: usize) -> bool {
+        matches!(self.kind_at(i + 1), Some(ItemKind::Word(w)) if w == "times" || w == "x")
+            && matches!(self.kind_at(i + 2), Some(ItemKind::Number(n)) if n.value < 3.0)
+    }
+
+    /// study19: "Urgent, male, he needs a hospital.", "Priority, and put female on it.": a
+    /// category word that opens the utterance as a clause of its own is the casualty's
+    /// category without the word "evac" ("it's urgent that…" opens with other words).
+    fn category_opens_utterance(&self, start: u32) -> bool {
+        self.items.first().is_some_and(|item| item.start == start)
+            && matches!(self.kind_at(1), Some(ItemKind::Comma))
+    }
+
+    /// study19: terse or whispered narration, one phrase a sentence ("pressure drsg. right
+    /// calf. two three one five."): a clock time said as the last sentence of the
+    /// utterance, alone, dates the last act said before it when it has no time. A reading
+    /// before it is not dated this way (a time said alone before vital signs dates the
+    /// signs after it), nor an act of an earlier utterance.
+    fn time_alone_after_act(&mut self) {
+        let Some(last) = self
+            .items
+            .iter()
+            .rposition(|item| item.kind != ItemKind::Stop)
+        else {
+            return;
+        };
+        let sentence = self.items[..last]
+            .iter()
+            .filter(|item| item.kind == ItemKind::Stop)
+            .count() as u32;
+        let opens = self.items[..last]
+            .iter()
+            .rposition(|item| item.kind == ItemKind::Stop)
+            .map_or(0, |p| p + 1);
+        // "two three two zero": four digits said alone read as a 24-hour time.
+        let clock_of = |item: &Item| match &item.kind {
+            ItemKind::Clock(clock) => Some(*clock),
+            ItemKind::Number(n) if n.digits.len() == 4 => n.as_clock(),
+            _ => None,
+        };
+        let alone = self.items[opens..=last].iter().all(|item| {
+            clock_of(item).is_some()
+                || matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::At))
+        });
+        let mut clocks = self.items[opens..=last].iter().filter_map(clock_of);
+        let (Some(clock), None, true) = (clocks.next(), clocks.next(), alone) else {
+            return;
+        };
+        let attribute = Attribute::Time(clock);
+        let Some(frame) = self.last_open_frame() else {
+            return;
+        };
+        let act = !frame.is_vital() && !matches!(frame.kind, FrameKind::Evac(_));
+        if act
+            && frame.sentence < sentence
+            && frame.sentence + 3 >= sentence
+            && frame.time.is_none()
+            && frame.accepts(&attribute)
+        {
+            frame.take(attribute, 0);
+            self.floating_times.retain(|(_, s)| *s != sentence);
+        }
+    }
+
+    /// study19 (and studied18's f8-08): "packed the wound with Combat Gauze, pressure
+    /// bandage over it, ten fifty five": a wound packed and a dressing put over it in one
+    /// sentence are one procedure, so the time said for the dressing dates the packing.
+    /// Only a dressing said "over it", "over the top", "on top" or "over that" reaches
+    /// back; two dressings on two places, or in two sentences, keep their own times.
+    fn packing_dated_by_its_cover(&mut self) {
+        for b in 0..self.frames.len() {
+            let cover = &self.frames[b];
+            let (Some(time), FrameKind::Treatment(TreatmentKind::PressureDressing)) =
+                (cover.time, &cover.kind)
+            else {
+                continue;
+            };
+            let (sentence, cover_start) = (cover.sentence, cover.start);
+            let said_over = self.items.iter().enumerate().any(|(k, item)| {
+                item.start >= cover_start
+                    && matches!(&item.kind, ItemKind::Word(w) if w == "over" || w == "on")
+                    && matches!(self.kind_at(k + 1), Some(ItemKind::Word(w)) if matches!(w.as_str(), "it" | "that" | "top" | "the"))
+                    && (!matches!(self.kind_at(k + 1), Some(ItemKind::Word(w)) if w == "the")
+                        || matches!(self.kind_at(k + 2), Some(ItemKind::Word(w)) if w == "top"))
+                    && self.items[..k].iter().filter(|i| i.kind == ItemKind::Stop).count()
+                        as u32
+                        == sentence
+            });
+            if !said_over {
+                continue;
+            }
+            for a in 0..b {
+                let packing = &self.frames[a];
+                if packing.sentence == sentence
+                    && packing.time.is_none()
+                    && matches!(
+                        packing.kind,
+                        FrameKind::Treatment(TreatmentKind::HemostaticDressing)
+                    )
+                    && !packing.negated
+                {
+                    self.frames[a].time = Some(time);
+                }
+            }
+        }
+    }
+
+    /// study19: "the gunner's got a sore neck, he's walking around, he's someone else's
+    /// card": a person the narrator says is not his to document is no casualty of this
+    /// record. The description said in that sentence switches to no one and the
+    /// sentence's facts are dropped; what follows goes on about the casualty before.
+    fn someone_elses_casualty(&mut self, dropped: &mut [bool]) {
+        const NOT_MINE: &[&str] = &[
+            "someone else's card",
+            "somebody else's card",
+            "someone else's casualty",
+            "somebody else's casualty",
+            "not my casualty",
+            "not my patient",
+            "not mine to",
+        ];
+        let sentences = self.sentence + 1;
+        for sentence in 0..sentences {
+            let said = self.sentence_said(sentence).to_lowercase();
+            if !NOT_MINE.iter().any(|phrase| said.contains(phrase)) {
+                continue;
+            }
+            let in_sentence = |start: u32, items: &[Item]| {
+                items
+                    .iter()
+                    .take_while(|item| item.start < start)
+                    .filter(|item| item.kind == ItemKind::Stop)
+                    .count() as u32
+                    == sentence
+            };
+            let items = self.items;
+            self.order.retain(|step| {
+                !matches!(step, Step::Action(Action::Describe { start, .. }) if in_sentence(*start, items))
+            });
+            for (index, frame) in self.frames.iter().enumerate() {
+                if frame.sentence == sentence {
+                    dropped[index] = true;
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Action> {
+        self.time_alone_after_act();
         self.share_times();
+        self.packing_dated_by_its_cover();
         self.tourniquets_without_a_limb();
         if !self.has_evac_cue {
             for index in 0..self.frames.len() {
@@ -2253,6 +2455,7 @@ impl<'a> Parser<'a> {
                 if matches!(self.frames[index].kind, FrameKind::Evac(_))
                     && !self.only_evac_said(sentence)
                     && !self.category_said_of_casualty(self.frames[index].start)
+                    && !self.category_opens_utterance(self.frames[index].start)
                 {
                     self.frames[index].negated = true;
                 }
@@ -2287,6 +2490,8 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        self.drop_replaced_by_instead(&mut dropped);
+        self.someone_elses_casualty(&mut dropped);
         // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
         // seventeen thirty": one removal said twice, the second time with its time; the
         // timeless saying is no removal of its own.
