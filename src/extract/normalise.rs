@@ -880,6 +880,10 @@ fn number_word(word: &str) -> Option<NumberWord> {
         "seven" => Digit(7),
         "eight" => Digit(8),
         "nine" | "niner" => Digit(9),
+        // ICAO radiotelephony digits that no English word shares (set 19, a British medic:
+        // "one fife fower zero"); "tree" is read only among digits (`is_icao_three`).
+        "fower" => Digit(4),
+        "fife" => Digit(5),
         "ten" => Teen(10),
         "eleven" => Teen(11),
         "twelve" => Teen(12),
@@ -950,9 +954,30 @@ impl NumberReader<'_> {
         }
     }
 
+    /// "tree" as ICAO three: only inside a spoken number ("one fife tree zero") or right
+    /// before a spoken digit ("tree fife"), never a tree ("behind the tree", "the tree
+    /// twenty metres out", "fell from a tree two days ago").
+    fn is_icao_three(&self, i: usize, inside_number: bool) -> bool {
+        let after_determiner = i > 0
+            && matches!(
+                self.word_at(i - 1),
+                Some("a" | "an" | "the" | "that" | "this" | "his" | "her" | "my" | "our" | "their")
+            );
+        self.word_at(i) == Some("tree")
+            && !after_determiner
+            && (inside_number
+                || matches!(
+                    self.word_at(i + 1).and_then(number_word),
+                    Some(NumberWord::Digit(_))
+                ))
+    }
+
     fn digit_at(&self, i: usize, inside_number: bool) -> Option<NumberWord> {
         if self.is_spoken_zero(i, inside_number) {
             return Some(NumberWord::Digit(0));
+        }
+        if self.is_icao_three(i, inside_number) {
+            return Some(NumberWord::Digit(3));
         }
         number_word(self.word_at(i)?)
     }
@@ -1569,6 +1594,10 @@ mod tests {
             ("sixty-five", 65.0),
             ("fourty two", 42.0),
             ("niner eight", 98.0),
+            ("one one fife", 115.0),
+            ("niner fower", 94.0),
+            ("tree fife", 35.0),
+            ("one tree zero", 130.0),
             ("1 0 8", 108.0),
             ("9 8", 98.0),
             ("hundred and twenty", 120.0),
@@ -1602,6 +1631,22 @@ mod tests {
     }
 
     #[test]
+    fn a_tree_is_no_icao_three() {
+        for text in [
+            "behind the tree",
+            "fell from a tree two days ago",
+            "tree line, two hundred metres",
+        ] {
+            let got = numbers(text);
+            assert!(
+                !got.contains(&3.0) && !got.contains(&32.0),
+                "{text}: {got:?}"
+            );
+        }
+        assert_eq!(numbers("the tree twenty metres out"), vec![20.0]);
+    }
+
+    #[test]
     fn spoken_clock_times() {
         let cases: &[(&str, Option<&str>)] = &[
             ("fourteen thirty two", Some("14:32")),
@@ -1624,6 +1669,8 @@ mod tests {
             ("oh-oh-twenty-five", Some("00:25")),
             ("oh-oh-oh-five", Some("00:05")),
             ("oh nine oh five", Some("09:05")),
+            ("one fife tree zero", Some("15:30")),
+            ("one fife fower fife", Some("15:45")),
             ("0905 zulu", Some("09:05")),
             ("at 11.50", Some("11:50")),
             ("at 0.825", Some("08:25")),
