@@ -1,0 +1,201 @@
+//! The typed leftovers of the studied set 18 (branch ext10), each a class tested by
+//! paraphrases (never the set's own sentences), positive and negative: a phone-typed
+//! casualty header's lone sex letter ("cas 2 F"), a hedged value that completes a sign named
+//! just before it ("breathing fast, about thirty a minute"), a drug's dose said in the
+//! sentence after the drug, a new reading said as "now it's a three", and a side said as a
+//! clause of its own after a limb ("X on the arm, right upper, burn").
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod extraction_support;
+
+use extraction_support::{casualty, has_vital, list, medication, record_of};
+
+use serde_json::Value;
+
+fn regions_of(c: &Value, kind: &str) -> Vec<Value> {
+    list(c, "injuries")
+        .into_iter()
+        .filter(|i| i["kind"] == kind)
+        .map(|i| i["region"].clone())
+        .collect()
+}
+
+// --- Class 1: a typed casualty header's lone sex letter ----------------------------------
+
+#[test]
+fn a_lone_letter_after_a_typed_casualty_number_is_the_sex() {
+    for (line, sex) in [
+        ("pt 2 F frag R arm", "female"),
+        ("cas 3 M burns both hands", "male"),
+        ("Casualty 2, F, shrapnel to the face.", "female"),
+    ] {
+        let record = record_of(&["Casualty one, pulse 80.", line]);
+        let id = if line.contains('3') { 3 } else { 2 };
+        assert_eq!(casualty(&record, id)["sex"], sex, "{line:?}: {record:#}");
+    }
+}
+
+#[test]
+fn a_letter_that_is_no_header_is_no_sex() {
+    for line in [
+        "cas 2 m from the wall, frag R arm",
+        "casualty 2 f and g rows are clear, pulse 90",
+        "Casualty 2, M4 is jammed, pulse 90.",
+    ] {
+        let record = record_of(&["Casualty one, pulse 80.", line]);
+        assert!(
+            casualty(&record, 2)["sex"].is_null(),
+            "{line:?}: {record:#}"
+        );
+    }
+}
+
+// --- Class 2: a hedged value that completes a sign named without one ----------------------
+
+#[test]
+fn a_hedged_value_after_a_bare_sign_is_that_signs_value() {
+    for (line, sign, value) in [
+        (
+            "Gunshot to the left chest, breathing hard, about thirty a minute.",
+            "resp_rate",
+            30,
+        ),
+        ("Frag to the right leg, pulse thready, maybe one forty.", "pulse", 140),
+    ] {
+        let record = record_of(&["Casualty one.", line]);
+        let c = casualty(&record, 1);
+        assert!(has_vital(&c, sign, value), "{line:?}: {c:#}");
+    }
+}
+
+#[test]
+fn a_hedged_second_guess_after_a_value_stays_dropped() {
+    let record = record_of(&["Casualty one.", "Pulse one twenty, maybe one thirty."]);
+    let c = casualty(&record, 1);
+    assert!(has_vital(&c, "pulse", 120), "{c:#}");
+    assert!(!has_vital(&c, "pulse", 130), "{c:#}");
+    // A hedge with no sign before it lends its value to nothing.
+    let record = record_of(&["Casualty one.", "Splint on the left arm, about forty."]);
+    let c = casualty(&record, 1);
+    assert!(list(&c, "vitals").is_empty(), "{c:#}");
+}
+
+// --- Class 3: a dose said in the sentence after its drug ---------------------------------
+
+#[test]
+fn a_dose_sentence_after_a_bare_drug_is_its_dose() {
+    let record = record_of(&[
+        "Casualty one.",
+        "Morphine, the first syringe jammed, binned it. Second one, five milligrams IV at ten ten.",
+    ]);
+    let c = casualty(&record, 1);
+    let morphine = medication(&c, "morphine");
+    assert_eq!(morphine.len(), 1, "{c:#}");
+    assert_eq!(morphine[0]["dose"], 5.0, "{c:#}");
+    assert_eq!(morphine[0]["route"], "iv", "{c:#}");
+    assert_eq!(morphine[0]["time"], "10:10", "{c:#}");
+}
+
+#[test]
+fn a_dose_sentence_does_not_reach_a_drug_that_has_one_or_another_anchor() {
+    // The drug named before already has its dose: a bare dose after it is no dose of it.
+    let record = record_of(&[
+        "Casualty one.",
+        "Ketamine fifty milligrams IM. Twenty milligrams at ten twenty.",
+    ]);
+    let c = casualty(&record, 1);
+    let ketamine = medication(&c, "ketamine");
+    assert_eq!(ketamine.len(), 1, "{c:#}");
+    assert_eq!(ketamine[0]["dose"], 50.0, "{c:#}");
+    // The dose sentence names its own drug.
+    let record = record_of(&[
+        "Casualty one.",
+        "Morphine, no, not with that pressure. Ketamine, twenty milligrams IV.",
+    ]);
+    let c = casualty(&record, 1);
+    assert!(medication(&c, "morphine").is_empty(), "{c:#}");
+    assert_eq!(medication(&c, "ketamine")[0]["dose"], 20.0, "{c:#}");
+}
+
+// --- Class 4: a new reading said as "now it's a three" ----------------------------------
+
+#[test]
+fn now_and_a_bare_value_is_a_new_reading_of_the_sign_said_before() {
+    let record = record_of(&[
+        "Casualty one.",
+        "Pain was a seven, fentanyl eight hundred micrograms OTFC, now it's a three.",
+    ]);
+    let c = casualty(&record, 1);
+    assert!(has_vital(&c, "pain", 7), "{c:#}");
+    assert!(has_vital(&c, "pain", 3), "{c:#}");
+    let record = record_of(&[
+        "Casualty one.",
+        "Sats reading nothing, cold fingers, moved the probe to his ear. Okay, now ninety three.",
+    ]);
+    let c = casualty(&record, 1);
+    assert!(has_vital(&c, "spo2", 93), "{c:#}");
+}
+
+#[test]
+fn now_with_other_words_or_no_sign_is_no_reading() {
+    for line in [
+        "Pain was a seven, now it's a four hour drive to the Role Two.",
+        "Splint on the left leg, now two of them are done.",
+        "Pain's a six. We move now, at fourteen ten.",
+    ] {
+        let record = record_of(&["Casualty one.", line]);
+        let c = casualty(&record, 1);
+        let pains: Vec<Value> = list(&c, "vitals")
+            .into_iter()
+            .filter(|v| !v["pain"].is_null() || !v["pulse"].is_null())
+            .collect();
+        assert!(pains.len() <= 1, "{line:?}: {c:#}");
+        assert!(!has_vital(&c, "pain", 4), "{line:?}: {c:#}");
+        assert!(!has_vital(&c, "pain", 2), "{line:?}: {c:#}");
+    }
+}
+
+// --- Class 5: a side said as a clause of its own after a limb ----------------------------
+
+#[test]
+fn a_side_clause_after_an_unsided_limb_gives_it_its_side() {
+    for (line, kind, region) in [
+        ("X on the arm, right upper, burn.", "burn", "right_arm"),
+        ("Marked an X on the leg, left lower, frag.", "penetrating", "left_leg"),
+    ] {
+        let record = record_of(&["Casualty one.", line]);
+        let c = casualty(&record, 1);
+        assert_eq!(regions_of(&c, kind), vec![Value::from(region)], "{line:?}: {c:#}");
+    }
+    // A region that has no side keeps none ("the belly, left lower": still the abdomen).
+    let record = record_of(&["Casualty one.", "X on the belly, right upper, frag."]);
+    let c = casualty(&record, 1);
+    assert_eq!(
+        regions_of(&c, "penetrating"),
+        vec![Value::from("abdomen")],
+        "{c:#}"
+    );
+}
+
+#[test]
+fn a_side_clause_that_says_more_or_follows_a_sided_place_lends_nothing() {
+    // Two places before it: no guess.
+    let record = record_of(&["Casualty one.", "GSW left leg, right lower, frag."]);
+    let c = casualty(&record, 1);
+    assert!(
+        !regions_of(&c, "penetrating").contains(&Value::from("right_leg")),
+        "{c:#}"
+    );
+    // The side's clause says something else about the other side.
+    let record = record_of(&["Casualty one.", "Splint on the arm, left side's fine."]);
+    let c = casualty(&record, 1);
+    let splints: Vec<Value> = list(&c, "treatments")
+        .into_iter()
+        .filter(|t| t["kind"] == "splint")
+        .collect();
+    assert!(
+        splints.iter().all(|t| t["site"] != "left_arm"),
+        "{c:#}"
+    );
+}
