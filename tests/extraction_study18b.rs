@@ -2,8 +2,9 @@
 //! paraphrases (never the set's own sentences), positive and negative: a phone-typed
 //! casualty header's lone sex letter ("cas 2 F"), a hedged value that completes a sign named
 //! just before it ("breathing fast, about thirty a minute"), a drug's dose said in the
-//! sentence after the drug, a new reading said as "now it's a three", and a side said as a
-//! clause of its own after a limb ("X on the arm, right upper, burn").
+//! sentence after the drug, a new reading said as "now it's a three", a side said as a
+//! clause of its own after a limb ("X on the arm, right upper, laceration"), and a drug
+//! named alone and refused by a bare "no" ("Morphine, no, not with that pressure").
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,7 +62,11 @@ fn a_hedged_value_after_a_bare_sign_is_that_signs_value() {
             "resp_rate",
             30,
         ),
-        ("Frag to the right leg, pulse thready, maybe one forty.", "pulse", 140),
+        (
+            "Frag to the right leg, pulse thready, maybe one forty.",
+            "pulse",
+            140,
+        ),
     ] {
         let record = record_of(&["Casualty one.", line]);
         let c = casualty(&record, 1);
@@ -161,12 +166,24 @@ fn now_with_other_words_or_no_sign_is_no_reading() {
 #[test]
 fn a_side_clause_after_an_unsided_limb_gives_it_its_side() {
     for (line, kind, region) in [
-        ("X on the arm, right upper, burn.", "burn", "right_arm"),
-        ("Marked an X on the leg, left lower, frag.", "penetrating", "left_leg"),
+        (
+            "X on the arm, right upper, laceration.",
+            "laceration",
+            "right_arm",
+        ),
+        (
+            "Marked an X on the leg, left lower, frag.",
+            "penetrating",
+            "left_leg",
+        ),
     ] {
         let record = record_of(&["Casualty one.", line]);
         let c = casualty(&record, 1);
-        assert_eq!(regions_of(&c, kind), vec![Value::from(region)], "{line:?}: {c:#}");
+        assert_eq!(
+            regions_of(&c, kind),
+            vec![Value::from(region)],
+            "{line:?}: {c:#}"
+        );
     }
     // A region that has no side keeps none ("the belly, left lower": still the abdomen).
     let record = record_of(&["Casualty one.", "X on the belly, right upper, frag."]);
@@ -194,8 +211,32 @@ fn a_side_clause_that_says_more_or_follows_a_sided_place_lends_nothing() {
         .into_iter()
         .filter(|t| t["kind"] == "splint")
         .collect();
-    assert!(
-        splints.iter().all(|t| t["site"] != "left_arm"),
-        "{c:#}"
-    );
+    assert!(splints.iter().all(|t| t["site"] != "left_arm"), "{c:#}");
+}
+
+// --- Class 6: a drug named alone, refused by a bare "no" --------------------------------
+
+#[test]
+fn a_bare_no_after_a_drug_named_alone_refuses_it() {
+    for line in [
+        "Morphine, no, not with that pressure.",
+        "Ketamine, no, he's fine on the pill pack.",
+    ] {
+        let record = record_of(&["Casualty one.", line]);
+        let c = casualty(&record, 1);
+        assert!(list(&c, "medications").is_empty(), "{line:?}: {c:#}");
+    }
+}
+
+#[test]
+fn a_no_that_answers_something_else_refuses_nothing() {
+    // "no" with words of its own, or after a drug that has its dose, keeps the drug.
+    for line in [
+        "Morphine ten milligrams IV, no, no reaction.",
+        "Ketamine, no allergies, twenty milligrams IV.",
+    ] {
+        let record = record_of(&["Casualty one.", line]);
+        let c = casualty(&record, 1);
+        assert_eq!(list(&c, "medications").len(), 1, "{line:?}: {c:#}");
+    }
 }

@@ -361,8 +361,12 @@ fn place_of_side_clause(out: &[Item], items: &[Item], i: usize) -> Option<usize>
         .iter()
         .rposition(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
         .map_or(0, |p| p + 1);
-    let mut places = (clause_start..k - 1)
-        .filter(|&p| matches!(out[p].kind, ItemKind::Place(_) | ItemKind::Concept(Concept::Side(_))));
+    let mut places = (clause_start..k - 1).filter(|&p| {
+        matches!(
+            out[p].kind,
+            ItemKind::Place(_) | ItemKind::Concept(Concept::Side(_))
+        )
+    });
     match (places.next(), places.next()) {
         (Some(p), None) => match &out[p].kind {
             ItemKind::Place(place) if place.side.is_none() && place.is_lateral() => Some(p),

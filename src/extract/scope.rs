@@ -478,8 +478,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                                     let anchored = items[clause.clone()]
                                         .iter()
                                         .any(|item| matches!(item.kind, ItemKind::Concept(_)));
-                                    if anchored || completes_bare_sign(items, &clauses, clause)
-                                    {
+                                    if anchored || completes_bare_sign(items, &clauses, clause) {
                                         hedged[clause.clone()].fill(true);
                                     } else {
                                         silenced[clause.clone()].fill(true);

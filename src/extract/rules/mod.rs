@@ -590,7 +590,9 @@ impl<'a> Parser<'a> {
         let frame = &self.frames[o];
         let one_value = matches!(
             frame.kind,
-            FrameKind::Vital(VitalCue::Pulse | VitalCue::RespRate | VitalCue::Spo2 | VitalCue::Pain)
+            FrameKind::Vital(
+                VitalCue::Pulse | VitalCue::RespRate | VitalCue::Spo2 | VitalCue::Pain
+            )
         );
         let attribute = Attribute::Number(value);
         if !one_value || frame.negated || frame.correcting {
@@ -2310,7 +2312,8 @@ impl<'a> Parser<'a> {
     }
 
     /// study17: "no" said straight after a drug or act that opened the clause's last frame,
-    /// with the clause ending after it ("MOXI no, can't PO").
+    /// with the clause ending after it ("MOXI no, can't PO"); ext10: or as the whole clause
+    /// after the act named alone ("Morphine, no, not with that pressure").
     fn no_after_named_act(&self, i: usize) -> bool {
         let Some(o) = self.open else {
             return false;
@@ -2323,12 +2326,22 @@ impl<'a> Parser<'a> {
                 | FrameKind::Fluid(_)
                 | FrameKind::Tourniquet(_)
         );
+        let anchor_at = |j: usize| matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some());
+        let straight_after = frame.clause == self.clause && i.checked_sub(1).is_some_and(anchor_at);
+        // ext10: "Morphine, no, not with that pressure": the act named as a clause of its
+        // own, then "no" as the whole next clause.
+        let own_clause_before = i >= 2
+            && frame.clause + 1 == self.clause
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
+            && anchor_at(i - 2)
+            && self.items[i - 2].start == frame.start
+            && matches!(
+                i.checked_sub(3).map(|j| self.kind_at(j)),
+                None | Some(None | Some(ItemKind::Comma | ItemKind::Stop))
+            );
         act && frame.sentence == self.sentence
-            && frame.clause == self.clause
             && frame.is_bare()
-            && i.checked_sub(1).and_then(|j| self.kind_at(j)).is_some_and(
-                |kind| matches!(kind, ItemKind::Concept(concept) if anchor_kind(concept).is_some()),
-            )
+            && (straight_after || own_clause_before)
             && matches!(
                 self.kind_at(i + 1),
                 None | Some(ItemKind::Comma | ItemKind::Stop)
