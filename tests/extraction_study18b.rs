@@ -221,6 +221,8 @@ fn a_bare_no_after_a_drug_named_alone_refuses_it() {
     for line in [
         "Morphine, no, not with that pressure.",
         "Ketamine, no, he's fine on the pill pack.",
+        // Non-native word order: "not" under the order cue "do not" still denies.
+        "So ketamine I do not give, he is sleeping.",
     ] {
         let record = record_of(&["Casualty one.", line]);
         let c = casualty(&record, 1);
@@ -239,4 +241,20 @@ fn a_no_that_answers_something_else_refuses_nothing() {
         let c = casualty(&record, 1);
         assert_eq!(list(&c, "medications").len(), 1, "{line:?}: {c:#}");
     }
+}
+
+// --- Class 7: the sats' trend in a clause of its own before the value -------------------
+
+#[test]
+fn a_sat_trend_clause_takes_the_value_after_it() {
+    let record = record_of(&["Casualty one.", "Sat's climbing, ninety three now."]);
+    let c = casualty(&record, 1);
+    assert!(has_vital(&c, "spo2", 93), "{c:#}");
+    // "sat" as a verb, with a trend word in another clause, is no sign.
+    let record = record_of(&[
+        "Casualty one.",
+        "He sat up, dropping his rifle, ninety seconds ago.",
+    ]);
+    let c = casualty(&record, 1);
+    assert!(list(&c, "vitals").is_empty(), "{c:#}");
 }

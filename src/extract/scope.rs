@@ -271,9 +271,13 @@ fn matches(words: &[Word], phrases: &[String]) -> Vec<u32> {
 /// never silenced: they steer the record, they do not fill it.
 fn silenceable(item: &Item) -> bool {
     match &item.kind {
+        // ext10: "not" only ever takes a fact away; kept where an order cue covers it ("so
+        // morphine I do not give": "do not" is the order cue, the "not" still denies the
+        // drug said before it).
         ItemKind::Concept(concept) => !matches!(
             concept,
-            Concept::Casualty
+            Concept::Not
+                | Concept::Casualty
                 | Concept::Correction
                 | Concept::Retraction
                 | Concept::But
