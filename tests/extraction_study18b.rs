@@ -113,6 +113,18 @@ fn a_dose_sentence_does_not_reach_a_drug_that_has_one_or_another_anchor() {
     let ketamine = medication(&c, "ketamine");
     assert_eq!(ketamine.len(), 1, "{c:#}");
     assert_eq!(ketamine[0]["dose"], 50.0, "{c:#}");
+    // A dose quoted, with no route or time, is no dose given.
+    let record = record_of(&[
+        "Casualty one.",
+        "Ketamine. Fifty milligrams is the max dose.",
+    ]);
+    let c = casualty(&record, 1);
+    assert!(
+        medication(&c, "ketamine")
+            .iter()
+            .all(|m| m["dose"].is_null()),
+        "{c:#}"
+    );
     // The dose sentence names its own drug.
     let record = record_of(&[
         "Casualty one.",

@@ -502,7 +502,8 @@ impl<'a> Parser<'a> {
     /// is the dose of the drug named, with no dose, route or time, as the last frame of the
     /// sentence just before; that drug is reopened in this sentence so its route and time
     /// follow. Nothing when the sentence names a drug or any other anchor ("Ketamine's out.
-    /// Morphine, ten milligrams"), when the drug already has a dose ("Ketamine fifty IV.
+    /// Morphine, ten milligrams"), when it says no route or clock time (a dose quoted, "fifty
+    /// milligrams is the max"), when the drug already has a dose ("Ketamine fifty IV.
     /// Twenty milligrams more at 1330" is a new dose nobody named), or when it was denied.
     fn drug_of_sentence_before(&mut self, attribute: &Attribute, i: usize) -> Option<usize> {
         if !matches!(attribute, Attribute::Quantity(..)) || self.hypothetical || self.negation {
@@ -516,10 +517,24 @@ impl<'a> Parser<'a> {
             .iter()
             .position(|item| item.kind == ItemKind::Stop)
             .map_or(self.items.len(), |p| p + i);
-        let names_anchor = self.items[sentence_start..sentence_end]
+        let sentence_items = &self.items[sentence_start..sentence_end];
+        let names_anchor = sentence_items
             .iter()
             .any(|item| matches!(&item.kind, ItemKind::Concept(c) if anchor_kind(c).is_some()));
-        if names_anchor || sentence_start == 0 {
+        // The dose is given, not quoted: its sentence says a route or a clock time too
+        // ("Ketamine. Fifty milligrams is the max dose" gives the drug no dose).
+        let given = sentence_items.iter().any(|item| {
+            matches!(
+                item.kind,
+                ItemKind::Clock(_) | ItemKind::Concept(Concept::Route(_))
+            )
+        }) || sentence_items.windows(2).any(|pair| {
+            matches!(
+                (&pair[0].kind, &pair[1].kind),
+                (ItemKind::Concept(Concept::At), ItemKind::Number(_))
+            )
+        });
+        if names_anchor || !given || sentence_start == 0 {
             return None;
         }
         let sentence = self.sentence;
