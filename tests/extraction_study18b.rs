@@ -270,3 +270,33 @@ fn a_sat_trend_clause_takes_the_value_after_it() {
     let c = casualty(&record, 1);
     assert!(list(&c, "vitals").is_empty(), "{c:#}");
 }
+
+// --- Class 8: a drug that "goes to" a casualty, its dose in the next sentence -----------
+
+#[test]
+fn a_drug_that_goes_to_a_casualty_takes_the_dose_said_next() {
+    let record = record_of(&[
+        "Casualty one, pulse 90.",
+        "Casualty two, gunshot left leg.",
+        "Ketamine goes to casualty two then. Fifty milligrams IM, okay it's in, ten forty.",
+    ]);
+    let ketamine = medication(&casualty(&record, 2), "ketamine");
+    assert_eq!(ketamine.len(), 1, "{record:#}");
+    assert_eq!(ketamine[0]["dose"], 50.0, "{record:#}");
+    assert_eq!(ketamine[0]["time"], "10:40", "{record:#}");
+    assert!(
+        medication(&casualty(&record, 1), "ketamine").is_empty(),
+        "{record:#}"
+    );
+    // "goes to" after something other than care moves nothing.
+    let record = record_of(&[
+        "Casualty one, pulse 90.",
+        "Casualty two, gunshot left leg.",
+        "Back to casualty one. Ketamine fifty milligrams IM. Doc goes to casualty two.",
+    ]);
+    assert_eq!(
+        medication(&casualty(&record, 1), "ketamine").len(),
+        1,
+        "{record:#}"
+    );
+}

@@ -128,13 +128,23 @@ impl Parser<'_> {
     /// study16b: "ertapenem one gram IM to casualty two", "moxi four hundred by mouth to
     /// one": "to" right after a drug's route, dose or name gives the care to the casualty
     /// named (`i` is the casualty word or its bare number).
+    /// ext10: also with a verb of going between ("TXA goes to casualty two", "the blood
+    /// went to two").
     pub(super) fn given_to(&self, i: usize) -> bool {
         let Some(to) = i.checked_sub(1) else {
             return false;
         };
+        let going = to.checked_sub(1).is_some_and(|k| {
+            matches!(self.kind_at(k), Some(ItemKind::Word(w)) if matches!(w.as_str(), "goes" | "went" | "going"))
+        });
+        let care = if going {
+            to.checked_sub(2)
+        } else {
+            to.checked_sub(1)
+        };
         matches!(self.kind_at(to), Some(ItemKind::Word(w)) if w == "to")
             && matches!(
-                to.checked_sub(1).and_then(|k| self.kind_at(k)),
+                care.and_then(|k| self.kind_at(k)),
                 Some(
                     ItemKind::Quantity { .. }
                         | ItemKind::Concept(
