@@ -337,9 +337,10 @@ const SIDE_CLAUSE_WORDS: &[&str] = &[
     "the", "on", "his", "her", "upper", "lower", "mid", "middle", "side",
 ];
 
-/// ext10: "X on the leg, left lower, frag", "arm, right upper, burn": a side said as a clause
+/// ext10: "X on the leg, left lower, frag", "chest, right side, GSW": a side said as a clause
 /// of its own (`items[i]` the side, with only `SIDE_CLAUSE_WORDS` beside it) is the side of
-/// the one place of the clause before, when that place is a limb or a sided region said
+/// the one place of the clause before, when that place is a limb (not with "side": "the arm,
+/// left side" stays unsided, tests/extraction_discourse.rs) or a sided torso region said
 /// without a side. The index of that place in `out`; none when its clause named another
 /// place or a side ("left leg, right lower": two places, no guess), or when the side's clause
 /// says anything else ("the arm, left side's fine").
@@ -367,9 +368,21 @@ fn place_of_side_clause(out: &[Item], items: &[Item], i: usize) -> Option<usize>
             ItemKind::Place(_) | ItemKind::Concept(Concept::Side(_))
         )
     });
+    // "Chest, right side" names the side of the torso; a limb's "side" ("the arm, left
+    // side") may be the side of the limb, so a limb takes only "left lower", "right upper".
+    let says_side = items[i + 1..]
+        .iter()
+        .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .any(|item| matches!(&item.kind, ItemKind::Word(w) if w == "side"));
     match (places.next(), places.next()) {
         (Some(p), None) => match &out[p].kind {
-            ItemKind::Place(place) if place.side.is_none() && place.is_lateral() => Some(p),
+            ItemKind::Place(place)
+                if place.side.is_none()
+                    && place.is_lateral()
+                    && !(says_side && matches!(place.part, Part::Arm | Part::Leg)) =>
+            {
+                Some(p)
+            }
             _ => None,
         },
         _ => None,
