@@ -188,6 +188,11 @@ fn a_side_clause_after_an_unsided_limb_gives_it_its_side() {
             "penetrating",
             "left_leg",
         ),
+        (
+            "Gunshot wound to the chest, left side.",
+            "gsw",
+            "left_chest",
+        ),
     ] {
         let record = record_of(&["Casualty one.", line]);
         let c = casualty(&record, 1);
