@@ -387,6 +387,64 @@ fn part_of(item: &Item) -> Option<Part> {
     }
 }
 
+/// Words a clause of only a side may hold beside it: "left lower", "the right", "right
+/// side".
+const SIDE_CLAUSE_WORDS: &[&str] = &[
+    "the", "on", "his", "her", "upper", "lower", "mid", "middle", "side",
+];
+
+/// ext10: "X on the leg, left lower, frag", "chest, right side, GSW": a side said as a clause
+/// of its own (`items[i]` the side, with only `SIDE_CLAUSE_WORDS` beside it) is the side of
+/// the one place of the clause before, when that place is a limb (not with "side": "the arm,
+/// left side" stays unsided, tests/extraction_discourse.rs) or a sided torso region said
+/// without a side. The index of that place in `out`; none when its clause named another
+/// place or a side ("left leg, right lower": two places, no guess), or when the side's clause
+/// says anything else ("the arm, left side's fine").
+fn place_of_side_clause(out: &[Item], items: &[Item], i: usize) -> Option<usize> {
+    let plain = |item: &Item| matches!(&item.kind, ItemKind::Word(w) if SIDE_CLAUSE_WORDS.contains(&w.as_str()));
+    let rest_plain = items[i + 1..]
+        .iter()
+        .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .all(plain);
+    // Before the side in its clause: only plain words, after a comma.
+    let mut k = out.len();
+    while k > 0 && plain(&out[k - 1]) {
+        k -= 1;
+    }
+    if !rest_plain || k == 0 || out[k - 1].kind != ItemKind::Comma {
+        return None;
+    }
+    let clause_start = out[..k - 1]
+        .iter()
+        .rposition(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .map_or(0, |p| p + 1);
+    let mut places = (clause_start..k - 1).filter(|&p| {
+        matches!(
+            out[p].kind,
+            ItemKind::Place(_) | ItemKind::Concept(Concept::Side(_))
+        )
+    });
+    // "Chest, right side" names the side of the torso; a limb's "side" ("the arm, left
+    // side") may be the side of the limb, so a limb takes only "left lower", "right upper".
+    let says_side = items[i + 1..]
+        .iter()
+        .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+        .any(|item| matches!(&item.kind, ItemKind::Word(w) if w == "side"));
+    match (places.next(), places.next()) {
+        (Some(p), None) => match &out[p].kind {
+            ItemKind::Place(place)
+                if place.side.is_none()
+                    && place.is_lateral()
+                    && !(says_side && matches!(place.part, Part::Arm | Part::Leg)) =>
+            {
+                Some(p)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn is_filler(item: &Item) -> bool {
     matches!(&item.kind, ItemKind::Word(w) if SIDE_TO_PART_FILLERS.contains(&w.as_str()))
 }
@@ -454,8 +512,10 @@ fn join_places(items: Vec<Item>) -> Vec<Item> {
                 .position(|earlier| {
                     matches!(earlier.kind, ItemKind::Place(place) if place.side.is_none() && place.is_lateral())
                 });
-            if let Some(back) = back {
-                let index = out.len() - 1 - back;
+            let index = back
+                .map(|back| out.len() - 1 - back)
+                .or_else(|| place_of_side_clause(&out, &items, i));
+            if let Some(index) = index {
                 if let ItemKind::Place(place) = &mut out[index].kind {
                     place.side = Some(side);
                 }

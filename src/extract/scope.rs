@@ -271,9 +271,13 @@ fn matches(words: &[Word], phrases: &[String]) -> Vec<u32> {
 /// never silenced: they steer the record, they do not fill it.
 fn silenceable(item: &Item) -> bool {
     match &item.kind {
+        // ext10: "not" only ever takes a fact away; kept where an order cue covers it ("so
+        // morphine I do not give": "do not" is the order cue, the "not" still denies the
+        // drug said before it).
         ItemKind::Concept(concept) => !matches!(
             concept,
-            Concept::Casualty
+            Concept::Not
+                | Concept::Casualty
                 | Concept::Correction
                 | Concept::Retraction
                 | Concept::But
@@ -492,7 +496,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                                     let anchored = items[clause.clone()]
                                         .iter()
                                         .any(|item| matches!(item.kind, ItemKind::Concept(_)));
-                                    if anchored {
+                                    if anchored || completes_bare_sign(items, &clauses, clause) {
                                         hedged[clause.clone()].fill(true);
                                     } else {
                                         silenced[clause.clone()].fill(true);
@@ -588,6 +592,33 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
 
 /// advisor4: un-marks, in each clause, an injury-time cue ("got hit", "injured") and the
 /// "at" and clock time or number said after it, so that a report keeps the injury time.
+/// ext10: "breathing fast, about thirty six a minute", "pulse weak, maybe one forty": a
+/// hedged clause that is one value, right after a clause of its sentence that names a vital
+/// sign with no value, is that sign's approximate value (filed unconfirmed, as "breathing
+/// about twenty four a minute" is), not a second guess. "Pulse one twenty, maybe one twenty
+/// five" said its value before the hedge: the guess is still dropped.
+fn completes_bare_sign(
+    items: &[Item],
+    clauses: &[std::ops::Range<usize>],
+    clause: &std::ops::Range<usize>,
+) -> bool {
+    let is_value = |item: &Item| {
+        matches!(
+            item.kind,
+            ItemKind::Number(_) | ItemKind::Ratio(..) | ItemKind::Quantity { .. }
+        )
+    };
+    let Some(before) = clauses.iter().rev().find(|c| c.end <= clause.start) else {
+        return false;
+    };
+    let names_sign = items[before.clone()]
+        .iter()
+        .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Vital(_))));
+    let valued = items[before.clone()].iter().any(is_value);
+    let values = items[clause.clone()].iter().filter(|i| is_value(i)).count();
+    names_sign && !valued && values == 1
+}
+
 fn keep_injury_time(items: &[Item], clauses: &[std::ops::Range<usize>], marked: &mut [bool]) {
     for clause in clauses {
         let Some(cue) = clause

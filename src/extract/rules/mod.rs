@@ -358,7 +358,8 @@ impl<'a> Parser<'a> {
         let open = self
             .open
             .filter(|&o| o >= self.sealed_before)
-            .filter(|&o| self.frames[o].sentence == self.sentence);
+            .filter(|&o| self.frames[o].sentence == self.sentence)
+            .or_else(|| self.drug_of_sentence_before(&attribute, i));
         // "two tourniquets on the right thigh, first at 1210, second at 1215": a further
         // time after "second" is a further tourniquet on the same limb.
         if let (Attribute::Time(_), Some(o)) = (&attribute, open) {
@@ -494,6 +495,139 @@ impl<'a> Parser<'a> {
             return true;
         }
         false
+    }
+
+    /// ext10: "Ketamine, first vial cracked, dropped it. Second vial, twenty milligrams slow
+    /// IO push at thirteen twenty.": a dose said in a sentence that names nothing of its own
+    /// is the dose of the drug named, with no dose, route or time, as the last frame of the
+    /// sentence just before; that drug is reopened in this sentence so its route and time
+    /// follow. Nothing when the sentence names a drug or any other anchor ("Ketamine's out.
+    /// Morphine, ten milligrams"), when it says no route or clock time (a dose quoted, "fifty
+    /// milligrams is the max"), when the drug already has a dose ("Ketamine fifty IV.
+    /// Twenty milligrams more at 1330" is a new dose nobody named), or when it was denied.
+    fn drug_of_sentence_before(&mut self, attribute: &Attribute, i: usize) -> Option<usize> {
+        if !matches!(attribute, Attribute::Quantity(..)) || self.hypothetical || self.negation {
+            return None;
+        }
+        let sentence_start = self.items[..i]
+            .iter()
+            .rposition(|item| item.kind == ItemKind::Stop)
+            .map_or(0, |p| p + 1);
+        let sentence_end = self.items[i..]
+            .iter()
+            .position(|item| item.kind == ItemKind::Stop)
+            .map_or(self.items.len(), |p| p + i);
+        let sentence_items = &self.items[sentence_start..sentence_end];
+        let names_anchor = sentence_items
+            .iter()
+            .any(|item| matches!(&item.kind, ItemKind::Concept(c) if anchor_kind(c).is_some()));
+        // The dose is given, not quoted: its sentence says a route or a clock time too
+        // ("Ketamine. Fifty milligrams is the max dose" gives the drug no dose).
+        let given = sentence_items.iter().any(|item| {
+            matches!(
+                item.kind,
+                ItemKind::Clock(_) | ItemKind::Concept(Concept::Route(_))
+            )
+        }) || sentence_items.windows(2).any(|pair| {
+            matches!(
+                (&pair[0].kind, &pair[1].kind),
+                (ItemKind::Concept(Concept::At), ItemKind::Number(_))
+            )
+        });
+        if names_anchor || !given || sentence_start == 0 {
+            return None;
+        }
+        let sentence = self.sentence;
+        let clause = self.clause;
+        let last = self.frames.len().checked_sub(1)?;
+        let frame = self.last_open_frame()?;
+        let bare_drug = matches!(frame.kind, FrameKind::Medication(_))
+            && frame.sentence + 1 == sentence
+            && !frame.negated
+            && frame.quantity.is_none()
+            && frame.number.is_none()
+            && frame.route.is_none()
+            && frame.time.is_none()
+            && frame.accepts(attribute);
+        if !bare_drug {
+            return None;
+        }
+        frame.sentence = sentence;
+        frame.clause = clause;
+        self.open = Some(last);
+        Some(last)
+    }
+
+    /// ext10: "Pain was an eight, ketamine thirty IV, now it's a four", "pulse ox reading
+    /// zero, swapping the probe. Okay, now ninety six": a number that is its whole clause
+    /// after "now" (with only "it's", "a", "down to", "up to", "okay" beside it) is a new
+    /// reading of the one-value sign (pulse, breathing rate, sats, pain) named last in this
+    /// sentence or the one before, for the same casualty: a reading of its own when that
+    /// sign has a value, its value when it has none. Nothing when the sign does not take the
+    /// number (a clock time, a pain of forty), when no sign was named, or when the clause
+    /// says anything else ("now it's a four-hour drive", "now two of them are down").
+    fn reading_now(&mut self, number: &Number, i: usize) -> bool {
+        const LEAD: &[&str] = &[
+            "okay", "ok", "now", "it's", "its", "it", "is", "a", "an", "down", "up", "to",
+        ];
+        let Some(value) = number.as_integer() else {
+            return false;
+        };
+        if number.digits.len() >= 4 || self.hypothetical || self.negation {
+            return false;
+        }
+        let mut start = i;
+        let mut now = false;
+        while let Some(k) = start.checked_sub(1) {
+            match self.kind_at(k) {
+                Some(ItemKind::Comma | ItemKind::Stop) | None => break,
+                Some(ItemKind::Word(w)) if LEAD.contains(&w.as_str()) => now |= w == "now",
+                _ => return false,
+            }
+            start = k;
+        }
+        let ends = matches!(
+            self.kind_at(i + 1),
+            None | Some(ItemKind::Comma | ItemKind::Stop)
+        );
+        if !now || !ends {
+            return false;
+        }
+        let floor = self.sealed_before.max(self.frames_before_switch);
+        let sentence = self.sentence;
+        let Some(o) = self.frames[floor..]
+            .iter()
+            .rposition(|f| matches!(f.kind, FrameKind::Vital(_)) && f.sentence + 1 >= sentence)
+            .map(|k| k + floor)
+        else {
+            return false;
+        };
+        let frame = &self.frames[o];
+        let one_value = matches!(
+            frame.kind,
+            FrameKind::Vital(
+                VitalCue::Pulse | VitalCue::RespRate | VitalCue::Spo2 | VitalCue::Pain
+            )
+        );
+        let attribute = Attribute::Number(value);
+        if !one_value || frame.negated || frame.correcting {
+            return false;
+        }
+        let end = self.items[i].end;
+        if frame.number.is_none() {
+            if !frame.accepts(&attribute) {
+                return false;
+            }
+            self.frames[o].take(attribute, end);
+            return true;
+        }
+        let mut again = Frame::new(frame.kind.clone(), &self.items[i], sentence, self.clause);
+        if !again.accepts(&attribute) {
+            return false;
+        }
+        again.take(attribute, end);
+        self.push_open(again);
+        true
     }
 
     /// study16a: a value, "on" and maybe "the" before `i` ("ninety-seven on the oxygen").
@@ -999,6 +1133,9 @@ impl<'a> Parser<'a> {
             return;
         }
         if self.value_for_earlier_sign(number, i) {
+            return;
+        }
+        if self.reading_now(number, i) {
             return;
         }
         let after_at = matches!(
@@ -2199,7 +2336,8 @@ impl<'a> Parser<'a> {
     }
 
     /// study17: "no" said straight after a drug or act that opened the clause's last frame,
-    /// with the clause ending after it ("MOXI no, can't PO").
+    /// with the clause ending after it ("MOXI no, can't PO"); ext10: or as the whole clause
+    /// after the act named alone ("Morphine, no, not with that pressure").
     fn no_after_named_act(&self, i: usize) -> bool {
         let Some(o) = self.open else {
             return false;
@@ -2212,12 +2350,22 @@ impl<'a> Parser<'a> {
                 | FrameKind::Fluid(_)
                 | FrameKind::Tourniquet(_)
         );
+        let anchor_at = |j: usize| matches!(self.kind_at(j), Some(ItemKind::Concept(concept)) if anchor_kind(concept).is_some());
+        let straight_after = frame.clause == self.clause && i.checked_sub(1).is_some_and(anchor_at);
+        // ext10: "Morphine, no, not with that pressure": the act named as a clause of its
+        // own, then "no" as the whole next clause.
+        let own_clause_before = i >= 2
+            && frame.clause + 1 == self.clause
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
+            && anchor_at(i - 2)
+            && self.items[i - 2].start == frame.start
+            && matches!(
+                i.checked_sub(3).map(|j| self.kind_at(j)),
+                None | Some(None | Some(ItemKind::Comma | ItemKind::Stop))
+            );
         act && frame.sentence == self.sentence
-            && frame.clause == self.clause
             && frame.is_bare()
-            && i.checked_sub(1).and_then(|j| self.kind_at(j)).is_some_and(
-                |kind| matches!(kind, ItemKind::Concept(concept) if anchor_kind(concept).is_some()),
-            )
+            && (straight_after || own_clause_before)
             && matches!(
                 self.kind_at(i + 1),
                 None | Some(ItemKind::Comma | ItemKind::Stop)

@@ -1,6 +1,7 @@
 //! Casualty switching: "casualty two", "second casualty", "next casualty", "back to".
 
 use super::*;
+use crate::record::Sex;
 
 impl Parser<'_> {
     /// "casualty two", "second casualty", "next casualty", and the recogniser's "casualty
@@ -81,6 +82,11 @@ impl Parser<'_> {
                         },
                         on,
                     );
+                    // ext10: "cas 1 M GSW abd", "pt 2, F, 24": a typed casualty header.
+                    if let Some((sex, letter)) = self.typed_sex_letter(i + 2) {
+                        self.open_frame(FrameKind::Sex(sex), letter);
+                        return letter + 1;
+                    }
                 }
                 return i + 2;
             }
@@ -122,13 +128,23 @@ impl Parser<'_> {
     /// study16b: "ertapenem one gram IM to casualty two", "moxi four hundred by mouth to
     /// one": "to" right after a drug's route, dose or name gives the care to the casualty
     /// named (`i` is the casualty word or its bare number).
+    /// ext10: also with a verb of going between ("TXA goes to casualty two", "the blood
+    /// went to two").
     pub(super) fn given_to(&self, i: usize) -> bool {
         let Some(to) = i.checked_sub(1) else {
             return false;
         };
+        let going = to.checked_sub(1).is_some_and(|k| {
+            matches!(self.kind_at(k), Some(ItemKind::Word(w)) if matches!(w.as_str(), "goes" | "went" | "going"))
+        });
+        let care = if going {
+            to.checked_sub(2)
+        } else {
+            to.checked_sub(1)
+        };
         matches!(self.kind_at(to), Some(ItemKind::Word(w)) if w == "to")
             && matches!(
-                to.checked_sub(1).and_then(|k| self.kind_at(k)),
+                care.and_then(|k| self.kind_at(k)),
                 Some(
                     ItemKind::Quantity { .. }
                         | ItemKind::Concept(
@@ -552,6 +568,30 @@ impl Parser<'_> {
         }
     }
 
+    /// ext10: a phone-typed casualty header ("cas 1 M GSW abd + L thigh", "pt 2, F, 24"):
+    /// a lone "m" or "f" right after the casualty's number (or as the whole clause after
+    /// it) is the casualty's sex. The letter must be followed by the end of its clause or
+    /// by something the lexicon reads (a wound, a number), never by a plain word: "cas 1 m
+    /// from the wall" is a distance, "cas 2 f and g" no sex. `k` is the item after the
+    /// number; returns the sex and the letter's index.
+    fn typed_sex_letter(&self, k: usize) -> Option<(Sex, usize)> {
+        let after_comma = matches!(self.kind_at(k), Some(ItemKind::Comma));
+        let letter = if after_comma { k + 1 } else { k };
+        let sex = match self.kind_at(letter) {
+            Some(ItemKind::Word(w)) if w == "m" => Sex::Male,
+            Some(ItemKind::Word(w)) if w == "f" => Sex::Female,
+            _ => return None,
+        };
+        let next_ok = match self.kind_at(letter + 1) {
+            None | Some(ItemKind::Comma | ItemKind::Stop) => true,
+            // After a comma the letter is its whole clause ("pt 2, F, 24").
+            _ if after_comma => false,
+            Some(ItemKind::Word(_)) => false,
+            Some(_) => true,
+        };
+        next_ok.then_some((sex, letter))
+    }
+
     pub(super) fn switch(&mut self, casualty: CasualtyId, start: u32, end: u32) {
         self.close_for_switch();
         self.switched = true;
@@ -694,6 +734,14 @@ mod tests {
             ("Casualty two, male.", &["switch 2", "Sex(Male)"]),
             ("Second casualty, female.", &["switch 2", "Sex(Female)"]),
             ("Back to casualty one.", &["switch 1"]),
+            // ext10: a typed casualty header.
+            (
+                "cas 1 M GSW abd",
+                &["switch 1", "Sex(Male)", "Injury(Gsw, Some(Gsw)) places=1"],
+            ),
+            ("pt 2, F, 24", &["switch 2", "Sex(Female)"]),
+            ("cas 1 m from the wall", &["switch 1"]),
+            ("casualty 2 f and g", &["switch 2"]),
             ("Next casualty.", &["switch next"]),
             (
                 "One is urgent, two is routine.",
