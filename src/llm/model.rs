@@ -783,7 +783,10 @@ impl Model {
                     out,
                 );
             }
-            quant::gelu_mul(&mut state.gate[..count * hidden], &state.up[..count * hidden]);
+            quant::gelu_mul(
+                &mut state.gate[..count * hidden],
+                &state.up[..count * hidden],
+            );
             project(
                 self.kernel,
                 pool,

@@ -224,7 +224,10 @@ fn q6_k_values(block: &[u8]) -> [i8; SUPER_BLOCK] {
     let (low, high) = (&block[0..128], &block[128..192]);
     let mut values = [0i8; SUPER_BLOCK];
     for half in 0..2 {
-        let (low, high) = (&low[64 * half..64 * half + 64], &high[32 * half..32 * half + 32]);
+        let (low, high) = (
+            &low[64 * half..64 * half + 64],
+            &high[32 * half..32 * half + 32],
+        );
         let out = &mut values[128 * half..128 * half + 128];
         for l in 0..32 {
             out[l] = ((low[l] & 0xF) | ((high[l] & 3) << 4)) as i8 - 32;
@@ -239,7 +242,10 @@ fn q6_k_values(block: &[u8]) -> [i8; SUPER_BLOCK] {
 /// Dequantizes one row (`out.len()` values) of format `format` (embedding lookups).
 pub fn dequantize_row(format: WeightFormat, row: &[u8], out: &mut [f32]) {
     let block_bytes = format.block_bytes();
-    assert!(row.len() == format.row_bytes(out.len()), "row length mismatch");
+    assert!(
+        row.len() == format.row_bytes(out.len()),
+        "row length mismatch"
+    );
     for (block, values) in row
         .chunks_exact(block_bytes)
         .zip(out.chunks_exact_mut(format.block_values()))
@@ -306,11 +312,19 @@ pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
         "weight row and activation differ in length"
     );
     match format {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        WeightFormat::Q4K | WeightFormat::Q6K if kind == KernelKind::X86Fma => {
+            return unsafe { dot_k_fma(format, row, x) }
+        }
         WeightFormat::Q4K | WeightFormat::Q6K => return dot_k_portable(format, row, x),
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
         // found at run time; the assert above ties the row's length to the block count.
-        WeightFormat::Q5_0 if kind == KernelKind::X86Fma => return unsafe { dot_q5_0_avx2(row, x) },
+        WeightFormat::Q5_0 if kind == KernelKind::X86Fma => {
+            return unsafe { dot_q5_0_avx2(row, x) }
+        }
         _ => {}
     }
     match kind {
@@ -702,61 +716,119 @@ fn dot_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
     sum + sums
 }
 
-/// A Q4_K or Q6_K row times a Q8_K activation: exact integer sums per super-block (scales
-/// applied to the sub-blocks' sums, Q4_K's mins to the activation's sums), then
-/// `x.d * d * sum` (less `x.d * dmin * mins`) added in f32 super-block after super-block.
-/// ggml's AVX2 kernel forms the same integer sums; its f32 additions run in 8 lanes, so a
-/// result may differ from it in the last bits.
+/// A Q4_K or Q6_K row times a Q8_K activation in the order ggml's AVX2 kernels
+/// (`ggml_vec_dot_q4_K_q8_K`, `ggml_vec_dot_q6_K_q8_K`) form it, so that results match
+/// llama.cpp bit for bit: per super-block, 8 integer lanes (lane `k` holds the scaled
+/// products of bytes `4k..4k + 4` of every 32-value chunk; Q6_K's lane `k` also less
+/// `32 * (scale * sum)` of its 16-value sub-blocks `2k` and `2k + 1`), each added to an f32
+/// lane by one fused multiply-add with `x.d * d`; Q4_K's mins in 4 more lanes (lane `k`:
+/// sub-blocks `2k` and `2k + 1`) by fused multiply-adds with `-x.d * dmin`; the lanes
+/// reduced as ggml's `hsum_float_8`. Gemma 3 turns out to be sensitive enough to summation
+/// order that another order moves its logits by tenths (measured).
 pub(crate) fn dot_k_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
     let per_super_block = SUPER_BLOCK / BLOCK;
-    let mut sum = 0.0f32;
+    let mut acc = [0.0f32; 8];
+    let mut acc_mins = [0.0f32; 4];
     for (block, activation) in row
         .chunks_exact(format.block_bytes())
         .zip(x.chunks_exact(per_super_block))
     {
         let scale = activation[0].d;
+        let mut lanes = [0i32; 8];
         match format {
             WeightFormat::Q4K => {
                 let (d, dmin) = (half_at(block, 0), half_at(block, 2));
                 let (scales, qs) = (&block[4..16], &block[16..144]);
-                let (mut integer, mut mins) = (0i32, 0i32);
+                let mut mins = [0i32; 8];
+                let mut sums = [0i32; 8];
                 for j in 0..4 {
                     let (scale_low, min_low) = scale_min_k4(2 * j, scales);
                     let (scale_high, min_high) = scale_min_k4(2 * j + 1, scales);
+                    mins[2 * j] = min_low;
+                    mins[2 * j + 1] = min_high;
                     let (low, high) = (&activation[2 * j].qs, &activation[2 * j + 1].qs);
-                    let (mut sum_low, mut sum_high, mut total_low, mut total_high) =
-                        (0i32, 0i32, 0i32, 0i32);
-                    for l in 0..32 {
-                        let byte = qs[32 * j + l];
-                        sum_low += i32::from(byte & 0xF) * i32::from(low[l]);
-                        sum_high += i32::from(byte >> 4) * i32::from(high[l]);
-                        total_low += i32::from(low[l]);
-                        total_high += i32::from(high[l]);
+                    sums[2 * j] = low.iter().map(|&q| i32::from(q)).sum();
+                    sums[2 * j + 1] = high.iter().map(|&q| i32::from(q)).sum();
+                    for (k, lane) in lanes.iter_mut().enumerate() {
+                        let (mut part_low, mut part_high) = (0i32, 0i32);
+                        for b in 4 * k..4 * k + 4 {
+                            let byte = qs[32 * j + b];
+                            part_low += i32::from(byte & 0xF) * i32::from(low[b]);
+                            part_high += i32::from(byte >> 4) * i32::from(high[b]);
+                        }
+                        *lane += scale_low * part_low + scale_high * part_high;
                     }
-                    integer += scale_low * sum_low + scale_high * sum_high;
-                    mins += min_low * total_low + min_high * total_high;
                 }
-                sum += scale * d * integer as f32 - scale * dmin * mins as f32;
+                let weight = scale * d;
+                for (a, &lane) in acc.iter_mut().zip(&lanes) {
+                    *a = weight.mul_add(lane as f32, *a);
+                }
+                let weight_mins = -scale * dmin;
+                for (k, a) in acc_mins.iter_mut().enumerate() {
+                    let product = mins[2 * k] * sums[2 * k] + mins[2 * k + 1] * sums[2 * k + 1];
+                    *a = weight_mins.mul_add(product as f32, *a);
+                }
             }
             WeightFormat::Q6K => {
                 let d = half_at(block, 208);
                 let values = q6_k_values(block);
-                let mut integer = 0i32;
-                for (sub, weights) in values.chunks_exact(16).enumerate() {
-                    let activation = &activation[sub / 2].qs[16 * (sub % 2)..16 * (sub % 2) + 16];
-                    let part: i32 = weights
-                        .iter()
-                        .zip(activation)
-                        .map(|(&w, &a)| i32::from(w) * i32::from(a))
-                        .sum();
-                    integer += i32::from(block[192 + sub] as i8) * part;
+                let scales = &block[192..208];
+                for (chunk, weights) in values.chunks_exact(BLOCK).enumerate() {
+                    let activation = &activation[chunk].qs;
+                    for (k, lane) in lanes.iter_mut().enumerate() {
+                        let sub = (BLOCK * chunk + 4 * k) / 16;
+                        let mut part = 0i32;
+                        for b in 4 * k..4 * k + 4 {
+                            // ggml multiplies the unsigned values (0..64) and subtracts
+                            // 32 times the activation's sums below.
+                            part += (i32::from(weights[b]) + 32) * i32::from(activation[b]);
+                        }
+                        *lane += i32::from(scales[sub] as i8) * part;
+                    }
                 }
-                sum += scale * d * integer as f32;
+                for (k, lane) in lanes.iter_mut().enumerate() {
+                    let mut bias = 0i32;
+                    for sub in [2 * k, 2 * k + 1] {
+                        let start = 16 * (sub % 2);
+                        let sum: i32 = activation[sub / 2].qs[start..start + 16]
+                            .iter()
+                            .map(|&q| i32::from(q))
+                            .sum();
+                        bias += sum * i32::from(scales[sub] as i8);
+                    }
+                    *lane -= bias << 5;
+                }
+                let weight = scale * d;
+                for (a, &lane) in acc.iter_mut().zip(&lanes) {
+                    *a = weight.mul_add(lane as f32, *a);
+                }
             }
             _ => unreachable!("dot_k_portable is called for K-quant formats only"),
         }
     }
-    sum
+    let halves = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    let sum = (halves[0] + halves[2]) + (halves[1] + halves[3]);
+    let mins = (acc_mins[0] + acc_mins[2]) + (acc_mins[1] + acc_mins[3]);
+    if format == WeightFormat::Q4K {
+        sum + mins
+    } else {
+        sum
+    }
+}
+
+/// [`dot_k_portable`] compiled with FMA (the fused multiply-adds inline, not libm calls).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_k_fma(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
+    dot_k_portable(format, row, x)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -971,7 +1043,11 @@ unsafe fn rope_neox_fma(head: &mut [f32], table: &[f32]) {
 fn rope_halves(head: &mut [f32], table: &[f32]) {
     let half = head.len() / 2;
     let (low, high) = head.split_at_mut(half);
-    for ((a, b), trig) in low.iter_mut().zip(high.iter_mut()).zip(table.chunks_exact(2)) {
+    for ((a, b), trig) in low
+        .iter_mut()
+        .zip(high.iter_mut())
+        .zip(table.chunks_exact(2))
+    {
         let (cos, sin) = (trig[0], trig[1]);
         let (x0, x1) = (*a, *b);
         *a = x0.mul_add(cos, -(x1 * sin));

@@ -129,7 +129,9 @@ fn spm_piece(text: &str, is_byte: bool) -> Box<[u8]> {
             return Box::from([byte]);
         }
     }
-    text.replace('\u{2581}', " ").into_bytes().into_boxed_slice()
+    text.replace('\u{2581}', " ")
+        .into_bytes()
+        .into_boxed_slice()
 }
 
 /// GPT-2's byte alphabet: printable bytes stand for themselves, the others for 256 + n.
@@ -611,21 +613,22 @@ impl Tokenizer {
             first.previous = NONE;
         }
         queue.clear();
-        let try_bigram = |queue: &mut BinaryHeap<Bigram>, symbols: &[Symbol], left: usize, right: usize| {
-            if left == NONE || right == NONE {
-                return;
-            }
-            let start = symbols[left].start;
-            let length = symbols[left].length + symbols[right].length;
-            if let Some(&token) = self.ids.get(&escaped[start..start + length]) {
-                queue.push(Bigram {
-                    score: self.scores[token as usize],
-                    left,
-                    right,
-                    length,
-                });
-            }
-        };
+        let try_bigram =
+            |queue: &mut BinaryHeap<Bigram>, symbols: &[Symbol], left: usize, right: usize| {
+                if left == NONE || right == NONE {
+                    return;
+                }
+                let start = symbols[left].start;
+                let length = symbols[left].length + symbols[right].length;
+                if let Some(&token) = self.ids.get(&escaped[start..start + length]) {
+                    queue.push(Bigram {
+                        score: self.scores[token as usize],
+                        left,
+                        right,
+                        length,
+                    });
+                }
+            };
         for right in 1..symbols.len() {
             try_bigram(&mut queue, &symbols, right - 1, right);
         }
