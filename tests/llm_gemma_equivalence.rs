@@ -65,6 +65,18 @@ fn gemma3_prompts_tokenize_as_llama_cpp_tokenizes_them() {
         tokenizer.encode(prompt, true, true, &mut out);
         assert_eq!(out, ids(&case["prompt_ids"]), "{prompt:?}");
     }
+    // The runtime's Gemma template writes the fixtures' chat prompts.
+    let mut written = String::new();
+    tccc::llm::Llm::gemma_chat_prompt("", "What is a tourniquet used for?", &mut written);
+    assert_eq!(
+        written,
+        fixture("greedy.json")[0]["prompt"].as_str().unwrap()
+    );
+    tccc::llm::Llm::gemma_chat_prompt("Be brief.", "Hi", &mut written);
+    assert_eq!(
+        written,
+        "<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\n"
+    );
 }
 
 fn fixture(name: &str) -> serde_json::Value {

@@ -152,7 +152,7 @@ fn matrix(file: &Gguf, name: &str, rows: usize, depth: usize) -> Result<Matrix, 
             tensor.dims
         )));
     }
-    if depth % format.block_values() != 0 {
+    if !depth.is_multiple_of(format.block_values()) {
         return Err(file.error(format!(
             "tensor {name} is {:?} but its depth {depth} is not whole blocks of {}",
             format,

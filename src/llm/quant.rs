@@ -313,17 +313,18 @@ pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
     );
     match format {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
-        // found at run time.
         WeightFormat::Q4K | WeightFormat::Q6K if kind == KernelKind::X86Fma => {
-            return unsafe { dot_k_fma(format, row, x) }
+            // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA
+            // were found at run time.
+            return unsafe { dot_k_fma(format, row, x) };
         }
         WeightFormat::Q4K | WeightFormat::Q6K => return dot_k_portable(format, row, x),
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
-        // found at run time; the assert above ties the row's length to the block count.
         WeightFormat::Q5_0 if kind == KernelKind::X86Fma => {
-            return unsafe { dot_q5_0_avx2(row, x) }
+            // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA
+            // were found at run time; the assert above ties the row's length (22 bytes a
+            // block) to the block count the kernel reads.
+            return unsafe { dot_q5_0_avx2(row, x) };
         }
         _ => {}
     }
