@@ -822,6 +822,72 @@ pub(crate) fn dot_k_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
     }
 }
 
+/// [`dot_k_portable`] for Q4_K in AVX2, as ggml's `ggml_vec_dot_q4_K_q8_K` (the same
+/// integer lanes and fused multiply-adds, so the same bits).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; `row.len() * 256 == x.len() * 32 * 144`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_q4_k_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
+    use std::arch::x86_64::*;
+    let mut acc = _mm256_setzero_ps();
+    let mut acc_mins = _mm_setzero_ps();
+    let low_mask = _mm256_set1_epi8(0x0F);
+    for (block, activation) in row
+        .chunks_exact(144)
+        .zip(x.chunks_exact(SUPER_BLOCK / BLOCK))
+    {
+        let scale = activation[0].d;
+        let d = scale * half_at(block, 0);
+        let dmin = -scale * half_at(block, 2);
+        let mut scales = [0i16; 8];
+        let mut mins = [0i16; 8];
+        let mut sums = [0i16; 8];
+        for j in 0..8 {
+            let (sub_scale, sub_min) = scale_min_k4(j, &block[4..16]);
+            scales[j] = sub_scale as i16;
+            mins[j] = sub_min as i16;
+            // At most 32 * 128 in magnitude: fits 16 bits.
+            sums[j] = activation[j].qs.iter().map(|&q| i16::from(q)).sum();
+        }
+        // SAFETY: the arrays are 8 i16 (16 bytes) each; each 32-byte load reads inside the
+        // 144-byte block (bytes 16 + 32j .. 48 + 32j, j < 4) or one activation block's 32
+        // values.
+        unsafe {
+            let product = _mm_madd_epi16(
+                _mm_loadu_si128(mins.as_ptr() as *const __m128i),
+                _mm_loadu_si128(sums.as_ptr() as *const __m128i),
+            );
+            acc_mins = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(product), acc_mins);
+            let mut sumi = _mm256_setzero_si256();
+            for j in 0..4 {
+                let bits = _mm256_loadu_si256(block.as_ptr().add(16 + 32 * j) as *const __m256i);
+                let low = _mm256_and_si256(bits, low_mask);
+                let high = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
+                let values_low =
+                    _mm256_loadu_si256(activation[2 * j].qs.as_ptr() as *const __m256i);
+                let values_high =
+                    _mm256_loadu_si256(activation[2 * j + 1].qs.as_ptr() as *const __m256i);
+                let part_low = _mm256_madd_epi16(
+                    _mm256_set1_epi16(scales[2 * j]),
+                    _mm256_maddubs_epi16(low, values_low),
+                );
+                let part_high = _mm256_madd_epi16(
+                    _mm256_set1_epi16(scales[2 * j + 1]),
+                    _mm256_maddubs_epi16(high, values_high),
+                );
+                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(part_low, part_high));
+            }
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        }
+    }
+    let folded = _mm_add_ps(acc_mins, _mm_movehl_ps(acc_mins, acc_mins));
+    let mins = _mm_cvtss_f32(_mm_add_ss(folded, _mm_movehdup_ps(folded)));
+    // SAFETY: AVX2 and FMA are enabled on this function.
+    unsafe { horizontal_sum(acc) + mins }
+}
+
 /// [`dot_k_portable`] compiled with FMA (the fused multiply-adds inline, not libm calls).
 ///
 /// # Safety
@@ -829,6 +895,10 @@ pub(crate) fn dot_k_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot_k_fma(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
+    if format == WeightFormat::Q4K {
+        // SAFETY: AVX2 and FMA are enabled here; the caller checked the lengths.
+        return unsafe { dot_q4_k_avx2(row, x) };
+    }
     dot_k_portable(format, row, x)
 }
 
@@ -1651,6 +1721,10 @@ mod tests {
                 (f64::from(fast) - exact).abs() < tolerance,
                 "{format:?} {fast} {exact}"
             );
+            if format != WeightFormat::Q5_0 {
+                // The K-quant kernels all follow ggml's AVX2 lanes: the same bits.
+                assert_eq!(fast.to_bits(), portable.to_bits(), "{format:?}");
+            }
             // And the whole chain against the float product, within quantization error.
             let float: f64 = weights
                 .iter()
