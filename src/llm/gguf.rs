@@ -32,6 +32,7 @@ pub enum TensorType {
     F16,
     Q4_0,
     Q4_1,
+    Q5_0,
     Q8_0,
     Q4K,
     Q6K,
@@ -46,6 +47,7 @@ impl TensorType {
             1 => TensorType::F16,
             2 => TensorType::Q4_0,
             3 => TensorType::Q4_1,
+            6 => TensorType::Q5_0,
             8 => TensorType::Q8_0,
             12 => TensorType::Q4K,
             14 => TensorType::Q6K,
@@ -60,6 +62,7 @@ impl TensorType {
             TensorType::F16 => Some((1, 2)),
             TensorType::Q4_0 => Some((32, 18)),
             TensorType::Q4_1 => Some((32, 20)),
+            TensorType::Q5_0 => Some((32, 22)),
             TensorType::Q8_0 => Some((32, 34)),
             TensorType::Q4K => Some((256, 144)),
             TensorType::Q6K => Some((256, 210)),
@@ -546,6 +549,33 @@ impl Gguf {
                 5 => i32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) as i64,
                 _ => unsigned as i64,
             });
+        }
+        Ok(out)
+    }
+
+    /// The elements of the float array `key` (f32 or f64 elements), as f32.
+    pub fn floats(&self, key: &str) -> Result<Vec<f32>, LlmError> {
+        let Value::Array {
+            element,
+            count,
+            bytes,
+        } = self.require(key)?
+        else {
+            return Err(self.error(format!("{key} is not an array")));
+        };
+        let data = &self.bytes()[bytes.clone()];
+        let mut out = Vec::with_capacity(*count as usize);
+        match element {
+            6 => out.extend(
+                data.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            ),
+            12 => out.extend(data.chunks_exact(8).map(|b| {
+                f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
+            })),
+            other => {
+                return Err(self.error(format!("{key} has elements of type {other}, not floats")))
+            }
         }
         Ok(out)
     }

@@ -55,7 +55,7 @@ pub enum LlmError {
     #[error("the language model {path} is unusable: {problem}; fetch it again with models/fetch")]
     BadFile { path: PathBuf, problem: String },
     /// The model uses something this runtime does not implement.
-    #[error("the language model {path} is not supported: {what}; use a llama-family GGUF with Q4_0, Q4_1, Q8_0, F16 or F32 tensors")]
+    #[error("the language model {path} is not supported: {what}; use a llama or gemma3 GGUF with Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q6_K, F16 or F32 tensors (re-quantize the file with llama.cpp's llama-quantize, e.g. to Q4_K_M)")]
     Unsupported { path: PathBuf, what: String },
     /// The prompt and answer do not fit the key/value cache.
     #[error("the language model's context of {limit} tokens is full; shorten the prompt or load with a longer context")]
@@ -112,6 +112,13 @@ pub fn default_model_path() -> PathBuf {
     crate::nn::mapped_file::fetched_models_dir()
         .join("smollm2-135m")
         .join("SmolLM2-135M-Instruct.Q4_1.gguf")
+}
+
+/// Where `models/fetch gemma3-270m` puts the second, non-default model (Gemma 3 270M).
+pub fn gemma3_model_path() -> PathBuf {
+    crate::nn::mapped_file::fetched_models_dir()
+        .join("gemma3-270m")
+        .join("gemma-3-270m-q4_k_m.gguf")
 }
 
 pub mod checked;

@@ -18,9 +18,23 @@ use super::quant::{self, BlockQ8, Matrix, WeightFormat, BLOCK};
 use super::tokenizer::TokenId;
 use super::LlmError;
 
+/// The architectures this runtime runs (GGUF `general.architecture`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    /// llama (SmolLM2): SwiGLU, rotary positions on adjacent pairs.
+    Llama,
+    /// gemma3 (Gemma 3 270M): the embedding scaled by `sqrt(width)`, norms before and
+    /// after attention and the feed-forward network, RMS norms of each query and key head,
+    /// GeGLU, rotary positions on half-width pairs ("neox"), the query scaled by
+    /// `1/sqrt(head width)`, and a sliding window with its own rotary base on five layers
+    /// of six.
+    Gemma3,
+}
+
 /// The shape of a llama-family model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
+    pub architecture: Architecture,
     pub dim: usize,
     pub hidden: usize,
     pub layers: usize,
@@ -32,6 +46,23 @@ pub struct Config {
     pub norm_epsilon: f32,
     /// The context length the model was trained for.
     pub trained_context: usize,
+    /// Width of all query heads together (`heads * head_dim`; the width for llama).
+    pub query_dim: usize,
+    /// Positions a sliding-window layer sees (its own and the ones before); 0: none.
+    pub sliding_window: usize,
+    /// The rotary base of sliding-window layers.
+    pub local_rope_base: f32,
+    /// Whether layer `i` uses the sliding window: `i % period < period - 1`.
+    pub sliding_period: usize,
+}
+
+impl Config {
+    /// Whether `layer` attends through the sliding window (with the local rotary base).
+    pub fn is_local(&self, layer: usize) -> bool {
+        self.sliding_window > 0
+            && self.sliding_period > 0
+            && layer % self.sliding_period < self.sliding_period - 1
+    }
 }
 
 #[derive(Debug)]
@@ -45,6 +76,12 @@ struct Layer {
     gate: Matrix,
     up: Matrix,
     down: Matrix,
+    /// Gemma 3's norms (empty for llama): of each query and key head, and after
+    /// attention and the feed-forward network.
+    query_norm: Vec<f32>,
+    key_norm: Vec<f32>,
+    post_attention_norm: Vec<f32>,
+    post_ffn_norm: Vec<f32>,
 }
 
 /// The weights (pointing into the GGUF file) and shape.
@@ -83,6 +120,9 @@ pub struct State {
     up: Vec<f32>,
     query_half: Vec<f32>,
     scores: Vec<f32>,
+    /// Gemma 3: the residual after attention; the rotary table of local layers.
+    residual: Vec<f32>,
+    rope_local: Vec<f32>,
     /// The lanes of the attention-weighted sums of values (64 per value dimension).
     lanes: Vec<f32>,
     rope: Vec<f32>,
@@ -95,7 +135,10 @@ fn matrix(file: &Gguf, name: &str, rows: usize, depth: usize) -> Result<Matrix, 
     let format = match tensor.kind {
         TensorType::Q4_0 => WeightFormat::Q4_0,
         TensorType::Q4_1 => WeightFormat::Q4_1,
+        TensorType::Q5_0 => WeightFormat::Q5_0,
         TensorType::Q8_0 => WeightFormat::Q8_0,
+        TensorType::Q4K => WeightFormat::Q4K,
+        TensorType::Q6K => WeightFormat::Q6K,
         other => {
             return Err(LlmError::Unsupported {
                 path: file.path().to_path_buf(),
@@ -109,7 +152,14 @@ fn matrix(file: &Gguf, name: &str, rows: usize, depth: usize) -> Result<Matrix, 
             tensor.dims
         )));
     }
-    let row_bytes = depth / BLOCK * format.block_bytes();
+    if !depth.is_multiple_of(format.block_values()) {
+        return Err(file.error(format!(
+            "tensor {name} is {:?} but its depth {depth} is not whole blocks of {}",
+            format,
+            format.block_values()
+        )));
+    }
+    let row_bytes = format.row_bytes(depth);
     // The reader checked the size against the type and shape; restate it here.
     if tensor.bytes.len() != row_bytes * rows {
         return Err(file.error(format!("tensor {name} has the wrong size")));
@@ -160,10 +210,13 @@ impl Model {
     /// Reads the shape and finds every weight of a llama-family model in `file`.
     pub fn from_gguf(file: Gguf) -> Result<Self, LlmError> {
         let architecture = file.str("general.architecture")?;
+        if architecture == "gemma3" {
+            return Self::gemma3_from_gguf(file);
+        }
         if architecture != "llama" {
             return Err(LlmError::Unsupported {
                 path: file.path().to_path_buf(),
-                what: format!("architecture {architecture} (only llama is)"),
+                what: format!("architecture {architecture} (llama and gemma3 are)"),
             });
         }
         let dim = size(&file, "llama.embedding_length", 16_384)?;
@@ -232,11 +285,20 @@ impl Model {
                 gate: matrix(&file, &name("ffn_gate"), hidden, dim)?,
                 up: matrix(&file, &name("ffn_up"), hidden, dim)?,
                 down: matrix(&file, &name("ffn_down"), dim, hidden)?,
+                query_norm: Vec::new(),
+                key_norm: Vec::new(),
+                post_attention_norm: Vec::new(),
+                post_ffn_norm: Vec::new(),
             });
         }
         let output_norm = vector(&file, "output_norm.weight", dim)?;
         Ok(Model {
             config: Config {
+                architecture: Architecture::Llama,
+                query_dim: dim,
+                sliding_window: 0,
+                local_rope_base: rope_base,
+                sliding_period: 0,
                 dim,
                 hidden,
                 layers,
@@ -247,6 +309,118 @@ impl Model {
                 rope_base,
                 norm_epsilon,
                 trained_context,
+            },
+            embedding,
+            layers: blocks,
+            output_norm,
+            output,
+            kernel: KernelKind::detect(),
+            file,
+        })
+    }
+
+    /// Reads a Gemma 3 file (`general.architecture = gemma3`): the shape under `gemma3.*`,
+    /// the extra norms, and the sliding-window pattern llama.cpp assumes for it (five local
+    /// layers, then one global; window from `gemma3.attention.sliding_window`, local
+    /// rotary base 10 000 unless `gemma3.rope.freq_base_swa` says otherwise). The norm
+    /// weights are used as stored: llama.cpp's converter already added Gemma's 1.
+    fn gemma3_from_gguf(file: Gguf) -> Result<Self, LlmError> {
+        let dim = size(&file, "gemma3.embedding_length", 16_384)?;
+        let heads = size(&file, "gemma3.attention.head_count", 256)?;
+        let kv_heads = size(&file, "gemma3.attention.head_count_kv", 256)?;
+        let hidden = size(&file, "gemma3.feed_forward_length", 65_536)?;
+        let layers = size(&file, "gemma3.block_count", 256)?;
+        let trained_context = size(&file, "gemma3.context_length", 1 << 24)?;
+        let head_dim = size(&file, "gemma3.attention.key_length", 1_024)?;
+        let value_dim = size(&file, "gemma3.attention.value_length", 1_024)?;
+        let optional_f32 = |key: &str, default: f32| match file.get(key) {
+            Some(_) => file.f32(key),
+            None => Ok(default),
+        };
+        let rope_base = optional_f32("gemma3.rope.freq_base", 10_000.0)?;
+        let local_rope_base = optional_f32("gemma3.rope.freq_base_swa", 10_000.0)?;
+        let norm_epsilon = file.f32("gemma3.attention.layer_norm_rms_epsilon")?;
+        let sliding_window = match file.get("gemma3.attention.sliding_window") {
+            Some(_) => size(&file, "gemma3.attention.sliding_window", 1 << 24)?,
+            None => 0,
+        };
+        let sliding_period = match file.get("gemma3.attention.sliding_window_pattern") {
+            Some(_) => size(&file, "gemma3.attention.sliding_window_pattern", 256)?,
+            None => 6,
+        };
+        for key in ["gemma3.rope.scaling.type", "gemma3.final_logit_softcapping"] {
+            if file.get(key).is_some() {
+                return Err(LlmError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    what: format!("{key} is set (this runtime implements neither)"),
+                });
+            }
+        }
+        let vocabulary = file.strings("tokenizer.ggml.tokens")?.len();
+        if vocabulary == 0 || vocabulary > LLM_VOCABULARY_MAX {
+            return Err(file.error(format!(
+                "its vocabulary has {vocabulary} tokens (1 to {LLM_VOCABULARY_MAX} allowed)"
+            )));
+        }
+        let query_dim = heads * head_dim;
+        if value_dim != head_dim
+            || heads % kv_heads != 0
+            || head_dim % 2 != 0
+            || dim % BLOCK != 0
+            || hidden % BLOCK != 0
+            || query_dim % BLOCK != 0
+            || (kv_heads * head_dim) % BLOCK != 0
+        {
+            return Err(file.error(format!(
+                "its shape (width {dim}, {heads} heads of {head_dim} (values {value_dim}), \
+                 {kv_heads} key/value heads, feed-forward {hidden}) is not one this runtime \
+                 can split"
+            )));
+        }
+        let kv_dim = kv_heads * head_dim;
+        let embedding = matrix(&file, "token_embd.weight", vocabulary, dim)?;
+        let output = if file.tensor("output.weight").is_ok() {
+            matrix(&file, "output.weight", vocabulary, dim)?
+        } else {
+            embedding.clone()
+        };
+        let mut blocks = Vec::with_capacity(layers);
+        for layer in 0..layers {
+            let name = |part: &str| format!("blk.{layer}.{part}.weight");
+            blocks.push(Layer {
+                attention_norm: vector(&file, &name("attn_norm"), dim)?,
+                query: matrix(&file, &name("attn_q"), query_dim, dim)?,
+                key: matrix(&file, &name("attn_k"), kv_dim, dim)?,
+                value: matrix(&file, &name("attn_v"), kv_dim, dim)?,
+                output: matrix(&file, &name("attn_output"), dim, query_dim)?,
+                ffn_norm: vector(&file, &name("ffn_norm"), dim)?,
+                gate: matrix(&file, &name("ffn_gate"), hidden, dim)?,
+                up: matrix(&file, &name("ffn_up"), hidden, dim)?,
+                down: matrix(&file, &name("ffn_down"), dim, hidden)?,
+                query_norm: vector(&file, &name("attn_q_norm"), head_dim)?,
+                key_norm: vector(&file, &name("attn_k_norm"), head_dim)?,
+                post_attention_norm: vector(&file, &name("post_attention_norm"), dim)?,
+                post_ffn_norm: vector(&file, &name("post_ffw_norm"), dim)?,
+            });
+        }
+        let output_norm = vector(&file, "output_norm.weight", dim)?;
+        Ok(Model {
+            config: Config {
+                architecture: Architecture::Gemma3,
+                dim,
+                hidden,
+                layers,
+                heads,
+                kv_heads,
+                head_dim,
+                vocabulary,
+                rope_base,
+                norm_epsilon,
+                trained_context,
+                query_dim,
+                sliding_window,
+                local_rope_base,
+                sliding_period,
             },
             embedding,
             layers: blocks,
@@ -296,6 +470,9 @@ impl Model {
                 limit: state.capacity,
             });
         }
+        if c.architecture == Architecture::Gemma3 {
+            return self.forward_gemma3(tokens, state, pool);
+        }
         let bytes = self.file.bytes();
         let (dim, kv_dim, hidden, head_dim) =
             (c.dim, c.kv_heads * c.head_dim, c.hidden, c.head_dim);
@@ -310,7 +487,7 @@ impl Model {
             );
         }
         let start = state.length;
-        self.rope_table(start, count, &mut state.rope);
+        self.rope_table(self.config.rope_base, start, count, &mut state.rope);
         for (index, layer) in self.layers.iter().enumerate() {
             rms_norm(
                 &state.x[..count * dim],
@@ -473,11 +650,193 @@ impl Model {
         Ok(())
     }
 
+    /// [`Model::forward`] for Gemma 3 (llama.cpp's `llm_build_gemma3_iswa` graph).
+    fn forward_gemma3(
+        &self,
+        tokens: &[TokenId],
+        state: &mut State,
+        pool: &mut RowPool,
+    ) -> Result<(), LlmError> {
+        let c = &self.config;
+        let count = tokens.len();
+        let bytes = self.file.bytes();
+        let (dim, query_dim, kv_dim, hidden, head_dim) = (
+            c.dim,
+            c.query_dim,
+            c.kv_heads * c.head_dim,
+            c.hidden,
+            c.head_dim,
+        );
+        let embedding_scale = (dim as f32).sqrt();
+        for (t, &token) in tokens.iter().enumerate() {
+            if token as usize >= c.vocabulary {
+                return Err(LlmError::BadToken { token });
+            }
+            let x = &mut state.x[t * dim..(t + 1) * dim];
+            quant::dequantize_row(
+                self.embedding.format,
+                self.embedding.row(bytes, token as usize),
+                x,
+            );
+            for value in x.iter_mut() {
+                *value *= embedding_scale;
+            }
+        }
+        let start = state.length;
+        self.rope_table(c.rope_base, start, count, &mut state.rope);
+        self.rope_table(c.local_rope_base, start, count, &mut state.rope_local);
+        // llama.cpp's f_attention_scale for every size but 27B.
+        let query_scale = 1.0 / (head_dim as f32).sqrt();
+        for (index, layer) in self.layers.iter().enumerate() {
+            rms_norm(
+                &state.x[..count * dim],
+                &layer.attention_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            for (matrix, out) in [
+                (&layer.query, &mut state.query),
+                (&layer.key, &mut state.key),
+                (&layer.value, &mut state.value),
+            ] {
+                project(
+                    self.kernel,
+                    pool,
+                    bytes,
+                    matrix,
+                    &state.normed[..count * dim],
+                    count,
+                    &mut state.quantized,
+                    out,
+                );
+            }
+            let rope = if c.is_local(index) {
+                &state.rope_local
+            } else {
+                &state.rope
+            };
+            for t in 0..count {
+                let table = &rope[t * head_dim..(t + 1) * head_dim];
+                let query = &mut state.query[t * query_dim..(t + 1) * query_dim];
+                for head in query.chunks_exact_mut(head_dim) {
+                    rms_norm_in_place(head, &layer.query_norm, c.norm_epsilon);
+                    quant::rope_neox(self.kernel, head, table);
+                    for value in head.iter_mut() {
+                        *value *= query_scale;
+                    }
+                }
+                let key = &mut state.key[t * kv_dim..(t + 1) * kv_dim];
+                for head in key.chunks_exact_mut(head_dim) {
+                    rms_norm_in_place(head, &layer.key_norm, c.norm_epsilon);
+                    quant::rope_neox(self.kernel, head, table);
+                }
+                let position = start + t;
+                for kv_head in 0..c.kv_heads {
+                    let at =
+                        ((index * c.kv_heads + kv_head) * state.capacity + position) * head_dim;
+                    let from = t * kv_dim + kv_head * head_dim;
+                    for d in 0..head_dim {
+                        state.keys[at + d] = round_to_half(state.key[from + d]);
+                        state.values[at + d] = round_to_half(state.value[from + d]);
+                    }
+                }
+            }
+            self.attention(index, start, count, state);
+            project(
+                self.kernel,
+                pool,
+                bytes,
+                &layer.output,
+                &state.attended[..count * query_dim],
+                count,
+                &mut state.quantized,
+                &mut state.projected,
+            );
+            rms_norm(
+                &state.projected[..count * dim],
+                &layer.post_attention_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            for ((residual, &x), &add) in state.residual[..count * dim]
+                .iter_mut()
+                .zip(&state.x[..count * dim])
+                .zip(&state.normed[..count * dim])
+            {
+                *residual = add + x;
+            }
+            rms_norm(
+                &state.residual[..count * dim],
+                &layer.ffn_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            for (matrix, out) in [(&layer.gate, &mut state.gate), (&layer.up, &mut state.up)] {
+                project(
+                    self.kernel,
+                    pool,
+                    bytes,
+                    matrix,
+                    &state.normed[..count * dim],
+                    count,
+                    &mut state.quantized,
+                    out,
+                );
+            }
+            quant::gelu_mul(
+                &mut state.gate[..count * hidden],
+                &state.up[..count * hidden],
+            );
+            project(
+                self.kernel,
+                pool,
+                bytes,
+                &layer.down,
+                &state.gate[..count * hidden],
+                count,
+                &mut state.quantized_hidden,
+                &mut state.projected,
+            );
+            rms_norm(
+                &state.projected[..count * dim],
+                &layer.post_ffn_norm,
+                c.norm_epsilon,
+                &mut state.normed[..count * dim],
+            );
+            for ((x, &add), &residual) in state.x[..count * dim]
+                .iter_mut()
+                .zip(&state.normed[..count * dim])
+                .zip(&state.residual[..count * dim])
+            {
+                *x = add + residual;
+            }
+        }
+        state.length += count;
+        let last = &state.x[(count - 1) * dim..count * dim];
+        rms_norm(
+            last,
+            &self.output_norm,
+            c.norm_epsilon,
+            &mut state.normed[..dim],
+        );
+        project(
+            self.kernel,
+            pool,
+            bytes,
+            &self.output,
+            &state.normed[..dim],
+            1,
+            &mut state.quantized,
+            &mut state.logits,
+        );
+        Ok(())
+    }
+
     /// cos/sin of each rotary pair for positions `start..start + count`, as ggml computes
     /// them (the angle multiplied by `base^(-2/n)` pair after pair, in f32).
-    fn rope_table(&self, start: usize, count: usize, out: &mut [f32]) {
+    fn rope_table(&self, base: f32, start: usize, count: usize, out: &mut [f32]) {
         let head_dim = self.config.head_dim;
-        let scale = self.config.rope_base.powf(-2.0 / head_dim as f32);
+        let scale = base.powf(-2.0 / head_dim as f32);
         for t in 0..count {
             let mut theta = (start + t) as f32;
             for pair in out[t * head_dim..(t + 1) * head_dim].chunks_exact_mut(2) {
@@ -490,9 +849,18 @@ impl Model {
 
     fn attention(&self, layer: usize, start: usize, count: usize, state: &mut State) {
         let c = &self.config;
-        let (dim, head_dim) = (c.dim, c.head_dim);
+        let (dim, head_dim) = (c.query_dim, c.head_dim);
         let group = c.heads / c.kv_heads;
-        let scale = 1.0 / (head_dim as f32).sqrt();
+        // Gemma's queries were scaled before (llama.cpp scales them, then uses 1 here).
+        let scale = match c.architecture {
+            Architecture::Llama => 1.0 / (head_dim as f32).sqrt(),
+            Architecture::Gemma3 => 1.0,
+        };
+        let window = if c.is_local(layer) {
+            c.sliding_window
+        } else {
+            usize::MAX
+        };
         // ggml sums these products in one order for a batch (llamafile's kernels) and in
         // another for a single token (its vector dot product).
         let batch = count > 1;
@@ -513,6 +881,11 @@ impl Model {
                         &state.keys[base + position * head_dim..base + (position + 1) * head_dim];
                     let sum = quant::lane_dot(self.kernel, batch, &state.query_half, key);
                     *score = sum * scale;
+                }
+                // Keys outside the sliding window are masked as llama.cpp masks them.
+                let seen = visible.saturating_sub(window);
+                for score in &mut scores[..seen] {
+                    *score = f32::NEG_INFINITY;
                 }
                 let max = scores.iter().fold(f32::NEG_INFINITY, |max, &s| max.max(s));
                 let total = quant::softmax_exp(self.kernel, scores, max);
@@ -581,6 +954,40 @@ fn rms_norm(x: &[f32], weight: &[f32], epsilon: f32, out: &mut [f32]) {
     }
 }
 
+/// RMS norm of one head in place (Gemma's query and key norms), as [`rms_norm`].
+fn rms_norm_in_place(x: &mut [f32], weight: &[f32], epsilon: f32) {
+    let sum: f64 = x.iter().map(|&v| f64::from(v * v)).sum();
+    let mean = (sum / x.len() as f64) as f32;
+    let scale = 1.0 / (mean + epsilon).sqrt();
+    for (v, &w) in x.iter_mut().zip(weight) {
+        *v = *v * scale * w;
+    }
+}
+
+/// `out[t] = matrix · x[t]` for `count` rows of `x` (each `matrix.depth` wide), the
+/// activations quantized as ggml quantizes them for the matrix's format.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    kernel: KernelKind,
+    pool: &mut RowPool,
+    bytes: &[u8],
+    matrix: &Matrix,
+    x: &[f32],
+    count: usize,
+    quantized: &mut [BlockQ8],
+    out: &mut [f32],
+) {
+    let blocks = matrix.depth / BLOCK;
+    for row in 0..count {
+        quant::quantize_for(
+            matrix.format,
+            &x[row * matrix.depth..(row + 1) * matrix.depth],
+            &mut quantized[row * blocks..(row + 1) * blocks],
+        );
+    }
+    pool.product(kernel, bytes, matrix, quantized, blocks, count, out);
+}
+
 fn quantize_rows(x: &[f32], width: usize, out: &mut [BlockQ8], rows: usize) {
     let blocks = width / BLOCK;
     for row in 0..rows {
@@ -604,6 +1011,8 @@ impl State {
         let batch = LLM_BATCH_TOKENS_MAX;
         let kv = c.layers * c.kv_heads * capacity * c.head_dim;
         let kv_dim = c.kv_heads * c.head_dim;
+        let gemma = c.architecture == Architecture::Gemma3;
+        let wide = c.dim.max(c.query_dim);
         Ok(State {
             keys: vec![0.0; kv],
             values: vec![0.0; kv],
@@ -611,12 +1020,12 @@ impl State {
             capacity,
             x: vec![0.0; batch * c.dim],
             normed: vec![0.0; batch * c.dim],
-            quantized: vec![BlockQ8::default(); batch * c.dim / BLOCK],
+            quantized: vec![BlockQ8::default(); batch * wide / BLOCK],
             quantized_hidden: vec![BlockQ8::default(); batch * c.hidden / BLOCK],
-            query: vec![0.0; batch * c.dim],
+            query: vec![0.0; batch * c.query_dim],
             key: vec![0.0; batch * kv_dim],
             value: vec![0.0; batch * kv_dim],
-            attended: vec![0.0; batch * c.dim],
+            attended: vec![0.0; batch * c.query_dim],
             projected: vec![0.0; batch * c.dim],
             gate: vec![0.0; batch * c.hidden],
             up: vec![0.0; batch * c.hidden],
@@ -624,6 +1033,16 @@ impl State {
             lanes: vec![0.0; 64 * c.head_dim],
             scores: vec![0.0; capacity],
             rope: vec![0.0; batch * c.head_dim],
+            residual: if gemma {
+                vec![0.0; batch * c.dim]
+            } else {
+                Vec::new()
+            },
+            rope_local: if gemma {
+                vec![0.0; batch * c.head_dim]
+            } else {
+                Vec::new()
+            },
             logits: vec![0.0; c.vocabulary],
         })
     }

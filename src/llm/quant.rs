@@ -29,21 +29,64 @@ pub struct BlockQ8 {
     pub qs: [i8; BLOCK],
 }
 
+/// Values per K-quant super-block (Q4_K, Q6_K, and their activations, Q8_K).
+pub const SUPER_BLOCK: usize = 256;
+
 /// The weight formats with a kernel here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeightFormat {
     Q4_0,
     Q4_1,
+    Q5_0,
     Q8_0,
+    /// ggml's Q4_K: super-blocks of 256 in 8 sub-blocks of 32 with 6-bit scales and mins.
+    Q4K,
+    /// ggml's Q6_K: super-blocks of 256 in 16 sub-blocks of 16 with 8-bit scales.
+    Q6K,
+}
+
+/// How an activation is quantized for a product with a weight format: ggml's
+/// `vec_dot_type` of that format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivationFormat {
+    /// Q8_0 / Q8_1: a half-precision scale per 32 values ([`quantize`]).
+    Q8,
+    /// Q8_K: an f32 scale per 256 values ([`quantize_k`]), kept in 8 [`BlockQ8`]s that
+    /// share it.
+    Q8K,
 }
 
 impl WeightFormat {
-    /// Bytes of one block of 32 weights.
+    /// Weights per block: 32, or 256 for the K-quants.
+    pub fn block_values(self) -> usize {
+        match self {
+            WeightFormat::Q4K | WeightFormat::Q6K => SUPER_BLOCK,
+            _ => BLOCK,
+        }
+    }
+
+    /// Bytes of one block of [`Self::block_values`] weights.
     pub fn block_bytes(self) -> usize {
         match self {
             WeightFormat::Q4_0 => 18,
             WeightFormat::Q4_1 => 20,
+            WeightFormat::Q5_0 => 22,
             WeightFormat::Q8_0 => 34,
+            WeightFormat::Q4K => 144,
+            WeightFormat::Q6K => 210,
+        }
+    }
+
+    /// Bytes of a row of `depth` weights (`depth` a multiple of [`Self::block_values`]).
+    pub fn row_bytes(self, depth: usize) -> usize {
+        depth / self.block_values() * self.block_bytes()
+    }
+
+    /// The activation format ggml pairs with this weight format.
+    pub fn activation(self) -> ActivationFormat {
+        match self {
+            WeightFormat::Q4K | WeightFormat::Q6K => ActivationFormat::Q8K,
+            _ => ActivationFormat::Q8,
         }
     }
 
@@ -101,18 +144,141 @@ fn quantize_blocks(x: &[f32], out: &mut [BlockQ8]) {
     }
 }
 
+/// Quantizes `x` (a multiple of 256 long) as ggml's `quantize_row_q8_K_ref`: per 256
+/// values the scale is `-max / 127` where `max` is the value of largest magnitude (its
+/// sign kept, so the integers may be negated), in f32, not rounded to half; values
+/// rounded to nearest-even and capped at 127. The scale is written to each of the 8
+/// blocks; `s` is unused (the K kernels sum the integers themselves).
+pub fn quantize_k(x: &[f32], out: &mut [BlockQ8]) {
+    assert!(
+        x.len() == out.len() * BLOCK && x.len().is_multiple_of(SUPER_BLOCK),
+        "activation length is not whole super-blocks"
+    );
+    for (values, blocks) in x
+        .chunks_exact(SUPER_BLOCK)
+        .zip(out.chunks_exact_mut(SUPER_BLOCK / BLOCK))
+    {
+        let (mut max, mut amax) = (0.0f32, 0.0f32);
+        for &value in values {
+            if value.abs() > amax {
+                amax = value.abs();
+                max = value;
+            }
+        }
+        if amax == 0.0 {
+            for block in blocks.iter_mut() {
+                *block = BlockQ8::default();
+            }
+            continue;
+        }
+        let iscale = -127.0 / max;
+        for (block, chunk) in blocks.iter_mut().zip(values.chunks_exact(BLOCK)) {
+            for (q, &value) in block.qs.iter_mut().zip(chunk) {
+                *q = ((iscale * value).round_ties_even() as i32).min(127) as i8;
+            }
+            block.d = 1.0 / iscale;
+            block.s = 0.0;
+        }
+    }
+}
+
+/// Quantizes `x` as ggml quantizes an activation for a product with `format`.
+pub fn quantize_for(format: WeightFormat, x: &[f32], out: &mut [BlockQ8]) {
+    match format.activation() {
+        ActivationFormat::Q8 => quantize(x, out),
+        ActivationFormat::Q8K => quantize_k(x, out),
+    }
+}
+
+/// The scale and min of sub-block `j` (0..8) of a Q4_K super-block, unpacked from its 12
+/// bytes of 6-bit fields (ggml's `get_scale_min_k4`).
+fn scale_min_k4(j: usize, scales: &[u8]) -> (i32, i32) {
+    if j < 4 {
+        (i32::from(scales[j] & 63), i32::from(scales[j + 4] & 63))
+    } else {
+        (
+            i32::from((scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4)),
+            i32::from((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4)),
+        )
+    }
+}
+
+/// The 32 signed 5-bit values of a Q5_0 block (without its scale).
+#[inline(always)]
+fn q5_0_values(block: &[u8]) -> [i8; BLOCK] {
+    let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
+    let mut values = [0i8; BLOCK];
+    for j in 0..16 {
+        let byte = block[6 + j];
+        let bit_low = (((high >> j) << 4) & 0x10) as u8;
+        let bit_high = ((high >> (j + 12)) & 0x10) as u8;
+        values[j] = ((byte & 0xF) | bit_low) as i8 - 16;
+        values[j + 16] = ((byte >> 4) | bit_high) as i8 - 16;
+    }
+    values
+}
+
+/// The 256 signed 6-bit values of a Q6_K super-block (value `i` has scale `i / 16`).
+#[inline(always)]
+fn q6_k_values(block: &[u8]) -> [i8; SUPER_BLOCK] {
+    let (low, high) = (&block[0..128], &block[128..192]);
+    let mut values = [0i8; SUPER_BLOCK];
+    for half in 0..2 {
+        let (low, high) = (
+            &low[64 * half..64 * half + 64],
+            &high[32 * half..32 * half + 32],
+        );
+        let out = &mut values[128 * half..128 * half + 128];
+        for l in 0..32 {
+            out[l] = ((low[l] & 0xF) | ((high[l] & 3) << 4)) as i8 - 32;
+            out[l + 32] = ((low[l + 32] & 0xF) | (((high[l] >> 2) & 3) << 4)) as i8 - 32;
+            out[l + 64] = ((low[l] >> 4) | (((high[l] >> 4) & 3) << 4)) as i8 - 32;
+            out[l + 96] = ((low[l + 32] >> 4) | (((high[l] >> 6) & 3) << 4)) as i8 - 32;
+        }
+    }
+    values
+}
+
 /// Dequantizes one row (`out.len()` values) of format `format` (embedding lookups).
 pub fn dequantize_row(format: WeightFormat, row: &[u8], out: &mut [f32]) {
     let block_bytes = format.block_bytes();
     assert!(
-        row.len() * BLOCK == out.len() * block_bytes,
+        row.len() == format.row_bytes(out.len()),
         "row length mismatch"
     );
     for (block, values) in row
         .chunks_exact(block_bytes)
-        .zip(out.chunks_exact_mut(BLOCK))
+        .zip(out.chunks_exact_mut(format.block_values()))
     {
         match format {
+            WeightFormat::Q5_0 => {
+                let d = half_at(block, 0);
+                for (value, q) in values.iter_mut().zip(q5_0_values(block)) {
+                    *value = d * f32::from(q);
+                }
+            }
+            WeightFormat::Q4K => {
+                let (d, dmin) = (half_at(block, 0), half_at(block, 2));
+                let (scales, qs) = (&block[4..16], &block[16..144]);
+                for j in 0..4 {
+                    let (scale_low, min_low) = scale_min_k4(2 * j, scales);
+                    let (scale_high, min_high) = scale_min_k4(2 * j + 1, scales);
+                    let (d_low, m_low) = (d * scale_low as f32, dmin * min_low as f32);
+                    let (d_high, m_high) = (d * scale_high as f32, dmin * min_high as f32);
+                    for l in 0..32 {
+                        let byte = qs[32 * j + l];
+                        values[64 * j + l] = d_low * f32::from(byte & 0xF) - m_low;
+                        values[64 * j + 32 + l] = d_high * f32::from(byte >> 4) - m_high;
+                    }
+                }
+            }
+            WeightFormat::Q6K => {
+                let d = half_at(block, 208);
+                for (i, (value, q)) in values.iter_mut().zip(q6_k_values(block)).enumerate() {
+                    let scale = f32::from(block[192 + i / 16] as i8);
+                    *value = d * scale * f32::from(q);
+                }
+            }
             WeightFormat::Q8_0 => {
                 let d = half_at(block, 0);
                 for (value, &q) in values.iter_mut().zip(&block[2..34]) {
@@ -142,9 +308,26 @@ pub fn dequantize_row(format: WeightFormat, row: &[u8], out: &mut [f32]) {
 /// The dot product of one weight row (in `format`) with a quantized activation.
 pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
     assert!(
-        row.len() == x.len() * format.block_bytes(),
+        row.len() == format.row_bytes(x.len() * BLOCK),
         "weight row and activation differ in length"
     );
+    match format {
+        #[cfg(target_arch = "x86_64")]
+        WeightFormat::Q4K | WeightFormat::Q6K if kind == KernelKind::X86Fma => {
+            // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA
+            // were found at run time.
+            return unsafe { dot_k_fma(format, row, x) };
+        }
+        WeightFormat::Q4K | WeightFormat::Q6K => return dot_k_portable(format, row, x),
+        #[cfg(target_arch = "x86_64")]
+        WeightFormat::Q5_0 if kind == KernelKind::X86Fma => {
+            // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA
+            // were found at run time; the assert above ties the row's length (22 bytes a
+            // block) to the block count the kernel reads.
+            return unsafe { dot_q5_0_avx2(row, x) };
+        }
+        _ => {}
+    }
     match kind {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
@@ -154,7 +337,7 @@ pub fn dot(kind: KernelKind, format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
             match format {
                 WeightFormat::Q4_1 => dot_q4_1_avx2(row, x),
                 WeightFormat::Q8_0 => dot_q8_0_avx2(row, x),
-                WeightFormat::Q4_0 => dot_portable(format, row, x),
+                _ => dot_portable(format, row, x),
             }
         },
         #[cfg(target_arch = "aarch64")]
@@ -179,7 +362,7 @@ pub fn dot_tile<const R: usize, const T: usize>(
         xs.iter().all(|x| x.len() == blocks)
             && rows
                 .iter()
-                .all(|row| row.len() == blocks * format.block_bytes()),
+                .all(|row| row.len() == format.row_bytes(blocks * BLOCK)),
         "weight rows and activations differ in length"
     );
     match (kind, format) {
@@ -520,9 +703,203 @@ fn dot_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
                     .sum();
                 sum += half_at(block, 0) * activation.d * integer as f32;
             }
+            WeightFormat::Q5_0 => {
+                let integer: i32 = q5_0_values(block)
+                    .iter()
+                    .zip(&activation.qs)
+                    .map(|(&w, &a)| i32::from(w) * i32::from(a))
+                    .sum();
+                sum += half_at(block, 0) * activation.d * integer as f32;
+            }
+            WeightFormat::Q4K | WeightFormat::Q6K => return dot_k_portable(format, row, x),
         }
     }
     sum + sums
+}
+
+/// A Q4_K or Q6_K row times a Q8_K activation in the order ggml's AVX2 kernels
+/// (`ggml_vec_dot_q4_K_q8_K`, `ggml_vec_dot_q6_K_q8_K`) form it, so that results match
+/// llama.cpp bit for bit: per super-block, 8 integer lanes (lane `k` holds the scaled
+/// products of bytes `4k..4k + 4` of every 32-value chunk; Q6_K's lane `k` also less
+/// `32 * (scale * sum)` of its 16-value sub-blocks `2k` and `2k + 1`), each added to an f32
+/// lane by one fused multiply-add with `x.d * d`; Q4_K's mins in 4 more lanes (lane `k`:
+/// sub-blocks `2k` and `2k + 1`) by fused multiply-adds with `-x.d * dmin`; the lanes
+/// reduced as ggml's `hsum_float_8`. Gemma 3 turns out to be sensitive enough to summation
+/// order that another order moves its logits by tenths (measured).
+pub(crate) fn dot_k_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
+    let per_super_block = SUPER_BLOCK / BLOCK;
+    let mut acc = [0.0f32; 8];
+    let mut acc_mins = [0.0f32; 4];
+    for (block, activation) in row
+        .chunks_exact(format.block_bytes())
+        .zip(x.chunks_exact(per_super_block))
+    {
+        let scale = activation[0].d;
+        let mut lanes = [0i32; 8];
+        match format {
+            WeightFormat::Q4K => {
+                let (d, dmin) = (half_at(block, 0), half_at(block, 2));
+                let (scales, qs) = (&block[4..16], &block[16..144]);
+                let mut mins = [0i32; 8];
+                let mut sums = [0i32; 8];
+                for j in 0..4 {
+                    let (scale_low, min_low) = scale_min_k4(2 * j, scales);
+                    let (scale_high, min_high) = scale_min_k4(2 * j + 1, scales);
+                    mins[2 * j] = min_low;
+                    mins[2 * j + 1] = min_high;
+                    let (low, high) = (&activation[2 * j].qs, &activation[2 * j + 1].qs);
+                    sums[2 * j] = low.iter().map(|&q| i32::from(q)).sum();
+                    sums[2 * j + 1] = high.iter().map(|&q| i32::from(q)).sum();
+                    for (k, lane) in lanes.iter_mut().enumerate() {
+                        let (mut part_low, mut part_high) = (0i32, 0i32);
+                        for b in 4 * k..4 * k + 4 {
+                            let byte = qs[32 * j + b];
+                            part_low += i32::from(byte & 0xF) * i32::from(low[b]);
+                            part_high += i32::from(byte >> 4) * i32::from(high[b]);
+                        }
+                        *lane += scale_low * part_low + scale_high * part_high;
+                    }
+                }
+                let weight = scale * d;
+                for (a, &lane) in acc.iter_mut().zip(&lanes) {
+                    *a = weight.mul_add(lane as f32, *a);
+                }
+                let weight_mins = -scale * dmin;
+                for (k, a) in acc_mins.iter_mut().enumerate() {
+                    let product = mins[2 * k] * sums[2 * k] + mins[2 * k + 1] * sums[2 * k + 1];
+                    *a = weight_mins.mul_add(product as f32, *a);
+                }
+            }
+            WeightFormat::Q6K => {
+                let d = half_at(block, 208);
+                let values = q6_k_values(block);
+                let scales = &block[192..208];
+                for (chunk, weights) in values.chunks_exact(BLOCK).enumerate() {
+                    let activation = &activation[chunk].qs;
+                    for (k, lane) in lanes.iter_mut().enumerate() {
+                        let sub = (BLOCK * chunk + 4 * k) / 16;
+                        let mut part = 0i32;
+                        for b in 4 * k..4 * k + 4 {
+                            // ggml multiplies the unsigned values (0..64) and subtracts
+                            // 32 times the activation's sums below.
+                            part += (i32::from(weights[b]) + 32) * i32::from(activation[b]);
+                        }
+                        *lane += i32::from(scales[sub] as i8) * part;
+                    }
+                }
+                for (k, lane) in lanes.iter_mut().enumerate() {
+                    let mut bias = 0i32;
+                    for sub in [2 * k, 2 * k + 1] {
+                        let start = 16 * (sub % 2);
+                        let sum: i32 = activation[sub / 2].qs[start..start + 16]
+                            .iter()
+                            .map(|&q| i32::from(q))
+                            .sum();
+                        bias += sum * i32::from(scales[sub] as i8);
+                    }
+                    *lane -= bias << 5;
+                }
+                let weight = scale * d;
+                for (a, &lane) in acc.iter_mut().zip(&lanes) {
+                    *a = weight.mul_add(lane as f32, *a);
+                }
+            }
+            _ => unreachable!("dot_k_portable is called for K-quant formats only"),
+        }
+    }
+    let halves = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    let sum = (halves[0] + halves[2]) + (halves[1] + halves[3]);
+    let mins = (acc_mins[0] + acc_mins[2]) + (acc_mins[1] + acc_mins[3]);
+    if format == WeightFormat::Q4K {
+        sum + mins
+    } else {
+        sum
+    }
+}
+
+/// [`dot_k_portable`] for Q4_K in AVX2, as ggml's `ggml_vec_dot_q4_K_q8_K` (the same
+/// integer lanes and fused multiply-adds, so the same bits).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; `row.len() * 256 == x.len() * 32 * 144`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_q4_k_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
+    use std::arch::x86_64::*;
+    let mut acc = _mm256_setzero_ps();
+    let mut acc_mins = _mm_setzero_ps();
+    let low_mask = _mm256_set1_epi8(0x0F);
+    for (block, activation) in row
+        .chunks_exact(144)
+        .zip(x.chunks_exact(SUPER_BLOCK / BLOCK))
+    {
+        let scale = activation[0].d;
+        let d = scale * half_at(block, 0);
+        let dmin = -scale * half_at(block, 2);
+        let mut scales = [0i16; 8];
+        let mut mins = [0i16; 8];
+        let mut sums = [0i16; 8];
+        for j in 0..8 {
+            let (sub_scale, sub_min) = scale_min_k4(j, &block[4..16]);
+            scales[j] = sub_scale as i16;
+            mins[j] = sub_min as i16;
+            // At most 32 * 128 in magnitude: fits 16 bits.
+            sums[j] = activation[j].qs.iter().map(|&q| i16::from(q)).sum();
+        }
+        // SAFETY: the arrays are 8 i16 (16 bytes) each; each 32-byte load reads inside the
+        // 144-byte block (bytes 16 + 32j .. 48 + 32j, j < 4) or one activation block's 32
+        // values.
+        unsafe {
+            let product = _mm_madd_epi16(
+                _mm_loadu_si128(mins.as_ptr() as *const __m128i),
+                _mm_loadu_si128(sums.as_ptr() as *const __m128i),
+            );
+            acc_mins = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(product), acc_mins);
+            let mut sumi = _mm256_setzero_si256();
+            for j in 0..4 {
+                let bits = _mm256_loadu_si256(block.as_ptr().add(16 + 32 * j) as *const __m256i);
+                let low = _mm256_and_si256(bits, low_mask);
+                let high = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
+                let values_low =
+                    _mm256_loadu_si256(activation[2 * j].qs.as_ptr() as *const __m256i);
+                let values_high =
+                    _mm256_loadu_si256(activation[2 * j + 1].qs.as_ptr() as *const __m256i);
+                let part_low = _mm256_madd_epi16(
+                    _mm256_set1_epi16(scales[2 * j]),
+                    _mm256_maddubs_epi16(low, values_low),
+                );
+                let part_high = _mm256_madd_epi16(
+                    _mm256_set1_epi16(scales[2 * j + 1]),
+                    _mm256_maddubs_epi16(high, values_high),
+                );
+                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(part_low, part_high));
+            }
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        }
+    }
+    let folded = _mm_add_ps(acc_mins, _mm_movehl_ps(acc_mins, acc_mins));
+    let mins = _mm_cvtss_f32(_mm_add_ss(folded, _mm_movehdup_ps(folded)));
+    // SAFETY: AVX2 and FMA are enabled on this function.
+    unsafe { horizontal_sum(acc) + mins }
+}
+
+/// [`dot_k_portable`] compiled with FMA (the fused multiply-adds inline, not libm calls).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_k_fma(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
+    if format == WeightFormat::Q4K {
+        // SAFETY: AVX2 and FMA are enabled here; the caller checked the lengths.
+        return unsafe { dot_q4_k_avx2(row, x) };
+    }
+    dot_k_portable(format, row, x)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -601,6 +978,64 @@ unsafe fn dot_q8_0_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
     unsafe { horizontal_sum(acc) }
 }
 
+/// A Q5_0 row times a Q8_0 activation as ggml's AVX2 kernel forms it: the 5-bit values
+/// (low nibbles, the fifth bit from `qh`, less 16) as 32 signed bytes, then as Q8_0.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; `row.len() == x.len() * 22`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_q5_0_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
+    use std::arch::x86_64::*;
+    let mut acc = _mm256_setzero_ps();
+    let ones = _mm256_set1_epi16(1);
+    let low_mask = _mm256_set1_epi8(0x0F);
+    // Byte j of the 32 takes bit j of `qh`: each 8-byte lane group reads one byte of it.
+    let shuffle = _mm256_set_epi64x(
+        0x0303_0303_0303_0303,
+        0x0202_0202_0202_0202,
+        0x0101_0101_0101_0101,
+        0,
+    );
+    let bit_mask = _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe);
+    let all_ones = _mm256_set1_epi64x(-1);
+    let high_bit = _mm256_set1_epi8(0xF0u8 as i8);
+    for (block, activation) in row.chunks_exact(22).zip(x) {
+        let d = half_at(block, 0);
+        let qh = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
+        // SAFETY: the block is 22 bytes long, so bytes 6..22 are in it; the activation's
+        // 32 values are one unaligned 256-bit load.
+        let (packed, values) = unsafe {
+            (
+                _mm_loadu_si128(block.as_ptr().add(6) as *const __m128i),
+                _mm256_loadu_si256(activation.qs.as_ptr() as *const __m256i),
+            )
+        };
+        // ggml's bytes_from_nibbles_32: low nibbles to bytes 0..16, high to 16..32.
+        let nibbles = _mm256_and_si256(
+            _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
+            low_mask,
+        );
+        // ggml's bytes_from_bits_32 (0xFF where bit j of qh is set), inverted: the values
+        // whose fifth bit is clear get 0xF0 ORed in, i.e. 16 subtracted.
+        let spread = _mm256_shuffle_epi8(_mm256_set1_epi32(qh as i32), shuffle);
+        let bits = _mm256_cmpeq_epi8(_mm256_or_si256(spread, bit_mask), all_ones);
+        let clear = _mm256_andnot_si256(bits, high_bit);
+        let weights = _mm256_or_si256(nibbles, clear);
+        let magnitudes = _mm256_sign_epi8(weights, weights);
+        let signed = _mm256_sign_epi8(values, weights);
+        let pairs = _mm256_maddubs_epi16(magnitudes, signed);
+        let quads = _mm256_madd_epi16(pairs, ones);
+        acc = _mm256_fmadd_ps(
+            _mm256_set1_ps(d * activation.d),
+            _mm256_cvtepi32_ps(quads),
+            acc,
+        );
+    }
+    // SAFETY: AVX2 and FMA are enabled on this function.
+    unsafe { horizontal_sum(acc) }
+}
+
 /// A quantized matrix in the file: `rows` rows of `depth` weights.
 #[derive(Clone, Debug)]
 pub struct Matrix {
@@ -649,6 +1084,67 @@ fn rope_pairs(head: &mut [f32], table: &[f32]) {
         let (a, b) = (pair[0], pair[1]);
         pair[0] = a.mul_add(cos, -(b * sin));
         pair[1] = a.mul_add(sin, b * cos);
+    }
+}
+
+/// Rotates one head by `table` as ggml's "neox" mode does (Gemma): value `i` pairs with
+/// value `i + n/2` (not its neighbour), pair `i` turned by the table's angle `i`.
+pub fn rope_neox(kind: KernelKind, head: &mut [f32], table: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if kind == KernelKind::X86Fma {
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time.
+        return unsafe { rope_neox_fma(head, table) };
+    }
+    let _ = kind;
+    rope_halves(head, table);
+}
+
+/// [`rope_halves`] with the FMA instruction inline.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rope_neox_fma(head: &mut [f32], table: &[f32]) {
+    rope_halves(head, table);
+}
+
+#[inline(always)]
+fn rope_halves(head: &mut [f32], table: &[f32]) {
+    let half = head.len() / 2;
+    let (low, high) = head.split_at_mut(half);
+    for ((a, b), trig) in low
+        .iter_mut()
+        .zip(high.iter_mut())
+        .zip(table.chunks_exact(2))
+    {
+        let (cos, sin) = (trig[0], trig[1]);
+        let (x0, x1) = (*a, *b);
+        *a = x0.mul_add(cos, -(x1 * sin));
+        *b = x0.mul_add(sin, x1 * cos);
+    }
+}
+
+/// GeGLU's `gate = gelu(gate) * up` in place, as ggml's `ggml_vec_geglu_f32` forms it:
+/// the tanh approximation of GELU looked up at the half-precision rounding of the input
+/// (ggml's table of 65 536 half values, here computed the same way), 0 below -10 and the
+/// input itself above 10.
+pub fn gelu_mul(gate: &mut [f32], up: &[f32]) {
+    const GELU_COEF_A: f32 = 0.044_715;
+    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+    for (gate, &up) in gate.iter_mut().zip(up) {
+        let x = *gate;
+        *gate = if x <= -10.0 {
+            0.0
+        } else if x >= 10.0 {
+            x * up
+        } else {
+            let x = f16_to_f32(f32_to_f16(x));
+            let inner = SQRT_2_OVER_PI * x * (1.0 + GELU_COEF_A * x * x);
+            let gelu = 0.5 * x * (1.0 + inner.tanh());
+            f16_to_f32(f32_to_f16(gelu)) * up
+        };
     }
 }
 
@@ -1171,6 +1667,142 @@ mod tests {
             "NEON dot products checked; sdot on this CPU: {}",
             neon::has_dotprod()
         );
+    }
+
+    /// Random blocks of any format with sensible half scales where the format keeps them.
+    fn random_blocks(format: WeightFormat, blocks: usize, seed: u32) -> Vec<u8> {
+        let mut row = random_row(format, blocks, seed);
+        for block in row.chunks_exact_mut(format.block_bytes()) {
+            match format {
+                WeightFormat::Q4K => {
+                    block[0..2].copy_from_slice(&f32_to_f16(0.003).to_le_bytes());
+                    block[2..4].copy_from_slice(&f32_to_f16(0.002).to_le_bytes());
+                }
+                WeightFormat::Q6K => {
+                    block[0..2].copy_from_slice(&[0x5a, 0xa5]);
+                    block[208..210].copy_from_slice(&f32_to_f16(0.0004).to_le_bytes());
+                }
+                _ => {}
+            }
+        }
+        row
+    }
+
+    #[test]
+    fn new_format_dots_agree_with_the_dequantized_product() {
+        let depth = 2 * SUPER_BLOCK;
+        let x: Vec<f32> = (0..depth)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+            .collect();
+        for format in [WeightFormat::Q5_0, WeightFormat::Q4K, WeightFormat::Q6K] {
+            let blocks = depth / format.block_values();
+            let row = random_blocks(format, blocks, 11);
+            assert_eq!(row.len(), format.row_bytes(depth));
+            let mut weights = vec![0.0; depth];
+            dequantize_row(format, &row, &mut weights);
+            let mut xq = vec![BlockQ8::default(); depth / BLOCK];
+            quantize_for(format, &x, &mut xq);
+            let mut exact = 0.0f64;
+            for (b, block) in xq.iter().enumerate() {
+                for j in 0..BLOCK {
+                    exact += f64::from(weights[b * BLOCK + j])
+                        * f64::from(block.d)
+                        * f64::from(block.qs[j]);
+                }
+            }
+            let portable = dot(KernelKind::Portable, format, &row, &xq);
+            let fast = dot(KernelKind::detect(), format, &row, &xq);
+            let tolerance = 1e-4 * exact.abs().max(1.0);
+            assert!(
+                (f64::from(portable) - exact).abs() < tolerance,
+                "{format:?} {portable} {exact}"
+            );
+            assert!(
+                (f64::from(fast) - exact).abs() < tolerance,
+                "{format:?} {fast} {exact}"
+            );
+            if format != WeightFormat::Q5_0 {
+                // The K-quant kernels all follow ggml's AVX2 lanes: the same bits.
+                assert_eq!(fast.to_bits(), portable.to_bits(), "{format:?}");
+            }
+            // And the whole chain against the float product, within quantization error.
+            let float: f64 = weights
+                .iter()
+                .zip(&x)
+                .map(|(&w, &v)| f64::from(w) * f64::from(v))
+                .sum();
+            let magnitude: f64 = weights
+                .iter()
+                .zip(&x)
+                .map(|(&w, &v)| (f64::from(w) * f64::from(v)).abs())
+                .sum();
+            assert!(
+                (f64::from(portable) - float).abs() < 0.02 * magnitude,
+                "{format:?} {portable} {float}"
+            );
+        }
+    }
+
+    #[test]
+    fn k_quant_blocks_dequantize_to_hand_computed_values() {
+        // Q4_K: d = 1, dmin = 0.5; sub-block 0 has scale 3, min 2; sub-block 1 scale 5,
+        // min 1; sub-block 4 (6-bit fields split across bytes) scale 0x25, min 0x13.
+        let mut block = vec![0u8; 144];
+        block[0..2].copy_from_slice(&f32_to_f16(1.0).to_le_bytes());
+        block[2..4].copy_from_slice(&f32_to_f16(0.5).to_le_bytes());
+        block[4] = 3 | (0x25 >> 4) << 6; // scale 0, high bits of scale 4
+        block[5] = 5;
+        block[8] = 2 | (0x13 >> 4) << 6; // min 0, high bits of min 4
+        block[9] = 1;
+        block[12] = (0x25 & 0xF) | (0x13 & 0xF) << 4;
+        block[16] = 0x97; // value 0 = 7, value 32 = 9
+        block[16 + 64] = 0x0C; // value 128 (sub-block 4) = 12
+        let mut out = vec![0.0; SUPER_BLOCK];
+        dequantize_row(WeightFormat::Q4K, &block, &mut out);
+        assert_eq!(out[0], 3.0 * 7.0 - 0.5 * 2.0);
+        assert_eq!(out[32], 5.0 * 9.0 - 0.5 * 1.0);
+        assert_eq!(out[128], 37.0 * 12.0 - 0.5 * 19.0);
+        // Q6_K: d = 0.5; value 0 = low 0xA | high 0b01 << 4 = 26 - 32 = -6, scale 4;
+        // value 96 (fourth quarter of the first half) takes ql[32] >> 4 and qh[0] bits 6..8.
+        let mut block = vec![0u8; 210];
+        block[0] = 0x0A;
+        block[32] = 0xF0;
+        block[128] = 0b1100_0001;
+        block[192] = 4;
+        block[198] = (-3i8) as u8;
+        block[208..210].copy_from_slice(&f32_to_f16(0.5).to_le_bytes());
+        dequantize_row(WeightFormat::Q6K, &block, &mut out);
+        assert_eq!(out[0], 0.5 * 4.0 * -6.0);
+        assert_eq!(out[96], 0.5 * -3.0 * ((0xF | 3 << 4) - 32) as f32);
+        // Q5_0: d = 2; value 0 has its fifth bit set (qh bit 0), value 16 not.
+        let mut block = vec![0u8; 22];
+        block[0..2].copy_from_slice(&f32_to_f16(2.0).to_le_bytes());
+        block[2] = 1;
+        block[6] = 0x31;
+        let mut out = vec![0.0; BLOCK];
+        dequantize_row(WeightFormat::Q5_0, &block, &mut out);
+        assert_eq!(out[0], 2.0 * ((0x11 - 16) as f32));
+        assert_eq!(out[16], 2.0 * ((3 - 16) as f32));
+    }
+
+    #[test]
+    fn q8_k_keeps_the_sign_of_the_largest_value_and_an_f32_scale() {
+        let mut x = vec![0.0f32; SUPER_BLOCK];
+        x[0] = 0.3;
+        x[5] = -2.54;
+        x[44] = 1.0;
+        let mut out = vec![BlockQ8::default(); SUPER_BLOCK / BLOCK];
+        quantize_k(&x, &mut out);
+        let iscale = -127.0f32 / -2.54;
+        assert!(out.iter().all(|b| b.d == 1.0 / iscale));
+        assert_eq!(out[0].qs[5], -127);
+        assert_eq!(out[0].qs[0], (0.3 * iscale).round_ties_even() as i8);
+        assert_eq!(out[1].qs[12], 50);
+        // A positive largest value negates the integers (and the scale).
+        x[5] = 2.54;
+        quantize_k(&x, &mut out);
+        assert_eq!(out[0].qs[5], -127);
+        assert!(out[0].d < 0.0);
     }
 
     #[test]

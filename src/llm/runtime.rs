@@ -160,6 +160,19 @@ impl Llm {
         out.push_str("<|im_start|>assistant\n");
     }
 
+    /// Writes a Gemma prompt (its chat template: no system role, so the system text opens
+    /// the user's turn) for one system and one user message, ready for the model's answer.
+    pub fn gemma_chat_prompt(system: &str, user: &str, out: &mut String) {
+        out.clear();
+        out.push_str("<start_of_turn>user\n");
+        if !system.is_empty() {
+            out.push_str(system);
+            out.push_str("\n\n");
+        }
+        out.push_str(user);
+        out.push_str("<end_of_turn>\n<start_of_turn>model\n");
+    }
+
     /// Evaluates the prompt's tokens not already in the cache (the prefix cache), leaving
     /// the logits of its last token. Returns how many were reused.
     fn evaluate_prompt(

@@ -6,10 +6,18 @@
 //! leftmost on ties). Special tokens (control and user-defined) are matched in the text
 //! first when asked.
 //!
+//! SentencePiece vocabularies (`tokenizer.ggml.model = llama`, Gemma 3) are read too, as
+//! llama.cpp's `llm_tokenizer_spm` reads them: spaces written as `▁`, the text split into
+//! UTF-8 characters, adjacent pairs whose concatenation is a token merged highest score
+//! first (leftmost on ties), characters without a token written as their bytes' `<0xXX>`
+//! tokens. User-defined tokens (Gemma's runs of newlines and tabs) are matched in the text
+//! always, control tokens when asked.
+//!
 //! Tokenizing allocates nothing once the output and scratch vectors have grown to the
 //! longest prompt (they are kept between calls).
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
 
 use super::gguf::Gguf;
 use super::unicode_table::{LETTERS, NUMBERS, UNASSIGNED};
@@ -20,6 +28,58 @@ pub type TokenId = u32;
 
 const TOKEN_TYPE_CONTROL: i64 = 3;
 const TOKEN_TYPE_USER_DEFINED: i64 = 4;
+const TOKEN_TYPE_BYTE: i64 = 6;
+
+/// The vocabulary's kind (`tokenizer.ggml.model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// GPT-2 byte-level BPE (`gpt2`).
+    Gpt2,
+    /// SentencePiece with scores and byte fallback (`llama`).
+    SentencePiece,
+}
+
+/// One piece of text during SentencePiece merging: `start..start + length` of the
+/// escaped text, linked to its neighbours (`usize::MAX`: none).
+#[derive(Clone, Copy, Debug)]
+struct Symbol {
+    start: usize,
+    length: usize,
+    previous: usize,
+    next: usize,
+}
+
+/// A candidate merge of two adjacent symbols, ordered as llama.cpp's work queue: higher
+/// score first, then the leftmost.
+#[derive(Clone, Copy, Debug)]
+struct Bigram {
+    score: f32,
+    left: usize,
+    right: usize,
+    length: usize,
+}
+
+impl PartialEq for Bigram {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Bigram {}
+
+impl PartialOrd for Bigram {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bigram {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.left.cmp(&self.left))
+    }
+}
 
 /// The tokenizer: vocabulary, merges, special tokens.
 #[derive(Debug)]
@@ -43,6 +103,35 @@ pub struct Tokenizer {
     eot: Option<TokenId>,
     add_bos: bool,
     symbols: Vec<TokenId>,
+    kind: Kind,
+    /// SentencePiece: each token's score (merge priority).
+    scores: Vec<f32>,
+    /// SentencePiece: whether a space is written before text that starts the input or
+    /// follows a special token (`tokenizer.ggml.add_space_prefix`).
+    add_space_prefix: bool,
+    /// Whether each special of `specials` is a control token (matched only when asked).
+    special_is_control: Vec<bool>,
+    /// SentencePiece scratch, kept between calls.
+    escaped: String,
+    pieces_scratch: Vec<Symbol>,
+    queue: BinaryHeap<Bigram>,
+}
+
+/// The bytes a SentencePiece token stands for: `▁` is a space; a byte token (`<0xXX>`)
+/// is its byte.
+fn spm_piece(text: &str, is_byte: bool) -> Box<[u8]> {
+    if is_byte {
+        if let Some(byte) = text
+            .strip_prefix("<0x")
+            .and_then(|rest| rest.strip_suffix('>'))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            return Box::from([byte]);
+        }
+    }
+    text.replace('\u{2581}', " ")
+        .into_bytes()
+        .into_boxed_slice()
 }
 
 /// GPT-2's byte alphabet: printable bytes stand for themselves, the others for 256 + n.
@@ -218,12 +307,26 @@ impl Tokenizer {
     /// Reads the tokenizer from the GGUF metadata.
     pub fn from_gguf(file: &Gguf) -> Result<Self, LlmError> {
         let model = file.str("tokenizer.ggml.model")?;
-        if model != "gpt2" {
-            return Err(LlmError::Unsupported {
-                path: file.path().to_path_buf(),
-                what: format!("tokenizer model {model} (only gpt2 byte-level BPE is)"),
-            });
-        }
+        let kind = match model {
+            "gpt2" => Kind::Gpt2,
+            "llama" => Kind::SentencePiece,
+            _ => {
+                return Err(LlmError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    what: format!(
+                        "tokenizer model {model} (gpt2 byte-level BPE and llama \
+                         SentencePiece are)"
+                    ),
+                })
+            }
+        };
+        let scores = match (kind, file.get("tokenizer.ggml.scores")) {
+            (Kind::SentencePiece, Some(_)) => file.floats("tokenizer.ggml.scores")?,
+            (Kind::SentencePiece, None) => {
+                return Err(file.error("its SentencePiece vocabulary has no tokenizer.ggml.scores"))
+            }
+            (Kind::Gpt2, _) => Vec::new(),
+        };
         let texts: Vec<&str> = file.strings("tokenizer.ggml.tokens")?.collect();
         if texts.is_empty() || texts.len() > u32::MAX as usize / 2 {
             return Err(file.error(format!(
@@ -251,15 +354,18 @@ impl Tokenizer {
         let mut special = Vec::with_capacity(texts.len());
         let mut specials: Vec<(Box<str>, TokenId)> = Vec::new();
         for (id, text) in texts.iter().enumerate() {
-            let kind = types.get(id).copied().unwrap_or(1);
-            let is_special = kind == TOKEN_TYPE_CONTROL || kind == TOKEN_TYPE_USER_DEFINED;
+            let token_type = types.get(id).copied().unwrap_or(1);
+            let is_special =
+                token_type == TOKEN_TYPE_CONTROL || token_type == TOKEN_TYPE_USER_DEFINED;
             ids.entry(Box::from(*text)).or_insert(id as TokenId);
-            special.push(kind == TOKEN_TYPE_CONTROL);
+            special.push(token_type == TOKEN_TYPE_CONTROL);
             if is_special && !text.is_empty() {
                 specials.push((Box::from(*text), id as TokenId));
             }
             let bytes: Box<[u8]> = if is_special {
                 Box::from(text.as_bytes())
+            } else if kind == Kind::SentencePiece {
+                spm_piece(text, token_type == TOKEN_TYPE_BYTE)
             } else {
                 text.chars()
                     .map(|c| decode.get(&c).copied().unwrap_or(b'?'))
@@ -268,6 +374,17 @@ impl Tokenizer {
             pieces.push(bytes);
         }
         specials.sort_by_key(|special| std::cmp::Reverse(special.0.len()));
+        if kind == Kind::SentencePiece && scores.len() != texts.len() {
+            return Err(file.error(format!(
+                "tokenizer.ggml.scores has {} entries for {} tokens",
+                scores.len(),
+                texts.len()
+            )));
+        }
+        let special_is_control = specials
+            .iter()
+            .map(|(_, id)| types.get(*id as usize) == Some(&TOKEN_TYPE_CONTROL))
+            .collect();
         let mut merges = HashMap::new();
         let mut merged = String::new();
         if file.get("tokenizer.ggml.merges").is_some() {
@@ -289,10 +406,14 @@ impl Tokenizer {
         }
         let mut byte_tokens = [None; 256];
         for (byte, slot) in byte_tokens.iter_mut().enumerate() {
-            let mut buffer = [0u8; 4];
-            *slot = ids
-                .get(byte_char(byte as u8).encode_utf8(&mut buffer) as &str)
-                .copied();
+            *slot = match kind {
+                Kind::Gpt2 => {
+                    let mut buffer = [0u8; 4];
+                    ids.get(byte_char(byte as u8).encode_utf8(&mut buffer) as &str)
+                        .copied()
+                }
+                Kind::SentencePiece => ids.get(format!("<0x{byte:02X}>").as_str()).copied(),
+            };
         }
         let count = texts.len() as u64;
         let id_of = |key: &str| -> Result<Option<TokenId>, LlmError> {
@@ -317,7 +438,12 @@ impl Tokenizer {
         let eot = ids
             .get("<|im_end|>")
             .copied()
-            .or(ids.get("<|eot_id|>").copied());
+            .or(ids.get("<|eot_id|>").copied())
+            .or(ids.get("<end_of_turn>").copied());
+        let add_space_prefix = match file.get("tokenizer.ggml.add_space_prefix") {
+            Some(_) => file.bool("tokenizer.ggml.add_space_prefix")?,
+            None => kind == Kind::SentencePiece,
+        };
         Ok(Tokenizer {
             pieces,
             ids,
@@ -330,6 +456,13 @@ impl Tokenizer {
             eot,
             add_bos,
             symbols: Vec::new(),
+            kind,
+            scores,
+            add_space_prefix,
+            special_is_control,
+            escaped: String::new(),
+            pieces_scratch: Vec::new(),
+            queue: BinaryHeap::new(),
         })
     }
 
@@ -383,6 +516,9 @@ impl Tokenizer {
                 out.push(bos);
             }
         }
+        if self.kind == Kind::SentencePiece {
+            return self.encode_spm(text, parse_special, out);
+        }
         let mut symbols = std::mem::take(&mut self.symbols);
         let mut plain_start = 0;
         let mut at = 0;
@@ -409,6 +545,129 @@ impl Tokenizer {
         }
         self.encode_plain(&text[plain_start..], &mut symbols, out);
         self.symbols = symbols;
+    }
+
+    /// [`Tokenizer::encode`] for a SentencePiece vocabulary (after the BOS token).
+    fn encode_spm(&mut self, text: &str, parse_special: bool, out: &mut Vec<TokenId>) {
+        let mut previous_special = true;
+        let mut plain_start = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let found = self
+                .specials
+                .iter()
+                .zip(&self.special_is_control)
+                .find(|((special, _), &control)| {
+                    (parse_special || !control)
+                        && text.as_bytes()[at..].starts_with(special.as_bytes())
+                })
+                .map(|((special, id), _)| (special.len(), *id));
+            match found {
+                Some((length, id)) => {
+                    if plain_start < at {
+                        self.encode_spm_plain(&text[plain_start..at], previous_special, out);
+                    }
+                    out.push(id);
+                    previous_special = true;
+                    at += length;
+                    plain_start = at;
+                }
+                None => {
+                    at += text[at..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+        }
+        if plain_start < text.len() {
+            self.encode_spm_plain(&text[plain_start..], previous_special, out);
+        }
+    }
+
+    /// llama.cpp's `llm_tokenizer_spm_session::tokenize` on one run of plain text.
+    fn encode_spm_plain(&mut self, text: &str, previous_special: bool, out: &mut Vec<TokenId>) {
+        const NONE: usize = usize::MAX;
+        let mut escaped = std::mem::take(&mut self.escaped);
+        let mut symbols = std::mem::take(&mut self.pieces_scratch);
+        let mut queue = std::mem::take(&mut self.queue);
+        escaped.clear();
+        if self.add_space_prefix && previous_special {
+            escaped.push('\u{2581}');
+        }
+        for c in text.chars() {
+            escaped.push(if c == ' ' { '\u{2581}' } else { c });
+        }
+        symbols.clear();
+        for (start, c) in escaped.char_indices() {
+            let index = symbols.len();
+            symbols.push(Symbol {
+                start,
+                length: c.len_utf8(),
+                previous: index.wrapping_sub(1),
+                next: if start + c.len_utf8() == escaped.len() {
+                    NONE
+                } else {
+                    index + 1
+                },
+            });
+        }
+        if let Some(first) = symbols.first_mut() {
+            first.previous = NONE;
+        }
+        queue.clear();
+        let try_bigram =
+            |queue: &mut BinaryHeap<Bigram>, symbols: &[Symbol], left: usize, right: usize| {
+                if left == NONE || right == NONE {
+                    return;
+                }
+                let start = symbols[left].start;
+                let length = symbols[left].length + symbols[right].length;
+                if let Some(&token) = self.ids.get(&escaped[start..start + length]) {
+                    queue.push(Bigram {
+                        score: self.scores[token as usize],
+                        left,
+                        right,
+                        length,
+                    });
+                }
+            };
+        for right in 1..symbols.len() {
+            try_bigram(&mut queue, &symbols, right - 1, right);
+        }
+        while let Some(bigram) = queue.pop() {
+            let (left, right) = (symbols[bigram.left], symbols[bigram.right]);
+            // One of them was merged since: this candidate is stale.
+            if left.length == 0 || right.length == 0 || left.length + right.length != bigram.length
+            {
+                continue;
+            }
+            symbols[bigram.left].length += right.length;
+            symbols[bigram.right].length = 0;
+            symbols[bigram.left].next = right.next;
+            if right.next != NONE {
+                symbols[right.next].previous = bigram.left;
+            }
+            try_bigram(&mut queue, &symbols, left.previous, bigram.left);
+            try_bigram(&mut queue, &symbols, bigram.left, right.next);
+        }
+        let mut index = if symbols.is_empty() { NONE } else { 0 };
+        while index != NONE {
+            let symbol = symbols[index];
+            let piece = &escaped[symbol.start..symbol.start + symbol.length];
+            match self.ids.get(piece) {
+                Some(&token) => out.push(token),
+                None => {
+                    // Byte fallback; a byte without a token is dropped (as llama.cpp).
+                    for &byte in piece.as_bytes() {
+                        if let Some(token) = self.byte_tokens[byte as usize] {
+                            out.push(token);
+                        }
+                    }
+                }
+            }
+            index = symbol.next;
+        }
+        self.escaped = escaped;
+        self.pieces_scratch = symbols;
+        self.queue = queue;
     }
 
     fn encode_plain(&self, text: &str, symbols: &mut Vec<TokenId>, out: &mut Vec<TokenId>) {

@@ -27,7 +27,8 @@ pub(super) fn has_dotprod() -> bool {
 /// caller), with `sdot` when `dotprod` is asked for and the CPU has it.
 pub(super) fn dot_with(format: WeightFormat, row: &[u8], x: &[BlockQ8], dotprod: bool) -> f32 {
     match (format, dotprod && has_dotprod()) {
-        (WeightFormat::Q4_0, _) => super::dot_portable(format, row, x),
+        (WeightFormat::Q4_0 | WeightFormat::Q5_0, _) => super::dot_portable(format, row, x),
+        (WeightFormat::Q4K | WeightFormat::Q6K, _) => super::dot_k_portable(format, row, x),
         // SAFETY: `has_dotprod` found the dot-product extension at run time.
         (WeightFormat::Q4_1, true) => unsafe { dot_dotprod::<true>(row, x) },
         // SAFETY: as above.
