@@ -264,59 +264,24 @@ impl Model {
                 "its vocabulary has {vocabulary} tokens (1 to {LLM_VOCABULARY_MAX} allowed)"
             )));
         }
-        let kv_dim = kv_heads * head_dim;
-        let embedding = matrix(&file, "token_embd.weight", vocabulary, dim)?;
-        let output = if file.get("output.weight").is_some() || file.tensor("output.weight").is_ok()
-        {
-            matrix(&file, "output.weight", vocabulary, dim)?
-        } else {
-            embedding.clone()
+        let config = Config {
+            architecture: Architecture::Llama,
+            query_dim: dim,
+            sliding_window: 0,
+            local_rope_base: rope_base,
+            sliding_period: 0,
+            dim,
+            hidden,
+            layers,
+            heads,
+            kv_heads,
+            head_dim,
+            vocabulary,
+            rope_base,
+            norm_epsilon,
+            trained_context,
         };
-        let mut blocks = Vec::with_capacity(layers);
-        for layer in 0..layers {
-            let name = |part: &str| format!("blk.{layer}.{part}.weight");
-            blocks.push(Layer {
-                attention_norm: vector(&file, &name("attn_norm"), dim)?,
-                query: matrix(&file, &name("attn_q"), dim, dim)?,
-                key: matrix(&file, &name("attn_k"), kv_dim, dim)?,
-                value: matrix(&file, &name("attn_v"), kv_dim, dim)?,
-                output: matrix(&file, &name("attn_output"), dim, dim)?,
-                ffn_norm: vector(&file, &name("ffn_norm"), dim)?,
-                gate: matrix(&file, &name("ffn_gate"), hidden, dim)?,
-                up: matrix(&file, &name("ffn_up"), hidden, dim)?,
-                down: matrix(&file, &name("ffn_down"), dim, hidden)?,
-                query_norm: Vec::new(),
-                key_norm: Vec::new(),
-                post_attention_norm: Vec::new(),
-                post_ffn_norm: Vec::new(),
-            });
-        }
-        let output_norm = vector(&file, "output_norm.weight", dim)?;
-        Ok(Model {
-            config: Config {
-                architecture: Architecture::Llama,
-                query_dim: dim,
-                sliding_window: 0,
-                local_rope_base: rope_base,
-                sliding_period: 0,
-                dim,
-                hidden,
-                layers,
-                heads,
-                kv_heads,
-                head_dim,
-                vocabulary,
-                rope_base,
-                norm_epsilon,
-                trained_context,
-            },
-            embedding,
-            layers: blocks,
-            output_norm,
-            output,
-            kernel: KernelKind::detect(),
-            file,
-        })
+        Self::with_weights(file, config)
     }
 
     /// Reads a Gemma 3 file (`general.architecture = gemma3`): the shape under `gemma3.*`,
@@ -377,6 +342,40 @@ impl Model {
                  can split"
             )));
         }
+        let config = Config {
+            architecture: Architecture::Gemma3,
+            dim,
+            hidden,
+            layers,
+            heads,
+            kv_heads,
+            head_dim,
+            vocabulary,
+            rope_base,
+            norm_epsilon,
+            trained_context,
+            query_dim,
+            sliding_window,
+            local_rope_base,
+            sliding_period,
+        };
+        Self::with_weights(file, config)
+    }
+
+    /// Finds every weight `config` calls for in `file`: the embedding (also the output
+    /// projection when the file has none), each layer's, and Gemma 3's extra norms.
+    fn with_weights(file: Gguf, config: Config) -> Result<Self, LlmError> {
+        let Config {
+            dim,
+            hidden,
+            layers,
+            kv_heads,
+            head_dim,
+            vocabulary,
+            query_dim,
+            ..
+        } = config;
+        let gemma = config.architecture == Architecture::Gemma3;
         let kv_dim = kv_heads * head_dim;
         let embedding = matrix(&file, "token_embd.weight", vocabulary, dim)?;
         let output = if file.tensor("output.weight").is_ok() {
@@ -387,6 +386,13 @@ impl Model {
         let mut blocks = Vec::with_capacity(layers);
         for layer in 0..layers {
             let name = |part: &str| format!("blk.{layer}.{part}.weight");
+            let gemma_norm = |part: &str, length: usize| {
+                if gemma {
+                    vector(&file, &name(part), length)
+                } else {
+                    Ok(Vec::new())
+                }
+            };
             blocks.push(Layer {
                 attention_norm: vector(&file, &name("attn_norm"), dim)?,
                 query: matrix(&file, &name("attn_q"), query_dim, dim)?,
@@ -397,31 +403,15 @@ impl Model {
                 gate: matrix(&file, &name("ffn_gate"), hidden, dim)?,
                 up: matrix(&file, &name("ffn_up"), hidden, dim)?,
                 down: matrix(&file, &name("ffn_down"), dim, hidden)?,
-                query_norm: vector(&file, &name("attn_q_norm"), head_dim)?,
-                key_norm: vector(&file, &name("attn_k_norm"), head_dim)?,
-                post_attention_norm: vector(&file, &name("post_attention_norm"), dim)?,
-                post_ffn_norm: vector(&file, &name("post_ffw_norm"), dim)?,
+                query_norm: gemma_norm("attn_q_norm", head_dim)?,
+                key_norm: gemma_norm("attn_k_norm", head_dim)?,
+                post_attention_norm: gemma_norm("post_attention_norm", dim)?,
+                post_ffn_norm: gemma_norm("post_ffw_norm", dim)?,
             });
         }
         let output_norm = vector(&file, "output_norm.weight", dim)?;
         Ok(Model {
-            config: Config {
-                architecture: Architecture::Gemma3,
-                dim,
-                hidden,
-                layers,
-                heads,
-                kv_heads,
-                head_dim,
-                vocabulary,
-                rope_base,
-                norm_epsilon,
-                trained_context,
-                query_dim,
-                sliding_window,
-                local_rope_base,
-                sliding_period,
-            },
+            config,
             embedding,
             layers: blocks,
             output_norm,
