@@ -1972,6 +1972,37 @@ impl<'a> Parser<'a> {
     }
 
     /// extract3: the words of sentence `sentence` as said, in lower case.
+    /// The text of sentence `sentence` (0-based) in lower case, from its first item up to
+    /// the stop that ends it (or the end of the utterance): unlike [`Self::sentence_said`],
+    /// it keeps the plain words after its last item ("… on his card, not this one").
+    fn sentence_to_its_stop(&self, sentence: u32) -> String {
+        let mut current = 0;
+        let mut start = None;
+        let mut end = self.text.len();
+        for item in self.items {
+            if item.kind == ItemKind::Stop {
+                if current == sentence {
+                    end = item.start as usize;
+                    break;
+                }
+                current += 1;
+                continue;
+            }
+            if current == sentence {
+                start = start.or(Some(item.start as usize));
+            }
+        }
+        let Some(start) = start else {
+            return String::new();
+        };
+        self.text
+            .get(start..end.min(self.text.len()))
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    }
+
     fn sentence_said(&self, sentence: u32) -> String {
         let mut current = 0;
         let (mut start, mut end) = (None, 0);
@@ -2554,7 +2585,7 @@ impl<'a> Parser<'a> {
 
     /// study19: "the gunner's got a sore neck, he's walking around, he's someone else's
     /// card": a person the narrator says is not his to document is no casualty of this
-    /// record. The description said in that sentence switches to no one and the
+    /// record. The description or number said in that sentence switches to no one and the
     /// sentence's facts are dropped; what follows goes on about the casualty before.
     fn someone_elses_casualty(&mut self, dropped: &mut [bool]) {
         const NOT_MINE: &[&str] = &[
@@ -2565,10 +2596,19 @@ impl<'a> Parser<'a> {
             "not my casualty",
             "not my patient",
             "not mine to",
+            // set 20: "the driver was still strapped in, Sergeant Ruiz took him, he's not
+            // mine"; "casualty one got his TXA ten minutes ago, that's on his card, not
+            // this one".
+            "he's not mine",
+            "she's not mine",
+            "he is not mine",
+            "she is not mine",
+            "on his card, not this one",
+            "on her card, not this one",
         ];
         let sentences = self.sentence + 1;
         for sentence in 0..sentences {
-            let said = self.sentence_said(sentence).to_lowercase();
+            let said = self.sentence_to_its_stop(sentence);
             if !NOT_MINE.iter().any(|phrase| said.contains(phrase)) {
                 continue;
             }
@@ -2581,8 +2621,15 @@ impl<'a> Parser<'a> {
                     == sentence
             };
             let items = self.items;
+            // The person named in that sentence, by description or by number, is not
+            // switched to: what follows stays with the casualty before.
             self.order.retain(|step| {
-                !matches!(step, Step::Action(Action::Describe { start, .. }) if in_sentence(*start, items))
+                !matches!(step,
+                    Step::Action(
+                        Action::Describe { start, .. }
+                        | Action::Switch { start, .. }
+                        | Action::Refer { start, .. }
+                    ) if in_sentence(*start, items))
             });
             for (index, frame) in self.frames.iter().enumerate() {
                 if frame.sentence == sentence {
