@@ -3,7 +3,8 @@
 //! negative: a person the narrator says is not his to document, by description ("the
 //! driver … he's not mine") or by casualty number ("casualty one had his morphine earlier,
 //! that's on his card, not this one"), switches to no one, so what follows stays with the
-//! casualty being worked on.
+//! casualty being worked on; and a class of drugs said to give a reaction ("sulfa drugs
+//! give him a rash") names an allergen, not a drug given.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -68,4 +69,27 @@ fn not_mine_said_of_a_thing_drops_nothing() {
         1,
         "{record:#}"
     );
+}
+
+#[test]
+fn a_class_of_drugs_that_gives_a_rash_is_an_allergy() {
+    let record = record_of(&[
+        "Casualty one, male, frag right hand.",
+        "No pain meds yet, and sulfa drugs give him hives, he says.",
+    ]);
+    let one = casualty(&record, 1);
+    assert!(medication(&one, "sulfa").is_empty(), "{record:#}");
+    assert_eq!(list(&one, "allergies").len(), 1, "{record:#}");
+}
+
+#[test]
+fn a_class_of_drugs_named_without_a_reaction_is_no_allergy() {
+    // Negative: the class word alone names no allergen.
+    let record = record_of(&[
+        "Casualty one, male, frag right hand.",
+        "Sulfa drugs are in the blue pouch, pulse ninety.",
+    ]);
+    let one = casualty(&record, 1);
+    assert!(list(&one, "allergies").is_empty(), "{record:#}");
+    assert!(has_vital(&one, "pulse", 90), "{record:#}");
 }

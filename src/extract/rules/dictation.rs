@@ -75,7 +75,17 @@ impl Parser<'_> {
                         i.checked_sub(1).and_then(|k| self.previous_significant(k)),
                         Some(ItemKind::Concept(Concept::Medication(_)))
                     );
+                // set 20: "sulfa drugs give him a rash": the class word between the drug
+                // and its reaction.
+                let class_of_drugs = matches!(
+                    self.previous_significant(i),
+                    Some(ItemKind::Word(w)) if matches!(w.as_str(), "drugs" | "drug" | "meds")
+                ) && matches!(
+                    i.checked_sub(1).and_then(|k| self.previous_significant(k)),
+                    Some(ItemKind::Concept(Concept::Medication(_)))
+                );
                 let said_just_before = reaction_after_comma
+                    || class_of_drugs
                     || matches!(
                         self.previous_significant(i),
                         Some(ItemKind::Concept(Concept::Medication(_)))
