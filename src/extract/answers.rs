@@ -13,6 +13,14 @@ const ANSWER_WORDS: &[&str] = &[
     "around", "says", "say", "he", "she", "you", "youd",
 ];
 
+/// The index of the stop that ends the sentence opening at `start` (or the items' end).
+fn sentence_end(items: &[Item], start: usize) -> usize {
+    items[start..]
+        .iter()
+        .position(|item| item.kind == ItemKind::Stop)
+        .map_or(items.len(), |p| start + p)
+}
+
 /// Reads the answers to a pain question in `items` (`text` is the utterance's characters):
 /// a sentence that is one number from 0 to 10 and answer words, after a sentence asking
 /// about pain ("…the pain?", in the utterance before when `asked`), gets a pain cue before
@@ -21,10 +29,7 @@ const ANSWER_WORDS: &[&str] = &[
 pub fn answer_pain(items: &mut Vec<Item>, text: &[char], mut asked: bool) -> bool {
     let mut start = 0;
     while start < items.len() {
-        let mut end = items[start..]
-            .iter()
-            .position(|item| item.kind == ItemKind::Stop)
-            .map_or(items.len(), |p| start + p);
+        let mut end = sentence_end(items, start);
         let question = items
             .get(end)
             .and_then(|stop| text.get(stop.start as usize))
@@ -89,10 +94,7 @@ pub fn answer_vitals(items: &mut Vec<Item>, text: &[char]) {
     let mut asked: Option<(VitalCue, f64, f64)> = None;
     let mut start = 0;
     while start < items.len() {
-        let mut end = items[start..]
-            .iter()
-            .position(|item| item.kind == ItemKind::Stop)
-            .map_or(items.len(), |p| start + p);
+        let mut end = sentence_end(items, start);
         if let Some((cue, low, high)) = asked.take() {
             let opens = match items.get(start).map(|item| &item.kind) {
                 Some(ItemKind::Number(n)) => n.value >= low && n.value <= high,

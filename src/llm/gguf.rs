@@ -520,15 +520,7 @@ impl Gguf {
 
     /// The elements of the integer array `key` (any integer element type), as i64.
     pub fn integers(&self, key: &str) -> Result<Vec<i64>, LlmError> {
-        let Value::Array {
-            element,
-            count,
-            bytes,
-        } = self.require(key)?
-        else {
-            return Err(self.error(format!("{key} is not an array")));
-        };
-        let data = &self.bytes()[bytes.clone()];
+        let (element, count, data) = self.array(key)?;
         let size = match element {
             0 | 1 => 1,
             2 | 3 => 2,
@@ -538,7 +530,7 @@ impl Gguf {
                 return Err(self.error(format!("{key} has elements of type {other}, not integers")))
             }
         };
-        let mut out = Vec::with_capacity(*count as usize);
+        let mut out = Vec::with_capacity(count);
         for chunk in data.chunks_exact(size) {
             let mut wide = [0u8; 8];
             wide[..size].copy_from_slice(chunk);
@@ -555,16 +547,8 @@ impl Gguf {
 
     /// The elements of the float array `key` (f32 or f64 elements), as f32.
     pub fn floats(&self, key: &str) -> Result<Vec<f32>, LlmError> {
-        let Value::Array {
-            element,
-            count,
-            bytes,
-        } = self.require(key)?
-        else {
-            return Err(self.error(format!("{key} is not an array")));
-        };
-        let data = &self.bytes()[bytes.clone()];
-        let mut out = Vec::with_capacity(*count as usize);
+        let (element, count, data) = self.array(key)?;
+        let mut out = Vec::with_capacity(count);
         match element {
             6 => out.extend(
                 data.chunks_exact(4)
@@ -578,6 +562,19 @@ impl Gguf {
             }
         }
         Ok(out)
+    }
+
+    /// The array `key`: its element type code, element count and element bytes.
+    fn array(&self, key: &str) -> Result<(u32, usize, &[u8]), LlmError> {
+        let Value::Array {
+            element,
+            count,
+            bytes,
+        } = self.require(key)?
+        else {
+            return Err(self.error(format!("{key} is not an array")));
+        };
+        Ok((*element, *count as usize, &self.bytes()[bytes.clone()]))
     }
 
     /// The tensor named `name`.
