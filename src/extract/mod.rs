@@ -279,6 +279,23 @@ pub struct Extractor {
     /// study16a: the last utterance that was a read-back or asked to "say again": the
     /// utterance after it restates values.
     exchange_at: Option<u32>,
+    /// study22: the last utterance ended in an order to someone else that the next one may
+    /// confirm done ("Jones, get a tourniquet on his left leg." / "Tourniquet's on.").
+    pending_order: Option<PendingOrder>,
+}
+
+/// study22: an order to someone else, kept for one utterance (`scope::pending_order`).
+#[derive(Debug)]
+struct PendingOrder {
+    index: u32,
+    start_s: f64,
+    end_s: f64,
+    /// The order utterance's characters.
+    text: Vec<char>,
+    /// The items of its last sentence (the order), before the scope gate.
+    items: Vec<items::Item>,
+    /// Character spans of the care words the order named.
+    ordered: Vec<(u32, u32)>,
 }
 
 impl Extractor {
@@ -312,6 +329,7 @@ impl Extractor {
             facts_dropped: 0,
             heard_confidence_min: config.heard_confidence_min,
             exchange_at: None,
+            pending_order: None,
         }
     }
 
@@ -521,7 +539,29 @@ impl Extractor {
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
         answers::answer_vitals(&mut items, &chars);
+        let ungated = items.clone();
         scope::gate(&mut items, &chars, self.scope);
+        // study22: an order confirmed done by this utterance's first sentence is filed
+        // first (it was done before what this utterance reports); an order left
+        // unconfirmed is dropped.
+        let confirmed = self
+            .pending_order
+            .take()
+            .filter(|_| scope::confirms_done(&items, &chars, self.scope));
+        let confirmed_changes = match confirmed {
+            Some(order) => self.file_confirmed_order(order)?,
+            None => Vec::new(),
+        };
+        self.pending_order = scope::pending_order(&ungated, &items, &chars, self.scope).map(
+            |(sentence_start, ordered)| PendingOrder {
+                index,
+                start_s,
+                end_s,
+                text: chars.clone(),
+                items: ungated[sentence_start..].to_vec(),
+                ordered,
+            },
+        );
         let actions = rules::parse(&items, &chars);
         // Heard text: a clock time said in the utterance that no frame took ("… slow IV.
         // 1 5 2 6. No fentanyl.", "At 955. Pulse 108 …": the recogniser's full stop cut the
@@ -556,7 +596,7 @@ impl Extractor {
             index,
             start_s,
             end_s,
-            changes: Vec::new(),
+            changes: confirmed_changes,
             facts: 0,
             limbs_said: Vec::new(),
             regions_said: Vec::new(),
@@ -581,6 +621,54 @@ impl Extractor {
         }
         for action in actions {
             self.apply(action, &mut context)?;
+        }
+        Ok(context.changes)
+    }
+
+    /// study22: files the care an order to someone else named (`PendingOrder::ordered`),
+    /// read as its utterance said it with the rules the confirmation lifts left out, with
+    /// that utterance's provenance. Only care frames whose word the order named are filed:
+    /// the rest of the sentence was read when it was said.
+    fn file_confirmed_order(&mut self, order: PendingOrder) -> Result<Vec<Change>, ExtractError> {
+        let lifted = scope::lifted(self.scope);
+        let mut items = order.items;
+        scope::gate(&mut items, &order.text, &lifted);
+        let mut context = UtteranceContext {
+            index: order.index,
+            start_s: order.start_s,
+            end_s: order.end_s,
+            changes: Vec::new(),
+            facts: 0,
+            limbs_said: Vec::new(),
+            regions_said: Vec::new(),
+            retracted: Vec::new(),
+            all_casualties: Vec::new(),
+            words: &[],
+            byte_of_char: Vec::new(),
+            exchange: false,
+            sound_alike: Vec::new(),
+            unsure: Vec::new(),
+            heard_stops: Vec::new(),
+            unused_clock: false,
+        };
+        for action in rules::parse(&items, &order.text) {
+            let Action::Assert(frame) = &action else {
+                continue;
+            };
+            let care = matches!(
+                frame.kind,
+                FrameKind::Tourniquet(_)
+                    | FrameKind::Treatment(_)
+                    | FrameKind::Medication(_)
+                    | FrameKind::Fluid(_)
+            );
+            let named = order
+                .ordered
+                .iter()
+                .any(|&(start, end)| frame.start < end && start < frame.end);
+            if care && named {
+                self.apply(action, &mut context)?;
+            }
         }
         Ok(context.changes)
     }

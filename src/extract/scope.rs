@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/9";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/10";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -68,6 +68,14 @@ pub enum Reach {
     /// after all, whatever silenced it. A confirming sentence that names care of its own
     /// confirms nothing before it.
     Confirms,
+    /// study22: an order to someone else ("Jones, get a tourniquet on his left leg") that
+    /// the next utterance confirms done in one of `phrases`, said alone with only the
+    /// fillers of `unless` around it ("Tourniquet's on.", "Okay, it's on."): the care word
+    /// right after one of `follows` in the order's last sentence is filed then, read with
+    /// the rules named in `lifts` left out (`confirmed_next`). Without the confirmation
+    /// nothing is filed.
+    #[serde(rename = "confirms_next")]
+    ConfirmsNext,
 }
 
 /// One rule of the data file.
@@ -98,6 +106,10 @@ pub struct ScopeRule {
     /// the other person did), and unless the cue opens the colon ("buddy says: …").
     #[serde(default)]
     pub ends_at_colon: bool,
+    /// study22 (`reach = "confirms_next"` only): the rules (by name) whose silence a
+    /// confirmation lifts from the order it confirms.
+    #[serde(default)]
+    pub lifts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,13 +165,19 @@ impl ScopeCues {
                     }
                 }
             }
-            let takes_follows = matches!(rule.reach, Reach::Object | Reach::Confirms);
+            let takes_follows = matches!(
+                rule.reach,
+                Reach::Object | Reach::Confirms | Reach::ConfirmsNext
+            );
             if takes_follows == rule.follows.is_empty() {
                 return Err(problem(
                     "follows belongs to (and is required by) reach = \"object\" or \"confirms\"",
                 ));
             }
-            let takes_unless = matches!(rule.reach, Reach::Object | Reach::Needs);
+            let takes_unless = matches!(
+                rule.reach,
+                Reach::Object | Reach::Needs | Reach::ConfirmsNext
+            );
             // A setting may list words that make its sentence a report after all ("medic
             // up"); it needs none.
             if rule.reach != Reach::Setting && takes_unless == rule.unless.is_empty() {
@@ -175,6 +193,18 @@ impl ScopeCues {
             }
             if rule.ends_at_colon && rule.reach != Reach::Sentence {
                 return Err(problem("ends_at_colon belongs to reach = \"sentence\""));
+            }
+            if (rule.reach == Reach::ConfirmsNext) == rule.lifts.is_empty() {
+                return Err(problem(
+                    "lifts belongs to (and is required by) reach = \"confirms_next\"",
+                ));
+            }
+            if let Some(name) = rule
+                .lifts
+                .iter()
+                .find(|name| !file.rule.iter().any(|r| &r.name == *name))
+            {
+                return Err(problem(&format!("lifts {name:?}, which is no rule")));
             }
         }
         Ok(ScopeCues {
@@ -452,7 +482,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                         silenced[last.clone()].fill(true);
                     }
                 }
-                Reach::Neutral | Reach::Confirms => {}
+                Reach::Neutral | Reach::Confirms | Reach::ConfirmsNext => {}
                 Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
                     for clause in &clauses {
                         let Some((c_start, c_end)) = span(clause) else {
@@ -641,6 +671,127 @@ fn keep_injury_time(items: &[Item], clauses: &[std::ops::Range<usize>], marked: 
     }
 }
 
+/// study22: is `item` care a bystander can be told to give (a tourniquet, a treatment, a
+/// drug or a fluid)?
+fn is_care(item: &Item) -> bool {
+    matches!(
+        item.kind,
+        ItemKind::Concept(
+            Concept::Tourniquet(_)
+                | Concept::Treatment(_)
+                | Concept::Medication(_)
+                | Concept::Fluid(_)
+        )
+    )
+}
+
+/// study22 (`reach = "confirms_next"`): an order to someone else said as the last sentence
+/// of an utterance ("Jones, get a tourniquet on his left leg."): the character spans of
+/// the care words said right after one of a rule's `follows` (articles and "his"/"her"
+/// between) that the gate silenced (`ungated` and `gated` are the utterance's items before
+/// and after `gate`), and the index in `ungated` where that sentence starts. None when the
+/// last sentence orders no care, is a question, or its care was filed anyway.
+pub fn pending_order(
+    ungated: &[Item],
+    gated: &[Item],
+    text: &[char],
+    cues: &ScopeCues,
+) -> Option<(usize, Vec<(u32, u32)>)> {
+    let mut end = ungated.len();
+    while end > 0 && ungated[end - 1].kind == ItemKind::Stop {
+        if text.get(ungated[end - 1].start as usize) == Some(&'?') {
+            return None;
+        }
+        end -= 1;
+    }
+    let start = ungated[..end]
+        .iter()
+        .rposition(|item| item.kind == ItemKind::Stop)
+        .map_or(0, |p| p + 1);
+    let (first, last) = (ungated.get(start)?, ungated.get(end.checked_sub(1)?)?);
+    let words = read_over(words_of(text, first.start, last.end), cues);
+    let mut ordered = Vec::new();
+    for rule in cues.rules.iter().filter(|r| r.reach == Reach::ConfirmsNext) {
+        for (_, order_end) in match_spans(&words, &rule.follows) {
+            let next = (start..end).find(|&j| {
+                ungated[j].start >= order_end
+                    && !matches!(&ungated[j].kind, ItemKind::Word(w) if matches!(w.as_str(), "the" | "a" | "an" | "his" | "her" | "this" | "that" | "one"))
+            });
+            let silenced = |j: usize| gated.get(j).is_some_and(|g| !is_care(g));
+            if let Some(j) = next.filter(|&j| is_care(&ungated[j]) && silenced(j)) {
+                ordered.push((ungated[j].start, ungated[j].end));
+            }
+        }
+    }
+    (!ordered.is_empty()).then_some((start, ordered))
+}
+
+/// study22: does the utterance open with a sentence that only confirms an order done
+/// ("Tourniquet's on.", "Okay, it's on.", "Done.")? The sentence's words, less the
+/// fillers of a `confirms_next` rule's `unless` at either end, must be one of its
+/// `phrases`; a question confirms nothing.
+pub fn confirms_done(items: &[Item], text: &[char], cues: &ScopeCues) -> bool {
+    let end = items
+        .iter()
+        .position(|item| item.kind == ItemKind::Stop)
+        .unwrap_or(items.len());
+    if items
+        .get(end)
+        .and_then(|stop| text.get(stop.start as usize))
+        .is_some_and(|c| *c == '?')
+    {
+        return false;
+    }
+    let (Some(first), Some(last)) = (items.first(), end.checked_sub(1).and_then(|e| items.get(e)))
+    else {
+        return false;
+    };
+    let words = words_of(text, first.start, last.end);
+    cues.rules
+        .iter()
+        .filter(|r| r.reach == Reach::ConfirmsNext)
+        .any(|rule| {
+            let filler = |w: &Word| rule.unless.iter().any(|f| f == &w.text);
+            let mut said: &[Word] = &words;
+            while let Some((head, rest)) = said.split_first() {
+                if !filler(head) {
+                    break;
+                }
+                said = rest;
+            }
+            while let Some((tail, rest)) = said.split_last() {
+                if !filler(tail) {
+                    break;
+                }
+                said = rest;
+            }
+            let said: Vec<&str> = said.iter().map(|w| w.text.as_str()).collect();
+            rule.phrases
+                .iter()
+                .any(|p| p.split(' ').eq(said.iter().copied()))
+        })
+}
+
+/// study22: the cues without the rules a confirmation lifts (`lifts` of the
+/// `confirms_next` rules): how a confirmed order is read.
+pub fn lifted(cues: &ScopeCues) -> ScopeCues {
+    let lifts: Vec<&String> = cues
+        .rules
+        .iter()
+        .filter(|r| r.reach == Reach::ConfirmsNext)
+        .flat_map(|r| &r.lifts)
+        .collect();
+    ScopeCues {
+        version: cues.version.clone(),
+        rules: cues
+            .rules
+            .iter()
+            .filter(|r| !lifts.contains(&&r.name))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// gaps10 (`reach = "confirms"`): the items of `before` that `after` confirms were done:
 /// the treatment or drug word said right after an order of `rule.follows` (articles and
 /// "his"/"her" between), when `after` holds a confirming phrase and names no care itself.
@@ -791,19 +942,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

@@ -505,8 +505,18 @@ impl<'a> Parser<'a> {
     /// Morphine, ten milligrams"), when it says no route or clock time (a dose quoted, "fifty
     /// milligrams is the max"), when the drug already has a dose ("Ketamine fifty IV.
     /// Twenty milligrams more at 1330" is a new dose nobody named), or when it was denied.
+    ///
+    /// study22: terse dictation, one value a sentence ("Moxi. Four hundred. P O. Two three
+    /// two five."): a sentence that is one dose, number, route or clock time and nothing
+    /// else continues the drug of the sentence just before (said bare, or continued so)
+    /// when the drug has no value of that kind yet; a route or time alone is given, not
+    /// quoted. "Morphine ten IV. Twenty." gives no second dose.
     fn drug_of_sentence_before(&mut self, attribute: &Attribute, i: usize) -> Option<usize> {
-        if !matches!(attribute, Attribute::Quantity(..)) || self.hypothetical || self.negation {
+        let one_value = matches!(
+            attribute,
+            Attribute::Quantity(..) | Attribute::Number(_) | Attribute::Route(_) | Attribute::Time(_)
+        );
+        if !one_value || self.hypothetical || self.negation {
             return None;
         }
         let sentence_start = self.items[..i]
@@ -534,20 +544,28 @@ impl<'a> Parser<'a> {
                 (ItemKind::Concept(Concept::At), ItemKind::Number(_))
             )
         });
-        if names_anchor || !given || sentence_start == 0 {
+        // "At two three two five." is a time alone too.
+        let alone = sentence_items
+            .iter()
+            .filter(|item| item.kind != ItemKind::Concept(Concept::At))
+            .count()
+            == 1;
+        let quantity = matches!(attribute, Attribute::Quantity(..));
+        if names_anchor || !(alone || (quantity && given)) || sentence_start == 0 {
             return None;
         }
         let sentence = self.sentence;
         let clause = self.clause;
         let last = self.frames.len().checked_sub(1)?;
         let frame = self.last_open_frame()?;
+        let bare = frame.quantity.is_none()
+            && frame.number.is_none()
+            && frame.route.is_none()
+            && frame.time.is_none();
         let bare_drug = matches!(frame.kind, FrameKind::Medication(_))
             && frame.sentence + 1 == sentence
             && !frame.negated
-            && frame.quantity.is_none()
-            && frame.number.is_none()
-            && frame.route.is_none()
-            && frame.time.is_none()
+            && (bare || alone)
             && frame.accepts(attribute);
         if !bare_drug {
             return None;
