@@ -33,9 +33,11 @@ fn check(cases: &[Case]) {
         } else {
             items_where(&one, case.field, case.key, case.value)
         };
-        let found = found
-            .iter()
-            .any(|item| case.also.is_none_or(|(k, v)| item[k] == v));
+        let found = found.iter().any(|item| {
+            case.also.is_none_or(|(k, v)| {
+                item[k] == v || item[k].as_f64().is_some_and(|x| v.parse() == Ok(x))
+            })
+        });
         if found != case.filed {
             failures.push(format!(
                 "{:?}: {} {}={} {:?} want filed={} in {record:#}",
@@ -60,7 +62,10 @@ fn trade_names_and_slang_are_read_in_their_context() {
             filed: true,
         },
         Case {
-            lines: &[OPEN, "Morphine five milligrams in the deltoid at ten twenty."],
+            lines: &[
+                OPEN,
+                "Morphine five milligrams in the deltoid at ten twenty.",
+            ],
             field: "medications",
             key: "name",
             value: "morphine",
@@ -85,7 +90,10 @@ fn trade_names_and_slang_are_read_in_their_context() {
         },
         // Negatives: the same words in everyday use.
         Case {
-            lines: &[OPEN, "He says he eats Special K every morning, pulse one ten."],
+            lines: &[
+                OPEN,
+                "He says he eats Special K every morning, pulse one ten.",
+            ],
             field: "medications",
             key: "name",
             value: "ketamine",
@@ -175,9 +183,17 @@ fn an_order_without_its_confirmation_files_nothing() {
     };
     check(&[
         // No confirmation at all.
-        none(&[OPEN, "Jones, get a tourniquet on his left leg.", "Pulse one twenty."]),
+        none(&[
+            OPEN,
+            "Jones, get a tourniquet on his left leg.",
+            "Pulse one twenty.",
+        ]),
         // A question is no confirmation.
-        none(&[OPEN, "Jones, get a tourniquet on his left leg.", "Is it on?"]),
+        none(&[
+            OPEN,
+            "Jones, get a tourniquet on his left leg.",
+            "Is it on?",
+        ]),
         // The confirmation must come in the next utterance, alone in its sentence.
         none(&[
             OPEN,
@@ -198,5 +214,45 @@ fn an_order_without_its_confirmation_files_nothing() {
         ]),
         // A confirmation with no order before it files nothing.
         none(&[OPEN, "Pulse one twenty.", "Tourniquet's on."]),
+    ]);
+}
+
+#[test]
+fn terse_sentences_of_one_value_continue_a_bare_drug() {
+    check(&[
+        Case {
+            lines: &[OPEN, "Ketamine. Thirty milligrams. IV. Fourteen ten."],
+            field: "medications",
+            key: "name",
+            value: "ketamine",
+            also: Some(("time", "14:10")),
+            filed: true,
+        },
+        Case {
+            lines: &[OPEN, "Moxi. Four hundred milligrams. By mouth."],
+            field: "medications",
+            key: "route",
+            value: "po",
+            also: Some(("name", "moxifloxacin")),
+            filed: true,
+        },
+        // Negatives: a drug that has its dose takes no second one from a bare number, and
+        // a dose quoted in a sentence of its own words is no dose given.
+        Case {
+            lines: &[OPEN, "Morphine ten milligrams IV. Twenty."],
+            field: "medications",
+            key: "name",
+            value: "morphine",
+            also: Some(("dose", "20")),
+            filed: false,
+        },
+        Case {
+            lines: &[OPEN, "Ketamine. Fifty milligrams is the max dose."],
+            field: "medications",
+            key: "name",
+            value: "ketamine",
+            also: Some(("unit", "mg")),
+            filed: false,
+        },
     ]);
 }

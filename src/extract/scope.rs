@@ -975,6 +975,39 @@ mod tests {
     }
 
     #[test]
+    fn lifts_belongs_to_confirms_next_and_names_a_rule() {
+        let head = format!("version = \"{SCOPE_CUES_VERSION}\"\n");
+        let order = "[[rule]]\nname = \"order\"\nreach = \"after\"\nphrases = [\"get a\"]\nkept = [\"a\"]\n";
+        let next = |lifts: &str| {
+            format!(
+                "[[rule]]\nname = \"y\"\nreach = \"confirms_next\"\nphrases = [\"done\"]\n\
+                 follows = [\"get a\"]\nunless = [\"okay\"]\n{lifts}blocked = [\"a\"]\n"
+            )
+        };
+        let cases: &[(String, Option<&str>)] = &[
+            (format!("{head}{order}{}", next("lifts = [\"order\"]\n")), None),
+            (format!("{head}{order}{}", next("")), Some("lifts belongs")),
+            (
+                format!("{head}{order}{}", next("lifts = [\"plan\"]\n")),
+                Some("which is no rule"),
+            ),
+            (
+                format!("{head}[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nlifts = [\"x\"]\nkept = [\"a\"]\n"),
+                Some("lifts belongs"),
+            ),
+        ];
+        for (text, expected) in cases {
+            match (ScopeCues::parse(text), expected) {
+                (Ok(cues), None) => assert_eq!(lifted(&cues).rules.len(), 1, "{text}"),
+                (Err(error), Some(expected)) => {
+                    assert!(error.to_string().contains(expected), "{text}: {error}");
+                }
+                (result, _) => panic!("{text}: {result:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn ends_at_colon_and_confirms_are_checked() {
         let text = format!(
             "version = \"{SCOPE_CUES_VERSION}\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\n\

@@ -514,7 +514,10 @@ impl<'a> Parser<'a> {
     fn drug_of_sentence_before(&mut self, attribute: &Attribute, i: usize) -> Option<usize> {
         let one_value = matches!(
             attribute,
-            Attribute::Quantity(..) | Attribute::Number(_) | Attribute::Route(_) | Attribute::Time(_)
+            Attribute::Quantity(..)
+                | Attribute::Number(_)
+                | Attribute::Route(_)
+                | Attribute::Time(_)
         );
         if !one_value || self.hypothetical || self.negation {
             return None;
