@@ -1008,7 +1008,26 @@ impl<'a> Parser<'a> {
     /// advisor4: "he was shot at 05:15", "got shot at oh-five-fifteen": the mechanism at
     /// `i` said as a verb with a time right after it also says when the casualty was
     /// injured.
+    ///
+    /// adv15: "stepped on a landmine at oh nine fifteen", "RPG at zero four one zero": an
+    /// explosive weapon named with "at" and a clock time right after it says when the
+    /// casualty was injured (a time after anything else, "tourniquet at 0915", does not).
     fn shot_at_a_time(&self, i: usize) -> bool {
+        let time_next = matches!(self.kind_at(i + 1), Some(ItemKind::Concept(Concept::At)))
+            && matches!(self.kind_at(i + 2), Some(ItemKind::Clock(_)));
+        let explosive = matches!(
+            self.kind_at(i),
+            Some(ItemKind::Concept(Concept::Mechanism(
+                Mechanism::Ied
+                    | Mechanism::Landmine
+                    | Mechanism::Grenade
+                    | Mechanism::Rpg
+                    | Mechanism::Artillery
+            )))
+        );
+        if explosive && time_next {
+            return true;
+        }
         let verb = i > 0
             && matches!(self.kind_at(i - 1), Some(ItemKind::Word(w))
                 if matches!(w.as_str(), "was" | "got" | "been" | "get" | "were"));
@@ -2072,8 +2091,20 @@ impl<'a> Parser<'a> {
             let joined = format!(" {} ", words.join(" "));
             let beside = BESIDE.iter().any(|p| joined.contains(&format!(" {p} ")));
             let side = if kind == TourniquetKind::Junctional {
-                let left = joined.contains(" left side ");
-                let right = joined.contains(" right side ");
+                // adv15: "SAM junctional, left, cinched" (fresh10 B1): a bare side word
+                // says the side as well as "left side", unless it is the verb ("we left
+                // it") or not a side at all ("right now", "all right").
+                let said_side = |side: &str| {
+                    words.iter().enumerate().any(|(k, w)| {
+                        let before = k.checked_sub(1).and_then(|b| words.get(b)).copied();
+                        let after = words.get(k + 1).copied();
+                        *w == side
+                            && !before.is_some_and(|b| NOT_A_SIDE_BEFORE.contains(&b))
+                            && !after.is_some_and(|a| NOT_A_SIDE_AFTER.contains(&a))
+                    })
+                };
+                let left = said_side("left");
+                let right = said_side("right");
                 match (left, right) {
                     (true, false) => Some(Side::Left),
                     (false, true) => Some(Side::Right),
@@ -3068,6 +3099,19 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         _ => return None,
     })
 }
+
+/// adv15: words before "left" or "right" that make it no side of the body ("we left it
+/// on", "all right", "that's right").
+const NOT_A_SIDE_BEFORE: &[&str] = &[
+    "i", "we", "he", "she", "they", "it", "was", "were", "been", "have", "has", "had", "is",
+    "just", "i've", "we've", "they've", "all", "that's", "thats", "you're", "youre", "got",
+];
+
+/// adv15: words after "left" or "right" that make it no side of the body ("right now",
+/// "right away", "left it", "left behind").
+const NOT_A_SIDE_AFTER: &[&str] = &[
+    "now", "away", "there", "here", "then", "behind", "it", "him", "her", "them", "over",
+];
 
 /// Shared by the parts' table-driven tests: an utterance's actions, one line each.
 #[cfg(test)]
