@@ -155,6 +155,26 @@ example = ["tourniquet left leg"]
             good.replace("version = \"t/1\"", "version = \"\""),
             "version",
         ),
+        // adv15: the burn fluid formula is data and must be whole; conditions on a tourniquet
+        // clock are for `elapsed` only.
+        (
+            good.replace(
+                "kind = \"elapsed\"\nfacts = [\"tourniquet\"]\nafter_min = 120",
+                "kind = \"burn_fluids\"\ntbsa_over_percent = 20\nml_h_per_percent = 10\nml_h_per_10kg_above = 100",
+            ),
+            "band_kg",
+        ),
+        (
+            good.replace(
+                "kind = \"elapsed\"\nfacts = [\"tourniquet\"]\nafter_min = 120",
+                "kind = \"time_missing\"\nfacts = [\"tourniquet\"]\nwhen_conditions = [\"shock\"]",
+            ),
+            "for kind `elapsed`",
+        ),
+        (
+            good.replace("after_min = 120", "after_min = 120\nwhen_conditions = [\"fever\"]"),
+            "unknown condition",
+        ),
     ];
     for (text, expected) in cases {
         let error = RuleSet::parse(&text, "t").unwrap_err();
@@ -1795,7 +1815,8 @@ fn the_two_hour_mark_in_shock_is_an_advisory_never_convert_now() {
         ("23:50", "Responds to voice only."),
     ];
     let (alerts, _) = narrate("23:40", &lines, "06:00");
-    let mark = once_at(&alerts, "tq-2h-mark-in-shock", "01:44");
+    // Past midnight: the next day's 01:44 and 05:44 on the simulated timeline.
+    let mark = once_at(&alerts, "tq-2h-mark-in-shock", "25:44");
     assert_eq!(mark.severity, Severity::Advisory);
     assert!(mark.message.contains("not advised"), "{}", mark.message);
     assert!(
@@ -1804,7 +1825,7 @@ fn the_two_hour_mark_in_shock_is_an_advisory_never_convert_now() {
         mark.message
     );
     assert!(of(&alerts, "tq-convert-2h").is_empty(), "{alerts:#?}");
-    once_at(&alerts, "tq-limit-6h", "05:44");
+    once_at(&alerts, "tq-limit-6h", "29:44");
     // Not in shock at 2 h: the conversion warning, no shock advisory.
     let lines = [
         (
@@ -1932,4 +1953,44 @@ fn burn_fluids_do_not_fire_at_or_under_twenty_percent_fire_once_and_rearm_on_a_n
     let found = of(&alerts, "burn-fluids");
     assert_eq!(found.len(), 1, "{alerts:#?}");
     assert_eq!(found[0].casualty, 2);
+}
+
+#[test]
+fn an_injury_time_said_with_the_mechanism_is_stated_not_assumed() {
+    // fresh10 B3: "blast at zero four one zero" is the injury time, so TXA at 07:25 is a
+    // late warning and the window shows no "assumed".
+    let lines = [
+        (
+            "04:10",
+            "Zero four one zero: casualty two, female, IED, right leg traumatic amputation below the knee, blast at zero four one zero.",
+        ),
+        ("04:14", "Zero four one four: pulse one three eight, BP seventy eight by palp, responds to pain."),
+        ("07:25", "Zero seven two five: bird delayed, TXA two grams IO, found it in the other bag."),
+    ];
+    let (alerts, _) = narrate("04:09", &lines, "07:30");
+    let window = of(&alerts, "txa-indicated");
+    assert_eq!(window.len(), 1, "{alerts:#?}");
+    assert!(
+        !window[0].message.contains("assumed"),
+        "{}",
+        window[0].message
+    );
+    let late = once_at(&alerts, "txa-given-late", "07:25");
+    assert_eq!(late.severity, Severity::Warning);
+    // The time of another event said with the casualty is no injury time: assumed.
+    let lines = [
+        (
+            "04:10",
+            "casualty two, IED, right leg traumatic amputation below the knee, tourniquet right thigh at zero four one zero.",
+        ),
+        ("07:25", "TXA two grams IO at zero seven twenty five."),
+    ];
+    let (alerts, _) = narrate("04:09", &lines, "07:30");
+    let window = of(&alerts, "txa-indicated");
+    assert_eq!(window.len(), 1, "{alerts:#?}");
+    assert!(
+        window[0].message.contains("assumed"),
+        "{}",
+        window[0].message
+    );
 }

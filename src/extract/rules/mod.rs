@@ -1008,26 +1008,7 @@ impl<'a> Parser<'a> {
     /// advisor4: "he was shot at 05:15", "got shot at oh-five-fifteen": the mechanism at
     /// `i` said as a verb with a time right after it also says when the casualty was
     /// injured.
-    ///
-    /// adv15: "stepped on a landmine at oh nine fifteen", "RPG at zero four one zero": an
-    /// explosive weapon named with "at" and a clock time right after it says when the
-    /// casualty was injured (a time after anything else, "tourniquet at 0915", does not).
     fn shot_at_a_time(&self, i: usize) -> bool {
-        let time_next = matches!(self.kind_at(i + 1), Some(ItemKind::Concept(Concept::At)))
-            && matches!(self.kind_at(i + 2), Some(ItemKind::Clock(_)));
-        let explosive = matches!(
-            self.kind_at(i),
-            Some(ItemKind::Concept(Concept::Mechanism(
-                Mechanism::Ied
-                    | Mechanism::Landmine
-                    | Mechanism::Grenade
-                    | Mechanism::Rpg
-                    | Mechanism::Artillery
-            )))
-        );
-        if explosive && time_next {
-            return true;
-        }
         let verb = i > 0
             && matches!(self.kind_at(i - 1), Some(ItemKind::Word(w))
                 if matches!(w.as_str(), "was" | "got" | "been" | "get" | "were"));
