@@ -155,6 +155,26 @@ example = ["tourniquet left leg"]
             good.replace("version = \"t/1\"", "version = \"\""),
             "version",
         ),
+        // adv15: the burn fluid formula is data and must be whole; conditions on a tourniquet
+        // clock are for `elapsed` only.
+        (
+            good.replace(
+                "kind = \"elapsed\"\nfacts = [\"tourniquet\"]\nafter_min = 120",
+                "kind = \"burn_fluids\"\ntbsa_over_percent = 20\nml_h_per_percent = 10\nml_h_per_10kg_above = 100",
+            ),
+            "band_kg",
+        ),
+        (
+            good.replace(
+                "kind = \"elapsed\"\nfacts = [\"tourniquet\"]\nafter_min = 120",
+                "kind = \"time_missing\"\nfacts = [\"tourniquet\"]\nwhen_conditions = [\"shock\"]",
+            ),
+            "for kind `elapsed`",
+        ),
+        (
+            good.replace("after_min = 120", "after_min = 120\nwhen_conditions = [\"fever\"]"),
+            "unknown condition",
+        ),
     ];
     for (text, expected) in cases {
         let error = RuleSet::parse(&text, "t").unwrap_err();
@@ -1771,4 +1791,206 @@ fn hhmm_plus_3h(time: &str) -> String {
     let t = at(time);
     let m = (t.0 / 60 + 180) % (24 * 60);
     format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+// --- adv15 branch: the 2 h mark in shock; burn fluids over 20 % TBSA.
+
+#[test]
+fn the_two_hour_mark_in_shock_is_an_advisory_never_convert_now() {
+    // In shock at the 2 h mark (fresh10 B1, junctional, across midnight): an advisory that
+    // the mark is reached and conversion is not advised; no conversion warning.
+    let lines = [
+        (
+            "23:40",
+            "Cas one. Male. GSW left groin, high, junctional. Hit at twenty three forty.",
+        ),
+        (
+            "23:44",
+            "SAM junctional, left, cinched, twenty three forty four.",
+        ),
+        (
+            "23:47",
+            "Radial thready, HR one four four, BP eight two by palp.",
+        ),
+        ("23:50", "Responds to voice only."),
+    ];
+    let (alerts, _) = narrate("23:40", &lines, "06:00");
+    // Past midnight: the next day's 01:44 and 05:44 on the simulated timeline.
+    let mark = once_at(&alerts, "tq-2h-mark-in-shock", "25:44");
+    assert_eq!(mark.severity, Severity::Advisory);
+    assert!(mark.message.contains("not advised"), "{}", mark.message);
+    assert!(
+        !mark.message.to_lowercase().contains("convert to"),
+        "{}",
+        mark.message
+    );
+    assert!(of(&alerts, "tq-convert-2h").is_empty(), "{alerts:#?}");
+    once_at(&alerts, "tq-limit-6h", "29:44");
+    // Not in shock at 2 h: the conversion warning, no shock advisory.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, tourniquet right leg at zero nine hundred",
+        ),
+        ("09:05", "he's alert, pulse ninety, radial strong"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "12:00");
+    once_at(&alerts, "tq-convert-2h", "11:00");
+    assert!(of(&alerts, "tq-2h-mark-in-shock").is_empty(), "{alerts:#?}");
+    // Shock passed after the mark: the advisory at 2 h, then the conversion warning when
+    // he is alert again (new evidence); each once.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, tourniquet right leg at zero nine hundred",
+        ),
+        ("09:05", "he's only responding to pain"),
+        ("11:30", "he's alert and talking now"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "14:00");
+    once_at(&alerts, "tq-2h-mark-in-shock", "11:00");
+    once_at(&alerts, "tq-convert-2h", "11:30");
+    // An amputated limb is never converted: neither.
+    let lines = [
+        (
+            "09:00",
+            "casualty one, traumatic amputation left leg, tourniquet left leg at zero nine hundred",
+        ),
+        ("09:05", "he's only responding to pain"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "12:00");
+    assert!(
+        of(&alerts, "tq-2h-mark-in-shock").is_empty() && of(&alerts, "tq-convert-2h").is_empty(),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
+fn burns_over_twenty_percent_call_for_fluids_at_the_rate_of_the_weight() {
+    // 30 % at 70 kg (fresh10 B4): 300 ml/h, when heard, once.
+    let lines = [
+        (
+            "21:00",
+            "Casualty one, male, vehicle fire, burns to both arms and the chest, I make it thirty percent, he's about seventy kilos.",
+        ),
+        ("21:05", "Casualty one, alert, pulse one hundred, radial strong."),
+        ("21:40", "Lactated ringer's started IV at twenty one forty, three hundred mils an hour."),
+    ];
+    let (alerts, _) = narrate("21:00", &lines, "23:00");
+    let alert = once_at(&alerts, "burn-fluids", "21:00");
+    assert_eq!(alert.severity, Severity::Advisory);
+    assert!(alert.message.contains("300 ml/h"), "{}", alert.message);
+    assert!(alert.message.contains("70 kg"), "{}", alert.message);
+    // Above 80 kg: +100 ml/h per full 10 kg (100 kg: 400 + 200).
+    let (alerts, _) = narrate(
+        "10:00",
+        &[(
+            "10:00",
+            "casualty one, burns to the chest and back, forty percent, he's a hundred kilos",
+        )],
+        "11:00",
+    );
+    let alert = once_at(&alerts, "burn-fluids", "10:00");
+    assert!(alert.message.contains("600 ml/h"), "{}", alert.message);
+    // No weight said: the formula with the 40-80 kg rate.
+    let (alerts, _) = narrate(
+        "10:00",
+        &[(
+            "10:00",
+            "casualty one, burns to both legs, thirty percent TBSA",
+        )],
+        "11:00",
+    );
+    let alert = once_at(&alerts, "burn-fluids", "10:00");
+    assert!(
+        alert.message.contains("300 ml/h for 40-80 kg") && alert.message.contains("no weight said"),
+        "{}",
+        alert.message
+    );
+}
+
+#[test]
+fn burn_fluids_do_not_fire_at_or_under_twenty_percent_fire_once_and_rearm_on_a_new_surface() {
+    for line in [
+        "casualty one, burns to the right arm, twenty percent",
+        "casualty one, burns to the right arm, ten percent, he's seventy kilos",
+        "casualty one, burns to both arms",
+    ] {
+        let (alerts, _) = narrate("10:00", &[("10:00", line)], "16:00");
+        assert!(of(&alerts, "burn-fluids").is_empty(), "{line}: {alerts:#?}");
+    }
+    // Said again the same: once. A new surface: again, with its rate.
+    let lines = [
+        (
+            "10:00",
+            "casualty one, burns to the chest, thirty percent, he's seventy kilos",
+        ),
+        ("10:10", "burns still thirty percent"),
+        ("10:30", "burns are more like forty percent"),
+        ("10:40", "pulse one hundred"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "12:00");
+    let found = of(&alerts, "burn-fluids");
+    assert_eq!(found.len(), 2, "{alerts:#?}");
+    assert!((found[0].raised.0 - at("10:00").0).abs() <= 1);
+    assert!(
+        found[0].message.contains("300 ml/h"),
+        "{}",
+        found[0].message
+    );
+    assert!((found[1].raised.0 - at("10:30").0).abs() <= 1);
+    assert!(
+        found[1].message.contains("400 ml/h"),
+        "{}",
+        found[1].message
+    );
+    // Another casualty's burns are not this one's.
+    let lines = [
+        ("10:00", "casualty one, gunshot wound left arm"),
+        ("10:05", "casualty two, burns to the chest, thirty percent"),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "12:00");
+    let found = of(&alerts, "burn-fluids");
+    assert_eq!(found.len(), 1, "{alerts:#?}");
+    assert_eq!(found[0].casualty, 2);
+}
+
+#[test]
+fn an_injury_time_said_with_the_mechanism_is_stated_not_assumed() {
+    // fresh10 B3: "blast at zero four one zero" is the injury time, so TXA at 07:25 is a
+    // late warning and the window shows no "assumed".
+    let lines = [
+        (
+            "04:10",
+            "Zero four one zero: casualty two, female, IED, right leg traumatic amputation below the knee, blast at zero four one zero.",
+        ),
+        ("04:14", "Zero four one four: pulse one three eight, BP seventy eight by palp, responds to pain."),
+        ("07:25", "Zero seven two five: bird delayed, TXA two grams IO, found it in the other bag."),
+    ];
+    let (alerts, _) = narrate("04:09", &lines, "07:30");
+    let window = of(&alerts, "txa-indicated");
+    assert_eq!(window.len(), 1, "{alerts:#?}");
+    assert!(
+        !window[0].message.contains("assumed"),
+        "{}",
+        window[0].message
+    );
+    let late = once_at(&alerts, "txa-given-late", "07:25");
+    assert_eq!(late.severity, Severity::Warning);
+    // The time of another event said with the casualty is no injury time: assumed.
+    let lines = [
+        (
+            "04:10",
+            "casualty two, IED, right leg traumatic amputation below the knee, tourniquet right thigh at zero four one zero.",
+        ),
+        ("07:25", "TXA two grams IO at zero seven twenty five."),
+    ];
+    let (alerts, _) = narrate("04:09", &lines, "07:30");
+    let window = of(&alerts, "txa-indicated");
+    assert_eq!(window.len(), 1, "{alerts:#?}");
+    assert!(
+        window[0].message.contains("assumed"),
+        "{}",
+        window[0].message
+    );
 }

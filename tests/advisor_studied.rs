@@ -37,12 +37,7 @@ fn narration(file: &str, name: &str) -> Vec<(String, String)> {
 }
 
 /// (rule, casualty, minute raised relative to the first line, the next day counted on),
-/// the clock run to the end of the last line's minute.
-fn alerts(lines: &[(String, String)]) -> Vec<(String, u8, i64)> {
-    alerts_for(lines, 0)
-}
-
-/// As `alerts`, the clock run `more_min` minutes past the last line.
+/// the clock run to the end of the last line's minute and `more_min` minutes past it.
 fn alerts_for(lines: &[(String, String)], more_min: i64) -> Vec<(String, u8, i64)> {
     let first = minutes(&lines[0].0);
     let rel = |t: &str| {
@@ -90,6 +85,17 @@ enum When {
 /// Checks one narration: each `expected` (rule, casualty, when) raised, no `forbidden`
 /// (casualty 0: any casualty).
 fn score(file: &str, name: &str, expected: &[(&str, u8, When)], forbidden: &[(&str, u8, When)]) {
+    score_for(file, name, 0, expected, forbidden);
+}
+
+/// As `score`, the clock run `more_min` minutes past the last line.
+fn score_for(
+    file: &str,
+    name: &str,
+    more_min: i64,
+    expected: &[(&str, u8, When)],
+    forbidden: &[(&str, u8, When)],
+) {
     let lines = narration(file, name);
     let first = minutes(&lines[0].0);
     let rel = |t: &str| {
@@ -100,7 +106,7 @@ fn score(file: &str, name: &str, expected: &[(&str, u8, When)], forbidden: &[(&s
             m
         }
     };
-    let got = alerts(&lines);
+    let got = alerts_for(&lines, more_min);
     let fits = |when: &When, m: i64| match when {
         When::At(times) => times.iter().any(|t| rel(t) == m),
         When::Between(a, b) => rel(a) <= m && m <= rel(b),
@@ -570,4 +576,113 @@ fn advisor8_txa_counts_from_the_injury_time_said_with_the_mechanism() {
             );
         }
     }
+}
+
+// --- adv15: advisor10 (fresh10, studied): the junctional device, the 2 h mark in shock,
+// injury times said with the mechanism, burn fluids.
+
+#[test]
+fn advisor10_b1_junctional_device_across_midnight_in_shock() {
+    score_for(
+        "advisor10.md",
+        "B1",
+        330,
+        &[
+            ("antibiotics-open-wound", 1, At(&["23:40"])),
+            ("txa-indicated", 1, Between("23:40", "23:47")),
+            ("calcium-after-blood", 1, At(&["23:58"])),
+            ("hypothermia-with-fluids", 1, At(&["23:58"])),
+            ("disarm-after-sedation", 1, At(&["00:12"])),
+            ("ketamine-redose-early", 1, At(&["00:25"])),
+            // In shock at the 2 h mark: the mark, not "convert now" (product-owner call).
+            ("tq-2h-mark-in-shock", 1, At(&["01:44"])),
+            ("tq-limit-6h", 1, At(&["05:44"])),
+        ],
+        &[
+            ("tq-convert-2h", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("txa-given-late", 0, Ever),
+            ("txa-window-closed", 0, Ever),
+            ("tension-ptx-suspected", 0, Ever),
+            ("pelvic-binder-amputation", 0, Ever),
+            ("ondansetron-cap", 0, Ever),
+            ("benzodiazepine-with-opioid", 0, Ever),
+        ],
+    );
+}
+
+#[test]
+fn advisor10_b2_b3_injury_times_said_with_the_mechanism() {
+    score_for(
+        "advisor10.md",
+        "B2",
+        320,
+        &[
+            ("antibiotics-open-wound", 1, At(&["16:35"])),
+            ("disarm-after-sedation", 2, At(&["16:50"])),
+            ("naloxone-with-opioid", 2, At(&["16:50"])),
+            ("disarm-after-sedation", 1, At(&["16:55"])),
+            ("otfc-reassess", 2, At(&["17:05"])),
+            ("ketamine-redose-early", 1, At(&["17:10"])),
+            ("tq-convert-2h", 1, At(&["18:40"])),
+            ("tq-limit-6h", 1, At(&["22:40"])),
+        ],
+        &[
+            ("avpu-before-analgesia", 0, Ever),
+            ("ondansetron-cap", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+            ("shock-suggest-urgent", 0, Ever),
+            ("otfc-reassess", 1, Ever),
+            ("ketamine-redose-early", 2, Ever),
+            ("tq-2h-mark-in-shock", 0, Ever),
+        ],
+    );
+    score_for(
+        "advisor10.md",
+        "B3",
+        180,
+        &[
+            ("txa-indicated", 2, Between("04:10", "04:14")),
+            ("antibiotics-open-wound", 2, At(&["04:10"])),
+            ("pelvic-binder-amputation", 2, At(&["04:10"])),
+            ("calcium-after-blood", 2, At(&["04:20"])),
+            ("hypothermia-with-fluids", 2, At(&["04:20"])),
+            ("disarm-after-sedation", 2, At(&["04:40"])),
+            ("txa-given-late", 2, At(&["07:25"])),
+            ("tq-limit-6h", 2, At(&["10:11"])),
+            ("tq-limit-6h", 2, At(&["10:12"])),
+        ],
+        &[
+            ("tq-convert-2h", 0, Ever),
+            ("tq-2h-mark-in-shock", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("ketamine-redose-early", 0, Ever),
+        ],
+    );
+}
+
+#[test]
+fn advisor10_b4_burn_fluids_eye_and_the_antiemetic_cap() {
+    score(
+        "advisor10.md",
+        "B4",
+        &[
+            ("burn-fluids", 1, At(&["21:00"])),
+            ("eye-injury-shield", 2, At(&["21:10"])),
+            ("antibiotics-open-wound", 2, At(&["21:10"])),
+            ("hypothermia-with-fluids", 1, At(&["21:40"])),
+            ("ondansetron-cap", 1, At(&["22:00"])),
+        ],
+        &[
+            ("ondansetron-cap", 2, Ever),
+            ("ondansetron-cap", 1, Between("21:00", "21:59")),
+            ("ondansetron-repeat-early", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("txa-indicated", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("tq-convert-2h", 0, Ever),
+            ("burn-fluids", 2, Ever),
+        ],
+    );
 }

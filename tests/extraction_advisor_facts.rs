@@ -470,3 +470,136 @@ fn weapons_taken_from_a_casualty_are_a_fact_for_the_advisor() {
         assert!(got.is_empty(), "{line}: {got:?}");
     }
 }
+
+// --- adv15 branch: a junctional device with a bare side, an injury time said with the
+// mechanism, and a burned surface and weight for the burn fluid rule.
+
+#[test]
+fn a_junctional_device_said_with_a_bare_side_takes_the_limb_of_its_junctional_wound() {
+    for (lines, want) in [
+        (
+            vec![
+                "Cas one. Male. GSW left groin, high, junctional. Hit at twenty three forty.",
+                "SAM junctional, left, cinched, twenty three forty four.",
+            ],
+            "casualty 1: tourniquet junctional left_leg at 23:44",
+        ),
+        (
+            vec![
+                "Casualty two, frag in the right armpit, bleeding heavily.",
+                "JETT on, right, at zero two ten.",
+            ],
+            "casualty 2: tourniquet junctional right_arm at 02:10",
+        ),
+        (
+            vec![
+                "Casualty one, gunshot wound right groin.",
+                "Junctional tourniquet on the right, zero nine fifteen.",
+            ],
+            "casualty 1: tourniquet junctional right_leg at 09:15",
+        ),
+    ] {
+        let got = facts(&lines);
+        assert!(got.iter().any(|f| f == want), "{lines:?}: {got:?}");
+    }
+    // No junctional wound on the side said, both sides said, or "left" the verb: no limb
+    // is invented, no tourniquet is filed.
+    for lines in [
+        vec![
+            "Casualty one, GSW right groin.",
+            "SAM junctional, left, cinched, twenty three forty four.",
+        ],
+        vec![
+            "Casualty one, GSW left groin and right groin.",
+            "SAM junctional, left and right, cinched.",
+        ],
+        vec![
+            "Casualty one, GSW right groin.",
+            "We left the SAM junctional in the truck at zero nine hundred.",
+        ],
+        vec![
+            "Casualty one, GSW left thigh.",
+            "SAM junctional, left, cinched, twenty three forty four.",
+        ],
+    ] {
+        let got = facts(&lines);
+        assert!(
+            got.iter().all(|f| !f.contains("tourniquet")),
+            "{lines:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn an_injury_time_said_with_the_mechanism_is_the_injury_time() {
+    for (lines, want) in [
+        (
+            vec!["Sergeant Vega, this is Pike, casualty one, female, IED frag, right calf, happened just now, sixteen thirty five."],
+            "casualty 1: injured at 16:35",
+        ),
+        (
+            vec!["Zero four one zero: casualty two, female, IED, right leg traumatic amputation below the knee, blast at zero four one zero."],
+            "casualty 2: injured at 04:10",
+        ),
+    ] {
+        let got = facts(&lines);
+        assert!(got.iter().any(|f| f == want), "{lines:?}: {got:?}");
+    }
+    // The time of another event is not the injury time.
+    for lines in [
+        vec!["Casualty one, stepped on a landmine, tourniquet left leg at oh nine fifteen."],
+        vec!["Casualty one, IED frag, right calf, TXA at sixteen thirty five."],
+        vec!["Casualty two, landmine, left foot, bird lifts at zero four one zero."],
+        vec!["The briefing happened just now, sixteen thirty five."],
+        vec!["The demo team will blast at thirteen hundred."],
+    ] {
+        let got = facts(&lines);
+        assert!(
+            got.iter().all(|f| !f.contains("injured at")),
+            "{lines:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_burned_surface_and_a_weight_are_advisor_facts_not_card_fields() {
+    let lines = [
+        "Casualty one, male, vehicle fire, burns to both arms and the chest, I make it thirty percent, he's about seventy kilos. Ondansetron four milligrams IV at twenty one hundred.",
+        "Casualty two, flash burns to the face, round it to ten percent TBSA, she weighs ninety kilos.",
+    ];
+    let got = facts(&lines);
+    for want in [
+        "casualty 1: burns 30 % TBSA",
+        "casualty 1: weight 70 kg",
+        "casualty 2: burns 10 % TBSA",
+        "casualty 2: weight 90 kg",
+    ] {
+        assert!(got.iter().any(|f| f == want), "{want}: {got:?}");
+    }
+    // A saturation, a load or a lesson gives neither.
+    for line in [
+        "Casualty one, burns to the left arm, sats ninety four percent.",
+        "Casualty one, he's carrying forty kilos of kit.",
+        "Burn fluids are ten mils per percent per hour for forty to eighty kilos, learn it.",
+    ] {
+        let got = facts(&[line]);
+        assert!(
+            got.iter()
+                .all(|f| !f.contains("TBSA") && !f.contains("weight")),
+            "{line}: {got:?}"
+        );
+    }
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (i, line) in lines.iter().enumerate() {
+        extractor
+            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+    }
+    let document = RecordDocument::new(&extractor.record(), Vec::new());
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(json.contains("ondansetron"), "{json}");
+    assert!(
+        !json.contains("TBSA") && !json.contains("weight") && !json.contains("burn_extent"),
+        "{json}"
+    );
+}

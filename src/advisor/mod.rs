@@ -463,7 +463,9 @@ impl Advisor {
             }
             let due_text = hhmm(extra.due_shown.unwrap_or(due));
             let category = extra.category.map_or("", |c| c.as_str());
+            let rate = extra.rate.as_deref().unwrap_or("");
             for (name, value) in [
+                ("{rate}", rate),
                 ("{fact}", fact_text.as_str()),
                 ("{time}", time_text.as_str()),
                 ("{due}", due_text.as_str()),
@@ -507,12 +509,19 @@ impl Advisor {
                 after_min,
                 unless_injury_on_limb,
                 unless_conditions,
+                when_conditions,
             } => {
                 // Held back while a condition holds (no conversion in shock): the record
                 // as it stands now decides, so the alert falls due once it no longer holds.
                 if unless_conditions
                     .iter()
                     .any(|c| !c.evidence(facts).is_empty())
+                {
+                    return;
+                }
+                // adv15: only while one of these holds (the 2 h mark in shock).
+                if !when_conditions.is_empty()
+                    && when_conditions.iter().all(|c| c.evidence(facts).is_empty())
                 {
                     return;
                 }
@@ -788,6 +797,73 @@ impl Advisor {
                     }
                 }
             }
+            Trigger::BurnFluids {
+                over_percent,
+                ml_h_per_percent,
+                band_kg: (low, high),
+                ml_h_per_10kg_above,
+            } => {
+                // The value said last, and the first fact of its run of equal values: the
+                // same surface said again is no new evidence, a different one is.
+                let latest_run =
+                    |value: &dyn Fn(&Fact) -> Option<u16>| -> Option<(&LiveFact, u16)> {
+                        let said: Vec<(&LiveFact, u16)> = facts
+                            .iter()
+                            .copied()
+                            .filter_map(|f| value(&f.fact).map(|v| (f, v)))
+                            .collect();
+                        let (_, last) = *said.last()?;
+                        said.iter()
+                            .rev()
+                            .take_while(|(_, v)| *v == last)
+                            .last()
+                            .copied()
+                    };
+                let Some((burn, percent)) = latest_run(&|f| match f {
+                    Fact::BurnExtent { percent } => Some(u16::from(*percent)),
+                    _ => None,
+                }) else {
+                    return;
+                };
+                if percent <= u16::from(*over_percent) {
+                    return;
+                }
+                let weight = latest_run(&|f| match f {
+                    Fact::BodyWeight { kg } => Some(*kg),
+                    _ => None,
+                });
+                let base = u32::from(percent) * ml_h_per_percent;
+                let rate = match weight {
+                    Some((_, kg)) if kg > *high => {
+                        let steps = u32::from((kg - high) / 10);
+                        format!(
+                            "{} ml/h ({percent} % x {ml_h_per_percent} ml/h + {ml_h_per_10kg_above} ml/h per full 10 kg above {high} kg; {kg} kg)",
+                            base + steps * ml_h_per_10kg_above
+                        )
+                    }
+                    Some((_, kg)) if kg >= *low => {
+                        format!("{base} ml/h ({percent} % x {ml_h_per_percent} ml/h; {kg} kg)")
+                    }
+                    Some((_, kg)) => format!(
+                        "{percent} % x {ml_h_per_percent} ml/h = {base} ml/h is set for {low}-{high} kg; {kg} kg is under it"
+                    ),
+                    None => format!(
+                        "{percent} % x {ml_h_per_percent} ml/h = {base} ml/h for {low}-{high} kg, +{ml_h_per_10kg_above} ml/h per 10 kg above {high} kg (no weight said)"
+                    ),
+                };
+                let mut evidence = vec![burn];
+                evidence.extend(weight.map(|(f, _)| f));
+                let due = evidence
+                    .iter()
+                    .map(|f| self.heard(f))
+                    .max()
+                    .unwrap_or_else(|| self.heard(burn));
+                let extra = Extra {
+                    rate: Some(rate),
+                    ..Extra::default()
+                };
+                push(&evidence, due, None, extra);
+            }
             Trigger::SuggestEvac {
                 conditions,
                 category,
@@ -828,8 +904,10 @@ fn limb_of(fact: &Fact) -> Option<Limb> {
 }
 
 /// Per-kind details of a candidate alert.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Extra {
+    /// adv15: what `{rate}` shows (the burn fluid rate, or its formula).
+    rate: Option<String>,
     /// The time `{due}` shows when it is not the alert's own due time (a deadline).
     due_shown: Option<Stamp>,
     category: Option<Evac>,

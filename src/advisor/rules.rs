@@ -446,6 +446,9 @@ pub enum Trigger {
         /// Conditions that hold it back while they hold (a tourniquet is not converted
         /// while the casualty is in shock); it falls due when they no longer hold.
         unless_conditions: Vec<Condition>,
+        /// adv15: conditions of which one must hold when it falls due (the 2 h mark of a
+        /// tourniquet on a casualty in shock); empty: none needed.
+        when_conditions: Vec<Condition>,
     },
     MissingAfter {
         facts: Vec<Selector>,
@@ -518,6 +521,16 @@ pub enum Trigger {
         cleared_by: Vec<Selector>,
         delay_min: i64,
     },
+    /// adv15: the burned surface said last (`Fact::BurnExtent`) over `over_percent`: fluids
+    /// at percent × `ml_h_per_percent` ml/h for a weight in `band_kg`, plus
+    /// `ml_h_per_10kg_above` per full 10 kg above it; due when the surface (or a new
+    /// weight) is heard, again when a different surface or weight is said.
+    BurnFluids {
+        over_percent: u8,
+        ml_h_per_percent: u32,
+        band_kg: (u16, u16),
+        ml_h_per_10kg_above: u32,
+    },
 }
 
 /// One validated rule.
@@ -565,6 +578,8 @@ struct RawRule {
     #[serde(default)]
     unless_conditions: Vec<String>,
     #[serde(default)]
+    when_conditions: Vec<String>,
+    #[serde(default)]
     with: Vec<String>,
     #[serde(default)]
     cleared_by: Vec<String>,
@@ -577,6 +592,10 @@ struct RawRule {
     unit: Option<String>,
     category: Option<String>,
     sbp_endpoint: Option<u16>,
+    tbsa_over_percent: Option<u8>,
+    ml_h_per_percent: Option<u32>,
+    band_kg: Option<[u16; 2]>,
+    ml_h_per_10kg_above: Option<u32>,
     severity: Severity,
     message: String,
     source: String,
@@ -585,7 +604,7 @@ struct RawRule {
 }
 
 /// Placeholders a message may use.
-pub const PLACEHOLDERS: &[&str] = &["fact", "time", "due", "injury", "category"];
+pub const PLACEHOLDERS: &[&str] = &["fact", "time", "due", "injury", "category", "rate"];
 
 impl RuleSet {
     /// The rules tccc ships with.
@@ -711,6 +730,11 @@ impl RuleSet {
                 } else {
                     conditions(&r.unless_conditions)?
                 },
+                when_conditions: if r.when_conditions.is_empty() {
+                    Vec::new()
+                } else {
+                    conditions(&r.when_conditions)?
+                },
             },
             "missing_after" => Trigger::MissingAfter {
                 facts: selectors(&r.facts, "facts")?,
@@ -803,8 +827,42 @@ impl RuleSet {
                 cleared_by: selectors(&r.cleared_by, "cleared_by")?,
                 delay_min: minutes(r.delay_min, "delay_min")?,
             },
+            "burn_fluids" => Trigger::BurnFluids {
+                over_percent: match r.tbsa_over_percent {
+                    Some(p) if (1..100).contains(&p) => p,
+                    _ => return Err("kind `burn_fluids` needs `tbsa_over_percent` in 1..=99".into()),
+                },
+                ml_h_per_percent: match r.ml_h_per_percent {
+                    Some(m) if (1..=100).contains(&m) => m,
+                    _ => return Err("kind `burn_fluids` needs `ml_h_per_percent` in 1..=100".into()),
+                },
+                band_kg: match r.band_kg {
+                    Some([lo, hi]) if 0 < lo && lo < hi && hi <= 300 => (lo, hi),
+                    _ => {
+                        return Err(
+                            "kind `burn_fluids` needs `band_kg` = [LOW, HIGH] kg, 0 < LOW < HIGH <= 300"
+                                .into(),
+                        )
+                    }
+                },
+                ml_h_per_10kg_above: match r.ml_h_per_10kg_above {
+                    Some(m) if m <= 1000 => m,
+                    _ => {
+                        return Err(
+                            "kind `burn_fluids` needs `ml_h_per_10kg_above` in 0..=1000".into()
+                        )
+                    }
+                },
+            },
             other => return Err(format!("unknown kind `{other}`")),
         };
+        if r.kind != "elapsed" && !(r.unless_conditions.is_empty() && r.when_conditions.is_empty())
+        {
+            return Err(format!(
+                "`unless_conditions` and `when_conditions` are for kind `elapsed`, not `{}`",
+                r.kind
+            ));
+        }
         if r.message.is_empty() || r.message.len() > ADVISOR_MESSAGE_BYTES_MAX {
             return Err(format!(
                 "`message` must hold 1 to {ADVISOR_MESSAGE_BYTES_MAX} bytes"

@@ -509,7 +509,9 @@ fn casualty_resources(
             | Fact::TourniquetOverClothing { .. }
             | Fact::OpenFracture { .. }
             | Fact::Perfusion(_)
-            | Fact::Disarmed => {}
+            | Fact::Disarmed
+            | Fact::BurnExtent { .. }
+            | Fact::BodyWeight { .. } => {}
         }
         if live.unconfirmed {
             for resource in &mut others[before..] {

@@ -13,6 +13,7 @@
 //! injury without a place) is not recorded.
 
 pub mod answers;
+pub mod burns;
 pub mod exchange;
 pub mod heard_doubt;
 pub mod items;
@@ -540,7 +541,9 @@ impl Extractor {
         self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
         answers::answer_vitals(&mut items, &chars);
         let ungated = items.clone();
+        let burns_said = burns::noted(&items, &chars);
         scope::gate(&mut items, &chars, self.scope);
+        let burns_said = burns::kept(burns_said, &items, &chars);
         // study22: an order confirmed done by this utterance's first sentence is filed
         // first (it was done before what this utterance reports); an order left
         // unconfirmed is dropped.
@@ -619,8 +622,18 @@ impl Extractor {
         {
             return Ok(context.changes);
         }
+        // adv15: a burned surface or a weight is filed for the casualty spoken of where
+        // it was said, so it goes in among the actions by its position.
+        let mut noted = burns_said.into_iter().peekable();
         for action in actions {
+            let at = action_start(&action);
+            while let Some(note) = noted.next_if(|n| at.is_some_and(|a| n.start < a)) {
+                self.note(note, &mut context)?;
+            }
             self.apply(action, &mut context)?;
+        }
+        for note in noted {
+            self.note(note, &mut context)?;
         }
         Ok(context.changes)
     }
@@ -671,6 +684,21 @@ impl Extractor {
             }
         }
         Ok(context.changes)
+    }
+
+    /// adv15: files a burned surface or a weight (advisor evidence, not on the card).
+    fn note(
+        &mut self,
+        note: burns::Noted,
+        context: &mut UtteranceContext,
+    ) -> Result<(), ExtractError> {
+        if context.facts >= UTTERANCE_FACTS_MAX {
+            self.facts_dropped += 1;
+            return Ok(());
+        }
+        let provenance = self.provenance(context, note.start, note.end, note.confidence);
+        self.record_fact(note.fact, provenance, context)?;
+        Ok(())
     }
 
     fn provenance(
@@ -1147,6 +1175,26 @@ impl Extractor {
         let implied = regions.is_empty()
             && lender.is_none()
             && facts.iter().any(|fact| match (fact, &frame.kind) {
+                // adv15: "SAM junctional, left": the side was said, and a junctional device
+                // on it sits at the groin or armpit of that side's limb; the schema files
+                // it by that limb, which is no guess.
+                (
+                    Fact::Tourniquet {
+                        limb,
+                        kind: TourniquetKind::Junctional,
+                        ..
+                    },
+                    FrameKind::Tourniquet(_),
+                ) if frame.side_only.is_some_and(|side| {
+                    matches!(
+                        (side, limb),
+                        (Side::Left, Limb::LeftArm | Limb::LeftLeg)
+                            | (Side::Right, Limb::RightArm | Limb::RightLeg)
+                    )
+                }) =>
+                {
+                    false
+                }
                 (Fact::Tourniquet { .. }, FrameKind::Tourniquet(_)) => true,
                 (Fact::Treatment { site, kind, .. }, FrameKind::Treatment(_)) => {
                     site.is_some() && *kind != TreatmentKind::EyeShield
@@ -1692,6 +1740,26 @@ impl Extractor {
 
 /// True when a fact is of the kind a frame states: "scratch that, tourniquet time was
 /// 1620" withdraws the tourniquet said before, not the injury said with it.
+/// adv15: where in the utterance an action was said (none for those with no span).
+fn action_start(action: &Action) -> Option<u32> {
+    match action {
+        Action::Switch { start, .. }
+        | Action::Refer { start, .. }
+        | Action::Describe { start, .. }
+        | Action::Recall { start, .. }
+        | Action::SwitchToAll { start, .. }
+        | Action::GroupMechanism { start, .. }
+        | Action::SwitchToList { start, .. }
+        | Action::GroupInjuryTime { start, .. }
+        | Action::SwitchToNext { start, .. }
+        | Action::RetractPrevious { start, .. }
+        | Action::Amend { start, .. }
+        | Action::RejectMechanism { start, .. } => Some(*start),
+        Action::Assert(frame) => Some(frame.start),
+        Action::Announce { .. } | Action::Access { .. } => None,
+    }
+}
+
 /// extract3: the limb of a junctional region (groin, armpit) on `side`.
 fn junctional_limb(region: Region, side: Side) -> Option<Limb> {
     let junctional = match side {

@@ -734,6 +734,14 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.text(sign.as_str());
         }
         Fact::Disarmed => out.u8(19),
+        Fact::BurnExtent { percent } => {
+            out.u8(20);
+            out.u8(*percent);
+        }
+        Fact::BodyWeight { kg } => {
+            out.u8(21);
+            out.u32(u32::from(*kg));
+        }
     }
 }
 
@@ -831,6 +839,13 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
         },
         18 => Fact::Perfusion(named!(input, Perfusion)?),
         19 => Fact::Disarmed,
+        20 => Fact::BurnExtent {
+            percent: input.u8()?,
+        },
+        21 => Fact::BodyWeight {
+            kg: u16::try_from(input.u32()?)
+                .map_err(|_| DecodeError::OutOfRange("body weight over 65535 kg"))?,
+        },
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -913,6 +928,8 @@ mod tests {
             Fact::Perfusion(Perfusion::RadialWeak),
             Fact::Perfusion(Perfusion::AlteredMentalStatus),
             Fact::Disarmed,
+            Fact::BurnExtent { percent: 30 },
+            Fact::BodyWeight { kg: 70 },
             Fact::Vital {
                 value: VitalValue::BloodPressure {
                     systolic: 90,

@@ -189,6 +189,8 @@ fn fact_line(fact: &Fact) -> String {
         }
         Fact::Perfusion(sign) => human(sign.as_str()),
         Fact::Disarmed => "weapons taken from the casualty".to_owned(),
+        Fact::BurnExtent { percent } => format!("burns {percent} % total body surface area"),
+        Fact::BodyWeight { kg } => format!("weight {kg} kg"),
     }
 }
 

@@ -589,7 +589,9 @@ impl CasualtyRecord {
                 | Fact::TourniquetOverClothing { .. }
                 | Fact::OpenFracture { .. }
                 | Fact::Perfusion(_)
-                | Fact::Disarmed => {}
+                | Fact::Disarmed
+                | Fact::BurnExtent { .. }
+                | Fact::BodyWeight { .. } => {}
             }
         }
         if !doubted_allergies.is_empty() {

@@ -277,6 +277,18 @@ pub enum Fact {
     /// taken (G2024 l.394-395 asks for it after OTFC, IV/IO fentanyl, ketamine or
     /// midazolam). The advisor reads it; the card schema has no field for it.
     Disarmed,
+    /// adv15: "burns, I make it thirty percent", "thirty percent TBSA": the burned total
+    /// body surface area, in percent, as the medic estimated it. The advisor reads it (burn
+    /// fluids, DOMAIN.md §4.4 #26); the card schema has no field for it, so it is not in
+    /// `--json`.
+    BurnExtent {
+        percent: u8,
+    },
+    /// adv15: "he's about seventy kilos": the casualty's body weight as said. The advisor
+    /// reads it (the burn fluid rate); the card schema has no field for it.
+    BodyWeight {
+        kg: u16,
+    },
 }
 
 schema_enum!(
@@ -317,6 +329,8 @@ pub enum Slot {
     OpenFracture,
     Perfusion,
     Disarmed,
+    BurnExtent,
+    BodyWeight,
 }
 
 impl Fact {
@@ -342,6 +356,8 @@ impl Fact {
             Fact::OpenFracture { .. } => Slot::OpenFracture,
             Fact::Perfusion(_) => Slot::Perfusion,
             Fact::Disarmed => Slot::Disarmed,
+            Fact::BurnExtent { .. } => Slot::BurnExtent,
+            Fact::BodyWeight { .. } => Slot::BodyWeight,
         }
     }
 
@@ -478,6 +494,8 @@ impl fmt::Display for Fact {
             Fact::OpenFracture { region } => write!(f, "open fracture {region}"),
             Fact::Perfusion(sign) => write!(f, "{}", sign.as_str().replace('_', " ")),
             Fact::Disarmed => write!(f, "disarmed"),
+            Fact::BurnExtent { percent } => write!(f, "burns {percent} % TBSA"),
+            Fact::BodyWeight { kg } => write!(f, "weight {kg} kg"),
         }
     }
 }

@@ -2093,8 +2093,20 @@ impl<'a> Parser<'a> {
             let joined = format!(" {} ", words.join(" "));
             let beside = BESIDE.iter().any(|p| joined.contains(&format!(" {p} ")));
             let side = if kind == TourniquetKind::Junctional {
-                let left = joined.contains(" left side ");
-                let right = joined.contains(" right side ");
+                // adv15: "SAM junctional, left, cinched" (fresh10 B1): a bare side word
+                // says the side as well as "left side", unless it is the verb ("we left
+                // it") or not a side at all ("right now", "all right").
+                let said_side = |side: &str| {
+                    words.iter().enumerate().any(|(k, w)| {
+                        let before = k.checked_sub(1).and_then(|b| words.get(b)).copied();
+                        let after = words.get(k + 1).copied();
+                        *w == side
+                            && !before.is_some_and(|b| NOT_A_SIDE_BEFORE.contains(&b))
+                            && !after.is_some_and(|a| NOT_A_SIDE_AFTER.contains(&a))
+                    })
+                };
+                let left = said_side("left");
+                let right = said_side("right");
                 match (left, right) {
                     (true, false) => Some(Side::Left),
                     (false, true) => Some(Side::Right),
@@ -3089,6 +3101,19 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         _ => return None,
     })
 }
+
+/// adv15: words before "left" or "right" that make it no side of the body ("we left it
+/// on", "all right", "that's right").
+const NOT_A_SIDE_BEFORE: &[&str] = &[
+    "i", "we", "he", "she", "they", "it", "was", "were", "been", "have", "has", "had", "is",
+    "just", "i've", "we've", "they've", "all", "that's", "thats", "you're", "youre", "got",
+];
+
+/// adv15: words after "left" or "right" that make it no side of the body ("right now",
+/// "right away", "left it", "left behind").
+const NOT_A_SIDE_AFTER: &[&str] = &[
+    "now", "away", "there", "here", "then", "behind", "it", "him", "her", "them", "over",
+];
 
 /// Shared by the parts' table-driven tests: an utterance's actions, one line each.
 #[cfg(test)]
