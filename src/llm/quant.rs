@@ -439,9 +439,8 @@ unsafe fn tile_k<const R: usize, const T: usize>(
     let low_mask = _mm256_set1_epi8(0x0F);
     let two_bits = _mm256_set1_epi8(3);
     for index in 0..super_blocks {
-        let activations: [&[BlockQ8]; T] = std::array::from_fn(|t| {
-            &xs[t][index * per_super_block..(index + 1) * per_super_block]
-        });
+        let activations: [&[BlockQ8]; T] =
+            std::array::from_fn(|t| &xs[t][index * per_super_block..(index + 1) * per_super_block]);
         // The activation's sums (at most 32 * 128 in magnitude: 16 bits), once per
         // activation for all the rows: Q4_K's per 32 values (8), Q6_K's per 16 (16, ggml's
         // `bsums`).
@@ -471,8 +470,7 @@ unsafe fn tile_k<const R: usize, const T: usize>(
                         let bits =
                             _mm256_loadu_si256(block.as_ptr().add(16 + 32 * j) as *const __m256i);
                         weights[2 * j] = _mm256_and_si256(bits, low_mask);
-                        weights[2 * j + 1] =
-                            _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
+                        weights[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
                     }
                     for j in 0..8 {
                         let (scale, min) = scale_min_k4(j, &block[4..16]);
@@ -490,10 +488,8 @@ unsafe fn tile_k<const R: usize, const T: usize>(
                         let high_part = |shifted: __m256i| {
                             _mm256_slli_epi16(_mm256_and_si256(shifted, two_bits), 4)
                         };
-                        weights[4 * half] = _mm256_or_si256(
-                            _mm256_and_si256(bits1, low_mask),
-                            high_part(high),
-                        );
+                        weights[4 * half] =
+                            _mm256_or_si256(_mm256_and_si256(bits1, low_mask), high_part(high));
                         weights[4 * half + 1] = _mm256_or_si256(
                             _mm256_and_si256(bits2, low_mask),
                             high_part(_mm256_srli_epi16(high, 2)),
@@ -532,7 +528,9 @@ unsafe fn tile_k<const R: usize, const T: usize>(
                         );
                         *acc_mins =
                             _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(product), *acc_mins);
-                        for (j, (weights, values)) in weights.iter().zip(activation.iter()).enumerate() {
+                        for (j, (weights, values)) in
+                            weights.iter().zip(activation.iter()).enumerate()
+                        {
                             let values = _mm256_loadu_si256(values.qs.as_ptr() as *const __m256i);
                             sumi = _mm256_add_epi32(
                                 sumi,
@@ -786,10 +784,7 @@ impl TileFormat for Q5_0 {
 /// The CPU must have AVX2 (enabled on the calling function).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn q5_0_signed(
-    qh: u32,
-    packed: std::arch::x86_64::__m128i,
-) -> std::arch::x86_64::__m256i {
+unsafe fn q5_0_signed(qh: u32, packed: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m256i {
     use std::arch::x86_64::*;
     // SAFETY: the caller guarantees AVX2.
     unsafe {
@@ -806,10 +801,7 @@ unsafe fn q5_0_signed(
             _mm256_set1_epi8(0x0F),
         );
         let spread = _mm256_shuffle_epi8(_mm256_set1_epi32(qh as i32), shuffle);
-        let bits = _mm256_cmpeq_epi8(
-            _mm256_or_si256(spread, bit_mask),
-            _mm256_set1_epi64x(-1),
-        );
+        let bits = _mm256_cmpeq_epi8(_mm256_or_si256(spread, bit_mask), _mm256_set1_epi64x(-1));
         let clear = _mm256_andnot_si256(bits, _mm256_set1_epi8(0xF0u8 as i8));
         _mm256_or_si256(nibbles, clear)
     }
