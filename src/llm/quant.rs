@@ -154,6 +154,26 @@ pub fn quantize_k(x: &[f32], out: &mut [BlockQ8]) {
         x.len() == out.len() * BLOCK && x.len().is_multiple_of(SUPER_BLOCK),
         "activation length is not whole super-blocks"
     );
+    #[cfg(target_arch = "x86_64")]
+    if KernelKind::detect() == KernelKind::X86Fma {
+        // SAFETY: AVX2, FMA and F16C were found at run time.
+        return unsafe { quantize_k_avx2(x, out) };
+    }
+    quantize_k_blocks(x, out);
+}
+
+/// [`quantize_k_blocks`] compiled with AVX2 (rounding inline, not a libm call).
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn quantize_k_avx2(x: &[f32], out: &mut [BlockQ8]) {
+    quantize_k_blocks(x, out);
+}
+
+#[inline(always)]
+fn quantize_k_blocks(x: &[f32], out: &mut [BlockQ8]) {
     for (values, blocks) in x
         .chunks_exact(SUPER_BLOCK)
         .zip(out.chunks_exact_mut(SUPER_BLOCK / BLOCK))
@@ -461,9 +481,9 @@ unsafe fn tile_k<const R: usize, const T: usize>(
             let block = &row[index * block_bytes..(index + 1) * block_bytes];
             let mut weights = [_mm256_setzero_si256(); 8];
             let mut scales = [0i16; 16];
-            // SAFETY: every load reads 32 bytes inside the block (Q4_K: bytes
-            // 16 + 32j .. 48 + 32j, j < 4, of 144; Q6_K: 64h .. 64h + 64 and
-            // 128 + 32h .. 160 + 32h, h < 2, of 210).
+            // SAFETY: every load reads inside the block (Q4_K: bytes 16 + 32j .. 48 + 32j,
+            // j < 4, of 144; Q6_K: 64h .. 64h + 64 and 128 + 32h .. 160 + 32h, h < 2, and
+            // the scales 192..208, of 210); the stores write the 16 i16 of `scales`.
             unsafe {
                 if format == WeightFormat::Q4K {
                     for j in 0..4 {
@@ -472,11 +492,23 @@ unsafe fn tile_k<const R: usize, const T: usize>(
                         weights[2 * j] = _mm256_and_si256(bits, low_mask);
                         weights[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
                     }
-                    for j in 0..8 {
-                        let (scale, min) = scale_min_k4(j, &block[4..16]);
-                        scales[j] = scale as i16;
-                        scales[8 + j] = min as i16;
-                    }
+                    // ggml's unpacking of the 12 bytes of 6-bit fields: the 8 scales
+                    // (bytes 0..8) then the 8 mins (8..16), as `scale_min_k4` gives them.
+                    let word = |at: usize| {
+                        u32::from_le_bytes([block[at], block[at + 1], block[at + 2], block[at + 3]])
+                    };
+                    let (w0, w1, w2) = (word(4), word(8), word(12));
+                    let (low6, low4, low2) = (0x3f3f_3f3fu32, 0x0f0f_0f0fu32, 0x0303_0303u32);
+                    let fields = _mm_set_epi32(
+                        (((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4)) as i32,
+                        (w1 & low6) as i32,
+                        ((w2 & low4) | (((w0 >> 6) & low2) << 4)) as i32,
+                        (w0 & low6) as i32,
+                    );
+                    _mm256_storeu_si256(
+                        scales.as_mut_ptr() as *mut __m256i,
+                        _mm256_cvtepu8_epi16(fields),
+                    );
                 } else {
                     for half in 0..2 {
                         let low = block.as_ptr().add(64 * half);
@@ -503,9 +535,12 @@ unsafe fn tile_k<const R: usize, const T: usize>(
                             high_part(_mm256_srli_epi16(high, 6)),
                         );
                     }
-                    for (scale, &byte) in scales.iter_mut().zip(&block[192..208]) {
-                        *scale = i16::from(byte as i8);
-                    }
+                    _mm256_storeu_si256(
+                        scales.as_mut_ptr() as *mut __m256i,
+                        _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                            block.as_ptr().add(192) as *const __m128i
+                        )),
+                    );
                 }
             }
             for (((acc, acc_mins), activation), sums) in acc
