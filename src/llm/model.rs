@@ -290,6 +290,8 @@ impl Model {
     /// rotary base 10 000 unless `gemma3.rope.freq_base_swa` says otherwise). The norm
     /// weights are used as stored: llama.cpp's converter already added Gemma's 1.
     fn gemma3_from_gguf(file: Gguf) -> Result<Self, LlmError> {
+        // GeGLU's table, built here so that the model's thread never allocates it.
+        quant::prepare_gelu();
         let dim = size(&file, "gemma3.embedding_length", 16_384)?;
         let heads = size(&file, "gemma3.attention.head_count", 256)?;
         let kv_heads = size(&file, "gemma3.attention.head_count_kv", 256)?;

@@ -154,6 +154,26 @@ pub fn quantize_k(x: &[f32], out: &mut [BlockQ8]) {
         x.len() == out.len() * BLOCK && x.len().is_multiple_of(SUPER_BLOCK),
         "activation length is not whole super-blocks"
     );
+    #[cfg(target_arch = "x86_64")]
+    if KernelKind::detect() == KernelKind::X86Fma {
+        // SAFETY: AVX2, FMA and F16C were found at run time.
+        return unsafe { quantize_k_avx2(x, out) };
+    }
+    quantize_k_blocks(x, out);
+}
+
+/// [`quantize_k_blocks`] compiled with AVX2 (rounding inline, not a libm call).
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn quantize_k_avx2(x: &[f32], out: &mut [BlockQ8]) {
+    quantize_k_blocks(x, out);
+}
+
+#[inline(always)]
+fn quantize_k_blocks(x: &[f32], out: &mut [BlockQ8]) {
     for (values, blocks) in x
         .chunks_exact(SUPER_BLOCK)
         .zip(out.chunks_exact_mut(SUPER_BLOCK / BLOCK))
@@ -386,8 +406,229 @@ pub fn dot_tile<const R: usize, const T: usize>(
                 tile_avx2::<Q8_0, R, T>(rows, xs)
             }
         },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        (KernelKind::X86Fma, WeightFormat::Q5_0) => unsafe {
+            if has_vnni() {
+                tile_vnni::<Q5_0, R, T>(rows, xs)
+            } else {
+                tile_avx2::<Q5_0, R, T>(rows, xs)
+            }
+        },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X86Fma` comes only from `KernelKind::detect`, after AVX2 and FMA were
+        // found at run time; the assert above ties every row's length to the activations'
+        // block count, which `tile_k` checks is whole super-blocks.
+        (KernelKind::X86Fma, WeightFormat::Q4K | WeightFormat::Q6K) => unsafe {
+            tile_k::<R, T>(format, rows, xs)
+        },
         _ => std::array::from_fn(|r| std::array::from_fn(|t| dot(kind, format, rows[r], xs[t]))),
     }
+}
+
+/// `R` Q4_K or Q6_K rows times `T` Q8_K activations as ggml's AVX2
+/// `ggml_vec_dot_q4_K_q8_K` and `ggml_vec_dot_q6_K_q8_K` form each (the lanes of
+/// [`dot_k_portable`]): each super-block of a row unpacked once (its nibbles or unsigned
+/// 6-bit values, scales and mins) and used for every activation; per activation the 8
+/// integer lanes (`maddubs` pairs, exact in 16 bits, times the sub-block scales by
+/// `madd`; Q6_K less ggml's bias), one fused multiply-add per super-block, Q4_K's mins in
+/// 4 more lanes. Integer sums are exact in any order, so every sum has the bits of the
+/// one-row, one-activation form.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; every row `xs[0].len() * 32 / 256` super-blocks of
+/// `format` long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn tile_k<const R: usize, const T: usize>(
+    format: WeightFormat,
+    rows: &[&[u8]; R],
+    xs: &[&[BlockQ8]; T],
+) -> [[f32; T]; R] {
+    use std::arch::x86_64::*;
+    let per_super_block = SUPER_BLOCK / BLOCK;
+    let blocks = xs.first().map_or(0, |x| x.len());
+    assert!(
+        blocks.is_multiple_of(per_super_block),
+        "K-quant activations are whole super-blocks"
+    );
+    let super_blocks = blocks / per_super_block;
+    let block_bytes = format.block_bytes();
+    let mut acc = [[_mm256_setzero_ps(); T]; R];
+    let mut acc_mins = [[_mm_setzero_ps(); T]; R];
+    let low_mask = _mm256_set1_epi8(0x0F);
+    let two_bits = _mm256_set1_epi8(3);
+    for index in 0..super_blocks {
+        let activations: [&[BlockQ8]; T] =
+            std::array::from_fn(|t| &xs[t][index * per_super_block..(index + 1) * per_super_block]);
+        // The activation's sums (at most 32 * 128 in magnitude: 16 bits), once per
+        // activation for all the rows: Q4_K's per 32 values (8), Q6_K's per 16 (16, ggml's
+        // `bsums`).
+        let mut sums = [[0i16; 16]; T];
+        for (sums, activation) in sums.iter_mut().zip(&activations) {
+            if format == WeightFormat::Q4K {
+                for (sum, block) in sums.iter_mut().zip(activation.iter()) {
+                    *sum = block.qs.iter().map(|&q| i16::from(q)).sum();
+                }
+            } else {
+                for (pair, block) in sums.chunks_exact_mut(2).zip(activation.iter()) {
+                    pair[0] = block.qs[..16].iter().map(|&q| i16::from(q)).sum();
+                    pair[1] = block.qs[16..].iter().map(|&q| i16::from(q)).sum();
+                }
+            }
+        }
+        for ((row, acc), acc_mins) in rows.iter().zip(acc.iter_mut()).zip(acc_mins.iter_mut()) {
+            let block = &row[index * block_bytes..(index + 1) * block_bytes];
+            let mut weights = [_mm256_setzero_si256(); 8];
+            let mut scales = [0i16; 16];
+            // SAFETY: every load reads inside the block (Q4_K: bytes 16 + 32j .. 48 + 32j,
+            // j < 4, of 144; Q6_K: 64h .. 64h + 64 and 128 + 32h .. 160 + 32h, h < 2, and
+            // the scales 192..208, of 210); the stores write the 16 i16 of `scales`.
+            unsafe {
+                if format == WeightFormat::Q4K {
+                    for j in 0..4 {
+                        let bits =
+                            _mm256_loadu_si256(block.as_ptr().add(16 + 32 * j) as *const __m256i);
+                        weights[2 * j] = _mm256_and_si256(bits, low_mask);
+                        weights[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
+                    }
+                    // ggml's unpacking of the 12 bytes of 6-bit fields: the 8 scales
+                    // (bytes 0..8) then the 8 mins (8..16), as `scale_min_k4` gives them.
+                    let word = |at: usize| {
+                        u32::from_le_bytes([block[at], block[at + 1], block[at + 2], block[at + 3]])
+                    };
+                    let (w0, w1, w2) = (word(4), word(8), word(12));
+                    let (low6, low4, low2) = (0x3f3f_3f3fu32, 0x0f0f_0f0fu32, 0x0303_0303u32);
+                    let fields = _mm_set_epi32(
+                        (((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4)) as i32,
+                        (w1 & low6) as i32,
+                        ((w2 & low4) | (((w0 >> 6) & low2) << 4)) as i32,
+                        (w0 & low6) as i32,
+                    );
+                    _mm256_storeu_si256(
+                        scales.as_mut_ptr() as *mut __m256i,
+                        _mm256_cvtepu8_epi16(fields),
+                    );
+                } else {
+                    for half in 0..2 {
+                        let low = block.as_ptr().add(64 * half);
+                        let bits1 = _mm256_loadu_si256(low as *const __m256i);
+                        let bits2 = _mm256_loadu_si256(low.add(32) as *const __m256i);
+                        let high = _mm256_loadu_si256(
+                            block.as_ptr().add(128 + 32 * half) as *const __m256i
+                        );
+                        let high_part = |shifted: __m256i| {
+                            _mm256_slli_epi16(_mm256_and_si256(shifted, two_bits), 4)
+                        };
+                        weights[4 * half] =
+                            _mm256_or_si256(_mm256_and_si256(bits1, low_mask), high_part(high));
+                        weights[4 * half + 1] = _mm256_or_si256(
+                            _mm256_and_si256(bits2, low_mask),
+                            high_part(_mm256_srli_epi16(high, 2)),
+                        );
+                        weights[4 * half + 2] = _mm256_or_si256(
+                            _mm256_and_si256(_mm256_srli_epi16(bits1, 4), low_mask),
+                            high_part(_mm256_srli_epi16(high, 4)),
+                        );
+                        weights[4 * half + 3] = _mm256_or_si256(
+                            _mm256_and_si256(_mm256_srli_epi16(bits2, 4), low_mask),
+                            high_part(_mm256_srli_epi16(high, 6)),
+                        );
+                    }
+                    _mm256_storeu_si256(
+                        scales.as_mut_ptr() as *mut __m256i,
+                        _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                            block.as_ptr().add(192) as *const __m128i
+                        )),
+                    );
+                }
+            }
+            for (((acc, acc_mins), activation), sums) in acc
+                .iter_mut()
+                .zip(acc_mins.iter_mut())
+                .zip(&activations)
+                .zip(&sums)
+            {
+                let scale = activation[0].d;
+                let mut sumi = _mm256_setzero_si256();
+                // SAFETY: each activation block holds 32 values; `scales` and `sums` are
+                // 16 and 8 i16.
+                unsafe {
+                    if format == WeightFormat::Q4K {
+                        let d = scale * half_at(block, 0);
+                        let dmin = -scale * half_at(block, 2);
+                        let product = _mm_madd_epi16(
+                            _mm_loadu_si128(scales.as_ptr().add(8) as *const __m128i),
+                            _mm_loadu_si128(sums.as_ptr() as *const __m128i),
+                        );
+                        *acc_mins =
+                            _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(product), *acc_mins);
+                        for (j, (weights, values)) in
+                            weights.iter().zip(activation.iter()).enumerate()
+                        {
+                            let values = _mm256_loadu_si256(values.qs.as_ptr() as *const __m256i);
+                            sumi = _mm256_add_epi32(
+                                sumi,
+                                _mm256_madd_epi16(
+                                    _mm256_set1_epi16(scales[j]),
+                                    _mm256_maddubs_epi16(*weights, values),
+                                ),
+                            );
+                        }
+                        *acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), *acc);
+                    } else {
+                        let d = scale * half_at(block, 208);
+                        for (chunk, (weights, values)) in
+                            weights.iter().zip(activation.iter()).enumerate()
+                        {
+                            let values = _mm256_loadu_si256(values.qs.as_ptr() as *const __m256i);
+                            let sub_scales = _mm256_set_m128i(
+                                _mm_set1_epi16(scales[2 * chunk + 1]),
+                                _mm_set1_epi16(scales[2 * chunk]),
+                            );
+                            sumi = _mm256_add_epi32(
+                                sumi,
+                                _mm256_madd_epi16(
+                                    sub_scales,
+                                    _mm256_maddubs_epi16(*weights, values),
+                                ),
+                            );
+                        }
+                        // ggml's bias: lane k less 32 * (the scaled sums of sub-blocks 2k
+                        // and 2k + 1), whatever bytes lane k summed above.
+                        let bias = _mm256_madd_epi16(
+                            _mm256_loadu_si256(sums.as_ptr() as *const __m256i),
+                            _mm256_loadu_si256(scales.as_ptr() as *const __m256i),
+                        );
+                        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(bias, 5));
+                        *acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), *acc);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = [[0.0f32; T]; R];
+    for ((out, acc), acc_mins) in out.iter_mut().zip(&acc).zip(&acc_mins) {
+        for ((out, &acc), &acc_mins) in out.iter_mut().zip(acc).zip(acc_mins) {
+            // SAFETY: AVX2 and FMA are enabled on this function.
+            let sum = unsafe { horizontal_sum(acc) };
+            *out = if format == WeightFormat::Q4K {
+                sum + fold_4(acc_mins)
+            } else {
+                sum
+            };
+        }
+    }
+    out
+}
+
+/// The sum of 4 f32 lanes as ggml folds Q4_K's mins: `(m0 + m2) + (m1 + m3)`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fold_4(lanes: std::arch::x86_64::__m128) -> f32 {
+    use std::arch::x86_64::*;
+    let folded = _mm_add_ps(lanes, _mm_movehl_ps(lanes, lanes));
+    _mm_cvtss_f32(_mm_add_ss(folded, _mm_movehdup_ps(folded)))
 }
 
 /// The two half-precision values at `pointer` (a block's `d` and `m`) as f32, with F16C
@@ -530,6 +771,74 @@ impl TileFormat for Q4_1 {
         _block: &Unpacked,
     ) -> std::arch::x86_64::__m256i {
         values
+    }
+}
+
+/// Q5_0: `d` (half), 32 high bits, 16 bytes of nibbles; the 5-bit values less 16 as
+/// signed bytes (as [`dot_q5_0_avx2`] forms them), then used as Q8_0's.
+#[cfg(target_arch = "x86_64")]
+struct Q5_0;
+
+#[cfg(target_arch = "x86_64")]
+impl TileFormat for Q5_0 {
+    const BYTES: usize = 22;
+    const OFFSET: bool = false;
+    #[inline(always)]
+    unsafe fn unpack(block: *const u8) -> Unpacked {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller guarantees 22 readable bytes at `block` and the features.
+        unsafe {
+            let d = two_halves(block).0;
+            let qh = (block.add(2) as *const u32).read_unaligned();
+            let packed = _mm_loadu_si128(block.add(6) as *const __m128i);
+            let weights = q5_0_signed(qh, packed);
+            Unpacked {
+                d,
+                m: 0.0,
+                unsigned: _mm256_sign_epi8(weights, weights),
+                raw: weights,
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn signed(
+        values: std::arch::x86_64::__m256i,
+        block: &Unpacked,
+    ) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { std::arch::x86_64::_mm256_sign_epi8(values, block.raw) }
+    }
+}
+
+/// The 32 signed values of a Q5_0 block from its high bits `qh` and 16 nibble bytes:
+/// ggml's `bytes_from_nibbles_32` (low nibbles to bytes 0..16, high to 16..32) and
+/// `bytes_from_bits_32` (0xFF where bit j of qh is set), inverted: the values whose fifth
+/// bit is clear get 0xF0 ORed in, i.e. 16 subtracted.
+///
+/// # Safety
+/// The CPU must have AVX2 (enabled on the calling function).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn q5_0_signed(qh: u32, packed: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2.
+    unsafe {
+        // Byte j of the 32 takes bit j of `qh`: each 8-byte lane group reads one byte of it.
+        let shuffle = _mm256_set_epi64x(
+            0x0303_0303_0303_0303,
+            0x0202_0202_0202_0202,
+            0x0101_0101_0101_0101,
+            0,
+        );
+        let bit_mask = _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe);
+        let nibbles = _mm256_and_si256(
+            _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
+            _mm256_set1_epi8(0x0F),
+        );
+        let spread = _mm256_shuffle_epi8(_mm256_set1_epi32(qh as i32), shuffle);
+        let bits = _mm256_cmpeq_epi8(_mm256_or_si256(spread, bit_mask), _mm256_set1_epi64x(-1));
+        let clear = _mm256_andnot_si256(bits, _mm256_set1_epi8(0xF0u8 as i8));
+        _mm256_or_si256(nibbles, clear)
     }
 }
 
@@ -822,84 +1131,15 @@ pub(crate) fn dot_k_portable(format: WeightFormat, row: &[u8], x: &[BlockQ8]) ->
     }
 }
 
-/// [`dot_k_portable`] for Q4_K in AVX2, as ggml's `ggml_vec_dot_q4_K_q8_K` (the same
-/// integer lanes and fused multiply-adds, so the same bits).
+/// [`dot_k_portable`] in AVX2: the one-row, one-activation [`tile_k`].
 ///
 /// # Safety
-/// The CPU must have AVX2 and FMA; `row.len() * 256 == x.len() * 32 * 144`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dot_q4_k_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
-    use std::arch::x86_64::*;
-    let mut acc = _mm256_setzero_ps();
-    let mut acc_mins = _mm_setzero_ps();
-    let low_mask = _mm256_set1_epi8(0x0F);
-    for (block, activation) in row
-        .chunks_exact(144)
-        .zip(x.chunks_exact(SUPER_BLOCK / BLOCK))
-    {
-        let scale = activation[0].d;
-        let d = scale * half_at(block, 0);
-        let dmin = -scale * half_at(block, 2);
-        let mut scales = [0i16; 8];
-        let mut mins = [0i16; 8];
-        let mut sums = [0i16; 8];
-        for j in 0..8 {
-            let (sub_scale, sub_min) = scale_min_k4(j, &block[4..16]);
-            scales[j] = sub_scale as i16;
-            mins[j] = sub_min as i16;
-            // At most 32 * 128 in magnitude: fits 16 bits.
-            sums[j] = activation[j].qs.iter().map(|&q| i16::from(q)).sum();
-        }
-        // SAFETY: the arrays are 8 i16 (16 bytes) each; each 32-byte load reads inside the
-        // 144-byte block (bytes 16 + 32j .. 48 + 32j, j < 4) or one activation block's 32
-        // values.
-        unsafe {
-            let product = _mm_madd_epi16(
-                _mm_loadu_si128(mins.as_ptr() as *const __m128i),
-                _mm_loadu_si128(sums.as_ptr() as *const __m128i),
-            );
-            acc_mins = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(product), acc_mins);
-            let mut sumi = _mm256_setzero_si256();
-            for j in 0..4 {
-                let bits = _mm256_loadu_si256(block.as_ptr().add(16 + 32 * j) as *const __m256i);
-                let low = _mm256_and_si256(bits, low_mask);
-                let high = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low_mask);
-                let values_low =
-                    _mm256_loadu_si256(activation[2 * j].qs.as_ptr() as *const __m256i);
-                let values_high =
-                    _mm256_loadu_si256(activation[2 * j + 1].qs.as_ptr() as *const __m256i);
-                let part_low = _mm256_madd_epi16(
-                    _mm256_set1_epi16(scales[2 * j]),
-                    _mm256_maddubs_epi16(low, values_low),
-                );
-                let part_high = _mm256_madd_epi16(
-                    _mm256_set1_epi16(scales[2 * j + 1]),
-                    _mm256_maddubs_epi16(high, values_high),
-                );
-                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(part_low, part_high));
-            }
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        }
-    }
-    let folded = _mm_add_ps(acc_mins, _mm_movehl_ps(acc_mins, acc_mins));
-    let mins = _mm_cvtss_f32(_mm_add_ss(folded, _mm_movehdup_ps(folded)));
-    // SAFETY: AVX2 and FMA are enabled on this function.
-    unsafe { horizontal_sum(acc) + mins }
-}
-
-/// [`dot_k_portable`] compiled with FMA (the fused multiply-adds inline, not libm calls).
-///
-/// # Safety
-/// The CPU must have AVX2 and FMA.
+/// The CPU must have AVX2 and FMA; the row `x.len() * 32 / 256` super-blocks long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot_k_fma(format: WeightFormat, row: &[u8], x: &[BlockQ8]) -> f32 {
-    if format == WeightFormat::Q4K {
-        // SAFETY: AVX2 and FMA are enabled here; the caller checked the lengths.
-        return unsafe { dot_q4_k_avx2(row, x) };
-    }
-    dot_k_portable(format, row, x)
+    // SAFETY: as the caller guarantees.
+    unsafe { tile_k::<1, 1>(format, &[row], &[x])[0][0] }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -989,39 +1229,17 @@ unsafe fn dot_q5_0_avx2(row: &[u8], x: &[BlockQ8]) -> f32 {
     use std::arch::x86_64::*;
     let mut acc = _mm256_setzero_ps();
     let ones = _mm256_set1_epi16(1);
-    let low_mask = _mm256_set1_epi8(0x0F);
-    // Byte j of the 32 takes bit j of `qh`: each 8-byte lane group reads one byte of it.
-    let shuffle = _mm256_set_epi64x(
-        0x0303_0303_0303_0303,
-        0x0202_0202_0202_0202,
-        0x0101_0101_0101_0101,
-        0,
-    );
-    let bit_mask = _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe);
-    let all_ones = _mm256_set1_epi64x(-1);
-    let high_bit = _mm256_set1_epi8(0xF0u8 as i8);
     for (block, activation) in row.chunks_exact(22).zip(x) {
         let d = half_at(block, 0);
         let qh = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
         // SAFETY: the block is 22 bytes long, so bytes 6..22 are in it; the activation's
-        // 32 values are one unaligned 256-bit load.
-        let (packed, values) = unsafe {
+        // 32 values are one unaligned 256-bit load; AVX2 is enabled on this function.
+        let (weights, values) = unsafe {
             (
-                _mm_loadu_si128(block.as_ptr().add(6) as *const __m128i),
+                q5_0_signed(qh, _mm_loadu_si128(block.as_ptr().add(6) as *const __m128i)),
                 _mm256_loadu_si256(activation.qs.as_ptr() as *const __m256i),
             )
         };
-        // ggml's bytes_from_nibbles_32: low nibbles to bytes 0..16, high to 16..32.
-        let nibbles = _mm256_and_si256(
-            _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
-            low_mask,
-        );
-        // ggml's bytes_from_bits_32 (0xFF where bit j of qh is set), inverted: the values
-        // whose fifth bit is clear get 0xF0 ORed in, i.e. 16 subtracted.
-        let spread = _mm256_shuffle_epi8(_mm256_set1_epi32(qh as i32), shuffle);
-        let bits = _mm256_cmpeq_epi8(_mm256_or_si256(spread, bit_mask), all_ones);
-        let clear = _mm256_andnot_si256(bits, high_bit);
-        let weights = _mm256_or_si256(nibbles, clear);
         let magnitudes = _mm256_sign_epi8(weights, weights);
         let signed = _mm256_sign_epi8(values, weights);
         let pairs = _mm256_maddubs_epi16(magnitudes, signed);
@@ -1126,13 +1344,36 @@ fn rope_halves(head: &mut [f32], table: &[f32]) {
     }
 }
 
+/// ggml's `ggml_table_gelu_f16`: for every half-precision value (by its bits), the tanh
+/// approximation of GELU at it, rounded to half. Built once (the model's load asks for it
+/// through [`prepare_gelu`], so the model's thread never builds it) and shared: a lookup
+/// replaces a `tanh` per value and gives the same bits, since ggml computes the same.
+fn gelu_table() -> &'static [u16] {
+    static TABLE: std::sync::OnceLock<Box<[u16]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        const GELU_COEF_A: f32 = 0.044_715;
+        const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+        (0..=u16::MAX)
+            .map(|bits| {
+                let x = f16_to_f32(bits);
+                let inner = SQRT_2_OVER_PI * x * (1.0 + GELU_COEF_A * x * x);
+                f32_to_f16(0.5 * x * (1.0 + inner.tanh()))
+            })
+            .collect()
+    })
+}
+
+/// Builds the GELU table now (at a model's load) if it is not built yet.
+pub fn prepare_gelu() {
+    let _ = gelu_table();
+}
+
 /// GeGLU's `gate = gelu(gate) * up` in place, as ggml's `ggml_vec_geglu_f32` forms it:
 /// the tanh approximation of GELU looked up at the half-precision rounding of the input
-/// (ggml's table of 65 536 half values, here computed the same way), 0 below -10 and the
-/// input itself above 10.
+/// (ggml's table of 65 536 half values, [`gelu_table`]), 0 below -10 and the input itself
+/// above 10.
 pub fn gelu_mul(gate: &mut [f32], up: &[f32]) {
-    const GELU_COEF_A: f32 = 0.044_715;
-    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+    let table = gelu_table();
     for (gate, &up) in gate.iter_mut().zip(up) {
         let x = *gate;
         *gate = if x <= -10.0 {
@@ -1140,10 +1381,7 @@ pub fn gelu_mul(gate: &mut [f32], up: &[f32]) {
         } else if x >= 10.0 {
             x * up
         } else {
-            let x = f16_to_f32(f32_to_f16(x));
-            let inner = SQRT_2_OVER_PI * x * (1.0 + GELU_COEF_A * x * x);
-            let gelu = 0.5 * x * (1.0 + inner.tanh());
-            f16_to_f32(f32_to_f16(gelu)) * up
+            f16_to_f32(table[usize::from(f32_to_f16(x))]) * up
         };
     }
 }
@@ -1472,7 +1710,12 @@ mod tests {
             .collect();
         let xs: [&[BlockQ8]; 4] = std::array::from_fn(|t| activations[t].as_slice());
         for kind in [KernelKind::Portable, KernelKind::detect()] {
-            for format in [WeightFormat::Q4_0, WeightFormat::Q4_1, WeightFormat::Q8_0] {
+            for format in [
+                WeightFormat::Q4_0,
+                WeightFormat::Q4_1,
+                WeightFormat::Q5_0,
+                WeightFormat::Q8_0,
+            ] {
                 let owned: Vec<Vec<u8>> =
                     (0..4).map(|r| random_row(format, blocks, 3 + r)).collect();
                 let rows: [&[u8]; 4] = std::array::from_fn(|r| owned[r].as_slice());
@@ -1523,7 +1766,7 @@ mod tests {
             })
             .collect();
         let xs: [&[BlockQ8]; 4] = std::array::from_fn(|t| activations[t].as_slice());
-        for format in [WeightFormat::Q4_1, WeightFormat::Q8_0] {
+        for format in [WeightFormat::Q4_1, WeightFormat::Q5_0, WeightFormat::Q8_0] {
             let owned: Vec<Vec<u8>> = (0..2).map(|r| random_row(format, blocks, 7 + r)).collect();
             let rows: [&[u8]; 2] = std::array::from_fn(|r| owned[r].as_slice());
             // SAFETY: `detect` found AVX2, FMA and F16C; every row is `blocks` blocks of
@@ -1531,6 +1774,7 @@ mod tests {
             let mut forms = vec![unsafe {
                 match format {
                     WeightFormat::Q4_1 => tile_avx2::<Q4_1, 2, 4>(&rows, &xs),
+                    WeightFormat::Q5_0 => tile_avx2::<Q5_0, 2, 4>(&rows, &xs),
                     _ => tile_avx2::<Q8_0, 2, 4>(&rows, &xs),
                 }
             }];
@@ -1539,6 +1783,7 @@ mod tests {
                 forms.push(unsafe {
                     match format {
                         WeightFormat::Q4_1 => tile_vnni::<Q4_1, 2, 4>(&rows, &xs),
+                        WeightFormat::Q5_0 => tile_vnni::<Q5_0, 2, 4>(&rows, &xs),
                         _ => tile_vnni::<Q8_0, 2, 4>(&rows, &xs),
                     }
                 });
@@ -1686,6 +1931,97 @@ mod tests {
             }
         }
         row
+    }
+
+    /// The K-quant tiles (each super-block unpacked once for several activations) and the
+    /// single AVX2 dots give the portable lane emulation's bits, for every tile shape the
+    /// row products use, on random blocks (negative and extreme scales included) and
+    /// activations with -128 and 127.
+    #[test]
+    fn k_quant_tiles_and_dots_equal_the_lane_emulation_bit_for_bit() {
+        let super_blocks = 3;
+        let depth = super_blocks * SUPER_BLOCK;
+        let activations: Vec<Vec<BlockQ8>> = (0..4)
+            .map(|t| {
+                let x: Vec<f32> = (0..depth)
+                    .map(|i| ((i * (29 + 2 * t) % 103) as f32 - 51.0) / (3.0 + t as f32))
+                    .collect();
+                let mut xq = vec![BlockQ8::default(); depth / BLOCK];
+                quantize_k(&x, &mut xq);
+                if t == 3 {
+                    xq[1].qs[0] = -128;
+                    xq[1].qs[1] = 127;
+                }
+                xq
+            })
+            .collect();
+        let xs: [&[BlockQ8]; 4] = std::array::from_fn(|t| activations[t].as_slice());
+        for kind in [KernelKind::Portable, KernelKind::detect()] {
+            for format in [WeightFormat::Q4K, WeightFormat::Q6K] {
+                let owned: Vec<Vec<u8>> = (0..4)
+                    .map(|r| {
+                        let mut row = random_blocks(format, super_blocks, 5 + r);
+                        if format == WeightFormat::Q6K {
+                            row[192] = 0x80;
+                            row[193] = 0x7f;
+                        }
+                        row
+                    })
+                    .collect();
+                let rows: [&[u8]; 4] = std::array::from_fn(|r| owned[r].as_slice());
+                let decode = dot_tile(kind, format, &rows, &[xs[0]]);
+                let prompt = dot_tile(kind, format, &[rows[0], rows[2]], &xs);
+                for (r, row) in rows.iter().enumerate() {
+                    for (t, x) in xs.iter().enumerate() {
+                        let want = dot_k_portable(format, row, x);
+                        assert_eq!(
+                            dot(kind, format, row, x).to_bits(),
+                            want.to_bits(),
+                            "{kind:?} {format:?} dot {r} {t}"
+                        );
+                        if r % 2 == 0 {
+                            assert_eq!(
+                                prompt[r / 2][t].to_bits(),
+                                want.to_bits(),
+                                "{kind:?} {format:?} tile {r} {t}"
+                            );
+                        }
+                    }
+                    assert_eq!(
+                        decode[r][0].to_bits(),
+                        dot_k_portable(format, row, xs[0]).to_bits(),
+                        "{kind:?} {format:?} decode tile {r}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The table lookup gives what ggml's table holds: GELU's tanh form at the half
+    /// rounding of the input, rounded to half (computed here directly), 0 at or below -10
+    /// and the input above 10; every half value in between is checked.
+    #[test]
+    fn gelu_lookups_equal_the_direct_half_precision_form() {
+        let inputs: Vec<f32> = (0..=u16::MAX)
+            .map(f16_to_f32)
+            .filter(|x| x.is_finite() && x.abs() < 10.0)
+            .chain([-10.0, 10.0, -12.5, 31.0, 0.333_333_34, -2.718_281_7])
+            .collect();
+        let up: Vec<f32> = (0..inputs.len()).map(|i| 0.5 + (i % 7) as f32).collect();
+        let mut gate = inputs.clone();
+        gelu_mul(&mut gate, &up);
+        for ((&x, &got), &up) in inputs.iter().zip(&gate).zip(&up) {
+            let want = if x <= -10.0 {
+                0.0
+            } else if x >= 10.0 {
+                x * up
+            } else {
+                let x = f16_to_f32(f32_to_f16(x));
+                let inner = 0.797_884_6 * x * (1.0 + 0.044_715 * x * x);
+                f16_to_f32(f32_to_f16(0.5 * x * (1.0 + inner.tanh()))) * up
+            };
+            assert_eq!(got.to_bits(), want.to_bits(), "{x}");
+        }
     }
 
     #[test]
