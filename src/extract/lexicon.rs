@@ -171,7 +171,7 @@ pub const SOUNDS_LIKE: f32 = 0.6;
 pub const LEXICON_TOML: &str = include_str!("lexicon.toml");
 
 /// The version the data must declare.
-pub const LEXICON_VERSION: &str = "lexicon/12";
+pub const LEXICON_VERSION: &str = "lexicon/13";
 
 /// What can be wrong with the lexicon data.
 #[derive(Clone, Debug, Error, PartialEq)]
@@ -644,7 +644,7 @@ impl Lexicon {
         }
     }
 
-    /// The data's version ("lexicon/12"), recorded with every fact.
+    /// The data's version ("lexicon/13"), recorded with every fact.
     pub fn version(&self) -> &'static str {
         self.version
     }
@@ -784,7 +784,7 @@ mod tests {
 
     #[test]
     fn malformed_lexicons_are_refused() {
-        let base = "version = \"lexicon/12\"\nfuzzy = []\nsound_alike = []\n";
+        let base = "version = \"lexicon/13\"\nfuzzy = []\nsound_alike = []\n";
         let cases: &[(&str, &str)] = &[
             ("version = \"lexicon/1\"\nrows = []\nfuzzy = []\nsound_alike = []", "version"),
             ("rows = [[\"pulse\", \"vital pulse\"], [\"pulse\", \"vital pulse\"]]", "twice"),

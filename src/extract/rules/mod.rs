@@ -2639,6 +2639,89 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// study23: "Loader took a scratch on his hand, he's fine, he put his own Band-Aid
+    /// on": a crew member named by description, said to be fine and to have a minor
+    /// injury or to have seen to it himself, is no casualty of this record. The
+    /// description switches to no one and the sentence's facts are dropped, so what
+    /// follows stays with the casualty being worked on. Both signs are needed: "the
+    /// driver has a GSW to the thigh, he's fine for now" is a casualty.
+    fn minor_self_care(&mut self, dropped: &mut [bool]) {
+        const FINE: &[&str] = &[
+            "he's fine",
+            "she's fine",
+            "he is fine",
+            "she is fine",
+            "he's okay",
+            "she's okay",
+            "he's ok",
+            "she's ok",
+            "he's good",
+            "she's good",
+            "he's all right",
+            "she's all right",
+        ];
+        const MINOR_OR_SELF: &[&str] = &[
+            "scratch",
+            "scrape",
+            "graze",
+            "bruise",
+            "nick",
+            "his own",
+            "her own",
+            "himself",
+            "herself",
+            "self aid",
+            "self-aid",
+            "band-aid",
+            "bandaid",
+            "band aid",
+        ];
+        let sentences = self.sentence + 1;
+        for sentence in 0..sentences {
+            let said = self.sentence_to_its_stop(sentence);
+            let has = |phrases: &[&str]| {
+                phrases.iter().any(|phrase| {
+                    said.match_indices(phrase).any(|(at, _)| {
+                        let before = said[..at].chars().next_back();
+                        let after = said[at + phrase.len()..].chars().next();
+                        !before.is_some_and(char::is_alphanumeric)
+                            && !after.is_some_and(char::is_alphanumeric)
+                    })
+                })
+            };
+            if !(has(FINE) && has(MINOR_OR_SELF)) {
+                continue;
+            }
+            let items = self.items;
+            let in_sentence = |start: u32| {
+                items
+                    .iter()
+                    .take_while(|item| item.start < start)
+                    .filter(|item| item.kind == ItemKind::Stop)
+                    .count() as u32
+                    == sentence
+            };
+            // Only a person described (a role, a position), never a casualty number: "two's
+            // fine, just a scratch" still speaks of casualty two.
+            let described = self.order.iter().any(|step| {
+                matches!(step,
+                    Step::Action(Action::Describe { start, number: None, .. }) if in_sentence(*start))
+            });
+            if !described {
+                continue;
+            }
+            self.order.retain(|step| {
+                !matches!(step,
+                    Step::Action(Action::Describe { start, number: None, .. }) if in_sentence(*start))
+            });
+            for (index, frame) in self.frames.iter().enumerate() {
+                if frame.sentence == sentence {
+                    dropped[index] = true;
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Action> {
         self.time_alone_after_act();
         self.share_times();
@@ -2687,6 +2770,7 @@ impl<'a> Parser<'a> {
         }
         self.drop_replaced_by_instead(&mut dropped);
         self.someone_elses_casualty(&mut dropped);
+        self.minor_self_care(&mut dropped);
         // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
         // seventeen thirty": one removal said twice, the second time with its time; the
         // timeless saying is no removal of its own.
