@@ -120,8 +120,8 @@ pub fn bounded(text: &str) -> &str {
 /// of the text as said), or `None` when nothing changed:
 /// - dictated punctuation ("Casualty one comma male comma GSW right thigh period new
 ///   line"), only when the utterance is clearly dictated: at least two such tokens, one of
-///   them never an everyday word ("comma", "question mark", "new line"…); "a period of ten
-///   minutes" and "shrapnel in the colon" stay words;
+///   them never an everyday word ("comma", "question mark", "new line"…), or three of any
+///   kind; "a period of ten minutes" and "shrapnel in the colon" stay words;
 /// - a list label ("Item six: AVPU, V"): "item" and its number before a colon are no value;
 /// - a word cut off by the radio ("gro... say again location? Groin, right groin", "BP
 ///   eigh... eighty"): a fragment before "..." that the next word restarts, or that a "say
@@ -209,7 +209,10 @@ fn dictated_punctuation(chars: &mut [char], words: &[(usize, usize, String)]) ->
             None => k += 1,
         }
     }
-    if found.len() < 2 || !found.iter().any(|f| f.3) {
+    // Two marks one of which is never a word, or three marks of any kind ("AVPU colon V
+    // period pain colon six period").
+    let dictated = (found.len() >= 2 && found.iter().any(|f| f.3)) || found.len() >= 3;
+    if !dictated {
         return false;
     }
     for (from, to, mark, _) in found {

@@ -1595,10 +1595,24 @@ impl<'a> Parser<'a> {
                     "u" => Some(Avpu::Unresponsive),
                     _ => None,
                 };
-                let after_cue = matches!(
-                    self.previous_significant(i),
-                    Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
-                );
+                // study23: "AVPU: A.", "Item six: AVPU, V.": the letter as the whole
+                // clause after the cue's own.
+                let letter_clause = i >= 2
+                    && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
+                    && matches!(
+                        self.kind_at(i - 2),
+                        Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                    )
+                    && (self.text.get(self.items[i].end as usize) == Some(&'.')
+                        || matches!(
+                            self.kind_at(i + 1),
+                            None | Some(ItemKind::Comma | ItemKind::Stop)
+                        ));
+                let after_cue = letter_clause
+                    || matches!(
+                        self.previous_significant(i),
+                        Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                    );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
                 } else if let Some(avpu) = avpu.filter(|a| {
@@ -2722,6 +2736,73 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// study23: "Did you give the driver anything? He got a pill pack from Ruiz": a
+    /// question about the care of a person named by role ("the driver", "the other guy")
+    /// is answered about that person, not the casualty being worked on. The answer's
+    /// sentences (up to a casualty said by number or description) file nothing: when that
+    /// person is a casualty of the record, the medic says so by switching.
+    fn care_of_someone_asked_about(&mut self, dropped: &mut [bool]) {
+        let mut stops = self
+            .items
+            .iter()
+            .filter(|item| item.kind == ItemKind::Stop)
+            .map(|item| item.start);
+        let mut answering_from = None;
+        for sentence in 0..=self.sentence {
+            let stop = stops.next();
+            let question = stop.is_some_and(|at| self.text.get(at as usize) == Some(&'?'));
+            if !question {
+                continue;
+            }
+            let said = self.sentence_to_its_stop(sentence);
+            let words: Vec<&str> = said
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let asks_of_someone = words.windows(4).any(|w| {
+                matches!(w[0], "give" | "gave" | "given")
+                    && matches!(w[1], "the" | "your" | "that")
+                    && (switching::names_a_person(w[2])
+                        || (w[2] == "other" && switching::names_a_person(w[3])))
+            });
+            if asks_of_someone {
+                answering_from = Some(sentence + 1);
+                break;
+            }
+        }
+        let Some(first) = answering_from else {
+            return;
+        };
+        let items = self.items;
+        let sentence_of = |start: u32| {
+            items
+                .iter()
+                .take_while(|item| item.start < start)
+                .filter(|item| item.kind == ItemKind::Stop)
+                .count() as u32
+        };
+        // The answer ends where a casualty is named.
+        let until = self
+            .order
+            .iter()
+            .filter_map(|step| match step {
+                Step::Action(
+                    Action::Switch { start, .. }
+                    | Action::Refer { start, .. }
+                    | Action::Describe { start, .. },
+                ) => Some(sentence_of(*start)),
+                _ => None,
+            })
+            .filter(|&s| s >= first)
+            .min()
+            .unwrap_or(u32::MAX);
+        for (index, frame) in self.frames.iter().enumerate() {
+            if frame.sentence >= first && frame.sentence < until {
+                dropped[index] = true;
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Action> {
         self.time_alone_after_act();
         self.share_times();
@@ -2771,6 +2852,7 @@ impl<'a> Parser<'a> {
         self.drop_replaced_by_instead(&mut dropped);
         self.someone_elses_casualty(&mut dropped);
         self.minor_self_care(&mut dropped);
+        self.care_of_someone_asked_about(&mut dropped);
         // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
         // seventeen thirty": one removal said twice, the second time with its time; the
         // timeless saying is no removal of its own.

@@ -749,6 +749,11 @@ impl Parser<'_> {
     }
 }
 
+/// study23: whether `word` names a person by role or as a person ("driver", "guy").
+pub(super) fn names_a_person(word: &str) -> bool {
+    ROLE_NOUNS.contains(&word) || PERSON_NOUNS.contains(&word)
+}
+
 /// Roles a casualty is named by in a crew or a team.
 const ROLE_NOUNS: &[&str] = &[
     "driver",
