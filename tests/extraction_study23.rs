@@ -52,9 +52,7 @@ fn crew_spoken_to_or_fine_open_no_casualty() {
                 "Gunner, loader, stay low and watch the hatch.",
                 "Pulse one ten.",
             ],
-            check: |r| {
-                has_vital(&casualty(r, 1), "pulse", 110) && casualty_or_null(r, 2).is_null()
-            },
+            check: |r| has_vital(&casualty(r, 1), "pulse", 110) && casualty_or_null(r, 2).is_null(),
         },
         Case {
             name: "one crew member given an order",
@@ -161,9 +159,7 @@ fn a_person_noun_with_a_number_names_that_casualty() {
                 "Soldier one step behind him was fine.",
                 "Pulse ninety.",
             ],
-            check: |r| {
-                has_vital(&casualty(r, 1), "pulse", 90) && casualty_or_null(r, 2).is_null()
-            },
+            check: |r| has_vital(&casualty(r, 1), "pulse", 90) && casualty_or_null(r, 2).is_null(),
         },
     ]);
 }
@@ -332,7 +328,10 @@ fn list_labels_and_a_lone_avpu_letter() {
         // Negative: "AVPU:" followed by words is no letter.
         Case {
             name: "avpu then words",
-            lines: &["Casualty one, male.", "AVPU: a mess to score, he's drifting."],
+            lines: &[
+                "Casualty one, male.",
+                "AVPU: a mess to score, he's drifting.",
+            ],
             check: |r| {
                 let one = casualty_or_null(r, 1);
                 one.is_null() || !has_vital(&one, "avpu", "A")

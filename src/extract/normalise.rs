@@ -150,7 +150,10 @@ fn plain_words(chars: &[char]) -> Vec<(usize, usize, String)> {
             {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().flat_map(|c| c.to_lowercase()).collect();
+            let word: String = chars[start..i]
+                .iter()
+                .flat_map(|c| c.to_lowercase())
+                .collect();
             words.push((start, i, word));
         } else {
             i += 1;
@@ -271,8 +274,8 @@ fn radio_cuts(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
             continue;
         }
         let next = words.get(k + 1);
-        let say_again = next.is_some_and(|n| n.2 == "say")
-            && words.get(k + 2).is_some_and(|n| n.2 == "again");
+        let say_again =
+            next.is_some_and(|n| n.2 == "say") && words.get(k + 2).is_some_and(|n| n.2 == "again");
         if say_again {
             let again_end = words[k + 2].1;
             // The query ends at its '?' within two more words ("say again location?").
@@ -286,10 +289,8 @@ fn radio_cuts(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
                 .rev()
                 .find(|&c| ends_clause(chars[c]))
                 .map_or(0, |c| c + 1);
-            let before: Vec<&(usize, usize, String)> = words[..k]
-                .iter()
-                .filter(|w| w.0 >= clause_start)
-                .collect();
+            let before: Vec<&(usize, usize, String)> =
+                words[..k].iter().filter(|w| w.0 >= clause_start).collect();
             let answer = words.iter().position(|w| w.0 > query_end);
             let restarted = |first: &str| before.iter().rev().find(|w| w.2 == first).map(|w| w.0);
             // "Pulse one fo... say again pulse? Pulse one four six": the answer says the
@@ -302,7 +303,8 @@ fn radio_cuts(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
             // "TXA two grams I... say again route? IV. Two grams IV at zero six one
             // five": a short answer, then the value said again in full.
             let short_then_restart = answer.and_then(|a| {
-                let stop = (words[a].1..chars.len()).find(|&c| matches!(chars[c], '.' | '?' | '!'))?;
+                let stop =
+                    (words[a].1..chars.len()).find(|&c| matches!(chars[c], '.' | '?' | '!'))?;
                 let said = words[a..].iter().take_while(|w| w.0 < stop).count();
                 let after = words.iter().position(|w| w.0 > stop)?;
                 (said <= 2).then_some(())?;

@@ -2675,20 +2675,8 @@ impl<'a> Parser<'a> {
             "she's all right",
         ];
         const MINOR_OR_SELF: &[&str] = &[
-            "scratch",
-            "scrape",
-            "graze",
-            "bruise",
-            "nick",
-            "his own",
-            "her own",
-            "himself",
-            "herself",
-            "self aid",
-            "self-aid",
-            "band-aid",
-            "bandaid",
-            "band aid",
+            "scratch", "scrape", "graze", "bruise", "nick", "his own", "her own", "himself",
+            "herself", "self aid", "self-aid", "band-aid", "bandaid", "band aid",
         ];
         let sentences = self.sentence + 1;
         for sentence in 0..sentences {

@@ -797,10 +797,10 @@ const NUMBERED_PERSON_NEXT: &[&str] = &[
 /// study23: order words after a role named to be spoken to ("Driver, keep the engine
 /// running", "Gunner, don't move").
 const ADDRESSED_ORDERS: &[&str] = &[
-    "keep", "do", "don't", "dont", "hold", "get", "grab", "watch", "stay", "help", "go",
-    "stop", "move", "bring", "hand", "open", "drop", "cover", "call", "find", "check", "start",
-    "turn", "kill", "shut", "pass", "come", "look", "listen", "you", "you're", "your", "take",
-    "give", "push", "pull", "back", "wait", "make", "put", "tell", "radio", "lift", "carry",
+    "keep", "do", "don't", "dont", "hold", "get", "grab", "watch", "stay", "help", "go", "stop",
+    "move", "bring", "hand", "open", "drop", "cover", "call", "find", "check", "start", "turn",
+    "kill", "shut", "pass", "come", "look", "listen", "you", "you're", "your", "take", "give",
+    "push", "pull", "back", "wait", "make", "put", "tell", "radio", "lift", "carry",
 ];
 
 /// Nouns for a person, described by what follows or precedes them.
