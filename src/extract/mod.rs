@@ -513,7 +513,11 @@ impl Extractor {
         }
         self.last_utterance = Some(index);
         let bounded = normalise::bounded(text);
-        let chars: Vec<char> = bounded.chars().collect();
+        // study23: dictated punctuation, list labels and radio cuts, rewritten with the
+        // same characters' count so that spans and heard words still line up.
+        let marked = normalise::spoken_marks(bounded);
+        let said = marked.as_deref().unwrap_or(bounded);
+        let chars: Vec<char> = said.chars().collect();
         // Byte offset of each character (and of the end), to find the heard words of a span.
         let byte_of_char: Vec<u32> = if words.is_empty() {
             Vec::new()
@@ -525,7 +529,7 @@ impl Extractor {
                 .collect()
         };
         let mut sound_alike = Vec::new();
-        let tokens = normalise::normalise_marked(bounded, &mut sound_alike);
+        let tokens = normalise::normalise_marked(said, &mut sound_alike);
         let mut unsure = Vec::new();
         let mut heard_stops = Vec::new();
         if !words.is_empty() {

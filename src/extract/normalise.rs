@@ -115,6 +115,233 @@ pub fn bounded(text: &str) -> &str {
     text.get(..end).unwrap_or("")
 }
 
+/// study23: marks the speaker said as words or cut off, read before anything else. Returns
+/// the utterance rewritten with exactly as many characters (positions of facts stay those
+/// of the text as said), or `None` when nothing changed:
+/// - dictated punctuation ("Casualty one comma male comma GSW right thigh period new
+///   line"), only when the utterance is clearly dictated: at least two such tokens, one of
+///   them never an everyday word ("comma", "question mark", "new line"…), or three of any
+///   kind; "a period of ten minutes" and "shrapnel in the colon" stay words;
+/// - a list label ("Item six: AVPU, V"): "item" and its number before a colon are no value;
+/// - a word cut off by the radio ("gro... say again location? Groin, right groin", "BP
+///   eigh... eighty"): a fragment before "..." that the next word restarts, or that a "say
+///   again" follows, is no word; the "say again X?" query is dropped so that its answer
+///   completes the sentence it cut, and an answer that restarts the cut value ("Pulse one
+///   fo... say again pulse? Pulse one four six") replaces it; "..." before a lower-case
+///   word is a pause, not a stop ("Calcium... chloride").
+pub fn spoken_marks(text: &str) -> Option<String> {
+    let mut chars: Vec<char> = text.chars().collect();
+    let words = plain_words(&chars);
+    let dictated = dictated_punctuation(&mut chars, &words);
+    let labels = list_labels(&mut chars, &words);
+    let cuts = radio_cuts(&mut chars, &words);
+    (dictated || labels || cuts).then(|| chars.into_iter().collect())
+}
+
+/// The words of `chars` (runs of letters, digits and apostrophes): first and past-the-end
+/// character index and the word in lower case.
+fn plain_words(chars: &[char]) -> Vec<(usize, usize, String)> {
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < chars.len() && words.len() < UTTERANCE_TOKENS_MAX * 2 {
+        if chars[i].is_alphanumeric() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '\'' | '’'))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i]
+                .iter()
+                .flat_map(|c| c.to_lowercase())
+                .collect();
+            words.push((start, i, word));
+        } else {
+            i += 1;
+        }
+    }
+    words
+}
+
+/// Replaces `chars[from..to]` with `mark` followed by spaces (all spaces for ' ').
+fn blank(chars: &mut [char], from: usize, to: usize, mark: char) {
+    for (k, c) in chars.iter_mut().enumerate().take(to).skip(from) {
+        *c = if k == from { mark } else { ' ' };
+    }
+}
+
+/// study23: dictated punctuation: the words, the mark, and whether the words are never
+/// everyday speech (only those prove that an utterance is dictated).
+const DICTATED_MARKS: &[(&[&str], char, bool)] = &[
+    (&["question", "mark"], '?', true),
+    (&["exclamation", "mark"], '!', true),
+    (&["exclamation", "point"], '!', true),
+    (&["full", "stop"], '.', true),
+    (&["new", "paragraph"], '.', true),
+    (&["new", "line"], '.', true),
+    (&["next", "line"], '.', true),
+    (&["end", "of", "note"], '.', true),
+    (&["open", "paren"], ' ', true),
+    (&["close", "paren"], ' ', true),
+    (&["open", "parenthesis"], ' ', true),
+    (&["close", "parenthesis"], ' ', true),
+    (&["open", "bracket"], ' ', true),
+    (&["close", "bracket"], ' ', true),
+    (&["semi", "colon"], ';', true),
+    (&["semicolon"], ';', true),
+    (&["comma"], ',', true),
+    (&["period"], '.', false),
+    (&["colon"], ':', false),
+];
+
+fn dictated_punctuation(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
+    let mut found: Vec<(usize, usize, char, bool)> = Vec::new();
+    let mut k = 0;
+    while k < words.len() {
+        let matched = DICTATED_MARKS.iter().find(|(said, _, _)| {
+            said.len() <= words.len() - k
+                && said
+                    .iter()
+                    .zip(&words[k..])
+                    .all(|(want, (_, _, got))| want == got)
+        });
+        match matched {
+            Some((said, mark, sure)) => {
+                found.push((words[k].0, words[k + said.len() - 1].1, *mark, *sure));
+                k += said.len();
+            }
+            None => k += 1,
+        }
+    }
+    // Two marks one of which is never a word, or three marks of any kind ("AVPU colon V
+    // period pain colon six period").
+    let dictated = (found.len() >= 2 && found.iter().any(|f| f.3)) || found.len() >= 3;
+    if !dictated {
+        return false;
+    }
+    for (from, to, mark, _) in found {
+        blank(chars, from, to, mark);
+    }
+    true
+}
+
+/// study23: "Item six: AVPU, V": a list label's word and number before a colon.
+fn list_labels(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
+    let mut changed = false;
+    for (k, (from, _, word)) in words.iter().enumerate() {
+        if word != "item" {
+            continue;
+        }
+        // One or two number words ("item twelve", "item twenty one") or digits.
+        let mut last = None;
+        for (_, end, next) in words.iter().skip(k + 1).take(2) {
+            let number = number_word(next).is_some() || next.chars().all(|c| c.is_ascii_digit());
+            if !number {
+                break;
+            }
+            last = Some(*end);
+            let colon = chars[*end..].iter().find(|c| !c.is_whitespace()) == Some(&':');
+            if colon {
+                break;
+            }
+        }
+        let Some(end) = last else {
+            continue;
+        };
+        if chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&':') {
+            blank(chars, *from, end, ' ');
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The number of characters of "..." or "…" at `at`, or 0.
+fn ellipsis_at(chars: &[char], at: usize) -> usize {
+    match chars.get(at..at + 3) {
+        Some(['.', '.', '.']) => 3,
+        _ if chars.get(at) == Some(&'…') => 1,
+        _ => 0,
+    }
+}
+
+fn radio_cuts(chars: &mut [char], words: &[(usize, usize, String)]) -> bool {
+    let mut changed = false;
+    let ends_clause = |c: char| matches!(c, ',' | '.' | '?' | '!' | ';' | ':');
+    for k in 0..words.len() {
+        let (start, end, ref fragment) = words[k];
+        let dots = ellipsis_at(chars, end);
+        if dots == 0 {
+            continue;
+        }
+        let next = words.get(k + 1);
+        let say_again =
+            next.is_some_and(|n| n.2 == "say") && words.get(k + 2).is_some_and(|n| n.2 == "again");
+        if say_again {
+            let again_end = words[k + 2].1;
+            // The query ends at its '?' within two more words ("say again location?").
+            let limit = words.get(k + 5).map_or(chars.len(), |w| w.0);
+            let Some(query_end) = (again_end..limit).find(|&c| chars[c] == '?') else {
+                blank(chars, start, end + dots, ' ');
+                changed = true;
+                continue;
+            };
+            let clause_start = (0..start)
+                .rev()
+                .find(|&c| ends_clause(chars[c]))
+                .map_or(0, |c| c + 1);
+            let before: Vec<&(usize, usize, String)> =
+                words[..k].iter().filter(|w| w.0 >= clause_start).collect();
+            let answer = words.iter().position(|w| w.0 > query_end);
+            let restarted = |first: &str| before.iter().rev().find(|w| w.2 == first).map(|w| w.0);
+            // "Pulse one fo... say again pulse? Pulse one four six": the answer says the
+            // cut value again from its first word.
+            if let Some(from) = answer.and_then(|a| restarted(&words[a].2)) {
+                blank(chars, from, query_end + 1, ' ');
+                changed = true;
+                continue;
+            }
+            // "TXA two grams I... say again route? IV. Two grams IV at zero six one
+            // five": a short answer, then the value said again in full.
+            let short_then_restart = answer.and_then(|a| {
+                let stop =
+                    (words[a].1..chars.len()).find(|&c| matches!(chars[c], '.' | '?' | '!'))?;
+                let said = words[a..].iter().take_while(|w| w.0 < stop).count();
+                let after = words.iter().position(|w| w.0 > stop)?;
+                (said <= 2).then_some(())?;
+                restarted(&words[after].2).map(|from| (from, stop))
+            });
+            if let Some((from, stop)) = short_then_restart {
+                blank(chars, from, stop + 1, ' ');
+                changed = true;
+                continue;
+            }
+            // "the right gro... say again location? Groin, right groin": the answer
+            // completes the sentence the radio cut.
+            blank(chars, start, query_end + 1, ' ');
+            changed = true;
+            continue;
+        }
+        let Some(next) = next else {
+            continue;
+        };
+        // Only the dots and spaces between the fragment and the next word.
+        let adjacent = chars[end + dots..next.0].iter().all(|c| c.is_whitespace());
+        if !adjacent {
+            continue;
+        }
+        if next.2.len() > fragment.len() && next.2.starts_with(fragment.as_str()) {
+            // "eigh... eighty", "p... pain": the word said again in full.
+            blank(chars, start, end + dots, ' ');
+            changed = true;
+        } else if chars[next.0].is_lowercase() && fragment.chars().all(char::is_alphabetic) {
+            // "Calcium... chloride": a pause inside the phrase.
+            blank(chars, end, end + dots, ' ');
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// Normalises one utterance into tokens (at most `UTTERANCE_TOKENS_MAX`).
 pub fn normalise(text: &str) -> Vec<Token> {
     normalise_marked(text, &mut Vec::new())

@@ -1616,10 +1616,24 @@ impl<'a> Parser<'a> {
                     "u" => Some(Avpu::Unresponsive),
                     _ => None,
                 };
-                let after_cue = matches!(
-                    self.previous_significant(i),
-                    Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
-                );
+                // study23: "AVPU: A.", "Item six: AVPU, V.": the letter as the whole
+                // clause after the cue's own.
+                let letter_clause = i >= 2
+                    && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
+                    && matches!(
+                        self.kind_at(i - 2),
+                        Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                    )
+                    && (self.text.get(self.items[i].end as usize) == Some(&'.')
+                        || matches!(
+                            self.kind_at(i + 1),
+                            None | Some(ItemKind::Comma | ItemKind::Stop)
+                        ));
+                let after_cue = letter_clause
+                    || matches!(
+                        self.previous_significant(i),
+                        Some(ItemKind::Concept(Concept::Vital(VitalCue::Avpu)))
+                    );
                 if let (Some(avpu), true) = (avpu, after_cue) {
                     self.attribute(Attribute::Avpu(avpu), i);
                 } else if let Some(avpu) = avpu.filter(|a| {
@@ -2672,6 +2686,144 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// study23: "Loader took a scratch on his hand, he's fine, he put his own Band-Aid
+    /// on": a crew member named by description, said to be fine and to have a minor
+    /// injury or to have seen to it himself, is no casualty of this record. The
+    /// description switches to no one and the sentence's facts are dropped, so what
+    /// follows stays with the casualty being worked on. Both signs are needed: "the
+    /// driver has a GSW to the thigh, he's fine for now" is a casualty.
+    fn minor_self_care(&mut self, dropped: &mut [bool]) {
+        const FINE: &[&str] = &[
+            "he's fine",
+            "she's fine",
+            "he is fine",
+            "she is fine",
+            "he's okay",
+            "she's okay",
+            "he's ok",
+            "she's ok",
+            "he's good",
+            "she's good",
+            "he's all right",
+            "she's all right",
+        ];
+        const MINOR_OR_SELF: &[&str] = &[
+            "scratch", "scrape", "graze", "bruise", "nick", "his own", "her own", "himself",
+            "herself", "self aid", "self-aid", "band-aid", "bandaid", "band aid",
+        ];
+        let sentences = self.sentence + 1;
+        for sentence in 0..sentences {
+            let said = self.sentence_to_its_stop(sentence);
+            let has = |phrases: &[&str]| {
+                phrases.iter().any(|phrase| {
+                    said.match_indices(phrase).any(|(at, _)| {
+                        let before = said[..at].chars().next_back();
+                        let after = said[at + phrase.len()..].chars().next();
+                        !before.is_some_and(char::is_alphanumeric)
+                            && !after.is_some_and(char::is_alphanumeric)
+                    })
+                })
+            };
+            if !(has(FINE) && has(MINOR_OR_SELF)) {
+                continue;
+            }
+            let items = self.items;
+            let in_sentence = |start: u32| {
+                items
+                    .iter()
+                    .take_while(|item| item.start < start)
+                    .filter(|item| item.kind == ItemKind::Stop)
+                    .count() as u32
+                    == sentence
+            };
+            // Only a person described (a role, a position), never a casualty number: "two's
+            // fine, just a scratch" still speaks of casualty two.
+            let described = self.order.iter().any(|step| {
+                matches!(step,
+                    Step::Action(Action::Describe { start, number: None, .. }) if in_sentence(*start))
+            });
+            if !described {
+                continue;
+            }
+            self.order.retain(|step| {
+                !matches!(step,
+                    Step::Action(Action::Describe { start, number: None, .. }) if in_sentence(*start))
+            });
+            for (index, frame) in self.frames.iter().enumerate() {
+                if frame.sentence == sentence {
+                    dropped[index] = true;
+                }
+            }
+        }
+    }
+
+    /// study23: "Did you give the driver anything? He got a pill pack from Ruiz": a
+    /// question about the care of a person named by role ("the driver", "the other guy")
+    /// is answered about that person, not the casualty being worked on. The answer's
+    /// sentences (up to a casualty said by number or description) file nothing: when that
+    /// person is a casualty of the record, the medic says so by switching.
+    fn care_of_someone_asked_about(&mut self, dropped: &mut [bool]) {
+        let mut stops = self
+            .items
+            .iter()
+            .filter(|item| item.kind == ItemKind::Stop)
+            .map(|item| item.start);
+        let mut answering_from = None;
+        for sentence in 0..=self.sentence {
+            let stop = stops.next();
+            let question = stop.is_some_and(|at| self.text.get(at as usize) == Some(&'?'));
+            if !question {
+                continue;
+            }
+            let said = self.sentence_to_its_stop(sentence);
+            let words: Vec<&str> = said
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let asks_of_someone = words.windows(4).any(|w| {
+                matches!(w[0], "give" | "gave" | "given")
+                    && matches!(w[1], "the" | "your" | "that")
+                    && (switching::names_a_person(w[2])
+                        || (w[2] == "other" && switching::names_a_person(w[3])))
+            });
+            if asks_of_someone {
+                answering_from = Some(sentence + 1);
+                break;
+            }
+        }
+        let Some(first) = answering_from else {
+            return;
+        };
+        let items = self.items;
+        let sentence_of = |start: u32| {
+            items
+                .iter()
+                .take_while(|item| item.start < start)
+                .filter(|item| item.kind == ItemKind::Stop)
+                .count() as u32
+        };
+        // The answer ends where a casualty is named.
+        let until = self
+            .order
+            .iter()
+            .filter_map(|step| match step {
+                Step::Action(
+                    Action::Switch { start, .. }
+                    | Action::Refer { start, .. }
+                    | Action::Describe { start, .. },
+                ) => Some(sentence_of(*start)),
+                _ => None,
+            })
+            .filter(|&s| s >= first)
+            .min()
+            .unwrap_or(u32::MAX);
+        for (index, frame) in self.frames.iter().enumerate() {
+            if frame.sentence >= first && frame.sentence < until {
+                dropped[index] = true;
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Action> {
         self.time_alone_after_act();
         self.share_times();
@@ -2720,6 +2872,8 @@ impl<'a> Parser<'a> {
         }
         self.drop_replaced_by_instead(&mut dropped);
         self.someone_elses_casualty(&mut dropped);
+        self.minor_self_care(&mut dropped);
+        self.care_of_someone_asked_about(&mut dropped);
         // study16b: "tourniquet converted to a pressure dressing, tourniquet off at
         // seventeen thirty": one removal said twice, the second time with its time; the
         // timeless saying is no removal of its own.

@@ -74,14 +74,16 @@ impl Parser<'_> {
                         }));
                         return i + 4;
                     }
-                    self.switch_keeping_clause(
-                        Action::Switch {
-                            casualty: id as CasualtyId,
-                            start: item.start,
-                            end: self.items[i + 1].end,
-                        },
-                        on,
-                    );
+                    let action = Action::Switch {
+                        casualty: id as CasualtyId,
+                        start: item.start,
+                        end: self.items[i + 1].end,
+                    };
+                    if !on && self.trailing_tag(i) {
+                        self.switch_keeping_sentence(action);
+                    } else {
+                        self.switch_keeping_clause(action, on);
+                    }
                     // ext10: "cas 1 M GSW abd", "pt 2, F, 24": a typed casualty header.
                     if let Some((sex, letter)) = self.typed_sex_letter(i + 2) {
                         self.open_frame(FrameKind::Sex(sex), letter);
@@ -182,6 +184,9 @@ impl Parser<'_> {
     /// guy". Returns the index after the description (and after "is casualty one" when it
     /// is numbered there), or `None` when the words at `i` describe nobody.
     pub(super) fn description(&mut self, i: usize) -> Option<usize> {
+        if let Some(next) = self.numbered_person(i) {
+            return Some(next);
+        }
         if let Some(next) = self.numbered_position(i) {
             return Some(next);
         }
@@ -253,6 +258,11 @@ impl Parser<'_> {
                 self.kind_at(lead - 1),
                 Some(ItemKind::Comma | ItemKind::Stop)
             );
+        // study23: "Driver, commander, keep the engine running": a crew member named
+        // to be spoken to is no casualty; nothing is registered or switched.
+        if opens && self.addressed(last) {
+            return Some(last + 1);
+        }
         let start = self.items[first].start;
         // "driver is casualty one", "guy on the stretcher is one", "guy sitting up is two".
         let mut last = last;
@@ -389,6 +399,84 @@ impl Parser<'_> {
         self.correcting = false;
         self.negation = false;
         true
+    }
+
+    /// study23: "Sailor one, male, flash burns", "Marine two is alert", "back to soldier
+    /// one": a person noun (`NUMBERED_PERSONS`) followed by a casualty number is that
+    /// casualty, as "casualty one" is. The noun must open its clause (or follow "on",
+    /// "for", "to", "into") and the number must end its clause or be followed by a verb of
+    /// state, so "soldier one step behind" names no one.
+    fn numbered_person(&mut self, i: usize) -> Option<usize> {
+        let word = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        let noun = word(i)?;
+        if !NUMBERED_PERSONS.contains(&noun) {
+            return None;
+        }
+        match self.kind_at(i + 1) {
+            Some(ItemKind::Number(n))
+                if n.parts == 1
+                    && n.as_integer()
+                        .is_some_and(|id| (1..=CASUALTIES_MAX as u32).contains(&id)) => {}
+            _ => return None,
+        }
+        let mut lead = i;
+        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
+            lead -= 1;
+        }
+        let opens = lead == 0
+            || matches!(
+                self.kind_at(lead - 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            )
+            || matches!(
+                self.kind_at(lead - 1),
+                Some(ItemKind::Concept(Concept::SwitchCue))
+            )
+            || word(i - 1).is_some_and(|w| matches!(w, "on" | "for" | "to" | "into"));
+        let said_s = {
+            let item = &self.items[i + 1];
+            let said = self
+                .text
+                .get(item.start as usize..(item.end as usize).min(self.text.len()))
+                .unwrap_or_default();
+            matches!(said, [.., '\'' | '\u{2019}', 's' | 'S'])
+        };
+        let ends = said_s
+            || match self.kind_at(i + 2) {
+                None | Some(ItemKind::Comma | ItemKind::Stop) => true,
+                Some(ItemKind::Word(w)) => NUMBERED_PERSON_NEXT.contains(&w.as_str()),
+                Some(ItemKind::Concept(_)) => true,
+                _ => false,
+            };
+        if !(opens && ends) {
+            return None;
+        }
+        Some(self.casualty(i))
+    }
+
+    /// study23: a role named to be spoken to ("Driver, commander, keep the engine
+    /// running", "Gunner, stay on the gun"): the description at `last` is followed by a
+    /// comma, at most a few more names each with its comma, then an order word
+    /// (`ADDRESSED_ORDERS`).
+    fn addressed(&self, last: usize) -> bool {
+        let mut k = last + 1;
+        for _ in 0..4 {
+            if !matches!(self.kind_at(k), Some(ItemKind::Comma)) {
+                return false;
+            }
+            match self.kind_at(k + 1) {
+                Some(ItemKind::Word(w)) if ADDRESSED_ORDERS.contains(&w.as_str()) => {
+                    return true;
+                }
+                // Another name in the list of those spoken to: a single plain word.
+                Some(ItemKind::Word(w)) if is_describing_word(w) => k += 2,
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// study15: "one by the wall, two in the doorway, four sitting on the ammo can": a
@@ -532,6 +620,64 @@ impl Parser<'_> {
         self.frames_before_switch = self.frames.len();
     }
 
+    /// study23: "Fentanyl fifty micrograms IV, casualty one, ten oh eight": a casualty
+    /// number said as a clause of its own after care in the same sentence, with nothing
+    /// after it but the end of the sentence or a clock time, tags that care with the
+    /// casualty. `i` is the casualty word (its number at `i + 1`).
+    fn trailing_tag(&self, i: usize) -> bool {
+        let after_comma = i > 0 && matches!(self.kind_at(i - 1), Some(ItemKind::Comma));
+        if !after_comma {
+            return false;
+        }
+        let ends = match self.kind_at(i + 2) {
+            None | Some(ItemKind::Stop) => true,
+            Some(ItemKind::Comma) => {
+                // A clock time, or four digits read as one ("ten oh eight").
+                let time = match self.kind_at(i + 3) {
+                    Some(ItemKind::Clock(_)) => true,
+                    Some(ItemKind::Number(n)) => n.digits.len() == 4 && n.as_clock().is_some(),
+                    _ => false,
+                };
+                time && matches!(self.kind_at(i + 4), None | Some(ItemKind::Stop))
+            }
+            _ => false,
+        };
+        // Care said earlier in this sentence since the last switch.
+        let care_before = self.frames[self.frames_before_switch.min(self.frames.len())..]
+            .iter()
+            .any(|frame| frame.sentence == self.sentence);
+        ends && care_before
+    }
+
+    /// study23: switches with `action`, moving every frame said earlier in this sentence
+    /// since the last switch after it (`trailing_tag`).
+    pub(super) fn switch_keeping_sentence(&mut self, action: Action) {
+        let mut moved = Vec::new();
+        while let Some(Step::Frame(index)) = self.order.last() {
+            let index = *index;
+            if index < self.frames_before_switch || self.frames[index].sentence != self.sentence {
+                break;
+            }
+            moved.push(index);
+            self.order.pop();
+        }
+        moved.reverse();
+        let open = self.open;
+        self.close_for_switch();
+        self.switched = true;
+        self.order.push(Step::Action(action));
+        if !moved.is_empty() {
+            self.kept_switch = Some(self.order.len() - 1);
+        }
+        if let Some(&first) = moved.first() {
+            self.frames_before_switch = first;
+            self.open = open.filter(|o| moved.contains(o));
+        }
+        for index in moved {
+            self.order.push(Step::Frame(index));
+        }
+    }
+
     /// Switches with `action` (a `Switch` or `Refer`). When `keep_clause` ("whole blood on
     /// three", "tourniquet on casualty one"), the frames said earlier in this clause since
     /// the last switch move after it and stay open: they concern the casualty named.
@@ -603,6 +749,11 @@ impl Parser<'_> {
     }
 }
 
+/// study23: whether `word` names a person by role or as a person ("driver", "guy").
+pub(super) fn names_a_person(word: &str) -> bool {
+    ROLE_NOUNS.contains(&word) || PERSON_NOUNS.contains(&word)
+}
+
 /// Roles a casualty is named by in a crew or a team.
 const ROLE_NOUNS: &[&str] = &[
     "driver",
@@ -613,6 +764,43 @@ const ROLE_NOUNS: &[&str] = &[
     "copilot",
     "passenger",
     "loader",
+];
+
+/// study23: nouns for a person that, with a casualty number after them, name that
+/// casualty ("Sailor one", "Marine two", "patient" is a lexicon row of its own).
+const NUMBERED_PERSONS: &[&str] = &[
+    "sailor",
+    "marine",
+    "soldier",
+    "airman",
+    "airmen",
+    "crewman",
+    "crewmember",
+    "trooper",
+    "ranger",
+    "paratrooper",
+    "guardsman",
+    "victim",
+    "civilian",
+    "hostage",
+    "detainee",
+    "firefighter",
+];
+
+/// study23: words after "Sailor one" that keep it a casualty's name: verbs of state and
+/// report ("Sailor one is alert", "Marine two has a tourniquet").
+const NUMBERED_PERSON_NEXT: &[&str] = &[
+    "is", "was", "has", "had", "got", "took", "needs", "now", "here", "there", "responds",
+    "received", "gets",
+];
+
+/// study23: order words after a role named to be spoken to ("Driver, keep the engine
+/// running", "Gunner, don't move").
+const ADDRESSED_ORDERS: &[&str] = &[
+    "keep", "do", "don't", "dont", "hold", "get", "grab", "watch", "stay", "help", "go", "stop",
+    "move", "bring", "hand", "open", "drop", "cover", "call", "find", "check", "start", "turn",
+    "kill", "shut", "pass", "come", "look", "listen", "you", "you're", "your", "take", "give",
+    "push", "pull", "back", "wait", "make", "put", "tell", "radio", "lift", "carry",
 ];
 
 /// Nouns for a person, described by what follows or precedes them.
