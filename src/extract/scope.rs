@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/9";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/10";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -68,6 +68,13 @@ pub enum Reach {
     /// after all, whatever silenced it. A confirming sentence that names care of its own
     /// confirms nothing before it.
     Confirms,
+    /// study21: a drug named as the subject of a past reaction or as ruled out: a drug word
+    /// right after one of `phrases` ("can't have morphine", "hold the TXA"; an article or
+    /// "his" may come between) or right before one of `follows` ("morphine made him throw
+    /// up", "ertapenem's out", the drug's own "'s" read as "is") is no drug given. The drug
+    /// and the values said right after it (dose, route, time) are silenced; the rest of the
+    /// clause stands, so a drug given instead in the same sentence is still filed.
+    Withheld,
 }
 
 /// One rule of the data file.
@@ -153,10 +160,11 @@ impl ScopeCues {
                     }
                 }
             }
-            let takes_follows = matches!(rule.reach, Reach::Object | Reach::Confirms);
+            let takes_follows =
+                matches!(rule.reach, Reach::Object | Reach::Confirms | Reach::Withheld);
             if takes_follows == rule.follows.is_empty() {
                 return Err(problem(
-                    "follows belongs to (and is required by) reach = \"object\" or \"confirms\"",
+                    "follows belongs to (and is required by) reach = \"object\", \"confirms\" or \"withheld\"",
                 ));
             }
             let takes_unless = matches!(rule.reach, Reach::Object | Reach::Needs);
@@ -453,6 +461,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                     }
                 }
                 Reach::Neutral | Reach::Confirms => {}
+                Reach::Withheld => withhold(items, text, sentence.clone(), rule, &mut silenced),
                 Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
                     for clause in &clauses {
                         let Some((c_start, c_end)) = span(clause) else {
@@ -759,6 +768,85 @@ fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
     out
 }
 
+/// Words read over between a withholding cue and its drug ("hold the TXA", "no more of
+/// his morphine").
+const WITHHELD_GLUE: &[&str] = &[
+    "the", "a", "any", "his", "her", "their", "more", "of", "couple", "few", "some", "two", "my",
+];
+
+/// study21 (`reach = "withheld"`): silences, in `sentence`, each drug said right after one
+/// of the rule's phrases or right before one of its `follows`, with the values said right
+/// after it.
+fn withhold(
+    items: &[Item],
+    text: &[char],
+    sentence: std::ops::Range<usize>,
+    rule: &ScopeRule,
+    silenced: &mut [bool],
+) {
+    let is_drug = |j: usize| matches!(items[j].kind, ItemKind::Concept(Concept::Medication(_)));
+    for j in sentence.clone().filter(|&j| is_drug(j)) {
+        let drug = &items[j];
+        // The words before the drug, back to the clause's start, nearest first.
+        let clause_start = items[sentence.start..j]
+            .iter()
+            .rev()
+            .find(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::But)))
+            .map_or(items[sentence.start].start, |item| item.end);
+        let before: Vec<Word> = words_of(text, clause_start, drug.start)
+            .into_iter()
+            .rev()
+            .skip_while(|w| WITHHELD_GLUE.contains(&w.text.as_str()))
+            .collect();
+        let ruled_out_before = rule.phrases.iter().any(|phrase| {
+            let parts: Vec<&str> = phrase.split(' ').rev().collect();
+            parts.len() <= before.len() && parts.iter().zip(&before).all(|(p, w)| w.text == *p)
+        });
+        // The words right after the drug, with no comma or stop between: "morphine made
+        // him…", "ketorolac's out" (the drug's own "'s" is "is").
+        let sentence_end = items[sentence.end - 1].end;
+        let mut after: Vec<String> = Vec::new();
+        let mut at = drug.end as usize;
+        let apostrophe = |k: usize| text.get(k).is_some_and(|c| matches!(c, '\'' | '\u{2019}'));
+        let s_at = |k: usize| text.get(k).is_some_and(|c| matches!(c, 's' | 'S'));
+        if at >= 2 && apostrophe(at - 2) && s_at(at - 1) {
+            // The lexer took "'s" into the drug's span.
+            after.push("is".to_owned());
+        } else if apostrophe(at) && s_at(at + 1) {
+            after.push("is".to_owned());
+            at += 2;
+        }
+        let adjacent = text
+            .get(at..(sentence_end as usize).min(text.len()))
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || c.is_whitespace() || **c == '\'')
+            .count();
+        after.extend(
+            words_of(text, at as u32, (at + adjacent) as u32)
+                .into_iter()
+                .map(|w| w.text),
+        );
+        let ruled_out_after = rule.follows.iter().any(|phrase| {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
+        });
+        if !ruled_out_before && !ruled_out_after {
+            continue;
+        }
+        silenced[j] = true;
+        // Its dose, route and time, said right after it, go with it.
+        for k in j + 1..sentence.end {
+            match &items[k].kind {
+                ItemKind::Number(_) | ItemKind::Quantity { .. } | ItemKind::Clock(_) => {}
+                ItemKind::Concept(Concept::Route(_) | Concept::At) => {}
+                _ => break,
+            }
+            silenced[k] = true;
+        }
+    }
+}
+
 /// Silences the items of `sentence` except an evacuation category: "request urgent
 /// MEDEVAC" is how a category is said, not a supply request or talk about a setting.
 fn silence_but_evacuation(items: &[Item], sentence: std::ops::Range<usize>, silenced: &mut [bool]) {
@@ -791,19 +879,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/9\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

@@ -209,6 +209,39 @@ impl Parser<'_> {
         if let Some(last) = last.filter(|&last| speaking(last)) {
             return last + 1;
         }
+        // study21: "Sergeant Vega, this is Pike": a rank and name before "this is" is the
+        // station called on the radio; "this is Doc Ames" names the caller. Neither is the
+        // casualty.
+        let word_at = |k: usize| match self.items.get(k).map(|item| &item.kind) {
+            Some(ItemKind::Word(w)) => w.as_str(),
+            _ => "",
+        };
+        let called = |last: usize| {
+            matches!(
+                self.items.get(last + 1).map(|item| &item.kind),
+                Some(ItemKind::Comma)
+            ) && word_at(last + 2) == "this"
+                && word_at(last + 3) == "is"
+        };
+        // Only in the radio's "station, this is caller" form: "This is Specialist Ortiz,
+        // twenty three" in a handover still dictates the casualty's name.
+        let caller = i >= 3
+            && word_at(i - 2) == "this"
+            && word_at(i - 1) == "is"
+            && matches!(self.items[i - 3].kind, ItemKind::Comma);
+        // study21: "Specialist Hale put it on", "Sergeant Ruiz took him": a rank and name
+        // followed by a verb of care done to another is who did it, not the casualty
+        // ("Corporal Diaz took a round" is still the casualty's name).
+        let doing = |last: usize| {
+            let verb = word_at(last + 1);
+            let object = word_at(last + 2);
+            DOER_VERBS.contains(&verb)
+                || (matches!(verb, "took" | "takes" | "has" | "had" | "got" | "grabbed")
+                    && matches!(object, "him" | "her" | "them" | "over" | "it"))
+        };
+        if let Some(last) = last.filter(|&last| called(last) || caller || doing(last)) {
+            return last + 1;
+        }
         if let Some(last) = last {
             let start = self.items[i].start as usize;
             let end = self.items[last].end as usize;
@@ -376,6 +409,14 @@ const SPEECH_VERBS: &[&str] = &[
     "goes", "went", "says", "said", "tells", "told", "yells", "yelled", "shouts", "shouted",
     "asks", "asked", "calls", "called", "radios", "radioed", "wants", "wanted", "reckons",
     "thinks", "thought",
+];
+
+/// study21: verbs whose subject, right after a rank and name, did care to someone else
+/// ("Specialist Hale put it on", "Sergeant Mills applied the dressing").
+const DOER_VERBS: &[&str] = &[
+    "put", "puts", "applied", "applies", "gave", "gives", "packed", "placed", "pushed", "hung",
+    "started", "wrapped", "splinted", "dressed", "treated", "cinched", "tightened", "carried",
+    "dragged", "pulled", "checked", "bandaged", "slapped", "did", "does",
 ];
 
 const VOCATIVE_NEXT: &[&str] = &[
