@@ -86,35 +86,50 @@ const HEADER: &str = "Casualty one, male, frag to the right thigh.";
 fn a_drug_in_a_past_reaction_or_ruled_out_is_not_given() {
     check(&[
         Case {
-            lines: &[HEADER, "He says ketamine made him puke on the last rotation, that's a side effect."],
+            lines: &[
+                HEADER,
+                "He says ketamine made him puke, that's a side effect.",
+            ],
             expect: &[
                 expect("medications", "name", "ketamine", 0),
                 expect("allergies", "", "ketamine", 0),
             ],
         },
         Case {
-            lines: &[HEADER, "Tramadol makes her dizzy, she told me, no big deal."],
-            expect: &[expect("medications", "name", "tramadol", 0)],
+            lines: &[HEADER, "Ibuprofen upsets his stomach, it's a side effect."],
+            expect: &[
+                expect("medications", "name", "ibuprofen", 0),
+                expect("allergies", "", "ibuprofen", 0),
+            ],
         },
         Case {
-            lines: &[HEADER, "Ondansetron gave him a headache before, so we'll see."],
+            lines: &[
+                HEADER,
+                "Ondansetron gave him a headache before, so we'll see.",
+            ],
             expect: &[expect("medications", "name", "ondansetron", 0)],
         },
         Case {
-            lines: &[HEADER, "Ketorolac's out with that belly wound, fentanyl fifty micrograms IV at ten ten."],
+            lines: &[
+                HEADER,
+                "Meloxicam's out with that belly wound, fentanyl fifty micrograms IV at ten ten.",
+            ],
             expect: &[
-                expect("medications", "name", "ketorolac", 0),
+                expect("medications", "name", "meloxicam", 0),
                 expect("medications", "name", "fentanyl", 1),
             ],
         },
         Case {
-            lines: &[HEADER, "Morphine is out, his pressure is too soft."],
+            lines: &[HEADER, "Morphine's out for him, his pressure is too soft."],
             expect: &[expect("medications", "name", "morphine", 0)],
         },
         Case {
-            lines: &[HEADER, "No ketorolac for him with that bleeding, pulse one ten."],
+            lines: &[
+                HEADER,
+                "No meloxicam for him with that bleeding, pulse one ten.",
+            ],
             expect: &[
-                expect("medications", "name", "ketorolac", 0),
+                expect("medications", "name", "meloxicam", 0),
                 expect("vitals", "pulse", "110", 1),
             ],
         },
@@ -123,7 +138,10 @@ fn a_drug_in_a_past_reaction_or_ruled_out_is_not_given() {
             expect: &[expect("medications", "name", "morphine", 0)],
         },
         Case {
-            lines: &[HEADER, "Ketamine is contraindicated here, so fentanyl lozenge at ten fifteen."],
+            lines: &[
+                HEADER,
+                "Ketamine is contraindicated here, so fentanyl lozenge at ten fifteen.",
+            ],
             expect: &[
                 expect("medications", "name", "ketamine", 0),
                 expect("medications", "name", "fentanyl", 1),
@@ -133,6 +151,38 @@ fn a_drug_in_a_past_reaction_or_ruled_out_is_not_given() {
             lines: &[HEADER, "Hold the TXA, it's been over three hours."],
             expect: &[expect("medications", "name", "txa", 0)],
         },
+        Case {
+            lines: &[
+                HEADER,
+                "Nothing with a penicillin history for him, pulse one ten.",
+            ],
+            expect: &[
+                expect("medications", "name", "penicillin", 0),
+                expect("vitals", "pulse", "110", 1),
+            ],
+        },
+        Case {
+            lines: &[
+                HEADER,
+                "He's allergic to penicillin.",
+                "His allergy tag says penicillin, it matches.",
+            ],
+            expect: &[
+                expect("medications", "name", "penicillin", 0),
+                expect("allergies", "", "penicillin", 1),
+            ],
+        },
+        Case {
+            lines: &[
+                HEADER,
+                "He's allergic to morphine, hives.",
+                "Morphine, yeah, he says so too.",
+            ],
+            expect: &[
+                expect("medications", "name", "morphine", 0),
+                expect("allergies", "", "morphine", 1),
+            ],
+        },
     ]);
 }
 
@@ -141,30 +191,62 @@ fn a_drug_given_beside_a_reaction_word_is_still_filed() {
     // Negatives: the act is said; the reaction or ruling-out words are about something else.
     check(&[
         Case {
-            lines: &[HEADER, "Ondansetron four milligrams IV at ten ten, it made him feel better."],
+            lines: &[
+                HEADER,
+                "Ondansetron four milligrams IV at ten ten, it made him feel better.",
+            ],
             expect: &[expect("medications", "name", "ondansetron", 1)],
         },
         Case {
-            lines: &[HEADER, "Ketamine fifty milligrams IM at ten ten, he's out of it now."],
+            lines: &[
+                HEADER,
+                "Ketamine fifty milligrams IM at ten ten, he's out of it now.",
+            ],
             expect: &[expect("medications", "name", "ketamine", 1)],
         },
         Case {
-            lines: &[HEADER, "No ketamine, fentanyl fifty micrograms IV at ten ten instead."],
+            lines: &[
+                HEADER,
+                "No ketamine, fentanyl fifty micrograms IV at ten ten instead.",
+            ],
             expect: &[
                 expect("medications", "name", "ketamine", 0),
                 expect("medications", "name", "fentanyl", 1),
             ],
         },
         Case {
-            lines: &[HEADER, "He's allergic to morphine, it made him break out in hives."],
+            lines: &[
+                HEADER,
+                "He's allergic to morphine, it made him break out in hives.",
+            ],
             expect: &[
                 expect("medications", "name", "morphine", 0),
                 expect("allergies", "", "morphine", 1),
             ],
         },
         Case {
-            lines: &[HEADER, "TXA two grams IV at ten ten, hold the pressure on the thigh."],
+            lines: &[
+                HEADER,
+                "TXA two grams IV at ten ten, hold the pressure on the thigh.",
+            ],
             expect: &[expect("medications", "name", "txa", 1)],
+        },
+        Case {
+            // A dose given of a drug he is allergic to is still filed (the advisor warns).
+            lines: &[
+                HEADER,
+                "He's allergic to morphine.",
+                "Morphine ten milligrams IV at ten ten.",
+            ],
+            expect: &[expect("medications", "name", "morphine", 1)],
+        },
+        Case {
+            lines: &[
+                HEADER,
+                "Allergic to penicillin.",
+                "Ceftriaxone one gram IV at ten ten.",
+            ],
+            expect: &[expect("medications", "name", "ceftriaxone", 1)],
         },
     ]);
 }
@@ -173,23 +255,57 @@ fn a_drug_given_beside_a_reaction_word_is_still_filed() {
 fn a_drug_someone_else_asked_for_is_not_given() {
     check(&[
         Case {
-            lines: &[HEADER, "His team leader wanted aspirin for a headache, I sent him to the PA."],
+            lines: &[
+                HEADER,
+                "His team leader wanted aspirin for a headache, I sent him to the PA.",
+            ],
             expect: &[expect("medications", "name", "aspirin", 0)],
         },
         Case {
-            lines: &[HEADER, "The driver asked me for Tylenol for his back, told him later."],
-            expect: &[expect("medications", "name", "acetaminophen", 0)],
-        },
-        Case {
-            lines: &[HEADER, "I took a couple of Tylenol this morning for my back, he says."],
-            expect: &[expect("medications", "name", "acetaminophen", 0)],
-        },
-        Case {
-            lines: &[HEADER, "Ibuprofen upsets his stomach, but that's no allergy."],
-            expect: &[
-                expect("medications", "name", "ibuprofen", 0),
-                expect("allergies", "", "ibuprofen", 0),
+            lines: &[
+                HEADER,
+                "The driver asked me for Tylenol for his back, told him later.",
             ],
+            expect: &[expect("medications", "name", "acetaminophen", 0)],
+        },
+        Case {
+            lines: &[
+                HEADER,
+                "I took a couple of Tylenol this morning for my back, he says.",
+            ],
+            expect: &[expect("medications", "name", "acetaminophen", 0)],
+        },
+        Case {
+            lines: &[HEADER, "Aspirin gives me heartburn, that's all, Doc."],
+            expect: &[
+                expect("medications", "name", "aspirin", 0),
+                expect("allergies", "", "aspirin", 0),
+            ],
+        },
+    ]);
+}
+
+#[test]
+fn a_reaction_judged_no_allergy_is_no_nkda() {
+    check(&[
+        Case {
+            lines: &[
+                HEADER,
+                "Ibuprofen upsets his stomach, but that's no allergy.",
+            ],
+            expect: &[
+                expect("allergies", "", "nkda", 0),
+                expect("medications", "name", "ibuprofen", 0),
+            ],
+        },
+        Case {
+            // Negative: no allergies said of the casualty is NKDA.
+            lines: &[HEADER, "He has no allergies, pulse one ten."],
+            expect: &[expect("allergies", "", "nkda", 1)],
+        },
+        Case {
+            lines: &[HEADER, "He says moxi when he can swallow, that's the plan."],
+            expect: &[expect("medications", "name", "moxifloxacin", 0)],
         },
     ]);
 }
@@ -218,7 +334,10 @@ fn a_senior_addressed_or_doing_the_care_is_not_the_casualtys_name() {
             ],
         },
         Case {
-            lines: &[HEADER, "Sergeant Mills applied the pressure dressing, pulse one ten."],
+            lines: &[
+                HEADER,
+                "Sergeant Mills applied the pressure dressing, pulse one ten.",
+            ],
             expect: &[
                 expect("name", "", "Sergeant Mills", 0),
                 expect("vitals", "pulse", "110", 1),
@@ -232,11 +351,17 @@ fn a_dictated_rank_and_name_is_still_the_casualtys() {
     // Negatives: the rank and name said of the casualty.
     check(&[
         Case {
-            lines: &["Casualty one is Sergeant Mills, gunshot to the left arm.", "Pulse one ten."],
+            lines: &[
+                "Casualty one is Sergeant Mills, gunshot to the left arm.",
+                "Pulse one ten.",
+            ],
             expect: &[expect("name", "", "Sergeant Mills", 1)],
         },
         Case {
-            lines: &["Casualty one, Corporal Okafor, took a round to the right leg.", "Pulse one ten."],
+            lines: &[
+                "Casualty one, Corporal Okafor, took a round to the right leg.",
+                "Pulse one ten.",
+            ],
             expect: &[expect("name", "", "Corporal Okafor", 1)],
         },
     ]);
@@ -246,7 +371,10 @@ fn a_dictated_rank_and_name_is_still_the_casualtys() {
 fn evacuation_categories_named_as_a_list_are_no_category() {
     check(&[
         Case {
-            lines: &[HEADER, "Urgent, priority, routine: know the evac categories cold for the board."],
+            lines: &[
+                HEADER,
+                "Urgent, priority, routine: know the evac categories cold for the board.",
+            ],
             expect: &[
                 expect("evac_category", "", "urgent", 0),
                 expect("evac_category", "", "priority", 0),
@@ -264,15 +392,24 @@ fn evacuation_categories_named_as_a_list_are_no_category() {
 fn care_someone_else_did_is_still_care_on_this_casualty() {
     check(&[
         Case {
-            lines: &[HEADER, "That tourniquet on his right leg is not mine, the CLS put it on at ten ten."],
+            lines: &[
+                HEADER,
+                "That tourniquet on his right leg is not mine, the CLS put it on at ten ten.",
+            ],
             expect: &[expect("tourniquets", "limb", "right_leg", 1)],
         },
         Case {
-            lines: &[HEADER, "The chest seal isn't mine, his buddy slapped it on, it's holding."],
+            lines: &[
+                HEADER,
+                "The chest seal on his right chest isn't mine, his buddy slapped it on.",
+            ],
             expect: &[expect("treatments", "kind", "chest_seal", 1)],
         },
         Case {
-            lines: &[HEADER, "The pressure dressing on his right thigh wasn't me, the team leader did it."],
+            lines: &[
+                HEADER,
+                "The pressure dressing on his right thigh wasn't me, the team leader did it.",
+            ],
             expect: &[expect("treatments", "kind", "pressure_dressing", 1)],
         },
     ]);
@@ -292,4 +429,27 @@ fn another_medics_casualty_is_still_not_switched_to() {
             expect("vitals", "pulse", "110", 1),
         ],
     }]);
+}
+
+#[test]
+fn an_act_said_impossible_there_is_not_filed() {
+    check(&[
+        Case {
+            lines: &[
+                "Casualty one, female, gunshot wound left shoulder, too high for a tourniquet, so I packed it with Combat Gauze at ten ten.",
+            ],
+            expect: &[
+                expect("tourniquets", "limb", "left_arm", 0),
+                expect("treatments", "kind", "hemostatic_dressing", 1),
+            ],
+        },
+        Case {
+            // Negative: a tourniquet put on, with the wound said low enough for it.
+            lines: &[
+                "Casualty one, male, gunshot to the right forearm.",
+                "Tourniquet on the right arm at ten ten, the wound is low enough for it.",
+            ],
+            expect: &[expect("tourniquets", "limb", "right_arm", 1)],
+        },
+    ]);
 }

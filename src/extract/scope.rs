@@ -160,8 +160,10 @@ impl ScopeCues {
                     }
                 }
             }
-            let takes_follows =
-                matches!(rule.reach, Reach::Object | Reach::Confirms | Reach::Withheld);
+            let takes_follows = matches!(
+                rule.reach,
+                Reach::Object | Reach::Confirms | Reach::Withheld
+            );
             if takes_follows == rule.follows.is_empty() {
                 return Err(problem(
                     "follows belongs to (and is required by) reach = \"object\", \"confirms\" or \"withheld\"",

@@ -54,6 +54,31 @@ fn is_allergen_word(word: &str) -> bool {
 impl Parser<'_> {
     /// "allergic to penicillin", "allergies: none", "penicillin allergy".
     pub(super) fn allergy(&mut self, i: usize) -> usize {
+        // study21: "ibuprofen upsets his stomach, but that's no allergy": a reaction judged
+        // no allergy says nothing of his other allergies (no NKDA).
+        let before: String = self
+            .text
+            .get(..self.items[i].start as usize)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.to_lowercase())
+            .map(|c| if c == '\u{2019}' { '\'' } else { c })
+            .collect();
+        let judged = [
+            "that's no",
+            "that is no",
+            "it's no",
+            "it is no",
+            "thats no",
+            "its no",
+            "that's no real",
+            "it's no real",
+        ]
+        .iter()
+        .any(|cue| before.trim_end().ends_with(cue));
+        if self.negation && judged {
+            return i + 1;
+        }
         if self.negation {
             self.open_frame(FrameKind::NoKnownAllergies, i);
             return i + 1;
@@ -414,9 +439,31 @@ const SPEECH_VERBS: &[&str] = &[
 /// study21: verbs whose subject, right after a rank and name, did care to someone else
 /// ("Specialist Hale put it on", "Sergeant Mills applied the dressing").
 const DOER_VERBS: &[&str] = &[
-    "put", "puts", "applied", "applies", "gave", "gives", "packed", "placed", "pushed", "hung",
-    "started", "wrapped", "splinted", "dressed", "treated", "cinched", "tightened", "carried",
-    "dragged", "pulled", "checked", "bandaged", "slapped", "did", "does",
+    "put",
+    "puts",
+    "applied",
+    "applies",
+    "gave",
+    "gives",
+    "packed",
+    "placed",
+    "pushed",
+    "hung",
+    "started",
+    "wrapped",
+    "splinted",
+    "dressed",
+    "treated",
+    "cinched",
+    "tightened",
+    "carried",
+    "dragged",
+    "pulled",
+    "checked",
+    "bandaged",
+    "slapped",
+    "did",
+    "does",
 ];
 
 const VOCATIVE_NEXT: &[&str] = &[
