@@ -772,9 +772,7 @@ fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
 
 /// Words read over between a withholding cue and its drug ("hold the TXA", "no more of
 /// his morphine").
-const WITHHELD_GLUE: &[&str] = &[
-    "the", "a", "any", "his", "her", "their", "more", "of", "couple", "few", "some", "two", "my",
-];
+const WITHHELD_GLUE: &[&str] = &["the", "a", "any", "his", "her", "their", "more"];
 
 /// study21 (`reach = "withheld"`): silences, in `sentence`, each drug said right after one
 /// of the rule's phrases or right before one of its `follows`, with the values said right
@@ -795,14 +793,21 @@ fn withhold(
             .rev()
             .find(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::But)))
             .map_or(items[sentence.start].start, |item| item.end);
-        let before: Vec<Word> = words_of(text, clause_start, drug.start)
+        let said: Vec<Word> = words_of(text, clause_start, drug.start)
             .into_iter()
             .rev()
-            .skip_while(|w| WITHHELD_GLUE.contains(&w.text.as_str()))
             .collect();
-        let ruled_out_before = rule.phrases.iter().any(|phrase| {
-            let parts: Vec<&str> = phrase.split(' ').rev().collect();
-            parts.len() <= before.len() && parts.iter().zip(&before).all(|(p, w)| w.text == *p)
+        // Said right before it, or with an article or "his" between ("hold the TXA").
+        let glued = said
+            .iter()
+            .position(|w| !WITHHELD_GLUE.contains(&w.text.as_str()))
+            .unwrap_or(said.len());
+        let ruled_out_before = [&said[..], &said[glued..]].iter().any(|before| {
+            rule.phrases.iter().any(|phrase| {
+                let parts: Vec<&str> = phrase.split(' ').rev().collect();
+                parts.len() <= before.len()
+                    && parts.iter().zip(before.iter()).all(|(p, w)| w.text == *p)
+            })
         });
         // The words right after the drug, with no comma or stop between: "morphine made
         // him…", "ketorolac's out" (the drug's own "'s" is "is").
