@@ -232,7 +232,10 @@ fn a_drug_given_beside_a_reaction_word_is_still_filed() {
             expect: &[expect("medications", "name", "txa", 1)],
         },
         Case {
-            lines: &[HEADER, "I took the ketamine from his kit, fifty milligrams IM at ten ten."],
+            lines: &[
+                HEADER,
+                "I took the ketamine from his kit, fifty milligrams IM at ten ten.",
+            ],
             expect: &[expect("medications", "name", "ketamine", 1)],
         },
         Case {

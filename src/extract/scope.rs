@@ -827,7 +827,9 @@ fn withhold(
             .get(at..(sentence_end as usize).min(text.len()))
             .unwrap_or_default()
             .iter()
-            .take_while(|c| c.is_alphanumeric() || c.is_whitespace() || **c == '\'')
+            .take_while(|c| {
+                c.is_alphanumeric() || c.is_whitespace() || matches!(c, '\'' | '\u{2019}')
+            })
             .count();
         after.extend(
             words_of(text, at as u32, (at + adjacent) as u32)
@@ -841,16 +843,20 @@ fn withhold(
         if !ruled_out_before && !ruled_out_after {
             continue;
         }
-        silenced[j] = true;
         // Its dose, route and time, said right after it, go with it.
-        for k in j + 1..sentence.end {
-            match &items[k].kind {
-                ItemKind::Number(_) | ItemKind::Quantity { .. } | ItemKind::Clock(_) => {}
-                ItemKind::Concept(Concept::Route(_) | Concept::At) => {}
-                _ => break,
-            }
-            silenced[k] = true;
-        }
+        let values = items[j + 1..sentence.end]
+            .iter()
+            .take_while(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Number(_)
+                        | ItemKind::Quantity { .. }
+                        | ItemKind::Clock(_)
+                        | ItemKind::Concept(Concept::Route(_) | Concept::At)
+                )
+            })
+            .count();
+        silenced[j..=j + values].fill(true);
     }
 }
 
