@@ -239,6 +239,17 @@ fn a_drug_given_beside_a_reaction_word_is_still_filed() {
             expect: &[expect("medications", "name", "ketamine", 1)],
         },
         Case {
+            // A reaction the lexicon reads as an allergy still names the allergen.
+            lines: &[
+                HEADER,
+                "Any allergies? He says morphine gives him hives, so morphine.",
+            ],
+            expect: &[
+                expect("medications", "name", "morphine", 0),
+                expect("allergies", "", "morphine", 1),
+            ],
+        },
+        Case {
             // A dose given of a drug he is allergic to is still filed (the advisor warns).
             lines: &[
                 HEADER,

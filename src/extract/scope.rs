@@ -840,7 +840,13 @@ fn withhold(
             let parts: Vec<&str> = phrase.split(' ').collect();
             parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
         });
-        if !ruled_out_before && !ruled_out_after {
+        // "penicillin gives him hives": a reaction the lexicon reads as an allergy is left
+        // to the allergy rule (the drug is the allergen).
+        let allergy_follows = items[j + 1..sentence.end]
+            .iter()
+            .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+            .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Allergy)));
+        if allergy_follows || (!ruled_out_before && !ruled_out_after) {
             continue;
         }
         // Its dose, route and time, said right after it, go with it.
