@@ -44,9 +44,9 @@ const fn expect(
     }
 }
 
-struct Case {
-    lines: &'static [&'static str],
-    expect: &'static [Expect],
+struct Case<'a> {
+    lines: &'a [&'a str],
+    expect: &'a [Expect],
 }
 
 /// A JSON value as said in a table: a string, or a number's digits.
@@ -62,7 +62,7 @@ fn count(c: &Value, e: &Expect) -> usize {
     }
 }
 
-fn check(cases: &[Case]) {
+fn check(cases: &[Case<'_>]) {
     let mut failures = String::new();
     for case in cases {
         let record = record_of(case.lines);
