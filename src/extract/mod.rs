@@ -1616,6 +1616,18 @@ impl Extractor {
                     time,
                 });
             }
+            // study21: "allergy tag says penicillin, matches": a drug named bare (no dose,
+            // route or time) that this casualty is already recorded as allergic to is that
+            // allergy said again, never a drug given.
+            FrameKind::Medication(name)
+                if frame.quantity.is_none()
+                    && frame.number.is_none()
+                    && frame.route.is_none()
+                    && frame.time.is_none()
+                    && self.live.iter().any(|f| {
+                        f.casualty == self.current
+                            && matches!(&f.fact, Fact::Allergy(a) if a.as_str() == *name)
+                    }) => {}
             FrameKind::Medication(name) => {
                 let (dose, unit) = match frame.quantity {
                     Some((value, unit)) if value > 0.0 && value < 100_000.0 => {

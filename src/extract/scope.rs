@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/10";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/11";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -76,6 +76,13 @@ pub enum Reach {
     /// nothing is filed.
     #[serde(rename = "confirms_next")]
     ConfirmsNext,
+    /// study21: a drug named as the subject of a past reaction or as ruled out: a drug word
+    /// right after one of `phrases` ("can't have morphine", "hold the TXA"; an article or
+    /// "his" may come between) or right before one of `follows` ("morphine made him throw
+    /// up", "ertapenem's out", the drug's own "'s" read as "is") is no drug given. The drug
+    /// and the values said right after it (dose, route, time) are silenced; the rest of the
+    /// clause stands, so a drug given instead in the same sentence is still filed.
+    Withheld,
 }
 
 /// One rule of the data file.
@@ -167,11 +174,11 @@ impl ScopeCues {
             }
             let takes_follows = matches!(
                 rule.reach,
-                Reach::Object | Reach::Confirms | Reach::ConfirmsNext
+                Reach::Object | Reach::Confirms | Reach::ConfirmsNext | Reach::Withheld
             );
             if takes_follows == rule.follows.is_empty() {
                 return Err(problem(
-                    "follows belongs to (and is required by) reach = \"object\" or \"confirms\"",
+                    "follows belongs to (and is required by) reach = \"object\", \"confirms\" or \"withheld\"",
                 ));
             }
             let takes_unless = matches!(
@@ -483,6 +490,7 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                     }
                 }
                 Reach::Neutral | Reach::Confirms | Reach::ConfirmsNext => {}
+                Reach::Withheld => withhold(items, text, sentence.clone(), rule, &mut silenced),
                 Reach::After | Reach::Doubt | Reach::Object | Reach::Needs => {
                     for clause in &clauses {
                         let Some((c_start, c_end)) = span(clause) else {
@@ -910,6 +918,102 @@ fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
     out
 }
 
+/// Words read over between a withholding cue and its drug ("hold the TXA", "no more of
+/// his morphine").
+const WITHHELD_GLUE: &[&str] = &["the", "a", "any", "his", "her", "their", "more"];
+
+/// study21 (`reach = "withheld"`): silences, in `sentence`, each drug said right after one
+/// of the rule's phrases or right before one of its `follows`, with the values said right
+/// after it.
+fn withhold(
+    items: &[Item],
+    text: &[char],
+    sentence: std::ops::Range<usize>,
+    rule: &ScopeRule,
+    silenced: &mut [bool],
+) {
+    let is_drug = |j: usize| matches!(items[j].kind, ItemKind::Concept(Concept::Medication(_)));
+    for j in sentence.clone().filter(|&j| is_drug(j)) {
+        let drug = &items[j];
+        // The words before the drug, back to the clause's start, nearest first.
+        let clause_start = items[sentence.start..j]
+            .iter()
+            .rev()
+            .find(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::But)))
+            .map_or(items[sentence.start].start, |item| item.end);
+        let said: Vec<Word> = words_of(text, clause_start, drug.start)
+            .into_iter()
+            .rev()
+            .collect();
+        // Said right before it, or with an article or "his" between ("hold the TXA").
+        let glued = said
+            .iter()
+            .position(|w| !WITHHELD_GLUE.contains(&w.text.as_str()))
+            .unwrap_or(said.len());
+        let ruled_out_before = [&said[..], &said[glued..]].iter().any(|before| {
+            rule.phrases.iter().any(|phrase| {
+                let parts: Vec<&str> = phrase.split(' ').rev().collect();
+                parts.len() <= before.len()
+                    && parts.iter().zip(before.iter()).all(|(p, w)| w.text == *p)
+            })
+        });
+        // The words right after the drug, with no comma or stop between: "morphine made
+        // him…", "ketorolac's out" (the drug's own "'s" is "is").
+        let sentence_end = items[sentence.end - 1].end;
+        let mut after: Vec<String> = Vec::new();
+        let mut at = drug.end as usize;
+        let apostrophe = |k: usize| text.get(k).is_some_and(|c| matches!(c, '\'' | '\u{2019}'));
+        let s_at = |k: usize| text.get(k).is_some_and(|c| matches!(c, 's' | 'S'));
+        if at >= 2 && apostrophe(at - 2) && s_at(at - 1) {
+            // The lexer took "'s" into the drug's span.
+            after.push("is".to_owned());
+        } else if apostrophe(at) && s_at(at + 1) {
+            after.push("is".to_owned());
+            at += 2;
+        }
+        let adjacent = text
+            .get(at..(sentence_end as usize).min(text.len()))
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| {
+                c.is_alphanumeric() || c.is_whitespace() || matches!(c, '\'' | '\u{2019}')
+            })
+            .count();
+        after.extend(
+            words_of(text, at as u32, (at + adjacent) as u32)
+                .into_iter()
+                .map(|w| w.text),
+        );
+        let ruled_out_after = rule.follows.iter().any(|phrase| {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
+        });
+        // "penicillin gives him hives": a reaction the lexicon reads as an allergy is left
+        // to the allergy rule (the drug is the allergen).
+        let allergy_follows = items[j + 1..sentence.end]
+            .iter()
+            .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+            .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Allergy)));
+        if allergy_follows || (!ruled_out_before && !ruled_out_after) {
+            continue;
+        }
+        // Its dose, route and time, said right after it, go with it.
+        let values = items[j + 1..sentence.end]
+            .iter()
+            .take_while(|item| {
+                matches!(
+                    item.kind,
+                    ItemKind::Number(_)
+                        | ItemKind::Quantity { .. }
+                        | ItemKind::Clock(_)
+                        | ItemKind::Concept(Concept::Route(_) | Concept::At)
+                )
+            })
+            .count();
+        silenced[j..=j + values].fill(true);
+    }
+}
+
 /// Silences the items of `sentence` except an evacuation category: "request urgent
 /// MEDEVAC" is how a category is said, not a supply request or talk about a setting.
 fn silence_but_evacuation(items: &[Item], sentence: std::ops::Range<usize>, silenced: &mut [bool]) {
@@ -942,19 +1046,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/10\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

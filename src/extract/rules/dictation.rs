@@ -54,6 +54,31 @@ fn is_allergen_word(word: &str) -> bool {
 impl Parser<'_> {
     /// "allergic to penicillin", "allergies: none", "penicillin allergy".
     pub(super) fn allergy(&mut self, i: usize) -> usize {
+        // study21: "ibuprofen upsets his stomach, but that's no allergy": a reaction judged
+        // no allergy says nothing of his other allergies (no NKDA).
+        let before: String = self
+            .text
+            .get(..self.items[i].start as usize)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| c.to_lowercase())
+            .map(|c| if c == '\u{2019}' { '\'' } else { c })
+            .collect();
+        let judged = [
+            "that's no",
+            "that is no",
+            "it's no",
+            "it is no",
+            "thats no",
+            "its no",
+            "that's no real",
+            "it's no real",
+        ]
+        .iter()
+        .any(|cue| before.trim_end().ends_with(cue));
+        if self.negation && judged {
+            return i + 1;
+        }
         if self.negation {
             self.open_frame(FrameKind::NoKnownAllergies, i);
             return i + 1;
@@ -207,6 +232,39 @@ impl Parser<'_> {
                 Some(ItemKind::Word(w)) if SPEECH_VERBS.contains(&w.as_str()))
         };
         if let Some(last) = last.filter(|&last| speaking(last)) {
+            return last + 1;
+        }
+        // study21: "Sergeant Vega, this is Pike": a rank and name before "this is" is the
+        // station called on the radio; "this is Doc Ames" names the caller. Neither is the
+        // casualty.
+        let word_at = |k: usize| match self.items.get(k).map(|item| &item.kind) {
+            Some(ItemKind::Word(w)) => w.as_str(),
+            _ => "",
+        };
+        let called = |last: usize| {
+            matches!(
+                self.items.get(last + 1).map(|item| &item.kind),
+                Some(ItemKind::Comma)
+            ) && word_at(last + 2) == "this"
+                && word_at(last + 3) == "is"
+        };
+        // Only in the radio's "station, this is caller" form: "This is Specialist Ortiz,
+        // twenty three" in a handover still dictates the casualty's name.
+        let caller = i >= 3
+            && word_at(i - 2) == "this"
+            && word_at(i - 1) == "is"
+            && matches!(self.items[i - 3].kind, ItemKind::Comma);
+        // study21: "Specialist Hale put it on", "Sergeant Ruiz took him": a rank and name
+        // followed by a verb of care done to another is who did it, not the casualty
+        // ("Corporal Diaz took a round" is still the casualty's name).
+        let doing = |last: usize| {
+            let verb = word_at(last + 1);
+            let object = word_at(last + 2);
+            DOER_VERBS.contains(&verb)
+                || (matches!(verb, "took" | "takes" | "has" | "had" | "got" | "grabbed")
+                    && matches!(object, "him" | "her" | "them" | "over" | "it"))
+        };
+        if let Some(last) = last.filter(|&last| called(last) || caller || doing(last)) {
             return last + 1;
         }
         if let Some(last) = last {
@@ -376,6 +434,36 @@ const SPEECH_VERBS: &[&str] = &[
     "goes", "went", "says", "said", "tells", "told", "yells", "yelled", "shouts", "shouted",
     "asks", "asked", "calls", "called", "radios", "radioed", "wants", "wanted", "reckons",
     "thinks", "thought",
+];
+
+/// study21: verbs whose subject, right after a rank and name, did care to someone else
+/// ("Specialist Hale put it on", "Sergeant Mills applied the dressing").
+const DOER_VERBS: &[&str] = &[
+    "put",
+    "puts",
+    "applied",
+    "applies",
+    "gave",
+    "gives",
+    "packed",
+    "placed",
+    "pushed",
+    "hung",
+    "started",
+    "wrapped",
+    "splinted",
+    "dressed",
+    "treated",
+    "cinched",
+    "tightened",
+    "carried",
+    "dragged",
+    "pulled",
+    "checked",
+    "bandaged",
+    "slapped",
+    "did",
+    "does",
 ];
 
 const VOCATIVE_NEXT: &[&str] = &[

@@ -2345,6 +2345,13 @@ impl<'a> Parser<'a> {
                 // "not an RPG", "not alert": the thing after "not" was not so.
                 return next + 1;
             }
+            // study21: "that tourniquet is not mine, the CLS put it on", "the seal wasn't
+            // me": "not" before whose work it was denies the doer, not the act; care by
+            // someone else is still care on this casualty. ("He's not mine", said of a
+            // person, is someone else's casualty: `someone_elses_casualty`.)
+            Some(ItemKind::Word(w)) if matches!(w.as_str(), "mine" | "me" | "ours") => {
+                return next + 1;
+            }
             _ => {}
         }
         if let Some(o) = self.open.filter(|&o| {
@@ -3186,17 +3193,41 @@ impl<'a> Parser<'a> {
 
     /// study18: the category word starting at `start` names a class ("urgent patients",
     /// "priority ones", "routine cases").
+    /// study21: so do the categories said as a list of the scheme ("priority, urgent,
+    /// routine, learn the evac categories"): a sentence that says "categories", or names
+    /// three different categories and no casualty, names no casualty's category.
     fn category_of_a_class(&self, start: u32) -> bool {
         let Some(i) = self.items.iter().position(|item| item.start == start) else {
             return false;
         };
-        matches!(
+        let of_a_class = matches!(
             self.kind_at(i + 1),
             Some(ItemKind::Word(w)) if matches!(
                 w.as_str(),
                 "patients" | "casualties" | "ones" | "cases" | "guys" | "people"
             )
-        )
+        );
+        let opens = self.items[..i]
+            .iter()
+            .rposition(|item| item.kind == ItemKind::Stop)
+            .map_or(0, |stop| stop + 1);
+        let sentence = self.items[opens..]
+            .iter()
+            .take_while(|item| item.kind != ItemKind::Stop);
+        let mut categories: Vec<&crate::record::Evac> = Vec::new();
+        let mut scheme = false;
+        let mut casualty = false;
+        for item in sentence {
+            match &item.kind {
+                ItemKind::Concept(Concept::Evac(category)) if !categories.contains(&category) => {
+                    categories.push(category);
+                }
+                ItemKind::Concept(Concept::Casualty) => casualty = true,
+                ItemKind::Word(w) if w == "categories" => scheme = true,
+                _ => {}
+            }
+        }
+        of_a_class || scheme || (categories.len() >= 3 && !casualty)
     }
 
     /// "Urgent surgical." said alone (a sentence with nothing else of substance) is a
