@@ -53,9 +53,10 @@ fn is_allergen_word(word: &str) -> bool {
 
 impl Parser<'_> {
     /// "allergic to penicillin", "allergies: none", "penicillin allergy".
-    pub(super) fn allergy(&mut self, i: usize) -> usize {
-        // study21: "ibuprofen upsets his stomach, but that's no allergy": a reaction judged
-        // no allergy says nothing of his other allergies (no NKDA).
+    /// study21: "ibuprofen upsets his stomach, but that's no allergy": a reaction judged no
+    /// allergy (item `i` follows "that's no", "it's no" …) says nothing of his other
+    /// allergies, so it is no NKDA.
+    pub(super) fn reaction_judged(&self, i: usize) -> bool {
         let before: String = self
             .text
             .get(..self.items[i].start as usize)
@@ -64,7 +65,8 @@ impl Parser<'_> {
             .flat_map(|c| c.to_lowercase())
             .map(|c| if c == '\u{2019}' { '\'' } else { c })
             .collect();
-        let judged = [
+        let before = before.trim_end();
+        let judged_no = [
             "that's no",
             "that is no",
             "it's no",
@@ -73,9 +75,16 @@ impl Parser<'_> {
             "its no",
             "that's no real",
             "it's no real",
-        ]
-        .iter()
-        .any(|cue| before.trim_end().ends_with(cue));
+        ];
+        // The lexicon reads "no allergy" as one item: then the judgement is "that's".
+        let judged = ["that's", "that is", "it's", "it is", "thats", "its"];
+        judged_no.iter().any(|cue| before.ends_with(cue))
+            || (self.items[i].kind == ItemKind::Concept(Concept::NoKnownAllergies)
+                && judged.iter().any(|cue| before.ends_with(cue)))
+    }
+
+    pub(super) fn allergy(&mut self, i: usize) -> usize {
+        let judged = self.reaction_judged(i);
         if self.negation && judged {
             return i + 1;
         }

@@ -1939,6 +1939,8 @@ impl<'a> Parser<'a> {
                 self.attribute(Attribute::Avpu(Avpu::Pain), i);
             }
             Concept::Allergy => return self.allergy(i),
+            // study21: "that's no allergy" judges a reaction, it is no NKDA.
+            Concept::NoKnownAllergies if self.reaction_judged(i) => {}
             Concept::NoKnownAllergies => {
                 let index = self.open_frame(FrameKind::NoKnownAllergies, i);
                 self.frames[index].negated = false;
