@@ -1866,6 +1866,54 @@ fn the_two_hour_mark_in_shock_is_an_advisory_never_convert_now() {
 }
 
 #[test]
+fn a_radial_said_stronger_or_better_ends_the_shock_the_two_hour_mark_reads() {
+    // Set 22 B3 (studied): weak radial at 09:15, "radial stronger, BP one hundred over
+    // sixty, alert" at 10:30; the 2 h mark at 11:12 must ask for conversion, not say shock.
+    for better in [
+        "Pulse one ten, radial stronger, BP one hundred over sixty, alert.",
+        "Radial's better now, pulse one oh four.",
+        "his radial pulse has improved, he's talking",
+    ] {
+        let lines = [
+            (
+                "09:05",
+                "casualty one, male, gunshot wound right thigh, hit at zero nine zero five",
+            ),
+            ("09:12", "CAT right thigh, high, zero nine twelve"),
+            ("09:15", "Pulse one thirty two, radial weak."),
+            ("10:30", better),
+        ];
+        let (alerts, _) = narrate("09:05", &lines, "12:00");
+        once_at(&alerts, "tq-convert-2h", "11:12");
+        assert!(
+            of(&alerts, "tq-2h-mark-in-shock").is_empty(),
+            "{better}: {alerts:#?}"
+        );
+    }
+    // No better: still weak, so still the shock advisory.
+    for same in [
+        "Pulse one thirty, radial no better.",
+        "radial's still weak, pulse one thirty",
+    ] {
+        let lines = [
+            (
+                "09:05",
+                "casualty one, male, gunshot wound right thigh, hit at zero nine zero five",
+            ),
+            ("09:12", "CAT right thigh, high, zero nine twelve"),
+            ("09:15", "Pulse one thirty two, radial weak."),
+            ("10:30", same),
+        ];
+        let (alerts, _) = narrate("09:05", &lines, "12:00");
+        once_at(&alerts, "tq-2h-mark-in-shock", "11:12");
+        assert!(
+            of(&alerts, "tq-convert-2h").is_empty(),
+            "{same}: {alerts:#?}"
+        );
+    }
+}
+
+#[test]
 fn burns_over_twenty_percent_call_for_fluids_at_the_rate_of_the_weight() {
     // 30 % at 70 kg (fresh10 B4): 300 ml/h, when heard, once.
     let lines = [

@@ -171,7 +171,7 @@ pub const SOUNDS_LIKE: f32 = 0.6;
 pub const LEXICON_TOML: &str = include_str!("lexicon.toml");
 
 /// The version the data must declare.
-pub const LEXICON_VERSION: &str = "lexicon/15";
+pub const LEXICON_VERSION: &str = "lexicon/16";
 
 /// What can be wrong with the lexicon data.
 #[derive(Clone, Debug, Error, PartialEq)]
@@ -644,7 +644,7 @@ impl Lexicon {
         }
     }
 
-    /// The data's version ("lexicon/15"), recorded with every fact.
+    /// The data's version ("lexicon/16"), recorded with every fact.
     pub fn version(&self) -> &'static str {
         self.version
     }
@@ -784,7 +784,7 @@ mod tests {
 
     #[test]
     fn malformed_lexicons_are_refused() {
-        let base = "version = \"lexicon/15\"\nfuzzy = []\nsound_alike = []\n";
+        let base = "version = \"lexicon/16\"\nfuzzy = []\nsound_alike = []\n";
         let cases: &[(&str, &str)] = &[
             ("version = \"lexicon/1\"\nrows = []\nfuzzy = []\nsound_alike = []", "version"),
             ("rows = [[\"pulse\", \"vital pulse\"], [\"pulse\", \"vital pulse\"]]", "twice"),
