@@ -884,17 +884,7 @@ fn report_before_colon(
     };
     let colon_at = items[colon].start;
     let cue_again = cues.iter().any(|&(start, _)| start > colon_at);
-    let care_after = items[colon + 1..sentence.end].iter().any(|item| {
-        matches!(
-            item.kind,
-            ItemKind::Concept(
-                Concept::Treatment(_)
-                    | Concept::Tourniquet(_)
-                    | Concept::Medication(_)
-                    | Concept::Fluid(_)
-            )
-        )
-    });
+    let care_after = items[colon + 1..sentence.end].iter().any(is_care);
     if cue_again || care_after || cue_start >= colon_at {
         return sentence;
     }

@@ -725,14 +725,39 @@ trait TileFormat {
     /// # Safety
     /// `block` must be valid for reading `BYTES` bytes; AVX2 and F16C enabled.
     unsafe fn unpack(block: *const u8) -> Unpacked;
-    /// The activation's values as the signed operand of [`QuadSums::quads`].
+    /// The activation's values as the signed operand of [`QuadSums::quads`]. The default is for formats whose weights are signed bytes (Q5_0, Q8_0): the
+    /// activation takes the weights' signs, the weights' magnitudes are the unsigned side.
     ///
     /// # Safety
     /// AVX2 enabled.
+    #[inline(always)]
     unsafe fn signed(
         values: std::arch::x86_64::__m256i,
         block: &Unpacked,
-    ) -> std::arch::x86_64::__m256i;
+    ) -> std::arch::x86_64::__m256i {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { std::arch::x86_64::_mm256_sign_epi8(values, block.raw) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Unpacked {
+    /// A block of 32 signed weights with scale `d` (Q5_0, Q8_0): their magnitudes are the
+    /// unsigned operand; `raw` keeps the signs for [`TileFormat::signed`].
+    ///
+    /// # Safety
+    /// AVX2 enabled.
+    #[inline(always)]
+    unsafe fn of_signed(d: f32, weights: std::arch::x86_64::__m256i) -> Self {
+        // SAFETY: the caller guarantees AVX2.
+        let unsigned = unsafe { std::arch::x86_64::_mm256_sign_epi8(weights, weights) };
+        Unpacked {
+            d,
+            m: 0.0,
+            unsigned,
+            raw: weights,
+        }
+    }
 }
 
 /// Q4_1: `d`, `m` (halves), 16 bytes of nibbles (low nibbles values 0-15, high 16-31).
@@ -792,21 +817,8 @@ impl TileFormat for Q5_0 {
             let qh = (block.add(2) as *const u32).read_unaligned();
             let packed = _mm_loadu_si128(block.add(6) as *const __m128i);
             let weights = q5_0_signed(qh, packed);
-            Unpacked {
-                d,
-                m: 0.0,
-                unsigned: _mm256_sign_epi8(weights, weights),
-                raw: weights,
-            }
+            Unpacked::of_signed(d, weights)
         }
-    }
-    #[inline(always)]
-    unsafe fn signed(
-        values: std::arch::x86_64::__m256i,
-        block: &Unpacked,
-    ) -> std::arch::x86_64::__m256i {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { std::arch::x86_64::_mm256_sign_epi8(values, block.raw) }
     }
 }
 
@@ -854,21 +866,8 @@ impl TileFormat for Q8_0 {
             // The second half read is the first two weights: unused.
             let d = two_halves(block).0;
             let weights = _mm256_loadu_si256(block.add(2) as *const __m256i);
-            Unpacked {
-                d,
-                m: 0.0,
-                unsigned: _mm256_sign_epi8(weights, weights),
-                raw: weights,
-            }
+            Unpacked::of_signed(d, weights)
         }
-    }
-    #[inline(always)]
-    unsafe fn signed(
-        values: std::arch::x86_64::__m256i,
-        block: &Unpacked,
-    ) -> std::arch::x86_64::__m256i {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { std::arch::x86_64::_mm256_sign_epi8(values, block.raw) }
     }
 }
 

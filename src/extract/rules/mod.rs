@@ -2668,14 +2668,7 @@ impl<'a> Parser<'a> {
             if !NOT_MINE.iter().any(|phrase| said.contains(phrase)) {
                 continue;
             }
-            let in_sentence = |start: u32, items: &[Item]| {
-                items
-                    .iter()
-                    .take_while(|item| item.start < start)
-                    .filter(|item| item.kind == ItemKind::Stop)
-                    .count() as u32
-                    == sentence
-            };
+            let in_sentence = |start: u32, items: &[Item]| sentence_at(items, start) == sentence;
             let items = self.items;
             // The person named in that sentence, by description or by number, is not
             // switched to: what follows stays with the casualty before.
@@ -2737,14 +2730,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let items = self.items;
-            let in_sentence = |start: u32| {
-                items
-                    .iter()
-                    .take_while(|item| item.start < start)
-                    .filter(|item| item.kind == ItemKind::Stop)
-                    .count() as u32
-                    == sentence
-            };
+            let in_sentence = |start: u32| sentence_at(items, start) == sentence;
             // Only a person described (a role, a position), never a casualty number: "two's
             // fine, just a scratch" still speaks of casualty two.
             let described = self.order.iter().any(|step| {
@@ -2804,13 +2790,7 @@ impl<'a> Parser<'a> {
             return;
         };
         let items = self.items;
-        let sentence_of = |start: u32| {
-            items
-                .iter()
-                .take_while(|item| item.start < start)
-                .filter(|item| item.kind == ItemKind::Stop)
-                .count() as u32
-        };
+        let sentence_of = |start: u32| sentence_at(items, start);
         // The answer ends where a casualty is named.
         let until = self
             .order
@@ -3301,6 +3281,15 @@ const NOT_A_SIDE_BEFORE: &[&str] = &[
 const NOT_A_SIDE_AFTER: &[&str] = &[
     "now", "away", "there", "here", "then", "behind", "it", "him", "her", "them", "over",
 ];
+
+/// The sentence (counted by the stops before it) of the item starting at character `start`.
+fn sentence_at(items: &[Item], start: u32) -> u32 {
+    items
+        .iter()
+        .take_while(|item| item.start < start)
+        .filter(|item| item.kind == ItemKind::Stop)
+        .count() as u32
+}
 
 /// Shared by the parts' table-driven tests: an utterance's actions, one line each.
 #[cfg(test)]

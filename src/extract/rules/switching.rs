@@ -652,52 +652,33 @@ impl Parser<'_> {
     /// study23: switches with `action`, moving every frame said earlier in this sentence
     /// since the last switch after it (`trailing_tag`).
     pub(super) fn switch_keeping_sentence(&mut self, action: Action) {
-        let mut moved = Vec::new();
-        while let Some(Step::Frame(index)) = self.order.last() {
-            let index = *index;
-            if index < self.frames_before_switch || self.frames[index].sentence != self.sentence {
-                break;
-            }
-            moved.push(index);
-            self.order.pop();
-        }
-        moved.reverse();
-        let open = self.open;
-        self.close_for_switch();
-        self.switched = true;
-        self.order.push(Step::Action(action));
-        if !moved.is_empty() {
-            self.kept_switch = Some(self.order.len() - 1);
-        }
-        if let Some(&first) = moved.first() {
-            self.frames_before_switch = first;
-            self.open = open.filter(|o| moved.contains(o));
-        }
-        for index in moved {
-            self.order.push(Step::Frame(index));
-        }
+        let sentence = self.sentence;
+        self.switch_moving(action, |frame| frame.sentence == sentence);
     }
 
     /// Switches with `action` (a `Switch` or `Refer`). When `keep_clause` ("whole blood on
     /// three", "tourniquet on casualty one"), the frames said earlier in this clause since
     /// the last switch move after it and stay open: they concern the casualty named.
     pub(super) fn switch_keeping_clause(&mut self, action: Action, keep_clause: bool) {
+        let (sentence, clause) = (self.sentence, self.clause);
+        self.switch_moving(action, |frame| {
+            keep_clause && frame.sentence == sentence && frame.clause == clause
+        });
+    }
+
+    /// Switches with `action`, moving after it the frames said since the last switch, from
+    /// the latest back, while `keep` holds for them: they concern the casualty named.
+    fn switch_moving(&mut self, action: Action, keep: impl Fn(&Frame) -> bool) {
         let mut moved = Vec::new();
-        if keep_clause {
-            while let Some(Step::Frame(index)) = self.order.last() {
-                let index = *index;
-                let frame = &self.frames[index];
-                if index < self.frames_before_switch
-                    || frame.sentence != self.sentence
-                    || frame.clause != self.clause
-                {
-                    break;
-                }
-                moved.push(index);
-                self.order.pop();
+        while let Some(Step::Frame(index)) = self.order.last() {
+            let index = *index;
+            if index < self.frames_before_switch || !keep(&self.frames[index]) {
+                break;
             }
-            moved.reverse();
+            moved.push(index);
+            self.order.pop();
         }
+        moved.reverse();
         let open = self.open;
         self.close_for_switch();
         self.switched = true;
