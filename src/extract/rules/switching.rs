@@ -193,10 +193,7 @@ impl Parser<'_> {
         if let Some(next) = self.ordinal_person(i) {
             return Some(next);
         }
-        let word = |k: usize| match self.kind_at(k) {
-            Some(ItemKind::Word(w)) => Some(w.as_str()),
-            _ => None,
-        };
+        let word = |k: usize| self.word_at(k);
         let one_at = |k: usize| matches!(self.kind_at(k), Some(ItemKind::Number(n)) if n.as_integer() == Some(1) && n.parts == 1);
         let head = word(i).filter(|w| PERSON_NOUNS.contains(w)).is_some()
             || (one_at(i) && i > 0 && word(i - 1) == Some("the"));
@@ -238,10 +235,7 @@ impl Parser<'_> {
         if key.as_str() == word(i.wrapping_sub(1)).unwrap_or_default() {
             first = i - 1;
         }
-        let mut lead = first;
-        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
-            lead -= 1;
-        }
+        let mut lead = self.lead_start(first);
         // "Back to the wall guy": "back" was read as a body part; as a lead it is a word.
         let spoken_back = lead > 0 && self.said_lower(lead - 1) == "back";
         if spoken_back
@@ -407,10 +401,7 @@ impl Parser<'_> {
     /// "for", "to", "into") and the number must end its clause or be followed by a verb of
     /// state, so "soldier one step behind" names no one.
     fn numbered_person(&mut self, i: usize) -> Option<usize> {
-        let word = |k: usize| match self.kind_at(k) {
-            Some(ItemKind::Word(w)) => Some(w.as_str()),
-            _ => None,
-        };
+        let word = |k: usize| self.word_at(k);
         let noun = word(i)?;
         if !NUMBERED_PERSONS.contains(&noun) {
             return None;
@@ -422,15 +413,8 @@ impl Parser<'_> {
                         .is_some_and(|id| (1..=CASUALTIES_MAX as u32).contains(&id)) => {}
             _ => return None,
         }
-        let mut lead = i;
-        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
-            lead -= 1;
-        }
-        let opens = lead == 0
-            || matches!(
-                self.kind_at(lead - 1),
-                Some(ItemKind::Comma | ItemKind::Stop)
-            )
+        let lead = self.lead_start(i);
+        let opens = self.clause_opens_at(lead)
             || matches!(
                 self.kind_at(lead - 1),
                 Some(ItemKind::Concept(Concept::SwitchCue))
@@ -493,10 +477,7 @@ impl Parser<'_> {
         if !opens {
             return None;
         }
-        let word = |k: usize| match self.kind_at(k) {
-            Some(ItemKind::Word(w)) => Some(w.as_str()),
-            _ => None,
-        };
+        let word = |k: usize| self.word_at(k);
         let mut k = i + 1;
         // "four sitting on the ammo can".
         if word(k).is_some_and(|w| w.len() >= 5 && w.ends_with("ing")) {
@@ -534,10 +515,7 @@ impl Parser<'_> {
     /// their interpreter": casualties counted in order of mention. Switches to the
     /// casualty of that number when the words open their clause.
     fn ordinal_person(&mut self, i: usize) -> Option<usize> {
-        let word = |k: usize| match self.kind_at(k) {
-            Some(ItemKind::Word(w)) => Some(w.as_str()),
-            _ => None,
-        };
+        let word = |k: usize| self.word_at(k);
         let n = match i.checked_sub(1).and_then(|k| self.kind_at(k)) {
             Some(ItemKind::Concept(Concept::Ordinal(n))) => *n,
             _ => return None,
@@ -550,15 +528,8 @@ impl Parser<'_> {
         if !(person || one_here) || !(1..=CASUALTIES_MAX as CasualtyId).contains(&n) {
             return None;
         }
-        let mut lead = i - 1;
-        while lead > 0 && word(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
-            lead -= 1;
-        }
-        let opens = lead == 0
-            || matches!(
-                self.kind_at(lead - 1),
-                Some(ItemKind::Comma | ItemKind::Stop)
-            );
+        let lead = self.lead_start(i - 1);
+        let opens = self.clause_opens_at(lead);
         if !opens {
             return None;
         }
@@ -571,10 +542,7 @@ impl Parser<'_> {
     /// sentence before a comma may repeat a description; the extractor switches only if
     /// it was one.
     fn recall(&mut self, i: usize) {
-        let word = |k: usize| match self.kind_at(k) {
-            Some(ItemKind::Word(w)) => Some(w.as_str()),
-            _ => None,
-        };
+        let word = |k: usize| self.word_at(k);
         let Some(key) = word(i) else {
             return;
         };
@@ -647,6 +615,32 @@ impl Parser<'_> {
             .iter()
             .any(|frame| frame.sentence == self.sentence);
         ends && care_before
+    }
+
+    /// The word at item `k`, if it is a plain word.
+    fn word_at(&self, k: usize) -> Option<&str> {
+        match self.kind_at(k) {
+            Some(ItemKind::Word(w)) => Some(w.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Item `i`, or the first of the `LEADS` words said right before it ("and", "now" …).
+    fn lead_start(&self, i: usize) -> usize {
+        let mut lead = i;
+        while lead > 0 && self.word_at(lead - 1).is_some_and(|w| LEADS.contains(&w)) {
+            lead -= 1;
+        }
+        lead
+    }
+
+    /// Whether item `lead` opens its clause: first, or after a comma or a stop.
+    fn clause_opens_at(&self, lead: usize) -> bool {
+        lead == 0
+            || matches!(
+                self.kind_at(lead - 1),
+                Some(ItemKind::Comma | ItemKind::Stop)
+            )
     }
 
     /// study23: switches with `action`, moving every frame said earlier in this sentence
