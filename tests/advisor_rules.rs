@@ -2042,3 +2042,131 @@ fn an_injury_time_said_with_the_mechanism_is_stated_not_assumed() {
         window[0].message
     );
 }
+
+#[test]
+fn a_landmine_or_device_time_sets_the_txa_window() {
+    // adv16 (set 22's landmine block): a mine stepped on, a device that went off, with a
+    // clock time, is the injury time, not the first mention.
+    for (line, injury) in [
+        (
+            "casualty one, stepped on a landmine at eleven thirty, right foot gone, tourniquet right leg",
+            "11:30",
+        ),
+        (
+            "casualty one, the IED went off at eleven forty five, tourniquet right leg",
+            "11:45",
+        ),
+    ] {
+        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
+        let open = once_at(&alerts, "txa-indicated", "12:00");
+        let due = format!("give by {}", hhmm_plus_3h(injury));
+        assert!(
+            open.message.contains(&due) && !open.assumed_time,
+            "{line}: {open:?}"
+        );
+    }
+    // Not an injury time: a nail, an alarm clock.
+    for line in [
+        "casualty one, GSW right thigh, tourniquet right leg. He stepped on a nail at eleven thirty.",
+        "casualty one, GSW right thigh, tourniquet right leg. My alarm went off at eleven thirty.",
+    ] {
+        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
+        let open = once_at(&alerts, "txa-indicated", "12:00");
+        assert!(open.assumed_time, "{line}: {open:?}");
+    }
+}
+
+#[test]
+fn an_expectant_casualty_gets_no_clocks_until_re_triaged() {
+    // adv17: triaged expectant, the casualty's tourniquet and TXA clocks are held back.
+    let base = [
+        (
+            "09:06",
+            "casualty one, tourniquet left leg at zero nine zero five",
+        ),
+        ("09:10", "casualty one is expectant, agonal breathing"),
+    ];
+    let (alerts, _) = narrate("09:00", &base, "18:00");
+    assert!(of(&alerts, "tq-convert-2h").is_empty(), "{alerts:#?}");
+    assert!(of(&alerts, "tq-limit-6h").is_empty(), "{alerts:#?}");
+    // What was raised before the triage stands; nothing after it.
+    assert!(
+        alerts.iter().all(|a| a.raised.0 <= at("09:10").0),
+        "{alerts:#?}"
+    );
+    // Re-triaged at 12:00: what fell due meanwhile is raised then, the rest on time.
+    let lines = [
+        base[0],
+        base[1],
+        (
+            "12:00",
+            "casualty one retriaged to immediate, he's got a radial now",
+        ),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "18:00");
+    once_at(&alerts, "tq-convert-2h", "12:00");
+    once_at(&alerts, "tq-limit-6h", "15:05");
+    // Another casualty's expectant holds back nothing of casualty one's.
+    let lines = [
+        (
+            "09:06",
+            "casualty one, tourniquet left leg at zero nine zero five",
+        ),
+        ("09:10", "casualty two, black tag"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "18:00");
+    once_at(&alerts, "tq-convert-2h", "11:05");
+}
+
+#[test]
+fn expectant_said_of_something_else_or_as_a_plan_holds_nothing_back() {
+    for said in [
+        "if he doesn't get blood soon he'll be expectant",
+        "he said his wife is expectant, due in May",
+        "expectant management is what the doc wants for the ankle",
+        "the KIA report goes through battalion",
+        "don't call him expectant yet",
+    ] {
+        let lines = [
+            (
+                "09:06",
+                "casualty one, tourniquet left leg at zero nine zero five",
+            ),
+            ("09:10", said),
+        ];
+        let (alerts, _) = narrate("09:00", &lines, "12:00");
+        once_at(&alerts, "tq-convert-2h", "11:05");
+    }
+}
+
+#[test]
+fn an_open_chest_wound_without_a_seal_asks_for_one_once() {
+    let (alerts, _) = narrate(
+        "09:00",
+        &[("09:05", "casualty one, gunshot wound to the left chest")],
+        "10:00",
+    );
+    // Due two minutes after the wound is heard: a seal said meanwhile raises nothing.
+    let alert = once_at(&alerts, "chest-seal-open-wound", "09:07");
+    assert_eq!(alert.severity, Severity::Advisory);
+    assert!(alert.message.contains("vented chest seal"), "{alert:?}");
+    // A seal said, or a wound that is not open (a cut), raises nothing.
+    for lines in [
+        &[
+            ("09:05", "casualty one, gunshot wound to the left chest"),
+            ("09:06", "chest seal on the left chest"),
+        ][..],
+        &[(
+            "09:05",
+            "casualty one, shot in the right chest. chest seal applied.",
+        )][..],
+        &[("09:05", "casualty one, laceration to the left chest")][..],
+        &[("09:05", "casualty one, gunshot wound to the left thigh")][..],
+    ] {
+        let (alerts, _) = narrate("09:00", lines, "10:00");
+        assert!(
+            of(&alerts, "chest-seal-open-wound").is_empty(),
+            "{lines:?}: {alerts:#?}"
+        );
+    }
+}

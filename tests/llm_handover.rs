@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use tccc::extract::{Extractor, ExtractorConfig};
 use tccc::llm::checked::{check_paragraph, open_generator};
 use tccc::llm::handover::{confirmed_only, draft, facts_text, prompt, Prose, DRAFT_HEADING};
-use tccc::llm::Constraint;
+use tccc::llm::{ChatFormat, Constraint};
 use tccc::record::{CasualtyRecord, Doubt, Fact, Limb, Provenance, Record, TourniquetKind};
 
 fn record_of(lines: &[String]) -> Record {
@@ -79,10 +79,17 @@ fn the_prompt_holds_the_confirmed_record_and_nothing_else() {
         assert!(facts.contains(sentence), "{facts}");
     }
     assert!(!facts.contains("right"), "{facts}");
-    let p = prompt(&confirmed);
+    let p = prompt(&confirmed, ChatFormat::ChatMl);
     assert!(p.starts_with("<|im_start|>system\n") && p.ends_with("<|im_start|>assistant\n"));
     assert!(p.contains("Casualty 1."), "{p}");
     assert!(p.len() <= tccc::limits::HANDOVER_PROMPT_BYTES_MAX);
+    // Gemma has no system role: the same request opens the user's turn.
+    let g = prompt(&confirmed, ChatFormat::Gemma);
+    assert!(g.starts_with("<start_of_turn>user\n"), "{g}");
+    assert!(g.ends_with("<start_of_turn>model\n"), "{g}");
+    assert!(!g.contains("<|im_start|>"), "{g}");
+    assert!(g.contains("Casualty 1."), "{g}");
+    assert!(g.len() <= tccc::limits::HANDOVER_PROMPT_BYTES_MAX);
     // The facts, copied as they are, are a paragraph the checker keeps whole.
     let checked = check_paragraph(&facts, &confirmed);
     assert_eq!(checked.dropped, vec![], "{facts}");
@@ -193,7 +200,7 @@ fn measure_paragraphs_written_elsewhere() {
             let mut answer = String::new();
             generator
                 .generate(
-                    &prompt(&confirmed_only(c)),
+                    &prompt(&confirmed_only(c), generator.chat_format()),
                     &Prose,
                     tccc::limits::HANDOVER_ANSWER_TOKENS_MAX,
                     &mut answer,
@@ -207,7 +214,7 @@ fn measure_paragraphs_written_elsewhere() {
     if !paragraphs.is_file() {
         let prompts: Vec<serde_json::Value> = casualties
             .iter()
-            .map(|(id, c)| serde_json::json!({"id": id, "prompt": prompt(&confirmed_only(c))}))
+            .map(|(id, c)| serde_json::json!({"id": id, "prompt": prompt(&confirmed_only(c), ChatFormat::ChatMl)}))
             .collect();
         std::fs::write(
             work.join("prompts.json"),

@@ -9,7 +9,7 @@ use tccc::extract::{Change, Extractor, ExtractorConfig};
 use tccc::llm::reader::{
     has_clinical_words, kinds, parse, prompt, should_read, to_fact, Proposal, ProposalGrammar, Scan,
 };
-use tccc::llm::Constraint;
+use tccc::llm::{ChatFormat, Constraint};
 use tccc::record::{
     Clock, Doubt, Fact, Limb, Provenance, TourniquetKind, TreatmentKind, VitalValue,
 };
@@ -183,9 +183,15 @@ fn the_reader_looks_only_where_the_rules_filed_nothing() {
     )];
     assert!(!should_read("pulse 80", &asserted, &lexicon));
     assert!(should_read("the tourniquet is holding", &[], &lexicon));
-    let p = prompt("He said \"left\" leg");
+    let p = prompt("He said \"left\" leg", ChatFormat::ChatMl);
     assert!(p.ends_with("<|im_start|>assistant\n"), "{p}");
     assert!(p.contains("'left' leg"), "{p}");
+    let g = prompt("He said \"left\" leg", ChatFormat::Gemma);
+    assert!(g.ends_with("<start_of_turn>model\n"), "{g}");
+    assert!(
+        g.contains("'left' leg") && !g.contains("<|im_start|>"),
+        "{g}"
+    );
 }
 
 #[test]
@@ -329,7 +335,7 @@ fn measure_reader_with_answers_written_elsewhere() {
             }
             match &answers {
                 None => prompts.push(serde_json::json!({
-                    "key": key, "utterance": text, "prompt": prompt(text),
+                    "key": key, "utterance": text, "prompt": prompt(text, ChatFormat::ChatMl),
                 })),
                 Some(answers) => {
                     let answer = answers[key.as_str()].as_str().unwrap_or("");

@@ -52,7 +52,7 @@ fn the_thread_is_preempted_between_tokens_and_paused_by_the_watchdog() {
     let Some(mut worker) = worker(&knobs) else {
         return;
     };
-    let prompt = handover::prompt(&handover::confirmed_only(&record()));
+    let prompt = handover::prompt(&handover::confirmed_only(&record()), worker.chat_format());
     // A newer handover request supersedes the running one.
     let long = worker.submit(Task::Handover, &prompt, "", 200).unwrap();
     let short = worker.submit(Task::Handover, &prompt, "", 4).unwrap();
@@ -117,7 +117,7 @@ fn critical_heat_unloads_the_model_and_cooling_loads_it_again() {
         );
     };
     wait_for(true);
-    let prompt = handover::prompt(&handover::confirmed_only(&record()));
+    let prompt = handover::prompt(&handover::confirmed_only(&record()), worker.chat_format());
     // Critical: the idle thread lets the model go; a request is answered "paused".
     knobs.store(StageKnobs {
         llm: false,

@@ -383,6 +383,18 @@ impl Advisor {
         (earliest, true, false)
     }
 
+    /// adv17: is the casualty triaged expectant (or dead) by the latest triage said? Its
+    /// alerts are held back until it is re-triaged; what falls due meanwhile is raised then.
+    /// An unconfirmed "expectant" holds nothing back: a misheard word must not silence the
+    /// clocks of a living casualty.
+    fn expectant(&self, facts: &[&LiveFact]) -> bool {
+        facts
+            .iter()
+            .filter(|f| matches!(f.fact, Fact::Expectant(_)) && !f.unconfirmed)
+            .max_by_key(|f| (self.heard(f), f.id))
+            .is_some_and(|f| matches!(f.fact, Fact::Expectant(true)))
+    }
+
     /// Every alert the rules call for given the facts, raised or not, with its due time.
     fn candidates(&self, facts: &[LiveFact]) -> Vec<Candidate> {
         let mut casualties: Vec<CasualtyId> = facts.iter().map(|f| f.casualty).collect();
@@ -391,6 +403,9 @@ impl Advisor {
         let mut out = Vec::new();
         for casualty in casualties {
             let mine: Vec<&LiveFact> = facts.iter().filter(|f| f.casualty == casualty).collect();
+            if self.expectant(&mine) {
+                continue;
+            }
             for (index, rule) in self.rules.rules.iter().enumerate() {
                 self.evaluate(index, rule, casualty, &mine, &mut out);
             }

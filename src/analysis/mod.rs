@@ -965,7 +965,7 @@ impl Stage {
         let left_out = crate::llm::checked::record_facts(casualty)
             .len()
             .saturating_sub(crate::llm::checked::record_facts(&confirmed).len());
-        let prompt = crate::llm::handover::prompt(&confirmed);
+        let prompt = crate::llm::handover::prompt(&confirmed, worker.chat_format());
         match worker.submit(
             crate::llm::worker::Task::Handover,
             &prompt,

@@ -511,7 +511,8 @@ fn casualty_resources(
             | Fact::Perfusion(_)
             | Fact::Disarmed
             | Fact::BurnExtent { .. }
-            | Fact::BodyWeight { .. } => {}
+            | Fact::BodyWeight { .. }
+            | Fact::Expectant(_) => {}
         }
         if live.unconfirmed {
             for resource in &mut others[before..] {

@@ -148,6 +148,10 @@ pub enum Concept {
     /// "weapons are off him", "took his rifle", "disarmed": the casualty's weapons were
     /// taken (`Fact::Disarmed`).
     Disarmed,
+    /// adv17: "expectant", "black tag", "KIA": the casualty is triaged expectant or dead
+    /// (`true`); "no longer expectant", "re-triage him immediate": no longer (`false`)
+    /// (`Fact::Expectant`).
+    Expectant(bool),
     /// study18: "same time": the act takes the time said for the act before it.
     SameTime,
     /// A phrase that must not be read word by word ("not responding to voice" is neither
@@ -171,7 +175,7 @@ pub const SOUNDS_LIKE: f32 = 0.6;
 pub const LEXICON_TOML: &str = include_str!("lexicon.toml");
 
 /// The version the data must declare.
-pub const LEXICON_VERSION: &str = "lexicon/16";
+pub const LEXICON_VERSION: &str = "lexicon/17";
 
 /// What can be wrong with the lexicon data.
 #[derive(Clone, Debug, Error, PartialEq)]
@@ -323,6 +327,8 @@ const CUES: &[(&str, Concept)] = &[
     ("over_clothing", C::OverClothing),
     ("open_fracture", C::OpenFracture),
     ("disarmed", C::Disarmed),
+    ("expectant", C::Expectant(true)),
+    ("not_expectant", C::Expectant(false)),
     ("same_time", C::SameTime),
 ];
 
@@ -644,7 +650,7 @@ impl Lexicon {
         }
     }
 
-    /// The data's version ("lexicon/16"), recorded with every fact.
+    /// The data's version ("lexicon/17"), recorded with every fact.
     pub fn version(&self) -> &'static str {
         self.version
     }
@@ -784,7 +790,7 @@ mod tests {
 
     #[test]
     fn malformed_lexicons_are_refused() {
-        let base = "version = \"lexicon/16\"\nfuzzy = []\nsound_alike = []\n";
+        let base = "version = \"lexicon/17\"\nfuzzy = []\nsound_alike = []\n";
         let cases: &[(&str, &str)] = &[
             ("version = \"lexicon/1\"\nrows = []\nfuzzy = []\nsound_alike = []", "version"),
             ("rows = [[\"pulse\", \"vital pulse\"], [\"pulse\", \"vital pulse\"]]", "twice"),

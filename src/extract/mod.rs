@@ -1680,6 +1680,7 @@ impl Extractor {
             FrameKind::InjuryTime => facts.extend(time.map(Fact::InjuryTime)),
             FrameKind::Perfusion(sign) => facts.push(Fact::Perfusion(*sign)),
             FrameKind::Disarmed => facts.push(Fact::Disarmed),
+            FrameKind::Expectant(expectant) => facts.push(Fact::Expectant(*expectant)),
         }
         facts
     }
@@ -1886,6 +1887,7 @@ fn same_kind(fact: &Fact, kind: &FrameKind) -> bool {
             | (Fact::InjuryTime(_), FrameKind::InjuryTime)
             | (Fact::Perfusion(_), FrameKind::Perfusion(_))
             | (Fact::Disarmed, FrameKind::Disarmed)
+            | (Fact::Expectant(_), FrameKind::Expectant(_))
     )
 }
 
@@ -2023,6 +2025,7 @@ fn frame_slot(frame: &Frame) -> Option<Slot> {
         FrameKind::InjuryTime => Slot::InjuryTime,
         FrameKind::Perfusion(_) => Slot::Perfusion,
         FrameKind::Disarmed => Slot::Disarmed,
+        FrameKind::Expectant(_) => Slot::Expectant,
         FrameKind::Vital(cue) => Slot::Vital(match cue {
             VitalCue::Pulse => F::Pulse,
             VitalCue::BloodPressure => F::BloodPressure,

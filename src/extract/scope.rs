@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/11";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/12";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -117,6 +117,11 @@ pub struct ScopeRule {
     /// confirmation lifts from the order it confirms.
     #[serde(default)]
     pub lifts: Vec<String>,
+    /// ext14 (`reach = "withheld"` only): the rule holds back blood products and fluids as
+    /// well as drugs ("we've got two units of plasma in the cooler"). Off, a fluid ruled
+    /// out stays a negation that corrects an earlier one ("no, we are not giving Hextend").
+    #[serde(default)]
+    pub fluids: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,8 +191,11 @@ impl ScopeCues {
                 Reach::Object | Reach::Needs | Reach::ConfirmsNext
             );
             // A setting may list words that make its sentence a report after all ("medic
-            // up"); it needs none.
-            if rule.reach != Reach::Setting && takes_unless == rule.unless.is_empty() {
+            // up"), a withheld rule words after the item that make it care given ("has
+            // whole blood running"); they need none.
+            if !matches!(rule.reach, Reach::Setting | Reach::Withheld)
+                && takes_unless == rule.unless.is_empty()
+            {
                 return Err(problem(
                     "unless belongs to (and is required by) reach = \"object\" or \"needs\"",
                 ));
@@ -200,6 +208,9 @@ impl ScopeCues {
             }
             if rule.ends_at_colon && rule.reach != Reach::Sentence {
                 return Err(problem("ends_at_colon belongs to reach = \"sentence\""));
+            }
+            if rule.fluids && rule.reach != Reach::Withheld {
+                return Err(problem("fluids belongs to reach = \"withheld\""));
             }
             if (rule.reach == Reach::ConfirmsNext) == rule.lifts.is_empty() {
                 return Err(problem(
@@ -912,9 +923,10 @@ fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
 /// his morphine").
 const WITHHELD_GLUE: &[&str] = &["the", "a", "any", "his", "her", "their", "more"];
 
-/// study21 (`reach = "withheld"`): silences, in `sentence`, each drug said right after one
-/// of the rule's phrases or right before one of its `follows`, with the values said right
-/// after it.
+/// study21 (`reach = "withheld"`): silences, in `sentence`, each drug (ext14: and blood
+/// product or fluid, where the rule says `fluids`) said right after one of the rule's phrases or right before one of its
+/// `follows`, with the values said right after it. Said after a phrase, it stands when one
+/// of the rule's `unless` follows it ("has whole blood running": care under way).
 fn withhold(
     items: &[Item],
     text: &[char],
@@ -922,7 +934,11 @@ fn withhold(
     rule: &ScopeRule,
     silenced: &mut [bool],
 ) {
-    let is_drug = |j: usize| matches!(items[j].kind, ItemKind::Concept(Concept::Medication(_)));
+    let is_drug = |j: usize| match items[j].kind {
+        ItemKind::Concept(Concept::Medication(_)) => true,
+        ItemKind::Concept(Concept::Fluid(_)) => rule.fluids,
+        _ => false,
+    };
     for j in sentence.clone().filter(|&j| is_drug(j)) {
         let drug = &items[j];
         // The words before the drug, back to the clause's start, nearest first.
@@ -984,6 +1000,11 @@ fn withhold(
             .iter()
             .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
             .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Allergy)));
+        let under_way = rule.unless.iter().any(|phrase| {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
+        });
+        let ruled_out_before = ruled_out_before && !under_way;
         if allergy_follows || (!ruled_out_before && !ruled_out_after) {
             continue;
         }
@@ -1036,19 +1057,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/11\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

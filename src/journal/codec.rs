@@ -742,6 +742,10 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.u8(21);
             out.u32(u32::from(*kg));
         }
+        Fact::Expectant(expectant) => {
+            out.u8(22);
+            out.u8(u8::from(*expectant));
+        }
     }
 }
 
@@ -846,6 +850,11 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
             kg: u16::try_from(input.u32()?)
                 .map_err(|_| DecodeError::OutOfRange("body weight over 65535 kg"))?,
         },
+        22 => Fact::Expectant(match input.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(DecodeError::OutOfRange("expectant flag not 0 or 1")),
+        }),
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -930,6 +939,8 @@ mod tests {
             Fact::Disarmed,
             Fact::BurnExtent { percent: 30 },
             Fact::BodyWeight { kg: 70 },
+            Fact::Expectant(true),
+            Fact::Expectant(false),
             Fact::Vital {
                 value: VitalValue::BloodPressure {
                     systolic: 90,

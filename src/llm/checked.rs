@@ -55,6 +55,9 @@ pub trait Generate {
         max_tokens: usize,
         out: &mut String,
     ) -> Result<(), UseError>;
+
+    /// The chat layout of the model that answers (the prompt is written in it).
+    fn chat_format(&self) -> super::ChatFormat;
 }
 
 /// Opens the language model at `path` for the checked uses (tccc's runtime, `Llm`).
@@ -80,6 +83,10 @@ impl Generate for super::Llm {
         super::Llm::generate(self, prompt, constraint, max_tokens, out)
             .map(|_| ())
             .map_err(|e| UseError::Generation(e.to_string()))
+    }
+
+    fn chat_format(&self) -> super::ChatFormat {
+        super::Llm::chat_format(self)
     }
 }
 

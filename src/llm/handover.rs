@@ -8,7 +8,7 @@
 //! paragraph is checked against, so the paragraph never states one as known.
 
 use super::checked::{check_paragraph, record_facts, Checked, Generate, UseError};
-use super::Constraint;
+use super::{ChatFormat, Constraint};
 use crate::limits::{
     HANDOVER_ANSWER_BYTES_MAX, HANDOVER_ANSWER_TOKENS_MAX, HANDOVER_PROMPT_BYTES_MAX,
 };
@@ -191,6 +191,8 @@ fn fact_line(fact: &Fact) -> String {
         Fact::Disarmed => "weapons taken from the casualty".to_owned(),
         Fact::BurnExtent { percent } => format!("burns {percent} % total body surface area"),
         Fact::BodyWeight { kg } => format!("weight {kg} kg"),
+        Fact::Expectant(true) => "triaged expectant".to_owned(),
+        Fact::Expectant(false) => "re-triaged from expectant".to_owned(),
     }
 }
 
@@ -254,13 +256,9 @@ pub fn facts_text(c: &CasualtyRecord) -> String {
     out
 }
 
-/// The whole prompt for one casualty, in SmolLM2's chat layout (ChatML).
-pub fn prompt(c: &CasualtyRecord) -> String {
-    format!(
-        "<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\n{REQUEST}\n\n{}<|im_end|>\n\
-         <|im_start|>assistant\n",
-        facts_text(c)
-    )
+/// The whole prompt for one casualty, in the chat layout of the model that answers.
+pub fn prompt(c: &CasualtyRecord, format: ChatFormat) -> String {
+    format.prompt(SYSTEM, &format!("{REQUEST}\n\n{}", facts_text(c)))
 }
 
 /// What the paragraph may be written with: one paragraph of plain text (no line break, no
@@ -330,7 +328,7 @@ pub fn draft(generator: &mut dyn Generate, c: &CasualtyRecord) -> Result<Draft, 
         .saturating_sub(record_facts(&confirmed).len());
     let mut answer = String::new();
     generator.generate(
-        &prompt(&confirmed),
+        &prompt(&confirmed, generator.chat_format()),
         &Prose,
         HANDOVER_ANSWER_TOKENS_MAX,
         &mut answer,

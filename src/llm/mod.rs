@@ -35,7 +35,7 @@ pub mod quant;
 mod runtime;
 pub mod tokenizer;
 
-pub use runtime::{Llm, LlmOptions, Stats, Stop};
+pub use runtime::{ChatFormat, Llm, LlmOptions, Stats, Stop};
 mod unicode_table;
 
 use std::path::PathBuf;

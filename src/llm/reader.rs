@@ -17,7 +17,7 @@
 //! Off by default (`[llm] reader = false`): see README for what it measured.
 
 use super::checked::{Generate, UseError};
-use super::Constraint;
+use super::{ChatFormat, Constraint};
 use crate::extract::items::{items, Item, ItemKind};
 use crate::extract::lexicon::{self, Concept, Lexicon};
 use crate::extract::normalise::{normalise, QuantityUnit};
@@ -506,16 +506,15 @@ Example: \"cinched a cat high on the right thigh at 0910\" -> \
 Example: \"pushed fifty of ketamine in the muscle\" -> \
 [{\"fact\":\"medication:ketamine\",\"value\":\"fifty\",\"where\":\"\",\"time\":\"\"}]";
 
-/// The whole prompt for one utterance (ChatML), ending where the answer starts.
-pub fn prompt(utterance: &str) -> String {
+/// The whole prompt for one utterance in the chat layout of the model that answers,
+/// ending where the answer starts.
+pub fn prompt(utterance: &str, format: ChatFormat) -> String {
     let mut end = utterance.len().min(READER_UTTERANCE_BYTES_MAX);
     while !utterance.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
-        "<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\n\"{}\"<|im_end|>\n<|im_start|>assistant\n",
-        utterance[..end].to_lowercase().replace('"', "'")
-    )
+    let user = format!("\"{}\"", utterance[..end].to_lowercase().replace('"', "'"));
+    format.prompt(SYSTEM, &user)
 }
 
 /// What the reader did with one utterance.
@@ -551,7 +550,7 @@ pub fn read_missed(
     let grammar = ProposalGrammar::new(text);
     let mut answer = String::new();
     generator.generate(
-        &prompt(text),
+        &prompt(text, generator.chat_format()),
         &grammar,
         READER_ANSWER_TOKENS_MAX,
         &mut answer,

@@ -75,7 +75,7 @@ impl Readings {
         let id = worker
             .submit(
                 Task::Reader,
-                &reader::prompt(text),
+                &reader::prompt(text, worker.chat_format()),
                 text,
                 READER_ANSWER_TOKENS_MAX,
             )

@@ -77,6 +77,33 @@ pub struct Stats {
     pub stop: Stop,
 }
 
+/// How a model's chat turns are written: the checked uses build their prompts in the
+/// layout of the model that answers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatFormat {
+    /// ChatML (`<|im_start|>system …`): SmolLM2.
+    ChatMl,
+    /// Gemma's turns (`<start_of_turn>user …`, no system role): Gemma 3.
+    Gemma,
+}
+
+impl ChatFormat {
+    /// Writes one system and one user message into `out`, ready for the model's answer.
+    pub fn write(self, system: &str, user: &str, out: &mut String) {
+        match self {
+            ChatFormat::ChatMl => Llm::chat_prompt(system, user, out),
+            ChatFormat::Gemma => Llm::gemma_chat_prompt(system, user, out),
+        }
+    }
+
+    /// One system and one user message as a new prompt.
+    pub fn prompt(self, system: &str, user: &str) -> String {
+        let mut out = String::with_capacity(system.len() + user.len() + 96);
+        self.write(system, user, &mut out);
+        out
+    }
+}
+
 /// A loaded language model with one decoding stream.
 #[derive(Debug)]
 pub struct Llm {
@@ -158,6 +185,14 @@ impl Llm {
             out.push_str("<|im_end|>\n");
         }
         out.push_str("<|im_start|>assistant\n");
+    }
+
+    /// The chat layout the loaded model was trained on (from its architecture).
+    pub fn chat_format(&self) -> ChatFormat {
+        match self.model.config.architecture {
+            super::model::Architecture::Llama => ChatFormat::ChatMl,
+            super::model::Architecture::Gemma3 => ChatFormat::Gemma,
+        }
     }
 
     /// Writes a Gemma prompt (its chat template: no system role, so the system text opens

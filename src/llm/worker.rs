@@ -30,7 +30,7 @@ use crate::watchdog::knobs::SharedKnobs;
 use super::checked::{Generate, UseError};
 use super::handover::Prose;
 use super::reader::ProposalGrammar;
-use super::{Constraint, Llm, Stop};
+use super::{ChatFormat, Constraint, Llm, Stop};
 
 /// Loads the language model at `path` and starts its own thread (`worker`) at the lowest
 /// priority; `knobs` are the watchdog's (the thread pauses when they turn the model off,
@@ -162,6 +162,8 @@ pub struct LlmWorker {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
     next_id: u32,
+    /// The chat layout of the model on the thread (a reload is the same file).
+    chat_format: ChatFormat,
 }
 
 /// How long the idle thread parks before looking at the ring again (a push unparks it).
@@ -187,6 +189,7 @@ impl LlmWorker {
         knobs: Option<Arc<SharedKnobs>>,
         reload: Option<std::path::PathBuf>,
     ) -> Result<LlmWorker, UseError> {
+        let chat_format = llm.chat_format();
         let (requests, request_rx) = rtrb::RingBuffer::new(LLM_REQUESTS_MAX);
         let (reply_tx, replies) = rtrb::RingBuffer::new(LLM_REPLIES_MAX);
         let shared = Arc::new(Shared::default());
@@ -230,6 +233,7 @@ impl LlmWorker {
             shared,
             thread: Some(thread),
             next_id: 1,
+            chat_format,
         })
     }
 
@@ -312,6 +316,11 @@ impl LlmWorker {
         }
     }
 
+    /// The chat layout of the model on the thread: prompts submitted are written in it.
+    pub fn chat_format(&self) -> ChatFormat {
+        self.chat_format
+    }
+
     /// A [`Generate`] that runs each generation on the thread as `task` and waits for it
     /// (the checked uses, `handover::draft` and `reader::read_missed`, take one).
     pub fn generator<'a>(&'a mut self, task: Task, utterance: &'a str) -> Via<'a> {
@@ -372,6 +381,10 @@ impl Generate for Via<'_> {
             .run_blocking(self.task, prompt, self.utterance, max_tokens)
             .map_err(|e| UseError::Generation(e.to_string()))?;
         reply_text(&reply, out)
+    }
+
+    fn chat_format(&self) -> ChatFormat {
+        self.worker.chat_format
     }
 }
 
@@ -651,6 +664,7 @@ mod tests {
             shared,
             thread: Some(thread),
             next_id: 1,
+            chat_format: ChatFormat::ChatMl,
         };
         for n in 1..=LLM_REQUESTS_MAX {
             assert_eq!(worker.submit(Task::Handover, "p", "", 4), Ok(n as u32));

@@ -591,7 +591,8 @@ impl CasualtyRecord {
                 | Fact::Perfusion(_)
                 | Fact::Disarmed
                 | Fact::BurnExtent { .. }
-                | Fact::BodyWeight { .. } => {}
+                | Fact::BodyWeight { .. }
+                | Fact::Expectant(_) => {}
             }
         }
         if !doubted_allergies.is_empty() {

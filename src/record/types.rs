@@ -289,6 +289,11 @@ pub enum Fact {
     BodyWeight {
         kg: u16,
     },
+    /// adv17: "he's expectant", "black tag", "KIA" (`true`); "no longer expectant",
+    /// "re-triage him immediate" (`false`): the casualty's triage as expectant (or dead)
+    /// and its reversal. The advisor holds back every alert of an expectant casualty; the
+    /// card schema has no field for it, so it is not in `--json`.
+    Expectant(bool),
 }
 
 schema_enum!(
@@ -331,6 +336,7 @@ pub enum Slot {
     Disarmed,
     BurnExtent,
     BodyWeight,
+    Expectant,
 }
 
 impl Fact {
@@ -358,6 +364,7 @@ impl Fact {
             Fact::Disarmed => Slot::Disarmed,
             Fact::BurnExtent { .. } => Slot::BurnExtent,
             Fact::BodyWeight { .. } => Slot::BodyWeight,
+            Fact::Expectant(_) => Slot::Expectant,
         }
     }
 
@@ -496,6 +503,8 @@ impl fmt::Display for Fact {
             Fact::Disarmed => write!(f, "disarmed"),
             Fact::BurnExtent { percent } => write!(f, "burns {percent} % TBSA"),
             Fact::BodyWeight { kg } => write!(f, "weight {kg} kg"),
+            Fact::Expectant(true) => write!(f, "triaged expectant"),
+            Fact::Expectant(false) => write!(f, "re-triaged from expectant"),
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum FrameKind {
     Perfusion(Perfusion),
     /// "weapons are off him" (`Fact::Disarmed`).
     Disarmed,
+    /// adv17: "he's expectant" (`true`), "no longer expectant" (`false`)
+    /// (`Fact::Expectant`).
+    Expectant(bool),
 }
 
 /// One thing said, with what was said about it.

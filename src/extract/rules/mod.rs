@@ -3265,6 +3265,7 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         Concept::OpenFracture => FrameKind::Injury(InjuryKind::Fracture, None),
         Concept::Perfusion(sign) => FrameKind::Perfusion(*sign),
         Concept::Disarmed => FrameKind::Disarmed,
+        Concept::Expectant(expectant) => FrameKind::Expectant(*expectant),
         _ => return None,
     })
 }
