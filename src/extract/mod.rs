@@ -2214,6 +2214,15 @@ fn amended(fact: &Fact, attribute: &Attribute) -> Option<Fact> {
     }
 }
 
+/// Words that deny on their own (besides the lexicon's negations "no", "none", "negative").
+const DENIALS: &[&str] = &["nope", "nah", "nothing", "denies"];
+
+/// Words a bare denial may hold around its denial ("he says none", "none that he knows of").
+const DENIAL_WORDS: &[&str] = &[
+    "he", "she", "says", "said", "that", "knows", "known", "of", "um", "uh", "okay", "ok", "thats",
+    "any", "reported",
+];
+
 /// study15: answers to a question about allergies. A sentence of drug names alone
 /// ("Morphine.", "No, no, amoxicillin, it was amoxicillin.") right after a sentence that
 /// asks about allergies ("Any allergies?", in the utterance before when `asked`, or "he's
@@ -2241,7 +2250,32 @@ fn answer_allergies(items: &mut Vec<items::Item>, text: &[char], mut asked: bool
                 _ => false,
             });
         let mut end = end;
-        if asked && answer {
+        // ext14: "Any allergies? None." — a bare denial answers the question: no known
+        // allergies (the denial's own negation words are replaced by the one fact).
+        let denial = sentence.iter().any(|item| match &item.kind {
+            K::Concept(C::Negation) => true,
+            K::Word(w) => DENIALS.contains(&w.as_str()),
+            _ => false,
+        }) && sentence.iter().all(|item| match &item.kind {
+            K::Concept(C::Negation) | K::Comma => true,
+            K::Word(w) => DENIALS.contains(&w.as_str()) || DENIAL_WORDS.contains(&w.as_str()),
+            _ => false,
+        });
+        if asked && denial {
+            let first = &items[start];
+            let last = &items[end - 1];
+            let cue = items::Item {
+                kind: K::Concept(C::NoKnownAllergies),
+                start: first.start,
+                end: last.end,
+                confidence: items[start..end]
+                    .iter()
+                    .map(|item| item.confidence)
+                    .fold(f32::INFINITY, f32::min),
+            };
+            items.splice(start..end, [cue]);
+            end = start + 1;
+        } else if asked && answer {
             if let Some(first) = sentence
                 .iter()
                 .position(|item| matches!(item.kind, K::Concept(C::Medication(_))))

@@ -920,8 +920,11 @@ fn match_spans(words: &[Word], phrases: &[String]) -> Vec<(u32, u32)> {
 }
 
 /// Words read over between a withholding cue and its drug ("hold the TXA", "no more of
-/// his morphine").
-const WITHHELD_GLUE: &[&str] = &["the", "a", "any", "his", "her", "their", "more"];
+/// his morphine", ext14: "the truck has two units of plasma").
+const WITHHELD_GLUE: &[&str] = &[
+    "the", "a", "any", "his", "her", "their", "more", "some", "one", "two", "three", "four",
+    "unit", "units", "bag", "bags", "of",
+];
 
 /// study21 (`reach = "withheld"`): silences, in `sentence`, each drug (ext14: and blood
 /// product or fluid, where the rule says `fluids`) said right after one of the rule's phrases or right before one of its
@@ -977,37 +980,22 @@ fn withhold(
             after.push("is".to_owned());
             at += 2;
         }
-        let adjacent = text
-            .get(at..(sentence_end as usize).min(text.len()))
-            .unwrap_or_default()
-            .iter()
-            .take_while(|c| {
-                c.is_alphanumeric() || c.is_whitespace() || matches!(c, '\'' | '\u{2019}')
-            })
-            .count();
-        after.extend(
+        // The words from `at` up to a comma, stop or other mark.
+        let words_from = |at: usize| -> Vec<String> {
+            let adjacent = text
+                .get(at..(sentence_end as usize).min(text.len()))
+                .unwrap_or_default()
+                .iter()
+                .take_while(|c| {
+                    c.is_alphanumeric() || c.is_whitespace() || matches!(c, '\'' | '\u{2019}')
+                })
+                .count();
             words_of(text, at as u32, (at + adjacent) as u32)
                 .into_iter()
-                .map(|w| w.text),
-        );
-        let ruled_out_after = rule.follows.iter().any(|phrase| {
-            let parts: Vec<&str> = phrase.split(' ').collect();
-            parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
-        });
-        // "penicillin gives him hives": a reaction the lexicon reads as an allergy is left
-        // to the allergy rule (the drug is the allergen).
-        let allergy_follows = items[j + 1..sentence.end]
-            .iter()
-            .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
-            .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Allergy)));
-        let under_way = rule.unless.iter().any(|phrase| {
-            let parts: Vec<&str> = phrase.split(' ').collect();
-            parts.len() <= after.len() && parts.iter().zip(&after).all(|(p, w)| w == p)
-        });
-        let ruled_out_before = ruled_out_before && !under_way;
-        if allergy_follows || (!ruled_out_before && !ruled_out_after) {
-            continue;
-        }
+                .map(|w| w.text)
+                .collect()
+        };
+        after.extend(words_from(at));
         // Its dose, route and time, said right after it, go with it.
         let values = items[j + 1..sentence.end]
             .iter()
@@ -1021,6 +1009,31 @@ fn withhold(
                 )
             })
             .count();
+        // ext14: a `follows` may come after those values ("ketamine fifty IV would be next").
+        let after_values = if values > 0 {
+            words_from(items[j + values].end as usize)
+        } else {
+            Vec::new()
+        };
+        let starts = |words: &[String], phrase: &str| {
+            let parts: Vec<&str> = phrase.split(' ').collect();
+            parts.len() <= words.len() && parts.iter().zip(words).all(|(p, w)| w == p)
+        };
+        let ruled_out_after = rule
+            .follows
+            .iter()
+            .any(|phrase| starts(&after, phrase) || starts(&after_values, phrase));
+        // "penicillin gives him hives": a reaction the lexicon reads as an allergy is left
+        // to the allergy rule (the drug is the allergen).
+        let allergy_follows = items[j + 1..sentence.end]
+            .iter()
+            .take_while(|item| !matches!(item.kind, ItemKind::Comma | ItemKind::Stop))
+            .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Allergy)));
+        let under_way = rule.unless.iter().any(|phrase| starts(&after, phrase));
+        let ruled_out_before = ruled_out_before && !under_way;
+        if allergy_follows || (!ruled_out_before && !ruled_out_after) {
+            continue;
+        }
         silenced[j..=j + values].fill(true);
     }
 }
