@@ -126,8 +126,9 @@ const ESTIMATE_WORDS: &[&str] = &[
 ];
 
 /// Of `noted` (read before the scope gate), those the gate left standing in `gated`: a
-/// story, a plan or a question silences them; a weight in a hedged clause of its own ("he's
-/// about seventy kilos") stays, as the estimate it is. Confidence is the one read before
+/// story, a plan or a question silences them; a weight or a burned surface in a hedged
+/// clause of its own ("he's about seventy kilos", "burns to both legs, about thirty
+/// percent") stays, as the estimate it is. Confidence is the one read before
 /// the gate: a burned surface and a weight are estimates, "about" adds no doubt.
 pub fn kept(noted: Vec<Noted>, gated: &[Item], text: &[char]) -> Vec<Noted> {
     noted
@@ -142,7 +143,7 @@ pub fn kept(noted: Vec<Noted>, gated: &[Item], text: &[char]) -> Vec<Noted> {
             );
             let (from, _) = bounds(gated, i, true);
             standing
-                || (matches!(n.fact, Fact::BodyWeight { .. })
+                || (matches!(n.fact, Fact::BodyWeight { .. } | Fact::BurnExtent { .. })
                     && any_of(&words_of(gated, text, from, i), ESTIMATE_WORDS))
         })
         .collect()
@@ -245,6 +246,11 @@ mod tests {
         assert_eq!(
             read("She weighs about ninety five kg."),
             vec![Fact::BodyWeight { kg: 95 }]
+        );
+        // ext14: a surface said as an estimate in a clause of its own is still the surface.
+        assert_eq!(
+            read("Burns to both legs and the back, about thirty percent."),
+            vec![Fact::BurnExtent { percent: 30 }]
         );
     }
 
