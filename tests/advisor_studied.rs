@@ -686,3 +686,86 @@ fn advisor10_b4_burn_fluids_eye_and_the_antiemetic_cap() {
         ],
     );
 }
+
+// --- set 16 (fresh16, studied after its first look): amputation in shock with late TXA,
+// an open chest wound with a tension pneumothorax, burns said as an estimate.
+
+#[test]
+fn advisor16_a_amputation_in_shock_blood_without_calcium_late_txa() {
+    score(
+        "advisor16.md",
+        "Block A",
+        &[
+            ("txa-indicated", 1, At(&["09:00"])),
+            ("antibiotics-open-wound", 1, At(&["09:00"])),
+            ("pelvic-binder-amputation", 1, At(&["09:00"])),
+            ("calcium-after-blood", 1, At(&["09:15"])),
+            ("hypothermia-with-fluids", 1, At(&["09:15"])),
+            ("avpu-before-analgesia", 1, At(&["09:40"])),
+            ("disarm-after-sedation", 1, At(&["09:40"])),
+            ("txa-given-late", 1, At(&["12:05"])),
+        ],
+        &[
+            ("tq-convert-2h", 0, Ever),
+            ("tq-2h-mark-in-shock", 0, Ever),
+            ("tq-limit-6h", 0, Ever),
+            ("ketamine-redose-early", 0, Ever),
+            ("tension-ptx-suspected", 0, Ever),
+            ("chest-seal-open-wound", 0, Ever),
+            ("calcium-after-blood", 0, Between("09:00", "09:14")),
+        ],
+    );
+}
+
+#[test]
+fn advisor16_b_open_chest_wound_tension_and_an_early_fentanyl() {
+    score_for(
+        "advisor16.md",
+        "Block B",
+        0,
+        &[
+            // The seal is asked for 2 min after the wound is heard (no nag meanwhile).
+            ("chest-seal-open-wound", 2, At(&["14:02"])),
+            ("txa-indicated", 2, At(&["14:00"])),
+            ("antibiotics-open-wound", 2, At(&["14:00"])),
+            ("disarm-after-sedation", 2, At(&["14:10"])),
+            ("naloxone-with-opioid", 2, At(&["14:10"])),
+            ("fentanyl-redose-early", 2, At(&["14:25"])),
+            ("tension-ptx-suspected", 2, At(&["14:30"])),
+            ("tq-convert-2h", 2, At(&["16:03"])),
+        ],
+        &[
+            ("calcium-after-blood", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("tq-limit-6h", 0, Ever),
+            ("pelvic-binder-amputation", 0, Ever),
+            ("chest-seal-open-wound", 0, Between("14:35", "16:10")),
+            ("tension-ptx-suspected", 0, Between("14:38", "16:10")),
+        ],
+    );
+}
+
+#[test]
+fn advisor16_c_burns_said_as_an_estimate_eye_and_polypharmacy() {
+    score(
+        "advisor16.md",
+        "Block C",
+        &[
+            ("eye-injury-shield", 3, At(&["20:00"])),
+            ("antibiotics-open-wound", 3, At(&["20:00"])),
+            ("burn-fluids", 3, At(&["20:00"])),
+            ("disarm-after-sedation", 3, At(&["20:08"])),
+            ("naloxone-with-opioid", 3, At(&["20:08"])),
+            ("otfc-redose-early", 3, At(&["20:20"])),
+            ("benzodiazepine-with-opioid", 3, At(&["20:25"])),
+            ("hypothermia-with-fluids", 3, Between("20:00", "20:40")),
+        ],
+        &[
+            ("ondansetron-cap", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("txa-indicated", 0, Ever),
+            ("calcium-after-blood", 0, Ever),
+            ("pelvic-binder-amputation", 0, Ever),
+        ],
+    );
+}
