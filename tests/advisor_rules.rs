@@ -2170,3 +2170,62 @@ fn an_open_chest_wound_without_a_seal_asks_for_one_once() {
         );
     }
 }
+
+#[test]
+fn an_evisceration_is_covered_and_gets_nothing_by_mouth() {
+    let lines = [
+        (
+            "10:00",
+            "casualty one, GSW to the belly, his intestines are hanging out",
+        ),
+        (
+            "10:10",
+            "moxifloxacin four hundred milligrams by mouth at ten ten",
+        ),
+    ];
+    let (alerts, _) = narrate("10:00", &lines, "11:00");
+    let cover = once_at(&alerts, "evisceration-cover", "10:02");
+    assert!(cover.message.contains("impermeable"), "{cover:?}");
+    let npo = once_at(&alerts, "evisceration-nothing-by-mouth", "10:10");
+    assert_eq!(npo.severity, Severity::Warning);
+    // The antibiotic given IV, or a belly wound with no organs out: no warning.
+    for lines in [
+        &[
+            (
+                "10:00",
+                "casualty one, abdominal evisceration, bowel is out",
+            ),
+            ("10:10", "ertapenem one gram IV at ten ten"),
+        ][..],
+        &[
+            ("10:00", "casualty one, GSW to the belly"),
+            (
+                "10:10",
+                "moxifloxacin four hundred milligrams by mouth at ten ten",
+            ),
+        ][..],
+    ] {
+        let (alerts, _) = narrate("10:00", lines, "11:00");
+        assert!(
+            of(&alerts, "evisceration-nothing-by-mouth").is_empty(),
+            "{lines:?}: {alerts:#?}"
+        );
+    }
+    // No organs out, or a dressing on the belly said within two minutes: no reminder.
+    for lines in [
+        &[("10:00", "casualty one, GSW to the belly")][..],
+        &[
+            (
+                "10:00",
+                "casualty one, abdominal evisceration, bowel is out",
+            ),
+            ("10:01", "occlusive dressing over the abdomen"),
+        ][..],
+    ] {
+        let (alerts, _) = narrate("10:00", lines, "11:00");
+        assert!(
+            of(&alerts, "evisceration-cover").is_empty(),
+            "{lines:?}: {alerts:#?}"
+        );
+    }
+}

@@ -603,3 +603,44 @@ fn a_burned_surface_and_a_weight_are_advisor_facts_not_card_fields() {
         "{json}"
     );
 }
+
+#[test]
+fn an_evisceration_is_an_abdominal_wound_and_an_advisor_fact() {
+    // adv18: said alone, it is an injury `other` of the abdomen on the card and the
+    // advisor's evisceration; said of a wound already on the card, only the latter.
+    let got = facts(&["Casualty one, abdominal evisceration, bowel is out."]);
+    for want in [
+        "casualty 1: injury other abdomen",
+        "casualty 1: evisceration abdomen",
+    ] {
+        assert!(got.iter().any(|f| f == want), "{want}: {got:?}");
+    }
+    let got = facts(&["Casualty one, GSW to the belly, his intestines are hanging out."]);
+    assert!(
+        got.iter().any(|f| f == "casualty 1: evisceration abdomen"),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|f| f == "casualty 1: injury other abdomen"),
+        "{got:?}"
+    );
+    // Everyday and planned talk gives none.
+    for line in [
+        "That took guts, good work.",
+        "If the bowel is out, cover it with the plastic, that's the drill.",
+        "Watch for evisceration when you roll him, Jones?",
+    ] {
+        let got = facts(&[line]);
+        assert!(
+            got.iter().all(|f| !f.contains("evisceration")),
+            "{line}: {got:?}"
+        );
+    }
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    extractor
+        .push_utterance(0, "Casualty one, evisceration, bowel is out.", 0.0, 1.0)
+        .unwrap();
+    let document = RecordDocument::new(&extractor.record(), Vec::new());
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(!json.contains("evisceration"), "{json}");
+}

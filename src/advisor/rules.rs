@@ -55,6 +55,8 @@ pub enum Selector {
     TourniquetOverClothing,
     /// An open fracture (`Fact::OpenFracture`).
     OpenFracture,
+    /// adv18: an evisceration (`Fact::Evisceration`).
+    Evisceration,
     /// The casualty's weapons taken (`Fact::Disarmed`).
     Disarmed,
     /// An injury of this kind, in one of these regions (any region when empty).
@@ -91,6 +93,7 @@ impl Selector {
             "tourniquet_off" => return Some(Selector::TourniquetOff),
             "tourniquet_over_clothing" => return Some(Selector::TourniquetOverClothing),
             "open_fracture" => return Some(Selector::OpenFracture),
+            "evisceration" => return Some(Selector::Evisceration),
             "disarmed" => return Some(Selector::Disarmed),
             _ => {}
         }
@@ -129,6 +132,7 @@ impl Selector {
             (Selector::TourniquetOff, Fact::TourniquetOff { .. }) => true,
             (Selector::TourniquetOverClothing, Fact::TourniquetOverClothing { .. }) => true,
             (Selector::OpenFracture, Fact::OpenFracture { .. }) => true,
+            (Selector::Evisceration, Fact::Evisceration { .. }) => true,
             (Selector::Disarmed, Fact::Disarmed) => true,
             (Selector::Injury(k, regions), Fact::Injury { kind, region, .. }) => {
                 k == kind && (regions.is_empty() || regions.contains(region))

@@ -508,6 +508,7 @@ fn casualty_resources(
             | Fact::TourniquetOff { .. }
             | Fact::TourniquetOverClothing { .. }
             | Fact::OpenFracture { .. }
+            | Fact::Evisceration { .. }
             | Fact::Perfusion(_)
             | Fact::Disarmed
             | Fact::BurnExtent { .. }

@@ -142,6 +142,9 @@ pub enum Concept {
     /// "open fracture", "compound fracture", "bone sticking out": a fracture that is an
     /// open wound (an injury `fracture` and `Fact::OpenFracture` at its region).
     OpenFracture,
+    /// adv18: "evisceration", "bowel is out": organs out through a wound (an injury
+    /// `other` and `Fact::Evisceration` at its region).
+    Evisceration,
     /// advisor4: "radial's weak", "no radial pulse", "strong radial", "altered mental
     /// status": a sign of perfusion said in words (`Fact::Perfusion`).
     Perfusion(Perfusion),
@@ -326,6 +329,7 @@ const CUES: &[(&str, Concept)] = &[
     ("filler", C::Filler),
     ("over_clothing", C::OverClothing),
     ("open_fracture", C::OpenFracture),
+    ("evisceration", C::Evisceration),
     ("disarmed", C::Disarmed),
     ("expectant", C::Expectant(true)),
     ("not_expectant", C::Expectant(false)),

@@ -1455,13 +1455,30 @@ impl Extractor {
                         filed.push(*region);
                     }
                 }
+                // adv18: bowel out, an evisceration, is of the abdomen when no place is said
+                // (what the words mean, not a guess).
+                if filed.is_empty() && frame.eviscerated {
+                    filed.push(Region::Abdomen);
+                }
                 for region in filed {
-                    facts.push(Fact::Injury {
-                        region,
-                        kind: *kind,
-                    });
+                    // adv18: the organs out of a wound already on the card ("GSW to the
+                    // belly, intestines hanging out") are that wound, not another one.
+                    let wound_there = frame.eviscerated
+                        && self.live.iter().any(|f| {
+                            f.casualty == self.current
+                                && matches!(f.fact, Fact::Injury { region: r, .. } if r == region)
+                        });
+                    if !wound_there {
+                        facts.push(Fact::Injury {
+                            region,
+                            kind: *kind,
+                        });
+                    }
                     if frame.open && *kind == InjuryKind::Fracture {
                         facts.push(Fact::OpenFracture { region });
+                    }
+                    if frame.eviscerated && *kind == InjuryKind::Other {
+                        facts.push(Fact::Evisceration { region });
                     }
                 }
             }

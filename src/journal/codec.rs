@@ -746,6 +746,10 @@ fn encode_fact(out: &mut Out<'_>, fact: &Fact) {
             out.u8(22);
             out.u8(u8::from(*expectant));
         }
+        Fact::Evisceration { region } => {
+            out.u8(23);
+            out.text(region.as_str());
+        }
     }
 }
 
@@ -855,6 +859,9 @@ fn decode_fact(input: &mut In<'_>) -> Result<Fact, DecodeError> {
             1 => true,
             _ => return Err(DecodeError::OutOfRange("expectant flag not 0 or 1")),
         }),
+        23 => Fact::Evisceration {
+            region: named!(input, Region)?,
+        },
         tag => return Err(DecodeError::UnknownTag { what: "fact", tag }),
     })
 }
@@ -941,6 +948,9 @@ mod tests {
             Fact::BodyWeight { kg: 70 },
             Fact::Expectant(true),
             Fact::Expectant(false),
+            Fact::Evisceration {
+                region: Region::Abdomen,
+            },
             Fact::Vital {
                 value: VitalValue::BloodPressure {
                     systolic: 90,

@@ -187,6 +187,9 @@ fn fact_line(fact: &Fact) -> String {
         Fact::OpenFracture { region } => {
             format!("open fracture of the {}", human(region.as_str()))
         }
+        Fact::Evisceration { region } => {
+            format!("evisceration of the {}", human(region.as_str()))
+        }
         Fact::Perfusion(sign) => human(sign.as_str()),
         Fact::Disarmed => "weapons taken from the casualty".to_owned(),
         Fact::BurnExtent { percent } => format!("burns {percent} % total body surface area"),

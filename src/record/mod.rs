@@ -588,6 +588,7 @@ impl CasualtyRecord {
                 | Fact::TourniquetOff { .. }
                 | Fact::TourniquetOverClothing { .. }
                 | Fact::OpenFracture { .. }
+                | Fact::Evisceration { .. }
                 | Fact::Perfusion(_)
                 | Fact::Disarmed
                 | Fact::BurnExtent { .. }

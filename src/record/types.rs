@@ -269,6 +269,12 @@ pub enum Fact {
     OpenFracture {
         region: Region,
     },
+    /// adv18: "abdominal evisceration", "bowel out of the belly": organs out through a
+    /// wound at `region` (G2024 l.452-468: cover, nothing by mouth). Advisor-only, like
+    /// an open fracture: the card has an injury `other` there, and no field for this.
+    Evisceration {
+        region: Region,
+    },
     /// "radial's weak", "no radial pulse", "strong radial", "altered mental status": a sign
     /// the guideline reads for shock (G2024 l.203). The advisor reads it (shock → fluids,
     /// TXA, evacuation); the card schema has no field for it, so it is not in `--json`.
@@ -332,6 +338,7 @@ pub enum Slot {
     TourniquetOff,
     TourniquetOverClothing,
     OpenFracture,
+    Evisceration,
     Perfusion,
     Disarmed,
     BurnExtent,
@@ -360,6 +367,7 @@ impl Fact {
             Fact::TourniquetOff { .. } => Slot::TourniquetOff,
             Fact::TourniquetOverClothing { .. } => Slot::TourniquetOverClothing,
             Fact::OpenFracture { .. } => Slot::OpenFracture,
+            Fact::Evisceration { .. } => Slot::Evisceration,
             Fact::Perfusion(_) => Slot::Perfusion,
             Fact::Disarmed => Slot::Disarmed,
             Fact::BurnExtent { .. } => Slot::BurnExtent,
@@ -406,7 +414,7 @@ impl Fact {
             Fact::Tourniquet { limb, .. }
             | Fact::TourniquetOff { limb, .. }
             | Fact::TourniquetOverClothing { limb } => *limb = Limb::of_region(region)?,
-            Fact::OpenFracture { region: r } => *r = region,
+            Fact::OpenFracture { region: r } | Fact::Evisceration { region: r } => *r = region,
             Fact::Treatment { site, .. } => *site = Some(region),
             _ => return None,
         }
@@ -499,6 +507,7 @@ impl fmt::Display for Fact {
                 write!(f, "tourniquet over clothing {limb}")
             }
             Fact::OpenFracture { region } => write!(f, "open fracture {region}"),
+            Fact::Evisceration { region } => write!(f, "evisceration {region}"),
             Fact::Perfusion(sign) => write!(f, "{}", sign.as_str().replace('_', " ")),
             Fact::Disarmed => write!(f, "disarmed"),
             Fact::BurnExtent { percent } => write!(f, "burns {percent} % TBSA"),

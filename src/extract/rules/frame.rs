@@ -69,6 +69,8 @@ pub struct Frame {
     pub over_clothing: bool,
     /// "open fracture", "bone sticking out": an injury that is an open fracture.
     pub open: bool,
+    /// adv18: "abdominal evisceration": an injury that is an evisceration.
+    pub eviscerated: bool,
     /// extract3: "a second CAT above the first one": a tourniquet said beside the one
     /// already on, whose limb it shares.
     pub beside_first: bool,
@@ -221,6 +223,7 @@ impl Frame {
             removed: false,
             over_clothing: false,
             open: false,
+            eviscerated: false,
             beside_first: false,
             side_only: None,
             reason: false,

@@ -1969,6 +1969,9 @@ impl<'a> Parser<'a> {
                     if other == Concept::OpenFracture {
                         self.frames[index].open = true;
                     }
+                    if other == Concept::Evisceration {
+                        self.frames[index].eviscerated = true;
+                    }
                     if self.shot_at_a_time(i) {
                         self.open_frame(FrameKind::InjuryTime, i);
                     }
@@ -3263,6 +3266,7 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         Concept::Avpu(avpu) => FrameKind::Avpu(*avpu),
         Concept::Injured => FrameKind::InjuryTime,
         Concept::OpenFracture => FrameKind::Injury(InjuryKind::Fracture, None),
+        Concept::Evisceration => FrameKind::Injury(InjuryKind::Other, None),
         Concept::Perfusion(sign) => FrameKind::Perfusion(*sign),
         Concept::Disarmed => FrameKind::Disarmed,
         Concept::Expectant(expectant) => FrameKind::Expectant(*expectant),
