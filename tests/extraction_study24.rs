@@ -7,12 +7,19 @@
 //! - a bare denial answering an allergy question ("Any allergies? Nope.") is no known
 //!   allergies; a denial that goes on to something else is not;
 //! - armour spall through a body part is a penetrating wound; the spall liner is not.
+//!
+//! And from set 16 (fresh16, studied after its one score; ext16): a drug the casualty
+//! refused or the medic only thought about; another unit's casualty; a "No." said as a
+//! sentence of its own between two values; "heart beat" as the pulse; a casualty covered
+//! with a hypothermia blanket.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod extraction_support;
 
-use extraction_support::{casualty, casualty_or_null, list, medication, record_of};
+use extraction_support::{
+    casualty, casualty_or_null, has_vital, list, medication, record_of, treatment,
+};
 use serde_json::Value;
 
 struct Case {
@@ -204,6 +211,142 @@ fn armour_spall_through_a_part_is_a_penetrating_wound() {
                     .iter()
                     .all(|i| i["kind"] == "gsw")
             },
+        },
+    ]);
+}
+
+// --- ext16: classes of error found in set 16 (fresh16, studied after its one score).
+
+#[test]
+fn a_refused_or_merely_considered_drug_is_not_given() {
+    run_cases(&[
+        Case {
+            name: "refused",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "Held out the ketamine for him, he declined it.",
+            ],
+            check: |r| medication(&casualty(r, 1), "ketamine").is_empty(),
+        },
+        Case {
+            name: "thinking about",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "I'm thinking about fentanyl, we'll see how he does.",
+            ],
+            check: |r| medication(&casualty(r, 1), "fentanyl").is_empty(),
+        },
+        Case {
+            name: "probably",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "Antibiotics at the CCP, probably ertapenem.",
+            ],
+            check: |r| medication(&casualty(r, 1), "ertapenem").is_empty(),
+        },
+        // Negatives: taken, and a drug given before a thought about the next.
+        Case {
+            name: "took it",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "Moxifloxacin four hundred milligrams by mouth, he took it fine.",
+            ],
+            check: |r| medication(&casualty(r, 1), "moxifloxacin").len() == 1,
+        },
+        Case {
+            name: "given, then considering more",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "Ketamine twenty milligrams IV at ten ten, considering a second dose later.",
+            ],
+            check: |r| medication(&casualty(r, 1), "ketamine").len() == 1,
+        },
+    ]);
+}
+
+#[test]
+fn another_units_casualty_is_not_ours() {
+    run_cases(&[
+        Case {
+            name: "element reports",
+            lines: &[
+                "Casualty two, GSW right shoulder.",
+                "Third squad reports a casualty of their own with a tourniquet on the right leg.",
+            ],
+            check: |r| list(&casualty(r, 2), "tourniquets").is_empty(),
+        },
+        Case {
+            name: "the other team's casualty",
+            lines: &[
+                "Casualty two, GSW right shoulder.",
+                "The other team's casualty has a chest seal on.",
+            ],
+            check: |r| list(&casualty(r, 2), "treatments").is_empty(),
+        },
+        // Negative: our casualty's own tourniquet.
+        Case {
+            name: "ours",
+            lines: &[
+                "Casualty two, GSW right shoulder.",
+                "Tourniquet on the right arm at ten ten.",
+            ],
+            check: |r| list(&casualty(r, 2), "tourniquets").len() == 1,
+        },
+    ]);
+}
+
+#[test]
+fn a_no_said_as_its_own_sentence_corrects_the_value_before() {
+    run_cases(&[
+        Case {
+            name: "pulse",
+            lines: &[
+                "Casualty one.",
+                "Pulse one thirty. No. One twenty, I lost count.",
+            ],
+            check: |r| {
+                let c = casualty(r, 1);
+                has_vital(&c, "pulse", 120) && !has_vital(&c, "pulse", 130)
+            },
+        },
+        Case {
+            name: "saturation",
+            lines: &["Casualty one.", "Sats ninety. No, ninety five, bad probe."],
+            check: |r| {
+                let c = casualty(r, 1);
+                has_vital(&c, "spo2", 95) && !has_vital(&c, "spo2", 90)
+            },
+        },
+        // Negative: a "no" before something else is no correction.
+        Case {
+            name: "no other wounds",
+            lines: &["Casualty one.", "Pulse one thirty. No. No other wounds."],
+            check: |r| has_vital(&casualty(r, 1), "pulse", 130),
+        },
+    ]);
+}
+
+#[test]
+fn a_heart_beat_is_a_pulse_and_a_casualty_covered_with_a_blanket_is_warmed() {
+    run_cases(&[
+        Case {
+            name: "heart beat",
+            lines: &["Casualty one.", "His heart beat is one hundred ten."],
+            check: |r| has_vital(&casualty(r, 1), "pulse", 110),
+        },
+        Case {
+            name: "covered",
+            lines: &["Casualty one.", "Covered her with the hypothermia blanket."],
+            check: |r| !treatment(&casualty(r, 1), "hypothermia_prevention").is_empty(),
+        },
+        // Negative: a blanket named as kit.
+        Case {
+            name: "the blanket in the truck",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "The hypothermia blanket is in the truck.",
+            ],
+            check: |r| treatment(&casualty(r, 1), "hypothermia_prevention").is_empty(),
         },
     ]);
 }

@@ -6,7 +6,9 @@
 //! another implementation wrote (llama.cpp, `scripts/llm-prototype.py`): with
 //! `TCCC_LLM_WORK=DIR` it writes `DIR/prompts.json` (one prompt per casualty of the
 //! held-out narrations) when `DIR/paragraphs.json` is absent, and otherwise checks the
-//! paragraphs and prints every kept and dropped sentence with the counts.
+//! paragraphs and prints every kept and dropped sentence with the counts. With
+//! `TCCC_LLM_OWN=1` tccc's runtime writes the paragraphs first (`TCCC_LLM_MODEL`: another
+//! GGUF, e.g. Gemma 3, prompted in its own chat layout; `TCCC_LLM_CASUALTIES`: the first N).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -87,7 +89,7 @@ fn the_prompt_holds_the_confirmed_record_and_nothing_else() {
     let g = prompt(&confirmed, ChatFormat::Gemma);
     assert!(g.starts_with("<start_of_turn>user\n"), "{g}");
     assert!(g.ends_with("<start_of_turn>model\n"), "{g}");
-    assert!(!g.contains("<|im_start|>"), "{g}");
+    assert!(!g.contains("<|im_start|>") && !g.contains("SmolLM"), "{g}");
     assert!(g.contains("Casualty 1."), "{g}");
     assert!(g.len() <= tccc::limits::HANDOVER_PROMPT_BYTES_MAX);
     // The facts, copied as they are, are a paragraph the checker keeps whole.
@@ -193,10 +195,16 @@ fn measure_paragraphs_written_elsewhere() {
     let casualties = heldout_casualties();
     let paragraphs = work.join("paragraphs.json");
     if std::env::var_os("TCCC_LLM_OWN").is_some() && !paragraphs.is_file() {
-        // tccc's own runtime writes the paragraphs.
-        let mut generator = open_generator(&model_path()).unwrap();
+        // tccc's own runtime writes the paragraphs, with the model TCCC_LLM_MODEL names
+        // (default SmolLM2), for the first TCCC_LLM_CASUALTIES casualties (default all).
+        let model = std::env::var_os("TCCC_LLM_MODEL").map_or_else(model_path, PathBuf::from);
+        let mut generator = open_generator(&model).unwrap();
+        let limit = std::env::var("TCCC_LLM_CASUALTIES")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
         let mut written = serde_json::Map::new();
-        for (id, c) in &casualties {
+        for (id, c) in casualties.iter().take(limit) {
             let mut answer = String::new();
             generator
                 .generate(
@@ -226,7 +234,7 @@ fn measure_paragraphs_written_elsewhere() {
     }
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(paragraphs).unwrap()).unwrap();
-    let (mut kept, mut dropped) = (0, 0);
+    let (mut kept, mut dropped, mut paragraphs, mut empty) = (0, 0, 0, 0);
     for (id, c) in &casualties {
         let Some(text) = written[id.as_str()].as_str() else {
             continue;
@@ -241,8 +249,12 @@ fn measure_paragraphs_written_elsewhere() {
         }
         kept += checked.kept.len();
         dropped += checked.dropped.len();
+        paragraphs += 1;
+        empty += usize::from(checked.kept.is_empty());
     }
-    println!("sentences kept {kept}, dropped {dropped}");
+    println!(
+        "paragraphs {paragraphs} ({empty} with nothing kept), sentences kept {kept}, dropped {dropped}"
+    );
 }
 
 #[test]

@@ -261,7 +261,12 @@ pub fn facts_text(c: &CasualtyRecord) -> String {
 
 /// The whole prompt for one casualty, in the chat layout of the model that answers.
 pub fn prompt(c: &CasualtyRecord, format: ChatFormat) -> String {
-    format.prompt(SYSTEM, &format!("{REQUEST}\n\n{}", facts_text(c)))
+    // SmolLM2's own system line names it; Gemma has no system role and is not SmolLM.
+    let system = match format {
+        ChatFormat::ChatMl => SYSTEM,
+        ChatFormat::Gemma => "",
+    };
+    format.prompt(system, &format!("{REQUEST}\n\n{}", facts_text(c)))
 }
 
 /// What the paragraph may be written with: one paragraph of plain text (no line break, no

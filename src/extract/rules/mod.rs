@@ -2234,9 +2234,10 @@ impl<'a> Parser<'a> {
     /// twenty-one twelve", "thirty, no, I counted, twenty-eight", "the left, no, right
     /// leg". "Left leg, no, no other wounds" has no value after it.
     fn no_between_values(&self, i: usize) -> bool {
+        // ext16: or as a sentence of its own ("Pulse one twenty. No. One ten.").
         let alone = i > 0
-            && matches!(self.kind_at(i - 1), Some(ItemKind::Comma))
-            && matches!(self.kind_at(i + 1), Some(ItemKind::Comma));
+            && matches!(self.kind_at(i - 1), Some(ItemKind::Comma | ItemKind::Stop))
+            && matches!(self.kind_at(i + 1), Some(ItemKind::Comma | ItemKind::Stop));
         if !alone {
             return false;
         }
