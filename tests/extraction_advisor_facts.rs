@@ -576,6 +576,17 @@ fn a_burned_surface_and_a_weight_are_advisor_facts_not_card_fields() {
     ] {
         assert!(got.iter().any(|f| f == want), "{want}: {got:?}");
     }
+    // ext16: the surface said alone in the sentence after the burns.
+    for line in [
+        "Casualty one, burns to both legs and the back. I make it forty percent.",
+        "Casualty one, burns to both legs and the back. About forty percent.",
+    ] {
+        let got = facts(&[line]);
+        assert!(
+            got.iter().any(|f| f == "casualty 1: burns 40 % TBSA"),
+            "{line}: {got:?}"
+        );
+    }
     // A saturation, a load or a lesson gives neither.
     for line in [
         "Casualty one, burns to the left arm, sats ninety four percent.",

@@ -12,6 +12,7 @@
 //! neither.
 
 use super::items::{Item, ItemKind};
+use super::lexicon::Concept;
 use super::normalise::QuantityUnit;
 use crate::record::Fact;
 
@@ -162,7 +163,22 @@ pub fn noted(items: &[Item], text: &[char]) -> Vec<Noted> {
             } if (1.0..=100.0).contains(value) && value.fract() == 0.0 => {
                 let sentence = words_of(items, text, s_from, s_to);
                 let clause = words_of(items, text, c_from, c_to);
-                if any_of(&sentence, BURN_WORDS)
+                // ext16: "Burns to both arms and the chest. I make it forty percent.": a
+                // sentence of words and the percent alone, right after a sentence about
+                // burns, is that burned surface.
+                let bare = items[s_from..s_to].iter().enumerate().all(|(k, other)| {
+                    // "I make it forty percent" ("make it" reads as a correction).
+                    s_from + k == i
+                        || matches!(
+                            other.kind,
+                            ItemKind::Word(_) | ItemKind::Concept(Concept::Correction)
+                        )
+                });
+                let burns_before = bare && s_from >= 2 && {
+                    let (p_from, p_to) = bounds(items, s_from - 2, false);
+                    any_of(&words_of(items, text, p_from, p_to), BURN_WORDS)
+                };
+                if (any_of(&sentence, BURN_WORDS) || burns_before)
                     && !any_of(&sentence, NOT_REPORTED_WORDS)
                     && !any_of(&clause, SATURATION_WORDS)
                 {
@@ -246,6 +262,19 @@ mod tests {
         assert_eq!(
             read("She weighs about ninety five kg."),
             vec![Fact::BodyWeight { kg: 95 }]
+        );
+        // ext16: the surface said alone in the sentence after the burns.
+        assert_eq!(
+            read("Burns to both arms and the chest. I make it about forty percent."),
+            vec![Fact::BurnExtent { percent: 40 }]
+        );
+        assert_eq!(
+            read("Burns to both arms. Sats ninety percent."),
+            Vec::<Fact>::new()
+        );
+        assert_eq!(
+            read("Burns to both arms. Pulse one twenty, forty percent."),
+            Vec::<Fact>::new()
         );
         // ext14: a surface said as an estimate in a clause of its own is still the surface.
         assert_eq!(
