@@ -11,7 +11,8 @@
 //! And from set 16 (fresh16, studied after its one score; ext16): a drug the casualty
 //! refused or the medic only thought about; another unit's casualty; a "No." said as a
 //! sentence of its own between two values; "heart beat" as the pulse; a casualty covered
-//! with a hypothermia blanket.
+//! with a hypothermia blanket; a time said as the next sentence ("Time is zero nine twelve,
+//! mark it on the strap") dates the act before it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -347,6 +348,39 @@ fn a_heart_beat_is_a_pulse_and_a_casualty_covered_with_a_blanket_is_warmed() {
                 "The hypothermia blanket is in the truck.",
             ],
             check: |r| treatment(&casualty(r, 1), "hypothermia_prevention").is_empty(),
+        },
+    ]);
+}
+
+#[test]
+fn a_time_said_as_the_next_sentence_dates_the_act() {
+    run_cases(&[
+        Case {
+            name: "time is",
+            lines: &[
+                "Casualty one, GSW right thigh.",
+                "CAT on the right leg, high and tight. Time is one four zero five, mark it on the strap.",
+            ],
+            check: |r| {
+                list(&casualty(r, 1), "tourniquets")
+                    .iter()
+                    .any(|t| t["time"] == "14:05")
+            },
+        },
+        // Negatives: a reading is not dated back, and a time before a new act stays its own.
+        Case {
+            name: "a reading",
+            lines: &["Casualty one.", "Pulse one twenty. Time is one four zero five."],
+            check: |r| {
+                list(&casualty(r, 1), "vitals")
+                    .iter()
+                    .all(|v| v["time"].is_null())
+            },
+        },
+        Case {
+            name: "a lesson is still a lesson",
+            lines: &["Ketamine twenty milligrams IV is the pain dose, write that on your card."],
+            check: |r| r.as_array().unwrap().iter().all(|c| list(c, "medications").is_empty()),
         },
     ]);
 }

@@ -2576,10 +2576,23 @@ impl<'a> Parser<'a> {
             ItemKind::Number(n) if n.digits.len() == 4 => n.as_clock(),
             _ => None,
         };
-        let alone = self.items[opens..=last].iter().all(|item| {
+        // ext16: "Time is zero nine twelve, write that on the strap.": the time's clause may
+        // say it is the time, and clauses of plain words may follow it.
+        let first_comma = self.items[opens..=last]
+            .iter()
+            .position(|item| item.kind == ItemKind::Comma)
+            .map_or(last + 1, |p| opens + p);
+        let alone = self.items[opens..first_comma].iter().all(|item| {
             clock_of(item).is_some()
-                || matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::At))
-        });
+                || matches!(&item.kind, ItemKind::Concept(Concept::At))
+                || matches!(&item.kind, ItemKind::Word(w) if TIME_SAID_WORDS.contains(&w.as_str()))
+        }) && self.items[first_comma..=last]
+            .iter()
+            .all(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Word(_)))
+            || self.items[opens..=last].iter().all(|item| {
+                clock_of(item).is_some()
+                    || matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::At))
+            });
         let mut clocks = self.items[opens..=last].iter().filter_map(clock_of);
         let (Some(clock), None, true) = (clocks.next(), clocks.next(), alone) else {
             return;
@@ -3274,6 +3287,12 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
         _ => return None,
     })
 }
+
+/// ext16: words a clause may hold around a clock time that only say it is the time of the
+/// act before ("Time is zero nine twelve", "That was at seventeen twenty").
+const TIME_SAID_WORDS: &[&str] = &[
+    "time", "is", "was", "the", "that", "thats", "it", "its", "now", "on", "put",
+];
 
 /// adv15: words before "left" or "right" that make it no side of the body ("we left it
 /// on", "all right", "that's right").
