@@ -1752,7 +1752,7 @@ fn a_penetrating_eye_injury_asks_for_acuity_and_a_rigid_shield_once() {
 fn an_injury_time_said_with_the_mechanism_sets_the_txa_window() {
     // "<mechanism> blast at T", "<wound>, hit at T", "<wound>, happened at T": the
     // injury time, not the first mention.
-    for (line, injury) in [
+    txa_window_from_the_injury_time(&[
         (
             "casualty one, mortar blast at eleven forty, tourniquet right leg",
             "11:40",
@@ -1765,7 +1765,18 @@ fn an_injury_time_said_with_the_mechanism_sets_the_txa_window() {
             "casualty one, shrapnel in the right thigh, happened at eleven fifty, tourniquet right leg",
             "11:50",
         ),
-    ] {
+    ]);
+    // Not an injury time: a tourniquet's time, a plan to hit an objective, a demolition.
+    txa_window_from_first_mention(&[
+        "casualty one, GSW right thigh, TQ right leg at eleven thirty",
+        "casualty one, GSW right thigh, tourniquet right leg. We'll hit the objective at eleven thirty.",
+        "casualty one, GSW right thigh, tourniquet right leg. The engineers will blast at eleven thirty.",
+    ]);
+}
+
+/// Each line (heard at 12:00) opens the TXA window from the injury time said in it.
+fn txa_window_from_the_injury_time(cases: &[(&str, &str)]) {
+    for (line, injury) in cases {
         let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
         let open = once_at(&alerts, "txa-indicated", "12:00");
         let due = format!("give by {}", hhmm_plus_3h(injury));
@@ -1774,12 +1785,11 @@ fn an_injury_time_said_with_the_mechanism_sets_the_txa_window() {
             "{line}: {open:?}"
         );
     }
-    // Not an injury time: a tourniquet's time, a plan to hit an objective, a demolition.
-    for line in [
-        "casualty one, GSW right thigh, TQ right leg at eleven thirty",
-        "casualty one, GSW right thigh, tourniquet right leg. We'll hit the objective at eleven thirty.",
-        "casualty one, GSW right thigh, tourniquet right leg. The engineers will blast at eleven thirty.",
-    ] {
+}
+
+/// Each line (heard at 12:00) says no injury time: the window runs from the first mention.
+fn txa_window_from_first_mention(lines: &[&str]) {
+    for line in lines {
         let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
         let open = once_at(&alerts, "txa-indicated", "12:00");
         assert!(open.assumed_time, "{line}: {open:?}");
@@ -2047,7 +2057,7 @@ fn an_injury_time_said_with_the_mechanism_is_stated_not_assumed() {
 fn a_landmine_or_device_time_sets_the_txa_window() {
     // adv16 (set 22's landmine block): a mine stepped on, a device that went off, with a
     // clock time, is the injury time, not the first mention.
-    for (line, injury) in [
+    txa_window_from_the_injury_time(&[
         (
             "casualty one, stepped on a landmine at eleven thirty, right foot gone, tourniquet right leg",
             "11:30",
@@ -2056,24 +2066,12 @@ fn a_landmine_or_device_time_sets_the_txa_window() {
             "casualty one, the IED went off at eleven forty five, tourniquet right leg",
             "11:45",
         ),
-    ] {
-        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
-        let open = once_at(&alerts, "txa-indicated", "12:00");
-        let due = format!("give by {}", hhmm_plus_3h(injury));
-        assert!(
-            open.message.contains(&due) && !open.assumed_time,
-            "{line}: {open:?}"
-        );
-    }
+    ]);
     // Not an injury time: a nail, an alarm clock.
-    for line in [
+    txa_window_from_first_mention(&[
         "casualty one, GSW right thigh, tourniquet right leg. He stepped on a nail at eleven thirty.",
         "casualty one, GSW right thigh, tourniquet right leg. My alarm went off at eleven thirty.",
-    ] {
-        let (alerts, _) = narrate("12:00", &[("12:00", line)], "13:00");
-        let open = once_at(&alerts, "txa-indicated", "12:00");
-        assert!(open.assumed_time, "{line}: {open:?}");
-    }
+    ]);
 }
 
 #[test]

@@ -19,26 +19,9 @@
 mod extraction_support;
 
 use extraction_support::{
-    casualty, casualty_or_null, has_vital, list, medication, record_of, treatment,
+    casualty, casualty_or_null, has_vital, list, medication, run_cases, treatment, Case,
 };
 use serde_json::Value;
-
-struct Case {
-    name: &'static str,
-    lines: &'static [&'static str],
-    check: fn(&Value) -> bool,
-}
-
-fn run_cases(cases: &[Case]) {
-    let mut failures = Vec::new();
-    for case in cases {
-        let record = record_of(case.lines);
-        if !(case.check)(&record) {
-            failures.push(format!("{}: {:?}\n{record:#}", case.name, case.lines));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
 
 fn fluids(record: &Value) -> usize {
     let c = casualty_or_null(record, 1);

@@ -447,3 +447,23 @@ pub fn no_facts(line: &str) {
         .collect();
     assert!(filed.is_empty(), "{line:?} filed {filed:?}");
 }
+
+/// One named case of a table-driven class test: the utterances and a check on the record's
+/// casualties.
+pub struct Case {
+    pub name: &'static str,
+    pub lines: &'static [&'static str],
+    pub check: fn(&Value) -> bool,
+}
+
+/// Runs every case and fails once, listing each case whose check failed with its record.
+pub fn run_cases(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let record = record_of(case.lines);
+        if !(case.check)(&record) {
+            failures.push(format!("{}: {:?}\n{record:#}", case.name, case.lines));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
