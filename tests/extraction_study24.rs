@@ -12,7 +12,8 @@
 //! refused or the medic only thought about; another unit's casualty; a "No." said as a
 //! sentence of its own between two values; "heart beat" as the pulse; a casualty covered
 //! with a hypothermia blanket; a time said as the next sentence ("Time is zero nine twelve,
-//! mark it on the strap") dates the act before it.
+//! mark it on the strap") dates the act before it; a place said as its own clause right
+//! after "shot" is where the gunshot wound is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -364,6 +365,41 @@ fn a_time_said_as_the_next_sentence_dates_the_act() {
             name: "a lesson is still a lesson",
             lines: &["Ketamine twenty milligrams IV is the pain dose, write that on your card."],
             check: |r| r.as_array().unwrap().iter().all(|c| list(c, "medications").is_empty()),
+        },
+    ]);
+}
+
+#[test]
+fn a_place_said_right_after_shot_is_where_the_wound_is() {
+    let gsw_at = |r: &Value, region: &str| {
+        list(&casualty(r, 1), "injuries")
+            .iter()
+            .any(|i| i["kind"] == "gsw" && i["region"] == region)
+    };
+    run_cases(&[
+        Case {
+            name: "been shot, place",
+            lines: &["Casualty one, he's been shot, left lower leg."],
+            check: |r| gsw_at(r, "left_leg"),
+        },
+        Case {
+            name: "gunshot, place, more",
+            lines: &["Casualty one, gunshot, right forearm, bleeding controlled."],
+            check: |r| gsw_at(r, "right_arm"),
+        },
+        // Negatives: a sign after the shot, a shot heard somewhere.
+        Case {
+            name: "shot, then a sign",
+            lines: &["Casualty one, he got shot, pulse one twenty."],
+            check: |r| list(&casualty(r, 1), "injuries").is_empty(),
+        },
+        Case {
+            name: "a shot heard",
+            lines: &[
+                "Casualty one, GSW left thigh.",
+                "We heard a shot, left side of the compound.",
+            ],
+            check: |r| list(&casualty(r, 1), "injuries").len() == 1,
         },
     ]);
 }

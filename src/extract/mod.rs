@@ -541,6 +541,7 @@ impl Extractor {
             heard_unsure_spans(&chars, sign_words, &mut unsure, &mut heard_stops);
         }
         let mut items = items::items(&tokens, &self.lexicon);
+        shot_then_place(&mut items);
         self.allergy_asked = answer_allergies(&mut items, &chars, self.allergy_asked);
         self.pain_asked = answers::answer_pain(&mut items, &chars, self.pain_asked);
         answers::answer_vitals(&mut items, &chars);
@@ -2228,6 +2229,30 @@ fn amended(fact: &Fact, attribute: &Attribute) -> Option<Fact> {
             }),
             _ => None,
         },
+    }
+}
+
+/// ext16: "He's been shot, right upper arm.": a gunshot said as a mechanism and the place
+/// said right after it as a clause of its own is a gunshot wound there, as "shot in the
+/// right upper arm" is. Only a place alone in its clause (a side and a part) is read so;
+/// "shot, pulse one twenty" or "shot, left it there" are not.
+fn shot_then_place(items: &mut Vec<items::Item>) {
+    use items::ItemKind as K;
+    use lexicon::Concept as C;
+    let mut i = 0;
+    while i + 2 < items.len() {
+        let place_alone = matches!(items[i + 2].kind, K::Place(_))
+            && items
+                .get(i + 3)
+                .is_none_or(|next| matches!(next.kind, K::Comma | K::Stop));
+        if items[i].kind == K::Concept(C::Mechanism(Mechanism::Gsw))
+            && items[i + 1].kind == K::Comma
+            && place_alone
+        {
+            items[i].kind = K::Concept(C::Injury(InjuryKind::Gsw, Some(Mechanism::Gsw)));
+            items.remove(i + 1);
+        }
+        i += 1;
     }
 }
 
