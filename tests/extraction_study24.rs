@@ -371,11 +371,11 @@ fn a_time_said_as_the_next_sentence_dates_the_act() {
 
 #[test]
 fn a_place_said_right_after_shot_is_where_the_wound_is() {
-    let gsw_at = |r: &Value, region: &str| {
+    fn gsw_at(r: &Value, region: &str) -> bool {
         list(&casualty(r, 1), "injuries")
             .iter()
             .any(|i| i["kind"] == "gsw" && i["region"] == region)
-    };
+    }
     run_cases(&[
         Case {
             name: "been shot, place",
