@@ -687,7 +687,7 @@ fn advisor10_b4_burn_fluids_eye_and_the_antiemetic_cap() {
     );
 }
 
-// --- set 16 (fresh16, studied after its first look): amputation in shock with late TXA,
+// --- set 23 (fresh16, studied after its first look): amputation in shock with late TXA,
 // an open chest wound with a tension pneumothorax, burns said as an estimate.
 
 #[test]

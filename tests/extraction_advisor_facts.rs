@@ -12,6 +12,18 @@ use extraction_support::live_facts as facts;
 use tccc::extract::{Extractor, ExtractorConfig};
 use tccc::record::RecordDocument;
 
+/// The `--json` document of the record after `lines` (one utterance each).
+fn card_json(lines: &[&str]) -> String {
+    let mut extractor = Extractor::new(ExtractorConfig::default());
+    for (i, line) in lines.iter().enumerate() {
+        extractor
+            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
+            .unwrap();
+    }
+    let document = RecordDocument::new(&extractor.record(), Vec::new());
+    serde_json::to_string(&document).unwrap()
+}
+
 fn has(lines: &[&str], want: &str) -> bool {
     facts(lines).iter().any(|f| f == want)
 }
@@ -600,14 +612,7 @@ fn a_burned_surface_and_a_weight_are_advisor_facts_not_card_fields() {
             "{line}: {got:?}"
         );
     }
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    for (i, line) in lines.iter().enumerate() {
-        extractor
-            .push_utterance(i as u32, line, i as f64, i as f64 + 1.0)
-            .unwrap();
-    }
-    let document = RecordDocument::new(&extractor.record(), Vec::new());
-    let json = serde_json::to_string(&document).unwrap();
+    let json = card_json(&lines);
     assert!(json.contains("ondansetron"), "{json}");
     assert!(
         !json.contains("TBSA") && !json.contains("weight") && !json.contains("burn_extent"),
@@ -647,11 +652,6 @@ fn an_evisceration_is_an_abdominal_wound_and_an_advisor_fact() {
             "{line}: {got:?}"
         );
     }
-    let mut extractor = Extractor::new(ExtractorConfig::default());
-    extractor
-        .push_utterance(0, "Casualty one, evisceration, bowel is out.", 0.0, 1.0)
-        .unwrap();
-    let document = RecordDocument::new(&extractor.record(), Vec::new());
-    let json = serde_json::to_string(&document).unwrap();
+    let json = card_json(&["Casualty one, evisceration, bowel is out."]);
     assert!(!json.contains("evisceration"), "{json}");
 }

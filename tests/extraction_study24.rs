@@ -8,7 +8,7 @@
 //!   allergies; a denial that goes on to something else is not;
 //! - armour spall through a body part is a penetrating wound; the spall liner is not.
 //!
-//! And from set 16 (fresh16, studied after its one score; ext16): a drug the casualty
+//! And from set 23 (fresh16, studied after its one score; ext16): a drug the casualty
 //! refused or the medic only thought about; another unit's casualty; a "No." said as a
 //! sentence of its own between two values; "heart beat" as the pulse; a casualty covered
 //! with a hypothermia blanket; a time said as the next sentence ("Time is zero nine twelve,
@@ -200,7 +200,7 @@ fn armour_spall_through_a_part_is_a_penetrating_wound() {
     ]);
 }
 
-// --- ext16: classes of error found in set 16 (fresh16, studied after its one score).
+// --- ext16: classes of error found in set 23 (fresh16, studied after its one score).
 
 #[test]
 fn a_refused_or_merely_considered_drug_is_not_given() {

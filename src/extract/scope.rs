@@ -927,9 +927,10 @@ const WITHHELD_GLUE: &[&str] = &[
 ];
 
 /// study21 (`reach = "withheld"`): silences, in `sentence`, each drug (ext14: and blood
-/// product or fluid, where the rule says `fluids`) said right after one of the rule's phrases or right before one of its
-/// `follows`, with the values said right after it. Said after a phrase, it stands when one
-/// of the rule's `unless` follows it ("has whole blood running": care under way).
+/// product or fluid, where the rule says `fluids`) said right after one of the rule's
+/// phrases or right before one of its `follows` (ext14: or after the values said with it),
+/// with the values said right after it. Said after a phrase, it stands when one of the
+/// rule's `unless` follows it ("has whole blood running": care under way).
 fn withhold(
     items: &[Item],
     text: &[char],

@@ -2582,17 +2582,14 @@ impl<'a> Parser<'a> {
             .iter()
             .position(|item| item.kind == ItemKind::Comma)
             .map_or(last + 1, |p| opens + p);
+        let time_or_at =
+            |item: &Item| clock_of(item).is_some() || item.kind == ItemKind::Concept(Concept::At);
         let alone = self.items[opens..first_comma].iter().all(|item| {
-            clock_of(item).is_some()
-                || matches!(&item.kind, ItemKind::Concept(Concept::At))
+            time_or_at(item)
                 || matches!(&item.kind, ItemKind::Word(w) if TIME_SAID_WORDS.contains(&w.as_str()))
-        }) && self.items[first_comma..=last]
-            .iter()
-            .all(|item| matches!(item.kind, ItemKind::Comma | ItemKind::Word(_)))
-            || self.items[opens..=last].iter().all(|item| {
-                clock_of(item).is_some()
-                    || matches!(item.kind, ItemKind::Comma | ItemKind::Concept(Concept::At))
-            });
+        }) && self.items[first_comma..=last].iter().all(|item| {
+            time_or_at(item) || matches!(item.kind, ItemKind::Comma | ItemKind::Word(_))
+        });
         let mut clocks = self.items[opens..=last].iter().filter_map(clock_of);
         let (Some(clock), None, true) = (clocks.next(), clocks.next(), alone) else {
             return;
