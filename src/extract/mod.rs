@@ -1464,7 +1464,9 @@ impl Extractor {
                 for region in filed {
                     // adv18: the organs out of a wound already on the card ("GSW to the
                     // belly, intestines hanging out") are that wound, not another one.
-                    let wound_there = frame.eviscerated
+                    // ext17: so is a wound of no kind said where one is ("GSW left
+                    // thigh … the wound on the left leg").
+                    let wound_there = (frame.eviscerated || *kind == InjuryKind::Other)
                         && self.live.iter().any(|f| {
                             f.casualty == self.current
                                 && matches!(f.fact, Fact::Injury { region: r, .. } if r == region)

@@ -30,10 +30,56 @@ impl Parser<'_> {
             let earlier = (0..self.sealed_before).rev().find(|&i| {
                 !dropped[i] && same_category(&self.frames[i].kind, &self.frames[later].kind)
             });
+            // ext17: "tourniquet left leg at 1115, correction, 1112, the TQ went on at
+            // 1112": a tourniquet named again with no limb restates the one corrected; the
+            // corrected time goes to that one, and the restatement adds nothing.
+            if matches!(later_frame.kind, FrameKind::Tourniquet(_))
+                && later_frame.places.is_empty()
+                && earlier.is_some_and(|e| !self.frames[e].places.is_empty())
+            {
+                dropped[later] = true;
+                continue;
+            }
             if let Some(earlier) = earlier {
                 dropped[earlier] = true;
                 self.frames[later].correcting = false;
             }
+        }
+    }
+
+    /// ext17: "Allergic to sulfa. Correction: codeine, not sulfa.": a drug named bare (no
+    /// dose, route or time) after a correction cue, in an utterance whose last fact before
+    /// the cue is an allergy, is the allergen corrected, not a drug given.
+    pub(super) fn allergen_corrected(&mut self, dropped: &mut [bool]) {
+        if self.sealed_before == 0 || self.retraction.is_some() {
+            return;
+        }
+        let Some(earlier) = (0..self.sealed_before)
+            .rev()
+            .find(|&i| !dropped[i] && !self.frames[i].negated)
+        else {
+            return;
+        };
+        if !matches!(self.frames[earlier].kind, FrameKind::Allergen(_)) {
+            return;
+        }
+        let later = (self.sealed_before..self.frames.len()).find(|&i| {
+            let frame = &self.frames[i];
+            matches!(frame.kind, FrameKind::Medication(_))
+                && !frame.negated
+                && !dropped[i]
+                && frame.quantity.is_none()
+                && frame.route.is_none()
+                && frame.time.is_none()
+                && frame.number.is_none()
+        });
+        let Some(later) = later else {
+            return;
+        };
+        if let FrameKind::Medication(name) = self.frames[later].kind {
+            self.frames[later].kind = FrameKind::Allergen(name.to_owned());
+            self.frames[later].correcting = false;
+            dropped[earlier] = true;
         }
     }
 

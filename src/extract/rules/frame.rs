@@ -246,6 +246,10 @@ impl Frame {
             // gaps10: a pill pack is swallowed; it has no site ("hand him the pill pack":
             // "hand" is the verb).
             (K::Treatment(TreatmentKind::CombatPillPack), A::Place(_)) => false,
+            // ext17: a cric is in the neck; "cric is in, good chest rise" names no site.
+            (K::Treatment(TreatmentKind::Cric), A::Place(place)) => {
+                place.part == super::super::lexicon::Part::Neck && self.places.is_empty()
+            }
             (K::Treatment(_), A::Place(_)) => self.places.len() < 2,
             (K::Tourniquet(_), A::Time(_)) => {
                 self.time.is_none()

@@ -114,6 +114,9 @@ struct Parser<'a> {
     switched: bool,
     /// Places of this sentence that no frame took ("GSW. Left leg." on the radio).
     sentence_places: Vec<(Place, u32)>,
+    /// ext17: sentences with an oral route no frame took ("swallow this, it's
+    /// moxifloxacin"), with the route's end.
+    oral_routes: Vec<(u32, u32)>,
     /// The last frame said before the latest casualty switch cannot take later places.
     frames_before_switch: usize,
     sentence: u32,
@@ -160,6 +163,7 @@ impl<'a> Parser<'a> {
             has_evac_cue: false,
             switched: false,
             sentence_places: Vec::new(),
+            oral_routes: Vec::new(),
             frames_before_switch: 0,
             sentence: 0,
             clause: 0,
@@ -298,6 +302,9 @@ impl<'a> Parser<'a> {
                 self.order.push(Step::Action(Action::Access { route }));
             }
             Attribute::Place(place) if !self.correcting => self.sentence_places.push((place, end)),
+            Attribute::Route(Route::Po) if !self.correcting && !self.hypothetical => {
+                self.oral_routes.push((self.sentence, end));
+            }
             // study15: a place said after "no" with no frame holding a place yet waits
             // for the wound named after it; it corrects nothing.
             Attribute::Place(place)
@@ -2550,26 +2557,32 @@ impl<'a> Parser<'a> {
     }
 
     /// study19: terse or whispered narration, one phrase a sentence ("pressure drsg. right
-    /// calf. two three one five."): a clock time said as the last sentence of the
-    /// utterance, alone, dates the last act said before it when it has no time. A reading
-    /// before it is not dated this way (a time said alone before vital signs dates the
-    /// signs after it), nor an act of an earlier utterance.
+    /// calf. two three one five."): a clock time said as a sentence of its own dates the
+    /// last act said before it when it has no time. A reading before it is not dated this
+    /// way, nor an act before a time that vital signs follow (a time said alone before
+    /// signs dates the signs after it), nor an act of an earlier utterance.
     fn time_alone_after_act(&mut self) {
-        let Some(last) = self
-            .items
-            .iter()
-            .rposition(|item| item.kind != ItemKind::Stop)
-        else {
-            return;
-        };
-        let sentence = self.items[..last]
-            .iter()
-            .filter(|item| item.kind == ItemKind::Stop)
-            .count() as u32;
-        let opens = self.items[..last]
-            .iter()
-            .rposition(|item| item.kind == ItemKind::Stop)
-            .map_or(0, |p| p + 1);
+        // ext17: every sentence of the utterance, not only its last ("TQ right leg. Zero
+        // one fifteen. Tight.", "Ketamine twenty milligrams slow IV. Pushed at twelve oh
+        // five.").
+        let mut opens = 0;
+        let mut sentence = 0u32;
+        while opens < self.items.len() {
+            let stop = self.items[opens..]
+                .iter()
+                .position(|item| item.kind == ItemKind::Stop)
+                .map_or(self.items.len(), |p| opens + p);
+            if stop > opens {
+                self.time_alone_in(opens, stop - 1, sentence);
+            }
+            opens = stop + 1;
+            sentence += 1;
+        }
+    }
+
+    /// The sentence `sentence`, items `opens..=last`, when it says a time alone: the time
+    /// of the latest act said before it, in the three sentences before, if it has none.
+    fn time_alone_in(&mut self, opens: usize, last: usize, sentence: u32) {
         // "two three two zero": four digits said alone read as a 24-hour time.
         let clock_of = |item: &Item| match &item.kind {
             ItemKind::Clock(clock) => Some(*clock),
@@ -2595,12 +2608,23 @@ impl<'a> Parser<'a> {
             return;
         };
         let attribute = Attribute::Time(clock);
-        let Some(frame) = self.last_open_frame() else {
+        if self
+            .frames
+            .iter()
+            .any(|f| f.sentence == sentence + 1 && f.is_vital())
+        {
+            return;
+        }
+        let floor = self.frames_before_switch.max(self.sealed_before);
+        let Some(index) = self.frames.iter().rposition(|f| f.sentence < sentence) else {
             return;
         };
+        if index < floor {
+            return;
+        }
+        let frame = &mut self.frames[index];
         let act = !frame.is_vital() && !matches!(frame.kind, FrameKind::Evac(_));
         if act
-            && frame.sentence < sentence
             && frame.sentence + 3 >= sentence
             && frame.time.is_none()
             && frame.accepts(&attribute)
@@ -2829,6 +2853,7 @@ impl<'a> Parser<'a> {
 
     fn finish(mut self) -> Vec<Action> {
         self.time_alone_after_act();
+        self.oral_route_said_before();
         self.share_times();
         self.packing_dated_by_its_cover();
         self.tourniquets_without_a_limb();
@@ -2855,6 +2880,7 @@ impl<'a> Parser<'a> {
         }
         let mut dropped = vec![false; self.frames.len()];
         self.replace_within_utterance(&mut dropped);
+        self.allergen_corrected(&mut dropped);
         // "Just sulfa. Okay, sulfa allergy.": a drug named bare (no dose, route or time)
         // in the utterance that names it an allergen is the allergen, not a drug given.
         for (index, drop) in dropped.iter_mut().enumerate() {
@@ -3162,6 +3188,22 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// ext17: "Swallow this pill for me, it's moxifloxacin, four hundred milligrams": an
+    /// oral route said in a clause before the drug's is that drug's route when the
+    /// sentence names one drug without a route.
+    fn oral_route_said_before(&mut self) {
+        for (sentence, end) in std::mem::take(&mut self.oral_routes) {
+            let mut drugs = self.frames.iter_mut().filter(|f| {
+                f.sentence == sentence && matches!(f.kind, FrameKind::Medication(_)) && !f.negated
+            });
+            if let (Some(drug), None) = (drugs.next(), drugs.next()) {
+                if drug.route.is_none() {
+                    drug.take(Attribute::Route(Route::Po), end);
+                }
+            }
+        }
+    }
+
     /// study18: "Male, about twenty, he's urgent.", "you're priority", "I'm routine": a
     /// category said of the casualty as what he is (after "he's", "she's", "you're", "I'm",
     /// or "he is"…) is his category without the word "evac"; "it's urgent" is not.
@@ -3175,14 +3217,17 @@ impl<'a> Parser<'a> {
             j = k;
             match self.kind_at(k) {
                 Some(ItemKind::Comma) if words.is_empty() => {}
-                Some(ItemKind::Word(w)) if words.len() < 2 => words.push(w.as_str()),
+                Some(ItemKind::Word(w)) if words.len() < 3 => words.push(w.as_str()),
                 _ => break,
             }
         }
+        let who = |w: &str| matches!(w, "he" | "she" | "hes" | "shes" | "youre" | "i'm");
         match words.as_slice() {
             // "he's" reads as "he" (the lexer takes "'s" for a possessive).
-            [said, ..] if matches!(*said, "he" | "she" | "hes" | "shes" | "youre" | "i'm") => true,
-            ["is" | "am" | "are", who, ..] => matches!(*who, "he" | "she" | "i" | "you"),
+            [said, ..] if who(said) => true,
+            ["is" | "am" | "are", said, ..] => matches!(*said, "he" | "she" | "i" | "you"),
+            // ext17: "you're going out priority", "he goes out urgent".
+            ["out", "going" | "goes", said] => who(said),
             _ => false,
         }
     }
@@ -3288,7 +3333,8 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
 /// ext16: words a clause may hold around a clock time that only say it is the time of the
 /// act before ("Time is zero nine twelve", "That was at seventeen twenty").
 const TIME_SAID_WORDS: &[&str] = &[
-    "time", "is", "was", "the", "that", "thats", "it", "its", "now", "on", "put",
+    "time", "is", "was", "the", "that", "thats", "it", "its", "now", "on", "put", "pushed",
+    "given", "done", "in", "went",
 ];
 
 /// adv15: words before "left" or "right" that make it no side of the body ("we left it
