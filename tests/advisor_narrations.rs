@@ -86,6 +86,7 @@ fn single_casualty_leg_wound_by_the_book() {
             ("14:15", 1, "naloxone-with-opioid", Advisory),
             ("14:30", 1, "otfc-reassess", Advisory),
             ("16:03", 1, "tq-convert-2h", Warning),
+            ("19:33", 1, "tq-limit-6h-approaching", Advisory),
             ("20:03", 1, "tq-limit-6h", Warning),
         ],
     );

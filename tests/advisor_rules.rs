@@ -198,6 +198,47 @@ fn tourniquet_two_and_six_hours_fire_once_at_their_time() {
 }
 
 #[test]
+fn tourniquet_six_hour_limit_is_announced_half_an_hour_before() {
+    // adv19 (set 24): the bird is late, the tourniquet nears six hours.
+    let lines = [
+        ("13:02", "tourniquet right leg at thirteen oh two"),
+        ("18:40", "bird is still delayed, TQ still on the right leg"),
+    ];
+    let (alerts, _) = narrate("13:00", &lines, "18:31:59");
+    assert!(
+        of(&alerts, "tq-limit-6h-approaching").is_empty(),
+        "{alerts:#?}"
+    );
+    let (alerts, _) = narrate("13:00", &lines, "19:30");
+    let soon = once_at(&alerts, "tq-limit-6h-approaching", "18:32");
+    assert_eq!(soon.severity, Severity::Advisory);
+    once_at(&alerts, "tq-limit-6h", "19:02");
+    // An amputated limb's tourniquet stays on: no warning that it soon cannot come off.
+    let lines = [
+        (
+            "08:07",
+            "casualty one, IED, left leg traumatic amputation below the knee",
+        ),
+        ("08:09", "tourniquet left leg, time zero eight oh nine"),
+    ];
+    let (alerts, _) = narrate("08:05", &lines, "15:00");
+    assert!(
+        of(&alerts, "tq-limit-6h-approaching").is_empty(),
+        "{alerts:#?}"
+    );
+    // Off before 5 h 30 min: nothing.
+    let lines = [
+        ("09:06", "tourniquet left leg at zero nine zero five"),
+        ("10:30", "left leg tourniquet converted, off at ten thirty"),
+    ];
+    let (alerts, _) = narrate("09:00", &lines, "16:00");
+    assert!(
+        of(&alerts, "tq-limit-6h-approaching").is_empty(),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
 fn a_corrected_tourniquet_time_re_arms_the_timer() {
     let lines = [
         ("09:06", "tourniquet left leg at zero nine zero five"),
@@ -1334,8 +1375,8 @@ fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_on
     }
     assert_eq!(restarted.alerts().len(), raised_before.len());
     assert_eq!(restarted.active().count(), raised_before.len() - 1);
-    // On to 13:00: only the right leg's 6 h alert, once; nothing raised twice, nothing for
-    // the left arm that came off.
+    // On to 13:00: only the right leg's 6 h alerts (30 min before, then at 6 h), once;
+    // nothing raised twice, nothing for the left arm that came off.
     let mut clock = SimClock::new(at("09:00"));
     let after = restarted.run_until(&mut clock, at("13:00"), &facts);
     let raised_after: Vec<Alert> = after
@@ -1350,7 +1391,10 @@ fn alerts_and_removals_survive_a_restart_through_the_journal_encodings_raised_on
             .iter()
             .map(|a| (a.rule.as_str(), a.raised))
             .collect::<Vec<_>>(),
-        vec![("tq-limit-6h", at("12:00"))],
+        vec![
+            ("tq-limit-6h-approaching", at("11:30")),
+            ("tq-limit-6h", at("12:00"))
+        ],
         "{raised_after:#?}"
     );
     assert!(raised_after[0].id > raised_before.iter().map(|a| a.id).max().unwrap());

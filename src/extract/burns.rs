@@ -208,7 +208,15 @@ pub fn noted(items: &[Item], text: &[char]) -> Vec<Noted> {
                 let before = words_of(items, text, c_from, i);
                 let clause = words_of(items, text, c_from, c_to);
                 let sentence = words_of(items, text, s_from, s_to);
-                if any_of(&before, WEIGHT_SUBJECT_WORDS)
+                // ext17: "He's a big guy, about ninety kilos.": a clause of the estimate
+                // alone takes the casualty said in the sentence before it.
+                let estimate_alone = before.iter().all(|w| ESTIMATE_WORDS.contains(&w.as_str()));
+                let said_before = words_of(items, text, s_from, c_from);
+                let of_casualty = any_of(&before, WEIGHT_SUBJECT_WORDS)
+                    || (estimate_alone
+                        && any_of(&said_before, WEIGHT_SUBJECT_WORDS)
+                        && !any_of(&sentence, LOAD_WORDS));
+                if of_casualty
                     && !any_of(&clause, LOAD_WORDS)
                     && !any_of(&sentence, NOT_REPORTED_WORDS)
                 {
@@ -281,6 +289,15 @@ mod tests {
             read("Burns to both legs and the back, about thirty percent."),
             vec![Fact::BurnExtent { percent: 30 }]
         );
+        // ext17: a weight estimated in a clause of its own after the casualty is named.
+        assert_eq!(
+            read("She's a small woman, roughly fifty five kilos."),
+            vec![Fact::BodyWeight { kg: 55 }]
+        );
+        assert_eq!(
+            read("He's a big lad, around a hundred kilos."),
+            vec![Fact::BodyWeight { kg: 100 }]
+        );
     }
 
     #[test]
@@ -290,6 +307,9 @@ mod tests {
             "Burns to the face, pulse ox ninety one percent.",
             "Burn fluids are ten mils per percent per hour for forty to eighty kilos, learn it.",
             "If the burns are over twenty percent, start fluids.",
+            "He's hauling the ruck, about forty kilos.",
+            "He's a big guy, about ninety kilos of kit on him.",
+            "The litter, about fifteen kilos, goes on the truck.",
             "He's carrying forty kilos of kit.",
             "The ruck was thirty kilos, he's fine.",
             "Thirty percent of the team is down.",

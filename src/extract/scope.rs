@@ -22,7 +22,7 @@ use thiserror::Error;
 pub const SCOPE_CUES_TOML: &str = include_str!("scope_cues.toml");
 
 /// The version the data must declare.
-pub const SCOPE_CUES_VERSION: &str = "scope-cues/12";
+pub const SCOPE_CUES_VERSION: &str = "scope-cues/13";
 
 /// Confidence of an item said in a hedged clause ("about one twenty"): below a clear word,
 /// above a misheard row, so a fact read there is filed unconfirmed as ambiguous.
@@ -1071,19 +1071,19 @@ mod tests {
             ("version = \"scope-cues/0\"\nrule = []", "version"),
             ("version = ", "TOML"),
             (
-                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/13\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"Going  to\"]\nkept = [\"a\"]",
                 "lower-case",
             ),
             (
-                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
+                "version = \"scope-cues/13\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"going to\"]",
                 "example",
             ),
             (
-                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/13\"\n[[rule]]\nname = \"x\"\nreach = \"after\"\nphrases = [\"a\"]\nunless = [\"b\"]\nkept = [\"a\"]",
                 "unless belongs",
             ),
             (
-                "version = \"scope-cues/12\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
+                "version = \"scope-cues/13\"\n[[rule]]\nname = \"x\"\nreach = \"needs\"\nphrases = [\"a\"]\nkept = [\"a\"]",
                 "required",
             ),
         ];

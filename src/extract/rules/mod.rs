@@ -3284,10 +3284,18 @@ impl<'a> Parser<'a> {
                 current += 1;
             }
         }
-        self.frames
+        // ext17: "The mail is going out priority tomorrow." is about something else: more
+        // than one word of substance besides the category.
+        let substance = in_sentence
             .iter()
-            .filter(|f| f.sentence == sentence)
-            .all(|f| matches!(f.kind, FrameKind::Evac(_)))
+            .filter(|item| matches!(&item.kind, ItemKind::Word(w) if !is_glue(w) && !CATEGORY_FILLER.contains(&w.as_str())))
+            .count();
+        substance <= 1
+            && self
+                .frames
+                .iter()
+                .filter(|f| f.sentence == sentence)
+                .all(|f| matches!(f.kind, FrameKind::Evac(_)))
             && in_sentence.iter().all(|item| {
                 matches!(
                     item.kind,
@@ -3332,6 +3340,13 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
 
 /// ext16: words a clause may hold around a clock time that only say it is the time of the
 /// act before ("Time is zero nine twelve", "That was at seventeen twenty").
+/// Words said around a category alone that say nothing else ("okay, so, urgent then").
+const CATEGORY_FILLER: &[&str] = &[
+    "okay", "ok", "so", "then", "copy", "roger", "yeah", "yes", "alright", "right", "call",
+    "calling", "make", "him", "her", "that", "thats", "category", "cat", "evac", "surgical", "one",
+    "two", "three", "four", "five", "uh", "um", "call", "just",
+];
+
 const TIME_SAID_WORDS: &[&str] = &[
     "time", "is", "was", "the", "that", "thats", "it", "its", "now", "on", "put", "pushed",
     "given", "done", "in", "went",
