@@ -11,7 +11,9 @@
 //! - an exit or entry wound is a gunshot wound; a wound of no kind is an injury where it is
 //!   said, and no second one where a wound is already filed; a seal is a chest seal when
 //!   the sentence speaks of the chest, the back or a wound; a cric takes no chest site;
-//! - kit stowed in a pocket and practice on a buddy are no care given.
+//! - kit stowed in a pocket, kept handy, or practised on a buddy is no care given;
+//! - a mine that exploded is a landmine; "not allergic to anything" is no known allergies;
+//!   "A on AVPU" is alert.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -138,6 +140,37 @@ fn a_category_said_as_where_the_casualty_goes() {
             check: |r| casualty(r, 1)["evac_category"] == "routine",
         },
         Case {
+            name: "categories said of casualty numbers",
+            lines: &[
+                "Casualty one, GSW left arm.",
+                "Casualty two, GSW right leg.",
+                "Casualty three, GSW chest.",
+                "For the bird: two is urgent, three is priority, one is routine.",
+            ],
+            check: |r| {
+                casualty(r, 1)["evac_category"] == "routine"
+                    && casualty(r, 2)["evac_category"] == "urgent"
+                    && casualty(r, 3)["evac_category"] == "priority"
+            },
+        },
+        Case {
+            name: "calling him up as",
+            lines: &[
+                "Casualty one, GSW chest.",
+                "I'm sending him up as priority.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"] == "priority",
+        },
+        // Negatives: the scheme recited, something else going out.
+        Case {
+            name: "the scheme recited",
+            lines: &[
+                "Casualty one, GSW left calf.",
+                "Urgent, priority, routine, those are the three.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"].is_null(),
+        },
+        Case {
             name: "the mail goes out priority",
             lines: &[
                 "Casualty one, GSW left calf.",
@@ -257,4 +290,52 @@ fn kit_in_a_pocket_and_practice_on_a_buddy_are_no_care() {
     no_facts("Keep a tourniquet in your right pocket, always.");
     no_facts("Practise putting the pressure dressing on your buddy's left arm, then swap.");
     no_facts("Practice on your battle buddy, tourniquet right leg, go.");
+}
+
+#[test]
+fn kit_kept_ready_is_no_care() {
+    no_facts("Keep a tourniquet handy in case the packing fails.");
+    no_facts("Have the chest seal at the ready, we might find an exit.");
+    run_cases(&[Case {
+        name: "a seal applied, another kept handy",
+        lines: &[
+            "Casualty one, GSW left chest.",
+            "Vented chest seal left chest at ten ten.",
+            "Keep a second one handy.",
+        ],
+        check: |r| treatment(&casualty(r, 1), "chest_seal").len() == 1,
+    }]);
+}
+
+#[test]
+fn a_mine_that_went_off_no_allergies_in_words_and_avpu_said_by_letter() {
+    run_cases(&[
+        Case {
+            name: "the mine exploded",
+            lines: &[
+                "Casualty two.",
+                "The mine exploded right under his right foot.",
+            ],
+            check: |r| list(&casualty(r, 2), "mechanisms") == vec![Value::from("landmine")],
+        },
+        Case {
+            name: "not allergic to anything",
+            lines: &["Casualty one.", "He says he's not allergic to anything."],
+            check: |r| list(&casualty(r, 1), "allergies") == vec![Value::from("nkda")],
+        },
+        Case {
+            name: "not allergic to penicillin is no NKDA",
+            lines: &["Casualty one.", "He's not allergic to penicillin."],
+            check: |r| list(&casualty(r, 1), "allergies").is_empty(),
+        },
+        Case {
+            name: "V on AVPU",
+            lines: &[
+                "Casualty one.",
+                "He's V on AVPU, opens his eyes when I shout.",
+            ],
+            check: |r| has_vital(&casualty(r, 1), "avpu", "V"),
+        },
+    ]);
+    no_facts("That one is mine, the blue ruck.");
 }

@@ -84,6 +84,22 @@ impl Parser<'_> {
     }
 
     pub(super) fn allergy(&mut self, i: usize) -> usize {
+        // ext17: "he's not allergic to penicillin": the drugs named after are no
+        // allergens, and no drugs given either.
+        if matches!(
+            self.previous_significant(i),
+            Some(ItemKind::Concept(Concept::Not))
+        ) {
+            let mut j = i + 1;
+            while match self.kind_at(j) {
+                Some(ItemKind::Concept(Concept::Medication(_)) | ItemKind::Comma) => true,
+                Some(ItemKind::Word(w)) => is_glue(w) || w == "or",
+                _ => false,
+            } {
+                j += 1;
+            }
+            return j;
+        }
         let judged = self.reaction_judged(i);
         if self.negation && judged {
             return i + 1;

@@ -3252,9 +3252,18 @@ impl<'a> Parser<'a> {
             .iter()
             .rposition(|item| item.kind == ItemKind::Stop)
             .map_or(0, |stop| stop + 1);
-        let sentence = self.items[opens..]
+        let sentence: Vec<&Item> = self.items[opens..]
             .iter()
-            .take_while(|item| item.kind != ItemKind::Stop);
+            .take_while(|item| item.kind != ItemKind::Stop)
+            .collect();
+        // ext17: "three is urgent, one is priority, two is routine": categories said of
+        // casualty numbers are theirs.
+        let of_numbers = sentence.windows(3).any(|w| {
+            matches!(w[0].kind, ItemKind::Number(_))
+                && matches!(&w[1].kind, ItemKind::Word(v) if matches!(v.as_str(), "is" | "goes" | "gets"))
+                && matches!(w[2].kind, ItemKind::Concept(Concept::Evac(_)))
+        });
+        let sentence = sentence.into_iter();
         let mut categories: Vec<&crate::record::Evac> = Vec::new();
         let mut scheme = false;
         let mut casualty = false;
@@ -3268,7 +3277,7 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        of_a_class || scheme || (categories.len() >= 3 && !casualty)
+        of_a_class || scheme || (categories.len() >= 3 && !casualty && !of_numbers)
     }
 
     /// "Urgent surgical." said alone (a sentence with nothing else of substance) is a
@@ -3344,7 +3353,9 @@ fn anchor_kind(concept: &Concept) -> Option<FrameKind> {
 const CATEGORY_FILLER: &[&str] = &[
     "okay", "ok", "so", "then", "copy", "roger", "yeah", "yes", "alright", "right", "call",
     "calling", "make", "him", "her", "that", "thats", "category", "cat", "evac", "surgical", "one",
-    "two", "three", "four", "five", "uh", "um", "call", "just",
+    "two", "three", "four", "five", "uh", "um", "just", "i'm", "im", "up", "as", "going", "goes",
+    "out", "send", "sending", "mark", "marking", "tag", "tagged", "list", "listed", "putting",
+    "we're", "were", "he's", "she's", "hes", "shes",
 ];
 
 const TIME_SAID_WORDS: &[&str] = &[
