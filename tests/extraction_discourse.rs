@@ -48,6 +48,9 @@ fn casualty_switching_phrases() {
             &[1, 2],
         ),
         (&["Casualty to, male."], &[2]),
+        // ext17: tiny.en's "Casualty-free female" for "casualty three, female".
+        (&["Casualty-free female, fell off a wall."], &[3]),
+        (&["Casualty tree, GSW left arm."], &[3]),
         (&["Patient two male."], &[2]),
     ];
     for (lines, ids) in cases {

@@ -96,12 +96,16 @@ impl Parser<'_> {
                 let spoken = match w.as_str() {
                     "to" | "too" => Some(2),
                     "won" => Some(1),
+                    // ext17: "Casualty-free female" is tiny.en's "casualty three, female".
+                    "free" | "tree" => Some(3),
                     "for" => Some(4),
                     _ => None,
                 };
                 let ends_clause = matches!(
                     self.kind_at(i + 2),
-                    None | Some(ItemKind::Comma | ItemKind::Stop)
+                    None | Some(
+                        ItemKind::Comma | ItemKind::Stop | ItemKind::Concept(Concept::Sex(_))
+                    )
                 );
                 if let (Some(id), true) = (spoken, ends_clause) {
                     self.switch(id, item.start, self.items[i + 1].end);
