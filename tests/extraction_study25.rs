@@ -12,6 +12,8 @@
 //!   said, and no second one where a wound is already filed; a seal is a chest seal when
 //!   the sentence speaks of the chest, the back or a wound; a cric takes no chest site;
 //! - kit stowed in a pocket, kept handy, or practised on a buddy is no care given;
+//! - the 9-line's line 3 for one patient ("line three, one charlie") is the casualty's
+//!   category; two patients or two codes name no one's;
 //! - a mine that exploded is a landmine; "not allergic to anything" is no known allergies;
 //!   "A on AVPU" is alert.
 
@@ -338,4 +340,48 @@ fn a_mine_that_went_off_no_allergies_in_words_and_avpu_said_by_letter() {
         },
     ]);
     no_facts("That one is mine, the blue ruck.");
+}
+
+#[test]
+fn the_nine_line_precedence_of_one_patient() {
+    run_cases(&[
+        Case {
+            name: "one alpha",
+            lines: &[
+                "Line three, one alpha. Line four, none.",
+                "Casualty one, male, GSW to the belly.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"] == "urgent",
+        },
+        Case {
+            name: "one charlie mid-request",
+            lines: &[
+                "Casualty one, GSW left arm.",
+                "Line three, one charlie, line four, alpha.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"] == "priority",
+        },
+        // Negatives: two patients, two codes, a line that is no 9-line.
+        Case {
+            name: "two patients",
+            lines: &["Casualty one, GSW left arm.", "Line three, two alpha."],
+            check: |r| casualty(r, 1)["evac_category"].is_null(),
+        },
+        Case {
+            name: "two codes",
+            lines: &[
+                "Casualty one, GSW left arm.",
+                "Line three, one alpha, one charlie.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"].is_null(),
+        },
+        Case {
+            name: "a line to stand on",
+            lines: &[
+                "Casualty one, GSW left arm.",
+                "Stand on line three, one alpha team.",
+            ],
+            check: |r| casualty(r, 1)["evac_category"].is_null(),
+        },
+    ]);
 }

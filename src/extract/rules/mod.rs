@@ -1610,6 +1610,11 @@ impl<'a> Parser<'a> {
                 if let Some(next) = self.description(i) {
                     return next;
                 }
+                if w == "line" {
+                    if let Some(next) = self.nine_line_precedence(i) {
+                        return next;
+                    }
+                }
                 // extract3: "no ketamine because he's a P": a reason opens a statement of
                 // its own; the denial before it does not reach into it.
                 if matches!(w.as_str(), "because" | "cause" | "cuz" | "coz") {
@@ -3186,6 +3191,53 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// ext17: the 9-line's line 3 for one patient ("Line three, one alpha"): the precedence
+    /// code of that one patient (DOMAIN.md §4.2: A urgent, B urgent-surgical, C priority,
+    /// D routine; E convenience has no card box) is the casualty's category. Two patients,
+    /// or two codes, name no one casualty's. Returns the item after the code.
+    fn nine_line_precedence(&mut self, i: usize) -> Option<usize> {
+        let number = |k: usize| match self.kind_at(k) {
+            Some(ItemKind::Number(n)) => n.as_integer(),
+            _ => None,
+        };
+        if number(i + 1) != Some(3) {
+            return None;
+        }
+        let mut k = i + 2;
+        if matches!(self.kind_at(k), Some(ItemKind::Comma)) {
+            k += 1;
+        }
+        if number(k) != Some(1) {
+            return None;
+        }
+        let category = match self.kind_at(k + 1) {
+            Some(ItemKind::Word(code)) => match code.as_str() {
+                "alpha" | "alfa" | "bravo" => crate::record::Evac::Urgent,
+                "charlie" => crate::record::Evac::Priority,
+                "delta" => crate::record::Evac::Routine,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let alone = match self.kind_at(k + 2) {
+            None | Some(ItemKind::Stop) => true,
+            Some(ItemKind::Comma) => {
+                !matches!(
+                    self.kind_at(k + 3),
+                    Some(ItemKind::Number(_) | ItemKind::Word(_))
+                ) || matches!(self.kind_at(k + 3), Some(ItemKind::Word(w)) if w == "line")
+            }
+            _ => false,
+        };
+        if !alone {
+            return None;
+        }
+        self.has_evac_cue = true;
+        self.open_frame(FrameKind::Evac(category), k + 1);
+        self.open = None;
+        Some(k + 2)
     }
 
     /// ext17: "Swallow this pill for me, it's moxifloxacin, four hundred milligrams": an
