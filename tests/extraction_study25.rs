@@ -5,6 +5,8 @@
 //!   after it; smoke swallowed or a later "swallowing fine" names none;
 //! - a tourniquet named again with no limb after a corrected time restates the corrected
 //!   one; an allergen corrected in place replaces the allergen, it is no drug given;
+//! - "a second one" or "another one" said with a limb right after a tourniquet is a
+//!   further tourniquet; with no limb, or said of something else, it is none;
 //! - a category said of the casualty as where he goes ("he's going out urgent");
 //! - a clock time said as a sentence of its own in the middle of an utterance dates the
 //!   act before it, unless vital signs follow it;
@@ -382,6 +384,60 @@ fn the_nine_line_precedence_of_one_patient() {
                 "Stand on line three, one alpha team.",
             ],
             check: |r| casualty(r, 1)["evac_category"].is_null(),
+        },
+    ]);
+}
+
+fn tourniquet_count(r: &Value) -> usize {
+    list(&casualty(r, 1), "tourniquets").len()
+}
+
+#[test]
+fn a_second_one_after_a_tourniquet_is_another_tourniquet() {
+    run_cases(&[
+        Case {
+            name: "a second one, side by side",
+            lines: &[
+                "Casualty one.",
+                "TQ right leg, on at zero six ten; a second one on the right leg, right above it, at zero six fourteen.",
+            ],
+            check: |r| {
+                let t = list(&casualty(r, 1), "tourniquets");
+                t.len() == 2 && t[1]["limb"] == "right_leg" && t[1]["time"] == "06:14"
+            },
+        },
+        Case {
+            name: "another one on the same arm",
+            lines: &[
+                "Casualty one.",
+                "Tourniquet left arm at ten ten. Another one on the left arm at ten twelve.",
+            ],
+            check: |r| tourniquet_count(r) == 2,
+        },
+        Case {
+            name: "another one, no limb said",
+            lines: &[
+                "Casualty one.",
+                "Tourniquet left arm at ten ten. Another one at ten twelve.",
+            ],
+            check: |r| tourniquet_count(r) == 1,
+        },
+        // Negatives: a second casualty, a plan, nothing said after it.
+        Case {
+            name: "the second one is a casualty",
+            lines: &[
+                "Casualty one.",
+                "Tourniquet left arm at ten ten. The second one is priority.",
+            ],
+            check: |r| tourniquet_count(r) == 1,
+        },
+        Case {
+            name: "a second one if it fails",
+            lines: &[
+                "Casualty one.",
+                "Tourniquet left arm at ten ten. If it fails, a second one on the left arm.",
+            ],
+            check: |r| tourniquet_count(r) == 1,
         },
     ]);
 }

@@ -1591,6 +1591,9 @@ impl<'a> Parser<'a> {
 
     /// Handles the item at `i`; returns the index of the next item to read.
     fn step(&mut self, i: usize) -> usize {
+        if let Some(next) = self.another_tourniquet_said_as_one(i) {
+            return next;
+        }
         let item = self.items[i].clone();
         match &item.kind {
             ItemKind::Comma => {
@@ -3191,6 +3194,41 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// ext17: "tourniquet left leg at 1344; a second one on the left leg, on at 1350": "a
+    /// second one" or "another one" with a limb said right after it, when the last thing
+    /// said was a tourniquet put on, is a further tourniquet of that kind (with no limb
+    /// said, which limb would be a guess).
+    /// Returns the item after "one".
+    fn another_tourniquet_said_as_one(&mut self, i: usize) -> Option<usize> {
+        if !matches!(
+            self.kind_at(i),
+            Some(ItemKind::Concept(Concept::Ordinal(2..) | Concept::Another))
+        ) {
+            return None;
+        }
+        let one = match self.kind_at(i + 1) {
+            Some(ItemKind::Number(n)) => n.as_integer() == Some(1),
+            Some(ItemKind::Word(w)) => w == "one",
+            _ => false,
+        };
+        if !one {
+            return None;
+        }
+        let said_after =
+            (i + 2..i + 5).any(|k| matches!(self.kind_at(k), Some(ItemKind::Place(_))));
+        let floor = self.frames_before_switch.max(self.sealed_before);
+        let last = self.frames.len().checked_sub(1).filter(|&l| l >= floor)?;
+        let frame = &self.frames[last];
+        let FrameKind::Tourniquet(kind) = frame.kind else {
+            return None;
+        };
+        if !said_after || frame.negated || frame.removed || self.negation || self.hypothetical {
+            return None;
+        }
+        self.open_frame(FrameKind::Tourniquet(kind), i + 1);
+        Some(i + 2)
     }
 
     /// ext17: the 9-line's line 3 for one patient ("Line three, one alpha"): the precedence
