@@ -769,3 +769,77 @@ fn advisor16_c_burns_said_as_an_estimate_eye_and_polypharmacy() {
         ],
     );
 }
+
+// Set 24 (fresh17, written blind to the rule file; `advisor17.md`), studied after its one
+// score: 17 of 20 on time at the first look; since then the weight said in a clause of its
+// own and the 6 h limit announced 30 min before.
+
+#[test]
+fn advisor17_1_amputation_blood_then_txa_and_an_early_ketamine() {
+    score_for(
+        "advisor17.md",
+        "Block 1",
+        0,
+        &[
+            ("txa-indicated", 1, At(&["08:07"])),
+            ("antibiotics-open-wound", 1, At(&["08:07"])),
+            ("pelvic-binder-amputation", 1, Between("08:07", "08:15")),
+            ("calcium-after-blood", 1, At(&["08:18"])),
+            ("hypothermia-with-fluids", 1, At(&["08:18"])),
+            ("disarm-after-sedation", 1, At(&["08:50"])),
+            ("ketamine-redose-early", 1, At(&["09:05"])),
+        ],
+        &[
+            ("tq-convert-2h", 0, Ever),
+            ("tq-limit-6h-approaching", 0, Ever),
+            ("txa-given-late", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("txa-window-closed", 0, Ever),
+        ],
+    );
+}
+
+#[test]
+fn advisor17_2_opioid_antiemetic_cap_late_txa_and_a_long_tourniquet() {
+    score(
+        "advisor17.md",
+        "Block 2",
+        &[
+            ("avpu-before-analgesia", 2, At(&["13:10"])),
+            ("disarm-after-sedation", 2, At(&["13:10"])),
+            ("ondansetron-cap", 2, At(&["14:42"])),
+            ("tq-convert-2h", 2, At(&["15:02"])),
+            ("txa-given-late", 2, At(&["16:10"])),
+            ("tq-limit-6h-approaching", 2, At(&["18:32"])),
+            ("antibiotics-open-wound", 2, At(&["12:58"])),
+        ],
+        &[
+            ("benzodiazepine-with-opioid", 0, Ever),
+            ("ondansetron-cap", 0, Between("12:58", "14:41")),
+            ("calcium-after-blood", 0, Ever),
+            ("hypothermia-with-fluids", 0, Ever),
+        ],
+    );
+}
+
+#[test]
+fn advisor17_3_burns_with_a_weight_open_chest_and_tension() {
+    score(
+        "advisor17.md",
+        "Block 3",
+        &[
+            ("txa-indicated", 3, At(&["21:00"])),
+            ("antibiotics-open-wound", 3, At(&["21:00"])),
+            ("chest-seal-open-wound", 3, Between("21:00", "21:03")),
+            ("burn-fluids", 3, At(&["21:10"])),
+            ("tension-ptx-suspected", 3, At(&["21:15"])),
+            ("hypothermia-with-fluids", 3, At(&["21:30"])),
+        ],
+        &[
+            ("calcium-after-blood", 0, Ever),
+            ("avpu-before-analgesia", 0, Ever),
+            ("chest-seal-open-wound", 0, Between("21:06", "22:40")),
+            ("tq-convert-2h", 0, Ever),
+        ],
+    );
+}

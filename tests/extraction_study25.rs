@@ -158,6 +158,11 @@ fn a_category_said_as_where_the_casualty_goes() {
             },
         },
         Case {
+            name: "the category in a clause of its own",
+            lines: &["Casualty one, GSW chest.", "He has to go out fast, urgent."],
+            check: |r| casualty(r, 1)["evac_category"] == "urgent",
+        },
+        Case {
             name: "calling him up as",
             lines: &[
                 "Casualty one, GSW chest.",
@@ -271,6 +276,23 @@ fn wounds_and_seals_said_with_where_they_are() {
             check: |r| {
                 let cric = treatment(&casualty(r, 1), "cric");
                 cric.len() == 1 && cric[0]["site"].is_null() && cric[0]["time"] == "03:10"
+            },
+        },
+        Case {
+            name: "gauze into the back wound at a time",
+            lines: &[
+                "Casualty one, frag wounds to the back and the right thigh.",
+                "Pressure dressing on the right thigh, and combat gauze packed into the back wound at oh nine ten.",
+            ],
+            check: |r| {
+                let c = casualty(r, 1);
+                let gauze = treatment(&c, "hemostatic_dressing");
+                let dressing = treatment(&c, "pressure_dressing");
+                gauze.len() == 1
+                    && gauze[0]["time"] == "09:10"
+                    && dressing.len() == 1
+                    && dressing[0]["time"].is_null()
+                    && list(&c, "injuries").len() == 2
             },
         },
         // Negatives: the wound already filed, a wound with no place, a seal of a bag.

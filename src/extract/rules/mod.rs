@@ -1594,6 +1594,9 @@ impl<'a> Parser<'a> {
         if let Some(next) = self.another_tourniquet_said_as_one(i) {
             return next;
         }
+        if self.wound_referred_to(i) {
+            return i + 1;
+        }
         let item = self.items[i].clone();
         match &item.kind {
             ItemKind::Comma => {
@@ -3231,6 +3234,34 @@ impl<'a> Parser<'a> {
         Some(i + 2)
     }
 
+    /// ext17: "packed into the back wound", "that wound": a wound of no kind named with a
+    /// determiner is one already spoken of, not a new injury (its place still reaches the
+    /// care said with it).
+    fn wound_referred_to(&self, i: usize) -> bool {
+        if !matches!(
+            self.kind_at(i),
+            Some(ItemKind::Concept(Concept::Injury(InjuryKind::Other, None)))
+        ) || !matches!(self.said_lower(i).as_str(), "wound" | "wounds")
+        {
+            return false;
+        }
+        let mut j = i;
+        while let Some(k) = j.checked_sub(1) {
+            j = k;
+            match self.kind_at(k) {
+                Some(ItemKind::Place(_)) => {}
+                Some(ItemKind::Word(w)) => {
+                    return matches!(
+                        w.as_str(),
+                        "the" | "that" | "this" | "his" | "her" | "its" | "their" | "each"
+                    );
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// ext17: the 9-line's line 3 for one patient ("Line three, one alpha"): the precedence
     /// code of that one patient (DOMAIN.md §4.2: A urgent, B urgent-surgical, C priority,
     /// D routine; E convenience has no card box) is the casualty's category. Two patients,
@@ -3384,12 +3415,23 @@ impl<'a> Parser<'a> {
             }
         }
         // ext17: "The mail is going out priority tomorrow." is about something else: more
-        // than one word of substance besides the category.
-        let substance = in_sentence
-            .iter()
-            .filter(|item| matches!(&item.kind, ItemKind::Word(w) if !is_glue(w) && !CATEGORY_FILLER.contains(&w.as_str())))
-            .count();
-        substance <= 1
+        // than one word of substance besides the category in its clause ("He must go very
+        // fast, urgent." says it in a clause of its own).
+        let substantial = in_sentence
+            .split(|item| item.kind == ItemKind::Comma)
+            .filter(|clause| {
+                clause
+                    .iter()
+                    .any(|item| matches!(item.kind, ItemKind::Concept(Concept::Evac(_))))
+            })
+            .any(|clause| {
+                clause
+                    .iter()
+                    .filter(|item| matches!(&item.kind, ItemKind::Word(w) if !is_glue(w) && !CATEGORY_FILLER.contains(&w.as_str())))
+                    .count()
+                    > 1
+            });
+        !substantial
             && self
                 .frames
                 .iter()
