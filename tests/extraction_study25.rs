@@ -14,6 +14,8 @@
 //!   said, and no second one where a wound is already filed; a seal is a chest seal when
 //!   the sentence speaks of the chest, the back or a wound; a cric takes no chest site;
 //! - kit stowed in a pocket, kept handy, or practised on a buddy is no care given;
+//! - a question that points at what is there ("See the burns? Face, both arms…") asks
+//!   nothing of it; "the whole front of the chest" is both sides;
 //! - the 9-line's line 3 for one patient ("line three, one charlie") is the casualty's
 //!   category; two patients or two codes name no one's;
 //! - a mine that exploded is a landmine; "not allergic to anything" is no known allergies;
@@ -462,4 +464,40 @@ fn a_second_one_after_a_tourniquet_is_another_tourniquet() {
             check: |r| tourniquet_count(r) == 1,
         },
     ]);
+}
+
+#[test]
+fn a_question_that_points_asks_nothing() {
+    run_cases(&[
+        Case {
+            name: "see the burns, then where",
+            lines: &[
+                "Casualty one, vehicle fire.",
+                "See the burns? Both legs and the whole front of the chest.",
+            ],
+            check: |r| {
+                let mut regions: Vec<String> = list(&casualty(r, 1), "injuries")
+                    .iter()
+                    .map(|i| i["region"].as_str().unwrap_or_default().to_owned())
+                    .collect();
+                regions.sort();
+                regions == ["left_chest", "left_leg", "right_chest", "right_leg"]
+            },
+        },
+        Case {
+            name: "look at the wound",
+            lines: &[
+                "Casualty one.",
+                "Look at the frag wound in his right calf, see it?",
+            ],
+            check: |r| injuries(r) == vec![("right_leg".into(), "penetrating".into())],
+        },
+        // Negatives: a real question about care, a question about kit.
+        Case {
+            name: "do you see the tourniquet",
+            lines: &["Casualty one.", "Do you see a tourniquet on his left leg?"],
+            check: |r| list(&casualty(r, 1), "tourniquets").is_empty(),
+        },
+    ]);
+    no_facts("See the TXA in the bag? Hand it to me.");
 }

@@ -75,7 +75,17 @@ pub fn cues(text: &[char]) -> Cues {
         || (!asks
             && (last == "copy" || (last == "that" && w(words.len().saturating_sub(2)) == "copy")));
     let answer = ANSWERS.contains(&w(0));
-    let question = text.contains(&'?');
+    // ext17: "See the burns? Face, both arms…": a question that points at what is there
+    // asks nothing back.
+    let pointing = matches!(
+        (w(0), w(1)),
+        (
+            "see" | "notice" | "feel" | "hear",
+            "the" | "that" | "this" | "those" | "these"
+        ) | ("look", "at")
+            | ("you", "see")
+    );
+    let question = text.contains(&'?') && !pointing;
     let read_back = if say_again || i_said || answer {
         ReadBack::None
     } else if opens_read_back || copy {
@@ -131,6 +141,13 @@ mod tests {
                 true,
             ),
             ("No, pulse one-twenty.", ReadBack::None, true),
+            // ext17: a question pointing at what is there.
+            (
+                "See the burns? Face, both arms and the chest.",
+                ReadBack::None,
+                false,
+            ),
+            ("Look at the left leg, see?", ReadBack::None, false),
             ("Negative, one four three five.", ReadBack::None, true),
             (
                 "Pulse one-twenty, BP ninety over sixty.",

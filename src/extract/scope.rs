@@ -192,9 +192,12 @@ impl ScopeCues {
             );
             // A setting may list words that make its sentence a report after all ("medic
             // up"), a withheld rule words after the item that make it care given ("has
-            // whole blood running"); they need none.
-            if !matches!(rule.reach, Reach::Setting | Reach::Withheld)
-                && takes_unless == rule.unless.is_empty()
+            // whole blood running"), a question words that make it a pointing ("see the
+            // burns?"); they need none.
+            if !matches!(
+                rule.reach,
+                Reach::Setting | Reach::Withheld | Reach::Question
+            ) && takes_unless == rule.unless.is_empty()
             {
                 return Err(problem(
                     "unless belongs to (and is required by) reach = \"object\" or \"needs\"",
@@ -489,6 +492,14 @@ pub fn gate(items: &mut [Item], text: &[char], cues: &ScopeCues) {
                 }
                 Reach::Question => {
                     if !question {
+                        continue;
+                    }
+                    // ext17: "See the burns?", "Feel that?": a question that points at
+                    // what is there (one of `unless`, said first) asks nothing of it.
+                    let pointing = sentence_words.first().is_some_and(|first| {
+                        matches(&sentence_words, &rule.unless).contains(&first.start)
+                    });
+                    if pointing {
                         continue;
                     }
                     let opens = sentence_words
