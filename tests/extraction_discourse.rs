@@ -51,6 +51,16 @@ fn casualty_switching_phrases() {
         // ext17: tiny.en's "Casualty-free female" for "casualty three, female".
         (&["Casualty-free female, fell off a wall."], &[3]),
         (&["Casualty tree, GSW left arm."], &[3]),
+        // ext17: the sound-alike before what is said of the casualty, and "casual teen".
+        (
+            &["Casualty one male.", "Casualty to deformed left thigh."],
+            &[1, 2],
+        ),
+        (&["This is casual teen number two, male."], &[2]),
+        (
+            &["Casualty one male.", "Move the casualty to the CCP."],
+            &[1],
+        ),
         (&["Patient two male."], &[2]),
     ];
     for (lines, ids) in cases {

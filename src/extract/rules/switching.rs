@@ -95,18 +95,24 @@ impl Parser<'_> {
             Some(ItemKind::Word(w)) => {
                 let spoken = match w.as_str() {
                     "to" | "too" => Some(2),
-                    "won" => Some(1),
+                    "won" | "juan" => Some(1),
                     // ext17: "Casualty-free female" is tiny.en's "casualty three, female".
                     "free" | "tree" => Some(3),
                     "for" => Some(4),
                     _ => None,
                 };
-                let ends_clause = matches!(
-                    self.kind_at(i + 2),
-                    None | Some(
-                        ItemKind::Comma | ItemKind::Stop | ItemKind::Concept(Concept::Sex(_))
-                    )
-                );
+                // ext17: or before what is said of the casualty ("Casualty to deformed left
+                // thigh", "Casualty too is expectant"); "casualty to the CCP" is no number.
+                let ends_clause = match self.kind_at(i + 2) {
+                    None | Some(ItemKind::Comma | ItemKind::Stop) => true,
+                    Some(ItemKind::Word(next)) => {
+                        matches!(next.as_str(), "is" | "was" | "has" | "needs" | "gets")
+                    }
+                    Some(ItemKind::Concept(concept)) => {
+                        anchor_kind(concept).is_some() || matches!(concept, Concept::Expectant(_))
+                    }
+                    _ => false,
+                };
                 if let (Some(id), true) = (spoken, ends_clause) {
                     self.switch(id, item.start, self.items[i + 1].end);
                     return i + 2;
